@@ -1,0 +1,103 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrTooLarge means an encoded article exceeds MaxArticleBytes.
+var ErrTooLarge = errors.New("article too large")
+
+// ErrNotUTF8 means the payload is not valid UTF-8, so it cannot be JSON.
+var ErrNotUTF8 = errors.New("payload is not valid UTF-8")
+
+// ErrInvalidJSON means the payload is not a single JSON object.
+var ErrInvalidJSON = errors.New("invalid JSON")
+
+// ErrUnsupportedVersion means schema_version names a version this build
+// does not understand.
+var ErrUnsupportedVersion = errors.New("unsupported schema_version")
+
+// ErrInvalid means the article decoded but breaks the contract; the
+// wrapped message says which fields and why.
+var ErrInvalid = errors.New("invalid article")
+
+// DecodeRaw parses and validates a scraper's article. Every error wraps one
+// of the sentinel errors above, so callers can classify it with errors.Is.
+func DecodeRaw(data []byte) (*RawArticle, error) {
+	var a RawArticle
+	if err := decodeObject(data, &a); err != nil {
+		return nil, err
+	}
+	if a.SchemaVersion == 0 {
+		a.SchemaVersion = Version
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// DecodeDocument parses and validates a document between stages.
+func DecodeDocument(data []byte) (*Document, error) {
+	var d Document
+	if err := decodeObject(data, &d); err != nil {
+		return nil, err
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func decodeObject(data []byte, v any) error {
+	if len(data) > MaxArticleBytes {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), MaxArticleBytes)
+	}
+	if !utf8.Valid(data) {
+		return fmt.Errorf("%w: invalid byte at offset %d", ErrNotUTF8, firstInvalidUTF8(data))
+	}
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return fmt.Errorf("%w: empty payload", ErrInvalidJSON)
+	}
+	if trimmed[0] != '{' {
+		return fmt.Errorf("%w: expected a JSON object, got %q", ErrInvalidJSON, preview(trimmed))
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return fmt.Errorf("%w: field %q: %s is not a %s", ErrInvalidJSON, typeErr.Field, typeErr.Value, typeErr.Type)
+		}
+		return fmt.Errorf("%w: %v", ErrInvalidJSON, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: trailing data after the object", ErrInvalidJSON)
+	}
+	return nil
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+func preview(b []byte) string {
+	const n = 24
+	s := string(b)
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return strings.ToValidUTF8(s, "?")
+}

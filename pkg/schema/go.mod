@@ -1,0 +1,3 @@
+module github.com/newsflow/newsflow/pkg/schema
+
+go 1.26
