@@ -66,9 +66,9 @@ type Document struct {
 	DuplicateOf string `json:"duplicate_of,omitempty"`
 	// ClusterID is the canonical article's id on every member of a
 	// syndication group, the canonical included.
-	ClusterID  string      `json:"cluster_id,omitempty"`
-	Similarity *Similarity `json:"similarity,omitempty"`
-	Entities   Entities    `json:"entities"`
+	ClusterID  string         `json:"cluster_id,omitempty"`
+	Similarity *Similarity    `json:"similarity,omitempty"`
+	Entities   Entities       `json:"entities"`
 	Metadata   map[string]any `json:"metadata,omitempty"`
 }
 
