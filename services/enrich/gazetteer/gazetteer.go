@@ -1,0 +1,463 @@
+// Package gazetteer holds the names enrich can link without a model:
+// GeoNames places, countries, and a curated table of notable people,
+// organisations and place variants, each with a canonical name and an id.
+//
+// Every surface form is a pattern in one Aho-Corasick automaton, so Find
+// reports all known names in a text, with byte positions, in one pass.
+// A surface form can name several entries (London, GB and London, CA);
+// choosing between them is the caller's job, with the facts each Entry
+// carries: class, country and population.
+//
+// Data: places.tsv.gz is GeoNames cities500 (CC-BY 4.0,
+// https://www.geonames.org/) trimmed by cmd/gazetteer-build;
+// countries.tsv and aliases.tsv are written by hand for newsflow.
+package gazetteer
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
+	"golang.org/x/text/unicode/norm"
+)
+
+//go:embed data/places.tsv.gz data/countries.tsv data/aliases.tsv
+var dataFS embed.FS
+
+// ErrBadData means an embedded data file is malformed.
+var ErrBadData = errors.New("gazetteer: malformed data file")
+
+// Type is the kind of thing an entry names.
+type Type uint8
+
+// The entry types.
+const (
+	Person Type = iota + 1
+	Organization
+	Place
+)
+
+// String returns "PER", "ORG" or "LOC", the tagger's names.
+func (t Type) String() string {
+	switch t {
+	case Person:
+		return "PER"
+	case Organization:
+		return "ORG"
+	case Place:
+		return "LOC"
+	}
+	return "?"
+}
+
+// Class ranks places: a country before a capital before a regional seat
+// before any other city.
+type Class uint8
+
+// The place classes, from least to most prominent.
+const (
+	City Class = iota
+	AdminSeat
+	Capital
+	Country
+)
+
+// Entry is one known entity.
+type Entry struct {
+	ID   string
+	Name string
+	Type Type
+	// Country is the ISO 3166-1 alpha-2 code of a place.
+	Country    string
+	Lat, Lon   float64
+	HasPoint   bool
+	Class      Class
+	Population int
+	// Curated is true for countries and the hand-written alias table:
+	// names chosen to be unambiguous in news text.
+	Curated bool
+}
+
+// Candidate is one entry a surface form may name.
+type Candidate struct {
+	Entry *Entry
+	// Alternate is true when the surface is one of GeoNames' alternate
+	// names rather than the place's own name or a curated alias: weaker
+	// evidence, as alternates include other languages' words.
+	Alternate bool
+}
+
+// Match is one occurrence of a known surface form in a text.
+type Match struct {
+	// Start and End are byte offsets, End exclusive.
+	Start, End int
+	Candidates []Candidate
+}
+
+// Gazetteer is immutable after Load and safe for concurrent use.
+type Gazetteer struct {
+	entries   []Entry
+	surfaces  []string      // pattern index -> surface form
+	cands     [][]Candidate // pattern index -> candidates
+	bySurface map[string]int
+	byFold    map[string][]int // Fold(surface) -> pattern indices
+	byISO     map[string]*Entry
+	byID      map[string]*Entry
+	ac        ahocorasick.AhoCorasick
+}
+
+// Load parses the embedded data and builds the automaton. It takes about
+// a second; load once and share.
+func Load() (*Gazetteer, error) {
+	g := &Gazetteer{
+		bySurface: make(map[string]int),
+		byFold:    make(map[string][]int),
+		byISO:     make(map[string]*Entry),
+		byID:      make(map[string]*Entry),
+	}
+	type pending struct {
+		surface string
+		entry   int
+		alt     bool
+	}
+	var names []pending
+	add := func(e Entry) int {
+		g.entries = append(g.entries, e)
+		return len(g.entries) - 1
+	}
+
+	// Places.
+	placeIdx := make(map[string]int)
+	capitals := make(map[string]int) // country -> most populous PPLC
+	pf, err := dataFS.ReadFile("data/places.tsv.gz")
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(pf))
+	if err != nil {
+		return nil, fmt.Errorf("%w: places: %v", ErrBadData, err)
+	}
+	err = eachRow(zr, 8, func(c []string) error {
+		lat, err1 := strconv.ParseFloat(c[3], 64)
+		lon, err2 := strconv.ParseFloat(c[4], 64)
+		pop, err3 := strconv.Atoi(c[6])
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return err
+		}
+		e := Entry{ID: "geonames:" + c[0], Name: c[1], Type: Place, Country: c[2],
+			Lat: lat, Lon: lon, HasPoint: true, Population: pop}
+		switch c[5] {
+		case "PPLC":
+			e.Class = Capital
+		case "PPLA", "PPLG":
+			e.Class = AdminSeat
+		}
+		i := add(e)
+		placeIdx[e.ID] = i
+		if e.Class == Capital {
+			if j, ok := capitals[e.Country]; !ok || g.entries[j].Population < pop {
+				capitals[e.Country] = i
+			}
+		}
+		names = append(names, pending{c[1], i, false})
+		if c[7] != "" {
+			for _, a := range strings.Split(c[7], "|") {
+				names = append(names, pending{a, i, true})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: places: %v", ErrBadData, err)
+	}
+
+	// Countries, placed at their capital.
+	cf, err := dataFS.ReadFile("data/countries.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: %w", err)
+	}
+	err = eachRow(bytes.NewReader(cf), 3, func(c []string) error {
+		e := Entry{ID: c[1], Name: c[2], Type: Place, Country: c[0], Class: Country, Curated: true}
+		if j, ok := capitals[c[0]]; ok {
+			e.Lat, e.Lon, e.HasPoint = g.entries[j].Lat, g.entries[j].Lon, true
+		}
+		i := add(e)
+		names = append(names, pending{c[2], i, false})
+		if len(c) > 3 && c[3] != "" {
+			for _, a := range strings.Split(c[3], "|") {
+				names = append(names, pending{a, i, false})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: countries: %v", ErrBadData, err)
+	}
+
+	// Curated people, organisations and place variants.
+	af, err := dataFS.ReadFile("data/aliases.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: %w", err)
+	}
+	err = eachRow(bytes.NewReader(af), 3, func(c []string) error {
+		var i int
+		switch c[0] {
+		case "PER", "ORG":
+			t := Person
+			if c[0] == "ORG" {
+				t = Organization
+			}
+			i = add(Entry{ID: c[1], Name: c[2], Type: t, Curated: true})
+		case "LOC":
+			j, ok := placeIdx[c[1]]
+			if !ok {
+				return fmt.Errorf("alias for unknown place %s", c[1])
+			}
+			g.entries[j].Curated = true
+			i = j
+		default:
+			return fmt.Errorf("unknown type %q", c[0])
+		}
+		names = append(names, pending{c[2], i, false})
+		if len(c) > 3 && c[3] != "" {
+			for _, a := range strings.Split(c[3], "|") {
+				names = append(names, pending{a, i, false})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: aliases: %v", ErrBadData, err)
+	}
+
+	for i := range g.entries {
+		e := &g.entries[i]
+		g.byID[e.ID] = e
+		if e.Class == Country {
+			g.byISO[e.Country] = e
+		}
+	}
+	for _, n := range names {
+		s := strings.TrimSpace(n.surface)
+		if s == "" {
+			continue
+		}
+		p, ok := g.bySurface[s]
+		if !ok {
+			p = len(g.surfaces)
+			g.bySurface[s] = p
+			g.surfaces = append(g.surfaces, s)
+			g.cands = append(g.cands, nil)
+			f := Fold(s)
+			g.byFold[f] = append(g.byFold[f], p)
+		}
+		e := &g.entries[n.entry]
+		dup := false
+		for k, c := range g.cands[p] {
+			if c.Entry == e {
+				dup = true
+				if !n.alt {
+					g.cands[p][k].Alternate = false
+				}
+			}
+		}
+		if !dup {
+			g.cands[p] = append(g.cands[p], Candidate{Entry: e, Alternate: n.alt && !e.Curated})
+		}
+	}
+	for _, cs := range g.cands {
+		sortCandidates(cs)
+	}
+	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
+		MatchKind: ahocorasick.LeftMostLongestMatch,
+		DFA:       false,
+	})
+	g.ac = b.Build(g.surfaces)
+	return g, nil
+}
+
+// sortCandidates orders candidates by prominence: curated first, own
+// names before alternates, then class, then population.
+func sortCandidates(cs []Candidate) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.Entry.Curated != b.Entry.Curated {
+			return a.Entry.Curated
+		}
+		if a.Alternate != b.Alternate {
+			return !a.Alternate
+		}
+		if a.Entry.Class != b.Entry.Class {
+			return a.Entry.Class > b.Entry.Class
+		}
+		return a.Entry.Population > b.Entry.Population
+	})
+}
+
+func eachRow(r io.Reader, minCols int, f func([]string) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<16), 1<<22)
+	line := 0
+	for sc.Scan() {
+		line++
+		t := sc.Text()
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		c := strings.Split(t, "\t")
+		if len(c) < minCols {
+			return fmt.Errorf("line %d: %d columns, want at least %d", line, len(c), minCols)
+		}
+		if err := f(c); err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
+		}
+	}
+	return sc.Err()
+}
+
+// Len is the number of entries.
+func (g *Gazetteer) Len() int { return len(g.entries) }
+
+// Find reports every known surface form in text that stands as whole
+// words, leftmost-longest and without overlaps.
+func (g *Gazetteer) Find(text string) []Match {
+	var out []Match
+	it := g.ac.Iter(text)
+	for m := it.Next(); m != nil; m = it.Next() {
+		s, e := m.Start(), m.End()
+		if !boundaryBefore(text, s) || !boundaryAfter(text, e) {
+			continue
+		}
+		out = append(out, Match{Start: s, End: e, Candidates: g.cands[m.Pattern()]})
+	}
+	return out
+}
+
+// Lookup returns the candidates of an exact surface form.
+func (g *Gazetteer) Lookup(surface string) []Candidate {
+	if p, ok := g.bySurface[surface]; ok {
+		return g.cands[p]
+	}
+	return nil
+}
+
+// LookupFold returns the candidates of every surface form whose Fold
+// equals Fold(name): case and diacritics ignored.
+func (g *Gazetteer) LookupFold(name string) []Candidate {
+	ps := g.byFold[Fold(name)]
+	if len(ps) == 1 {
+		return g.cands[ps[0]]
+	}
+	var out []Candidate
+	for _, p := range ps {
+		out = append(out, g.cands[p]...)
+	}
+	sortCandidates(out)
+	return out
+}
+
+// Country returns the country with an ISO 3166-1 alpha-2 code, or nil.
+func (g *Gazetteer) Country(iso string) *Entry { return g.byISO[iso] }
+
+// ByID returns the entry with an id, or nil.
+func (g *Gazetteer) ByID(id string) *Entry { return g.byID[id] }
+
+// LookupWildcard resolves a name whose non-ASCII letters were lost to
+// '?' (Çavu?o?lu): every '?' matches one non-ASCII letter, every other
+// rune must match exactly. Only curated entries and places are searched;
+// the first (most prominent) hit wins. It returns nil when name has no
+// '?' or nothing matches.
+func (g *Gazetteer) LookupWildcard(name string) []Candidate {
+	if !strings.Contains(name, "?") {
+		return nil
+	}
+	n := utf8.RuneCountInString(name)
+	var out []Candidate
+	for p, s := range g.surfaces {
+		if utf8.RuneCountInString(s) != n || !WildcardEqual(name, s) {
+			continue
+		}
+		out = append(out, g.cands[p]...)
+	}
+	sortCandidates(out)
+	return out
+}
+
+// WildcardEqual reports whether pattern, in which '?' stands for one
+// non-ASCII letter, matches s rune for rune.
+func WildcardEqual(pattern, s string) bool {
+	pr, sr := []rune(pattern), []rune(s)
+	if len(pr) != len(sr) {
+		return false
+	}
+	for i, r := range pr {
+		if r == '?' {
+			if sr[i] < utf8.RuneSelf || !unicode.IsLetter(sr[i]) {
+				return false
+			}
+			continue
+		}
+		if r != sr[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Fold lowercases s and removes diacritics, so Erdoğan and ERDOGAN fold
+// alike. Letters with no decomposition keep their form, except a few
+// common ones mapped by hand (ı, ł, ø, ß).
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		switch r {
+		case 'ı':
+			r = 'i'
+		case 'ł', 'Ł':
+			r = 'l'
+		case 'ø', 'Ø':
+			r = 'o'
+		case 'ß':
+			b.WriteString("ss")
+			continue
+		case '’':
+			r = '\''
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '?'
+}
+
+func boundaryBefore(text string, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return !isWordRune(r)
+}
+
+func boundaryAfter(text string, i int) bool {
+	if i >= len(text) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return !isWordRune(r)
+}
