@@ -1,0 +1,115 @@
+// Command nertrain trains the named-entity tagger of package ner on a
+// CoNLL-2003 file and writes the weights file that package embeds.
+//
+//	go run ./cmd/nertrain -train /work/shared/data/ner/conll2003/train.txt \
+//	    -out ner/model.bin.gz [-dev valid.txt]
+//
+// Training is deterministic: the same data and flags give the same file.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/services/enrich/ner"
+)
+
+type config struct {
+	train, dev, out string
+	opt             ner.TrainOptions
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.train, "train", "", "CoNLL-2003 training file (required)")
+	flag.StringVar(&cfg.dev, "dev", "", "CoNLL-2003 file to score after training (optional)")
+	flag.StringVar(&cfg.out, "out", "ner/model.bin.gz", "weights file to write")
+	flag.IntVar(&cfg.opt.Epochs, "epochs", 12, "training epochs")
+	flag.IntVar(&cfg.opt.MinCount, "min-count", 2, "drop features seen fewer times")
+	flag.Uint64Var(&cfg.opt.Seed, "seed", 1, "shuffling seed")
+	flag.Parse()
+
+	log, err := zap.NewDevelopment()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, cfg, log); err != nil {
+		log.Error("nertrain failed", zap.Error(err))
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cfg config, log *zap.Logger) error {
+	if cfg.train == "" {
+		return fmt.Errorf("-train is required")
+	}
+	docs, err := readFile(cfg.train)
+	if err != nil {
+		return err
+	}
+	cfg.opt.Logf = func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
+	start := time.Now()
+	t, err := ner.Train(ctx, docs, cfg.opt)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	log.Info("trained", zap.Duration("took", time.Since(start)), zap.Stringer("model", t))
+	f, err := os.Create(cfg.out)
+	if err != nil {
+		return fmt.Errorf("create weights: %w", err)
+	}
+	if err := t.Save(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write weights: %w", err)
+	}
+	if cfg.dev == "" {
+		return nil
+	}
+	// Score the saved (quantised) weights, as Load would see them.
+	rf, err := os.Open(cfg.out)
+	if err != nil {
+		return fmt.Errorf("reopen weights: %w", err)
+	}
+	defer rf.Close()
+	saved, err := ner.Decode(rf)
+	if err != nil {
+		return err
+	}
+	dev, err := readFile(cfg.dev)
+	if err != nil {
+		return err
+	}
+	c, p, g := saved.Evaluate(dev)
+	prec, rec := float64(c)/float64(max(p, 1)), float64(c)/float64(max(g, 1))
+	f1 := 0.0
+	if prec+rec > 0 {
+		f1 = 2 * prec * rec / (prec + rec)
+	}
+	log.Info("dev", zap.Float64("precision", prec), zap.Float64("recall", rec), zap.Float64("f1", f1))
+	return nil
+}
+
+func readFile(path string) ([]ner.Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open conll: %w", err)
+	}
+	defer f.Close()
+	docs, err := ner.ReadCoNLL(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return docs, nil
+}

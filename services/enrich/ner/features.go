@@ -1,0 +1,326 @@
+package ner
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Feature keys are 64-bit hashes of (template, value) pairs. The hash is
+// FNV-1a over the bytes of a value, mixed with the template id, so a key
+// depends only on the text and is stable across processes and builds: the
+// trained weights file stores keys, not strings.
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func hashString(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+func hashRune(h uint64, r rune) uint64 {
+	if r < utf8.RuneSelf {
+		h ^= uint64(r)
+		return h * fnvPrime
+	}
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	for i := 0; i < n; i++ {
+		h ^= uint64(buf[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// mix combines a template id and up to three value hashes into a key.
+func mix(tmpl uint64, a, b, c uint64) uint64 {
+	k := tmpl*0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019
+	k = (k ^ a) * 0xBF58476D1CE4E5B9
+	k ^= k >> 31
+	k = (k ^ b) * 0x94D049BB133111EB
+	k ^= k >> 29
+	k = (k ^ c) * 0xBF58476D1CE4E5B9
+	k ^= k >> 32
+	return k
+}
+
+// Token flags.
+const (
+	fInitUpper uint16 = 1 << iota // first rune upper case
+	fAllUpper                     // every letter upper case, at least one letter
+	fHasDigit
+	fHasHyphen
+	fHasPeriod
+	fAllDigit
+	fNoLetter
+	fHasLower
+	fMixedCaps // an upper-case letter after the first rune, with lower-case letters
+)
+
+// Document casing classes: how a word is written elsewhere in the document
+// where casing is informative (not sentence-initial, not in an all-caps
+// line).
+const (
+	caseUnseen  = 0
+	caseLower   = 1 // only lower case
+	caseCap     = 2 // only capitalised
+	caseBoth    = 3 // both
+	caseUpper   = 4 // only all caps
+	nCaseClass  = 5
+	maxAffixLen = 4
+)
+
+// attr holds the per-token values features are built from.
+type attr struct {
+	word, lower, shape, cshape uint64
+	pre, suf                   [maxAffixLen]uint64
+	cluster                    [3]uint64
+	flags                      uint16
+	nrunes                     int
+	docCase                    uint8
+	gaz                        uint64
+}
+
+// Padding values for positions outside the sentence.
+var (
+	padBefore = hashString("<S>")
+	padAfter  = hashString("</S>")
+)
+
+func runeClass(r rune) rune {
+	switch {
+	case unicode.IsUpper(r):
+		return 'X'
+	case unicode.IsLower(r):
+		return 'x'
+	case unicode.IsDigit(r):
+		return 'd'
+	case unicode.IsLetter(r):
+		return 'l' // letters without case
+	}
+	return r
+}
+
+// computeAttr fills a from word w without allocating.
+func computeAttr(a *attr, w string) {
+	*a = attr{word: hashString(w)}
+	lower := uint64(fnvOffset)
+	shape := uint64(fnvOffset)
+	cshape := uint64(fnvOffset)
+	var prev rune = -1
+	run := 0
+	n := 0
+	letters, uppers, digits := 0, 0, 0
+	hasLower := false
+	upperAfterFirst := false
+	// Prefixes are built as we go; suffixes need the rune positions, which
+	// are found by a backward scan below.
+	for _, r := range w {
+		lr := unicode.ToLower(r)
+		lower = hashRune(lower, lr)
+		if n < maxAffixLen {
+			a.pre[n] = lower
+		}
+		c := runeClass(r)
+		if c == prev {
+			run++
+		} else {
+			run = 1
+			cshape = hashRune(cshape, c)
+		}
+		if run <= 4 {
+			shape = hashRune(shape, c)
+		}
+		prev = c
+		switch c {
+		case 'X':
+			letters++
+			uppers++
+			if n > 0 {
+				upperAfterFirst = true
+			}
+		case 'x':
+			letters++
+			hasLower = true
+		case 'l':
+			letters++
+		case 'd':
+			digits++
+		case '-':
+			a.flags |= fHasHyphen
+		case '.':
+			a.flags |= fHasPeriod
+		}
+		if n == 0 && c == 'X' {
+			a.flags |= fInitUpper
+		}
+		n++
+	}
+	a.lower, a.shape, a.cshape, a.nrunes = lower, shape, cshape, n
+	for k := n; k < maxAffixLen; k++ {
+		a.pre[k] = 0
+	}
+	// Suffixes: hash the last k runes, lower-cased.
+	end := len(w)
+	for k := 0; k < maxAffixLen && k < n; k++ {
+		_, size := utf8.DecodeLastRuneInString(w[:end])
+		end -= size
+		h := uint64(fnvOffset)
+		for _, r := range w[end:] {
+			h = hashRune(h, unicode.ToLower(r))
+		}
+		a.suf[k] = h
+	}
+	if uppers > 0 && uppers == letters {
+		a.flags |= fAllUpper
+	}
+	if digits > 0 {
+		a.flags |= fHasDigit
+		if digits == n {
+			a.flags |= fAllDigit
+		}
+	}
+	if letters == 0 {
+		a.flags |= fNoLetter
+	}
+	if hasLower {
+		a.flags |= fHasLower
+		if upperAfterFirst {
+			a.flags |= fMixedCaps
+		}
+	}
+}
+
+// Feature templates. The numbers are part of the weights file format:
+// append new templates, never renumber.
+const (
+	tBias = iota + 1
+	tWord
+	tLower
+	tLowerM1
+	tLowerP1
+	tLowerM2
+	tLowerP2
+	tBigramM1
+	tBigramP1
+	tPrefix  // + k
+	tSuffix  // + k
+	tShape   // shape of i
+	tShapeM1 // shape of i-1
+	tShapeP1
+	tShape3 // shapes i-1, i, i+1
+	tShapeBiM1
+	tShapeBiP1
+	tCShapeInit // compressed shape with sentence-initial flag
+	tDocCase    // document casing class + shape
+	tCapsLine   // all-caps line + lowercase word
+	tFlags
+	tInitLower // sentence-initial + lowercase word
+	tWordM1
+	tWordP1
+	tCluster   // + prefix length index, of i
+	tClusterM1 // of i-1
+	tClusterP1 // of i+1
+	tGaz       // gazetteer class of i
+	tGazM1
+	tGazP1
+	tDocCaseM1P1
+	tLowerCShapeP1
+	tLowerCShapeM1
+	tHist // document history: labels given to the word earlier
+	tLen
+)
+
+// maxFeatures bounds the number of features of one token.
+const maxFeatures = 64
+
+// featurizer computes feature keys for one sentence.
+type featurizer struct {
+	attrs []attr
+}
+
+// sentenceKeys appends the feature keys of token i to keys.
+// capsLine reports whether the whole sentence is written in capitals.
+func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bool) []uint64 {
+	a := &at[i]
+	var lm1, lm2, lp1, lp2, sm1, sp1, wm1, wp1, cm1, cp1 uint64 = padBefore, padBefore, padAfter, padAfter, padBefore, padAfter, padBefore, padAfter, padBefore, padAfter
+	var gm1, gp1 uint64 = padBefore, padAfter
+	var dm1, dp1 uint64 = padBefore, padAfter
+	if i > 0 {
+		p := &at[i-1]
+		lm1, sm1, wm1, cm1, gm1, dm1 = p.lower, p.shape, p.word, p.cshape, p.gaz, uint64(p.docCase)
+	}
+	if i > 1 {
+		lm2 = at[i-2].lower
+	}
+	if i+1 < len(at) {
+		n := &at[i+1]
+		lp1, sp1, wp1, cp1, gp1, dp1 = n.lower, n.shape, n.word, n.cshape, n.gaz, uint64(n.docCase)
+	}
+	if i+2 < len(at) {
+		lp2 = at[i+2].lower
+	}
+	initial := uint64(0)
+	if i == 0 {
+		initial = 1
+	}
+	caps := uint64(0)
+	if capsLine {
+		caps = 1
+	}
+	keys = append(keys,
+		mix(tBias, 0, 0, 0),
+		mix(tWord, a.word, 0, 0),
+		mix(tLower, a.lower, 0, 0),
+		mix(tLowerM1, lm1, 0, 0),
+		mix(tLowerP1, lp1, 0, 0),
+		mix(tLowerM2, lm2, 0, 0),
+		mix(tLowerP2, lp2, 0, 0),
+		mix(tBigramM1, lm1, a.lower, 0),
+		mix(tBigramP1, a.lower, lp1, 0),
+		mix(tShape, a.shape, 0, 0),
+		mix(tShapeM1, sm1, 0, 0),
+		mix(tShapeP1, sp1, 0, 0),
+		mix(tShape3, sm1, a.shape, sp1),
+		mix(tShapeBiM1, sm1, a.shape, 0),
+		mix(tShapeBiP1, a.shape, sp1, 0),
+		mix(tCShapeInit, a.cshape, initial, caps),
+		mix(tDocCase, uint64(a.docCase), a.cshape, initial|caps<<1),
+		mix(tFlags, uint64(a.flags), initial, caps),
+		mix(tWordM1, wm1, 0, 0),
+		mix(tWordP1, wp1, 0, 0),
+		mix(tLowerCShapeP1, a.lower, cp1, 0),
+		mix(tLowerCShapeM1, a.lower, cm1, 0),
+		mix(tDocCaseM1P1, dm1, uint64(a.docCase), dp1),
+	)
+	for k := 0; k < maxAffixLen && k < a.nrunes; k++ {
+		keys = append(keys, mix(tPrefix, uint64(k), a.pre[k], 0), mix(tSuffix, uint64(k), a.suf[k], 0))
+	}
+	if capsLine {
+		keys = append(keys, mix(tCapsLine, a.lower, 0, 0))
+	}
+	if i == 0 {
+		keys = append(keys, mix(tInitLower, a.lower, 0, 0))
+	}
+	if a.gaz != 0 || gm1 != padBefore || gp1 != padAfter {
+		keys = append(keys, mix(tGaz, a.gaz, 0, 0), mix(tGazM1, gm1, a.gaz, 0), mix(tGazP1, a.gaz, gp1, 0))
+	}
+	if useClusters {
+		for k := range a.cluster {
+			keys = append(keys, mix(tCluster, uint64(k), a.cluster[k], 0))
+		}
+		if i > 0 {
+			keys = append(keys, mix(tClusterM1, at[i-1].cluster[1], 0, 0))
+		}
+		if i+1 < len(at) {
+			keys = append(keys, mix(tClusterP1, at[i+1].cluster[1], 0, 0))
+		}
+	}
+	return keys
+}

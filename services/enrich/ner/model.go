@@ -1,0 +1,388 @@
+package ner
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Entity types, in tag order.
+var types = [...]string{"PER", "ORG", "LOC", "MISC"}
+
+// Tags use the BILOU scheme: O, then B-, I-, L-, U- for each type.
+const (
+	nTypes = len(types)
+	nTags  = 1 + 4*nTypes
+)
+
+const (
+	pB = iota
+	pI
+	pL
+	pU
+)
+
+func tagOf(prefix, typ int) int { return 1 + 4*typ + prefix }
+func tagPrefix(t int) int       { return (t - 1) % 4 }
+func tagType(t int) int         { return (t - 1) / 4 }
+
+// allowed reports whether tag cur may follow tag prev; prev < 0 is the
+// sentence start.
+func allowed(prev, cur int) bool {
+	open := prev > 0 && (tagPrefix(prev) == pB || tagPrefix(prev) == pI)
+	if !open {
+		return cur == 0 || tagPrefix(cur) == pB || tagPrefix(cur) == pU
+	}
+	return cur > 0 && tagType(cur) == tagType(prev) && (tagPrefix(cur) == pI || tagPrefix(cur) == pL)
+}
+
+// allowedEnd reports whether a sentence may end with tag t.
+func allowedEnd(t int) bool {
+	return t == 0 || tagPrefix(t) == pL || tagPrefix(t) == pU
+}
+
+// Span is an entity mention: tokens [Start, End) of a sentence, and its
+// Type, one of "PER", "ORG", "LOC", "MISC".
+type Span struct {
+	Start, End int
+	Type       string
+}
+
+// ErrNoModel is returned by Load when the package was built without
+// trained weights.
+var ErrNoModel = errors.New("ner: no embedded model")
+
+//go:embed model.bin.gz
+var embedded []byte
+
+var loadOnce = sync.OnceValues(func() (*Tagger, error) {
+	if len(embedded) == 0 {
+		return nil, ErrNoModel
+	}
+	return Decode(bytes.NewReader(embedded))
+})
+
+// Load returns the tagger with the weights embedded in the package. The
+// weights are decoded once; later calls return the same tagger.
+func Load() (*Tagger, error) {
+	t, err := loadOnce()
+	if err != nil {
+		return nil, fmt.Errorf("load ner model: %w", err)
+	}
+	return t, nil
+}
+
+// Tagger is a trained sequence tagger. It is safe for concurrent use.
+type Tagger struct {
+	rows     map[uint64]int32
+	w        []float32 // len(rows) * nTags
+	trans    []float32 // (nTags+1) * nTags; row nTags is the start
+	end      []float32 // nTags
+	clusters map[uint64][3]uint64
+	gaz      map[uint64]uint64
+	pool     sync.Pool
+}
+
+// scratch is the per-call working memory of a tagger.
+type scratch struct {
+	attrs  []attr
+	keys   []uint64
+	emit   []float32
+	score  []float32
+	back   []int8
+	tags   []int
+	casing map[uint64][3]uint16
+}
+
+func (t *Tagger) getScratch() *scratch {
+	if s, ok := t.pool.Get().(*scratch); ok {
+		return s
+	}
+	return &scratch{casing: make(map[uint64][3]uint16)}
+}
+
+// Tag finds the entity mentions of one sentence. Casing evidence is taken
+// from the sentence alone; use TagDocument when the other sentences of the
+// text are at hand.
+func (t *Tagger) Tag(sentence []Token) []Span {
+	return t.TagDocument([][]Token{sentence})[0]
+}
+
+// TagDocument finds the entity mentions of every sentence of a document.
+// The document's other sentences inform each one: a word in an all-caps
+// headline or at the start of a sentence is judged by how it is written
+// elsewhere in the document.
+func (t *Tagger) TagDocument(doc [][]Token) [][]Span {
+	s := t.getScratch()
+	defer t.pool.Put(s)
+	out := make([][]Span, len(doc))
+	words := make([][]string, len(doc))
+	for i, sent := range doc {
+		ws := make([]string, len(sent))
+		for j := range sent {
+			ws[j] = sent[j].Text
+		}
+		words[i] = ws
+	}
+	attrs := t.docAttrs(s, words)
+	for i := range words {
+		tags := t.decode(s, attrs[i], isCapsLine(attrs[i]))
+		out[i] = spansFromBILOU(tags)
+	}
+	return out
+}
+
+// docAttrs computes the token attributes of a document, including
+// document casing.
+func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
+	n := 0
+	for _, sent := range doc {
+		n += len(sent)
+	}
+	if cap(s.attrs) < n {
+		s.attrs = make([]attr, n)
+	}
+	all := s.attrs[:n]
+	out := make([][]attr, len(doc))
+	off := 0
+	for i, sent := range doc {
+		at := all[off : off+len(sent) : off+len(sent)]
+		off += len(sent)
+		for j, w := range sent {
+			computeAttr(&at[j], w)
+			if t != nil {
+				t.lexical(&at[j])
+			}
+		}
+		out[i] = at
+	}
+	clear(s.casing)
+	fillDocCase(out, s.casing)
+	return out
+}
+
+// lexical adds the model's word clusters and gazetteer class to a.
+func (t *Tagger) lexical(a *attr) {
+	if t.clusters != nil {
+		a.cluster = t.clusters[a.lower]
+	}
+	if t.gaz != nil {
+		a.gaz = t.gaz[a.lower]
+	}
+}
+
+func isCapsLine(at []attr) bool {
+	letters, upper := 0, 0
+	for k := range at {
+		if at[k].flags&fNoLetter != 0 {
+			continue
+		}
+		letters++
+		if at[k].flags&fAllUpper != 0 {
+			upper++
+		}
+	}
+	return letters > 0 && upper == letters
+}
+
+// fillDocCase sets the docCase of every token from the casing of the same
+// lower-cased word at informative positions of the document.
+func fillDocCase(doc [][]attr, casing map[uint64][3]uint16) {
+	for _, at := range doc {
+		if isCapsLine(at) {
+			continue
+		}
+		for j := 1; j < len(at); j++ {
+			a := &at[j]
+			if a.flags&fNoLetter != 0 {
+				continue
+			}
+			c := casing[a.lower]
+			switch {
+			case a.flags&fAllUpper != 0 && a.nrunes > 1:
+				c[2]++
+			case a.flags&fInitUpper != 0:
+				c[1]++
+			case a.flags&fHasLower != 0:
+				c[0]++
+			}
+			casing[a.lower] = c
+		}
+	}
+	for _, at := range doc {
+		for j := range at {
+			c, ok := casing[at[j].lower]
+			var cls uint8 = caseUnseen
+			if ok {
+				switch {
+				case c[0] > 0 && c[1] > 0:
+					cls = caseBoth
+				case c[1] > 0:
+					cls = caseCap
+				case c[0] > 0:
+					cls = caseLower
+				case c[2] > 0:
+					cls = caseUpper
+				}
+			}
+			at[j].docCase = cls
+		}
+	}
+}
+
+// decode runs Viterbi over one sentence and returns its BILOU tags.
+func (t *Tagger) decode(s *scratch, at []attr, capsLine bool) []int {
+	n := len(at)
+	if n == 0 {
+		return nil
+	}
+	if cap(s.emit) < n*nTags {
+		s.emit = make([]float32, n*nTags)
+		s.score = make([]float32, n*nTags)
+		s.back = make([]int8, n*nTags)
+	}
+	emit := s.emit[:n*nTags]
+	clear(emit)
+	useClusters := t.clusters != nil
+	for i := 0; i < n; i++ {
+		s.keys = sentenceKeys(s.keys[:0], at, i, capsLine, useClusters)
+		e := emit[i*nTags : (i+1)*nTags : (i+1)*nTags]
+		for _, k := range s.keys {
+			r, ok := t.rows[k]
+			if !ok {
+				continue
+			}
+			w := t.w[int(r)*nTags : int(r)*nTags+nTags : int(r)*nTags+nTags]
+			for j := range e {
+				e[j] += w[j]
+			}
+		}
+	}
+	if cap(s.tags) < n {
+		s.tags = make([]int, n)
+	}
+	tags := s.tags[:n]
+	viterbi(emit, t.trans, t.end, s.score[:n*nTags], s.back[:n*nTags], tags)
+	out := make([]int, n)
+	copy(out, tags)
+	return out
+}
+
+const negInf = float32(-1e30)
+
+// viterbi finds the best allowed tag sequence given emission scores
+// (n*nTags), transition scores ((nTags+1)*nTags, last row = start) and end
+// scores.
+func viterbi(emit, trans, end, score []float32, back []int8, tags []int) {
+	n := len(tags)
+	start := trans[nTags*nTags:]
+	for c := 0; c < nTags; c++ {
+		if allowed(-1, c) {
+			score[c] = emit[c] + start[c]
+		} else {
+			score[c] = negInf
+		}
+	}
+	for i := 1; i < n; i++ {
+		prev := score[(i-1)*nTags : i*nTags]
+		cur := score[i*nTags : (i+1)*nTags]
+		for c := 0; c < nTags; c++ {
+			best, arg := negInf, 0
+			for p := 0; p < nTags; p++ {
+				if !allowedTable[p][c] || prev[p] <= negInf {
+					continue
+				}
+				v := prev[p] + trans[p*nTags+c]
+				if v > best {
+					best, arg = v, p
+				}
+			}
+			if best <= negInf {
+				cur[c] = negInf
+			} else {
+				cur[c] = best + emit[i*nTags+c]
+			}
+			back[i*nTags+c] = int8(arg)
+		}
+	}
+	last := score[(n-1)*nTags : n*nTags]
+	best, arg := negInf, 0
+	for c := 0; c < nTags; c++ {
+		if !allowedEnd(c) || last[c] <= negInf {
+			continue
+		}
+		if v := last[c] + end[c]; v > best {
+			best, arg = v, c
+		}
+	}
+	tags[n-1] = arg
+	for i := n - 1; i > 0; i-- {
+		tags[i-1] = int(back[i*nTags+tags[i]])
+	}
+}
+
+var allowedTable = func() (tab [nTags][nTags]bool) {
+	for p := 0; p < nTags; p++ {
+		for c := 0; c < nTags; c++ {
+			tab[p][c] = allowed(p, c)
+		}
+	}
+	return tab
+}()
+
+// spansFromBILOU turns a valid BILOU tag sequence into spans.
+func spansFromBILOU(tags []int) []Span {
+	var out []Span
+	start := -1
+	for i, t := range tags {
+		if t == 0 {
+			start = -1
+			continue
+		}
+		switch tagPrefix(t) {
+		case pU:
+			out = append(out, Span{Start: i, End: i + 1, Type: types[tagType(t)]})
+			start = -1
+		case pB:
+			start = i
+		case pL:
+			if start >= 0 {
+				out = append(out, Span{Start: start, End: i + 1, Type: types[tagType(t)]})
+			}
+			start = -1
+		}
+	}
+	return out
+}
+
+// bilouFromSpans is the inverse of spansFromBILOU for n tokens.
+func bilouFromSpans(spans []Span, n int) []int {
+	tags := make([]int, n)
+	for _, s := range spans {
+		ty := typeIndex(s.Type)
+		if ty < 0 || s.Start < 0 || s.End > n || s.Start >= s.End {
+			continue
+		}
+		if s.End-s.Start == 1 {
+			tags[s.Start] = tagOf(pU, ty)
+			continue
+		}
+		tags[s.Start] = tagOf(pB, ty)
+		for k := s.Start + 1; k < s.End-1; k++ {
+			tags[k] = tagOf(pI, ty)
+		}
+		tags[s.End-1] = tagOf(pL, ty)
+	}
+	return tags
+}
+
+func typeIndex(s string) int {
+	for i, t := range types {
+		if t == s {
+			return i
+		}
+	}
+	return -1
+}
