@@ -1,0 +1,259 @@
+// Package extract finds the article in an HTML page and renders it as
+// plain text with its paragraphs kept.
+//
+// The model: raw page bytes are first decoded to UTF-8 (Decode), then the
+// page is parsed and handed to go-trafilatura, which keeps the main
+// content as a small HTML tree and reads title, author, date, site name
+// and language from the page's metadata. That tree is rendered here
+// rather than through trafilatura's ContentText, because ContentText
+// joins paragraphs: every block (paragraph, heading, list item, quote,
+// table row, preformatted block) becomes its own paragraph, and
+// paragraphs are separated by one blank line.
+//
+// It is a pure library: no I/O beyond its arguments, safe for concurrent
+// use.
+package extract
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	trafilatura "github.com/markusmobius/go-trafilatura"
+	"golang.org/x/net/html"
+)
+
+// ErrNoArticle means the page holds no article text.
+var ErrNoArticle = errors.New("no article in page")
+
+// Options describe where a page came from.
+type Options struct {
+	// URL is the page's address; it resolves relative metadata and
+	// helps the extractor recognise the site.
+	URL string
+	// ContentType is the HTTP Content-Type the page was served with.
+	ContentType string
+	// Charset is a declared character set that overrides the page's own.
+	Charset string
+}
+
+// Result is an extracted article.
+type Result struct {
+	Title string
+	// Body holds paragraphs separated by one blank line.
+	Body     string
+	Author   string
+	SiteName string
+	// Language is an ISO 639-1 code, or empty when unknown.
+	Language    string
+	PublishedAt *time.Time
+}
+
+// Extract decodes page, finds its article and renders it. It fails with
+// ErrNoArticle when the page has no article text and with ErrBinary when
+// the bytes are not text.
+func Extract(page []byte, opts Options) (*Result, error) {
+	text, err := Decode(page, opts.ContentType, opts.Charset)
+	if err != nil {
+		return nil, err
+	}
+	return ExtractString(text, opts)
+}
+
+// ExtractString is Extract for a page that is already decoded.
+func ExtractString(page string, opts Options) (*Result, error) {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		return nil, fmt.Errorf("parse html: %w", err)
+	}
+	topts := trafilatura.Options{
+		EnableFallback:  true,
+		ExcludeComments: true,
+		HtmlDateMode:    trafilatura.Fast,
+	}
+	if opts.URL != "" {
+		if u, err := url.Parse(opts.URL); err == nil && u.IsAbs() {
+			topts.OriginalURL = u
+		}
+	}
+	res, err := trafilatura.ExtractDocument(doc, topts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoArticle, err)
+	}
+	if res == nil || res.ContentNode == nil {
+		return nil, ErrNoArticle
+	}
+	body := Render(res.ContentNode)
+	if body == "" {
+		return nil, ErrNoArticle
+	}
+	md := res.Metadata
+	out := &Result{
+		Title:    collapseSpace(md.Title),
+		Body:     body,
+		Author:   collapseSpace(md.Author),
+		SiteName: collapseSpace(md.Sitename),
+		Language: md.Language,
+	}
+	if !md.Date.IsZero() {
+		t := md.Date.UTC()
+		out.PublishedAt = &t
+	}
+	return out, nil
+}
+
+// Render writes the text of an HTML tree with one paragraph per block
+// element, paragraphs separated by one blank line. Whitespace inside a
+// paragraph is collapsed, except in <pre>, whose lines are kept.
+func Render(n *html.Node) string {
+	r := renderer{}
+	r.walk(n, false)
+	r.flush()
+	return strings.Join(r.paras, "\n\n")
+}
+
+type renderer struct {
+	paras []string
+	cur   strings.Builder
+	// pre is true when cur holds preformatted text.
+	pre bool
+}
+
+// blockNames break paragraphs before and after them. Elements are
+// matched by name, not atom: trafilatura builds nodes without atoms.
+var blockNames = map[string]bool{
+	"p": true, "div": true, "h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"li": true, "dd": true, "dt": true, "blockquote": true, "pre": true, "tr": true, "table": true,
+	"ul": true, "ol": true, "dl": true, "section": true, "article": true, "header": true,
+	"footer": true, "aside": true, "figure": true, "figcaption": true, "hr": true, "br": true,
+	"summary": true, "details": true, "main": true, "nav": true, "form": true, "caption": true,
+	"address": true, "fieldset": true, "body": true, "html": true,
+	// TEI-like names trafilatura may leave.
+	"head": true, "list": true, "item": true, "quote": true, "lb": true, "row": true,
+}
+
+// skipNames hold no readable text.
+var skipNames = map[string]bool{
+	"script": true, "style": true, "noscript": true, "template": true, "svg": true, "math": true,
+	"iframe": true, "object": true, "select": true, "button": true, "textarea": true, "title": true,
+}
+
+// cellNames are separated from their neighbours by a space.
+var cellNames = map[string]bool{"td": true, "th": true, "cell": true}
+
+func (r *renderer) walk(n *html.Node, inPre bool) {
+	switch n.Type {
+	case html.TextNode:
+		r.text(n.Data, inPre)
+		return
+	case html.ElementNode:
+		name := n.Data
+		if n.DataAtom != 0 {
+			name = n.DataAtom.String()
+		}
+		if skipNames[name] {
+			return
+		}
+		cell := cellNames[name]
+		if cell {
+			r.space()
+		}
+		block := blockNames[name]
+		if block {
+			r.flush()
+		}
+		pre := inPre || name == "pre"
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			r.walk(c, pre)
+		}
+		if block {
+			r.flush()
+		}
+		if cell {
+			r.space()
+		}
+		return
+	case html.DocumentNode:
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			r.walk(c, inPre)
+		}
+	}
+}
+
+func (r *renderer) space() {
+	if r.cur.Len() > 0 && !r.pre {
+		r.cur.WriteByte(' ')
+	}
+}
+
+func (r *renderer) text(s string, pre bool) {
+	if pre {
+		r.pre = true
+		r.cur.WriteString(s)
+		return
+	}
+	r.cur.WriteString(s)
+}
+
+// flush ends the current paragraph.
+func (r *renderer) flush() {
+	if r.cur.Len() == 0 {
+		return
+	}
+	raw := r.cur.String()
+	r.cur.Reset()
+	pre := r.pre
+	r.pre = false
+	if pre {
+		lines := strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n")
+		kept := lines[:0]
+		for _, l := range lines {
+			l = strings.TrimRight(l, " \t\r\u00a0")
+			if strings.TrimSpace(l) == "" {
+				if len(kept) > 0 {
+					// A blank line inside <pre> splits it into paragraphs.
+					r.paras = append(r.paras, strings.Join(kept, "\n"))
+					kept = kept[:0]
+				}
+				continue
+			}
+			kept = append(kept, l)
+		}
+		if len(kept) > 0 {
+			r.paras = append(r.paras, strings.Join(kept, "\n"))
+		}
+		return
+	}
+	if p := collapseSpace(raw); p != "" {
+		r.paras = append(r.paras, p)
+	}
+}
+
+// collapseSpace trims s and turns every run of white space into one space.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if isSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\n', '\r', '\f', '\v', 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200A
+}
