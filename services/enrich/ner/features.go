@@ -240,10 +240,6 @@ const (
 // maxFeatures bounds the number of features of one token.
 const maxFeatures = 64
 
-// featurizer computes feature keys for one sentence.
-type featurizer struct {
-	attrs []attr
-}
 
 // sentenceKeys appends the feature keys of token i to keys.
 // capsLine reports whether the whole sentence is written in capitals.

@@ -195,51 +195,6 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// Evaluate tags the documents and returns the number of correct,
-// predicted and gold spans (exact boundaries and type).
-func (t *Tagger) Evaluate(docs []Document) (correct, predicted, gold int) {
-	for _, d := range docs {
-		doc := make([][]Token, len(d.Sentences))
-		for i, s := range d.Sentences {
-			doc[i] = tokensOf(s.Words)
-		}
-		got := t.TagDocument(doc)
-		for i, s := range d.Sentences {
-			want := SpansFromTags(s.Tags)
-			predicted += len(got[i])
-			gold += len(want)
-			correct += countCommon(got[i], want)
-		}
-	}
-	return correct, predicted, gold
-}
-
-func countCommon(a, b []Span) int {
-	set := make(map[Span]bool, len(b))
-	for _, s := range b {
-		set[s] = true
-	}
-	n := 0
-	for _, s := range a {
-		if set[s] {
-			n++
-		}
-	}
-	return n
-}
-
-// tokensOf makes tokens of pre-split words, with offsets as if the words
-// were joined by single spaces.
-func tokensOf(words []string) []Token {
-	toks := make([]Token, len(words))
-	off := 0
-	for i, w := range words {
-		toks[i] = Token{Text: w, Start: off, End: off + len(w)}
-		off += len(w) + 1
-	}
-	return toks
-}
-
 // String describes the model size.
 func (t *Tagger) String() string {
 	return fmt.Sprintf("ner.Tagger{features: %d, clusters: %d, gazetteer: %d}", len(t.rows), len(t.clusters), len(t.gaz))

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/services/enrich/ner"
+	"github.com/newsflow/newsflow/services/enrich/nereval"
 )
 
 type config struct {
@@ -91,14 +92,11 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	c, p, g := saved.Evaluate(dev)
-	prec, rec := float64(c)/float64(max(p, 1)), float64(c)/float64(max(g, 1))
-	f1 := 0.0
-	if prec+rec > 0 {
-		f1 = 2 * prec * rec / (prec + rec)
+	scores, err := nereval.Evaluate(ctx, saved, dev)
+	if err != nil {
+		return err
 	}
-	log.Info("dev", zap.Float64("precision", prec), zap.Float64("recall", rec), zap.Float64("f1", f1))
-	return nil
+	return scores.Write(os.Stdout)
 }
 
 func readFile(path string) ([]ner.Document, error) {
