@@ -1,0 +1,446 @@
+// Package dedupe is the dedupe stage of newsflow: it flags syndicated
+// copies of articles, truncated excerpts included, and groups them into
+// clusters named after their canonical article, the earliest by stream
+// sequence.
+//
+// Each article is fingerprinted (package minhash), its record and LSH
+// bands are written to shared JetStream KV buckets (package kvindex), and
+// the articles that share a band with it are verified by containment
+// against their stored sketches. A copy gets DuplicateOf and ClusterID set
+// to its canonical and Similarity filled in; every other article gets
+// ClusterID set to its own id, so that each article belongs to exactly one
+// cluster. Copies continue down the pipeline flagged, never dropped.
+//
+// Concurrency. Replicas share nothing but the KV buckets. An article's
+// record is created before its bands are written, and the candidates of a
+// band are read from the value a replica wrote by compare-and-set, so of
+// two similar articles processed at the same moment at least one sees the
+// other. If the one that sees the other is the earlier article, it is the
+// canonical and the later one must be moved into its cluster: a merge.
+//
+// Merges. A record carries Done once its own Process call has decided.
+// Moving a record that is not yet done is a compare-and-set on it: the
+// owner's final compare-and-set then fails, it re-reads the record and
+// adopts the earlier cluster before returning. Moving a record that is
+// done means the owner already published its decision, so the merger
+// re-publishes that article: it reads the article's message back from its
+// input stream by sequence, sets duplicate_of, cluster_id and similarity,
+// and publishes it to the stage's output subject with the message id
+// "dedupe-merge:<id>:<revision>". Downstream stages see an ordinary
+// document with the same id, which the indexer overwrites. Every output
+// carries metadata.dedupe_revision, the KV revision its decision was
+// stored at, which grows with every change of an article's cluster, so an
+// indexer can drop a decision that arrives after a newer one (Elasticsearch
+// external_gte versioning).
+package dedupe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/dedupe/kvindex"
+	"github.com/newsflow/newsflow/services/dedupe/minhash"
+)
+
+// ErrNoMessageInfo means Process was called without stage.MessageInfo in
+// its context, so the article's stream sequence is unknown.
+var ErrNoMessageInfo = errors.New("no message info in context")
+
+// ErrRecordVanished means an article's own record expired while it was
+// being processed; a retry starts over.
+var ErrRecordVanished = errors.New("dedupe record vanished during processing")
+
+// MetadataRevision is the metadata key of the KV revision at which the
+// document's dedupe decision was stored.
+const MetadataRevision = "dedupe_revision"
+
+// Deduper is the dedupe stage. It is safe for concurrent use, and any
+// number of Dedupers, in one process or many, may share the same buckets.
+type Deduper struct {
+	js  jetstream.JetStream
+	cfg Config
+	ix  *kvindex.Index
+	log *zap.Logger
+
+	mu      sync.Mutex
+	streams map[string]jetstream.Stream
+
+	articles   *prometheus.CounterVec
+	merges     *prometheus.CounterVec
+	candidates prometheus.Histogram
+}
+
+// New validates cfg, creates or updates the KV buckets (idempotently, so
+// every replica calls it at start) and returns a Deduper.
+func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Deduper, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ix, err := kvindex.Open(ctx, js, kvindex.Config{
+		BandBucket:   cfg.BandBucket,
+		RecordBucket: cfg.RecordBucket,
+		Replicas:     cfg.Replicas,
+		KeyBits:      cfg.KeyBits,
+		TTL:          cfg.Window,
+		Memory:       cfg.MemoryStorage,
+		MaxAttempts:  100,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("open dedupe index: %w", err)
+	}
+	return &Deduper{
+		js: js, cfg: cfg, ix: ix, log: log,
+		streams: map[string]jetstream.Stream{},
+		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsflow_dedupe_articles_total",
+			Help: "Articles judged by dedupe, by result: canonical, copy, resend, short (too few shingles to judge).",
+		}, []string{"result"}),
+		merges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsflow_dedupe_merges_total",
+			Help: "Articles moved into an earlier cluster by another article, by result: pending (owner adopts it), published, unpublished (message not found).",
+		}, []string{"result"}),
+		candidates: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "newsflow_dedupe_candidates",
+			Help:    "LSH candidates per article before verification.",
+			Buckets: []float64{0, 1, 2, 4, 8, 16, 32, 64, 128},
+		}),
+	}, nil
+}
+
+// Collectors returns the stage's Prometheus metrics for registration.
+func (d *Deduper) Collectors() []prometheus.Collector {
+	conflicts := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "newsflow_dedupe_kv_conflicts_total",
+		Help: "KV compare-and-set writes that lost against another writer and were retried.",
+	}, func() float64 { _, c := d.ix.Stats(); return float64(c) })
+	writes := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "newsflow_dedupe_kv_writes_total",
+		Help: "KV compare-and-set writes attempted.",
+	}, func() float64 { w, _ := d.ix.Stats(); return float64(w) })
+	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes}
+}
+
+// ref names a cluster by its canonical article.
+type ref struct {
+	id  string
+	seq uint64
+}
+
+type match struct {
+	id  string
+	rec kvindex.Record
+	sim minhash.Similarity
+}
+
+// Process flags doc as a copy or a canonical. It needs the message's
+// stream sequence from stage.MessageInfo(ctx).
+func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Document, error) {
+	info, ok := stage.MessageInfo(ctx)
+	if !ok {
+		return nil, stage.Permanent(fmt.Errorf("dedupe %s: %w", doc.ID, ErrNoMessageInfo))
+	}
+	out := *doc
+	out.DuplicateOf, out.ClusterID, out.Similarity = "", doc.ID, nil
+
+	p := d.cfg.Params
+	shingles := minhash.Shingles(doc.Body, p)
+	if len(shingles) < d.cfg.MinShingles {
+		d.articles.WithLabelValues("short").Inc()
+		return &out, nil
+	}
+	rec := kvindex.Record{
+		Stream: info.Stream, Seq: info.Sequence,
+		Cluster: doc.ID, ClusterSeq: info.Sequence,
+		Sketch: minhash.NewSketch(shingles, p.SketchSize),
+	}
+	rev, err := d.ix.CreateRecord(ctx, doc.ID, rec)
+	if errors.Is(err, kvindex.ErrConflict) {
+		old, oldRev, err := d.ix.GetRecord(ctx, doc.ID)
+		if err != nil {
+			return nil, fmt.Errorf("dedupe %s: read existing record: %w", doc.ID, err)
+		}
+		if old.Seq != info.Sequence || old.Stream != info.Stream || old.Done {
+			// A re-send of the same article is not a copy of itself: it
+			// gets the decision already stored for its id.
+			d.articles.WithLabelValues("resend").Inc()
+			annotate(&out, old, oldRev)
+			return &out, nil
+		}
+		rec, rev = old, oldRev // a redelivery of an unfinished attempt
+	} else if err != nil {
+		return nil, fmt.Errorf("dedupe %s: create record: %w", doc.ID, err)
+	}
+
+	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(shingles, p), p), d.cfg.Parallel)
+	if err != nil {
+		return nil, fmt.Errorf("dedupe %s: add bands: %w", doc.ID, err)
+	}
+	d.candidates.Observe(float64(len(cands)))
+	matches, err := d.verify(ctx, shingles, cands)
+	if err != nil {
+		return nil, fmt.Errorf("dedupe %s: verify: %w", doc.ID, err)
+	}
+
+	self := ref{doc.ID, info.Sequence}
+	root := ref{rec.Cluster, rec.ClusterSeq}
+	sim := minhash.Similarity{Containment: rec.Containment, Jaccard: rec.Jaccard}
+	for _, m := range matches {
+		if m.rec.ClusterSeq < root.seq {
+			root = ref{m.rec.Cluster, m.rec.ClusterSeq}
+		}
+	}
+	if root != self {
+		sim = bestSimilarity(matches, root, sim)
+	}
+
+	// Store the decision. Another replica may have moved this record into
+	// an earlier cluster meanwhile: adopt it.
+	for {
+		rec.Done = true
+		rec.Cluster, rec.ClusterSeq = root.id, root.seq
+		rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
+		newRev, err := d.ix.UpdateRecord(ctx, doc.ID, rec, rev)
+		if err == nil {
+			rev = newRev
+			break
+		}
+		if !errors.Is(err, kvindex.ErrConflict) {
+			return nil, fmt.Errorf("dedupe %s: store decision: %w", doc.ID, err)
+		}
+		cur, curRev, err := d.ix.GetRecord(ctx, doc.ID)
+		if errors.Is(err, kvindex.ErrNotFound) {
+			return nil, fmt.Errorf("dedupe %s: %w", doc.ID, ErrRecordVanished)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dedupe %s: re-read record: %w", doc.ID, err)
+		}
+		switch {
+		case cur.ClusterSeq < root.seq:
+			root = ref{cur.Cluster, cur.ClusterSeq}
+			sim = minhash.Similarity{Containment: cur.Containment, Jaccard: cur.Jaccard}
+		case cur.ClusterSeq > root.seq && cur.Cluster != self.id:
+			// Moved into a later cluster by an article that did not know
+			// ours: that cluster's canonical joins ours.
+			if err := d.merge(ctx, cur.Cluster, root, sim); err != nil {
+				return nil, err
+			}
+		}
+		rev = curRev
+	}
+
+	// Move every matched article whose cluster is later than ours, and
+	// that cluster's canonical, into ours.
+	for _, m := range matches {
+		if m.rec.ClusterSeq <= root.seq && m.rec.Cluster == root.id {
+			continue
+		}
+		s := m.sim
+		if root != self {
+			s = sim
+		}
+		if err := d.merge(ctx, m.id, root, s); err != nil {
+			return nil, err
+		}
+		if m.rec.Cluster != m.id && m.rec.Cluster != root.id {
+			if err := d.merge(ctx, m.rec.Cluster, root, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	annotate(&out, rec, rev)
+	if out.DuplicateOf != "" {
+		d.articles.WithLabelValues("copy").Inc()
+	} else {
+		d.articles.WithLabelValues("canonical").Inc()
+	}
+	return &out, nil
+}
+
+// verify fetches the candidates' records, most shared bands first, and
+// keeps those that pass the containment threshold.
+func (d *Deduper) verify(ctx context.Context, shingles []uint32, cands map[string]int) ([]match, error) {
+	ids := slices.Collect(maps.Keys(cands))
+	slices.SortFunc(ids, func(a, b string) int {
+		if cands[a] != cands[b] {
+			return cands[b] - cands[a]
+		}
+		if a < b {
+			return -1
+		}
+		return 1
+	})
+	if len(ids) > d.cfg.MaxCandidates {
+		ids = ids[:d.cfg.MaxCandidates]
+	}
+	type result struct {
+		m   match
+		ok  bool
+		err error
+	}
+	results := make([]result, len(ids))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, d.cfg.Parallel)
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			rec, _, err := d.ix.GetRecord(ctx, id)
+			if errors.Is(err, kvindex.ErrNotFound) {
+				return // expired since its band was written
+			}
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			sim := minhash.Compare(shingles, rec.Sketch)
+			if sim.Containment >= d.cfg.Threshold && sim.Shared >= d.cfg.MinShared {
+				results[i] = result{m: match{id: id, rec: rec, sim: sim}, ok: true}
+			}
+		}()
+	}
+	wg.Wait()
+	var out []match
+	var errs []error
+	for _, r := range results {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		} else if r.ok {
+			out = append(out, r.m)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// bestSimilarity is the similarity to the canonical itself when it was
+// matched, else to the most contained match in its cluster, else fallback.
+func bestSimilarity(matches []match, root ref, fallback minhash.Similarity) minhash.Similarity {
+	best, found := fallback, false
+	for _, m := range matches {
+		if m.id == root.id {
+			return m.sim
+		}
+		if m.rec.Cluster == root.id && (!found || m.sim.Containment > best.Containment) {
+			best, found = m.sim, true
+		}
+	}
+	return best
+}
+
+// annotate sets the dedupe fields of out from its record.
+func annotate(out *schema.Document, rec kvindex.Record, rev uint64) {
+	out.ClusterID = rec.Cluster
+	if rec.Cluster != out.ID {
+		out.DuplicateOf = rec.Cluster
+		out.Similarity = &schema.Similarity{Containment: clamp(rec.Containment), Jaccard: clamp(rec.Jaccard)}
+	}
+	md := make(map[string]any, len(out.Metadata)+1)
+	maps.Copy(md, out.Metadata)
+	md[MetadataRevision] = rev
+	out.Metadata = md
+}
+
+func clamp(x float64) float64 { return min(max(x, 0), 1) }
+
+// merge moves article id into cluster root, unless it already is in root
+// or an earlier cluster. A record still being processed by its owner is
+// only updated (the owner adopts the change); a finished one is also
+// re-published.
+func (d *Deduper) merge(ctx context.Context, id string, root ref, sim minhash.Similarity) error {
+	for {
+		rec, rev, err := d.ix.GetRecord(ctx, id)
+		if errors.Is(err, kvindex.ErrNotFound) {
+			return nil // expired: nothing left to move
+		}
+		if err != nil {
+			return fmt.Errorf("merge %s: %w", id, err)
+		}
+		if id == root.id || rec.ClusterSeq <= root.seq {
+			return nil
+		}
+		rec.Cluster, rec.ClusterSeq = root.id, root.seq
+		rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
+		newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
+		if errors.Is(err, kvindex.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("merge %s into %s: %w", id, root.id, err)
+		}
+		d.log.Debug("merged article into earlier cluster", zap.String("id", id), zap.String("cluster", root.id), zap.Bool("published", rec.Done))
+		if !rec.Done {
+			d.merges.WithLabelValues("pending").Inc()
+			return nil
+		}
+		return d.publishMerge(ctx, id, rec, newRev)
+	}
+}
+
+// publishMerge re-publishes a finished article with its new cluster.
+func (d *Deduper) publishMerge(ctx context.Context, id string, rec kvindex.Record, rev uint64) error {
+	if rec.Stream == "" {
+		d.merges.WithLabelValues("unpublished").Inc()
+		d.log.Warn("merge not published: the article's stream is unknown", zap.String("id", id), zap.String("cluster", rec.Cluster))
+		return nil
+	}
+	s, err := d.stream(ctx, rec.Stream)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", id, err)
+	}
+	msg, err := s.GetMsg(ctx, rec.Seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		d.merges.WithLabelValues("unpublished").Inc()
+		d.log.Warn("merge not published: the article's message is gone from its stream",
+			zap.String("id", id), zap.String("stream", rec.Stream), zap.Uint64("stream_seq", rec.Seq))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("merge %s: read %s #%d: %w", id, rec.Stream, rec.Seq, err)
+	}
+	doc, err := schema.DecodeDocument(msg.Data)
+	if err != nil || doc.ID != id {
+		d.merges.WithLabelValues("unpublished").Inc()
+		d.log.Warn("merge not published: the stream message is not the article",
+			zap.String("id", id), zap.String("stream", rec.Stream), zap.Uint64("stream_seq", rec.Seq), zap.Error(err))
+		return nil
+	}
+	doc.DuplicateOf, doc.Similarity = "", nil
+	annotate(doc, rec, rev)
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("merge %s: encode: %w", id, err)
+	}
+	if _, err := d.js.Publish(ctx, d.cfg.MergeSubject, data, jetstream.WithMsgID("dedupe-merge:"+id+":"+strconv.FormatUint(rev, 10))); err != nil {
+		return fmt.Errorf("merge %s: publish: %w", id, err)
+	}
+	d.merges.WithLabelValues("published").Inc()
+	return nil
+}
+
+func (d *Deduper) stream(ctx context.Context, name string) (jetstream.Stream, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if s, ok := d.streams[name]; ok {
+		return s, nil
+	}
+	s, err := d.js.Stream(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", name, err)
+	}
+	d.streams[name] = s
+	return s, nil
+}

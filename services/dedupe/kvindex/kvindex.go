@@ -1,0 +1,586 @@
+// Package kvindex keeps dedupe's shared state in two JetStream KV buckets,
+// so that any number of replicas see one index.
+//
+// The band bucket maps a group of LSH band keys to the articles that hold
+// them. Band keys are grouped by their top KeyBits bits: the KV key is
+// those bits in hex ("b3f2"), and the value lists entries of (the rest of
+// the band key, expiry time, article id). Grouping bounds the number of KV
+// keys to 2^KeyBits whatever the traffic (the server holds about 240 bytes
+// of heap per key), at the price of rewriting a bigger value per band.
+//
+// The record bucket maps an article id to its Record: its stream sequence,
+// its cluster and its shingle sketch.
+//
+// Every write is a compare-and-set on the key's last revision (create
+// expects revision 0), published with a per-message TTL equal to the
+// window, which needs the bucket's limit-marker TTL. A conflict comes back
+// as "wrong last sequence": code 10071 on a single-server stream, 10164 on
+// a replicated one; both are ErrConflict here. Band writes retry on
+// conflict against the fresh value, and the candidates of a band are read
+// from the value this replica wrote, so of two replicas writing at the same
+// moment the second always sees the first.
+package kvindex
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/services/dedupe/minhash"
+)
+
+// ErrConflict means a compare-and-set lost against another writer.
+var ErrConflict = errors.New("kv revision conflict")
+
+// ErrNotFound means the key has no live value.
+var ErrNotFound = errors.New("kv key not found")
+
+// ErrCorrupt means a stored value could not be decoded.
+var ErrCorrupt = errors.New("corrupt kv value")
+
+// ErrConfig means the index configuration is unusable.
+var ErrConfig = errors.New("invalid kv index configuration")
+
+// Config says where and how the index is stored.
+type Config struct {
+	// BandBucket and RecordBucket name the two KV buckets.
+	BandBucket, RecordBucket string
+	// Replicas is the buckets' replication factor (1, 3 or 5).
+	Replicas int
+	// KeyBits is how many top bits of a band key name its KV key.
+	KeyBits int
+	// TTL is how long an entry lives after its last write.
+	TTL time.Duration
+	// Memory stores the buckets in memory instead of on disk.
+	Memory bool
+	// MaxAttempts bounds compare-and-set retries of one write.
+	MaxAttempts int
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.BandBucket == "" || c.RecordBucket == "" || c.BandBucket == c.RecordBucket:
+		return fmt.Errorf("%w: two distinct bucket names are required", ErrConfig)
+	case c.Replicas < 1 || c.Replicas > 5:
+		return fmt.Errorf("%w: replicas %d, want 1-5", ErrConfig, c.Replicas)
+	case c.KeyBits < 4 || c.KeyBits > 24:
+		return fmt.Errorf("%w: key bits %d, want 4-24", ErrConfig, c.KeyBits)
+	case c.TTL < time.Second:
+		return fmt.Errorf("%w: ttl %s, want at least 1s", ErrConfig, c.TTL)
+	case c.MaxAttempts < 1:
+		return fmt.Errorf("%w: max attempts %d, want at least 1", ErrConfig, c.MaxAttempts)
+	}
+	return nil
+}
+
+// Index is the shared dedupe state. It is safe for concurrent use.
+type Index struct {
+	js                jetstream.JetStream
+	cfg               Config
+	bands, records    jetstream.Stream
+	bandPre, recPre   string
+	log               *zap.Logger
+	now               func() time.Time
+	conflicts, writes uint64
+	mu                sync.Mutex
+}
+
+// markerTTL is how long the server keeps the marker of an expired key.
+const markerTTL = time.Minute
+
+// Open creates or updates the two buckets (idempotently, so every replica
+// calls it at start) and returns the index.
+func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Index, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	storage := jetstream.FileStorage
+	if cfg.Memory {
+		storage = jetstream.MemoryStorage
+	}
+	ix := &Index{js: js, cfg: cfg, log: log, now: time.Now}
+	for _, b := range []struct {
+		name, desc string
+		stream     *jetstream.Stream
+		pre        *string
+	}{
+		{cfg.BandBucket, "dedupe LSH band groups: key prefix -> (band, expiry, article id) entries", &ix.bands, &ix.bandPre},
+		{cfg.RecordBucket, "dedupe records: article id -> sequence, cluster, shingle sketch", &ix.records, &ix.recPre},
+	} {
+		_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:         b.name,
+			Description:    b.desc,
+			History:        1,
+			Storage:        storage,
+			Replicas:       cfg.Replicas,
+			LimitMarkerTTL: markerTTL,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("provision kv bucket %s: %w", b.name, err)
+		}
+		s, err := js.Stream(ctx, "KV_"+b.name)
+		if err != nil {
+			return nil, fmt.Errorf("open kv stream of %s: %w", b.name, err)
+		}
+		*b.stream = s
+		*b.pre = "$KV." + b.name + "."
+	}
+	return ix, nil
+}
+
+// get returns the live value of a key and its revision. A key that never
+// existed has revision 0; a deleted or expired key returns ErrNotFound with
+// the revision of its marker, which a create must expect.
+func (ix *Index) get(ctx context.Context, s jetstream.Stream, subject string) ([]byte, uint64, error) {
+	m, err := s.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, 0, ErrNotFound
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("get %s: %w", subject, err)
+	}
+	if m.Header.Get("KV-Operation") != "" || m.Header.Get(jetstream.MarkerReasonHeader) != "" {
+		return nil, m.Sequence, ErrNotFound
+	}
+	return m.Data, m.Sequence, nil
+}
+
+// put writes value if the key's last revision is rev (0: no message yet).
+func (ix *Index) put(ctx context.Context, subject string, value []byte, rev uint64) (uint64, error) {
+	ack, err := ix.js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: value, Header: nats.Header{}},
+		jetstream.WithExpectLastSequencePerSubject(rev), jetstream.WithMsgTTL(ix.cfg.TTL))
+	ix.mu.Lock()
+	ix.writes++
+	ix.mu.Unlock()
+	if err != nil {
+		if isConflict(err) {
+			ix.mu.Lock()
+			ix.conflicts++
+			ix.mu.Unlock()
+			return 0, fmt.Errorf("put %s at revision %d: %w", subject, rev, ErrConflict)
+		}
+		return 0, fmt.Errorf("put %s: %w", subject, err)
+	}
+	return ack.Sequence, nil
+}
+
+// isConflict reports a "wrong last sequence" API error: code 10071 from a
+// single-server stream, 10164 from a replicated one.
+func isConflict(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// Stats counts writes and compare-and-set conflicts since Open.
+func (ix *Index) Stats() (writes, conflicts uint64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.writes, ix.conflicts
+}
+
+// Record is what the index keeps per article.
+type Record struct {
+	// Stream and Seq locate the article's message; Seq orders articles.
+	Stream string
+	Seq    uint64
+	// Cluster is the canonical article's id (the article's own when it is
+	// canonical), and ClusterSeq the canonical's sequence.
+	Cluster    string
+	ClusterSeq uint64
+	// Done is false while the article's own Process call has not yet
+	// published its decision; a merge into a done record must be
+	// published by the merger.
+	Done bool
+	// Containment and Jaccard are the similarity to the canonical.
+	Containment, Jaccard float64
+	// Sketch is the article's shingle sketch.
+	Sketch minhash.Sketch
+}
+
+const recordVersion = 1
+
+// Marshal encodes r compactly: sketch hashes as varint deltas.
+func (r Record) Marshal() []byte {
+	b := make([]byte, 0, 64+len(r.Stream)+len(r.Cluster)+4*len(r.Sketch.Hashes))
+	b = append(b, recordVersion)
+	b = appendString(b, r.Stream)
+	b = binary.AppendUvarint(b, r.Seq)
+	b = appendString(b, r.Cluster)
+	b = binary.AppendUvarint(b, r.ClusterSeq)
+	done := byte(0)
+	if r.Done {
+		done = 1
+	}
+	b = append(b, done)
+	b = binary.LittleEndian.AppendUint16(b, uint16(math.Round(r.Containment*10000)))
+	b = binary.LittleEndian.AppendUint16(b, uint16(math.Round(r.Jaccard*10000)))
+	b = binary.AppendUvarint(b, uint64(r.Sketch.Total))
+	b = binary.AppendUvarint(b, uint64(len(r.Sketch.Hashes)))
+	prev := uint32(0)
+	for _, h := range r.Sketch.Hashes {
+		b = binary.AppendUvarint(b, uint64(h-prev))
+		prev = h
+	}
+	return b
+}
+
+// UnmarshalRecord decodes a Record written by Marshal.
+func UnmarshalRecord(b []byte) (Record, error) {
+	d := decoder{b: b}
+	var r Record
+	if v := d.byte(); v != recordVersion {
+		return r, fmt.Errorf("%w: record version %d", ErrCorrupt, v)
+	}
+	r.Stream = d.string()
+	r.Seq = d.uvarint()
+	r.Cluster = d.string()
+	r.ClusterSeq = d.uvarint()
+	r.Done = d.byte() == 1
+	r.Containment = float64(d.uint16()) / 10000
+	r.Jaccard = float64(d.uint16()) / 10000
+	r.Sketch.Total = int(d.uvarint())
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.err = fmt.Errorf("%w: %d hashes in %d bytes", ErrCorrupt, n, len(d.b))
+	}
+	if d.err == nil {
+		r.Sketch.Hashes = make([]uint32, n)
+		prev := uint32(0)
+		for i := range r.Sketch.Hashes {
+			prev += uint32(d.uvarint())
+			r.Sketch.Hashes[i] = prev
+		}
+	}
+	if d.err != nil {
+		return Record{}, d.err
+	}
+	return r, nil
+}
+
+// RecordKey returns the KV key of an article id: the id itself when it is
+// a valid key, else a hash of it.
+func RecordKey(id string) string {
+	if validKey(id) {
+		return id
+	}
+	h := minhashString(id)
+	return "h" + hex.EncodeToString(h[:])
+}
+
+func validKey(s string) bool {
+	if s == "" || len(s) > 128 || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+func minhashString(s string) [12]byte {
+	var out [12]byte
+	h1, h2 := uint64(14695981039346656037), uint64(0x9e3779b97f4a7c15)
+	for i := 0; i < len(s); i++ {
+		h1 = (h1 ^ uint64(s[i])) * 1099511628211
+		h2 = (h2 ^ uint64(s[i])) * 0x100000001b3 * 31
+	}
+	binary.LittleEndian.PutUint64(out[:8], h1)
+	binary.LittleEndian.PutUint32(out[8:], uint32(h2>>32))
+	return out
+}
+
+// CreateRecord stores the record of a new article. It returns ErrConflict
+// when the id already has a live record.
+func (ix *Index) CreateRecord(ctx context.Context, id string, r Record) (uint64, error) {
+	subject := ix.recPre + RecordKey(id)
+	rev := uint64(0)
+	for attempt := 0; attempt < ix.cfg.MaxAttempts; attempt++ {
+		n, err := ix.put(ctx, subject, r.Marshal(), rev)
+		if !errors.Is(err, ErrConflict) {
+			return n, err
+		}
+		// Lost against a live value, or against an expiry marker, which
+		// the create must expect instead of 0.
+		_, markerRev, err := ix.get(ctx, ix.records, subject)
+		if err == nil {
+			return 0, fmt.Errorf("create record %s: %w", id, ErrConflict)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return 0, err
+		}
+		rev = markerRev
+	}
+	return 0, fmt.Errorf("create record %s: %d attempts: %w", id, ix.cfg.MaxAttempts, ErrConflict)
+}
+
+// GetRecord returns an article's record and its revision.
+func (ix *Index) GetRecord(ctx context.Context, id string) (Record, uint64, error) {
+	v, rev, err := ix.get(ctx, ix.records, ix.recPre+RecordKey(id))
+	if err != nil {
+		return Record{}, 0, err
+	}
+	r, err := UnmarshalRecord(v)
+	if err != nil {
+		return Record{}, 0, fmt.Errorf("record %s: %w", id, err)
+	}
+	return r, rev, nil
+}
+
+// UpdateRecord replaces an article's record if its revision is still rev.
+func (ix *Index) UpdateRecord(ctx context.Context, id string, r Record, rev uint64) (uint64, error) {
+	return ix.put(ctx, ix.recPre+RecordKey(id), r.Marshal(), rev)
+}
+
+// entry is one band key held by one article in a band group.
+type entry struct {
+	low    uint64 // the low 32 bits of the band key
+	expiry uint32 // unix seconds
+	id     string
+}
+
+func (ix *Index) group(band uint64) (string, uint64) {
+	shift := 64 - uint(ix.cfg.KeyBits)
+	digits := (ix.cfg.KeyBits + 3) / 4
+	return fmt.Sprintf("%0*x", digits, band>>shift), band & math.MaxUint32
+}
+
+// AddBands records that article id holds the given band keys, and returns
+// every other live article holding one of them, with the number of bands
+// shared. Groups are written concurrently, at most parallel at a time.
+func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, parallel int) (map[string]int, error) {
+	groups := map[string][]uint64{}
+	for _, b := range bands {
+		g, low := ix.group(b)
+		groups[g] = append(groups[g], low)
+	}
+	type result struct {
+		ids []string
+		err error
+	}
+	results := make(chan result, len(groups))
+	sem := make(chan struct{}, max(parallel, 1))
+	for g, lows := range groups {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			ids, err := ix.addGroup(ctx, g, id, lows)
+			results <- result{ids, err}
+		}()
+	}
+	cands := map[string]int{}
+	var errs []error
+	for range groups {
+		r := <-results
+		if r.err != nil {
+			errs = append(errs, r.err)
+			continue
+		}
+		for _, c := range r.ids {
+			cands[c]++
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return cands, nil
+}
+
+// addGroup adds id's entries to one band group by compare-and-set, and
+// returns the other ids sharing a band in the value it wrote.
+func (ix *Index) addGroup(ctx context.Context, group, id string, lows []uint64) ([]string, error) {
+	subject := ix.bandPre + group
+	for attempt := 0; attempt < ix.cfg.MaxAttempts; attempt++ {
+		v, rev, err := ix.get(ctx, ix.bands, subject)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		entries, err := decodeEntries(v)
+		if err != nil {
+			ix.log.Warn("dropping corrupt band group", zap.String("group", group), zap.Error(err))
+			entries = nil
+		}
+		now := ix.now()
+		expiry := uint32(now.Add(ix.cfg.TTL).Unix())
+		live := entries[:0]
+		mine := map[uint64]bool{}
+		for _, e := range entries {
+			if int64(e.expiry) < now.Unix() {
+				continue
+			}
+			if e.id == id {
+				mine[e.low] = true
+			}
+			live = append(live, e)
+		}
+		changed := len(live) != len(entries)
+		for _, low := range lows {
+			if !mine[low] {
+				live = append(live, entry{low: low, expiry: expiry, id: id})
+				mine[low] = true
+				changed = true
+			}
+		}
+		if changed {
+			if _, err := ix.put(ctx, subject, encodeEntries(live), rev); err != nil {
+				if errors.Is(err, ErrConflict) {
+					continue
+				}
+				return nil, err
+			}
+		}
+		var out []string
+		for _, e := range live {
+			if e.id != id && slices.Contains(lows, e.low) {
+				out = append(out, e.id)
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("band group %s: %d attempts: %w", group, ix.cfg.MaxAttempts, ErrConflict)
+}
+
+// Band group values are a sequence of entries: the low 32 bits of the
+// band key, the expiry in unix seconds, and the id (see appendID).
+func encodeEntries(es []entry) []byte {
+	b := make([]byte, 0, len(es)*(4+4+1+12))
+	for _, e := range es {
+		b = binary.LittleEndian.AppendUint32(b, uint32(e.low))
+		b = binary.LittleEndian.AppendUint32(b, e.expiry)
+		b = appendID(b, e.id)
+	}
+	return b
+}
+
+func decodeEntries(b []byte) ([]entry, error) {
+	d := decoder{b: b}
+	var es []entry
+	for d.err == nil && len(d.b) > 0 {
+		var e entry
+		e.low = uint64(d.uint32())
+		e.expiry = d.uint32()
+		e.id = d.id()
+		es = append(es, e)
+	}
+	return es, d.err
+}
+
+// appendID writes an id with a one-byte header: lower-case hex ids of even
+// length (what schema.DocumentID returns) are packed to half their size
+// and flagged with the top bit; anything else is stored as is.
+func appendID(b []byte, id string) []byte {
+	if raw, err := hex.DecodeString(id); err == nil && len(raw) < 128 && hex.EncodeToString(raw) == id {
+		b = append(b, 0x80|byte(len(raw)))
+		return append(b, raw...)
+	}
+	if len(id) > 127 {
+		id = id[:127]
+	}
+	b = append(b, byte(len(id)))
+	return append(b, id...)
+}
+
+func (d *decoder) id() string {
+	h := d.byte()
+	n := int(h & 0x7f)
+	if !d.need(n) {
+		return ""
+	}
+	raw := d.b[:n]
+	d.b = d.b[n:]
+	if h&0x80 != 0 {
+		return hex.EncodeToString(raw)
+	}
+	return string(raw)
+}
+
+func appendString(b []byte, s string) []byte {
+	if len(s) > 255 {
+		s = s[:255]
+	}
+	b = append(b, byte(len(s)))
+	return append(b, s...)
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) need(n int) bool {
+	if d.err != nil {
+		return false
+	}
+	if len(d.b) < n {
+		d.err = fmt.Errorf("%w: truncated value", ErrCorrupt)
+		return false
+	}
+	return true
+}
+
+func (d *decoder) byte() byte {
+	if !d.need(1) {
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) uint16() uint16 {
+	if !d.need(2) {
+		return 0
+	}
+	v := binary.LittleEndian.Uint16(d.b)
+	d.b = d.b[2:]
+	return v
+}
+
+func (d *decoder) uint32() uint32 {
+	if !d.need(4) {
+		return 0
+	}
+	v := binary.LittleEndian.Uint32(d.b)
+	d.b = d.b[4:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = fmt.Errorf("%w: bad varint", ErrCorrupt)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	n := int(d.byte())
+	if !d.need(n) {
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
