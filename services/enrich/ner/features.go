@@ -237,9 +237,6 @@ const (
 	tLen
 )
 
-// maxFeatures bounds the number of features of one token.
-const maxFeatures = 64
-
 
 // sentenceKeys appends the feature keys of token i to keys.
 // capsLine reports whether the whole sentence is written in capitals.

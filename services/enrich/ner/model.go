@@ -286,24 +286,16 @@ func viterbi(emit, trans, end, score []float32, back []int8, tags []int) {
 		}
 	}
 	for i := 1; i < n; i++ {
-		prev := score[(i-1)*nTags : i*nTags]
-		cur := score[i*nTags : (i+1)*nTags]
+		prev := score[(i-1)*nTags : i*nTags : i*nTags]
+		cur := score[i*nTags : (i+1)*nTags : (i+1)*nTags]
 		for c := 0; c < nTags; c++ {
 			best, arg := negInf, 0
-			for p := 0; p < nTags; p++ {
-				if !allowedTable[p][c] || prev[p] <= negInf {
-					continue
-				}
-				v := prev[p] + trans[p*nTags+c]
-				if v > best {
-					best, arg = v, p
+			for _, p := range allowedPrev[c] {
+				if v := prev[p] + trans[int(p)*nTags+c]; v > best {
+					best, arg = v, int(p)
 				}
 			}
-			if best <= negInf {
-				cur[c] = negInf
-			} else {
-				cur[c] = best + emit[i*nTags+c]
-			}
+			cur[c] = best + emit[i*nTags+c]
 			back[i*nTags+c] = int8(arg)
 		}
 	}
@@ -323,10 +315,13 @@ func viterbi(emit, trans, end, score []float32, back []int8, tags []int) {
 	}
 }
 
-var allowedTable = func() (tab [nTags][nTags]bool) {
-	for p := 0; p < nTags; p++ {
-		for c := 0; c < nTags; c++ {
-			tab[p][c] = allowed(p, c)
+// allowedPrev lists, for each tag, the tags that may precede it.
+var allowedPrev = func() (tab [nTags][]int8) {
+	for c := 0; c < nTags; c++ {
+		for p := 0; p < nTags; p++ {
+			if allowed(p, c) {
+				tab[c] = append(tab[c], int8(p))
+			}
 		}
 	}
 	return tab
