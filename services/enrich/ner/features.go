@@ -237,7 +237,6 @@ const (
 	tLen
 )
 
-
 // sentenceKeys appends the feature keys of token i to keys.
 // capsLine reports whether the whole sentence is written in capitals.
 func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bool) []uint64 {
