@@ -1,0 +1,94 @@
+package bleveindex_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/indexer/bleveindex"
+)
+
+// benchWords is a vocabulary for synthetic articles; a Zipf draw over it
+// gives a word-frequency shape like prose.
+var benchWords = strings.Fields(`the of and to in a is that for on was with he it as at by said from his
+but have are be an has they not this were had who been their which will more after would one also there
+minister government election party police court people year years new first last two three market bank
+shares prices company football club match season players coach league cup final win team goal film music
+award festival president talks deal trade union european british london report health hospital school
+children energy oil gas climate research university technology phone internet software games security
+attack army war peace border talks agreement vote parliament budget tax economy growth jobs workers strike`)
+
+// syntheticDoc is an article of about size bytes.
+func syntheticDoc(r *rand.Rand, z *rand.Zipf, id string, size int) *schema.Document {
+	var b strings.Builder
+	for b.Len() < size {
+		for range 12 + r.IntN(10) {
+			b.WriteString(benchWords[z.Uint64()])
+			b.WriteByte(' ')
+		}
+		b.WriteString(". ")
+		if r.IntN(6) == 0 {
+			b.WriteString("\n\n")
+		}
+	}
+	d := doc(id, fmt.Sprintf("%s %s %s", benchWords[z.Uint64()], benchWords[z.Uint64()], benchWords[z.Uint64()]), b.String(), t0)
+	d.WordCount = schema.CountWords(d.Body)
+	return d
+}
+
+// BenchmarkIndex measures documents per second into Bleve, durable on
+// return, from 32 concurrent callers (like the indexer stage's in-flight
+// messages) with ~5 KB articles.
+func BenchmarkIndex(b *testing.B) {
+	for _, callers := range []int{1, 32} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			z := rand.NewZipf(r, 1.1, 1, uint64(len(benchWords)-1))
+			docs := make([]*schema.Document, b.N)
+			var bytes int64
+			for i := range docs {
+				docs[i] = syntheticDoc(r, z, fmt.Sprintf("doc-%d", i), 5000)
+				bytes += int64(len(docs[i].Body))
+			}
+			ix, err := bleveindex.Open(b.TempDir(), zap.NewNop())
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.SetBytes(bytes / int64(b.N))
+			b.ResetTimer()
+			start := time.Now()
+			for range callers {
+				wg.Go(func() {
+					for {
+						i := next.Add(1) - 1
+						if i >= int64(len(docs)) {
+							return
+						}
+						if err := ix.Index(ctx, docs[i]); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "docs/s")
+			if err := ix.Close(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,394 @@
+// Package bleveindex is the embedded search index of the one-process
+// default: a Bleve (scorch) index in a directory that receives the same
+// schema.Document values the Elasticsearch indexer does.
+//
+// Writes go through one writer goroutine that does group commit: every
+// Index call hands its mapped document to the writer and waits; the writer
+// takes whatever has queued up (up to Options.BatchSize), lingers briefly
+// for more, commits it as one Bleve batch, and only then answers each
+// caller. Scorch persists a batch to disk before Batch returns, so a nil
+// error from Index means the document is durable and its message can be
+// acknowledged.
+//
+// Writes are idempotent by document id, and ordered by ingested_at: the
+// ingest time of every indexed id is kept in the index's internal store,
+// updated in the same batch as the document, and a document whose
+// ingested_at is older than the indexed one is skipped (a replay never
+// overwrites newer data). Equal times replace, so re-indexing is a no-op
+// in effect.
+//
+// Bleve locks its directory (a bolt file lock), so only one process can
+// have an index open for writing; OpenReadOnly waits a bounded time for
+// that lock and fails with ErrLocked rather than hanging.
+package bleveindex
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/prometheus/client_golang/prometheus"
+	bolt "go.etcd.io/bbolt"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// ErrClosed means the index was closed before the document was committed.
+var ErrClosed = errors.New("bleve index closed")
+
+// ErrReadOnly means Index was called on an index opened with OpenReadOnly.
+var ErrReadOnly = errors.New("bleve index opened read-only")
+
+// ErrLocked means another process (usually a running `newsflow run`) holds
+// the index directory's lock.
+var ErrLocked = errors.New("bleve index is locked by another process")
+
+// ErrNotFound means there is no index in the directory.
+var ErrNotFound = errors.New("no bleve index in directory")
+
+// ErrInvalidDocument means the document cannot be indexed at all (nil or
+// without an id); retrying cannot help.
+var ErrInvalidDocument = errors.New("document cannot be indexed")
+
+const (
+	internalVersionKey  = "newsflow:mapping_version"
+	internalIngestedPfx = "newsflow:ingested_at:"
+)
+
+// Options tune the writer. The zero value gives the defaults.
+type Options struct {
+	// BatchSize is the most documents committed in one batch. Default 512.
+	BatchSize int
+	// Linger is how long the writer waits for more documents once the
+	// queue is empty and the batch is not full. Default 2ms; negative
+	// means do not wait.
+	Linger time.Duration
+	// Registerer receives the metrics; nil means none are registered.
+	Registerer prometheus.Registerer
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	if o.Linger == 0 {
+		o.Linger = 2 * time.Millisecond
+	}
+	return o
+}
+
+// Index is a Bleve index that accepts concurrent Index calls.
+type Index struct {
+	idx      bleve.Index
+	log      *zap.Logger
+	opts     Options
+	readOnly bool
+	metrics  *metrics
+
+	reqs chan *request
+	// stop is closed by Close to end the writer; done is closed when it has.
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type request struct {
+	id         string
+	doc        *document.Document
+	ingestedAt time.Time
+	result     chan error // buffered, 1
+}
+
+// Open opens the index in dir for reading and writing, creating it when
+// the directory holds none. Only one process may have it open.
+func Open(dir string, log *zap.Logger) (*Index, error) {
+	return OpenWith(dir, log, Options{})
+}
+
+// OpenWith is Open with writer options.
+func OpenWith(dir string, log *zap.Logger, opts Options) (*Index, error) {
+	opts = opts.withDefaults()
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("bleve metrics: %w", err)
+	}
+	var idx bleve.Index
+	if _, statErr := os.Stat(filepath.Join(dir, "index_meta.json")); statErr == nil {
+		idx, err = bleve.OpenUsing(dir, map[string]any{"bolt_timeout": "5s"})
+		if err != nil {
+			return nil, openError(dir, err)
+		}
+	} else {
+		im, err := newMapping()
+		if err != nil {
+			return nil, fmt.Errorf("bleve mapping: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
+			return nil, fmt.Errorf("create bleve index %s: %w", dir, err)
+		}
+		idx, err = bleve.NewUsing(dir, im, scorch.Name, scorch.Name, map[string]any{"bolt_timeout": "5s"})
+		if err != nil {
+			return nil, openError(dir, err)
+		}
+		if err := idx.SetInternal([]byte(internalVersionKey), []byte(MappingVersion)); err != nil {
+			_ = idx.Close()
+			return nil, fmt.Errorf("write mapping version to %s: %w", dir, err)
+		}
+		log.Info("created bleve index", zap.String("dir", dir), zap.String("mapping_version", MappingVersion))
+	}
+	ix := &Index{
+		idx:     idx,
+		log:     log,
+		opts:    opts,
+		metrics: m,
+		reqs:    make(chan *request, opts.BatchSize),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	ix.checkVersion(dir)
+	go ix.writer()
+	return ix, nil
+}
+
+// OpenReadOnly opens an existing index for searching only. It waits at
+// most timeout for the directory lock and then fails with ErrLocked; it
+// fails with ErrNotFound when dir holds no index.
+func OpenReadOnly(dir string, timeout time.Duration, log *zap.Logger) (*Index, error) {
+	if _, err := os.Stat(filepath.Join(dir, "index_meta.json")); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, dir)
+	}
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	idx, err := bleve.OpenUsing(dir, map[string]any{
+		"read_only":    true,
+		"bolt_timeout": timeout.String(),
+	})
+	if err != nil {
+		return nil, openError(dir, err)
+	}
+	ix := &Index{idx: idx, log: log, readOnly: true, done: make(chan struct{})}
+	close(ix.done)
+	ix.checkVersion(dir)
+	return ix, nil
+}
+
+func openError(dir string, err error) error {
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
+		return fmt.Errorf("%w: %s", ErrLocked, dir)
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist), errors.Is(err, bleve.ErrorIndexMetaMissing):
+		return fmt.Errorf("%w: %s", ErrNotFound, dir)
+	}
+	return fmt.Errorf("open bleve index %s: %w", dir, err)
+}
+
+func (ix *Index) checkVersion(dir string) {
+	v, err := ix.idx.GetInternal([]byte(internalVersionKey))
+	if err != nil {
+		ix.log.Warn("cannot read bleve mapping version", zap.String("dir", dir), zap.Error(err))
+		return
+	}
+	if string(v) != MappingVersion {
+		ix.log.Warn("bleve index was built with another mapping; delete the directory and replay to rebuild it",
+			zap.String("dir", dir), zap.String("index_version", string(v)), zap.String("want_version", MappingVersion))
+	}
+}
+
+// Bleve returns the underlying index, for searching. Writes must go
+// through Index.
+func (ix *Index) Bleve() bleve.Index { return ix.idx }
+
+// Index adds or replaces doc, unless the index already holds a version of
+// it with a newer ingested_at, and returns once that decision is
+// committed to disk. It is safe for concurrent use. When ctx ends first it
+// returns ctx.Err(); the document may still be committed.
+func (ix *Index) Index(ctx context.Context, doc *schema.Document) error {
+	if ix.readOnly {
+		return ErrReadOnly
+	}
+	if doc == nil || doc.ID == "" {
+		return fmt.Errorf("%w: nil document or empty id", ErrInvalidDocument)
+	}
+	bdoc := document.NewDocument(doc.ID)
+	if err := ix.idx.Mapping().MapDocument(bdoc, indexed(doc)); err != nil {
+		return fmt.Errorf("%w: map %s: %v", ErrInvalidDocument, doc.ID, err)
+	}
+	req := &request{id: doc.ID, doc: bdoc, ingestedAt: doc.IngestedAt, result: make(chan error, 1)}
+	select {
+	case ix.reqs <- req:
+	case <-ix.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.result:
+		return err
+	case <-ix.done:
+		// The writer answers before it exits, so a missing answer
+		// means the request arrived after the final drain.
+		select {
+		case err := <-req.result:
+			return err
+		default:
+			return ErrClosed
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close commits what is queued, stops the writer and closes the index.
+// Index calls after Close fail with ErrClosed.
+func (ix *Index) Close() error {
+	ix.closeOnce.Do(func() {
+		if ix.stop != nil {
+			close(ix.stop)
+		}
+		<-ix.done
+		ix.closeErr = ix.idx.Close()
+	})
+	return ix.closeErr
+}
+
+// writer is the only goroutine that writes to the index.
+func (ix *Index) writer() {
+	defer close(ix.done)
+	batch := make([]*request, 0, ix.opts.BatchSize)
+	var linger *time.Timer
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-ix.reqs:
+			batch = append(batch, r)
+		case <-ix.stop:
+			ix.drainOnStop()
+			return
+		}
+	collect:
+		for len(batch) < ix.opts.BatchSize {
+			select {
+			case r := <-ix.reqs:
+				batch = append(batch, r)
+				continue
+			default:
+			}
+			if ix.opts.Linger < 0 {
+				break
+			}
+			if linger == nil {
+				linger = time.NewTimer(ix.opts.Linger)
+			} else {
+				linger.Reset(ix.opts.Linger)
+			}
+			select {
+			case r := <-ix.reqs:
+				batch = append(batch, r)
+				linger.Stop() // Go >= 1.23: no stale tick after Stop
+			case <-linger.C:
+				break collect
+			case <-ix.stop:
+				linger.Stop()
+				break collect
+			}
+		}
+		ix.commit(batch)
+	}
+}
+
+// drainOnStop commits requests that were already queued when Close was
+// called, so that no caller that got its request in is left without an
+// answer.
+func (ix *Index) drainOnStop() {
+	var batch []*request
+	for {
+		select {
+		case r := <-ix.reqs:
+			batch = append(batch, r)
+			if len(batch) == ix.opts.BatchSize {
+				ix.commit(batch)
+				batch = nil
+			}
+		default:
+			if len(batch) > 0 {
+				ix.commit(batch)
+			}
+			return
+		}
+	}
+}
+
+// commit writes one batch: per id, the newest version among the batch
+// and the index wins.
+func (ix *Index) commit(reqs []*request) {
+	start := time.Now()
+	winners := make(map[string]*request, len(reqs))
+	var stale []*request
+	for _, r := range reqs {
+		if w, ok := winners[r.id]; ok {
+			if r.ingestedAt.Before(w.ingestedAt) {
+				stale = append(stale, r)
+				continue
+			}
+			stale = append(stale, w)
+		}
+		winners[r.id] = r
+	}
+	b := ix.idx.NewBatch()
+	var failed []*request
+	var indexed []*request
+	for id, r := range winners {
+		cur, err := ix.idx.GetInternal([]byte(internalIngestedPfx + id))
+		if err != nil {
+			r.result <- fmt.Errorf("read ingested_at of %s: %w", id, err)
+			failed = append(failed, r)
+			continue
+		}
+		if len(cur) == 8 && r.ingestedAt.UnixNano() < int64(binary.BigEndian.Uint64(cur)) {
+			stale = append(stale, r)
+			continue
+		}
+		if err := b.IndexAdvanced(r.doc); err != nil {
+			r.result <- fmt.Errorf("%w: %v", ErrInvalidDocument, err)
+			failed = append(failed, r)
+			continue
+		}
+		var ts [8]byte
+		binary.BigEndian.PutUint64(ts[:], uint64(r.ingestedAt.UnixNano()))
+		b.SetInternal([]byte(internalIngestedPfx+id), ts[:])
+		indexed = append(indexed, r)
+	}
+	var err error
+	if b.Size() > 0 {
+		err = ix.idx.Batch(b)
+	}
+	ix.metrics.observeBatch(time.Since(start), len(reqs))
+	if err != nil {
+		err = fmt.Errorf("commit bleve batch of %d: %w", len(indexed), err)
+		ix.log.Warn("bleve batch failed", zap.Int("docs", len(indexed)), zap.Error(err))
+	}
+	for _, r := range indexed {
+		r.result <- err
+	}
+	for _, r := range stale {
+		ix.log.Debug("skipped older version", zap.String("article_id", r.id), zap.Time("ingested_at", r.ingestedAt))
+		r.result <- nil
+	}
+	ix.metrics.count(len(indexed), len(stale), len(failed), err != nil)
+}
+
+// Count returns how many documents the index holds.
+func (ix *Index) Count() (uint64, error) {
+	return ix.idx.DocCount()
+}

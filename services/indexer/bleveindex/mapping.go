@@ -1,0 +1,208 @@
+package bleveindex
+
+import (
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// MappingVersion names the mapping below. It is stored in the index; an
+// index built with another version is reported at Open so that an
+// operator knows to rebuild it.
+const MappingVersion = "1"
+
+// Field names of the index, for queries, sorting and facets. Text fields
+// use the English analyzer; the others are exact keywords unless noted.
+const (
+	FieldTitle       = "title"          // english, stored, term vectors
+	FieldBody        = "body"           // english, stored, term vectors
+	FieldURL         = "url"            // stored only
+	FieldSourceName  = "source.name"    // keyword, stored, facet
+	FieldSourceLower = "source.name_lc" // lowercased keyword, for filters
+	FieldDomain      = "source.domain"  // lowercased keyword, stored
+	FieldLanguage    = "language"
+	FieldClusterID   = "cluster_id" // stored; collapse key
+	FieldDuplicateOf = "duplicate_of"
+	FieldPublishedAt = "published_at" // datetime, stored, sortable
+	FieldIngestedAt  = "ingested_at"  // datetime
+
+	FieldPersonName = "entities.persons.name" // keyword, stored, facet
+	FieldPersonText = "entities.persons.name_text"
+	FieldPersonID   = "entities.persons.id"
+	FieldOrgName    = "entities.organizations.name"
+	FieldOrgText    = "entities.organizations.name_text"
+	FieldOrgID      = "entities.organizations.id"
+	FieldPlaceName  = "entities.places.name"
+	FieldPlaceText  = "entities.places.name_text" // standard analyzer, phrase-matchable
+	FieldPlaceID    = "entities.places.id"
+	FieldCountry    = "entities.places.country"
+)
+
+// EnglishAnalyzer is the analyzer of title and body; search uses it to
+// find the query's terms in a stored body for snippets.
+const EnglishAnalyzer = en.AnalyzerName
+
+// lowerKeyword is a whole-value, lowercased keyword analyzer, for
+// case-insensitive exact filters.
+const lowerKeyword = "newsflow_keyword_lower"
+
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = index.BM25Scoring
+	im.DefaultAnalyzer = en.AnalyzerName
+	im.StoreDynamic = false
+	im.IndexDynamic = false
+	im.DocValuesDynamic = false
+	if err := im.AddCustomAnalyzer(lowerKeyword, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []string{lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+
+	text := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.Store = true
+		f.IncludeTermVectors = true // phrase queries
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	kw := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.Store = store
+		f.IncludeInAll = false
+		f.IncludeTermVectors = false
+		f.DocValues = true
+		return f
+	}
+	lower := func(name string) *mapping.FieldMapping {
+		f := kw(false)
+		f.Analyzer = lowerKeyword
+		f.DocValues = false
+		f.Name = name
+		return f
+	}
+	date := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewDateTimeFieldMapping()
+		f.Store = store
+		f.IncludeInAll = false
+		f.DocValues = true
+		return f
+	}
+	stored := func() *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Index = false
+		f.Store = true
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt("title", text())
+	doc.AddFieldMappingsAt("body", text())
+	doc.AddFieldMappingsAt("url", stored())
+	doc.AddFieldMappingsAt("language", kw(true))
+	doc.AddFieldMappingsAt("cluster_id", kw(true))
+	doc.AddFieldMappingsAt("duplicate_of", kw(true))
+	doc.AddFieldMappingsAt("published_at", date(true))
+	doc.AddFieldMappingsAt("ingested_at", date(false))
+
+	source := bleve.NewDocumentStaticMapping()
+	source.AddFieldMappingsAt("name", kw(true), lower("name_lc"))
+	domain := lower("")
+	domain.Store = true
+	source.AddFieldMappingsAt("domain", domain)
+	doc.AddSubDocumentMapping("source", source)
+
+	entities := bleve.NewDocumentStaticMapping()
+	for _, group := range []string{"persons", "organizations", "places"} {
+		g := bleve.NewDocumentStaticMapping()
+		nameText := bleve.NewTextFieldMapping()
+		nameText.Name = "name_text"
+		nameText.Analyzer = standard.Name
+		nameText.IncludeTermVectors = true
+		nameText.IncludeInAll = false
+		nameText.DocValues = false
+		g.AddFieldMappingsAt("name", kw(true), nameText)
+		g.AddFieldMappingsAt("id", kw(false))
+		if group == "places" {
+			g.AddFieldMappingsAt("country", kw(false))
+		}
+		entities.AddSubDocumentMapping(group, g)
+	}
+	doc.AddSubDocumentMapping("entities", entities)
+
+	im.DefaultMapping = doc
+	if err := im.Validate(); err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// indexed is the shape of a document in the index: the searchable and
+// displayable parts of a schema.Document, with entities flattened into
+// parallel keyword arrays per type.
+func indexed(d *schema.Document) map[string]any {
+	m := map[string]any{
+		"title":       d.Title,
+		"body":        d.Body,
+		"ingested_at": d.IngestedAt.UTC(),
+		"source":      map[string]any{},
+	}
+	setStr := func(m map[string]any, k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	setStr(m, "url", d.URL)
+	setStr(m, "language", d.Language)
+	setStr(m, "cluster_id", d.ClusterID)
+	setStr(m, "duplicate_of", d.DuplicateOf)
+	if d.PublishedAt != nil {
+		m["published_at"] = d.PublishedAt.UTC().Format(time.RFC3339)
+	}
+	src := m["source"].(map[string]any)
+	setStr(src, "name", d.Source.Name)
+	setStr(src, "domain", d.Source.Domain)
+
+	group := func(es []schema.Entity) map[string]any {
+		names := make([]any, 0, len(es))
+		ids := make([]any, 0, len(es))
+		for _, e := range es {
+			names = append(names, e.Name)
+			ids = append(ids, e.ID)
+		}
+		return map[string]any{"name": names, "id": ids}
+	}
+	places := make([]schema.Entity, 0, len(d.Entities.Places))
+	countries := make([]any, 0, len(d.Entities.Places))
+	for _, p := range d.Entities.Places {
+		places = append(places, p.Entity)
+		if p.Country != "" {
+			countries = append(countries, p.Country)
+		}
+	}
+	pg := group(places)
+	pg["country"] = countries
+	m["entities"] = map[string]any{
+		"persons":       group(d.Entities.Persons),
+		"organizations": group(d.Entities.Organizations),
+		"places":        pg,
+	}
+	return m
+}
