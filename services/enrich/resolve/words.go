@@ -1,0 +1,87 @@
+package resolve
+
+import "strings"
+
+// titleWords precede a person's name and are not part of it: "Mr Lavrov",
+// "Foreign Minister Dmytro Kuleba", "U.S. Secretary of State Blinken".
+// Forms are stored without a trailing period.
+var titleWords = set(`Mr Mrs Ms Miss Mx Dr Prof Professor Sir Dame Lord Lady President Vice
+Prime Deputy Foreign Defence Defense Interior Finance Health Economy Economic Justice Trade Energy
+Education Culture Agriculture Minister Ministers Secretary Secretary-General General Gen Lt Col Colonel
+Major Maj Captain Capt Sgt Sergeant Admiral Adm Cmdr Commander Senator Sen Rep Representative
+Congressman Congresswoman Governor Gov Mayor Judge Chancellor Ambassador Envoy Spokesman
+Spokeswoman Spokesperson Commissioner Chairman Chairwoman Chair Chief Executive Director King Queen
+Prince Princess Crown Emperor Premier Archbishop Bishop Rev Reverend Father Sheikh Emir Ayatollah
+Speaker Officer Detective Inspector Constable Coach Manager Striker Midfielder Defender Goalkeeper
+State Attorney Solicitor Justice Pres Hon Mme Herr Frau Monsieur Madame Senor Señor Saint`)
+
+// orgWords end or begin an organisation's name: "Ministry of Defence",
+// "Kyiv Post", "Azov Regiment". Used only to type capitalised sequences
+// the tagger did not type.
+var orgWords = set(`Ministry Department University College Council Party Agency Bank Committee
+Commission Organisation Organization Association Institute Corporation Company Inc Ltd Plc LLC Corp
+Group Union Court Parliament Assembly Police Army Navy Force Forces Foundation Federation Fund
+Service Services Office Authority Board Club Network Airlines Airways Times Post News Press Agency
+Regiment Brigade Battalion Guard Church Society League Alliance Coalition Front Movement Congress
+Senate Cabinet Government Tribunal Bureau Center Centre Hospital School Trust Authority`)
+
+// connectors may stand inside a multi-word name.
+var connectors = set(`of the for and on in de du des la le von van der den al el bin ibn y da do dos das`)
+
+// junkWords are capitalised words that are never an entity on their own:
+// weekdays, months, discourse words, and ordinary words that begin
+// sentences or headlines.
+var junkWords = set(`Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Wed Thu Fri Sat Sun
+January February March April May June July August September October November December Jan Feb Mar Apr
+Jun Jul Aug Sep Sept Oct Nov Dec Meanwhile However But And Or So Yet Still Also Then Now Today Tonight
+Yesterday Tomorrow Earlier Later Last Next This That These Those There Here Where When What Who Why How
+Which While Although Though Because Since After Before During Despite Instead Moreover Furthermore
+Nevertheless Nonetheless Indeed Thus Hence Therefore Overall Finally Firstly Secondly First Second Third
+The A An In On At By For From With Without Into Onto Of To As If Unless Until Upon Under Over About
+Above Below Between Among Against Through Throughout Across Around Near Like Unlike He She It We They
+You I Him Her Them Us Me My Our Their His Its Your Mine Ours Theirs Some Many Much Most More Few
+Several All Both Each Every Any No None Not Nor Neither Either Other Another Such Only Even Just
+Perhaps Maybe Please Thank Thanks Yes Okay OK Well Oh Ah Hello Dear Sources Officials Police Reporting
+Editing Writing Additional Photo Video Image Watch Read Listen Live Update Updated Breaking Exclusive
+Analysis Opinion Comment Editorial Advertisement Share Follow Subscribe Sign Click Reporters Reporter
+Staff Correspondent Witnesses Residents People Authorities Government Ministry Minister President
+Mr Mrs Ms Dr Sir Asked Speaking According Following Including Regarding Asked Said Says Told Added
+Noting Citing Amid Citing North South East West Northern Southern Eastern Western Central New Old Great
+Big Small High Low Top Bottom Early Late Full Half Free Good Bad Best Worst Major Minor Mobile Reading
+Bath Nice Split Orange Hope Deal Sale Surprise Independence Liberty Commerce Industry Progress Union
+Concord Providence Temple Police Bar Born Male Of Buffalo Enterprise Marathon Victory Mercy Truth
+Justice Peace War Army Navy Air Sea Land Border City Town Village Capital State Region Province
+District County Island Islands Coast River Lake Mount Valley Street Square Park Road Bridge Port Airport
+Station Centre Center Republic Kingdom Federation Empire Embassy Church Cathedral Palace House Hall
+Summit Talks Conference Crisis Covid Coronavirus`)
+
+// commonLower are ordinary English words: a gazetteer name that is also
+// one of them (lower-cased) needs the tagger's support to count.
+var commonLower = func() map[string]bool {
+	m := make(map[string]bool, len(junkWords))
+	for w := range junkWords {
+		m[strings.ToLower(w)] = true
+	}
+	for w := range set(`police mobile reading bath nice split orange hope deal sale surprise
+	independence liberty commerce industry progress union concord providence temple bar born male of
+	buffalo enterprise marathon victory mercy say van best battle florence aurora mission lincoln
+	troy sterling mercedes colon cancer moron batman marks hit ede goes tete ur gap why are mine
+	opportunity paradise carmen dolores esperanza celebration`) {
+		m[w] = true
+	}
+	return m
+}()
+
+func set(words string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// personTitles start a "Title Name" pattern: a person follows.
+var personTitles = set(`Mr Mrs Ms Miss Dr Prof Professor Sir Dame Lord Lady President Minister Secretary
+Secretary-General Chancellor Senator Sen Rep Governor Gov Mayor Judge Ambassador Envoy Spokesman
+Spokeswoman Spokesperson Gen General Col Colonel Lt Capt Captain Sgt Admiral King Queen Prince Princess
+Pope Premier Sheikh Emir Ayatollah Archbishop Bishop Rev Reverend Commissioner Chairman Chairwoman`)
