@@ -1,0 +1,541 @@
+// Package dedupeeval measures the dedupe stage on a corpus of originals
+// and syndicated variants, through the same Process code path the service
+// runs, with the KV buckets on an embedded NATS server.
+//
+// Items (originals and variants) are streamed once each in a seeded
+// shuffled order; their simulated stream sequence is their position, so
+// the canonical of a group is whichever member came first. Truth is the
+// (variant, source) pairs plus the natural pairs of originals with
+// containment >= 0.8, closed transitively; predictions are the clusters
+// Process assigns, also as all pairs within a cluster. Natural pairs below
+// 0.5 and the negatives file are pairs that must not share a cluster.
+package dedupeeval
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/dedupe"
+)
+
+// ErrInput means an input file is missing or malformed.
+var ErrInput = errors.New("dedupe evaluation input")
+
+// Options are the evaluation inputs.
+type Options struct {
+	// Originals is a folder of originals laid out like the BBC corpus:
+	// <category>/<nnn>.txt, line 1 the headline, then the body. Files
+	// that are not valid UTF-8 are read as Latin-1.
+	Originals string
+	// Variants is a JSON-lines file of {id, source_id, kind, text}.
+	Variants string
+	// Negatives is an optional JSON-lines file of {a, b} pairs that must
+	// not be flagged.
+	Negatives string
+	// Pairs is an optional JSON file of natural overlap pairs
+	// {a, b, containment}: >= 0.8 are duplicates, < 0.5 must not be
+	// flagged.
+	Pairs string
+	// Seed fixes the shuffled order.
+	Seed uint64
+	// Config overrides the dedupe configuration; zero means defaults.
+	Config *dedupe.Config
+	// Log receives the stage's logs; nil discards them.
+	Log *zap.Logger
+}
+
+// Scores are the evaluation results.
+type Scores struct {
+	Precision, Recall, F1 float64
+	// TruePairs, PredictedPairs and CorrectPairs are pair counts.
+	TruePairs, PredictedPairs, CorrectPairs int
+	// RecallByKind is the share of (variant, source) pairs of each kind,
+	// and of natural pairs ("natural"), placed in one cluster.
+	RecallByKind map[string]float64
+	// NegativesFlagged of Negatives must-not-flag pairs share a cluster.
+	NegativesFlagged, Negatives int
+	// Articles were processed; BytesPerArticle is KV stream bytes over
+	// them.
+	Articles        int
+	BytesPerArticle float64
+	// P50 and P99 are Process latencies; PerSecond is articles per second
+	// of wall time, one at a time.
+	P50, P99  time.Duration
+	PerSecond float64
+}
+
+type item struct {
+	id, kind, source string // source: the original's id, for variants
+	title, body      string
+}
+
+// Run executes the evaluation and writes a report to w; its last line is
+// "precision=%.3f recall=%.3f f1=%.3f negatives_flagged=N/M".
+func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
+	originals, err := loadOriginals(opts.Originals)
+	if err != nil {
+		return Scores{}, err
+	}
+	byID := map[string]*item{}
+	for i := range originals {
+		byID[originals[i].id] = &originals[i]
+	}
+	variants, err := loadVariants(opts.Variants, byID)
+	if err != nil {
+		return Scores{}, err
+	}
+	var natural []pair
+	if opts.Pairs != "" {
+		if natural, err = loadPairs(opts.Pairs, byID); err != nil {
+			return Scores{}, err
+		}
+	}
+	var negatives []pair
+	if opts.Negatives != "" {
+		all := maps.Clone(byID)
+		for i := range variants {
+			all[variants[i].id] = &variants[i]
+		}
+		if negatives, err = loadPairs(opts.Negatives, all); err != nil {
+			return Scores{}, err
+		}
+	}
+	items := append(slices.Clone(originals), variants...)
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x6e657773666c6f77))
+	rng.Shuffle(len(items), func(i, j int) { items[i], items[j] = items[j], items[i] })
+
+	cfg := dedupe.DefaultConfig()
+	if opts.Config != nil {
+		cfg = *opts.Config
+	}
+	log := opts.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	run, err := process(ctx, items, cfg, log)
+	if err != nil {
+		return Scores{}, err
+	}
+
+	// Truth: union of variant->source edges and natural pairs >= 0.8.
+	truth := newUnion()
+	for _, it := range items {
+		truth.add(it.id)
+		if it.source != "" {
+			truth.join(it.id, it.source)
+		}
+	}
+	var mustNot []pair
+	for _, p := range natural {
+		switch {
+		case p.containment >= 0.8:
+			truth.join(p.a, p.b)
+		case p.containment < 0.5:
+			mustNot = append(mustNot, p)
+		}
+	}
+	mustNot = append(mustNot, negatives...)
+	truthPairs := truth.pairs()
+	predPairs := pairsOf(run.cluster)
+	correct := 0
+	for p := range predPairs {
+		if truthPairs[p] {
+			correct++
+		}
+	}
+	s := Scores{
+		TruePairs: len(truthPairs), PredictedPairs: len(predPairs), CorrectPairs: correct,
+		RecallByKind: map[string]float64{},
+		Articles:     len(items), BytesPerArticle: run.bytesPerArticle,
+		P50: run.p50, P99: run.p99, PerSecond: run.perSecond,
+	}
+	s.Precision = ratio(correct, len(predPairs))
+	s.Recall = ratio(correct, len(truthPairs))
+	if s.Precision+s.Recall > 0 {
+		s.F1 = 2 * s.Precision * s.Recall / (s.Precision + s.Recall)
+	}
+	hit, total := map[string]int{}, map[string]int{}
+	for _, it := range items {
+		if it.source != "" {
+			total[it.kind]++
+			if run.cluster[it.id] == run.cluster[it.source] {
+				hit[it.kind]++
+			}
+		}
+	}
+	for _, p := range natural {
+		if p.containment >= 0.8 {
+			total["natural"]++
+			if run.cluster[p.a] == run.cluster[p.b] {
+				hit["natural"]++
+			}
+		}
+	}
+	kinds := slices.Sorted(func(yield func(string) bool) {
+		for k := range total {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	for _, k := range kinds {
+		s.RecallByKind[k] = ratio(hit[k], total[k])
+	}
+	for _, p := range mustNot {
+		ca, okA := run.cluster[p.a]
+		cb, okB := run.cluster[p.b]
+		if !okA || !okB {
+			continue
+		}
+		s.Negatives++
+		if ca == cb {
+			s.NegativesFlagged++
+		}
+	}
+
+	fmt.Fprintf(w, "articles=%d originals=%d variants=%d seed=%d threshold=%.2f\n", len(items), len(originals), len(variants), opts.Seed, cfg.Threshold)
+	fmt.Fprintf(w, "pairs: true=%d predicted=%d correct=%d\n", s.TruePairs, s.PredictedPairs, s.CorrectPairs)
+	for _, k := range kinds {
+		fmt.Fprintf(w, "recall[%s]=%.3f (%d/%d)\n", k, s.RecallByKind[k], hit[k], total[k])
+	}
+	fmt.Fprintf(w, "state: %.0f bytes/article in KV streams\n", s.BytesPerArticle)
+	fmt.Fprintf(w, "latency: p50=%s p99=%s throughput=%.0f articles/s (sequential, KV on loopback)\n",
+		s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.PerSecond)
+	fmt.Fprintf(w, "precision=%.3f recall=%.3f f1=%.3f negatives_flagged=%d/%d\n", s.Precision, s.Recall, s.F1, s.NegativesFlagged, s.Negatives)
+	return s, nil
+}
+
+type runResult struct {
+	cluster         map[string]string // item id -> cluster item id
+	bytesPerArticle float64
+	p50, p99        time.Duration
+	perSecond       float64
+}
+
+// process runs every item through Process on an embedded server.
+func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logger) (runResult, error) {
+	dir, err := os.MkdirTemp("", "dedupeeval-")
+	if err != nil {
+		return runResult{}, fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
+	if err != nil {
+		return runResult{}, fmt.Errorf("embedded nats: %w", err)
+	}
+	go ns.Start()
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		return runResult{}, errors.New("embedded nats did not start")
+	}
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		return runResult{}, fmt.Errorf("connect embedded nats: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return runResult{}, fmt.Errorf("jetstream: %w", err)
+	}
+	d, err := dedupe.New(ctx, js, cfg, log)
+	if err != nil {
+		return runResult{}, err
+	}
+	docID := map[string]string{} // document id -> item id
+	res := runResult{cluster: map[string]string{}}
+	lat := make([]time.Duration, 0, len(items))
+	now := time.Now().UTC()
+	start := time.Now()
+	for i, it := range items {
+		id := itemDocID(it.id)
+		docID[id] = it.id
+		doc := &schema.Document{
+			SchemaVersion: schema.Version, ID: id, Title: it.title, Body: it.body,
+			IngestedAt: now, WordCount: schema.CountWords(it.body),
+		}
+		pctx := stage.WithMessageInfo(ctx, stage.Info{Sequence: uint64(i + 1), Delivered: 1, Subject: stage.SubjectCleaned})
+		t0 := time.Now()
+		out, err := d.Process(pctx, doc)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			return runResult{}, fmt.Errorf("process %s: %w", it.id, err)
+		}
+		if err := out.Validate(); err != nil {
+			return runResult{}, fmt.Errorf("process %s: output: %w", it.id, err)
+		}
+		res.cluster[it.id] = out.ClusterID
+	}
+	elapsed := time.Since(start)
+	for k, c := range res.cluster {
+		res.cluster[k] = docID[c]
+	}
+	slices.Sort(lat)
+	res.p50, res.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	res.perSecond = float64(len(items)) / elapsed.Seconds()
+	var bytes uint64
+	for _, b := range []string{cfg.BandBucket, cfg.RecordBucket} {
+		s, err := js.Stream(ctx, "KV_"+b)
+		if err != nil {
+			return runResult{}, fmt.Errorf("kv stream %s: %w", b, err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			return runResult{}, fmt.Errorf("kv stream %s: %w", b, err)
+		}
+		bytes += info.State.Bytes
+	}
+	res.bytesPerArticle = float64(bytes) / float64(len(items))
+	return res, nil
+}
+
+func itemDocID(id string) string {
+	sum := sha256.Sum256([]byte("dedupeeval\x00" + id))
+	return hex.EncodeToString(sum[:12])
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// splitTitle takes line 1 as the headline and the rest as the body.
+func splitTitle(text string) (string, string) {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	title, body, _ := strings.Cut(text, "\n")
+	return strings.TrimSpace(title), strings.TrimSpace(body)
+}
+
+func loadOriginals(dir string) ([]item, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("%w: --originals is required", ErrInput)
+	}
+	var out []item
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() || !strings.HasSuffix(path, ".txt") || strings.EqualFold(e.Name(), "README.TXT") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		title, body := splitTitle(decodeText(b))
+		out = append(out, item{id: filepath.ToSlash(rel), kind: "original", title: title, body: body})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: originals %s: %w", ErrInput, dir, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no .txt originals under %s", ErrInput, dir)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out, nil
+}
+
+// decodeText reads UTF-8, falling back to Latin-1.
+func decodeText(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+// resolve maps an id such as "bbc/sport/070.txt" onto an original id by
+// dropping leading path elements until one matches.
+func resolve(id string, originals map[string]*item) (string, bool) {
+	for {
+		if _, ok := originals[id]; ok {
+			return id, true
+		}
+		_, rest, found := strings.Cut(id, "/")
+		if !found {
+			return "", false
+		}
+		id = rest
+	}
+}
+
+func loadVariants(path string, originals map[string]*item) ([]item, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: --variants is required", ErrInput)
+	}
+	var out []item
+	err := eachJSONLine(path, func(line []byte) error {
+		var v struct {
+			ID       string `json:"id"`
+			SourceID string `json:"source_id"`
+			Kind     string `json:"kind"`
+			Text     string `json:"text"`
+		}
+		if err := json.Unmarshal(line, &v); err != nil {
+			return err
+		}
+		src, ok := resolve(v.SourceID, originals)
+		if !ok {
+			return fmt.Errorf("variant %s: source %q is not among the originals", v.ID, v.SourceID)
+		}
+		title, body := splitTitle(v.Text)
+		out = append(out, item{id: v.ID, kind: v.Kind, source: src, title: title, body: body})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: variants %s: %w", ErrInput, path, err)
+	}
+	return out, nil
+}
+
+type pair struct {
+	a, b        string
+	containment float64
+}
+
+// loadPairs reads a JSON array or JSON lines of {a, b[, containment]}.
+// Ids are resolved against known items; pairs naming unknown articles are
+// dropped.
+func loadPairs(path string, known map[string]*item) ([]pair, error) {
+	type raw struct {
+		A           string  `json:"a"`
+		B           string  `json:"b"`
+		Containment float64 `json:"containment"`
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	var rows []raw
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		if err := json.Unmarshal(t, &rows); err != nil {
+			return nil, fmt.Errorf("%w: pairs %s: %w", ErrInput, path, err)
+		}
+	} else if err := eachJSONLine(path, func(line []byte) error {
+		var r raw
+		if err := json.Unmarshal(line, &r); err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("%w: pairs %s: %w", ErrInput, path, err)
+	}
+	out := make([]pair, 0, len(rows))
+	for _, r := range rows {
+		p := pair{a: r.A, b: r.B, containment: r.Containment}
+		a, okA := resolve(r.A, known)
+		b, okB := resolve(r.B, known)
+		if !okA || !okB {
+			continue
+		}
+		p.a, p.b = a, b
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func eachJSONLine(path string, fn func([]byte) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), schema.MaxArticleBytes*2)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		if err := fn(line); err != nil {
+			return fmt.Errorf("line %d: %w", n, err)
+		}
+	}
+	return sc.Err()
+}
+
+// union is a union-find over item ids.
+type union struct{ parent map[string]string }
+
+func newUnion() *union { return &union{parent: map[string]string{}} }
+
+func (u *union) add(x string) {
+	if _, ok := u.parent[x]; !ok {
+		u.parent[x] = x
+	}
+}
+
+func (u *union) find(x string) string {
+	u.add(x)
+	for u.parent[x] != x {
+		u.parent[x] = u.parent[u.parent[x]]
+		x = u.parent[x]
+	}
+	return x
+}
+
+func (u *union) join(a, b string) { u.parent[u.find(a)] = u.find(b) }
+
+func (u *union) pairs() map[[2]string]bool {
+	groups := map[string][]string{}
+	for x := range u.parent {
+		r := u.find(x)
+		groups[r] = append(groups[r], x)
+	}
+	return groupPairs(groups)
+}
+
+// pairsOf returns all pairs of items sharing a cluster.
+func pairsOf(cluster map[string]string) map[[2]string]bool {
+	groups := map[string][]string{}
+	for x, c := range cluster {
+		groups[c] = append(groups[c], x)
+	}
+	return groupPairs(groups)
+}
+
+func groupPairs(groups map[string][]string) map[[2]string]bool {
+	out := map[[2]string]bool{}
+	for _, g := range groups {
+		slices.Sort(g)
+		for i := range g {
+			for j := i + 1; j < len(g); j++ {
+				out[[2]string{g[i], g[j]}] = true
+			}
+		}
+	}
+	return out
+}
