@@ -1,0 +1,184 @@
+package schema
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestDecodeRaw(t *testing.T) {
+	cases := []struct {
+		name    string
+		payload string
+		wantErr error
+		mention string
+	}{
+		{"text only", `{"text": "Hello world."}`, nil, ""},
+		{"html only", `{"html": "<p>Hello</p>", "url": "https://example.com/a"}`, nil, ""},
+		{"explicit version", `{"schema_version": 1, "text": "x"}`, nil, ""},
+		{"unknown version", `{"schema_version": 2, "text": "x"}`, ErrUnsupportedVersion, "this build understands 1"},
+		{"no body", `{"title": "t"}`, ErrInvalid, "text or html is required"},
+		{"blank body", `{"text": "  \n "}`, ErrInvalid, "text or html is required"},
+		{"relative url", `{"text": "x", "url": "/news/1"}`, ErrInvalid, "absolute http or https"},
+		{"bad date", `{"text": "x", "published_at": "yesterday-ish"}`, ErrInvalid, "published_at"},
+		{"bad language", `{"text": "x", "language": "English"}`, ErrInvalid, "ISO 639-1"},
+		{"two problems", `{"url": "ftp://x/y"}`, ErrInvalid, "; "},
+		{"invalid json", `{"text": `, ErrInvalidJSON, ""},
+		{"array", `[{"text": "x"}]`, ErrInvalidJSON, "expected a JSON object"},
+		{"wrong type", `{"text": 42}`, ErrInvalidJSON, `field "text"`},
+		{"trailing data", `{"text": "x"} {"text": "y"}`, ErrInvalidJSON, "trailing"},
+		{"not utf-8", "{\"text\": \"caf\xe9\"}", ErrNotUTF8, "offset 13"},
+		{"empty", ``, ErrInvalidJSON, "empty payload"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a, err := DecodeRaw([]byte(c.payload))
+			if c.wantErr == nil {
+				if err != nil {
+					t.Fatalf("DecodeRaw: %v", err)
+				}
+				if a.SchemaVersion != Version {
+					t.Errorf("schema_version = %d; want %d", a.SchemaVersion, Version)
+				}
+				return
+			}
+			if !errors.Is(err, c.wantErr) {
+				t.Fatalf("err = %v; want %v", err, c.wantErr)
+			}
+			if !strings.Contains(err.Error(), c.mention) {
+				t.Errorf("err = %q; want it to mention %q", err, c.mention)
+			}
+			if !IsPermanent(err) {
+				t.Errorf("IsPermanent(%v) = false", err)
+			}
+		})
+	}
+}
+
+func TestDecodeRawTooLarge(t *testing.T) {
+	payload := `{"text": "` + strings.Repeat("a", MaxArticleBytes) + `"}`
+	if _, err := DecodeRaw([]byte(payload)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v; want ErrTooLarge", err)
+	}
+}
+
+func TestDocumentValidate(t *testing.T) {
+	valid := func() *Document {
+		return &Document{SchemaVersion: 1, ID: "abc", Body: "Text.", IngestedAt: time.Now()}
+	}
+	cases := []struct {
+		name    string
+		edit    func(*Document)
+		mention string
+	}{
+		{"valid", func(*Document) {}, ""},
+		{"no id", func(d *Document) { d.ID = "" }, "id is required"},
+		{"empty body", func(d *Document) { d.Body = " " }, "body is empty"},
+		{"self duplicate", func(d *Document) { d.DuplicateOf = "abc" }, "duplicate_of names the document itself"},
+		{"similarity range", func(d *Document) { d.Similarity = &Similarity{Containment: 1.5} }, "[0, 1]"},
+		{"salience range", func(d *Document) {
+			d.Entities.Persons = []Entity{{Name: "A", ID: "Q1", Salience: 2}}
+		}, "salience"},
+		{"off the globe", func(d *Document) {
+			d.Entities.Places = []Place{{Entity: Entity{Name: "X", ID: "geonames:1"}, Location: &GeoPoint{Lat: 91}}}
+		}, "off the globe"},
+		{"version", func(d *Document) { d.SchemaVersion = 0 }, "unsupported schema_version"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := valid()
+			c.edit(d)
+			err := d.Validate()
+			if c.mention == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.mention) {
+				t.Errorf("err = %v; want it to mention %q", err, c.mention)
+			}
+		})
+	}
+}
+
+func TestDocumentID(t *testing.T) {
+	same := [][2]string{
+		{"https://www.example.com/news/1?utm_source=x#top", "http://example.com/news/1/"},
+		{"https://example.com/a?b=2&a=1", "https://EXAMPLE.com/a?a=1&b=2&fbclid=zz"},
+	}
+	for _, p := range same {
+		if a, b := DocumentID(p[0], "", "x"), DocumentID(p[1], "", "y"); a != b {
+			t.Errorf("DocumentID(%q) = %s, DocumentID(%q) = %s; want equal", p[0], a, p[1], b)
+		}
+	}
+	if a, b := DocumentID("https://example.com/1", "", ""), DocumentID("https://example.com/2", "", ""); a == b {
+		t.Error("different URLs share an id")
+	}
+	// Without a URL the id follows the normalised content.
+	a := DocumentID("", "Title", "Body  text,\n\nmore.")
+	b := DocumentID("", "title", "body text more")
+	c := DocumentID("", "title", "other body")
+	if a != b || a == c {
+		t.Errorf("content ids: %s %s %s; want first two equal, third different", a, b, c)
+	}
+	if len(a) != 2*idBytes {
+		t.Errorf("len(id) = %d; want %d", len(a), 2*idBytes)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	want := time.Date(2022, 3, 10, 0, 0, 0, 0, time.UTC)
+	for _, s := range []string{"2022-03-10", "10 March 2022", "March 10, 2022", "Mar 10, 2022", "Thursday, 10 March 2022", "March 10th, 2022", "2022/03/10", "20220310"} {
+		got, err := ParseTime(s)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseTime(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	got, err := ParseTime("Thu, 10 Mar 2022 09:30:00 +0100")
+	if wantT := time.Date(2022, 3, 10, 8, 30, 0, 0, time.UTC); err != nil || !got.Equal(wantT) {
+		t.Errorf("RFC 1123Z = %v, %v; want %v", got, err, wantT)
+	}
+	for _, s := range []string{"03/04/2022", "soon", "", "1066-10-14"} {
+		if _, err := ParseTime(s); !errors.Is(err, ErrUnknownTimeFormat) {
+			t.Errorf("ParseTime(%q) err = %v; want ErrUnknownTimeFormat", s, err)
+		}
+	}
+}
+
+func TestDomain(t *testing.T) {
+	if got := Domain("https://WWW.BBC.co.uk/news/1"); got != "bbc.co.uk" {
+		t.Errorf("Domain = %q; want bbc.co.uk", got)
+	}
+	if got := CountWords("It's 3 o'clock — in Zürich."); got != 7 {
+		t.Errorf("CountWords = %d; want 7", got)
+	}
+}
+
+// FuzzDecodeRaw: decoding never panics, and whatever it accepts is valid
+// UTF-8 and passes validation again after a round trip.
+func FuzzDecodeRaw(f *testing.F) {
+	for _, seed := range []string{
+		`{"text": "x"}`, `{"html": "<p>x</p>", "url": "https://a.b/c"}`, `{"schema_version": 3}`,
+		`{"text": "\u0022quoted\u0022", "metadata": {"k": [1, 2, {"n": null}]}}`, "{\"text\": \"\xff\"}", `[]`, `{`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := DecodeRaw(data)
+		if err != nil {
+			if !IsPermanent(err) {
+				t.Fatalf("error %v is not classified permanent", err)
+			}
+			return
+		}
+		if !utf8.ValidString(a.Text) || !utf8.ValidString(a.HTML) {
+			t.Fatal("accepted invalid UTF-8")
+		}
+		if err := a.Validate(); err != nil {
+			t.Fatalf("accepted article fails validation: %v", err)
+		}
+	})
+}

@@ -1,0 +1,351 @@
+package stage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// Dead-letter headers. A dead letter carries the original payload
+// unchanged, so it can be re-driven as it is once the cause is fixed.
+const (
+	HeaderDeadReason      = "Newsflow-Dead-Reason"
+	HeaderDeadStage       = "Newsflow-Dead-Stage"
+	HeaderOriginalSubject = "Newsflow-Original-Subject"
+	HeaderOriginalStream  = "Newsflow-Original-Stream"
+	HeaderOriginalSeq     = "Newsflow-Original-Sequence"
+	HeaderDeliveryCount   = "Newsflow-Delivery-Count"
+)
+
+// maxReasonBytes keeps a dead-letter reason header readable and well
+// inside NATS header limits.
+const maxReasonBytes = 1024
+
+// Consumer is one stage consuming its input in this process.
+type Consumer struct {
+	name    string
+	cc      jetstream.ConsumeContext
+	work    chan jetstream.Msg
+	workers sync.WaitGroup
+	metrics *metrics
+	stopped chan struct{}
+	once    sync.Once
+	// quit stops the keep-alive loop once the workers are done.
+	quit  chan struct{}
+	loops sync.WaitGroup
+}
+
+// inFlight is the message one worker holds, if any.
+type inFlight struct {
+	mu    sync.Mutex
+	msg   jetstream.Msg
+	since time.Time
+}
+
+func (f *inFlight) set(msg jetstream.Msg) {
+	f.mu.Lock()
+	f.msg, f.since = msg, time.Now()
+	f.mu.Unlock()
+}
+
+// keepAlive tells the server, for every message held longer than a third
+// of the ack wait, that work is still in progress, so long work is not
+// redelivered to another replica. One loop serves all workers.
+func (c *Consumer) keepAlive(slots []inFlight, ackWait time.Duration) {
+	c.loops.Add(1)
+	go func() {
+		defer c.loops.Done()
+		t := time.NewTicker(ackWait / 6)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.quit:
+				return
+			case now := <-t.C:
+				for i := range slots {
+					f := &slots[i]
+					f.mu.Lock()
+					if f.msg != nil && now.Sub(f.since) > ackWait/3 {
+						_ = f.msg.InProgress()
+						f.since = now
+					}
+					f.mu.Unlock()
+				}
+			}
+		}
+	}()
+}
+
+// Stats returns the stage's counts since it started in this process.
+func (c *Consumer) Stats() Stats { return c.metrics.stats() }
+
+// Name is the stage's name.
+func (c *Consumer) Name() string { return c.name }
+
+// Drain stops fetching, lets buffered and in-flight messages finish, and
+// returns when every worker is done or ctx ends.
+func (c *Consumer) Drain(ctx context.Context) error {
+	c.once.Do(func() {
+		c.cc.Drain()
+		go func() {
+			<-c.cc.Closed()
+			close(c.work)
+			c.workers.Wait()
+			close(c.quit)
+			c.loops.Wait()
+			close(c.stopped)
+		}()
+	})
+	select {
+	case <-c.stopped:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("drain %s: %w", c.name, ctx.Err())
+	}
+}
+
+// handler runs one stage's messages. It holds no per-message state.
+type handler[In any] struct {
+	st      Stage[In]
+	js      jetstream.JetStream
+	cfg     ConsumerConfig
+	log     *zap.Logger
+	metrics *metrics
+}
+
+// Consume starts st on a durable pull consumer named after it, shared by
+// every replica, and processes messages until Drain. ctx is the parent of
+// every Process call; cancel it only to abandon in-flight work.
+func Consume[In any](ctx context.Context, js jetstream.JetStream, st Stage[In], cfg ConsumerConfig, reg prometheus.Registerer, log *zap.Logger) (*Consumer, error) {
+	if st.Name == "" || st.Input == "" || st.Decode == nil || st.Process == nil {
+		return nil, errors.New("stage: Name, Input, Decode and Process are required")
+	}
+	m, err := newMetrics(reg, st.Name)
+	if err != nil {
+		return nil, fmt.Errorf("stage %s metrics: %w", st.Name, err)
+	}
+	cons, err := js.CreateOrUpdateConsumer(ctx, StreamFor(st.Input), ConsumerConfigFor(st.Name, st.Input, cfg))
+	if err != nil {
+		return nil, fmt.Errorf("stage %s consumer: %w", st.Name, err)
+	}
+	h := &handler[In]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m}
+	c := &Consumer{
+		name:    st.Name,
+		work:    make(chan jetstream.Msg),
+		metrics: m,
+		stopped: make(chan struct{}),
+		quit:    make(chan struct{}),
+	}
+	slots := make([]inFlight, cfg.Concurrency)
+	for i := range slots {
+		c.workers.Add(1)
+		go func(slot *inFlight) {
+			defer c.workers.Done()
+			for msg := range c.work {
+				slot.set(msg)
+				h.handle(ctx, msg)
+				slot.set(nil)
+			}
+		}(&slots[i])
+	}
+	c.keepAlive(slots, cfg.AckWait)
+	cc, err := cons.Consume(func(msg jetstream.Msg) { c.work <- msg },
+		jetstream.PullMaxMessages(cfg.Batch),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if !errors.Is(err, jetstream.ErrNoHeartbeat) {
+				h.log.Warn("consume", zap.Error(err))
+			}
+		}))
+	if err != nil {
+		close(c.work)
+		c.workers.Wait()
+		close(c.quit)
+		c.loops.Wait()
+		return nil, fmt.Errorf("stage %s consume: %w", st.Name, err)
+	}
+	c.cc = cc
+	return c, nil
+}
+
+// ConsumerConfigFor is the durable consumer every replica of a stage
+// shares. The server redelivers without limit; the runtime itself
+// dead-letters at MaxDeliver, so a crash on the last attempt still ends
+// in the dead-letter subject rather than in limbo.
+func ConsumerConfigFor(name, subject string, cfg ConsumerConfig) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       name,
+		Description:   "newsflow " + name + " stage",
+		FilterSubject: subject,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cfg.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: cfg.MaxAckPending,
+	}
+}
+
+func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
+	start := time.Now()
+	h.metrics.in.Add(1)
+	h.metrics.inFlight.Inc()
+	defer h.metrics.inFlight.Dec()
+
+	info := Info{Subject: msg.Subject(), Delivered: 1}
+	if md, err := msg.Metadata(); err == nil {
+		info.Stream = md.Stream
+		info.Sequence = md.Sequence.Stream
+		info.Delivered = int(md.NumDelivered)
+	}
+	log := h.log.With(zap.Uint64("seq", info.Sequence), zap.Int("delivered", info.Delivered))
+
+	result, reason := h.process(WithMessageInfo(ctx, info), msg, info, log)
+	switch result {
+	case ResultOK:
+		h.ack(msg, log)
+	case ResultRetry:
+		h.metrics.retried.Add(1)
+		delay := RetryDelay(info.Delivered, h.cfg.RetryMin, h.cfg.RetryMax)
+		log.Warn("retrying", zap.String("reason", reason), zap.Duration("delay", delay))
+		if err := msg.NakWithDelay(delay); err != nil {
+			log.Warn("nak failed; the server redelivers after ack wait", zap.Error(err))
+		}
+	case ResultDead:
+		if err := h.deadLetter(ctx, msg, info, reason); err != nil {
+			// The dead letter is not safe yet: keep the message.
+			result = ResultRetry
+			h.metrics.retried.Add(1)
+			log.Error("dead letter publish failed; retrying", zap.String("reason", reason), zap.Error(err))
+			_ = msg.NakWithDelay(h.cfg.RetryMin)
+			break
+		}
+		h.metrics.dead.Add(1)
+		log.Warn("dead-lettered", zap.String("reason", reason))
+		if err := msg.TermWithReason(truncate(reason, 256)); err != nil {
+			log.Warn("term failed", zap.Error(err))
+		}
+	}
+	h.metrics.messages.WithLabelValues(result).Inc()
+	h.metrics.duration.Observe(time.Since(start).Seconds())
+}
+
+// process runs Decode, Process and the publish, and says how the message
+// ends.
+func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info, log *zap.Logger) (result, reason string) {
+	in, err := h.st.Decode(msg.Data())
+	if err != nil {
+		return ResultDead, "decode: " + err.Error()
+	}
+	out, err := h.st.Process(ctx, in)
+	if err != nil {
+		switch {
+		case IsPermanent(err):
+			return ResultDead, err.Error()
+		case info.Delivered >= h.cfg.MaxDeliver:
+			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err)
+		default:
+			return ResultRetry, err.Error()
+		}
+	}
+	if out == nil || h.st.Output == "" {
+		h.metrics.out.Add(1)
+		return ResultOK, ""
+	}
+	if err := h.publish(ctx, out); err != nil {
+		if IsPermanent(err) {
+			return ResultDead, err.Error()
+		}
+		if info.Delivered >= h.cfg.MaxDeliver {
+			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err)
+		}
+		return ResultRetry, err.Error()
+	}
+	h.metrics.out.Add(1)
+	if out.DuplicateOf != "" {
+		h.metrics.duplicates.Add(1)
+	}
+	log.Debug("processed", zap.String("article", out.ID))
+	return ResultOK, ""
+}
+
+// publish sends out downstream and waits for JetStream to store it. The
+// message id makes a retried publish a no-op within the duplicate window.
+func (h *handler[In]) publish(ctx context.Context, out *schema.Document) error {
+	data, err := json.Marshal(out)
+	if err != nil {
+		return Permanent(fmt.Errorf("encode output: %w", err))
+	}
+	if len(data) > maxMsgSize {
+		return Permanent(fmt.Errorf("output is %d bytes, over the %d byte limit", len(data), maxMsgSize))
+	}
+	m := nats.NewMsg(h.st.Output)
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, out.ID+":"+h.st.Name)
+	if _, err := h.js.PublishMsg(ctx, m); err != nil {
+		return fmt.Errorf("publish to %s: %w", h.st.Output, err)
+	}
+	return nil
+}
+
+func (h *handler[In]) deadLetter(ctx context.Context, msg jetstream.Msg, info Info, reason string) error {
+	m := nats.NewMsg(SubjectDeadPrefix + h.st.Name)
+	m.Data = msg.Data()
+	m.Header.Set(HeaderDeadReason, truncate(reason, maxReasonBytes))
+	m.Header.Set(HeaderDeadStage, h.st.Name)
+	m.Header.Set(HeaderOriginalSubject, info.Subject)
+	m.Header.Set(HeaderOriginalStream, info.Stream)
+	m.Header.Set(HeaderOriginalSeq, strconv.FormatUint(info.Sequence, 10))
+	m.Header.Set(HeaderDeliveryCount, strconv.Itoa(info.Delivered))
+	m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("dead:%s:%s:%d", h.st.Name, info.Stream, info.Sequence))
+	_, err := h.js.PublishMsg(ctx, m)
+	return err
+}
+
+func (h *handler[In]) ack(msg jetstream.Msg, log *zap.Logger) {
+	if err := msg.Ack(); err != nil {
+		// The output is safe; a redelivery republishes under the same
+		// message id, which JetStream drops.
+		log.Warn("ack failed", zap.Error(err))
+	}
+}
+
+// RetryDelay is the nak delay before delivery number delivered+1: capped
+// exponential backoff with jitter, from min to max.
+func RetryDelay(delivered int, min, max time.Duration) time.Duration {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = min
+	b.MaxInterval = max
+	b.Multiplier = 2
+	b.RandomizationFactor = 0.2
+	b.MaxElapsedTime = 0
+	b.Reset()
+	d := b.NextBackOff()
+	for i := 1; i < delivered; i++ {
+		d = b.NextBackOff()
+	}
+	return d
+}
+
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -1,0 +1,213 @@
+package stage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+)
+
+// Runtime is one process's connection to the pipeline: the NATS
+// connection, the provisioned streams, the stages it consumes, its HTTP
+// endpoints and the shutdown hooks, stopped in order.
+type Runtime struct {
+	cfg      Config
+	log      *zap.Logger
+	conn     *nats.Conn
+	js       jetstream.JetStream
+	registry *prometheus.Registry
+	mux      *http.ServeMux
+	ready    atomic.Bool
+
+	mu        sync.Mutex
+	consumers []*Consumer
+	closers   []func(context.Context) error
+}
+
+// Open connects to NATS, waits until JetStream answers, and provisions the
+// pipeline streams. name identifies the process in NATS connection lists.
+func Open(ctx context.Context, cfg Config, name string, log *zap.Logger) (*Runtime, error) {
+	nc, err := Connect(cfg.NATS, name, log)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := OpenConn(ctx, nc, cfg, log)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return rt, nil
+}
+
+// OpenConn is Open on an existing connection, which the runtime then owns
+// and drains at shutdown.
+func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Runtime, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	b := backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0)), ctx)
+	err = backoff.RetryNotify(func() error {
+		return EnsureStreams(ctx, js, cfg.Streams)
+	}, b, func(err error, next time.Duration) {
+		log.Warn("waiting for JetStream", zap.Error(err), zap.Duration("next", next))
+	})
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	rt := &Runtime{cfg: cfg, log: log, conn: nc, js: js, registry: reg, mux: http.NewServeMux()}
+	rt.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	rt.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	rt.mux.HandleFunc("GET /readyz", rt.readyz)
+	return rt, nil
+}
+
+// JetStream is the runtime's JetStream handle, for KV buckets and
+// publishing at the edge.
+func (rt *Runtime) JetStream() jetstream.JetStream { return rt.js }
+
+// Conn is the runtime's NATS connection.
+func (rt *Runtime) Conn() *nats.Conn { return rt.conn }
+
+// Registry is where stage and service metrics are registered.
+func (rt *Runtime) Registry() *prometheus.Registry { return rt.registry }
+
+// Logger is the runtime's logger.
+func (rt *Runtime) Logger() *zap.Logger { return rt.log }
+
+// Config is the runtime's configuration.
+func (rt *Runtime) Config() Config { return rt.cfg }
+
+// Handle adds a route to the HTTP server, e.g. "POST /v1/articles".
+func (rt *Runtime) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
+
+// Handler is the HTTP handler with every route, for tests and embedding.
+func (rt *Runtime) Handler() http.Handler { return rt.mux }
+
+// OnShutdown registers fn to run after every stage has drained and before
+// the NATS connection closes: flush writers and close indexes here.
+func (rt *Runtime) OnShutdown(fn func(context.Context) error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.closers = append(rt.closers, fn)
+}
+
+// Consumers returns the stages this process runs, in start order.
+func (rt *Runtime) Consumers() []*Consumer {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return append([]*Consumer(nil), rt.consumers...)
+}
+
+// Start runs st in this process under the runtime's consumer settings.
+func Start[In any](ctx context.Context, rt *Runtime, st Stage[In]) (*Consumer, error) {
+	c, err := Consume(ctx, rt.js, st, rt.cfg.Consumer, rt.registry, rt.log)
+	if err != nil {
+		return nil, err
+	}
+	rt.mu.Lock()
+	rt.consumers = append(rt.consumers, c)
+	rt.mu.Unlock()
+	rt.ready.Store(true)
+	return c, nil
+}
+
+func (rt *Runtime) readyz(w http.ResponseWriter, _ *http.Request) {
+	switch {
+	case !rt.conn.IsConnected():
+		http.Error(w, "not connected to NATS: "+rt.conn.Status().String(), http.StatusServiceUnavailable)
+	case !rt.ready.Load():
+		http.Error(w, "not consuming yet", http.StatusServiceUnavailable)
+	default:
+		w.Write([]byte("ready\n"))
+	}
+}
+
+// Serve serves HTTP on the configured address until ctx ends, then shuts
+// the runtime down in order under the shutdown timeout.
+func (rt *Runtime) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", rt.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", rt.cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: rt.mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	rt.log.Info("serving", zap.String("addr", ln.Addr().String()))
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return fmt.Errorf("http: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.cfg.ShutdownTimeout)
+	defer cancel()
+	err = rt.Shutdown(sctx)
+	if herr := srv.Shutdown(sctx); herr != nil {
+		err = errors.Join(err, fmt.Errorf("http shutdown: %w", herr))
+	}
+	<-served
+	return err
+}
+
+// Shutdown stops fetching on every stage, drains in-flight messages in
+// pipeline order, runs the shutdown hooks, and drains the NATS
+// connection. The HTTP server, if any, is stopped by Serve afterwards, so
+// health and metrics stay visible during the drain.
+func (rt *Runtime) Shutdown(ctx context.Context) error {
+	rt.ready.Store(false)
+	var errs []error
+	for _, c := range rt.Consumers() {
+		if err := c.Drain(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	rt.mu.Lock()
+	closers := rt.closers
+	rt.closers = nil
+	rt.mu.Unlock()
+	for _, fn := range closers {
+		if err := fn(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := drainConn(ctx, rt.conn); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func drainConn(ctx context.Context, nc *nats.Conn) error {
+	if nc.IsClosed() {
+		return nil
+	}
+	closed := make(chan struct{})
+	nc.SetClosedHandler(func(*nats.Conn) { close(closed) })
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+		return nil
+	}
+	select {
+	case <-closed:
+		return nil
+	case <-ctx.Done():
+		nc.Close()
+		return fmt.Errorf("drain nats connection: %w", ctx.Err())
+	}
+}

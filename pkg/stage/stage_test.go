@@ -1,0 +1,550 @@
+package stage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/embedded"
+)
+
+// testConfig keeps retries quick so tests wait for events, not minutes.
+func testConfig() stage.Config {
+	cfg := stage.DefaultConfig()
+	cfg.Consumer.Concurrency = 4
+	cfg.Consumer.Batch = 16
+	cfg.Consumer.MaxDeliver = 3
+	cfg.Consumer.AckWait = time.Second
+	cfg.Consumer.RetryMin = 10 * time.Millisecond
+	cfg.Consumer.RetryMax = 50 * time.Millisecond
+	cfg.Streams.MaxBytes = 64 << 20
+	return cfg
+}
+
+type env struct {
+	t   *testing.T
+	url string
+	cfg stage.Config
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	return &env{t: t, url: s.ClientURL(), cfg: testConfig()}
+}
+
+// runtime opens a runtime on its own connection, as a separate process
+// would, and shuts it down at the end of the test.
+func (e *env) runtime() *stage.Runtime {
+	e.t.Helper()
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rt, err := stage.OpenConn(ctx, nc, e.cfg, zaptest.NewLogger(e.t))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := rt.Shutdown(ctx); err != nil {
+			e.t.Errorf("shutdown: %v", err)
+		}
+	})
+	return rt
+}
+
+func (e *env) js() jetstream.JetStream {
+	e.t.Helper()
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return js
+}
+
+func doc(id, body string) *schema.Document {
+	return &schema.Document{
+		SchemaVersion: schema.Version,
+		ID:            id,
+		Title:         "Title " + id,
+		Body:          body,
+		IngestedAt:    time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC),
+	}
+}
+
+func publish(t *testing.T, js jetstream.JetStream, subject string, data []byte, msgID string) {
+	t.Helper()
+	m := nats.NewMsg(subject)
+	m.Data = data
+	if msgID != "" {
+		m.Header.Set(jetstream.MsgIDHeader, msgID)
+	}
+	if _, err := js.PublishMsg(context.Background(), m); err != nil {
+		t.Fatalf("publish %s: %v", subject, err)
+	}
+}
+
+func publishDoc(t *testing.T, js jetstream.JetStream, subject string, d *schema.Document) {
+	t.Helper()
+	data, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish(t, js, subject, data, d.ID)
+}
+
+// collect subscribes to subject through a fresh ordered consumer and
+// returns a channel of every message stored there.
+func collect(t *testing.T, js jetstream.JetStream, stream, subject string) <-chan jetstream.Msg {
+	t.Helper()
+	cons, err := js.OrderedConsumer(context.Background(), stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan jetstream.Msg, 1024)
+	cc, err := cons.Consume(func(m jetstream.Msg) { ch <- m })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cc.Stop)
+	return ch
+}
+
+func receive(t *testing.T, ch <-chan jetstream.Msg) jetstream.Msg {
+	t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(15 * time.Second):
+		t.Fatal("timed out waiting for a message")
+		return nil
+	}
+}
+
+// waitFor polls cond, for counters updated just after the event a test
+// saw, and fails with describe() if it never holds.
+func waitFor(t *testing.T, cond func() bool, describe func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(describe())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func passthrough(name, in, out string, fn func(context.Context, *schema.Document) (*schema.Document, error)) stage.Stage[*schema.Document] {
+	return stage.Stage[*schema.Document]{Name: name, Input: in, Output: out, Decode: schema.DecodeDocument, Process: fn}
+}
+
+func TestArticleFlowsThroughFourStages(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	ctx := context.Background()
+	mark := func(tag string) func(context.Context, *schema.Document) (*schema.Document, error) {
+		return func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+			d.Body += " " + tag
+			return d, nil
+		}
+	}
+	stages := []stage.Stage[*schema.Document]{
+		passthrough(stage.NameIngest, stage.SubjectRaw, stage.SubjectCleaned, mark("ingest")),
+		passthrough(stage.NameDedupe, stage.SubjectCleaned, stage.SubjectDeduped, mark("dedupe")),
+		passthrough(stage.NameEnrich, stage.SubjectDeduped, stage.SubjectEnriched, mark("enrich")),
+	}
+	for _, st := range stages {
+		if _, err := stage.Start(ctx, rt, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sunk := make(chan *schema.Document, 1)
+	if _, err := stage.Start(ctx, rt, passthrough(stage.NameIndex, stage.SubjectEnriched, "", func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		sunk <- d
+		return nil, nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	publishDoc(t, e.js(), stage.SubjectRaw, doc("a1", "body"))
+	select {
+	case got := <-sunk:
+		if want := "body ingest dedupe enrich"; got.Body != want {
+			t.Errorf("body = %q; want %q", got.Body, want)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("article never reached the sink")
+	}
+	for _, c := range rt.Consumers() {
+		waitFor(t, func() bool { return c.Stats().Out == 1 }, func() string {
+			return fmt.Sprintf("%s out = %d; want 1", c.Name(), c.Stats().Out)
+		})
+	}
+}
+
+func TestRetryableErrorSucceedsOnRetry(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	var calls atomic.Int32
+	_, err := stage.Start(context.Background(), rt, passthrough("dedupe", stage.SubjectCleaned, stage.SubjectDeduped, func(ctx context.Context, d *schema.Document) (*schema.Document, error) {
+		info, _ := stage.MessageInfo(ctx)
+		if calls.Add(1) == 1 {
+			return nil, fmt.Errorf("kv busy on delivery %d", info.Delivered)
+		}
+		return d, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	out := collect(t, js, stage.StreamDeduped, stage.SubjectDeduped)
+	publishDoc(t, js, stage.SubjectCleaned, doc("r1", "body"))
+	m := receive(t, out)
+	d, err := schema.DecodeDocument(m.Data())
+	if err != nil || d.ID != "r1" {
+		t.Fatalf("output = %v, %v; want r1", d, err)
+	}
+	if got := calls.Load(); got != 2 {
+		t.Errorf("calls = %d; want 2", got)
+	}
+	want := stage.Stats{In: 2, Out: 1, Retried: 1}
+	waitFor(t, func() bool { return rt.Consumers()[0].Stats() == want }, func() string {
+		return fmt.Sprintf("stats = %+v; want %+v", rt.Consumers()[0].Stats(), want)
+	})
+}
+
+func TestDeadLetters(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	_, err := stage.Start(context.Background(), rt, passthrough("enrich", stage.SubjectDeduped, stage.SubjectEnriched, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		switch d.ID {
+		case "permanent":
+			return nil, stage.Permanent(errors.New("body is binary garbage"))
+		case "flaky":
+			return nil, errors.New("gazetteer timeout")
+		}
+		return d, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	dead := collect(t, js, stage.StreamDead, stage.SubjectDeadPrefix+"enrich")
+	out := collect(t, js, stage.StreamEnriched, stage.SubjectEnriched)
+
+	publishDoc(t, js, stage.SubjectDeduped, doc("permanent", "x"))
+	m := receive(t, dead)
+	checkDead(t, m, "body is binary garbage", "1")
+
+	publishDoc(t, js, stage.SubjectDeduped, doc("flaky", "x"))
+	m = receive(t, dead)
+	checkDead(t, m, "max deliveries (3) reached, last error: gazetteer timeout", "3")
+
+	// The stage keeps going.
+	publishDoc(t, js, stage.SubjectDeduped, doc("fine", "x"))
+	if d, _ := schema.DecodeDocument(receive(t, out).Data()); d == nil || d.ID != "fine" {
+		t.Fatalf("output = %v; want fine", d)
+	}
+}
+
+func checkDead(t *testing.T, m jetstream.Msg, reason, deliveries string) {
+	t.Helper()
+	h := m.Headers()
+	if got := h.Get(stage.HeaderDeadReason); got != reason {
+		t.Errorf("reason = %q; want %q", got, reason)
+	}
+	if got := h.Get(stage.HeaderDeadStage); got != "enrich" {
+		t.Errorf("stage = %q; want enrich", got)
+	}
+	if got := h.Get(stage.HeaderOriginalSubject); got != stage.SubjectDeduped {
+		t.Errorf("original subject = %q; want %q", got, stage.SubjectDeduped)
+	}
+	if got := h.Get(stage.HeaderDeliveryCount); got != deliveries {
+		t.Errorf("delivery count = %q; want %q", got, deliveries)
+	}
+	if h.Get(stage.HeaderOriginalSeq) == "" {
+		t.Error("no original sequence header")
+	}
+}
+
+func TestBadInputIsDeadLetteredAndStageContinues(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	_, err := stage.Start(context.Background(), rt, stage.Stage[*schema.RawArticle]{
+		Name: "ingest", Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
+		Decode: schema.DecodeRaw,
+		Process: func(_ context.Context, a *schema.RawArticle) (*schema.Document, error) {
+			return doc(schema.DocumentID(a.URL, a.Title, a.Text), a.Text), nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	dead := collect(t, js, stage.StreamDead, stage.SubjectDeadPrefix+"ingest")
+	out := collect(t, js, stage.StreamCleaned, stage.SubjectCleaned)
+	cases := []struct {
+		name, payload, reason string
+	}{
+		{"invalid json", `{"text": "unterminated`, "invalid JSON"},
+		{"unknown version", `{"schema_version": 7, "text": "hello"}`, "unsupported schema_version: 7"},
+		{"not utf-8", "{\"text\": \"caf\xe9\"}", "not valid UTF-8"},
+		{"empty article", `{"title": "only a title"}`, "text or html is required"},
+	}
+	for i, c := range cases {
+		publish(t, js, stage.SubjectRaw, []byte(c.payload), fmt.Sprintf("bad-%d", i))
+		m := receive(t, dead)
+		if reason := m.Headers().Get(stage.HeaderDeadReason); !strings.Contains(reason, c.reason) {
+			t.Errorf("%s: reason = %q; want it to mention %q", c.name, reason, c.reason)
+		}
+		if string(m.Data()) != c.payload {
+			t.Errorf("%s: dead letter payload = %q; want the original", c.name, m.Data())
+		}
+	}
+	publish(t, js, stage.SubjectRaw, []byte(`{"text": "a good article"}`), "good")
+	if d, _ := schema.DecodeDocument(receive(t, out).Data()); d == nil || d.Body != "a good article" {
+		t.Fatalf("output = %+v; want the good article", d)
+	}
+}
+
+func TestDuplicatePublishIsIgnored(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	var calls atomic.Int32
+	sunk := make(chan string, 10)
+	_, err := stage.Start(context.Background(), rt, passthrough("indexer", stage.SubjectEnriched, "", func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		calls.Add(1)
+		sunk <- d.ID
+		return nil, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	publishDoc(t, js, stage.SubjectEnriched, doc("d1", "x"))
+	publishDoc(t, js, stage.SubjectEnriched, doc("d1", "x")) // same Nats-Msg-Id
+	publishDoc(t, js, stage.SubjectEnriched, doc("d2", "x"))
+	var got []string
+	for range 2 {
+		select {
+		case id := <-sunk:
+			got = append(got, id)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("got %v; want d1 and d2", got)
+		}
+	}
+	info, err := js.Stream(context.Background(), stage.StreamEnriched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := info.CachedInfo().State.Msgs; n != 2 {
+		t.Errorf("stream holds %d messages; want 2 (the duplicate dropped)", n)
+	}
+}
+
+func TestTwoReplicasShareTheWork(t *testing.T) {
+	e := newEnv(t)
+	const n = 40
+	var mu sync.Mutex
+	seen := map[string]int{}
+	perReplica := [2]atomic.Int32{}
+	done := make(chan struct{})
+	for r := range 2 {
+		rt := e.runtime()
+		_, err := stage.Start(context.Background(), rt, passthrough("indexer", stage.SubjectEnriched, "", func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+			perReplica[r].Add(1)
+			time.Sleep(5 * time.Millisecond) // work that takes time, so both replicas get some
+			mu.Lock()
+			seen[d.ID]++
+			if len(seen) == n {
+				close(done)
+			}
+			mu.Unlock()
+			return nil, nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	js := e.js()
+	for i := range n {
+		publishDoc(t, js, stage.SubjectEnriched, doc(fmt.Sprintf("s%02d", i), "x"))
+	}
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("processed %d of %d", len(seen), n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("%s processed %d times; want once", id, c)
+		}
+	}
+	if perReplica[0].Load() == 0 || perReplica[1].Load() == 0 {
+		t.Errorf("work split %d/%d; want both replicas busy", perReplica[0].Load(), perReplica[1].Load())
+	}
+}
+
+func TestShutdownDrainsInFlightWork(t *testing.T) {
+	e := newEnv(t)
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := stage.OpenConn(context.Background(), nc, e.cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{})
+	release := make(chan struct{})
+	_, err = stage.Start(context.Background(), rt, passthrough("dedupe", stage.SubjectCleaned, stage.SubjectDeduped, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		close(started)
+		<-release
+		return d, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	publishDoc(t, js, stage.SubjectCleaned, doc("slow", "x"))
+	<-started
+	shut := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		shut <- rt.Shutdown(ctx)
+	}()
+	select {
+	case err := <-shut:
+		t.Fatalf("shutdown returned (%v) while work was in flight", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if err := <-shut; err != nil {
+		t.Fatal(err)
+	}
+	// The in-flight article was published and acked before shutdown ended.
+	cons, err := js.Consumer(context.Background(), stage.StreamCleaned, "dedupe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := cons.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ci.NumAckPending != 0 || ci.AckFloor.Stream != 1 {
+		t.Errorf("ack pending %d, ack floor %d; want 0 and 1", ci.NumAckPending, ci.AckFloor.Stream)
+	}
+	stream, _ := js.Stream(context.Background(), stage.StreamDeduped)
+	if n := stream.CachedInfo().State.Msgs; n != 1 {
+		t.Errorf("deduped stream holds %d; want 1", n)
+	}
+}
+
+func TestCrashBeforeAckLosesNothing(t *testing.T) {
+	e := newEnv(t)
+	// First "process": takes the message and dies before acking.
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := stage.OpenConn(context.Background(), nc, e.cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = rt.Shutdown(ctx) // the dead process's leftovers; errors expected
+	})
+	took := make(chan struct{})
+	block := make(chan struct{})
+	defer close(block)
+	procCtx, kill := context.WithCancel(context.Background())
+	_, err = stage.Start(procCtx, rt, passthrough("enrich", stage.SubjectDeduped, stage.SubjectEnriched, func(ctx context.Context, d *schema.Document) (*schema.Document, error) {
+		close(took)
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+		return nil, ctx.Err()
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	out := collect(t, js, stage.StreamEnriched, stage.SubjectEnriched)
+	publishDoc(t, js, stage.SubjectDeduped, doc("crash", "x"))
+	<-took
+	nc.Close() // the process dies: no ack, no nak
+	kill()
+
+	// A second process picks it up after the ack wait.
+	rt2 := e.runtime()
+	if _, err := stage.Start(context.Background(), rt2, passthrough("enrich", stage.SubjectDeduped, stage.SubjectEnriched, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		return d, nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	d, err := schema.DecodeDocument(receive(t, out).Data())
+	if err != nil || d.ID != "crash" {
+		t.Fatalf("got %v, %v; want the article redelivered", d, err)
+	}
+}
+
+func TestRetryDelayIsCappedExponential(t *testing.T) {
+	min, max := 100*time.Millisecond, time.Second
+	prev := time.Duration(0)
+	for n := 1; n <= 10; n++ {
+		d := stage.RetryDelay(n, min, max)
+		if d < min*8/10 || d > max*12/10 {
+			t.Errorf("delay(%d) = %v; want within [%v, %v] ± jitter", n, d, min, max)
+		}
+		if n <= 3 && d < prev*12/10*8/10/2 {
+			t.Errorf("delay(%d) = %v shrank from %v", n, d, prev)
+		}
+		prev = d
+	}
+	if d := stage.RetryDelay(10, min, max); d < max*8/10 {
+		t.Errorf("delay(10) = %v; want near the cap %v", d, max)
+	}
+}
+
+func TestConsumeValidatesStage(t *testing.T) {
+	e := newEnv(t)
+	_, err := stage.Consume(context.Background(), e.js(), stage.Stage[*schema.Document]{Name: "x"}, e.cfg.Consumer, prometheus.NewRegistry(), zaptest.NewLogger(t))
+	if err == nil {
+		t.Fatal("want an error for a stage without input, decode and process")
+	}
+}
