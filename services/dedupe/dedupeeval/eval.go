@@ -261,25 +261,50 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 	if err != nil {
 		return runResult{}, fmt.Errorf("jetstream: %w", err)
 	}
+	// The items are published to an input stream so that their sequences
+	// are real and merges can read them back; merges land in an output
+	// stream, applied after the run.
+	const inStream, inSubject, outStream = "DEDUPEEVAL_IN", "dedupeeval.in", "DEDUPEEVAL_OUT"
+	for _, sc := range []jetstream.StreamConfig{
+		{Name: inStream, Subjects: []string{inSubject}, Storage: jetstream.MemoryStorage},
+		{Name: outStream, Subjects: []string{cfg.MergeSubject}, Storage: jetstream.MemoryStorage},
+	} {
+		if _, err := js.CreateStream(ctx, sc); err != nil {
+			return runResult{}, fmt.Errorf("stream %s: %w", sc.Name, err)
+		}
+	}
 	d, err := dedupe.New(ctx, js, cfg, log)
 	if err != nil {
 		return runResult{}, err
 	}
 	docID := map[string]string{} // document id -> item id
 	res := runResult{cluster: map[string]string{}}
-	lat := make([]time.Duration, 0, len(items))
+	docs := make([]*schema.Document, len(items))
+	seqs := make([]uint64, len(items))
 	now := time.Now().UTC()
-	start := time.Now()
 	for i, it := range items {
 		id := itemDocID(it.id)
 		docID[id] = it.id
-		doc := &schema.Document{
+		docs[i] = &schema.Document{
 			SchemaVersion: schema.Version, ID: id, Title: it.title, Body: it.body,
 			IngestedAt: now, WordCount: schema.CountWords(it.body),
 		}
-		pctx := stage.WithMessageInfo(ctx, stage.Info{Sequence: uint64(i + 1), Delivered: 1, Subject: stage.SubjectCleaned})
+		data, err := json.Marshal(docs[i])
+		if err != nil {
+			return runResult{}, fmt.Errorf("encode %s: %w", it.id, err)
+		}
+		ack, err := js.Publish(ctx, inSubject, data)
+		if err != nil {
+			return runResult{}, fmt.Errorf("publish %s: %w", it.id, err)
+		}
+		seqs[i] = ack.Sequence
+	}
+	lat := make([]time.Duration, 0, len(items))
+	start := time.Now()
+	for i, it := range items {
+		pctx := stage.WithMessageInfo(ctx, stage.Info{Stream: inStream, Sequence: seqs[i], Delivered: 1, Subject: inSubject})
 		t0 := time.Now()
-		out, err := d.Process(pctx, doc)
+		out, err := d.Process(pctx, docs[i])
 		lat = append(lat, time.Since(t0))
 		if err != nil {
 			return runResult{}, fmt.Errorf("process %s: %w", it.id, err)
@@ -290,6 +315,9 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 		res.cluster[it.id] = out.ClusterID
 	}
 	elapsed := time.Since(start)
+	if err := applyMerges(ctx, js, outStream, res.cluster, docID); err != nil {
+		return runResult{}, err
+	}
 	for k, c := range res.cluster {
 		res.cluster[k] = docID[c]
 	}
@@ -310,6 +338,31 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 	}
 	res.bytesPerArticle = float64(bytes) / float64(len(items))
 	return res, nil
+}
+
+// applyMerges reads the merges Process published, in order, and moves
+// their articles to their new clusters.
+func applyMerges(ctx context.Context, js jetstream.JetStream, stream string, cluster, docID map[string]string) error {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return fmt.Errorf("merge stream: %w", err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("merge stream: %w", err)
+	}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			return fmt.Errorf("merge %d: %w", seq, err)
+		}
+		doc, err := schema.DecodeDocument(m.Data)
+		if err != nil {
+			return fmt.Errorf("merge %d: %w", seq, err)
+		}
+		cluster[docID[doc.ID]] = doc.ClusterID
+	}
+	return nil
 }
 
 func itemDocID(id string) string {
