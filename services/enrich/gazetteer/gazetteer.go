@@ -111,19 +111,22 @@ type Gazetteer struct {
 	cands     [][]Candidate // pattern index -> candidates
 	bySurface map[string]int
 	byFold    map[string][]int // Fold(surface) -> pattern indices
-	byISO     map[string]*Entry
-	byID      map[string]*Entry
-	ac        ahocorasick.AhoCorasick
+	// bySkeleton indexes surfaces with non-ASCII letters by skeleton.
+	bySkeleton map[string][]int
+	byISO      map[string]*Entry
+	byID       map[string]*Entry
+	ac         ahocorasick.AhoCorasick
 }
 
 // Load parses the embedded data and builds the automaton. It takes about
 // a second; load once and share.
 func Load() (*Gazetteer, error) {
 	g := &Gazetteer{
-		bySurface: make(map[string]int),
-		byFold:    make(map[string][]int),
-		byISO:     make(map[string]*Entry),
-		byID:      make(map[string]*Entry),
+		bySurface:  make(map[string]int),
+		byFold:     make(map[string][]int),
+		bySkeleton: make(map[string][]int),
+		byISO:      make(map[string]*Entry),
+		byID:       make(map[string]*Entry),
 	}
 	type pending struct {
 		surface string
@@ -260,6 +263,9 @@ func Load() (*Gazetteer, error) {
 			g.cands = append(g.cands, nil)
 			f := Fold(s)
 			g.byFold[f] = append(g.byFold[f], p)
+			if sk := skeleton(s); sk != s {
+				g.bySkeleton[sk] = append(g.bySkeleton[sk], p)
+			}
 		}
 		e := &g.entries[n.entry]
 		dup := false
@@ -381,16 +387,27 @@ func (g *Gazetteer) LookupWildcard(name string) []Candidate {
 	if !strings.Contains(name, "?") {
 		return nil
 	}
-	n := utf8.RuneCountInString(name)
 	var out []Candidate
-	for p, s := range g.surfaces {
-		if utf8.RuneCountInString(s) != n || !WildcardEqual(name, s) {
-			continue
+	for _, p := range g.bySkeleton[skeleton(name)] {
+		if WildcardEqual(name, g.surfaces[p]) {
+			out = append(out, g.cands[p]...)
 		}
-		out = append(out, g.cands[p]...)
 	}
 	sortCandidates(out)
 	return out
+}
+
+// skeleton replaces every non-ASCII letter of s with '?', so a name and
+// the same name with letters lost to '?' share a skeleton.
+func skeleton(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= utf8.RuneSelf && unicode.IsLetter(r) {
+			r = '?'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // WildcardEqual reports whether pattern, in which '?' stands for one

@@ -783,7 +783,7 @@ func (s *state) choose(m *mention) *gazetteer.Entry {
 		if c := byType[gazetteer.Organization]; c != nil {
 			return c.Entry
 		}
-		if c := byType[gazetteer.Place]; c != nil && c.Entry.Class == gazetteer.Country {
+		if c := byType[gazetteer.Place]; c != nil && (c.Entry.Class == gazetteer.Country || !c.Alternate && s.locative(m)) {
 			return c.Entry
 		}
 		if c := byType[gazetteer.Person]; c != nil && c.Entry.Curated {
@@ -802,6 +802,26 @@ func (s *state) choose(m *mention) *gazetteer.Entry {
 		}
 	}
 	return nil
+}
+
+var locativeWords = set(`in at from to near outside across into around throughout via`)
+
+// locative reports whether the words before m place it: "in Birmingham",
+// "Manchester and Birmingham".
+func (s *state) locative(m *mention) bool {
+	if m.t0 == 0 {
+		return false
+	}
+	prev := s.toks[m.t0-1].Text
+	if locativeWords[prev] {
+		return true
+	}
+	if (prev == "and" || prev == "or" || prev == ",") && m.t0 >= 2 {
+		if o := s.owner[m.t0-2]; o >= 0 && s.ms[o].text != "" && s.ms[o].typ == gazetteer.Place {
+			return true
+		}
+	}
+	return false
 }
 
 // surnames types one-word mentions that repeat a person's surname as
