@@ -203,6 +203,11 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	}
 	if root != self {
 		sim = bestSimilarity(matches, root, sim)
+		// Join the canonical's member list while this record is not done:
+		// a merge of that cluster then moves this article too.
+		if root, err = d.addMember(ctx, root, doc.ID); err != nil {
+			return nil, err
+		}
 	}
 
 	// Store the decision. Another replica may have moved this record into
@@ -233,7 +238,7 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 		case cur.ClusterSeq > root.seq && cur.Cluster != self.id:
 			// Moved into a later cluster by an article that did not know
 			// ours: that cluster's canonical joins ours.
-			if err := d.merge(ctx, cur.Cluster, root, sim); err != nil {
+			if err := d.merge(ctx, cur.Cluster, root, &sim); err != nil {
 				return nil, err
 			}
 		}
@@ -250,11 +255,11 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 		if root != self {
 			s = sim
 		}
-		if err := d.merge(ctx, m.id, root, s); err != nil {
+		if err := d.merge(ctx, m.id, root, &s); err != nil {
 			return nil, err
 		}
 		if m.rec.Cluster != m.id && m.rec.Cluster != root.id {
-			if err := d.merge(ctx, m.rec.Cluster, root, s); err != nil {
+			if err := d.merge(ctx, m.rec.Cluster, root, &s); err != nil {
 				return nil, err
 			}
 		}
@@ -357,10 +362,11 @@ func annotate(out *schema.Document, rec kvindex.Record, rev uint64) {
 func clamp(x float64) float64 { return min(max(x, 0), 1) }
 
 // merge moves article id into cluster root, unless it already is in root
-// or an earlier cluster. A record still being processed by its owner is
-// only updated (the owner adopts the change); a finished one is also
-// re-published.
-func (d *Deduper) merge(ctx context.Context, id string, root ref, sim minhash.Similarity) error {
+// or an earlier cluster; sim, when known, is its similarity to the
+// cluster. A record still being processed by its owner is only updated
+// (the owner adopts the change); a finished one is also re-published. A
+// moved canonical brings its members along.
+func (d *Deduper) merge(ctx context.Context, id string, root ref, sim *minhash.Similarity) error {
 	for {
 		rec, rev, err := d.ix.GetRecord(ctx, id)
 		if errors.Is(err, kvindex.ErrNotFound) {
@@ -372,8 +378,11 @@ func (d *Deduper) merge(ctx context.Context, id string, root ref, sim minhash.Si
 		if id == root.id || rec.ClusterSeq <= root.seq {
 			return nil
 		}
-		rec.Cluster, rec.ClusterSeq = root.id, root.seq
-		rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
+		members := rec.Members
+		rec.Cluster, rec.ClusterSeq, rec.Members = root.id, root.seq, nil
+		if sim != nil {
+			rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
+		}
 		newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
 		if errors.Is(err, kvindex.ErrConflict) {
 			continue
@@ -382,12 +391,61 @@ func (d *Deduper) merge(ctx context.Context, id string, root ref, sim minhash.Si
 			return fmt.Errorf("merge %s into %s: %w", id, root.id, err)
 		}
 		d.log.Debug("merged article into earlier cluster", zap.String("id", id), zap.String("cluster", root.id), zap.Bool("published", rec.Done))
-		if !rec.Done {
+		if rec.Done {
+			err = d.publishMerge(ctx, id, rec, newRev)
+		} else {
 			d.merges.WithLabelValues("pending").Inc()
-			return nil
 		}
-		return d.publishMerge(ctx, id, rec, newRev)
+		if err != nil {
+			return err
+		}
+		final, err := d.addMember(ctx, root, id)
+		if err != nil {
+			return err
+		}
+		if final != root {
+			// The cluster itself moved meanwhile: follow it.
+			return d.merge(ctx, id, final, nil)
+		}
+		for _, m := range members {
+			if err := d.merge(ctx, m, root, nil); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
+}
+
+// addMember adds id to the member list of cluster root's canonical, and
+// returns the cluster id now belongs to: root, or the earlier cluster
+// root itself was moved into.
+func (d *Deduper) addMember(ctx context.Context, root ref, id string) (ref, error) {
+	for hops, attempts := 0, 0; hops < 64 && attempts < 1000; attempts++ {
+		rec, rev, err := d.ix.GetRecord(ctx, root.id)
+		if errors.Is(err, kvindex.ErrNotFound) {
+			return root, nil // the canonical expired
+		}
+		if err != nil {
+			return root, fmt.Errorf("join cluster %s: %w", root.id, err)
+		}
+		if rec.Cluster != root.id {
+			root = ref{rec.Cluster, rec.ClusterSeq}
+			hops++
+			continue
+		}
+		if slices.Contains(rec.Members, id) || len(rec.Members) >= kvindex.MaxMembers {
+			return root, nil
+		}
+		rec.Members = append(rec.Members, id)
+		if _, err := d.ix.UpdateRecord(ctx, root.id, rec, rev); err != nil {
+			if errors.Is(err, kvindex.ErrConflict) {
+				continue
+			}
+			return root, fmt.Errorf("join cluster %s: %w", root.id, err)
+		}
+		return root, nil
+	}
+	return root, fmt.Errorf("join cluster %s: too many hops or conflicts: %w", root.id, kvindex.ErrConflict)
 }
 
 // publishMerge re-publishes a finished article with its new cluster.

@@ -210,7 +210,14 @@ type Record struct {
 	Containment, Jaccard float64
 	// Sketch is the article's shingle sketch.
 	Sketch minhash.Sketch
+	// Members are the ids of the copies in the article's cluster, kept on
+	// the canonical's record (up to MaxMembers) so that a merge of the
+	// cluster moves them too.
+	Members []string
 }
+
+// MaxMembers caps the member list kept on a canonical's record.
+const MaxMembers = 128
 
 const recordVersion = 1
 
@@ -220,7 +227,7 @@ func (r Record) Marshal() []byte {
 	b = append(b, recordVersion)
 	b = appendString(b, r.Stream)
 	b = binary.AppendUvarint(b, r.Seq)
-	b = appendString(b, r.Cluster)
+	b = appendID(b, r.Cluster)
 	b = binary.AppendUvarint(b, r.ClusterSeq)
 	done := byte(0)
 	if r.Done {
@@ -236,6 +243,10 @@ func (r Record) Marshal() []byte {
 		b = binary.AppendUvarint(b, uint64(h-prev))
 		prev = h
 	}
+	b = binary.AppendUvarint(b, uint64(len(r.Members)))
+	for _, m := range r.Members {
+		b = appendID(b, m)
+	}
 	return b
 }
 
@@ -248,7 +259,7 @@ func UnmarshalRecord(b []byte) (Record, error) {
 	}
 	r.Stream = d.string()
 	r.Seq = d.uvarint()
-	r.Cluster = d.string()
+	r.Cluster = d.id()
 	r.ClusterSeq = d.uvarint()
 	r.Done = d.byte() == 1
 	r.Containment = float64(d.uint16()) / 10000
@@ -264,6 +275,13 @@ func UnmarshalRecord(b []byte) (Record, error) {
 		for i := range r.Sketch.Hashes {
 			prev += uint32(d.uvarint())
 			r.Sketch.Hashes[i] = prev
+		}
+		m := d.uvarint()
+		if d.err == nil && m > uint64(len(d.b)) {
+			d.err = fmt.Errorf("%w: %d members in %d bytes", ErrCorrupt, m, len(d.b))
+		}
+		for i := uint64(0); d.err == nil && i < m; i++ {
+			r.Members = append(r.Members, d.id())
 		}
 	}
 	if d.err != nil {
