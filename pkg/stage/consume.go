@@ -238,7 +238,9 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 		}
 	}
 	h.metrics.messages.WithLabelValues(result).Inc()
-	h.metrics.duration.Observe(time.Since(start).Seconds())
+	took := time.Since(start)
+	h.metrics.busy.Add(int64(took))
+	h.metrics.duration.Observe(took.Seconds())
 }
 
 // process runs Decode, Process and the publish, and says how the message

@@ -2,6 +2,7 @@ package stage
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -22,6 +23,7 @@ type metrics struct {
 	inFlight prometheus.Gauge
 
 	in, out, duplicates, retried, dead atomic.Uint64
+	busy                               atomic.Int64 // nanoseconds
 }
 
 func newMetrics(reg prometheus.Registerer, stage string) (*metrics, error) {
@@ -63,6 +65,8 @@ type Stats struct {
 	Retried uint64
 	// Dead counts messages dead-lettered.
 	Dead uint64
+	// Busy is the time spent handling messages, summed over workers.
+	Busy time.Duration
 }
 
 func (m *metrics) stats() Stats {
@@ -72,5 +76,6 @@ func (m *metrics) stats() Stats {
 		Duplicates: m.duplicates.Load(),
 		Retried:    m.retried.Load(),
 		Dead:       m.dead.Load(),
+		Busy:       time.Duration(m.busy.Load()),
 	}
 }

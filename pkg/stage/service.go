@@ -19,6 +19,8 @@ import (
 // settings and how to wire itself into a runtime.
 type Service struct {
 	Name string
+	// Version is logged at start.
+	Version string
 	// Flags registers the service's own NEWSFLOW_<SERVICE>_* settings.
 	Flags func(e *EnvFlags)
 	// Validate checks those settings after parsing; nil means none.
@@ -76,7 +78,7 @@ func Main(svc Service, args []string, stderr io.Writer) int {
 }
 
 func run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) error {
-	log.Info("starting", cfg.LogFields()...)
+	log.Info("starting", append([]zap.Field{zap.String("version", svc.Version)}, cfg.LogFields()...)...)
 	rt, err := Open(ctx, cfg, svc.Name, log)
 	if err != nil {
 		return err
