@@ -1,0 +1,365 @@
+package clean
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// DefaultMaxBytes caps the text Clean works on; longer input is cut at a
+// line break (Cleaning.Truncated). It is far above any real article.
+const DefaultMaxBytes = 1 << 20
+
+// MaxLearnWords is the longest line offered to a boilerplate learner.
+const MaxLearnWords = 25
+
+// Options tune one Clean call. The zero value is ready to use.
+type Options struct {
+	// Title is the headline when the caller already has it. A first
+	// line repeating it is dropped, and no title is taken from the text.
+	Title string
+	// Boilerplate holds lines learned for the article's source.
+	Boilerplate LineSet
+	// MaxBytes caps the input; 0 means DefaultMaxBytes.
+	MaxBytes int
+}
+
+// Result is a cleaned article.
+type Result struct {
+	// Body holds paragraphs separated by one blank line.
+	Body string
+	// Title is Options.Title, else a headline found on the first line.
+	Title string
+	// PublishedAt is a date found glued to the start of the text.
+	PublishedAt *time.Time
+	// Cleaning records what was done; it maps onto schema.Document.
+	Cleaning schema.Cleaning
+	// LearnKeys are the LineKey values of the short paragraphs kept in
+	// Body, for a learner of per-source boilerplate.
+	LearnKeys []string
+}
+
+// Clean turns scraped text into clean paragraphs. It never panics, never
+// returns more than a small multiple of its input, and is idempotent:
+// cleaning Body again with the returned Title gives the same Body.
+func Clean(text string, opts Options) Result {
+	res := cleanOnce(text, opts)
+	// A step can expose work for an earlier one (joining lines can put a
+	// space after a stray "Ã"), so clean again until the body settles.
+	for i := 0; i < 3; i++ {
+		again := cleanOnce(res.Body, Options{Title: res.Title, Boilerplate: opts.Boilerplate, MaxBytes: opts.MaxBytes})
+		if again.Body == res.Body {
+			break
+		}
+		res.Body, res.LearnKeys = again.Body, again.LearnKeys
+		if res.PublishedAt == nil && again.PublishedAt != nil {
+			res.PublishedAt = again.PublishedAt
+		}
+		merge(&res.Cleaning, again.Cleaning)
+	}
+	return res
+}
+
+// merge adds the counts of a later pass to c.
+func merge(c *schema.Cleaning, later schema.Cleaning) {
+	c.EscapeLayers += later.EscapeLayers
+	c.MojibakeRepairs += later.MojibakeRepairs
+	c.LostLetters = later.LostLetters
+	c.BoilerplateLines += later.BoilerplateLines
+	c.Banners += later.Banners
+	c.ControlChars += later.ControlChars
+	c.DateFromBody = c.DateFromBody || later.DateFromBody
+	c.Truncated = c.Truncated || later.Truncated
+}
+
+func cleanOnce(text string, opts Options) Result {
+	var res Result
+	c := &res.Cleaning
+	max := opts.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	if len(text) > max {
+		text = truncate(text, max)
+		c.Truncated = true
+	}
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
+	text, c.EscapeLayers = unescape(text)
+	var n int
+	text, c.MojibakeRepairs = fixMojibake(text)
+	text, n = fixC1(text)
+	c.MojibakeRepairs += n
+	text, c.ControlChars = hygiene(text)
+
+	lines := splitLines(text)
+	lines = stripLead(lines, &res)
+	for {
+		var removed int
+		lines, removed = removeBoilerplate(lines, opts.Boilerplate, c)
+		if removed == 0 {
+			break
+		}
+	}
+	paras := paragraphs(lines)
+
+	res.Title = strings.TrimSpace(opts.Title)
+	if res.Title != "" {
+		if len(paras) > 0 && sameText(paras[0], res.Title) {
+			paras = paras[1:]
+		}
+	} else if len(paras) >= 2 && looksLikeHeadline(paras[0], paras[1]) {
+		res.Title = paras[0]
+		paras = paras[1:]
+		c.TitleFromBody = true
+	}
+	paras = stripLead(paras, &res)
+	if res.PublishedAt != nil {
+		c.DateFromBody = true
+	}
+
+	for _, p := range paras {
+		if countWords(p) <= MaxLearnWords {
+			if k := LineKey(p); k != "" {
+				res.LearnKeys = append(res.LearnKeys, k)
+			}
+		}
+	}
+	res.Body = strings.Join(paras, "\n\n")
+	c.LostLetters = lostLetters(res.Body)
+	return res
+}
+
+// truncate cuts s to at most max bytes, at a line break when one is near.
+func truncate(s string, max int) string {
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if nl := strings.LastIndexByte(s[:cut], '\n'); nl > cut-cut/8 {
+		cut = nl
+	}
+	return s[:cut]
+}
+
+// splitLines splits text into trimmed lines with single spaces; blank
+// lines become "".
+func splitLines(text string) []string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = squeeze(l)
+	}
+	return lines
+}
+
+// squeeze trims a line and collapses runs of spaces.
+func squeeze(l string) string {
+	l = strings.TrimSpace(l)
+	if !strings.Contains(l, "  ") {
+		return l
+	}
+	var b strings.Builder
+	b.Grow(len(l))
+	space := false
+	for i := 0; i < len(l); i++ {
+		if l[i] == ' ' {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteByte(l[i])
+	}
+	return b.String()
+}
+
+// stripLead removes dates and banners from the first non-empty lines,
+// dropping lines they leave empty.
+func stripLead(lines []string, res *Result) []string {
+	for len(lines) > 0 {
+		if lines[0] == "" {
+			lines = lines[1:]
+			continue
+		}
+		l, t := takeLeadingDate(lines[0])
+		if t != nil && res.PublishedAt == nil {
+			res.PublishedAt = t
+		}
+		l, n := stripBanners(l)
+		res.Cleaning.Banners += n
+		if l != lines[0] {
+			l2, t2 := takeLeadingDate(l)
+			if t2 != nil && res.PublishedAt == nil {
+				res.PublishedAt = t2
+			}
+			l = l2
+		}
+		if l == lines[0] {
+			break
+		}
+		if l == "" {
+			lines = lines[1:]
+			continue
+		}
+		out := make([]string, len(lines))
+		copy(out, lines)
+		out[0] = l
+		lines = out
+	}
+	return lines
+}
+
+// removeBoilerplate drops site furniture: listed and learned lines,
+// banners, captions, related-story headings with the teasers under them,
+// runs of teasers that share a kicker ("Ukraine war: ..."), and a run of
+// three or more teasers that ends the text. Blank lines stay as
+// paragraph separators. It returns the lines kept and how many were
+// removed.
+func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]string, int) {
+	type info struct {
+		words  int
+		teaser bool
+		drop   bool
+	}
+	inf := make([]info, len(lines))
+	removed := 0
+	for i, l := range lines {
+		if l == "" {
+			continue
+		}
+		w := countWords(l)
+		inf[i].words, inf[i].teaser = w, teaser(l, w)
+		if w > MaxBoilerplateWords {
+			continue // a paragraph: no rule may remove it
+		}
+		key := LineKey(l)
+		switch {
+		case inf[i].drop: // a teaser under a heading
+		case isBoilerplate(l, key, w, learned):
+			inf[i].drop = true
+			c.BoilerplateLines++
+		default:
+			if rest, n := stripBanners(l); n > 0 && rest == "" {
+				inf[i].drop = true
+				c.Banners += n
+			}
+		}
+		if headingLines[key] {
+			// The teasers listed under a "Related stories" heading.
+			for j := i + 1; j < len(lines); j++ {
+				if lines[j] == "" {
+					continue
+				}
+				if !teaser(lines[j], countWords(lines[j])) {
+					break
+				}
+				if !inf[j].drop {
+					inf[j].drop = true
+					c.BoilerplateLines++
+				}
+			}
+		}
+	}
+	// Runs of teasers sharing a kicker.
+	var run []int
+	flush := func() {
+		if len(run) >= 2 {
+			for _, j := range run {
+				if !inf[j].drop {
+					inf[j].drop = true
+					c.BoilerplateLines++
+				}
+			}
+		}
+		run = run[:0]
+	}
+	prevKicker := ""
+	for i, l := range lines {
+		if l == "" || inf[i].drop {
+			continue
+		}
+		k := ""
+		if inf[i].teaser {
+			k = kicker(l)
+		}
+		if k == "" || k != prevKicker {
+			flush()
+		}
+		if k != "" {
+			run = append(run, i)
+		}
+		prevKicker = k
+	}
+	flush()
+	// A trailing run of three or more teasers after real text.
+	tail := []int{}
+	for i := len(lines) - 1; i >= 0; i-- {
+		if lines[i] == "" || inf[i].drop {
+			continue
+		}
+		if !inf[i].teaser {
+			if len(tail) >= 3 {
+				for _, j := range tail {
+					inf[j].drop = true
+					c.BoilerplateLines++
+				}
+			}
+			break
+		}
+		tail = append(tail, i)
+	}
+	out := lines[:0:0]
+	for i, l := range lines {
+		if inf[i].drop {
+			removed++
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, removed
+}
+
+// paragraphs groups lines into paragraphs. A blank line ends a paragraph;
+// so does a line break after sentence punctuation or before a capital. A
+// line that starts in lower case after an unfinished line continues it
+// (hard-wrapped text).
+func paragraphs(lines []string) []string {
+	var paras []string
+	cur := ""
+	for _, l := range lines {
+		if l == "" {
+			if cur != "" {
+				paras = append(paras, cur)
+				cur = ""
+			}
+			continue
+		}
+		if cur != "" && continues(cur, l) {
+			cur += " " + l
+			continue
+		}
+		if cur != "" {
+			paras = append(paras, cur)
+		}
+		cur = l
+	}
+	if cur != "" {
+		paras = append(paras, cur)
+	}
+	return paras
+}
+
+func continues(prev, next string) bool {
+	last, _ := utf8.DecodeLastRuneInString(prev)
+	if strings.ContainsRune(".!?…:;\"”’»)]", last) {
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(next)
+	return unicode.IsLower(first)
+}

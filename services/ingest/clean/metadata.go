@@ -1,0 +1,138 @@
+package clean
+
+import (
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// leadingDate matches a date glued to the start of the text, such as
+// " date 2022-03-10 Kyiv was shelled" or "Published: 2022-03-10T09:30Z".
+var leadingDate = regexp.MustCompile(`^(?i:(?:date|published(?: on)?|posted(?: on)?|updated(?: on)?|fecha|publié le|veröffentlicht(?: am)?|data)\s*:?\s*)?(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?)(?:\s+|$)`)
+
+// takeLeadingDate strips leading dates from line and returns the first.
+func takeLeadingDate(line string) (string, *time.Time) {
+	var found *time.Time
+	for {
+		m := leadingDate.FindStringSubmatchIndex(line)
+		if m == nil {
+			return line, found
+		}
+		t, err := schema.ParseTime(line[m[2]:m[3]])
+		if err != nil {
+			return line, found
+		}
+		if found == nil {
+			found = &t
+		}
+		line = strings.TrimLeft(line[m[1]:], " ")
+	}
+}
+
+// banners are notices put in front of a story. They are removed from the
+// start of the text or wherever they fill a whole line.
+var banners = []*regexp.Regexp{
+	regexp.MustCompile(`^(?i)this is an? (?:developing|breaking)(?: news)? story\b[^.…!]{0,80}(?:\.\.\.|[.…!])*\s*`),
+	regexp.MustCompile(`^(?i)(?:please )?check back (?:later |soon |shortly )?for (?:possible |more |further |the latest )?updates?\b[^.…!]{0,40}(?:\.\.\.|[.…!])*\s*`),
+	regexp.MustCompile(`^(?i)this (?:story|article|page|report) (?:will be|is being|has been|may be) updated\b[^.…!]{0,60}(?:\.\.\.|[.…!])*\s*`),
+	regexp.MustCompile(`^(?i)(?:this is )?breaking news(?: update)?\s*(?:[:.…!-]+|$)\s*`),
+	regexp.MustCompile(`^(?i)(?:esta es una )?noticia en desarrollo\b[^.…!]{0,80}(?:\.\.\.|[.…!])*\s*`),
+	regexp.MustCompile(`^(?i)(?:cet article|cette information|cet article est) (?:est )?en cours d'(?:actualisation|mise à jour)\b[^.…!]{0,60}(?:\.\.\.|[.…!])*\s*`),
+	regexp.MustCompile(`^(?i)(?:dieser artikel|diese meldung) wird (?:laufend |fortlaufend )?aktualisiert\b[^.…!]{0,60}(?:\.\.\.|[.…!])*\s*`),
+	regexp.MustCompile(`^(?i)(?:notizia|articolo) in aggiornamento\b[^.…!]{0,60}(?:\.\.\.|[.…!])*\s*`),
+	regexp.MustCompile(`^(?i)(?:esta )?not[íi]cia (?:está )?em (?:atualização|desenvolvimento)\b[^.…!]{0,60}(?:\.\.\.|[.…!])*\s*`),
+}
+
+// stripBanners removes banners from the start of line and returns what is
+// left and how many were removed.
+func stripBanners(line string) (string, int) {
+	n := 0
+	if !bannerStart(line) {
+		return line, 0
+	}
+	for again := true; again && line != ""; {
+		again = false
+		first, _ := utf8.DecodeRuneInString(line)
+		if !unicode.IsLetter(first) {
+			break
+		}
+		for _, re := range banners {
+			if loc := re.FindStringIndex(line); loc != nil && loc[1] > 0 {
+				line = line[loc[1]:]
+				n++
+				again = true
+			}
+		}
+	}
+	return line, n
+}
+
+// bannerWords are the first words of the banners, lower case.
+var bannerWords = map[string]bool{
+	"this": true, "check": true, "please": true, "breaking": true, "esta": true, "noticia": true,
+	"cet": true, "cette": true, "dieser": true, "diese": true, "notizia": true, "articolo": true,
+	"notícia": true,
+}
+
+// bannerStart is a cheap test run before the banner expressions.
+func bannerStart(line string) bool {
+	end := strings.IndexByte(line, ' ')
+	if end < 0 || end > 12 {
+		return false
+	}
+	return bannerWords[strings.ToLower(line[:end])]
+}
+
+// looksLikeHeadline reports whether the first paragraph of a text is its
+// headline rather than its lede: short, capitalised, one sentence, not
+// ending in a full stop, and followed by a longer paragraph.
+func looksLikeHeadline(first, next string) bool {
+	words := countWords(first)
+	if words < 2 || words > 20 || len(first) > 200 {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(first)
+	if !unicode.IsUpper(r) && !unicode.IsDigit(r) && !strings.ContainsRune("\"“‘'«¿¡", r) {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(first)
+	switch {
+	case strings.ContainsRune(".,;:…", last):
+		return false
+	case (last == '?' || last == '!') && words > 14:
+		return false
+	}
+	if strings.Contains(first, ". ") {
+		return false // more than one sentence: a lede
+	}
+	lower := strings.ToLower(first)
+	if strings.HasPrefix(lower, "by ") || strings.HasPrefix(lower, "por ") || strings.HasPrefix(lower, "von ") {
+		return false // a byline
+	}
+	return countWords(next) > words
+}
+
+// sameText reports whether a and b are the same words, ignoring case,
+// punctuation and spacing.
+func sameText(a, b string) bool {
+	return normWords(a) == normWords(b)
+}
+
+func normWords(s string) string {
+	var b strings.Builder
+	space := true
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		} else if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
