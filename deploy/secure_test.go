@@ -89,6 +89,15 @@ func TestComposeSecureVariant(t *testing.T) {
 	if !mounted(kibana, env(kibana, "ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES")) {
 		t.Errorf("kibana CA %s is not mounted", env(kibana, "ELASTICSEARCH_SSL_CERTIFICATEAUTHORITIES"))
 	}
+	var natsConf string
+	for _, v := range p.Services["nats"].Volumes {
+		if v.Target == "/etc/nats/nats.conf" {
+			natsConf = filepath.Base(v.Source)
+		}
+	}
+	if natsConf != "nats-secure.conf" {
+		t.Errorf("nats runs with %q, want nats-secure.conf", natsConf)
+	}
 	if !mounted(setup, env(setup, "CA_CERT")) {
 		t.Errorf("setup CA %s is not mounted", env(setup, "CA_CERT"))
 	}
