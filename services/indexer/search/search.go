@@ -27,6 +27,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -320,6 +321,7 @@ func term(field, value string) query.Query {
 func entityFilter(v, idField, textField string) query.Query {
 	ph := bleve.NewMatchPhraseQuery(v)
 	ph.SetField(textField)
+	ph.Analyzer = standard.Name // as the name_text fields are indexed
 	return bleve.NewDisjunctionQuery(term(idField, v), ph)
 }
 

@@ -56,6 +56,10 @@ func snippet(body string, terms map[string]bool, a analysis.Analyzer) string {
 	// so early that the hit falls out of the window.
 	first := hits[bestStart].start
 	from := wordStart(body, max(0, first-SnippetBytes/4))
+	// Near the end of the body, use the whole window: start earlier.
+	if from+SnippetBytes > len(body) {
+		from = wordStart(body, max(0, len(body)-SnippetBytes))
+	}
 	if from > first {
 		from = first
 	}
