@@ -134,8 +134,21 @@ func TestNATSConsumers(t *testing.T) {
 		if cc.Durable != name || cc.FilterSubject != subject {
 			t.Errorf("%s consumer = %s on %s, want %s on %s", stream, cc.Durable, cc.FilterSubject, name, subject)
 		}
-		if cc.AckPolicy != jetstream.AckExplicitPolicy {
-			t.Errorf("%s: ack policy %v, want explicit", name, cc.AckPolicy)
+		// What the runtime creates for this stage with default settings.
+		rc := stage.ConsumerConfigFor(name, subject, stage.DefaultConfig().Consumer)
+		type shape struct {
+			Deliver       jetstream.DeliverPolicy
+			Ack           jetstream.AckPolicy
+			AckWait       time.Duration
+			MaxDeliver    int
+			MaxAckPending int
+			Replay        jetstream.ReplayPolicy
+			Description   string
+		}
+		got := shape{cc.DeliverPolicy, cc.AckPolicy, cc.AckWait, cc.MaxDeliver, cc.MaxAckPending, cc.ReplayPolicy, cc.Description}
+		want := shape{rc.DeliverPolicy, rc.AckPolicy, rc.AckWait, rc.MaxDeliver, rc.MaxAckPending, rc.ReplayPolicy, rc.Description}
+		if got != want {
+			t.Errorf("%s consumer:\n got %+v\nwant %+v (stage.ConsumerConfigFor)", name, got, want)
 		}
 		if !slices.Contains(streams[stream].Subjects, subject) {
 			t.Errorf("%s: stream %s does not store %s", name, stream, subject)
