@@ -6,7 +6,9 @@
 // The model. Text is split into lines; a line with fewer than
 // Params.MinLineTokens tokens (headlines, bylines, site furniture) is
 // dropped, because boilerplate shared across a site's pages otherwise makes
-// unrelated pages look alike. The tokens of the kept lines form one stream
+// unrelated pages look alike (optionally, so are the lines with fewer than
+// Params.EdgeLineTokens at the start and the end of what is left). The
+// tokens of the kept lines form one stream
 // (so re-flowed paragraphs still match) and every run of Params.Shingle
 // consecutive tokens is a shingle, hashed to 32 bits.
 //
@@ -47,6 +49,13 @@ type Params struct {
 	Shingle int
 	// MinLineTokens drops lines with fewer tokens before shingling.
 	MinLineTokens int
+	// EdgeLineTokens also drops lines with fewer tokens at the start and
+	// end of the text (after short lines are gone): a copy's new headline
+	// and appended site furniture sit there. 0 disables it, the default:
+	// at 20 it lifted the median excerpt containment from 0.90 to 1.0 but
+	// lowered the worst ones, whose copies re-flow a short first paragraph
+	// of the original into a longer line.
+	EdgeLineTokens int
 	// Hashes is the MinHash signature length.
 	Hashes int
 	// Rows is the number of signature values per LSH band; Hashes/Rows
@@ -57,7 +66,7 @@ type Params struct {
 }
 
 // DefaultParams are the measured defaults (see the module README).
-var DefaultParams = Params{Shingle: 4, MinLineTokens: 8, Hashes: 48, Rows: 1, SketchSize: 1536}
+var DefaultParams = Params{Shingle: 4, MinLineTokens: 8, EdgeLineTokens: 0, Hashes: 48, Rows: 1, SketchSize: 1536}
 
 // ErrParams means Params are out of range.
 var ErrParams = errors.New("invalid minhash parameters")
@@ -67,8 +76,8 @@ func (p Params) Validate() error {
 	switch {
 	case p.Shingle < 1 || p.Shingle > 16:
 		return fmt.Errorf("%w: shingle %d words, want 1-16", ErrParams, p.Shingle)
-	case p.MinLineTokens < 0:
-		return fmt.Errorf("%w: min line tokens %d is negative", ErrParams, p.MinLineTokens)
+	case p.MinLineTokens < 0 || p.EdgeLineTokens < 0:
+		return fmt.Errorf("%w: line token limits %d and %d must not be negative", ErrParams, p.MinLineTokens, p.EdgeLineTokens)
 	case p.Hashes < 1 || p.Hashes > 1024:
 		return fmt.Errorf("%w: %d hashes, want 1-1024", ErrParams, p.Hashes)
 	case p.Rows < 1 || p.Hashes%p.Rows != 0:
@@ -82,16 +91,34 @@ func (p Params) Validate() error {
 // Bands returns the number of LSH bands.
 func (p Params) Bands() int { return p.Hashes / p.Rows }
 
-// Tokens returns the normalised tokens of text, line by line, with short
-// lines dropped.
-func Tokens(text string, minLineTokens int) []string {
+// Tokens returns the normalised tokens of text, line by line, with lines
+// under minLineTokens dropped, and then lines under edgeLineTokens dropped
+// from the start and the end.
+func Tokens(text string, minLineTokens, edgeLineTokens int) []string {
+	lines := lineTokens(text, minLineTokens)
+	for len(lines) > 0 && len(lines[0]) < edgeLineTokens {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && len(lines[len(lines)-1]) < edgeLineTokens {
+		lines = lines[:len(lines)-1]
+	}
+	var out []string
+	for _, l := range lines {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// lineTokens returns the tokens of each line with at least min of them.
+func lineTokens(text string, min int) [][]string {
 	unicodeMode := mostlyNonASCII(text)
-	var out, line []string
+	var out [][]string
+	var line []string
 	flush := func() {
-		if len(line) >= minLineTokens {
-			out = append(out, line...)
+		if len(line) >= min && len(line) > 0 {
+			out = append(out, line)
 		}
-		line = line[:0]
+		line = nil
 	}
 	var word []byte
 	endWord := func() {
@@ -148,7 +175,7 @@ func mostlyNonASCII(text string) bool {
 // Shingles returns the sorted, distinct 32-bit hashes of the text's
 // shingles under p. Text shorter than one shingle gives none.
 func Shingles(text string, p Params) []uint32 {
-	toks := Tokens(text, p.MinLineTokens)
+	toks := Tokens(text, p.MinLineTokens, p.EdgeLineTokens)
 	if len(toks) < p.Shingle {
 		return nil
 	}
