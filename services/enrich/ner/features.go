@@ -1,6 +1,7 @@
 package ner
 
 import (
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -85,7 +86,19 @@ type attr struct {
 	nrunes                     int
 	docCase                    uint8
 	gaz                        uint64
+	// Second stage: the first stage's tag of this token, the tags it gave
+	// to the same word elsewhere in the document (a bit per tag) and their
+	// majority type (histO if all O, histNone if the word occurs nowhere
+	// else).
+	s1       uint8
+	histMask uint32
+	histMaj  uint8
 }
+
+const (
+	histO    = uint8(nTypes)
+	histNone = uint8(nTypes + 1)
+)
 
 // Padding values for positions outside the sentence.
 var (
@@ -233,8 +246,11 @@ const (
 	tDocCaseM1P1
 	tLowerCShapeP1
 	tLowerCShapeM1
-	tHist // document history: labels given to the word earlier
-	tLen
+	tHist // first-stage tags of the word elsewhere in the document
+	tHistMaj
+	tStage1
+	tStage1Ctx
+	tHistMajShape
 )
 
 // sentenceKeys appends the feature keys of token i to keys.
@@ -313,6 +329,28 @@ func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bo
 		if i+1 < len(at) {
 			keys = append(keys, mix(tClusterP1, at[i+1].cluster[1], 0, 0))
 		}
+	}
+	return keys
+}
+
+// stage2Keys appends the second-stage keys of token i.
+func stage2Keys(keys []uint64, at []attr, i int) []uint64 {
+	a := &at[i]
+	var pm1, pp1 uint64 = padBefore, padAfter
+	if i > 0 {
+		pm1 = uint64(at[i-1].s1)
+	}
+	if i+1 < len(at) {
+		pp1 = uint64(at[i+1].s1)
+	}
+	keys = append(keys,
+		mix(tStage1, uint64(a.s1), 0, 0),
+		mix(tStage1Ctx, pm1, uint64(a.s1), pp1),
+		mix(tHistMaj, uint64(a.histMaj), uint64(a.s1), 0),
+		mix(tHistMajShape, uint64(a.histMaj), a.cshape, 0),
+	)
+	for m := a.histMask; m != 0; m &= m - 1 {
+		keys = append(keys, mix(tHist, uint64(bits.TrailingZeros32(m)), 0, 0))
 	}
 	return keys
 }

@@ -75,32 +75,41 @@ func Load() (*Tagger, error) {
 }
 
 // Tagger is a trained sequence tagger. It is safe for concurrent use.
+//
+// It runs in two stages with the same decoder. The first tags each
+// sentence from its own words. The second sees, in addition, the first
+// stage's tags of this token and of its neighbours and the tags the first
+// stage gave to the same word elsewhere in the document, so that "Magna"
+// is an organisation in every sentence once one sentence makes it clear.
 type Tagger struct {
-	rows     map[uint64]int32
-	w        []float32 // len(rows) * nTags
-	trans    []float32 // (nTags+1) * nTags; row nTags is the start
-	end      []float32 // nTags
-	clusters map[uint64][3]uint64
-	gaz      map[uint64]uint64
-	pool     sync.Pool
+	first, second *weights
+	clusters      map[uint64][3]uint64
+	gaz           map[uint64]uint64
+	pool          sync.Pool
 }
 
 // scratch is the per-call working memory of a tagger.
 type scratch struct {
 	attrs  []attr
 	keys   []uint64
+	off    []int32
 	emit   []float32
 	score  []float32
 	back   []int8
 	tags   []int
 	casing map[uint64][3]uint16
+	hist   map[uint64][nTags]uint16
+}
+
+func newScratch() *scratch {
+	return &scratch{casing: make(map[uint64][3]uint16), hist: make(map[uint64][nTags]uint16)}
 }
 
 func (t *Tagger) getScratch() *scratch {
 	if s, ok := t.pool.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{casing: make(map[uint64][3]uint16)}
+	return newScratch()
 }
 
 // Tag finds the entity mentions of one sentence. Casing evidence is taken
@@ -113,11 +122,10 @@ func (t *Tagger) Tag(sentence []Token) []Span {
 // TagDocument finds the entity mentions of every sentence of a document.
 // The document's other sentences inform each one: a word in an all-caps
 // headline or at the start of a sentence is judged by how it is written
-// elsewhere in the document.
+// elsewhere in the document, and a name keeps its type across sentences.
 func (t *Tagger) TagDocument(doc [][]Token) [][]Span {
 	s := t.getScratch()
 	defer t.pool.Put(s)
-	out := make([][]Span, len(doc))
 	words := make([][]string, len(doc))
 	for i, sent := range doc {
 		ws := make([]string, len(sent))
@@ -127,11 +135,71 @@ func (t *Tagger) TagDocument(doc [][]Token) [][]Span {
 		words[i] = ws
 	}
 	attrs := t.docAttrs(s, words)
-	for i := range words {
-		tags := t.decode(s, attrs[i], isCapsLine(attrs[i]))
-		out[i] = spansFromBILOU(tags)
+	tags := make([][]int, len(doc))
+	for i := range attrs {
+		tags[i] = t.first.decodeSentence(s, attrs[i], t.clusters != nil, false)
+	}
+	if t.second != nil {
+		fillHist(attrs, tags, s.hist)
+		for i := range attrs {
+			tags[i] = t.second.decodeSentence(s, attrs[i], t.clusters != nil, true)
+		}
+	}
+	out := make([][]Span, len(doc))
+	for i := range tags {
+		out[i] = spansFromBILOU(tags[i])
 	}
 	return out
+}
+
+// fillHist records in each token the first-stage tags of the token and of
+// the other occurrences of its word in the document.
+func fillHist(doc [][]attr, tags [][]int, hist map[uint64][nTags]uint16) {
+	clear(hist)
+	for i, at := range doc {
+		for j := range at {
+			at[j].s1 = uint8(tags[i][j])
+			if at[j].flags&fNoLetter != 0 {
+				continue
+			}
+			h := hist[at[j].lower]
+			h[tags[i][j]]++
+			hist[at[j].lower] = h
+		}
+	}
+	for i, at := range doc {
+		for j := range at {
+			a := &at[j]
+			a.histMask, a.histMaj = 0, histNone
+			if a.flags&fNoLetter != 0 {
+				continue
+			}
+			h := hist[a.lower]
+			h[tags[i][j]]--
+			var byType [nTypes]int
+			seen := false
+			for tg, c := range h {
+				if c == 0 {
+					continue
+				}
+				seen = true
+				a.histMask |= 1 << tg
+				if tg > 0 {
+					byType[tagType(tg)] += int(c)
+				}
+			}
+			if !seen {
+				continue
+			}
+			a.histMaj = histO
+			best := 0
+			for ty, c := range byType {
+				if c > best {
+					best, a.histMaj = c, uint8(ty)
+				}
+			}
+		}
+	}
 }
 
 // docAttrs computes the token attributes of a document, including
@@ -232,42 +300,48 @@ func fillDocCase(doc [][]attr, casing map[uint64][3]uint16) {
 	}
 }
 
-// decode runs Viterbi over one sentence and returns its BILOU tags.
-func (t *Tagger) decode(s *scratch, at []attr, capsLine bool) []int {
-	n := len(at)
-	if n == 0 {
+// decodeSentence computes the features of one sentence and decodes it.
+func (w *weights) decodeSentence(s *scratch, at []attr, useClusters, stage2 bool) []int {
+	capsLine := isCapsLine(at)
+	s.keys, s.off = s.keys[:0], append(s.off[:0], 0)
+	for i := range at {
+		s.keys = sentenceKeys(s.keys, at, i, capsLine, useClusters)
+		if stage2 {
+			s.keys = stage2Keys(s.keys, at, i)
+		}
+		s.off = append(s.off, int32(len(s.keys)))
+	}
+	return w.decode(s, s.keys, s.off)
+}
+
+// decode runs Viterbi over one sentence given the feature keys of its
+// tokens (token i has keys[off[i]:off[i+1]]) and returns its BILOU tags.
+func (w *weights) decode(s *scratch, keys []uint64, off []int32) []int {
+	n := len(off) - 1
+	if n <= 0 {
 		return nil
 	}
-	if cap(s.emit) < n*nTags {
-		s.emit = make([]float32, n*nTags)
-		s.score = make([]float32, n*nTags)
-		s.back = make([]int8, n*nTags)
-	}
-	emit := s.emit[:n*nTags]
-	clear(emit)
-	useClusters := t.clusters != nil
+	s.emit = grow(s.emit, n*nTags)
+	s.score = grow(s.score, n*nTags)
+	s.back = grow(s.back, n*nTags)
+	emit := s.emit
 	for i := 0; i < n; i++ {
-		s.keys = sentenceKeys(s.keys[:0], at, i, capsLine, useClusters)
-		e := emit[i*nTags : (i+1)*nTags : (i+1)*nTags]
-		for _, k := range s.keys {
-			r, ok := t.rows[k]
-			if !ok {
-				continue
-			}
-			w := t.w[int(r)*nTags : int(r)*nTags+nTags : int(r)*nTags+nTags]
-			for j := range e {
-				e[j] += w[j]
+		var acc [nTags]int32
+		for _, k := range keys[off[i]:off[i+1]] {
+			if row := w.lookup(k); row != nil {
+				for j := range acc {
+					acc[j] += int32(row[j])
+				}
 			}
 		}
+		e := emit[i*nTags : (i+1)*nTags : (i+1)*nTags]
+		for j := range e {
+			e[j] = float32(acc[j]) * w.scale
+		}
 	}
-	if cap(s.tags) < n {
-		s.tags = make([]int, n)
-	}
-	tags := s.tags[:n]
-	viterbi(emit, t.trans, t.end, s.score[:n*nTags], s.back[:n*nTags], tags)
-	out := make([]int, n)
-	copy(out, tags)
-	return out
+	tags := make([]int, n)
+	viterbi(emit, w.trans, w.end, s.score, s.back, tags)
+	return tags
 }
 
 const negInf = float32(-1e30)

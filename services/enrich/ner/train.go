@@ -14,8 +14,117 @@ type TrainOptions struct {
 	Seed uint64
 	// MinCount drops features seen fewer times in the training data.
 	MinCount int
+	// Folds is the number of jackknife folds used to produce the
+	// first-stage tags the second stage is trained on; 0 or 1 trains a
+	// single-stage tagger.
+	Folds int
 	// Logf, if set, receives progress lines.
 	Logf func(format string, args ...any)
+}
+
+// keyedSent is a training sentence: feature keys per token and gold tags.
+type keyedSent struct {
+	keys []uint64
+	off  []int32 // token i has keys[off[i]:off[i+1]]
+	gold []int
+}
+
+// trainDoc is a training document with its token attributes.
+type trainDoc struct {
+	attrs [][]attr
+	gold  [][]int
+}
+
+// Train fits the tagger to the documents: an averaged structured
+// perceptron for the first stage and, with Folds > 1, a second stage
+// trained on jackknifed first-stage tags (each fold tagged by a model
+// trained on the other folds). Training is deterministic for given
+// documents and options.
+func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, error) {
+	if opt.Logf == nil {
+		opt.Logf = func(string, ...any) {}
+	}
+	if opt.Epochs <= 0 {
+		opt.Epochs = 10
+	}
+	if opt.MinCount <= 0 {
+		opt.MinCount = 1
+	}
+	t := &Tagger{}
+	tdocs := make([]trainDoc, len(docs))
+	for i, d := range docs {
+		words := make([][]string, len(d.Sentences))
+		gold := make([][]int, len(d.Sentences))
+		for j, st := range d.Sentences {
+			words[j] = st.Words
+			gold[j] = bilouFromSpans(SpansFromTags(st.Tags), len(st.Words))
+		}
+		attrs := t.docAttrs(newScratch(), words)
+		tdocs[i] = trainDoc{attrs: attrs, gold: gold}
+	}
+	keyed := func(idx []int, stage2 bool) []keyedSent {
+		var out []keyedSent
+		for _, i := range idx {
+			for j, at := range tdocs[i].attrs {
+				k := keyedSent{gold: tdocs[i].gold[j], off: []int32{0}}
+				capsLine := isCapsLine(at)
+				for p := range at {
+					k.keys = sentenceKeys(k.keys, at, p, capsLine, t.clusters != nil)
+					if stage2 {
+						k.keys = stage2Keys(k.keys, at, p)
+					}
+					k.off = append(k.off, int32(len(k.keys)))
+				}
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	all := make([]int, len(tdocs))
+	for i := range all {
+		all[i] = i
+	}
+	first, err := trainStage(ctx, keyed(all, false), opt)
+	if err != nil {
+		return nil, err
+	}
+	t.first = first
+	if opt.Folds <= 1 {
+		return t, nil
+	}
+	// Jackknife: tag each fold with a first stage trained on the others.
+	firstTags := make([][][]int, len(tdocs))
+	s := newScratch()
+	for f := 0; f < opt.Folds; f++ {
+		var in, out []int
+		for i := range tdocs {
+			if i%opt.Folds == f {
+				out = append(out, i)
+			} else {
+				in = append(in, i)
+			}
+		}
+		opt.Logf("fold %d/%d: training on %d documents", f+1, opt.Folds, len(in))
+		w, err := trainStage(ctx, keyed(in, false), opt)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range out {
+			for _, at := range tdocs[i].attrs {
+				firstTags[i] = append(firstTags[i], w.decodeSentence(s, at, t.clusters != nil, false))
+			}
+		}
+	}
+	for i := range tdocs {
+		fillHist(tdocs[i].attrs, firstTags[i], s.hist)
+	}
+	opt.Logf("second stage")
+	second, err := trainStage(ctx, keyed(all, true), opt)
+	if err != nil {
+		return nil, err
+	}
+	t.second = second
+	return t, nil
 }
 
 // trainSent is a sentence prepared for training: feature rows per token
@@ -26,55 +135,18 @@ type trainSent struct {
 	gold  []int
 }
 
-// Train fits an averaged structured perceptron to the documents. Training
-// is deterministic for given documents and options.
-func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, error) {
-	logf := opt.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	if opt.Epochs <= 0 {
-		opt.Epochs = 10
-	}
-	if opt.MinCount <= 0 {
-		opt.MinCount = 1
-	}
-	t := &Tagger{}
-	// Pass 1: keys per token, and key counts.
-	type keyed struct {
-		keys []uint64
-		off  []int32
-		gold []int
-	}
-	var sents []keyed
+// trainStage fits the weights of one stage with the averaged structured
+// perceptron.
+func trainStage(ctx context.Context, sents []keyedSent, opt TrainOptions) (*weights, error) {
 	counts := make(map[uint64]int32)
-	s := &scratch{casing: make(map[uint64][3]uint16)}
-	for _, d := range docs {
-		words := make([][]string, len(d.Sentences))
-		for i, st := range d.Sentences {
-			words[i] = st.Words
-		}
-		attrs := t.docAttrs(s, words)
-		for i, st := range d.Sentences {
-			k := keyed{gold: bilouFromSpans(SpansFromTags(st.Tags), len(st.Words))}
-			capsLine := isCapsLine(attrs[i])
-			k.off = append(k.off, 0)
-			for j := range attrs[i] {
-				k.keys = sentenceKeys(k.keys, attrs[i], j, capsLine, t.clusters != nil)
-				k.off = append(k.off, int32(len(k.keys)))
-			}
-			for _, key := range k.keys {
-				counts[key]++
-			}
-			sents = append(sents, k)
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	for _, k := range sents {
+		for _, key := range k.keys {
+			counts[key]++
 		}
 	}
 	// Intern features seen at least MinCount times, in first-seen order so
 	// row numbers are deterministic.
-	t.rows = make(map[uint64]int32)
+	rows := make(map[uint64]int32)
 	train := make([]trainSent, len(sents))
 	for i, k := range sents {
 		ts := trainSent{gold: k.gold, off: make([]int32, len(k.off))}
@@ -84,10 +156,10 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 				if counts[key] < int32(opt.MinCount) {
 					continue
 				}
-				r, ok := t.rows[key]
+				r, ok := rows[key]
 				if !ok {
-					r = int32(len(t.rows))
-					t.rows[key] = r
+					r = int32(len(rows))
+					rows[key] = r
 				}
 				ts.feats = append(ts.feats, r)
 			}
@@ -95,10 +167,10 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 		ts.off[len(k.off)-1] = int32(len(ts.feats))
 		train[i] = ts
 	}
-	logf("%d sentences, %d features kept of %d", len(train), len(t.rows), len(counts))
-	sents, counts = nil, nil
+	opt.Logf("%d sentences, %d features kept of %d", len(train), len(rows), len(counts))
+	counts = nil
 
-	nw := len(t.rows) * nTags
+	nw := len(rows) * nTags
 	w := make([]float32, nw)
 	u := make([]float64, nw) // sum of c*update, for averaging
 	trans := make([]float32, (nTags+1)*nTags)
@@ -170,7 +242,7 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 			}
 			c++
 		}
-		logf("epoch %d: token error rate %.4f", ep+1, float64(errs)/float64(max(toks, 1)))
+		opt.Logf("epoch %d: token error rate %.4f", ep+1, float64(errs)/float64(max(toks, 1)))
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -182,10 +254,11 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 		}
 		return out
 	}
-	t.w = avg(w, u)
-	t.trans = avg(trans, transU)
-	t.end = avg(end, endU)
-	return t, nil
+	st := quantize(rows, avg(w, u))
+	opt.Logf("%d features with non-zero weights", st.n)
+	st.trans = avg(trans, transU)
+	st.end = avg(end, endU)
+	return st, nil
 }
 
 func grow[T any](s []T, n int) []T {
@@ -197,5 +270,17 @@ func grow[T any](s []T, n int) []T {
 
 // String describes the model size.
 func (t *Tagger) String() string {
-	return fmt.Sprintf("ner.Tagger{features: %d, clusters: %d, gazetteer: %d}", len(t.rows), len(t.clusters), len(t.gaz))
+	n := t.first.n
+	if t.second != nil {
+		n += t.second.n
+	}
+	return fmt.Sprintf("ner.Tagger{stages: %d, features: %d, clusters: %d, gazetteer: %d}",
+		1+btoi(t.second != nil), n, len(t.clusters), len(t.gaz))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -16,13 +16,14 @@ import (
 //	magic "NERW", version uvarint
 //	clusters: count, then (word key, 3 cluster-prefix keys) as uint64s
 //	gazetteer: count, then (word key, class key) as uint64s
-//	scale float32: a weight is its int16 value times scale
-//	transitions (nTags+1)*nTags and end nTags float32
-//	rows: count, then per row the key delta (uvarint, keys ascending) and
-//	nTags zig-zag varint weights
+//	stage count (1 or 2), then per stage:
+//	  scale float32: a weight is its int16 value times scale
+//	  transitions (nTags+1)*nTags and end nTags float32
+//	  rows: count, then per row the key delta (uvarint, keys ascending) and
+//	  nTags zig-zag varint weights
 const (
 	weightsMagic   = "NERW"
-	weightsVersion = 1
+	weightsVersion = 2
 )
 
 // ErrBadWeights is returned by Decode for input that is not a weights file
@@ -58,50 +59,13 @@ func (t *Tagger) Save(w io.Writer) error {
 		u64(k)
 		u64(t.gaz[k])
 	}
-	maxAbs := float32(0)
-	for _, x := range t.w {
-		maxAbs = max(maxAbs, float32(math.Abs(float64(x))))
+	stages := []*weights{t.first}
+	if t.second != nil {
+		stages = append(stages, t.second)
 	}
-	scale := maxAbs / 32767
-	if scale == 0 {
-		scale = 1
-	}
-	f32(scale)
-	for _, x := range t.trans {
-		f32(x)
-	}
-	for _, x := range t.end {
-		f32(x)
-	}
-	// Quantise, then drop rows whose weights all round to zero.
-	keys := sortedKeys(t.rows)
-	type qrow struct {
-		key uint64
-		w   [nTags]int16
-	}
-	rows := make([]qrow, 0, len(keys))
-	for _, k := range keys {
-		r := int(t.rows[k])
-		var q qrow
-		q.key = k
-		nz := false
-		for j := 0; j < nTags; j++ {
-			v := int16(math.Round(float64(t.w[r*nTags+j] / scale)))
-			q.w[j] = v
-			nz = nz || v != 0
-		}
-		if nz {
-			rows = append(rows, q)
-		}
-	}
-	uv(uint64(len(rows)))
-	prev := uint64(0)
-	for _, q := range rows {
-		uv(q.key - prev)
-		prev = q.key
-		for _, v := range q.w {
-			sv(int64(v))
-		}
+	uv(uint64(len(stages)))
+	for _, st := range stages {
+		st.save(uv, sv, f32)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("save weights: %w", err)
@@ -110,6 +74,26 @@ func (t *Tagger) Save(w io.Writer) error {
 		return fmt.Errorf("save weights: %w", err)
 	}
 	return nil
+}
+
+// save writes one stage.
+func (st *weights) save(uv func(uint64), sv func(int64), f32 func(float32)) {
+	f32(st.scale)
+	for _, x := range st.trans {
+		f32(x)
+	}
+	for _, x := range st.end {
+		f32(x)
+	}
+	uv(uint64(st.n))
+	prev := uint64(0)
+	st.each(func(k uint64, w *[nTags]int16) {
+		uv(k - prev)
+		prev = k
+		for _, v := range w {
+			sv(int64(v))
+		}
+	})
 }
 
 func sortedKeys[V any](m map[uint64]V) []uint64 {
@@ -175,30 +159,50 @@ func Decode(r io.Reader) (*Tagger, error) {
 	} else if n >= maxCount {
 		fail(errors.New("too many gazetteer entries"))
 	}
-	scale := f32()
-	t.trans = make([]float32, (nTags+1)*nTags)
-	for i := range t.trans {
-		t.trans[i] = f32()
+	nStages := uv()
+	if failed == nil && (nStages < 1 || nStages > 2) {
+		fail(fmt.Errorf("%d stages", nStages))
 	}
-	t.end = make([]float32, nTags)
-	for i := range t.end {
-		t.end[i] = f32()
-	}
-	n := uv()
-	if n >= maxCount {
-		fail(errors.New("too many rows"))
-	}
-	if failed != nil {
-		return nil, failed
-	}
-	t.rows = make(map[uint64]int32, n)
-	t.w = make([]float32, int(n)*nTags)
-	key := uint64(0)
-	for i := 0; i < int(n) && failed == nil; i++ {
-		key += uv()
-		t.rows[key] = int32(i)
-		for j := 0; j < nTags; j++ {
-			t.w[i*nTags+j] = float32(sv()) * scale
+	for k := uint64(0); k < nStages && failed == nil; k++ {
+		scale := f32()
+		trans := make([]float32, (nTags+1)*nTags)
+		for i := range trans {
+			trans[i] = f32()
+		}
+		end := make([]float32, nTags)
+		for i := range end {
+			end[i] = f32()
+		}
+		n := uv()
+		if n >= maxCount {
+			fail(errors.New("too many rows"))
+		}
+		if failed != nil {
+			break
+		}
+		st := newTable(int(n))
+		st.scale, st.trans, st.end = scale, trans, end
+		key := uint64(0)
+		for i := 0; i < int(n) && failed == nil; i++ {
+			key += uv()
+			var w [nTags]int16
+			for j := range w {
+				v := sv()
+				if v < math.MinInt16 || v > math.MaxInt16 {
+					fail(errors.New("weight out of range"))
+				}
+				w[j] = int16(v)
+			}
+			if st.lookup(key) != nil {
+				fail(errors.New("duplicate feature"))
+				break
+			}
+			st.insert(key, &w)
+		}
+		if k == 0 {
+			t.first = st
+		} else {
+			t.second = st
 		}
 	}
 	if failed != nil {

@@ -34,6 +34,7 @@ func main() {
 	flag.IntVar(&cfg.opt.Epochs, "epochs", 12, "training epochs")
 	flag.IntVar(&cfg.opt.MinCount, "min-count", 2, "drop features seen fewer times")
 	flag.Uint64Var(&cfg.opt.Seed, "seed", 1, "shuffling seed")
+	flag.IntVar(&cfg.opt.Folds, "folds", 5, "jackknife folds for the second stage (0: one stage)")
 	flag.Parse()
 
 	log, err := zap.NewDevelopment()
