@@ -20,6 +20,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
@@ -27,6 +29,10 @@ import (
 
 // ErrNoArticle means the page holds no article text.
 var ErrNoArticle = errors.New("no article in page")
+
+// MinWords is the fewest words a body must have to count as an article;
+// below it, what the extractor found is a title or a stray menu.
+const MinWords = 5
 
 // Options describe where a page came from.
 type Options struct {
@@ -68,6 +74,7 @@ func ExtractString(page string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse html: %w", err)
 	}
+	prune(doc)
 	topts := trafilatura.Options{
 		EnableFallback:  true,
 		ExcludeComments: true,
@@ -86,8 +93,8 @@ func ExtractString(page string, opts Options) (*Result, error) {
 		return nil, ErrNoArticle
 	}
 	body := Render(res.ContentNode)
-	if body == "" {
-		return nil, ErrNoArticle
+	if n := countWords(body); n < MinWords {
+		return nil, fmt.Errorf("%w: %d words", ErrNoArticle, n)
 	}
 	md := res.Metadata
 	out := &Result{
@@ -102,6 +109,41 @@ func ExtractString(page string, opts Options) (*Result, error) {
 		out.PublishedAt = &t
 	}
 	return out, nil
+}
+
+// prunable elements never hold article text and are removed by every
+// extractor; dropping them once, before trafilatura clones the tree three
+// times and runs its fallbacks over it, roughly halves the work on a
+// typical news page.
+var prunable = map[string]bool{
+	"style": true, "svg": true, "noscript": true, "template": true, "iframe": true,
+	"object": true, "embed": true, "canvas": true, "math": true,
+}
+
+// prune removes comments, prunable elements and scripts other than
+// JSON-LD, which carries the metadata.
+func prune(n *html.Node) {
+	for c := n.FirstChild; c != nil; {
+		next := c.NextSibling
+		switch {
+		case c.Type == html.CommentNode:
+			n.RemoveChild(c)
+		case c.Type == html.ElementNode && (prunable[c.Data] || c.Data == "script" && !isJSONLD(c)):
+			n.RemoveChild(c)
+		default:
+			prune(c)
+		}
+		c = next
+	}
+}
+
+func isJSONLD(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key == "type" && strings.Contains(strings.ToLower(a.Val), "ld+json") {
+			return true
+		}
+	}
+	return false
 }
 
 // Render writes the text of an HTML tree with one paragraph per block
@@ -194,7 +236,35 @@ func (r *renderer) text(s string, pre bool) {
 		r.cur.WriteString(s)
 		return
 	}
+	if r.cur.Len() > 0 && s != "" {
+		last, _ := utf8.DecodeLastRuneInString(r.cur.String())
+		first, _ := utf8.DecodeRuneInString(s)
+		if joinWithSpace(last, first) {
+			r.cur.WriteByte(' ')
+		}
+	}
 	r.cur.WriteString(s)
+}
+
+// joinWithSpace reports whether two adjacent text pieces from different
+// nodes need a space between them. Trafilatura trims the text around
+// inline elements, so "<b>Summary</b> Studies" reaches us as "Summary"
+// and "Studies": pieces are joined with a space unless either side is
+// space already, the left one opens a bracket or quote, or the right one
+// is closing punctuation.
+func joinWithSpace(last, first rune) bool {
+	if isSpace(last) || isSpace(first) {
+		return false
+	}
+	switch last {
+	case '(', '[', '{', '"', '\'', '‘', '“', '«', '„', '/', '-', '#', '@', '$', '£', '€':
+		return false
+	}
+	switch first {
+	case '.', ',', ';', ':', '!', '?', ')', ']', '}', '"', '\'', '’', '”', '»', '%', '/', '-', '…':
+		return false
+	}
+	return true
 }
 
 // flush ends the current paragraph.
@@ -256,4 +326,18 @@ func isSpace(r rune) bool {
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200A
+}
+
+// countWords counts runs of letters or digits.
+func countWords(s string) int {
+	n := 0
+	in := false
+	for _, r := range s {
+		w := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
 }
