@@ -137,15 +137,16 @@ type state struct {
 	toks  []token
 	owner []int // token -> mention index, -1 free, -2 MISC
 	ms    []*mention
-	byEnd map[int]int // byte end -> token index
-	bySt  map[int]int // byte start -> token index
+	byEnd map[int]int     // byte end -> token index
+	bySt  map[int]int     // byte start -> token index
+	lower map[string]bool // words written in lower case somewhere
 }
 
 // Resolve finds the entities of d. sents are the document's sentences
 // (ner.Sentences(d.Text)); tags are the tagger's spans per sentence, or
 // nil for gazetteer-only resolution.
 func (r *Resolver) Resolve(d *Doc, sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
-	s := &state{r: r, d: d, byEnd: make(map[int]int), bySt: make(map[int]int)}
+	s := &state{r: r, d: d, byEnd: make(map[int]int), bySt: make(map[int]int), lower: make(map[string]bool)}
 	for _, sent := range sents {
 		first := true
 		for _, t := range sent {
@@ -156,6 +157,9 @@ func (r *Resolver) Resolve(d *Doc, sents [][]ner.Token, tags [][]ner.Span) schem
 			}
 			if tk.headline {
 				tk.initial = true
+			}
+			if r, _ := utf8.DecodeRuneInString(t.Text); unicode.IsLower(r) {
+				s.lower[t.Text] = true
 			}
 			s.bySt[t.Start] = len(s.toks)
 			s.byEnd[t.End] = len(s.toks)
@@ -319,7 +323,8 @@ func (s *state) clean(m *mention) bool {
 	}
 	for m.t1 > m.t0 {
 		w := s.toks[m.t1-1].Text
-		if w == "'s" || w == "’s" || w == "'" || w == "’" || w == "-" || w == "." || w == "," || connectors[w] {
+		if w == "'s" || w == "’s" || w == "'" || w == "’" || w == "-" || w == "." || w == "," || connectors[w] ||
+			m.t1-m.t0 > 1 && functionWords[strings.ToLower(w)] {
 			m.t1--
 			continue
 		}
@@ -892,6 +897,8 @@ type cluster struct {
 	headline bool
 	lead     bool
 	dateline bool
+	multi    bool // some mention has more than one word
+	ordinary bool // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
 func (s *state) cluster() schema.Entities {
@@ -936,7 +943,7 @@ func (s *state) cluster() schema.Entities {
 		root := find(i)
 		c, ok := clusters[root]
 		if !ok {
-			c = &cluster{names: make(map[string]int), first: math.MaxInt}
+			c = &cluster{names: make(map[string]int), first: math.MaxInt, ordinary: true}
 			clusters[root] = c
 			order = append(order, root)
 		}
@@ -952,6 +959,12 @@ func (s *state) cluster() schema.Entities {
 			c.names[m.text]++
 		}
 		c.mentions++
+		if m.t1-m.t0 > 1 {
+			c.multi = true
+		}
+		if !s.ordinaryWord(m) {
+			c.ordinary = false
+		}
 		st := s.toks[m.t0].Start
 		if st < c.first {
 			c.first = st
@@ -970,6 +983,9 @@ func (s *state) cluster() schema.Entities {
 	bodyLen := len(s.d.Text) - s.d.BodyStart
 	for _, root := range order {
 		c := clusters[root]
+		if c.entry == nil && !c.multi && c.ordinary {
+			continue // "Director", "Leaving", "UNLESS"
+		}
 		name, id := s.identity(c)
 		if name == "" {
 			continue
@@ -1003,6 +1019,23 @@ func (s *state) cluster() schema.Entities {
 	out.Organizations = merge(out.Organizations)
 	out.Places = mergePlaces(out.Places)
 	return out
+}
+
+// ordinaryWord reports whether a one-word mention is an ordinary word:
+// written in lower case elsewhere in the article, or an adverb or
+// participle opening a sentence.
+func (s *state) ordinaryWord(m *mention) bool {
+	if m.t1-m.t0 != 1 {
+		return false
+	}
+	w := s.toks[m.t0].Text
+	if s.lower[strings.ToLower(w)] {
+		return true
+	}
+	if s.toks[m.t0].initial && (strings.HasSuffix(w, "ly") || strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "ed")) {
+		return true
+	}
+	return false
 }
 
 // merge joins entities that ended with the same id (two clusters linked to

@@ -53,7 +53,12 @@ Concord Providence Temple Police Bar Born Male Of Buffalo Enterprise Marathon Vi
 Justice Peace War Army Navy Air Sea Land Border City Town Village Capital State Region Province
 District County Island Islands Coast River Lake Mount Valley Street Square Park Road Bridge Port Airport
 Station Centre Center Republic Kingdom Federation Empire Embassy Church Cathedral Palace House Hall
-Summit Talks Conference Crisis Covid Coronavirus`)
+Summit Talks Conference Crisis Covid Coronavirus Muslims Christians Jews Hindus Buddhists Sikhs Arabs
+Catholics Protestants Sunnis Shias Shiites Europeans Africans Americans Asians Westerners`)
+
+// functionWords never end a name: "Regina Ip In" is "Regina Ip".
+var functionWords = set(`in on at by for from with to of the a an and or but as is was said says told
+after before during since while when where who which that this these those he she it they we`)
 
 // commonLower are ordinary English words: a gazetteer name that is also
 // one of them (lower-cased) needs the tagger's support to count.
