@@ -1,0 +1,480 @@
+// Package estest is an in-process Elasticsearch 8 double for tests, in the
+// spirit of net/http/httptest.
+//
+// Elasticsearch cannot run in newsflow's test environment, so code that
+// talks to it is tested against this double instead. The double is faithful
+// to the wire, not to Lucene: it speaks the same HTTP API with the same
+// response shapes as a real 8.x node (the X-Elastic-Product header the
+// go-elasticsearch client checks, the root info document, per-item bulk
+// results with _seq_no, _primary_term, _shards and typed errors), stores
+// documents so tests can assert exactly-once by id, honours external
+// versioning, applies the field types of the mappings it was given, and can
+// inject the faults a real cluster produces: per-item 429 rejections, 5xx
+// item failures, whole-request failures, slow answers and outages.
+//
+// It implements only what newsflow uses: GET /, HEAD/GET/PUT/DELETE of
+// indices, PUT/GET _index_template, GET/POST _aliases and _alias, POST
+// _bulk and {index}/_bulk, GET {index}/_doc/{id}, _count, _refresh and a
+// small _search (match_all, term, terms, match, bool, ids; collapse; size).
+package estest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Version is the Elasticsearch version the double claims to be.
+const Version = "8.19.7"
+
+// Faults are the failures the double injects. The zero value injects none.
+type Faults struct {
+	// Reject429 is the fraction of bulk items answered with 429
+	// es_rejected_execution_exception, as a node whose write queue is full.
+	Reject429 float64
+	// Item5xx is the fraction of bulk items answered with a 503
+	// unavailable_shards_exception (primary shard not active).
+	Item5xx float64
+	// FailRequests makes the next n bulk requests fail as a whole with a
+	// 503 cluster_block_exception and no items.
+	FailRequests int
+	// FailItem, when set, is asked about every bulk item and may answer it
+	// with an error of the caller's choosing instead of indexing it.
+	FailItem func(index, id string, source []byte) *ItemError
+	// Delay is added before every response.
+	Delay time.Duration
+	// Unavailable answers every request with 503 and a JSON error body, as
+	// a node behind a load balancer that has lost its cluster.
+	Unavailable bool
+	// Reset closes every connection without an answer, as a crashing node.
+	Reset bool
+}
+
+// ItemError is an error for one bulk item, shaped like Elasticsearch's.
+type ItemError struct {
+	Status  int
+	Type    string
+	Reason  string
+	Caused  *ItemError
+	Details map[string]any
+}
+
+func (e *ItemError) body(index string) map[string]any {
+	m := map[string]any{"type": e.Type, "reason": e.Reason}
+	if index != "" {
+		m["index"] = index
+		m["index_uuid"] = uuidFor(index)
+		m["shard"] = "0"
+	}
+	for k, v := range e.Details {
+		m[k] = v
+	}
+	if e.Caused != nil {
+		m["caused_by"] = e.Caused.body("")
+	}
+	return m
+}
+
+// Doc is a stored document.
+type Doc struct {
+	Index   string
+	ID      string
+	Version int64
+	SeqNo   int64
+	// Writes counts the successful writes of this id into this index.
+	Writes int
+	Source json.RawMessage
+}
+
+type index struct {
+	name     string
+	uuid     string
+	mappings map[string]any
+	settings map[string]any
+	docs     map[string]*Doc
+	seqNo    int64
+}
+
+// Stats counts what the double has seen.
+type Stats struct {
+	// BulkRequests counts bulk requests, including failed ones.
+	BulkRequests int
+	// BulkItems counts bulk items received.
+	BulkItems int
+	// Rejected counts items answered with an injected 429 or 5xx.
+	Rejected int
+	// Conflicts counts items answered 409 version conflict.
+	Conflicts int
+	// Requests counts every HTTP request.
+	Requests int
+}
+
+// Server is a running double. Create it with NewServer and Close it.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:41233.
+	URL string
+
+	addr string
+	srv  *httptest.Server
+
+	mu        sync.Mutex
+	faults    Faults
+	indices   map[string]*index
+	aliases   map[string]map[string]bool // alias -> indices
+	templates map[string]json.RawMessage
+	stats     Stats
+	rnd       *rand.Rand
+	// AutoCreate mirrors action.auto_create_index: bulk creates missing
+	// indices (applying matching templates). True by default.
+	autoCreate bool
+	// APIKey or basic credentials, when set, are required.
+	apiKey, user, pass string
+}
+
+// NewServer starts a double on a random local port.
+func NewServer() *Server {
+	s := &Server{
+		indices:    map[string]*index{},
+		aliases:    map[string]map[string]bool{},
+		templates:  map[string]json.RawMessage{},
+		rnd:        rand.New(rand.NewPCG(1, 2)),
+		autoCreate: true,
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.srv.URL
+	s.addr = s.srv.Listener.Addr().String()
+	return s
+}
+
+// Close shuts the double down.
+func (s *Server) Close() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+}
+
+// Stop closes the listener, so that clients get "connection refused" until
+// Start is called. Stored documents survive.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv != nil {
+		srv.CloseClientConnections()
+		srv.Close()
+	}
+}
+
+// Start listens again on the same address after Stop.
+func (s *Server) Start() error {
+	l, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("estest: listen again on %s: %w", s.addr, err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	return nil
+}
+
+// SetFaults replaces the injected faults.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// RequireAPIKey makes every request need "Authorization: ApiKey key".
+func (s *Server) RequireAPIKey(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiKey = key
+}
+
+// RequireBasicAuth makes every request need these credentials.
+func (s *Server) RequireBasicAuth(user, pass string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.user, s.pass = user, pass
+}
+
+// SetAutoCreate turns the automatic creation of missing indices by bulk
+// requests on or off (action.auto_create_index).
+func (s *Server) SetAutoCreate(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.autoCreate = on
+}
+
+// Stats returns the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Doc returns the document stored under id in index.
+func (s *Server) Doc(indexName, id string) (Doc, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ix, ok := s.indices[indexName]
+	if !ok {
+		return Doc{}, false
+	}
+	d, ok := ix.docs[id]
+	if !ok {
+		return Doc{}, false
+	}
+	return *d, true
+}
+
+// Docs returns every document of the indices that name (an index, alias or
+// pattern) resolves to, sorted by index then id.
+func (s *Server) Docs(name string) []Doc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Doc
+	for _, ix := range s.resolve(name) {
+		for _, d := range ix.docs {
+			out = append(out, *d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Index != out[j].Index {
+			return out[i].Index < out[j].Index
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Indices returns the names of the existing indices, sorted.
+func (s *Server) Indices() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for n := range s.indices {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// AliasIndices returns the indices an alias points to, sorted.
+func (s *Server) AliasIndices(alias string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for n := range s.aliases[alias] {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Template returns the stored body of an index template.
+func (s *Server) Template(name string) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.templates[name]
+	return t, ok
+}
+
+// CreateIndex creates an index with the given mappings (the value of
+// "mappings" in a create-index body), as an operator would by hand.
+func (s *Server) CreateIndex(name string, mappings map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.createLocked(name, map[string]any{"mappings": mappings}, false)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.stats.Requests++
+	f := s.faults
+	apiKey, user, pass := s.apiKey, s.user, s.pass
+	s.mu.Unlock()
+
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if f.Reset {
+		if hj, ok := w.(http.Hijacker); ok {
+			conn, _, err := hj.Hijack()
+			if err == nil {
+				conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler)
+	}
+	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	if !authorized(r, apiKey, user, pass) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="security" charset="UTF-8"`)
+		writeError(w, http.StatusUnauthorized, "security_exception",
+			"missing authentication credentials for REST request ["+r.URL.Path+"]", nil)
+		return
+	}
+	if f.Unavailable {
+		writeError(w, http.StatusServiceUnavailable, "cluster_block_exception",
+			"blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];", nil)
+		return
+	}
+	s.route(w, r)
+}
+
+func authorized(r *http.Request, apiKey, user, pass string) bool {
+	if apiKey == "" && user == "" {
+		return true
+	}
+	// Elasticsearch reads the scheme case-insensitively; the Go client
+	// sends "APIKey", the documentation says "ApiKey".
+	if scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " "); apiKey != "" && ok &&
+		strings.EqualFold(scheme, "ApiKey") && key == apiKey {
+		return true
+	}
+	if user != "" {
+		u, p, ok := r.BasicAuth()
+		return ok && u == user && p == pass
+	}
+	return false
+}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) == 1 && parts[0] == "" {
+		parts = nil
+	}
+	switch {
+	case len(parts) == 0:
+		s.root(w, r)
+	case parts[0] == "_bulk":
+		s.bulk(w, r, "")
+	case len(parts) == 2 && parts[1] == "_bulk":
+		s.bulk(w, r, parts[0])
+	case parts[0] == "_index_template":
+		s.indexTemplate(w, r, parts[1:])
+	case parts[0] == "_aliases" && r.Method == http.MethodPost:
+		s.updateAliases(w, r)
+	case parts[0] == "_alias" || (len(parts) >= 2 && parts[1] == "_alias"):
+		s.getAlias(w, r, parts)
+	case parts[0] == "_cluster" && len(parts) >= 2 && parts[1] == "health":
+		writeJSON(w, http.StatusOK, map[string]any{"cluster_name": "estest", "status": "green",
+			"timed_out": false, "number_of_nodes": 1, "number_of_data_nodes": 1})
+	case parts[0] == "_search" || (len(parts) == 2 && parts[1] == "_search"):
+		target := "_all"
+		if len(parts) == 2 {
+			target = parts[0]
+		}
+		s.search(w, r, target)
+	case parts[0] == "_count" || (len(parts) == 2 && parts[1] == "_count"):
+		target := "_all"
+		if len(parts) == 2 {
+			target = parts[0]
+		}
+		s.count(w, r, target)
+	case parts[0] == "_refresh" || (len(parts) == 2 && parts[1] == "_refresh"):
+		writeJSON(w, http.StatusOK, map[string]any{"_shards": shards()})
+	case len(parts) == 3 && parts[1] == "_doc":
+		s.getDoc(w, r, parts[0], parts[2])
+	case len(parts) == 2 && parts[1] == "_mapping":
+		s.getMapping(w, r, parts[0])
+	case len(parts) == 1 && !strings.HasPrefix(parts[0], "_"):
+		s.indexAPI(w, r, parts[0])
+	default:
+		writeError(w, http.StatusBadRequest, "illegal_argument_exception",
+			fmt.Sprintf("request [%s] contains unrecognized path [%s] (estest implements only what newsflow uses)", r.Method, r.URL.Path), nil)
+	}
+}
+
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name":         "estest-node-1",
+		"cluster_name": "estest",
+		"cluster_uuid": "nFZUcwgCS0OHxkX5Ra1mFw",
+		"version": map[string]any{
+			"number":                              Version,
+			"build_flavor":                        "default",
+			"build_type":                          "docker",
+			"build_hash":                          "0000000000000000000000000000000000000000",
+			"build_date":                          "2025-10-01T00:00:00.000000000Z",
+			"build_snapshot":                      false,
+			"lucene_version":                      "9.12.2",
+			"minimum_wire_compatibility_version":  "7.17.0",
+			"minimum_index_compatibility_version": "7.0.0",
+		},
+		"tagline": "You Know, for Search",
+	})
+}
+
+func shards() map[string]any {
+	return map[string]any{"total": 1, "successful": 1, "failed": 0}
+}
+
+// uuidFor gives an index a stable, uuid-looking identifier.
+func uuidFor(name string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	h := uint64(1469598103934665603)
+	for i := 0; i < len(name); i++ {
+		h = (h ^ uint64(name[i])) * 1099511628211
+	}
+	var b [22]byte
+	for i := range b {
+		b[i] = alphabet[h%64]
+		h = h*6364136223846793005 + 1442695040888963407
+	}
+	return string(b[:])
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// writeError answers with Elasticsearch's error envelope:
+// {"error":{"root_cause":[...],"type":...,"reason":...},"status":N}.
+func writeError(w http.ResponseWriter, status int, typ, reason string, extra map[string]any) {
+	cause := map[string]any{"type": typ, "reason": reason}
+	for k, v := range extra {
+		cause[k] = v
+	}
+	body := map[string]any{"root_cause": []any{cause}, "type": typ, "reason": reason}
+	for k, v := range extra {
+		body[k] = v
+	}
+	writeJSON(w, status, map[string]any{"error": body, "status": status})
+}
