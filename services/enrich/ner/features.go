@@ -106,6 +106,23 @@ var (
 	padAfter  = hashString("</S>")
 )
 
+// normRune maps typographic punctuation of modern web text to the ASCII
+// forms of the Reuters training text, so features see “Kyiv” and "Kyiv"
+// alike.
+func normRune(r rune) rune {
+	switch r {
+	case '‘', '’', '‚', '‛', '`', '´':
+		return '\''
+	case '“', '”', '„', '‟', '«', '»':
+		return '"'
+	case '–', '—', '‐', '‑', '‒', '−':
+		return '-'
+	case '…':
+		return '.'
+	}
+	return r
+}
+
 func runeClass(r rune) rune {
 	switch {
 	case unicode.IsUpper(r):
@@ -122,7 +139,8 @@ func runeClass(r rune) rune {
 
 // computeAttr fills a from word w without allocating.
 func computeAttr(a *attr, w string) {
-	*a = attr{word: hashString(w)}
+	*a = attr{}
+	word := uint64(fnvOffset)
 	lower := uint64(fnvOffset)
 	shape := uint64(fnvOffset)
 	cshape := uint64(fnvOffset)
@@ -135,6 +153,8 @@ func computeAttr(a *attr, w string) {
 	// Prefixes are built as we go; suffixes need the rune positions, which
 	// are found by a backward scan below.
 	for _, r := range w {
+		r = normRune(r)
+		word = hashRune(word, r)
 		lr := unicode.ToLower(r)
 		lower = hashRune(lower, lr)
 		if n < maxAffixLen {
@@ -175,7 +195,7 @@ func computeAttr(a *attr, w string) {
 		}
 		n++
 	}
-	a.lower, a.shape, a.cshape, a.nrunes = lower, shape, cshape, n
+	a.word, a.lower, a.shape, a.cshape, a.nrunes = word, lower, shape, cshape, n
 	for k := n; k < maxAffixLen; k++ {
 		a.pre[k] = 0
 	}
@@ -186,7 +206,7 @@ func computeAttr(a *attr, w string) {
 		end -= size
 		h := uint64(fnvOffset)
 		for _, r := range w[end:] {
-			h = hashRune(h, unicode.ToLower(r))
+			h = hashRune(h, unicode.ToLower(normRune(r)))
 		}
 		a.suf[k] = h
 	}
