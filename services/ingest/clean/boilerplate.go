@@ -33,6 +33,17 @@ func LineKey(line string) string {
 	if line == "" {
 		return ""
 	}
+	if isASCII(line) && !strings.Contains(line, "  ") {
+		b := []byte(line)
+		for i, c := range b {
+			if c >= 'A' && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			} else if c < ' ' {
+				b[i] = ' '
+			}
+		}
+		return string(b)
+	}
 	var b strings.Builder
 	b.Grow(len(line))
 	space := false
@@ -196,6 +207,8 @@ func kicker(line string) string {
 	return line[:i]
 }
 
+// countWords counts whitespace-separated words, stopping once it passes
+// MaxBoilerplateWords: no rule cares how much longer a paragraph is.
 func countWords(s string) int {
 	n := 0
 	in := false
@@ -212,6 +225,9 @@ func countWords(s string) int {
 		}
 		if w && !in {
 			n++
+			if n > MaxBoilerplateWords {
+				return n
+			}
 		}
 		in = w
 	}

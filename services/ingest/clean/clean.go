@@ -47,6 +47,9 @@ type Result struct {
 // cleaning Body again with the returned Title gives the same Body.
 func Clean(text string, opts Options) Result {
 	res := cleanOnce(text, opts)
+	if res.Body == text {
+		return res // nothing changed, so nothing new to do
+	}
 	// A step can expose work for an earlier one (joining lines can put a
 	// space after a stray "Ã"), so clean again until the body settles.
 	for i := 0; i < 3; i++ {
@@ -98,7 +101,10 @@ func cleanOnce(text string, opts Options) Result {
 
 	lines := splitLines(text)
 	lines = stripLead(lines, &res)
-	for {
+	// Removing lines can make new neighbours (two teaser runs split by a
+	// listed line); a few rounds settle it, and the cap keeps the work
+	// linear.
+	for round := 0; round < 4; round++ {
 		var removed int
 		lines, removed = removeBoilerplate(lines, opts.Boilerplate, c)
 		if removed == 0 {
@@ -238,6 +244,15 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 		if w > MaxBoilerplateWords {
 			continue // a paragraph: no rule may remove it
 		}
+		if w > MaxLearnWords {
+			// Too long for the lists and the learned lines: only a
+			// caption can still match.
+			if isCaption(l, w) {
+				inf[i].drop = true
+				c.BoilerplateLines++
+			}
+			continue
+		}
 		key := LineKey(l)
 		switch {
 		case inf[i].drop: // a teaser under a heading
@@ -331,27 +346,26 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 // (hard-wrapped text).
 func paragraphs(lines []string) []string {
 	var paras []string
-	cur := ""
+	var cur []string // lines of the paragraph being built
+	flush := func() {
+		if len(cur) > 0 {
+			paras = append(paras, strings.Join(cur, " "))
+			cur = cur[:0]
+		}
+	}
 	for _, l := range lines {
 		if l == "" {
-			if cur != "" {
-				paras = append(paras, cur)
-				cur = ""
-			}
+			flush()
 			continue
 		}
-		if cur != "" && continues(cur, l) {
-			cur += " " + l
+		if len(cur) > 0 && continues(cur[len(cur)-1], l) {
+			cur = append(cur, l)
 			continue
 		}
-		if cur != "" {
-			paras = append(paras, cur)
-		}
-		cur = l
+		flush()
+		cur = append(cur, l)
 	}
-	if cur != "" {
-		paras = append(paras, cur)
-	}
+	flush()
 	return paras
 }
 

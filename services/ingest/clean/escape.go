@@ -124,7 +124,16 @@ func decodeJSONEscapes(s string) string {
 	b.Grow(len(s))
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
+		if c != '\\' {
+			j := strings.IndexByte(s[i:], '\\')
+			if j < 0 {
+				j = len(s) - i
+			}
+			b.WriteString(s[i : i+j])
+			i += j
+			continue
+		}
+		if i+1 >= len(s) {
 			b.WriteByte(c)
 			i++
 			continue

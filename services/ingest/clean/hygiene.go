@@ -25,6 +25,8 @@ func hygiene(s string) (string, int) {
 	return s, 0
 }
 
+// needsHygiene reports whether s has a character mapOdd changes, or
+// non-ASCII text that may not be NFC.
 func needsHygiene(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -35,11 +37,42 @@ func needsHygiene(s string) bool {
 	return false
 }
 
-func mapOdd(s string) (string, int) {
-	n := 0
-	var b strings.Builder
-	b.Grow(len(s))
+// hasOdd reports whether mapOdd would change s.
+func hasOdd(s string) bool {
 	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			if (c < 0x20 && c != '\n') || c == 0x7F {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || oddSpace(r) || r == 0x2028 || r == 0x2029 || invisible(r) {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+func mapOdd(s string) (string, int) {
+	if !hasOdd(s) {
+		return s, 0
+	}
+	n := 0
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x7F || c == '\n' {
+			j := i + 1
+			for j < len(s) && (s[j] >= 0x20 && s[j] < 0x7F || s[j] == '\n') {
+				j++
+			}
+			b = append(b, s[i:j]...)
+			i = j
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
@@ -47,26 +80,24 @@ func mapOdd(s string) (string, int) {
 			if i < len(s) && s[i] == '\n' {
 				continue
 			}
-			b.WriteByte('\n')
-		case r == '\n':
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		case r == '\t' || r == '\v' || r == '\f':
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		case r == utf8.RuneError && size == 1:
 			n++ // invalid byte
 		case oddSpace(r):
-			b.WriteByte(' ')
+			b = append(b, ' ')
 			n++
 		case r == 0x2028 || r == 0x2029:
-			b.WriteByte('\n')
+			b = append(b, '\n')
 			n++
 		case invisible(r):
 			n++
 		default:
-			b.WriteRune(r)
+			b = append(b, s[i-size:i]...)
 		}
 	}
-	return b.String(), n
+	return string(b), n
 }
 
 // oddSpace reports spaces that are written as a plain space: no-break,

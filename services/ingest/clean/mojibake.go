@@ -365,8 +365,11 @@ func acceptSingle(cp *codepage, rs []rune, c candidate, prev, next rune) bool {
 // (preferring the one that needs the fewest sloppy mappings), then
 // Windows-1252 span by span.
 func fixMojibake(s string) (string, int) {
-	if isASCII(s) {
+	if !mayBeMojibake(s) {
 		return s, 0
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	total := 0
 	for round := 0; round < 8; round++ {
@@ -392,7 +395,7 @@ func fixMojibake(s string) (string, int) {
 		if len(keep) == 0 {
 			break
 		}
-		s = apply(rs, keep)
+		s = apply(s, rs, keep)
 		total += len(keep)
 	}
 	return s, total
@@ -497,27 +500,31 @@ func accept(cp *codepage, rs []rune, cands []candidate) []candidate {
 	return nil
 }
 
-func apply(rs []rune, keep []candidate) string {
-	var b strings.Builder
-	b.Grow(len(rs) * 2)
-	last := 0
-	for _, c := range keep {
-		for _, r := range rs[last:c.start] {
-			b.WriteRune(r)
+// apply writes s with the candidates replaced; rs is s as runes.
+func apply(s string, rs []rune, keep []candidate) string {
+	b := make([]byte, 0, len(s))
+	ri, bi := 0, 0 // rune index and byte offset in s
+	advance := func(to int) int { // byte offset of rune index to
+		for ri < to {
+			bi += utf8.RuneLen(rs[ri]) // s is valid UTF-8
+			ri++
 		}
-		b.WriteRune(c.r)
-		last = c.end
+		return bi
 	}
-	for _, r := range rs[last:] {
-		b.WriteRune(r)
+	for _, c := range keep {
+		from := bi
+		b = append(b, s[from:advance(c.start)]...)
+		b = utf8.AppendRune(b, c.r)
+		advance(c.end)
 	}
-	return b.String()
+	b = append(b, s[bi:]...)
+	return string(b)
 }
 
 // fixC1 replaces C1 control characters with the Windows-1252 characters of
 // the same byte ("\x85" -> "…"), the most common reason they appear.
 func fixC1(s string) (string, int) {
-	if isASCII(s) || !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 && r <= 0x9F }) {
+	if !hasC1(s) {
 		return s, 0
 	}
 	n := 0
@@ -550,4 +557,43 @@ func RepairMojibake(s string) (string, int) {
 	s, n := fixMojibake(s)
 	s, m := fixC1(s)
 	return s, n + m
+}
+
+// hasC1 reports a C1 control character (UTF-8 C2 80 to C2 9F).
+func hasC1(s string) bool {
+	for i := strings.IndexByte(s, 0xC2); i >= 0 && i+1 < len(s); {
+		if s[i+1] >= 0x80 && s[i+1] <= 0x9F {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], 0xC2)
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// mayBeMojibake is a quick test: every candidate is a non-ASCII character
+// followed by another, or by a space or '?' standing for a lost byte.
+func mayBeMojibake(s string) bool {
+	prevNonASCII := false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			if prevNonASCII && (c == ' ' || c == '?') {
+				return true
+			}
+			prevNonASCII = false
+			i++
+			continue
+		}
+		if prevNonASCII {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		prevNonASCII = true
+		i += size
+	}
+	return false
 }
