@@ -3,7 +3,6 @@ package dedupe
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/newsflow/newsflow/pkg/stage"
@@ -114,56 +113,19 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// FromEnv overrides c with the NEWSFLOW_DEDUPE_* variables that lookup
-// finds (pass os.LookupEnv). It reports every unparsable value.
-func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
-	var errs []error
-	str := func(name string, dst *string) {
-		if v, ok := lookup(name); ok {
-			*dst = v
-		}
-	}
-	num := func(name string, dst *int) {
-		if v, ok := lookup(name); ok {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%w: %s=%q: want an integer", ErrConfig, name, v))
-				return
-			}
-			*dst = n
-		}
-	}
-	if v, ok := lookup("NEWSFLOW_DEDUPE_WINDOW"); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: NEWSFLOW_DEDUPE_WINDOW=%q: want a Go duration such as 336h", ErrConfig, v))
-		} else {
-			c.Window = d
-		}
-	}
-	if v, ok := lookup("NEWSFLOW_DEDUPE_THRESHOLD"); ok {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: NEWSFLOW_DEDUPE_THRESHOLD=%q: want a number such as 0.7", ErrConfig, v))
-		} else {
-			c.Threshold = f
-		}
-	}
-	if v, ok := lookup("NEWSFLOW_DEDUPE_KV_MEMORY"); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: NEWSFLOW_DEDUPE_KV_MEMORY=%q: want true or false", ErrConfig, v))
-		} else {
-			c.MemoryStorage = b
-		}
-	}
-	num("NEWSFLOW_DEDUPE_KV_REPLICAS", &c.Replicas)
-	num("NEWSFLOW_DEDUPE_KEY_BITS", &c.KeyBits)
-	num("NEWSFLOW_DEDUPE_MAX_CANDIDATES", &c.MaxCandidates)
-	num("NEWSFLOW_DEDUPE_MIN_SHINGLES", &c.MinShingles)
-	num("NEWSFLOW_DEDUPE_MIN_SHARED", &c.MinShared)
-	num("NEWSFLOW_DEDUPE_KV_PARALLEL", &c.Parallel)
-	str("NEWSFLOW_DEDUPE_BAND_BUCKET", &c.BandBucket)
-	str("NEWSFLOW_DEDUPE_RECORD_BUCKET", &c.RecordBucket)
-	return errors.Join(errs...)
+// Flags binds every setting to a flag whose default comes from its
+// NEWSFLOW_DEDUPE_* environment variable; malformed values are reported
+// by e.Err.
+func (c *Config) Flags(e *stage.EnvFlags) {
+	e.Duration(&c.Window, "dedupe-window", "NEWSFLOW_DEDUPE_WINDOW", "how long an article stays comparable")
+	e.Float64(&c.Threshold, "dedupe-threshold", "NEWSFLOW_DEDUPE_THRESHOLD", "containment from which an article is a copy")
+	e.Int(&c.Replicas, "dedupe-kv-replicas", "NEWSFLOW_DEDUPE_KV_REPLICAS", "replication factor of the dedupe KV buckets (1, 3 or 5)")
+	e.Int(&c.KeyBits, "dedupe-key-bits", "NEWSFLOW_DEDUPE_KEY_BITS", "the band bucket holds at most 2^bits keys")
+	e.Int(&c.MaxCandidates, "dedupe-max-candidates", "NEWSFLOW_DEDUPE_MAX_CANDIDATES", "candidates verified per article")
+	e.Int(&c.MinShingles, "dedupe-min-shingles", "NEWSFLOW_DEDUPE_MIN_SHINGLES", "fewest shingles an article needs to be judged")
+	e.Int(&c.MinShared, "dedupe-min-shared", "NEWSFLOW_DEDUPE_MIN_SHARED", "fewest shared sketch hashes a match needs")
+	e.String(&c.BandBucket, "dedupe-band-bucket", "NEWSFLOW_DEDUPE_BAND_BUCKET", "KV bucket of LSH band groups")
+	e.String(&c.RecordBucket, "dedupe-record-bucket", "NEWSFLOW_DEDUPE_RECORD_BUCKET", "KV bucket of article records")
+	e.Bool(&c.MemoryStorage, "dedupe-kv-memory", "NEWSFLOW_DEDUPE_KV_MEMORY", "keep the dedupe KV buckets in memory")
+	e.Int(&c.Parallel, "dedupe-kv-parallel", "NEWSFLOW_DEDUPE_KV_PARALLEL", "concurrent KV requests per article")
 }

@@ -40,6 +40,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -359,7 +360,9 @@ func annotate(out *schema.Document, rec kvindex.Record, rev uint64) {
 	out.Metadata = md
 }
 
-func clamp(x float64) float64 { return min(max(x, 0), 1) }
+// clamp keeps x in [0, 1] at the precision records store, so a decision
+// read back from a record reports the same values.
+func clamp(x float64) float64 { return math.Round(min(max(x, 0), 1)*10000) / 10000 }
 
 // merge moves article id into cluster root, unless it already is in root
 // or an earlier cluster; sim, when known, is its similarity to the

@@ -1,0 +1,496 @@
+package dedupe
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+)
+
+const (
+	inStream, inSubject = "IN", "in.docs"
+	outStream           = "OUT"
+)
+
+// env is an embedded JetStream server with an input stream (so articles
+// have real sequences) and an output stream capturing merges.
+type env struct {
+	js jetstream.JetStream
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server did not start")
+	}
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, sc := range []jetstream.StreamConfig{
+		{Name: inStream, Subjects: []string{inSubject}},
+		{Name: outStream, Subjects: []string{stage.SubjectDeduped}},
+	} {
+		if _, err := js.CreateStream(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &env{js: js}
+}
+
+func (e *env) deduper(t testing.TB, cfg Config) *Deduper {
+	t.Helper()
+	d, err := New(context.Background(), e.js, cfg, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// publish stores doc in the input stream and returns its sequence.
+func (e *env) publish(t testing.TB, doc *schema.Document) uint64 {
+	t.Helper()
+	data, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := e.js.Publish(context.Background(), inSubject, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ack.Sequence
+}
+
+func process(t testing.TB, d *Deduper, doc *schema.Document, seq uint64) *schema.Document {
+	t.Helper()
+	out, err := d.Process(withSeq(seq), doc)
+	if err != nil {
+		t.Fatalf("Process(%s): %v", doc.ID, err)
+	}
+	if err := out.Validate(); err != nil {
+		t.Fatalf("Process(%s) output invalid: %v", doc.ID, err)
+	}
+	return out
+}
+
+func withSeq(seq uint64) context.Context {
+	return stage.WithMessageInfo(context.Background(), stage.Info{Stream: inStream, Sequence: seq, Delivered: 1, Subject: inSubject})
+}
+
+// merges returns the merges published so far, by article id, last wins.
+func (e *env) merges(t testing.TB) map[string]*schema.Document {
+	t.Helper()
+	ctx := context.Background()
+	s, err := e.js.Stream(ctx, outStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*schema.Document{}
+	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := schema.DecodeDocument(m.Data)
+		if err != nil {
+			t.Fatalf("merge %d: %v", seq, err)
+		}
+		if id := m.Header.Get(jetstream.MsgIDHeader); !strings.HasPrefix(id, "dedupe-merge:"+doc.ID+":") {
+			t.Errorf("merge of %s has message id %q", doc.ID, id)
+		}
+		out[doc.ID] = doc
+	}
+	return out
+}
+
+func fixture(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func mojibake(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= utf8.RuneSelf {
+			b.WriteByte('?')
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func newDoc(t testing.TB, name, text string) *schema.Document {
+	t.Helper()
+	title, body, _ := strings.Cut(text, "\n")
+	body = strings.TrimSpace(body)
+	return &schema.Document{
+		SchemaVersion: schema.Version,
+		ID:            schema.DocumentID("https://example.org/"+name, "", ""),
+		Title:         title, Body: body,
+		IngestedAt: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC),
+		WordCount:  schema.CountWords(body),
+	}
+}
+
+// copies derives syndicated copies of the original fixture.
+func copies(t testing.TB) map[string]string {
+	orig := fixture(t, "original.txt")
+	paras := strings.Split(strings.TrimSpace(orig), "\n\n")
+	boiler := fixture(t, "boilerplate.txt")
+	return map[string]string{
+		"lead excerpt":       "Barrier approved - syndicated\n\n" + mojibake(strings.Join(paras[1:4], " ")) + "\n\n" + boiler,
+		"middle excerpt":     "Porthmellin news\n\n" + strings.Join(paras[4:7], "\n\n") + "\n\n" + boiler,
+		"mojibake full":      mojibake(orig) + "\n" + boiler,
+		"lightly edited":     strings.NewReplacer("four-hour", "long", "packed", "crowded", "freely", "").Replace(orig),
+		"excerpt, no boiler": "Flood barrier\n\n" + strings.Join(paras[1:3], "\n\n"),
+	}
+}
+
+func TestCopiesAreLinkedAndOthersAreNot(t *testing.T) {
+	tests := []struct {
+		name string
+		text func(testing.TB) string
+		copy bool
+	}{
+		{"lead excerpt with mojibake and boilerplate", func(t testing.TB) string { return copies(t)["lead excerpt"] }, true},
+		{"middle excerpt", func(t testing.TB) string { return copies(t)["middle excerpt"] }, true},
+		{"mojibake full copy", func(t testing.TB) string { return copies(t)["mojibake full"] }, true},
+		{"lightly edited copy", func(t testing.TB) string { return copies(t)["lightly edited"] }, true},
+		{"independent report of the same story", func(t testing.TB) string { return fixture(t, "samestory.txt") }, false},
+		{"unrelated article", func(t testing.TB) string { return fixture(t, "unrelated.txt") }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			d := e.deduper(t, DefaultConfig())
+			orig := newDoc(t, "original", fixture(t, "original.txt"))
+			other := newDoc(t, "other", tt.text(t))
+			got0 := process(t, d, orig, e.publish(t, orig))
+			if got0.DuplicateOf != "" || got0.ClusterID != orig.ID {
+				t.Fatalf("first article: duplicate_of %q cluster %q, want none and its own id", got0.DuplicateOf, got0.ClusterID)
+			}
+			got := process(t, d, other, e.publish(t, other))
+			if !tt.copy {
+				if got.DuplicateOf != "" || got.ClusterID != other.ID || got.Similarity != nil {
+					t.Errorf("flagged: duplicate_of %q cluster %q similarity %+v, want not a copy", got.DuplicateOf, got.ClusterID, got.Similarity)
+				}
+				return
+			}
+			if got.DuplicateOf != orig.ID || got.ClusterID != orig.ID {
+				t.Fatalf("duplicate_of %q cluster %q, want both %q", got.DuplicateOf, got.ClusterID, orig.ID)
+			}
+			if s := got.Similarity; s == nil || s.Containment < DefaultConfig().Threshold || s.Jaccard <= 0 || s.Jaccard > s.Containment {
+				t.Errorf("similarity %+v, want containment >= threshold and 0 < jaccard <= containment", s)
+			}
+		})
+	}
+}
+
+func TestResendIsNotACopyOfItself(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	orig := newDoc(t, "original", fixture(t, "original.txt"))
+	cp := newDoc(t, "copy", copies(t)["mojibake full"])
+	process(t, d, orig, e.publish(t, orig))
+	first := process(t, d, cp, e.publish(t, cp))
+
+	tests := []struct {
+		name    string
+		doc     *schema.Document
+		seq     uint64
+		wantDup string
+	}{
+		{"original sent again", orig, e.publish(t, orig), ""},
+		{"copy sent again keeps its canonical", cp, e.publish(t, cp), orig.ID},
+		{"redelivery of the copy's message", cp, 2, orig.ID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := process(t, d, tt.doc, tt.seq)
+			if got.DuplicateOf != tt.wantDup {
+				t.Errorf("duplicate_of %q, want %q", got.DuplicateOf, tt.wantDup)
+			}
+			if got.DuplicateOf == got.ID {
+				t.Error("article flagged as a copy of itself")
+			}
+			if tt.wantDup != "" && (got.Similarity == nil || *got.Similarity != *first.Similarity) {
+				t.Errorf("similarity %+v, want the stored %+v", got.Similarity, first.Similarity)
+			}
+		})
+	}
+}
+
+func TestMergeWhenEarlierArticleFinishesSecond(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	orig := newDoc(t, "original", fixture(t, "original.txt"))
+	cp := newDoc(t, "copy", copies(t)["lead excerpt"])
+	origSeq, cpSeq := e.publish(t, orig), e.publish(t, cp)
+
+	gotCopy := process(t, d, cp, cpSeq) // the later article is processed first
+	if gotCopy.DuplicateOf != "" {
+		t.Fatalf("copy processed alone: duplicate_of %q, want none yet", gotCopy.DuplicateOf)
+	}
+	gotOrig := process(t, d, orig, origSeq)
+	if gotOrig.DuplicateOf != "" || gotOrig.ClusterID != orig.ID {
+		t.Fatalf("earlier article: duplicate_of %q cluster %q, want canonical", gotOrig.DuplicateOf, gotOrig.ClusterID)
+	}
+	merged := e.merges(t)
+	m, ok := merged[cp.ID]
+	if !ok || len(merged) != 1 {
+		t.Fatalf("merges published for %v, want exactly the copy %s", keys(merged), cp.ID)
+	}
+	if m.DuplicateOf != orig.ID || m.ClusterID != orig.ID || m.Similarity == nil || m.Similarity.Containment < 0.7 {
+		t.Errorf("merge: duplicate_of %q cluster %q similarity %+v, want the original", m.DuplicateOf, m.ClusterID, m.Similarity)
+	}
+	if m.Body != cp.Body || m.Title != cp.Title {
+		t.Error("merge does not carry the copy's own document")
+	}
+	if rOut, rMerge := gotCopy.Metadata[MetadataRevision].(uint64), m.Metadata[MetadataRevision].(float64); float64(rOut) >= rMerge {
+		t.Errorf("merge revision %v is not after the first decision's %v", rMerge, rOut)
+	}
+	// The stored decision changed too: a re-send of the copy now says so.
+	if again := process(t, d, cp, e.publish(t, cp)); again.DuplicateOf != orig.ID {
+		t.Errorf("re-sent copy after merge: duplicate_of %q, want %q", again.DuplicateOf, orig.ID)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestRecordsExpireAfterWindow(t *testing.T) {
+	e := newEnv(t)
+	cfg := DefaultConfig()
+	cfg.Window = time.Second
+	d := e.deduper(t, cfg)
+	ctx := context.Background()
+	for _, b := range []string{cfg.BandBucket, cfg.RecordBucket} {
+		kv, err := e.js.KeyValue(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := kv.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.(*jetstream.KeyValueBucketStatus).LimitMarkerTTL() <= 0 {
+			t.Errorf("bucket %s has no limit-marker TTL, so per-key TTL cannot work", b)
+		}
+	}
+	kv, err := e.js.KeyValue(ctx, cfg.RecordBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := newDoc(t, "original", fixture(t, "original.txt"))
+	w, err := kv.Watch(ctx, orig.ID, jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	process(t, d, orig, e.publish(t, orig))
+	deadline := time.After(15 * time.Second)
+	for expired := false; !expired; {
+		select {
+		case u := <-w.Updates():
+			expired = u != nil && (u.Operation() == jetstream.KeyValueDelete || u.Operation() == jetstream.KeyValuePurge)
+		case <-deadline:
+			t.Fatal("record did not expire within 15s of a 1s window")
+		}
+	}
+	// Outside the window, a copy is no longer linked.
+	cp := newDoc(t, "copy", copies(t)["mojibake full"])
+	if got := process(t, d, cp, e.publish(t, cp)); got.DuplicateOf != "" {
+		t.Errorf("copy after the window: duplicate_of %q, want none", got.DuplicateOf)
+	}
+}
+
+// TestReplicasLinkSimultaneousCopies runs three Dedupers on one server
+// (three replicas) over an original and its copies released at the same
+// moment, many times, and checks that no pair is lost.
+func TestReplicasLinkSimultaneousCopies(t *testing.T) {
+	e := newEnv(t)
+	texts := []string{fixture(t, "original.txt")}
+	for _, c := range copies(t) {
+		texts = append(texts, c)
+	}
+	const rounds = 8
+	for round := range rounds {
+		// Fresh buckets per round: the texts repeat across rounds.
+		cfg := DefaultConfig()
+		cfg.BandBucket, cfg.RecordBucket = fmt.Sprint("bands_", round), fmt.Sprint("records_", round)
+		var ds []*Deduper
+		for range 3 {
+			ds = append(ds, e.deduper(t, cfg))
+		}
+		docs := make([]*schema.Document, len(texts))
+		seqs := make([]uint64, len(texts))
+		for i, text := range texts {
+			docs[i] = newDoc(t, fmt.Sprintf("r%d/%d", round, i), text)
+			seqs[i] = e.publish(t, docs[i])
+		}
+		outs := make([]*schema.Document, len(docs))
+		errs := make([]error, len(docs))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range docs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				outs[i], errs[i] = ds[i%len(ds)].Process(withSeq(seqs[i]), docs[i])
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		merged := e.merges(t)
+		var mergesPending, mergesPublished float64
+		for _, d := range ds {
+			mergesPending += testutil.ToFloat64(d.merges.WithLabelValues("pending"))
+			mergesPublished += testutil.ToFloat64(d.merges.WithLabelValues("published"))
+		}
+		t.Logf("round %d: merges pending %v, published %v", round, mergesPending, mergesPublished)
+		for i, out := range outs {
+			final := out
+			if m, ok := merged[out.ID]; ok {
+				final = m
+			}
+			if final.ClusterID != docs[0].ID {
+				t.Errorf("round %d: article %d ends in cluster %q, want the original %q", round, i, final.ClusterID, docs[0].ID)
+			}
+		}
+	}
+}
+
+func TestProcessNeedsMessageInfo(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	_, err := d.Process(context.Background(), newDoc(t, "original", fixture(t, "original.txt")))
+	if !errors.Is(err, ErrNoMessageInfo) || !stage.IsPermanent(err) {
+		t.Errorf("err = %v, want a permanent ErrNoMessageInfo", err)
+	}
+}
+
+func TestShortArticleIsItsOwnCluster(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	a := newDoc(t, "a", "Brief\n\nMarkets closed higher on Friday.")
+	b := newDoc(t, "b", "Brief\n\nMarkets closed higher on Friday.")
+	process(t, d, a, e.publish(t, a))
+	if got := process(t, d, b, e.publish(t, b)); got.DuplicateOf != "" || got.ClusterID != b.ID {
+		t.Errorf("too-short article: duplicate_of %q cluster %q, want not judged", got.DuplicateOf, got.ClusterID)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr bool
+		check   func(Config) bool
+	}{
+		{"defaults", nil, false, func(c Config) bool { return c.Window == 14*24*time.Hour && c.Threshold == 0.7 }},
+		{"overrides", map[string]string{"NEWSFLOW_DEDUPE_WINDOW": "48h", "NEWSFLOW_DEDUPE_THRESHOLD": " 0.8", "NEWSFLOW_DEDUPE_KV_REPLICAS": "3"}, false,
+			func(c Config) bool { return c.Window == 48*time.Hour && c.Threshold == 0.8 && c.Replicas == 3 }},
+		{"unparsable window", map[string]string{"NEWSFLOW_DEDUPE_WINDOW": "two weeks"}, true, nil},
+		{"threshold out of range", map[string]string{"NEWSFLOW_DEDUPE_THRESHOLD": "1.5"}, true, nil},
+		{"even replicas", map[string]string{"NEWSFLOW_DEDUPE_KV_REPLICAS": "2"}, true, nil},
+		{"same bucket twice", map[string]string{"NEWSFLOW_DEDUPE_BAND_BUCKET": "x", "NEWSFLOW_DEDUPE_RECORD_BUCKET": "x"}, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			e := &stage.EnvFlags{FlagSet: flag.NewFlagSet("test", flag.ContinueOnError), Lookup: func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }}
+			c.Flags(e)
+			if err := e.FlagSet.Parse(nil); err != nil {
+				t.Fatal(err)
+			}
+			envErr, err := e.Err(), c.Validate()
+			if gotErr := envErr != nil || err != nil; gotErr != tt.wantErr {
+				t.Fatalf("env err = %v, validate err = %v, want error %v", envErr, err, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrConfig) {
+				t.Errorf("err = %v, want ErrConfig", err)
+			}
+			if tt.check != nil && !tt.check(c) {
+				t.Errorf("config %+v not as expected", c)
+			}
+		})
+	}
+}
+
+// BenchmarkProcess measures articles per second through Process with the
+// KV buckets on an embedded server over loopback, one article at a time.
+func BenchmarkProcess(b *testing.B) {
+	e := newEnv(b)
+	d := e.deduper(b, DefaultConfig())
+	words := strings.Fields(fixture(b, "original.txt") + " " + fixture(b, "unrelated.txt") + " " + fixture(b, "samestory.txt"))
+	r := rand.New(rand.NewPCG(1, 1))
+	docs := make([]*schema.Document, b.N)
+	for i := range docs {
+		var sb strings.Builder
+		sb.WriteString("Headline\n")
+		for p := range 8 {
+			sb.WriteString("\n")
+			for range 45 {
+				sb.WriteString(words[r.IntN(len(words))] + " ")
+			}
+			sb.WriteString(fmt.Sprint(p, "\n"))
+		}
+		docs[i] = newDoc(b, fmt.Sprint("bench/", i), sb.String())
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := d.Process(withSeq(uint64(i+1)), docs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+}
