@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,14 +33,20 @@ const IndexSubdir = "search"
 // LockTimeout is how long RunCLI waits for the index lock.
 const LockTimeout = 2 * time.Second
 
+// AddrEnv names the environment variable with the HTTP address of a
+// running newsflow (the same as the runtime's), which RunCLI asks when the
+// index is locked by that process.
+const AddrEnv = "NEWSFLOW_HTTP_ADDR"
+
 // ErrUsage means the command line was wrong; the message was printed.
 var ErrUsage = errors.New("usage error")
 
 // RunCLI runs `newsflow search QUERY [--json] [--source S] [--person P]
-// [--place P] [--include-duplicates] [--size N] [--data DIR]`. args are
-// the arguments after "search"; flags and query words may be mixed. It
-// opens <data>/search read-only, so it fails (ErrLocked, with advice)
-// while a `newsflow run` holds the index.
+// [--place P] [--include-duplicates] [--size N] [--data DIR] [--addr A]`.
+// args are the arguments after "search"; flags and query words may be
+// mixed. It opens <data>/search read-only. While a `newsflow run` holds
+// the index, it asks that process instead, with GET /v1/search on --addr;
+// when that fails too it returns ErrLocked with advice.
 func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDefault := os.Getenv(DataEnv)
 	if dataDefault == "" {
@@ -58,6 +67,11 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.BoolVar(&req.IncludeDuplicates, "include-duplicates", false, "show every syndicated copy instead of one per cluster")
 	fs.IntVar(&req.Size, "size", DefaultSize, fmt.Sprintf("how many hits (1-%d)", MaxSize))
 	dataDir := fs.String("data", dataDefault, "data directory (default $"+DataEnv+" or ./"+DefaultDataDir+")")
+	addrDefault := os.Getenv(AddrEnv)
+	if addrDefault == "" {
+		addrDefault = ":8080"
+	}
+	addr := fs.String("addr", addrDefault, "HTTP address of a running newsflow, asked when it holds the index (default $"+AddrEnv+" or :8080)")
 
 	var words []string
 	for {
@@ -81,20 +95,24 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 
 	dir := filepath.Join(*dataDir, IndexSubdir)
+	var resp *Response
 	ix, err := bleveindex.OpenReadOnly(dir, LockTimeout, zap.NewNop())
 	switch {
 	case errors.Is(err, bleveindex.ErrLocked):
-		return fmt.Errorf("%w: a running `newsflow run` holds it; query that process with GET %s?q=... on its HTTP port, or stop it", err, Path)
+		var rerr error
+		resp, rerr = remote(ctx, *addr, req)
+		if rerr != nil {
+			return fmt.Errorf("%w: a running `newsflow run` holds it, and asking it with GET %s failed (%v); pass its HTTP address with --addr, or stop it", err, Path, rerr)
+		}
 	case errors.Is(err, bleveindex.ErrNotFound):
 		return fmt.Errorf("%w: nothing has been indexed under --data %s yet (`newsflow run` creates it)", err, *dataDir)
 	case err != nil:
 		return err
-	}
-	defer ix.Close()
-
-	resp, err := Run(ctx, ix, req)
-	if err != nil {
-		return err
+	default:
+		defer ix.Close()
+		if resp, err = Run(ctx, ix, req); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -103,4 +121,52 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return enc.Encode(resp)
 	}
 	return Render(stdout, resp)
+}
+
+// remote asks a running newsflow's GET /v1/search at addr.
+func remote(ctx context.Context, addr string, req Request) (*Response, error) {
+	if strings.HasPrefix(addr, ":") {
+		addr = "127.0.0.1" + addr
+	}
+	if !strings.Contains(addr, "://") {
+		addr = "http://" + addr
+	}
+	q := url.Values{}
+	q.Set("q", req.Query)
+	q.Set("size", strconv.Itoa(req.Size))
+	if req.Source != "" {
+		q.Set("source", req.Source)
+	}
+	if req.Person != "" {
+		q.Set("person", req.Person)
+	}
+	if req.Place != "" {
+		q.Set("place", req.Place)
+	}
+	if req.IncludeDuplicates {
+		q.Set("include_duplicates", "true")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(addr, "/")+Path+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.NewDecoder(io.LimitReader(res.Body, 1<<16)).Decode(&e)
+		return nil, fmt.Errorf("%s: %s", res.Status, e.Error)
+	}
+	var resp Response
+	if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
+		return nil, fmt.Errorf("decode response: %w", err)
+	}
+	return &resp, nil
 }

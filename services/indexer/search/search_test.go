@@ -472,10 +472,13 @@ func TestCLIText(t *testing.T) {
 
 func TestCLIErrors(t *testing.T) {
 	ix, data := indexCorpus(t, corpus())
-	// The index is open for writing, as under `newsflow run`.
-	_, err := cli(t, "volcano", "--data", data)
-	if !errors.Is(err, bleveindex.ErrLocked) || !strings.Contains(err.Error(), "/v1/search") {
-		t.Errorf("while locked: err = %v, want ErrLocked pointing at /v1/search", err)
+	// The index is open for writing, as under `newsflow run`, and nothing
+	// answers HTTP on the address given.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	_, err := cli(t, "volcano", "--data", data, "--addr", dead.URL)
+	if !errors.Is(err, bleveindex.ErrLocked) || !strings.Contains(err.Error(), "--addr") {
+		t.Errorf("while locked: err = %v, want ErrLocked with advice on --addr", err)
 	}
 	ix.Close()
 
@@ -487,6 +490,29 @@ func TestCLIErrors(t *testing.T) {
 		if _, err := cli(t, args...); !errors.Is(err, search.ErrUsage) {
 			t.Errorf("RunCLI(%q) = %v, want ErrUsage", args, err)
 		}
+	}
+}
+
+// TestCLIAsksRunningProcess: while the index is held by a running
+// process, the CLI gets the same answer from that process's HTTP API.
+func TestCLIAsksRunningProcess(t *testing.T) {
+	ix, data := indexCorpus(t, corpus())
+	srv := httptest.NewServer(search.Handler(search.ForIndex(ix), zaptest.NewLogger(t)))
+	defer srv.Close()
+	t.Setenv(search.AddrEnv, strings.TrimPrefix(srv.URL, "http://"))
+	out, err := cli(t, "volcano", "--json", "--place", "Iceland", "--size", "5", "--data", data)
+	if err != nil {
+		t.Fatalf("RunCLI while locked: %v", err)
+	}
+	var got search.Response
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := run(t, ix, search.Request{Query: "volcano", Place: "Iceland", Size: 5})
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if !bytes.Equal(gj, wj) {
+		t.Errorf("CLI via HTTP differs from Run:\n%s\n%s", gj, wj)
 	}
 }
 
