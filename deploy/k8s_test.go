@@ -26,12 +26,12 @@ import (
 // kustomization mirrors the fields of kustomize's Kustomization that
 // these manifests use; decoding is strict, so any other field fails.
 type kustomization struct {
-	APIVersion string   `json:"apiVersion"`
-	Kind       string   `json:"kind"`
-	Namespace  string   `json:"namespace,omitempty"`
-	Resources  []string `json:"resources,omitempty"`
+	APIVersion string           `json:"apiVersion"`
+	Kind       string           `json:"kind"`
+	Namespace  string           `json:"namespace,omitempty"`
+	Resources  []string         `json:"resources,omitempty"`
 	Images     []kustomizeImage `json:"images,omitempty"`
-	Patches []struct {
+	Patches    []struct {
 		Path   string `json:"path,omitempty"`
 		Patch  string `json:"patch,omitempty"`
 		Target *struct {
