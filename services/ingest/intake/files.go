@@ -1,0 +1,303 @@
+package intake
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/ingest/extract"
+)
+
+// ErrUnsupportedFile means a named file's extension is not one ReadPaths
+// reads.
+var ErrUnsupportedFile = errors.New("unsupported file type: want .txt, .json, .jsonl, .ndjson, .html, .htm, or .gz of one")
+
+// ErrFileTooLarge means a file, or its decompressed content, exceeds
+// MaxFileBytes.
+var ErrFileTooLarge = errors.New("file too large")
+
+// MaxFileBytes bounds what one file, once decompressed, may hold.
+const MaxFileBytes = 1 << 30
+
+// Item is one article read from a file, or the reason it could not be.
+type Item struct {
+	// Path is the file the item came from.
+	Path string
+	// Line is the line of a .jsonl/.ndjson file or the element number
+	// (from 1) of a JSON array; 0 for whole-file items.
+	Line int
+	// Raw is the article, validated; nil when Err is set.
+	Raw *schema.RawArticle
+	// Err says why the item was rejected.
+	Err error
+	// Size is how many input bytes the item came from.
+	Size int64
+}
+
+// String names the item's place: path, or path:line.
+func (it Item) String() string {
+	if it.Line > 0 {
+		return fmt.Sprintf("%s:%d", it.Path, it.Line)
+	}
+	return it.Path
+}
+
+// Files lists the readable files under paths: a file named directly is
+// listed whatever its extension (ReadPaths then reports an unsupported
+// one); folders are walked recursively, in lexical order, keeping the
+// supported extensions and skipping hidden entries.
+func Files(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("input: %w", err)
+		}
+		if !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && kindOf(path) != kindUnknown {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("walk %s: %w", p, err)
+		}
+		sort.Strings(found)
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+type kind int
+
+const (
+	kindUnknown kind = iota
+	kindText
+	kindJSON
+	kindJSONL
+	kindHTML
+)
+
+// kindOf classifies a path by extension, looking through one .gz.
+func kindOf(path string) kind {
+	name := strings.ToLower(filepath.Base(path))
+	name = strings.TrimSuffix(name, ".gz")
+	switch filepath.Ext(name) {
+	case ".txt":
+		return kindText
+	case ".json":
+		return kindJSON
+	case ".jsonl", ".ndjson":
+		return kindJSONL
+	case ".html", ".htm":
+		return kindHTML
+	}
+	return kindUnknown
+}
+
+// ReadPaths reads every article in paths (files and folders, see Files)
+// and calls fn for each item, accepted or rejected, in a deterministic
+// order. It stops at the first error fn returns, when ctx ends, or when
+// a path cannot be listed; a file that cannot be read is reported as a
+// rejected item and reading goes on.
+func ReadPaths(ctx context.Context, paths []string, fn func(Item) error) error {
+	files, err := Files(paths)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := ReadFile(ctx, f, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadFile reads the articles of one file and calls fn for each item.
+func ReadFile(ctx context.Context, path string, fn func(Item) error) error {
+	k := kindOf(path)
+	if k == kindUnknown {
+		return fn(Item{Path: path, Err: ErrUnsupportedFile})
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fn(Item{Path: path, Err: err})
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(strings.ToLower(path), ".gz") {
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return fn(Item{Path: path, Err: fmt.Errorf("gunzip: %w", err)})
+		}
+		defer zr.Close()
+		r = zr
+	}
+	r = &capReader{r: r, left: MaxFileBytes, closer: io.NopCloser(nil)}
+	if k == kindJSONL {
+		return readJSONL(ctx, path, r, fn)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			err = fmt.Errorf("%w: over %d bytes", ErrFileTooLarge, int64(MaxFileBytes))
+		}
+		return fn(Item{Path: path, Err: err})
+	}
+	size := int64(len(data))
+	switch k {
+	case kindText:
+		a, err := textArticle(data)
+		return fn(Item{Path: path, Raw: a, Err: err, Size: size})
+	case kindHTML:
+		a, err := htmlArticle(data)
+		return fn(Item{Path: path, Raw: a, Err: err, Size: size})
+	default:
+		return readJSON(ctx, path, data, fn)
+	}
+}
+
+func readJSONL(ctx context.Context, path string, r io.Reader, fn func(Item) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		data, tooLong, err := readLine(br, schema.MaxArticleBytes)
+		if err != nil && err != io.EOF {
+			return fn(Item{Path: path, Line: line, Err: err})
+		}
+		var item *Item
+		switch {
+		case tooLong:
+			item = &Item{Path: path, Line: line, Err: fmt.Errorf("%w: line exceeds %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes)}
+		case len(bytes.TrimSpace(data)) > 0:
+			a, derr := schema.DecodeRaw(data)
+			item = &Item{Path: path, Line: line, Raw: a, Err: derr, Size: int64(len(data))}
+		}
+		if item != nil {
+			if ferr := fn(*item); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// readJSON reads one object or an array of objects.
+func readJSON(ctx context.Context, path string, data []byte, fn func(Item) error) error {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		a, err := schema.DecodeRaw(trimmed)
+		return fn(Item{Path: path, Raw: a, Err: err, Size: int64(len(data))})
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(trimmed, &elems); err != nil {
+		return fn(Item{Path: path, Err: fmt.Errorf("%w: %v", schema.ErrInvalidJSON, err)})
+	}
+	for i, e := range elems {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		a, err := schema.DecodeRaw(e)
+		if err := fn(Item{Path: path, Line: i + 1, Raw: a, Err: err, Size: int64(len(e))}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textArticle reads a plain-text article. Bytes that are not UTF-8 are
+// decoded as legacy text. The first line becomes the title when it looks
+// like a headline and a blank line follows it.
+func textArticle(data []byte) (*schema.RawArticle, error) {
+	text, err := extract.Decode(data, "text/plain", "")
+	if err != nil {
+		return nil, err
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if len(text) > schema.MaxArticleBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", schema.ErrTooLarge, len(text), schema.MaxArticleBytes)
+	}
+	a := &schema.RawArticle{Text: text}
+	if parts := strings.SplitN(text, "\n", 3); len(parts) == 3 &&
+		strings.TrimSpace(parts[1]) == "" && strings.TrimSpace(parts[2]) != "" && LooksLikeHeadline(parts[0]) {
+		a.Title = strings.TrimSpace(parts[0])
+		a.Text = strings.TrimLeft(parts[2], "\n")
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// LooksLikeHeadline reports whether a first line reads as a headline
+// rather than the lede: short (2 to 20 words, at most 150 characters)
+// and not ending like a sentence or a clause.
+func LooksLikeHeadline(line string) bool {
+	line = strings.TrimSpace(line)
+	if line == "" || utf8.RuneCountInString(line) > 150 {
+		return false
+	}
+	words := strings.Fields(line)
+	if len(words) < 2 || len(words) > 20 {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(line)
+	switch last {
+	case '.', ',', ';', ':', '-', '–', '—':
+		// "U.S." or "Inc." end headlines too, but a full stop is the
+		// lede's mark far more often.
+		return false
+	}
+	first, _ := utf8.DecodeRuneInString(line)
+	return unicode.IsUpper(first) || unicode.IsDigit(first) || !unicode.IsLetter(first)
+}
+
+// htmlArticle decodes a page to UTF-8 for RawArticle.HTML.
+func htmlArticle(data []byte) (*schema.RawArticle, error) {
+	text, err := extract.Decode(data, "text/html", "")
+	if err != nil {
+		return nil, err
+	}
+	if len(text) > schema.MaxArticleBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", schema.ErrTooLarge, len(text), schema.MaxArticleBytes)
+	}
+	a := &schema.RawArticle{HTML: text, ContentType: "text/html; charset=utf-8", Charset: "utf-8"}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}

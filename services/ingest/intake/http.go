@@ -1,0 +1,343 @@
+package intake
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"go.uber.org/zap"
+)
+
+// Path is where the handler is mounted.
+const Path = "/v1/articles"
+
+// Defaults of HandlerConfig.
+const (
+	DefaultMaxBodyBytes         = 64 << 20
+	DefaultMaxDecompressedBytes = 256 << 20
+	DefaultRetryAfter           = 5 * time.Second
+)
+
+// HandlerConfig configures the HTTP intake.
+type HandlerConfig struct {
+	// Token, when set, is the bearer token every request must carry
+	// (NEWSFLOW_INTAKE_TOKEN). Empty disables auth.
+	Token string
+	// MaxBodyBytes bounds the request body as sent, compressed or not
+	// (NEWSFLOW_INTAKE_MAX_BODY_BYTES, default 64 MiB).
+	MaxBodyBytes int64
+	// MaxDecompressedBytes bounds a gzip body once inflated, against
+	// gzip bombs (NEWSFLOW_INTAKE_MAX_DECOMPRESSED_BYTES, default 256 MiB).
+	MaxDecompressedBytes int64
+	// RetryAfter is advertised with a 503 (NEWSFLOW_INTAKE_RETRY_AFTER,
+	// default 5s).
+	RetryAfter time.Duration
+}
+
+// withDefaults fills zero fields.
+func (c HandlerConfig) withDefaults() HandlerConfig {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxDecompressedBytes <= 0 {
+		c.MaxDecompressedBytes = DefaultMaxDecompressedBytes
+	}
+	if c.RetryAfter <= 0 {
+		c.RetryAfter = DefaultRetryAfter
+	}
+	return c
+}
+
+// Validate reports settings that cannot work.
+func (c HandlerConfig) Validate() error {
+	if c.MaxBodyBytes < 0 || c.MaxDecompressedBytes < 0 {
+		return errors.New("intake: body limits must not be negative")
+	}
+	if c.Token != "" && len(c.Token) < 16 {
+		return errors.New("intake: NEWSFLOW_INTAKE_TOKEN is shorter than 16 characters; use a long random token")
+	}
+	return nil
+}
+
+// String masks the token, so the config can be logged.
+func (c HandlerConfig) String() string {
+	tok := "(none)"
+	if c.Token != "" {
+		tok = "****"
+	}
+	return fmt.Sprintf("token=%s max_body_bytes=%d max_decompressed_bytes=%d retry_after=%s",
+		tok, c.MaxBodyBytes, c.MaxDecompressedBytes, c.RetryAfter)
+}
+
+// LineResult is the outcome for one article of a request: its id when
+// accepted, its error otherwise. Line counts from 1; a single JSON body
+// is line 1.
+type LineResult struct {
+	Line  int    `json:"line"`
+	ID    string `json:"id,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// Response is the body of a 202 (and of a 503 or 413 that happened
+// part-way through a batch).
+type Response struct {
+	Accepted int          `json:"accepted"`
+	Rejected int          `json:"rejected"`
+	Results  []LineResult `json:"results"`
+	// Error explains a 503 or 413 that stopped the batch.
+	Error string `json:"error,omitempty"`
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// Handler serves POST /v1/articles.
+type Handler struct {
+	pub *Publisher
+	cfg HandlerConfig
+	log *zap.Logger
+}
+
+// NewHandler returns the intake handler. A nil log logs nothing.
+func NewHandler(pub *Publisher, cfg HandlerConfig, log *zap.Logger) *Handler {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Handler{pub: pub, cfg: cfg.withDefaults(), log: log}
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{"method not allowed: use POST"})
+		return
+	}
+	if !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="newsflow"`)
+		writeJSON(w, http.StatusUnauthorized, errorBody{"missing or wrong bearer token"})
+		return
+	}
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: %d bytes, limit %d", errTooLarge, r.ContentLength, h.cfg.MaxBodyBytes)})
+		return
+	}
+	body, err := h.body(w, r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		return
+	}
+	defer body.Close()
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mediaType {
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines":
+		h.serveBatch(w, r, body)
+	default:
+		h.serveOne(w, r, body)
+	}
+}
+
+func (h *Handler) authorized(r *http.Request) bool {
+	if h.cfg.Token == "" {
+		return true
+	}
+	auth := r.Header.Get("Authorization")
+	const prefix = "Bearer "
+	if len(auth) < len(prefix) || !strings.EqualFold(auth[:len(prefix)], prefix) {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(auth[len(prefix):])), []byte(h.cfg.Token)) == 1
+}
+
+// body returns the request body, limited as sent and, when gzipped, once
+// inflated.
+func (h *Handler) body(w http.ResponseWriter, r *http.Request) (io.ReadCloser, error) {
+	limited := http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return limited, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(limited)
+		if err != nil {
+			limited.Close()
+			if isTooLarge(err) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("gzip body: %w", err)
+		}
+		return &capReader{r: zr, left: h.cfg.MaxDecompressedBytes, closer: limited}, nil
+	default:
+		limited.Close()
+		return nil, fmt.Errorf("unsupported Content-Encoding %q: use gzip or none", enc)
+	}
+}
+
+// capReader fails with errTooLarge once more than left bytes are read.
+type capReader struct {
+	r      io.Reader
+	left   int64
+	closer io.Closer
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, fmt.Errorf("%w: decompressed body exceeds its limit", errTooLarge)
+	}
+	return n, err
+}
+
+func (c *capReader) Close() error { return c.closer.Close() }
+
+func isTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe) || errors.Is(err, errTooLarge)
+}
+
+func (h *Handler) serveOne(w http.ResponseWriter, r *http.Request, body io.Reader) {
+	data, err := io.ReadAll(io.LimitReader(body, schema.MaxArticleBytes+1))
+	if err != nil {
+		h.readFailed(w, err)
+		return
+	}
+	if len(data) > schema.MaxArticleBytes {
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: article exceeds %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes)})
+		return
+	}
+	a, err := schema.DecodeRaw(data)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		return
+	}
+	id, err := h.pub.Publish(r.Context(), a)
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		h.unavailable(w, Response{Rejected: 1, Results: []LineResult{{Line: 1, Error: err.Error()}}, Error: err.Error()})
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+	default:
+		writeJSON(w, http.StatusAccepted, Response{Accepted: 1, Results: []LineResult{{Line: 1, ID: id}}})
+	}
+}
+
+func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Reader) {
+	resp := Response{Results: []LineResult{}}
+	br := bufio.NewReaderSize(body, 64<<10)
+	reject := func(line int, msg string) {
+		resp.Rejected++
+		resp.Results = append(resp.Results, LineResult{Line: line, Error: msg})
+	}
+	for line := 1; ; line++ {
+		data, tooLong, err := readLine(br, schema.MaxArticleBytes)
+		if err != nil && err != io.EOF {
+			if isTooLarge(err) {
+				resp.Error = err.Error()
+				writeJSON(w, http.StatusRequestEntityTooLarge, resp)
+				return
+			}
+			h.readFailed(w, err)
+			return
+		}
+		switch {
+		case tooLong:
+			reject(line, fmt.Sprintf("%v: line exceeds %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes))
+		case len(bytes.TrimSpace(data)) == 0:
+			// Blank lines are allowed and keep their number.
+		default:
+			a, derr := schema.DecodeRaw(data)
+			if derr != nil {
+				reject(line, derr.Error())
+				break
+			}
+			id, perr := h.pub.Publish(r.Context(), a)
+			if errors.Is(perr, ErrUnavailable) {
+				reject(line, perr.Error())
+				resp.Error = fmt.Sprintf("stopped at line %d: %v; accepted lines are stored, resend the others", line, perr)
+				h.unavailable(w, resp)
+				return
+			}
+			if perr != nil {
+				reject(line, perr.Error())
+				break
+			}
+			resp.Accepted++
+			resp.Results = append(resp.Results, LineResult{Line: line, ID: id})
+		}
+		if err == io.EOF {
+			break
+		}
+	}
+	if resp.Accepted+resp.Rejected == 0 {
+		writeJSON(w, http.StatusBadRequest, errorBody{"empty batch: no article lines"})
+		return
+	}
+	h.log.Debug("batch", zap.Int("accepted", resp.Accepted), zap.Int("rejected", resp.Rejected))
+	writeJSON(w, http.StatusAccepted, resp)
+}
+
+// readLine reads one line of at most max bytes (without its newline).
+// A longer line is consumed and reported with tooLong. It returns io.EOF
+// with the last line.
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(buf)+len(chunk) > max+1 { // +1: the newline
+				tooLong = true
+				buf = nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err != nil:
+			return bytes.TrimRight(buf, "\r\n"), tooLong, err
+		default:
+			return bytes.TrimRight(buf, "\r\n"), tooLong, nil
+		}
+	}
+}
+
+func (h *Handler) readFailed(w http.ResponseWriter, err error) {
+	if isTooLarge(err) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusBadRequest, errorBody{fmt.Sprintf("read body: %v", err)})
+}
+
+func (h *Handler) unavailable(w http.ResponseWriter, resp Response) {
+	h.log.Warn("jetstream unavailable, answering 503", zap.String("reason", resp.Error), zap.Int("accepted", resp.Accepted))
+	w.Header().Set("Retry-After", strconv.Itoa(int((h.cfg.RetryAfter+time.Second-1)/time.Second)))
+	writeJSON(w, http.StatusServiceUnavailable, resp)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,359 @@
+package intake
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"go.uber.org/zap/zaptest"
+)
+
+const testToken = "s3cret-token-0123456789"
+
+// startJetStream runs an embedded NATS server with a stream on
+// articles.raw, configured by tune.
+func startJetStream(t *testing.T, tune func(*jetstream.StreamConfig)) (jetstream.JetStream, jetstream.Stream) {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	t.Cleanup(srv.Shutdown)
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := jetstream.StreamConfig{Name: "ARTICLES_RAW", Subjects: []string{stage.SubjectRaw}, Storage: jetstream.FileStorage}
+	if tune != nil {
+		tune(&cfg)
+	}
+	st, err := js.CreateStream(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js, st
+}
+
+// storedIDs returns the Nats-Msg-Id of every message in the stream.
+func storedIDs(t *testing.T, st jetstream.Stream) []string {
+	t.Helper()
+	ctx := context.Background()
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := st.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := schema.DecodeRaw(m.Data); err != nil {
+			t.Errorf("stored message %d does not decode: %v", seq, err)
+		}
+		ids = append(ids, m.Header.Get(jetstream.MsgIDHeader))
+	}
+	return ids
+}
+
+type request struct {
+	body        []byte
+	contentType string
+	encoding    string
+	token       string
+}
+
+func do(t *testing.T, h http.Handler, req request) (*httptest.ResponseRecorder, Response) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, Path, bytes.NewReader(req.body))
+	if req.contentType != "" {
+		r.Header.Set("Content-Type", req.contentType)
+	}
+	if req.encoding != "" {
+		r.Header.Set("Content-Encoding", req.encoding)
+	}
+	if req.token != "" {
+		r.Header.Set("Authorization", "Bearer "+req.token)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if got := w.Header().Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", got)
+	}
+	var resp Response
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("response is not JSON: %v: %s", err, w.Body.String())
+	}
+	return w, resp
+}
+
+func article(url, text string) []byte {
+	b, _ := json.Marshal(schema.RawArticle{URL: url, Title: "A title", Text: text})
+	return b
+}
+
+func TestHTTPSingleAccepted(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, zaptest.NewLogger(t)), HandlerConfig{}, zaptest.NewLogger(t))
+	body := article("https://example.org/a/1", "Body text of the article.")
+	w, resp := do(t, h, request{body: body, contentType: "application/json"})
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("status = %d, want 202: %s", w.Code, w.Body)
+	}
+	wantID := schema.DocumentID("https://example.org/a/1", "", "")
+	if len(resp.Results) != 1 || resp.Results[0].ID != wantID || resp.Results[0].Line != 1 {
+		t.Errorf("results = %+v, want line 1 with id %s", resp.Results, wantID)
+	}
+	// The same article again is de-duplicated by its Nats-Msg-Id.
+	if w, _ := do(t, h, request{body: body}); w.Code != http.StatusAccepted {
+		t.Fatalf("second status = %d", w.Code)
+	}
+	if got := storedIDs(t, st); len(got) != 1 || got[0] != wantID {
+		t.Errorf("stored ids = %v, want [%s]", got, wantID)
+	}
+}
+
+func TestHTTPSingleRejected(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, nil)
+	tests := []struct {
+		name string
+		body []byte
+		want error
+	}{
+		{"invalid json", []byte(`{"text": "unterminated`), schema.ErrInvalidJSON},
+		{"no body", []byte(`{"title": "only a title"}`), schema.ErrInvalid},
+		{"not utf-8", []byte("{\"text\": \"caf\xe9\"}"), schema.ErrNotUTF8},
+		{"binary garbage", []byte("\x00\x01\x02\xff\xfe"), schema.ErrNotUTF8},
+		{"array", []byte(`[{"text":"x"}]`), schema.ErrInvalidJSON},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, _ := do(t, h, request{body: tt.body, contentType: "application/json"})
+			if w.Code != http.StatusBadRequest {
+				t.Errorf("status = %d, want 400", w.Code)
+			}
+			var e errorBody
+			_ = json.Unmarshal(w.Body.Bytes(), &e)
+			if !strings.Contains(e.Error, tt.want.Error()) {
+				t.Errorf("error = %q, want it to name %q", e.Error, tt.want)
+			}
+		})
+	}
+	if got := storedIDs(t, st); len(got) != 0 {
+		t.Errorf("stored %d messages, want none", len(got))
+	}
+}
+
+func TestHTTPAuth(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{Token: testToken}, nil)
+	body := article("https://example.org/a/2", "Text.")
+	for _, tok := range []string{"", "wrong", testToken + "x"} {
+		w, _ := do(t, h, request{body: body, token: tok})
+		if w.Code != http.StatusUnauthorized {
+			t.Errorf("token %q: status = %d, want 401", tok, w.Code)
+		}
+		if w.Header().Get("WWW-Authenticate") == "" {
+			t.Errorf("token %q: no WWW-Authenticate header", tok)
+		}
+	}
+	if w, _ := do(t, h, request{body: body, token: testToken}); w.Code != http.StatusAccepted {
+		t.Errorf("right token: status = %d, want 202", w.Code)
+	}
+	if got := storedIDs(t, st); len(got) != 1 {
+		t.Errorf("stored %d messages, want 1", len(got))
+	}
+}
+
+func TestHTTPSizeLimit(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{MaxBodyBytes: 1 << 10}, nil)
+	big := article("https://example.org/big", strings.Repeat("word ", 1000))
+	w, _ := do(t, h, request{body: big})
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status = %d, want 413", w.Code)
+	}
+	// Without a Content-Length (chunked), MaxBytesReader stops the read.
+	r := httptest.NewRequest(http.MethodPost, Path, struct{ *bytes.Reader }{bytes.NewReader(big)})
+	r.ContentLength = -1
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("chunked: status = %d, want 413: %s", rec.Code, rec.Body)
+	}
+	if got := storedIDs(t, st); len(got) != 0 {
+		t.Errorf("stored %d messages, want none", len(got))
+	}
+}
+
+func TestHTTPNDJSONMixed(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, nil)
+	lines := []string{
+		string(article("https://example.org/n/1", "First.")),
+		`{"text": `,
+		"",
+		string(article("https://example.org/n/2", "Second.")),
+		`{"url": "https://example.org/n/3"}`,
+		string(article("", "Third, without a URL.")) + "\r",
+	}
+	w, resp := do(t, h, request{body: []byte(strings.Join(lines, "\n")), contentType: "application/x-ndjson"})
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("status = %d, want 202: %s", w.Code, w.Body)
+	}
+	if resp.Accepted != 3 || resp.Rejected != 2 {
+		t.Errorf("accepted, rejected = %d, %d, want 3, 2", resp.Accepted, resp.Rejected)
+	}
+	var gotLines []int
+	for _, r := range resp.Results {
+		gotLines = append(gotLines, r.Line)
+		ok := r.ID != ""
+		wantOK := r.Line == 1 || r.Line == 4 || r.Line == 6
+		if ok != wantOK || (r.ID == "") == (r.Error == "") {
+			t.Errorf("line %d: %+v", r.Line, r)
+		}
+	}
+	if want := []int{1, 2, 4, 5, 6}; !equalInts(gotLines, want) {
+		t.Errorf("lines = %v, want %v", gotLines, want)
+	}
+	if got := storedIDs(t, st); len(got) != 3 {
+		t.Errorf("stored %d messages, want 3", len(got))
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestHTTPGzip(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{MaxBodyBytes: 1 << 20, MaxDecompressedBytes: 1 << 20}, nil)
+	batch := string(article("https://example.org/g/1", "One.")) + "\n" + string(article("https://example.org/g/2", "Two.")) + "\n"
+	w, resp := do(t, h, request{body: gz(t, []byte(batch)), contentType: "application/x-ndjson", encoding: "gzip"})
+	if w.Code != http.StatusAccepted || resp.Accepted != 2 {
+		t.Fatalf("status = %d, accepted = %d, want 202, 2: %s", w.Code, resp.Accepted, w.Body)
+	}
+	// A bomb: 16 MiB of newlines compress to ~16 KiB, under the body
+	// limit, far over the decompressed limit.
+	bomb := gz(t, bytes.Repeat([]byte{'\n'}, 16<<20))
+	if len(bomb) > 1<<20 {
+		t.Fatalf("bomb is %d bytes compressed, want under the body limit", len(bomb))
+	}
+	w, _ = do(t, h, request{body: bomb, contentType: "application/x-ndjson", encoding: "gzip"})
+	if w.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("bomb: status = %d, want 413: %s", w.Code, w.Body)
+	}
+	w, _ = do(t, h, request{body: []byte("not gzip"), encoding: "gzip"})
+	if w.Code != http.StatusBadRequest {
+		t.Errorf("bad gzip: status = %d, want 400", w.Code)
+	}
+	if got := storedIDs(t, st); len(got) != 2 {
+		t.Errorf("stored %d messages, want 2", len(got))
+	}
+}
+
+func gz(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestHTTPStreamFull(t *testing.T) {
+	js, st := startJetStream(t, func(c *jetstream.StreamConfig) {
+		c.MaxMsgs = 2
+		c.Discard = jetstream.DiscardNew
+	})
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{RetryAfter: 7 * time.Second}, nil)
+	var lines []string
+	for i := range 4 {
+		lines = append(lines, string(article("https://example.org/f/"+string(rune('a'+i)), "Text.")))
+	}
+	w, resp := do(t, h, request{body: []byte(strings.Join(lines, "\n")), contentType: "application/x-ndjson"})
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503: %s", w.Code, w.Body)
+	}
+	if got := w.Header().Get("Retry-After"); got != "7" {
+		t.Errorf("Retry-After = %q, want 7", got)
+	}
+	if resp.Accepted != 2 || len(resp.Results) != 3 || resp.Results[2].Error == "" || !strings.Contains(resp.Error, "line 3") {
+		t.Errorf("response = %+v, want lines 1-2 accepted and line 3 refused", resp)
+	}
+	// A single article is refused the same way.
+	w, _ = do(t, h, request{body: []byte(lines[3])})
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("single: status = %d, want 503 with Retry-After", w.Code)
+	}
+	if got := storedIDs(t, st); len(got) != 2 {
+		t.Errorf("stored %d messages, want 2", len(got))
+	}
+}
+
+func TestHTTPNoStream(t *testing.T) {
+	// No stream on the subject: no responders, which is a 503 too.
+	js, _ := startJetStream(t, func(c *jetstream.StreamConfig) { c.Subjects = []string{"other.subject"} })
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, nil)
+	w, _ := do(t, h, request{body: article("https://example.org/x", "Text.")})
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("status = %d, want 503: %s", w.Code, w.Body)
+	}
+}
+
+func TestHTTPMethod(t *testing.T) {
+	js, _ := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, nil)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, Path, nil))
+	if w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("status = %d, want 405", w.Code)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	full := &jetstream.APIError{Code: 503, ErrorCode: 10077, Description: "maximum messages exceeded"}
+	if err := classify(full); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("stream full: %v, want ErrUnavailable", err)
+	}
+	if err := classify(nats.ErrMaxPayload); !errors.Is(err, ErrRejected) {
+		t.Errorf("max payload: %v, want ErrRejected", err)
+	}
+	if err := classify(context.DeadlineExceeded); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("timeout: %v, want ErrUnavailable", err)
+	}
+}

@@ -1,0 +1,111 @@
+// Package intake takes raw articles from scrapers, over HTTP and from
+// files, and publishes them to articles.raw on JetStream.
+//
+// Every article is validated with schema.DecodeRaw before it is
+// published, so that the pipeline only sees well-formed input and the
+// sender learns at once what was wrong. Each publish carries the
+// article's stable id as Nats-Msg-Id, so a retried publish within the
+// stream's duplicate window is stored once, and waits for the stream's
+// acknowledgement: an article is reported accepted only once JetStream
+// has stored it. When JetStream cannot take more (a full stream with
+// DiscardNew, no responders, a timeout), the publish fails with
+// ErrUnavailable and nothing is dropped silently: HTTP answers 503 with
+// Retry-After and the file publisher waits and retries.
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"go.uber.org/zap"
+)
+
+// ErrUnavailable means JetStream could not store the article now (stream
+// full, no responders, timeout); the same publish may succeed later.
+var ErrUnavailable = errors.New("jetstream unavailable, retry later")
+
+// ErrRejected means JetStream refused this article for good, for example
+// because it exceeds the server's maximum payload.
+var ErrRejected = errors.New("rejected by jetstream")
+
+// DefaultPublishTimeout bounds the wait for one acknowledgement.
+const DefaultPublishTimeout = 5 * time.Second
+
+// Publisher publishes validated raw articles to articles.raw.
+type Publisher struct {
+	js      jetstream.JetStream
+	subject string
+	timeout time.Duration
+	log     *zap.Logger
+}
+
+// NewPublisher returns a Publisher on stage.SubjectRaw. A nil log logs
+// nothing.
+func NewPublisher(js jetstream.JetStream, log *zap.Logger) *Publisher {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Publisher{js: js, subject: stage.SubjectRaw, timeout: DefaultPublishTimeout, log: log}
+}
+
+// ArticleID returns the id an article is published under: its stable
+// document id, from the URL when it has one, else from title and text
+// (or HTML).
+func ArticleID(a *schema.RawArticle) string {
+	body := a.Text
+	if strings.TrimSpace(body) == "" {
+		body = a.HTML
+	}
+	return schema.DocumentID(a.URL, a.Title, body)
+}
+
+// Publish stores one article and returns its id. The article must have
+// been validated. Errors wrap ErrUnavailable or ErrRejected.
+func (p *Publisher) Publish(ctx context.Context, a *schema.RawArticle) (string, error) {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return "", fmt.Errorf("%w: encode: %v", ErrRejected, err)
+	}
+	id := ArticleID(a)
+	return id, p.publishData(ctx, id, data)
+}
+
+func (p *Publisher) publishData(ctx context.Context, id string, data []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	msg := &nats.Msg{Subject: p.subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, id)
+	ack, err := p.js.PublishMsg(ctx, msg)
+	if err != nil {
+		return classify(err)
+	}
+	if ack.Duplicate {
+		p.log.Debug("duplicate publish", zap.String("id", id), zap.Uint64("stream_seq", ack.Sequence))
+	}
+	return nil
+}
+
+// classify maps a publish error to ErrUnavailable (retry later) or
+// ErrRejected (this message can never be stored).
+func classify(err error) error {
+	if errors.Is(err, nats.ErrMaxPayload) {
+		return fmt.Errorf("%w: %v", ErrRejected, err)
+	}
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 && apiErr.Code != 408 && apiErr.Code != 429 {
+		return fmt.Errorf("%w: %v", ErrRejected, err)
+	}
+	// Stream full with DiscardNew ("maximum messages exceeded",
+	// "maximum bytes exceeded") is an APIError with code 503; no
+	// responders, timeouts and cancelled contexts mean the same to a
+	// sender: nothing was stored, try again later.
+	return fmt.Errorf("%w: %v", ErrUnavailable, err)
+}
