@@ -96,10 +96,6 @@ func isLetterBefore(s string, i int) bool {
 // start of one.
 func lineEscapeBetweenSentences(s string, i int) bool {
 	before := strings.TrimRight(s[:i], " ")
-	r, _ := utf8.DecodeLastRuneInString(before)
-	if !strings.ContainsRune(".!?:;\"'”’»)]…", r) {
-		return false
-	}
 	j := i
 	for j+1 < len(s) && s[j] == '\\' && (s[j+1] == 'n' || s[j+1] == 'r' || s[j+1] == 't') {
 		j += 2
@@ -107,8 +103,15 @@ func lineEscapeBetweenSentences(s string, i int) bool {
 	for j < len(s) && s[j] == ' ' {
 		j++
 	}
-	if j >= len(s) {
+	if before == "" {
+		return true // the text starts with escaped line breaks
+	}
+	r, _ := utf8.DecodeLastRuneInString(before)
+	if !strings.ContainsRune(".!?:;\"'”’»)]…", r) {
 		return false
+	}
+	if j >= len(s) {
+		return true // a sentence, then escaped line breaks to the end
 	}
 	if s[j] == '\\' && j+1 < len(s) && (s[j+1] == '"' || s[j+1] == 'u') {
 		return true

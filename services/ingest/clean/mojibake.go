@@ -503,7 +503,7 @@ func accept(cp *codepage, rs []rune, cands []candidate) []candidate {
 // apply writes s with the candidates replaced; rs is s as runes.
 func apply(s string, rs []rune, keep []candidate) string {
 	b := make([]byte, 0, len(s))
-	ri, bi := 0, 0 // rune index and byte offset in s
+	ri, bi := 0, 0                // rune index and byte offset in s
 	advance := func(to int) int { // byte offset of rune index to
 		for ri < to {
 			bi += utf8.RuneLen(rs[ri]) // s is valid UTF-8

@@ -1,0 +1,256 @@
+// Package ingest is the first stage of newsflow: it turns a scraper's raw
+// article (text or HTML, possibly dirty) into a clean schema.Document on
+// articles.cleaned.
+//
+// Process does, in order: extract the article from HTML when there is no
+// text (package extract; text that is really HTML is treated as HTML);
+// clean the text (package clean: escape layers, mojibake, Unicode hygiene,
+// dates and banners, boilerplate including lines learned per source,
+// paragraphs, headline); fill the document (id, source from the URL,
+// title, dates, language, word count, the cleaning record); and record the
+// article's short lines with the per-source boilerplate learner (package
+// boilerplate, JetStream KV). Every failure Process returns is permanent:
+// cleaning is a pure function of the input, so a retry cannot help.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/ingest/boilerplate"
+	"github.com/newsflow/newsflow/services/ingest/clean"
+	"github.com/newsflow/newsflow/services/ingest/extract"
+	"github.com/newsflow/newsflow/services/ingest/lang"
+)
+
+// ErrEmpty means nothing of the article's body was left after cleaning
+// (or fewer than Config.MinWords words).
+var ErrEmpty = errors.New("body is empty after cleaning")
+
+// ErrHTMLTooLarge means the HTML page exceeds Config.MaxHTMLBytes.
+var ErrHTMLTooLarge = errors.New("html page too large")
+
+// ErrNoInput means the raw article has neither text nor HTML.
+var ErrNoInput = errors.New("article has no text and no html")
+
+// Ingester cleans raw articles. It is safe for concurrent use.
+type Ingester struct {
+	cfg     Config
+	log     *zap.Logger
+	learner *boilerplate.Learner // nil when learning is off
+	now     func() time.Time
+
+	actions  *prometheus.CounterVec
+	rejected *prometheus.CounterVec
+}
+
+// New builds an Ingester. js is used for the boilerplate bucket and may be
+// nil when cfg.LearnBoilerplate is false (offline evaluation).
+func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Ingester, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	i := &Ingester{
+		cfg: cfg,
+		log: log,
+		now: time.Now,
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsflow_ingest_cleaning_actions_total",
+			Help: "Cleaning actions applied, by kind (escape_layers, mojibake_repairs, lost_letters, boilerplate_lines, banners, control_chars, from_html, title_from_body, date_from_body, truncated).",
+		}, []string{"action"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsflow_ingest_rejected_total",
+			Help: "Articles rejected by Process, by reason (empty, no_article, binary, html_too_large, no_input).",
+		}, []string{"reason"}),
+	}
+	if cfg.LearnBoilerplate {
+		if js == nil {
+			return nil, fmt.Errorf("%w: boilerplate learning needs JetStream (or set NEWSFLOW_INGEST_LEARN_BOILERPLATE=false)", ErrConfig)
+		}
+		l, err := boilerplate.New(ctx, js, boilerplate.Config{
+			Bucket:      cfg.BoilerplateBucket,
+			MinArticles: cfg.BoilerplateMinArticles,
+			Replicas:    cfg.KVReplicas,
+		}, log.Named("boilerplate"))
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		i.learner = l
+	}
+	return i, nil
+}
+
+// Stop stops the boilerplate watcher. Process must not be called after.
+func (i *Ingester) Stop() {
+	if i.learner != nil {
+		i.learner.Stop()
+	}
+}
+
+// Collectors returns the stage's own Prometheus metrics for registration.
+func (i *Ingester) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{i.actions, i.rejected}
+}
+
+// Process turns one raw article into a clean document. Its errors are all
+// permanent (stage.Permanent): a retry cannot change a pure function's
+// answer. Failing to record boilerplate lines is logged, not returned.
+func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema.Document, error) {
+	if raw == nil {
+		return nil, i.reject("no_input", ErrNoInput)
+	}
+	text, title := raw.Text, strings.TrimSpace(raw.Title)
+	sourceName, language := strings.TrimSpace(raw.Source), raw.Language
+	var published *time.Time
+	if raw.PublishedAt != "" {
+		if t, err := schema.ParseTime(raw.PublishedAt); err == nil {
+			published = &t
+		}
+	}
+	fromHTML := false
+	page := raw.HTML
+	if strings.TrimSpace(text) == "" || looksLikeHTML(text) {
+		if strings.TrimSpace(page) == "" {
+			page = text // text that is really HTML
+		}
+		if strings.TrimSpace(page) == "" {
+			return nil, i.reject("no_input", ErrNoInput)
+		}
+		if len(page) > i.cfg.MaxHTMLBytes {
+			return nil, i.reject("html_too_large", fmt.Errorf("%w: %d bytes, limit %d", ErrHTMLTooLarge, len(page), i.cfg.MaxHTMLBytes))
+		}
+		res, err := extract.ExtractString(page, extract.Options{URL: raw.URL, ContentType: raw.ContentType, Charset: raw.Charset})
+		if err != nil {
+			reason := "no_article"
+			if errors.Is(err, extract.ErrBinary) {
+				reason = "binary"
+			}
+			return nil, i.reject(reason, fmt.Errorf("extract html: %w", err))
+		}
+		text, fromHTML = res.Body, true
+		if title == "" {
+			title = res.Title
+		}
+		if published == nil {
+			published = res.PublishedAt
+		}
+		if language == "" {
+			language = languageCode(res.Language)
+		}
+		if sourceName == "" {
+			sourceName = res.SiteName
+		}
+	}
+
+	domain := schema.Domain(raw.URL)
+	opts := clean.Options{Title: title, MaxBytes: i.cfg.MaxTextBytes}
+	if i.learner != nil && domain != "" {
+		opts.Boilerplate = i.learner.For(domain)
+	}
+	res := clean.Clean(text, opts)
+	words := schema.CountWords(res.Body)
+	if words < i.cfg.MinWords {
+		return nil, i.reject("empty", fmt.Errorf("%w: %d words left of %d bytes (%d boilerplate lines, %d banners removed)",
+			ErrEmpty, words, len(text), res.Cleaning.BoilerplateLines, res.Cleaning.Banners))
+	}
+	res.Cleaning.FromHTML = fromHTML
+	if published == nil {
+		published = res.PublishedAt
+	} else {
+		res.Cleaning.DateFromBody = false // the date came with the article
+	}
+	if language == "" {
+		language, _ = lang.Detect(res.Body, i.cfg.LanguageMinConfidence)
+	}
+	doc := &schema.Document{
+		SchemaVersion: schema.Version,
+		ID:            schema.DocumentID(raw.URL, res.Title, res.Body),
+		URL:           raw.URL,
+		Source:        schema.Source{Name: sourceName, Domain: domain},
+		Title:         res.Title,
+		Body:          res.Body,
+		PublishedAt:   published,
+		IngestedAt:    i.now().UTC(),
+		Language:      language,
+		WordCount:     words,
+		Cleaning:      res.Cleaning,
+		Metadata:      raw.Metadata,
+	}
+	if err := doc.Validate(); err != nil {
+		return nil, i.reject("invalid", fmt.Errorf("cleaned document: %w", err))
+	}
+	i.count(doc.Cleaning)
+	if i.learner != nil && domain != "" {
+		if _, err := i.learner.Observe(ctx, domain, doc.ID, res.LearnKeys); err != nil {
+			i.log.Warn("boilerplate learning failed; the article is kept",
+				zap.String("id", doc.ID), zap.String("domain", domain), zap.Error(err))
+		}
+	}
+	return doc, nil
+}
+
+func (i *Ingester) reject(reason string, err error) error {
+	i.rejected.WithLabelValues(reason).Inc()
+	return stage.Permanent(err)
+}
+
+func (i *Ingester) count(c schema.Cleaning) {
+	add := func(action string, n int) {
+		if n > 0 {
+			i.actions.WithLabelValues(action).Add(float64(n))
+		}
+	}
+	b := func(v bool) int {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	add("escape_layers", c.EscapeLayers)
+	add("mojibake_repairs", c.MojibakeRepairs)
+	add("lost_letters", c.LostLetters)
+	add("boilerplate_lines", c.BoilerplateLines)
+	add("banners", c.Banners)
+	add("control_chars", c.ControlChars)
+	add("from_html", b(c.FromHTML))
+	add("title_from_body", b(c.TitleFromBody))
+	add("date_from_body", b(c.DateFromBody))
+	add("truncated", b(c.Truncated))
+}
+
+// looksLikeHTML reports text that is an HTML page or fragment rather than
+// plain text: it starts with a tag and has block elements.
+func looksLikeHTML(text string) bool {
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, "<") {
+		return false
+	}
+	head := strings.ToLower(t[:min(len(t), 4096)])
+	for _, tag := range []string{"<!doctype html", "<html", "<body", "<p>", "<p ", "<div", "<article", "<br"} {
+		if strings.Contains(head, tag) {
+			return true
+		}
+	}
+	return false
+}
+
+// languageCode reads "en", "en-GB" or "EN_us" as "en"; anything else as "".
+func languageCode(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) > 2 && (s[2] == '-' || s[2] == '_') {
+		s = s[:2]
+	}
+	if len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z' {
+		return s
+	}
+	return ""
+}

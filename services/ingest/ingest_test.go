@@ -1,0 +1,223 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+)
+
+func startJS(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	s, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	t.Cleanup(s.Shutdown)
+	nc, err := nats.Connect(s.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func newIngester(t *testing.T, ctx context.Context, js jetstream.JetStream, cfg Config) *Ingester {
+	t.Helper()
+	i, err := New(ctx, js, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(i.Stop)
+	i.now = func() time.Time { return time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC) }
+	return i
+}
+
+func TestProcess(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	i := newIngester(t, ctx, startJS(t), DefaultConfig())
+
+	t.Run("escaped text with metadata glued on", func(t *testing.T) {
+		raw := &schema.RawArticle{
+			URL:    "https://www.Dunmere-Gazette.example/news/flood?utm_source=x",
+			Source: "Dunmere Gazette",
+			Text:   ` date 2023-05-14 This is a developing news story... Check back for possible updates... The river Wend burst its banks on Sunday.\r\n\r\nThe mayor said: \u0022We didn\u0026#039;t expect it.\u0022\r\nLeave a comment`,
+		}
+		doc, err := i.Process(ctx, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantBody := "The river Wend burst its banks on Sunday.\n\nThe mayor said: \"We didn't expect it.\""
+		if doc.Body != wantBody {
+			t.Errorf("body = %q; want %q", doc.Body, wantBody)
+		}
+		if doc.PublishedAt == nil || !doc.PublishedAt.Equal(time.Date(2023, 5, 14, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("published_at = %v; want 2023-05-14", doc.PublishedAt)
+		}
+		c := doc.Cleaning
+		if c.EscapeLayers != 2 || c.Banners != 2 || c.BoilerplateLines != 1 || !c.DateFromBody || c.FromHTML {
+			t.Errorf("cleaning = %+v", c)
+		}
+		if doc.Source != (schema.Source{Name: "Dunmere Gazette", Domain: "dunmere-gazette.example"}) {
+			t.Errorf("source = %+v", doc.Source)
+		}
+		if doc.ID != schema.DocumentID(raw.URL, "", wantBody) || doc.WordCount != schema.CountWords(wantBody) {
+			t.Errorf("id %s, words %d", doc.ID, doc.WordCount)
+		}
+		if doc.Language != "en" || doc.SchemaVersion != schema.Version || doc.IngestedAt.IsZero() {
+			t.Errorf("language %q, version %d, ingested %v", doc.Language, doc.SchemaVersion, doc.IngestedAt)
+		}
+	})
+
+	t.Run("headline on the first line, date from the scraper", func(t *testing.T) {
+		doc, err := i.Process(ctx, &schema.RawArticle{
+			Text:        "Dunmere cafÃ© reopens after flood\n\nThe cafÃ© on Market Street reopened on Friday, three weeks after the flood.",
+			PublishedAt: "2023-06-02T10:00:00Z",
+			Language:    "en",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc.Title != "Dunmere café reopens after flood" || !doc.Cleaning.TitleFromBody || doc.Cleaning.MojibakeRepairs != 2 {
+			t.Errorf("title %q, cleaning %+v", doc.Title, doc.Cleaning)
+		}
+		if doc.PublishedAt == nil || doc.PublishedAt.Hour() != 10 || doc.Cleaning.DateFromBody {
+			t.Errorf("published_at %v, date from body %v", doc.PublishedAt, doc.Cleaning.DateFromBody)
+		}
+		if doc.Source.Domain != "" || doc.URL != "" {
+			t.Errorf("no URL, yet source %+v", doc.Source)
+		}
+	})
+
+	t.Run("html instead of text", func(t *testing.T) {
+		page := `<html><head><title>Bridge closed after flood</title></head><body><article><h1>Bridge closed after flood</h1>` +
+			`<p>The old bridge in Dunmere was closed on Monday after engineers found cracks in two of its arches.</p>` +
+			`<p>The council said a temporary crossing would open within a fortnight, and that repairs could take a year.</p></article></body></html>`
+		for _, raw := range []*schema.RawArticle{{HTML: page}, {Text: page}} {
+			doc, err := i.Process(ctx, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !doc.Cleaning.FromHTML || !strings.Contains(doc.Body, "The old bridge in Dunmere was closed on Monday") ||
+				!strings.Contains(doc.Body, "The council said") || strings.Contains(doc.Body, "<") {
+				t.Errorf("body %q, from html %v", doc.Body, doc.Cleaning.FromHTML)
+			}
+			if doc.Title != "Bridge closed after flood" {
+				t.Errorf("title %q", doc.Title)
+			}
+		}
+	})
+}
+
+func TestProcessRejects(t *testing.T) {
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.LearnBoilerplate = false
+	cfg.MaxHTMLBytes = 4096
+	i := newIngester(t, ctx, nil, cfg)
+	tests := []struct {
+		name string
+		raw  *schema.RawArticle
+		want error
+	}{
+		{"nil", nil, ErrNoInput},
+		{"no body", &schema.RawArticle{Title: "Only a title"}, ErrNoInput},
+		{"empty after cleaning", &schema.RawArticle{Text: "Leave a comment\nShare this article\n\u200b\u00a0"}, ErrEmpty},
+		{"only escapes", &schema.RawArticle{Text: `\r\n\r\n`}, nil},
+		{"html with no article", &schema.RawArticle{HTML: "<html><body><nav><a href=/>Home</a></nav></body></html>"}, nil},
+		{"html too large", &schema.RawArticle{HTML: "<p>" + strings.Repeat("word ", 2000) + "</p>"}, ErrHTMLTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := i.Process(ctx, tt.raw)
+			if err == nil {
+				t.Fatalf("got a document %+v; want an error", doc)
+			}
+			if !stage.IsPermanent(err) {
+				t.Errorf("error %v is not permanent", err)
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("error %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestProcessLearnsSourceBoilerplate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js := startJS(t)
+	i := newIngester(t, ctx, js, DefaultConfig())
+	plug := "Get the Dunmere Gazette delivered for £1 a week"
+	var last *schema.Document
+	for n := 1; n <= 4; n++ {
+		doc, err := i.Process(ctx, &schema.RawArticle{
+			URL:  fmt.Sprintf("https://dunmere-gazette.example/news/%d", n),
+			Text: fmt.Sprintf("Story number %d is about the river and the town council, which met again this week.\n%s", n, plug),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = doc
+		if n <= 3 && !strings.Contains(doc.Body, plug) {
+			t.Fatalf("article %d lost the line before it was learned: %q", n, doc.Body)
+		}
+	}
+	if strings.Contains(last.Body, plug) || last.Cleaning.BoilerplateLines != 1 {
+		t.Errorf("4th article still carries the learned line: %q (%+v)", last.Body, last.Cleaning)
+	}
+	// Another source is not affected.
+	other, err := i.Process(ctx, &schema.RawArticle{URL: "https://other.example/a", Text: "A different paper reports on the flood in the valley.\n" + plug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(other.Body, plug) {
+		t.Errorf("line learned for one source removed from another: %q", other.Body)
+	}
+	// A second replica shares what was learned.
+	j := newIngester(t, ctx, js, DefaultConfig())
+	doc, err := j.Process(ctx, &schema.RawArticle{URL: "https://dunmere-gazette.example/news/5", Text: "A fifth story about the weather in the hills.\n" + plug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(doc.Body, plug) {
+		t.Errorf("second replica kept the learned line: %q", doc.Body)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	ok := DefaultConfig()
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	bad := ok
+	bad.MinWords, bad.BoilerplateMinArticles, bad.KVReplicas, bad.LanguageMinConfidence = 0, 1, 2, 1.5
+	err := bad.Validate()
+	if !errors.Is(err, ErrConfig) {
+		t.Fatalf("Validate = %v; want ErrConfig", err)
+	}
+	for _, env := range []string{"NEWSFLOW_INGEST_MIN_WORDS", "NEWSFLOW_INGEST_BOILERPLATE_MIN_ARTICLES", "NEWSFLOW_INGEST_KV_REPLICAS", "NEWSFLOW_INGEST_LANGUAGE_MIN_CONFIDENCE"} {
+		if !strings.Contains(err.Error(), env) {
+			t.Errorf("error does not name %s: %v", env, err)
+		}
+	}
+}
