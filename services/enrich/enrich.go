@@ -92,6 +92,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return cfg, cfg.Validate()
 }
 
+// Flags binds every setting to a flag whose default comes from its
+// NEWSFLOW_ENRICH_* environment variable; malformed values are reported
+// by e.Err.
+func (c *Config) Flags(e *stage.EnvFlags) {
+	e.Int(&c.MaxBodyBytes, "enrich-max-body-bytes", "NEWSFLOW_ENRICH_MAX_BODY_BYTES", "body bytes analysed per article")
+	e.Bool(&c.Tagger, "enrich-tagger", "NEWSFLOW_ENRICH_TAGGER", "run the statistical tagger on English text")
+	e.Int(&c.MaxEntities, "enrich-max-entities", "NEWSFLOW_ENRICH_MAX_ENTITIES", "most persons, organizations and places kept each")
+	e.Float64(&c.MinSalience, "enrich-min-salience", "NEWSFLOW_ENRICH_MIN_SALIENCE", "entities below this salience are dropped")
+}
+
 // Validate reports every field out of range.
 func (c Config) Validate() error {
 	var errs []error

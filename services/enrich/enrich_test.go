@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"math"
 	"os"
 	"path/filepath"
@@ -315,6 +316,22 @@ func TestConfig(t *testing.T) {
 		if _, err := ConfigFromEnv(env(m)); !errors.Is(err, ErrConfig) {
 			t.Errorf("ConfigFromEnv(%v) error = %v, want ErrConfig", m, err)
 		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	env := map[string]string{"NEWSFLOW_ENRICH_MAX_ENTITIES": "7", "NEWSFLOW_ENRICH_TAGGER": "nope"}
+	cfg := DefaultConfig()
+	e := &stage.EnvFlags{FlagSet: flag.NewFlagSet("t", flag.ContinueOnError), Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	cfg.Flags(e)
+	if err := e.FlagSet.Parse([]string{"-enrich-min-salience", "0.2"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxEntities != 7 || cfg.MinSalience != 0.2 || !cfg.Tagger {
+		t.Errorf("cfg = %+v, want MaxEntities 7, MinSalience 0.2, Tagger true", cfg)
+	}
+	if e.Err() == nil {
+		t.Errorf("NEWSFLOW_ENRICH_TAGGER=nope: no error")
 	}
 }
 

@@ -10,7 +10,8 @@
 //
 // Data: places.tsv.gz is GeoNames cities500 (CC-BY 4.0,
 // https://www.geonames.org/) trimmed by cmd/gazetteer-build;
-// countries.tsv and aliases.tsv are written by hand for newsflow.
+// countries.tsv, regions.tsv and aliases.tsv are written by hand for
+// newsflow.
 package gazetteer
 
 import (
@@ -31,7 +32,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-//go:embed data/places.tsv.gz data/countries.tsv data/aliases.tsv
+//go:embed data/places.tsv.gz data/countries.tsv data/regions.tsv data/aliases.tsv
 var dataFS embed.FS
 
 // ErrBadData means an embedded data file is malformed.
@@ -60,14 +61,15 @@ func (t Type) String() string {
 	return "?"
 }
 
-// Class ranks places: a country before a capital before a regional seat
-// before any other city.
+// Class ranks places: a country before a capital before a region (state,
+// province) before a regional seat before any other city.
 type Class uint8
 
 // The place classes, from least to most prominent.
 const (
 	City Class = iota
 	AdminSeat
+	Region
 	Capital
 	Country
 )
@@ -205,6 +207,35 @@ func Load() (*Gazetteer, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: countries: %v", ErrBadData, err)
+	}
+
+	// Regions: states, provinces, nations.
+	rf, err := dataFS.ReadFile("data/regions.tsv")
+	if err != nil {
+		return nil, fmt.Errorf("gazetteer: %w", err)
+	}
+	err = eachRow(bytes.NewReader(rf), 5, func(c []string) error {
+		lat, err1 := strconv.ParseFloat(c[3], 64)
+		lon, err2 := strconv.ParseFloat(c[4], 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
+		name := c[2]
+		if i := strings.Index(name, " ("); i > 0 {
+			name = name[:i] // "Georgia (U.S. state)" is written "Georgia"
+		}
+		i := add(Entry{ID: c[1], Name: name, Type: Place, Country: c[0], Lat: lat, Lon: lon,
+			HasPoint: true, Class: Region, Curated: true})
+		names = append(names, pending{name, i, false})
+		if len(c) > 5 && c[5] != "" {
+			for _, a := range strings.Split(c[5], "|") {
+				names = append(names, pending{a, i, false})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: regions: %v", ErrBadData, err)
 	}
 
 	// Curated people, organisations and place variants.

@@ -130,12 +130,12 @@ type Score struct {
 	Gold, Found, Output, Supported int
 	// FoundAnyType counts gold entities matched by an output entity of
 	// any type (North Korea as a place where GUM says organization).
-	FoundAnyType int
-	GoldBy, FoundBy                map[string]int
-	KBFound, KBCorrect             int
-	NILFound, NILCorrect           int
-	SalientSum, OtherSum           float64
-	SalientN, OtherN               int
+	FoundAnyType         int
+	GoldBy, FoundBy      map[string]int
+	KBFound, KBCorrect   int
+	NILFound, NILCorrect int
+	SalientSum, OtherSum float64
+	SalientN, OtherN     int
 }
 
 // Add accumulates s2 into s.
@@ -204,7 +204,9 @@ func Evaluate(d Doc, out schema.Entities, g *gazetteer.Gazetteer) Score {
 			if anyHit == nil {
 				anyHit = o
 			}
-			if o.typ == ge.Type && hit == nil {
+			// Prefer the output with the gold id, then an exact name.
+			if o.typ == ge.Type && (hit == nil || gold != "" && o.ID == gold && hit.ID != gold ||
+				hit.ID != gold && !exactAny(hit.Name, ge.Mentions) && exactAny(o.Name, ge.Mentions)) {
 				hit = o
 			}
 		}
@@ -259,14 +261,29 @@ func kbID(g *gazetteer.Gazetteer, title string, t gazetteer.Type) string {
 	}
 	name = strings.ReplaceAll(name, "_", " ")
 	if i := strings.Index(name, " ("); i > 0 {
-		name = name[:i]
+		if strings.HasSuffix(name, " (state)") && g.Lookup(name[:i]+" State") != nil {
+			name = name[:i] + " State" // "Washington (state)"
+		} else {
+			name = name[:i] // "Paris (band)": the qualifier is not a name
+		}
+	}
+	// "Clearwater, Florida": the place in the region's country.
+	country := ""
+	if base, qual, ok := strings.Cut(name, ", "); ok {
+		name = base
+		for _, c := range g.Lookup(qual) {
+			if c.Entry.Type == gazetteer.Place && !c.Alternate {
+				country = c.Entry.Country
+				break
+			}
+		}
 	}
 	cands := g.Lookup(name)
 	if cands == nil {
 		cands = g.LookupFold(name)
 	}
 	for _, c := range cands {
-		if c.Entry.Type == t && !c.Alternate {
+		if c.Entry.Type == t && !c.Alternate && (country == "" || c.Entry.Country == country) {
 			return c.Entry.ID
 		}
 	}
@@ -298,6 +315,16 @@ func linksAny(g *gazetteer.Gazetteer, id string, mentions []string) bool {
 			if c.Entry.ID == id && !c.Alternate {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func exactAny(name string, mentions []string) bool {
+	a := strings.Join(words(name), " ")
+	for _, m := range mentions {
+		if strings.Join(words(m), " ") == a {
+			return true
 		}
 	}
 	return false

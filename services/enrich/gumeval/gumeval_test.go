@@ -1,8 +1,11 @@
 package gumeval
 
 import (
+	"context"
+	"errors"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -72,5 +75,24 @@ func TestEvaluate(t *testing.T) {
 	out.Places[0].ID = "geonames:4717560" // Paris, Texas
 	if s := Evaluate(docs[0], out, g); s.KBCorrect != 0 {
 		t.Errorf("wrong Paris counted as linked")
+	}
+}
+
+func TestRun(t *testing.T) {
+	var buf strings.Builder
+	if err := Run(context.Background(), "testdata", &buf); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "recall=") {
+		t.Errorf("last line %q, want recall=...", last)
+	}
+	// The tiny document's Kuleba and Paris are both found by the real enricher.
+	if !strings.Contains(buf.String(), "gold=2 found=2") {
+		t.Errorf("output:\n%s\nwant gold=2 found=2", buf.String())
+	}
+	if err := Run(context.Background(), t.TempDir(), &buf); !errors.Is(err, ErrNoDocuments) {
+		t.Errorf("Run(empty dir) error = %v, want ErrNoDocuments", err)
 	}
 }

@@ -324,7 +324,7 @@ func (s *state) clean(m *mention) bool {
 	for m.t1 > m.t0 {
 		w := s.toks[m.t1-1].Text
 		if w == "'s" || w == "’s" || w == "'" || w == "’" || w == "-" || w == "." || w == "," || connectors[w] ||
-			m.t1-m.t0 > 1 && functionWords[strings.ToLower(w)] {
+			m.t1-m.t0 > 1 && (functionWords[strings.ToLower(w)] || captionWords[w]) {
 			m.t1--
 			continue
 		}
@@ -686,6 +686,18 @@ func (s *state) link() {
 				m.cands = s.r.g.LookupFold(m.text)
 			}
 		}
+		if m.t1-m.t0 > 1 && m.src != srcGazetteer {
+			// The head word types a multi-word name: "Toronto Star",
+			// "Museum of Flight", "Kennedy Space Center".
+			last := s.toks[m.t1-1].Text
+			first := s.toks[m.t0].Text
+			switch {
+			case orgWords[last] || orgWords[first] && connectors[s.toks[m.t0+1].Text]:
+				m.typ = gazetteer.Organization
+			case placeWords[last] || placeWords[first] && connectors[s.toks[m.t0+1].Text]:
+				m.typ = gazetteer.Place
+			}
+		}
 		m.entry = s.choose(m)
 		if m.entry != nil && m.entry.Type == gazetteer.Place && m.entry.Class != gazetteer.Country {
 			if e := s.besideCountry(m); e != nil {
@@ -701,36 +713,35 @@ func (s *state) link() {
 	}
 }
 
-// besideCountry picks the candidate in the country named right after the
-// mention: "Tripoli, Lebanon".
+// besideCountry picks the candidate in the country or region named right
+// after the mention: "Tripoli, Lebanon", "Paris, Texas".
 func (s *state) besideCountry(m *mention) *gazetteer.Entry {
 	if m.t1+1 >= len(s.toks) || s.toks[m.t1].Text != "," {
 		return nil
 	}
-	var country *gazetteer.Entry
-	for _, c := range s.r.g.Lookup(s.toks[m.t1+1].Text) {
-		if c.Entry.Class == gazetteer.Country {
-			country = c.Entry
-			break
-		}
+	cc := s.qualifier(s.toks[m.t1+1].Text)
+	if o := s.owner[m.t1+1]; cc == "" && o >= 0 && s.ms[o].text != "" {
+		cc = s.qualifier(s.ms[o].text)
 	}
-	if o := s.owner[m.t1+1]; country == nil && o >= 0 && s.ms[o].text != "" {
-		for _, c := range s.r.g.Lookup(s.ms[o].text) {
-			if c.Entry.Class == gazetteer.Country {
-				country = c.Entry
-				break
-			}
-		}
-	}
-	if country == nil {
+	if cc == "" {
 		return nil
 	}
 	for _, c := range m.cands {
-		if c.Entry.Type == gazetteer.Place && c.Entry.Country == country.Country && c.Entry.Class != gazetteer.Country {
+		if c.Entry.Type == gazetteer.Place && c.Entry.Country == cc && c.Entry.Class < gazetteer.Region {
 			return c.Entry
 		}
 	}
 	return nil
+}
+
+// qualifier returns the country of the country or region called name.
+func (s *state) qualifier(name string) string {
+	for _, c := range s.r.g.Lookup(name) {
+		if c.Entry.Type == gazetteer.Place && !c.Alternate && (c.Entry.Class == gazetteer.Country || c.Entry.Class == gazetteer.Region || c.Entry.Class == gazetteer.Capital) {
+			return c.Entry.Country
+		}
+	}
+	return ""
 }
 
 // repairLost resolves a name with '?' against the article's other names,
@@ -777,7 +788,7 @@ func (s *state) choose(m *mention) *gazetteer.Entry {
 		}
 		// A place typed as a person: only a single-word, prominent place.
 		if c := byType[gazetteer.Place]; c != nil && !c.Alternate && !m.titled && m.t1-m.t0 == 1 &&
-			(c.Entry.Curated || c.Entry.Class >= gazetteer.Capital || c.Entry.Population >= 1000000) {
+			(c.Entry.Curated || c.Entry.Class >= gazetteer.Region || c.Entry.Population >= 1000000 || s.locative(m)) {
 			return c.Entry
 		}
 		if c := byType[gazetteer.Organization]; c != nil && c.Entry.Curated && !m.titled {

@@ -23,7 +23,17 @@ Commission Organisation Organization Association Institute Corporation Company I
 Group Union Court Parliament Assembly Police Army Navy Force Forces Foundation Federation Fund
 Service Services Office Authority Board Club Network Airlines Airways Times Post News Press Agency
 Regiment Brigade Battalion Guard Church Society League Alliance Coalition Front Movement Congress
-Senate Cabinet Government Tribunal Bureau Center Centre Hospital School Trust Authority`)
+Senate Cabinet Government Tribunal Bureau School Trust Authority Star Sun Herald Mail Journal
+Gazette Guardian Telegraph Tribune Chronicle Observer Inquirer Courier Express Reuters`)
+
+// placeWords end the name of a facility or a feature, which the map
+// shows as a place: "Kennedy Space Center", "Museum of Flight".
+var placeWords = set(`Museum Station Airport Centre Center Hall Tower Towers Bridge Square Park
+Stadium Arena Palace Cathedral Mosque Temple Hospital Port Harbour Harbor Base Camp Prison Memorial
+Street Avenue Road Mountain Mountains River Lake Valley Island Islands Peninsula`)
+
+// captionWords trail names in photo captions: "Belle Image".
+var captionWords = set(`Image Images Photo Photos Picture Video File Credit Published Updated Posted`)
 
 // connectors may stand inside a multi-word name.
 var connectors = set(`of the for and on in de du des la le von van der den al el bin ibn y da do dos das`)
