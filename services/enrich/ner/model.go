@@ -84,8 +84,10 @@ func Load() (*Tagger, error) {
 type Tagger struct {
 	first, second *weights
 	clusters      map[uint64][3]uint64
-	gaz           map[uint64]uint64
-	pool          sync.Pool
+	// gaz maps the hash of a lower-cased phrase to a bit per LexClass;
+	// proper prefixes of phrases map to 0.
+	gaz  map[uint64]uint64
+	pool sync.Pool
 }
 
 // scratch is the per-call working memory of a tagger.
@@ -224,6 +226,9 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 				t.lexical(&at[j])
 			}
 		}
+		if t != nil {
+			t.matchGaz(at)
+		}
 		out[i] = at
 	}
 	clear(s.casing)
@@ -231,13 +236,10 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 	return out
 }
 
-// lexical adds the model's word clusters and gazetteer class to a.
+// lexical adds the model's word clusters to a.
 func (t *Tagger) lexical(a *attr) {
 	if t.clusters != nil {
 		a.cluster = t.clusters[a.lower]
-	}
-	if t.gaz != nil {
-		a.gaz = t.gaz[a.lower]
 	}
 }
 

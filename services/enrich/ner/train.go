@@ -18,6 +18,9 @@ type TrainOptions struct {
 	// first-stage tags the second stage is trained on; 0 or 1 trains a
 	// single-stage tagger.
 	Folds int
+	// Lexicon, if set, is the gazetteer the tagger uses as features. It is
+	// stored in the weights file.
+	Lexicon []LexiconEntry
 	// Logf, if set, receives progress lines.
 	Logf func(format string, args ...any)
 }
@@ -51,6 +54,10 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 		opt.MinCount = 1
 	}
 	t := &Tagger{}
+	if len(opt.Lexicon) > 0 {
+		t.gaz = buildGaz(opt.Lexicon)
+		opt.Logf("gazetteer: %d entries, %d phrases and prefixes", len(opt.Lexicon), len(t.gaz))
+	}
 	tdocs := make([]trainDoc, len(docs))
 	for i, d := range docs {
 		words := make([][]string, len(d.Sentences))

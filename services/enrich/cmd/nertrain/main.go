@@ -22,8 +22,8 @@ import (
 )
 
 type config struct {
-	train, dev, out string
-	opt             ner.TrainOptions
+	train, dev, out, gazetteer string
+	opt                        ner.TrainOptions
 }
 
 func main() {
@@ -31,6 +31,7 @@ func main() {
 	flag.StringVar(&cfg.train, "train", "", "CoNLL-2003 training file (required)")
 	flag.StringVar(&cfg.dev, "dev", "", "CoNLL-2003 file to score after training (optional)")
 	flag.StringVar(&cfg.out, "out", "ner/model.bin.gz", "weights file to write")
+	flag.StringVar(&cfg.gazetteer, "gazetteer", "", "directory with places.tsv.gz, countries.tsv and aliases.tsv (the gazetteer package's data) to use as features")
 	flag.IntVar(&cfg.opt.Epochs, "epochs", 12, "training epochs")
 	flag.IntVar(&cfg.opt.MinCount, "min-count", 2, "drop features seen fewer times")
 	flag.Uint64Var(&cfg.opt.Seed, "seed", 1, "shuffling seed")
@@ -57,6 +58,13 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	docs, err := readFile(cfg.train)
 	if err != nil {
 		return err
+	}
+	if cfg.gazetteer != "" {
+		lex, err := readLexicon(cfg.gazetteer)
+		if err != nil {
+			return err
+		}
+		cfg.opt.Lexicon = lex
 	}
 	cfg.opt.Logf = func(format string, args ...any) { log.Info(fmt.Sprintf(format, args...)) }
 	start := time.Now()

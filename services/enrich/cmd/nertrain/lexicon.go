@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/newsflow/newsflow/services/enrich/ner"
+)
+
+// majorPopulation makes a GeoNames place major (LexMajorPlace).
+const majorPopulation = 100000
+
+// readLexicon reads the gazetteer package's data files into lexicon
+// entries. Formats (tab-separated, '#' comments):
+//
+//	places.tsv.gz: geonameid name country lat lon feature_code population alternates(|)
+//	countries.tsv: iso qid name variants(|)
+//	aliases.tsv:   type id name aliases(|)
+func readLexicon(dir string) ([]ner.LexiconEntry, error) {
+	var out []ner.LexiconEntry
+	add := func(name string, c ner.LexClass) {
+		if name = strings.TrimSpace(name); name != "" {
+			out = append(out, ner.LexiconEntry{Name: name, Class: c})
+		}
+	}
+	err := eachRow(filepath.Join(dir, "places.tsv.gz"), func(f []string) error {
+		if len(f) < 7 {
+			return fmt.Errorf("places: want 7 columns, got %d", len(f))
+		}
+		pop, _ := strconv.Atoi(f[6])
+		major := pop >= majorPopulation || f[5] == "PPLC" || f[5] == "PPLA"
+		if major {
+			add(f[1], ner.LexMajorPlace)
+		} else {
+			add(f[1], ner.LexPlace)
+		}
+		if major && len(f) > 7 {
+			for _, alt := range strings.Split(f[7], "|") {
+				if isASCIICapitalised(alt) && alt != f[1] {
+					add(alt, ner.LexPlaceAlt)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = eachRow(filepath.Join(dir, "countries.tsv"), func(f []string) error {
+		if len(f) < 3 {
+			return fmt.Errorf("countries: want 3 columns, got %d", len(f))
+		}
+		add(f[2], ner.LexCountry)
+		if len(f) > 3 {
+			for _, v := range strings.Split(f[3], "|") {
+				add(v, ner.LexCountry)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = eachRow(filepath.Join(dir, "aliases.tsv"), func(f []string) error {
+		if len(f) < 3 {
+			return fmt.Errorf("aliases: want 3 columns, got %d", len(f))
+		}
+		var c ner.LexClass
+		switch f[0] {
+		case "PER":
+			c = ner.LexPerson
+		case "ORG":
+			c = ner.LexOrg
+		case "LOC":
+			c = ner.LexPlaceAlias
+		default:
+			return nil
+		}
+		add(f[2], c)
+		if len(f) > 3 {
+			for _, v := range strings.Split(f[3], "|") {
+				add(v, c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func isASCIICapitalised(s string) bool {
+	if s == "" || !unicode.IsUpper(rune(s[0])) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// eachRow calls f with the tab-separated fields of every non-comment
+// line of a file, gunzipping names ending in .gz.
+func eachRow(path string, f func([]string) error) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open gazetteer data: %w", err)
+	}
+	defer file.Close()
+	var r io.Reader = file
+	if strings.HasSuffix(path, ".gz") {
+		zr, err := gzip.NewReader(file)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 4<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if err := f(strings.Split(line, "\t")); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package ner
+
+import "math/bits"
+
+// LexClass is the kind of a gazetteer name.
+type LexClass uint8
+
+// Gazetteer classes. The numbers are part of the weights file format.
+const (
+	LexCountry    LexClass = iota // a country or a variant of its name
+	LexMajorPlace                 // a capital, a regional seat or a city of 100,000 or more
+	LexPlace                      // any other populated place
+	LexPlaceAlt                   // an alternate name of a major place
+	LexPerson                     // a notable person
+	LexOrg                        // an organisation
+	LexPlaceAlias                 // a curated place variant
+	nLexClasses
+)
+
+// LexiconEntry is a known name given to Train as gazetteer evidence. The
+// tagger learns how far to trust each class: a name in the gazetteer is a
+// feature, not a decision.
+type LexiconEntry struct {
+	Name  string
+	Class LexClass
+}
+
+// maxGazWords is the longest gazetteer phrase, in tokens.
+const maxGazWords = 5
+
+// phraseHash extends the hash of a phrase by one lower-cased word.
+func phraseHash(h, lower uint64) uint64 { return mix(tGazPhrase, h, lower, 0) }
+
+// buildGaz turns entries into the phrase table matchGaz reads.
+func buildGaz(entries []LexiconEntry) map[uint64]uint64 {
+	gaz := make(map[uint64]uint64)
+	var a attr
+	for _, e := range entries {
+		if e.Class >= nLexClasses {
+			continue
+		}
+		toks := Tokenize(e.Name)
+		if len(toks) == 0 || len(toks) > maxGazWords {
+			continue
+		}
+		h := uint64(fnvOffset)
+		for i, tok := range toks {
+			computeAttr(&a, tok.Text)
+			h = phraseHash(h, a.lower)
+			if i+1 < len(toks) {
+				if _, ok := gaz[h]; !ok {
+					gaz[h] = 0
+				}
+			}
+		}
+		gaz[h] |= 1 << e.Class
+	}
+	return gaz
+}
+
+// matchGaz marks every token of the sentence covered by a gazetteer
+// phrase with the phrase's classes and the token's position in it.
+func (t *Tagger) matchGaz(at []attr) {
+	if len(t.gaz) == 0 {
+		return
+	}
+	for i := range at {
+		h := uint64(fnvOffset)
+		for n := 1; n <= maxGazWords && i+n <= len(at); n++ {
+			h = phraseHash(h, at[i+n-1].lower)
+			cls, ok := t.gaz[h]
+			if !ok {
+				break
+			}
+			for c := cls; c != 0; c &= c - 1 {
+				class := uint32(bits.TrailingZeros64(c))
+				if n == 1 {
+					at[i].gaz |= 1 << (class*4 + pU)
+					continue
+				}
+				at[i].gaz |= 1 << (class*4 + pB)
+				for k := i + 1; k < i+n-1; k++ {
+					at[k].gaz |= 1 << (class*4 + pI)
+				}
+				at[i+n-1].gaz |= 1 << (class*4 + pL)
+			}
+		}
+	}
+}
