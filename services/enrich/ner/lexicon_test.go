@@ -1,0 +1,38 @@
+package ner
+
+import (
+	"fmt"
+	"testing"
+)
+
+func TestMatchGaz(t *testing.T) {
+	tg := &Tagger{gaz: buildGaz([]LexiconEntry{
+		{Name: "New York", Class: LexMajorPlace},
+		{Name: "York", Class: LexPlace},
+		{Name: "Red Cross", Class: LexOrg},
+		{Name: "International Committee of the Red Cross", Class: LexOrg},
+		{Name: "Kyiv", Class: LexMajorPlace},
+	})}
+	words := []string{"NEW", "YORK", "and", "Kyiv", "the", "Red", "Cross", "New"}
+	at := make([]attr, len(words))
+	for i, w := range words {
+		computeAttr(&at[i], w)
+	}
+	tg.matchGaz(at)
+	bit := func(c LexClass, p int) uint32 { return 1 << (uint32(c)*4 + uint32(p)) }
+	want := []uint32{
+		bit(LexMajorPlace, pB),
+		bit(LexMajorPlace, pL) | bit(LexPlace, pU),
+		0,
+		bit(LexMajorPlace, pU),
+		0,
+		bit(LexOrg, pB),
+		bit(LexOrg, pL),
+		0, // a prefix of a phrase is not a match
+	}
+	for i := range words {
+		if at[i].gaz != want[i] {
+			t.Errorf("%s: gaz %s, want %s", words[i], fmt.Sprintf("%b", at[i].gaz), fmt.Sprintf("%b", want[i]))
+		}
+	}
+}
