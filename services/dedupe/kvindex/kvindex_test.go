@@ -1,0 +1,262 @@
+package kvindex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/services/dedupe/minhash"
+)
+
+func startJS(t testing.TB) jetstream.JetStream {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server did not start")
+	}
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+func testConfig() Config {
+	return Config{BandBucket: "bands", RecordBucket: "records", Replicas: 1, KeyBits: 16, TTL: time.Hour, MaxAttempts: 100}
+}
+
+func open(t testing.TB, js jetstream.JetStream, cfg Config) *Index {
+	t.Helper()
+	ix, err := Open(context.Background(), js, cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		rec  Record
+	}{
+		{"canonical with members", Record{Stream: "ARTICLES_CLEANED", Seq: 42, Cluster: "0a184b428ca823f73f3d4ad8", ClusterSeq: 42, Done: true,
+			Sketch: minhash.Sketch{Total: 3, Hashes: []uint32{1, 70000, 4000000000}}, Members: []string{"5707fd53cf62d3d1f0e464e3", "not-hex/id"}}},
+		{"copy of a non-hex id", Record{Stream: "S", Seq: 7, Cluster: "sport/070.txt", ClusterSeq: 3, Containment: 0.8123, Jaccard: 0.25,
+			Sketch: minhash.Sketch{Total: 5000, Hashes: []uint32{9, 10}}}},
+		{"empty", Record{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := UnmarshalRecord(tt.rec.Marshal())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.rec.Sketch.Hashes == nil {
+				tt.rec.Sketch.Hashes = []uint32{}
+			}
+			if !reflect.DeepEqual(got, tt.rec) {
+				t.Errorf("got %+v, want %+v", got, tt.rec)
+			}
+		})
+	}
+}
+
+func FuzzUnmarshalRecord(f *testing.F) {
+	f.Add(Record{Stream: "S", Seq: 1, Cluster: "ab", Sketch: minhash.Sketch{Total: 1, Hashes: []uint32{5}}, Members: []string{"cd"}}.Marshal())
+	f.Add([]byte{1, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := UnmarshalRecord(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		again, err := UnmarshalRecord(r.Marshal())
+		if err != nil {
+			t.Fatalf("re-encoded record does not decode: %v", err)
+		}
+		if again.Seq != r.Seq || again.Cluster != r.Cluster || len(again.Sketch.Hashes) != len(r.Sketch.Hashes) {
+			t.Fatalf("round trip changed the record: %+v vs %+v", again, r)
+		}
+	})
+}
+
+func TestEntriesRoundTrip(t *testing.T) {
+	es := []entry{{low: 0xdeadbeef, expiry: 1700000000, id: "0a184b428ca823f73f3d4ad8"}, {low: 1, expiry: 2, id: "Mixed-Case_id"}}
+	got, err := decodeEntries(encodeEntries(es))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, es) {
+		t.Errorf("got %+v, want %+v", got, es)
+	}
+}
+
+func TestConflictCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"single server wrong last sequence", &jetstream.APIError{ErrorCode: jetstream.JSErrCodeStreamWrongLastSequence, Code: 400}, true},
+		{"replicated stream wrong last sequence", &jetstream.APIError{ErrorCode: jetstream.JSErrCodeStreamWrongLastSequenceConstant, Code: 400}, true},
+		{"wrapped", fmt.Errorf("publish: %w", &jetstream.APIError{ErrorCode: jetstream.JSErrCodeStreamWrongLastSequenceConstant}), true},
+		{"other api error", &jetstream.APIError{ErrorCode: jetstream.JSErrCodeStreamNotFound}, false},
+		{"timeout", context.DeadlineExceeded, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := isConflict(tt.err); got != tt.want {
+				t.Errorf("isConflict(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCreateRecordOnce(t *testing.T) {
+	ix := open(t, startJS(t), testConfig())
+	ctx := context.Background()
+	first := Record{Seq: 1, Cluster: "a1", ClusterSeq: 1}
+	if _, err := ix.CreateRecord(ctx, "a1", first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.CreateRecord(ctx, "a1", Record{Seq: 2}); !errors.Is(err, ErrConflict) {
+		t.Fatalf("second create: err = %v, want ErrConflict", err)
+	}
+	got, rev, err := ix.GetRecord(ctx, "a1")
+	if err != nil || got.Seq != 1 {
+		t.Fatalf("GetRecord = %+v, %v; want the first record", got, err)
+	}
+	if _, err := ix.UpdateRecord(ctx, "a1", Record{Seq: 3}, rev-1); !errors.Is(err, ErrConflict) {
+		t.Errorf("update at a stale revision: err = %v, want ErrConflict", err)
+	}
+	if _, err := ix.UpdateRecord(ctx, "a1", Record{Seq: 3}, rev); err != nil {
+		t.Errorf("update at the current revision: %v", err)
+	}
+	if _, _, err := ix.GetRecord(ctx, "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing record: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestCreateAfterExpiry(t *testing.T) {
+	js := startJS(t)
+	cfg := testConfig()
+	cfg.TTL = time.Second
+	ix := open(t, js, cfg)
+	ctx := context.Background()
+	kv, err := js.KeyValue(ctx, cfg.RecordBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := kv.Watch(ctx, "a1", jetstream.UpdatesOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if _, err := ix.CreateRecord(ctx, "a1", Record{Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(15 * time.Second)
+	for expired := false; !expired; {
+		select {
+		case u := <-w.Updates():
+			expired = u != nil && u.Operation() != jetstream.KeyValuePut
+		case <-deadline:
+			t.Fatal("record did not expire")
+		}
+	}
+	if _, _, err := ix.GetRecord(ctx, "a1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("expired record: err = %v, want ErrNotFound", err)
+	}
+	// The expiry marker is still there; a create must expect it.
+	if _, err := ix.CreateRecord(ctx, "a1", Record{Seq: 2}); err != nil {
+		t.Fatalf("create after expiry: %v", err)
+	}
+}
+
+// TestConcurrentWritersSeeEachOther: articles writing the same band at
+// the same moment must each be seen by at least one of the pair, with
+// few key bits so that groups are shared and writes conflict.
+func TestConcurrentWritersSeeEachOther(t *testing.T) {
+	cfg := testConfig()
+	cfg.KeyBits = 4
+	js := startJS(t)
+	ixs := []*Index{open(t, js, cfg), open(t, js, cfg), open(t, js, cfg)}
+	const writers = 12
+	bands := []uint64{0x1234_5678_9abc_def0, 0xfedc_ba98_7654_3210, 0x0f0f_0f0f_0f0f_0f0f}
+	seen := make([]map[string]int, writers)
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			own := append([]uint64{uint64(i) << 8}, bands...)
+			seen[i], errs[i] = ixs[i%len(ixs)].AddBands(context.Background(), fmt.Sprint("id", i), own, 4)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for i := range writers {
+		for j := i + 1; j < writers; j++ {
+			a, b := fmt.Sprint("id", i), fmt.Sprint("id", j)
+			if seen[i][b] == 0 && seen[j][a] == 0 {
+				t.Errorf("%s and %s share bands but neither saw the other", a, b)
+			}
+		}
+	}
+	var conflicts uint64
+	for _, ix := range ixs {
+		_, c := ix.Stats()
+		conflicts += c
+	}
+	t.Logf("compare-and-set conflicts retried: %d", conflicts)
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(*Config)
+		ok     bool
+	}{
+		{"valid", func(*Config) {}, true},
+		{"same bucket", func(c *Config) { c.RecordBucket = c.BandBucket }, false},
+		{"too few key bits", func(c *Config) { c.KeyBits = 2 }, false},
+		{"sub-second ttl", func(c *Config) { c.TTL = time.Millisecond }, false},
+		{"no attempts", func(c *Config) { c.MaxAttempts = 0 }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := testConfig()
+			tt.modify(&c)
+			if got := c.Validate() == nil; got != tt.ok {
+				t.Errorf("Validate() ok = %v, want %v", got, tt.ok)
+			}
+		})
+	}
+}
