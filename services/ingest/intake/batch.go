@@ -18,7 +18,7 @@ type Progress struct {
 	// Bytes of input consumed so far, of BytesTotal.
 	Bytes, BytesTotal int64
 	// Files done so far, of FilesTotal.
-	Files, FilesTotal int
+	Files, FilesTotal  int
 	Accepted, Rejected int
 }
 
