@@ -78,7 +78,8 @@ var builtinLines = makeSet(
 	"follow us on twitter", "follow us on facebook", "media playback is unsupported on your device",
 	"this video can not be played", "this video cannot be played", "all rights reserved", "loading",
 	"back to top", "click here to subscribe", "sponsored content", "recommended", "trending",
-	"view comments", "download our app", "listen to this article",
+	"view comments", "download our app", "listen to this article", "next post", "previous post",
+	"post navigation", "like this", "like this:", "share this:", "next article", "previous article",
 	// Spanish
 	"recomendaciones el país", "más información", "noticias relacionadas", "te puede interesar",
 	"lee también", "leer más", "compartir", "comentarios", "publicidad", "deja un comentario",
@@ -122,7 +123,7 @@ var builtinPrefixes = []string{
 	"lee también:", "lire aussi :", "lire aussi:", "leggi anche:", "leia também:", "mehr zum thema:",
 	"image caption", "image source", "image copyright", "media caption", "photo:", "foto:", "image:",
 	"picture:", "photograph:", "pictured:", "© ", "copyright ©", "(c) copyright",
-	"click here to ", "sign up to ", "subscribe to ",
+	"click here to ", "click to share on ", "click to email", "click to print", "share on ", "sign up to ", "subscribe to ",
 }
 
 // headingLines announce a list of related stories that follows them.

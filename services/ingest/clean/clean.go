@@ -113,13 +113,13 @@ func cleanOnce(text string, opts Options) Result {
 	}
 	paras := paragraphs(lines)
 
-	res.Title = strings.TrimSpace(opts.Title)
+	res.Title = CleanTitle(opts.Title)
 	if res.Title != "" {
 		if len(paras) > 0 && sameText(paras[0], res.Title) {
 			paras = paras[1:]
 		}
 	} else if len(paras) >= 2 && looksLikeHeadline(paras[0], paras[1]) {
-		res.Title = paras[0]
+		res.Title = CleanTitle(paras[0])
 		paras = paras[1:]
 		c.TitleFromBody = true
 	}
@@ -223,8 +223,9 @@ func stripLead(lines []string, res *Result) []string {
 
 // removeBoilerplate drops site furniture: listed and learned lines,
 // banners, captions, related-story headings with the teasers under them,
-// runs of teasers that share a kicker ("Ukraine war: ..."), and a run of
-// three or more teasers that ends the text. Blank lines stay as
+// and runs of teasers that share a kicker ("Ukraine war: ..."). A run of
+// short lines with nothing to mark it as furniture stays: on the BBC
+// corpus such runs were lists of nominees and results, not links. Blank lines stay as
 // paragraph separators. It returns the lines kept and how many were
 // removed.
 func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]string, int) {
@@ -312,23 +313,6 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 		prevKicker = k
 	}
 	flush()
-	// A trailing run of three or more teasers after real text.
-	tail := []int{}
-	for i := len(lines) - 1; i >= 0; i-- {
-		if lines[i] == "" || inf[i].drop {
-			continue
-		}
-		if !inf[i].teaser {
-			if len(tail) >= 3 {
-				for _, j := range tail {
-					inf[j].drop = true
-					c.BoilerplateLines++
-				}
-			}
-			break
-		}
-		tail = append(tail, i)
-	}
 	out := lines[:0:0]
 	for i, l := range lines {
 		if inf[i].drop {

@@ -315,3 +315,18 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestCleanTitle(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"BREAKING: Glasgow hosts tsunami benefit gig", "Glasgow hosts tsunami benefit gig"},
+		{"Re: Update: Wolves appoint Hoddle", "Wolves appoint Hoddle"},
+		{"World news today - JAPAN TURNS TO BEER ALTERNATIVES", "JAPAN TURNS TO BEER ALTERNATIVES"},
+		{"Dunmere cafÃ© reopens &amp; expands\n", "Dunmere café reopens & expands"},
+		{"Breaking:", "Breaking:"},
+	}
+	for _, tt := range tests {
+		if got := CleanTitle(tt.in); got != tt.want {
+			t.Errorf("CleanTitle(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}

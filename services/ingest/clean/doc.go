@@ -40,9 +40,10 @@
 //     "Image caption"), photo captions ending in a credit ("(AP
 //     Photo/...)", ".../Getty Images"), lines learned per source
 //     (Options.Boilerplate, see package boilerplate), related-story
-//     headings with the headlines listed under them, runs of headlines
-//     sharing a kicker ("Ukraine war: ..."), and a run of three or more
-//     headline-like lines ending the text.
+//     headings with the headlines listed under them, and runs of
+//     headlines sharing a kicker ("Ukraine war: ..."). Other runs of short
+//     lines stay: on the BBC corpus they were lists of nominees and
+//     results, real content.
 //  7. Paragraphs: a blank line, sentence punctuation at a line's end, or a
 //     capital at the next line's start ends a paragraph; a lower-case
 //     continuation of an unfinished line joins it (hard wraps). Body holds

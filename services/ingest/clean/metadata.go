@@ -95,8 +95,12 @@ func looksLikeHeadline(first, next string) bool {
 	if words < 2 || words > 20 || len(first) > 200 {
 		return false
 	}
-	r, _ := utf8.DecodeRuneInString(first)
-	if !unicode.IsUpper(r) && !unicode.IsDigit(r) && !strings.ContainsRune("\"“‘'«¿¡", r) {
+	r, size := utf8.DecodeRuneInString(first)
+	second, _ := utf8.DecodeRuneInString(first[size:])
+	switch {
+	case unicode.IsUpper(r), unicode.IsDigit(r), strings.ContainsRune("\"“‘'«¿¡$£€#", r):
+	case unicode.IsLower(r) && unicode.IsUpper(second): // "iTunes", "eBay"
+	default:
 		return false
 	}
 	last, _ := utf8.DecodeLastRuneInString(first)
@@ -113,7 +117,47 @@ func looksLikeHeadline(first, next string) bool {
 	if strings.HasPrefix(lower, "by ") || strings.HasPrefix(lower, "por ") || strings.HasPrefix(lower, "von ") {
 		return false // a byline
 	}
-	return countWords(next) > words
+	// The next paragraph must read as body: longer, or a full sentence.
+	if countWords(next) > words {
+		return true
+	}
+	last, _ = utf8.DecodeLastRuneInString(next)
+	return strings.ContainsRune(".!?…\"”’»", last)
+}
+
+// titlePrefixes are labels syndicators put in front of a headline.
+var titlePrefixes = []string{
+	"breaking news:", "breaking:", "re:", "fw:", "fwd:", "update:", "updated:", "top story:",
+	"exclusive:", "just in:", "world news today -", "world news today:", "latest:",
+}
+
+// CleanTitle cleans a headline as Clean cleans a body (escapes, mojibake,
+// odd characters, one line, single spaces) and strips syndication labels
+// such as "BREAKING:" or "Re:".
+func CleanTitle(title string) string {
+	if title == "" {
+		return ""
+	}
+	if len(title) > 1024 {
+		title = truncate(title, 1024)
+	}
+	title = strings.ToValidUTF8(title, "\uFFFD")
+	title, _ = unescape(title)
+	title, _ = RepairMojibake(title)
+	title, _ = hygiene(title)
+	title = squeeze(strings.ReplaceAll(title, "\n", " "))
+	for again := true; again; {
+		again = false
+		lower := strings.ToLower(title)
+		for _, p := range titlePrefixes {
+			if strings.HasPrefix(lower, p) && len(title) > len(p) {
+				title = strings.TrimSpace(title[len(p):])
+				again = true
+				break
+			}
+		}
+	}
+	return title
 }
 
 // sameText reports whether a and b are the same words, ignoring case,

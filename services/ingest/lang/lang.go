@@ -1,8 +1,10 @@
 // Package lang detects the language of an article's text and names it by
 // its ISO 639-1 code.
 //
-// It wraps whatlanggo (trigram profiles per script, pure Go) with two
-// choices of its own: only a sample of the text is read (the first
+// Function words decide first: in news prose a dozen common Latin-script
+// languages are recognised by them in microseconds (stopwords.go). The
+// rest goes to whatlanggo (trigram profiles per script, pure Go), with two
+// choices of our own: only a sample of the text is read (the first
 // SampleBytes, cut at a word), which bounds the cost on long articles
 // without changing the answer for prose; and a language is only named when
 // the detector's confidence reaches MinConfidence, otherwise the answer is
@@ -17,7 +19,7 @@ import (
 )
 
 // SampleBytes is how much of the text is read.
-const SampleBytes = 2048
+const SampleBytes = 1024
 
 // DefaultMinConfidence is the confidence below which Detect answers "".
 const DefaultMinConfidence = 0.5
@@ -63,6 +65,9 @@ func Detect(text string, minConfidence float64) (string, float64) {
 	}
 	if letters < MinLetters {
 		return "", 0
+	}
+	if code := byStopwords(sample); code != "" {
+		return code, 1
 	}
 	info := whatlanggo.Detect(sample)
 	code, ok := codes[info.Lang]

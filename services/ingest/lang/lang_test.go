@@ -14,7 +14,7 @@ func TestDetect(t *testing.T) {
 		{"El río se desbordó el domingo, inundando el mercado antiguo y obligando a cientos de familias a abandonar sus casas.", "es"},
 		{"La rivière a débordé dimanche, inondant le vieux marché et obligeant des centaines de familles à quitter leur maison.", "fr"},
 		{"Der Fluss trat am Sonntag über die Ufer, überflutete den alten Markt und zwang Hunderte Familien, ihre Häuser zu verlassen.", "de"},
-		{"Река вышла из берегов в воскресенье, затопив старый рынок и вынудив сотни семей покинуть свои дома.", "ru"},
+		{"Река вышла из берегов в воскресенье, затопив старый рынок и вынудив сотни семей покинуть свои дома. Власти города сообщили, что эвакуация продолжается, а спасатели работают всю ночь.", "ru"},
 		{"Short", ""},
 		{"12345 67890 !!! ???", ""},
 	}
@@ -77,5 +77,19 @@ func BenchmarkDetect(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		Detect(text, DefaultMinConfidence)
+	}
+}
+
+func TestByStopwords(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"Il sindaco ha detto che la città non era pronta per una piena così forte e che i lavori sono stati rinviati più volte.", "it"},
+		{"O prefeito disse que a cidade não estava preparada para uma cheia tão forte e que as obras foram adiadas várias vezes.", "pt"},
+		{"De burgemeester zei dat de stad niet voorbereid was op zo'n hoge vloed en dat de werken al vaak zijn uitgesteld.", "nl"},
+		{"Reuters Reuters Reuters", ""},
+	}
+	for _, tt := range tests {
+		if got := byStopwords(tt.text); got != tt.want {
+			t.Errorf("byStopwords(%.30q) = %q; want %q", tt.text, got, tt.want)
+		}
 	}
 }
