@@ -1195,19 +1195,15 @@ func Slug(name string) string {
 	return b.String()
 }
 
+var translit = strings.NewReplacer("kh", "h", "ph", "f", "w", "v", "j", "y", "yy", "y", "iy", "y", "ij", "y")
+
 // translitKey folds spelling variants of transliterated names together:
 // Zelenskiy, Zelenskyy, Zelenski and Zelensky; Sergei and Sergey.
 func translitKey(s string) string {
 	f := gazetteer.Fold(s)
 	var words []string
 	for _, w := range strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		w = strings.NewReplacer("kh", "h", "ph", "f", "w", "v", "j", "y", "yy", "y", "iy", "y", "ij", "y").Replace(w)
-		switch {
-		case strings.HasSuffix(w, "ei"):
-			w = w[:len(w)-2] + "ey"
-		case strings.HasSuffix(w, "i") && len(w) > 3:
-			w = w[:len(w)-1] + "y"
-		}
+		w = translit.Replace(w)
 		var b strings.Builder
 		var prev rune
 		for _, r := range w {
@@ -1216,7 +1212,16 @@ func translitKey(s string) string {
 			}
 			prev = r
 		}
-		words = append(words, b.String())
+		w = b.String()
+		switch {
+		case strings.HasSuffix(w, "ei"):
+			w = w[:len(w)-2] + "ey"
+		case strings.HasSuffix(w, "iy"):
+			w = w[:len(w)-2] + "y"
+		case strings.HasSuffix(w, "i") && len(w) > 3:
+			w = w[:len(w)-1] + "y"
+		}
+		words = append(words, w)
 	}
 	return strings.Join(words, " ")
 }

@@ -1,0 +1,283 @@
+package resolve
+
+import (
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/enrich/gazetteer"
+	"github.com/newsflow/newsflow/services/enrich/ner"
+)
+
+var (
+	gazOnce sync.Once
+	gaz     *gazetteer.Gazetteer
+	gazErr  error
+)
+
+func resolver(t testing.TB) *Resolver {
+	t.Helper()
+	gazOnce.Do(func() { gaz, gazErr = gazetteer.Load() })
+	if gazErr != nil {
+		t.Fatal(gazErr)
+	}
+	return New(gaz)
+}
+
+// span is a tagger span given by its text; every occurrence is tagged.
+type span struct{ typ, text string }
+
+// tag builds per-sentence tagger spans from surface texts, so the rules
+// can be tested without depending on what the statistical model predicts.
+func tag(text string, sents [][]ner.Token, spans []span) [][]ner.Span {
+	out := make([][]ner.Span, len(sents))
+	for si, sent := range sents {
+		for _, sp := range spans {
+			for i := range sent {
+				for j := i + 1; j <= len(sent); j++ {
+					if text[sent[i].Start:sent[j-1].End] == sp.text {
+						out[si] = append(out[si], ner.Span{Start: i, End: j, Type: sp.typ})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func run(t *testing.T, title, body string, english bool, spans []span) map[string]string {
+	t.Helper()
+	d := NewDoc(title, body, 0, english)
+	sents := ner.Sentences(d.Text)
+	var tags [][]ner.Span
+	if spans != nil {
+		tags = tag(d.Text, sents, spans)
+	}
+	return flatten(resolver(t).Resolve(d, sents, tags))
+}
+
+// flatten maps "KIND:Name" to "id mentions country".
+func flatten(e schema.Entities) map[string]string {
+	m := make(map[string]string)
+	for _, x := range e.Persons {
+		m["PER:"+x.Name] = x.ID + " " + itoa(x.Mentions)
+	}
+	for _, x := range e.Organizations {
+		m["ORG:"+x.Name] = x.ID + " " + itoa(x.Mentions)
+	}
+	for _, x := range e.Places {
+		m["LOC:"+x.Name] = x.ID + " " + itoa(x.Mentions) + " " + x.Country
+	}
+	return m
+}
+
+func itoa(n int) string { return strings.Repeat("|", n) }
+
+func TestRules(t *testing.T) {
+	tests := []struct {
+		name        string
+		title, body string
+		english     bool
+		spans       []span
+		want        map[string]string // subset that must be present
+		absent      []string
+	}{
+		{
+			name:  "place typed as person",
+			title: "Talks", body: "Paris said no. Officials in Mariupol waited.",
+			english: true,
+			spans:   []span{{"PER", "Paris"}, {"PER", "Mariupol"}},
+			want: map[string]string{
+				"LOC:Paris":    "geonames:2988507 | FR",
+				"LOC:Mariupol": "geonames:701822 | UA",
+			},
+			absent: []string{"PER:Paris", "PER:Mariupol"},
+		},
+		{
+			name:  "surname joins full name, even typed as ORG",
+			title: "Visit", body: "Dmytro Kuleba arrived on Monday. Kuleba spoke. Later Kuleba left.",
+			english: true,
+			spans:   []span{{"PER", "Dmytro Kuleba"}, {"ORG", "Kuleba"}},
+			want:    map[string]string{"PER:Dmytro Kuleba": "local:person:dmytro-kuleba |||"},
+			absent:  []string{"ORG:Kuleba", "PER:Kuleba", "ORG:Dmytro Kuleba"},
+		},
+		{
+			name:  "titles and possessives",
+			title: "Talks", body: "President Joe Biden met Mr Smith. Biden’s aides and Ukraine’s envoy attended.",
+			english: true,
+			spans:   []span{{"PER", "President Joe Biden"}, {"PER", "Mr Smith"}, {"PER", "Biden"}, {"LOC", "Ukraine"}},
+			want: map[string]string{
+				"PER:Joe Biden": "Q6279 ||",
+				"PER:Smith":     "local:person:smith |",
+				"LOC:Ukraine":   "Q212 | UA",
+			},
+			absent: []string{"PER:President Joe Biden", "PER:Mr Smith"},
+		},
+		{
+			name:  "lost letters resolve against the article",
+			title: "Visit", body: "Ahmet Davutoğlu arrived. Davuto?lu said the talks went well.",
+			english: true,
+			spans:   []span{{"PER", "Ahmet Davutoğlu"}, {"PER", "Davuto?lu"}},
+			want:    map[string]string{"PER:Ahmet Davutoğlu": "local:person:ahmet-davutoglu ||"},
+			absent:  []string{"PER:Davuto?lu"},
+		},
+		{
+			name:  "transliteration variants merge",
+			title: "Defence", body: "Oleksii Reznikov spoke first. Oleksiy Reznikov then left.",
+			english: true,
+			spans:   []span{{"PER", "Oleksii Reznikov"}, {"PER", "Oleksiy Reznikov"}},
+			want:    map[string]string{"PER:Oleksii Reznikov": "local:person:oleksii-reznikov ||"},
+			absent:  []string{"PER:Oleksiy Reznikov"},
+		},
+		{
+			name:  "junk from the tagger",
+			title: "Week", body: "Meanwhile, prices rose. However, on Monday they fell. Officials said so.",
+			english: true,
+			spans:   []span{{"PER", "Meanwhile"}, {"ORG", "Monday"}, {"LOC", "However"}, {"ORG", "Officials"}},
+			want:    map[string]string{},
+			absent:  []string{"PER:Meanwhile", "ORG:Monday", "LOC:However", "ORG:Officials"},
+		},
+		{
+			name:  "ordinary word the article writes in lower case",
+			title: "Report", body: "Director Jones left. The director said nothing.",
+			english: true,
+			spans:   []span{{"PER", "Director"}},
+			absent:  []string{"PER:Director"},
+		},
+		{
+			name:  "acronym learned from its definition",
+			title: "Grain", body: "The Odesa Grain Traders Union (OGTU) met. OGTU members voted.",
+			english: true,
+			spans:   []span{{"ORG", "Odesa Grain Traders Union"}, {"ORG", "OGTU"}},
+			want:    map[string]string{"ORG:Odesa Grain Traders Union": "local:org:odesa-grain-traders-union |||"},
+			absent:  []string{"ORG:OGTU"},
+		},
+		{
+			name:  "dateline with agency",
+			title: "Vote", body: "WASHINGTON (AP) — Lawmakers voted on Tuesday.",
+			english: true,
+			spans:   []span{},
+			want:    map[string]string{"LOC:Washington": "geonames:4140963 | US"},
+		},
+		{
+			name:  "country context picks the place",
+			title: "Storm", body: "The storm hit Tripoli, Lebanon. Later Tripoli was calm.",
+			english: true,
+			spans:   []span{{"LOC", "Tripoli"}, {"LOC", "Lebanon"}},
+			want:    map[string]string{"LOC:Tripoli": "geonames:266826 || LB"},
+		},
+		{
+			name:  "capital by default",
+			title: "Storm", body: "The storm hit Tripoli on Sunday.",
+			english: true,
+			spans:   []span{{"LOC", "Tripoli"}},
+			want:    map[string]string{"LOC:Tripoli": "geonames:2210247 | LY"},
+		},
+		{
+			name:  "not English: gazetteer only, tagger spans ignored",
+			title: "Treffen", body: "Am Montag traf Olaf Scholz in Berlin ein. Die Nato tagte.",
+			english: false,
+			spans:   []span{{"PER", "Montag"}, {"PER", "Die"}},
+			want: map[string]string{
+				"PER:Olaf Scholz": "Q61053 |",
+				"LOC:Berlin":      "geonames:2950159 | DE",
+				"ORG:NATO":        "Q7184 |",
+			},
+			absent: []string{"PER:Montag", "PER:Die"},
+		},
+		{
+			name:  "gazetteer place inside a longer name needs the tagger",
+			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
+			english: true,
+			spans:   nil,
+			absent:  []string{"LOC:Paris", "LOC:New York"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(t, tt.title, tt.body, tt.english, tt.spans)
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+				}
+			}
+			for _, k := range tt.absent {
+				if _, ok := got[k]; ok {
+					t.Errorf("unwanted %s (all: %v)", k, got)
+				}
+			}
+		})
+	}
+}
+
+func TestSalience(t *testing.T) {
+	tests := []struct {
+		headline, lead bool
+		pos            float64
+		mentions       int
+		want           float64
+	}{
+		{true, true, 0, 8, 1},
+		{false, false, 1, 1, 0.095}, // 0.3 * log2(2)/log2(9)
+		{false, true, 0, 1, 0.495},
+		{true, false, 0.5, 3, 0.589}, // 0.3 + 0.1 + 0.3*2/log2(9)
+		{false, false, 2, 0, 0},      // pos is clamped
+	}
+	for _, tt := range tests {
+		if got := Salience(tt.headline, tt.lead, tt.pos, tt.mentions); got != tt.want {
+			t.Errorf("Salience(%v, %v, %v, %d) = %v, want %v", tt.headline, tt.lead, tt.pos, tt.mentions, got, tt.want)
+		}
+	}
+}
+
+func TestSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Mevlüt Çavuşoğlu", "mevlut-cavusoglu"},
+		{"Korean People's Army", "korean-people-s-army"},
+		{"  --  ", ""},
+	}
+	for _, tt := range tests {
+		if got := Slug(tt.in); got != tt.want {
+			t.Errorf("Slug(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestNewDocRegions(t *testing.T) {
+	d := NewDoc("Headline", "Lead paragraph here.\n\nSecond paragraph.", 0, true)
+	if got := d.Text[:d.TitleEnd]; got != "Headline" {
+		t.Errorf("headline %q", got)
+	}
+	if got := d.Text[d.BodyStart:d.LeadEnd]; got != "Lead paragraph here." {
+		t.Errorf("lead %q", got)
+	}
+	d = NewDoc("T", strings.Repeat("é", 100), 51, true)
+	if got := len(d.Text) - d.BodyStart; got != 50 {
+		t.Errorf("cut body to %d bytes, want 50 (rune boundary)", got)
+	}
+}
+
+func FuzzResolve(f *testing.F) {
+	r := resolver(f)
+	f.Add("KYIV, March 3 (Reuters) - Mr Lavrov's NATO (North Atlantic Treaty Organization) Çavu?o?lu")
+	f.Add("A (B) ? ?? ’s 's ( ) (")
+	f.Fuzz(func(t *testing.T, body string) {
+		d := NewDoc("T", body, 4096, true)
+		sents := ner.Sentences(d.Text)
+		// Tag every capitalised token as a person: the worst a tagger can do.
+		tags := make([][]ner.Span, len(sents))
+		for i, s := range sents {
+			for j, tok := range s {
+				if isCap(tok.Text) {
+					tags[i] = append(tags[i], ner.Span{Start: j, End: j + 1, Type: "PER"})
+				}
+			}
+		}
+		for k, v := range flatten(r.Resolve(d, sents, tags)) {
+			if strings.HasPrefix(v, " ") || k == "PER:" || k == "ORG:" || k == "LOC:" {
+				t.Fatalf("bad entity %q = %q", k, v)
+			}
+		}
+	})
+}
