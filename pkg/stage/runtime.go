@@ -88,6 +88,16 @@ func (rt *Runtime) Conn() *nats.Conn { return rt.conn }
 // Registry is where stage and service metrics are registered.
 func (rt *Runtime) Registry() *prometheus.Registry { return rt.registry }
 
+// Register adds a service's own collectors to the metrics registry.
+func (rt *Runtime) Register(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := rt.registry.Register(c); err != nil {
+			return fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	return nil
+}
+
 // Logger is the runtime's logger.
 func (rt *Runtime) Logger() *zap.Logger { return rt.log }
 

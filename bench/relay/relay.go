@@ -1,0 +1,295 @@
+// Package relay measures a 4-hop JetStream relay three ways on the same
+// embedded server, streams and articles: with nats.go alone (the limit),
+// with newsflow's stage runtime running no-op stages (our overhead), and
+// with Watermill over watermill-nats (the peer).
+//
+// Every variant gives the same guarantees: a durable consumer per hop,
+// explicit acks, the output published synchronously with a Nats-Msg-Id and
+// acknowledged by JetStream before the input is acked, and the same
+// concurrency per hop.
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	wmnats "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/embedded"
+)
+
+// Setup is one relay run's shape.
+type Setup struct {
+	// Articles is how many messages cross the relay.
+	Articles int
+	// Concurrency is how many messages each hop handles at once.
+	Concurrency int
+	// Batch is how many messages each hop buffers from the server.
+	Batch int
+	// Payload returns article i: an encoded schema.Document with its own id.
+	Payload func(i int) []byte
+}
+
+// Result is one run's outcome.
+type Result struct {
+	Variant  string
+	Articles int
+	Elapsed  time.Duration
+}
+
+// PerSecond is articles through all four hops per second.
+func (r Result) PerSecond() float64 { return float64(r.Articles) / r.Elapsed.Seconds() }
+
+// hops are the relay's subjects in order; the last is consumed by a sink.
+var hops = []string{stage.SubjectRaw, stage.SubjectCleaned, stage.SubjectDeduped, stage.SubjectEnriched}
+
+// Variant runs the relay over a prepared server and returns when the sink
+// has seen every article.
+type Variant func(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (stop func(), err error)
+
+// Variants maps names to the three relays.
+var Variants = map[string]Variant{"raw": Raw, "runtime": Runtime, "watermill": Watermill}
+
+// Run starts a fresh embedded server, provisions the pipeline streams,
+// preloads the articles on the first subject, then times variant from
+// start until the sink has acked all of them.
+func Run(ctx context.Context, name string, s Setup) (Result, error) {
+	variant, ok := Variants[name]
+	if !ok {
+		return Result{}, fmt.Errorf("relay: unknown variant %q", name)
+	}
+	dir, err := os.MkdirTemp("", "newsflow-relay-")
+	if err != nil {
+		return Result{}, err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := embedded.Start(embedded.Options{StoreDir: dir, Port: -1})
+	if err != nil {
+		return Result{}, err
+	}
+	defer shutdown(srv)
+	// Watermill reads its message UUID from a header of its own.
+	uuidHeader := ""
+	if name == "watermill" {
+		uuidHeader = wmnats.WatermillUUIDHdr
+	}
+	if err := preload(ctx, srv.ClientURL(), s, uuidHeader); err != nil {
+		return Result{}, err
+	}
+	var sunk atomic.Int64
+	start := time.Now()
+	stop, err := variant(ctx, srv.ClientURL(), s, &sunk)
+	if err != nil {
+		return Result{}, err
+	}
+	defer stop()
+	deadline := time.Now().Add(2 * time.Minute)
+	for sunk.Load() < int64(s.Articles) {
+		if time.Now().After(deadline) {
+			return Result{}, fmt.Errorf("relay %s: %d of %d articles after 2 minutes", name, sunk.Load(), s.Articles)
+		}
+		select {
+		case <-ctx.Done():
+			return Result{}, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	return Result{Variant: name, Articles: s.Articles, Elapsed: time.Since(start)}, nil
+}
+
+func shutdown(s *server.Server) {
+	s.Shutdown()
+	s.WaitForShutdown()
+}
+
+func streamsConfig() stage.StreamsConfig {
+	cfg := stage.DefaultConfig().Streams
+	cfg.MaxBytes = -1
+	return cfg
+}
+
+func preload(ctx context.Context, url string, s Setup, uuidHeader string) error {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	if err := stage.EnsureStreams(ctx, js, streamsConfig()); err != nil {
+		return err
+	}
+	for i := range s.Articles {
+		m := nats.NewMsg(hops[0])
+		m.Data = s.Payload(i)
+		id := fmt.Sprintf("article-%d", i)
+		m.Header.Set(jetstream.MsgIDHeader, id)
+		if uuidHeader != "" {
+			m.Header.Set(uuidHeader, id)
+		}
+		if _, err := js.PublishMsgAsync(m); err != nil {
+			return err
+		}
+		if i%1000 == 999 {
+			<-js.PublishAsyncComplete()
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+		return nil
+	case <-time.After(time.Minute):
+		return errors.New("preload: publishes not acknowledged")
+	}
+}
+
+// Payload returns a generator of encoded documents with about size bytes
+// of body text each and distinct ids.
+func Payload(size int) func(i int) []byte {
+	words := strings.Fields("the minister said on thursday that talks in the capital would continue next week " +
+		"after officials from both sides met for several hours without reaching an agreement on the main issues")
+	var b strings.Builder
+	for i := 0; b.Len() < size; i++ {
+		if i > 0 && i%60 == 0 {
+			b.WriteString(".\n\n")
+		} else if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(words[i%len(words)])
+	}
+	doc := schema.Document{
+		SchemaVersion: schema.Version,
+		URL:           "https://example.com/news/relay",
+		Source:        schema.Source{Name: "Example", Domain: "example.com"},
+		Title:         "Talks continue without agreement",
+		Body:          b.String(),
+		IngestedAt:    time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC),
+		Language:      "en",
+		WordCount:     schema.CountWords(b.String()),
+	}
+	return func(i int) []byte {
+		d := doc
+		d.ID = fmt.Sprintf("%024x", i)
+		data, err := json.Marshal(d)
+		if err != nil {
+			panic(err) // a fixed, valid document always encodes
+		}
+		return data
+	}
+}
+
+// Raw relays with nats.go alone: per hop, a durable pull consumer, a
+// worker pool, a synchronous publish with a message id, then an ack.
+func Raw(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (func(), error) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	var stops []func()
+	var wg sync.WaitGroup
+	for i, in := range hops {
+		out := ""
+		if i+1 < len(hops) {
+			out = hops[i+1]
+		}
+		cfg := stage.ConsumerConfigFor(fmt.Sprintf("raw-%d", i), in, stage.DefaultConfig().Consumer)
+		cons, err := js.CreateOrUpdateConsumer(ctx, stage.StreamFor(in), cfg)
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		work := make(chan jetstream.Msg)
+		for range s.Concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for m := range work {
+					if out != "" {
+						pm := nats.NewMsg(out)
+						pm.Data = m.Data()
+						pm.Header.Set(jetstream.MsgIDHeader, m.Headers().Get(jetstream.MsgIDHeader)+":"+out)
+						if _, err := js.PublishMsg(ctx, pm); err != nil {
+							_ = m.Nak()
+							continue
+						}
+					} else {
+						sunk.Add(1)
+					}
+					_ = m.Ack()
+				}
+			}()
+		}
+		cc, err := cons.Consume(func(m jetstream.Msg) { work <- m }, jetstream.PullMaxMessages(s.Batch))
+		if err != nil {
+			nc.Close()
+			return nil, err
+		}
+		stops = append(stops, func() { cc.Drain(); <-cc.Closed(); close(work) })
+	}
+	return func() {
+		for _, stop := range stops {
+			stop()
+		}
+		wg.Wait()
+		nc.Close()
+	}, nil
+}
+
+// Runtime relays with the stage runtime and no-op stages.
+func Runtime(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (func(), error) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg := stage.DefaultConfig()
+	cfg.Streams = streamsConfig()
+	cfg.Consumer.Concurrency = s.Concurrency
+	cfg.Consumer.Batch = s.Batch
+	rt, err := stage.OpenConn(ctx, nc, cfg, zap.NewNop())
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	noop := func(_ context.Context, d *schema.Document) (*schema.Document, error) { return d, nil }
+	sink := func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		sunk.Add(1)
+		return nil, nil
+	}
+	names := []string{stage.NameIngest, stage.NameDedupe, stage.NameEnrich, stage.NameIndex}
+	for i, in := range hops {
+		st := stage.Stage[*schema.Document]{Name: names[i], Input: in, Decode: schema.DecodeDocument, Process: noop}
+		if i+1 < len(hops) {
+			st.Output = hops[i+1]
+		} else {
+			st.Process = sink
+		}
+		if _, err := stage.Start(ctx, rt, st); err != nil {
+			_ = rt.Shutdown(ctx)
+			return nil, err
+		}
+	}
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = rt.Shutdown(sctx)
+	}, nil
+}

@@ -1,0 +1,65 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/ingest/intake"
+)
+
+// publishPaths publishes every article in paths to articles.raw, drawing
+// a progress bar on a terminal.
+func publishPaths(ctx context.Context, js jetstream.JetStream, paths []string, stderr io.Writer, log *zap.Logger) (intake.Summary, error) {
+	var bar *progress
+	sum, err := intake.NewPublisher(js, log).PublishPaths(ctx, paths, func(p intake.Progress) {
+		if bar == nil {
+			bar = newProgress(stderr, p.BytesTotal, "reading")
+		}
+		bar.set(p.Bytes)
+	})
+	if bar != nil {
+		bar.finish()
+	}
+	return sum, err
+}
+
+func ingestCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ingest", stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: newsflow ingest [--nats URL] PATH...")
+		fmt.Fprintln(stderr, "Publishes .txt, .json, .jsonl/.ndjson, .html/.htm files (and .gz of each), and folders")
+		fmt.Fprintln(stderr, "recursively, to articles.raw of a running pipeline.")
+		fs.PrintDefaults()
+	}
+	cfg := stage.DefaultConfig()
+	e := &stage.EnvFlags{FlagSet: fs}
+	natsFlags(e, &cfg.NATS)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := e.Err(); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return ErrUsage
+	}
+	js, closeConn, err := dial(ctx, cfg.NATS)
+	if err != nil {
+		return err
+	}
+	defer closeConn()
+	// Streams belong to the services, which create them with the
+	// operator's settings; a client must not redefine them.
+	if _, err := js.Stream(ctx, stage.StreamRaw); err != nil {
+		return fmt.Errorf("stream %s: %w (start 'newsflow run' or the ingest service first)", stage.StreamRaw, err)
+	}
+	sum, err := publishPaths(ctx, js, fs.Args(), stderr, zap.NewNop())
+	fmt.Fprint(stdout, sum.String())
+	return err
+}

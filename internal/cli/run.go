@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/internal/pipeline"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/dedupe"
+	"github.com/newsflow/newsflow/services/enrich"
+	"github.com/newsflow/newsflow/services/indexer/search"
+	"github.com/newsflow/newsflow/services/ingest"
+	"github.com/newsflow/newsflow/services/ingest/intake"
+)
+
+// runOptions are newsflow run's settings.
+type runOptions struct {
+	pipeline pipeline.Options
+	once     bool
+	inputs   stringList
+	httpAddr string
+	logLevel string
+	intake   intake.HandlerConfig
+}
+
+func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
+	o := &runOptions{}
+	o.pipeline.Stage = stage.DefaultConfig()
+	o.pipeline.Ingest = ingest.DefaultConfig()
+	o.pipeline.Dedupe = dedupe.DefaultConfig()
+	o.pipeline.Enrich = enrich.DefaultConfig()
+	o.intake = intake.HandlerConfig{
+		MaxBodyBytes:         intake.DefaultMaxBodyBytes,
+		MaxDecompressedBytes: intake.DefaultMaxDecompressedBytes,
+		RetryAfter:           intake.DefaultRetryAfter,
+	}
+	// Stage settings (batch, concurrency, retries, stream limits) come
+	// from the same NEWSFLOW_* variables the services read.
+	envOnly := flag.NewFlagSet("env", flag.ContinueOnError)
+	stageEnvErr := o.pipeline.Stage.Flags(envOnly)
+
+	e := &stage.EnvFlags{FlagSet: fs}
+	e.String(&o.pipeline.DataDir, "data", "NEWSFLOW_DATA", "data directory for JetStream and the search index")
+	if o.pipeline.DataDir == "" {
+		o.pipeline.DataDir = dataDir()
+	}
+	fs.StringVar(&o.pipeline.NATSURL, "nats", "", "use this external NATS instead of the embedded server")
+	fs.StringVar(&o.pipeline.Listen, "listen", "127.0.0.1:4222", "embedded NATS listen address (port 0 picks a free one)")
+	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "HTTP address for intake, search, /metrics and health; empty to disable")
+	fs.BoolVar(&o.once, "once", false, "ingest --input, wait until every article is indexed or dead-lettered, then exit")
+	fs.Var(&o.inputs, "input", "file or folder to ingest (repeatable)")
+	fs.StringVar(&o.pipeline.ExportPath, "export", "", "write the final documents as JSON lines to this file")
+	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (default warn with --once, else info)")
+	fs.IntVar(&o.pipeline.Stage.Consumer.Concurrency, "concurrency", o.pipeline.Stage.Consumer.Concurrency, "messages each stage processes at once")
+	o.pipeline.Ingest.Flags(e)
+	o.pipeline.Dedupe.Flags(e)
+	o.pipeline.Enrich.Flags(e)
+	o.intake.Flags(e)
+	return o, func() error {
+		return errors.Join(stageEnvErr(), e.Err(), o.pipeline.Stage.Validate(), o.pipeline.Ingest.Validate(),
+			o.pipeline.Dedupe.Validate(), o.pipeline.Enrich.Validate(), o.intake.Validate())
+	}
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	o, validate := runFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := validate(); err != nil {
+		return err
+	}
+	if o.once && len(o.inputs) == 0 {
+		fmt.Fprintln(stderr, "newsflow run: --once needs at least one --input")
+		return ErrUsage
+	}
+	if o.logLevel == "" {
+		o.logLevel = "info"
+		if o.once {
+			o.logLevel = "warn"
+		}
+	}
+	log, err := consoleLogger(stderr, o.logLevel)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	if o.once && o.pipeline.NATSURL == "" && !flagSet(fs, "listen") {
+		o.pipeline.Listen = "127.0.0.1:0" // a batch run needs no well-known port
+	}
+
+	started := time.Now()
+	p, err := pipeline.Start(ctx, o.pipeline, log)
+	if err != nil {
+		return err
+	}
+	shutdown := func() error {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.pipeline.Stage.ShutdownTimeout)
+		defer cancel()
+		return p.Shutdown(sctx)
+	}
+	if o.once {
+		report, err := runOnce(ctx, p, o, stderr, log)
+		if serr := shutdown(); err == nil {
+			err = serr
+		}
+		if err != nil {
+			return err
+		}
+		return printSummary(stdout, report, p, time.Since(started), o.pipeline.ExportPath)
+	}
+
+	srv, err := serveHTTP(p, o, log)
+	if err != nil {
+		return errors.Join(err, shutdown())
+	}
+	if len(o.inputs) > 0 {
+		sum, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, stderr, log)
+		if err != nil {
+			log.Error("ingesting --input", zap.Error(err))
+		}
+		fmt.Fprint(stderr, sum.String())
+	}
+	log.Info("pipeline running; Ctrl-C to stop", zap.String("nats", p.URL()), zap.String("data", o.pipeline.DataDir))
+	<-ctx.Done()
+	log.Info("draining")
+	err = shutdown()
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = errors.Join(err, srv.Shutdown(sctx))
+	}
+	return err
+}
+
+// serveHTTP serves intake, search, metrics and health for a long run.
+func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Server, error) {
+	if o.httpAddr == "" {
+		return nil, nil
+	}
+	rt := p.Runtime()
+	rt.Handle("POST /v1/articles", intake.NewHandler(intake.NewPublisher(rt.JetStream(), log.Named("intake")), o.intake, log.Named("intake")))
+	rt.Handle("GET /v1/search", search.Handler(search.ForIndex(p.Index()), log.Named("search")))
+	ln, err := net.Listen("tcp", o.httpAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http listen %s: %w", o.httpAddr, err)
+	}
+	srv := &http.Server{Handler: rt.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http", zap.Error(err))
+		}
+	}()
+	log.Info("http", zap.String("addr", "http://"+ln.Addr().String()),
+		zap.String("intake", "POST /v1/articles"), zap.String("search", "GET /v1/search?q="))
+	return srv, nil
+}
+
+// runOnce ingests the inputs and waits until the pipeline is idle.
+func runOnce(ctx context.Context, p *pipeline.Pipeline, o *runOptions, stderr io.Writer, log *zap.Logger) (intake.Summary, error) {
+	report, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, stderr, log)
+	if err != nil {
+		return report, err
+	}
+	bar := newProgress(stderr, int64(report.Accepted), "processing")
+	err = p.WaitIdle(ctx, func(lags []pipeline.Lag) {
+		var done uint64
+		for _, c := range p.Runtime().Consumers() {
+			s := c.Stats()
+			done += s.Dead
+			if c.Name() == stage.NameIndex {
+				done += s.Out
+			}
+		}
+		bar.set(int64(done))
+	})
+	bar.finish()
+	return report, err
+}
+
+func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elapsed time.Duration, export string) error {
+	fmt.Fprintf(w, "\nintake: %s", report)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\nstage\tin\tout\tduplicates\tretried\tdead-lettered\tbusy\t")
+	for _, c := range p.Runtime().Consumers() {
+		s := c.Stats()
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", c.Name(), s.In, s.Out, s.Duplicates, s.Retried, s.Dead, s.Busy.Round(time.Millisecond))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\ndone in %s", elapsed.Round(time.Millisecond))
+	if export != "" {
+		fmt.Fprintf(w, "; %d documents written to %s", p.Export().Count(), export)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
+// progress draws a one-line bar on a terminal and nothing elsewhere.
+type progress struct {
+	w     io.Writer
+	total int64
+	label string
+	tty   bool
+	last  time.Time
+}
+
+func newProgress(w io.Writer, total int64, label string) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, total: total, label: label, tty: ok && isTerminal(f)}
+}
+
+func (p *progress) set(n int64) {
+	if !p.tty || time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	p.draw(n)
+}
+
+func (p *progress) draw(n int64) {
+	const width = 30
+	if p.total <= 0 {
+		return
+	}
+	n = min(n, p.total)
+	filled := int(width * n / p.total)
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = '-'
+		if i < filled {
+			bar[i] = '='
+		}
+	}
+	fmt.Fprintf(p.w, "\r%-10s [%s] %d/%d", p.label, bar, n, p.total)
+}
+
+func (p *progress) finish() {
+	if p.tty && p.total > 0 {
+		p.draw(p.total)
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// The quick start: the example articles go through every stage on the
+// embedded server and come out clean, deduplicated and enriched.
+func TestRunOnceOnExamples(t *testing.T) {
+	dir := t.TempDir()
+	export := filepath.Join(dir, "out.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--once", "--input", "../../examples/articles",
+		"--data", filepath.Join(dir, "data"), "--export", export}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	docs := readExport(t, export)
+	if len(docs) != 6 {
+		t.Fatalf("exported %d documents; want 6", len(docs))
+	}
+	byTitle := map[string]*schema.Document{}
+	for _, d := range docs {
+		if err := d.Validate(); err != nil {
+			t.Errorf("%s: %v", d.ID, err)
+		}
+		byTitle[d.Title] = d
+	}
+	original := byTitle["Foreign ministers of Russia and Ukraine meet in Antalya without a breakthrough"]
+	excerpt := titled(byTitle, "Russia and Ukraine talks in Turkey end without ceasefire")
+	if original == nil || excerpt == nil {
+		t.Fatalf("titles = %v; want the Antalya original and its excerpt", keys(byTitle))
+	}
+	if excerpt.DuplicateOf != original.ID || excerpt.ClusterID != original.ID {
+		t.Errorf("excerpt duplicate_of=%q cluster_id=%q; want both %q", excerpt.DuplicateOf, excerpt.ClusterID, original.ID)
+	}
+	if original.DuplicateOf != "" {
+		t.Errorf("original marked duplicate_of %q", original.DuplicateOf)
+	}
+	escaped := byTitle["Evacuation from Mariupol stalls again as shelling continues"]
+	if escaped == nil {
+		t.Fatalf("the escaped scrape lost its title: %v", keys(byTitle))
+	}
+	for _, residue := range []string{`\r\n`, `\u0022`, `&#039;`, "Leave a comment", "developing news story"} {
+		if strings.Contains(escaped.Body, residue) {
+			t.Errorf("escaped scrape body still contains %q", residue)
+		}
+	}
+	if !hasEntity(original.Entities.Persons, "Lavrov") || !hasPlace(original.Entities.Places, "Antalya") {
+		t.Errorf("original entities = %+v; want Lavrov and Antalya", original.Entities)
+	}
+	for _, want := range []string{"ingest", "dedupe", "enrich", "indexer", "6 documents written"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+func readExport(t *testing.T, path string) []*schema.Document {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var docs []*schema.Document
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var d schema.Document
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, &d)
+	}
+	return docs
+}
+
+// titled finds the document whose title ends with suffix: a syndicating
+// site's prefix may or may not be recognised as furniture.
+func titled(m map[string]*schema.Document, suffix string) *schema.Document {
+	for title, d := range m {
+		if strings.HasSuffix(title, suffix) {
+			return d
+		}
+	}
+	return nil
+}
+
+func keys(m map[string]*schema.Document) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func hasEntity(es []schema.Entity, part string) bool {
+	for _, e := range es {
+		if strings.Contains(e.Name, part) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPlace(ps []schema.Place, name string) bool {
+	for _, p := range ps {
+		if p.Name == name && p.Location != nil {
+			return true
+		}
+	}
+	return false
+}

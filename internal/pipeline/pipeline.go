@@ -1,0 +1,225 @@
+// Package pipeline runs the four newsflow stages in one process, over the
+// same subjects and with the same code as the separate services, on an
+// embedded NATS server (or an external one) with the embedded search
+// index as the sink.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/services/dedupe"
+	"github.com/newsflow/newsflow/services/enrich"
+	"github.com/newsflow/newsflow/services/indexer/bleveindex"
+	"github.com/newsflow/newsflow/services/ingest"
+)
+
+// Options configure a Pipeline.
+type Options struct {
+	// DataDir holds JetStream's files (jetstream/) and the search index
+	// (search/).
+	DataDir string
+	// NATSURL selects an external NATS; empty starts the embedded server.
+	NATSURL string
+	// Listen is the embedded server's host:port; port 0 picks a free one.
+	Listen string
+	Stage  stage.Config
+	Ingest ingest.Config
+	Dedupe dedupe.Config
+	Enrich enrich.Config
+	// ExportPath, when set, receives the final documents as JSON lines.
+	ExportPath string
+}
+
+// Pipeline is the running pipeline.
+type Pipeline struct {
+	opts   Options
+	log    *zap.Logger
+	server *server.Server
+	rt     *stage.Runtime
+	index  *bleveindex.Index
+	export *Export
+	url    string
+}
+
+// Start starts the embedded server (unless NATSURL is set), opens the
+// search index and starts the four stages.
+func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err error) {
+	p = &Pipeline{opts: opts, log: log}
+	defer func() {
+		if err != nil {
+			p.abort()
+			p = nil
+		}
+	}()
+	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	p.url = opts.NATSURL
+	if p.url == "" {
+		host, port, err := splitListen(opts.Listen)
+		if err != nil {
+			return nil, err
+		}
+		p.server, err = embedded.Start(embedded.Options{StoreDir: filepath.Join(opts.DataDir, "jetstream"), Host: host, Port: port})
+		if err != nil {
+			return nil, fmt.Errorf("%w (is another newsflow using %s?)", err, opts.DataDir)
+		}
+		p.url = p.server.ClientURL()
+		log.Info("embedded nats started", zap.String("url", p.url), zap.String("store", filepath.Join(opts.DataDir, "jetstream")))
+	}
+	natsCfg := opts.Stage.NATS
+	natsCfg.URL = p.url
+	nc, err := stage.Connect(natsCfg, "newsflow", log)
+	if err != nil {
+		return nil, err
+	}
+	p.rt, err = stage.OpenConn(ctx, nc, opts.Stage, log)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	// Runs after every stage has drained: no more Index calls can come.
+	p.rt.OnShutdown(func(context.Context) error { return p.closeSinks() })
+	if opts.ExportPath != "" {
+		if p.export, err = NewExport(opts.ExportPath); err != nil {
+			return nil, err
+		}
+	}
+	p.index, err = bleveindex.OpenWith(filepath.Join(opts.DataDir, "search"), log, bleveindex.Options{Registerer: p.rt.Registry()})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.startStages(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Pipeline) startStages(ctx context.Context) error {
+	js := p.rt.JetStream()
+	ing, err := ingest.New(ctx, js, p.opts.Ingest, p.log.Named("ingest"))
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	p.rt.OnShutdown(func(context.Context) error { ing.Stop(); return nil })
+	ded, err := dedupe.New(ctx, js, p.opts.Dedupe, p.log.Named("dedupe"))
+	if err != nil {
+		return fmt.Errorf("dedupe: %w", err)
+	}
+	if err := p.rt.Register(append(ing.Collectors(), ded.Collectors()...)...); err != nil {
+		return err
+	}
+	enr, err := enrich.New(p.opts.Enrich, p.log.Named("enrich"))
+	if err != nil {
+		return fmt.Errorf("enrich: %w", err)
+	}
+	if _, err := stage.Start(ctx, p.rt, stage.Stage[*schema.RawArticle]{
+		Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
+		Decode: schema.DecodeRaw, Process: ing.Process,
+	}); err != nil {
+		return err
+	}
+	for _, st := range []stage.Stage[*schema.Document]{
+		{Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped, Decode: schema.DecodeDocument, Process: ded.Process},
+		{Name: stage.NameEnrich, Input: stage.SubjectDeduped, Output: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: enr.Process},
+		{Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: p.sink},
+	} {
+		if _, err := stage.Start(ctx, p.rt, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sink is the in-process indexer: the embedded search index, then the
+// export file.
+func (p *Pipeline) sink(ctx context.Context, doc *schema.Document) (*schema.Document, error) {
+	if err := p.index.Index(ctx, doc); err != nil {
+		if errors.Is(err, bleveindex.ErrInvalidDocument) {
+			return nil, stage.Permanent(err)
+		}
+		return nil, err
+	}
+	if p.export != nil {
+		if err := p.export.Write(doc); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// Runtime is the pipeline's runtime, for HTTP routes and statistics.
+func (p *Pipeline) Runtime() *stage.Runtime { return p.rt }
+
+// Index is the embedded search index.
+func (p *Pipeline) Index() *bleveindex.Index { return p.index }
+
+// URL is the NATS server the pipeline uses.
+func (p *Pipeline) URL() string { return p.url }
+
+// Export is the export file writer, or nil.
+func (p *Pipeline) Export() *Export { return p.export }
+
+// Shutdown drains the stages in order, closes the index and the export,
+// and stops the embedded server.
+func (p *Pipeline) Shutdown(ctx context.Context) error {
+	err := p.rt.Shutdown(ctx)
+	if p.server != nil {
+		p.server.Shutdown()
+		p.server.WaitForShutdown()
+	}
+	return err
+}
+
+func (p *Pipeline) closeSinks() error {
+	var errs []error
+	if p.index != nil {
+		errs = append(errs, p.index.Close())
+	}
+	if p.export != nil {
+		errs = append(errs, p.export.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// abort releases what a failed Start opened.
+func (p *Pipeline) abort() {
+	if p.rt != nil {
+		_ = p.rt.Shutdown(context.Background()) // closes the sinks too
+	}
+	if p.server != nil {
+		p.server.Shutdown()
+		p.server.WaitForShutdown()
+	}
+}
+
+func splitListen(listen string) (string, int, error) {
+	if listen == "" {
+		return "127.0.0.1", nats.DefaultPort, nil
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", 0, fmt.Errorf("listen address %q: %w", listen, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return "", 0, fmt.Errorf("listen address %q: bad port", listen)
+	}
+	if n == 0 {
+		n = -1 // the server's "pick a free port"
+	}
+	return host, n, nil
+}
