@@ -7,7 +7,10 @@ import (
 	"testing"
 )
 
-var dataset = flag.String("dataset", "", "evaluation dataset folder (either layout); the test is skipped without it")
+var (
+	dataset = flag.String("dataset", "", "evaluation dataset folder (either layout); the test is skipped without it")
+	cleaned = flag.Bool("clean", false, "apply clean.Clean to the extracted body")
+)
 
 // TestDataset runs the full evaluation on -dataset, e.g.
 //
@@ -16,7 +19,11 @@ func TestDataset(t *testing.T) {
 	if *dataset == "" {
 		t.Skip("no -dataset given")
 	}
-	s, err := Run(context.Background(), *dataset, os.Stdout)
+	run := Run
+	if *cleaned {
+		run = RunCleaned
+	}
+	s, err := run(context.Background(), *dataset, os.Stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
