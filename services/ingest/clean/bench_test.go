@@ -1,6 +1,8 @@
 package clean
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -65,4 +67,38 @@ func benchmarkClean(b *testing.B, dirty bool) {
 func BenchmarkClean(b *testing.B) {
 	b.Run("clean-utf8", func(b *testing.B) { benchmarkClean(b, false) })
 	b.Run("dirty-escaped-mojibake", func(b *testing.B) { benchmarkClean(b, true) })
+}
+
+// BenchmarkCleanBBC cleans the whole BBC corpus per iteration (2,225 real
+// articles, ~5 MB); it skips when NEWSFLOW_EVAL_BBC is not there.
+func BenchmarkCleanBBC(b *testing.B) {
+	dir := os.Getenv("NEWSFLOW_EVAL_BBC")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "bbc")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.txt"))
+	if len(files) == 0 {
+		b.Skipf("SKIPPED: no BBC files under %s (set NEWSFLOW_EVAL_BBC)", dir)
+	}
+	var texts []string
+	total := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		texts = append(texts, string(data))
+		total += len(data)
+	}
+	b.SetBytes(int64(total))
+	start, n := cpuTime(), 0
+	for b.Loop() {
+		for _, t := range texts {
+			Clean(t, Options{})
+		}
+		n++
+	}
+	if cpu := cpuTime() - start; cpu > 0 {
+		b.ReportMetric(float64(total*n)/1e6/cpu.Seconds(), "cpu-MB/s")
+	}
 }

@@ -174,13 +174,21 @@ func isCaption(line string, words int) bool {
 		strings.IndexByte(line, '|') < 0 && strings.IndexByte(line, ':') < 0 {
 		return false
 	}
-	// The credit is at the end and short: match only the tail.
+	// The credit is at the end and short: match only the tail, and only
+	// when the tail has what some credit form needs.
 	if len(line) > 120 {
 		cut := len(line) - 120
 		for cut < len(line) && !utf8.RuneStart(line[cut]) {
 			cut++
 		}
 		line = line[cut:]
+	}
+	if !strings.HasSuffix(line, ")") && !strings.ContainsAny(line, "/|") {
+		lower := strings.ToLower(line)
+		if !strings.Contains(lower, "photo") && !strings.Contains(lower, "foto") && !strings.Contains(lower, "image") &&
+			!strings.Contains(lower, "picture") && !strings.Contains(lower, "credit") {
+			return false
+		}
 	}
 	return captionCredit.MatchString(line)
 }
@@ -208,29 +216,12 @@ func kicker(line string) string {
 	return line[:i]
 }
 
-// countWords counts whitespace-separated words, stopping once it passes
-// MaxBoilerplateWords: no rule cares how much longer a paragraph is.
+// countWords counts the words of a squeezed line or paragraph (trimmed,
+// single spaces: what splitLines and paragraphs produce), with a SIMD
+// count of its spaces.
 func countWords(s string) int {
-	n := 0
-	in := false
-	for i := 0; i < len(s); {
-		c := s[i]
-		var w bool
-		if c < 0x80 {
-			w = c > ' '
-			i++
-		} else {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			w = !unicode.IsSpace(r)
-			i += size
-		}
-		if w && !in {
-			n++
-			if n > MaxBoilerplateWords {
-				return n
-			}
-		}
-		in = w
+	if s == "" {
+		return 0
 	}
-	return n
+	return strings.Count(s, " ") + strings.Count(s, "\n") + 1
 }

@@ -373,6 +373,9 @@ func fixMojibake(s string) (string, int) {
 	}
 	total := 0
 	for round := 0; round < 8; round++ {
+		if round > 0 && !mayBeMojibake(s) {
+			break
+		}
 		rs := []rune(s)
 		cands, covered, _ := scan(cp1252, rs)
 		keep := accept(cp1252, rs, cands)
