@@ -65,7 +65,7 @@ func DefaultConfig() Config {
 		MinShared:     5,
 		BandBucket:    "dedupe_bands",
 		RecordBucket:  "dedupe_records",
-		Parallel:      16,
+		Parallel:      48,
 		MergeSubject:  stage.SubjectDeduped,
 		Params:        minhash.DefaultParams,
 	}

@@ -66,6 +66,8 @@ type Options struct {
 	Config *dedupe.Config
 	// Log receives the stage's logs; nil discards them.
 	Log *zap.Logger
+	// Verbose lists wrongly flagged and missed pairs before the scores.
+	Verbose bool
 }
 
 // Scores are the evaluation results.
@@ -217,12 +219,28 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 		}
 	}
 
+	if opts.Verbose {
+		for _, p := range sortedPairs(predPairs) {
+			if !truthPairs[p] {
+				fmt.Fprintf(w, "wrongly flagged: %s ~ %s\n", p[0], p[1])
+			}
+		}
+		for _, p := range sortedPairs(truthPairs) {
+			if !predPairs[p] {
+				fmt.Fprintf(w, "missed: %s ~ %s\n", p[0], p[1])
+			}
+		}
+	}
 	fmt.Fprintf(w, "articles=%d originals=%d variants=%d seed=%d threshold=%.2f\n", len(items), len(originals), len(variants), opts.Seed, cfg.Threshold)
 	fmt.Fprintf(w, "pairs: true=%d predicted=%d correct=%d\n", s.TruePairs, s.PredictedPairs, s.CorrectPairs)
 	for _, k := range kinds {
 		fmt.Fprintf(w, "recall[%s]=%.3f (%d/%d)\n", k, s.RecallByKind[k], hit[k], total[k])
 	}
-	fmt.Fprintf(w, "state: %.0f bytes/article in KV streams\n", s.BytesPerArticle)
+	fmt.Fprintf(w, "state: %.0f bytes/article in KV streams", s.BytesPerArticle)
+	for _, b := range []string{cfg.BandBucket, cfg.RecordBucket} {
+		fmt.Fprintf(w, "; %s %d keys %.0f B/article", b, run.bucketKeys[b], float64(run.bucketBytes[b])/float64(len(items)))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "latency: p50=%s p99=%s throughput=%.0f articles/s (sequential, KV on loopback)\n",
 		s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.PerSecond)
 	fmt.Fprintf(w, "precision=%.3f recall=%.3f f1=%.3f negatives_flagged=%d/%d\n", s.Precision, s.Recall, s.F1, s.NegativesFlagged, s.Negatives)
@@ -234,6 +252,8 @@ type runResult struct {
 	bytesPerArticle float64
 	p50, p99        time.Duration
 	perSecond       float64
+	bucketBytes     map[string]uint64
+	bucketKeys      map[string]uint64
 }
 
 // process runs every item through Process on an embedded server.
@@ -325,6 +345,8 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 	res.p50, res.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	res.perSecond = float64(len(items)) / elapsed.Seconds()
 	var bytes uint64
+	res.bucketBytes = map[string]uint64{}
+	res.bucketKeys = map[string]uint64{}
 	for _, b := range []string{cfg.BandBucket, cfg.RecordBucket} {
 		s, err := js.Stream(ctx, "KV_"+b)
 		if err != nil {
@@ -335,6 +357,8 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 			return runResult{}, fmt.Errorf("kv stream %s: %w", b, err)
 		}
 		bytes += info.State.Bytes
+		res.bucketBytes[b] = info.State.Bytes
+		res.bucketKeys[b] = info.State.Msgs
 	}
 	res.bytesPerArticle = float64(bytes) / float64(len(items))
 	return res, nil
@@ -569,6 +593,15 @@ func (u *union) pairs() map[[2]string]bool {
 		groups[r] = append(groups[r], x)
 	}
 	return groupPairs(groups)
+}
+
+func sortedPairs(m map[[2]string]bool) [][2]string {
+	out := make([][2]string, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	return out
 }
 
 // pairsOf returns all pairs of items sharing a cluster.
