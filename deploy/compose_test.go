@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -186,6 +187,7 @@ func TestComposeBuilds(t *testing.T) {
 		}
 		df := parseDockerfile(t, filepath.Join(s.Build.Context, s.Build.Dockerfile))
 		checkDockerfile(t, name, root, df)
+		checkLocalModules(t, name, root, df)
 	}
 }
 
@@ -319,6 +321,55 @@ func TestComposeEnvNamesRead(t *testing.T) {
 				t.Errorf("%v: %s sets %v, which services/%s and pkg/stage never read (they read %v)",
 					files, name, missing, name, sortedKeys(read))
 			}
+		}
+	}
+}
+
+// replaceLocal matches a go.mod replace directive to a local directory.
+var replaceLocal = regexp.MustCompile(`(?m)=>\s*(\.{1,2}/\S*)\s*$`)
+
+// localModules returns the repository-relative directories of the module
+// in dir and of every local module it replaces, transitively: all of them
+// must be in the Docker build.
+func localModules(t *testing.T, root, dir string) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	var visit func(dir string)
+	visit = func(dir string) {
+		if seen[dir] {
+			return
+		}
+		seen[dir] = true
+		data, err := os.ReadFile(filepath.Join(root, dir, "go.mod"))
+		if err != nil {
+			t.Errorf("%s: %v", dir, err)
+			return
+		}
+		for _, m := range replaceLocal.FindAllStringSubmatch(string(data), -1) {
+			visit(filepath.ToSlash(filepath.Join(dir, m[1])))
+		}
+	}
+	visit(dir)
+	return sortedKeys(seen)
+}
+
+// checkLocalModules checks that the Dockerfile copies the go.mod files
+// and the sources of every local module the service builds with.
+func checkLocalModules(t *testing.T, name, root string, df []instruction) {
+	t.Helper()
+	var copied []string
+	for _, in := range df {
+		if in.cmd == "COPY" && !strings.HasPrefix(in.args, "--from=") {
+			fields := strings.Fields(in.args)
+			copied = append(copied, fields[:len(fields)-1]...)
+		}
+	}
+	for _, mod := range localModules(t, root, "services/"+name) {
+		if !slices.Contains(copied, mod+"/go.*") {
+			t.Errorf("%s Dockerfile: does not COPY %s/go.* before go mod download", name, mod)
+		}
+		if !slices.Contains(copied, mod+"/") {
+			t.Errorf("%s Dockerfile: does not COPY the sources of %s", name, mod)
 		}
 	}
 }

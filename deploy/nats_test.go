@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -450,4 +452,55 @@ func TestNATSStorageFits(t *testing.T) {
 			t.Errorf("%s: max_payload %d, below the 8 MiB stream message limit", c, opts.MaxPayload)
 		}
 	}
+}
+
+// TestComposeNATSHealthcheck runs the compose healthcheck's request
+// against a server started from nats/nats.conf: the check must pass on a
+// healthy JetStream server, or compose would never start the services.
+func TestComposeNATSHealthcheck(t *testing.T) {
+	hc := defaultCompose(t).Services["nats"].HealthCheck
+	var target string
+	for _, arg := range hc.Test {
+		if strings.HasPrefix(arg, "http://") {
+			target = arg
+		}
+	}
+	u, err := url.Parse(target)
+	if err != nil || target == "" {
+		t.Fatalf("nats healthcheck %v: no URL (%v)", hc.Test, err)
+	}
+	if u.Port() != "8222" || u.Query().Get("js-enabled-only") != "true" {
+		t.Errorf("nats healthcheck %s, want port 8222 and js-enabled-only=true", target)
+	}
+	opts, err := server.ProcessConfigFile("nats/nats.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.HTTPPort != 8222 || !opts.JetStream {
+		t.Errorf("nats.conf: monitoring port %d, JetStream %v; want 8222 and on", opts.HTTPPort, opts.JetStream)
+	}
+	opts.Host, opts.Port, opts.HTTPHost, opts.HTTPPort = "127.0.0.1", -1, "127.0.0.1", -1
+	opts.StoreDir = t.TempDir()
+	opts.NoLog, opts.NoSigs = true, true
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	t.Cleanup(s.Shutdown)
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("not ready")
+	}
+	u.Host = s.MonitorAddr().String()
+	eventually(t, 10*time.Second, func() error {
+		res, err := http.Get(u.String())
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %s", u, res.Status)
+		}
+		return nil
+	})
 }
