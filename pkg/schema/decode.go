@@ -68,16 +68,16 @@ func decodeObject(data []byte, v any) error {
 	if trimmed[0] != '{' {
 		return fmt.Errorf("%w: expected a JSON object, got %q", ErrInvalidJSON, preview(trimmed))
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(v); err != nil {
+	if err := json.Unmarshal(trimmed, v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return fmt.Errorf("%w: field %q: %s is not a %s", ErrInvalidJSON, typeErr.Field, typeErr.Value, typeErr.Type)
 		}
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) && strings.Contains(err.Error(), "after top-level value") {
+			return fmt.Errorf("%w: trailing data after the object at offset %d", ErrInvalidJSON, syntaxErr.Offset)
+		}
 		return fmt.Errorf("%w: %v", ErrInvalidJSON, err)
-	}
-	if dec.More() {
-		return fmt.Errorf("%w: trailing data after the object", ErrInvalidJSON)
 	}
 	return nil
 }

@@ -209,32 +209,38 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 		info.Sequence = md.Sequence.Stream
 		info.Delivered = int(md.NumDelivered)
 	}
-	log := h.log.With(zap.Uint64("seq", info.Sequence), zap.Int("delivered", info.Delivered))
-
-	result, reason := h.process(WithMessageInfo(ctx, info), msg, info, log)
+	result, reason := h.process(WithMessageInfo(ctx, info), msg, info)
+	// Fields are built only on the paths that log, not per message.
+	log := func() *zap.Logger {
+		return h.log.With(zap.String("article", articleRef(msg.Data())), zap.Uint64("seq", info.Sequence), zap.Int("delivered", info.Delivered))
+	}
 	switch result {
 	case ResultOK:
-		h.ack(msg, log)
+		if err := msg.Ack(); err != nil {
+			// The output is safe; a redelivery republishes under the
+			// same message id, which JetStream drops.
+			log().Warn("ack failed", zap.Error(err))
+		}
 	case ResultRetry:
 		h.metrics.retried.Add(1)
 		delay := RetryDelay(info.Delivered, h.cfg.RetryMin, h.cfg.RetryMax)
-		log.Warn("retrying", zap.String("reason", reason), zap.Duration("delay", delay))
+		log().Warn("retrying", zap.String("reason", reason), zap.Duration("delay", delay))
 		if err := msg.NakWithDelay(delay); err != nil {
-			log.Warn("nak failed; the server redelivers after ack wait", zap.Error(err))
+			log().Warn("nak failed; the server redelivers after ack wait", zap.Error(err))
 		}
 	case ResultDead:
 		if err := h.deadLetter(ctx, msg, info, reason); err != nil {
 			// The dead letter is not safe yet: keep the message.
 			result = ResultRetry
 			h.metrics.retried.Add(1)
-			log.Error("dead letter publish failed; retrying", zap.String("reason", reason), zap.Error(err))
+			log().Error("dead letter publish failed; retrying", zap.String("reason", reason), zap.Error(err))
 			_ = msg.NakWithDelay(h.cfg.RetryMin)
 			break
 		}
 		h.metrics.dead.Add(1)
-		log.Warn("dead-lettered", zap.String("reason", reason))
+		log().Warn("dead-lettered", zap.String("reason", reason))
 		if err := msg.TermWithReason(truncate(reason, 256)); err != nil {
-			log.Warn("term failed", zap.Error(err))
+			log().Warn("term failed", zap.Error(err))
 		}
 	}
 	h.metrics.messages.WithLabelValues(result).Inc()
@@ -245,7 +251,7 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 
 // process runs Decode, Process and the publish, and says how the message
 // ends.
-func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info, log *zap.Logger) (result, reason string) {
+func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info) (result, reason string) {
 	in, err := h.st.Decode(msg.Data())
 	if err != nil {
 		return ResultDead, "decode: " + err.Error()
@@ -278,7 +284,6 @@ func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info,
 	if out.DuplicateOf != "" {
 		h.metrics.duplicates.Add(1)
 	}
-	log.Debug("processed", zap.String("article", out.ID))
 	return ResultOK, ""
 }
 
@@ -315,12 +320,20 @@ func (h *handler[In]) deadLetter(ctx context.Context, msg jetstream.Msg, info In
 	return err
 }
 
-func (h *handler[In]) ack(msg jetstream.Msg, log *zap.Logger) {
-	if err := msg.Ack(); err != nil {
-		// The output is safe; a redelivery republishes under the same
-		// message id, which JetStream drops.
-		log.Warn("ack failed", zap.Error(err))
+// articleRef names the article in a payload for logs: its id, else its
+// URL, else "" when the payload does not decode.
+func articleRef(data []byte) string {
+	var ref struct {
+		ID  string `json:"id"`
+		URL string `json:"url"`
 	}
+	if json.Unmarshal(data, &ref) != nil {
+		return ""
+	}
+	if ref.ID != "" {
+		return ref.ID
+	}
+	return ref.URL
 }
 
 // RetryDelay is the nak delay before delivery number delivered+1: capped
