@@ -235,7 +235,7 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 		drop   bool
 	}
 	inf := make([]info, len(lines))
-	removed := 0
+	removed, covered := 0, 0
 	for i, l := range lines {
 		if l == "" {
 			continue
@@ -266,9 +266,12 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 				c.Banners += n
 			}
 		}
-		if headingLines[key] {
+		if headingLines[key] && i >= covered {
 			// The teasers listed under a "Related stories" heading.
-			for j := i + 1; j < len(lines); j++ {
+			// covered keeps repeated headings from rescanning the same
+			// lines (quadratic on "Read more" x 100,000).
+			j := i + 1
+			for ; j < len(lines); j++ {
 				if lines[j] == "" {
 					continue
 				}
@@ -280,6 +283,7 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 					c.BoilerplateLines++
 				}
 			}
+			covered = j
 		}
 	}
 	// Runs of teasers sharing a kicker.

@@ -11,7 +11,8 @@ import (
 // race detector on a shared machine).
 func TestCleanLinearTime(t *testing.T) {
 	for _, p := range []string{"Ã", "Ã ", "&amp;", "\\\\", `\u0022`, "a\n", "Ukraine war: A b\n", "?", "Ã©", "â€",
-		"x. \\n", "&#", "Â\u00a0", "\u00a0", "Related\n", "A b\n\n", "Leave a comment\nA b\n"} {
+		"x. \\n", "&#", "Â\u00a0", "\u00a0", "Related\n", "A b\n\n", "Leave a comment\nA b\n", "Read more\n", "Read more\nA b c\n", " date 2022-03-10 ", "This is a developing story. ",
+		"Ukraine war: x y\nLeave a comment\n", "\\r\\n", "a\\\"b", "Ã\n", "©", "É…"} {
 		in := strings.Repeat(p, 100000/len(p))
 		start := time.Now()
 		r := Clean(in, Options{})
