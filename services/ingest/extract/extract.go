@@ -118,6 +118,11 @@ func ExtractString(page string, opts Options) (*Result, error) {
 var prunable = map[string]bool{
 	"style": true, "svg": true, "noscript": true, "template": true, "iframe": true,
 	"object": true, "embed": true, "canvas": true, "math": true,
+	// Removed by trafilatura's own cleaning, but only after it has
+	// cloned the tree and run its fallbacks over them.
+	"nav": true, "aside": true, "footer": true, "menu": true, "button": true,
+	"select": true, "input": true, "textarea": true, "video": true, "audio": true,
+	"picture": true, "source": true, "map": true, "dialog": true,
 }
 
 // prune removes comments, prunable elements and scripts other than
