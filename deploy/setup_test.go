@@ -265,3 +265,29 @@ func TestSetupSecured(t *testing.T) {
 		t.Errorf("setup printed a password:\n%s", out)
 	}
 }
+
+// TestSetupTemplateIsTheIndexers checks that the template setup installs
+// is the one the indexer embeds: the indexer skips its own install when
+// a template of the same version exists, so a stale copy here would win.
+func TestSetupTemplateIsTheIndexers(t *testing.T) {
+	files, _ := filepath.Glob("elasticsearch/*index-template*.json")
+	if len(files) != 1 {
+		t.Fatalf("index templates in deploy/elasticsearch: %v, want one", files)
+	}
+	var deployed, embedded any
+	for path, v := range map[string]*any{
+		files[0]: &deployed,
+		filepath.Join(repoRoot, "services/indexer/esindex/template.json"): &embedded,
+	} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	if fmt.Sprint(deployed) != fmt.Sprint(embedded) {
+		t.Errorf("%s differs from services/indexer/esindex/template.json", files[0])
+	}
+}
