@@ -291,6 +291,17 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 				if !s.free(t0, t1) {
 					continue
 				}
+				if typ == gazetteer.Person {
+					// "Alexander and Catwoman": two people.
+					for k := t0 + 1; k < t1-1; k++ {
+						if w := s.toks[k].Text; w == "and" || w == "&" || w == "," {
+							if m := (&mention{t0: t0, t1: k, typ: typ, src: srcTagger}); s.clean(m) {
+								s.add(m)
+							}
+							t0 = k + 1
+						}
+					}
+				}
 				m := &mention{t0: t0, t1: t1, typ: typ, src: srcTagger}
 				if s.clean(m) {
 					s.add(m)
@@ -304,6 +315,26 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 // clean strips titles, a leading article and possessives, sets m.text and
 // reports whether a usable name is left.
 func (s *state) clean(m *mention) bool {
+	// "Ms Hewitt" typed ORG, "Tory Treasurer Lord Ashcroft", "Former
+	// Liberal Democrat MP Jackie Ballard": a person title followed only by
+	// capitalised words makes the rest a person.
+	for k := m.t1 - 2; k >= m.t0; k-- {
+		w := strings.TrimSuffix(s.toks[k].Text, ".")
+		if !personTitles[w] {
+			continue
+		}
+		ok := !orgWords[s.toks[m.t1-1].Text] && !placeWords[s.toks[m.t1-1].Text]
+		for j := k + 1; j < m.t1 && ok; j++ {
+			t := s.toks[j].Text
+			ok = isCap(t) && isWord(t) && !personTitles[strings.TrimSuffix(t, ".")] || t == "'s" || t == "’s"
+		}
+		if ok {
+			m.t0 = k + 1
+			m.typ = gazetteer.Person
+			m.titled = true
+		}
+		break
+	}
 	for m.t0 < m.t1 {
 		w := strings.TrimSuffix(s.toks[m.t0].Text, ".")
 		if titleWords[w] && m.t1-m.t0 > 1 && (m.typ == gazetteer.Person || m.typ == 0) {
@@ -324,7 +355,7 @@ func (s *state) clean(m *mention) bool {
 	for m.t1 > m.t0 {
 		w := s.toks[m.t1-1].Text
 		if w == "'s" || w == "’s" || w == "'" || w == "’" || w == "-" || w == "." || w == "," || connectors[w] ||
-			m.t1-m.t0 > 1 && (functionWords[strings.ToLower(w)] || captionWords[w]) {
+			m.t1-m.t0 > 1 && (functionWords[strings.ToLower(w)] || captionWords[w] || trailingTitles[w]) {
 			m.t1--
 			continue
 		}
@@ -356,7 +387,7 @@ func (s *state) usable(m *mention) bool {
 	}
 	if m.t1-m.t0 == 1 {
 		w := strings.TrimSuffix(m.text, ".")
-		if junkWords[w] {
+		if junkWords[w] || titleWords[w] || trailingTitles[w] {
 			return false
 		}
 		if s.toks[m.t0].initial && commonLower[strings.ToLower(w)] && strings.ToUpper(w) != w {
@@ -843,7 +874,8 @@ func (s *state) locative(m *mention) bool {
 // surnames types one-word mentions that repeat a person's surname as
 // that person, and adds uses of the surname nothing claimed.
 func (s *state) surnames() {
-	last := make(map[string]int) // folded surname -> person mention
+	last := make(map[string]int)       // folded surname -> person mention
+	firstNames := make(map[string]int) // folded first name -> person mention
 	for i, m := range s.ms {
 		if m.text == "" || m.typ != gazetteer.Person {
 			continue
@@ -863,6 +895,31 @@ func (s *state) surnames() {
 		}
 		if _, ok := last[k]; !ok {
 			last[k] = i
+		}
+	}
+	// A first name alone ("Sir Digby") joins the one person who has it,
+	// unless it is also someone's surname.
+	for i, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Person || m.entry != nil && m.entry.Curated {
+			continue
+		}
+		f := strings.Fields(m.text)
+		if len(f) < 2 {
+			continue
+		}
+		k := gazetteer.Fold(f[0])
+		if _, ok := last[k]; ok {
+			continue
+		}
+		if j, ok := firstNames[k]; ok && (j < 0 || s.key(s.ms[j]) != s.key(m)) {
+			firstNames[k] = -1
+			continue
+		}
+		firstNames[k] = i
+	}
+	for k, v := range firstNames {
+		if _, ok := last[k]; !ok && v >= 0 {
+			last[k] = v
 		}
 	}
 	for _, m := range s.ms {
@@ -895,7 +952,7 @@ func (s *state) key(m *mention) string {
 	if m.entry != nil {
 		return m.entry.ID
 	}
-	return m.typ.String() + ":" + translitKey(m.text)
+	return translitKey(m.text)
 }
 
 type cluster struct {
@@ -908,8 +965,9 @@ type cluster struct {
 	headline bool
 	lead     bool
 	dateline bool
-	multi    bool // some mention has more than one word
-	ordinary bool // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
+	votes    [4]int // mentions per type
+	multi    bool   // some mention has more than one word
+	ordinary bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
 func (s *state) cluster() schema.Entities {
@@ -928,11 +986,22 @@ func (s *state) cluster() schema.Entities {
 	}
 	union := func(a, b int) { parent[find(a)] = find(b) }
 	byKey := make(map[string]int)
+	// An unlinked mention written like a linked one joins it: "Blackpool"
+	// tagged ORG beside "Blackpool" the town.
+	linked := make(map[string]string)
+	for _, m := range s.ms {
+		if m.text != "" && m.entry != nil {
+			linked[translitKey(m.text)] = m.entry.ID
+		}
+	}
 	for i, m := range s.ms {
 		if m.text == "" {
 			continue
 		}
 		k := s.key(m)
+		if id, ok := linked[k]; ok && m.entry == nil {
+			k = id
+		}
 		if j, ok := byKey[k]; ok {
 			union(i, j)
 		} else {
@@ -963,8 +1032,9 @@ func (s *state) cluster() schema.Entities {
 			c.typ = m.entry.Type
 			c.cands = m.cands
 		}
-		if c.typ == 0 {
-			c.typ = m.typ
+		c.votes[m.typ]++
+		if m.titled {
+			c.votes[gazetteer.Person] += 2
 		}
 		if m.acronym < 0 || m.entry != nil {
 			c.names[m.text]++
@@ -987,6 +1057,17 @@ func (s *state) cluster() schema.Entities {
 		}
 		if m.dateline {
 			c.dateline = true
+		}
+	}
+	for _, c := range clusters {
+		if c.entry != nil {
+			c.typ = c.entry.Type
+			continue
+		}
+		for t := gazetteer.Person; t <= gazetteer.Place; t++ {
+			if c.votes[t] > c.votes[c.typ] {
+				c.typ = t
+			}
 		}
 	}
 	s.placeContext(clusters)
@@ -1087,7 +1168,11 @@ func (s *state) placeContext(clusters map[int]*cluster) {
 		if c.typ != gazetteer.Place || c.entry == nil {
 			continue
 		}
-		if c.entry.Class == gazetteer.Country || c.dateline || c.entry.Curated || countryCount(c.cands) == 1 {
+		// Countries, regions, the dateline, capitals, and cities whose name
+		// is theirs alone set the context; a small namesake town does not.
+		e := c.entry
+		if e.Class == gazetteer.Country || e.Class == gazetteer.Region || c.dateline || e.Curated ||
+			countryCount(c.cands) == 1 && (e.Population >= 100000 || e.Class >= gazetteer.AdminSeat) {
 			ctx[c.entry.Country] = true
 		}
 	}
@@ -1108,6 +1193,15 @@ func (s *state) placeContext(clusters map[int]*cluster) {
 			best = e
 		}
 		c.entry = best
+	}
+	for _, c := range clusters {
+		// A town abroad that nothing in the article points to is more
+		// likely a namesake ("Westminster", "Somerset" in a British story
+		// are not the American towns): keep the name, drop the pin.
+		if e := c.entry; c.typ == gazetteer.Place && e != nil && !e.Curated && e.Class < gazetteer.Capital && !ctx[e.Country] &&
+			(len(ctx) > 0 && e.Population < 300000 || e.Population < 50000) {
+			c.entry = nil
+		}
 	}
 }
 

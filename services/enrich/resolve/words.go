@@ -95,8 +95,11 @@ func set(words string) map[string]bool {
 	return m
 }
 
+// trailingTitles follow a name and are not part of it: "Margaret Moran MP".
+var trailingTitles = set(`MP MPs MEP MEPs MSP AM QC KC Jr Sr`)
+
 // personTitles start a "Title Name" pattern: a person follows.
 var personTitles = set(`Mr Mrs Ms Miss Dr Prof Professor Sir Dame Lord Lady President Minister Secretary
 Secretary-General Chancellor Senator Sen Rep Governor Gov Mayor Judge Ambassador Envoy Spokesman
 Spokeswoman Spokesperson Gen General Col Colonel Lt Capt Captain Sgt Admiral King Queen Prince Princess
-Pope Premier Sheikh Emir Ayatollah Archbishop Bishop Rev Reverend Commissioner Chairman Chairwoman`)
+Pope Premier Sheikh Emir Ayatollah Archbishop Bishop Rev Reverend Commissioner Chairman Chairwoman MP MEP`)
