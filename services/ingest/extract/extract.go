@@ -97,8 +97,10 @@ func ExtractString(page string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%w: %d words", ErrNoArticle, n)
 	}
 	md := res.Metadata
+	title := collapseSpace(md.Title)
+	body = dropLeadingTitle(body, title)
 	out := &Result{
-		Title:    collapseSpace(md.Title),
+		Title:    title,
 		Body:     body,
 		Author:   collapseSpace(md.Author),
 		SiteName: collapseSpace(md.Sitename),
@@ -331,6 +333,35 @@ func isSpace(r rune) bool {
 		return true
 	}
 	return r >= 0x2000 && r <= 0x200A
+}
+
+// dropLeadingTitle removes a first paragraph that repeats the title:
+// the headline belongs in Title, not in Body.
+func dropLeadingTitle(body, title string) string {
+	if title == "" {
+		return body
+	}
+	first, rest, ok := strings.Cut(body, "\n\n")
+	if !ok || !sameText(first, title) {
+		return body
+	}
+	return rest
+}
+
+// sameText compares two strings on their letters and digits, ignoring
+// case, so punctuation or spacing differences do not matter.
+func sameText(a, b string) bool {
+	norm := func(s string) string {
+		var sb strings.Builder
+		for _, r := range s {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				sb.WriteRune(unicode.ToLower(r))
+			}
+		}
+		return sb.String()
+	}
+	na := norm(a)
+	return na != "" && na == norm(b)
 }
 
 // countWords counts runs of letters or digits.

@@ -44,6 +44,9 @@ func TestExtractArticle(t *testing.T) {
 		t.Errorf("PublishedAt = %v, want %v", res.PublishedAt, wantDate)
 	}
 	paras := strings.Split(res.Body, "\n\n")
+	if paras[0] == res.Title {
+		t.Errorf("body repeats the title as its first paragraph")
+	}
 	for _, want := range []string{
 		"The town council of Lindenfeld voted on Tuesday to rebuild the old stone bridge over the river Aue, ending a dispute that has divided residents for almost three years.",
 		"A long dispute",
@@ -120,6 +123,21 @@ func TestExtractLegacyCharset(t *testing.T) {
 	}
 	if !strings.Contains(got.Body, "café") || !strings.Contains(got.Body, "“a relief") {
 		t.Errorf("body lost its accents or quotes: %q", got.Body)
+	}
+}
+
+func TestDropLeadingTitle(t *testing.T) {
+	tests := []struct{ body, title, want string }{
+		{"Bridge to be rebuilt\n\nThe council voted.", "Bridge to be rebuilt", "The council voted."},
+		{"BRIDGE to be rebuilt!\n\nThe council voted.", "Bridge to be rebuilt", "The council voted."},
+		{"The council voted.\n\nBridge to be rebuilt", "Bridge to be rebuilt", "The council voted.\n\nBridge to be rebuilt"},
+		{"Bridge to be rebuilt", "Bridge to be rebuilt", "Bridge to be rebuilt"},
+		{"A\n\nB", "", "A\n\nB"},
+	}
+	for _, tt := range tests {
+		if got := dropLeadingTitle(tt.body, tt.title); got != tt.want {
+			t.Errorf("dropLeadingTitle(%q, %q) = %q, want %q", tt.body, tt.title, got, tt.want)
+		}
 	}
 }
 
