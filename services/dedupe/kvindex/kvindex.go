@@ -168,7 +168,7 @@ func (ix *Index) put(ctx context.Context, subject string, value []byte, rev uint
 			ix.mu.Lock()
 			ix.conflicts++
 			ix.mu.Unlock()
-			return 0, fmt.Errorf("put %s at revision %d: %w", subject, rev, ErrConflict)
+			return 0, fmt.Errorf("put %s at revision %d: %w: %w", subject, rev, ErrConflict, err)
 		}
 		return 0, fmt.Errorf("put %s: %w", subject, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
@@ -147,8 +148,13 @@ func TestCreateRecordOnce(t *testing.T) {
 	if err != nil || got.Seq != 1 {
 		t.Fatalf("GetRecord = %+v, %v; want the first record", got, err)
 	}
-	if _, err := ix.UpdateRecord(ctx, "a1", Record{Seq: 3}, rev-1); !errors.Is(err, ErrConflict) {
+	_, err = ix.UpdateRecord(ctx, "a1", Record{Seq: 3}, rev-1)
+	if !errors.Is(err, ErrConflict) {
 		t.Errorf("update at a stale revision: err = %v, want ErrConflict", err)
+	}
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode != jetstream.JSErrCodeStreamWrongLastSequence {
+		t.Errorf("single-server conflict %v: want API error code %d", err, jetstream.JSErrCodeStreamWrongLastSequence)
 	}
 	if _, err := ix.UpdateRecord(ctx, "a1", Record{Seq: 3}, rev); err != nil {
 		t.Errorf("update at the current revision: %v", err)
@@ -260,3 +266,5 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func nopLogger() *zap.Logger { return zap.NewNop() }
