@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -355,5 +356,40 @@ func TestClassify(t *testing.T) {
 	}
 	if err := classify(context.DeadlineExceeded); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("timeout: %v, want ErrUnavailable", err)
+	}
+}
+
+func TestHandlerConfigFlags(t *testing.T) {
+	env := map[string]string{
+		"NEWSFLOW_INTAKE_TOKEN":          testToken,
+		"NEWSFLOW_INTAKE_MAX_BODY_BYTES": "1024",
+		"NEWSFLOW_INTAKE_RETRY_AFTER":    "3s",
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	c := HandlerConfig{MaxBodyBytes: DefaultMaxBodyBytes, MaxDecompressedBytes: DefaultMaxDecompressedBytes, RetryAfter: DefaultRetryAfter}
+	e := &stage.EnvFlags{FlagSet: fs, Lookup: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	c.Flags(e)
+	if err := fs.Parse([]string{"-intake-max-decompressed-bytes", "2048"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := HandlerConfig{Token: testToken, MaxBodyBytes: 1024, MaxDecompressedBytes: 2048, RetryAfter: 3 * time.Second}
+	if c != want {
+		t.Errorf("config = %+v, want %+v", c, want)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	fs.PrintDefaults()
+	if strings.Contains(out.String(), testToken) || strings.Contains(c.String(), testToken) {
+		t.Errorf("the token leaks into the usage or the config string")
+	}
+	c.Token = "short"
+	if err := c.Validate(); err == nil {
+		t.Error("Validate accepted a 5-character token")
 	}
 }
