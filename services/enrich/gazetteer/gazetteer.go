@@ -224,7 +224,11 @@ func Load() (*Gazetteer, error) {
 		if i := strings.Index(name, " ("); i > 0 {
 			name = name[:i] // "Georgia (U.S. state)" is written "Georgia"
 		}
-		i := add(Entry{ID: c[1], Name: name, Type: Place, Country: c[0], Lat: lat, Lon: lon,
+		cc := c[0]
+		if cc == "-" {
+			cc = "" // a continent
+		}
+		i := add(Entry{ID: c[1], Name: name, Type: Place, Country: cc, Lat: lat, Lon: lon,
 			HasPoint: true, Class: Region, Curated: true})
 		names = append(names, pending{name, i, false})
 		if len(c) > 5 && c[5] != "" {

@@ -409,25 +409,6 @@ func (s *state) usable(m *mention) bool {
 	return true
 }
 
-// capRun returns the end of the run of capitalised words (with
-// connectors inside) that starts at i.
-func (s *state) capRun(i int) int {
-	j := i
-	for j < len(s.toks) {
-		t := s.toks[j].Text
-		if isCap(t) && isWord(t) {
-			j++
-			continue
-		}
-		if connectors[t] && j+1 < len(s.toks) && isCap(s.toks[j+1].Text) && j > i {
-			j++
-			continue
-		}
-		break
-	}
-	return j
-}
-
 // acronyms learns "Long Name (ACR)" and marks the acronym's other uses.
 func (s *state) acronyms() {
 	for i := 1; i+2 < len(s.toks); i++ {
@@ -1173,7 +1154,9 @@ func (s *state) placeContext(clusters map[int]*cluster) {
 		e := c.entry
 		if e.Class == gazetteer.Country || e.Class == gazetteer.Region || c.dateline || e.Curated ||
 			countryCount(c.cands) == 1 && (e.Population >= 100000 || e.Class >= gazetteer.AdminSeat) {
-			ctx[c.entry.Country] = true
+			if e.Country != "" {
+				ctx[e.Country] = true
+			}
 		}
 	}
 	for _, c := range clusters {
@@ -1197,9 +1180,11 @@ func (s *state) placeContext(clusters map[int]*cluster) {
 	for _, c := range clusters {
 		// A town abroad that nothing in the article points to is more
 		// likely a namesake ("Westminster", "Somerset" in a British story
-		// are not the American towns): keep the name, drop the pin.
+		// are not the American towns): keep the name, drop the pin. Under
+		// 300,000 people with other countries in view, under 100,000
+		// without.
 		if e := c.entry; c.typ == gazetteer.Place && e != nil && !e.Curated && e.Class < gazetteer.Capital && !ctx[e.Country] &&
-			(len(ctx) > 0 && e.Population < 300000 || e.Population < 50000) {
+			(len(ctx) > 0 && e.Population < 300000 || e.Population < 100000) {
 			c.entry = nil
 		}
 	}
