@@ -2,11 +2,15 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -56,5 +60,46 @@ func BenchmarkProcessText(b *testing.B) {
 	}
 	if cpu := cpuTime() - start; cpu > 0 {
 		b.ReportMetric(float64(len(raw.Text)*n)/1e6/cpu.Seconds(), "cpu-MB/s")
+	}
+}
+
+// BenchmarkProcessLearning is BenchmarkProcessText with per-source
+// boilerplate learning on an embedded NATS server: the KV round trips of
+// Observe dominate.
+func BenchmarkProcessLearning(b *testing.B) {
+	s, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: b.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		b.Fatal("nats not ready")
+	}
+	defer s.Shutdown()
+	nc, err := nats.Connect(s.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	i, err := New(ctx, js, DefaultConfig(), zap.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer i.Stop()
+	body := strings.Repeat("The river Wend burst its banks on Sunday, flooding the old market in Dunmere and forcing the evacuation of many homes.\n\n", 30) +
+		"Short line one here\n\nShort line two here\n\nGet the Gazette for £1 a week\n\nFollow us on Mastodon"
+	b.SetBytes(int64(len(body)))
+	n := 0
+	for b.Loop() {
+		raw := &schema.RawArticle{URL: fmt.Sprintf("https://dunmere-gazette.example/news/%d", n), Text: body}
+		if _, err := i.Process(ctx, raw); err != nil {
+			b.Fatal(err)
+		}
+		n++
 	}
 }

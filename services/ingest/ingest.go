@@ -89,16 +89,33 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	return i, nil
 }
 
-// Stop stops the boilerplate watcher. Process must not be called after.
+// Stop stops the boilerplate learner (watch and background recording).
+// Process must not be called after.
 func (i *Ingester) Stop() {
 	if i.learner != nil {
 		i.learner.Stop()
 	}
 }
 
+// Flush waits until the boilerplate lines of every article processed so
+// far are recorded (tests, evaluations, and shutdown use it).
+func (i *Ingester) Flush(ctx context.Context) error {
+	if i.learner == nil {
+		return nil
+	}
+	return i.learner.Flush(ctx)
+}
+
 // Collectors returns the stage's own Prometheus metrics for registration.
 func (i *Ingester) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{i.actions, i.rejected}
+	cs := []prometheus.Collector{i.actions, i.rejected}
+	if l := i.learner; l != nil {
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "newsflow_ingest_boilerplate_observations_dropped_total",
+			Help: "Articles whose lines were not recorded for boilerplate learning because the queue was full.",
+		}, func() float64 { return float64(l.Dropped()) }))
+	}
+	return cs
 }
 
 // Process turns one raw article into a clean document. Its errors are all
@@ -190,10 +207,9 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 	}
 	i.count(doc.Cleaning)
 	if i.learner != nil && domain != "" {
-		if _, err := i.learner.Observe(ctx, domain, doc.ID, res.LearnKeys); err != nil {
-			i.log.Warn("boilerplate learning failed; the article is kept",
-				zap.String("id", doc.ID), zap.String("domain", domain), zap.Error(err))
-		}
+		// Articles are counted by content, not by URL: the same story
+		// re-sent under new addresses must not teach its own paragraphs.
+		i.learner.ObserveAsync(domain, schema.DocumentID("", res.Title, res.Body), res.LearnKeys)
 	}
 	return doc, nil
 }

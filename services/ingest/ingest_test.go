@@ -178,6 +178,9 @@ func TestProcessLearnsSourceBoilerplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		last = doc
+		if err := i.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if n <= 3 && !strings.Contains(doc.Body, plug) {
 			t.Fatalf("article %d lost the line before it was learned: %q", n, doc.Body)
 		}

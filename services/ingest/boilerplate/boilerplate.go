@@ -14,7 +14,8 @@
 // "<source>.<fingerprint>" and its value the ids that carried it, updated
 // with compare-and-set. Each replica keeps an in-memory view of the
 // learned lines, filled by a watch on the bucket; New returns once that
-// view holds everything already in the bucket. Keys expire with the
+// view holds everything already in the bucket. ObserveAsync records in
+// the background so that the article's path never waits on KV. Keys expire with the
 // bucket's TTL (30 days by default), so a line that stops recurring is
 // forgotten.
 package boilerplate
@@ -27,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -50,6 +52,9 @@ type Config struct {
 	MinArticles int
 	// MaxLinesPerArticle caps the lines recorded per article; default 20.
 	MaxLinesPerArticle int
+	// QueueSize bounds the observations waiting for ObserveAsync's
+	// background recorder; default 1024.
+	QueueSize int
 	// TTL, Replicas and MaxBytes apply when the bucket has to be created
 	// (defaults 30 days, 1, 1 GiB); an existing bucket keeps its own.
 	TTL      time.Duration
@@ -66,6 +71,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxLinesPerArticle == 0 {
 		c.MaxLinesPerArticle = 20
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = 1024
 	}
 	if c.TTL == 0 {
 		c.TTL = 30 * 24 * time.Hour
@@ -105,8 +113,19 @@ type Learner struct {
 	mu      sync.RWMutex
 	learned map[string]map[string]bool // source token -> fingerprints
 
-	stop context.CancelFunc
-	done chan struct{}
+	stop    context.CancelFunc
+	done    chan struct{} // closed when the watcher ends
+	queue   chan observation
+	flushed chan struct{} // closed when the observer ends
+	dropped atomic.Int64
+}
+
+// observation is one article's lines waiting to be recorded; a nil keys
+// with a non-nil done is a flush marker.
+type observation struct {
+	source, id string
+	keys       []string
+	done       chan struct{}
 }
 
 // New opens (or creates) the bucket, loads what it holds and keeps
@@ -140,9 +159,13 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		cancel()
 		return nil, fmt.Errorf("watch %s: %w", cfg.Bucket, err)
 	}
-	l := &Learner{kv: kv, cfg: cfg, log: log, learned: map[string]map[string]bool{}, stop: cancel, done: make(chan struct{})}
+	l := &Learner{
+		kv: kv, cfg: cfg, log: log, learned: map[string]map[string]bool{}, stop: cancel,
+		done: make(chan struct{}), queue: make(chan observation, cfg.QueueSize), flushed: make(chan struct{}),
+	}
 	ready := make(chan struct{})
 	go l.watch(w, ready)
+	go l.observe(watchCtx)
 	select {
 	case <-ready:
 		return l, nil
@@ -175,10 +198,69 @@ func (l *Learner) watch(w jetstream.KeyWatcher, ready chan struct{}) {
 	}
 }
 
-// Stop ends the watch and waits for it.
+// Stop ends the watch and the background recording, dropping what is
+// still queued, and waits for both.
 func (l *Learner) Stop() {
 	l.stop()
 	<-l.done
+	<-l.flushed
+}
+
+// observe records queued observations until ctx ends.
+func (l *Learner) observe(ctx context.Context) {
+	defer close(l.flushed)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case o := <-l.queue:
+			if o.done != nil {
+				close(o.done)
+				continue
+			}
+			if _, err := l.Observe(ctx, o.source, o.id, o.keys); err != nil && ctx.Err() == nil {
+				l.log.Warn("boilerplate learning failed", zap.String("source", o.source), zap.Error(err))
+			}
+		}
+	}
+}
+
+// ObserveAsync queues Observe for the background recorder and returns at
+// once, so that KV round trips stay out of the article's path. When the
+// queue is full the observation is dropped (learning is best effort) and
+// counted in Dropped.
+func (l *Learner) ObserveAsync(source, id string, keys []string) {
+	if source == "" || id == "" || len(keys) == 0 {
+		return
+	}
+	select {
+	case l.queue <- observation{source: source, id: id, keys: keys}:
+	default:
+		l.dropped.Add(1)
+	}
+}
+
+// Dropped counts observations dropped because the queue was full.
+func (l *Learner) Dropped() int64 { return l.dropped.Load() }
+
+// Flush waits until every observation queued before it is recorded.
+func (l *Learner) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case l.queue <- observation{done: done}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-l.flushed:
+		return errors.New("boilerplate learner stopped")
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-l.flushed:
+		return errors.New("boilerplate learner stopped")
+	}
 }
 
 func (l *Learner) set(source, fp string, learned bool) {

@@ -234,6 +234,7 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 		teaser bool
 		drop   bool
 	}
+	learned = trustLearned(lines, learned)
 	inf := make([]info, len(lines))
 	removed, covered := 0, 0
 	for i, l := range lines {
@@ -326,6 +327,30 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 		out = append(out, l)
 	}
 	return out, removed
+}
+
+// trustLearned returns learned unless it would remove more than half of
+// the text's lines: furniture is a few lines at the edges, so a text
+// made mostly of lines its source has printed before is a re-sent or
+// copied article (dedupe's business), and its short paragraphs stay.
+func trustLearned(lines []string, learned LineSet) LineSet {
+	if learned == nil {
+		return nil
+	}
+	matches, total := 0, 0
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		total++
+		if countWords(l) <= MaxLearnWords && learned.Contains(LineKey(l)) {
+			matches++
+		}
+	}
+	if matches*2 > total {
+		return nil
+	}
+	return learned
 }
 
 // paragraphs groups lines into paragraphs. A blank line ends a paragraph;

@@ -330,3 +330,17 @@ func TestCleanTitle(t *testing.T) {
 		}
 	}
 }
+
+func TestLearnedLinesNeverTakeTheArticle(t *testing.T) {
+	// Every line was "learned" (a source that re-sends one article): the
+	// article stays whole rather than being emptied.
+	in := "The council met on Monday.\nIt voted to close the bridge.\nGet the Gazette for £1 a week"
+	learned := Lines{}
+	for _, l := range strings.Split(in, "\n") {
+		learned[LineKey(l)] = true
+	}
+	r := Clean(in, Options{Title: "-", Boilerplate: learned})
+	if got, want := r.Body, "The council met on Monday.\n\nIt voted to close the bridge.\n\nGet the Gazette for £1 a week"; got != want {
+		t.Errorf("Clean = %q; want %q", got, want)
+	}
+}
