@@ -602,6 +602,10 @@ func (s *state) gazetteerMentions() {
 	text := s.d.Text
 	for _, gm := range s.r.g.Find(text) {
 		t0, ok1 := s.bySt[gm.Start]
+		if !ok1 {
+			// An elided article glued to the name: "l'OTAN", "d’Odessa".
+			t0, ok1 = s.elided(gm.Start)
+		}
 		tl, ok2 := s.byEnd[gm.End]
 		if !ok1 || !ok2 || tl < t0 {
 			continue
@@ -625,6 +629,20 @@ func (s *state) gazetteerMentions() {
 	}
 }
 
+// elided returns the token that holds an elided article and the name
+// starting at byte i, as in "l'OTAN".
+func (s *state) elided(i int) (int, bool) {
+	k := sort.Search(len(s.toks), func(k int) bool { return s.toks[k].End > i })
+	if k == len(s.toks) || s.toks[k].Start >= i {
+		return 0, false
+	}
+	prefix := s.d.Text[s.toks[k].Start:i]
+	if strings.HasSuffix(prefix, "'") || strings.HasSuffix(prefix, "’") {
+		return k, utf8.RuneCountInString(prefix) <= 3
+	}
+	return 0, false
+}
+
 // accept decides whether a gazetteer match nobody else claimed stands on
 // its own.
 func (s *state) accept(gm gazetteer.Match, t0, t1 int) bool {
@@ -634,19 +652,26 @@ func (s *state) accept(gm gazetteer.Match, t0, t1 int) bool {
 		// in an all-caps line.
 		return true
 	}
-	if best.Alternate || best.Entry.Type != gazetteer.Place {
+	e := best.Entry
+	if best.Entry.Type != gazetteer.Place {
 		return false
 	}
-	e := best.Entry
+	if best.Alternate {
+		// Exonyms ("Warschau", "Varsovie") for big cities in other
+		// languages; in English an alternate needs the tagger.
+		return !s.d.English && e.Population >= 500000 && !foreignCommon[strings.ToLower(s.d.Text[gm.Start:gm.End])]
+	}
 	if e.Class < gazetteer.AdminSeat && e.Population < 50000 {
 		return false
 	}
 	surface := s.d.Text[gm.Start:gm.End]
+	if !s.d.English {
+		// Other languages capitalise other words: only big places, and
+		// not the few that are also common nouns (German "Essen", "Halle").
+		return !foreignCommon[strings.ToLower(surface)] && (e.Population >= 100000 || e.Class >= gazetteer.Capital)
+	}
 	if commonLower[strings.ToLower(surface)] || junkWords[surface] {
 		return false
-	}
-	if !s.d.English {
-		return e.Population >= 100000 || e.Class >= gazetteer.Capital
 	}
 	// Inside a longer capitalised name ("New York Times", "Paris Hilton")?
 	if t1 < len(s.toks) && isCap(s.toks[t1].Text) && isWord(s.toks[t1].Text) && !s.toks[t1].initial && !s.toks[t1].headline {

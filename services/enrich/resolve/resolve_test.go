@@ -187,6 +187,16 @@ func TestRules(t *testing.T) {
 			absent: []string{"PER:Montag", "PER:Die"},
 		},
 		{
+			name:  "not English: elided article, exonym, common noun",
+			title: "Sommet", body: "Le ministre a rejoint l'OTAN à Bruxelles. Danach ging es nach Warschau zum Essen in der Halle.",
+			english: false,
+			want: map[string]string{
+				"ORG:NATO":   "Q7184 |",
+				"LOC:Warsaw": "geonames:756135 | PL",
+			},
+			absent: []string{"LOC:Essen", "LOC:Halle"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,

@@ -103,3 +103,8 @@ var personTitles = set(`Mr Mrs Ms Miss Dr Prof Professor Sir Dame Lord Lady Pres
 Secretary-General Chancellor Senator Sen Rep Governor Gov Mayor Judge Ambassador Envoy Spokesman
 Spokeswoman Spokesperson Gen General Col Colonel Lt Capt Captain Sgt Admiral King Queen Prince Princess
 Pope Premier Sheikh Emir Ayatollah Archbishop Bishop Rev Reverend Commissioner Chairman Chairwoman MP MEP`)
+
+// foreignCommon are place names that are also common words in other
+// languages the pipeline sees (German nouns are capitalised).
+var foreignCommon = set(`essen halle hof ende mode bad wald weil lauf mark bergen hamm marl herne
+moers witten celle gotha dessau mayo sol leon aire este lugo ocean porto mar salto`)
