@@ -101,6 +101,7 @@ func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress f
 	groups := map[string]*Reason{}
 	var sum Summary
 	reject := func(it Item, err error) {
+		p.metrics.article(sourceFile, resultRejected)
 		sum.Rejected++
 		key := reasonOf(err)
 		g := groups[key]
@@ -128,6 +129,7 @@ func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress f
 				}
 				reject(it, err)
 			} else {
+				p.metrics.article(sourceFile, resultAccepted)
 				sum.Accepted++
 				p.log.Debug("published", zap.String("id", id), zap.Stringer("item", it))
 			}
@@ -175,6 +177,7 @@ func (p *Publisher) publishRetrying(ctx context.Context, a *schema.RawArticle) (
 		if !errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
 			return id, err
 		}
+		p.metrics.article(sourceFile, resultUnavailable)
 		p.log.Warn("jetstream unavailable, retrying", zap.Duration("wait", wait), zap.Error(err))
 		t := time.NewTimer(wait)
 		select {

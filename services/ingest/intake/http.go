@@ -105,9 +105,10 @@ type errorBody struct {
 
 // Handler serves POST /v1/articles.
 type Handler struct {
-	pub *Publisher
-	cfg HandlerConfig
-	log *zap.Logger
+	pub     *Publisher
+	cfg     HandlerConfig
+	log     *zap.Logger
+	metrics *Metrics
 }
 
 // NewHandler returns the intake handler. A nil log logs nothing.
@@ -124,21 +125,21 @@ var errTooLarge = errors.New("request body too large")
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{"method not allowed: use POST"})
+		h.writeJSON(w, http.StatusMethodNotAllowed, errorBody{"method not allowed: use POST"})
 		return
 	}
 	if !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="newsflow"`)
-		writeJSON(w, http.StatusUnauthorized, errorBody{"missing or wrong bearer token"})
+		h.writeJSON(w, http.StatusUnauthorized, errorBody{"missing or wrong bearer token"})
 		return
 	}
 	if r.ContentLength > h.cfg.MaxBodyBytes {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: %d bytes, limit %d", errTooLarge, r.ContentLength, h.cfg.MaxBodyBytes)})
+		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: %d bytes, limit %d", errTooLarge, r.ContentLength, h.cfg.MaxBodyBytes)})
 		return
 	}
 	body, err := h.body(w, r)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
 		return
 	}
 	defer body.Close()
@@ -222,22 +223,27 @@ func (h *Handler) serveOne(w http.ResponseWriter, r *http.Request, body io.Reade
 		return
 	}
 	if len(data) > schema.MaxArticleBytes {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: article exceeds %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes)})
+		h.metrics.article(sourceHTTP, resultRejected)
+		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: article exceeds %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes)})
 		return
 	}
 	a, err := schema.DecodeRaw(data)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		h.metrics.article(sourceHTTP, resultRejected)
+		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
 		return
 	}
 	id, err := h.pub.Publish(r.Context(), a)
 	switch {
 	case errors.Is(err, ErrUnavailable):
+		h.metrics.article(sourceHTTP, resultUnavailable)
 		h.unavailable(w, Response{Rejected: 1, Results: []LineResult{{Line: 1, Error: err.Error()}}, Error: err.Error()})
 	case err != nil:
-		writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		h.metrics.article(sourceHTTP, resultRejected)
+		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
 	default:
-		writeJSON(w, http.StatusAccepted, Response{Accepted: 1, Results: []LineResult{{Line: 1, ID: id}}})
+		h.metrics.article(sourceHTTP, resultAccepted)
+		h.writeJSON(w, http.StatusAccepted, Response{Accepted: 1, Results: []LineResult{{Line: 1, ID: id}}})
 	}
 }
 
@@ -245,6 +251,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 	resp := Response{Results: []LineResult{}}
 	br := bufio.NewReaderSize(body, 64<<10)
 	reject := func(line int, msg string) {
+		h.metrics.article(sourceHTTP, resultRejected)
 		resp.Rejected++
 		resp.Results = append(resp.Results, LineResult{Line: line, Error: msg})
 	}
@@ -253,7 +260,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 		if err != nil && err != io.EOF {
 			if isTooLarge(err) {
 				resp.Error = err.Error()
-				writeJSON(w, http.StatusRequestEntityTooLarge, resp)
+				h.writeJSON(w, http.StatusRequestEntityTooLarge, resp)
 				return
 			}
 			h.readFailed(w, err)
@@ -272,7 +279,9 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 			}
 			id, perr := h.pub.Publish(r.Context(), a)
 			if errors.Is(perr, ErrUnavailable) {
-				reject(line, perr.Error())
+				h.metrics.article(sourceHTTP, resultUnavailable)
+				resp.Rejected++
+				resp.Results = append(resp.Results, LineResult{Line: line, Error: perr.Error()})
 				resp.Error = fmt.Sprintf("stopped at line %d: %v; accepted lines are stored, resend the others", line, perr)
 				h.unavailable(w, resp)
 				return
@@ -281,6 +290,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 				reject(line, perr.Error())
 				break
 			}
+			h.metrics.article(sourceHTTP, resultAccepted)
 			resp.Accepted++
 			resp.Results = append(resp.Results, LineResult{Line: line, ID: id})
 		}
@@ -289,11 +299,11 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 		}
 	}
 	if resp.Accepted+resp.Rejected == 0 {
-		writeJSON(w, http.StatusBadRequest, errorBody{"empty batch: no article lines"})
+		h.writeJSON(w, http.StatusBadRequest, errorBody{"empty batch: no article lines"})
 		return
 	}
 	h.log.Debug("batch", zap.Int("accepted", resp.Accepted), zap.Int("rejected", resp.Rejected))
-	writeJSON(w, http.StatusAccepted, resp)
+	h.writeJSON(w, http.StatusAccepted, resp)
 }
 
 // readLine reads one line of at most max bytes (without its newline).
@@ -324,19 +334,20 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 
 func (h *Handler) readFailed(w http.ResponseWriter, err error) {
 	if isTooLarge(err) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
+		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusBadRequest, errorBody{fmt.Sprintf("read body: %v", err)})
+	h.writeJSON(w, http.StatusBadRequest, errorBody{fmt.Sprintf("read body: %v", err)})
 }
 
 func (h *Handler) unavailable(w http.ResponseWriter, resp Response) {
 	h.log.Warn("jetstream unavailable, answering 503", zap.String("reason", resp.Error), zap.Int("accepted", resp.Accepted))
 	w.Header().Set("Retry-After", strconv.Itoa(int((h.cfg.RetryAfter+time.Second-1)/time.Second)))
-	writeJSON(w, http.StatusServiceUnavailable, resp)
+	h.writeJSON(w, http.StatusServiceUnavailable, resp)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
+	h.metrics.request(status)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)

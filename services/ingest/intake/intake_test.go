@@ -18,6 +18,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -391,5 +393,33 @@ func TestHandlerConfigFlags(t *testing.T) {
 	c.Token = "short"
 	if err := c.Validate(); err == nil {
 		t.Error("Validate accepted a 5-character token")
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	js, _ := startJetStream(t, func(c *jetstream.StreamConfig) {
+		c.MaxMsgs = 1
+		c.Discard = jetstream.DiscardNew
+	})
+	reg := prometheus.NewPedanticRegistry()
+	m := NewMetrics(reg)
+	h := NewHandler(NewPublisher(js, nil).WithMetrics(m), HandlerConfig{}, nil).WithMetrics(m)
+	batch := strings.Join([]string{string(article("https://example.org/m/1", "A.")), "bad", string(article("https://example.org/m/2", "B."))}, "\n")
+	if w, _ := do(t, h, request{body: []byte(batch), contentType: "application/x-ndjson"}); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503", w.Code)
+	}
+	for _, tt := range []struct {
+		result string
+		want   float64
+	}{{"accepted", 1}, {"rejected", 1}, {"unavailable", 1}} {
+		if got := testutil.ToFloat64(m.articles.WithLabelValues("http", tt.result)); got != tt.want {
+			t.Errorf("articles{http,%s} = %v, want %v", tt.result, got, tt.want)
+		}
+	}
+	if got := testutil.ToFloat64(m.requests.WithLabelValues("503")); got != 1 {
+		t.Errorf("requests{503} = %v, want 1", got)
+	}
+	if n, err := testutil.GatherAndCount(reg, "newsflow_intake_publish_duration_seconds"); err != nil || n != 1 {
+		t.Errorf("publish duration histogram: %d series, %v", n, err)
 	}
 }

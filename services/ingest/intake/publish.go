@@ -45,6 +45,7 @@ type Publisher struct {
 	subject string
 	timeout time.Duration
 	log     *zap.Logger
+	metrics *Metrics
 }
 
 // NewPublisher returns a Publisher on stage.SubjectRaw. A nil log logs
@@ -83,7 +84,9 @@ func (p *Publisher) publishData(ctx context.Context, id string, data []byte) err
 	defer cancel()
 	msg := &nats.Msg{Subject: p.subject, Data: data, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id)
+	start := time.Now()
 	ack, err := p.js.PublishMsg(ctx, msg)
+	p.metrics.published(time.Since(start).Seconds())
 	if err != nil {
 		return classify(err)
 	}
