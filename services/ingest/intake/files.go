@@ -277,13 +277,27 @@ func LooksLikeHeadline(line string) bool {
 	}
 	last, _ := utf8.DecodeLastRuneInString(line)
 	switch last {
-	case '.', ',', ';', ':', '-', '–', '—':
-		// "U.S." or "Inc." end headlines too, but a full stop is the
-		// lede's mark far more often.
+	case '.':
+		// "Rivals of the £400 Apple..." trails off like a headline; a
+		// single full stop is the lede's mark far more often.
+		if !strings.HasSuffix(line, "...") {
+			return false
+		}
+	case ',', ';', ':', '-', '–', '—':
 		return false
 	}
-	first, _ := utf8.DecodeRuneInString(line)
-	return unicode.IsUpper(first) || unicode.IsDigit(first) || !unicode.IsLetter(first)
+	// A headline starts with a capital, a digit or a symbol, or with a
+	// brand written in mixed case ("iTunes", "eBay").
+	first := []rune(words[0])
+	if unicode.IsLower(first[0]) {
+		for _, r := range first[1:] {
+			if unicode.IsUpper(r) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // htmlArticle decodes a page to UTF-8 for RawArticle.HTML.
