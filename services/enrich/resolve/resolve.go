@@ -670,8 +670,8 @@ func (s *state) accept(gm gazetteer.Match, t0, t1 int) bool {
 		// not the few that are also common nouns (German "Essen", "Halle").
 		return !foreignCommon[strings.ToLower(surface)] && (e.Population >= 100000 || e.Class >= gazetteer.Capital)
 	}
-	if commonLower[strings.ToLower(surface)] || junkWords[surface] {
-		return false
+	if commonLower[strings.ToLower(surface)] || junkWords[surface] || s.lower[strings.ToLower(surface)] {
+		return false // "Man" when the article also writes "man"
 	}
 	// Inside a longer capitalised name ("New York Times", "Paris Hilton")?
 	if t1 < len(s.toks) && isCap(s.toks[t1].Text) && isWord(s.toks[t1].Text) && !s.toks[t1].initial && !s.toks[t1].headline {

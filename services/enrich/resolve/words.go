@@ -81,7 +81,8 @@ var commonLower = func() map[string]bool {
 	independence liberty commerce industry progress union concord providence temple bar born male of
 	buffalo enterprise marathon victory mercy say van best battle florence aurora mission lincoln
 	troy sterling mercedes colon cancer moron batman marks hit ede goes tete ur gap why are mine
-	opportunity paradise carmen dolores esperanza celebration`) {
+	opportunity paradise carmen dolores esperanza celebration man bury wells rugby derby sandwich hull
+	mold sale deal kent nancy regina`) {
 		m[w] = true
 	}
 	return m
