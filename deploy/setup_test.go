@@ -291,3 +291,21 @@ func TestSetupTemplateIsTheIndexers(t *testing.T) {
 		t.Errorf("%s differs from services/indexer/esindex/template.json", files[0])
 	}
 }
+
+// TestSetupGivesUpOnDeadElasticsearch checks that setup fails, rather than
+// waiting forever, when Elasticsearch never answers.
+func TestSetupGivesUpOnDeadElasticsearch(t *testing.T) {
+	d := newStackDouble(t)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // nothing listens there any more
+	out, err := runSetup(t, d, "ES_URL="+dead.URL)
+	if err == nil {
+		t.Fatalf("setup succeeded without Elasticsearch:\n%s", out)
+	}
+	if !strings.Contains(out, "elasticsearch did not answer 200 within 5s") {
+		t.Errorf("output does not say why:\n%s", out)
+	}
+	if len(d.requests) != 0 {
+		t.Errorf("setup went on to %v", d.requests)
+	}
+}
