@@ -68,8 +68,13 @@ func Extract(page []byte, opts Options) (*Result, error) {
 	return ExtractString(text, opts)
 }
 
-// ExtractString is Extract for a page that is already decoded.
+// ExtractString is Extract for a page that is already decoded. It fails
+// with ErrBinary when the text holds NUL bytes or is mostly control
+// characters, as binary data smuggled through JSON does.
 func ExtractString(page string, opts Options) (*Result, error) {
+	if looksBinary([]byte(page[:min(len(page), sniffLen)])) {
+		return nil, ErrBinary
+	}
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		return nil, fmt.Errorf("parse html: %w", err)

@@ -98,6 +98,9 @@ func TestExtractBinary(t *testing.T) {
 	if _, err := Extract(page, Options{}); !errors.Is(err, ErrBinary) {
 		t.Errorf("err = %v, want ErrBinary", err)
 	}
+	if _, err := ExtractString(string(page), Options{}); !errors.Is(err, ErrBinary) {
+		t.Errorf("ExtractString: err = %v, want ErrBinary", err)
+	}
 }
 
 // TestExtractLegacyCharset checks that a cp1252 page declared in its
