@@ -32,6 +32,8 @@ func TestUnescape(t *testing.T) {
 		{"prefix is not a name", "copy&copy2 and &notx;", "copy&copy2 and &notx;", 0},
 		{"upper-case name", "P&EACUTE;REZ", "PÉREZ", 1},
 		{"double-escaped backslash", `\\u0022x\\u0022`, `"x"`, 2},
+		{"stray markup", "<p>One <b>bold</b> word.</p><p>Two.<br/>Three &lt;i&gt;x&lt;/i&gt;</p>", "\nOne bold word.\n\nTwo.\nThree x\n", 2},
+		{"not markup", "x < y and y > z, <3 and <unknown> tags", "x < y and y > z, <3 and <unknown> tags", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// unescape undoes JSON and HTML escape layers, alternating until the text
-// stops changing, and returns the number of layers undone. Every layer
-// shortens the text, so the loop ends.
+// unescape undoes JSON and HTML escape layers and stray markup, in turn
+// until the text stops changing, and returns the number of layers undone.
+// Every layer shortens the text, so the loop ends.
 func unescape(s string) (string, int) {
 	layers := 0
 	for round := 0; round < 64; round++ {
@@ -26,6 +26,12 @@ func unescape(s string) (string, int) {
 		}
 		if strings.IndexByte(s, '&') >= 0 {
 			if d := decodeEntities(s); d != s {
+				s, changed = d, true
+				layers++
+			}
+		}
+		if strings.IndexByte(s, '<') >= 0 {
+			if d := stripTags(s); d != s {
 				s, changed = d, true
 				layers++
 			}
@@ -313,4 +319,72 @@ func countEscapes(s string) int {
 		}
 	}
 	return n
+}
+
+// blockTags end a paragraph where they stand; other known tags vanish.
+var blockTags = map[string]bool{
+	"p": true, "br": true, "div": true, "li": true, "ul": true, "ol": true, "h1": true, "h2": true,
+	"h3": true, "h4": true, "h5": true, "h6": true, "blockquote": true, "tr": true, "table": true,
+	"section": true, "article": true, "figure": true, "figcaption": true, "hr": true, "pre": true,
+}
+
+var inlineTags = map[string]bool{
+	"a": true, "b": true, "i": true, "u": true, "em": true, "strong": true, "span": true, "small": true,
+	"sup": true, "sub": true, "font": true, "img": true, "abbr": true, "cite": true, "code": true,
+	"mark": true, "time": true, "wbr": true, "td": true, "th": true, "tbody": true, "thead": true,
+}
+
+// stripTags removes markup left in text ("<p>", "</b>", "<br/>", "<a
+// href=...>"): only well-formed tags with known names, so "x < y" and
+// "<3" stay. Block tags become line breaks.
+func stripTags(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' {
+			continue
+		}
+		end, block, ok := tagAt(s, i)
+		if !ok {
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[last:i])
+		if block {
+			b.WriteByte('\n')
+		}
+		last = end
+		i = end - 1
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// tagAt reads a tag at s[i] ('<'), returning the index after it.
+func tagAt(s string, i int) (end int, block, ok bool) {
+	j := i + 1
+	if j < len(s) && s[j] == '/' {
+		j++
+	}
+	start := j
+	for j < len(s) && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
+		j++
+	}
+	name := strings.ToLower(s[start:j])
+	if name == "" || !blockTags[name] && !inlineTags[name] {
+		return 0, false, false
+	}
+	if j >= len(s) || s[j] != '>' && s[j] != ' ' && s[j] != '/' && s[j] != '\n' && s[j] != '\t' {
+		return 0, false, false
+	}
+	close := strings.IndexByte(s[j:], '>')
+	if close < 0 || close > 512 || strings.IndexByte(s[j:j+close], '<') >= 0 {
+		return 0, false, false
+	}
+	return j + close + 1, blockTags[name], true
 }
