@@ -23,6 +23,7 @@ import (
 
 type config struct {
 	train, dev, out, gazetteer string
+	smallPlaces                bool
 	opt                        ner.TrainOptions
 }
 
@@ -32,6 +33,7 @@ func main() {
 	flag.StringVar(&cfg.dev, "dev", "", "CoNLL-2003 file to score after training (optional)")
 	flag.StringVar(&cfg.out, "out", "ner/model.bin.gz", "weights file to write")
 	flag.StringVar(&cfg.gazetteer, "gazetteer", "", "directory with places.tsv.gz, countries.tsv and aliases.tsv (the gazetteer package's data) to use as features")
+	flag.BoolVar(&cfg.smallPlaces, "small-places", true, "use GeoNames places under 100,000 people as gazetteer features too")
 	flag.IntVar(&cfg.opt.Epochs, "epochs", 12, "training epochs")
 	flag.IntVar(&cfg.opt.MinCount, "min-count", 2, "drop features seen fewer times")
 	flag.Uint64Var(&cfg.opt.Seed, "seed", 1, "shuffling seed")
@@ -60,7 +62,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return err
 	}
 	if cfg.gazetteer != "" {
-		lex, err := readLexicon(cfg.gazetteer)
+		lex, err := readLexicon(cfg.gazetteer, cfg.smallPlaces)
 		if err != nil {
 			return err
 		}
