@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -422,4 +423,44 @@ func TestMetrics(t *testing.T) {
 	if n, err := testutil.GatherAndCount(reg, "newsflow_intake_publish_duration_seconds"); err != nil || n != 1 {
 		t.Errorf("publish duration histogram: %d series, %v", n, err)
 	}
+}
+
+// BenchmarkHTTPBatch posts NDJSON batches of 500 articles.
+func BenchmarkHTTPBatch(b *testing.B) {
+	srv, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: b.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.Start()
+	defer srv.Shutdown()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		b.Fatal("not ready")
+	}
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "RAW", Subjects: []string{stage.SubjectRaw}, Duplicates: time.Second}); err != nil {
+		b.Fatal(err)
+	}
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, nil)
+	const n = 500
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		var buf bytes.Buffer
+		for j := range n {
+			buf.Write(article(fmt.Sprintf("https://example.org/b/%d/%d", i, j), "Some text of an article, long enough to look real."))
+			buf.WriteByte('\n')
+		}
+		r := httptest.NewRequest(http.MethodPost, Path, &buf)
+		r.Header.Set("Content-Type", "application/x-ndjson")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusAccepted {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "articles/s")
 }
