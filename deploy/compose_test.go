@@ -3,10 +3,12 @@ package deploy
 import (
 	"bufio"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -370,6 +372,29 @@ func checkLocalModules(t *testing.T, name, root string, df []instruction) {
 		}
 		if !slices.Contains(copied, mod+"/") {
 			t.Errorf("%s Dockerfile: does not COPY the sources of %s", name, mod)
+		}
+	}
+}
+
+// TestComposeHTTPPort checks that each service listens where compose
+// publishes and where its healthcheck (stage.Healthcheck, which reads
+// NEWSFLOW_HTTP_ADDR) looks.
+func TestComposeHTTPPort(t *testing.T) {
+	p := defaultCompose(t)
+	for _, name := range pipeline {
+		s := p.Services[name]
+		addr := env(s, "NEWSFLOW_HTTP_ADDR")
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Errorf("%s: NEWSFLOW_HTTP_ADDR %q: %v", name, addr, err)
+			continue
+		}
+		var targets []string
+		for _, pc := range s.Ports {
+			targets = append(targets, strconv.Itoa(int(pc.Target)))
+		}
+		if !slices.Equal(targets, []string{port}) {
+			t.Errorf("%s publishes container ports %v, listens on %s", name, targets, port)
 		}
 	}
 }
