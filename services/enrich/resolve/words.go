@@ -63,7 +63,7 @@ Concord Providence Temple Police Bar Born Male Of Buffalo Enterprise Marathon Vi
 Justice Peace War Army Navy Air Sea Land Border City Town Village Capital State Region Province
 District County Island Islands Coast River Lake Mount Valley Street Square Park Road Bridge Port Airport
 Station Centre Center Republic Kingdom Federation Empire Embassy Church Cathedral Palace House Hall
-Summit Talks Conference Crisis Covid Coronavirus Spring Summer Autumn Winter Muslims Christians Jews Hindus Buddhists Sikhs Arabs
+Summit Talks Conference Crisis Covid Coronavirus Spring Summer Autumn Winter Muslim Christian Jewish Hindu Islamic Muslims Christians Jews Hindus Buddhists Sikhs Arabs
 Catholics Protestants Sunnis Shias Shiites Europeans Africans Americans Asians Westerners`)
 
 // functionWords never end a name: "Regina Ip In" is "Regina Ip".
