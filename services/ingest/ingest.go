@@ -42,6 +42,10 @@ var ErrHTMLTooLarge = errors.New("html page too large")
 // ErrNoInput means the raw article has neither text nor HTML.
 var ErrNoInput = errors.New("article has no text and no html")
 
+// ErrBinary means the text or page is binary data, not language: many
+// control characters or replacement characters.
+var ErrBinary = errors.New("binary data, not text")
+
 // Ingester cleans raw articles. It is safe for concurrent use.
 type Ingester struct {
 	cfg     Config
@@ -132,6 +136,9 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 		if t, err := schema.ParseTime(raw.PublishedAt); err == nil {
 			published = &t
 		}
+	}
+	if looksBinary(text) || looksBinary(raw.HTML) {
+		return nil, i.reject("binary", fmt.Errorf("%w: control or replacement characters in more than 1 of %d characters", ErrBinary, binaryShare))
 	}
 	fromHTML := false
 	page := raw.HTML
@@ -241,6 +248,26 @@ func (i *Ingester) count(c schema.Cleaning) {
 	add("title_from_body", b(c.TitleFromBody))
 	add("date_from_body", b(c.DateFromBody))
 	add("truncated", b(c.Truncated))
+}
+
+// binaryShare is 1/x: more control or replacement characters than one in
+// binaryShare marks binary data.
+const binaryShare = 20
+
+// looksBinary samples the first 64 KB of s for control characters (other
+// than tab and line breaks), NULs and U+FFFD.
+func looksBinary(s string) bool {
+	if len(s) > 64<<10 {
+		s = s[:64<<10]
+	}
+	odd, n := 0, 0
+	for _, r := range s {
+		n++
+		if r < 0x20 && r != '\n' && r != '\r' && r != '\t' || r == 0x7F || r == 0xFFFD {
+			odd++
+		}
+	}
+	return n >= 16 && odd*binaryShare > n
 }
 
 // looksLikeHTML reports text that is an HTML page or fragment rather than

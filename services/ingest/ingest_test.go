@@ -145,6 +145,7 @@ func TestProcessRejects(t *testing.T) {
 		{"only escapes", &schema.RawArticle{Text: `\r\n\r\n`}, nil},
 		{"html with no article", &schema.RawArticle{HTML: "<html><body><nav><a href=/>Home</a></nav></body></html>"}, nil},
 		{"html too large", &schema.RawArticle{HTML: "<p>" + strings.Repeat("word ", 2000) + "</p>"}, ErrHTMLTooLarge},
+		{"binary garbage", &schema.RawArticle{Text: "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\ufffd\ufffdword\x00\x00\x01\x02 more text here"}, ErrBinary},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,4 +224,30 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("error does not name %s: %v", env, err)
 		}
 	}
+}
+
+// FuzzProcess: any text or page gives a valid document or a permanent
+// error, never a panic.
+func FuzzProcess(f *testing.F) {
+	cfg := DefaultConfig()
+	cfg.LearnBoilerplate = false
+	i, err := New(context.Background(), nil, cfg, zap.NewNop())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("Headline here\n\nBody text, with a sentence.", "")
+	f.Add("", "<html><body><p>Some article text in a paragraph here.</p></body></html>")
+	f.Add(`\u0026amp;#039;\r\n`, "<p")
+	f.Fuzz(func(t *testing.T, text, page string) {
+		doc, err := i.Process(context.Background(), &schema.RawArticle{Text: text, HTML: page})
+		if err != nil {
+			if !stage.IsPermanent(err) {
+				t.Fatalf("error not permanent: %v", err)
+			}
+			return
+		}
+		if err := doc.Validate(); err != nil {
+			t.Fatalf("invalid document: %v", err)
+		}
+	})
 }

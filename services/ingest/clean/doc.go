@@ -7,7 +7,9 @@
 //
 //  1. Cap: input over Options.MaxBytes (1 MiB) is cut at a line break
 //     (Truncated). Invalid UTF-8 bytes become U+FFFD.
-//  2. Escape layers (EscapeLayers): JSON string escapes left literal
+//  2. Escape layers (EscapeLayers): stray markup with known tag names
+//     ("<p>", "</b>", "<br/>"; block tags end a paragraph), JSON string
+//     escapes left literal
 //     (\r\n, \n, \t, \", \', \\, \uXXXX with surrogate pairs) and HTML
 //     character references (&amp;#039;, &#8217;, &EACUTE;) are undone,
 //     alternately, until the text stops changing, so \u0026#039; becomes
