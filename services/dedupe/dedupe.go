@@ -133,6 +133,10 @@ func (d *Deduper) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes}
 }
 
+// KVStats returns the KV compare-and-set writes this Deduper attempted
+// and how many of them lost against another writer.
+func (d *Deduper) KVStats() (writes, conflicts uint64) { return d.ix.Stats() }
+
 // ref names a cluster by its canonical article.
 type ref struct {
 	id  string

@@ -2,9 +2,13 @@
 // and syndicated variants, through the same Process code path the service
 // runs, with the KV buckets on an embedded NATS server.
 //
-// Items (originals and variants) are streamed once each in a seeded
-// shuffled order; their simulated stream sequence is their position, so
-// the canonical of a group is whichever member came first. Truth is the
+// Items (originals and variants) are published once each, in a seeded
+// shuffled order, to an input stream on the embedded server, so their
+// stream sequence is their position and the canonical of a group is
+// whichever member came first. They are then processed in that order, by
+// one worker or by several concurrent workers over several Dedupers
+// sharing the buckets (replicas); merges published to the output subject
+// are read back and applied. Truth is the
 // (variant, source) pairs plus the natural pairs of originals with
 // containment >= 0.8, closed transitively; predictions are the clusters
 // Process assigns, also as all pairs within a cluster. Natural pairs below
@@ -29,6 +33,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -68,6 +73,11 @@ type Options struct {
 	Log *zap.Logger
 	// Verbose lists wrongly flagged and missed pairs before the scores.
 	Verbose bool
+	// Replicas is the number of Dedupers sharing the buckets, and Workers
+	// the number of concurrent Process calls spread over them; 0 means 1.
+	// With more than one worker, articles are processed out of sequence
+	// order and merges are published and applied.
+	Replicas, Workers int
 }
 
 // Scores are the evaluation results.
@@ -138,7 +148,7 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	run, err := process(ctx, items, cfg, log)
+	run, err := process(ctx, items, cfg, opts.Replicas, opts.Workers, log)
 	if err != nil {
 		return Scores{}, err
 	}
@@ -240,9 +250,9 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 	for _, b := range []string{cfg.BandBucket, cfg.RecordBucket} {
 		fmt.Fprintf(w, "; %s %d keys %.0f B/article", b, run.bucketKeys[b], float64(run.bucketBytes[b])/float64(len(items)))
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "latency: p50=%s p99=%s throughput=%.0f articles/s (sequential, KV on loopback)\n",
-		s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.PerSecond)
+	fmt.Fprintf(w, "\nkv: %d compare-and-set writes, %d conflicts retried\n", run.kvWrites, run.kvConflicts)
+	fmt.Fprintf(w, "latency: p50=%s p99=%s throughput=%.0f articles/s (%d workers over %d replicas, KV on loopback)\n",
+		s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond), s.PerSecond, max(opts.Workers, 1), max(opts.Replicas, 1))
 	fmt.Fprintf(w, "precision=%.3f recall=%.3f f1=%.3f negatives_flagged=%d/%d\n", s.Precision, s.Recall, s.F1, s.NegativesFlagged, s.Negatives)
 	return s, nil
 }
@@ -254,10 +264,12 @@ type runResult struct {
 	perSecond       float64
 	bucketBytes     map[string]uint64
 	bucketKeys      map[string]uint64
+	kvWrites        uint64
+	kvConflicts     uint64
 }
 
 // process runs every item through Process on an embedded server.
-func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logger) (runResult, error) {
+func process(ctx context.Context, items []item, cfg dedupe.Config, replicas, workers int, log *zap.Logger) (runResult, error) {
 	dir, err := os.MkdirTemp("", "dedupeeval-")
 	if err != nil {
 		return runResult{}, fmt.Errorf("temp dir: %w", err)
@@ -293,9 +305,13 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 			return runResult{}, fmt.Errorf("stream %s: %w", sc.Name, err)
 		}
 	}
-	d, err := dedupe.New(ctx, js, cfg, log)
-	if err != nil {
-		return runResult{}, err
+	var ds []*dedupe.Deduper
+	for range max(replicas, 1) {
+		d, err := dedupe.New(ctx, js, cfg, log)
+		if err != nil {
+			return runResult{}, err
+		}
+		ds = append(ds, d)
 	}
 	docID := map[string]string{} // document id -> item id
 	res := runResult{cluster: map[string]string{}}
@@ -319,23 +335,48 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 		}
 		seqs[i] = ack.Sequence
 	}
-	lat := make([]time.Duration, 0, len(items))
+	lat := make([]time.Duration, len(items))
+	outs := make([]*schema.Document, len(items))
+	errs := make([]error, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
 	start := time.Now()
+	for w := range max(workers, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := ds[w%len(ds)]
+			for i := range next {
+				pctx := stage.WithMessageInfo(ctx, stage.Info{Stream: inStream, Sequence: seqs[i], Delivered: 1, Subject: inSubject})
+				t0 := time.Now()
+				outs[i], errs[i] = d.Process(pctx, docs[i])
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	for i := range items {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(start)
+	for _, d := range ds {
+		w, c := d.KVStats()
+		res.kvWrites += w
+		res.kvConflicts += c
+	}
+	revision := map[string]float64{}
 	for i, it := range items {
-		pctx := stage.WithMessageInfo(ctx, stage.Info{Stream: inStream, Sequence: seqs[i], Delivered: 1, Subject: inSubject})
-		t0 := time.Now()
-		out, err := d.Process(pctx, docs[i])
-		lat = append(lat, time.Since(t0))
-		if err != nil {
-			return runResult{}, fmt.Errorf("process %s: %w", it.id, err)
+		if errs[i] != nil {
+			return runResult{}, fmt.Errorf("process %s: %w", it.id, errs[i])
 		}
-		if err := out.Validate(); err != nil {
+		if err := outs[i].Validate(); err != nil {
 			return runResult{}, fmt.Errorf("process %s: output: %w", it.id, err)
 		}
-		res.cluster[it.id] = out.ClusterID
+		res.cluster[it.id] = outs[i].ClusterID
+		revision[it.id] = revisionOf(outs[i])
 	}
-	elapsed := time.Since(start)
-	if err := applyMerges(ctx, js, outStream, res.cluster, docID); err != nil {
+	if err := applyMerges(ctx, js, outStream, res.cluster, revision, docID); err != nil {
 		return runResult{}, err
 	}
 	for k, c := range res.cluster {
@@ -364,9 +405,11 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, log *zap.Logg
 	return res, nil
 }
 
-// applyMerges reads the merges Process published, in order, and moves
-// their articles to their new clusters.
-func applyMerges(ctx context.Context, js jetstream.JetStream, stream string, cluster, docID map[string]string) error {
+// applyMerges reads the merges Process published and moves their articles
+// to their new clusters, newest decision (highest dedupe revision) first:
+// with concurrent workers, merges need not be published in the order
+// they were decided.
+func applyMerges(ctx context.Context, js jetstream.JetStream, stream string, cluster map[string]string, revision map[string]float64, docID map[string]string) error {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
 		return fmt.Errorf("merge stream: %w", err)
@@ -384,9 +427,24 @@ func applyMerges(ctx context.Context, js jetstream.JetStream, stream string, clu
 		if err != nil {
 			return fmt.Errorf("merge %d: %w", seq, err)
 		}
-		cluster[docID[doc.ID]] = doc.ClusterID
+		id := docID[doc.ID]
+		if r := revisionOf(doc); r >= revision[id] {
+			cluster[id], revision[id] = doc.ClusterID, r
+		}
 	}
 	return nil
+}
+
+// revisionOf reads metadata.dedupe_revision, a uint64 from Process or a
+// float64 once decoded from JSON.
+func revisionOf(doc *schema.Document) float64 {
+	switch v := doc.Metadata[dedupe.MetadataRevision].(type) {
+	case uint64:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return 0
 }
 
 func itemDocID(id string) string {
