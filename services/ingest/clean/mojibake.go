@@ -305,9 +305,12 @@ func eastAsian(r rune) bool {
 // acceptable applies the rules every candidate must pass. prev and next
 // are the neighbouring characters, already decoded when they belong to
 // adjacent candidates.
-func acceptable(c candidate, prev, prev2, next rune) bool {
+func acceptable(c candidate, prev, prev2, next rune, layered bool) bool {
 	if implausible(c.r, prev) {
 		return false
+	}
+	if layered {
+		return true // the result is itself mojibake: its case means nothing
 	}
 	// A lower-case letter inside an upper-case word: "AHÅ™" is not "AHř",
 	// "MÄ£ÄM" is not "MģÄM"; "Из-под" is fine.
@@ -378,7 +381,7 @@ func fixMojibake(s string) (string, int) {
 		}
 		rs := []rune(s)
 		cands, covered, _ := scan(cp1252, rs)
-		keep := accept(cp1252, rs, cands)
+		keep := accept(cp1252, rs, cands, covered)
 		if !covered || len(keep) != len(cands) {
 			var best []candidate
 			bestSloppy := 0
@@ -387,7 +390,7 @@ func fixMojibake(s string) (string, int) {
 				if !pcov || len(pc) == 0 {
 					continue
 				}
-				if pk := accept(cp, rs, pc); len(pk) == len(pc) && (best == nil || sloppy < bestSloppy) {
+				if pk := accept(cp, rs, pc, true); len(pk) == len(pc) && (best == nil || sloppy < bestSloppy) {
 					best, bestSloppy = pk, sloppy
 				}
 			}
@@ -434,7 +437,12 @@ func scan(cp *codepage, rs []rune) (cands []candidate, covered bool, sloppy int)
 
 // accept returns the candidates to apply: those that pass acceptable,
 // subject to the evidence rules.
-func accept(cp *codepage, rs []rune, cands []candidate) []candidate {
+//
+// covered says the candidates cover every non-ASCII character. A covered
+// text of many candidates whose results are themselves candidates of the
+// same page is a double layer; its intermediate case is not checked.
+func accept(cp *codepage, rs []rune, cands []candidate, covered bool) []candidate {
+	layered := covered && len(cands) >= 4 && doubled(cp, cands)
 	// before returns the character before rune index i, decoded when a
 	// candidate ends there.
 	before := func(k, i int) (rune, int) {
@@ -465,7 +473,7 @@ func accept(cp *codepage, rs []rune, cands []candidate) []candidate {
 	strong := 0
 	for k, c := range cands {
 		prev, prev2, next := neighbours3(k)
-		if !acceptable(c, prev, prev2, next) {
+		if !acceptable(c, prev, prev2, next, layered) {
 			continue
 		}
 		ok = append(ok, c)
@@ -504,6 +512,19 @@ func accept(cp *codepage, rs []rune, cands []candidate) []candidate {
 }
 
 // apply writes s with the candidates replaced; rs is s as runes.
+// doubled reports whether most results map back to bytes that start or
+// continue UTF-8 sequences in the same page: the mark of a second layer.
+func doubled(cp *codepage, cands []candidate) bool {
+	n := 0
+	for _, c := range cands {
+		b := cp.byteOf(c.r)
+		if seqLen(b) > 0 || isCont(b) {
+			n++
+		}
+	}
+	return n*4 >= len(cands)*3
+}
+
 func apply(s string, rs []rune, keep []candidate) string {
 	b := make([]byte, 0, len(s))
 	ri, bi := 0, 0                // rune index and byte offset in s
