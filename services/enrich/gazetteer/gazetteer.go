@@ -470,6 +470,16 @@ func WildcardEqual(pattern, s string) bool {
 // alike. Letters with no decomposition keep their form, except a few
 // common ones mapped by hand (ı, ł, ø, ß).
 func Fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range norm.NFD.String(s) {
