@@ -138,7 +138,10 @@ func runeClass(r rune) rune {
 }
 
 // computeAttr fills a from word w without allocating.
-func computeAttr(a *attr, w string) {
+func computeAttr(a *attr, w string) { computeAttrCase(a, w, false) }
+
+// computeAttrCase fills a from word w, upper-cased first if upper is set.
+func computeAttrCase(a *attr, w string, upper bool) {
 	*a = attr{}
 	word := uint64(fnvOffset)
 	lower := uint64(fnvOffset)
@@ -154,6 +157,9 @@ func computeAttr(a *attr, w string) {
 	// are found by a backward scan below.
 	for _, r := range w {
 		r = normRune(r)
+		if upper {
+			r = unicode.ToUpper(r)
+		}
 		word = hashRune(word, r)
 		lr := unicode.ToLower(r)
 		lower = hashRune(lower, lr)

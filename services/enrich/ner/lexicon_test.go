@@ -36,3 +36,22 @@ func TestMatchGaz(t *testing.T) {
 		}
 	}
 }
+
+func TestIsTitleLine(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"Geneva Talks End Without Deal on Grain Corridor", true},
+		{"Talks in Geneva end without a deal on the grain corridor", false},
+		{"GENEVA TALKS END WITHOUT DEAL", false}, // all caps: already a caps line
+		{"Lavrov Speaks", false},                 // too few long words to tell
+		{"Russian Foreign Minister Sergei Lavrov told reporters that Moscow would not accept", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := isTitleLine(texts(Tokenize(tt.in))); got != tt.want {
+			t.Errorf("isTitleLine(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}

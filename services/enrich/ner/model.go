@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"unicode"
 )
 
 // Entity types, in tag order.
@@ -220,8 +221,9 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 	for i, sent := range doc {
 		at := all[off : off+len(sent) : off+len(sent)]
 		off += len(sent)
+		upper := i == 0 && titleHeadlines && isTitleLine(sent)
 		for j, w := range sent {
-			computeAttr(&at[j], w)
+			computeAttrCase(&at[j], w, upper)
 			if t != nil {
 				t.lexical(&at[j])
 			}
@@ -241,6 +243,41 @@ func (t *Tagger) lexical(a *attr) {
 	if t.clusters != nil {
 		a.cluster = t.clusters[a.lower]
 	}
+}
+
+// titleHeadlines turns on the title-case headline rule of isTitleLine.
+var titleHeadlines = true
+
+// isTitleLine reports whether a document's first sentence is a headline in
+// title case ("Talks End Without Deal on Grain Corridor"): at least three
+// words of four or more letters, nearly all capitalised, and some lower
+// case. Such a line is tagged as if written in capitals, like the
+// all-caps headlines of the training text, so its capitals are not taken
+// for names; document casing then decides.
+func isTitleLine(words []string) bool {
+	long, capital, lower := 0, 0, false
+	for _, w := range words {
+		n, initUpper := 0, false
+		for k, r := range w {
+			if !unicode.IsLetter(r) {
+				continue
+			}
+			if k == 0 && unicode.IsUpper(r) {
+				initUpper = true
+			}
+			if unicode.IsLower(r) {
+				lower = true
+			}
+			n++
+		}
+		if n >= 4 {
+			long++
+			if initUpper {
+				capital++
+			}
+		}
+	}
+	return lower && long >= 3 && capital*10 >= long*9
 }
 
 func isCapsLine(at []attr) bool {
