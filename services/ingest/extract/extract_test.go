@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"strings"
@@ -274,4 +275,53 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// FuzzDecode checks Decode's contract: it never panics, always returns
+// valid UTF-8, and returns valid UTF-8 input unchanged (BOM aside).
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte("plain"), "", "")
+	f.Add([]byte("caf\xe9"), "text/html; charset=iso-8859-1", "")
+	f.Add([]byte("\xef\xbb\xbfbom"), "", "utf-8")
+	f.Add([]byte("\xfe\xff\x00a\xd8"), "", "")
+	f.Add([]byte("Ça va \x92"), "", "shift_jis")
+	f.Fuzz(func(t *testing.T, raw []byte, contentType, declared string) {
+		got, err := Decode(raw, contentType, declared)
+		if err != nil {
+			if !errors.Is(err, ErrBinary) {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			return
+		}
+		if !utf8.ValidString(got) {
+			t.Fatalf("Decode(%q) = %q: not UTF-8", raw, got)
+		}
+		if utf8.Valid(raw) && !bytes.HasPrefix(raw, []byte("\xef\xbb\xbf")) && got != string(raw) {
+			t.Fatalf("valid UTF-8 changed: %q -> %q", raw, got)
+		}
+	})
+}
+
+func TestExtractConcurrent(t *testing.T) {
+	page := readFixture(t, "article.html")
+	want, err := Extract(page, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			got, err := Extract(page, Options{})
+			if err == nil && got.Body != want.Body {
+				err = errors.New("body differs between concurrent runs")
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }
