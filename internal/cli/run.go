@@ -200,7 +200,9 @@ func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elap
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\ndone in %s", elapsed.Round(time.Millisecond))
+	p50, p99 := p.Latency()
+	fmt.Fprintf(w, "\nlatency: p50=%s p99=%s (ingested to indexed)\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
+	fmt.Fprintf(w, "done in %s", elapsed.Round(time.Millisecond))
 	if export != "" {
 		fmt.Fprintf(w, "; %d documents written to %s", p.Export().Count(), export)
 	}

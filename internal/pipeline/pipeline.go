@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -52,12 +53,14 @@ type Pipeline struct {
 	index  *bleveindex.Index
 	export *Export
 	url    string
+	// latency samples the time from ingest to searchable.
+	latency *latencies
 }
 
 // Start starts the embedded server (unless NATSURL is set), opens the
 // search index and starts the four stages.
 func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err error) {
-	p = &Pipeline{opts: opts, log: log}
+	p = &Pipeline{opts: opts, log: log, latency: newLatencies()}
 	defer func() {
 		if err != nil {
 			p.abort()
@@ -153,12 +156,20 @@ func (p *Pipeline) sink(ctx context.Context, doc *schema.Document) (*schema.Docu
 		}
 		return nil, err
 	}
+	p.latency.add(time.Since(doc.IngestedAt))
 	if p.export != nil {
 		if err := p.export.Write(doc); err != nil {
 			return nil, err
 		}
 	}
 	return nil, nil
+}
+
+// Latency returns the p50 and p99 time from ingest (a document's
+// ingested_at) to searchable in the embedded index, over this run.
+func (p *Pipeline) Latency() (p50, p99 time.Duration) {
+	q := p.latency.quantiles(0.5, 0.99)
+	return q[0], q[1]
 }
 
 // Runtime is the pipeline's runtime, for HTTP routes and statistics.
