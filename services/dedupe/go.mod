@@ -36,5 +36,6 @@ require (
 	github.com/newsflow/newsflow/pkg/schema v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/pkg/stage v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
+	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 )
