@@ -34,6 +34,7 @@ type Runtime struct {
 	mu        sync.Mutex
 	consumers []*Consumer
 	closers   []func(context.Context) error
+	checks    []func() error
 }
 
 // Open connects to NATS, waits until JetStream answers, and provisions the
@@ -138,15 +139,33 @@ func Start[In any](ctx context.Context, rt *Runtime, st Stage[In]) (*Consumer, e
 	return c, nil
 }
 
+// ReadyCheck adds a condition to /readyz, such as "Elasticsearch answers".
+// fn returns nil when ready, else why not.
+func (rt *Runtime) ReadyCheck(fn func() error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.checks = append(rt.checks, fn)
+}
+
 func (rt *Runtime) readyz(w http.ResponseWriter, _ *http.Request) {
 	switch {
 	case !rt.conn.IsConnected():
 		http.Error(w, "not connected to NATS: "+rt.conn.Status().String(), http.StatusServiceUnavailable)
+		return
 	case !rt.ready.Load():
-		http.Error(w, "not consuming yet", http.StatusServiceUnavailable)
-	default:
-		w.Write([]byte("ready\n"))
+		http.Error(w, "not consuming", http.StatusServiceUnavailable)
+		return
 	}
+	rt.mu.Lock()
+	checks := rt.checks
+	rt.mu.Unlock()
+	for _, check := range checks {
+		if err := check(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Write([]byte("ready\n"))
 }
 
 // Serve serves HTTP on the configured address until ctx ends, then shuts

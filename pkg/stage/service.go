@@ -21,6 +21,9 @@ type Service struct {
 	Name string
 	// Version is logged at start.
 	Version string
+	// Defaults adjusts the runtime defaults before the environment and
+	// flags are read, e.g. a sink's higher concurrency; nil keeps them.
+	Defaults func(*Config)
 	// Flags registers the service's own NEWSFLOW_<SERVICE>_* settings.
 	Flags func(e *EnvFlags)
 	// Validate checks those settings after parsing; nil means none.
@@ -35,6 +38,9 @@ type Service struct {
 // then drains in order. It returns the process exit code.
 func Main(svc Service, args []string, stderr io.Writer) int {
 	cfg := DefaultConfig()
+	if svc.Defaults != nil {
+		svc.Defaults(&cfg)
+	}
 	fs := flag.NewFlagSet(svc.Name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	envErr := cfg.Flags(fs)
