@@ -258,12 +258,13 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 	for line := 1; ; line++ {
 		data, tooLong, err := readLine(br, schema.MaxArticleBytes)
 		if err != nil && err != io.EOF {
+			// Lines before the failure are stored: say which.
+			resp.Error = fmt.Sprintf("read body at line %d: %v", line, err)
+			status := http.StatusBadRequest
 			if isTooLarge(err) {
-				resp.Error = err.Error()
-				h.writeJSON(w, http.StatusRequestEntityTooLarge, resp)
-				return
+				status = http.StatusRequestEntityTooLarge
 			}
-			h.readFailed(w, err)
+			h.writeJSON(w, status, resp)
 			return
 		}
 		switch {
@@ -306,29 +307,29 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 	h.writeJSON(w, http.StatusAccepted, resp)
 }
 
-// readLine reads one line of at most max bytes (without its newline).
-// A longer line is consumed and reported with tooLong. It returns io.EOF
-// with the last line.
+// readLine reads one line and returns it without its "\n" or "\r\n".
+// A line longer than max bytes (not counting the "\n") is consumed and
+// reported with tooLong. It returns io.EOF with the last line.
 func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
 	var buf []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if !tooLong {
-			if len(buf)+len(chunk) > max+1 { // +1: the newline
-				tooLong = true
-				buf = nil
-			} else {
-				buf = append(buf, chunk...)
+			buf = append(buf, chunk...)
+			if len(buf) > max+1 { // +1: room for the newline
+				tooLong, buf = true, nil
 			}
 		}
-		switch {
-		case err == bufio.ErrBufferFull:
+		if err == bufio.ErrBufferFull {
 			continue
-		case err != nil:
-			return bytes.TrimRight(buf, "\r\n"), tooLong, err
-		default:
-			return bytes.TrimRight(buf, "\r\n"), tooLong, nil
 		}
+		if !tooLong {
+			buf = bytes.TrimSuffix(buf, []byte("\n"))
+			if len(buf) > max {
+				tooLong, buf = true, nil
+			}
+		}
+		return bytes.TrimSuffix(buf, []byte("\r")), tooLong, err
 	}
 }
 

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -463,4 +465,59 @@ func BenchmarkHTTPBatch(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "articles/s")
+}
+
+func TestHTTPTruncatedGzipBatch(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, nil)
+	var batch strings.Builder
+	for i := range 50 {
+		batch.Write(article(fmt.Sprintf("https://example.org/t/%d", i), strings.Repeat("Words of the article. ", 20)))
+		batch.WriteByte('\n')
+	}
+	full := gz(t, []byte(batch.String()))
+	w, resp := do(t, h, request{body: full[:len(full)*2/3], contentType: "application/x-ndjson", encoding: "gzip"})
+	if w.Code != http.StatusBadRequest {
+		t.Fatalf("status = %d, want 400: %s", w.Code, w.Body)
+	}
+	stored := len(storedIDs(t, st))
+	if resp.Error == "" || resp.Accepted != stored || stored == 0 {
+		t.Errorf("response = %d accepted, error %q; stream holds %d: want the stored lines listed", resp.Accepted, resp.Error, stored)
+	}
+}
+
+// FuzzReadLine checks the NDJSON line reader against strings.Split.
+func FuzzReadLine(f *testing.F) {
+	f.Add("a\nbb\n\nccc", 2)
+	f.Add("one line", 100)
+	f.Add("x\r\ny\r\n", 1)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 1 || max > 64 {
+			return
+		}
+		br := bufio.NewReaderSize(strings.NewReader(s), 16)
+		want := strings.Split(s, "\n")
+		for i := 0; ; i++ {
+			line, tooLong, err := readLine(br, max)
+			if err != nil && err != io.EOF {
+				t.Fatal(err)
+			}
+			if i >= len(want) {
+				t.Fatalf("more lines than strings.Split gives: %d", i)
+			}
+			w := want[i]
+			if wantLong := len(w) > max; tooLong != wantLong {
+				t.Fatalf("line %d (%d bytes): tooLong = %v, want %v", i, len(w), tooLong, wantLong)
+			}
+			if !tooLong && string(line) != strings.TrimSuffix(w, "\r") {
+				t.Fatalf("line %d = %q, want %q", i, line, w)
+			}
+			if err == io.EOF {
+				if i != len(want)-1 {
+					t.Fatalf("EOF after %d lines, want %d", i+1, len(want))
+				}
+				return
+			}
+		}
+	})
 }
