@@ -201,7 +201,7 @@ func (s *Server) indexAPI(w http.ResponseWriter, r *http.Request, name string) {
 				"mappings": ix.mappings, "settings": map[string]any{"index": ix.settings}}
 		}
 		s.mu.Unlock()
-		if len(out) == 0 {
+		if len(out) == 0 && !strings.Contains(name, "*") {
 			writeIndexNotFound(w, name)
 			return
 		}

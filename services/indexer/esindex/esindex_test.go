@@ -1,0 +1,246 @@
+package esindex_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
+	"github.com/newsflow/newsflow/services/indexer/estest"
+)
+
+// The template in deploy/elasticsearch is a copy of the embedded one.
+func TestDeployCopyIdentical(t *testing.T) {
+	deploy, err := os.ReadFile(filepath.Join("..", "..", "..", "deploy", "elasticsearch", "newsflow-articles.index-template.json"))
+	if err != nil {
+		t.Fatalf("read deploy copy: %v", err)
+	}
+	if !bytes.Equal(deploy, esindex.Template()) {
+		t.Fatal("deploy/elasticsearch/newsflow-articles.index-template.json differs from services/indexer/esindex/template.json: copy the latter over the former")
+	}
+}
+
+func TestTemplateShape(t *testing.T) {
+	var tpl struct {
+		IndexPatterns []string `json:"index_patterns"`
+		Version       int64    `json:"version"`
+		Template      struct {
+			Mappings struct {
+				Properties map[string]struct {
+					Type     string                     `json:"type"`
+					Analyzer string                     `json:"analyzer"`
+					Fields   map[string]json.RawMessage `json:"fields"`
+				} `json:"properties"`
+			} `json:"mappings"`
+		} `json:"template"`
+	}
+	if err := json.Unmarshal(esindex.Template(), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(tpl.IndexPatterns, ","), esindex.PatternPrefix+"*"; got != want {
+		t.Errorf("index_patterns = %s, want %s", got, want)
+	}
+	if tpl.Version < 1 || tpl.Version != esindex.TemplateVersion() {
+		t.Errorf("version = %d", tpl.Version)
+	}
+	p := tpl.Template.Mappings.Properties
+	tests := []struct{ field, typ string }{
+		{"title", "text"}, {"body", "text"}, {"published_at", "date"}, {"ingested_at", "date"},
+		{"@timestamp", "date"}, {"cluster_id", "keyword"}, {"duplicate_of", "keyword"}, {"language", "keyword"},
+		{"persons", "keyword"}, {"person_ids", "keyword"}, {"organizations", "keyword"}, {"organization_ids", "keyword"},
+		{"places", "keyword"}, {"place_ids", "keyword"}, {"place_locations", "geo_point"},
+	}
+	for _, tt := range tests {
+		if got := p[tt.field].Type; got != tt.typ {
+			t.Errorf("%s: type %q, want %q", tt.field, got, tt.typ)
+		}
+	}
+	for _, f := range []string{"title", "body"} {
+		if p[f].Analyzer != "english" {
+			t.Errorf("%s analyzer = %q, want english", f, p[f].Analyzer)
+		}
+	}
+	if _, ok := p["title"].Fields["keyword"]; !ok {
+		t.Error("title has no keyword subfield")
+	}
+	// Every field an Article emits is mapped (dynamic is false, so an
+	// unmapped field would silently be unsearchable).
+	b, _ := json.Marshal(esindex.NewArticle(fullDoc()))
+	var emitted map[string]any
+	json.Unmarshal(b, &emitted)
+	for k := range emitted {
+		if _, ok := p[k]; !ok {
+			t.Errorf("article field %q is not in the template", k)
+		}
+	}
+}
+
+func ptime(s string) *time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+func fullDoc() *schema.Document {
+	return &schema.Document{
+		SchemaVersion: 1, ID: "a1", URL: "https://example.org/a", Title: "Floods in Porto Alegre",
+		Body: "Rain fell.", PublishedAt: ptime("2024-05-03T10:00:00Z"), IngestedAt: *ptime("2024-05-04T00:00:00Z"),
+		Language: "en", WordCount: 2, Source: schema.Source{Name: "Example", Domain: "example.org"},
+		DuplicateOf: "a0", ClusterID: "a0", Similarity: &schema.Similarity{Containment: 0.9, Jaccard: 0.8},
+		Entities: schema.Entities{
+			Persons:       []schema.Entity{{Name: "Eduardo Leite", ID: "Q1", Mentions: 2, Salience: 0.5}, {Name: "Eduardo Leite", ID: "Q1"}},
+			Organizations: []schema.Entity{{Name: "Civil Defence", ID: "local:org:civil-defence"}},
+			Places: []schema.Place{
+				{Entity: schema.Entity{Name: "Porto Alegre", ID: "geonames:3452925"}, Location: &schema.GeoPoint{Lat: -30.03, Lon: -51.23}, Country: "BR"},
+				{Entity: schema.Entity{Name: "Brazil", ID: "geonames:3469034"}, Country: "BR"},
+			},
+		},
+		Cleaning: schema.Cleaning{FromHTML: true}, Metadata: map[string]any{"k": "v"},
+	}
+}
+
+func TestNewArticle(t *testing.T) {
+	a := esindex.NewArticle(fullDoc())
+	tests := []struct{ name, got, want string }{
+		{"persons", strings.Join(a.Persons, "|"), "Eduardo Leite"},
+		{"person_ids", strings.Join(a.PersonIDs, "|"), "Q1"},
+		{"organization_ids", strings.Join(a.OrganizationIDs, "|"), "local:org:civil-defence"},
+		{"places", strings.Join(a.Places, "|"), "Porto Alegre|Brazil"},
+		{"place_ids", strings.Join(a.PlaceIDs, "|"), "geonames:3452925|geonames:3469034"},
+		{"place_countries", strings.Join(a.PlaceCountries, "|"), "BR"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s = %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+	if len(a.PlaceLocations) != 1 || a.PlaceLocations[0].Lat != -30.03 {
+		t.Errorf("place_locations = %v, want one point", a.PlaceLocations)
+	}
+	if !a.IsDuplicate {
+		t.Error("is_duplicate = false for a copy")
+	}
+	d := fullDoc()
+	d.ClusterID, d.DuplicateOf = "", ""
+	if got := esindex.NewArticle(d).ClusterID; got != d.ID {
+		t.Errorf("cluster_id of a singleton = %q, want its own id %q", got, d.ID)
+	}
+	// Round trip back to a document.
+	src, err := esindex.Encode(fullDoc())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := esindex.Document(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.ID != "a1" || back.Entities.Places[0].Location == nil || back.Entities.Persons[0].Salience != 0.5 || back.Validate() != nil {
+		t.Errorf("round trip lost data: %+v (validate: %v)", back, back.Validate())
+	}
+}
+
+func TestIndexName(t *testing.T) {
+	ing := *ptime("2024-05-04T00:00:00Z")
+	tests := []struct {
+		name      string
+		published *time.Time
+		want      string
+	}{
+		{"published", ptime("2024-03-31T23:30:00-02:00"), "newsflow-articles-2024.04"}, // UTC decides
+		{"missing", nil, "newsflow-articles-2024.05"},
+		{"far future", ptime("2031-01-01T00:00:00Z"), "newsflow-articles-2024.05"},
+		{"next day is fine", ptime("2024-05-05T12:00:00Z"), "newsflow-articles-2024.05"},
+		{"before 1970", ptime("1901-01-01T00:00:00Z"), "newsflow-articles-2024.05"},
+		{"old archive", ptime("1999-12-31T00:00:00Z"), "newsflow-articles-1999.12"},
+	}
+	for _, tt := range tests {
+		d := &schema.Document{ID: "x", PublishedAt: tt.published, IngestedAt: ing}
+		if got := esindex.IndexName(esindex.DefaultPrefix, d); got != tt.want {
+			t.Errorf("%s: IndexName = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got, want := esindex.Version(&schema.Document{IngestedAt: ing}), ing.UnixMilli(); got != want {
+		t.Errorf("Version = %d, want %d", got, want)
+	}
+}
+
+func TestCheckPrefix(t *testing.T) {
+	tests := []struct {
+		prefix string
+		ok     bool
+	}{
+		{"newsflow-articles", true}, {"newsflow-articles-r2", true}, {"newsflow-articles-", false},
+		{"articles", false}, {"Newsflow-articles-x", false}, {"newsflow-articles-a b", false},
+	}
+	for _, tt := range tests {
+		if err := esindex.CheckPrefix(tt.prefix); (err == nil) != tt.ok {
+			t.Errorf("CheckPrefix(%q) = %v, want ok=%v", tt.prefix, err, tt.ok)
+		}
+	}
+}
+
+func TestInstallEnsureSwap(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{s.URL}, DisableRetry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	log := zaptest.NewLogger(t)
+
+	wrote, err := esindex.InstallTemplate(ctx, es, log)
+	if err != nil || !wrote {
+		t.Fatalf("first install: wrote=%v err=%v", wrote, err)
+	}
+	wrote, err = esindex.InstallTemplate(ctx, es, log)
+	if err != nil || wrote {
+		t.Fatalf("second install: wrote=%v err=%v, want no write", wrote, err)
+	}
+	// A newer template already installed is not downgraded.
+	newer := bytes.Replace(esindex.Template(), []byte(`"version": 1,`), []byte(`"version": 99,`), 1)
+	res, _ := es.Indices.PutIndexTemplate(esindex.TemplateName, bytes.NewReader(newer))
+	res.Body.Close()
+	if wrote, err = esindex.InstallTemplate(ctx, es, log); err != nil || wrote {
+		t.Fatalf("install over newer: wrote=%v err=%v", wrote, err)
+	}
+
+	for _, n := range []string{"newsflow-articles-2024.04", "newsflow-articles-2024.05"} {
+		if err := esindex.EnsureIndex(ctx, es, n, esindex.Alias); err != nil {
+			t.Fatal(err)
+		}
+		if err := esindex.EnsureIndex(ctx, es, n, esindex.Alias); err != nil {
+			t.Fatalf("ensure twice: %v", err)
+		}
+	}
+	if err := esindex.EnsureIndex(ctx, es, "newsflow-articles-r2-2024.05", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.AliasIndices(esindex.Alias), ","); got != "newsflow-articles-2024.04,newsflow-articles-2024.05" {
+		t.Fatalf("alias before swap = %s", got)
+	}
+	removed, err := esindex.SwapAlias(ctx, es, esindex.Alias, "newsflow-articles-r2", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.AliasIndices(esindex.Alias), ","); got != "newsflow-articles-r2-2024.05" {
+		t.Errorf("alias after swap = %s", got)
+	}
+	if len(removed) != 2 {
+		t.Errorf("removed = %v", removed)
+	}
+	if _, err := esindex.SwapAlias(ctx, es, esindex.Alias, "newsflow-articles-none", log); err == nil {
+		t.Error("swap to a generation without indices succeeded")
+	}
+}
