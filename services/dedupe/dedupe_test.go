@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -40,6 +41,22 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	js := startJS(t)
+	ctx := context.Background()
+	for _, sc := range []jetstream.StreamConfig{
+		{Name: inStream, Subjects: []string{inSubject}},
+		{Name: outStream, Subjects: []string{stage.SubjectDeduped}},
+	} {
+		if _, err := js.CreateStream(ctx, sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &env{js: js}
+}
+
+// startJS starts an embedded JetStream server for the test.
+func startJS(t testing.TB) jetstream.JetStream {
+	t.Helper()
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
 	if err != nil {
 		t.Fatal(err)
@@ -58,16 +75,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	for _, sc := range []jetstream.StreamConfig{
-		{Name: inStream, Subjects: []string{inSubject}},
-		{Name: outStream, Subjects: []string{stage.SubjectDeduped}},
-	} {
-		if _, err := js.CreateStream(ctx, sc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return &env{js: js}
+	return js
 }
 
 func (e *env) deduper(t testing.TB, cfg Config) *Deduper {
@@ -415,6 +423,74 @@ func TestReplicasLinkSimultaneousCopies(t *testing.T) {
 				t.Errorf("round %d: article %d ends in cluster %q, want the original %q", round, i, final.ClusterID, docs[0].ID)
 			}
 		}
+	}
+}
+
+// TestUnderTheStageRuntime runs Process as cmd/dedupe wires it: on the
+// pipeline's streams, fed by the stage runtime, which supplies the message
+// info. The copy published second must come out flagged.
+func TestUnderTheStageRuntime(t *testing.T) {
+	js := startJS(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	scfg := stage.DefaultConfig()
+	if err := stage.EnsureStreams(ctx, js, scfg.Streams); err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(ctx, js, DefaultConfig(), zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := stage.Consume(ctx, js, stage.Stage[*schema.Document]{
+		Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped,
+		Decode: schema.DecodeDocument, Process: d.Process,
+	}, scfg.Consumer, prometheus.NewRegistry(), zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := c.Drain(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	orig := newDoc(t, "original", fixture(t, "original.txt"))
+	cp := newDoc(t, "copy", copies(t)["lead excerpt"])
+	for _, doc := range []*schema.Document{orig, cp} {
+		data, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(ctx, stage.SubjectCleaned, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := js.OrderedConsumer(ctx, stage.StreamDeduped, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both may be processed at once, the copy first: then a merge follows
+	// its first output. Read until the latest versions settle.
+	got := map[string]*schema.Document{}
+	settled := func() bool {
+		o, c := got[orig.ID], got[cp.ID]
+		return o != nil && c != nil && c.DuplicateOf == orig.ID
+	}
+	for !settled() {
+		msg, err := out.Next(jetstream.FetchMaxWait(10 * time.Second))
+		if err != nil {
+			break
+		}
+		doc, err := schema.DecodeDocument(msg.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[doc.ID] = doc
+	}
+	if g := got[orig.ID]; g == nil || g.DuplicateOf != "" || g.ClusterID != orig.ID {
+		t.Errorf("original: got %+v, want canonical", g)
+	}
+	if g := got[cp.ID]; g == nil || g.DuplicateOf != orig.ID || g.ClusterID != orig.ID {
+		t.Errorf("copy: got %+v, want duplicate_of and cluster %q", g, orig.ID)
 	}
 }
 
