@@ -411,12 +411,13 @@ func (s *state) usable(m *mention) bool {
 
 // acronyms learns "Long Name (ACR)" and marks the acronym's other uses.
 func (s *state) acronyms() {
+	learned := make(map[string]bool)
 	for i := 1; i+2 < len(s.toks); i++ {
 		if s.toks[i].Text != "(" || s.toks[i+2].Text != ")" {
 			continue
 		}
 		acr := s.toks[i+1].Text
-		if !isAcronym(acr) {
+		if learned[acr] || !isAcronym(acr) {
 			continue
 		}
 		// The long form: the capitalised run ending just before "(".
@@ -457,6 +458,7 @@ func (s *state) acronyms() {
 		if s.ms[long].typ == 0 {
 			s.ms[long].typ = gazetteer.Organization
 		}
+		learned[acr] = true
 		for k := range s.toks {
 			if s.toks[k].Text == acr && (s.owner[k] == -1 || s.owner[k] == -2 || s.ms[s.owner[k]].t1-s.ms[s.owner[k]].t0 == 1 && s.ms[s.owner[k]].src == srcTagger) {
 				if o := s.owner[k]; o >= 0 {
