@@ -164,27 +164,30 @@ func ReadFile(ctx context.Context, path string, fn func(Item) error) error {
 		r = zr
 	}
 	r = &capReader{r: r, left: MaxFileBytes, closer: io.NopCloser(nil)}
-	if k == kindJSONL {
+	switch k {
+	case kindJSONL:
 		return readJSONL(ctx, path, r, fn)
+	case kindJSON:
+		return readJSON(ctx, path, bufio.NewReaderSize(r, 64<<10), fn)
 	}
-	data, err := io.ReadAll(r)
+	// A text or HTML file is one article: more than MaxArticleBytes of
+	// input cannot make a valid one (decoding never shrinks single-byte
+	// text), so read no further.
+	data, err := io.ReadAll(io.LimitReader(r, schema.MaxArticleBytes+1))
 	if err != nil {
-		if errors.Is(err, errTooLarge) {
-			err = fmt.Errorf("%w: over %d bytes", ErrFileTooLarge, int64(MaxFileBytes))
-		}
 		return fn(Item{Path: path, Err: err})
 	}
 	size := int64(len(data))
-	switch k {
-	case kindText:
-		a, err := textArticle(data)
-		return fn(Item{Path: path, Raw: a, Err: err, Size: size})
-	case kindHTML:
-		a, err := htmlArticle(data)
-		return fn(Item{Path: path, Raw: a, Err: err, Size: size})
-	default:
-		return readJSON(ctx, path, data, fn)
+	if size > schema.MaxArticleBytes {
+		return fn(Item{Path: path, Err: fmt.Errorf("%w: over %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes), Size: size})
 	}
+	var a *schema.RawArticle
+	if k == kindText {
+		a, err = textArticle(data)
+	} else {
+		a, err = htmlArticle(data)
+	}
+	return fn(Item{Path: path, Raw: a, Err: err, Size: size})
 }
 
 func readJSONL(ctx context.Context, path string, r io.Reader, fn func(Item) error) error {
@@ -216,27 +219,65 @@ func readJSONL(ctx context.Context, path string, r io.Reader, fn func(Item) erro
 	}
 }
 
-// readJSON reads one object or an array of objects.
-func readJSON(ctx context.Context, path string, data []byte, fn func(Item) error) error {
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))
-	if len(trimmed) == 0 || trimmed[0] != '[' {
-		a, err := schema.DecodeRaw(trimmed)
+// readJSON reads one object, or streams an array of objects element by
+// element so that a large array is never held whole.
+func readJSON(ctx context.Context, path string, br *bufio.Reader, fn func(Item) error) error {
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
+		_, _ = br.Discard(3)
+	}
+	if !startsWithArray(br) {
+		data, err := io.ReadAll(io.LimitReader(br, schema.MaxArticleBytes+1))
+		if err != nil {
+			return fn(Item{Path: path, Err: wrapRead(err)})
+		}
+		a, err := schema.DecodeRaw(data)
 		return fn(Item{Path: path, Raw: a, Err: err, Size: int64(len(data))})
 	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(trimmed, &elems); err != nil {
+	dec := json.NewDecoder(br)
+	if _, err := dec.Token(); err != nil { // the '['
 		return fn(Item{Path: path, Err: fmt.Errorf("%w: %v", schema.ErrInvalidJSON, err)})
 	}
-	for i, e := range elems {
+	for i := 1; dec.More(); i++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		a, err := schema.DecodeRaw(e)
-		if err := fn(Item{Path: path, Line: i + 1, Raw: a, Err: err, Size: int64(len(e))}); err != nil {
+		var elem json.RawMessage
+		if err := dec.Decode(&elem); err != nil {
+			// The rest of the array cannot be found again.
+			return fn(Item{Path: path, Line: i, Err: fmt.Errorf("%w: %v", schema.ErrInvalidJSON, wrapRead(err))})
+		}
+		a, err := schema.DecodeRaw(elem)
+		if err := fn(Item{Path: path, Line: i, Raw: a, Err: err, Size: int64(len(elem))}); err != nil {
 			return err
 		}
 	}
+	if _, err := dec.Token(); err != nil { // the ']'
+		return fn(Item{Path: path, Err: fmt.Errorf("%w: unterminated array: %v", schema.ErrInvalidJSON, err)})
+	}
 	return nil
+}
+
+// startsWithArray reports whether the first non-space byte is '['.
+func startsWithArray(br *bufio.Reader) bool {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return false
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		_ = br.UnreadByte()
+		return b == '['
+	}
+}
+
+func wrapRead(err error) error {
+	if errors.Is(err, errTooLarge) {
+		return fmt.Errorf("%w: over %d bytes", ErrFileTooLarge, int64(MaxFileBytes))
+	}
+	return err
 }
 
 // textArticle reads a plain-text article. Bytes that are not UTF-8 are

@@ -168,6 +168,24 @@ func TestReadPathsNamedFiles(t *testing.T) {
 	}
 }
 
+func TestReadPathsLimits(t *testing.T) {
+	big := strings.Repeat("word ", schema.MaxArticleBytes/5+10)
+	dir := writeTree(t, map[string]string{
+		"big.txt":     big,
+		"big.html.gz": "<p>" + big + "</p>",
+		"cut.json":    `[{"text": "one"}, {"text": "tw`,
+	})
+	got := readAll(t, dir)
+	if len(got) != 4 {
+		t.Fatalf("got %d items, want 4: %+v", len(got), got)
+	}
+	for i, want := range []error{schema.ErrTooLarge, schema.ErrTooLarge, nil, schema.ErrInvalidJSON} {
+		if !errors.Is(got[i].err, want) {
+			t.Errorf("%s: err = %v, want %v", got[i].place, got[i].err, want)
+		}
+	}
+}
+
 func TestLooksLikeHeadline(t *testing.T) {
 	tests := []struct {
 		line string
