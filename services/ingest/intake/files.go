@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode"
@@ -350,9 +352,35 @@ func htmlArticle(data []byte) (*schema.RawArticle, error) {
 	if len(text) > schema.MaxArticleBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", schema.ErrTooLarge, len(text), schema.MaxArticleBytes)
 	}
-	a := &schema.RawArticle{HTML: text, ContentType: "text/html; charset=utf-8", Charset: "utf-8"}
+	a := &schema.RawArticle{HTML: text, ContentType: "text/html; charset=utf-8", Charset: "utf-8", URL: pageURL(text)}
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+var (
+	canonicalLink = regexp.MustCompile(`(?is)<link\b[^>]*\brel\s*=\s*["']?canonical\b[^>]*>`)
+	ogURL         = regexp.MustCompile(`(?is)<meta\b[^>]*\bproperty\s*=\s*["']?og:url\b[^>]*>`)
+	hrefAttr      = regexp.MustCompile(`(?is)\b(?:href|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))`)
+)
+
+// pageURL returns the page's own absolute URL from its canonical link or
+// og:url, so that a saved page gets the same id as the live one; "" when
+// it has none.
+func pageURL(page string) string {
+	head := page[:min(len(page), 64<<10)]
+	for _, re := range []*regexp.Regexp{canonicalLink, ogURL} {
+		tag := re.FindString(head)
+		if tag == "" {
+			continue
+		}
+		for _, m := range hrefAttr.FindAllStringSubmatch(tag, -1) {
+			u := html.UnescapeString(strings.TrimSpace(m[1] + m[2] + m[3]))
+			if schema.CanonicalURL(u) != "" {
+				return u
+			}
+		}
+	}
+	return ""
 }

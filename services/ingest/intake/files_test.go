@@ -51,6 +51,7 @@ type readResult struct {
 	title string
 	text  string
 	html  string
+	url   string
 	err   error
 }
 
@@ -60,7 +61,7 @@ func readAll(t *testing.T, paths ...string) []readResult {
 	err := ReadPaths(context.Background(), paths, func(it Item) error {
 		r := readResult{place: it.String(), err: it.Err}
 		if it.Raw != nil {
-			r.title, r.text, r.html = it.Raw.Title, it.Raw.Text, it.Raw.HTML
+			r.title, r.text, r.html, r.url = it.Raw.Title, it.Raw.Text, it.Raw.HTML, it.Raw.URL
 		}
 		if (it.Raw == nil) == (it.Err == nil) {
 			t.Errorf("%s: want exactly one of Raw and Err, got %v and %v", it, it.Raw, it.Err)
@@ -87,7 +88,7 @@ func TestReadPathsFormats(t *testing.T) {
 		"c/lines.jsonl":     obj("https://example.org/4", "Four.") + "\n\nnot json\n" + obj("https://example.org/5", "Five.") + "\n",
 		"c/lines.ndjson.gz": obj("https://example.org/6", "Six.") + "\n",
 		"d/page.html":       "<html><head><meta charset=\"iso-8859-1\"></head><body><p>" + latin1(t, "Déjà vu") + "</p></body></html>",
-		"d/page.htm.gz":     "<html><body><p>Gzipped page</p></body></html>",
+		"d/page.htm.gz":     `<html><head><link href="https://example.org/story?a=1&amp;b=2" rel="canonical"></head><body><p>Gzipped page</p></body></html>`,
 		"d/text.txt.gz":     "Gzipped headline here\n\nGzipped body.",
 		"d/one.json.gz":     obj("https://example.org/7", "Seven."),
 		"e/README.md":       "not an article",
@@ -150,6 +151,9 @@ func TestReadPathsFormats(t *testing.T) {
 	}
 	if html := got[14].html; !strings.Contains(html, "Gzipped page") {
 		t.Errorf("gzipped page: %q", html)
+	}
+	if got[14].url != "https://example.org/story?a=1&b=2" || got[15].url != "" {
+		t.Errorf("page urls = %q, %q; want the canonical link, then none", got[14].url, got[15].url)
 	}
 }
 
