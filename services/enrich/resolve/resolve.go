@@ -180,6 +180,7 @@ func (r *Resolver) Resolve(d *Doc, sents [][]ner.Token, tags [][]ner.Span) schem
 	if d.English {
 		s.acronyms()
 		s.titledPersons()
+		s.headWordNames()
 	}
 	s.gazetteerMentions()
 	if d.English {
@@ -595,6 +596,63 @@ func (s *state) supersede(t0, t1 int) {
 			s.ms[o].text = ""
 		}
 		s.owner[k] = -1
+	}
+}
+
+// capRun returns the end of the run of capitalised words (with
+// connectors inside) that starts at i.
+func (s *state) capRun(i int) int {
+	j := i
+	for j < len(s.toks) {
+		t := s.toks[j].Text
+		if isCap(t) && isWord(t) || t == "&" && j > i {
+			j++
+			continue
+		}
+		if connectors[t] && j > i && j+1 < len(s.toks) && isCap(s.toks[j+1].Text) {
+			j++
+			continue
+		}
+		break
+	}
+	for j > i && (connectors[s.toks[j-1].Text] || s.toks[j-1].Text == "&") {
+		j--
+	}
+	return j
+}
+
+// headWordNames takes capitalised runs the tagger missed whose head word
+// names an organisation ("The Canadian Press", "Bank of England") or a
+// facility ("Kennedy Space Center", "Museum of Flight").
+func (s *state) headWordNames() {
+	for i := 0; i < len(s.toks); i++ {
+		if s.owner[i] != -1 || !isCap(s.toks[i].Text) || !isWord(s.toks[i].Text) {
+			continue
+		}
+		j := s.capRun(i)
+		st := i
+		for st < j && (junkWords[s.toks[st].Text] && !orgWords[s.toks[st].Text] && !placeWords[s.toks[st].Text]) {
+			st++
+		}
+		if j-st >= 2 && s.free(st, j) {
+			first, last := s.toks[st].Text, s.toks[j-1].Text
+			var typ gazetteer.Type
+			switch {
+			case orgWords[last] || orgWords[first] && connectors[s.toks[st+1].Text]:
+				typ = gazetteer.Organization
+			case placeWords[last] || placeWords[first] && connectors[s.toks[st+1].Text]:
+				typ = gazetteer.Place
+			}
+			if typ != 0 {
+				m := &mention{t0: st, t1: j, typ: typ, src: srcPattern}
+				if s.clean(m) && m.t1-m.t0 >= 2 {
+					s.add(m)
+				}
+			}
+		}
+		if j > i {
+			i = j - 1
+		}
 	}
 }
 

@@ -197,6 +197,18 @@ func TestRules(t *testing.T) {
 			absent: []string{"LOC:Essen", "LOC:Halle"},
 		},
 		{
+			name:  "head words name what the tagger missed",
+			title: "Visit", body: "Reporters from The Canadian Press and officials of the Bank of England met at the Kennedy Space Center.",
+			english: true,
+			spans:   []span{},
+			want: map[string]string{
+				"ORG:Canadian Press":       "local:org:canadian-press |",
+				"ORG:Bank of England":      "local:org:bank-of-england |",
+				"LOC:Kennedy Space Center": "local:place:kennedy-space-center | ",
+			},
+			absent: []string{"LOC:England"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,
