@@ -224,11 +224,19 @@ func (s *state) span(t0, t1 int) string {
 	return s.d.Text[s.toks[t0].Start:s.toks[t1-1].End]
 }
 
+// datelineRe matches an all-caps dateline ("KYIV, March 3 (Reuters) -",
+// "LONDON —"); datelineAgencyRe a title-case one, which needs the agency
+// ("Kyiv, March 3 (Reuters) -").
+var datelineAgencyRe = regexp.MustCompile(`^\s*([A-Z][a-z'’.-]+(?: [A-Z][a-z'’.-]+){0,2})(?:, [A-Z][a-z]+(?: [A-Z][a-z]+)?)?(?:,? (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:, \d{4})?)?,? *\((?:Reuters|AP|AFP|dpa|DPA|Xinhua|Bloomberg|UPI|ANI|PTI|IANS|Anadolu|Interfax|TASS|Ukrinform|CNN|BBC)\) *[-—–]`)
+
 var datelineRe = regexp.MustCompile(`^\s*([A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]+){0,3})(?:,? [A-Z][a-z]+\.?(?: [A-Z][a-z]+)?)?(?:,? (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:, \d{4})?)?,? *(?:\([A-Za-z/ ]{2,20}\))? *[-—–]`)
 
 // dateline links the all-caps place that opens the body.
 func (s *state) dateline() {
 	m := datelineRe.FindStringSubmatchIndex(s.d.Text[s.d.BodyStart:])
+	if m == nil {
+		m = datelineAgencyRe.FindStringSubmatchIndex(s.d.Text[s.d.BodyStart:])
+	}
 	if m == nil {
 		return
 	}

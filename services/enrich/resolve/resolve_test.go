@@ -161,6 +161,13 @@ func TestRules(t *testing.T) {
 			want:    map[string]string{"LOC:Washington": "geonames:4140963 | US"},
 		},
 		{
+			name:  "title-case dateline needs the agency",
+			title: "Strikes", body: "Izium, March 3 (Reuters) - Shelling continued overnight.",
+			english: true,
+			spans:   []span{},
+			want:    map[string]string{"LOC:Izium": "geonames:707292 | UA"},
+		},
+		{
 			name:  "country context picks the place",
 			title: "Storm", body: "The storm hit Tripoli, Lebanon. Later Tripoli was calm.",
 			english: true,
