@@ -150,7 +150,9 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 		return nil, nil
 	}
 	rt := p.Runtime()
-	rt.Handle("POST /v1/articles", intake.NewHandler(intake.NewPublisher(rt.JetStream(), log.Named("intake")), o.intake, log.Named("intake")))
+	m := intake.NewMetrics(rt.Registry())
+	pub := intake.NewPublisher(rt.JetStream(), log.Named("intake")).WithMetrics(m)
+	rt.Handle("POST /v1/articles", intake.NewHandler(pub, o.intake, log.Named("intake")).WithMetrics(m))
 	rt.Handle("GET /v1/search", search.Handler(search.ForIndex(p.Index()), log.Named("search")))
 	ln, err := net.Listen("tcp", o.httpAddr)
 	if err != nil {

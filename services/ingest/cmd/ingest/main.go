@@ -44,8 +44,9 @@ func main() {
 			if err := rt.Register(ing.Collectors()...); err != nil {
 				return err
 			}
-			pub := intake.NewPublisher(rt.JetStream(), rt.Logger().Named("intake"))
-			rt.Handle("POST /v1/articles", intake.NewHandler(pub, intakeCfg, rt.Logger().Named("intake")))
+			m := intake.NewMetrics(rt.Registry())
+			pub := intake.NewPublisher(rt.JetStream(), rt.Logger().Named("intake")).WithMetrics(m)
+			rt.Handle("POST /v1/articles", intake.NewHandler(pub, intakeCfg, rt.Logger().Named("intake")).WithMetrics(m))
 			_, err = stage.Start(ctx, rt, stage.Stage[*schema.RawArticle]{
 				Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
 				Decode: schema.DecodeRaw, Process: ing.Process,
