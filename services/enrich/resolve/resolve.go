@@ -789,6 +789,11 @@ func (s *state) link() {
 			m.cands = s.r.g.Lookup(m.text)
 			if m.cands == nil {
 				m.cands = s.r.g.LookupFold(m.text)
+				if len(m.text) <= 4 && strings.ToUpper(m.text) == m.text {
+					// "DAB" is not the town of Dab: a short capitalised
+					// token only folds onto a curated name.
+					m.cands = curatedOnly(m.cands)
+				}
 			}
 		}
 		if m.t1-m.t0 > 1 && m.src != srcGazetteer {
@@ -1143,6 +1148,11 @@ func (s *state) cluster() schema.Entities {
 				c.typ = t
 			}
 		}
+		// An unknown acronym ("DAB") is an organisation more often than a
+		// place, whatever the tagger's split vote says.
+		if c.typ == gazetteer.Place && !c.multi && allAcronyms(c.names) {
+			c.typ = gazetteer.Organization
+		}
 	}
 	s.placeContext(clusters)
 	var out schema.Entities
@@ -1185,6 +1195,25 @@ func (s *state) cluster() schema.Entities {
 	out.Organizations = merge(out.Organizations)
 	out.Places = mergePlaces(out.Places)
 	return out
+}
+
+func curatedOnly(cs []gazetteer.Candidate) []gazetteer.Candidate {
+	var out []gazetteer.Candidate
+	for _, c := range cs {
+		if c.Entry.Curated {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func allAcronyms(names map[string]int) bool {
+	for n := range names {
+		if !isAcronym(n) || strings.ToUpper(n) != n {
+			return false
+		}
+	}
+	return len(names) > 0
 }
 
 // ordinaryWord reports whether a one-word mention is an ordinary word:
