@@ -19,3 +19,13 @@ fmt-check:
 ## run: the quick-start pipeline over the example articles.
 run:
 	$(GO) run ./cmd/newsflow run --once --input examples/articles
+
+## bench: the relay against nats.go and Watermill, every stage alone beside its peer, and
+## `newsflow run --once` end to end, in under 10 minutes on 2 cores. Tables in
+## bench/bench-results.md (for BENCHMARKS.md), raw numbers in bench/bench-results.json.
+.PHONY: bench
+bench:
+	$(GO) run ./bench/cmd/benchrun -root . -commit "$$(git rev-parse --short HEAD)" \
+		-bbc $(SHARED)/bbc -variants $(SHARED)/syndication/variants.jsonl \
+		-pages $(SHARED)/extraction/scrapinghub-aeb/html -page-urls $(SHARED)/extraction/scrapinghub-aeb/ground-truth.json \
+		-markdown bench/bench-results.md -json bench/bench-results.json $(BENCHFLAGS)

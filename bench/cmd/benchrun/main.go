@@ -1,29 +1,43 @@
-// Command benchrun measures newsflow side by side with the limit and with a
-// peer, in one run so that ratios hold on a noisy machine. It prints the
-// tables, writes them as Markdown for BENCHMARKS.md and the raw results as
-// JSON, and ends with one line of the headline ratios.
+// Command benchrun measures newsflow side by side with the limit and with
+// peers, in one run so that ratios hold on a noisy machine:
+//
+//   - the 4-hop relay: nats.go alone, the stage runtime with no-op stages,
+//     and Watermill, in interleaved rounds;
+//   - each stage alone through its public Go API, beside go-readability
+//     and prose/v2 where they do the same job;
+//   - the whole pipeline: the newsflow binary's `run --once` over the BBC
+//     corpus and the syndicated variants.
+//
+// It prints the tables, writes them as Markdown for BENCHMARKS.md and the
+// raw results as JSON, and ends with one line of the headline numbers:
+//
+//	runtime_vs_raw=R vs_watermill=W e2e_articles_per_s=N
 package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
-	"sort"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/newsflow/newsflow/bench/corpus"
+	"github.com/newsflow/newsflow/bench/e2e"
 	"github.com/newsflow/newsflow/bench/relay"
+	"github.com/newsflow/newsflow/bench/stages"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
@@ -31,67 +45,140 @@ func main() {
 	}
 }
 
-// Report is everything one run measured.
-type Report struct {
-	Machine  Machine       `json:"machine"`
-	Relay    []RelayResult `json:"relay"`
-	Ratios   Ratios        `json:"ratios"`
-	Started  time.Time     `json:"started"`
-	Duration string        `json:"duration"`
+// config is benchrun's settings, from flags.
+type config struct {
+	relay, stages, e2e bool
+
+	relayArticles, rounds, concurrency int
+
+	bbc, variants, pages, pageURLs string
+	maxArticles, proseArticles     int
+
+	root, binary string
+	e2eRuns      int
+
+	jsonOut, mdOut, commit, profileDir string
 }
 
-// Machine records where the numbers come from.
-type Machine struct {
-	GoVersion string `json:"go_version"`
-	OS        string `json:"os"`
-	Arch      string `json:"arch"`
-	CPUs      int    `json:"cpus"`
-	CPUModel  string `json:"cpu_model"`
-	Commit    string `json:"commit"`
-}
-
-// RelayResult is one relay variant over every round.
-type RelayResult struct {
-	Variant    string    `json:"variant"`
-	PerSecond  []float64 `json:"per_second"`
-	Median     float64   `json:"median_per_second"`
-	MedianTime string    `json:"median_time"`
-}
-
-// Ratios are the headline numbers.
-type Ratios struct {
-	RuntimeVsRaw float64 `json:"runtime_vs_raw"`
-	VsWatermill  float64 `json:"vs_watermill"`
-}
-
-func run(ctx context.Context, args []string, stdout io.Writer) error {
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
 	fs := flag.NewFlagSet("benchrun", flag.ContinueOnError)
-	articles := fs.Int("relay-articles", 20000, "articles per relay run")
-	rounds := fs.Int("rounds", 3, "interleaved rounds of each relay variant; the median counts")
-	concurrency := fs.Int("concurrency", 16, "messages each hop handles at once")
-	jsonOut := fs.String("json", "bench-results.json", "write raw results here")
-	mdOut := fs.String("markdown", "bench-results.md", "write the tables here, ready for BENCHMARKS.md")
-	commit := fs.String("commit", "", "commit measured, recorded with the results")
+	fs.SetOutput(stderr)
+	fs.BoolVar(&c.relay, "relay", true, "measure the 4-hop relay (raw, runtime, watermill)")
+	fs.BoolVar(&c.stages, "stages", true, "measure each stage alone")
+	fs.BoolVar(&c.e2e, "e2e", true, "measure newsflow run --once end to end")
+	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
+	fs.IntVar(&c.rounds, "rounds", 3, "interleaved rounds of each relay variant; the median counts")
+	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
+	fs.StringVar(&c.bbc, "bbc", "", "BBC corpus folder (../shared/data/bbc): stage and end-to-end input")
+	fs.StringVar(&c.variants, "variants", "", "syndicated variants (../shared/data/syndication/variants.jsonl), added to the BBC articles")
+	fs.StringVar(&c.pages, "pages", "", "folder of .html.gz pages (../shared/data/extraction/scrapinghub-aeb/html) for the HTML path")
+	fs.StringVar(&c.pageURLs, "page-urls", "", "ground-truth.json giving each page its URL")
+	fs.IntVar(&c.maxArticles, "stage-articles", 0, "cap on the articles given to the stage measurements; 0 means all")
+	fs.IntVar(&c.proseArticles, "prose-articles", 400, "articles given to prose/v2 (slow); 0 means all")
+	fs.StringVar(&c.root, "root", ".", "repository root, where ./cmd/newsflow is built")
+	fs.StringVar(&c.binary, "newsflow", "", "use this newsflow binary instead of building one")
+	fs.IntVar(&c.e2eRuns, "e2e-runs", 1, "end-to-end runs; the median counts")
+	fs.StringVar(&c.jsonOut, "json", "bench-results.json", "write raw results here")
+	fs.StringVar(&c.mdOut, "markdown", "bench-results.md", "write the tables here, ready for BENCHMARKS.md")
+	fs.StringVar(&c.commit, "commit", "", "commit measured, recorded with the results")
+	fs.StringVar(&c.profileDir, "profile-dir", "", "write a CPU profile of each section (relay-runtime, stages) here")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if (c.stages || c.e2e) && c.bbc == "" {
+		return c, errors.New("-bbc is required for -stages and -e2e (or turn them off with -stages=false -e2e=false)")
+	}
+	if c.rounds < 1 || c.relayArticles < 1 || c.concurrency < 1 || c.e2eRuns < 1 {
+		return c, errors.New("-rounds, -relay-articles, -concurrency and -e2e-runs must be at least 1")
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	rep := Report{Started: time.Now().UTC(), Machine: machine(*commit)}
+	rep := Report{Started: time.Now().UTC(), Machine: machine(c.commit)}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 
-	setup := relay.Setup{Articles: *articles, Concurrency: *concurrency, Batch: 256, Payload: relay.Payload(5000)}
-	variants := []string{"raw", "runtime", "watermill"}
-	samples := map[string][]relay.Result{}
-	for r := range *rounds {
-		for _, v := range variants {
-			res, err := relay.Run(ctx, v, setup)
-			if err != nil {
-				return err
-			}
-			samples[v] = append(samples[v], res)
-			fmt.Fprintf(os.Stderr, "round %d %-9s %8.0f articles/s\n", r+1, v, res.PerSecond())
+	if c.relay {
+		if rep.Relay, err = runRelay(ctx, c, logf); err != nil {
+			return fmt.Errorf("relay: %w", err)
 		}
 	}
-	median := map[string]float64{}
-	for _, v := range variants {
+	if c.stages {
+		if rep.Stages, err = runStages(ctx, c, logf); err != nil {
+			return fmt.Errorf("stages: %w", err)
+		}
+	}
+	if c.e2e {
+		if rep.E2E, err = runE2E(ctx, c, logf); err != nil {
+			return fmt.Errorf("e2e: %w", err)
+		}
+	}
+	rep.Machine.LoadAfter = loadAvg()
+	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
+	rep.Headline = headline(rep)
+
+	md := markdown(rep)
+	fmt.Fprint(stdout, md)
+	if err := os.WriteFile(c.mdOut, []byte(md), 0o644); err != nil {
+		return err
+	}
+	if err := writeJSON(c.jsonOut, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "runtime_vs_raw=%.2f vs_watermill=%.2f e2e_articles_per_s=%.0f\n",
+		rep.Headline.RuntimeVsRaw, rep.Headline.VsWatermill, rep.Headline.E2EArticlesPerSecond)
+	return nil
+}
+
+// profile runs fn under a CPU profile written to dir/name.pprof, or
+// plainly when dir is empty.
+func profile(dir, name string, fn func() error) error {
+	if dir == "" {
+		return fn()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, name+".pprof"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	err = fn()
+	pprof.StopCPUProfile()
+	return err
+}
+
+func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySection, error) {
+	setup := relay.Setup{Articles: c.relayArticles, Concurrency: c.concurrency, Batch: 256, Payload: relay.Payload(5000)}
+	sec := RelaySection{Articles: setup.Articles, Concurrency: setup.Concurrency, Rounds: c.rounds}
+	samples := map[string][]relay.Result{}
+	for r := range c.rounds {
+		for _, v := range relayVariants {
+			var res relay.Result
+			runOne := func() (err error) { res, err = relay.Run(ctx, v, setup); return err }
+			var err error
+			if v == "runtime" && r == 0 {
+				err = profile(c.profileDir, "relay-runtime", runOne)
+			} else {
+				err = runOne()
+			}
+			if err != nil {
+				return sec, err
+			}
+			samples[v] = append(samples[v], res)
+			logf("relay round %d %-9s %8.0f articles/s", r+1, v, res.PerSecond())
+		}
+	}
+	for _, v := range relayVariants {
 		rr := RelayResult{Variant: v}
 		var times []time.Duration
 		for _, s := range samples[v] {
@@ -99,69 +186,105 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			times = append(times, s.Elapsed)
 		}
 		rr.Median = medianOf(rr.PerSecond)
-		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-		rr.MedianTime = times[len(times)/2].Round(time.Millisecond).String()
-		median[v] = rr.Median
-		rep.Relay = append(rep.Relay, rr)
+		rr.MedianTime = medianDuration(times).Round(time.Millisecond).String()
+		sec.Results = append(sec.Results, rr)
 	}
-	rep.Ratios = Ratios{
-		RuntimeVsRaw: median["runtime"] / median["raw"],
-		VsWatermill:  median["runtime"] / median["watermill"],
-	}
-	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
+	return sec, nil
+}
 
-	md := markdown(rep, setup)
-	fmt.Fprint(stdout, md)
-	if err := os.WriteFile(*mdOut, []byte(md), 0o644); err != nil {
-		return err
+var relayVariants = []string{"raw", "runtime", "watermill"}
+
+func runStages(ctx context.Context, c config, logf func(string, ...any)) (StageSection, error) {
+	paths := []string{c.bbc}
+	if c.variants != "" {
+		paths = append(paths, c.variants)
 	}
-	data, err := json.MarshalIndent(rep, "", "  ")
+	raws, rejected, err := corpus.Articles(ctx, paths)
 	if err != nil {
-		return err
+		return StageSection{}, err
 	}
-	if err := os.WriteFile(*jsonOut, append(data, '\n'), 0o644); err != nil {
-		return err
+	if c.maxArticles > 0 && c.maxArticles < len(raws) {
+		raws = raws[:c.maxArticles]
 	}
-	fmt.Fprintf(stdout, "runtime_vs_raw=%.2f vs_watermill=%.2f\n", rep.Ratios.RuntimeVsRaw, rep.Ratios.VsWatermill)
-	return nil
-}
-
-func markdown(rep Report, setup relay.Setup) string {
-	var b strings.Builder
-	m := rep.Machine
-	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s/%s, %s; commit %s; %s.\n\n", m.CPUModel, m.CPUs, m.OS, m.Arch, m.GoVersion, m.Commit, rep.Started.Format(time.RFC3339))
-	fmt.Fprintf(&b, "### 4-hop relay, %d articles of ~5 KB, concurrency %d per hop, median of %d interleaved rounds\n\n",
-		setup.Articles, setup.Concurrency, len(rep.Relay[0].PerSecond))
-	b.WriteString("| variant | articles/s (median) | rounds | median time |\n|---|---:|---|---:|\n")
-	for _, r := range rep.Relay {
-		var rounds []string
-		for _, p := range r.PerSecond {
-			rounds = append(rounds, fmt.Sprintf("%.0f", p))
-		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s |\n", r.Variant, r.Median, strings.Join(rounds, ", "), r.MedianTime)
-	}
-	fmt.Fprintf(&b, "\nruntime_vs_raw = %.2f (target ≥ 0.9); vs_watermill = %.2f (target ≥ 1.5)\n\n", rep.Ratios.RuntimeVsRaw, rep.Ratios.VsWatermill)
-	return b.String()
-}
-
-func medianOf(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s) == 0 {
-		return 0
-	}
-	return s[len(s)/2]
-}
-
-func machine(commit string) Machine {
-	m := Machine{GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), Commit: commit}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if name, ok := strings.CutPrefix(line, "model name"); ok {
-				m.CPUModel = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
-				break
-			}
+	var pages []corpus.Page
+	if c.pages != "" {
+		if pages, err = corpus.Pages(c.pages, c.pageURLs); err != nil {
+			return StageSection{}, err
 		}
 	}
-	return m
+	logf("stages: %d articles (%d rejected by intake), %d pages", len(raws), rejected, len(pages))
+	sec := StageSection{Articles: len(raws), Pages: len(pages), ProseArticles: min(c.proseArticles, len(raws)), GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	if c.proseArticles == 0 {
+		sec.ProseArticles = len(raws)
+	}
+	err = profile(c.profileDir, "stages", func() error {
+		var err error
+		sec.Results, err = stages.Run(ctx, stages.Options{Articles: raws, Pages: pages, PeerArticles: c.proseArticles})
+		return err
+	})
+	for _, r := range sec.Results {
+		logf("stage %-8s %-36s %8.0f items/s per core  p50 %v  p99 %v", r.Stage, r.Name, r.PerCore(), r.P50, r.P99)
+	}
+	return sec, err
+}
+
+func runE2E(ctx context.Context, c config, logf func(string, ...any)) (E2ESection, error) {
+	bin := c.binary
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "newsflow-bench-bin-")
+		if err != nil {
+			return E2ESection{}, err
+		}
+		defer os.RemoveAll(dir)
+		bin = filepath.Join(dir, "newsflow")
+		logf("e2e: building ./cmd/newsflow")
+		if err := e2e.Build(ctx, c.root, bin); err != nil {
+			return E2ESection{}, err
+		}
+	}
+	inputs := []string{c.bbc}
+	if c.variants != "" {
+		inputs = append(inputs, c.variants)
+	}
+	sec := E2ESection{Inputs: inputs, LoadBefore: loadAvg()}
+	for i := range c.e2eRuns {
+		res, err := e2e.Run(ctx, e2e.Options{Binary: bin, Inputs: inputs})
+		if err != nil {
+			return sec, err
+		}
+		logf("e2e run %d: %d articles in %v, %.0f articles/s, peak RSS %d MiB, latency p50 %v p99 %v",
+			i+1, res.Accepted, res.Wall.Round(time.Millisecond), res.PerSecond(), res.PeakRSS>>20, res.P50, res.P99)
+		sec.Runs = append(sec.Runs, res)
+	}
+	return sec, nil
+}
+
+func headline(rep Report) Headline {
+	var h Headline
+	med := map[string]float64{}
+	for _, r := range rep.Relay.Results {
+		med[r.Variant] = r.Median
+	}
+	if med["raw"] > 0 {
+		h.RuntimeVsRaw = med["runtime"] / med["raw"]
+	}
+	if med["watermill"] > 0 {
+		h.VsWatermill = med["runtime"] / med["watermill"]
+	}
+	if m, ok := rep.E2E.Median(); ok {
+		h.E2EArticlesPerSecond = m.PerSecond()
+	}
+	return h
+}
+
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }

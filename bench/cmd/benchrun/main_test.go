@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// benchrun runs the relay and every stage on tiny synthetic input, writes
+// both files, and ends with the headline line. The end-to-end section has
+// its own test in package e2e (it builds the binary).
+func TestRunTiny(t *testing.T) {
+	dir := t.TempDir()
+	bbc := filepath.Join(dir, "bbc", "politics")
+	if err := os.MkdirAll(bbc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		text := fmt.Sprintf("Harbour plan %d approved\n\nOfficials in Portsmouth said on Tuesday that plan %d would widen the quay "+
+			"and add berths for ferries sailing to France, after a long debate.\n\nWork starts next spring, the council said.\n", i, i)
+		if err := os.WriteFile(filepath.Join(bbc, fmt.Sprintf("%03d.txt", i)), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	md, js := filepath.Join(dir, "out.md"), filepath.Join(dir, "out.json")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{
+		"-relay-articles", "40", "-rounds", "1", "-concurrency", "4",
+		"-bbc", filepath.Join(dir, "bbc"), "-prose-articles", "2", "-e2e=false",
+		"-markdown", md, "-json", js, "-commit", "test",
+	}, &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	if !regexp.MustCompile(`^runtime_vs_raw=\d+\.\d\d vs_watermill=\d+\.\d\d e2e_articles_per_s=\d+$`).MatchString(last) {
+		t.Errorf("last line = %q; want runtime_vs_raw=R vs_watermill=W e2e_articles_per_s=N", last)
+	}
+	table, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"commit test", "| runtime |", "| watermill |", "Deduper.Process", "prose/v2", "bleveindex.Index"} {
+		if !strings.Contains(string(table), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, table)
+		}
+	}
+	var rep Report
+	data, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Relay.Results) != 3 || rep.Stages.Articles != 6 || len(rep.Stages.Results) == 0 {
+		t.Errorf("report: %d relay variants, %d stage articles, %d stage results; want 3, 6, some",
+			len(rep.Relay.Results), rep.Stages.Articles, len(rep.Stages.Results))
+	}
+}
+
+func TestParseFlagsNeedsCorpus(t *testing.T) {
+	if _, err := parseFlags([]string{"-e2e=false"}, io.Discard); err == nil {
+		t.Error("stages without -bbc: want an error")
+	}
+	if _, err := parseFlags([]string{"-stages=false", "-e2e=false"}, io.Discard); err != nil {
+		t.Errorf("relay only: %v", err)
+	}
+}
