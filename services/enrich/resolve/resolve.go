@@ -210,6 +210,16 @@ func (s *state) free(t0, t1 int) bool {
 	return true
 }
 
+// freeOrMisc is free, but tokens the tagger called MISC also count as free.
+func (s *state) freeOrMisc(t0, t1 int) bool {
+	for i := t0; i < t1; i++ {
+		if s.owner[i] >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *state) add(m *mention) int {
 	m.acronym, m.attach = -1, -1
 	i := len(s.ms)
@@ -642,7 +652,15 @@ func (s *state) headWordNames() {
 		for st < j && (junkWords[s.toks[st].Text] && !orgWords[s.toks[st].Text] && !placeWords[s.toks[st].Text]) {
 			st++
 		}
-		if j-st >= 2 && s.free(st, j) {
+		if j-st == 1 && st > i && s.toks[st-1].Text == "The" && !s.toks[st-1].initial && orgWords[s.toks[st].Text] {
+			// "The Guardian" in running text.
+			m := &mention{t0: st, t1: j, typ: gazetteer.Organization, src: srcPattern, text: s.toks[st].Text}
+			if s.owner[st] == -1 || s.owner[st] == -2 {
+				s.owner[st] = -1
+				s.add(m)
+			}
+		}
+		if j-st >= 2 && s.freeOrMisc(st, j) {
 			first, last := s.toks[st].Text, s.toks[j-1].Text
 			var typ gazetteer.Type
 			switch {
@@ -654,6 +672,9 @@ func (s *state) headWordNames() {
 			if typ != 0 {
 				m := &mention{t0: st, t1: j, typ: typ, src: srcPattern}
 				if s.clean(m) && m.t1-m.t0 >= 2 {
+					for k := m.t0; k < m.t1; k++ {
+						s.owner[k] = -1 // a MISC inside ("Canadian") gives way
+					}
 					s.add(m)
 				}
 			}
