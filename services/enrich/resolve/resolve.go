@@ -361,7 +361,7 @@ func (s *state) clean(m *mention) bool {
 			m.t0++
 			continue
 		}
-		if (w == "The" || w == "the") && m.t1-m.t0 > 1 {
+		if (w == "The" || w == "the" || leadingJunk[strings.ToLower(w)]) && m.t1-m.t0 > 1 {
 			m.t0++
 			continue
 		}

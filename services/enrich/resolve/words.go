@@ -109,3 +109,9 @@ Pope Premier Sheikh Emir Ayatollah Archbishop Bishop Rev Reverend Commissioner C
 // languages the pipeline sees (German nouns are capitalised).
 var foreignCommon = set(`essen halle hof ende mode bad wald weil lauf mark bergen hamm marl herne
 moers witten celle gotha dessau mayo sol leon aire este lugo ocean porto mar salto`)
+
+// leadingJunk words open a tagger span but not a name: "All Alfa Romeo",
+// "Meanwhile NATO", "Former President Obama".
+var leadingJunk = set(`all some many both former only even every each several most more no not also
+then now today yesterday meanwhile however but and or so a an this that these those our their his her
+its my your late ex`)
