@@ -96,3 +96,18 @@ func TestRun(t *testing.T) {
 		t.Errorf("Run(empty dir) error = %v, want ErrNoDocuments", err)
 	}
 }
+
+// TestGUMNews runs the evaluation on the real corpus when
+// NEWSFLOW_GUM_DIR names it (e.g. ../shared/data/ner/gum-news); the
+// corpus is not part of the repository.
+func TestGUMNews(t *testing.T) {
+	dir := os.Getenv("NEWSFLOW_GUM_DIR")
+	if dir == "" {
+		t.Skip("set NEWSFLOW_GUM_DIR to the gum-news directory to run the evaluation")
+	}
+	var buf strings.Builder
+	if err := Run(context.Background(), dir, &buf); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + buf.String())
+}
