@@ -1,6 +1,13 @@
 package ner
 
-import "math/bits"
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"strings"
+)
 
 // LexClass is the kind of a gazetteer name.
 type LexClass uint8
@@ -16,6 +23,65 @@ const (
 	LexPlaceAlias                 // a curated place variant
 	nLexClasses
 )
+
+// ErrLexicon is returned by ReadLexicon for a malformed line.
+var ErrLexicon = errors.New("malformed lexicon")
+
+var lexClassNames = [nLexClasses]string{"country", "major-place", "place", "place-alt", "person", "org", "place-alias"}
+
+// String returns the class name used in lexicon files.
+func (c LexClass) String() string {
+	if c < nLexClasses {
+		return lexClassNames[c]
+	}
+	return fmt.Sprintf("LexClass(%d)", c)
+}
+
+// WriteLexicon writes entries as lines "class<TAB>name" after the given
+// header lines (written as "# " comments).
+func WriteLexicon(w io.Writer, header []string, entries []LexiconEntry) error {
+	bw := bufio.NewWriter(w)
+	for _, h := range header {
+		fmt.Fprintf(bw, "# %s\n", h)
+	}
+	for _, e := range entries {
+		if strings.ContainsAny(e.Name, "\t\n") {
+			continue
+		}
+		fmt.Fprintf(bw, "%s\t%s\n", e.Class, e.Name)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write lexicon: %w", err)
+	}
+	return nil
+}
+
+// ReadLexicon reads what WriteLexicon wrote.
+func ReadLexicon(r io.Reader) ([]LexiconEntry, error) {
+	var out []LexiconEntry
+	sc := bufio.NewScanner(r)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		cls, name, ok := strings.Cut(text, "\t")
+		c := LexClass(0)
+		for c < nLexClasses && lexClassNames[c] != cls {
+			c++
+		}
+		if !ok || c == nLexClasses || name == "" {
+			return nil, fmt.Errorf("lexicon line %d: %q: %w", line, text, ErrLexicon)
+		}
+		out = append(out, LexiconEntry{Name: name, Class: c})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read lexicon: %w", err)
+	}
+	return out, nil
+}
 
 // LexiconEntry is a known name given to Train as gazetteer evidence. The
 // tagger learns how far to trust each class: a name in the gazetteer is a

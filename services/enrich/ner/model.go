@@ -221,9 +221,8 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 	for i, sent := range doc {
 		at := all[off : off+len(sent) : off+len(sent)]
 		off += len(sent)
-		upper := i == 0 && titleHeadlines && isTitleLine(sent)
 		for j, w := range sent {
-			computeAttrCase(&at[j], w, upper)
+			computeAttr(&at[j], w)
 			if t != nil {
 				t.lexical(&at[j])
 			}
@@ -234,8 +233,42 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 		out[i] = at
 	}
 	clear(s.casing)
-	fillDocCase(out, s.casing)
+	title := titleHeadlines && len(doc) > 1 && isTitleLine(doc[0])
+	fillDocCase(out, s.casing, title)
+	if title && lowerElsewhere(out[0], s.casing) {
+		// A title-case headline: tag it as if in capitals.
+		at := out[0]
+		for j, w := range doc[0] {
+			computeAttrCase(&at[j], w, true)
+			if t != nil {
+				t.lexical(&at[j])
+			}
+		}
+		if t != nil {
+			t.matchGaz(at)
+		}
+	}
+	clear(s.casing)
+	fillDocCase(out, s.casing, false)
 	return out
+}
+
+// lowerElsewhere reports whether enough of the capitalised words of a
+// title-case candidate line are written in lower case elsewhere in the
+// document to call it a headline rather than a sentence full of names.
+func lowerElsewhere(at []attr, casing map[uint64][3]uint16) bool {
+	long, lower := 0, 0
+	for j := range at {
+		a := &at[j]
+		if a.nrunes < 4 || a.flags&fInitUpper == 0 {
+			continue
+		}
+		long++
+		if casing[a.lower][0] > 0 {
+			lower++
+		}
+	}
+	return lower >= 2 && lower*10 >= long*3
 }
 
 // lexical adds the model's word clusters to a.
@@ -246,14 +279,17 @@ func (t *Tagger) lexical(a *attr) {
 }
 
 // titleHeadlines turns on the title-case headline rule of isTitleLine.
-var titleHeadlines = true
+const titleHeadlines = true
 
-// isTitleLine reports whether a document's first sentence is a headline in
-// title case ("Talks End Without Deal on Grain Corridor"): at least three
-// words of four or more letters, nearly all capitalised, and some lower
-// case. Such a line is tagged as if written in capitals, like the
-// all-caps headlines of the training text, so its capitals are not taken
-// for names; document casing then decides.
+// isTitleLine reports whether a document's first sentence may be a
+// headline in title case ("Talks End Without Deal on Grain Corridor"): at
+// least three words of four or more letters, nearly all capitalised, and
+// some lower case. If, in addition, enough of its capitalised words are
+// written in lower case elsewhere in the document (lowerElsewhere), the
+// line is tagged as if written in capitals, like the all-caps headlines of
+// the training text, so its capitals are not taken for names; document
+// casing then decides. A sentence full of names ("Sergei Lavrov met Dmytro
+// Kuleba in Ankara") passes the first test but not the second.
 func isTitleLine(words []string) bool {
 	long, capital, lower := 0, 0, false
 	for _, w := range words {
@@ -296,9 +332,10 @@ func isCapsLine(at []attr) bool {
 
 // fillDocCase sets the docCase of every token from the casing of the same
 // lower-cased word at informative positions of the document.
-func fillDocCase(doc [][]attr, casing map[uint64][3]uint16) {
-	for _, at := range doc {
-		if isCapsLine(at) {
+// With skipFirst, the first sentence is not counted.
+func fillDocCase(doc [][]attr, casing map[uint64][3]uint16, skipFirst bool) {
+	for i, at := range doc {
+		if isCapsLine(at) || i == 0 && skipFirst {
 			continue
 		}
 		for j := 1; j < len(at); j++ {

@@ -138,3 +138,30 @@ func TestTag(t *testing.T) {
 		}
 	}
 }
+
+func TestTagDocumentTitleHeadline(t *testing.T) {
+	tg, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Geneva Talks End Without Deal on Grain Corridor as Russia Rejects UN Inspection Rules\n\n" +
+		"Talks between Ukrainian and Russian negotiators in Geneva ended on Friday without a deal to extend the grain corridor. " +
+		"Moscow rejected the new inspection rules, officials said. The talks will resume next month."
+	doc := Sentences(text)
+	spans := tg.TagDocument(doc)
+	for _, sp := range spans[0] {
+		for _, tok := range doc[0][sp.Start:sp.End] {
+			switch tok.Text {
+			case "Talks", "End", "Without", "Deal", "Grain", "Corridor", "Rejects", "Inspection", "Rules":
+				t.Errorf("headline word %q tagged inside %s span %q", tok.Text, sp.Type, texts(doc[0][sp.Start:sp.End]))
+			}
+		}
+	}
+	var got []string
+	for _, sp := range spans[0] {
+		got = append(got, sp.Type+":"+strings.Join(texts(doc[0][sp.Start:sp.End]), " "))
+	}
+	if !slices.Contains(got, "LOC:Russia") {
+		t.Errorf("headline spans %q, want LOC:Russia among them", got)
+	}
+}

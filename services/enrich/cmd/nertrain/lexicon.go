@@ -147,3 +147,62 @@ func eachRow(path string, f func([]string) error) error {
 	}
 	return nil
 }
+
+// lexiconHeader is written at the top of the lexicon snapshot.
+var lexiconHeader = []string{
+	"Gazetteer names the ner tagger uses as features: class<TAB>name.",
+	"Written by cmd/nertrain -gazetteer from the gazetteer package's data:",
+	"GeoNames cities500 (CC-BY 4.0, https://www.geonames.org/), and",
+	"countries.tsv and aliases.tsv written for newsflow.",
+}
+
+// writeSnapshot rebuilds the lexicon snapshot from the gazetteer data.
+func writeSnapshot(cfg config) error {
+	if cfg.lexicon == "" {
+		return fmt.Errorf("-gazetteer needs -lexicon to write to")
+	}
+	lex, err := readLexicon(cfg.gazetteer, cfg.smallPlaces)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(cfg.lexicon)
+	if err != nil {
+		return fmt.Errorf("create lexicon: %w", err)
+	}
+	zw, err := gzip.NewWriterLevel(f, gzip.BestCompression)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("create lexicon: %w", err)
+	}
+	if err := ner.WriteLexicon(zw, lexiconHeader, lex); err != nil {
+		f.Close()
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		f.Close()
+		return fmt.Errorf("write lexicon: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write lexicon: %w", err)
+	}
+	return nil
+}
+
+// readSnapshot reads a gzipped lexicon written by writeSnapshot.
+func readSnapshot(path string) ([]ner.LexiconEntry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open lexicon: %w", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	defer zr.Close()
+	lex, err := ner.ReadLexicon(zr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return lex, nil
+}

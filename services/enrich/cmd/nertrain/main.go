@@ -22,9 +22,9 @@ import (
 )
 
 type config struct {
-	train, dev, out, gazetteer string
-	smallPlaces                bool
-	opt                        ner.TrainOptions
+	train, dev, out, gazetteer, lexicon string
+	smallPlaces                         bool
+	opt                                 ner.TrainOptions
 }
 
 func main() {
@@ -32,10 +32,12 @@ func main() {
 	flag.StringVar(&cfg.train, "train", "", "CoNLL-2003 training file (required)")
 	flag.StringVar(&cfg.dev, "dev", "", "CoNLL-2003 file to score after training (optional)")
 	flag.StringVar(&cfg.out, "out", "ner/model.bin.gz", "weights file to write")
-	flag.StringVar(&cfg.gazetteer, "gazetteer", "", "directory with places.tsv.gz, countries.tsv and aliases.tsv (the gazetteer package's data) to use as features")
+	flag.StringVar(&cfg.lexicon, "lexicon", "ner/lexicon.tsv.gz", "gazetteer names used as features (empty: none)")
+	flag.StringVar(&cfg.gazetteer, "gazetteer", "", "if set, first rebuild -lexicon from this directory's places.tsv.gz, countries.tsv and aliases.tsv (the gazetteer package's data)")
 	flag.BoolVar(&cfg.smallPlaces, "small-places", true, "use GeoNames places under 100,000 people as gazetteer features too")
 	flag.IntVar(&cfg.opt.Epochs, "epochs", 12, "training epochs")
 	flag.IntVar(&cfg.opt.MinCount, "min-count", 2, "drop features seen fewer times")
+	flag.IntVar(&cfg.opt.Restarts, "restarts", 1, "perceptron runs averaged for each final stage")
 	flag.Uint64Var(&cfg.opt.Seed, "seed", 1, "shuffling seed")
 	flag.IntVar(&cfg.opt.Folds, "folds", 5, "jackknife folds for the second stage (0: one stage)")
 	flag.Parse()
@@ -62,7 +64,12 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 		return err
 	}
 	if cfg.gazetteer != "" {
-		lex, err := readLexicon(cfg.gazetteer, cfg.smallPlaces)
+		if err := writeSnapshot(cfg); err != nil {
+			return err
+		}
+	}
+	if cfg.lexicon != "" {
+		lex, err := readSnapshot(cfg.lexicon)
 		if err != nil {
 			return err
 		}
