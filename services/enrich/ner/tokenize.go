@@ -36,6 +36,15 @@ var abbreviations = map[string]bool{
 // clitics split from the end of a word: "Ukraine's" -> "Ukraine" "'s".
 var clitics = []string{"'s", "'re", "'ve", "'ll", "'d", "'m", "n't"}
 
+// typographic maps each clitic to its form with a typographic apostrophe.
+var typographic = func() map[string]string {
+	m := make(map[string]string, len(clitics))
+	for _, c := range clitics {
+		m[c] = strings.Replace(c, "'", "’", 1)
+	}
+	return m
+}()
+
 func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
@@ -175,6 +184,9 @@ func isSingleUpper(w string) bool {
 // appendWord appends text[i:j], splitting off a trailing clitic.
 func appendWord(toks []Token, text string, i, j int) []Token {
 	w := text[i:j]
+	if !strings.ContainsAny(w, "'’") {
+		return append(toks, Token{Text: w, Start: i, End: j})
+	}
 	for _, c := range clitics {
 		if k := cliticIndex(w, c); k > 0 {
 			toks = append(toks, Token{Text: text[i : i+k], Start: i, End: i + k})
@@ -193,7 +205,7 @@ func cliticIndex(w, c string) int {
 		return lw - len(c)
 	}
 	// Typographic apostrophe form: ’ is 3 bytes instead of 1.
-	alt := strings.Replace(c, "'", "’", 1)
+	alt := typographic[c]
 	if lw > len(alt) && strings.EqualFold(w[lw-len(alt):], alt) {
 		return lw - len(alt)
 	}
