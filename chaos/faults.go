@@ -1,0 +1,580 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/indexer/estest"
+	"github.com/newsflow/newsflow/services/ingest/intake"
+)
+
+// Result is one fault's outcome, a row of the table.
+type Result struct {
+	Fault string
+	Count
+	Took time.Duration
+	// Notes are the fault's measurements: retry intervals, memory,
+	// throughput.
+	Notes []string
+	Err   error
+}
+
+// Options size the suite.
+type Options struct {
+	// Articles per fault.
+	Articles int
+	// Outage is how long Elasticsearch is down in the outage fault.
+	Outage time.Duration
+	// Settle bounds the wait for a batch to be indexed or dead-lettered.
+	Settle time.Duration
+}
+
+func (r *Result) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+func batch(tag string, n int) []*schema.RawArticle {
+	arts := make([]*schema.RawArticle, n)
+	for i := range arts {
+		arts[i] = Article(tag, i)
+	}
+	return arts
+}
+
+// publishAsync publishes arts at rate in the background.
+func publishAsync(ctx context.Context, e *Env, arts []*schema.RawArticle, rate float64) func() ([]string, error) {
+	var ids []string
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ids, err = Publish(ctx, e.Pub, arts, rate)
+	}()
+	return func() ([]string, error) { <-done; return ids, err }
+}
+
+// waitProgress waits until stage name has acknowledged n more messages
+// than base.
+func waitProgress(ctx context.Context, e *Env, name string, base, n uint64, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		got, err := Progress(ctx, e.JS, name)
+		if err == nil && got >= base+n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s acknowledged %d of %d within %s", name, got-base, n, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// memSampler samples a service's RSS until stopped.
+type memSampler struct {
+	mu         sync.Mutex
+	first, max int64
+	stop       chan struct{}
+	done       chan struct{}
+}
+
+func sampleRSS(p *Proc, every time.Duration) *memSampler {
+	m := &memSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if rss, err := RSS(p.Pid()); err == nil {
+				m.mu.Lock()
+				if m.first == 0 {
+					m.first = rss
+				}
+				m.max = max(m.max, rss)
+				m.mu.Unlock()
+			}
+			select {
+			case <-m.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return m
+}
+
+func (m *memSampler) end() (first, peak int64) {
+	close(m.stop)
+	<-m.done
+	return m.first, m.max
+}
+
+// Baseline sends a batch with no fault and measures throughput.
+func Baseline(ctx context.Context, e *Env, o Options) Result {
+	r := Result{Fault: "none (baseline)"}
+	start := time.Now()
+	ids, err := Publish(ctx, e.Pub, batch("baseline", o.Articles), 0)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.Count, r.Err = e.Ledger.Settle(ctx, ids, o.Settle)
+	r.Took = time.Since(start)
+	r.note("throughput %.0f articles/s end to end", float64(r.Indexed)/r.Took.Seconds())
+	return r
+}
+
+// KillNine kills service name with SIGKILL once it has handled a quarter
+// of a batch, and starts it again a second later.
+func KillNine(ctx context.Context, e *Env, name string, o Options) Result {
+	r := Result{Fault: "kill -9 " + name}
+	start := time.Now()
+	base, err := Progress(ctx, e.JS, name)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	wait := publishAsync(ctx, e, batch("kill-"+name, o.Articles), 200)
+	if err := waitProgress(ctx, e, name, base, uint64(o.Articles/4), o.Settle); err != nil {
+		r.Err = err
+		wait()
+		return r
+	}
+	if err := e.Kill9(name); err != nil {
+		r.Err = err
+	}
+	killedAt, _ := Progress(ctx, e.JS, name)
+	time.Sleep(time.Second)
+	if err := e.Start(ctx, name); err != nil {
+		r.Err = err
+	}
+	ids, err := wait()
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	c, err := e.Ledger.Settle(ctx, ids, o.Settle)
+	r.Count, r.Took = c, time.Since(start)
+	if r.Err == nil {
+		r.Err = err
+	}
+	r.note("killed after %d acks of %d; restarted 1s later", killedAt-base, o.Articles)
+	return r
+}
+
+// ElasticRejects answers half the bulk items with 429 and measures the
+// intervals between the attempts on each item.
+func ElasticRejects(ctx context.Context, e *Env, o Options) Result {
+	r := Result{Fault: "ES 429 on half the items"}
+	arts := batch("es429", o.Articles)
+	want := map[string]bool{}
+	for _, a := range arts {
+		want[intake.ArticleID(a)] = true
+	}
+	var mu sync.Mutex
+	attempts := map[string][]time.Time{}
+	rnd := rand.New(rand.NewPCG(7, 8))
+	e.ES.SetFaults(estest.Faults{FailItem: func(_, id string, _ []byte) *estest.ItemError {
+		if !want[id] {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		attempts[id] = append(attempts[id], time.Now())
+		if rnd.Float64() < 0.5 {
+			return &estest.ItemError{Status: 429, Type: "es_rejected_execution_exception", Reason: "rejected execution (chaos)"}
+		}
+		return nil
+	}})
+	defer e.ES.SetFaults(estest.Faults{})
+	mem := sampleRSS(e.Procs[stage.NameIndex], 250*time.Millisecond)
+	start := time.Now()
+	ids, err := Publish(ctx, e.Pub, arts, 0)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.Count, r.Err = e.Ledger.Settle(ctx, ids, o.Settle)
+	r.Took = time.Since(start)
+	first, peak := mem.end()
+	mu.Lock()
+	defer mu.Unlock()
+	r.Notes = append(r.Notes, retryNote(attempts)...)
+	r.note("indexer RSS %s at start, peak %s", mib(first), mib(peak))
+	return r
+}
+
+// retryNote summarises the gaps between the attempts on each item, by
+// attempt number: backoff shows as growing medians.
+func retryNote(attempts map[string][]time.Time) []string {
+	var byN [][]time.Duration
+	retried := 0
+	for _, ts := range attempts {
+		gaps := Gaps(ts)
+		if len(gaps) > 0 {
+			retried++
+		}
+		for i, g := range gaps {
+			for len(byN) <= i {
+				byN = append(byN, nil)
+			}
+			byN[i] = append(byN[i], g)
+		}
+	}
+	var parts []string
+	for i, gs := range byN {
+		if i >= 6 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("#%d→#%d %s (n=%d)", i+1, i+2, Median(gs).Round(time.Millisecond), len(gs)))
+	}
+	return []string{fmt.Sprintf("%d items retried; median gap between attempts: %s", retried, strings.Join(parts, ", "))}
+}
+
+// ElasticBursts injects bursts of whole-request 503s and 503 items.
+func ElasticBursts(ctx context.Context, e *Env, o Options) Result {
+	r := Result{Fault: "ES 5xx bursts"}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	bursts := 0
+	go func() {
+		defer wg.Done()
+		for {
+			bursts++
+			e.ES.SetFaults(estest.Faults{FailRequests: 3, Item5xx: 0.3})
+			select {
+			case <-stop:
+				e.ES.SetFaults(estest.Faults{})
+				return
+			case <-time.After(1500 * time.Millisecond):
+			}
+			e.ES.SetFaults(estest.Faults{})
+			select {
+			case <-stop:
+				return
+			case <-time.After(1500 * time.Millisecond):
+			}
+		}
+	}()
+	mem := sampleRSS(e.Procs[stage.NameIndex], 250*time.Millisecond)
+	start := time.Now()
+	before := e.ES.Stats()
+	ids, err := Publish(ctx, e.Pub, batch("es5xx", o.Articles), 100)
+	if err == nil {
+		r.Count, err = e.Ledger.Settle(ctx, ids, o.Settle)
+	}
+	close(stop)
+	wg.Wait()
+	r.Err = err
+	r.Took = time.Since(start)
+	first, peak := mem.end()
+	after := e.ES.Stats()
+	r.note("%d bursts (3 failed bulk requests + 30%% items 503 for 1.5s, every 3s); %d items rejected", bursts, after.Rejected-before.Rejected)
+	r.note("indexer RSS %s at start, peak %s", mib(first), mib(peak))
+	return r
+}
+
+// ElasticOutage takes Elasticsearch away for o.Outage while a batch flows,
+// and measures the intervals between the indexer's attempts meanwhile.
+func ElasticOutage(ctx context.Context, e *Env, o Options) Result {
+	r := Result{Fault: fmt.Sprintf("ES outage %s", o.Outage)}
+	mem := sampleRSS(e.Procs[stage.NameIndex], 500*time.Millisecond)
+	start := time.Now()
+	wait := publishAsync(ctx, e, batch("outage", o.Articles), 50)
+	time.Sleep(time.Second)
+	e.Gate.SetDown(true)
+	downAt := time.Now()
+	time.Sleep(o.Outage)
+	e.Gate.SetDown(false)
+	upAt := time.Now()
+	ids, err := wait()
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.Count, r.Err = e.Ledger.Settle(ctx, ids, o.Settle+o.Outage)
+	r.Took = time.Since(start)
+	first, peak := mem.end()
+	var refused []time.Time
+	var firstOK time.Time
+	for _, q := range e.Gate.Requests(downAt) {
+		if q.Refused {
+			refused = append(refused, q.At)
+		} else if firstOK.IsZero() && q.At.After(upAt) {
+			firstOK = q.At
+		}
+	}
+	gaps := Gaps(refused)
+	r.note("%d requests refused during the outage; gaps between them: first %s, median %s, last %s, max %s",
+		len(refused), pick(gaps, 0), Median(gaps).Round(time.Millisecond), pick(gaps, len(gaps)-1), slices.Max(append(gaps, 0)).Round(time.Millisecond))
+	if !firstOK.IsZero() {
+		r.note("first request answered %s after Elasticsearch came back", firstOK.Sub(upAt).Round(time.Millisecond))
+	}
+	r.note("indexer RSS %s at start, peak %s", mib(first), mib(peak))
+	return r
+}
+
+func pick(ds []time.Duration, i int) time.Duration {
+	if i < 0 || i >= len(ds) {
+		return 0
+	}
+	return ds[i].Round(time.Millisecond)
+}
+
+// ElasticSlow delays every answer.
+func ElasticSlow(ctx context.Context, e *Env, o Options) Result {
+	r := Result{Fault: "ES slow (3s per response)"}
+	e.ES.SetFaults(estest.Faults{Delay: 3 * time.Second})
+	defer e.ES.SetFaults(estest.Faults{})
+	mem := sampleRSS(e.Procs[stage.NameIndex], 250*time.Millisecond)
+	start := time.Now()
+	ids, err := Publish(ctx, e.Pub, batch("slow", o.Articles), 0)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.Count, r.Err = e.Ledger.Settle(ctx, ids, o.Settle)
+	r.Took = time.Since(start)
+	first, peak := mem.end()
+	r.note("throughput %.0f articles/s; indexer RSS %s at start, peak %s", float64(r.Indexed)/r.Took.Seconds(), mib(first), mib(peak))
+	return r
+}
+
+// Poison sends a batch with three articles Elasticsearch always rejects
+// with a retryable error, to an indexer with NEWSFLOW_MAX_DELIVER=3: they
+// must end in articles.dead.indexer with a max-deliveries reason, and the
+// others must flow as fast as the baseline.
+func Poison(ctx context.Context, e *Env, o Options, baseline float64) Result {
+	r := Result{Fault: "poison article (always 503)"}
+	p := e.Procs[stage.NameIndex]
+	normal := p.Env
+	restart := func(env []string) error {
+		if err := e.Procs[stage.NameIndex].Kill(15, 20*time.Second); err != nil {
+			return err
+		}
+		p.Env = env
+		return e.Start(ctx, stage.NameIndex)
+	}
+	if err := restart(append(append([]string{}, normal...), "NEWSFLOW_MAX_DELIVER=3", "NEWSFLOW_INDEXER_RETRY_TIMEOUT=1s")); err != nil {
+		r.Err = err
+		return r
+	}
+	defer func() {
+		if err := restart(normal); err != nil && r.Err == nil {
+			r.Err = err
+		}
+	}()
+	arts := batch("poison", o.Articles)
+	poison := map[string]bool{}
+	for _, i := range []int{0, o.Articles / 2, o.Articles - 1} {
+		poison[intake.ArticleID(arts[i])] = true
+	}
+	e.ES.SetFaults(estest.Faults{FailItem: func(_, id string, _ []byte) *estest.ItemError {
+		if poison[id] {
+			return &estest.ItemError{Status: 503, Type: "unavailable_shards_exception", Reason: "poison (chaos)"}
+		}
+		return nil
+	}})
+	defer e.ES.SetFaults(estest.Faults{})
+	start := time.Now()
+	ids, err := Publish(ctx, e.Pub, arts, 0)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	var others []string
+	for _, id := range ids {
+		if !poison[id] {
+			others = append(others, id)
+		}
+	}
+	oc, err := e.Ledger.Settle(ctx, others, o.Settle)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	othersTook := time.Since(start)
+	r.Count, r.Err = e.Ledger.Settle(ctx, ids, o.Settle)
+	r.Took = time.Since(start)
+	rate := float64(oc.Indexed) / othersTook.Seconds()
+	r.note("the %d others indexed at %.0f articles/s (baseline %.0f, %.0f%%); the poison settled after %s",
+		oc.Indexed, rate, baseline, 100*rate/baseline, r.Took.Round(100*time.Millisecond))
+	for id := range poison {
+		reasons := e.Ledger.Dead(id)
+		if len(reasons) == 0 {
+			if r.Err == nil {
+				r.Err = fmt.Errorf("poison %s not dead-lettered", id)
+			}
+			continue
+		}
+		if !strings.Contains(reasons[0], "max deliveries (3)") && r.Err == nil {
+			r.Err = fmt.Errorf("poison %s dead-lettered with %q, want a max-deliveries reason", id, reasons[0])
+		}
+		r.note("dead letter: %s", reasons[0])
+		break
+	}
+	return r
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0fMiB", float64(b)/(1<<20)) }
+
+// Cluster kills NATS nodes of a three-node cluster mid-run: first any
+// node (then starts it again), then the leader of ARTICLES_RAW.
+func Cluster(ctx context.Context, e *Env, o Options) []Result {
+	var out []Result
+	for _, leader := range []bool{false, true} {
+		r := Result{Fault: "NATS cluster: kill a node"}
+		tag := "cluster-node"
+		if leader {
+			r.Fault, tag = "NATS cluster: kill the stream leader", "cluster-leader"
+		}
+		start := time.Now()
+		base, err := Progress(ctx, e.JS, stage.NameIngest)
+		if err != nil {
+			r.Err = err
+			out = append(out, r)
+			continue
+		}
+		wait := publishAsync(ctx, e, batch(tag, o.Articles), 100)
+		err = waitProgress(ctx, e, stage.NameIngest, base, uint64(o.Articles/4), o.Settle)
+		victim := 2
+		if leader {
+			victim, err = e.NATS.StreamLeader(ctx, e.JS, stage.StreamRaw)
+		}
+		if err == nil {
+			name := e.NATS.Nodes()[victim].Name()
+			e.NATS.Kill(victim)
+			r.note("killed %s (%d of 3)", name, victim+1)
+		}
+		ids, perr := wait()
+		if err == nil {
+			err = perr
+		}
+		if err == nil {
+			r.Count, err = e.Ledger.Settle(ctx, ids, o.Settle)
+		}
+		if err == nil && leader {
+			nl, lerr := e.NATS.StreamLeader(ctx, e.JS, stage.StreamRaw)
+			if lerr == nil {
+				r.note("new leader of %s: %s", stage.StreamRaw, e.NATS.Nodes()[nl].Name())
+			}
+		}
+		if rerr := e.NATS.Restart(victim); rerr != nil && err == nil {
+			err = rerr
+		}
+		r.Err, r.Took = err, time.Since(start)
+		out = append(out, r)
+	}
+	return out
+}
+
+// Backpressure floods HTTP intake with HTML articles (about 10 KiB raw, a
+// tenth of that once cleaned) on streams capped at maxBytes, with enrich
+// at concurrency 1, honouring Retry-After; it stops once the intake has
+// refused for 3 rounds in a row without progress. Every accepted article
+// must be indexed, every refusal must carry Retry-After, and no stream
+// may exceed its cap.
+func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result {
+	r := Result{Fault: "backpressure (HTTP intake, small streams)"}
+	start := time.Now()
+	client := &http.Client{Timeout: 30 * time.Second}
+	url := "http://" + e.HTTP[stage.NameIngest] + intake.Path
+	n := 3 * o.Articles
+	var accepted []string
+	refusals, noRetryAfter, stalls := 0, 0, 0
+	var peak int64
+	next := 0
+	for next < n && stalls < 3 {
+		end := min(next+50, n)
+		var body strings.Builder
+		for i := next; i < end; i++ {
+			body.Write(HTMLArticleJSON("bp", i))
+			body.WriteByte('\n')
+		}
+		resp, err := client.Post(url, "application/x-ndjson", strings.NewReader(body.String()))
+		if err != nil {
+			r.Err = err
+			break
+		}
+		var res intake.Response
+		derr := decodeJSON(resp, &res)
+		switch resp.StatusCode {
+		case http.StatusAccepted:
+			stalls = 0
+		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+			refusals++
+			if resp.Header.Get("Retry-After") == "" {
+				noRetryAfter++
+			}
+			if res.Accepted == 0 {
+				stalls++
+			} else {
+				stalls = 0
+			}
+		default:
+			r.Err = fmt.Errorf("intake answered %s (%v)", resp.Status, derr)
+		}
+		if r.Err != nil {
+			break
+		}
+		for _, lr := range res.Results {
+			if lr.ID != "" {
+				accepted = append(accepted, lr.ID)
+			}
+		}
+		next += res.Accepted
+		for _, name := range []string{stage.StreamRaw, stage.StreamCleaned, stage.StreamDeduped, stage.StreamEnriched} {
+			if s, err := e.JS.Stream(ctx, name); err == nil {
+				if info, err := s.Info(ctx); err == nil {
+					peak = max(peak, int64(info.State.Bytes))
+				}
+			}
+		}
+		if resp.StatusCode != http.StatusAccepted {
+			ra := 1 * time.Second
+			select {
+			case <-ctx.Done():
+				r.Err = ctx.Err()
+			case <-time.After(ra):
+			}
+		}
+	}
+	c, err := e.Ledger.Settle(ctx, accepted, o.Settle)
+	r.Count, r.Took = c, time.Since(start)
+	if r.Err == nil {
+		r.Err = err
+	}
+	if noRetryAfter > 0 && r.Err == nil {
+		r.Err = fmt.Errorf("%d refusals without Retry-After", noRetryAfter)
+	}
+	if peak > maxBytes && r.Err == nil {
+		r.Err = fmt.Errorf("a stream held %d bytes, over its %d cap", peak, maxBytes)
+	}
+	r.note("offered %d, accepted %d, refused %d times with 503 + Retry-After; largest stream %s of its %s cap",
+		next+(n-next), len(accepted), refusals, mib(peak), mib(maxBytes))
+	// With limits retention a stream keeps consumed messages, so it stays
+	// full after the pipeline is idle: probe once more.
+	resp, err := client.Post(url, "application/json", strings.NewReader(string(HTMLArticleJSON("bp-after", 0))))
+	if err == nil {
+		resp.Body.Close()
+		r.note("after the pipeline went idle, one more article: %s (Retry-After %q)", resp.Status, resp.Header.Get("Retry-After"))
+	}
+	return r
+}
+
+func decodeJSON(resp *http.Response, v any) error {
+	defer resp.Body.Close()
+	return jsonDecode(resp.Body, v)
+}
