@@ -737,8 +737,13 @@ func (s *state) elided(i int) (int, bool) {
 func (s *state) accept(gm gazetteer.Match, t0, t1 int) bool {
 	best := gm.Candidates[0]
 	if best.Entry.Curated && !best.Alternate {
-		// Short all-caps acronyms (WHO, US) only in running text, not
-		// in an all-caps line.
+		// A curated one-word name that the article also writes in lower
+		// case is an ordinary word when it opens a sentence: "Turkey" in
+		// a recipe that mentions "turkey", "Meta" beside "meta".
+		surface := s.d.Text[gm.Start:gm.End]
+		if t1-t0 == 1 && s.toks[t0].initial && s.lower[strings.ToLower(surface)] {
+			return false
+		}
 		return true
 	}
 	e := best.Entry
