@@ -160,7 +160,8 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	out.DuplicateOf, out.ClusterID, out.Similarity = "", doc.ID, nil
 
 	p := d.cfg.Params
-	shingles := minhash.Shingles(doc.Body, p)
+	fp := minhash.Analyze(doc.Body, p)
+	shingles := fp.Shingles
 	if len(shingles) < d.cfg.MinShingles {
 		d.articles.WithLabelValues("short").Inc()
 		return &out, nil
@@ -168,7 +169,7 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	rec := kvindex.Record{
 		Stream: info.Stream, Seq: info.Sequence,
 		Cluster: doc.ID, ClusterSeq: info.Sequence,
-		Sketch: minhash.NewSketch(shingles, p.SketchSize),
+		Sketch: fp.Sketch(p.SketchSize),
 	}
 	rev, err := d.ix.CreateRecord(ctx, doc.ID, rec)
 	if errors.Is(err, kvindex.ErrConflict) {
@@ -188,26 +189,30 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 		return nil, fmt.Errorf("dedupe %s: create record: %w", doc.ID, err)
 	}
 
-	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(shingles, p), p), d.cfg.Parallel)
+	core := fp.Core()
+	if len(core) < d.cfg.MinShingles {
+		core = shingles
+	}
+	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(core, p), p), d.cfg.Parallel)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe %s: add bands: %w", doc.ID, err)
 	}
 	d.candidates.Observe(float64(len(cands)))
-	matches, err := d.verify(ctx, shingles, cands)
+	matches, err := d.verify(ctx, fp, cands)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe %s: verify: %w", doc.ID, err)
 	}
 
+	// Join the cluster of the closest match among the earlier clusters;
+	// with none, this article is a canonical. A record already moved into
+	// an earlier cluster by another replica keeps it.
 	self := ref{doc.ID, info.Sequence}
 	root := ref{rec.Cluster, rec.ClusterSeq}
 	sim := minhash.Similarity{Containment: rec.Containment, Jaccard: rec.Jaccard}
-	for _, m := range matches {
-		if m.rec.ClusterSeq < root.seq {
-			root = ref{m.rec.Cluster, m.rec.ClusterSeq}
-		}
+	if best, ok := closest(matches, self.seq); ok && root == self {
+		root, sim = ref{best.rec.Cluster, best.rec.ClusterSeq}, best.sim
 	}
 	if root != self {
-		sim = bestSimilarity(matches, root, sim)
 		// Join the canonical's member list while this record is not done:
 		// a merge of that cluster then moves this article too.
 		if root, err = d.addMember(ctx, root, doc.ID); err != nil {
@@ -236,37 +241,25 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 		if err != nil {
 			return nil, fmt.Errorf("dedupe %s: re-read record: %w", doc.ID, err)
 		}
-		switch {
-		case cur.ClusterSeq < root.seq:
+		if cur.ClusterSeq < root.seq {
 			root = ref{cur.Cluster, cur.ClusterSeq}
 			sim = minhash.Similarity{Containment: cur.Containment, Jaccard: cur.Jaccard}
-		case cur.ClusterSeq > root.seq && cur.Cluster != self.id:
-			// Moved into a later cluster by an article that did not know
-			// ours: that cluster's canonical joins ours.
-			if err := d.merge(ctx, cur.Cluster, root, &sim); err != nil {
-				return nil, err
-			}
 		}
+		rec.Members = cur.Members
 		rev = curRev
 	}
 
-	// Move every matched article whose cluster is later than ours, and
-	// that cluster's canonical, into ours.
+	// The earlier article finishing second: matches stored before this
+	// one but later in the stream are its copies, and move into its
+	// cluster (their own copies with them). Earlier articles keep their
+	// clusters: a short excerpt matching two stories does not join them.
 	for _, m := range matches {
-		if m.rec.ClusterSeq <= root.seq && m.rec.Cluster == root.id {
+		if m.rec.Seq <= self.seq || m.rec.ClusterSeq <= root.seq {
 			continue
 		}
 		s := m.sim
-		if root != self {
-			s = sim
-		}
 		if err := d.merge(ctx, m.id, root, &s); err != nil {
 			return nil, err
-		}
-		if m.rec.Cluster != m.id && m.rec.Cluster != root.id {
-			if err := d.merge(ctx, m.rec.Cluster, root, &s); err != nil {
-				return nil, err
-			}
 		}
 	}
 
@@ -281,7 +274,7 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 
 // verify fetches the candidates' records, most shared bands first, and
 // keeps those that pass the containment threshold.
-func (d *Deduper) verify(ctx context.Context, shingles []uint32, cands map[string]int) ([]match, error) {
+func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands map[string]int) ([]match, error) {
 	ids := slices.Collect(maps.Keys(cands))
 	slices.SortFunc(ids, func(a, b string) int {
 		if cands[a] != cands[b] {
@@ -317,8 +310,8 @@ func (d *Deduper) verify(ctx context.Context, shingles []uint32, cands map[strin
 				results[i].err = err
 				return
 			}
-			sim := minhash.Compare(shingles, rec.Sketch)
-			if sim.Containment >= d.cfg.Threshold && sim.Shared >= d.cfg.MinShared {
+			sim := minhash.CompareFingerprint(fp, rec.Sketch)
+			if sim.Containment >= d.cfg.Threshold && sim.Core >= d.cfg.MinShared {
 				results[i] = result{m: match{id: id, rec: rec, sim: sim}, ok: true}
 			}
 		}()
@@ -336,19 +329,21 @@ func (d *Deduper) verify(ctx context.Context, shingles []uint32, cands map[strin
 	return out, errors.Join(errs...)
 }
 
-// bestSimilarity is the similarity to the canonical itself when it was
-// matched, else to the most contained match in its cluster, else fallback.
-func bestSimilarity(matches []match, root ref, fallback minhash.Similarity) minhash.Similarity {
-	best, found := fallback, false
+// closest returns the match with the highest containment among those in
+// a cluster earlier than seq, the earlier cluster on a tie.
+func closest(matches []match, seq uint64) (match, bool) {
+	var best match
+	found := false
 	for _, m := range matches {
-		if m.id == root.id {
-			return m.sim
+		if m.rec.ClusterSeq >= seq {
+			continue
 		}
-		if m.rec.Cluster == root.id && (!found || m.sim.Containment > best.Containment) {
-			best, found = m.sim, true
+		if !found || m.sim.Containment > best.sim.Containment ||
+			(m.sim.Containment == best.sim.Containment && m.rec.ClusterSeq < best.rec.ClusterSeq) {
+			best, found = m, true
 		}
 	}
-	return best
+	return best, found
 }
 
 // annotate sets the dedupe fields of out from its record.

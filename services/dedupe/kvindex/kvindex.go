@@ -219,7 +219,9 @@ type Record struct {
 // MaxMembers caps the member list kept on a canonical's record.
 const MaxMembers = 128
 
-const recordVersion = 1
+// recordVersion 2 added the sketch's short lines; version 1 records are
+// still read.
+const recordVersion = 2
 
 // Marshal encodes r compactly: sketch hashes as varint deltas.
 func (r Record) Marshal() []byte {
@@ -237,24 +239,52 @@ func (r Record) Marshal() []byte {
 	b = binary.LittleEndian.AppendUint16(b, uint16(math.Round(r.Containment*10000)))
 	b = binary.LittleEndian.AppendUint16(b, uint16(math.Round(r.Jaccard*10000)))
 	b = binary.AppendUvarint(b, uint64(r.Sketch.Total))
-	b = binary.AppendUvarint(b, uint64(len(r.Sketch.Hashes)))
-	prev := uint32(0)
-	for _, h := range r.Sketch.Hashes {
-		b = binary.AppendUvarint(b, uint64(h-prev))
-		prev = h
-	}
+	b = appendHashes(b, r.Sketch.Hashes)
 	b = binary.AppendUvarint(b, uint64(len(r.Members)))
 	for _, m := range r.Members {
 		b = appendID(b, m)
 	}
+	b = binary.AppendUvarint(b, uint64(len(r.Sketch.Short)))
+	for _, l := range r.Sketch.Short {
+		b = appendHashes(b, l)
+	}
 	return b
+}
+
+// appendHashes writes sorted hashes as a count and varint deltas.
+func appendHashes(b []byte, hs []uint32) []byte {
+	b = binary.AppendUvarint(b, uint64(len(hs)))
+	prev := uint32(0)
+	for _, h := range hs {
+		b = binary.AppendUvarint(b, uint64(h-prev))
+		prev = h
+	}
+	return b
+}
+
+func (d *decoder) hashes() []uint32 {
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.err = fmt.Errorf("%w: %d hashes in %d bytes", ErrCorrupt, n, len(d.b))
+	}
+	if d.err != nil {
+		return nil
+	}
+	out := make([]uint32, n)
+	prev := uint32(0)
+	for i := range out {
+		prev += uint32(d.uvarint())
+		out[i] = prev
+	}
+	return out
 }
 
 // UnmarshalRecord decodes a Record written by Marshal.
 func UnmarshalRecord(b []byte) (Record, error) {
 	d := decoder{b: b}
 	var r Record
-	if v := d.byte(); v != recordVersion {
+	v := d.byte()
+	if v != 1 && v != recordVersion {
 		return r, fmt.Errorf("%w: record version %d", ErrCorrupt, v)
 	}
 	r.Stream = d.string()
@@ -265,23 +295,21 @@ func UnmarshalRecord(b []byte) (Record, error) {
 	r.Containment = float64(d.uint16()) / 10000
 	r.Jaccard = float64(d.uint16()) / 10000
 	r.Sketch.Total = int(d.uvarint())
-	n := d.uvarint()
-	if d.err == nil && n > uint64(len(d.b)) {
-		d.err = fmt.Errorf("%w: %d hashes in %d bytes", ErrCorrupt, n, len(d.b))
+	r.Sketch.Hashes = d.hashes()
+	m := d.uvarint()
+	if d.err == nil && m > uint64(len(d.b)) {
+		d.err = fmt.Errorf("%w: %d members in %d bytes", ErrCorrupt, m, len(d.b))
 	}
-	if d.err == nil {
-		r.Sketch.Hashes = make([]uint32, n)
-		prev := uint32(0)
-		for i := range r.Sketch.Hashes {
-			prev += uint32(d.uvarint())
-			r.Sketch.Hashes[i] = prev
+	for i := uint64(0); d.err == nil && i < m; i++ {
+		r.Members = append(r.Members, d.id())
+	}
+	if v >= 2 {
+		n := d.uvarint()
+		if d.err == nil && n > uint64(len(d.b)) {
+			d.err = fmt.Errorf("%w: %d short lines in %d bytes", ErrCorrupt, n, len(d.b))
 		}
-		m := d.uvarint()
-		if d.err == nil && m > uint64(len(d.b)) {
-			d.err = fmt.Errorf("%w: %d members in %d bytes", ErrCorrupt, m, len(d.b))
-		}
-		for i := uint64(0); d.err == nil && i < m; i++ {
-			r.Members = append(r.Members, d.id())
+		for i := uint64(0); d.err == nil && i < n; i++ {
+			r.Sketch.Short = append(r.Sketch.Short, d.hashes())
 		}
 	}
 	if d.err != nil {

@@ -60,7 +60,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		rec  Record
 	}{
 		{"canonical with members", Record{Stream: "ARTICLES_CLEANED", Seq: 42, Cluster: "0a184b428ca823f73f3d4ad8", ClusterSeq: 42, Done: true,
-			Sketch: minhash.Sketch{Total: 3, Hashes: []uint32{1, 70000, 4000000000}}, Members: []string{"5707fd53cf62d3d1f0e464e3", "not-hex/id"}}},
+			Sketch: minhash.Sketch{Total: 3, Hashes: []uint32{1, 70000, 4000000000}, Short: [][]uint32{{1, 70000}, {4000000000}}}, Members: []string{"5707fd53cf62d3d1f0e464e3", "not-hex/id"}}},
 		{"copy of a non-hex id", Record{Stream: "S", Seq: 7, Cluster: "sport/070.txt", ClusterSeq: 3, Containment: 0.8123, Jaccard: 0.25,
 			Sketch: minhash.Sketch{Total: 5000, Hashes: []uint32{9, 10}}}},
 		{"empty", Record{}},

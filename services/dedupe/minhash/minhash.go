@@ -56,6 +56,11 @@ type Params struct {
 	// lowered the worst ones, whose copies re-flow a short first paragraph
 	// of the original into a longer line.
 	EdgeLineTokens int
+	// ShortLineTokens marks kept lines with fewer tokens as possible
+	// furniture: a short line that shares no shingle with the article it
+	// is compared with is left out of that comparison (see
+	// CompareSketches). 0 disables it.
+	ShortLineTokens int
 	// Hashes is the MinHash signature length.
 	Hashes int
 	// Rows is the number of signature values per LSH band; Hashes/Rows
@@ -66,7 +71,7 @@ type Params struct {
 }
 
 // DefaultParams are the measured defaults (see the module README).
-var DefaultParams = Params{Shingle: 4, MinLineTokens: 8, EdgeLineTokens: 0, Hashes: 48, Rows: 1, SketchSize: 1536}
+var DefaultParams = Params{Shingle: 4, MinLineTokens: 8, EdgeLineTokens: 0, ShortLineTokens: 20, Hashes: 48, Rows: 1, SketchSize: 1536}
 
 // ErrParams means Params are out of range.
 var ErrParams = errors.New("invalid minhash parameters")
@@ -76,8 +81,8 @@ func (p Params) Validate() error {
 	switch {
 	case p.Shingle < 1 || p.Shingle > 16:
 		return fmt.Errorf("%w: shingle %d words, want 1-16", ErrParams, p.Shingle)
-	case p.MinLineTokens < 0 || p.EdgeLineTokens < 0:
-		return fmt.Errorf("%w: line token limits %d and %d must not be negative", ErrParams, p.MinLineTokens, p.EdgeLineTokens)
+	case p.MinLineTokens < 0 || p.EdgeLineTokens < 0 || p.ShortLineTokens < 0:
+		return fmt.Errorf("%w: line token limits %d, %d and %d must not be negative", ErrParams, p.MinLineTokens, p.EdgeLineTokens, p.ShortLineTokens)
 	case p.Hashes < 1 || p.Hashes > 1024:
 		return fmt.Errorf("%w: %d hashes, want 1-1024", ErrParams, p.Hashes)
 	case p.Rows < 1 || p.Hashes%p.Rows != 0:
@@ -95,6 +100,14 @@ func (p Params) Bands() int { return p.Hashes / p.Rows }
 // under minLineTokens dropped, and then lines under edgeLineTokens dropped
 // from the start and the end.
 func Tokens(text string, minLineTokens, edgeLineTokens int) []string {
+	var out []string
+	for _, l := range keptLines(text, minLineTokens, edgeLineTokens) {
+		out = append(out, l...)
+	}
+	return out
+}
+
+func keptLines(text string, minLineTokens, edgeLineTokens int) [][]string {
 	lines := lineTokens(text, minLineTokens)
 	for len(lines) > 0 && len(lines[0]) < edgeLineTokens {
 		lines = lines[1:]
@@ -102,11 +115,7 @@ func Tokens(text string, minLineTokens, edgeLineTokens int) []string {
 	for len(lines) > 0 && len(lines[len(lines)-1]) < edgeLineTokens {
 		lines = lines[:len(lines)-1]
 	}
-	var out []string
-	for _, l := range lines {
-		out = append(out, l...)
-	}
-	return out
+	return lines
 }
 
 // lineTokens returns the tokens of each line with at least min of them.
@@ -172,27 +181,74 @@ func mostlyNonASCII(text string) bool {
 	return other > ascii
 }
 
+// Fingerprint is what an article is compared by.
+type Fingerprint struct {
+	// Shingles are the sorted, distinct 32-bit hashes of its shingles.
+	Shingles []uint32
+	// Short holds, per kept line under Params.ShortLineTokens tokens in
+	// the runs of such lines at the start and at the end of the text, the
+	// sorted hashes of the shingles that start in it.
+	Short [][]uint32
+}
+
 // Shingles returns the sorted, distinct 32-bit hashes of the text's
 // shingles under p. Text shorter than one shingle gives none.
-func Shingles(text string, p Params) []uint32 {
-	toks := Tokens(text, p.MinLineTokens, p.EdgeLineTokens)
-	if len(toks) < p.Shingle {
-		return nil
+func Shingles(text string, p Params) []uint32 { return Analyze(text, p).Shingles }
+
+// Analyze returns the fingerprint of text under p.
+func Analyze(text string, p Params) Fingerprint {
+	lines := keptLines(text, p.MinLineTokens, p.EdgeLineTokens)
+	var th []uint64
+	var lineOf []int
+	for i, l := range lines {
+		for _, t := range l {
+			th = append(th, fnv64(t))
+			lineOf = append(lineOf, i)
+		}
 	}
-	th := make([]uint64, len(toks))
-	for i, t := range toks {
-		th[i] = fnv64(t)
+	if len(th) < p.Shingle {
+		return Fingerprint{}
 	}
-	out := make([]uint32, 0, len(toks)-p.Shingle+1)
+	// Only the runs of short lines at the start and the end, where a
+	// copy's headline and a site's furniture sit, are candidates.
+	edge := make([]bool, len(lines))
+	for i := 0; i < len(lines) && len(lines[i]) < p.ShortLineTokens; i++ {
+		edge[i] = true
+	}
+	for i := len(lines) - 1; i >= 0 && len(lines[i]) < p.ShortLineTokens; i-- {
+		edge[i] = true
+	}
+	if !slices.Contains(edge, false) {
+		// Nothing but short lines: a list, say. It is all core.
+		clear(edge)
+	}
+	var f Fingerprint
+	f.Shingles = make([]uint32, 0, len(th)-p.Shingle+1)
+	short := map[int]int{} // line -> index in f.Short
 	for i := 0; i+p.Shingle <= len(th); i++ {
 		h := uint64(0x9e3779b97f4a7c15)
 		for _, x := range th[i : i+p.Shingle] {
 			h = mix64(h ^ x)
 		}
-		out = append(out, uint32(h>>32))
+		v := uint32(h >> 32)
+		f.Shingles = append(f.Shingles, v)
+		if l := lineOf[i]; edge[l] {
+			k, ok := short[l]
+			if !ok {
+				k = len(f.Short)
+				short[l] = k
+				f.Short = append(f.Short, nil)
+			}
+			f.Short[k] = append(f.Short[k], v)
+		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	slices.Sort(f.Shingles)
+	f.Shingles = slices.Compact(f.Shingles)
+	for i := range f.Short {
+		slices.Sort(f.Short[i])
+		f.Short[i] = slices.Compact(f.Short[i])
+	}
+	return f
 }
 
 func fnv64(s string) uint64 {
@@ -260,6 +316,23 @@ func BandKeys(sig []uint64, p Params) []uint64 {
 	return keys
 }
 
+// Core returns the shingles outside the short edge lines: what candidate
+// search should use, so that a site's furniture, shared by all its pages,
+// does not make them each other's candidates.
+func (f Fingerprint) Core() []uint32 {
+	if len(f.Short) == 0 {
+		return f.Shingles
+	}
+	edge := edgeHashes(f.Short, nil)
+	core := make([]uint32, 0, len(f.Shingles))
+	for _, h := range f.Shingles {
+		if !edge[h] {
+			core = append(core, h)
+		}
+	}
+	return core
+}
+
 // Sketch is a bounded sample of an article's shingle hashes: all of them
 // when there are at most the cap, else the smallest cap of them.
 type Sketch struct {
@@ -267,7 +340,13 @@ type Sketch struct {
 	Total int
 	// Hashes are the kept hashes, sorted ascending.
 	Hashes []uint32
+	// Short are the article's short lines (see Fingerprint), cut to the
+	// kept hashes, at most MaxShortLines of them.
+	Short [][]uint32
 }
+
+// MaxShortLines caps the short lines a sketch keeps.
+const MaxShortLines = 32
 
 // NewSketch keeps the smallest size hashes of sorted shingles.
 func NewSketch(shingles []uint32, size int) Sketch {
@@ -276,6 +355,26 @@ func NewSketch(shingles []uint32, size int) Sketch {
 		kept = kept[:size]
 	}
 	return Sketch{Total: len(shingles), Hashes: slices.Clone(kept)}
+}
+
+// Sketch returns the fingerprint's sketch of at most size hashes.
+func (f Fingerprint) Sketch(size int) Sketch {
+	s := NewSketch(f.Shingles, size)
+	bound := s.bound()
+	for _, l := range f.Short {
+		if len(s.Short) == MaxShortLines {
+			break
+		}
+		if c := cut(l, bound); len(c) > 0 {
+			s.Short = append(s.Short, slices.Clone(c))
+		}
+	}
+	return s
+}
+
+// full returns the fingerprint as a sketch holding every hash.
+func (f Fingerprint) full() Sketch {
+	return Sketch{Total: len(f.Shingles), Hashes: f.Shingles, Short: f.Short}
 }
 
 // Complete reports whether the sketch holds every shingle hash.
@@ -298,6 +397,9 @@ type Similarity struct {
 	// Shared is the number of shared hashes in the compared slice of hash
 	// space; a small number means a noisy estimate.
 	Shared int
+	// Core is the number of those outside either side's short edge lines:
+	// sharing only headlines and furniture is no evidence of a copy.
+	Core int
 }
 
 // Compare estimates the similarity of a full, sorted shingle set with a
@@ -306,17 +408,32 @@ func Compare(shingles []uint32, s Sketch) Similarity {
 	return CompareSketches(Sketch{Total: len(shingles), Hashes: shingles}, s)
 }
 
+// CompareFingerprint estimates the similarity of an article's full
+// fingerprint with a stored sketch; see CompareSketches.
+func CompareFingerprint(f Fingerprint, s Sketch) Similarity {
+	return CompareSketches(f.full(), s)
+}
+
 // CompareSketches estimates the similarity of two articles from their
 // sketches. Both are restricted to the hash values both sketches are
 // complete for, where the comparison is exact; the estimate is therefore
 // exact when both sketches are complete and unbiased otherwise.
+//
+// A short line at either end of either side (see Fingerprint) that
+// shares no shingle with the other side is left out of that side's size,
+// up to half of it: it is the furniture a syndicating site adds (a new
+// headline, "Sign up for our newsletter ..."), which would otherwise
+// dilute the containment of a short excerpt in its original. Long lines
+// and inner lines always count, so an independent report of the same
+// story, whose own paragraphs share nothing, stays far from a copy.
 func CompareSketches(x, y Sketch) Similarity {
 	bound := min(x.bound(), y.bound())
 	a, b := cut(x.Hashes, bound), cut(y.Hashes, bound)
 	if len(a) == 0 || len(b) == 0 {
 		return Similarity{}
 	}
-	shared := 0
+	edge := edgeHashes(x.Short, y.Short)
+	shared, core := 0, 0
 	for i, j := 0, 0; i < len(a) && j < len(b); {
 		switch {
 		case a[i] < b[j]:
@@ -325,15 +442,66 @@ func CompareSketches(x, y Sketch) Similarity {
 			j++
 		default:
 			shared++
+			if !edge[a[i]] {
+				core++
+			}
 			i++
 			j++
 		}
 	}
-	return Similarity{
-		Containment: float64(shared) / float64(min(len(a), len(b))),
-		Jaccard:     float64(shared) / float64(len(a)+len(b)-shared),
-		Shared:      shared,
+	// At most half of a side is ever left out.
+	na := len(a) - min(foreign(x.Short, b, bound), len(a)/2)
+	nb := len(b) - min(foreign(y.Short, a, bound), len(b)/2)
+	if shared == 0 || na <= 0 || nb <= 0 {
+		return Similarity{Shared: shared, Core: core}
 	}
+	return Similarity{
+		Containment: min(1, float64(shared)/float64(min(na, nb))),
+		Jaccard:     min(1, float64(shared)/float64(na+nb-shared)),
+		Shared:      shared,
+		Core:        core,
+	}
+}
+
+// edgeHashes returns the hashes of both sides' short edge lines.
+func edgeHashes(x, y [][]uint32) map[uint32]bool {
+	m := map[uint32]bool{}
+	for _, lines := range [][][]uint32{x, y} {
+		for _, l := range lines {
+			for _, h := range l {
+				m[h] = true
+			}
+		}
+	}
+	return m
+}
+
+// foreign counts the distinct hashes, up to bound, of the short lines
+// that share none of them with other.
+func foreign(lines [][]uint32, other []uint32, bound uint32) int {
+	var seen map[uint32]bool
+	for _, l := range lines {
+		l = cut(l, bound)
+		if len(l) == 0 || anyIn(l, other) {
+			continue
+		}
+		if seen == nil {
+			seen = map[uint32]bool{}
+		}
+		for _, h := range l {
+			seen[h] = true
+		}
+	}
+	return len(seen)
+}
+
+func anyIn(sorted, other []uint32) bool {
+	for _, h := range sorted {
+		if _, ok := slices.BinarySearch(other, h); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // cut returns the prefix of sorted hashes that are at most bound.

@@ -74,23 +74,49 @@ func TestSimilarityOfFixtures(t *testing.T) {
 	paras := strings.Split(orig, "\n\n")
 	excerpt := "Breaking: barrier vote\n\n" + mojibake(strings.Join(paras[1:4], " ")) + "\n\n" + fixture(t, "boilerplate.txt")
 	p := DefaultParams
-	o := NewSketch(Shingles(orig, p), p.SketchSize)
+	o := Analyze(orig, p).Sketch(p.SketchSize)
 	tests := []struct {
 		name             string
 		text             string
 		minC, maxC, maxJ float64
 	}{
-		{"excerpt is contained", excerpt, 0.75, 1, 0.5},
+		{"excerpt is contained, furniture left out", excerpt, 0.97, 1, 0.5},
 		{"same story is not", fixture(t, "samestory.txt"), 0, 0.35, 1},
 		{"unrelated shares nothing", fixture(t, "unrelated.txt"), 0, 0.05, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Compare(Shingles(tt.text, p), o)
+			got := CompareFingerprint(Analyze(tt.text, p), o)
 			if got.Containment < tt.minC || got.Containment > tt.maxC || got.Jaccard > tt.maxJ {
 				t.Errorf("got %+v, want containment in [%v, %v] and jaccard <= %v", got, tt.minC, tt.maxC, tt.maxJ)
 			}
 		})
+	}
+}
+
+func TestFurnitureIsNoEvidence(t *testing.T) {
+	p := DefaultParams
+	boiler := fixture(t, "boilerplate.txt")
+	paras := strings.Split(fixture(t, "original.txt"), "\n\n")
+	story := func(i int) string { return "Headline\n\n" + paras[i] + "\n\n" + boiler }
+	a, b := Analyze(story(2), p), Analyze(story(5), p)
+	got := CompareFingerprint(a, b.Sketch(p.SketchSize))
+	if got.Shared == 0 || got.Core != 0 {
+		t.Errorf("two pages sharing only furniture: shared %d core %d, want shared > 0 and core 0", got.Shared, got.Core)
+	}
+	if n, c := len(a.Shingles), len(a.Core()); c >= n || c == 0 {
+		t.Errorf("core of a page with furniture has %d of %d shingles, want fewer but some", c, n)
+	}
+	list := "one two three four five six seven eight nine\nten eleven twelve thirteen fourteen fifteen sixteen seventeen"
+	if f := Analyze(list, p); len(f.Short) != 0 || len(f.Core()) != len(f.Shingles) {
+		t.Errorf("text of short lines only: %d short lines, core %d of %d; want all core", len(f.Short), len(f.Core()), len(f.Shingles))
+	}
+	// A one-paragraph excerpt whose furniture is a third of its shingles:
+	// only the few shingles spanning the paragraph's end and the first
+	// furniture line stay unshared.
+	ex := Analyze(paras[2]+"\n"+boiler, p)
+	if s := CompareFingerprint(ex, Analyze(paras[2]+"\n\n"+paras[3], p).Sketch(p.SketchSize)); s.Containment < 0.9 {
+		t.Errorf("excerpt with furniture: containment %v, want >= 0.9", s.Containment)
 	}
 }
 
