@@ -1022,6 +1022,10 @@ func (s *state) surnames() {
 		}
 		firstNames[k] = i
 	}
+	surname := make(map[string]bool, len(last))
+	for k, v := range last {
+		surname[k] = v >= 0
+	}
 	for k, v := range firstNames {
 		if _, ok := last[k]; !ok && v >= 0 {
 			last[k] = v
@@ -1031,7 +1035,10 @@ func (s *state) surnames() {
 		if m.text == "" || m.t1-m.t0 != 1 || (m.entry != nil && m.entry.Type == gazetteer.Person) {
 			continue
 		}
-		if m.entry != nil && m.entry.Curated {
+		// A curated organisation keeps its name; a curated place yields to
+		// a person of the article with that surname ("Jordan" after
+		// "Michael Jordan").
+		if m.entry != nil && m.entry.Curated && (m.entry.Type != gazetteer.Place || !surname[gazetteer.Fold(m.text)] || s.locative(m)) {
 			continue
 		}
 		if j, ok := last[gazetteer.Fold(m.text)]; ok && j >= 0 {
@@ -1104,7 +1111,7 @@ func (s *state) cluster() schema.Entities {
 			continue
 		}
 		k := s.key(m)
-		if id, ok := linked[k]; ok && m.entry == nil {
+		if id, ok := linked[k]; ok && m.entry == nil && m.attach < 0 {
 			k = id
 		}
 		if j, ok := byKey[k]; ok {

@@ -103,6 +103,16 @@ func TestRules(t *testing.T) {
 			absent:  []string{"ORG:Kuleba", "PER:Kuleba", "ORG:Dmytro Kuleba"},
 		},
 		{
+			name:  "a country that is the surname of a person in the article",
+			title: "Legend", body: "Michael Jordan visited the museum. Jordan said he was proud. Later he flew to Amman in Jordan.",
+			english: true,
+			spans:   []span{{"PER", "Michael Jordan"}},
+			want: map[string]string{
+				"PER:Michael Jordan": "local:person:michael-jordan ||",
+				"LOC:Jordan":         "Q810 | JO",
+			},
+		},
+		{
 			name:  "titles and possessives",
 			title: "Talks", body: "President Joe Biden met Mr Smith. Biden’s aides and Ukraine’s envoy attended.",
 			english: true,
