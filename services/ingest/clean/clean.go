@@ -115,7 +115,7 @@ func cleanOnce(text string, opts Options) Result {
 
 	res.Title = CleanTitle(opts.Title)
 	if res.Title != "" {
-		if len(paras) > 0 && sameText(paras[0], res.Title) {
+		if len(paras) > 0 && (sameText(paras[0], res.Title) || sameText(CleanTitle(paras[0]), res.Title)) {
 			paras = paras[1:]
 		}
 	} else if len(paras) >= 2 && looksLikeHeadline(paras[0], paras[1]) {

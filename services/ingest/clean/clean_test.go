@@ -135,6 +135,28 @@ func TestCleanMetadata(t *testing.T) {
 			wantTitle: "Kyiv shelled overnight",
 		},
 		{
+			name:     "written date with a label",
+			in:       "Published: 10 March 2022 Kyiv was shelled overnight.",
+			wantBody: "Kyiv was shelled overnight.", wantDate: "2022-03-10",
+		},
+		{
+			name:     "a line that is only a date",
+			in:       "Monday, 14 March 2022\n\nKyiv was shelled overnight, officials said.",
+			wantBody: "Kyiv was shelled overnight, officials said.", wantDate: "2022-03-14",
+		},
+		{
+			name:     "a sentence starting with a date is kept",
+			in:       "March 10, 2022 was the day the talks began, officials said.",
+			wantBody: "March 10, 2022 was the day the talks began, officials said.",
+		},
+		{
+			name:      "labelled headline repeating the known title",
+			in:        "BREAKING: Kyiv shelled overnight\nKyiv was shelled overnight, officials said.",
+			opts:      Options{Title: "Kyiv shelled overnight"},
+			wantBody:  "Kyiv was shelled overnight, officials said.",
+			wantTitle: "Kyiv shelled overnight",
+		},
+		{
 			name:      "date after the headline",
 			in:        "Talks resume in Geneva\n\n date 2022-03-10 Negotiators met again on Thursday after a pause of two weeks.",
 			wantBody:  "Negotiators met again on Thursday after a pause of two weeks.",

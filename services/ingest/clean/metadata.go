@@ -14,12 +14,46 @@ import (
 // " date 2022-03-10 Kyiv was shelled" or "Published: 2022-03-10T09:30Z".
 var leadingDate = regexp.MustCompile(`^(?i:(?:date|published(?: on)?|posted(?: on)?|updated(?: on)?|fecha|publié le|veröffentlicht(?: am)?|data)\s*:?\s*)?(\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?)(?:\s+|$)`)
 
+// dateKeyword matches the label of a written-out date: "Published: 10
+// March 2022 ...".
+var dateKeyword = regexp.MustCompile(`^(?i:date|published(?: on)?|posted(?: on)?|updated(?: on)?|fecha|publié le|veröffentlicht(?: am)?|data)\s*:?\s+`)
+
+// takeWrittenDate reads a written-out date after a label, or a line that
+// is nothing but a date ("10 March 2022", "Monday, 14 March 2022").
+func takeWrittenDate(line string) (string, *time.Time) {
+	rest := line
+	labelled := false
+	if m := dateKeyword.FindStringIndex(line); m != nil {
+		rest, labelled = line[m[1]:], true
+	}
+	words := strings.Fields(rest)
+	if !labelled {
+		if len(words) > 6 {
+			return line, nil
+		}
+		if t, err := schema.ParseTime(rest); err == nil {
+			return "", &t
+		}
+		return line, nil
+	}
+	for n := min(len(words), 6); n >= 2; n-- {
+		cand := strings.TrimRight(strings.Join(words[:n], " "), ".,;:-–—|")
+		if t, err := schema.ParseTime(cand); err == nil {
+			return strings.Join(words[n:], " "), &t
+		}
+	}
+	return line, nil
+}
+
 // takeLeadingDate strips leading dates from line and returns the first.
 func takeLeadingDate(line string) (string, *time.Time) {
 	var found *time.Time
 	for {
 		m := leadingDate.FindStringSubmatchIndex(line)
 		if m == nil {
+			if found == nil {
+				return takeWrittenDate(line)
+			}
 			return line, found
 		}
 		t, err := schema.ParseTime(line[m[2]:m[3]])
