@@ -93,6 +93,7 @@ type Index struct {
 	opts     Options
 	readOnly bool
 	metrics  *metrics
+	lengths  fieldLengths
 
 	reqs chan *request
 	// stop is closed by Close to end the writer; done is closed when it has.
@@ -156,6 +157,10 @@ func OpenWith(dir string, log *zap.Logger, opts Options) (*Index, error) {
 		done:    make(chan struct{}),
 	}
 	ix.checkVersion(dir)
+	if err := ix.loadLengths(); err != nil {
+		_ = idx.Close()
+		return nil, err
+	}
 	go ix.writer()
 	return ix, nil
 }
@@ -180,6 +185,10 @@ func OpenReadOnly(dir string, timeout time.Duration, log *zap.Logger) (*Index, e
 	ix := &Index{idx: idx, log: log, readOnly: true, done: make(chan struct{})}
 	close(ix.done)
 	ix.checkVersion(dir)
+	if err := ix.loadLengths(); err != nil {
+		_ = idx.Close()
+		return nil, err
+	}
 	return ix, nil
 }
 
@@ -191,6 +200,15 @@ func openError(dir string, err error) error {
 		return fmt.Errorf("%w: %s", ErrNotFound, dir)
 	}
 	return fmt.Errorf("open bleve index %s: %w", dir, err)
+}
+
+func (ix *Index) loadLengths() error {
+	v, err := ix.idx.GetInternal([]byte(internalLengthsKey))
+	if err != nil {
+		return fmt.Errorf("read field lengths: %w", err)
+	}
+	ix.lengths.decode(v)
+	return nil
 }
 
 func (ix *Index) checkVersion(dir string) {
@@ -253,11 +271,15 @@ func (ix *Index) Index(ctx context.Context, doc *schema.Document) error {
 // Index calls after Close fail with ErrClosed.
 func (ix *Index) Close() error {
 	ix.closeOnce.Do(func() {
-		if ix.stop != nil {
+		var err error
+		if !ix.readOnly {
 			close(ix.stop)
+			<-ix.done
+			if err = ix.idx.SetInternal([]byte(internalLengthsKey), ix.lengths.encode()); err != nil {
+				err = fmt.Errorf("write field lengths: %w", err)
+			}
 		}
-		<-ix.done
-		ix.closeErr = ix.idx.Close()
+		ix.closeErr = errors.Join(err, ix.idx.Close())
 	})
 	return ix.closeErr
 }
@@ -371,7 +393,13 @@ func (ix *Index) commit(reqs []*request) {
 	}
 	var err error
 	if b.Size() > 0 {
+		// The counts so far ride along; this batch's are added after
+		// analysis, which happens inside Batch.
+		b.SetInternal([]byte(internalLengthsKey), ix.lengths.encode())
 		err = ix.idx.Batch(b)
+		if err == nil {
+			ix.lengths.add(indexed)
+		}
 	}
 	ix.metrics.observeBatch(time.Since(start), len(reqs))
 	if err != nil {

@@ -300,3 +300,54 @@ func TestOpenReadOnly(t *testing.T) {
 	}
 	ro2.Close()
 }
+
+func TestBM25StatsUseTrueLengths(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ix := open(t, dir)
+	if st, err := ix.BM25Stats(); err != nil || st != nil {
+		t.Errorf("empty index: BM25Stats = %v, %v; want nil, nil", st, err)
+	}
+	// Titles of 2 and 4 tokens, bodies of 10 and 30 (no stop words).
+	body := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = fmt.Sprintf("word%d", i)
+		}
+		return strings.Join(w, " ")
+	}
+	for _, d := range []*schema.Document{
+		doc("a", "alpha beta", body(10), t0),
+		doc("b", "gamma delta epsilon zeta", body(30), t0),
+	} {
+		if err := ix.Index(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(ix *bleveindex.Index, when string) {
+		t.Helper()
+		st, err := ix.BM25Stats()
+		if err != nil || st == nil {
+			t.Fatalf("%s: BM25Stats = %v, %v", when, st, err)
+		}
+		// bleve's average length is cardinality / doc count.
+		for field, want := range map[string]int{bleveindex.FieldTitle: 3, bleveindex.FieldBody: 20} {
+			if got := float64(st.FieldCardinality[field]) / st.DocCount; got != float64(want) {
+				t.Errorf("%s: average %s length = %v, want %v", when, field, got, want)
+			}
+		}
+		if _, ok := st.FieldCardinality[bleveindex.FieldSourceLower]; !ok {
+			t.Errorf("%s: no statistics for %s; bleve fails term queries on fields without them", when, bleveindex.FieldSourceLower)
+		}
+	}
+	check(ix, "open")
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := bleveindex.OpenReadOnly(dir, time.Second, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	check(ro, "reopened")
+}

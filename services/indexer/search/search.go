@@ -2,8 +2,10 @@
 // for the `newsflow search` command and for GET /v1/search.
 //
 // Model: the query text is split into words, "quoted phrases" and
-// -excluded words. Words match title or body (English analyzer, BM25,
-// title boosted TitleBoost times); a phrase must occur in title or body;
+// -excluded words. Words match title or body (English analyzer, BM25 with
+// the true average field lengths from bleveindex.BM25Stats, title boosted
+// TitleBoost times, and PhraseBoost times more where the words occur
+// together as typed); a phrase must occur in title or body;
 // an excluded word must occur in neither. An empty query matches every
 // document, newest first. Filters (source, person, place) are exact and
 // case-insensitive on a name, or exact on an id; a person or place filter
@@ -46,7 +48,11 @@ const (
 
 // TitleBoost is how much more a match in the title counts than one in
 // the body.
-const TitleBoost = 3.0
+const TitleBoost = 2.0
+
+// PhraseBoost multiplies the score of the words typed, when they also
+// occur together in that order.
+const PhraseBoost = 5.0
 
 // FacetSize is how many values each facet lists.
 const FacetSize = 10
@@ -182,6 +188,13 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 	sr.AddFacet(FacetPlaces, bleve.NewFacetRequest(bleveindex.FieldPlaceName, FacetSize))
 	sr.AddFacet(FacetSources, bleve.NewFacetRequest(bleveindex.FieldSourceName, FacetSize))
 
+	st, err := ix.BM25Stats()
+	if err != nil {
+		return nil, fmt.Errorf("bm25 statistics: %w", err)
+	}
+	if st != nil {
+		sr.PreSearchData = map[string]any{bsearch.BM25PreSearchDataKey: st}
+	}
 	res, err := idx.SearchInContext(ctx, sr)
 	if err != nil {
 		return nil, fmt.Errorf("bleve search: %w", err)
@@ -267,9 +280,10 @@ func buildQuery(pq parsedQuery, req Request) (query.Query, error) {
 			// Words that appear together as typed rank above scattered ones.
 			tp := bleve.NewMatchPhraseQuery(text)
 			tp.SetField(bleveindex.FieldTitle)
-			tp.SetBoost(TitleBoost)
+			tp.SetBoost(TitleBoost * PhraseBoost)
 			bp := bleve.NewMatchPhraseQuery(text)
 			bp.SetField(bleveindex.FieldBody)
+			bp.SetBoost(PhraseBoost)
 			should = append(should, tp, bp)
 		}
 		must = append(must, bleve.NewDisjunctionQuery(should...))
