@@ -159,3 +159,27 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestObserveAsync(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	js := startJS(t)
+	l := newLearner(t, ctx, js, Config{MinArticles: 2})
+	key := clean.LineKey("Sign up for the morning briefing")
+	l.ObserveAsync("site.example", "a", []string{key})
+	l.ObserveAsync("site.example", "b", []string{key})
+	l.ObserveAsync("", "c", []string{key}) // no source: ignored
+	if err := l.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !l.For("site.example").Contains(key) {
+		t.Error("line not learned after Flush")
+	}
+	if got := l.Dropped(); got != 0 {
+		t.Errorf("dropped = %d; want 0", got)
+	}
+	l.Stop()
+	if err := l.Flush(ctx); err == nil {
+		t.Error("Flush after Stop succeeded")
+	}
+}

@@ -30,7 +30,8 @@
 //     spaces; zero-width spaces, soft hyphens, BOMs, bidi embeddings and
 //     control characters go; U+2028/2029 become line breaks; the text is
 //     composed to NFC. Typographic quotes, dashes and ZWJ/ZWNJ stay.
-//  5. Leading metadata: a date glued to the start (" date 2022-03-10 ")
+//  5. Leading metadata: a date glued to the start (" date 2022-03-10 ",
+//     "Published: 10 March 2022", or a first line that is only a date)
 //     becomes PublishedAt (DateFromBody); banners such as "This is a
 //     developing news story... Check back for possible updates..." are
 //     removed (Banners).
