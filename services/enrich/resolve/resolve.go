@@ -649,7 +649,11 @@ func (s *state) headWordNames() {
 		}
 		j := s.capRun(i)
 		st := i
-		for st < j && (junkWords[s.toks[st].Text] && !orgWords[s.toks[st].Text] && !placeWords[s.toks[st].Text]) {
+		for st < j {
+			lw := strings.ToLower(s.toks[st].Text)
+			if !leadingJunk[lw] && !functionWords[lw] && !(s.toks[st].initial && commonLower[lw] && !orgWords[s.toks[st].Text] && !placeWords[s.toks[st].Text]) {
+				break
+			}
 			st++
 		}
 		if j-st == 1 && st > i && s.toks[st-1].Text == "The" && !s.toks[st-1].initial && orgWords[s.toks[st].Text] {
@@ -993,13 +997,18 @@ func (s *state) surnames() {
 		if len(f) < 2 {
 			continue
 		}
-		k := gazetteer.Fold(f[len(f)-1])
-		if j, ok := last[k]; ok && (j < 0 || s.key(s.ms[j]) != s.key(m)) {
-			last[k] = -1 // two people share it: ambiguous
-			continue
+		keys := []string{gazetteer.Fold(f[len(f)-1])}
+		if a, _, ok := strings.Cut(keys[0], "-"); ok && a != "" {
+			keys = append(keys, a) // "Kilroy" for Robert Kilroy-Silk
 		}
-		if _, ok := last[k]; !ok {
-			last[k] = i
+		for _, k := range keys {
+			if j, ok := last[k]; ok && (j < 0 || s.key(s.ms[j]) != s.key(m)) {
+				last[k] = -1 // two people share it: ambiguous
+				continue
+			}
+			if _, ok := last[k]; !ok {
+				last[k] = i
+			}
 		}
 	}
 	// A first name alone ("Sir Digby") joins the one person who has it,

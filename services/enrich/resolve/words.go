@@ -64,7 +64,11 @@ Justice Peace War Army Navy Air Sea Land Border City Town Village Capital State 
 District County Island Islands Coast River Lake Mount Valley Street Square Park Road Bridge Port Airport
 Station Centre Center Republic Kingdom Federation Empire Embassy Church Cathedral Palace House Hall
 Summit Talks Conference Crisis Covid Coronavirus Spring Summer Autumn Winter Muslim Christian Jewish Hindu Islamic Muslims Christians Jews Hindus Buddhists Sikhs Arabs
-Catholics Protestants Sunnis Shias Shiites Europeans Africans Americans Asians Westerners`)
+Catholics Protestants Sunnis Shias Shiites Europeans Africans Americans Asians Westerners God Allah
+English British French German Spanish Italian Russian Chinese Japanese Korean Latin Greek Arabic Hebrew
+Turkish Ukrainian Polish Dutch Swedish Norwegian Danish Finnish Portuguese Irish Scottish Welsh Indian
+Pakistani Iranian Iraqi Syrian Israeli Palestinian Egyptian Saudi African American Canadian Mexican
+Brazilian Australian European Asian Western Eastern Soviet Kurdish Persian Hindi Urdu Swahili`)
 
 // functionWords never end a name: "Regina Ip In" is "Regina Ip".
 var functionWords = set(`in on at by for from with to of the a an and or but as is was said says told
