@@ -136,7 +136,7 @@ var headingLines = makeSet(
 )
 
 // captionCredit matches the photo credit at the end of a caption line.
-var captionCredit = regexp.MustCompile(`(?i)(\((ap|afp|reuters|epa|getty|photo|foto|pic|picture|image|credit)\b[^()]{0,80}\)|[/|]\s*(getty images|reuters|afp|ap|epa|shutterstock|anadolu( agency)?|xinhua|pa media|pa)|\b(photos?|fotos?|images?|pictures?|credits?)\s*(:|by)\s*[^.!?]{1,60})\s*$`)
+var captionCredit = regexp.MustCompile(`(?i)(\((ap|afp|reuters|epa|getty|photo|foto|pic|picture|image|credit)\b[^()]{0,80}\)|[/|]\s*(getty images|reuters|afp|ap|epa|shutterstock|anadolu( agency)?|xinhua|pa media|pa)|(^|[.!?)]\s+|\s[-–—|]\s+)(photos?|fotos?|images?|pictures?|credits?)\s*(:|by)\s*[^.!?]{1,60})\s*$`)
 
 func makeSet(keys ...string) map[string]bool {
 	m := make(map[string]bool, len(keys))

@@ -211,6 +211,16 @@ func TestCleanBoilerplate(t *testing.T) {
 			"Rescue workers search the rubble in Kyiv on Thursday. (AP Photo/Efrem Lukatsky)\n\nThe strike hit a residential block, officials said.",
 			nil, "The strike hit a residential block, officials said.", 1,
 		},
+		{
+			"caption credit after a sentence",
+			"The bridge reopened on Friday. Photo: Jo Reed/Gazette\nTraffic was light.",
+			nil, "Traffic was light.", 1,
+		},
+		{
+			"a subheading with a colon is not a caption",
+			"Playoff picture: Raiders in pursuit\nThe Raiders won again on Sunday.",
+			nil, "Playoff picture: Raiders in pursuit\n\nThe Raiders won again on Sunday.", 0,
+		},
 		{"learned line", "Body one.\nSubscribe to the Daily Bugle for $1\nBody two.", Lines{LineKey("Subscribe to the Daily Bugle for $1"): true}, "Body one.\n\nBody two.", 1},
 		{
 			"a real paragraph is never removed, even when learned",
