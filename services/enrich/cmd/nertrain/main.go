@@ -1,10 +1,13 @@
 // Command nertrain trains the named-entity tagger of package ner on a
 // CoNLL-2003 file and writes the weights file that package embeds.
 //
-//	go run ./cmd/nertrain -train /work/shared/data/ner/conll2003/train.txt \
-//	    -out ner/model.bin.gz [-dev valid.txt]
+//	cd services/enrich
+//	go run ./cmd/nertrain -train .../conll2003/train.txt [-dev .../valid.txt]
 //
-// Training is deterministic: the same data and flags give the same file.
+// With the defaults it reads the gazetteer snapshot ner/lexicon.tsv.gz and
+// writes ner/model.bin.gz. Training is deterministic: the same data and
+// flags give the same file. -gazetteer DIR first rebuilds the snapshot from
+// the gazetteer package's data.
 package main
 
 import (
@@ -37,7 +40,7 @@ func main() {
 	flag.BoolVar(&cfg.smallPlaces, "small-places", true, "use GeoNames places under 100,000 people as gazetteer features too")
 	flag.IntVar(&cfg.opt.Epochs, "epochs", 12, "training epochs")
 	flag.IntVar(&cfg.opt.MinCount, "min-count", 2, "drop features seen fewer times")
-	flag.IntVar(&cfg.opt.Restarts, "restarts", 1, "perceptron runs averaged for each final stage")
+	flag.IntVar(&cfg.opt.Restarts, "restarts", 3, "perceptron runs averaged for each final stage")
 	flag.Uint64Var(&cfg.opt.Seed, "seed", 1, "shuffling seed")
 	flag.IntVar(&cfg.opt.Folds, "folds", 5, "jackknife folds for the second stage (0: one stage)")
 	flag.Parse()
