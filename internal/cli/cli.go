@@ -30,6 +30,7 @@ func commands() []command {
 		{"status", "show each stage's backlog, in-flight, redelivered and dead-lettered counts", statusCommand},
 		{"search", "search the embedded index", searchCommand},
 		{"dlq", "list or re-drive dead letters", dlqCommand},
+		{"replay", "re-drive articles.enriched into a new Elasticsearch index and swap the alias", replayCommand},
 		{"eval", "measure extraction, dedupe or NER quality on evaluation data", evalCommand},
 	}
 }
