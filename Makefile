@@ -4,7 +4,7 @@ SHARED  ?= ../shared/data
 # Every module in go.work, as package patterns.
 MODULES  = $(shell $(GO) list -m -f '{{.Dir}}/...')
 
-.PHONY: test vet fmt-check run model gazetteer eval
+.PHONY: test vet fmt-check run model eval
 
 ## test: formatting, vet, then every module's tests with the race detector.
 test: fmt-check vet
@@ -15,6 +15,18 @@ vet:
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## model: retrain the NER weights (services/enrich/ner/model.bin.gz) from CoNLL-2003 train;
+## deterministic, so the committed file is reproduced byte for byte.
+model:
+	cd services/enrich && $(GO) run ./cmd/nertrain -train $(abspath $(SHARED))/ner/conll2003/train.txt -dev $(abspath $(SHARED))/ner/conll2003/valid.txt
+
+## eval: every quality measurement on ../shared/data (override SHARED=...).
+eval:
+	$(GO) run ./cmd/newsflow eval extraction --dataset $(SHARED)/extraction/scrapinghub-aeb
+	$(GO) run ./cmd/newsflow eval extraction --dataset $(SHARED)/extraction/trafilatura-sample
+	$(GO) run ./cmd/newsflow eval dedupe --originals $(SHARED)/bbc --variants $(SHARED)/syndication/variants.jsonl --pairs $(SHARED)/syndication/bbc_natural_overlap_pairs.json
+	$(GO) run ./cmd/newsflow eval ner --conll $(SHARED)/ner/conll2003/valid.txt
 
 ## run: the quick-start pipeline over the example articles.
 run:
