@@ -209,7 +209,7 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	self := ref{doc.ID, info.Sequence}
 	root := ref{rec.Cluster, rec.ClusterSeq}
 	sim := minhash.Similarity{Containment: rec.Containment, Jaccard: rec.Jaccard}
-	if best, ok := closest(matches, self.seq); ok && root == self {
+	if best, ok := closest(matches, self.seq, len(shingles)); ok && root == self {
 		root, sim = ref{best.rec.Cluster, best.rec.ClusterSeq}, best.sim
 	}
 	if root != self {
@@ -249,12 +249,19 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 		rev = curRev
 	}
 
-	// The earlier article finishing second: matches stored before this
-	// one but later in the stream are its copies, and move into its
-	// cluster (their own copies with them). Earlier articles keep their
-	// clusters: a short excerpt matching two stories does not join them.
+	// Clusters this article shows to be one move into its cluster: those
+	// of matches later in the stream (the earlier article finishing
+	// second), and those whose canonical this article contains (an
+	// original arriving after two excerpts of different parts of it).
+	// A match that contains this article does not weld its cluster to
+	// ours: a short excerpt may be contained in two different stories.
 	for _, m := range matches {
-		if m.rec.Seq <= self.seq || m.rec.ClusterSeq <= root.seq {
+		if m.rec.ClusterSeq <= root.seq {
+			continue
+		}
+		later := m.rec.Seq > self.seq
+		contained := m.rec.Cluster == m.id && m.rec.Sketch.Total <= len(shingles)
+		if !later && !contained {
 			continue
 		}
 		s := m.sim
@@ -330,12 +337,16 @@ func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands map[
 }
 
 // closest returns the match with the highest containment among those in
-// a cluster earlier than seq, the earlier cluster on a tie.
-func closest(matches []match, seq uint64) (match, bool) {
+// a cluster earlier than seq, the earlier cluster on a tie. A match that
+// is not its cluster's canonical only counts when it contains this
+// article (size is this article's shingle count): an article containing
+// a member, an excerpt say, may be a different story that quotes the
+// same passage.
+func closest(matches []match, seq uint64, size int) (match, bool) {
 	var best match
 	found := false
 	for _, m := range matches {
-		if m.rec.ClusterSeq >= seq {
+		if m.rec.ClusterSeq >= seq || (m.rec.Cluster != m.id && m.rec.Sketch.Total < size) {
 			continue
 		}
 		if !found || m.sim.Containment > best.sim.Containment ||
