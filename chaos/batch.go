@@ -115,6 +115,8 @@ type Count struct {
 	// Duplicated are ids written more than once (Writes > 1, or in more
 	// than one index).
 	Duplicated int
+	// FirstDead is the reason of one dead letter of the batch.
+	FirstDead string
 }
 
 // Ledger finds articles in the double and in the dead-letter stream.
@@ -197,6 +199,9 @@ func (l *Ledger) Count(ctx context.Context, ids []string) (Count, error) {
 			}
 		case len(l.dead[id]) > 0:
 			c.Dead++
+			if c.FirstDead == "" {
+				c.FirstDead = l.dead[id][0]
+			}
 		default:
 			c.Lost++
 		}
@@ -208,10 +213,20 @@ func (l *Ledger) Count(ctx context.Context, ids []string) (Count, error) {
 // consumer has nothing pending or unacknowledged, then counts. On timeout
 // it returns the count so far with an error.
 func (l *Ledger) Settle(ctx context.Context, ids []string, timeout time.Duration) (Count, error) {
+	return l.settle(ctx, ids, timeout, true)
+}
+
+// Reached waits until every id is indexed or dead-lettered, whatever
+// else is still in flight, then counts.
+func (l *Ledger) Reached(ctx context.Context, ids []string, timeout time.Duration) (Count, error) {
+	return l.settle(ctx, ids, timeout, false)
+}
+
+func (l *Ledger) settle(ctx context.Context, ids []string, timeout time.Duration, idle bool) (Count, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		c, err := l.Count(ctx, ids)
-		if err == nil && c.Lost == 0 && l.idle(ctx) {
+		if err == nil && c.Lost == 0 && (!idle || l.idle(ctx)) {
 			return c, nil
 		}
 		if time.Now().After(deadline) {
@@ -223,7 +238,7 @@ func (l *Ledger) Settle(ctx context.Context, ids []string, timeout time.Duration
 		select {
 		case <-ctx.Done():
 			return c, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -173,8 +172,9 @@ func KillNine(ctx context.Context, e *Env, name string, o Options) Result {
 	return r
 }
 
-// ElasticRejects answers half the bulk items with 429 and measures the
-// intervals between the attempts on each item.
+// ElasticRejects answers half the bulk items (by id) with 429 on their
+// first eight attempts, and measures the intervals between the attempts
+// on each item.
 func ElasticRejects(ctx context.Context, e *Env, o Options) Result {
 	r := Result{Fault: "ES 429 on half the items"}
 	arts := batch("es429", o.Articles)
@@ -184,7 +184,6 @@ func ElasticRejects(ctx context.Context, e *Env, o Options) Result {
 	}
 	var mu sync.Mutex
 	attempts := map[string][]time.Time{}
-	rnd := rand.New(rand.NewPCG(7, 8))
 	e.ES.SetFaults(estest.Faults{FailItem: func(_, id string, _ []byte) *estest.ItemError {
 		if !want[id] {
 			return nil
@@ -192,7 +191,7 @@ func ElasticRejects(ctx context.Context, e *Env, o Options) Result {
 		mu.Lock()
 		defer mu.Unlock()
 		attempts[id] = append(attempts[id], time.Now())
-		if rnd.Float64() < 0.5 {
+		if hash64(id)%2 == 0 && len(attempts[id]) <= 8 {
 			return &estest.ItemError{Status: 429, Type: "es_rejected_execution_exception", Reason: "rejected execution (chaos)"}
 		}
 		return nil
@@ -234,7 +233,7 @@ func retryNote(attempts map[string][]time.Time) []string {
 	}
 	var parts []string
 	for i, gs := range byN {
-		if i >= 6 {
+		if i >= 8 {
 			break
 		}
 		parts = append(parts, fmt.Sprintf("#%d→#%d %s (n=%d)", i+1, i+2, Median(gs).Round(time.Millisecond), len(gs)))
@@ -253,25 +252,25 @@ func ElasticBursts(ctx context.Context, e *Env, o Options) Result {
 		defer wg.Done()
 		for {
 			bursts++
-			e.ES.SetFaults(estest.Faults{FailRequests: 3, Item5xx: 0.3})
+			e.ES.SetFaults(estest.Faults{FailRequests: 3, Item5xx: 0.5})
 			select {
 			case <-stop:
 				e.ES.SetFaults(estest.Faults{})
 				return
-			case <-time.After(1500 * time.Millisecond):
+			case <-time.After(2 * time.Second):
 			}
 			e.ES.SetFaults(estest.Faults{})
 			select {
 			case <-stop:
 				return
-			case <-time.After(1500 * time.Millisecond):
+			case <-time.After(time.Second):
 			}
 		}
 	}()
 	mem := sampleRSS(e.Procs[stage.NameIndex], 250*time.Millisecond)
 	start := time.Now()
 	before := e.ES.Stats()
-	ids, err := Publish(ctx, e.Pub, batch("es5xx", o.Articles), 100)
+	ids, err := Publish(ctx, e.Pub, batch("es5xx", o.Articles), 40)
 	if err == nil {
 		r.Count, err = e.Ledger.Settle(ctx, ids, o.Settle)
 	}
@@ -281,7 +280,8 @@ func ElasticBursts(ctx context.Context, e *Env, o Options) Result {
 	r.Took = time.Since(start)
 	first, peak := mem.end()
 	after := e.ES.Stats()
-	r.note("%d bursts (3 failed bulk requests + 30%% items 503 for 1.5s, every 3s); %d items rejected", bursts, after.Rejected-before.Rejected)
+	r.note("%d bursts (3 bulk requests failed whole + half the items 503 for 2s, then 1s calm); %d items rejected in %d bulk requests",
+		bursts, after.Rejected-before.Rejected, after.BulkRequests-before.BulkRequests)
 	r.note("indexer RSS %s at start, peak %s", mib(first), mib(peak))
 	return r
 }
@@ -400,7 +400,7 @@ func Poison(ctx context.Context, e *Env, o Options, baseline float64) Result {
 			others = append(others, id)
 		}
 	}
-	oc, err := e.Ledger.Settle(ctx, others, o.Settle)
+	oc, err := e.Ledger.Reached(ctx, others, o.Settle)
 	if err != nil {
 		r.Err = err
 		return r
@@ -422,7 +422,6 @@ func Poison(ctx context.Context, e *Env, o Options, baseline float64) Result {
 		if !strings.Contains(reasons[0], "max deliveries (3)") && r.Err == nil {
 			r.Err = fmt.Errorf("poison %s dead-lettered with %q, want a max-deliveries reason", id, reasons[0])
 		}
-		r.note("dead letter: %s", reasons[0])
 		break
 	}
 	return r
@@ -437,6 +436,9 @@ func Cluster(ctx context.Context, e *Env, o Options) []Result {
 	for _, leader := range []bool{false, true} {
 		r := Result{Fault: "NATS cluster: kill a node"}
 		tag := "cluster-node"
+		if !leader {
+			r.Notes = append(r.Notes, replicaNote(ctx, e))
+		}
 		if leader {
 			r.Fault, tag = "NATS cluster: kill the stream leader", "cluster-leader"
 		}
@@ -563,7 +565,7 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 		r.Err = fmt.Errorf("a stream held %d bytes, over its %d cap", peak, maxBytes)
 	}
 	r.note("offered %d, accepted %d, refused %d times with 503 + Retry-After; largest stream %s of its %s cap",
-		next+(n-next), len(accepted), refusals, mib(peak), mib(maxBytes))
+		n, len(accepted), refusals, mib(peak), mib(maxBytes))
 	// With limits retention a stream keeps consumed messages, so it stays
 	// full after the pipeline is idle: probe once more.
 	resp, err := client.Post(url, "application/json", strings.NewReader(string(HTMLArticleJSON("bp-after", 0))))
@@ -577,4 +579,15 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 func decodeJSON(resp *http.Response, v any) error {
 	defer resp.Body.Close()
 	return jsonDecode(resp.Body, v)
+}
+
+// replicaNote says how many replicas the streams and KV buckets have.
+func replicaNote(ctx context.Context, e *Env) string {
+	var parts []string
+	lister := e.JS.ListStreams(ctx)
+	for info := range lister.Info() {
+		parts = append(parts, fmt.Sprintf("%s=R%d", info.Config.Name, info.Config.Replicas))
+	}
+	slices.Sort(parts)
+	return "replicas: " + strings.Join(parts, " ")
 }

@@ -88,6 +88,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			}
 			fmt.Fprintf(out, "  %-40s %4d sent %4d indexed %3d dead %3d lost %3d dup  %6.1fs  %s\n",
 				r.Fault, r.Sent, r.Indexed, r.Dead, r.Lost, r.Duplicated, r.Took.Seconds(), status)
+			if r.FirstDead != "" {
+				r.Notes = append(r.Notes, "a dead letter: "+clip(r.FirstDead, 300))
+			}
 			for _, n := range r.Notes {
 				fmt.Fprintf(out, "      %s\n", n)
 			}
@@ -191,4 +194,11 @@ func single(ctx context.Context, dir string, bins map[string]string, o chaos.Opt
 		report(chaos.Poison(ctx, e, o, rate))
 	}
 	return nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
