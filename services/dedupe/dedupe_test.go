@@ -312,6 +312,66 @@ func cpuTime(tb testing.TB) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// finalClusters returns each document's cluster after the merges
+// published so far.
+func finalClusters(t testing.TB, e *env, outs ...*schema.Document) []string {
+	merged := e.merges(t)
+	var out []string
+	for _, o := range outs {
+		if m, ok := merged[o.ID]; ok {
+			o = m
+		}
+		out = append(out, o.ClusterID)
+	}
+	return out
+}
+
+func TestExcerptInTwoStoriesDoesNotWeldThem(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	orig := fixture(t, "original.txt")
+	quoted := strings.Split(orig, "\n\n")[3]
+	a := newDoc(t, "a", orig)
+	// Another outlet's story that quotes one paragraph of a verbatim.
+	b := newDoc(t, "b", fixture(t, "samestory.txt")+"\n\n"+quoted)
+	s := newDoc(t, "s", "Quote of the day\n\n"+quoted)
+	outA := process(t, d, a, e.publish(t, a))
+	outB := process(t, d, b, e.publish(t, b))
+	outS := process(t, d, s, e.publish(t, s))
+	if outB.DuplicateOf != "" {
+		t.Fatalf("story quoting a paragraph flagged as a copy of %q", outB.DuplicateOf)
+	}
+	if outS.DuplicateOf != a.ID {
+		t.Errorf("excerpt: duplicate_of %q, want the earlier story %q", outS.DuplicateOf, a.ID)
+	}
+	got := finalClusters(t, e, outA, outB, outS)
+	if got[0] == got[1] {
+		t.Errorf("two stories welded into cluster %q by an excerpt contained in both", got[0])
+	}
+}
+
+func TestOriginalJoinsTwoDisjointExcerpts(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	orig := fixture(t, "original.txt")
+	paras := strings.Split(strings.TrimSpace(orig), "\n\n")
+	first := newDoc(t, "first", "Part one\n\n"+strings.Join(paras[1:4], "\n\n"))
+	second := newDoc(t, "second", "Part two\n\n"+strings.Join(paras[5:8], "\n\n"))
+	o := newDoc(t, "original", orig)
+	outs := []*schema.Document{
+		process(t, d, first, e.publish(t, first)),
+		process(t, d, second, e.publish(t, second)),
+		process(t, d, o, e.publish(t, o)),
+	}
+	if outs[1].DuplicateOf != "" {
+		t.Fatalf("disjoint excerpts matched each other")
+	}
+	got := finalClusters(t, e, outs...)
+	if got[0] != first.ID || got[1] != first.ID || got[2] != first.ID {
+		t.Errorf("clusters %q, want all %q (the earliest)", got, first.ID)
+	}
+}
+
 func keys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
