@@ -16,6 +16,10 @@ const DefaultMaxBytes = 1 << 20
 // MaxLearnWords is the longest line offered to a boilerplate learner.
 const MaxLearnWords = 25
 
+// learnTop and learnBottom are how many paragraphs at the top and the
+// bottom of an article are offered to a boilerplate learner.
+const learnTop, learnBottom = 4, 6
+
 // Options tune one Clean call. The zero value is ready to use.
 type Options struct {
 	// Title is the headline when the caller already has it. A first
@@ -37,8 +41,9 @@ type Result struct {
 	PublishedAt *time.Time
 	// Cleaning records what was done; it maps onto schema.Document.
 	Cleaning schema.Cleaning
-	// LearnKeys are the LineKey values of the short paragraphs kept in
-	// Body, for a learner of per-source boilerplate.
+	// LearnKeys are the LineKey values of the short paragraphs kept near
+	// the top and the bottom of Body, for a learner of per-source
+	// boilerplate.
 	LearnKeys []string
 }
 
@@ -128,7 +133,13 @@ func cleanOnce(text string, opts Options) Result {
 		c.DateFromBody = true
 	}
 
-	for _, p := range paras {
+	// Furniture sits at the edges of an article: only paragraphs near
+	// the top or the bottom are offered for learning, which also bounds
+	// the keys an article adds to the learner's store.
+	for j, p := range paras {
+		if j >= learnTop && j < len(paras)-learnBottom {
+			continue
+		}
 		if countWords(p) <= MaxLearnWords {
 			if k := LineKey(p); k != "" {
 				res.LearnKeys = append(res.LearnKeys, k)

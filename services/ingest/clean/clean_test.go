@@ -1,6 +1,7 @@
 package clean
 
 import (
+	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -376,5 +377,20 @@ func TestLearnedLinesNeverTakeTheArticle(t *testing.T) {
 	r := Clean(in, Options{Title: "-", Boilerplate: learned})
 	if got, want := r.Body, "The council met on Monday.\n\nIt voted to close the bridge.\n\nGet the Gazette for £1 a week"; got != want {
 		t.Errorf("Clean = %q; want %q", got, want)
+	}
+}
+
+func TestLearnKeysAtTheEdges(t *testing.T) {
+	var paras []string
+	for i := range 20 {
+		paras = append(paras, fmt.Sprintf("Short paragraph number %d.", i))
+	}
+	r := Clean(strings.Join(paras, "\n\n"), Options{Title: "-"})
+	want := []string{}
+	for _, i := range []int{0, 1, 2, 3, 14, 15, 16, 17, 18, 19} {
+		want = append(want, LineKey(paras[i]))
+	}
+	if got := strings.Join(r.LearnKeys, "|"); got != strings.Join(want, "|") {
+		t.Errorf("LearnKeys = %v; want %v", r.LearnKeys, want)
 	}
 }
