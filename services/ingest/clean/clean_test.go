@@ -55,6 +55,17 @@ func TestRepairMojibake(t *testing.T) {
 		{"The Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.", "The Mona Lisa doesn’t have eyebrows."},
 		{"â€œQuoted,â€\u009d she said", "“Quoted,” she said"},
 		{"CafÃ© in KrakÃ³w", "Café in Kraków"},
+		{"The temperature was 30Â°C today", "The temperature was 30°C today"},
+		{"It costs Â£5 now", "It costs £5 now"},
+		{"the StraÃŸe was closed", "the Straße was closed"},
+		{"Ã‰cole normale", "École normale"},
+		{"he said â€“ quietly, wait â€¦", "he said – quietly, wait …"},
+		{"Ã˜stergaard", "Østergaard"},
+		{"DÃ¼sseldorf â€” a city", "Düsseldorf — a city"},
+		{"RÃ¤ikkÃ¶nen won in SÃ£o Paulo", "Räikkönen won in São Paulo"},
+		{"doesnÃ¢â‚¬â„¢t", "doesn’t"}, // two layers
+		{"La rÃ©gion de Dnepropetrovsk se trouve Ã  lâ€™ouest", "La région de Dnepropetrovsk se trouve à l’ouest"},
+		{"РЎРѕР±СЂР°РЅРёРµ РґРµРїСѓС‚Р°С‚РѕРІ", "Собрание депутатов"}, // read as Windows-1251
 		// Must not change.
 		{"PARCE QUE SUR LEURS PLAQUES IL Y MARQUÉ…", "PARCE QUE SUR LEURS PLAQUES IL Y MARQUÉ…"},
 		{"Offering 5×£35 pin ups", "Offering 5×£35 pin ups"},
@@ -62,6 +73,9 @@ func TestRepairMojibake(t *testing.T) {
 		{"Çavuşoğlu met Lavrov in Antalya", "Çavuşoğlu met Lavrov in Antalya"},
 		{"Zoë’s café – naïve “quotes”", "Zoë’s café – naïve “quotes”"},
 		{"Москва, Київ, Αθήνα, 東京", "Москва, Київ, Αθήνα, 東京"},
+		{"SÃO PAULO, ÂNGELO", "SÃO PAULO, ÂNGELO"},
+		{"Înainte de război, Dvořák, Ångström", "Înainte de război, Dvořák, Ångström"},
+		{"x ≥ 40% vs 2012—∞ and √π", "x ≥ 40% vs 2012—∞ and √π"},
 	}
 	for _, tt := range tests {
 		if got, _ := RepairMojibake(tt.in); got != tt.want {
