@@ -185,6 +185,16 @@ func TestRules(t *testing.T) {
 			want:    map[string]string{"LOC:Tripoli": "geonames:266826 || LB"},
 		},
 		{
+			name:  "a region after the comma",
+			title: "Storm", body: "The storm hit Paris, Texas, on Sunday. Officials in Washington watched.",
+			english: true,
+			spans:   []span{{"LOC", "Paris"}, {"LOC", "Texas"}, {"LOC", "Washington"}},
+			want: map[string]string{
+				"LOC:Paris": "geonames:4717560 | US",
+				"LOC:Texas": "Q1439 | US",
+			},
+		},
+		{
 			name:  "capital by default",
 			title: "Storm", body: "The storm hit Tripoli on Sunday.",
 			english: true,
