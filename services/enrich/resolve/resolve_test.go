@@ -125,6 +125,18 @@ func TestRules(t *testing.T) {
 			absent: []string{"PER:President Joe Biden", "PER:Mr Smith"},
 		},
 		{
+			name:  "a title inside a span the tagger typed ORG",
+			title: "Pay", body: "Patricia Hewitt spoke first. Ms Hewitt said more. Tory Treasurer Lord Ashcroft disagreed, and Labour MP Jo Smith agreed.",
+			english: true,
+			spans:   []span{{"PER", "Patricia Hewitt"}, {"ORG", "Ms Hewitt"}, {"ORG", "Tory Treasurer Lord Ashcroft"}, {"ORG", "Labour MP Jo Smith"}},
+			want: map[string]string{
+				"PER:Patricia Hewitt": "local:person:patricia-hewitt ||",
+				"PER:Ashcroft":        "local:person:ashcroft |",
+				"PER:Jo Smith":        "local:person:jo-smith |",
+			},
+			absent: []string{"ORG:Ms Hewitt", "ORG:Tory Treasurer Lord Ashcroft", "ORG:Labour MP Jo Smith"},
+		},
+		{
 			name:  "lost letters resolve against the article",
 			title: "Visit", body: "Ahmet Davutoğlu arrived. Davuto?lu said the talks went well.",
 			english: true,
