@@ -17,6 +17,7 @@ require (
 	github.com/newsflow/newsflow/pkg/stage v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	go.etcd.io/bbolt v1.4.0
+	go.uber.org/goleak v1.3.0
 	go.uber.org/zap v1.28.0
 )
 

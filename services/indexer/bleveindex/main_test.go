@@ -1,0 +1,14 @@
+package bleveindex_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package when a test leaves goroutines behind (an
+// index or writer not closed). Bleve's analysis workers are started once
+// per process by its package initialisation and live forever.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/blevesearch/bleve_index_api.AnalysisWorker"))
+}
