@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/newsflow/newsflow/services/dedupe/dedupeeval"
+	"github.com/newsflow/newsflow/services/enrich/gumeval"
 	"github.com/newsflow/newsflow/services/enrich/nereval"
 	"github.com/newsflow/newsflow/services/ingest/extracteval"
 )
@@ -15,12 +16,14 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		"extraction": evalExtraction,
 		"dedupe":     evalDedupe,
 		"ner":        evalNER,
+		"gum":        evalGUM,
 	}
 	if len(args) == 0 || evals[args[0]] == nil {
 		fmt.Fprintln(stderr, "usage: newsflow eval KIND [flags]")
 		fmt.Fprintln(stderr, "  extraction --dataset DIR                 HTML extraction P/R/F1 (ScrapingHub or Trafilatura layout)")
 		fmt.Fprintln(stderr, "  dedupe --originals DIR --variants FILE [--negatives FILE] [--pairs FILE] [--seed N]")
 		fmt.Fprintln(stderr, "  ner --conll FILE                         CoNLL-2003 exact-span micro F1")
+		fmt.Fprintln(stderr, "  gum --dir DIR                            document-level entity recall, linking and salience on GUM news")
 		return ErrUsage
 	}
 	return evals[args[0]](ctx, args[1:], stdout, stderr)
@@ -71,4 +74,17 @@ func evalNER(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	_, err := nereval.Run(ctx, *conll, stdout)
 	return err
+}
+
+func evalGUM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval gum", stderr)
+	dir := fs.String("dir", "", "GUM news folder (gum-news or its conllu/)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		fmt.Fprintln(stderr, "newsflow eval gum: --dir is required")
+		return ErrUsage
+	}
+	return gumeval.Run(ctx, *dir, stdout)
 }
