@@ -46,6 +46,9 @@ const (
 	MaxSize     = 100
 )
 
+// MaxQueryBytes bounds Request.Query, and so the work one search can ask for.
+const MaxQueryBytes = 1024
+
 // TitleBoost is how much more a match in the title counts than one in
 // the body.
 const TitleBoost = 2.0
@@ -109,7 +112,8 @@ type Hit struct {
 	// ClusterSize counts the documents indexed in the hit's cluster,
 	// itself included (1 when it has none).
 	ClusterSize int `json:"cluster_size"`
-	// Collapsed counts matching copies hidden behind this hit.
+	// Collapsed counts matching copies hidden behind this hit, among the
+	// ranked documents read to fill the page (up to 2,000).
 	Collapsed     int      `json:"collapsed"`
 	Persons       []string `json:"persons"`
 	Organizations []string `json:"organizations"`
@@ -159,6 +163,9 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 	}
 	if req.Size < 0 || req.Size > MaxSize {
 		return nil, fmt.Errorf("%w: size %d: want 1 to %d", ErrBadRequest, req.Size, MaxSize)
+	}
+	if len(req.Query) > MaxQueryBytes {
+		return nil, fmt.Errorf("%w: query of %d bytes, limit %d", ErrBadRequest, len(req.Query), MaxQueryBytes)
 	}
 	pq := parseQuery(req.Query)
 	q, err := buildQuery(pq, req)

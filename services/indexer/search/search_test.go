@@ -334,6 +334,10 @@ func TestSizeLimits(t *testing.T) {
 			t.Errorf("size %d: err = %v, want ErrBadRequest", size, err)
 		}
 	}
+	long := strings.Repeat("volcano ", search.MaxQueryBytes/8+1)
+	if _, err := search.Run(context.Background(), ix, search.Request{Query: long}); !errors.Is(err, search.ErrBadRequest) {
+		t.Errorf("query of %d bytes: err = %v, want ErrBadRequest", len(long), err)
+	}
 }
 
 // cli runs `newsflow search args...` against the index in data, which
@@ -561,6 +565,7 @@ func TestHandler(t *testing.T) {
 		{"GET", "?size=0", http.StatusBadRequest},
 		{"GET", "?size=many", http.StatusBadRequest},
 		{"GET", "?include_duplicates=maybe", http.StatusBadRequest},
+		{"GET", "?q=" + strings.Repeat("x", search.MaxQueryBytes+1), http.StatusBadRequest},
 		{"POST", "?q=x", http.StatusMethodNotAllowed},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+"/v1/search"+tc.query, nil)
