@@ -102,8 +102,8 @@ func (ix *Index) BM25Stats() (*bsearch.BM25Stats, error) {
 	// bleve divides the "cardinality" by the document count (rounding up)
 	// to get the average length, and needs an entry for every field a
 	// term query may touch. Keyword fields hold about one token.
-	st := &bsearch.BM25Stats{DocCount: float64(n), FieldCardinality: make(map[string]int, len(fields))}
-	for _, f := range fields {
+	st := &bsearch.BM25Stats{DocCount: float64(n), FieldCardinality: make(map[string]int, len(fields)+len(allFields))}
+	for _, f := range append(fields, allFields...) {
 		st.FieldCardinality[f] = int(n)
 	}
 	st.FieldCardinality[FieldTitle] = int(max(1, title) * float64(n))

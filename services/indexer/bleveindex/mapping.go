@@ -48,6 +48,15 @@ const (
 	FieldCountry    = "entities.places.country"
 )
 
+// allFields lists every field the mapping can create. BM25Stats needs an
+// entry for each field a query may name, even one no document has yet.
+var allFields = []string{
+	FieldTitle, FieldBody, FieldURL, FieldSourceName, FieldSourceLower, FieldDomain, FieldLanguage,
+	FieldClusterID, FieldDuplicateOf, FieldPublishedAt, FieldIngestedAt,
+	FieldPersonName, FieldPersonText, FieldPersonID, FieldOrgName, FieldOrgText, FieldOrgID,
+	FieldPlaceName, FieldPlaceText, FieldPlaceID, FieldCountry,
+}
+
 // EnglishAnalyzer is the analyzer of title and body; search uses it to
 // find the query's terms in a stored body for snippets.
 const EnglishAnalyzer = en.AnalyzerName

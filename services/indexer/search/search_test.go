@@ -286,6 +286,25 @@ func TestFilters(t *testing.T) {
 	}
 }
 
+// TestFiltersOnFieldsNoDocumentHas: filters name fields that exist only
+// once some document has such an entity.
+func TestFiltersOnFieldsNoDocumentHas(t *testing.T) {
+	ix, _ := indexCorpus(t, []*schema.Document{mkdoc("z1", nordic, "Plain title", "Plain body words.", t0, nil, nil)})
+	for _, req := range []search.Request{{Query: "plain", Person: "Nobody"}, {Place: "Nowhere"}, {Source: "Nordic Wire", Person: "Q1"}} {
+		resp, err := search.Run(context.Background(), ix, req)
+		if err != nil {
+			t.Errorf("Run(%+v): %v", req, err)
+			continue
+		}
+		if resp.Total != 0 {
+			t.Errorf("Run(%+v): total %d, want 0", req, resp.Total)
+		}
+	}
+	if resp := run(t, ix, search.Request{Query: "plain"}); resp.Total != 1 {
+		t.Errorf("plain: total %d, want 1", resp.Total)
+	}
+}
+
 func TestEmptyQueryNewestFirst(t *testing.T) {
 	ix, _ := indexCorpus(t, corpus())
 	resp := run(t, ix, search.Request{IncludeDuplicates: true})
