@@ -14,11 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
 )
 
 // ErrNoItems means a measurement was asked to run over nothing.
@@ -90,6 +95,42 @@ func Run(ctx context.Context, s Spec, fn func(ctx context.Context, i int) error)
 			res.Tokens += int64(s.Tokens(i))
 		}
 	}
+	if dir, _ := ctx.Value(profileDirKey{}).(string); dir != "" {
+		err := Profile(dir, slug(s.Name), func() (err error) {
+			res, err = run(ctx, s, fn, res)
+			return err
+		})
+		return res, err
+	}
+	return run(ctx, s, fn, res)
+}
+
+type profileDirKey struct{}
+
+// WithProfileDir returns a context under which every Run writes a CPU
+// profile of its timed part to dir, named after the Spec.
+func WithProfileDir(ctx context.Context, dir string) context.Context {
+	return context.WithValue(ctx, profileDirKey{}, dir)
+}
+
+// slug turns a measurement name into a file name.
+func slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+func run(ctx context.Context, s Spec, fn func(ctx context.Context, i int) error, res Result) (Result, error) {
+	workers := res.Workers
 	lat := make([]time.Duration, s.Items)
 	var (
 		next     atomic.Int64
@@ -155,4 +196,26 @@ func CPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Profile runs fn under a CPU profile written to dir/name.pprof, or just
+// runs it when dir is empty.
+func Profile(dir, name string, fn func() error) error {
+	if dir == "" {
+		return fn()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, name+".pprof"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return fmt.Errorf("profile %s: %w", name, err)
+	}
+	err = fn()
+	pprof.StopCPUProfile()
+	return err
 }

@@ -3,6 +3,8 @@ package measure
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -87,5 +89,29 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v; want context.Canceled", err)
+	}
+}
+
+func TestSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"text: clean.Clean", "text-clean-clean"},
+		{"Indexer.Process (ES double, bulk)", "indexer-process-es-double-bulk"},
+		{"prose/v2", "prose-v2"},
+	}
+	for _, tt := range tests {
+		if got := slug(tt.in); got != tt.want {
+			t.Errorf("slug(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRunWritesAProfilePerMeasurement(t *testing.T) {
+	dir := t.TempDir()
+	ctx := WithProfileDir(context.Background(), dir)
+	if _, err := Run(ctx, Spec{Name: "busy work", Items: 10}, func(context.Context, int) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "busy-work.pprof")); err != nil || fi.Size() == 0 {
+		t.Errorf("profile: %v, %v; want a non-empty busy-work.pprof", fi, err)
 	}
 }

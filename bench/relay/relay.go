@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/newsflow/newsflow/bench/measure"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/embedded"
@@ -48,10 +49,22 @@ type Result struct {
 	Variant  string
 	Articles int
 	Elapsed  time.Duration
+	// CPU is the process's CPU time over the run: the relay, the embedded
+	// server and the garbage collector.
+	CPU time.Duration
 }
 
 // PerSecond is articles through all four hops per second.
 func (r Result) PerSecond() float64 { return float64(r.Articles) / r.Elapsed.Seconds() }
+
+// PerCPUSecond is articles through all four hops per CPU-second: what the
+// relay costs, which holds better than PerSecond on a busy machine.
+func (r Result) PerCPUSecond() float64 {
+	if r.CPU <= 0 {
+		return 0
+	}
+	return float64(r.Articles) / r.CPU.Seconds()
+}
 
 // hops are the relay's subjects in order; the last is consumed by a sink.
 var hops = []string{stage.SubjectRaw, stage.SubjectCleaned, stage.SubjectDeduped, stage.SubjectEnriched}
@@ -90,6 +103,7 @@ func Run(ctx context.Context, name string, s Setup) (Result, error) {
 		return Result{}, err
 	}
 	var sunk atomic.Int64
+	cpu0 := measure.CPUTime()
 	start := time.Now()
 	stop, err := variant(ctx, srv.ClientURL(), s, &sunk)
 	if err != nil {
@@ -107,7 +121,7 @@ func Run(ctx context.Context, name string, s Setup) (Result, error) {
 		case <-time.After(time.Millisecond):
 		}
 	}
-	return Result{Variant: name, Articles: s.Articles, Elapsed: time.Since(start)}, nil
+	return Result{Variant: name, Articles: s.Articles, Elapsed: time.Since(start), CPU: measure.CPUTime() - cpu0}, nil
 }
 
 func shutdown(s *server.Server) {

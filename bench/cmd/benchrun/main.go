@@ -24,13 +24,13 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/newsflow/newsflow/bench/corpus"
 	"github.com/newsflow/newsflow/bench/e2e"
+	"github.com/newsflow/newsflow/bench/measure"
 	"github.com/newsflow/newsflow/bench/relay"
 	"github.com/newsflow/newsflow/bench/stages"
 )
@@ -82,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.jsonOut, "json", "bench-results.json", "write raw results here")
 	fs.StringVar(&c.mdOut, "markdown", "bench-results.md", "write the tables here, ready for BENCHMARKS.md")
 	fs.StringVar(&c.commit, "commit", "", "commit measured, recorded with the results")
-	fs.StringVar(&c.profileDir, "profile-dir", "", "write a CPU profile of each section (relay-runtime, stages) here")
+	fs.StringVar(&c.profileDir, "profile-dir", "", "write CPU profiles here: the first runtime relay round and each stage measurement")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -135,28 +135,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// profile runs fn under a CPU profile written to dir/name.pprof, or
-// plainly when dir is empty.
-func profile(dir, name string, fn func() error) error {
-	if dir == "" {
-		return fn()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(filepath.Join(dir, name+".pprof"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := pprof.StartCPUProfile(f); err != nil {
-		return err
-	}
-	err = fn()
-	pprof.StopCPUProfile()
-	return err
-}
-
 func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySection, error) {
 	setup := relay.Setup{Articles: c.relayArticles, Concurrency: c.concurrency, Batch: 256, Payload: relay.Payload(5000)}
 	sec := RelaySection{Articles: setup.Articles, Concurrency: setup.Concurrency, Rounds: c.rounds}
@@ -167,7 +145,7 @@ func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySe
 			runOne := func() (err error) { res, err = relay.Run(ctx, v, setup); return err }
 			var err error
 			if v == "runtime" && r == 0 {
-				err = profile(c.profileDir, "relay-runtime", runOne)
+				err = measure.Profile(c.profileDir, "relay-runtime", runOne)
 			} else {
 				err = runOne()
 			}
@@ -175,7 +153,7 @@ func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySe
 				return sec, err
 			}
 			samples[v] = append(samples[v], res)
-			logf("relay round %d %-9s %8.0f articles/s", r+1, v, res.PerSecond())
+			logf("relay round %d %-9s %8.0f articles/s %8.0f articles per CPU-second", r+1, v, res.PerSecond(), res.PerCPUSecond())
 		}
 	}
 	for _, v := range relayVariants {
@@ -183,9 +161,11 @@ func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySe
 		var times []time.Duration
 		for _, s := range samples[v] {
 			rr.PerSecond = append(rr.PerSecond, s.PerSecond())
+			rr.PerCPUSecond = append(rr.PerCPUSecond, s.PerCPUSecond())
 			times = append(times, s.Elapsed)
 		}
 		rr.Median = medianOf(rr.PerSecond)
+		rr.MedianCPU = medianOf(rr.PerCPUSecond)
 		rr.MedianTime = medianDuration(times).Round(time.Millisecond).String()
 		sec.Results = append(sec.Results, rr)
 	}
@@ -217,11 +197,7 @@ func runStages(ctx context.Context, c config, logf func(string, ...any)) (StageS
 	if c.proseArticles == 0 {
 		sec.ProseArticles = len(raws)
 	}
-	err = profile(c.profileDir, "stages", func() error {
-		var err error
-		sec.Results, err = stages.Run(ctx, stages.Options{Articles: raws, Pages: pages, PeerArticles: c.proseArticles})
-		return err
-	})
+	sec.Results, err = stages.Run(measure.WithProfileDir(ctx, c.profileDir), stages.Options{Articles: raws, Pages: pages, PeerArticles: c.proseArticles})
 	for _, r := range sec.Results {
 		logf("stage %-8s %-36s %8.0f items/s per core  p50 %v  p99 %v", r.Stage, r.Name, r.PerCore(), r.P50, r.P99)
 	}
@@ -261,20 +237,25 @@ func runE2E(ctx context.Context, c config, logf func(string, ...any)) (E2ESectio
 
 func headline(rep Report) Headline {
 	var h Headline
-	med := map[string]float64{}
+	med, cpu := map[string]float64{}, map[string]float64{}
 	for _, r := range rep.Relay.Results {
-		med[r.Variant] = r.Median
+		med[r.Variant], cpu[r.Variant] = r.Median, r.MedianCPU
 	}
-	if med["raw"] > 0 {
-		h.RuntimeVsRaw = med["runtime"] / med["raw"]
-	}
-	if med["watermill"] > 0 {
-		h.VsWatermill = med["runtime"] / med["watermill"]
-	}
+	h.RuntimeVsRaw = ratio(med["runtime"], med["raw"])
+	h.VsWatermill = ratio(med["runtime"], med["watermill"])
+	h.RuntimeVsRawCPU = ratio(cpu["runtime"], cpu["raw"])
+	h.VsWatermillCPU = ratio(cpu["runtime"], cpu["watermill"])
 	if m, ok := rep.E2E.Median(); ok {
 		h.E2EArticlesPerSecond = m.PerSecond()
 	}
 	return h
+}
+
+func ratio(a, b float64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return a / b
 }
 
 func loadAvg() string {

@@ -1,0 +1,90 @@
+package relay
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+
+	gojson "github.com/goccy/go-json"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// The runtime's per-hop cost beyond the raw relay is decoding the input
+// document and encoding the output (profiles of BenchmarkRuntimeRelay).
+// These benchmarks price both on the relay's ~5 KB document, with the
+// standard library as schema and the runtime use it, and with
+// goccy/go-json as a drop-in alternative. Run with GOEXPERIMENT=jsonv2
+// to see encoding/json backed by json/v2.
+
+func BenchmarkDecodeDocument(b *testing.B) {
+	data := Payload(5000)(1)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := schema.DecodeDocument(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeDocumentGoJSON(b *testing.B) {
+	data := Payload(5000)(1)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		// The same checks as schema.decodeObject, with go-json's Unmarshal.
+		if !utf8.Valid(data) {
+			b.Fatal("invalid UTF-8")
+		}
+		var d schema.Document
+		if err := gojson.Unmarshal(bytes.TrimSpace(data), &d); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.Validate(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeDocument(b *testing.B) {
+	d, err := schema.DecodeDocument(Payload(5000)(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := json.Marshal(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeDocumentGoJSON(b *testing.B) {
+	d, err := schema.DecodeDocument(Payload(5000)(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := gojson.Marshal(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// go-json must read the document exactly as encoding/json does, or the
+// comparison above is meaningless.
+func TestGoJSONDecodesTheSameDocument(t *testing.T) {
+	data := Payload(5000)(3)
+	want, err := schema.DecodeDocument(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got schema.Document
+	if err := gojson.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(want)
+	b, _ := json.Marshal(&got)
+	if !bytes.Equal(a, b) {
+		t.Errorf("go-json decoded\n%s\nwant\n%s", b, a)
+	}
+}
