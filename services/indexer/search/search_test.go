@@ -305,6 +305,28 @@ func TestFiltersOnFieldsNoDocumentHas(t *testing.T) {
 	}
 }
 
+func TestEmptyIndexAndUndatedDocuments(t *testing.T) {
+	ix, _ := indexCorpus(t, nil)
+	for _, req := range []search.Request{{}, {Query: "volcano", Person: "x"}} {
+		resp := run(t, ix, req)
+		if resp.Total != 0 || len(resp.Hits) != 0 || resp.Hits == nil {
+			t.Errorf("empty index, %+v: %+v, want no hits and an empty (not null) list", req, resp)
+		}
+	}
+
+	undated := mkdoc("u1", echo, "Undated story", "Body of an undated story.", t0, nil, nil)
+	undated.PublishedAt = nil
+	ix, _ = indexCorpus(t, append(corpus(), undated))
+	resp := run(t, ix, search.Request{IncludeDuplicates: true, Size: 20})
+	got := ids(resp)
+	if len(got) != 7 || got[6] != "u1" {
+		t.Errorf("hits = %v, want the undated document last", got)
+	}
+	if h := resp.Hits[6]; h.PublishedAt != nil {
+		t.Errorf("undated published_at = %v, want nil", h.PublishedAt)
+	}
+}
+
 func TestEmptyQueryNewestFirst(t *testing.T) {
 	ix, _ := indexCorpus(t, corpus())
 	resp := run(t, ix, search.Request{IncludeDuplicates: true})
