@@ -84,7 +84,7 @@ func corpus() []*schema.Document {
 	v1 := mkdoc("v1", nordic, "Volcano erupts near Reykjavik", volcanoBody, t0,
 		[]schema.Entity{person("Halla Tomasdottir", "Q3126453")}, []schema.Place{reykjavik, iceland})
 	v1.ClusterID = "v1"
-	return []*schema.Document{
+	docs := []*schema.Document{
 		v1,
 		syndicate(v1, "v2", echo, time.Hour),
 		syndicate(v1, "v3", metro, 2*time.Hour),
@@ -101,6 +101,8 @@ func corpus() []*schema.Document {
 			"John Smith opened the debate on the budget ahead of next year's elections in the country.",
 			t0.Add(-48*time.Hour), []schema.Entity{person("John Smith", "local:person:john-smith")}, []schema.Place{paris}),
 	}
+	docs[5].Entities.Organizations = []schema.Entity{person("Finance Ministry", "local:org:finance-ministry")}
+	return docs
 }
 
 // indexCorpus indexes docs into <data>/search and returns the open index
@@ -231,16 +233,19 @@ func TestFacets(t *testing.T) {
 		search.FacetSources: {{"Daily Echo", 2}, {"Metro Post", 2}, {"Nordic Wire", 2}},
 		search.FacetPlaces:  {{"Iceland", 4}, {"Reykjavik", 3}, {"London", 2}, {"Paris", 1}},
 		search.FacetPersons: {{"Halla Tomasdottir", 3}, {"Jane Smith", 1}, {"John Smith", 1}},
-		// no organizations in the corpus: an empty list, not a missing key
-		search.FacetOrganizations: {},
+		search.FacetOrganizations: {{"Finance Ministry", 1}},
 	}
 	if !reflect.DeepEqual(resp.Facets, want) {
 		t.Errorf("facets =\n%v\nwant\n%v", resp.Facets, want)
 	}
-	// Facets follow the query.
+	// Facets follow the query; a facet with no values is an empty list.
 	resp = run(t, ix, search.Request{Query: "smith"})
 	if got, want := resp.Facets[search.FacetPersons], []search.Facet{{"Jane Smith", 1}, {"John Smith", 1}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("persons facet for smith = %v, want %v", got, want)
+	}
+	resp = run(t, ix, search.Request{Query: "volcano"})
+	if got := resp.Facets[search.FacetOrganizations]; got == nil || len(got) != 0 {
+		t.Errorf("organizations facet for volcano = %#v, want an empty list", got)
 	}
 }
 
