@@ -230,9 +230,9 @@ func TestFacets(t *testing.T) {
 	ix, _ := indexCorpus(t, corpus())
 	resp := run(t, ix, search.Request{IncludeDuplicates: true})
 	want := map[string][]search.Facet{
-		search.FacetSources: {{"Daily Echo", 2}, {"Metro Post", 2}, {"Nordic Wire", 2}},
-		search.FacetPlaces:  {{"Iceland", 4}, {"Reykjavik", 3}, {"London", 2}, {"Paris", 1}},
-		search.FacetPersons: {{"Halla Tomasdottir", 3}, {"Jane Smith", 1}, {"John Smith", 1}},
+		search.FacetSources:       {{"Daily Echo", 2}, {"Metro Post", 2}, {"Nordic Wire", 2}},
+		search.FacetPlaces:        {{"Iceland", 4}, {"Reykjavik", 3}, {"London", 2}, {"Paris", 1}},
+		search.FacetPersons:       {{"Halla Tomasdottir", 3}, {"Jane Smith", 1}, {"John Smith", 1}},
 		search.FacetOrganizations: {{"Finance Ministry", 1}},
 	}
 	if !reflect.DeepEqual(resp.Facets, want) {
