@@ -446,3 +446,54 @@ func TestClose(t *testing.T) {
 		t.Errorf("Index after Close: %v, want ErrClosed", err)
 	}
 }
+
+// Each kind of item error Elasticsearch 7 and 8 send is classified:
+// retryable ones are retried (and then succeed), permanent ones are
+// returned at once with the reason.
+func TestItemErrorClassification(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       estest.ItemError
+		permanent bool
+	}{
+		{"mapper_parsing (7.x)", estest.ItemError{Status: 400, Type: "mapper_parsing_exception", Reason: "failed to parse field [x] of type [long]"}, true},
+		{"document_parsing (8.x)", estest.ItemError{Status: 400, Type: "document_parsing_exception", Reason: "[1:2] failed to parse"}, true},
+		{"strict mapping", estest.ItemError{Status: 400, Type: "strict_dynamic_mapping_exception", Reason: "mapping set to strict"}, true},
+		{"illegal argument", estest.ItemError{Status: 400, Type: "illegal_argument_exception", Reason: "Limit of total fields [1000] has been exceeded"}, true},
+		{"thread pool rejection", estest.ItemError{Status: 429, Type: "es_rejected_execution_exception", Reason: "rejected execution"}, false},
+		{"circuit breaker", estest.ItemError{Status: 429, Type: "circuit_breaking_exception", Reason: "[parent] Data too large"}, false},
+		{"shard unavailable", estest.ItemError{Status: 503, Type: "unavailable_shards_exception", Reason: "primary shard is not active"}, false},
+		{"node closed", estest.ItemError{Status: 500, Type: "node_closed_exception", Reason: "node closed"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := estest.NewServer()
+			defer s.Close()
+			var calls atomic.Int64
+			s.SetFaults(estest.Faults{FailItem: func(index, id string, source []byte) *estest.ItemError {
+				if calls.Add(1) == 1 {
+					e := tt.err
+					return &e
+				}
+				return nil
+			}})
+			w := newWriter(t, s, fastConfig(), zaptest.NewLogger(t))
+			err := w.Index(context.Background(), doc(1))
+			if tt.permanent {
+				if !stage.IsPermanent(err) || !strings.Contains(err.Error(), tt.err.Reason) || !strings.Contains(err.Error(), tt.err.Type) {
+					t.Fatalf("err = %v, want permanent with type and reason", err)
+				}
+				if calls.Load() != 1 {
+					t.Errorf("sent %d times, want 1", calls.Load())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("err = %v, want success after a retry", err)
+			}
+			if calls.Load() != 2 {
+				t.Errorf("sent %d times, want 2", calls.Load())
+			}
+		})
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/elastic/go-elasticsearch/v8"
 	"go.uber.org/zap/zaptest"
@@ -243,4 +245,46 @@ func TestInstallEnsureSwap(t *testing.T) {
 	if _, err := esindex.SwapAlias(ctx, es, esindex.Alias, "newsflow-articles-none", log); err == nil {
 		t.Error("swap to a generation without indices succeeded")
 	}
+}
+
+// FuzzIndexName: whatever the dates, the index name is a valid monthly name
+// no later than two days after ingestion, and the source round-trips.
+func FuzzIndexName(f *testing.F) {
+	f.Add(int64(1714780800), int64(1714867200), true, "Title", "Q1")
+	f.Add(int64(-5e9), int64(1714867200), true, "", "")
+	f.Add(int64(4e10), int64(0), false, "t\u00e9\x00", "geonames:1")
+	re := regexp.MustCompile(`^newsflow-articles-\d{4}\.(0[1-9]|1[0-2])$`)
+	f.Fuzz(func(t *testing.T, pub, ing int64, hasPub bool, title, entityID string) {
+		const maxSec = 253402300799 // 9999-12-31
+		if pub < -maxSec || pub > maxSec || ing < 0 || ing > maxSec {
+			t.Skip()
+		}
+		d := &schema.Document{SchemaVersion: 1, ID: "x", Title: title, Body: "b", IngestedAt: time.Unix(ing, 0).UTC(),
+			Entities: schema.Entities{Persons: []schema.Entity{{Name: title, ID: entityID}}}}
+		if hasPub {
+			p := time.Unix(pub, 0)
+			d.PublishedAt = &p
+		}
+		name := esindex.IndexName(esindex.DefaultPrefix, d)
+		if !re.MatchString(name) {
+			t.Fatalf("IndexName = %q", name)
+		}
+		ts := esindex.Timestamp(d)
+		if ts.After(d.IngestedAt.Add(48*time.Hour)) || (ts.Year() < 1970 && !ts.Equal(d.IngestedAt)) {
+			t.Fatalf("Timestamp %s for ingest %s", ts, d.IngestedAt)
+		}
+		src, err := esindex.Encode(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := esindex.Document(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// encoding/json replaces invalid UTF-8 byte by byte; only valid
+		// titles must survive unchanged.
+		if !back.IngestedAt.Equal(d.IngestedAt) || (utf8.ValidString(title) && back.Title != title) {
+			t.Fatalf("round trip: %+v -> %+v", d, back)
+		}
+	})
 }
