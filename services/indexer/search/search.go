@@ -12,7 +12,8 @@
 // also matches a whole word run of a longer name ("Putin" matches
 // "Vladimir Putin").
 //
-// Syndicated copies share a cluster_id. By default results are collapsed
+// Syndicated copies share a cluster_id (a document without one is the
+// cluster named by its own id). By default results are collapsed
 // like Elasticsearch's field collapsing: one hit per cluster, the
 // best-scoring member, with Collapsed counting the other members that
 // matched and ClusterSize the members indexed. Total and the facets count
@@ -220,9 +221,7 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 		for _, m := range matches {
 			key := m.ID
 			if !req.IncludeDuplicates {
-				if c := str(m.Fields[bleveindex.FieldClusterID]); c != "" {
-					key = "c:" + c
-				}
+				key = clusterOf(m.ID, str(m.Fields[bleveindex.FieldClusterID]))
 			}
 			if g, ok := groups[key]; ok {
 				g.copies++
@@ -366,15 +365,22 @@ func facets(res *bleve.SearchResult) map[string][]Facet {
 	return out
 }
 
-// clusterSizes fills ClusterSize with one facet query over the hits'
-// clusters.
+// clusterOf is the cluster a document belongs to: its cluster_id, or
+// itself when it has none. A canonical indexed before any copy was seen
+// has no cluster_id, while its copies name it.
+func clusterOf(id, clusterID string) string {
+	if clusterID != "" {
+		return clusterID
+	}
+	return id
+}
+
+// clusterSizes fills ClusterSize: a facet query counts the members that
+// name each hit's cluster, and a lookup adds canonicals without cluster_id.
 func clusterSizes(ctx context.Context, idx bleve.Index, hits []Hit) error {
 	var clusters []query.Query
 	for i := range hits {
-		hits[i].ClusterSize = 1
-		if hits[i].ClusterID != "" {
-			clusters = append(clusters, term(bleveindex.FieldClusterID, hits[i].ClusterID))
-		}
+		clusters = append(clusters, term(bleveindex.FieldClusterID, clusterOf(hits[i].ID, hits[i].ClusterID)))
 	}
 	if len(clusters) == 0 {
 		return nil
@@ -391,10 +397,24 @@ func clusterSizes(ctx context.Context, idx bleve.Index, hits []Hit) error {
 			sizes[t.Term] = t.Count
 		}
 	}
+	// A canonical without cluster_id is a member of the cluster its id names.
+	keys := make([]string, 0, len(hits))
 	for i := range hits {
-		if n := sizes[hits[i].ClusterID]; n > 0 {
-			hits[i].ClusterSize = n
+		keys = append(keys, clusterOf(hits[i].ID, hits[i].ClusterID))
+	}
+	canon := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
+	canon.Fields = []string{bleveindex.FieldClusterID}
+	cres, err := idx.SearchInContext(ctx, canon)
+	if err != nil {
+		return fmt.Errorf("bleve cluster sizes: %w", err)
+	}
+	for _, m := range cres.Hits {
+		if str(m.Fields[bleveindex.FieldClusterID]) == "" {
+			sizes[m.ID]++
 		}
+	}
+	for i := range hits {
+		hits[i].ClusterSize = max(1, sizes[keys[i]])
 	}
 	return nil
 }

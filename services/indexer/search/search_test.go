@@ -203,6 +203,27 @@ func TestCollapseByCluster(t *testing.T) {
 	}
 }
 
+// TestCollapseWithUnmarkedCanonical: the canonical was indexed before
+// dedupe saw a copy, so it has no cluster_id, while its copies name it.
+func TestCollapseWithUnmarkedCanonical(t *testing.T) {
+	docs := corpus()
+	docs[0].ClusterID = ""
+	ix, _ := indexCorpus(t, docs)
+	resp := run(t, ix, search.Request{Query: "volcano"})
+	if got := ids(resp); len(got) != 2 || got[1] != "b1" {
+		t.Fatalf("hits = %v, want one of v1-v3, then b1", got)
+	}
+	if h := resp.Hits[0]; h.ClusterSize != 3 || h.Collapsed != 2 {
+		t.Errorf("top hit %s: cluster size %d, collapsed %d; want 3, 2", h.ID, h.ClusterSize, h.Collapsed)
+	}
+	all := run(t, ix, search.Request{Query: "volcano", IncludeDuplicates: true})
+	for _, h := range all.Hits {
+		if want := map[bool]int{true: 3, false: 1}[h.ID != "b1"]; h.ClusterSize != want {
+			t.Errorf("%s: cluster size %d, want %d", h.ID, h.ClusterSize, want)
+		}
+	}
+}
+
 // TestCollapseBeyondWindow puts more copies of one story above another
 // match than one ranking window holds; collapsing must still find the
 // second story.
