@@ -57,7 +57,8 @@ func IndexES(ctx context.Context, docs []*schema.Document, workers int, log *zap
 
 // IndexBleve measures bleveindex.Index.Index, the one-process sink, into
 // a fresh on-disk index with default options. Index returns once the
-// document is committed, so latency includes batching.
+// document is committed, so latency includes batching, and the number of
+// calls at once bounds the batch size.
 func IndexBleve(ctx context.Context, docs []*schema.Document, workers int, log *zap.Logger) (measure.Result, error) {
 	dir, err := os.MkdirTemp("", "newsflow-bleve-")
 	if err != nil {
@@ -69,7 +70,7 @@ func IndexBleve(ctx context.Context, docs []*schema.Document, workers int, log *
 		return measure.Result{}, fmt.Errorf("bleve: %w", err)
 	}
 	sizes := encodedSizes(docs)
-	res, err := measure.Run(ctx, measure.Spec{Name: "bleveindex.Index (on disk)", Items: len(docs), Workers: workers,
+	res, err := measure.Run(ctx, measure.Spec{Name: fmt.Sprintf("bleveindex.Index (on disk, %d at once)", workers), Items: len(docs), Workers: workers,
 		Bytes: func(i int) int { return sizes[i] }},
 		func(ctx context.Context, i int) error { return ix.Index(ctx, docs[i]) })
 	if cerr := ix.Close(); err == nil && cerr != nil {

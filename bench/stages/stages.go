@@ -59,6 +59,10 @@ type Options struct {
 	// which wait on a server or a commit; 0 means the runtime's default
 	// (NEWSFLOW_CONCURRENCY, 16), as `newsflow run` uses.
 	Concurrency int
+	// BleveWorkers are the numbers of Index calls at once to measure
+	// Bleve with; none means Concurrency (as `newsflow run` does) and 256
+	// (bigger batches, fewer segment merges).
+	BleveWorkers []int
 	// ESWorkers is how many Indexer.Process calls run at once; 0 means
 	// 1024, the indexer service's default (NEWSFLOW_INDEXER_MAX_INFLIGHT).
 	ESWorkers int
@@ -147,8 +151,14 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		}
 		add(Indexer, false, r)
 	}
-	if !o.Skip["bleve"] {
-		r, err := IndexBleve(ctx, docs, o.Concurrency, o.Log)
+	if len(o.BleveWorkers) == 0 {
+		o.BleveWorkers = []int{o.Concurrency, 256}
+	}
+	for _, w := range o.BleveWorkers {
+		if o.Skip["bleve"] {
+			break
+		}
+		r, err := IndexBleve(ctx, docs, w, o.Log)
 		if err != nil {
 			return nil, err
 		}

@@ -76,7 +76,7 @@ func TestRunMeasuresEveryStage(t *testing.T) {
 		{Dedupe, false}:  1,
 		{Enrich, false}:  1,
 		{Enrich, true}:   1, // prose
-		{Indexer, false}: 2, // ES double, Bleve
+		{Indexer, false}: 3, // ES double, Bleve at 16 and 256 at once
 	}
 	for k, n := range want {
 		if got[k] != n {
