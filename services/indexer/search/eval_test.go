@@ -132,7 +132,7 @@ func TestEvalBBC(t *testing.T) {
 		}
 		withDup += distinctClusters(all)
 		withCollapse += distinctClusters(one)
-		collapsedHits += one.Collapsed
+		collapsedHits += one.CollapsedCopies()
 	}
 	t.Logf("headline queries of %d syndicated stories: distinct stories in top 10 %.2f with duplicates, %.2f collapsed (%.2f copies folded per query)",
 		clusters, float64(withDup)/float64(clusters), float64(withCollapse)/float64(clusters), float64(collapsedHits)/float64(clusters))

@@ -13,8 +13,8 @@ func Render(w io.Writer, resp *Response) error {
 	switch {
 	case resp.Total == 0:
 		ew.printf("No results.\n")
-	case resp.Collapsed > 0:
-		ew.printf("%d results (%d syndicated copies collapsed), showing %d\n", resp.Total, resp.Collapsed, len(resp.Hits))
+	case resp.CollapsedCopies() > 0:
+		ew.printf("%d results (%d syndicated copies collapsed), showing %d\n", resp.Total, resp.CollapsedCopies(), len(resp.Hits))
 	default:
 		ew.printf("%d results, showing %d\n", resp.Total, len(resp.Hits))
 	}

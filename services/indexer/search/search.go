@@ -88,11 +88,9 @@ type Request struct {
 // and GET /v1/search.
 type Response struct {
 	// Total counts matching documents, syndicated copies included.
-	Total int `json:"total"`
-	// Collapsed counts the matching copies folded into the hits shown.
-	Collapsed int                `json:"collapsed"`
-	Hits      []Hit              `json:"hits"`
-	Facets    map[string][]Facet `json:"facets"`
+	Total  int                `json:"total"`
+	Hits   []Hit              `json:"hits"`
+	Facets map[string][]Facet `json:"facets"`
 }
 
 // Hit is one ranked result.
@@ -119,6 +117,15 @@ type Hit struct {
 	Persons       []string `json:"persons"`
 	Organizations []string `json:"organizations"`
 	Places        []string `json:"places"`
+}
+
+// CollapsedCopies counts the matching copies folded into the hits shown.
+func (r *Response) CollapsedCopies() int {
+	n := 0
+	for _, h := range r.Hits {
+		n += h.Collapsed
+	}
+	return n
 }
 
 // Facet is one value of a facet and how many matching documents have it.
@@ -263,7 +270,6 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 		g := groups[key]
 		h := toHit(g.hit, fields[g.hit.ID], terms, idx)
 		h.Collapsed = g.copies
-		resp.Collapsed += g.copies
 		resp.Hits = append(resp.Hits, h)
 	}
 	if err := clusterSizes(ctx, idx, resp.Hits); err != nil {

@@ -180,7 +180,7 @@ func TestCollapseByCluster(t *testing.T) {
 	if top.ClusterID != "v1" || top.ClusterSize != 3 || top.Collapsed != 2 {
 		t.Errorf("top hit cluster %q size %d collapsed %d, want v1, 3, 2", top.ClusterID, top.ClusterSize, top.Collapsed)
 	}
-	if got, want := collapsed.Collapsed, 2; got != want {
+	if got, want := collapsed.CollapsedCopies(), 2; got != want {
 		t.Errorf("response collapsed = %d, want %d", got, want)
 	}
 	if b := collapsed.Hits[1]; b.ClusterSize != 1 || b.Collapsed != 0 {
@@ -193,8 +193,8 @@ func TestCollapseByCluster(t *testing.T) {
 	if want := []string{"b1", "v1", "v2", "v3"}; !slices.Equal(got, want) {
 		t.Errorf("with duplicates: hits = %v, want %v", got, want)
 	}
-	if all.Collapsed != 0 {
-		t.Errorf("with duplicates: collapsed = %d, want 0", all.Collapsed)
+	if all.CollapsedCopies() != 0 {
+		t.Errorf("with duplicates: collapsed = %d, want 0", all.CollapsedCopies())
 	}
 	for _, h := range all.Hits {
 		if h.ID != "b1" && h.ClusterSize != 3 {
@@ -430,7 +430,7 @@ func TestCLIJSONShape(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatalf("output is not a JSON object: %v\n%s", err, out)
 	}
-	if got, want := slices.Sorted(mapsKeys(raw)), []string{"collapsed", "facets", "hits", "total"}; !slices.Equal(got, want) {
+	if got, want := slices.Sorted(mapsKeys(raw)), []string{"facets", "hits", "total"}; !slices.Equal(got, want) {
 		t.Errorf("top-level keys = %v, want %v", got, want)
 	}
 	var resp struct {
