@@ -310,3 +310,24 @@ func TestFlags(t *testing.T) {
 		t.Errorf("config = %s", c)
 	}
 }
+
+// A least-privilege user that may not manage templates still indexes,
+// relying on the template deploy/setup installed, and says so.
+func TestTemplateForbiddenIsAWarning(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	s.SetFaults(estest.Faults{Forbid: func(_, path string) bool { return strings.HasPrefix(path, "/_index_template") }})
+	core, logs := observer.New(zapcore.WarnLevel)
+	ctx := context.Background()
+	ix, err := indexer.New(ctx, testConfig(s.URL), zap.New(core))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	defer ix.Close(ctx)
+	if got := logs.FilterMessageSnippet("not allowed to manage the index template").Len(); got != 1 {
+		t.Errorf("%d warnings about the template, want 1", got)
+	}
+	if _, err := ix.Process(ctx, doc(1, time.Now())); err != nil {
+		t.Errorf("Process: %v", err)
+	}
+}

@@ -21,6 +21,11 @@ import (
 // error status; the message carries its error type and reason.
 var ErrResponse = errors.New("elasticsearch error response")
 
+// ErrForbidden means the credentials lack a privilege for an
+// administrative call (HTTP 401 or 403), typically manage_index_templates
+// for the template when deploy/setup installs it with operator rights.
+var ErrForbidden = errors.New("elasticsearch refused the credentials for this call")
+
 // ErrNoIndices means an alias swap found no index to point the alias at.
 var ErrNoIndices = errors.New("no indices to alias")
 
@@ -35,6 +40,11 @@ type esError struct {
 
 func responseError(op string, res *esapi.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
+		var e esError
+		json.Unmarshal(body, &e)
+		return fmt.Errorf("%s: %w: %w: %d %s: %s", op, ErrResponse, ErrForbidden, res.StatusCode, e.Error.Type, e.Error.Reason)
+	}
 	var e esError
 	if json.Unmarshal(body, &e) == nil && e.Error.Type != "" {
 		return fmt.Errorf("%s: %w: %d %s: %s", op, ErrResponse, res.StatusCode, e.Error.Type, e.Error.Reason)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -287,4 +288,21 @@ func FuzzIndexName(f *testing.F) {
 			t.Fatalf("round trip: %+v -> %+v", d, back)
 		}
 	})
+}
+
+func TestInstallForbidden(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	s.RequireBasicAuth("admin", "right")
+	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{s.URL}, Username: "admin", Password: "wrong", DisableRetry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = esindex.InstallTemplate(context.Background(), es, zaptest.NewLogger(t))
+	if !errors.Is(err, esindex.ErrForbidden) || !errors.Is(err, esindex.ErrResponse) {
+		t.Fatalf("err = %v, want ErrForbidden", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Errorf("error leaks the password: %v", err)
+	}
 }

@@ -56,6 +56,9 @@ type Faults struct {
 	Unavailable bool
 	// Reset closes every connection without an answer, as a crashing node.
 	Reset bool
+	// Forbid, when set, answers the requests it matches with 403
+	// security_exception, as for a user whose role lacks the privilege.
+	Forbid func(method, path string) bool
 }
 
 // ItemError is an error for one bulk item, shaped like Elasticsearch's.
@@ -337,6 +340,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="security" charset="UTF-8"`)
 		writeError(w, http.StatusUnauthorized, "security_exception",
 			"missing authentication credentials for REST request ["+r.URL.Path+"]", nil)
+		return
+	}
+	if f.Forbid != nil && f.Forbid(r.Method, r.URL.Path) {
+		writeError(w, http.StatusForbidden, "security_exception",
+			fmt.Sprintf("action [%s %s] is unauthorized for user [newsflow] with effective roles [newsflow_indexer], this action is granted by the cluster privileges [manage_index_templates,manage,all]", r.Method, r.URL.Path), nil)
 		return
 	}
 	if f.Unavailable {
