@@ -22,7 +22,7 @@ import (
 var ErrResponse = errors.New("elasticsearch error response")
 
 // ErrForbidden means the credentials lack a privilege for an
-// administrative call (HTTP 401 or 403), typically manage_index_templates
+// administrative call (HTTP 403), typically manage_index_templates
 // for the template when deploy/setup installs it with operator rights.
 var ErrForbidden = errors.New("elasticsearch refused the credentials for this call")
 
@@ -40,7 +40,7 @@ type esError struct {
 
 func responseError(op string, res *esapi.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden {
+	if res.StatusCode == http.StatusForbidden {
 		var e esError
 		json.Unmarshal(body, &e)
 		return fmt.Errorf("%s: %w: %w: %d %s: %s", op, ErrResponse, ErrForbidden, res.StatusCode, e.Error.Type, e.Error.Reason)

@@ -294,15 +294,23 @@ func TestInstallForbidden(t *testing.T) {
 	s := estest.NewServer()
 	defer s.Close()
 	s.RequireBasicAuth("admin", "right")
-	es, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{s.URL}, Username: "admin", Password: "wrong", DisableRetry: true})
+	ctx := context.Background()
+	wrong, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{s.URL}, Username: "admin", Password: "wrong", DisableRetry: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = esindex.InstallTemplate(context.Background(), es, zaptest.NewLogger(t))
-	if !errors.Is(err, esindex.ErrForbidden) || !errors.Is(err, esindex.ErrResponse) {
-		t.Fatalf("err = %v, want ErrForbidden", err)
+	// Bad credentials are an error, not a missing privilege.
+	_, err = esindex.InstallTemplate(ctx, wrong, zaptest.NewLogger(t))
+	if !errors.Is(err, esindex.ErrResponse) || errors.Is(err, esindex.ErrForbidden) || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("bad password: err = %v, want ErrResponse, not ErrForbidden, without the password", err)
 	}
-	if strings.Contains(err.Error(), "wrong") {
-		t.Errorf("error leaks the password: %v", err)
+	s.SetFaults(estest.Faults{Forbid: func(_, path string) bool { return strings.HasPrefix(path, "/_index_template") }})
+	right, err := elasticsearch.NewClient(elasticsearch.Config{Addresses: []string{s.URL}, Username: "admin", Password: "right", DisableRetry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = esindex.InstallTemplate(ctx, right, zaptest.NewLogger(t))
+	if !errors.Is(err, esindex.ErrForbidden) {
+		t.Fatalf("missing privilege: err = %v, want ErrForbidden", err)
 	}
 }
