@@ -25,8 +25,8 @@
 // whatever the length of the outage.
 //
 // Documents are written with version_type=external and the version from
-// esindex.Version (ingest time in ms), so replays and redeliveries never
-// overwrite newer data. The client's own retries are disabled: retrying a
+// esindex.Version (ingest time in ms, then the dedupe decision), so
+// replays and redeliveries never overwrite newer data and merges do. The client's own retries are disabled: retrying a
 // whole bulk request would resend items that already succeeded.
 package bulk
 

@@ -98,10 +98,53 @@ func IndexName(prefix string, doc *schema.Document) string {
 }
 
 // Version is the external version an article is written with: its ingest
-// time in milliseconds. Elasticsearch keeps the write with the highest
-// version, so a replay of older data never overwrites newer data and a
-// redelivery of the same data is answered 409, which the writer counts as
-// success.
+// time in milliseconds since 2020 in the high 41 bits, and the revision of
+// its dedupe decision (metadata.dedupe_revision, a KV revision that grows
+// whenever the article's cluster changes) modulo 2^22 in the low 22 bits.
+// Elasticsearch keeps the write with the highest version, so
+//   - a replay of older data never overwrites newer data, and a redelivery
+//     of the same data is answered 409, which the writer counts as success;
+//   - a dedupe merge, which re-sends an article with the same ingest time
+//     and a corrected cluster, replaces the earlier write, and a stale
+//     decision that arrives after it does not. (The two revisions are a
+//     few hundred apart, so the modulo reorders them with odds of about
+//     one in ten thousand.)
+//
+// The time half lasts until 2089.
 func Version(doc *schema.Document) int64 {
-	return doc.IngestedAt.UnixMilli()
+	ms := doc.IngestedAt.UnixMilli() - versionEpochMillis
+	if ms < 0 {
+		ms = 0
+	}
+	return ms<<revisionBits | int64(dedupeRevision(doc)&(1<<revisionBits-1))
+}
+
+const (
+	// versionEpochMillis is 2020-01-01T00:00:00Z, the zero of Version's
+	// time half.
+	versionEpochMillis = 1577836800000
+	// revisionBits is the width of Version's dedupe half.
+	revisionBits = 22
+)
+
+// dedupeRevision reads metadata.dedupe_revision, as decoded from JSON (a
+// float64) or set in Go (an integer); 0 when absent.
+func dedupeRevision(doc *schema.Document) uint64 {
+	switch v := doc.Metadata["dedupe_revision"].(type) {
+	case float64:
+		if v > 0 {
+			return uint64(v)
+		}
+	case int:
+		if v > 0 {
+			return uint64(v)
+		}
+	case int64:
+		if v > 0 {
+			return uint64(v)
+		}
+	case uint64:
+		return v
+	}
+	return 0
 }
