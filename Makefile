@@ -42,3 +42,16 @@ bench:
 		-bbc $(SHARED)/bbc -variants $(SHARED)/syndication/variants.jsonl \
 		-pages $(SHARED)/extraction/scrapinghub-aeb/html -page-urls $(SHARED)/extraction/scrapinghub-aeb/ground-truth.json \
 		-markdown bench/bench-results.md -json bench/bench-results.json $(BENCHFLAGS)
+
+.PHONY: chaos load
+
+## chaos: the fault suite: the four services as OS processes killed with -9, a 3-node NATS cluster losing
+## a node and a stream leader, Elasticsearch faults, a poison article and intake backpressure. The outage
+## lasts 30s by default; CHAOS_FLAGS=-outage=2m runs the full two minutes.
+chaos:
+	$(GO) run ./chaos/cmd/chaos -root . $(CHAOS_FLAGS)
+
+## load: 100,000 articles (BBC and syndication variants under new ids) through newsflow run --once,
+## with RSS and threads sampled; needs $(SHARED).
+load:
+	$(GO) run ./chaos/cmd/load -root . -data $(SHARED) $(LOAD_FLAGS)

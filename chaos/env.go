@@ -42,6 +42,9 @@ type Env struct {
 	Procs  map[string]*Proc
 	// HTTP is each service's HTTP address.
 	HTTP map[string]string
+	// EarlyExits counts services that exited before they were ready and
+	// were started again (as a supervisor would).
+	EarlyExits map[string]int
 }
 
 // NewEnv starts NATS and the double and prepares (does not start) the
@@ -57,7 +60,7 @@ func NewEnv(ctx context.Context, dir string, bins map[string]string, cfg EnvConf
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Dir: dir, NATS: n, ES: estest.NewServer(), Procs: map[string]*Proc{}, HTTP: map[string]string{}}
+	e := &Env{Dir: dir, NATS: n, ES: estest.NewServer(), Procs: map[string]*Proc{}, HTTP: map[string]string{}, EarlyExits: map[string]int{}}
 	e.Gate, err = NewGate(e.ES.URL)
 	if err != nil {
 		e.Close()
@@ -85,12 +88,13 @@ func NewEnv(ctx context.Context, dir string, bins map[string]string, cfg EnvConf
 		common = append(common, "NEWSFLOW_STREAM_REPLICAS=3", "NEWSFLOW_INGEST_KV_REPLICAS=3", "NEWSFLOW_DEDUPE_KV_REPLICAS=3")
 	}
 	common = append(common, cfg.Env[""]...)
-	for _, name := range Services {
-		addr, err := FreeAddr()
-		if err != nil {
-			e.Close()
-			return nil, err
-		}
+	addrs, err := freeAddrs(len(Services))
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	for i, name := range Services {
+		addr := addrs[i]
 		e.HTTP[name] = addr
 		e.Procs[name] = &Proc{
 			Name: name,
@@ -112,13 +116,22 @@ func (e *Env) StartAll(ctx context.Context) error {
 	return nil
 }
 
-// Start starts one service and waits until its /readyz answers 200.
+// Start starts one service and waits until its /readyz answers 200. A
+// service that exits before it is ready is started again, up to twice, as
+// a supervisor would; EarlyExits counts those.
 func (e *Env) Start(ctx context.Context, name string) error {
 	p := e.Procs[name]
-	if err := p.Start(); err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		if err := p.Start(); err != nil {
+			return err
+		}
+		err := e.WaitReady(ctx, name, 90*time.Second)
+		if err == nil || p.Running() || attempt == 2 {
+			return err
+		}
+		_ = p.Kill(syscall.SIGKILL, time.Second)
+		e.EarlyExits[name]++
 	}
-	return e.WaitReady(ctx, name, 90*time.Second)
 }
 
 // WaitReady waits until service name answers /readyz with 200.

@@ -356,7 +356,8 @@ func ElasticSlow(ctx context.Context, e *Env, o Options) Result {
 // with a retryable error, to an indexer with NEWSFLOW_MAX_DELIVER=3: they
 // must end in articles.dead.indexer with a max-deliveries reason, and the
 // others must flow as fast as the baseline.
-func Poison(ctx context.Context, e *Env, o Options, baseline float64) Result {
+func Poison(ctx context.Context, e *Env, o Options) Result {
+	var baseline float64
 	r := Result{Fault: "poison article (always 503)"}
 	p := e.Procs[stage.NameIndex]
 	normal := p.Env
@@ -376,6 +377,18 @@ func Poison(ctx context.Context, e *Env, o Options, baseline float64) Result {
 			r.Err = err
 		}
 	}()
+	// The control: the same number of articles through the restarted
+	// indexer without poison.
+	cstart := time.Now()
+	cids, err := Publish(ctx, e.Pub, batch("poison-control", o.Articles), 0)
+	if err == nil {
+		_, err = e.Ledger.Settle(ctx, cids, o.Settle)
+	}
+	if err != nil {
+		r.Err = fmt.Errorf("control batch: %w", err)
+		return r
+	}
+	baseline = float64(len(cids)) / time.Since(cstart).Seconds()
 	arts := batch("poison", o.Articles)
 	poison := map[string]bool{}
 	for _, i := range []int{0, o.Articles / 2, o.Articles - 1} {
@@ -409,7 +422,7 @@ func Poison(ctx context.Context, e *Env, o Options, baseline float64) Result {
 	r.Count, r.Err = e.Ledger.Settle(ctx, ids, o.Settle)
 	r.Took = time.Since(start)
 	rate := float64(oc.Indexed) / othersTook.Seconds()
-	r.note("the %d others indexed at %.0f articles/s (baseline %.0f, %.0f%%); the poison settled after %s",
+	r.note("the %d others indexed at %.0f articles/s (control batch without poison %.0f, %.0f%%); the poison settled after %s",
 		oc.Indexed, rate, baseline, 100*rate/baseline, r.Took.Round(100*time.Millisecond))
 	for id := range poison {
 		reasons := e.Ledger.Dead(id)

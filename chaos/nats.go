@@ -29,24 +29,20 @@ type NATS struct {
 // server when n is 1, else a cluster named newsflow whose nodes route to
 // each other, as deploy/nats/cluster configures it.
 func StartNATS(dir string, n int) (*NATS, error) {
+	// Every port is reserved at once, so that none is handed out twice.
+	addrs, err := freeAddrs(2 * n)
+	if err != nil {
+		return nil, err
+	}
 	var routes []string
 	if n > 1 {
-		for range n {
-			addr, err := freeAddr()
-			if err != nil {
-				return nil, err
-			}
-			routes = append(routes, "nats-route://"+addr)
+		for _, a := range addrs[n:] {
+			routes = append(routes, "nats-route://"+a)
 		}
 	}
 	c := &NATS{}
 	for i := range n {
-		addr, err := freeAddr()
-		if err != nil {
-			c.Shutdown()
-			return nil, err
-		}
-		_, cport, _ := net.SplitHostPort(addr)
+		_, cport, _ := net.SplitHostPort(addrs[i])
 		port, _ := strconv.Atoi(cport)
 		o := &server.Options{
 			ServerName:            fmt.Sprintf("chaos-%d", i+1),
@@ -186,6 +182,19 @@ func (c *NATS) StreamLeader(ctx context.Context, js jetstream.JetStream, stream 
 		}
 	}
 	return -1, fmt.Errorf("%w: %s led by %q", ErrNoLeader, stream, info.Cluster.Leader)
+}
+
+func freeAddrs(n int) ([]string, error) {
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs, nil
 }
 
 func freeAddr() (string, error) {

@@ -98,23 +98,29 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		results = append(results, rs...)
 	}
 
+	failStart := func(group string, err error) {
+		report(chaos.Result{Fault: group + " (environment)", Err: err})
+	}
 	if want("kill") || want("es") || want("poison") {
 		if err := single(ctx, filepath.Join(dir, "single"), bins, o, want, report); err != nil {
-			return err
+			failStart("single server", err)
 		}
 	}
 	if want("cluster") {
 		e, err := chaos.NewEnv(ctx, filepath.Join(dir, "cluster"), bins, chaos.EnvConfig{Nodes: 3})
-		if err != nil {
-			return err
-		}
-		err = e.StartAll(ctx)
 		if err == nil {
-			report(chaos.Cluster(ctx, e, o)...)
+			err = e.StartAll(ctx)
+			if err == nil {
+				rs := chaos.Cluster(ctx, e, o)
+				if len(e.EarlyExits) > 0 {
+					rs[0].Notes = append(rs[0].Notes, fmt.Sprintf("services that exited at start and were started again: %v", e.EarlyExits))
+				}
+				report(rs...)
+			}
+			e.Close()
 		}
-		e.Close()
 		if err != nil {
-			return err
+			failStart("NATS cluster", err)
 		}
 	}
 	if want("backpressure") {
@@ -126,16 +132,15 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 				stage.NameEnrich: {"NEWSFLOW_CONCURRENCY=1"},
 			},
 		})
-		if err != nil {
-			return err
-		}
-		err = e.StartAll(ctx)
 		if err == nil {
-			report(chaos.Backpressure(ctx, e, o, maxBytes))
+			err = e.StartAll(ctx)
+			if err == nil {
+				report(chaos.Backpressure(ctx, e, o, maxBytes))
+			}
+			e.Close()
 		}
-		e.Close()
 		if err != nil {
-			return err
+			failStart("backpressure", err)
 		}
 	}
 
@@ -176,9 +181,7 @@ func single(ctx context.Context, dir string, bins map[string]string, o chaos.Opt
 	if err := e.StartAll(ctx); err != nil {
 		return err
 	}
-	base := chaos.Baseline(ctx, e, o)
-	report(base)
-	rate := float64(base.Indexed) / base.Took.Seconds()
+	report(chaos.Baseline(ctx, e, o))
 	if want("kill") {
 		for _, name := range chaos.Services {
 			report(chaos.KillNine(ctx, e, name, o))
@@ -191,7 +194,7 @@ func single(ctx context.Context, dir string, bins map[string]string, o chaos.Opt
 		report(chaos.ElasticOutage(ctx, e, o))
 	}
 	if want("poison") {
-		report(chaos.Poison(ctx, e, o, rate))
+		report(chaos.Poison(ctx, e, o))
 	}
 	return nil
 }
