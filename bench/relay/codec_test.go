@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
-	"unicode/utf8"
 
 	gojson "github.com/goccy/go-json"
 
@@ -32,15 +31,7 @@ func BenchmarkDecodeDocumentGoJSON(b *testing.B) {
 	data := Payload(5000)(1)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		// The same checks as schema.decodeObject, with go-json's Unmarshal.
-		if !utf8.Valid(data) {
-			b.Fatal("invalid UTF-8")
-		}
-		var d schema.Document
-		if err := gojson.Unmarshal(bytes.TrimSpace(data), &d); err != nil {
-			b.Fatal(err)
-		}
-		if err := d.Validate(); err != nil {
+		if _, err := DecodeGoJSON(data); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -78,13 +69,36 @@ func TestGoJSONDecodesTheSameDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got schema.Document
-	if err := gojson.Unmarshal(data, &got); err != nil {
+	got, err := DecodeGoJSON(data)
+	if err != nil {
 		t.Fatal(err)
 	}
 	a, _ := json.Marshal(want)
-	b, _ := json.Marshal(&got)
+	b, _ := json.Marshal(got)
 	if !bytes.Equal(a, b) {
 		t.Errorf("go-json decoded\n%s\nwant\n%s", b, a)
+	}
+}
+
+// DecodeGoJSON accepts and rejects what schema.DecodeDocument does.
+func TestDecodeGoJSONAgreesWithSchema(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+	}{
+		{"relay document", Payload(2000)(1)},
+		{"not UTF-8", []byte("{\"id\": \"\xff\"}")},
+		{"not an object", []byte(`[1, 2]`)},
+		{"truncated", Payload(2000)(1)[:100]},
+		{"missing id", []byte(`{"schema_version": 1, "title": "t", "body": "b"}`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, wantErr := schema.DecodeDocument(tt.in)
+			_, gotErr := DecodeGoJSON(tt.in)
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Errorf("DecodeGoJSON err = %v; schema.DecodeDocument err = %v", gotErr, wantErr)
+			}
+		})
 	}
 }

@@ -50,6 +50,7 @@ type config struct {
 	relay, stages, e2e bool
 
 	relayArticles, rounds, concurrency int
+	relayVariants                      []string
 
 	bbc, variants, pages, pageURLs string
 	maxArticles, proseArticles     int
@@ -70,6 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
 	fs.IntVar(&c.rounds, "rounds", 3, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
+	variants := fs.String("relay-variants", "raw,runtime,watermill", "relay variants, comma-separated; runtime-gojson is the runtime decoding with goccy/go-json")
 	fs.StringVar(&c.bbc, "bbc", "", "BBC corpus folder (../shared/data/bbc): stage and end-to-end input")
 	fs.StringVar(&c.variants, "variants", "", "syndicated variants (../shared/data/syndication/variants.jsonl), added to the BBC articles")
 	fs.StringVar(&c.pages, "pages", "", "folder of .html.gz pages (../shared/data/extraction/scrapinghub-aeb/html) for the HTML path")
@@ -85,6 +87,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.profileDir, "profile-dir", "", "write CPU profiles here: the first runtime relay round and each stage measurement")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	c.relayVariants = strings.Split(*variants, ",")
+	for _, v := range c.relayVariants {
+		if _, ok := relay.Variants[v]; !ok {
+			return c, fmt.Errorf("-relay-variants: unknown variant %q", v)
+		}
 	}
 	if (c.stages || c.e2e) && c.bbc == "" {
 		return c, errors.New("-bbc is required for -stages and -e2e (or turn them off with -stages=false -e2e=false)")
@@ -140,7 +148,7 @@ func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySe
 	sec := RelaySection{Articles: setup.Articles, Concurrency: setup.Concurrency, Rounds: c.rounds}
 	samples := map[string][]relay.Result{}
 	for r := range c.rounds {
-		for _, v := range relayVariants {
+		for _, v := range c.relayVariants {
 			var res relay.Result
 			runOne := func() (err error) { res, err = relay.Run(ctx, v, setup); return err }
 			var err error
@@ -156,7 +164,7 @@ func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySe
 			logf("relay round %d %-9s %8.0f articles/s %8.0f articles per CPU-second", r+1, v, res.PerSecond(), res.PerCPUSecond())
 		}
 	}
-	for _, v := range relayVariants {
+	for _, v := range c.relayVariants {
 		rr := RelayResult{Variant: v}
 		var times []time.Duration
 		for _, s := range samples[v] {
@@ -171,8 +179,6 @@ func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySe
 	}
 	return sec, nil
 }
-
-var relayVariants = []string{"raw", "runtime", "watermill"}
 
 func runStages(ctx context.Context, c config, logf func(string, ...any)) (StageSection, error) {
 	paths := []string{c.bbc}
