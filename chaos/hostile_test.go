@@ -427,3 +427,55 @@ func FuzzIntake(f *testing.F) {
 		}
 	})
 }
+
+// TestIntakeFullStreamAnswers503 fills a small articles.raw: intake must
+// answer 503 with Retry-After and say which lines were stored, never 202
+// for an article it could not store.
+func TestIntakeFullStreamAnswers503(t *testing.T) {
+	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown()
+	nc, err := nats.Connect(s.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	sc := stage.DefaultConfig().Streams
+	sc.MaxBytes = 64 << 10
+	if err := stage.EnsureStreams(context.Background(), js, sc); err != nil {
+		t.Fatal(err)
+	}
+	h := intake.NewHandler(intake.NewPublisher(js, zap.NewNop()), intake.HandlerConfig{RetryAfter: 2 * time.Second}, zap.NewNop())
+	var lines [][]byte
+	for i := range 200 {
+		lines = append(lines, mustJSON(t, Article("full", i)))
+	}
+	req := httptest.NewRequest(http.MethodPost, intake.Path, bytes.NewReader(bytes.Join(lines, []byte("\n"))))
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503 once the stream is full", rec.Code)
+	}
+	if got := rec.Header().Get("Retry-After"); got != "2" {
+		t.Errorf("Retry-After %q, want 2", got)
+	}
+	var resp intake.Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := js.Stream(context.Background(), stage.StreamRaw)
+	info, _ := stream.Info(context.Background())
+	if resp.Accepted == 0 || uint64(resp.Accepted) != info.State.Msgs {
+		t.Errorf("accepted %d, stream holds %d: every accepted line must be stored, and only those", resp.Accepted, info.State.Msgs)
+	}
+	if info.State.Bytes > uint64(sc.MaxBytes) {
+		t.Errorf("stream holds %d bytes, over its %d cap", info.State.Bytes, sc.MaxBytes)
+	}
+	if resp.Error == "" {
+		t.Error("503 without a reason")
+	}
+}
