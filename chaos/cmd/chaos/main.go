@@ -157,7 +157,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(out)
-	fmt.Fprintln(tw, "fault\tsent\tindexed\tdead\tlost\tduplicated\tseconds\t")
+	fmt.Fprintln(tw, "fault\tsent\tindexed\tdead-lettered\tlost\tduplicated\tseconds\t")
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", r.Fault, r.Sent, r.Indexed, r.Dead, r.Lost, r.Duplicated, r.Took.Seconds())
 	}
