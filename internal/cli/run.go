@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -31,6 +32,8 @@ type runOptions struct {
 	httpAddr string
 	logLevel string
 	intake   intake.HandlerConfig
+	// cpuProfile, when set, receives a CPU profile of the whole run.
+	cpuProfile string
 }
 
 func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
@@ -60,6 +63,7 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 	fs.BoolVar(&o.once, "once", false, "ingest --input, wait until every article is indexed or dead-lettered, then exit")
 	fs.Var(&o.inputs, "input", "file or folder to ingest (repeatable)")
 	fs.StringVar(&o.pipeline.ExportPath, "export", "", "write the final documents as JSON lines to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (default warn with --once, else info)")
 	fs.IntVar(&o.pipeline.Stage.Consumer.Concurrency, "concurrency", o.pipeline.Stage.Consumer.Concurrency, "messages each stage processes at once")
 	o.pipeline.Ingest.Flags(e)
@@ -100,6 +104,13 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		o.pipeline.Listen = "127.0.0.1:0" // a batch run needs no well-known port
 	}
 
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	started := time.Now()
 	p, err := pipeline.Start(ctx, o.pipeline, log)
 	if err != nil {
@@ -210,6 +221,21 @@ func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elap
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

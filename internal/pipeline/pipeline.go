@@ -138,14 +138,26 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	for _, st := range []stage.Stage[*schema.Document]{
 		{Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped, Decode: schema.DecodeDocument, Process: ded.Process},
 		{Name: stage.NameEnrich, Input: stage.SubjectDeduped, Output: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: enr.Process},
-		{Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: p.sink},
 	} {
 		if _, err := stage.Start(ctx, p.rt, st); err != nil {
 			return err
 		}
 	}
-	return nil
+	// The search index commits in batches and answers each caller after
+	// its batch is on disk, so the sink holds many messages at once: big
+	// batches mean few segments for Bleve to merge.
+	sinkCfg := p.opts.Stage.Consumer
+	sinkCfg.Concurrency = max(sinkCfg.Concurrency, sinkConcurrency)
+	sinkCfg.Batch = max(sinkCfg.Batch, sinkConcurrency)
+	sinkCfg.MaxAckPending = max(sinkCfg.MaxAckPending, 2*sinkConcurrency)
+	_, err = stage.StartWith(ctx, p.rt, stage.Stage[*schema.Document]{
+		Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: p.sink,
+	}, sinkCfg)
+	return err
 }
+
+// sinkConcurrency is how many documents the in-process sink holds at once.
+const sinkConcurrency = 256
 
 // sink is the in-process indexer: the embedded search index, then the
 // export file.

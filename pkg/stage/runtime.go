@@ -128,7 +128,14 @@ func (rt *Runtime) Consumers() []*Consumer {
 
 // Start runs st in this process under the runtime's consumer settings.
 func Start[In any](ctx context.Context, rt *Runtime, st Stage[In]) (*Consumer, error) {
-	c, err := Consume(ctx, rt.js, st, rt.cfg.Consumer, rt.registry, rt.log)
+	return StartWith(ctx, rt, st, rt.cfg.Consumer)
+}
+
+// StartWith runs st with its own consumer settings, for a stage in a
+// shared process whose needs differ from the others', such as a sink that
+// batches and so wants many messages in flight.
+func StartWith[In any](ctx context.Context, rt *Runtime, st Stage[In], cc ConsumerConfig) (*Consumer, error) {
+	c, err := Consume(ctx, rt.js, st, cc, rt.registry, rt.log)
 	if err != nil {
 		return nil, err
 	}
