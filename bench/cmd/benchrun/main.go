@@ -69,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.stages, "stages", true, "measure each stage alone")
 	fs.BoolVar(&c.e2e, "e2e", true, "measure newsflow run --once end to end")
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
-	fs.IntVar(&c.rounds, "rounds", 3, "interleaved rounds of each relay variant; the median counts")
+	fs.IntVar(&c.rounds, "rounds", 5, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
 	variants := fs.String("relay-variants", "raw,runtime,watermill", "relay variants, comma-separated; runtime-gojson is the runtime decoding with goccy/go-json")
 	fs.StringVar(&c.bbc, "bbc", "", "BBC corpus folder (../shared/data/bbc): stage and end-to-end input")
@@ -80,7 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.proseArticles, "prose-articles", 400, "articles given to prose/v2 (slow); 0 means all")
 	fs.StringVar(&c.root, "root", ".", "repository root, where ./cmd/newsflow is built")
 	fs.StringVar(&c.binary, "newsflow", "", "use this newsflow binary instead of building one")
-	fs.IntVar(&c.e2eRuns, "e2e-runs", 1, "end-to-end runs; the median counts")
+	fs.IntVar(&c.e2eRuns, "e2e-runs", 3, "end-to-end runs; the median counts")
 	fs.StringVar(&c.jsonOut, "json", "bench-results.json", "write raw results here")
 	fs.StringVar(&c.mdOut, "markdown", "bench-results.md", "write the tables here, ready for BENCHMARKS.md")
 	fs.StringVar(&c.commit, "commit", "", "commit measured, recorded with the results")
@@ -111,20 +111,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := Report{Started: time.Now().UTC(), Machine: machine(c.commit)}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 
-	if c.relay {
-		if rep.Relay, err = runRelay(ctx, c, logf); err != nil {
-			return fmt.Errorf("relay: %w", err)
+	section := func(name string, on bool, fn func() error) error {
+		if !on {
+			return nil
 		}
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		logf("%s took %s (load average %s)", name, time.Since(t0).Round(time.Second), loadAvg())
+		return nil
 	}
-	if c.stages {
-		if rep.Stages, err = runStages(ctx, c, logf); err != nil {
-			return fmt.Errorf("stages: %w", err)
-		}
+	if err := section("relay", c.relay, func() (err error) { rep.Relay, err = runRelay(ctx, c, logf); return err }); err != nil {
+		return err
 	}
-	if c.e2e {
-		if rep.E2E, err = runE2E(ctx, c, logf); err != nil {
-			return fmt.Errorf("e2e: %w", err)
-		}
+	if err := section("stages", c.stages, func() (err error) { rep.Stages, err = runStages(ctx, c, logf); return err }); err != nil {
+		return err
+	}
+	if err := section("e2e", c.e2e, func() (err error) { rep.E2E, err = runE2E(ctx, c, logf); return err }); err != nil {
+		return err
 	}
 	rep.Machine.LoadAfter = loadAvg()
 	rep.Duration = time.Since(rep.Started).Round(time.Second).String()
