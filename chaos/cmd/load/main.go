@@ -19,7 +19,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/newsflow/newsflow/chaos"
+	"github.com/newsflow/newsflow/pkg/stage"
 )
 
 type config struct {
@@ -83,7 +87,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 
 	load0, _ := os.ReadFile("/proc/loadavg")
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bins["newsflow"], "run", "--once", "--input", input, "--http", "", "--listen", "127.0.0.1:0")
+	listen, err := chaos.FreeAddr()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, bins["newsflow"], "run", "--once", "--input", input, "--http", "", "--listen", listen)
 	cmd.Env = append(os.Environ(), "NEWSFLOW_DATA="+filepath.Join(dir, "data"))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -92,8 +100,19 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	// The embedded server is a NATS server like any other: the indexer's
+	// acknowledgements say how far the run is.
+	nc, err := nats.Connect("nats://"+listen, nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
 	var samples []sample
-	fmt.Fprintf(out, "\n%8s %10s %8s\n", "t", "RSS", "threads")
+	fmt.Fprintf(out, "\n%8s %10s %8s %9s %7s\n", "t", "RSS", "threads", "indexed", "/s")
 	t := time.NewTicker(cfg.every)
 	defer t.Stop()
 	var runErr error
@@ -109,7 +128,11 @@ loop:
 				s := sample{time.Since(start), rss, th}
 				samples = append(samples, s)
 				if len(samples)%15 == 1 {
-					fmt.Fprintf(out, "%8s %7.0fMiB %8d\n", s.at.Round(time.Second), float64(s.rss)/(1<<20), s.threads)
+					pctx, cancel := context.WithTimeout(ctx, time.Second)
+					done, _ := chaos.Progress(pctx, js, stage.NameIndex)
+					cancel()
+					fmt.Fprintf(out, "%8s %7.0fMiB %8d %9d %7.0f\n", s.at.Round(time.Second), float64(s.rss)/(1<<20), s.threads,
+						done, float64(done)/s.at.Seconds())
 				}
 			}
 		}
