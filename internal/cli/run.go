@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"sort"
 	"text/tabwriter"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/internal/pipeline"
@@ -123,13 +125,18 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if o.once {
 		report, err := runOnce(ctx, p, o, stderr, log)
+		var dead []DeadLetter
+		if err == nil {
+			// Read while the server still runs; only this run's letters.
+			dead, err = deadLettersSince(ctx, p.Runtime().JetStream(), started)
+		}
 		if serr := shutdown(); err == nil {
 			err = serr
 		}
 		if err != nil {
 			return err
 		}
-		return printSummary(stdout, report, p, time.Since(started), o.pipeline.ExportPath)
+		return printSummary(stdout, report, p, time.Since(started), o.pipeline.ExportPath, dead)
 	}
 
 	srv, err := serveHTTP(p, o, log)
@@ -202,7 +209,68 @@ func runOnce(ctx context.Context, p *pipeline.Pipeline, o *runOptions, stderr io
 	return report, err
 }
 
-func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elapsed time.Duration, export string) error {
+// deadLettersSince returns the dead letters stored at or after since.
+func deadLettersSince(ctx context.Context, js jetstream.JetStream, since time.Time) ([]DeadLetter, error) {
+	all, err := readDeadLetters(ctx, js, "", maxSummaryDeadLetters)
+	if err != nil {
+		return nil, err
+	}
+	var out []DeadLetter
+	for _, l := range all {
+		if !l.Time.Before(since) {
+			out = append(out, l)
+		}
+	}
+	return out, nil
+}
+
+// maxSummaryDeadLetters bounds how many dead letters a summary reads.
+const maxSummaryDeadLetters = 10000
+
+// printDeadReasons groups dead letters by stage and reason, most frequent
+// first, so a batch run says why articles did not make it.
+func printDeadReasons(w io.Writer, dead []DeadLetter) {
+	if len(dead) == 0 {
+		return
+	}
+	type group struct {
+		key string
+		n   int
+	}
+	counts := map[string]*group{}
+	var order []*group
+	for _, l := range dead {
+		key := l.Stage + ": " + truncateReason(l.Reason, 120)
+		g := counts[key]
+		if g == nil {
+			g = &group{key: key}
+			counts[key] = g
+			order = append(order, g)
+		}
+		g.n++
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].n > order[j].n })
+	fmt.Fprintf(w, "\ndead letters (%d; 'newsflow dlq list' shows each):\n", len(dead))
+	for i, g := range order {
+		if i == 10 {
+			fmt.Fprintf(w, "  … %d more reasons\n", len(order)-10)
+			break
+		}
+		fmt.Fprintf(w, "  %6d  %s\n", g.n, g.key)
+	}
+}
+
+func truncateReason(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elapsed time.Duration, export string, dead []DeadLetter) error {
 	fmt.Fprintf(w, "\nintake: %s", report)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\nstage\tin\tout\tduplicates\tretried\tdead-lettered\tbusy\t")
@@ -213,9 +281,11 @@ func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elap
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	p50, p99 := p.Latency()
-	fmt.Fprintf(w, "\nlatency: p50=%s p99=%s (ingested to indexed)\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
-	fmt.Fprintf(w, "done in %s", elapsed.Round(time.Millisecond))
+	printDeadReasons(w, dead)
+	if p50, p99 := p.Latency(); p99 > 0 {
+		fmt.Fprintf(w, "\nlatency: p50=%s p99=%s (ingested to indexed)\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "\ndone in %s", elapsed.Round(time.Millisecond))
 	if export != "" {
 		fmt.Fprintf(w, "; %d documents written to %s", p.Export().Count(), export)
 	}

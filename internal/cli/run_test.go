@@ -121,3 +121,33 @@ func hasPlace(ps []schema.Place, name string) bool {
 	}
 	return false
 }
+
+// An article that cannot be cleaned ends in the dead-letter subject, and
+// the batch summary says why; the others are indexed.
+func TestRunOnceReportsDeadLetters(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	articles := `{"url": "https://example.org/a", "text": "The council met on Tuesday and agreed a new budget for the city's libraries after a long debate."}
+{"url": "https://example.org/b", "html": "<html><body><nav><a href='/'>Home</a></nav></body></html>"}
+`
+	if err := os.WriteFile(filepath.Join(in, "batch.jsonl"), []byte(articles), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(dir, "out.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--once", "--input", in,
+		"--data", filepath.Join(dir, "data"), "--export", export}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if docs := readExport(t, export); len(docs) != 1 || docs[0].URL != "https://example.org/a" {
+		t.Errorf("exported %d documents; want only the readable article", len(docs))
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "dead letters (1;") || !strings.Contains(out, "ingest: ") {
+		t.Errorf("summary does not report the dead letter and its stage:\n%s", out)
+	}
+}
