@@ -57,6 +57,7 @@ type config struct {
 
 	root, binary string
 	e2eRuns      int
+	e2eExtra     []string
 
 	jsonOut, mdOut, commit, profileDir string
 }
@@ -81,6 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.root, "root", ".", "repository root, where ./cmd/newsflow is built")
 	fs.StringVar(&c.binary, "newsflow", "", "use this newsflow binary instead of building one")
 	fs.IntVar(&c.e2eRuns, "e2e-runs", 3, "end-to-end runs; the median counts")
+	extra := fs.String("e2e-extra", "--concurrency 256", "one more end-to-end run with these extra arguments, reported beside the default (not in the headline); empty for none")
 	fs.StringVar(&c.jsonOut, "json", "bench-results.json", "write raw results here")
 	fs.StringVar(&c.mdOut, "markdown", "bench-results.md", "write the tables here, ready for BENCHMARKS.md")
 	fs.StringVar(&c.commit, "commit", "", "commit measured, recorded with the results")
@@ -88,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	c.e2eExtra = strings.Fields(*extra)
 	c.relayVariants = strings.Split(*variants, ",")
 	for _, v := range c.relayVariants {
 		if _, ok := relay.Variants[v]; !ok {
@@ -242,6 +245,14 @@ func runE2E(ctx context.Context, c config, logf func(string, ...any)) (E2ESectio
 		logf("e2e run %d: %d articles in %v, %.0f articles/s, peak RSS %d MiB, latency p50 %v p99 %v",
 			i+1, res.Accepted, res.Wall.Round(time.Millisecond), res.PerSecond(), res.PeakRSS>>20, res.P50, res.P99)
 		sec.Runs = append(sec.Runs, res)
+	}
+	if len(c.e2eExtra) > 0 {
+		res, err := e2e.Run(ctx, e2e.Options{Binary: bin, Inputs: inputs, Args: c.e2eExtra})
+		if err != nil {
+			return sec, err
+		}
+		logf("e2e %s: %d articles in %v, %.0f articles/s", strings.Join(c.e2eExtra, " "), res.Accepted, res.Wall.Round(time.Millisecond), res.PerSecond())
+		sec.ExtraArgs, sec.Extra = c.e2eExtra, &res
 	}
 	return sec, nil
 }

@@ -11,6 +11,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/bench/e2e"
 )
 
 // benchrun runs the relay and every stage on tiny synthetic input, writes
@@ -73,5 +76,25 @@ func TestParseFlagsNeedsCorpus(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"-stages=false", "-e2e=false"}, io.Discard); err != nil {
 		t.Errorf("relay only: %v", err)
+	}
+}
+
+// The headline is the median default run; the extra run is a row of its own.
+func TestE2ETableAndHeadline(t *testing.T) {
+	run := func(accepted int, wall time.Duration) e2e.Result {
+		return e2e.Result{Accepted: accepted, Wall: wall, CPU: wall, Stages: []e2e.Stage{{Name: "indexer", In: accepted, Out: accepted}}}
+	}
+	extra := run(1000, time.Second)
+	sec := E2ESection{Inputs: []string{"bbc"}, Runs: []e2e.Result{run(100, 4*time.Second), run(100, time.Second), run(100, 2*time.Second)},
+		ExtraArgs: []string{"--concurrency", "256"}, Extra: &extra}
+	if got := headline(Report{E2E: sec}).E2EArticlesPerSecond; got != 50 {
+		t.Errorf("headline e2e = %v articles/s; want 50 (the median default run)", got)
+	}
+	var b strings.Builder
+	e2eTable(&b, sec)
+	for _, want := range []string{"| 3 | 100 | 100 | 2s | 50 |", "| `--concurrency 256` | 1000 | 1000 | 1s | 1000 |"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
 	}
 }

@@ -70,6 +70,9 @@ type E2ESection struct {
 	Inputs     []string     `json:"inputs"`
 	LoadBefore string       `json:"load_before"`
 	Runs       []e2e.Result `json:"runs"`
+	// Extra is one run with ExtraArgs added, beside the default.
+	ExtraArgs []string    `json:"extra_args,omitempty"`
+	Extra     *e2e.Result `json:"extra,omitempty"`
 }
 
 // Median is the run with the median throughput.
@@ -183,7 +186,15 @@ func e2eTable(b *strings.Builder, s E2ESection) {
 	fmt.Fprintf(b, "### End to end: `newsflow run --once` over %s, every stage on (load average %s at start)\n\n", strings.Join(s.Inputs, " + "), s.LoadBefore)
 	b.WriteString("| run | articles | indexed | wall | articles/s | articles per CPU-second | latency p50 | latency p99 | peak RSS |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for i, r := range s.Runs {
+	rows := s.Runs
+	if s.Extra != nil {
+		rows = append(append([]e2e.Result(nil), s.Runs...), *s.Extra)
+	}
+	for i, r := range rows {
+		label := fmt.Sprint(i + 1)
+		if i >= len(s.Runs) {
+			label = "`" + strings.Join(s.ExtraArgs, " ") + "`"
+		}
 		indexed := "?"
 		if ix, ok := r.Stage("indexer"); ok {
 			indexed = fmt.Sprint(ix.Out)
@@ -192,8 +203,8 @@ func e2eTable(b *strings.Builder, s E2ESection) {
 		if r.HasLatency {
 			p50, p99 = dur(r.P50), dur(r.P99)
 		}
-		fmt.Fprintf(b, "| %d | %d | %s | %s | %.0f | %.0f | %s | %s | %d MiB |\n",
-			i+1, r.Accepted, indexed, r.Wall.Round(time.Millisecond), r.PerSecond(), r.PerCore(), p50, p99, r.PeakRSS>>20)
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %.0f | %.0f | %s | %s | %d MiB |\n",
+			label, r.Accepted, indexed, r.Wall.Round(time.Millisecond), r.PerSecond(), r.PerCore(), p50, p99, r.PeakRSS>>20)
 	}
 	if m, ok := s.Median(); ok {
 		b.WriteString("\nStage counts of the median run:\n\n| stage | in | out | duplicates | retried | dead |\n|---|---:|---:|---:|---:|---:|\n")
