@@ -101,7 +101,14 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err
 			return nil, err
 		}
 	}
-	p.index, err = bleveindex.OpenWith(filepath.Join(opts.DataDir, "search"), log, bleveindex.Options{Registerer: p.rt.Registry()})
+	// A batch per half second at most, or per sinkConcurrency documents:
+	// documents trickling in one by one would otherwise each become a
+	// segment, and Bleve would spend most of the CPU merging them.
+	p.index, err = bleveindex.OpenWith(filepath.Join(opts.DataDir, "search"), log, bleveindex.Options{
+		Registerer: p.rt.Registry(),
+		BatchSize:  sinkConcurrency,
+		Linger:     sinkLinger,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +163,12 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	return err
 }
 
-// sinkConcurrency is how many documents the in-process sink holds at once.
-const sinkConcurrency = 256
+// sinkConcurrency is how many documents the in-process sink holds at once,
+// and sinkLinger how long the first of a search-index batch waits for more.
+const (
+	sinkConcurrency = 256
+	sinkLinger      = 500 * time.Millisecond
+)
 
 // sink is the in-process indexer: the embedded search index, then the
 // export file.

@@ -68,9 +68,12 @@ const (
 type Options struct {
 	// BatchSize is the most documents committed in one batch. Default 512.
 	BatchSize int
-	// Linger is how long the writer waits for more documents once the
-	// queue is empty and the batch is not full. Default 2ms; negative
-	// means do not wait.
+	// Linger is the longest the first document of a batch waits for more
+	// to join it before the batch is committed (a full batch commits at
+	// once). Every batch becomes a segment that Bleve later merges, so
+	// when documents trickle in, a longer linger means fewer, bigger
+	// segments and much less merging, at the cost of that much latency.
+	// Default 2ms; negative means do not wait.
 	Linger time.Duration
 	// Registerer receives the metrics; nil means none are registered.
 	Registerer prometheus.Registerer
@@ -298,32 +301,36 @@ func (ix *Index) writer() {
 			ix.drainOnStop()
 			return
 		}
-	collect:
-		for len(batch) < ix.opts.BatchSize {
-			select {
-			case r := <-ix.reqs:
-				batch = append(batch, r)
-				continue
-			default:
+		switch {
+		case len(batch) == ix.opts.BatchSize:
+		case ix.opts.Linger < 0: // take what is queued, wait for nothing
+		drain:
+			for len(batch) < ix.opts.BatchSize {
+				select {
+				case r := <-ix.reqs:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
 			}
-			if ix.opts.Linger < 0 {
-				break
-			}
+		default:
 			if linger == nil {
 				linger = time.NewTimer(ix.opts.Linger)
 			} else {
 				linger.Reset(ix.opts.Linger)
 			}
-			select {
-			case r := <-ix.reqs:
-				batch = append(batch, r)
-				linger.Stop() // Go >= 1.23: no stale tick after Stop
-			case <-linger.C:
-				break collect
-			case <-ix.stop:
-				linger.Stop()
-				break collect
+		collect:
+			for len(batch) < ix.opts.BatchSize {
+				select {
+				case r := <-ix.reqs:
+					batch = append(batch, r)
+				case <-linger.C:
+					break collect
+				case <-ix.stop:
+					break collect
+				}
 			}
+			linger.Stop() // Go >= 1.23: no stale tick after Stop
 		}
 		ix.commit(batch)
 	}
