@@ -159,6 +159,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer cancel()
 		err = errors.Join(err, srv.Shutdown(sctx))
 	}
+	if err == nil {
+		log.Info("stopped: every stage drained, the search index closed")
+	}
 	return err
 }
 
