@@ -2,10 +2,14 @@ package chaos
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -42,6 +46,9 @@ type Env struct {
 	Procs  map[string]*Proc
 	// HTTP is each service's HTTP address.
 	HTTP map[string]string
+	// Secrets are the NATS password and the Elasticsearch API key the
+	// services run with; ScanLogs looks for them.
+	Secrets []string
 	// EarlyExits counts services that exited before they were ready and
 	// were started again (as a supervisor would).
 	EarlyExits map[string]int
@@ -56,11 +63,13 @@ func NewEnv(ctx context.Context, dir string, bins map[string]string, cfg EnvConf
 	if cfg.StreamMaxBytes == 0 {
 		cfg.StreamMaxBytes = 256 << 20
 	}
-	n, err := StartNATS(dir, cfg.Nodes)
+	natsPassword, esKey := randomSecret(), randomSecret()
+	n, err := StartNATS(dir, cfg.Nodes, "newsflow", natsPassword)
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Dir: dir, NATS: n, ES: estest.NewServer(), Procs: map[string]*Proc{}, HTTP: map[string]string{}, EarlyExits: map[string]int{}}
+	e := &Env{Secrets: []string{natsPassword, esKey}, Dir: dir, NATS: n, ES: estest.NewServer(), Procs: map[string]*Proc{}, HTTP: map[string]string{}, EarlyExits: map[string]int{}}
+	e.ES.RequireAPIKey(esKey)
 	e.Gate, err = NewGate(e.ES.URL)
 	if err != nil {
 		e.Close()
@@ -77,7 +86,10 @@ func NewEnv(ctx context.Context, dir string, bins map[string]string, cfg EnvConf
 	e.Ledger = NewLedger(e.JS, e.ES)
 	common := []string{
 		"NEWSFLOW_NATS_URL=" + n.AllURLs(),
-		"NEWSFLOW_LOG_LEVEL=warn",
+		"NEWSFLOW_NATS_USER=newsflow",
+		"NEWSFLOW_NATS_PASSWORD=" + natsPassword,
+		"NEWSFLOW_ES_API_KEY=" + esKey,
+		"NEWSFLOW_LOG_LEVEL=info",
 		"NEWSFLOW_STREAM_MAX_BYTES=" + strconv.FormatInt(cfg.StreamMaxBytes, 10),
 		"NEWSFLOW_ACK_WAIT=5s",
 		"NEWSFLOW_SHUTDOWN_TIMEOUT=10s",
@@ -178,4 +190,36 @@ func (e *Env) Close() {
 	}
 	e.ES.Close()
 	e.NATS.Shutdown()
+}
+
+func randomSecret() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// ScanLogs reads every service log of e and returns how many lines it
+// read and the lines that carry one of e's secrets.
+func (e *Env) ScanLogs() (lines int, leaks []string, err error) {
+	for _, p := range e.Procs {
+		b, err := os.ReadFile(p.Log)
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue
+			}
+			return lines, leaks, err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line == "" {
+				continue
+			}
+			lines++
+			for _, s := range e.Secrets {
+				if strings.Contains(line, s) {
+					leaks = append(leaks, p.Name+": "+line)
+				}
+			}
+		}
+	}
+	return lines, leaks, nil
 }

@@ -506,7 +506,8 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 	start := time.Now()
 	client := &http.Client{Timeout: 30 * time.Second}
 	url := "http://" + e.HTTP[stage.NameIngest] + intake.Path
-	n := 3 * o.Articles
+	// Enough to overflow the cap twice over (each article is ~10 KiB).
+	n := max(3*o.Articles, int(2*maxBytes/(10<<10)))
 	var accepted []string
 	refusals, noRetryAfter, stalls := 0, 0, 0
 	var peak int64
@@ -570,6 +571,9 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 	r.Count, r.Took = c, time.Since(start)
 	if r.Err == nil {
 		r.Err = err
+	}
+	if refusals == 0 && r.Err == nil {
+		r.Err = fmt.Errorf("intake never refused: the streams did not fill, so the fault did not happen")
 	}
 	if noRetryAfter > 0 && r.Err == nil {
 		r.Err = fmt.Errorf("%d refusals without Retry-After", noRetryAfter)

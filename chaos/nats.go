@@ -23,12 +23,14 @@ var ErrNoLeader = errors.New("no stream leader")
 type NATS struct {
 	nodes []*server.Server
 	opts  []*server.Options
+	// User and Password, when set, are required of every client.
+	User, Password string
 }
 
 // StartNATS starts n JetStream servers with storage under dir: one plain
 // server when n is 1, else a cluster named newsflow whose nodes route to
 // each other, as deploy/nats/cluster configures it.
-func StartNATS(dir string, n int) (*NATS, error) {
+func StartNATS(dir string, n int, user, password string) (*NATS, error) {
 	// Every port is reserved at once, so that none is handed out twice.
 	addrs, err := freeAddrs(2 * n)
 	if err != nil {
@@ -40,7 +42,7 @@ func StartNATS(dir string, n int) (*NATS, error) {
 			routes = append(routes, "nats-route://"+a)
 		}
 	}
-	c := &NATS{}
+	c := &NATS{User: user, Password: password}
 	for i := range n {
 		_, cport, _ := net.SplitHostPort(addrs[i])
 		port, _ := strconv.Atoi(cport)
@@ -54,6 +56,9 @@ func StartNATS(dir string, n int) (*NATS, error) {
 			NoLog:                 true,
 			NoSigs:                true,
 			DisableShortFirstPing: true,
+		}
+		if user != "" {
+			o.Users = []*server.User{{Username: user, Password: password}}
 		}
 		if n > 1 {
 			host, port, _ := net.SplitHostPort(strings.TrimPrefix(routes[i], "nats-route://"))
@@ -138,7 +143,11 @@ func (c *NATS) Shutdown() {
 // Connect dials the running nodes and waits until JetStream answers (on a
 // cluster, until there is a meta leader).
 func (c *NATS) Connect(ctx context.Context) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := nats.Connect(c.AllURLs(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond), nats.RetryOnFailedConnect(true))
+	opts := []nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(100 * time.Millisecond), nats.RetryOnFailedConnect(true)}
+	if c.User != "" {
+		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	}
+	nc, err := nats.Connect(c.AllURLs(), opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect: %w", err)
 	}

@@ -25,6 +25,22 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage"
 )
 
+// Every environment's service logs are scanned for its secrets after it
+// stops.
+var (
+	logLines int
+	leaks    []string
+)
+
+func scan(e *chaos.Env) {
+	n, l, err := e.ScanLogs()
+	logLines += n
+	leaks = append(leaks, l...)
+	if err != nil {
+		leaks = append(leaks, "scan: "+err.Error())
+	}
+}
+
 type config struct {
 	root     string
 	articles int
@@ -118,6 +134,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 				report(rs...)
 			}
 			e.Close()
+			scan(e)
 		}
 		if err != nil {
 			failStart("NATS cluster", err)
@@ -138,12 +155,17 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 				report(chaos.Backpressure(ctx, e, o, maxBytes))
 			}
 			e.Close()
+			scan(e)
 		}
 		if err != nil {
 			failStart("backpressure", err)
 		}
 	}
 
+	fmt.Fprintf(out, "secrets (NATS password, ES API key) in the services' logs: %d of %d lines\n", len(leaks), logLines)
+	for _, l := range leaks[:min(len(leaks), 5)] {
+		fmt.Fprintln(out, "  LEAK:", clip(l, 300))
+	}
 	var sent, indexed, dead, lost, dup, failed int
 	for _, r := range results {
 		sent += r.Sent
@@ -164,6 +186,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	tw.Flush()
 	fmt.Fprintf(out, "suite took %s; %d of %d faults failed\n", time.Since(begin).Round(time.Second), failed, len(results))
 	fmt.Fprintf(out, "faults=%d sent=%d indexed=%d dead=%d lost=%d duplicated=%d\n", len(results), sent, indexed, dead, lost, dup)
+	if len(leaks) > 0 {
+		failed++
+	}
 	if failed > 0 || lost > 0 || dup > 0 {
 		return fmt.Errorf("%d faults failed, %d articles lost, %d duplicated", failed, lost, dup)
 	}
@@ -177,6 +202,7 @@ func single(ctx context.Context, dir string, bins map[string]string, o chaos.Opt
 	if err != nil {
 		return err
 	}
+	defer scan(e)
 	defer e.Close()
 	if err := e.StartAll(ctx); err != nil {
 		return err
