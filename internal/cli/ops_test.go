@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/embedded"
+)
+
+// An operator lists a dead letter, fixes the cause, re-drives it, and the
+// stage then processes it; status reports the backlog and dead letters.
+func TestDeadLettersListRedriveAndStatus(t *testing.T) {
+	srv, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := stage.DefaultConfig()
+	cfg.Consumer.RetryMin = 10 * time.Millisecond
+	rt, err := stage.OpenConn(context.Background(), nc, cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Shutdown(context.Background())
+
+	var fixed atomic.Bool
+	processed := make(chan string, 1)
+	_, err = stage.Start(context.Background(), rt, stage.Stage[*schema.Document]{
+		Name: stage.NameEnrich, Input: stage.SubjectDeduped, Decode: schema.DecodeDocument,
+		Process: func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+			if !fixed.Load() {
+				return nil, stage.Permanent(errors.New("gazetteer missing"))
+			}
+			processed <- d.ID
+			return nil, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(schema.Document{SchemaVersion: 1, ID: "art1", Body: "b", IngestedAt: time.Now()})
+	if _, err := rt.JetStream().Publish(context.Background(), stage.SubjectDeduped, data); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := Main(context.Background(), append(args, "--nats", srv.ClientURL()), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+		return stdout.String()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var list string
+	for {
+		list = run("dlq", "list")
+		if strings.Contains(list, "gazetteer missing") || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(list, "enrich") || !strings.Contains(list, "gazetteer missing") {
+		t.Fatalf("dlq list = %q; want the enrich dead letter with its reason", list)
+	}
+	status := run("status", "--interval", "10ms")
+	if !strings.Contains(status, "dead-lettered") || !hasRow(status, "enrich", "1") {
+		t.Errorf("status = %q; want enrich with 1 dead letter", status)
+	}
+
+	fixed.Store(true)
+	if out := run("dlq", "redrive", "--stage", "enrich"); !strings.Contains(out, "re-drove 1 of 1") {
+		t.Errorf("redrive = %q", out)
+	}
+	select {
+	case id := <-processed:
+		if id != "art1" {
+			t.Errorf("processed %q; want art1", id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("re-driven article never processed")
+	}
+	if list := run("dlq", "list"); !strings.Contains(list, "no dead letters") {
+		t.Errorf("after redrive, dlq list = %q; want none", list)
+	}
+}
+
+// hasRow reports whether a table line starts with name and ends with last
+// among its columns.
+func hasRow(table, name, want string) bool {
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 5 && f[0] == name && f[4] == want {
+			return true
+		}
+	}
+	return false
+}
