@@ -330,8 +330,8 @@ func TestHelpHidesSecrets(t *testing.T) {
 	var out bytes.Buffer
 	fs.SetOutput(&out)
 	cfg := stage.DefaultConfig()
-	cfg.Flags(fs)
 	own := &stage.EnvFlags{FlagSet: fs}
+	cfg.Flags(own)
 	ic := intake.HandlerConfig{}
 	ic.Flags(own)
 	ec := indexer.DefaultConfig()

@@ -51,8 +51,8 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 	}
 	// Stage settings (batch, concurrency, retries, stream limits) come
 	// from the same NEWSFLOW_* variables the services read.
-	envOnly := flag.NewFlagSet("env", flag.ContinueOnError)
-	stageEnvErr := o.pipeline.Stage.Flags(envOnly)
+	stageEnv := &stage.EnvFlags{FlagSet: flag.NewFlagSet("env", flag.ContinueOnError)}
+	o.pipeline.Stage.Flags(stageEnv)
 
 	e := &stage.EnvFlags{FlagSet: fs}
 	e.String(&o.pipeline.DataDir, "data", "NEWSFLOW_DATA", "data directory for JetStream and the search index")
@@ -73,7 +73,7 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 	o.pipeline.Enrich.Flags(e)
 	o.intake.Flags(e)
 	return o, func() error {
-		return errors.Join(stageEnvErr(), e.Err(), o.pipeline.Stage.Validate(), o.pipeline.Ingest.Validate(),
+		return errors.Join(stageEnv.Err(), e.Err(), o.pipeline.Stage.Validate(), o.pipeline.Ingest.Validate(),
 			o.pipeline.Dedupe.Validate(), o.pipeline.Enrich.Validate(), o.intake.Validate())
 	}
 }

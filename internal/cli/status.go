@@ -19,7 +19,7 @@ import (
 func natsFlags(e *stage.EnvFlags, cfg *stage.NATSConfig) {
 	e.String(&cfg.URL, "nats", "NEWSFLOW_NATS_URL", "NATS server URL (newsflow run listens on nats://127.0.0.1:4222)")
 	e.String(&cfg.User, "nats-user", "NEWSFLOW_NATS_USER", "NATS user")
-	e.String(&cfg.Password, "nats-password", "NEWSFLOW_NATS_PASSWORD", "NATS password")
+	e.Secret(&cfg.Password, "nats-password", "NEWSFLOW_NATS_PASSWORD", "NATS password")
 	e.String(&cfg.CredsFile, "nats-creds", "NEWSFLOW_NATS_CREDS", "NATS credentials file")
 	e.String(&cfg.NKeyFile, "nats-nkey", "NEWSFLOW_NATS_NKEY", "NATS nkey seed file")
 	e.String(&cfg.CACert, "nats-ca-cert", "NEWSFLOW_NATS_CA_CERT", "CA certificate for NATS TLS")

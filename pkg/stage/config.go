@@ -98,14 +98,13 @@ func DefaultConfig() Config {
 	}
 }
 
-// Flags binds c to fs. Each flag's default comes from its environment
-// variable when set, else from c. Malformed environment values are
-// reported by the returned function, which callers run after fs.Parse.
-func (c *Config) Flags(fs *flag.FlagSet) (envErrors func() error) {
-	e := &EnvFlags{FlagSet: fs}
+// Flags binds c to e's flag set. Each flag's default comes from its
+// environment variable when set, else from c; malformed environment
+// values are reported by e.Err.
+func (c *Config) Flags(e *EnvFlags) {
 	e.String(&c.NATS.URL, "nats-url", "NEWSFLOW_NATS_URL", "NATS server URLs, comma separated")
 	e.String(&c.NATS.User, "nats-user", "NEWSFLOW_NATS_USER", "NATS user")
-	e.String(&c.NATS.Password, "nats-password", "NEWSFLOW_NATS_PASSWORD", "NATS password (secret)")
+	e.Secret(&c.NATS.Password, "nats-password", "NEWSFLOW_NATS_PASSWORD", "NATS password (secret)")
 	e.String(&c.NATS.CredsFile, "nats-creds", "NEWSFLOW_NATS_CREDS", "NATS credentials file (JWT + nkey)")
 	e.String(&c.NATS.NKeyFile, "nats-nkey", "NEWSFLOW_NATS_NKEY", "NATS nkey seed file")
 	e.String(&c.NATS.CACert, "nats-ca-cert", "NEWSFLOW_NATS_CA_CERT", "CA certificate file for NATS TLS")
@@ -121,7 +120,6 @@ func (c *Config) Flags(fs *flag.FlagSet) (envErrors func() error) {
 	e.String(&c.HTTPAddr, "http-addr", "NEWSFLOW_HTTP_ADDR", "address for /metrics, /healthz, /readyz")
 	e.String(&c.LogLevel, "log-level", "NEWSFLOW_LOG_LEVEL", "debug, info, warn or error")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "NEWSFLOW_SHUTDOWN_TIMEOUT", "deadline for the ordered drain on SIGTERM")
-	return e.Err
 }
 
 // Validate reports every setting that cannot work, in words an operator
@@ -249,6 +247,16 @@ func (e *EnvFlags) String(p *string, flagName, env, usage string) {
 		*p = v
 	}
 	e.FlagSet.StringVar(p, flagName, *p, e.usage(env, usage))
+}
+
+// Secret binds a secret string setting. Unlike String, the value read
+// from the environment is not shown as the flag's default in -help.
+func (e *EnvFlags) Secret(p *string, flagName, env, usage string) {
+	v, ok := e.env(env)
+	e.FlagSet.StringVar(p, flagName, "", e.usage(env, usage))
+	if ok {
+		*p = v
+	}
 }
 
 // Int binds an int setting.

@@ -43,10 +43,10 @@ func Main(svc Service, args []string, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet(svc.Name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	envErr := cfg.Flags(fs)
-	own := &EnvFlags{FlagSet: fs}
+	env := &EnvFlags{FlagSet: fs}
+	cfg.Flags(env)
 	if svc.Flags != nil {
-		svc.Flags(own)
+		svc.Flags(env)
 	}
 	if len(args) > 0 && args[0] == "healthcheck" {
 		if err := Healthcheck(cfg.HTTPAddr); err != nil {
@@ -58,7 +58,7 @@ func Main(svc Service, args []string, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	errs := []error{envErr(), own.Err(), cfg.Validate()}
+	errs := []error{env.Err(), cfg.Validate()}
 	if svc.Validate != nil {
 		errs = append(errs, svc.Validate())
 	}

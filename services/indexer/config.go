@@ -171,9 +171,9 @@ func splitList(s string) []string {
 func (c *Config) Flags(e *stage.EnvFlags) {
 	e.String(&c.URL, "es-url", "NEWSFLOW_ES_URL", "Elasticsearch URLs, comma separated; empty disables Elasticsearch")
 	e.String(&c.URL, "es-urls", "NEWSFLOW_ES_URLS", "synonym of -es-url")
-	e.String(&c.APIKey, "es-api-key", "NEWSFLOW_ES_API_KEY", "Elasticsearch API key, base64 id:key (secret)")
+	e.Secret(&c.APIKey, "es-api-key", "NEWSFLOW_ES_API_KEY", "Elasticsearch API key, base64 id:key (secret)")
 	e.String(&c.Username, "es-username", "NEWSFLOW_ES_USERNAME", "Elasticsearch basic-auth user")
-	e.String(&c.Password, "es-password", "NEWSFLOW_ES_PASSWORD", "Elasticsearch basic-auth password (secret)")
+	e.Secret(&c.Password, "es-password", "NEWSFLOW_ES_PASSWORD", "Elasticsearch basic-auth password (secret)")
 	e.String(&c.CACert, "es-ca-cert", "NEWSFLOW_ES_CA_CERT", "PEM file of CAs to trust for Elasticsearch TLS")
 	e.String(&c.IndexPrefix, "index-prefix", "NEWSFLOW_INDEXER_INDEX_PREFIX", "monthly indices are PREFIX-YYYY.MM")
 	e.String(&c.Alias, "index-alias", "NEWSFLOW_INDEXER_ALIAS", "read alias over the live indices")
