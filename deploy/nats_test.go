@@ -283,7 +283,7 @@ func TestNATSClusterR3(t *testing.T) {
 		t.Skip("starts a three-node JetStream cluster")
 	}
 	nodes := startCluster(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // generous: leader elections slow down on a loaded 2-core machine
 	defer cancel()
 
 	var urls []string

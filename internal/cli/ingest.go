@@ -12,11 +12,13 @@ import (
 	"github.com/newsflow/newsflow/services/ingest/intake"
 )
 
-// publishPaths publishes every article in paths to articles.raw, drawing
-// a progress bar on a terminal.
-func publishPaths(ctx context.Context, js jetstream.JetStream, paths []string, stderr io.Writer, log *zap.Logger) (intake.Summary, error) {
+// publishPaths publishes every article in paths to articles.raw, waiting
+// while the ingest stage has more than maxBacklog unfinished messages, and
+// drawing a progress bar on a terminal.
+func publishPaths(ctx context.Context, js jetstream.JetStream, paths []string, maxBacklog uint64, stderr io.Writer, log *zap.Logger) (intake.Summary, error) {
 	var bar *progress
-	sum, err := intake.NewPublisher(js, log).PublishPaths(ctx, paths, func(p intake.Progress) {
+	pub := intake.NewPublisher(js, log).WithBacklog(stage.NewBacklog(js, stage.SubjectRaw, maxBacklog))
+	sum, err := pub.PublishPaths(ctx, paths, func(p intake.Progress) {
 		if bar == nil {
 			bar = newProgress(stderr, p.BytesTotal, "reading")
 		}
@@ -39,6 +41,7 @@ func ingestCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	cfg := stage.DefaultConfig()
 	e := &stage.EnvFlags{FlagSet: fs}
 	natsFlags(e, &cfg.NATS)
+	e.Uint64(&cfg.Consumer.MaxBacklog, "max-backlog", "NEWSFLOW_MAX_BACKLOG", "wait while the ingest stage has more unfinished articles than this")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -59,7 +62,7 @@ func ingestCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if _, err := js.Stream(ctx, stage.StreamRaw); err != nil {
 		return fmt.Errorf("stream %s: %w (start 'newsflow run' or the ingest service first)", stage.StreamRaw, err)
 	}
-	sum, err := publishPaths(ctx, js, fs.Args(), stderr, zap.NewNop())
+	sum, err := publishPaths(ctx, js, fs.Args(), cfg.Consumer.MaxBacklog, stderr, zap.NewNop())
 	fmt.Fprint(stdout, sum.String())
 	return err
 }

@@ -144,7 +144,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errors.Join(err, shutdown())
 	}
 	if len(o.inputs) > 0 {
-		sum, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, stderr, log)
+		sum, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
 		if err != nil {
 			log.Error("ingesting --input", zap.Error(err))
 		}
@@ -172,7 +172,8 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 	}
 	rt := p.Runtime()
 	m := intake.NewMetrics(rt.Registry())
-	pub := intake.NewPublisher(rt.JetStream(), log.Named("intake")).WithMetrics(m)
+	pub := intake.NewPublisher(rt.JetStream(), log.Named("intake")).WithMetrics(m).
+		WithBacklog(stage.NewBacklog(rt.JetStream(), stage.SubjectRaw, o.pipeline.Stage.Consumer.MaxBacklog))
 	rt.Handle("POST /v1/articles", intake.NewHandler(pub, o.intake, log.Named("intake")).WithMetrics(m))
 	rt.Handle("GET /v1/search", search.Handler(search.ForIndex(p.Index()), log.Named("search")))
 	ln, err := net.Listen("tcp", o.httpAddr)
@@ -192,7 +193,7 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 
 // runOnce ingests the inputs and waits until the pipeline is idle.
 func runOnce(ctx context.Context, p *pipeline.Pipeline, o *runOptions, stderr io.Writer, log *zap.Logger) (intake.Summary, error) {
-	report, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, stderr, log)
+	report, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
 	if err != nil {
 		return report, err
 	}

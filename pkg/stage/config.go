@@ -47,9 +47,10 @@ type StreamsConfig struct {
 	Replicas int
 	// MaxAge is how long messages stay for replay (limits retention).
 	MaxAge time.Duration
-	// MaxBytes caps each stream; when full, publishes are refused (discard
-	// new) so that producers slow down instead of losing unread messages.
-	// -1 means no cap.
+	// MaxBytes caps each stream; when full, the oldest messages make room
+	// (discard old). Consumed messages stay for replay until then;
+	// unread ones are protected by ConsumerConfig.MaxBacklog, which makes
+	// producers wait long before a stream fills. -1 means no cap.
 	MaxBytes int64
 	// DuplicateWindow is how long a Nats-Msg-Id is remembered.
 	DuplicateWindow time.Duration
@@ -71,6 +72,11 @@ type ConsumerConfig struct {
 	// RetryMin and RetryMax bound the NakWithDelay backoff.
 	RetryMin time.Duration
 	RetryMax time.Duration
+	// MaxBacklog is how many unfinished messages the next stage may have
+	// before this one waits to publish (and intake answers 503). Keep it
+	// well below what a stream holds: streams make room by dropping their
+	// oldest messages, which must never be unread ones. 0 disables it.
+	MaxBacklog uint64
 }
 
 // DefaultConfig returns the settings used when nothing is set.
@@ -91,6 +97,7 @@ func DefaultConfig() Config {
 			MaxAckPending: 4096,
 			RetryMin:      time.Second,
 			RetryMax:      time.Minute,
+			MaxBacklog:    100_000,
 		},
 		HTTPAddr:        ":8080",
 		LogLevel:        "info",
@@ -117,6 +124,7 @@ func (c *Config) Flags(e *EnvFlags) {
 	e.Int(&c.Consumer.Concurrency, "concurrency", "NEWSFLOW_CONCURRENCY", "messages processed at once per replica")
 	e.Int(&c.Consumer.MaxDeliver, "max-deliver", "NEWSFLOW_MAX_DELIVER", "deliveries before a message is dead-lettered")
 	e.Duration(&c.Consumer.AckWait, "ack-wait", "NEWSFLOW_ACK_WAIT", "time before an unacknowledged message is redelivered")
+	e.Uint64(&c.Consumer.MaxBacklog, "max-backlog", "NEWSFLOW_MAX_BACKLOG", "unfinished messages the next stage may have before publishing waits (intake answers 503); 0 disables")
 	e.String(&c.HTTPAddr, "http-addr", "NEWSFLOW_HTTP_ADDR", "address for /metrics, /healthz, /readyz")
 	e.String(&c.LogLevel, "log-level", "NEWSFLOW_LOG_LEVEL", "debug, info, warn or error")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "NEWSFLOW_SHUTDOWN_TIMEOUT", "deadline for the ordered drain on SIGTERM")
@@ -184,6 +192,7 @@ func (c *Config) LogFields() []zap.Field {
 		zap.Int("concurrency", c.Consumer.Concurrency),
 		zap.Int("max_deliver", c.Consumer.MaxDeliver),
 		zap.Duration("ack_wait", c.Consumer.AckWait),
+		zap.Uint64("max_backlog", c.Consumer.MaxBacklog),
 		zap.String("http_addr", c.HTTPAddr),
 		zap.String("log_level", c.LogLevel),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout),
@@ -283,6 +292,19 @@ func (e *EnvFlags) Int64(p *int64, flagName, env, usage string) {
 		}
 	}
 	e.FlagSet.Int64Var(p, flagName, *p, e.usage(env, usage))
+}
+
+// Uint64 binds an unsigned setting.
+func (e *EnvFlags) Uint64(p *uint64, flagName, env, usage string) {
+	if v, ok := e.env(env); ok {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s=%q: want a whole number of at least 0", env, v))
+		} else {
+			*p = n
+		}
+	}
+	e.FlagSet.Uint64Var(p, flagName, *p, e.usage(env, usage))
 }
 
 // Float64 binds a float setting.

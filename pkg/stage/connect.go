@@ -97,7 +97,7 @@ func StreamConfigs(cfg StreamsConfig) []jetstream.StreamConfig {
 			Subjects:    []string{subject},
 			Retention:   jetstream.LimitsPolicy,
 			Storage:     jetstream.FileStorage,
-			Discard:     jetstream.DiscardNew,
+			Discard:     jetstream.DiscardOld,
 			MaxAge:      cfg.MaxAge,
 			MaxBytes:    cfg.MaxBytes,
 			MaxMsgSize:  maxMsgSize,

@@ -124,6 +124,8 @@ type handler[In any] struct {
 	cfg     ConsumerConfig
 	log     *zap.Logger
 	metrics *metrics
+	// backlog is the next stage's, which publishing waits on.
+	backlog *Backlog
 }
 
 // Consume starts st on a durable pull consumer named after it, shared by
@@ -142,6 +144,9 @@ func Consume[In any](ctx context.Context, js jetstream.JetStream, st Stage[In], 
 		return nil, fmt.Errorf("stage %s consumer: %w", st.Name, err)
 	}
 	h := &handler[In]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m}
+	if st.Output != "" {
+		h.backlog = NewBacklog(js, st.Output, cfg.MaxBacklog)
+	}
 	c := &Consumer{
 		name:    st.Name,
 		work:    make(chan jetstream.Msg),
@@ -297,12 +302,19 @@ func (h *handler[In]) publish(ctx context.Context, out *schema.Document) error {
 	if len(data) > maxMsgSize {
 		return Permanent(fmt.Errorf("output is %d bytes, over the %d byte limit", len(data), maxMsgSize))
 	}
+	// Hold the message (the keep-alive loop keeps it ours) while the next
+	// stage is too far behind: backpressure, not an unread message
+	// pushed out of a full stream.
+	if err := h.backlog.Wait(ctx); err != nil {
+		return err
+	}
 	m := nats.NewMsg(h.st.Output)
 	m.Data = data
 	m.Header.Set(jetstream.MsgIDHeader, out.ID+":"+h.st.Name)
 	if _, err := h.js.PublishMsg(ctx, m); err != nil {
 		return fmt.Errorf("publish to %s: %w", h.st.Output, err)
 	}
+	h.backlog.Sent()
 	return nil
 }
 

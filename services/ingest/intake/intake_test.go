@@ -521,3 +521,54 @@ func FuzzReadLine(f *testing.F) {
 		}
 	})
 }
+
+// While the ingest stage is too far behind, the HTTP intake answers 503
+// with Retry-After and stores nothing; once it catches up, it accepts.
+func TestHTTPAnswers503WhileIngestBacklogIsFull(t *testing.T) {
+	js, _ := startJetStream(t, nil)
+	ctx := context.Background()
+	pub := NewPublisher(js, nil).WithBacklog(stage.NewBacklog(js, stage.SubjectRaw, 2))
+	h := NewHandler(pub, HandlerConfig{}, nil)
+	post := func(n int) *httptest.ResponseRecorder {
+		body := fmt.Sprintf(`{"url": "https://example.org/%d", "text": "An article about the harbour, number %d."}`, n, n)
+		req := httptest.NewRequest(http.MethodPost, "/v1/articles", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 2 {
+		if rec := post(i); rec.Code != http.StatusAccepted {
+			t.Fatalf("article %d: status %d: %s", i, rec.Code, rec.Body)
+		}
+	}
+	rec := post(2)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("with 2 unread articles and a limit of 2: status %d, Retry-After %q; want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	// The ingest stage reads and acks both.
+	cons, err := js.CreateOrUpdateConsumer(ctx, stage.StreamRaw, stage.ConsumerConfigFor(stage.NameIngest, stage.SubjectRaw, stage.DefaultConfig().Consumer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, err := cons.Fetch(2, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := range batch.Messages() {
+		if err := m.DoubleAck(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		rec = post(2)
+		if rec.Code == http.StatusAccepted || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rec.Code != http.StatusAccepted {
+		t.Fatalf("after the backlog drained: status %d: %s", rec.Code, rec.Body)
+	}
+}

@@ -46,6 +46,7 @@ type Publisher struct {
 	timeout time.Duration
 	log     *zap.Logger
 	metrics *Metrics
+	backlog *stage.Backlog
 }
 
 // NewPublisher returns a Publisher on stage.SubjectRaw. A nil log logs
@@ -55,6 +56,14 @@ func NewPublisher(js jetstream.JetStream, log *zap.Logger) *Publisher {
 		log = zap.NewNop()
 	}
 	return &Publisher{js: js, subject: stage.SubjectRaw, timeout: DefaultPublishTimeout, log: log}
+}
+
+// WithBacklog makes every publish first check the ingest stage's backlog:
+// over its limit, the article is not published and the error wraps
+// ErrUnavailable (HTTP answers 503 with Retry-After, files wait).
+func (p *Publisher) WithBacklog(b *stage.Backlog) *Publisher {
+	p.backlog = b
+	return p
 }
 
 // ArticleID returns the id an article is published under: its stable
@@ -82,6 +91,9 @@ func (p *Publisher) Publish(ctx context.Context, a *schema.RawArticle) (string, 
 func (p *Publisher) publishData(ctx context.Context, id string, data []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
+	if err := p.backlog.Check(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
 	msg := &nats.Msg{Subject: p.subject, Data: data, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id)
 	start := time.Now()
@@ -90,6 +102,7 @@ func (p *Publisher) publishData(ctx context.Context, id string, data []byte) err
 	if err != nil {
 		return classify(err)
 	}
+	p.backlog.Sent()
 	if ack.Duplicate {
 		p.log.Debug("duplicate publish", zap.String("id", id), zap.Uint64("stream_seq", ack.Sequence))
 	}
@@ -106,9 +119,9 @@ func classify(err error) error {
 	if errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 && apiErr.Code != 408 && apiErr.Code != 429 {
 		return fmt.Errorf("%w: %v", ErrRejected, err)
 	}
-	// Stream full with DiscardNew ("maximum messages exceeded",
-	// "maximum bytes exceeded") is an APIError with code 503; no
-	// responders, timeouts and cancelled contexts mean the same to a
-	// sender: nothing was stored, try again later.
+	// A stream configured with DiscardNew that is full ("maximum
+	// messages exceeded", "maximum bytes exceeded") is an APIError with
+	// code 503; no responders, timeouts and cancelled contexts mean the
+	// same to a sender: nothing was stored, try again later.
 	return fmt.Errorf("%w: %v", ErrUnavailable, err)
 }

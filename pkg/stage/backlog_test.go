@@ -1,0 +1,100 @@
+package stage_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+)
+
+// A stage whose next stage is too far behind holds its messages instead of
+// publishing; when the next stage catches up, everything flows and nothing
+// is lost or duplicated.
+func TestBacklogHoldsPublishingUntilTheNextStageCatchesUp(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Consumer.MaxBacklog = 3
+	rt := e.runtime()
+	ctx := context.Background()
+	js := e.js()
+	// The next stage's durable consumer exists but nobody runs it yet.
+	next, err := js.CreateOrUpdateConsumer(ctx, stage.StreamDeduped, stage.ConsumerConfigFor(stage.NameEnrich, stage.SubjectDeduped, e.cfg.Consumer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stage.Start(ctx, rt, passthrough(stage.NameDedupe, stage.SubjectCleaned, stage.SubjectDeduped,
+		func(_ context.Context, d *schema.Document) (*schema.Document, error) { return d, nil })); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	for i := range n {
+		publishDoc(t, js, stage.SubjectCleaned, doc(fmt.Sprintf("b%02d", i), "x"))
+	}
+	// The stage publishes until the backlog passes the limit, then waits.
+	waitFor(t, func() bool { return streamMsgs(t, js, stage.StreamDeduped) >= 4 }, func() string { return "nothing published" })
+	time.Sleep(500 * time.Millisecond) // two backlog refreshes: it must not go on
+	if got := streamMsgs(t, js, stage.StreamDeduped); got >= n {
+		t.Fatalf("published %d of %d with the next stage stalled; want it held near the limit of 3", got, n)
+	}
+	// The next stage catches up; the held messages follow.
+	seen := map[string]int{}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(seen) < n && time.Now().Before(deadline) {
+		batch, err := next.Fetch(n, jetstream.FetchMaxWait(200*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			d, err := schema.DecodeDocument(m.Data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen[d.ID]++
+			if err := m.Ack(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("next stage got %d of %d articles", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("%s delivered %d times", id, c)
+		}
+	}
+}
+
+func TestBacklogCountsAStreamWithoutItsConsumer(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	js := rt.JetStream()
+	for i := range 3 {
+		publishDoc(t, js, stage.SubjectEnriched, doc(fmt.Sprintf("e%d", i), "x"))
+	}
+	b := stage.NewBacklog(js, stage.SubjectEnriched, 2)
+	if err := b.Check(context.Background()); !errors.Is(err, stage.ErrBacklogFull) {
+		t.Errorf("Check = %v; want ErrBacklogFull: 3 unread messages and no indexer consumer yet", err)
+	}
+	if err := stage.NewBacklog(js, stage.SubjectEnriched, 0).Check(context.Background()); err != nil {
+		t.Errorf("a zero limit reported %v", err)
+	}
+}
+
+func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
+	t.Helper()
+	s, err := js.Stream(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
