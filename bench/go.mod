@@ -102,7 +102,6 @@ require (
 	github.com/nats-io/jwt/v2 v2.8.2 // indirect
 	github.com/nats-io/nkeys v0.4.16 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
-	github.com/newsflow/newsflow v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/dedupe v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/enrich v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/indexer v0.0.0-00010101000000-000000000000
