@@ -83,15 +83,10 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err
 		p.url = p.server.ClientURL()
 		log.Info("embedded nats started", zap.String("url", p.url), zap.String("store", filepath.Join(opts.DataDir, "jetstream")))
 	}
-	natsCfg := opts.Stage.NATS
-	natsCfg.URL = p.url
-	nc, err := stage.Connect(natsCfg, "newsflow", log)
+	stageCfg := opts.Stage
+	stageCfg.NATS.URL = p.url
+	p.rt, err = stage.Open(ctx, stageCfg, "newsflow", log)
 	if err != nil {
-		return nil, err
-	}
-	p.rt, err = stage.OpenConn(ctx, nc, opts.Stage, log)
-	if err != nil {
-		nc.Close()
 		return nil, err
 	}
 	// Runs after every stage has drained: no more Index calls can come.
@@ -125,7 +120,13 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	p.rt.OnShutdown(func(context.Context) error { ing.Stop(); return nil })
-	ded, err := dedupe.New(ctx, js, p.opts.Dedupe, p.log.Named("dedupe"))
+	// Dedupe makes dozens of KV round trips per article: on a connection
+	// of their own they do not queue behind the stages' traffic.
+	kv, err := p.rt.JetStreamFor("dedupe-kv")
+	if err != nil {
+		return err
+	}
+	ded, err := dedupe.New(ctx, kv, p.opts.Dedupe, p.log.Named("dedupe"))
 	if err != nil {
 		return fmt.Errorf("dedupe: %w", err)
 	}

@@ -31,10 +31,16 @@ type Runtime struct {
 	mux      *http.ServeMux
 	ready    atomic.Bool
 
+	// dial opens another connection like the first; nil when the runtime
+	// was given its connection (OpenConn), and then everything shares it.
+	dial func(name string) (*nats.Conn, error)
+
 	mu        sync.Mutex
 	consumers []*Consumer
 	closers   []func(context.Context) error
 	checks    []func() error
+	// extra are connections opened with JetStreamFor, drained last.
+	extra []*nats.Conn
 }
 
 // Open connects to NATS, waits until JetStream answers, and provisions the
@@ -49,7 +55,33 @@ func Open(ctx context.Context, cfg Config, name string, log *zap.Logger) (*Runti
 		nc.Close()
 		return nil, err
 	}
+	rt.dial = func(conn string) (*nats.Conn, error) { return Connect(cfg.NATS, name+"-"+conn, log) }
 	return rt, nil
+}
+
+// JetStreamFor returns a JetStream handle on a connection of its own for
+// name (a stage, or a heavy user such as dedupe's KV index), when the
+// runtime dialled its own connection; otherwise the shared one. A NATS
+// connection is one ordered stream of frames, read by one goroutine on
+// each side: stages sharing one in a single process take turns on it, and
+// the process cannot use more than about one core.
+func (rt *Runtime) JetStreamFor(name string) (jetstream.JetStream, error) {
+	if rt.dial == nil {
+		return rt.js, nil
+	}
+	nc, err := rt.dial(name)
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	rt.mu.Lock()
+	rt.extra = append(rt.extra, nc)
+	rt.mu.Unlock()
+	return js, nil
 }
 
 // OpenConn is Open on an existing connection, which the runtime then owns
@@ -135,7 +167,11 @@ func Start[In any](ctx context.Context, rt *Runtime, st Stage[In]) (*Consumer, e
 // shared process whose needs differ from the others', such as a sink that
 // batches and so wants many messages in flight.
 func StartWith[In any](ctx context.Context, rt *Runtime, st Stage[In], cc ConsumerConfig) (*Consumer, error) {
-	c, err := Consume(ctx, rt.js, st, cc, rt.registry, rt.log)
+	js, err := rt.JetStreamFor(st.Name)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Consume(ctx, js, st, cc, rt.registry, rt.log)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +200,14 @@ func (rt *Runtime) readyz(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	rt.mu.Lock()
-	checks := rt.checks
+	checks, extra := rt.checks, rt.extra
 	rt.mu.Unlock()
+	for _, nc := range extra {
+		if !nc.IsConnected() {
+			http.Error(w, "a stage's NATS connection is "+nc.Status().String(), http.StatusServiceUnavailable)
+			return
+		}
+	}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
@@ -223,8 +265,14 @@ func (rt *Runtime) Shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if err := drainConn(ctx, rt.conn); err != nil {
-		errs = append(errs, err)
+	rt.mu.Lock()
+	conns := append(rt.extra, rt.conn)
+	rt.extra = nil
+	rt.mu.Unlock()
+	for _, nc := range conns {
+		if err := drainConn(ctx, nc); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
