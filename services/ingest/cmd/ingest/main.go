@@ -45,7 +45,8 @@ func main() {
 				return err
 			}
 			m := intake.NewMetrics(rt.Registry())
-			pub := intake.NewPublisher(rt.JetStream(), rt.Logger().Named("intake")).WithMetrics(m)
+			pub := intake.NewPublisher(rt.JetStream(), rt.Logger().Named("intake")).WithMetrics(m).
+				WithBacklog(stage.NewBacklog(rt.JetStream(), stage.SubjectRaw, rt.Config().Consumer.MaxBacklog))
 			rt.Handle("POST /v1/articles", intake.NewHandler(pub, intakeCfg, rt.Logger().Named("intake")).WithMetrics(m))
 			_, err = stage.Start(ctx, rt, stage.Stage[*schema.RawArticle]{
 				Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
