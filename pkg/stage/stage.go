@@ -7,6 +7,13 @@
 // retries with capped backoff, dead letters, in-progress signals, metrics
 // and an ordered drain. No service acks by hand.
 //
+// Backpressure: before publishing, a stage waits while the next stage's
+// backlog (its durable consumer's undelivered plus unacknowledged
+// messages) is over ConsumerConfig.MaxBacklog, holding its message with
+// in-progress signals. Streams keep consumed messages for replay and drop
+// their oldest when full, so the backlog limit is what keeps unread
+// messages safe.
+//
 // The mapping from a Process result to JetStream is in one place (Run):
 //
 //	output published and acknowledged  -> Ack
