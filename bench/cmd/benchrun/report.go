@@ -33,6 +33,9 @@ type Machine struct {
 	CPUs       int    `json:"cpus"`
 	CPUModel   string `json:"cpu_model"`
 	Commit     string `json:"commit"`
+	// Modified counts tracked files that differ from Commit: the run
+	// measures the working tree, which others may be editing.
+	Modified   int    `json:"modified_files"`
 	LoadBefore string `json:"load_before"`
 	LoadAfter  string `json:"load_after"`
 }
@@ -106,8 +109,8 @@ func writeJSON(path string, rep Report) error {
 func markdown(rep Report) string {
 	var b strings.Builder
 	m := rep.Machine
-	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s/%s, %s; commit %s; started %s, took %s; load average %s before, %s after.\n\n",
-		m.CPUModel, m.CPUs, m.OS, m.Arch, m.GoVersion, m.Commit, rep.Started.Format(time.RFC3339), rep.Duration, m.LoadBefore, m.LoadAfter)
+	fmt.Fprintf(&b, "Machine: %s, %d CPUs, %s/%s, %s; commit %s (%d tracked files modified in the working tree); started %s, took %s; load average %s before, %s after.\n\n",
+		m.CPUModel, m.CPUs, m.OS, m.Arch, m.GoVersion, m.Commit, m.Modified, rep.Started.Format(time.RFC3339), rep.Duration, m.LoadBefore, m.LoadAfter)
 	if len(rep.Relay.Results) > 0 {
 		relayTable(&b, rep.Relay)
 		fmt.Fprintf(&b, "runtime_vs_raw = %.2f (target ≥ 0.9); vs_watermill = %.2f (target ≥ 1.5)\n\n", rep.Headline.RuntimeVsRaw, rep.Headline.VsWatermill)
@@ -250,6 +253,13 @@ func machine(commit string) Machine {
 	if m.Commit == "" {
 		if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
 			m.Commit = strings.TrimSpace(string(out))
+		}
+	}
+	if out, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.TrimSpace(line) != "" {
+				m.Modified++
+			}
 		}
 	}
 	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
