@@ -27,12 +27,12 @@ type Report struct {
 
 // Machine records where the numbers come from.
 type Machine struct {
-	GoVersion  string `json:"go_version"`
-	OS         string `json:"os"`
-	Arch       string `json:"arch"`
-	CPUs       int    `json:"cpus"`
-	CPUModel   string `json:"cpu_model"`
-	Commit     string `json:"commit"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	CPUs      int    `json:"cpus"`
+	CPUModel  string `json:"cpu_model"`
+	Commit    string `json:"commit"`
 	// Modified counts tracked files that differ from Commit: the run
 	// measures the working tree, which others may be editing.
 	Modified   int    `json:"modified_files"`
