@@ -145,6 +145,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		e, err := chaos.NewEnv(ctx, filepath.Join(dir, "backpressure"), bins, chaos.EnvConfig{
 			StreamMaxBytes: maxBytes,
 			Env: map[string][]string{
+				// Streams this small hold a few hundred articles; the
+				// backlog limit must stay below that, as the README says.
+				"":               {"NEWSFLOW_MAX_BACKLOG=100"},
 				stage.NameIngest: {"NEWSFLOW_INTAKE_RETRY_AFTER=1s"},
 				stage.NameEnrich: {"NEWSFLOW_CONCURRENCY=1"},
 			},
