@@ -428,10 +428,10 @@ func FuzzIntake(f *testing.F) {
 	})
 }
 
-// TestIntakeFullStreamAnswers503 fills a small articles.raw: intake must
-// answer 503 with Retry-After and say which lines were stored, never 202
-// for an article it could not store.
-func TestIntakeFullStreamAnswers503(t *testing.T) {
+// TestIntakeFullBacklogAnswers503 sends more than the ingest stage may
+// have unfinished: intake must answer 503 with Retry-After and say which
+// lines were stored, never 202 for an article it could not store.
+func TestIntakeFullBacklogAnswers503(t *testing.T) {
 	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -448,7 +448,10 @@ func TestIntakeFullStreamAnswers503(t *testing.T) {
 	if err := stage.EnsureStreams(context.Background(), js, sc); err != nil {
 		t.Fatal(err)
 	}
-	h := intake.NewHandler(intake.NewPublisher(js, zap.NewNop()), intake.HandlerConfig{RetryAfter: 2 * time.Second}, zap.NewNop())
+	// Backpressure comes from the ingest stage's backlog, kept below what
+	// the stream holds (streams drop their oldest messages when full).
+	pub := intake.NewPublisher(js, zap.NewNop()).WithBacklog(stage.NewBacklog(js, stage.SubjectRaw, 50))
+	h := intake.NewHandler(pub, intake.HandlerConfig{RetryAfter: 2 * time.Second}, zap.NewNop())
 	var lines [][]byte
 	for i := range 200 {
 		lines = append(lines, mustJSON(t, Article("full", i)))
@@ -458,7 +461,7 @@ func TestIntakeFullStreamAnswers503(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusServiceUnavailable {
-		t.Fatalf("status %d, want 503 once the stream is full", rec.Code)
+		t.Fatalf("status %d, want 503 once the ingest backlog is full", rec.Code)
 	}
 	if got := rec.Header().Get("Retry-After"); got != "2" {
 		t.Errorf("Retry-After %q, want 2", got)

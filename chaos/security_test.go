@@ -320,7 +320,6 @@ func TestIntakeBearerToken(t *testing.T) {
 // NEWSFLOW_ES_PASSWORD appear in -help and usage output. Intake's token
 // is registered with an empty default and stays hidden.
 func TestHelpHidesSecrets(t *testing.T) {
-	knownBug(t, "finding 3: secrets as flag defaults in usage output")
 	t.Setenv("NEWSFLOW_NATS_PASSWORD", natsPassword)
 	t.Setenv("NEWSFLOW_ES_API_KEY", esAPIKey)
 	t.Setenv("NEWSFLOW_ES_PASSWORD", esPassword)
