@@ -181,8 +181,15 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 		return nil, fmt.Errorf("http listen %s: %w", o.httpAddr, err)
 	}
 	srv := &http.Server{Handler: rt.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	cert, key := o.pipeline.Stage.HTTPTLSCert, o.pipeline.Stage.HTTPTLSKey
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if cert != "" {
+			err = srv.ServeTLS(ln, cert, key) // NEWSFLOW_HTTP_TLS_CERT / _KEY
+		} else {
+			err = srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http", zap.Error(err))
 		}
 	}()

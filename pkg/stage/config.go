@@ -22,6 +22,9 @@ type Config struct {
 	Consumer ConsumerConfig
 	// HTTPAddr serves /metrics, /healthz, /readyz and service routes.
 	HTTPAddr string
+	// HTTPTLSCert and HTTPTLSKey, when set, serve HTTPS instead (the
+	// intake's bearer token must not travel in clear).
+	HTTPTLSCert, HTTPTLSKey string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
 	// ShutdownTimeout bounds the whole ordered drain on SIGTERM.
@@ -126,6 +129,8 @@ func (c *Config) Flags(e *EnvFlags) {
 	e.Duration(&c.Consumer.AckWait, "ack-wait", "NEWSFLOW_ACK_WAIT", "time before an unacknowledged message is redelivered")
 	e.Uint64(&c.Consumer.MaxBacklog, "max-backlog", "NEWSFLOW_MAX_BACKLOG", "unfinished messages the next stage may have before publishing waits (intake answers 503); 0 disables")
 	e.String(&c.HTTPAddr, "http-addr", "NEWSFLOW_HTTP_ADDR", "address for /metrics, /healthz, /readyz")
+	e.String(&c.HTTPTLSCert, "http-tls-cert", "NEWSFLOW_HTTP_TLS_CERT", "certificate file: serve HTTPS")
+	e.String(&c.HTTPTLSKey, "http-tls-key", "NEWSFLOW_HTTP_TLS_KEY", "key file of the HTTPS certificate")
 	e.String(&c.LogLevel, "log-level", "NEWSFLOW_LOG_LEVEL", "debug, info, warn or error")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "NEWSFLOW_SHUTDOWN_TIMEOUT", "deadline for the ordered drain on SIGTERM")
 }
@@ -139,6 +144,9 @@ func (c *Config) Validate() error {
 	}
 	if c.NATS.CredsFile != "" && (c.NATS.User != "" || c.NATS.NKeyFile != "") {
 		errs = append(errs, errors.New("NEWSFLOW_NATS_CREDS excludes NEWSFLOW_NATS_USER and NEWSFLOW_NATS_NKEY: choose one way to authenticate"))
+	}
+	if (c.HTTPTLSCert == "") != (c.HTTPTLSKey == "") {
+		errs = append(errs, errors.New("NEWSFLOW_HTTP_TLS_CERT and NEWSFLOW_HTTP_TLS_KEY go together: set both or neither"))
 	}
 	if (c.NATS.Cert == "") != (c.NATS.Key == "") {
 		errs = append(errs, errors.New("NEWSFLOW_NATS_CERT and NEWSFLOW_NATS_KEY go together: set both or neither"))
@@ -194,6 +202,7 @@ func (c *Config) LogFields() []zap.Field {
 		zap.Duration("ack_wait", c.Consumer.AckWait),
 		zap.Uint64("max_backlog", c.Consumer.MaxBacklog),
 		zap.String("http_addr", c.HTTPAddr),
+		zap.Bool("http_tls", c.HTTPTLSCert != ""),
 		zap.String("log_level", c.LogLevel),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout),
 	}

@@ -226,8 +226,12 @@ func (rt *Runtime) Serve(ctx context.Context) error {
 	}
 	srv := &http.Server{Handler: rt.mux, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	rt.log.Info("serving", zap.String("addr", ln.Addr().String()))
+	if rt.cfg.HTTPTLSCert != "" {
+		go func() { served <- srv.ServeTLS(ln, rt.cfg.HTTPTLSCert, rt.cfg.HTTPTLSKey) }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	rt.log.Info("serving", zap.String("addr", ln.Addr().String()), zap.Bool("tls", rt.cfg.HTTPTLSCert != ""))
 
 	select {
 	case <-ctx.Done():

@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -49,7 +50,7 @@ func Main(svc Service, args []string, stderr io.Writer) int {
 		svc.Flags(env)
 	}
 	if len(args) > 0 && args[0] == "healthcheck" {
-		if err := Healthcheck(cfg.HTTPAddr); err != nil {
+		if err := Healthcheck(cfg.HTTPAddr, cfg.HTTPTLSCert != ""); err != nil {
 			fmt.Fprintf(stderr, "%s: unhealthy: %v\n", svc.Name, err)
 			return 1
 		}
@@ -99,8 +100,10 @@ func run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) error {
 	return err
 }
 
-// Healthcheck asks the instance serving on addr whether it is ready.
-func Healthcheck(addr string) error {
+// Healthcheck asks the instance serving on addr whether it is ready. With
+// useTLS it speaks HTTPS to loopback and, as it only reads a status from
+// its own container, does not verify the certificate's name.
+func Healthcheck(addr string, useTLS bool) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("NEWSFLOW_HTTP_ADDR %q: %w", addr, err)
@@ -109,7 +112,12 @@ func Healthcheck(addr string) error {
 		host = "127.0.0.1"
 	}
 	client := &http.Client{Timeout: 3 * time.Second}
-	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + "/readyz")
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // loopback readiness probe
+	}
+	resp, err := client.Get(scheme + "://" + net.JoinHostPort(host, port) + "/readyz")
 	if err != nil {
 		return err
 	}
