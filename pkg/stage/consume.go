@@ -266,6 +266,8 @@ func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info)
 		switch {
 		case IsPermanent(err):
 			return ResultDead, err.Error()
+		case IsUnavailable(err):
+			return ResultRetry, err.Error()
 		case info.Delivered >= h.cfg.MaxDeliver:
 			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err)
 		default:

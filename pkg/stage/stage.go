@@ -21,6 +21,7 @@
 //	retryable error                    -> NakWithDelay(capped exponential backoff)
 //	Permanent error, or decode failure -> dead letter with the reason, then Term
 //	retryable error at MaxDeliver      -> dead letter with the reason, then Term
+//	Unavailable error                  -> NakWithDelay, whatever the delivery count
 package stage
 
 import (
@@ -80,6 +81,29 @@ func Permanent(err error) error {
 		return nil
 	}
 	return &permanentError{err: err}
+}
+
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string { return e.err.Error() }
+func (e *unavailableError) Unwrap() error { return e.err }
+
+// Unavailable marks err as a dependency being unavailable (Elasticsearch
+// answering 503, a timeout): the message is retried with backoff like any
+// retryable error, but such failures do not count toward MaxDeliver, so an
+// outage never dead-letters good articles. Unavailable(nil) is nil.
+func Unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &unavailableError{err: err}
+}
+
+// IsUnavailable reports whether err, or any error it wraps, was marked
+// with Unavailable.
+func IsUnavailable(err error) bool {
+	var u *unavailableError
+	return errors.As(err, &u)
 }
 
 // IsPermanent reports whether err, or any error it wraps, was marked with

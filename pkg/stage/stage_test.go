@@ -549,3 +549,30 @@ func TestConsumeValidatesStage(t *testing.T) {
 		t.Fatal("want an error for a stage without input, decode and process")
 	}
 }
+
+// A dependency outage outlasting MaxDeliver dead-letters nothing: the
+// article is retried until the dependency answers.
+func TestUnavailableNeverDeadLetters(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	var calls atomic.Int32
+	_, err := stage.Start(context.Background(), rt, passthrough("enrich", stage.SubjectDeduped, stage.SubjectEnriched, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		if calls.Add(1) <= 5 { // MaxDeliver is 3
+			return nil, stage.Unavailable(errors.New("elasticsearch: 503 cluster_block_exception"))
+		}
+		return d, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	out := collect(t, js, stage.StreamEnriched, stage.SubjectEnriched)
+	publishDoc(t, js, stage.SubjectDeduped, doc("outage", "x"))
+	if d, _ := schema.DecodeDocument(receive(t, out).Data()); d == nil || d.ID != "outage" {
+		t.Fatalf("got %v; want the article through after the outage", d)
+	}
+	st := rt.Consumers()[0].Stats()
+	if st.Dead != 0 || st.Retried != 5 {
+		t.Errorf("stats = %+v; want 5 retries and nothing dead", st)
+	}
+}

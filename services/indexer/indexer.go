@@ -27,6 +27,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/indexer/bulk"
 	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
@@ -163,8 +164,17 @@ func install(ctx context.Context, es *elasticsearch.Client, timeout time.Duratio
 // in Elasticsearch, a stage.Permanent error for a document Elasticsearch
 // rejects (mapping or parse error, with its reason), and a retryable
 // error otherwise.
+//
+// A whole bulk request that failed (Elasticsearch answering 503, a
+// timeout) or an unreachable cluster is marked stage.Unavailable: the
+// message is retried with backoff but never dead-lettered for it, so an
+// outage or a burst of 5xx costs no good article.
 func (ix *Indexer) Process(ctx context.Context, doc *schema.Document) (*schema.Document, error) {
-	return nil, ix.w.Index(ctx, doc)
+	err := ix.w.Index(ctx, doc)
+	if errors.Is(err, bulk.ErrRequest) || errors.Is(err, bulk.ErrUnavailable) {
+		return nil, stage.Unavailable(err)
+	}
+	return nil, err
 }
 
 // Up reports whether Elasticsearch is considered reachable, for /readyz.

@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -17,23 +16,16 @@ import (
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
 
-// The tests in this file state behaviour newsflow should have and does
-// not yet (README, "Findings"). They run only with
-// NEWSFLOW_CHAOS_KNOWN_BUGS=1, so that make test stays green until the
-// owners fix them; each names its finding.
-func knownBug(t *testing.T, finding string) {
-	t.Helper()
-	if os.Getenv("NEWSFLOW_CHAOS_KNOWN_BUGS") == "" {
-		t.Skipf("known bug (%s); set NEWSFLOW_CHAOS_KNOWN_BUGS=1 to run", finding)
-	}
-}
+// The tests in this file state behaviour the chaos suite found missing
+// (README, "Findings"), now fixed; each names its finding.
 
-// TestWholeRequest503IsRetriedInTheWriter: finding 1. A bulk request that
-// Elasticsearch answers with a whole-request 503 should be retried by the
-// writer, like a 503 item, instead of failing the message (which burns one
-// of NEWSFLOW_MAX_DELIVER deliveries per burst).
+// TestWholeRequest503IsRetriedInTheWriter: finding 1, fixed in the
+// runtime rather than the writer. A bulk request answered with a
+// whole-request 503 fails the message as stage.Unavailable: it is retried
+// with backoff but never counts toward NEWSFLOW_MAX_DELIVER, so bursts of
+// 5xx dead-letter nothing (pkg/stage TestUnavailableNeverDeadLetters),
+// and the next attempt indexes it.
 func TestWholeRequest503IsRetriedInTheWriter(t *testing.T) {
-	knownBug(t, "finding 1: a whole-request 5xx burns a delivery")
 	es := estest.NewServer()
 	defer es.Close()
 	cfg := indexer.DefaultConfig()
@@ -48,8 +40,18 @@ func TestWholeRequest503IsRetriedInTheWriter(t *testing.T) {
 	es.SetFaults(estest.Faults{FailRequests: 2})
 	doc := &schema.Document{SchemaVersion: schema.Version, ID: "burst-1", Title: "t", Body: "some body text",
 		IngestedAt: time.Now().UTC(), WordCount: 3}
-	if _, err := ix.Process(ctx, doc); err != nil {
-		t.Fatalf("Process after two failed bulk requests: %v, want it indexed by the writer's own retries", err)
+	var errs int
+	for {
+		_, err := ix.Process(ctx, doc)
+		if err == nil {
+			break
+		}
+		if !stage.IsUnavailable(err) || stage.IsPermanent(err) {
+			t.Fatalf("Process during a 503 burst: %v; want an Unavailable (never dead-lettered) error", err)
+		}
+		if errs++; errs > 2 {
+			t.Fatalf("still failing after the burst of 2: %v", err)
+		}
 	}
 }
 
