@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -179,6 +180,39 @@ func FuzzDecodeRaw(f *testing.F) {
 		}
 		if err := a.Validate(); err != nil {
 			t.Fatalf("accepted article fails validation: %v", err)
+		}
+	})
+}
+
+// FuzzDecodeDocument: every stage after ingest decodes documents from the
+// wire. Decoding never panics, every error is classified permanent, and an
+// accepted document survives a round trip unchanged and still valid.
+func FuzzDecodeDocument(f *testing.F) {
+	for _, seed := range []string{
+		`{"schema_version": 1, "id": "a", "body": "b", "ingested_at": "2026-11-21T09:00:00Z"}`,
+		`{"schema_version": 1, "id": "a", "body": "b", "ingested_at": "2026-11-21T09:00:00Z", "entities": {"places": [{"name": "Kyiv", "id": "geonames:703448", "location": {"lat": 50.45, "lon": 30.52}}]}}`,
+		`{"schema_version": 2}`, `{"id": 5}`, "{\"body\": \"\xff\"}", `[]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := DecodeDocument(data)
+		if err != nil {
+			if !IsPermanent(err) {
+				t.Fatalf("error %v is not classified permanent", err)
+			}
+			return
+		}
+		again, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d2, err := DecodeDocument(again)
+		if err != nil {
+			t.Fatalf("re-decoding an accepted document: %v", err)
+		}
+		if d2.ID != d.ID || d2.Body != d.Body || d2.SchemaVersion != d.SchemaVersion {
+			t.Fatalf("round trip changed the document: %+v vs %+v", d, d2)
 		}
 	})
 }
