@@ -98,9 +98,9 @@ func TestEvaluateLayouts(t *testing.T) {
 		failed   int
 	}{
 		// d1: P .5 R .5; d2: empty, R 0; d3: identical tokens, P 1 R 1.
-		{"testdata/scrapinghub", ScrapingHub, "precision=0.750 recall=0.500 f1=0.600", 1},
+		{"testdata/shingle-layout", ScrapingHub, "precision=0.750 recall=0.500 f1=0.600", 1},
 		// TP 2 (alpha beta, gamma delta), FN 1, FP 1 (menu item).
-		{"testdata/trafilatura", Trafilatura, "precision=0.667 recall=0.667 f1=0.667", 0},
+		{"testdata/snippet-layout", Trafilatura, "precision=0.667 recall=0.667 f1=0.667", 0},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.layout), func(t *testing.T) {
