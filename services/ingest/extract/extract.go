@@ -25,6 +25,8 @@ import (
 
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
+
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // ErrNoArticle means the page holds no article text.
@@ -98,7 +100,7 @@ func ExtractString(page string, opts Options) (*Result, error) {
 		return nil, ErrNoArticle
 	}
 	body := Render(res.ContentNode)
-	if n := countWords(body); n < MinWords {
+	if n := schema.CountWords(body); n < MinWords {
 		return nil, fmt.Errorf("%w: %d words", ErrNoArticle, n)
 	}
 	md := res.Metadata
@@ -367,18 +369,4 @@ func sameText(a, b string) bool {
 	}
 	na := norm(a)
 	return na != "" && na == norm(b)
-}
-
-// countWords counts runs of letters or digits.
-func countWords(s string) int {
-	n := 0
-	in := false
-	for _, r := range s {
-		w := unicode.IsLetter(r) || unicode.IsDigit(r)
-		if w && !in {
-			n++
-		}
-		in = w
-	}
-	return n
 }
