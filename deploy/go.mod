@@ -7,6 +7,10 @@ require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/nats-io/nats.go v1.55.0
 	github.com/newsflow/newsflow/pkg/stage v0.0.0-00010101000000-000000000000
+	github.com/newsflow/newsflow/services/dedupe v0.0.0-00010101000000-000000000000
+	github.com/newsflow/newsflow/services/enrich v0.0.0-00010101000000-000000000000
+	github.com/newsflow/newsflow/services/indexer v0.0.0-00010101000000-000000000000
+	github.com/newsflow/newsflow/services/ingest v0.0.0-00010101000000-000000000000
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
 	sigs.k8s.io/yaml v1.6.0
@@ -21,6 +25,7 @@ require (
 	github.com/docker/go-connections v0.4.0 // indirect
 	github.com/docker/go-units v0.5.0 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.1 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260820222146-c27c302e5fc3 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-viper/mapstructure/v2 v2.4.0 // indirect
 	github.com/google/go-tpm v0.9.8 // indirect
@@ -67,4 +72,8 @@ require (
 replace (
 	github.com/newsflow/newsflow/pkg/schema => ../pkg/schema
 	github.com/newsflow/newsflow/pkg/stage => ../pkg/stage
+	github.com/newsflow/newsflow/services/dedupe => ../services/dedupe
+	github.com/newsflow/newsflow/services/enrich => ../services/enrich
+	github.com/newsflow/newsflow/services/indexer => ../services/indexer
+	github.com/newsflow/newsflow/services/ingest => ../services/ingest
 )

@@ -2,11 +2,14 @@ package schema
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // ErrTooLarge means an encoded article exceeds MaxArticleBytes.
@@ -68,18 +71,69 @@ func decodeObject(data []byte, v any) error {
 	if trimmed[0] != '{' {
 		return fmt.Errorf("%w: expected a JSON object, got %q", ErrInvalidJSON, preview(trimmed))
 	}
-	if err := json.Unmarshal(trimmed, v); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return fmt.Errorf("%w: field %q: %s is not a %s", ErrInvalidJSON, typeErr.Field, typeErr.Value, typeErr.Type)
-		}
-		var syntaxErr *json.SyntaxError
-		if errors.As(err, &syntaxErr) && strings.Contains(err.Error(), "after top-level value") {
-			return fmt.Errorf("%w: trailing data after the object at offset %d", ErrInvalidJSON, syntaxErr.Offset)
-		}
-		return fmt.Errorf("%w: %v", ErrInvalidJSON, err)
+	if err := json.Unmarshal(trimmed, v, decodeOptions); err != nil {
+		return decodeError(err)
 	}
 	return nil
+}
+
+// decodeOptions make the decoder match field names as encoding/json does
+// (case-insensitively, "Title" for "title", but "published-at" is not
+// "published_at"), so scrapers written against encoding/json keep
+// working. Unlike encoding/json it rejects duplicate names, which would
+// make an article mean different things to different parsers.
+var decodeOptions = json.JoinOptions(json.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true))
+
+// decodeError turns a decoder error into an ErrInvalidJSON that names the
+// field and the offset.
+func decodeError(err error) error {
+	var semErr *json.SemanticError
+	if errors.As(err, &semErr) {
+		field := fieldName(semErr.JSONPointer)
+		if semErr.GoType != nil && semErr.JSONKind != 0 {
+			return fmt.Errorf("%w: field %q: got a JSON %s, want %s", ErrInvalidJSON, field, kindName(semErr.JSONKind), semErr.GoType)
+		}
+		return fmt.Errorf("%w: field %q: %v", ErrInvalidJSON, field, semErr.Err)
+	}
+	var synErr *jsontext.SyntacticError
+	if errors.As(err, &synErr) {
+		if errors.Is(err, jsontext.ErrDuplicateName) {
+			return fmt.Errorf("%w: field %q appears twice", ErrInvalidJSON, fieldName(synErr.JSONPointer))
+		}
+		if strings.Contains(synErr.Err.Error(), "after top-level value") {
+			return fmt.Errorf("%w: trailing data after the object at offset %d", ErrInvalidJSON, synErr.ByteOffset)
+		}
+		return fmt.Errorf("%w: at offset %d: %v", ErrInvalidJSON, synErr.ByteOffset, synErr.Err)
+	}
+	return fmt.Errorf("%w: %v", ErrInvalidJSON, err)
+}
+
+// fieldName writes a JSON pointer ("/source/name") as a dotted field path
+// ("source.name").
+func fieldName(p jsontext.Pointer) string {
+	var parts []string
+	for tok := range p.Tokens() {
+		parts = append(parts, tok)
+	}
+	return strings.Join(parts, ".")
+}
+
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "boolean"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return k.String()
 }
 
 func firstInvalidUTF8(b []byte) int {
