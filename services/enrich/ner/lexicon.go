@@ -98,7 +98,7 @@ const maxGazWords = 5
 func phraseHash(h, lower uint64) uint64 { return mix(tGazPhrase, h, lower, 0) }
 
 // buildGaz turns entries into the phrase table matchGaz reads.
-func buildGaz(entries []LexiconEntry) map[uint64]uint64 {
+func buildGaz(entries []LexiconEntry) *keyTable[uint64] {
 	gaz := make(map[uint64]uint64)
 	var a attr
 	for _, e := range entries {
@@ -121,23 +121,24 @@ func buildGaz(entries []LexiconEntry) map[uint64]uint64 {
 		}
 		gaz[h] |= 1 << e.Class
 	}
-	return gaz
+	return keyTableOf(gaz)
 }
 
 // matchGaz marks every token of the sentence covered by a gazetteer
 // phrase with the phrase's classes and the token's position in it.
 func (t *Tagger) matchGaz(at []attr) {
-	if len(t.gaz) == 0 {
+	if t.gaz.len() == 0 {
 		return
 	}
 	for i := range at {
 		h := uint64(fnvOffset)
 		for n := 1; n <= maxGazWords && i+n <= len(at); n++ {
 			h = phraseHash(h, at[i+n-1].lower)
-			cls, ok := t.gaz[h]
-			if !ok {
+			p := t.gaz.find(h)
+			if p == nil {
 				break
 			}
+			cls := *p
 			for c := cls; c != 0; c &= c - 1 {
 				class := uint32(bits.TrailingZeros64(c))
 				if n == 1 {

@@ -83,11 +83,15 @@ func Load() (*Tagger, error) {
 // stage gave to the same word elsewhere in the document, so that "Magna"
 // is an organisation in every sentence once one sentence makes it clear.
 type Tagger struct {
-	first, second *weights
-	clusters      map[uint64][3]uint64
+	// feats holds the feature weights of both stages side by side, so
+	// that one lookup per feature serves both; stages has one or two
+	// entries.
+	feats    *keyTable[featRow]
+	stages   []params
+	clusters *keyTable[[3]uint64]
 	// gaz maps the hash of a lower-cased phrase to a bit per LexClass;
 	// proper prefixes of phrases map to 0.
-	gaz  map[uint64]uint64
+	gaz  *keyTable[uint64]
 	pool sync.Pool
 }
 
@@ -100,6 +104,7 @@ type scratch struct {
 	score  []float32
 	back   []int8
 	tags   []int
+	part   []int32 // stage-2 sums of each token's sentence features
 	casing map[uint64][3]uint16
 	hist   map[uint64][nTags]uint16
 }
@@ -130,22 +135,31 @@ func (t *Tagger) TagDocument(doc [][]Token) [][]Span {
 	s := t.getScratch()
 	defer t.pool.Put(s)
 	words := make([][]string, len(doc))
+	n := 0
 	for i, sent := range doc {
 		ws := make([]string, len(sent))
 		for j := range sent {
 			ws[j] = sent[j].Text
 		}
 		words[i] = ws
+		n += len(sent)
 	}
 	attrs := t.docAttrs(s, words)
 	tags := make([][]int, len(doc))
-	for i := range attrs {
-		tags[i] = t.first.decodeSentence(s, attrs[i], t.clusters != nil, false)
+	all := make([]int, n)
+	s.part = grow(s.part, n*nTags)
+	off := 0
+	for i, at := range attrs {
+		tags[i] = all[off : off+len(at) : off+len(at)]
+		t.decodeFirst(s, at, s.part[off*nTags:(off+len(at))*nTags], tags[i])
+		off += len(at)
 	}
-	if t.second != nil {
+	if len(t.stages) > 1 {
 		fillHist(attrs, tags, s.hist)
-		for i := range attrs {
-			tags[i] = t.second.decodeSentence(s, attrs[i], t.clusters != nil, true)
+		off = 0
+		for i, at := range attrs {
+			t.decodeSecond(s, at, s.part[off*nTags:(off+len(at))*nTags], tags[i])
+			off += len(at)
 		}
 	}
 	out := make([][]Span, len(doc))
@@ -153,6 +167,71 @@ func (t *Tagger) TagDocument(doc [][]Token) [][]Span {
 		out[i] = spansFromBILOU(tags[i])
 	}
 	return out
+}
+
+// decodeFirst tags a sentence with the first stage. Each feature is looked
+// up once for both stages: part receives each token's second-stage sums of
+// the same features, nTags per token, for decodeSecond.
+func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
+	n := len(at)
+	if n == 0 {
+		return
+	}
+	capsLine := isCapsLine(at)
+	useClusters := t.clusters != nil
+	p := &t.stages[0]
+	s.emit = grow(s.emit, n*nTags)
+	for i := range at {
+		s.keys = sentenceKeys(s.keys[:0], at, i, capsLine, useClusters)
+		var acc1, acc2 [nTags]int32
+		for _, k := range s.keys {
+			if r := t.feats.find(k); r != nil {
+				for j := range acc1 {
+					acc1[j] += int32(r.w[j])
+				}
+				for j := range acc2 {
+					acc2[j] += int32(r.w[nTags+j])
+				}
+			}
+		}
+		e := (*[nTags]float32)(s.emit[i*nTags:])
+		for j := range e {
+			e[j] = float32(acc1[j]) * p.scale
+		}
+		*(*[nTags]int32)(part[i*nTags:]) = acc2
+	}
+	s.score = grow(s.score, n*nTags)
+	s.back = grow(s.back, n*nTags)
+	viterbi(s.emit, p.trans, p.end, s.score, s.back, tags)
+}
+
+// decodeSecond tags a sentence with the second stage, given the sums of
+// the sentence features that decodeFirst left in part.
+func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
+	n := len(at)
+	if n == 0 {
+		return
+	}
+	p := &t.stages[1]
+	s.emit = grow(s.emit, n*nTags)
+	for i := range at {
+		s.keys = stage2Keys(s.keys[:0], at, i)
+		acc := *(*[nTags]int32)(part[i*nTags:])
+		for _, k := range s.keys {
+			if r := t.feats.find(k); r != nil {
+				for j := range acc {
+					acc[j] += int32(r.w[nTags+j])
+				}
+			}
+		}
+		e := (*[nTags]float32)(s.emit[i*nTags:])
+		for j := range e {
+			e[j] = float32(acc[j]) * p.scale
+		}
+	}
+	s.score = grow(s.score, n*nTags)
+	s.back = grow(s.back, n*nTags)
+	viterbi(s.emit, p.trans, p.end, s.score, s.back, tags)
 }
 
 // fillHist records in each token the first-stage tags of the token and of
@@ -274,7 +353,11 @@ func lowerElsewhere(at []attr, casing map[uint64][3]uint16) bool {
 // lexical adds the model's word clusters to a.
 func (t *Tagger) lexical(a *attr) {
 	if t.clusters != nil {
-		a.cluster = t.clusters[a.lower]
+		if c := t.clusters.find(a.lower); c != nil {
+			a.cluster = *c
+		} else {
+			a.cluster = [3]uint64{}
+		}
 	}
 }
 

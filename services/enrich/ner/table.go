@@ -13,6 +13,22 @@ type slot struct {
 	w   [nTags]int16
 }
 
+// params are the scores of one stage besides its feature weights: the
+// scale of the quantised weights (a weight is its int16 value times
+// scale), the transition scores and the number of features.
+type params struct {
+	scale float32
+	trans []float32 // (nTags+1) * nTags; row nTags is the start
+	end   []float32 // nTags
+	n     int
+}
+
+// featRow is a feature's weights in both stages of a Tagger.
+type featRow struct {
+	w  [2 * nTags]int16 // stage 1, then stage 2
+	in uint8            // bit s is set if the feature belongs to stage s
+}
+
 // weights are the parameters of one stage: an open-addressing hash table
 // (linear probing, load at most 1/2) from feature key to weights, and the
 // transition scores. A weight is its int16 value times scale.

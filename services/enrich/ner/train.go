@@ -60,7 +60,7 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 	t := &Tagger{}
 	if len(opt.Lexicon) > 0 {
 		t.gaz = buildGaz(opt.Lexicon)
-		opt.Logf("gazetteer: %d entries, %d phrases and prefixes", len(opt.Lexicon), len(t.gaz))
+		opt.Logf("gazetteer: %d entries, %d phrases and prefixes", len(opt.Lexicon), t.gaz.len())
 	}
 	tdocs := make([]trainDoc, len(docs))
 	for i, d := range docs {
@@ -99,8 +99,10 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 	if err != nil {
 		return nil, err
 	}
-	t.first = first
 	if opt.Folds <= 1 {
+		if err := t.setStages([]stageRows{rowsOf(first)}); err != nil {
+			return nil, err
+		}
 		return t, nil
 	}
 	// Jackknife: tag each fold with a first stage trained on the others.
@@ -136,7 +138,9 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 	if err != nil {
 		return nil, err
 	}
-	t.second = second
+	if err := t.setStages([]stageRows{rowsOf(first), rowsOf(second)}); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -311,17 +315,10 @@ func grow[T any](s []T, n int) []T {
 
 // String describes the model size.
 func (t *Tagger) String() string {
-	n := t.first.n
-	if t.second != nil {
-		n += t.second.n
+	n := 0
+	for _, p := range t.stages {
+		n += p.n
 	}
 	return fmt.Sprintf("ner.Tagger{stages: %d, features: %d, clusters: %d, gazetteer: %d}",
-		1+btoi(t.second != nil), n, len(t.clusters), len(t.gaz))
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+		len(t.stages), n, t.clusters.len(), t.gaz.len())
 }

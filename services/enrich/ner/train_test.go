@@ -103,7 +103,7 @@ func TestTrainLearnsAndIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.second == nil {
+	if len(a.stages) != 2 {
 		t.Fatal("Folds: 2 gave no second stage")
 	}
 	if f1 := spanF1(t, a, test); f1 < 0.95 {

@@ -2,13 +2,13 @@ package ner
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"slices"
 )
 
 // The weights file is gzip-compressed:
@@ -45,27 +45,42 @@ func (t *Tagger) Save(w io.Writer) error {
 
 	bw.WriteString(weightsMagic)
 	uv(weightsVersion)
-	ck := sortedKeys(t.clusters)
+	ck, cv := t.clusters.sortedOrNil()
 	uv(uint64(len(ck)))
-	for _, k := range ck {
+	for i, k := range ck {
 		u64(k)
-		for _, c := range t.clusters[k] {
+		for _, c := range cv[i] {
 			u64(c)
 		}
 	}
-	gk := sortedKeys(t.gaz)
+	gk, gv := t.gaz.sortedOrNil()
 	uv(uint64(len(gk)))
-	for _, k := range gk {
+	for i, k := range gk {
 		u64(k)
-		u64(t.gaz[k])
+		u64(*gv[i])
 	}
-	stages := []*weights{t.first}
-	if t.second != nil {
-		stages = append(stages, t.second)
-	}
-	uv(uint64(len(stages)))
-	for _, st := range stages {
-		st.save(uv, sv, f32)
+	uv(uint64(len(t.stages)))
+	keys, rows := t.feats.sortedOrNil()
+	for s, p := range t.stages {
+		f32(p.scale)
+		for _, x := range p.trans {
+			f32(x)
+		}
+		for _, x := range p.end {
+			f32(x)
+		}
+		uv(uint64(p.n))
+		prev := uint64(0)
+		for i, k := range keys {
+			if rows[i].in&(1<<s) == 0 {
+				continue
+			}
+			uv(k - prev)
+			prev = k
+			for _, v := range rows[i].w[s*nTags : (s+1)*nTags] {
+				sv(int64(v))
+			}
+		}
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("save weights: %w", err)
@@ -76,137 +91,207 @@ func (t *Tagger) Save(w io.Writer) error {
 	return nil
 }
 
-// save writes one stage.
-func (st *weights) save(uv func(uint64), sv func(int64), f32 func(float32)) {
-	f32(st.scale)
-	for _, x := range st.trans {
-		f32(x)
+// sortedOrNil is sorted for a table that may be nil.
+func (t *keyTable[V]) sortedOrNil() ([]uint64, []*V) {
+	if t == nil {
+		return nil, nil
 	}
-	for _, x := range st.end {
-		f32(x)
-	}
-	uv(uint64(st.n))
-	prev := uint64(0)
-	st.each(func(k uint64, w *[nTags]int16) {
-		uv(k - prev)
-		prev = k
-		for _, v := range w {
-			sv(int64(v))
-		}
-	})
+	return t.sorted()
 }
 
-func sortedKeys[V any](m map[uint64]V) []uint64 {
-	keys := make([]uint64, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// stageRows are the weights of one stage as a file stores them: params
+// and the features in ascending key order.
+type stageRows struct {
+	params
+	keys []uint64
+	rows [][nTags]int16
+}
+
+// rowsOf lists the features of a per-stage table.
+func rowsOf(w *weights) stageRows {
+	sr := stageRows{params: params{scale: w.scale, trans: w.trans, end: w.end, n: w.n}}
+	w.each(func(k uint64, r *[nTags]int16) {
+		sr.keys = append(sr.keys, k)
+		sr.rows = append(sr.rows, *r)
+	})
+	return sr
+}
+
+// setStages builds the tagger's feature table from the rows of its one or
+// two stages.
+func (t *Tagger) setStages(stages []stageRows) error {
+	n := 0
+	for _, st := range stages {
+		n += len(st.keys)
 	}
-	slices.Sort(keys)
-	return keys
+	feats := newKeyTable[featRow](n)
+	t.stages = make([]params, len(stages))
+	for s, st := range stages {
+		t.stages[s] = st.params
+		t.stages[s].n = len(st.keys)
+		for i, k := range st.keys {
+			r, _ := feats.put(k)
+			if r.in&(1<<s) != 0 {
+				return errors.New("duplicate feature")
+			}
+			r.in |= 1 << s
+			copy(r.w[s*nTags:], st.rows[i][:])
+		}
+	}
+	t.feats = feats
+	return nil
 }
 
 // Decode reads a weights file written by Save.
 func Decode(r io.Reader) (*Tagger, error) {
-	zr, err := gzip.NewReader(r)
+	t, stages, err := readWeights(r)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.setStages(stages); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadWeights, err)
 	}
-	defer zr.Close()
-	br := bufio.NewReader(zr)
-	var failed error
-	fail := func(e error) {
-		if failed == nil && e != nil {
-			failed = fmt.Errorf("%w: %w", ErrBadWeights, e)
-		}
-	}
-	uv := func() uint64 {
-		x, e := binary.ReadUvarint(br)
-		fail(e)
-		return x
-	}
-	sv := func() int64 {
-		x, e := binary.ReadVarint(br)
-		fail(e)
-		return x
-	}
-	u64 := func() (x uint64) { fail(binary.Read(br, binary.LittleEndian, &x)); return x }
-	f32 := func() (x float32) { fail(binary.Read(br, binary.LittleEndian, &x)); return x }
+	return t, nil
+}
 
-	magic := make([]byte, len(weightsMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != weightsMagic {
-		return nil, fmt.Errorf("%w: missing magic", ErrBadWeights)
+// byteReader reads the fields of a decompressed weights file; the first
+// error sticks.
+type byteReader struct {
+	b   []byte
+	err error
+}
+
+var errTruncated = errors.New("truncated")
+
+func (r *byteReader) fail(e error) {
+	if r.err == nil {
+		r.err = e
 	}
-	if v := uv(); v != weightsVersion {
-		return nil, fmt.Errorf("%w: version %d, want %d", ErrBadWeights, v, weightsVersion)
+	r.b = nil
+}
+
+func (r *byteReader) uv() uint64 {
+	x, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail(errTruncated)
+		return 0
 	}
-	const maxCount = 1 << 26
+	r.b = r.b[n:]
+	return x
+}
+
+func (r *byteReader) sv() int64 {
+	x, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail(errTruncated)
+		return 0
+	}
+	r.b = r.b[n:]
+	return x
+}
+
+func (r *byteReader) u64() uint64 {
+	if len(r.b) < 8 {
+		r.fail(errTruncated)
+		return 0
+	}
+	x := binary.LittleEndian.Uint64(r.b)
+	r.b = r.b[8:]
+	return x
+}
+
+func (r *byteReader) f32() float32 {
+	if len(r.b) < 4 {
+		r.fail(errTruncated)
+		return 0
+	}
+	x := math.Float32frombits(binary.LittleEndian.Uint32(r.b))
+	r.b = r.b[4:]
+	return x
+}
+
+// readWeights reads a weights file into a tagger without feature weights
+// (clusters and gazetteer only) and the rows of its stages.
+func readWeights(in io.Reader) (*Tagger, []stageRows, error) {
+	zr, err := gzip.NewReader(in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadWeights, err)
+	}
+	defer zr.Close()
+	var raw bytes.Buffer
+	if _, err := raw.ReadFrom(zr); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadWeights, err)
+	}
+	r := &byteReader{b: raw.Bytes()}
+	if !bytes.HasPrefix(r.b, []byte(weightsMagic)) {
+		return nil, nil, fmt.Errorf("%w: missing magic", ErrBadWeights)
+	}
+	r.b = r.b[len(weightsMagic):]
+	if v := r.uv(); v != weightsVersion {
+		return nil, nil, fmt.Errorf("%w: version %d, want %d", ErrBadWeights, v, weightsVersion)
+	}
+	// A count is checked against the bytes left before anything is
+	// allocated for it.
+	count := func(what string, minBytes int) int {
+		n := r.uv()
+		if r.err == nil && n > uint64(len(r.b)/minBytes) {
+			r.fail(fmt.Errorf("too many %s", what))
+		}
+		return int(n)
+	}
 	t := &Tagger{}
-	if n := uv(); n > 0 && n < maxCount {
-		t.clusters = make(map[uint64][3]uint64, n)
-		for i := uint64(0); i < n && failed == nil; i++ {
-			k := u64()
-			t.clusters[k] = [3]uint64{u64(), u64(), u64()}
+	if n := count("clusters", 32); n > 0 && r.err == nil {
+		t.clusters = newKeyTable[[3]uint64](n)
+		for i := 0; i < n && r.err == nil; i++ {
+			p, _ := t.clusters.put(r.u64())
+			*p = [3]uint64{r.u64(), r.u64(), r.u64()}
 		}
-	} else if n >= maxCount {
-		fail(errors.New("too many clusters"))
 	}
-	if n := uv(); n > 0 && n < maxCount {
-		t.gaz = make(map[uint64]uint64, n)
-		for i := uint64(0); i < n && failed == nil; i++ {
-			k := u64()
-			t.gaz[k] = u64()
+	if n := count("gazetteer entries", 16); n > 0 && r.err == nil {
+		t.gaz = newKeyTable[uint64](n)
+		for i := 0; i < n && r.err == nil; i++ {
+			p, _ := t.gaz.put(r.u64())
+			*p = r.u64()
 		}
-	} else if n >= maxCount {
-		fail(errors.New("too many gazetteer entries"))
 	}
-	nStages := uv()
-	if failed == nil && (nStages < 1 || nStages > 2) {
-		fail(fmt.Errorf("%d stages", nStages))
+	nStages := r.uv()
+	if r.err == nil && (nStages < 1 || nStages > 2) {
+		r.fail(fmt.Errorf("%d stages", nStages))
 	}
-	for k := uint64(0); k < nStages && failed == nil; k++ {
-		scale := f32()
-		trans := make([]float32, (nTags+1)*nTags)
-		for i := range trans {
-			trans[i] = f32()
+	var stages []stageRows
+	for k := uint64(0); k < nStages && r.err == nil; k++ {
+		var st stageRows
+		st.scale = r.f32()
+		st.trans = make([]float32, (nTags+1)*nTags)
+		for i := range st.trans {
+			st.trans[i] = r.f32()
 		}
-		end := make([]float32, nTags)
-		for i := range end {
-			end[i] = f32()
+		st.end = make([]float32, nTags)
+		for i := range st.end {
+			st.end[i] = r.f32()
 		}
-		n := uv()
-		if n >= maxCount {
-			fail(errors.New("too many rows"))
-		}
-		if failed != nil {
+		n := count("rows", 1+nTags)
+		if r.err != nil {
 			break
 		}
-		st := newTable(int(n))
-		st.scale, st.trans, st.end = scale, trans, end
+		st.keys = make([]uint64, n)
+		st.rows = make([][nTags]int16, n)
 		key := uint64(0)
-		for i := 0; i < int(n) && failed == nil; i++ {
-			key += uv()
-			var w [nTags]int16
-			for j := range w {
-				v := sv()
+		for i := 0; i < n && r.err == nil; i++ {
+			key += r.uv()
+			st.keys[i] = key
+			for j := range st.rows[i] {
+				v := r.sv()
 				if v < math.MinInt16 || v > math.MaxInt16 {
-					fail(errors.New("weight out of range"))
+					r.fail(errors.New("weight out of range"))
 				}
-				w[j] = int16(v)
+				st.rows[i][j] = int16(v)
 			}
-			if st.lookup(key) != nil {
-				fail(errors.New("duplicate feature"))
-				break
-			}
-			st.insert(key, &w)
 		}
-		if k == 0 {
-			t.first = st
-		} else {
-			t.second = st
-		}
+		stages = append(stages, st)
 	}
-	if failed != nil {
-		return nil, failed
+	if r.err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrBadWeights, r.err)
 	}
-	return t, nil
+	return t, stages, nil
 }

@@ -1,0 +1,245 @@
+package ner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// refTagger tags as the tagger did before its feature weights moved into
+// one table for both stages: a separate per-stage table (the training
+// representation, weights), one pass of feature keys and lookups per
+// stage, and Viterbi as a plain loop over allowed(prev, cur). It is the
+// reference the fast path must agree with tag for tag.
+type refTagger struct {
+	t             *Tagger // for docAttrs: clusters and gazetteer
+	first, second *weights
+}
+
+func newRefTagger(tb testing.TB) *refTagger {
+	tb.Helper()
+	t, stages, err := readWeights(bytes.NewReader(embedded))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ref := &refTagger{t: t}
+	for i, st := range stages {
+		w := newTable(len(st.keys))
+		w.scale, w.trans, w.end = st.scale, st.trans, st.end
+		for j, k := range st.keys {
+			if w.lookup(k) != nil {
+				tb.Fatalf("stage %d: duplicate key %x", i, k)
+			}
+			w.insert(k, &st.rows[j])
+		}
+		if i == 0 {
+			ref.first = w
+		} else {
+			ref.second = w
+		}
+	}
+	return ref
+}
+
+func (r *refTagger) tagDocument(doc [][]Token) [][]Span {
+	s := newScratch()
+	words := make([][]string, len(doc))
+	for i, sent := range doc {
+		for _, tok := range sent {
+			words[i] = append(words[i], tok.Text)
+		}
+	}
+	attrs := r.t.docAttrs(s, words)
+	useClusters := r.t.clusters != nil
+	tags := make([][]int, len(doc))
+	for i, at := range attrs {
+		tags[i] = refDecode(r.first, at, useClusters, false)
+	}
+	if r.second != nil {
+		fillHist(attrs, tags, s.hist)
+		for i, at := range attrs {
+			tags[i] = refDecode(r.second, at, useClusters, true)
+		}
+	}
+	out := make([][]Span, len(doc))
+	for i := range tags {
+		out[i] = spansFromBILOU(tags[i])
+	}
+	return out
+}
+
+func refDecode(w *weights, at []attr, useClusters, stage2 bool) []int {
+	n := len(at)
+	if n == 0 {
+		return nil
+	}
+	capsLine := isCapsLine(at)
+	emit := make([]float32, n*nTags)
+	var keys []uint64
+	for i := range at {
+		keys = sentenceKeys(keys[:0], at, i, capsLine, useClusters)
+		if stage2 {
+			keys = stage2Keys(keys, at, i)
+		}
+		var acc [nTags]int32
+		for _, k := range keys {
+			if row := w.lookup(k); row != nil {
+				for j := range acc {
+					acc[j] += int32(row[j])
+				}
+			}
+		}
+		for j := range acc {
+			emit[i*nTags+j] = float32(acc[j]) * w.scale
+		}
+	}
+	return refViterbi(emit, w.trans, w.end, n)
+}
+
+// refViterbi is the decoder in its plainest form.
+func refViterbi(emit, trans, end []float32, n int) []int {
+	score := make([]float32, n*nTags)
+	back := make([]int, n*nTags)
+	start := trans[nTags*nTags:]
+	for c := 0; c < nTags; c++ {
+		score[c] = negInf
+		if allowed(-1, c) {
+			score[c] = emit[c] + start[c]
+		}
+	}
+	for i := 1; i < n; i++ {
+		for c := 0; c < nTags; c++ {
+			best, arg := negInf, 0
+			for p := 0; p < nTags; p++ {
+				if !allowed(p, c) {
+					continue
+				}
+				if v := score[(i-1)*nTags+p] + trans[p*nTags+c]; v > best {
+					best, arg = v, p
+				}
+			}
+			score[i*nTags+c] = best + emit[i*nTags+c]
+			back[i*nTags+c] = arg
+		}
+	}
+	best, arg := negInf, 0
+	for c := 0; c < nTags; c++ {
+		last := score[(n-1)*nTags+c]
+		if !allowedEnd(c) || last <= negInf {
+			continue
+		}
+		if v := last + end[c]; v > best {
+			best, arg = v, c
+		}
+	}
+	tags := make([]int, n)
+	tags[n-1] = arg
+	for i := n - 1; i > 0; i-- {
+		tags[i-1] = back[i*nTags+tags[i]]
+	}
+	return tags
+}
+
+// equivTexts are our own documents: the benchmark article, the enrich
+// fixtures, and documents made from their words shuffled, with some lines
+// in capitals or title case, so that many feature combinations, document
+// casing and second-stage histories occur.
+func equivTexts(tb testing.TB) []string {
+	tb.Helper()
+	raw, err := os.ReadFile("testdata/article.txt")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	texts := []string{string(raw)}
+	files, err := filepath.Glob("../testdata/*.json")
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("enrich fixtures: %v, %d files", err, len(files))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var fx struct{ Title, Body string }
+		if err := json.Unmarshal(b, &fx); err != nil {
+			tb.Fatalf("%s: %v", f, err)
+		}
+		texts = append(texts, fx.Title+"\n\n"+fx.Body)
+	}
+	var words []string
+	for _, t := range texts {
+		words = append(words, strings.Fields(t)...)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for d := 0; d < 150; d++ {
+		var b strings.Builder
+		for l := 0; l < 2+rng.IntN(8); l++ {
+			line := make([]string, 3+rng.IntN(30))
+			for k := range line {
+				line[k] = words[rng.IntN(len(words))]
+			}
+			switch rng.IntN(6) {
+			case 0:
+				for k := range line {
+					line[k] = strings.ToUpper(line[k])
+				}
+			case 1:
+				for k := range line {
+					r := []rune(line[k])
+					r[0] = unicode.ToUpper(r[0])
+					line[k] = string(r)
+				}
+			}
+			b.WriteString(strings.Join(line, " "))
+			b.WriteString(".\n")
+		}
+		texts = append(texts, b.String())
+	}
+	return texts
+}
+
+// TestTagDocumentMatchesReference checks that the shared two-stage table,
+// the single lookup per feature and the specialised Viterbi give exactly
+// the tags of the reference decoder, sentence by sentence, for whole
+// documents and for sentences tagged alone.
+func TestTagDocumentMatchesReference(t *testing.T) {
+	tg, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newRefTagger(t)
+	spans, sents := 0, 0
+	for i, text := range equivTexts(t) {
+		doc := Sentences(text)
+		got, want := tg.TagDocument(doc), ref.tagDocument(doc)
+		for j := range doc {
+			sents++
+			spans += len(want[j])
+			if g, w := fmt.Sprint(got[j]), fmt.Sprint(want[j]); g != w {
+				t.Errorf("text %d sentence %d %q:\ngot  %s\nwant %s", i, j, texts(doc[j]), g, w)
+			}
+			if g, w := fmt.Sprint(tg.Tag(doc[j])), fmt.Sprint(ref.tagDocument(doc[j:j+1])[0]); g != w {
+				t.Errorf("text %d sentence %d alone:\ngot  %s\nwant %s", i, j, g, w)
+			}
+		}
+	}
+	// The comparison means something only if the texts have entities.
+	if sents < 500 || spans < 500 {
+		t.Errorf("%d sentences with %d spans compared; want at least 500 of each", sents, spans)
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(bytes.NewReader(embedded)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
