@@ -224,7 +224,7 @@ func TestTagDocumentMatchesReference(t *testing.T) {
 			if g, w := fmt.Sprint(got[j]), fmt.Sprint(want[j]); g != w {
 				t.Errorf("text %d sentence %d %q:\ngot  %s\nwant %s", i, j, texts(doc[j]), g, w)
 			}
-			if g, w := fmt.Sprint(tg.Tag(doc[j])), fmt.Sprint(ref.tagDocument(doc[j:j+1])[0]); g != w {
+			if g, w := fmt.Sprint(tg.Tag(doc[j])), fmt.Sprint(ref.tagDocument(doc[j : j+1])[0]); g != w {
 				t.Errorf("text %d sentence %d alone:\ngot  %s\nwant %s", i, j, g, w)
 			}
 		}
