@@ -1,6 +1,7 @@
 package stage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -297,7 +298,9 @@ func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info)
 // publish sends out downstream and waits for JetStream to store it. The
 // message id makes a retried publish a no-op within the duplicate window.
 func (h *handler[In]) publish(ctx context.Context, out *schema.Document) error {
-	data, err := json.Marshal(out)
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer putEncodeBuffer(buf)
+	data, err := encode(buf, out)
 	if err != nil {
 		return Permanent(fmt.Errorf("encode output: %w", err))
 	}
@@ -318,6 +321,31 @@ func (h *handler[In]) publish(ctx context.Context, out *schema.Document) error {
 	}
 	h.backlog.Sent()
 	return nil
+}
+
+// encodeBuffers hold encoded outputs until JetStream has stored them:
+// the connection copies a message when it is sent, so a buffer is free
+// again once PublishMsg returns.
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putEncodeBuffer returns buf to the pool unless an unusually large
+// document grew it.
+func putEncodeBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 {
+		buf.Reset()
+		encodeBuffers.Put(buf)
+	}
+}
+
+// encode writes d as JSON into buf and returns the bytes. HTML characters
+// are not escaped: documents are read by JSON decoders, not browsers.
+func encode(buf *bytes.Buffer, d *schema.Document) ([]byte, error) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func (h *handler[In]) deadLetter(ctx context.Context, msg jetstream.Msg, info Info, reason string) error {

@@ -211,6 +211,52 @@ func TestArticleFlowsThroughFourStages(t *testing.T) {
 	}
 }
 
+// Outputs are encoded into pooled buffers: under concurrency every
+// document must still arrive with its own body, HTML characters and all.
+func TestConcurrentOutputsKeepTheirOwnBodies(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	ctx := context.Background()
+	if _, err := stage.Start(ctx, rt, passthrough(stage.NameIngest, stage.SubjectRaw, stage.SubjectCleaned,
+		func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+			d.Body += " <cleaned> & é"
+			return d, nil
+		})); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	var mu sync.Mutex
+	got := map[string]string{}
+	if _, err := stage.Start(ctx, rt, passthrough(stage.NameDedupe, stage.SubjectCleaned, "",
+		func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+			mu.Lock()
+			got[d.ID] = d.Body
+			mu.Unlock()
+			return nil, nil
+		})); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for i := range n {
+		id := fmt.Sprintf("doc%03d", i)
+		body := strings.Repeat(fmt.Sprintf("article %d says a<b. ", i), 1+i%40)
+		want[id] = body + " <cleaned> & é"
+		publishDoc(t, e.js(), stage.SubjectRaw, doc(id, body))
+	}
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == n }, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Sprintf("%d of %d documents arrived", len(got), n)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s body = %.60q…; want %.60q…", id, got[id], w)
+		}
+	}
+}
+
 func TestRetryableErrorSucceedsOnRetry(t *testing.T) {
 	e := newEnv(t)
 	rt := e.runtime()
