@@ -243,3 +243,35 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestViterbiShape checks the tag lists the specialised Viterbi relies on
+// against allowed.
+func TestViterbiShape(t *testing.T) {
+	isClosed := map[int]bool{}
+	for _, p := range closedTags {
+		isClosed[p] = true
+	}
+	isStarter := map[int]bool{}
+	for _, c := range starterTags {
+		isStarter[c] = true
+	}
+	for c := 0; c < nTags; c++ {
+		for p := 0; p < nTags; p++ {
+			var want bool
+			switch {
+			case isStarter[c]:
+				want = isClosed[p]
+			default: // I-x or L-x
+				want = tagType(p) == tagType(c) && p > 0 && (tagPrefix(p) == pB || tagPrefix(p) == pI)
+			}
+			if got := allowed(p, c); got != want {
+				t.Errorf("allowed(%d, %d) = %v, the specialised Viterbi assumes %v", p, c, got, want)
+			}
+		}
+	}
+	for c := 0; c < nTags; c++ {
+		if isStarter[c] == (c > 0 && (tagPrefix(c) == pI || tagPrefix(c) == pL)) {
+			t.Errorf("tag %d: starter %v", c, isStarter[c])
+		}
+	}
+}

@@ -186,12 +186,7 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 		var acc1, acc2 [nTags]int32
 		for _, k := range s.keys {
 			if r := t.feats.find(k); r != nil {
-				for j := range acc1 {
-					acc1[j] += int32(r.w[j])
-				}
-				for j := range acc2 {
-					acc2[j] += int32(r.w[nTags+j])
-				}
+				addBoth(&acc1, &acc2, &r.w)
 			}
 		}
 		e := (*[nTags]float32)(s.emit[i*nTags:])
@@ -202,7 +197,69 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 	}
 	s.score = grow(s.score, n*nTags)
 	s.back = grow(s.back, n*nTags)
-	viterbi(s.emit, p.trans, p.end, s.score, s.back, tags)
+	p.viterbi(s.emit, s.score, s.back, tags)
+}
+
+// The sums are written out because the compiler neither unrolls loops nor
+// keeps arrays in registers: the loops cost several times the additions.
+
+// addBoth adds a feature's weights to the sums of both stages.
+func addBoth(a1, a2 *[nTags]int32, w *[2 * nTags]int16) {
+	a1[0] += int32(w[0])
+	a1[1] += int32(w[1])
+	a1[2] += int32(w[2])
+	a1[3] += int32(w[3])
+	a1[4] += int32(w[4])
+	a1[5] += int32(w[5])
+	a1[6] += int32(w[6])
+	a1[7] += int32(w[7])
+	a1[8] += int32(w[8])
+	a1[9] += int32(w[9])
+	a1[10] += int32(w[10])
+	a1[11] += int32(w[11])
+	a1[12] += int32(w[12])
+	a1[13] += int32(w[13])
+	a1[14] += int32(w[14])
+	a1[15] += int32(w[15])
+	a1[16] += int32(w[16])
+	a2[0] += int32(w[17])
+	a2[1] += int32(w[18])
+	a2[2] += int32(w[19])
+	a2[3] += int32(w[20])
+	a2[4] += int32(w[21])
+	a2[5] += int32(w[22])
+	a2[6] += int32(w[23])
+	a2[7] += int32(w[24])
+	a2[8] += int32(w[25])
+	a2[9] += int32(w[26])
+	a2[10] += int32(w[27])
+	a2[11] += int32(w[28])
+	a2[12] += int32(w[29])
+	a2[13] += int32(w[30])
+	a2[14] += int32(w[31])
+	a2[15] += int32(w[32])
+	a2[16] += int32(w[33])
+}
+
+// addSecond adds a feature's second-stage weights to a.
+func addSecond(a *[nTags]int32, w *[2 * nTags]int16) {
+	a[0] += int32(w[17])
+	a[1] += int32(w[18])
+	a[2] += int32(w[19])
+	a[3] += int32(w[20])
+	a[4] += int32(w[21])
+	a[5] += int32(w[22])
+	a[6] += int32(w[23])
+	a[7] += int32(w[24])
+	a[8] += int32(w[25])
+	a[9] += int32(w[26])
+	a[10] += int32(w[27])
+	a[11] += int32(w[28])
+	a[12] += int32(w[29])
+	a[13] += int32(w[30])
+	a[14] += int32(w[31])
+	a[15] += int32(w[32])
+	a[16] += int32(w[33])
 }
 
 // decodeSecond tags a sentence with the second stage, given the sums of
@@ -219,9 +276,7 @@ func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 		acc := *(*[nTags]int32)(part[i*nTags:])
 		for _, k := range s.keys {
 			if r := t.feats.find(k); r != nil {
-				for j := range acc {
-					acc[j] += int32(r.w[nTags+j])
-				}
+				addSecond(&acc, &r.w)
 			}
 		}
 		e := (*[nTags]float32)(s.emit[i*nTags:])
@@ -231,7 +286,7 @@ func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 	}
 	s.score = grow(s.score, n*nTags)
 	s.back = grow(s.back, n*nTags)
-	viterbi(s.emit, p.trans, p.end, s.score, s.back, tags)
+	p.viterbi(s.emit, s.score, s.back, tags)
 }
 
 // fillHist records in each token the first-stage tags of the token and of
@@ -546,6 +601,140 @@ func viterbi(emit, trans, end, score []float32, back []int8, tags []int) {
 	for i := n - 1; i > 0; i-- {
 		tags[i-1] = int(back[i*nTags+tags[i]])
 	}
+}
+
+// The allowed transitions have a fixed shape: a tag that starts something
+// (O, B-x, U-x) may follow any tag that closes one (O, L-x, U-x), and I-x
+// and L-x may follow only B-x and I-x. TestViterbiShape checks these lists
+// against allowed.
+var (
+	closedTags  = [...]int{0, 3, 4, 7, 8, 11, 12, 15, 16}
+	starterTags = [...]int{0, 1, 4, 5, 8, 9, 12, 13, 16}
+)
+
+const nClosed = len(closedTags)
+
+// lattice holds a stage's transition scores in the order the specialised
+// Viterbi reads them.
+type lattice struct {
+	// open[s][k] is the score of starter tag s after closed tag k.
+	open [nClosed][nClosed]float32
+	// cont[x][q][r] is the score of I-x (q 0) or L-x (q 1) after B-x
+	// (r 0) or I-x (r 1).
+	cont [nTypes][2][2]float32
+}
+
+func newLattice(trans []float32) *lattice {
+	var l lattice
+	for s, c := range starterTags {
+		for k, p := range closedTags {
+			l.open[s][k] = trans[p*nTags+c]
+		}
+	}
+	for x := 0; x < nTypes; x++ {
+		for q := 0; q < 2; q++ {
+			for r := 0; r < 2; r++ {
+				l.cont[x][q][r] = trans[tagOf(pB+r, x)*nTags+tagOf(pI+q, x)]
+			}
+		}
+	}
+	return &l
+}
+
+// viterbi is the package viterbi for the fixed shape of the allowed
+// transitions: the same additions and comparisons in the same order, so
+// the same tags, without the indirections of a general transition list.
+func (p *params) viterbi(emit, score []float32, back []int8, tags []int) {
+	n := len(tags)
+	start := p.trans[nTags*nTags:]
+	for c := 0; c < nTags; c++ {
+		if allowed(-1, c) {
+			score[c] = emit[c] + start[c]
+		} else {
+			score[c] = negInf
+		}
+	}
+	l := p.lat
+	for i := 1; i < n; i++ {
+		prev := (*[nTags]float32)(score[(i-1)*nTags:])
+		cur := (*[nTags]float32)(score[i*nTags:])
+		em := (*[nTags]float32)(emit[i*nTags:])
+		bk := (*[nTags]int8)(back[i*nTags:])
+		var pc [nClosed]float32
+		for k, t := range closedTags {
+			pc[k] = prev[t]
+		}
+		for s, c := range starterTags {
+			best, arg := bestOpen(&pc, &l.open[s])
+			cur[c] = best + em[c]
+			bk[c] = int8(arg)
+		}
+		for x := 0; x < nTypes; x++ {
+			b, in := 1+4*x, 2+4*x
+			for q := 0; q < 2; q++ {
+				c := in + q
+				best, arg := negInf, 0
+				if v := prev[b] + l.cont[x][q][0]; v > best {
+					best, arg = v, b
+				}
+				if v := prev[in] + l.cont[x][q][1]; v > best {
+					best, arg = v, in
+				}
+				cur[c] = best + em[c]
+				bk[c] = int8(arg)
+			}
+		}
+	}
+	last := score[(n-1)*nTags : n*nTags]
+	best, arg := negInf, 0
+	for c := 0; c < nTags; c++ {
+		if !allowedEnd(c) || last[c] <= negInf {
+			continue
+		}
+		if v := last[c] + p.end[c]; v > best {
+			best, arg = v, c
+		}
+	}
+	tags[n-1] = arg
+	for i := n - 1; i > 0; i-- {
+		tags[i-1] = int(back[i*nTags+tags[i]])
+	}
+}
+
+// bestOpen returns the best score of a starter tag given the scores of the
+// closed tags pc and the transition scores row from each of them, and the
+// closed tag it comes from (the first one on a tie, 0 if none is above
+// negInf), like the loop of viterbi over allowedPrev.
+func bestOpen(pc, row *[nClosed]float32) (float32, int) {
+	best, arg := negInf, 0
+	if v := pc[0] + row[0]; v > best {
+		best, arg = v, 0
+	}
+	if v := pc[1] + row[1]; v > best {
+		best, arg = v, 3
+	}
+	if v := pc[2] + row[2]; v > best {
+		best, arg = v, 4
+	}
+	if v := pc[3] + row[3]; v > best {
+		best, arg = v, 7
+	}
+	if v := pc[4] + row[4]; v > best {
+		best, arg = v, 8
+	}
+	if v := pc[5] + row[5]; v > best {
+		best, arg = v, 11
+	}
+	if v := pc[6] + row[6]; v > best {
+		best, arg = v, 12
+	}
+	if v := pc[7] + row[7]; v > best {
+		best, arg = v, 15
+	}
+	if v := pc[8] + row[8]; v > best {
+		best, arg = v, 16
+	}
+	return best, arg
 }
 
 // allowedPrev lists, for each tag, the tags that may precede it.

@@ -21,6 +21,7 @@ type params struct {
 	trans []float32 // (nTags+1) * nTags; row nTags is the start
 	end   []float32 // nTags
 	n     int
+	lat   *lattice // trans for params.viterbi
 }
 
 // featRow is a feature's weights in both stages of a Tagger.

@@ -129,6 +129,7 @@ func (t *Tagger) setStages(stages []stageRows) error {
 	for s, st := range stages {
 		t.stages[s] = st.params
 		t.stages[s].n = len(st.keys)
+		t.stages[s].lat = newLattice(st.trans)
 		for i, k := range st.keys {
 			r, _ := feats.put(k)
 			if r.in&(1<<s) != 0 {
