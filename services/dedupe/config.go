@@ -25,8 +25,9 @@ type Config struct {
 	// Replicas is the KV buckets' replication factor
 	// (NEWSFLOW_DEDUPE_KV_REPLICAS).
 	Replicas int
-	// KeyBits bounds the band bucket to 2^KeyBits keys
-	// (NEWSFLOW_DEDUPE_KEY_BITS).
+	// KeyBits sized the band groups of the version 1 band bucket
+	// (NEWSFLOW_DEDUPE_KEY_BITS). It is ignored since bands are kept in a
+	// log, and still validated so that existing settings stay valid.
 	KeyBits int
 	// MaxCandidates bounds the candidates verified per article, most
 	// shared bands first (NEWSFLOW_DEDUPE_MAX_CANDIDATES).
@@ -38,12 +39,13 @@ type Config struct {
 	// a containment estimated from a handful of hashes is not trusted
 	// (NEWSFLOW_DEDUPE_MIN_SHARED).
 	MinShared int
-	// BandBucket and RecordBucket name the KV buckets
-	// (NEWSFLOW_DEDUPE_BAND_BUCKET, NEWSFLOW_DEDUPE_RECORD_BUCKET).
+	// BandBucket names the band log (stream BANDLOG_<name>) and
+	// RecordBucket the record KV bucket (NEWSFLOW_DEDUPE_BAND_BUCKET,
+	// NEWSFLOW_DEDUPE_RECORD_BUCKET).
 	BandBucket, RecordBucket string
 	// MemoryStorage keeps the buckets in memory (NEWSFLOW_DEDUPE_KV_MEMORY).
 	MemoryStorage bool
-	// Parallel bounds concurrent KV writes per article
+	// Parallel bounds concurrent KV record reads per article
 	// (NEWSFLOW_DEDUPE_KV_PARALLEL).
 	Parallel int
 	// MergeSubject is where merge updates are published: the stage's
@@ -120,12 +122,12 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Duration(&c.Window, "dedupe-window", "NEWSFLOW_DEDUPE_WINDOW", "how long an article stays comparable")
 	e.Float64(&c.Threshold, "dedupe-threshold", "NEWSFLOW_DEDUPE_THRESHOLD", "containment from which an article is a copy")
 	e.Int(&c.Replicas, "dedupe-kv-replicas", "NEWSFLOW_DEDUPE_KV_REPLICAS", "replication factor of the dedupe KV buckets (1, 3 or 5)")
-	e.Int(&c.KeyBits, "dedupe-key-bits", "NEWSFLOW_DEDUPE_KEY_BITS", "the band bucket holds at most 2^bits keys")
+	e.Int(&c.KeyBits, "dedupe-key-bits", "NEWSFLOW_DEDUPE_KEY_BITS", "ignored (sized the version 1 band bucket)")
 	e.Int(&c.MaxCandidates, "dedupe-max-candidates", "NEWSFLOW_DEDUPE_MAX_CANDIDATES", "candidates verified per article")
 	e.Int(&c.MinShingles, "dedupe-min-shingles", "NEWSFLOW_DEDUPE_MIN_SHINGLES", "fewest shingles an article needs to be judged")
 	e.Int(&c.MinShared, "dedupe-min-shared", "NEWSFLOW_DEDUPE_MIN_SHARED", "fewest shared sketch hashes a match needs")
-	e.String(&c.BandBucket, "dedupe-band-bucket", "NEWSFLOW_DEDUPE_BAND_BUCKET", "KV bucket of LSH band groups")
+	e.String(&c.BandBucket, "dedupe-band-bucket", "NEWSFLOW_DEDUPE_BAND_BUCKET", "band log name (stream BANDLOG_<name>)")
 	e.String(&c.RecordBucket, "dedupe-record-bucket", "NEWSFLOW_DEDUPE_RECORD_BUCKET", "KV bucket of article records")
 	e.Bool(&c.MemoryStorage, "dedupe-kv-memory", "NEWSFLOW_DEDUPE_KV_MEMORY", "keep the dedupe KV buckets in memory")
-	e.Int(&c.Parallel, "dedupe-kv-parallel", "NEWSFLOW_DEDUPE_KV_PARALLEL", "concurrent KV requests per article")
+	e.Int(&c.Parallel, "dedupe-kv-parallel", "NEWSFLOW_DEDUPE_KV_PARALLEL", "concurrent KV record reads per article")
 }

@@ -83,8 +83,10 @@ type Deduper struct {
 	candidates prometheus.Histogram
 }
 
-// New validates cfg, creates or updates the KV buckets (idempotently, so
-// every replica calls it at start) and returns a Deduper.
+// New validates cfg, creates or updates the band log and the record
+// bucket (idempotently, so every replica calls it at start), replays the
+// band log, and returns a Deduper. It retries while JetStream is not
+// ready, until ctx ends. Close releases it.
 func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Deduper, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -93,7 +95,6 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		BandBucket:   cfg.BandBucket,
 		RecordBucket: cfg.RecordBucket,
 		Replicas:     cfg.Replicas,
-		KeyBits:      cfg.KeyBits,
 		TTL:          cfg.Window,
 		Memory:       cfg.MemoryStorage,
 		MaxAttempts:  100,
@@ -119,6 +120,10 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		}),
 	}, nil
 }
+
+// Close stops following the shared band log; Process fails afterwards.
+// Call it after the stage has stopped consuming.
+func (d *Deduper) Close() { d.ix.Close() }
 
 // Collectors returns the stage's Prometheus metrics for registration.
 func (d *Deduper) Collectors() []prometheus.Collector {
@@ -193,7 +198,7 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	if len(core) < d.cfg.MinShingles {
 		core = shingles
 	}
-	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(core, p), p), d.cfg.Parallel)
+	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(core, p), p))
 	if err != nil {
 		return nil, fmt.Errorf("dedupe %s: add bands: %w", doc.ID, err)
 	}

@@ -84,6 +84,7 @@ func (e *env) deduper(t testing.TB, cfg Config) *Deduper {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(d.Close)
 	return d
 }
 
@@ -386,22 +387,16 @@ func TestRecordsExpireAfterWindow(t *testing.T) {
 	cfg.Window = time.Second
 	d := e.deduper(t, cfg)
 	ctx := context.Background()
-	for _, b := range []string{cfg.BandBucket, cfg.RecordBucket} {
-		kv, err := e.js.KeyValue(ctx, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := kv.Status(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.(*jetstream.KeyValueBucketStatus).LimitMarkerTTL() <= 0 {
-			t.Errorf("bucket %s has no limit-marker TTL, so per-key TTL cannot work", b)
-		}
-	}
 	kv, err := e.js.KeyValue(ctx, cfg.RecordBucket)
 	if err != nil {
 		t.Fatal(err)
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.(*jetstream.KeyValueBucketStatus).LimitMarkerTTL() <= 0 {
+		t.Errorf("bucket %s has no limit-marker TTL, so per-key TTL cannot work", cfg.RecordBucket)
 	}
 	orig := newDoc(t, "original", fixture(t, "original.txt"))
 	w, err := kv.Watch(ctx, orig.ID, jetstream.UpdatesOnly())
@@ -501,6 +496,7 @@ func TestUnderTheStageRuntime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer d.Close()
 	c, err := stage.Consume(ctx, js, stage.Stage[*schema.Document]{
 		Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped,
 		Decode: schema.DecodeDocument, Process: d.Process,

@@ -45,6 +45,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/dedupe"
+	"github.com/newsflow/newsflow/services/dedupe/kvindex"
 )
 
 // ErrInput means an input file is missing or malformed.
@@ -311,6 +312,7 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, replicas, wor
 		if err != nil {
 			return runResult{}, err
 		}
+		defer d.Close()
 		ds = append(ds, d)
 	}
 	docID := map[string]string{} // document id -> item id
@@ -388,8 +390,8 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, replicas, wor
 	var bytes uint64
 	res.bucketBytes = map[string]uint64{}
 	res.bucketKeys = map[string]uint64{}
-	for _, b := range []string{cfg.BandBucket, cfg.RecordBucket} {
-		s, err := js.Stream(ctx, "KV_"+b)
+	for b, name := range map[string]string{cfg.BandBucket: kvindex.BandStream(cfg.BandBucket), cfg.RecordBucket: "KV_" + cfg.RecordBucket} {
+		s, err := js.Stream(ctx, name)
 		if err != nil {
 			return runResult{}, fmt.Errorf("kv stream %s: %w", b, err)
 		}

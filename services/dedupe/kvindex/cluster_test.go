@@ -69,25 +69,19 @@ func startCluster(t testing.TB) []jetstream.JetStream {
 	return out
 }
 
-// openReplicated opens the index with three replicas, retrying while the
-// cluster elects its JetStream meta leader.
+// openReplicated opens the index with three replicas right after the
+// cluster started: Open itself must wait for the JetStream meta leader
+// and the peers (chaos finding 5).
 func openReplicated(t testing.TB, js jetstream.JetStream, cfg Config) *Index {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		ix, err := Open(ctx, js, cfg, nopLogger())
-		cancel()
-		if err == nil {
-			return ix
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("open replicated index: %v", err)
-		}
-		// Not a sleep on an event we could await: the meta leader
-		// election has no client-visible notification.
-		time.Sleep(200 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ix, err := Open(ctx, js, cfg, nopLogger())
+	if err != nil {
+		t.Fatalf("open replicated index: %v", err)
 	}
+	t.Cleanup(ix.Close)
+	return ix
 }
 
 // TestReplicatedBucketsDetectConflicts checks compare-and-set on R3
@@ -98,7 +92,7 @@ func TestReplicatedBucketsDetectConflicts(t *testing.T) {
 	}
 	jss := startCluster(t)
 	cfg := testConfig()
-	cfg.Replicas, cfg.KeyBits = 3, 4
+	cfg.Replicas = 3
 	var ixs []*Index
 	for _, js := range jss {
 		ixs = append(ixs, openReplicated(t, js, cfg))
@@ -137,7 +131,7 @@ func TestReplicatedBucketsDetectConflicts(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			seen[i], errs[i] = ixs[i%3].AddBands(ctx, fmt.Sprint("id", i), []uint64{0xabcdef0123456789, uint64(i)}, 2)
+			seen[i], errs[i] = ixs[i%3].AddBands(ctx, fmt.Sprint("id", i), []uint64{0xabcdef0123456789, uint64(i)})
 		}()
 	}
 	close(start)

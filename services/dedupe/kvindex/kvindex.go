@@ -1,24 +1,31 @@
-// Package kvindex keeps dedupe's shared state in two JetStream KV buckets,
-// so that any number of replicas see one index.
+// Package kvindex keeps dedupe's shared state in JetStream, so that any
+// number of replicas see one index.
 //
-// The band bucket maps a group of LSH band keys to the articles that hold
-// them. Band keys are grouped by their top KeyBits bits: the KV key is
-// those bits in hex ("b3f2"), and the value lists entries of (the rest of
-// the band key, expiry time, article id). Grouping bounds the number of KV
-// keys to 2^KeyBits whatever the traffic (the server holds about 240 bytes
-// of heap per key), at the price of rewriting a bigger value per band.
+// The band log is a stream (BandStream) with one message per article: its
+// id and its LSH band keys. Every replica follows the log with an ordered
+// consumer into a local in-memory index (band key -> the articles holding
+// it), and drops articles older than the TTL; the stream's MaxAge drops
+// them on the server. Adding an article's bands is one publish; its
+// candidates are read from the local index once the index has applied the
+// log up to the article's own message. The log orders all articles, so of
+// two replicas adding bands at the same moment the later in the log sees
+// the earlier, and an article costs the same whatever the size of the
+// index. A replica that starts replays the log (Open returns once it has).
+// Log messages start with a version byte (2); version 1 was a KV bucket
+// of band groups rewritten by compare-and-set, O(window) per article,
+// which this version leaves alone and does not read.
 //
-// The record bucket maps an article id to its Record: its stream sequence,
-// its cluster and its shingle sketch.
+// The record bucket is a KV bucket mapping an article id to its Record:
+// its stream sequence, its cluster and its shingle sketch. Every write is
+// a compare-and-set on the key's last revision (create expects revision
+// 0), published with a per-message TTL equal to the window, which needs
+// the bucket's limit-marker TTL. A conflict comes back as "wrong last
+// sequence": code 10071 on a single-server stream, 10164 on a replicated
+// one; both are ErrConflict here.
 //
-// Every write is a compare-and-set on the key's last revision (create
-// expects revision 0), published with a per-message TTL equal to the
-// window, which needs the bucket's limit-marker TTL. A conflict comes back
-// as "wrong last sequence": code 10071 on a single-server stream, 10164 on
-// a replicated one; both are ErrConflict here. Band writes retry on
-// conflict against the fresh value, and the candidates of a band are read
-// from the value this replica wrote, so of two replicas writing at the same
-// moment the second always sees the first.
+// Open retries transient errors (no JetStream meta leader yet, timeouts,
+// insufficient resources while cluster peers join) with capped backoff
+// until its context ends.
 package kvindex
 
 import (
@@ -28,10 +35,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -53,15 +60,17 @@ var ErrConfig = errors.New("invalid kv index configuration")
 
 // Config says where and how the index is stored.
 type Config struct {
-	// BandBucket and RecordBucket name the two KV buckets.
+	// BandBucket names the band log (stream BandStream(BandBucket) on
+	// subject BandSubject(BandBucket)); RecordBucket names the record KV
+	// bucket.
 	BandBucket, RecordBucket string
-	// Replicas is the buckets' replication factor (1, 3 or 5).
+	// Replicas is the replication factor of the log and the bucket (1, 3
+	// or 5).
 	Replicas int
-	// KeyBits is how many top bits of a band key name its KV key.
-	KeyBits int
-	// TTL is how long an entry lives after its last write.
+	// TTL is how long an article stays in the index: the record's
+	// per-message TTL after its last write, the band log's MaxAge.
 	TTL time.Duration
-	// Memory stores the buckets in memory instead of on disk.
+	// Memory stores the log and the bucket in memory instead of on disk.
 	Memory bool
 	// MaxAttempts bounds compare-and-set retries of one write.
 	MaxAttempts int
@@ -74,8 +83,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: two distinct bucket names are required", ErrConfig)
 	case c.Replicas < 1 || c.Replicas > 5:
 		return fmt.Errorf("%w: replicas %d, want 1-5", ErrConfig, c.Replicas)
-	case c.KeyBits < 4 || c.KeyBits > 24:
-		return fmt.Errorf("%w: key bits %d, want 4-24", ErrConfig, c.KeyBits)
 	case c.TTL < time.Second:
 		return fmt.Errorf("%w: ttl %s, want at least 1s", ErrConfig, c.TTL)
 	case c.MaxAttempts < 1:
@@ -84,59 +91,133 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Index is the shared dedupe state. It is safe for concurrent use.
+// Index is the shared dedupe state. It is safe for concurrent use. Close
+// stops following the band log.
 type Index struct {
 	js                jetstream.JetStream
 	cfg               Config
-	bands, records    jetstream.Stream
-	bandPre, recPre   string
+	records, bandLog  jetstream.Stream
+	recPre            string
+	bandSubject       string
+	local             *bandIndex
+	consume           jetstream.ConsumeContext
 	log               *zap.Logger
-	now               func() time.Time
 	conflicts, writes uint64
 	mu                sync.Mutex
 }
 
+// attemptTimeout bounds one attempt to provision the index.
+const attemptTimeout = 5 * time.Second
+
 // markerTTL is how long the server keeps the marker of an expired key.
 const markerTTL = time.Minute
 
-// Open creates or updates the two buckets (idempotently, so every replica
-// calls it at start) and returns the index.
+// Open creates or updates the band log and the record bucket
+// (idempotently, so every replica calls it at start), replays the band
+// log into the local index, and returns the index. Transient errors are
+// retried with backoff until ctx ends: a JetStream cluster that has just
+// started has no meta leader, or too few peers for the replicas, for a
+// while.
 func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Index, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	storage := jetstream.FileStorage
-	if cfg.Memory {
-		storage = jetstream.MemoryStorage
+	ix := &Index{js: js, cfg: cfg, log: log, local: newBandIndex(),
+		recPre: "$KV." + cfg.RecordBucket + ".", bandSubject: BandSubject(cfg.BandBucket)}
+	b := backoff.WithContext(backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(100*time.Millisecond), backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0)), ctx)
+	err := backoff.RetryNotify(func() error {
+		// A request on a connection that is not up yet waits for its
+		// context: bound each attempt, so that it is retried and logged.
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		defer cancel()
+		err := ix.provision(actx)
+		if permanent(err) {
+			return backoff.Permanent(err)
+		}
+		return err
+	}, b, func(err error, next time.Duration) {
+		log.Warn("waiting for JetStream to provision the dedupe index", zap.Error(err), zap.Duration("next", next))
+	})
+	if err != nil {
+		return nil, err
 	}
-	ix := &Index{js: js, cfg: cfg, log: log, now: time.Now}
-	for _, b := range []struct {
-		name, desc string
-		stream     *jetstream.Stream
-		pre        *string
-	}{
-		{cfg.BandBucket, "dedupe LSH band groups: key prefix -> (band, expiry, article id) entries", &ix.bands, &ix.bandPre},
-		{cfg.RecordBucket, "dedupe records: article id -> sequence, cluster, shingle sketch", &ix.records, &ix.recPre},
-	} {
-		_, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:         b.name,
-			Description:    b.desc,
-			History:        1,
-			Storage:        storage,
-			Replicas:       cfg.Replicas,
-			LimitMarkerTTL: markerTTL,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("provision kv bucket %s: %w", b.name, err)
-		}
-		s, err := js.Stream(ctx, "KV_"+b.name)
-		if err != nil {
-			return nil, fmt.Errorf("open kv stream of %s: %w", b.name, err)
-		}
-		*b.stream = s
-		*b.pre = "$KV." + b.name + "."
+	if err := ix.follow(ctx); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	if _, err := js.Stream(ctx, "KV_"+cfg.BandBucket); err == nil {
+		log.Info("a version 1 band bucket exists; this version keeps bands in a log and does not read it: delete the bucket once a window has passed",
+			zap.String("bucket", cfg.BandBucket), zap.String("band_log", BandStream(cfg.BandBucket)))
 	}
 	return ix, nil
+}
+
+// permanent reports provisioning errors no retry can fix: replicas a
+// single server cannot have, a stream name taken by a different stream.
+func permanent(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode {
+	case jetstream.JSErrCodeStreamNameInUse, jsErrCodeReplicasNotSupported, jsErrCodeStreamSubjectOverlap:
+		return true
+	}
+	return false
+}
+
+// API error codes nats.go does not name.
+const (
+	jsErrCodeReplicasNotSupported jetstream.ErrorCode = 10074 // replicas > 1 not supported in non-clustered mode
+	jsErrCodeStreamSubjectOverlap jetstream.ErrorCode = 10065 // subjects overlap with an existing stream
+)
+
+// provision creates or updates the record bucket and the band log.
+func (ix *Index) provision(ctx context.Context) error {
+	storage := jetstream.FileStorage
+	if ix.cfg.Memory {
+		storage = jetstream.MemoryStorage
+	}
+	_, err := ix.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:         ix.cfg.RecordBucket,
+		Description:    "dedupe records: article id -> sequence, cluster, shingle sketch",
+		History:        1,
+		Storage:        storage,
+		Replicas:       ix.cfg.Replicas,
+		LimitMarkerTTL: markerTTL,
+	})
+	if err != nil {
+		return fmt.Errorf("provision kv bucket %s: %w", ix.cfg.RecordBucket, err)
+	}
+	if ix.records, err = ix.js.Stream(ctx, "KV_"+ix.cfg.RecordBucket); err != nil {
+		return fmt.Errorf("open kv stream of %s: %w", ix.cfg.RecordBucket, err)
+	}
+	ix.bandLog, err = ix.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        BandStream(ix.cfg.BandBucket),
+		Description: "dedupe band log: one message per article, its id and LSH band keys",
+		Subjects:    []string{ix.bandSubject},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      ix.cfg.TTL,
+		Storage:     storage,
+		Replicas:    ix.cfg.Replicas,
+		Duplicates:  time.Second, // no message ids: keep the window small
+	})
+	if err != nil {
+		return fmt.Errorf("provision band log %s: %w", BandStream(ix.cfg.BandBucket), err)
+	}
+	return nil
+}
+
+// Close stops following the band log; AddBands then fails with
+// ErrClosed. It is safe to call more than once.
+func (ix *Index) Close() {
+	if ix.consume != nil {
+		ix.consume.Stop()
+		<-ix.consume.Closed()
+	}
+	ix.local.close()
 }
 
 // get returns the live value of a key and its revision. A key that never
@@ -393,139 +474,6 @@ func (ix *Index) GetRecord(ctx context.Context, id string) (Record, uint64, erro
 // UpdateRecord replaces an article's record if its revision is still rev.
 func (ix *Index) UpdateRecord(ctx context.Context, id string, r Record, rev uint64) (uint64, error) {
 	return ix.put(ctx, ix.recPre+RecordKey(id), r.Marshal(), rev)
-}
-
-// entry is one band key held by one article in a band group.
-type entry struct {
-	low    uint64 // the low 32 bits of the band key
-	expiry uint32 // unix seconds
-	id     string
-}
-
-func (ix *Index) group(band uint64) (string, uint64) {
-	shift := 64 - uint(ix.cfg.KeyBits)
-	digits := (ix.cfg.KeyBits + 3) / 4
-	return fmt.Sprintf("%0*x", digits, band>>shift), band & math.MaxUint32
-}
-
-// AddBands records that article id holds the given band keys, and returns
-// every other live article holding one of them, with the number of bands
-// shared. Groups are written concurrently, at most parallel at a time.
-func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, parallel int) (map[string]int, error) {
-	groups := map[string][]uint64{}
-	for _, b := range bands {
-		g, low := ix.group(b)
-		groups[g] = append(groups[g], low)
-	}
-	type result struct {
-		ids []string
-		err error
-	}
-	results := make(chan result, len(groups))
-	sem := make(chan struct{}, max(parallel, 1))
-	for g, lows := range groups {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem }()
-			ids, err := ix.addGroup(ctx, g, id, lows)
-			results <- result{ids, err}
-		}()
-	}
-	cands := map[string]int{}
-	var errs []error
-	for range groups {
-		r := <-results
-		if r.err != nil {
-			errs = append(errs, r.err)
-			continue
-		}
-		for _, c := range r.ids {
-			cands[c]++
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return cands, nil
-}
-
-// addGroup adds id's entries to one band group by compare-and-set, and
-// returns the other ids sharing a band in the value it wrote.
-func (ix *Index) addGroup(ctx context.Context, group, id string, lows []uint64) ([]string, error) {
-	subject := ix.bandPre + group
-	for attempt := 0; attempt < ix.cfg.MaxAttempts; attempt++ {
-		v, rev, err := ix.get(ctx, ix.bands, subject)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return nil, err
-		}
-		entries, err := decodeEntries(v)
-		if err != nil {
-			ix.log.Warn("dropping corrupt band group", zap.String("group", group), zap.Error(err))
-			entries = nil
-		}
-		now := ix.now()
-		expiry := uint32(now.Add(ix.cfg.TTL).Unix())
-		live := entries[:0]
-		mine := map[uint64]bool{}
-		for _, e := range entries {
-			if int64(e.expiry) < now.Unix() {
-				continue
-			}
-			if e.id == id {
-				mine[e.low] = true
-			}
-			live = append(live, e)
-		}
-		changed := len(live) != len(entries)
-		for _, low := range lows {
-			if !mine[low] {
-				live = append(live, entry{low: low, expiry: expiry, id: id})
-				mine[low] = true
-				changed = true
-			}
-		}
-		if changed {
-			if _, err := ix.put(ctx, subject, encodeEntries(live), rev); err != nil {
-				if errors.Is(err, ErrConflict) {
-					continue
-				}
-				return nil, err
-			}
-		}
-		var out []string
-		for _, e := range live {
-			if e.id != id && slices.Contains(lows, e.low) {
-				out = append(out, e.id)
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("band group %s: %d attempts: %w", group, ix.cfg.MaxAttempts, ErrConflict)
-}
-
-// Band group values are a sequence of entries: the low 32 bits of the
-// band key, the expiry in unix seconds, and the id (see appendID).
-func encodeEntries(es []entry) []byte {
-	b := make([]byte, 0, len(es)*(4+4+1+12))
-	for _, e := range es {
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.low))
-		b = binary.LittleEndian.AppendUint32(b, e.expiry)
-		b = appendID(b, e.id)
-	}
-	return b
-}
-
-func decodeEntries(b []byte) ([]entry, error) {
-	d := decoder{b: b}
-	var es []entry
-	for d.err == nil && len(d.b) > 0 {
-		var e entry
-		e.low = uint64(d.uint32())
-		e.expiry = d.uint32()
-		e.id = d.id()
-		es = append(es, e)
-	}
-	return es, d.err
 }
 
 // appendID writes an id with a one-byte header: lower-case hex ids of even

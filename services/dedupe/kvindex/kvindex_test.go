@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
@@ -42,7 +44,7 @@ func startJS(t testing.TB) jetstream.JetStream {
 }
 
 func testConfig() Config {
-	return Config{BandBucket: "bands", RecordBucket: "records", Replicas: 1, KeyBits: 16, TTL: time.Hour, MaxAttempts: 100}
+	return Config{BandBucket: "bands", RecordBucket: "records", Replicas: 1, TTL: time.Hour, MaxAttempts: 100}
 }
 
 func open(t testing.TB, js jetstream.JetStream, cfg Config) *Index {
@@ -51,6 +53,7 @@ func open(t testing.TB, js jetstream.JetStream, cfg Config) *Index {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(ix.Close)
 	return ix
 }
 
@@ -102,14 +105,195 @@ func FuzzUnmarshalRecord(f *testing.F) {
 	})
 }
 
-func TestEntriesRoundTrip(t *testing.T) {
-	es := []entry{{low: 0xdeadbeef, expiry: 1700000000, id: "0a184b428ca823f73f3d4ad8"}, {low: 1, expiry: 2, id: "Mixed-Case_id"}}
-	got, err := decodeEntries(encodeEntries(es))
+func TestBandsRoundTrip(t *testing.T) {
+	tests := []struct {
+		name  string
+		id    string
+		bands []uint64
+	}{
+		{"hex id", "0a184b428ca823f73f3d4ad8", []uint64{0xdeadbeef, 1, 1 << 63}},
+		{"other id", "Mixed-Case_id", []uint64{42}},
+		{"no bands", "x", []uint64{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, bands, err := decodeBands(encodeBands(tt.id, tt.bands))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id != tt.id || !reflect.DeepEqual(bands, tt.bands) {
+				t.Errorf("got %q %v, want %q %v", id, bands, tt.id, tt.bands)
+			}
+		})
+	}
+}
+
+func FuzzDecodeBands(f *testing.F) {
+	f.Add(encodeBands("0a184b428ca823f73f3d4ad8", []uint64{1, 2, 3}))
+	f.Add([]byte{1, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, bands, err := decodeBands(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		id2, bands2, err := decodeBands(encodeBands(id, bands))
+		if err != nil || id2 != id || !reflect.DeepEqual(bands2, bands) {
+			t.Fatalf("round trip of %q %v: %q %v %v", id, bands, id2, bands2, err)
+		}
+	})
+}
+
+// TestLocalIndexExpiresAndPrunes drives the local band index directly
+// with message times in the past, so that articles expire without waiting.
+func TestLocalIndexExpiresAndPrunes(t *testing.T) {
+	x := newBandIndex()
+	now := time.Now()
+	ttl := time.Hour
+	x.apply(1, now.Add(-2*ttl), ttl, "old", []uint64{1, 2})
+	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{2, 3})
+	x.apply(3, now, ttl, "new", []uint64{3, 4, 2})
+	x.apply(4, now, ttl, "new", []uint64{9}) // a redelivery: already live, ignored
+	got := x.candidates("probe", []uint64{1, 2, 3, 9})
+	want := map[string]int{"mid": 2, "new": 2}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("candidates = %v, want %v", got, want)
+	}
+	if arts, keys := x.size(); arts != 2 || keys != 3 {
+		t.Errorf("size = %d articles, %d keys; want 2 and 3 (the expired article and its keys pruned)", arts, keys)
+	}
+	if got := x.candidates("new", []uint64{3, 4}); !reflect.DeepEqual(got, map[string]int{"mid": 1}) {
+		t.Errorf("candidates of new = %v, want mid once (itself excluded)", got)
+	}
+	if err := x.wait(context.Background(), 4); err != nil {
+		t.Errorf("wait for an applied sequence: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if err := x.wait(ctx, 5); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("wait for a sequence not applied: %v, want deadline exceeded", err)
+	}
+	x.close()
+	if err := x.wait(context.Background(), 5); !errors.Is(err, ErrClosed) {
+		t.Errorf("wait after close: %v, want ErrClosed", err)
+	}
+}
+
+// TestLaterReplicaReplaysTheLog: an index opened after others have added
+// bands sees them, and sees what they add afterwards.
+func TestLaterReplicaReplaysTheLog(t *testing.T) {
+	js := startJS(t)
+	cfg := testConfig()
+	a := open(t, js, cfg)
+	ctx := context.Background()
+	for i := range 50 {
+		if _, err := a.AddBands(ctx, fmt.Sprint("a", i), []uint64{uint64(i), 1000 + uint64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := open(t, js, cfg)
+	if arts, keys := b.LocalSize(); arts != 50 || keys != 100 {
+		t.Errorf("replayed index: %d articles, %d keys; want 50 and 100", arts, keys)
+	}
+	got, err := b.AddBands(ctx, "b0", []uint64{7, 1049, 5000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, es) {
-		t.Errorf("got %+v, want %+v", got, es)
+	if want := map[string]int{"a7": 1, "a49": 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("candidates from the replayed log = %v, want %v", got, want)
+	}
+	got, err = a.AddBands(ctx, "a-late", []uint64{5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"b0": 1}; !reflect.DeepEqual(got, want) {
+		t.Errorf("first replica's candidates = %v, want %v", got, want)
+	}
+	b.Close()
+	if _, err := b.AddBands(ctx, "b1", []uint64{1}); !errors.Is(err, ErrClosed) {
+		t.Errorf("AddBands after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestOpenWaitsForTheServer: dedupe may start before NATS does; Open
+// retries until the server is up instead of failing.
+func TestOpenWaitsForTheServer(t *testing.T) {
+	port := freePort(t)
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", port), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan struct{}, 1)
+	log := zaptest.NewLogger(t, zaptest.WrapOptions(zap.Hooks(func(e zapcore.Entry) error {
+		if strings.HasPrefix(e.Message, "waiting for JetStream") {
+			select {
+			case waiting <- struct{}{}:
+			default:
+			}
+		}
+		return nil
+	})))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	type result struct {
+		ix  *Index
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ix, err := Open(ctx, js, testConfig(), log)
+		done <- result{ix, err}
+	}()
+	// Start the server once Open has failed at least once.
+	select {
+	case <-waiting:
+	case r := <-done:
+		t.Fatalf("Open returned before the server started: %v", r.err)
+	case <-ctx.Done():
+		t.Fatal("Open never reported waiting")
+	}
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Open after the server started: %v", r.err)
+	}
+	defer r.ix.Close()
+	if _, err := r.ix.AddBands(ctx, "a", []uint64{1}); err != nil {
+		t.Errorf("AddBands: %v", err)
+	}
+}
+
+// TestOpenGivesUpWhenContextEnds: with no server at all, Open returns
+// the context's error instead of retrying forever.
+func TestOpenGivesUpWhenContextEnds(t *testing.T) {
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", freePort(t)), nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if _, err := Open(ctx, js, testConfig(), nopLogger()); err == nil {
+		t.Fatal("Open without a server succeeded")
+	}
+	if ctx.Err() == nil {
+		t.Error("Open gave up before its context ended")
 	}
 }
 
@@ -201,11 +385,10 @@ func TestCreateAfterExpiry(t *testing.T) {
 }
 
 // TestConcurrentWritersSeeEachOther: articles writing the same band at
-// the same moment must each be seen by at least one of the pair, with
-// few key bits so that groups are shared and writes conflict.
+// the same moment, through three indexes, must each be seen by at least
+// one of the pair.
 func TestConcurrentWritersSeeEachOther(t *testing.T) {
 	cfg := testConfig()
-	cfg.KeyBits = 4
 	js := startJS(t)
 	ixs := []*Index{open(t, js, cfg), open(t, js, cfg), open(t, js, cfg)}
 	const writers = 12
@@ -220,7 +403,7 @@ func TestConcurrentWritersSeeEachOther(t *testing.T) {
 			defer wg.Done()
 			<-start
 			own := append([]uint64{uint64(i) << 8}, bands...)
-			seen[i], errs[i] = ixs[i%len(ixs)].AddBands(context.Background(), fmt.Sprint("id", i), own, 4)
+			seen[i], errs[i] = ixs[i%len(ixs)].AddBands(context.Background(), fmt.Sprint("id", i), own)
 		}()
 	}
 	close(start)
@@ -236,12 +419,6 @@ func TestConcurrentWritersSeeEachOther(t *testing.T) {
 			}
 		}
 	}
-	var conflicts uint64
-	for _, ix := range ixs {
-		_, c := ix.Stats()
-		conflicts += c
-	}
-	t.Logf("compare-and-set conflicts retried: %d", conflicts)
 }
 
 func TestConfigValidate(t *testing.T) {
@@ -252,7 +429,8 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"valid", func(*Config) {}, true},
 		{"same bucket", func(c *Config) { c.RecordBucket = c.BandBucket }, false},
-		{"too few key bits", func(c *Config) { c.KeyBits = 2 }, false},
+		{"five replicas", func(c *Config) { c.Replicas = 5 }, true},
+		{"six replicas", func(c *Config) { c.Replicas = 6 }, false},
 		{"sub-second ttl", func(c *Config) { c.TTL = time.Millisecond }, false},
 		{"no attempts", func(c *Config) { c.MaxAttempts = 0 }, false},
 	}

@@ -1,5 +1,6 @@
 // Command dedupe runs the dedupe stage: articles.cleaned -> articles.deduped,
-// flagging syndicated copies with state in JetStream KV.
+// flagging syndicated copies with state in JetStream (a band log and a KV
+// bucket of records).
 package main
 
 import (
@@ -26,6 +27,7 @@ func main() {
 			if err != nil {
 				return err
 			}
+			rt.OnShutdown(func(context.Context) error { d.Close(); return nil })
 			if err := rt.Register(d.Collectors()...); err != nil {
 				return err
 			}

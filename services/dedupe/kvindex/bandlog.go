@@ -1,0 +1,284 @@
+package kvindex
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+)
+
+// ErrClosed means the index was closed.
+var ErrClosed = errors.New("kv index closed")
+
+// bandLogVersion is the first byte of every band log message. Version 1
+// was the band-group KV bucket, which this version does not read.
+const bandLogVersion = 2
+
+// maxChain bounds how many articles holding one band key a lookup
+// visits, newest first: a band key shared by thousands of articles (a
+// site's furniture that slipped past the edge-line filter) costs no more
+// than this.
+const maxChain = 4096
+
+// BandStream returns the name of the band log stream of a band bucket
+// name, and BandSubject its subject.
+func BandStream(name string) string { return "BANDLOG_" + name }
+
+// BandSubject returns the subject of the band log stream of name.
+func BandSubject(name string) string { return "dedupe.bandlog." + name }
+
+// encodeBands encodes one band log message: the version, the article id
+// and its band keys.
+func encodeBands(id string, bands []uint64) []byte {
+	b := make([]byte, 0, 2+len(id)+binary.MaxVarintLen64+8*len(bands))
+	b = append(b, bandLogVersion)
+	b = appendID(b, id)
+	b = binary.AppendUvarint(b, uint64(len(bands)))
+	for _, k := range bands {
+		b = binary.LittleEndian.AppendUint64(b, k)
+	}
+	return b
+}
+
+func decodeBands(b []byte) (string, []uint64, error) {
+	d := decoder{b: b}
+	if v := d.byte(); d.err == nil && v != bandLogVersion {
+		return "", nil, fmt.Errorf("%w: band log version %d", ErrCorrupt, v)
+	}
+	id := d.id()
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b))/8 {
+		d.err = fmt.Errorf("%w: %d band keys in %d bytes", ErrCorrupt, n, len(d.b))
+	}
+	if d.err != nil {
+		return "", nil, d.err
+	}
+	bands := make([]uint64, n)
+	for i := range bands {
+		bands[i] = binary.LittleEndian.Uint64(d.b[8*i:])
+	}
+	return id, bands, nil
+}
+
+// article is one article in the local band index.
+type article struct {
+	id      string
+	expires int64    // unix nanoseconds
+	bands   []uint64 // its band keys
+	next    []uint32 // per band, the next older article holding the same key (0: none)
+}
+
+// bandIndex is the local, in-memory index of the band log: band key ->
+// the articles holding it, newest first, as chains through the articles'
+// next pointers. Articles are numbered from 1 in log order; arts[i] is
+// article first+i, and expired articles are dropped from the front.
+type bandIndex struct {
+	mu      sync.Mutex
+	heads   map[uint64]uint32
+	byID    map[string]uint32
+	arts    []article
+	first   uint32 // number of arts[0]
+	applied uint64 // stream sequence of the last message applied
+	changed chan struct{}
+	closed  bool
+}
+
+func newBandIndex() *bandIndex {
+	return &bandIndex{heads: map[uint64]uint32{}, byID: map[string]uint32{}, first: 1, changed: make(chan struct{})}
+}
+
+func (x *bandIndex) get(n uint32) *article {
+	if n < x.first || n-x.first >= uint32(len(x.arts)) {
+		return nil
+	}
+	return &x.arts[n-x.first]
+}
+
+// apply adds the article of one band log message, unless its id is
+// already live (a redelivered article publishes its bands again).
+func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id string, bands []uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.prune(time.Now().UnixNano())
+	if seq > x.applied {
+		x.applied = seq
+		close(x.changed)
+		x.changed = make(chan struct{})
+	}
+	if _, ok := x.byID[id]; ok || bands == nil {
+		return
+	}
+	n := x.first + uint32(len(x.arts))
+	a := article{id: id, expires: stamp.Add(ttl).UnixNano(), bands: bands, next: make([]uint32, len(bands))}
+	for i, k := range bands {
+		a.next[i] = x.heads[k]
+		x.heads[k] = n
+	}
+	x.arts = append(x.arts, a)
+	x.byID[id] = n
+}
+
+// prune drops the articles expired at now from the front.
+func (x *bandIndex) prune(now int64) {
+	drop := 0
+	for drop < len(x.arts) && x.arts[drop].expires <= now {
+		a := &x.arts[drop]
+		n := x.first + uint32(drop)
+		for _, k := range a.bands {
+			// The head is the newest holder of k: if it expires, every
+			// older one in its chain has expired too.
+			if x.heads[k] == n {
+				delete(x.heads, k)
+			}
+		}
+		if x.byID[a.id] == n {
+			delete(x.byID, a.id)
+		}
+		*a = article{}
+		drop++
+	}
+	if drop == 0 {
+		return
+	}
+	x.arts = x.arts[drop:]
+	x.first += uint32(drop)
+	if cap(x.arts) > 1024 && len(x.arts) < cap(x.arts)/4 {
+		x.arts = append(make([]article, 0, 2*len(x.arts)), x.arts...)
+	}
+}
+
+// candidates returns every live article other than id holding one of
+// bands, with the number of bands shared.
+func (x *bandIndex) candidates(id string, bands []uint64) map[string]int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	now := time.Now().UnixNano()
+	x.prune(now)
+	out := map[string]int{}
+	for _, k := range bands {
+		n := x.heads[k]
+		for steps := 0; n != 0 && steps < maxChain; steps++ {
+			a := x.get(n)
+			if a == nil || a.expires <= now {
+				break
+			}
+			if a.id != id {
+				out[a.id]++
+			}
+			n = 0
+			for i, b := range a.bands {
+				if b == k {
+					n = a.next[i]
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// wait returns once the message at seq has been applied.
+func (x *bandIndex) wait(ctx context.Context, seq uint64) error {
+	for {
+		x.mu.Lock()
+		applied, changed, closed := x.applied, x.changed, x.closed
+		x.mu.Unlock()
+		if applied >= seq {
+			return nil
+		}
+		if closed {
+			return ErrClosed
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for band log #%d (applied #%d): %w", seq, applied, ctx.Err())
+		}
+	}
+}
+
+func (x *bandIndex) close() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.closed {
+		x.closed = true
+		close(x.changed)
+		x.changed = make(chan struct{})
+	}
+}
+
+// size returns the number of live articles and band keys.
+func (x *bandIndex) size() (articles, keys int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.arts), len(x.heads)
+}
+
+// follow starts the ordered consumer that applies the band log to the
+// local index, and waits until the log as it was at start is applied.
+func (ix *Index) follow(ctx context.Context) error {
+	cons, err := ix.bandLog.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return fmt.Errorf("band log consumer: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			ix.log.Warn("band log message without metadata", zap.Error(err))
+			return
+		}
+		id, bands, err := decodeBands(m.Data())
+		if err != nil {
+			// Still advance past it, so that waiters do not hang.
+			ix.log.Warn("skipping undecodable band log message", zap.Uint64("stream_seq", md.Sequence.Stream), zap.Error(err))
+			ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, "", nil)
+			return
+		}
+		ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, id, bands)
+	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		ix.log.Warn("band log consumer", zap.Error(err))
+	}))
+	if err != nil {
+		return fmt.Errorf("band log consume: %w", err)
+	}
+	ix.consume = cc
+	info, err := ix.bandLog.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("band log info: %w", err)
+	}
+	if info.State.Msgs > 0 {
+		if err := ix.local.wait(ctx, info.State.LastSeq); err != nil {
+			return fmt.Errorf("replay band log: %w", err)
+		}
+	}
+	return nil
+}
+
+// AddBands records that article id holds the given band keys, and returns
+// every other live article holding one of them, with the number of bands
+// shared. It appends one message to the band log and answers from the
+// local index once the index has applied the log up to that message, so
+// of two articles adding bands at the same moment, on any replicas, the
+// later in the log sees the earlier.
+func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64) (map[string]int, error) {
+	ack, err := ix.js.Publish(ctx, ix.bandSubject, encodeBands(id, bands))
+	ix.mu.Lock()
+	ix.writes++
+	ix.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("append bands of %s: %w", id, err)
+	}
+	if err := ix.local.wait(ctx, ack.Sequence); err != nil {
+		return nil, err
+	}
+	return ix.local.candidates(id, bands), nil
+}
+
+// LocalSize returns how many live articles and distinct band keys the
+// local band index holds.
+func (ix *Index) LocalSize() (articles, keys int) { return ix.local.size() }
