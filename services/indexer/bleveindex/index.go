@@ -77,6 +77,11 @@ type Options struct {
 	Linger time.Duration
 	// Registerer receives the metrics; nil means none are registered.
 	Registerer prometheus.Registerer
+	// Scorch overrides entries of the scorch configuration this package
+	// uses (see scorchConfig), for experiments such as cmd bleveload's;
+	// keys are scorch's ("scorchMergePlanOptions",
+	// "scorchPersisterOptions", ...). Nil keeps the tuned defaults.
+	Scorch map[string]any
 }
 
 func (o Options) withDefaults() Options {
@@ -95,8 +100,11 @@ type Index struct {
 	log      *zap.Logger
 	opts     Options
 	readOnly bool
-	metrics  *metrics
-	lengths  fieldLengths
+	// legacyVersions: the index was built with mapping version 1 and
+	// keeps ingested_at in internal keys (see versions.go).
+	legacyVersions bool
+	metrics        *metrics
+	lengths        fieldLengths
 
 	reqs chan *request
 	// stop is closed by Close to end the writer; done is closed when it has.
@@ -128,7 +136,7 @@ func OpenWith(dir string, log *zap.Logger, opts Options) (*Index, error) {
 	}
 	var idx bleve.Index
 	if _, statErr := os.Stat(filepath.Join(dir, "index_meta.json")); statErr == nil {
-		idx, err = bleve.OpenUsing(dir, map[string]any{"bolt_timeout": "5s"})
+		idx, err = bleve.OpenUsing(dir, scorchConfig(opts.Scorch))
 		if err != nil {
 			return nil, openError(dir, err)
 		}
@@ -140,7 +148,7 @@ func OpenWith(dir string, log *zap.Logger, opts Options) (*Index, error) {
 		if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
 			return nil, fmt.Errorf("create bleve index %s: %w", dir, err)
 		}
-		idx, err = bleve.NewUsing(dir, im, scorch.Name, scorch.Name, map[string]any{"bolt_timeout": "5s"})
+		idx, err = bleve.NewUsing(dir, im, scorch.Name, scorch.Name, scorchConfig(opts.Scorch))
 		if err != nil {
 			return nil, openError(dir, err)
 		}
@@ -220,6 +228,7 @@ func (ix *Index) checkVersion(dir string) {
 		ix.log.Warn("cannot read bleve mapping version", zap.String("dir", dir), zap.Error(err))
 		return
 	}
+	ix.legacyVersions = string(v) == "1"
 	if string(v) != MappingVersion {
 		ix.log.Warn("bleve index was built with another mapping; delete the directory and replay to rebuild it",
 			zap.String("dir", dir), zap.String("index_version", string(v)), zap.String("want_version", MappingVersion))
@@ -377,14 +386,14 @@ func (ix *Index) commit(reqs []*request) {
 	b := ix.idx.NewBatch()
 	var failed []*request
 	var indexed []*request
+	current, err := ix.indexedVersions(winners)
 	for id, r := range winners {
-		cur, err := ix.idx.GetInternal([]byte(internalIngestedPfx + id))
 		if err != nil {
-			r.result <- fmt.Errorf("read ingested_at of %s: %w", id, err)
+			r.result <- err
 			failed = append(failed, r)
 			continue
 		}
-		if len(cur) == 8 && r.ingestedAt.UnixNano() < int64(binary.BigEndian.Uint64(cur)) {
+		if cur, ok := current[id]; ok && r.ingestedAt.Before(cur) {
 			stale = append(stale, r)
 			continue
 		}
@@ -393,12 +402,14 @@ func (ix *Index) commit(reqs []*request) {
 			failed = append(failed, r)
 			continue
 		}
-		var ts [8]byte
-		binary.BigEndian.PutUint64(ts[:], uint64(r.ingestedAt.UnixNano()))
-		b.SetInternal([]byte(internalIngestedPfx+id), ts[:])
+		if ix.legacyVersions {
+			var ts [8]byte
+			binary.BigEndian.PutUint64(ts[:], uint64(r.ingestedAt.UnixNano()))
+			b.SetInternal([]byte(internalIngestedPfx+id), ts[:])
+		}
 		indexed = append(indexed, r)
 	}
-	var err error
+	err = nil
 	if b.Size() > 0 {
 		// The counts so far ride along; this batch's are added after
 		// analysis, which happens inside Batch.

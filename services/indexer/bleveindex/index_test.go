@@ -50,11 +50,17 @@ func open(t testing.TB, dir string) *bleveindex.Index {
 	return ix
 }
 
+// newDocIDRequest asks for the stored fields of one document.
+func newDocIDRequest(id string, fields ...string) *bleve.SearchRequest {
+	sr := bleve.NewSearchRequest(bleve.NewDocIDQuery([]string{id}))
+	sr.Fields = fields
+	return sr
+}
+
 // storedTitle returns the title the index holds for id, or "" if none.
 func storedTitle(t *testing.T, ix *bleveindex.Index, id string) string {
 	t.Helper()
-	sr := bleve.NewSearchRequest(bleve.NewDocIDQuery([]string{id}))
-	sr.Fields = []string{bleveindex.FieldTitle}
+	sr := newDocIDRequest(id, bleveindex.FieldTitle)
 	res, err := ix.Bleve().Search(sr)
 	if err != nil {
 		t.Fatalf("search %s: %v", id, err)

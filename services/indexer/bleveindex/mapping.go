@@ -19,7 +19,12 @@ import (
 // MappingVersion names the mapping below. It is stored in the index; an
 // index built with another version is reported at Open so that an
 // operator knows to rebuild it.
-const MappingVersion = "1"
+//
+// Version 2 stores ingested_at (exact, RFC 3339 text) instead of indexing
+// it and keeps the write-order times out of Bleve's internal store (see
+// versions.go); it drops doc values from fields that are never sorted or
+// faceted and the index from fields that are only displayed.
+const MappingVersion = "2"
 
 // Field names of the index, for queries, sorting and facets. Text fields
 // use the English analyzer; the others are exact keywords unless noted.
@@ -30,15 +35,15 @@ const (
 	FieldSourceName  = "source.name"    // keyword, stored, facet
 	FieldSourceLower = "source.name_lc" // lowercased keyword, for filters
 	FieldDomain      = "source.domain"  // lowercased keyword, stored
-	FieldLanguage    = "language"
-	FieldClusterID   = "cluster_id" // stored; collapse key
-	FieldDuplicateOf = "duplicate_of"
-	FieldPublishedAt = "published_at" // datetime, stored, sortable
-	FieldIngestedAt  = "ingested_at"  // datetime
+	FieldLanguage    = "language"       // keyword, stored
+	FieldClusterID   = "cluster_id"     // keyword, stored, doc values; collapse key
+	FieldDuplicateOf = "duplicate_of"   // stored only
+	FieldPublishedAt = "published_at"   // datetime, stored, sortable
+	FieldIngestedAt  = "ingested_at"    // stored only, RFC 3339 with nanoseconds; decides which version wins
 
 	FieldPersonName = "entities.persons.name" // keyword, stored, facet
 	FieldPersonText = "entities.persons.name_text"
-	FieldPersonID   = "entities.persons.id"
+	FieldPersonID   = "entities.persons.id" // keyword, for filters
 	FieldOrgName    = "entities.organizations.name"
 	FieldOrgText    = "entities.organizations.name_text"
 	FieldOrgID      = "entities.organizations.id"
@@ -125,11 +130,18 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt("title", text())
 	doc.AddFieldMappingsAt("body", text())
 	doc.AddFieldMappingsAt("url", stored())
-	doc.AddFieldMappingsAt("language", kw(true))
+	// Doc values only where search sorts or facets: cluster_id (collapse),
+	// published_at (newest first), source and entity names (facets).
+	language := kw(true)
+	language.DocValues = false
+	doc.AddFieldMappingsAt("language", language)
 	doc.AddFieldMappingsAt("cluster_id", kw(true))
-	doc.AddFieldMappingsAt("duplicate_of", kw(true))
+	doc.AddFieldMappingsAt("duplicate_of", stored())
 	doc.AddFieldMappingsAt("published_at", date(true))
-	doc.AddFieldMappingsAt("ingested_at", date(false))
+	// Not indexed: a datetime field indexes a dozen prefix terms, and
+	// nanosecond times are all distinct, so the term dictionary would
+	// grow by about ten terms per document for a field nobody queries.
+	doc.AddFieldMappingsAt("ingested_at", stored())
 
 	source := bleve.NewDocumentStaticMapping()
 	source.AddFieldMappingsAt("name", kw(true), lower("name_lc"))
@@ -148,9 +160,13 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		nameText.IncludeInAll = false
 		nameText.DocValues = false
 		g.AddFieldMappingsAt("name", kw(true), nameText)
-		g.AddFieldMappingsAt("id", kw(false))
+		id := kw(false)
+		id.DocValues = false
+		g.AddFieldMappingsAt("id", id)
 		if group == "places" {
-			g.AddFieldMappingsAt("country", kw(false))
+			country := kw(false)
+			country.DocValues = false
+			g.AddFieldMappingsAt("country", country)
 		}
 		entities.AddSubDocumentMapping(group, g)
 	}
@@ -170,7 +186,7 @@ func indexed(d *schema.Document) map[string]any {
 	m := map[string]any{
 		"title":       d.Title,
 		"body":        d.Body,
-		"ingested_at": d.IngestedAt.UTC(),
+		"ingested_at": d.IngestedAt.UTC().Format(time.RFC3339Nano),
 		"source":      map[string]any{},
 	}
 	setStr := func(m map[string]any, k, v string) {

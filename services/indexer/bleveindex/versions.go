@@ -1,0 +1,66 @@
+package bleveindex
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+// The ingested_at of every indexed document decides whether a new version
+// replaces it. Mapping version 1 kept those times as one internal key per
+// document. Scorch keeps the internal store as a map in every index
+// snapshot: each batch and each merge copies the whole map into its new
+// snapshot, and each persisted snapshot writes every key again to the
+// bolt root file. With one key per document, the cost of a batch grew
+// with the size of the index; at 100,000 documents the index spent most
+// of its time copying and rewriting that map.
+//
+// Since mapping version 2 the time is a stored field of the document
+// itself (exact to the nanosecond, as RFC 3339 text), replaced in the same
+// batch as the rest of the document. The writer reads the stored times of
+// a batch's ids with one search per batch. An index built with version 1
+// keeps the internal keys (reading and writing them), so that it stays
+// correct until it is rebuilt.
+
+// indexedVersions returns the ingested_at of the documents the index
+// holds among the ids of batch; an id it does not hold is absent.
+func (ix *Index) indexedVersions(batch map[string]*request) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(batch))
+	if ix.legacyVersions {
+		for id := range batch {
+			cur, err := ix.idx.GetInternal([]byte(internalIngestedPfx + id))
+			if err != nil {
+				return nil, fmt.Errorf("read ingested_at of %s: %w", id, err)
+			}
+			if len(cur) == 8 {
+				out[id] = time.Unix(0, int64(binary.BigEndian.Uint64(cur)))
+			}
+		}
+		return out, nil
+	}
+	ids := make([]string, 0, len(batch))
+	for id := range batch {
+		ids = append(ids, id)
+	}
+	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	sr.Fields = []string{FieldIngestedAt}
+	sr.Score = "none"
+	res, err := ix.idx.Search(sr)
+	if err != nil {
+		return nil, fmt.Errorf("read ingested_at of %d documents: %w", len(ids), err)
+	}
+	for _, h := range res.Hits {
+		s, _ := h.Fields[FieldIngestedAt].(string)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			// Cannot happen for documents this package wrote; a
+			// document without a readable time is replaced.
+			ix.log.Warn("indexed document has no readable ingested_at; replacing it")
+			continue
+		}
+		out[h.ID] = t
+	}
+	return out, nil
+}
