@@ -34,6 +34,11 @@ type Options struct {
 	Outage time.Duration
 	// Settle bounds the wait for a batch to be indexed or dead-lettered.
 	Settle time.Duration
+	// PoisonPairs is how many pairs of rounds (control, poison) the
+	// poison fault runs, PoisonArticles the articles per round and
+	// PoisonRate the articles published per second (0: at once).
+	PoisonPairs, PoisonArticles int
+	PoisonRate                  float64
 }
 
 func (r *Result) note(format string, args ...any) {
@@ -349,94 +354,6 @@ func ElasticSlow(ctx context.Context, e *Env, o Options) Result {
 	r.Took = time.Since(start)
 	first, peak := mem.end()
 	r.note("throughput %.0f articles/s; indexer RSS %s at start, peak %s", float64(r.Indexed)/r.Took.Seconds(), mib(first), mib(peak))
-	return r
-}
-
-// Poison sends a batch with three articles Elasticsearch always rejects
-// with a retryable error, to an indexer with NEWSFLOW_MAX_DELIVER=3: they
-// must end in articles.dead.indexer with a max-deliveries reason, and the
-// others must flow as fast as the baseline.
-func Poison(ctx context.Context, e *Env, o Options) Result {
-	var baseline float64
-	r := Result{Fault: "poison article (always 503)"}
-	p := e.Procs[stage.NameIndex]
-	normal := p.Env
-	restart := func(env []string) error {
-		if err := e.Procs[stage.NameIndex].Kill(15, 20*time.Second); err != nil {
-			return err
-		}
-		p.Env = env
-		return e.Start(ctx, stage.NameIndex)
-	}
-	if err := restart(append(append([]string{}, normal...), "NEWSFLOW_MAX_DELIVER=3", "NEWSFLOW_INDEXER_RETRY_TIMEOUT=1s")); err != nil {
-		r.Err = err
-		return r
-	}
-	defer func() {
-		if err := restart(normal); err != nil && r.Err == nil {
-			r.Err = err
-		}
-	}()
-	// The control: the same number of articles through the restarted
-	// indexer without poison.
-	cstart := time.Now()
-	cids, err := Publish(ctx, e.Pub, batch("poison-control", o.Articles), 0)
-	if err == nil {
-		_, err = e.Ledger.Settle(ctx, cids, o.Settle)
-	}
-	if err != nil {
-		r.Err = fmt.Errorf("control batch: %w", err)
-		return r
-	}
-	baseline = float64(len(cids)) / time.Since(cstart).Seconds()
-	arts := batch("poison", o.Articles)
-	poison := map[string]bool{}
-	for _, i := range []int{0, o.Articles / 2, o.Articles - 1} {
-		poison[intake.ArticleID(arts[i])] = true
-	}
-	e.ES.SetFaults(estest.Faults{FailItem: func(_, id string, _ []byte) *estest.ItemError {
-		if poison[id] {
-			return &estest.ItemError{Status: 503, Type: "unavailable_shards_exception", Reason: "poison (chaos)"}
-		}
-		return nil
-	}})
-	defer e.ES.SetFaults(estest.Faults{})
-	start := time.Now()
-	ids, err := Publish(ctx, e.Pub, arts, 0)
-	if err != nil {
-		r.Err = err
-		return r
-	}
-	var others []string
-	for _, id := range ids {
-		if !poison[id] {
-			others = append(others, id)
-		}
-	}
-	oc, err := e.Ledger.Reached(ctx, others, o.Settle)
-	if err != nil {
-		r.Err = err
-		return r
-	}
-	othersTook := time.Since(start)
-	r.Count, r.Err = e.Ledger.Settle(ctx, ids, o.Settle)
-	r.Took = time.Since(start)
-	rate := float64(oc.Indexed) / othersTook.Seconds()
-	r.note("the %d others indexed at %.0f articles/s (control batch without poison %.0f, %.0f%%); the poison settled after %s",
-		oc.Indexed, rate, baseline, 100*rate/baseline, r.Took.Round(100*time.Millisecond))
-	for id := range poison {
-		reasons := e.Ledger.Dead(id)
-		if len(reasons) == 0 {
-			if r.Err == nil {
-				r.Err = fmt.Errorf("poison %s not dead-lettered", id)
-			}
-			continue
-		}
-		if !strings.Contains(reasons[0], "max deliveries (3)") && r.Err == nil {
-			r.Err = fmt.Errorf("poison %s dead-lettered with %q, want a max-deliveries reason", id, reasons[0])
-		}
-		break
-	}
 	return r
 }
 

@@ -48,6 +48,9 @@ type config struct {
 	settle   time.Duration
 	only     string
 	keep     bool
+	// poisonPairs and poisonArticles size the poison fault.
+	poisonPairs, poisonArticles int
+	poisonRate                  float64
 }
 
 func main() {
@@ -57,6 +60,9 @@ func main() {
 	flag.DurationVar(&cfg.outage, "outage", 30*time.Second, "how long Elasticsearch is down in the outage fault (the issue asks for 2m)")
 	flag.DurationVar(&cfg.settle, "settle", 90*time.Second, "how long a batch may take to be indexed or dead-lettered")
 	flag.StringVar(&cfg.only, "only", "", "run only the groups named, comma separated: kill,es,poison,cluster,backpressure")
+	flag.IntVar(&cfg.poisonPairs, "poison-pairs", 3, "pairs of rounds (control, poison) the poison fault runs")
+	flag.IntVar(&cfg.poisonArticles, "poison-articles", 500, "articles per round of the poison fault")
+	flag.Float64Var(&cfg.poisonRate, "poison-rate", 50, "articles per second the poison fault publishes (0: as fast as possible)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work folder (service logs, NATS storage)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -94,7 +100,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		return false
 	}
-	o := chaos.Options{Articles: cfg.articles, Outage: cfg.outage, Settle: cfg.settle}
+	o := chaos.Options{Articles: cfg.articles, Outage: cfg.outage, Settle: cfg.settle,
+		PoisonPairs: cfg.poisonPairs, PoisonArticles: cfg.poisonArticles, PoisonRate: cfg.poisonRate}
 	var results []chaos.Result
 	report := func(rs ...chaos.Result) {
 		for _, r := range rs {
