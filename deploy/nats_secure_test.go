@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -100,33 +99,19 @@ func secureNATSConf(t *testing.T) (conf, caFile string) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("NEWSFLOW_NATS_USER", "newsflow")
-	t.Setenv("NEWSFLOW_NATS_PASSWORD", "nats-pw")
+	for _, user := range natsUsers {
+		t.Setenv(natsPasswordEnv(user), natsPassword(user))
+	}
 	return path, filepath.Join(certs, "ca", "ca.crt")
 }
 
 // TestNATSSecureConf starts a server from nats-secure.conf and checks
-// what the services rely on: TLS with the CA from the certs job, a
-// password user from the environment, no anonymous access, JetStream.
+// what the services rely on: TLS with the CA from the certs job, password
+// users from the environment, no anonymous access, JetStream.
 func TestNATSSecureConf(t *testing.T) {
-	conf, caFile := secureNATSConf(t)
-	opts, err := server.ProcessConfigFile(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, -1
-	opts.NoLog, opts.NoSigs = true, true
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("not ready")
-	}
-	url := s.ClientURL()
-	ca := nats.RootCAs(caFile)
+	n := startSecureNATS(t)
+	url := n.url
+	ca := nats.RootCAs(n.ca)
 
 	if nc, err := nats.Connect(url, ca); err == nil {
 		nc.Close()
@@ -134,18 +119,23 @@ func TestNATSSecureConf(t *testing.T) {
 	} else if !errors.Is(err, nats.ErrAuthorization) {
 		t.Errorf("anonymous connect: %v, want an authorization error", err)
 	}
-	if nc, err := nats.Connect(url, ca, nats.UserInfo("newsflow", "wrong")); err == nil {
+	if nc, err := nats.Connect(url, ca, nats.UserInfo("indexer", "wrong")); err == nil {
 		nc.Close()
 		t.Error("connected with a wrong password")
 	}
-	if nc, err := nats.Connect(url, nats.UserInfo("newsflow", "nats-pw"), nats.Secure(nil)); err == nil {
+	if nc, err := nats.Connect(url, nats.UserInfo("indexer", natsPassword("indexer")), nats.Secure(nil)); err == nil {
 		nc.Close()
 		t.Error("connected over TLS without trusting the newsflow CA")
 	}
 
-	nc, err := nats.Connect(url, ca, nats.UserInfo("newsflow", "nats-pw"))
+	if nc, err := nats.Connect(url, ca, nats.UserInfo("ingest", natsPassword("indexer"))); err == nil {
+		nc.Close()
+		t.Error("connected as ingest with the indexer's password")
+	}
+
+	nc, err := nats.Connect(url, ca, nats.UserInfo("admin", natsPassword("admin")))
 	if err != nil {
-		t.Fatalf("connect as the pipeline user: %v", err)
+		t.Fatalf("connect as admin: %v", err)
 	}
 	defer nc.Close()
 	if !nc.TLSRequired() {

@@ -16,7 +16,12 @@ var secureEnv = []string{
 	"KIBANA_SYSTEM_PASSWORD=kibana-system-pw",
 	"KIBANA_ENCRYPTION_KEY=0123456789abcdef0123456789abcdef",
 	"NEWSFLOW_ES_PASSWORD=indexer-pw",
-	"NEWSFLOW_NATS_PASSWORD=nats-pw",
+	"NEWSFLOW_NATS_INGEST_PASSWORD=ingest-pw",
+	"NEWSFLOW_NATS_DEDUPE_PASSWORD=dedupe-pw",
+	"NEWSFLOW_NATS_ENRICH_PASSWORD=enrich-pw",
+	"NEWSFLOW_NATS_INDEXER_PASSWORD=indexer-pw",
+	"NEWSFLOW_NATS_SCRAPER_PASSWORD=scraper-pw",
+	"NEWSFLOW_NATS_ADMIN_PASSWORD=admin-pw",
 }
 
 func env(s types.ServiceConfig, name string) string {
@@ -69,11 +74,13 @@ func TestComposeSecureVariant(t *testing.T) {
 	}
 	for _, name := range pipeline {
 		s := p.Services[name]
-		if env(s, "NEWSFLOW_NATS_PASSWORD") != "nats-pw" || env(s, "NEWSFLOW_NATS_USER") == "" {
-			t.Errorf("%s: NATS credentials not set", name)
+		// Its own user from nats-secure.conf, with the password the
+		// server reads for that user.
+		if u := env(s, "NEWSFLOW_NATS_USER"); u != name {
+			t.Errorf("%s: NEWSFLOW_NATS_USER = %q, want its own user %q", name, u, name)
 		}
-		if env(s, "NEWSFLOW_NATS_USER") != env(p.Services["nats"], "NEWSFLOW_NATS_USER") {
-			t.Errorf("%s NATS user %q differs from the server's %q", name, env(s, "NEWSFLOW_NATS_USER"), env(p.Services["nats"], "NEWSFLOW_NATS_USER"))
+		if pw, server := env(s, "NEWSFLOW_NATS_PASSWORD"), env(p.Services["nats"], natsPasswordEnv(name)); pw != natsPassword(name) || pw != server {
+			t.Errorf("%s: NEWSFLOW_NATS_PASSWORD = %q, server's %s = %q, want both %q", name, pw, natsPasswordEnv(name), server, natsPassword(name))
 		}
 		// Every file a service is pointed at must be mounted.
 		for _, v := range []string{"NEWSFLOW_NATS_CA_CERT", "NEWSFLOW_ES_CA_CERT"} {
