@@ -38,6 +38,19 @@ func (t *keyTable[V]) find(k uint64) *V {
 	}
 }
 
+// index returns the slot of key k, or -1.
+func (t *keyTable[V]) index(k uint64) int {
+	k = fixKey(k)
+	for i := k & t.mask; ; i = (i + 1) & t.mask {
+		switch t.keys[i] {
+		case k:
+			return int(i)
+		case 0:
+			return -1
+		}
+	}
+}
+
 // put returns the value of key k, adding k with a zero value if it is
 // absent; added reports which. The table must have been made for enough
 // keys.

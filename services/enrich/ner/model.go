@@ -105,6 +105,8 @@ type scratch struct {
 	back   []int8
 	tags   []int
 	part   []int32 // stage-2 sums of each token's sentence features
+	slots  []int32 // feature table slots of a token's features
+	touch  int16   // keeps the loads that start fetching rows
 	casing map[uint64][3]uint16
 	hist   map[uint64][nTags]uint16
 }
@@ -183,11 +185,22 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 	s.emit = grow(s.emit, n*nTags)
 	for i := range at {
 		s.keys = sentenceKeys(s.keys[:0], at, i, capsLine, useClusters)
-		var acc1, acc2 [nTags]int32
+		// Find every feature of the token first, then add their weights:
+		// the lookups are independent, so their cache misses overlap,
+		// and touching both ends of each row starts loading it.
+		s.slots = s.slots[:0]
+		touch := int16(0)
 		for _, k := range s.keys {
-			if r := t.feats.find(k); r != nil {
-				addBoth(&acc1, &acc2, &r.w)
+			if j := t.feats.index(k); j >= 0 {
+				s.slots = append(s.slots, int32(j))
+				r := &t.feats.vals[j]
+				touch ^= r.w[0] ^ r.w[2*nTags-1]
 			}
+		}
+		s.touch ^= touch
+		var acc1, acc2 [nTags]int32
+		for _, j := range s.slots {
+			addBoth(&acc1, &acc2, &t.feats.vals[j].w)
 		}
 		e := (*[nTags]float32)(s.emit[i*nTags:])
 		for j := range e {
