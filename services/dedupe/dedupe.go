@@ -198,7 +198,7 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	if len(core) < d.cfg.MinShingles {
 		core = shingles
 	}
-	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(core, p), p))
+	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(core, p), p), rec.Sketch)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe %s: add bands: %w", doc.ID, err)
 	}
@@ -226,14 +226,25 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	}
 
 	// Store the decision. Another replica may have moved this record into
-	// an earlier cluster meanwhile: adopt it.
+	// an earlier cluster meanwhile: adopt it. Articles that joined this
+	// one's cluster while it was not done (it looked like a canonical)
+	// leave its record when it joins another cluster, and are moved into
+	// that cluster below.
+	var moved []string
 	for {
 		rec.Done = true
 		rec.Cluster, rec.ClusterSeq = root.id, root.seq
 		rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
+		members := rec.Members
+		if root != self {
+			rec.Members = nil
+		}
 		newRev, err := d.ix.UpdateRecord(ctx, doc.ID, rec, rev)
 		if err == nil {
 			rev = newRev
+			if root != self {
+				moved = members
+			}
 			break
 		}
 		if !errors.Is(err, kvindex.ErrConflict) {
@@ -252,6 +263,12 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 		}
 		rec.Members = cur.Members
 		rev = curRev
+	}
+
+	for _, m := range moved {
+		if err := d.merge(ctx, m, root, nil); err != nil {
+			return nil, err
+		}
 	}
 
 	// Clusters this article shows to be one move into its cluster: those
@@ -284,58 +301,58 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	return &out, nil
 }
 
-// verify fetches the candidates' records, most shared bands first, and
-// keeps those that pass the containment threshold.
-func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands map[string]int) ([]match, error) {
-	ids := slices.Collect(maps.Keys(cands))
-	slices.SortFunc(ids, func(a, b string) int {
-		if cands[a] != cands[b] {
-			return cands[b] - cands[a]
+// verify compares the candidates' sketches, most shared bands first, at
+// most MaxCandidates of them, and fetches the records of those that pass
+// the containment threshold.
+func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands []kvindex.Candidate) ([]match, error) {
+	if len(cands) > d.cfg.MaxCandidates {
+		cands = cands[:d.cfg.MaxCandidates]
+	}
+	var passed []match
+	for _, c := range cands {
+		sk, err := c.Sketch()
+		if err != nil {
+			d.log.Warn("skipping a candidate with a corrupt sketch", zap.String("candidate", c.ID), zap.Error(err))
+			continue
 		}
-		if a < b {
-			return -1
+		sim := minhash.CompareFingerprint(fp, sk)
+		if sim.Containment >= d.cfg.Threshold && sim.Core >= d.cfg.MinShared {
+			passed = append(passed, match{id: c.ID, sim: sim})
 		}
-		return 1
-	})
-	if len(ids) > d.cfg.MaxCandidates {
-		ids = ids[:d.cfg.MaxCandidates]
 	}
 	type result struct {
-		m   match
 		ok  bool
 		err error
 	}
-	results := make([]result, len(ids))
+	results := make([]result, len(passed))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, d.cfg.Parallel)
-	for i, id := range ids {
+	for i := range passed {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			rec, _, err := d.ix.GetRecord(ctx, id)
+			rec, _, err := d.ix.GetRecord(ctx, passed[i].id)
 			if errors.Is(err, kvindex.ErrNotFound) {
-				return // expired since its band was written
+				return // expired since its bands were written
 			}
 			if err != nil {
 				results[i].err = err
 				return
 			}
-			sim := minhash.CompareFingerprint(fp, rec.Sketch)
-			if sim.Containment >= d.cfg.Threshold && sim.Core >= d.cfg.MinShared {
-				results[i] = result{m: match{id: id, rec: rec, sim: sim}, ok: true}
-			}
+			passed[i].rec = rec
+			results[i].ok = true
 		}()
 	}
 	wg.Wait()
 	var out []match
 	var errs []error
-	for _, r := range results {
+	for i, r := range results {
 		if r.err != nil {
 			errs = append(errs, r.err)
 		} else if r.ok {
-			out = append(out, r.m)
+			out = append(out, passed[i])
 		}
 	}
 	return out, errors.Join(errs...)

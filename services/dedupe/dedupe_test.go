@@ -118,7 +118,9 @@ func withSeq(seq uint64) context.Context {
 	return stage.WithMessageInfo(context.Background(), stage.Info{Stream: inStream, Sequence: seq, Delivered: 1, Subject: inSubject})
 }
 
-// merges returns the merges published so far, by article id, last wins.
+// merges returns the merges published so far, by article id, the highest
+// dedupe revision winning (as an indexer with external_gte versioning
+// does): merges published concurrently need not arrive in revision order.
 func (e *env) merges(t testing.TB) map[string]*schema.Document {
 	t.Helper()
 	ctx := context.Background()
@@ -143,9 +145,21 @@ func (e *env) merges(t testing.TB) map[string]*schema.Document {
 		if id := m.Header.Get(jetstream.MsgIDHeader); !strings.HasPrefix(id, "dedupe-merge:"+doc.ID+":") {
 			t.Errorf("merge of %s has message id %q", doc.ID, id)
 		}
-		out[doc.ID] = doc
+		if prev, ok := out[doc.ID]; !ok || revision(t, doc) > revision(t, prev) {
+			out[doc.ID] = doc
+		}
 	}
 	return out
+}
+
+// revision returns a document's dedupe revision.
+func revision(t testing.TB, doc *schema.Document) float64 {
+	t.Helper()
+	r, ok := doc.Metadata[MetadataRevision].(float64)
+	if !ok {
+		t.Fatalf("%s: metadata %s = %v, want a number", doc.ID, MetadataRevision, doc.Metadata[MetadataRevision])
+	}
+	return r
 }
 
 func fixture(t testing.TB, name string) string {

@@ -110,8 +110,9 @@ func TestLoad(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		rss, hwm := procStatus(t, "VmRSS"), procStatus(t, "VmHWM")
 		writes, conflicts := d.KVStats()
-		t.Logf("block %6d-%6d: %7.1f articles/s (%.2fx first)  heap %4d MiB  rss %4d MiB (peak %4d)  goroutines %d  kv writes %d conflicts %d  copies found %d/%d  elapsed %s",
-			lo, hi, rate, rate/firstRate, ms.HeapInuse>>20, rss>>10, hwm>>10, runtime.NumGoroutine(), writes, conflicts, found.Load(), copies.Load(), time.Since(start).Round(time.Second))
+		arts, keys := d.ix.LocalSize()
+		t.Logf("block %6d-%6d: %7.1f articles/s (%.2fx first)  heap %4d MiB  rss %4d MiB (peak %4d)  goroutines %d  kv writes %d conflicts %d reads %d  local index %d articles %d keys  copies found %d/%d  elapsed %s",
+			lo, hi, rate, rate/firstRate, ms.HeapInuse>>20, rss>>10, hwm>>10, runtime.NumGoroutine(), writes, conflicts, d.ix.Reads(), arts, keys, found.Load(), copies.Load(), time.Since(start).Round(time.Second))
 		for s := range streamInfos(t, e.js) {
 			t.Logf("    stream %-24s msgs %8d  bytes %5d MiB  deleted %8d", s.Config.Name, s.State.Msgs, s.State.Bytes>>20, s.State.NumDeleted)
 		}

@@ -5,11 +5,15 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
 
 // ErrClosed means the index was closed.
@@ -32,37 +36,90 @@ func BandStream(name string) string { return "BANDLOG_" + name }
 // BandSubject returns the subject of the band log stream of name.
 func BandSubject(name string) string { return "dedupe.bandlog." + name }
 
-// encodeBands encodes one band log message: the version, the article id
-// and its band keys.
-func encodeBands(id string, bands []uint64) []byte {
-	b := make([]byte, 0, 2+len(id)+binary.MaxVarintLen64+8*len(bands))
+// encodeBands encodes one band log message: the version, the article id,
+// its band keys and its sketch (see appendSketch).
+func encodeBands(id string, bands []uint64, sk minhash.Sketch) []byte {
+	b := make([]byte, 0, 16+len(id)+8*len(bands)+3*len(sk.Hashes))
 	b = append(b, bandLogVersion)
 	b = appendID(b, id)
 	b = binary.AppendUvarint(b, uint64(len(bands)))
 	for _, k := range bands {
 		b = binary.LittleEndian.AppendUint64(b, k)
 	}
-	return b
+	return appendSketch(b, sk)
 }
 
-func decodeBands(b []byte) (string, []uint64, error) {
+// decodeBands decodes a band log message; the sketch is left encoded
+// (a sub-slice of b), to be decoded only if the article is compared.
+func decodeBands(b []byte) (id string, bands []uint64, sketch []byte, err error) {
 	d := decoder{b: b}
 	if v := d.byte(); d.err == nil && v != bandLogVersion {
-		return "", nil, fmt.Errorf("%w: band log version %d", ErrCorrupt, v)
+		return "", nil, nil, fmt.Errorf("%w: band log version %d", ErrCorrupt, v)
 	}
-	id := d.id()
+	id = d.id()
 	n := d.uvarint()
 	if d.err == nil && n > uint64(len(d.b))/8 {
 		d.err = fmt.Errorf("%w: %d band keys in %d bytes", ErrCorrupt, n, len(d.b))
 	}
 	if d.err != nil {
-		return "", nil, d.err
+		return "", nil, nil, d.err
 	}
-	bands := make([]uint64, n)
+	bands = make([]uint64, n)
 	for i := range bands {
 		bands[i] = binary.LittleEndian.Uint64(d.b[8*i:])
 	}
-	return id, bands, nil
+	return id, bands, d.b[8*n:], nil
+}
+
+// appendSketch writes a sketch: its total, its hashes and its short lines.
+func appendSketch(b []byte, sk minhash.Sketch) []byte {
+	b = binary.AppendUvarint(b, uint64(sk.Total))
+	b = appendHashes(b, sk.Hashes)
+	b = binary.AppendUvarint(b, uint64(len(sk.Short)))
+	for _, l := range sk.Short {
+		b = appendHashes(b, l)
+	}
+	return b
+}
+
+// decodeSketch decodes a sketch written by appendSketch.
+func decodeSketch(b []byte) (minhash.Sketch, error) {
+	d := decoder{b: b}
+	var sk minhash.Sketch
+	sk.Total = int(d.uvarint())
+	sk.Hashes = d.hashes()
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.err = fmt.Errorf("%w: %d short lines in %d bytes", ErrCorrupt, n, len(d.b))
+	}
+	for i := uint64(0); d.err == nil && i < n; i++ {
+		sk.Short = append(sk.Short, d.hashes())
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = fmt.Errorf("%w: %d trailing bytes after a sketch", ErrCorrupt, len(d.b))
+	}
+	if d.err != nil {
+		return minhash.Sketch{}, d.err
+	}
+	return sk, nil
+}
+
+// Candidate is an article sharing band keys with the one added.
+type Candidate struct {
+	// ID is the article's id, Shared the number of band keys shared.
+	ID     string
+	Shared int
+	sketch []byte
+}
+
+// Sketch decodes the candidate's shingle sketch, as it was when the
+// candidate added its bands.
+func (c Candidate) Sketch() (minhash.Sketch, error) {
+	sk, err := decodeSketch(c.sketch)
+	if err != nil {
+		return minhash.Sketch{}, fmt.Errorf("sketch of %s: %w", c.ID, err)
+	}
+	return sk, nil
 }
 
 // article is one article in the local band index.
@@ -71,6 +128,7 @@ type article struct {
 	expires int64    // unix nanoseconds
 	bands   []uint64 // its band keys
 	next    []uint32 // per band, the next older article holding the same key (0: none)
+	sketch  []byte   // its encoded sketch
 }
 
 // bandIndex is the local, in-memory index of the band log: band key ->
@@ -101,7 +159,7 @@ func (x *bandIndex) get(n uint32) *article {
 
 // apply adds the article of one band log message, unless its id is
 // already live (a redelivered article publishes its bands again).
-func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id string, bands []uint64) {
+func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id string, bands []uint64, sketch []byte) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.prune(time.Now().UnixNano())
@@ -114,7 +172,7 @@ func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id str
 		return
 	}
 	n := x.first + uint32(len(x.arts))
-	a := article{id: id, expires: stamp.Add(ttl).UnixNano(), bands: bands, next: make([]uint32, len(bands))}
+	a := article{id: id, expires: stamp.Add(ttl).UnixNano(), bands: bands, next: make([]uint32, len(bands)), sketch: sketch}
 	for i, k := range bands {
 		a.next[i] = x.heads[k]
 		x.heads[k] = n
@@ -153,13 +211,13 @@ func (x *bandIndex) prune(now int64) {
 }
 
 // candidates returns every live article other than id holding one of
-// bands, with the number of bands shared.
-func (x *bandIndex) candidates(id string, bands []uint64) map[string]int {
+// bands, most bands shared first, then by id.
+func (x *bandIndex) candidates(id string, bands []uint64) []Candidate {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	now := time.Now().UnixNano()
 	x.prune(now)
-	out := map[string]int{}
+	shared := map[uint32]int{}
 	for _, k := range bands {
 		n := x.heads[k]
 		for steps := 0; n != 0 && steps < maxChain; steps++ {
@@ -168,7 +226,7 @@ func (x *bandIndex) candidates(id string, bands []uint64) map[string]int {
 				break
 			}
 			if a.id != id {
-				out[a.id]++
+				shared[n]++
 			}
 			n = 0
 			for i, b := range a.bands {
@@ -179,6 +237,17 @@ func (x *bandIndex) candidates(id string, bands []uint64) map[string]int {
 			}
 		}
 	}
+	out := make([]Candidate, 0, len(shared))
+	for n, c := range shared {
+		a := x.get(n)
+		out = append(out, Candidate{ID: a.id, Shared: c, sketch: a.sketch})
+	}
+	slices.SortFunc(out, func(a, b Candidate) int {
+		if a.Shared != b.Shared {
+			return b.Shared - a.Shared
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	return out
 }
 
@@ -232,14 +301,14 @@ func (ix *Index) follow(ctx context.Context) error {
 			ix.log.Warn("band log message without metadata", zap.Error(err))
 			return
 		}
-		id, bands, err := decodeBands(m.Data())
+		id, bands, sketch, err := decodeBands(m.Data())
 		if err != nil {
 			// Still advance past it, so that waiters do not hang.
 			ix.log.Warn("skipping undecodable band log message", zap.Uint64("stream_seq", md.Sequence.Stream), zap.Error(err))
-			ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, "", nil)
+			ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, "", nil, nil)
 			return
 		}
-		ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, id, bands)
+		ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, id, bands, sketch)
 	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		ix.log.Warn("band log consumer", zap.Error(err))
 	}))
@@ -259,14 +328,15 @@ func (ix *Index) follow(ctx context.Context) error {
 	return nil
 }
 
-// AddBands records that article id holds the given band keys, and returns
-// every other live article holding one of them, with the number of bands
-// shared. It appends one message to the band log and answers from the
-// local index once the index has applied the log up to that message, so
-// of two articles adding bands at the same moment, on any replicas, the
-// later in the log sees the earlier.
-func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64) (map[string]int, error) {
-	ack, err := ix.js.Publish(ctx, ix.bandSubject, encodeBands(id, bands))
+// AddBands records that article id, of the given sketch, holds the given
+// band keys, and returns every other live article holding one of them,
+// most bands shared first, with their sketches. It appends one message to
+// the band log and answers from the local index once the index has
+// applied the log up to that message, so of two articles adding bands at
+// the same moment, on any replicas, the later in the log sees the
+// earlier.
+func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, sketch minhash.Sketch) ([]Candidate, error) {
+	ack, err := ix.js.Publish(ctx, ix.bandSubject, encodeBands(id, bands, sketch))
 	ix.mu.Lock()
 	ix.writes++
 	ix.mu.Unlock()

@@ -13,6 +13,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
 
 // freePort returns a loopback port nobody listens on right now.
@@ -122,7 +124,7 @@ func TestReplicatedBucketsDetectConflicts(t *testing.T) {
 	}
 
 	const writers = 9
-	seen := make([]map[string]int, writers)
+	seen := make([][]Candidate, writers)
 	errs := make([]error, writers)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -131,7 +133,7 @@ func TestReplicatedBucketsDetectConflicts(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			seen[i], errs[i] = ixs[i%3].AddBands(ctx, fmt.Sprint("id", i), []uint64{0xabcdef0123456789, uint64(i)})
+			seen[i], errs[i] = ixs[i%3].AddBands(ctx, fmt.Sprint("id", i), []uint64{0xabcdef0123456789, uint64(i)}, minhash.Sketch{})
 		}()
 	}
 	close(start)
@@ -142,7 +144,7 @@ func TestReplicatedBucketsDetectConflicts(t *testing.T) {
 	for i := range writers {
 		for j := i + 1; j < writers; j++ {
 			a, b := fmt.Sprint("id", i), fmt.Sprint("id", j)
-			if seen[i][b] == 0 && seen[j][a] == 0 {
+			if ids(seen[i])[b] == 0 && ids(seen[j])[a] == 0 {
 				t.Errorf("%s and %s share a band but neither saw the other", a, b)
 			}
 		}

@@ -103,6 +103,7 @@ type Index struct {
 	consume           jetstream.ConsumeContext
 	log               *zap.Logger
 	conflicts, writes uint64
+	reads             uint64
 	mu                sync.Mutex
 }
 
@@ -224,6 +225,9 @@ func (ix *Index) Close() {
 // existed has revision 0; a deleted or expired key returns ErrNotFound with
 // the revision of its marker, which a create must expect.
 func (ix *Index) get(ctx context.Context, s jetstream.Stream, subject string) ([]byte, uint64, error) {
+	ix.mu.Lock()
+	ix.reads++
+	ix.mu.Unlock()
 	m, err := s.GetLastMsgForSubject(ctx, subject)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil, 0, ErrNotFound
@@ -272,6 +276,13 @@ func (ix *Index) Stats() (writes, conflicts uint64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	return ix.writes, ix.conflicts
+}
+
+// Reads counts the key reads from the server since Open.
+func (ix *Index) Reads() uint64 {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.reads
 }
 
 // Record is what the index keeps per article.

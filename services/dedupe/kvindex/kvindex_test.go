@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -107,43 +108,71 @@ func FuzzUnmarshalRecord(f *testing.F) {
 
 func TestBandsRoundTrip(t *testing.T) {
 	tests := []struct {
-		name  string
-		id    string
-		bands []uint64
+		name   string
+		id     string
+		bands  []uint64
+		sketch minhash.Sketch
 	}{
-		{"hex id", "0a184b428ca823f73f3d4ad8", []uint64{0xdeadbeef, 1, 1 << 63}},
-		{"other id", "Mixed-Case_id", []uint64{42}},
-		{"no bands", "x", []uint64{}},
+		{"hex id", "0a184b428ca823f73f3d4ad8", []uint64{0xdeadbeef, 1, 1 << 63},
+			minhash.Sketch{Total: 3, Hashes: []uint32{1, 70000, 4000000000}, Short: [][]uint32{{1, 70000}, {4000000000}}}},
+		{"other id", "Mixed-Case_id", []uint64{42}, minhash.Sketch{Total: 5000, Hashes: []uint32{9, 10}}},
+		{"no bands", "x", []uint64{}, minhash.Sketch{Hashes: []uint32{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, bands, err := decodeBands(encodeBands(tt.id, tt.bands))
+			id, bands, enc, err := decodeBands(encodeBands(tt.id, tt.bands, tt.sketch))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if id != tt.id || !reflect.DeepEqual(bands, tt.bands) {
 				t.Errorf("got %q %v, want %q %v", id, bands, tt.id, tt.bands)
 			}
+			sk, err := Candidate{ID: id, sketch: enc}.Sketch()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(sk, tt.sketch) {
+				t.Errorf("sketch %+v, want %+v", sk, tt.sketch)
+			}
 		})
 	}
 }
 
 func FuzzDecodeBands(f *testing.F) {
-	f.Add(encodeBands("0a184b428ca823f73f3d4ad8", []uint64{1, 2, 3}))
-	f.Add([]byte{1, 0, 0})
+	f.Add(encodeBands("0a184b428ca823f73f3d4ad8", []uint64{1, 2, 3}, minhash.Sketch{Total: 2, Hashes: []uint32{5, 9}, Short: [][]uint32{{5}}}))
+	f.Add([]byte{2, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		id, bands, err := decodeBands(b)
+		id, bands, enc, err := decodeBands(b)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error %v does not wrap ErrCorrupt", err)
 			}
 			return
 		}
-		id2, bands2, err := decodeBands(encodeBands(id, bands))
+		sk, err := decodeSketch(enc)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("sketch error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		id2, bands2, enc2, err := decodeBands(encodeBands(id, bands, sk))
 		if err != nil || id2 != id || !reflect.DeepEqual(bands2, bands) {
 			t.Fatalf("round trip of %q %v: %q %v %v", id, bands, id2, bands2, err)
 		}
+		if sk2, err := decodeSketch(enc2); err != nil || sk2.Total != sk.Total || len(sk2.Hashes) != len(sk.Hashes) {
+			t.Fatalf("sketch round trip: %+v vs %+v, %v", sk2, sk, err)
+		}
 	})
+}
+
+// ids returns the candidates' ids with their shared band counts.
+func ids(cs []Candidate) map[string]int {
+	out := map[string]int{}
+	for _, c := range cs {
+		out[c.ID] = c.Shared
+	}
+	return out
 }
 
 // TestLocalIndexExpiresAndPrunes drives the local band index directly
@@ -152,31 +181,33 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	x := newBandIndex()
 	now := time.Now()
 	ttl := time.Hour
-	x.apply(1, now.Add(-2*ttl), ttl, "old", []uint64{1, 2})
-	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{2, 3})
-	x.apply(3, now, ttl, "new", []uint64{3, 4, 2})
-	x.apply(4, now, ttl, "new", []uint64{9}) // a redelivery: already live, ignored
-	got := x.candidates("probe", []uint64{1, 2, 3, 9})
-	want := map[string]int{"mid": 2, "new": 2}
+	x.apply(1, now.Add(-2*ttl), ttl, "old", []uint64{1, 2}, nil)
+	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{2, 3}, nil)
+	x.apply(3, now, ttl, "new", []uint64{3, 4, 2}, nil)
+	x.apply(4, now, ttl, "new", []uint64{9}, nil) // a redelivery: already live, ignored
+	x.apply(5, now, ttl, "one", []uint64{4}, nil)
+	got := x.candidates("probe", []uint64{1, 2, 3, 4, 9})
+	want := []Candidate{{ID: "mid", Shared: 2}, {ID: "new", Shared: 3}, {ID: "one", Shared: 1}}
+	slices.SortFunc(want, func(a, b Candidate) int { return b.Shared - a.Shared })
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("candidates = %v, want %v", got, want)
+		t.Errorf("candidates = %+v, want %+v (most shared first)", got, want)
 	}
-	if arts, keys := x.size(); arts != 2 || keys != 3 {
-		t.Errorf("size = %d articles, %d keys; want 2 and 3 (the expired article and its keys pruned)", arts, keys)
+	if arts, keys := x.size(); arts != 3 || keys != 3 {
+		t.Errorf("size = %d articles, %d keys; want 3 and 3 (the expired article and its key 1 pruned)", arts, keys)
 	}
-	if got := x.candidates("new", []uint64{3, 4}); !reflect.DeepEqual(got, map[string]int{"mid": 1}) {
-		t.Errorf("candidates of new = %v, want mid once (itself excluded)", got)
+	if got := ids(x.candidates("new", []uint64{3, 4})); !reflect.DeepEqual(got, map[string]int{"mid": 1, "one": 1}) {
+		t.Errorf("candidates of new = %v, want mid and one once (itself excluded)", got)
 	}
-	if err := x.wait(context.Background(), 4); err != nil {
+	if err := x.wait(context.Background(), 5); err != nil {
 		t.Errorf("wait for an applied sequence: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if err := x.wait(ctx, 5); !errors.Is(err, context.DeadlineExceeded) {
+	if err := x.wait(ctx, 6); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("wait for a sequence not applied: %v, want deadline exceeded", err)
 	}
 	x.close()
-	if err := x.wait(context.Background(), 5); !errors.Is(err, ErrClosed) {
+	if err := x.wait(context.Background(), 6); !errors.Is(err, ErrClosed) {
 		t.Errorf("wait after close: %v, want ErrClosed", err)
 	}
 }
@@ -189,7 +220,7 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 	a := open(t, js, cfg)
 	ctx := context.Background()
 	for i := range 50 {
-		if _, err := a.AddBands(ctx, fmt.Sprint("a", i), []uint64{uint64(i), 1000 + uint64(i)}); err != nil {
+		if _, err := a.AddBands(ctx, fmt.Sprint("a", i), []uint64{uint64(i), 1000 + uint64(i)}, minhash.Sketch{Total: i}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -197,22 +228,31 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 	if arts, keys := b.LocalSize(); arts != 50 || keys != 100 {
 		t.Errorf("replayed index: %d articles, %d keys; want 50 and 100", arts, keys)
 	}
-	got, err := b.AddBands(ctx, "b0", []uint64{7, 1049, 5000})
+	got, err := b.AddBands(ctx, "b0", []uint64{7, 1049, 5000}, minhash.Sketch{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]int{"a7": 1, "a49": 1}; !reflect.DeepEqual(got, want) {
-		t.Errorf("candidates from the replayed log = %v, want %v", got, want)
+	if want := map[string]int{"a7": 1, "a49": 1}; !reflect.DeepEqual(ids(got), want) {
+		t.Errorf("candidates from the replayed log = %v, want %v", ids(got), want)
 	}
-	got, err = a.AddBands(ctx, "a-late", []uint64{5000})
+	for _, c := range got {
+		sk, err := c.Sketch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := c.ID[1:]; fmt.Sprint(sk.Total) != want {
+			t.Errorf("sketch of %s has total %d, want %s", c.ID, sk.Total, want)
+		}
+	}
+	got, err = a.AddBands(ctx, "a-late", []uint64{5000}, minhash.Sketch{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := map[string]int{"b0": 1}; !reflect.DeepEqual(got, want) {
-		t.Errorf("first replica's candidates = %v, want %v", got, want)
+	if want := map[string]int{"b0": 1}; !reflect.DeepEqual(ids(got), want) {
+		t.Errorf("first replica's candidates = %v, want %v", ids(got), want)
 	}
 	b.Close()
-	if _, err := b.AddBands(ctx, "b1", []uint64{1}); !errors.Is(err, ErrClosed) {
+	if _, err := b.AddBands(ctx, "b1", []uint64{1}, minhash.Sketch{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("AddBands after Close: %v, want ErrClosed", err)
 	}
 }
@@ -270,7 +310,7 @@ func TestOpenWaitsForTheServer(t *testing.T) {
 		t.Fatalf("Open after the server started: %v", r.err)
 	}
 	defer r.ix.Close()
-	if _, err := r.ix.AddBands(ctx, "a", []uint64{1}); err != nil {
+	if _, err := r.ix.AddBands(ctx, "a", []uint64{1}, minhash.Sketch{}); err != nil {
 		t.Errorf("AddBands: %v", err)
 	}
 }
@@ -393,7 +433,7 @@ func TestConcurrentWritersSeeEachOther(t *testing.T) {
 	ixs := []*Index{open(t, js, cfg), open(t, js, cfg), open(t, js, cfg)}
 	const writers = 12
 	bands := []uint64{0x1234_5678_9abc_def0, 0xfedc_ba98_7654_3210, 0x0f0f_0f0f_0f0f_0f0f}
-	seen := make([]map[string]int, writers)
+	seen := make([][]Candidate, writers)
 	errs := make([]error, writers)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -403,7 +443,7 @@ func TestConcurrentWritersSeeEachOther(t *testing.T) {
 			defer wg.Done()
 			<-start
 			own := append([]uint64{uint64(i) << 8}, bands...)
-			seen[i], errs[i] = ixs[i%len(ixs)].AddBands(context.Background(), fmt.Sprint("id", i), own)
+			seen[i], errs[i] = ixs[i%len(ixs)].AddBands(context.Background(), fmt.Sprint("id", i), own, minhash.Sketch{})
 		}()
 	}
 	close(start)
@@ -414,7 +454,7 @@ func TestConcurrentWritersSeeEachOther(t *testing.T) {
 	for i := range writers {
 		for j := i + 1; j < writers; j++ {
 			a, b := fmt.Sprint("id", i), fmt.Sprint("id", j)
-			if seen[i][b] == 0 && seen[j][a] == 0 {
+			if ids(seen[i])[b] == 0 && ids(seen[j])[a] == 0 {
 				t.Errorf("%s and %s share bands but neither saw the other", a, b)
 			}
 		}
