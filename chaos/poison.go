@@ -2,12 +2,15 @@ package chaos
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
@@ -22,8 +25,9 @@ const PoisonPerRound = 3
 // PoisonMinRatio is the pass criterion of the poison fault: over the
 // pairs of rounds, the median of (the others' median latency in the
 // control round) / (their median latency in the poison round) must be at
-// least this, i.e. the poison may not make the others more than about
-// 10 % slower.
+// least this, and likewise for their median hold in the indexer (delivery
+// to ack): the poison may not make the others more than about 10 %
+// slower to be written or to be acknowledged.
 const PoisonMinRatio = 0.9
 
 // Round is one batch of the poison fault: a control round (no poison) or
@@ -39,8 +43,15 @@ type Round struct {
 	// Latency holds each other article's time from its publish (into
 	// articles.raw) to its write reaching Elasticsearch, sorted.
 	Latency []time.Duration
+	// Hold holds each other article's time in the indexer, from its
+	// delivery to its acknowledgement as JetStream measured it (the
+	// consumer's ack samples), sorted. An article written at once but
+	// acknowledged late, held back by the poison, shows here only.
+	Hold []time.Duration
 	// CPU is the indexer process's CPU time over Span.
 	CPU time.Duration
+	// Bulks is how many bulk requests the indexer sent over Span.
+	Bulks int
 }
 
 // Throughput is the others per second over Span.
@@ -48,6 +59,9 @@ func (r Round) Throughput() float64 { return float64(r.Others) / r.Span.Seconds(
 
 // MedianLatency is the median of Latency.
 func (r Round) MedianLatency() time.Duration { return quantile(r.Latency, 0.5) }
+
+// MedianHold is the median of Hold.
+func (r Round) MedianHold() time.Duration { return quantile(r.Hold, 0.5) }
 
 // CPUPerArticle is the indexer's CPU time per other article.
 func (r Round) CPUPerArticle() time.Duration {
@@ -64,24 +78,37 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
 }
 
-// PairRatios compares the poison round of each pair with its control
-// round: latency is control/poison median latency, throughput is
-// poison/control, cpu is control/poison CPU per article; for each, 1 means
-// no effect and below 1 means the poison slowed the others. rounds come in
-// pairs, in any order within a pair.
-func PairRatios(rounds []Round) (latency, throughput, cpu []float64) {
+// Ratios are a fault's comparisons of the poison round of each pair with
+// its control round. For each, 1 means no effect and below 1 means the
+// poison slowed the others.
+type Ratios struct {
+	// Latency is control/poison median latency (publish to written).
+	Latency []float64
+	// Hold is control/poison median hold (delivery to ack).
+	Hold []float64
+	// Throughput is poison/control others per second.
+	Throughput []float64
+	// CPU is control/poison indexer CPU per article.
+	CPU []float64
+}
+
+// PairRatios compares the rounds, which come in pairs (control and
+// poison, in either order within a pair).
+func PairRatios(rounds []Round) Ratios {
+	var r Ratios
 	for i := 0; i+1 < len(rounds); i += 2 {
 		c, p := rounds[i], rounds[i+1]
 		if c.Poison {
 			c, p = p, c
 		}
-		latency = append(latency, c.MedianLatency().Seconds()/p.MedianLatency().Seconds())
-		throughput = append(throughput, p.Throughput()/c.Throughput())
+		r.Latency = append(r.Latency, c.MedianLatency().Seconds()/p.MedianLatency().Seconds())
+		r.Hold = append(r.Hold, c.MedianHold().Seconds()/p.MedianHold().Seconds())
+		r.Throughput = append(r.Throughput, p.Throughput()/c.Throughput())
 		if p.CPUPerArticle() > 0 {
-			cpu = append(cpu, float64(c.CPUPerArticle())/float64(p.CPUPerArticle()))
+			r.CPU = append(r.CPU, float64(c.CPUPerArticle())/float64(p.CPUPerArticle()))
 		}
 	}
-	return latency, throughput, cpu
+	return r
 }
 
 // MedianRatio is the median of rs (the mean of the middle two for an even
@@ -162,19 +189,122 @@ func (a *arrivals) time(id string) time.Time {
 	return a.at[id]
 }
 
+// ackSampler collects the indexer consumer's ack samples
+// ($JS.EVENT.METRIC.CONSUMER.ACK…), which JetStream publishes for every
+// acknowledged message once the consumer's SampleFrequency is 100%: each
+// carries the stream sequence and the time from delivery to ack.
+type ackSampler struct {
+	e   *Env
+	sub *nats.Subscription
+
+	mu      sync.Mutex
+	samples []ackSample
+}
+
+type ackSample struct {
+	StreamSeq  uint64 `json:"stream_seq"`
+	Delay      int64  `json:"ack_time"`
+	Deliveries uint64 `json:"deliveries"`
+}
+
+// sampleAcks turns on ack sampling for the indexer's consumer and
+// subscribes to it. The runtime sets the consumer's configuration again
+// when the indexer restarts, which turns sampling off.
+func sampleAcks(ctx context.Context, e *Env) (*ackSampler, error) {
+	cons, err := e.JS.Consumer(ctx, stage.StreamEnriched, stage.NameIndex)
+	if err != nil {
+		return nil, err
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s := &ackSampler{e: e}
+	s.sub, err = e.NC.Subscribe("$JS.EVENT.METRIC.CONSUMER.ACK."+stage.StreamEnriched+"."+stage.NameIndex, func(m *nats.Msg) {
+		var a ackSample
+		if json.Unmarshal(m.Data, &a) == nil {
+			s.mu.Lock()
+			s.samples = append(s.samples, a)
+			s.mu.Unlock()
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := e.NC.Flush(); err != nil {
+		s.sub.Unsubscribe()
+		return nil, err
+	}
+	cfg := info.Config
+	cfg.SampleFrequency = "100%"
+	if _, err := e.JS.UpdateConsumer(ctx, stage.StreamEnriched, cfg); err != nil {
+		s.sub.Unsubscribe()
+		return nil, fmt.Errorf("turn on ack samples: %w", err)
+	}
+	return s, nil
+}
+
+func (s *ackSampler) stop() { _ = s.sub.Unsubscribe() }
+
+// holds waits until every id of want has an ack sample of its first
+// delivery and returns their delays, sorted. Samples are matched to ids by
+// reading their messages from ARTICLES_ENRICHED; samples of other ids are
+// dropped.
+func (s *ackSampler) holds(ctx context.Context, want []string, timeout time.Duration) ([]time.Duration, error) {
+	st, err := s.e.JS.Stream(ctx, stage.StreamEnriched)
+	if err != nil {
+		return nil, err
+	}
+	need := map[string]bool{}
+	for _, id := range want {
+		need[id] = true
+	}
+	var out []time.Duration
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		batch := s.samples
+		s.samples = nil
+		s.mu.Unlock()
+		for _, a := range batch {
+			m, err := st.GetMsg(ctx, a.StreamSeq)
+			if err != nil {
+				return nil, fmt.Errorf("ack sample of %s seq %d: %w", stage.StreamEnriched, a.StreamSeq, err)
+			}
+			if id := PayloadID(m.Data); need[id] && a.Deliveries == 1 {
+				delete(need, id)
+				out = append(out, time.Duration(a.Delay))
+			}
+		}
+		if len(need) == 0 {
+			slices.Sort(out)
+			return out, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%d of %d first-delivery ack samples missing after %s", len(need), len(want), timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // Poison is issue 8, fault 4: articles Elasticsearch always answers with
 // a retryable 503 must end in articles.dead.indexer with a max-deliveries
 // reason, and must not slow the others down.
 //
 // The indexer is restarted with NEWSFLOW_MAX_DELIVER=3 and
-// NEWSFLOW_INDEXER_RETRY_TIMEOUT=1s. Then pairs rounds of articles each
-// run in interleaved pairs (control then poison, poison then control, …,
-// so drift on a shared machine hits both kinds alike); a poison round
-// carries PoisonPerRound poisoned articles spread through it, and every
-// round settles (the poison dead-lettered, every consumer idle) before the
-// next starts. Each round is measured over its other articles by their
-// publish-to-Elasticsearch latency, their throughput and the indexer's CPU
-// time; the fault fails when the median over pairs of the latency ratio is
+// NEWSFLOW_INDEXER_RETRY_TIMEOUT=1s. Then pairs of rounds run, control
+// then poison, poison then control, … (so drift on a shared machine hits
+// both kinds alike); a poison round carries PoisonPerRound poisoned
+// articles spread through it, and every round settles (the poison
+// dead-lettered, every consumer idle) before the next starts. Each round
+// is measured over its other articles: their publish-to-Elasticsearch
+// latency, their hold in the indexer (delivery to ack, from JetStream's
+// ack samples), their throughput and the indexer's CPU time. The fault
+// fails when the median over pairs of the latency or the hold ratio is
 // below PoisonMinRatio.
 func Poison(ctx context.Context, e *Env, o Options) Result {
 	pairs, n := max(o.PoisonPairs, 1), max(o.PoisonArticles, 2*PoisonPerRound+1)
@@ -197,6 +327,12 @@ func Poison(ctx context.Context, e *Env, o Options) Result {
 			r.Err = err
 		}
 	}()
+	acks, err := sampleAcks(ctx, e)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer acks.stop()
 	a := &arrivals{poison: map[string]bool{}, at: map[string]time.Time{}}
 	e.ES.SetFaults(estest.Faults{FailItem: a.item})
 	defer e.ES.SetFaults(estest.Faults{})
@@ -214,7 +350,7 @@ func Poison(ctx context.Context, e *Env, o Options) Result {
 			if poisoned {
 				tag = fmt.Sprintf("poison-%d", k)
 			}
-			round, ids, pids, err := poisonRound(ctx, e, a, tag, n, o.PoisonRate, poisoned, o.Settle)
+			round, ids, others, pids, err := poisonRound(ctx, e, a, tag, n, o.PoisonRate, poisoned, o.Settle)
 			r.Sent += len(ids)
 			c, cerr := e.Ledger.Settle(ctx, ids, o.Settle)
 			r.Indexed += c.Indexed
@@ -226,6 +362,9 @@ func Poison(ctx context.Context, e *Env, o Options) Result {
 			}
 			if err == nil {
 				err = cerr
+			}
+			if err == nil {
+				round.Hold, err = acks.holds(ctx, others, 10*time.Second)
 			}
 			if err != nil {
 				r.Err = fmt.Errorf("round %s: %w", tag, err)
@@ -253,16 +392,18 @@ func Poison(ctx context.Context, e *Env, o Options) Result {
 		if rd.Poison {
 			kind = "poison "
 		}
-		r.note("%s %4d others: %5.0f/s, latency median %s p90 %s, indexer CPU %s/article",
-			kind, rd.Others, rd.Throughput(), rd.MedianLatency().Round(time.Millisecond),
-			quantile(rd.Latency, 0.9).Round(time.Millisecond), rd.CPUPerArticle().Round(10*time.Microsecond))
+		r.note("%s %d others: latency median %s p90 %s; hold median %s p90 %s; %.0f/s; indexer CPU %s/article; %d bulk requests in %s",
+			kind, rd.Others, rd.MedianLatency().Round(time.Millisecond), quantile(rd.Latency, 0.9).Round(time.Millisecond),
+			rd.MedianHold().Round(time.Millisecond), quantile(rd.Hold, 0.9).Round(time.Millisecond),
+			rd.Throughput(), rd.CPUPerArticle().Round(10*time.Microsecond), rd.Bulks, rd.Span.Round(100*time.Millisecond))
 	}
-	lat, tput, cpu := PairRatios(rounds)
-	ml := MedianRatio(lat)
-	r.note("poison vs control over %d pairs of %d articles (median of the pairs; 1 = no effect, below 1 = others slower): latency %.2f %s, throughput %.2f %s, indexer CPU per article %.2f %s",
-		len(lat), n, ml, fmtRatios(lat), MedianRatio(tput), fmtRatios(tput), MedianRatio(cpu), fmtRatios(cpu))
-	if r.Err == nil && !(ml >= PoisonMinRatio) {
-		r.Err = fmt.Errorf("the others' median latency ratio is %.2f, below %.2f: the poison slows them", ml, PoisonMinRatio)
+	ra := PairRatios(rounds)
+	ml, mh := MedianRatio(ra.Latency), MedianRatio(ra.Hold)
+	r.note("poison/control over %d pairs of %d articles at %g/s (median of pairs; 1 = no effect, < 1 = others slower): latency %.2f %s, hold %.2f %s, throughput %.2f %s, indexer CPU per article %.2f %s",
+		len(ra.Latency), n, o.PoisonRate, ml, fmtRatios(ra.Latency), mh, fmtRatios(ra.Hold),
+		MedianRatio(ra.Throughput), fmtRatios(ra.Throughput), MedianRatio(ra.CPU), fmtRatios(ra.CPU))
+	if r.Err == nil && !(ml >= PoisonMinRatio && mh >= PoisonMinRatio) {
+		r.Err = fmt.Errorf("the others' median latency ratio %.2f or hold ratio %.2f is below %.2f: the poison slows them", ml, mh, PoisonMinRatio)
 	}
 	return r
 }
@@ -277,15 +418,14 @@ func fmtRatios(rs []float64) string {
 
 // poisonRound publishes one round at rate articles per second (0: as
 // fast as possible) and waits until every other article
-// has reached Elasticsearch. It returns the round's measurements, every
-// id it published and the poison's ids.
-func poisonRound(ctx context.Context, e *Env, a *arrivals, tag string, n int, rate float64, poisoned bool, timeout time.Duration) (Round, []string, []string, error) {
+// has reached Elasticsearch. It returns the round's measurements (but
+// Hold), every id it published, the others' ids and the poison's.
+func poisonRound(ctx context.Context, e *Env, a *arrivals, tag string, n int, rate float64, poisoned bool, timeout time.Duration) (round Round, ids, others, poison []string, err error) {
 	arts := batch(tag, n)
 	skip := map[int]bool{}
 	for _, i := range PoisonPositions(n) {
 		skip[i] = true
 	}
-	var others, poison []string
 	for i, art := range arts {
 		id := intake.ArticleID(art)
 		switch {
@@ -296,10 +436,10 @@ func poisonRound(ctx context.Context, e *Env, a *arrivals, tag string, n int, ra
 		}
 	}
 	done := a.expect(others, poison)
-	round := Round{Poison: poisoned, Others: len(others)}
+	round = Round{Poison: poisoned, Others: len(others)}
 	cpu0, cpuErr := CPUTime(e.Procs[stage.NameIndex].Pid())
 	published := make(map[string]time.Time, n)
-	ids := make([]string, 0, n)
+	ids = make([]string, 0, n)
 	var first time.Time
 	for i, art := range arts {
 		if rate > 0 && i > 0 {
@@ -307,7 +447,7 @@ func poisonRound(ctx context.Context, e *Env, a *arrivals, tag string, n int, ra
 			if d := time.Until(due); d > 0 {
 				select {
 				case <-ctx.Done():
-					return round, ids, poison, ctx.Err()
+					return round, ids, others, poison, ctx.Err()
 				case <-time.After(d):
 				}
 			}
@@ -316,10 +456,11 @@ func poisonRound(ctx context.Context, e *Env, a *arrivals, tag string, n int, ra
 		if first.IsZero() {
 			first = at
 		}
-		got, err := Publish(ctx, e.Pub, []*schema.RawArticle{art}, 0)
+		var got []string
+		got, err = Publish(ctx, e.Pub, []*schema.RawArticle{art}, 0)
 		ids = append(ids, got...)
 		if err != nil {
-			return round, ids, poison, err
+			return round, ids, others, poison, err
 		}
 		published[got[0]] = at
 	}
@@ -328,12 +469,11 @@ func poisonRound(ctx context.Context, e *Env, a *arrivals, tag string, n int, ra
 	select {
 	case <-done:
 	case <-t.C:
-		return round, ids, poison, fmt.Errorf("the others were not all indexed within %s", timeout)
+		return round, ids, others, poison, fmt.Errorf("the others were not all indexed within %s", timeout)
 	case <-ctx.Done():
-		return round, ids, poison, ctx.Err()
+		return round, ids, others, poison, ctx.Err()
 	}
-	cpu1, err := CPUTime(e.Procs[stage.NameIndex].Pid())
-	if cpuErr == nil && err == nil {
+	if cpu1, err := CPUTime(e.Procs[stage.NameIndex].Pid()); cpuErr == nil && err == nil {
 		round.CPU = cpu1 - cpu0
 	}
 	var last time.Time
@@ -346,5 +486,13 @@ func poisonRound(ctx context.Context, e *Env, a *arrivals, tag string, n int, ra
 	}
 	slices.Sort(round.Latency)
 	round.Span = last.Sub(first)
-	return round, ids, poison, nil
+	for _, q := range e.Gate.Requests(first) {
+		if q.At.After(last) {
+			break
+		}
+		if strings.HasSuffix(q.Path, "/_bulk") {
+			round.Bulks++
+		}
+	}
+	return round, ids, others, poison, nil
 }

@@ -63,19 +63,24 @@ func ms(v ...int) []time.Duration {
 }
 
 func TestPairRatios(t *testing.T) {
-	control := Round{Others: 100, Span: 2 * time.Second, Latency: ms(100, 200, 300), CPU: time.Second}
-	slower := Round{Poison: true, Others: 100, Span: 4 * time.Second, Latency: ms(200, 400, 600), CPU: 2 * time.Second}
-	same := Round{Poison: true, Others: 100, Span: 2 * time.Second, Latency: ms(100, 200, 300), CPU: time.Second}
+	control := Round{Others: 100, Span: 2 * time.Second, Latency: ms(100, 200, 300), Hold: ms(50, 100, 150), CPU: time.Second}
+	slower := Round{Poison: true, Others: 100, Span: 4 * time.Second, Latency: ms(200, 400, 600), Hold: ms(50, 400, 800), CPU: 2 * time.Second}
+	same := Round{Poison: true, Others: 100, Span: 2 * time.Second, Latency: ms(100, 200, 300), Hold: ms(50, 100, 150), CPU: time.Second}
 	// Pairs in either order; the odd round at the end is ignored.
-	lat, tput, cpu := PairRatios([]Round{control, slower, same, control, control})
-	if want := []float64{0.5, 1}; !slices.Equal(lat, want) {
-		t.Errorf("latency ratios %v, want %v", lat, want)
+	got := PairRatios([]Round{control, slower, same, control, control})
+	tests := []struct {
+		name      string
+		got, want []float64
+	}{
+		{"latency", got.Latency, []float64{0.5, 1}},
+		{"hold", got.Hold, []float64{0.25, 1}},
+		{"throughput", got.Throughput, []float64{0.5, 1}},
+		{"cpu", got.CPU, []float64{0.5, 1}},
 	}
-	if want := []float64{0.5, 1}; !slices.Equal(tput, want) {
-		t.Errorf("throughput ratios %v, want %v", tput, want)
-	}
-	if want := []float64{0.5, 1}; !slices.Equal(cpu, want) {
-		t.Errorf("cpu ratios %v, want %v", cpu, want)
+	for _, tt := range tests {
+		if !slices.Equal(tt.got, tt.want) {
+			t.Errorf("%s ratios %v, want %v", tt.name, tt.got, tt.want)
+		}
 	}
 }
 
