@@ -3,19 +3,20 @@
 // clusters named after their canonical article, the earliest by stream
 // sequence.
 //
-// Each article is fingerprinted (package minhash), its record and LSH
-// bands are written to shared JetStream KV buckets (package kvindex), and
-// the articles that share a band with it are verified by containment
-// against their stored sketches. A copy gets DuplicateOf and ClusterID set
+// Each article is fingerprinted (package minhash), its record is written
+// to a shared JetStream KV bucket and its LSH bands and sketch are
+// appended to a shared band log (package kvindex), and the articles that
+// share a band with it are verified by containment against their
+// sketches. A copy gets DuplicateOf and ClusterID set
 // to its canonical and Similarity filled in; every other article gets
 // ClusterID set to its own id, so that each article belongs to exactly one
 // cluster. Copies continue down the pipeline flagged, never dropped.
 //
-// Concurrency. Replicas share nothing but the KV buckets. An article's
-// record is created before its bands are written, and the candidates of a
-// band are read from the value a replica wrote by compare-and-set, so of
-// two similar articles processed at the same moment at least one sees the
-// other. If the one that sees the other is the earlier article, it is the
+// Concurrency. Replicas share nothing but the band log and the record
+// bucket. An article's record is created before its bands are appended,
+// and its candidates are read once the replica's copy of the log holds
+// its own bands message, so of two similar articles processed at the same
+// moment the later in the log sees the other. If the one that sees the other is the earlier article, it is the
 // canonical and the later one must be moved into its cluster: a merge.
 //
 // Merges. A record carries Done once its own Process call has decided.
@@ -102,6 +103,12 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	if err != nil {
 		return nil, fmt.Errorf("open dedupe index: %w", err)
 	}
+	if ix.NeedsMigration() {
+		if err := migrate(ctx, ix, cfg, log); err != nil {
+			ix.Close()
+			return nil, err
+		}
+	}
 	return &Deduper{
 		js: js, cfg: cfg, ix: ix, log: log,
 		streams: map[string]jetstream.Stream{},
@@ -119,6 +126,32 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 			Buckets: []float64{0, 1, 2, 4, 8, 16, 32, 64, 128},
 		}),
 	}, nil
+}
+
+// migrate appends to the band log the bands of every article in the
+// record bucket, for a deployment upgraded from the version 1 band
+// bucket. Bands are recomputed from the stored sketches: exactly for
+// articles of at most SketchSize shingles, approximately for longer ones.
+func migrate(ctx context.Context, ix *kvindex.Index, cfg Config, log *zap.Logger) error {
+	p := cfg.Params
+	n := 0
+	err := ix.EachRecord(ctx, func(id string, r kvindex.Record) error {
+		fp := minhash.Fingerprint{Shingles: r.Sketch.Hashes, Short: r.Sketch.Short}
+		if r.Sketch.Total < cfg.MinShingles {
+			return nil
+		}
+		core := fp.Core()
+		if len(core) < cfg.MinShingles {
+			core = fp.Shingles
+		}
+		n++
+		return ix.AppendBands(ctx, id, minhash.BandKeys(minhash.Signature(core, p), p), r.Sketch)
+	})
+	if err != nil {
+		return fmt.Errorf("migrate dedupe records to the band log: %w", err)
+	}
+	log.Info("migrated the articles of the record bucket to the band log", zap.Int("articles", n))
+	return nil
 }
 
 // Close stops following the shared band log; Process fails afterwards.

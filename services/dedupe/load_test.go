@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,9 @@ import (
 // server storing on disk, with NEWSFLOW_DEDUPE_LOAD_WORKERS concurrent
 // callers (default 8), and logs per block of NEWSFLOW_DEDUPE_LOAD_BLOCK
 // articles (default 10,000): articles/s, heap, RSS (the embedded server
-// included) and every stream's messages, bytes and interior deletes. It
+// included) and every stream's messages, bytes and interior deletes; with
+// NEWSFLOW_DEDUPE_LOAD_HEAP=file it writes a heap profile at the end,
+// before the server stops. It
 // fails when a block is more than 1.5 times slower than the first or
 // when fewer than 95 % of the copies are found. It is a measurement, run
 // by hand:
@@ -106,15 +109,27 @@ func TestLoad(t *testing.T) {
 		} else if rate < firstRate/1.5 {
 			t.Errorf("block %d-%d: %.1f articles/s, more than 1.5x slower than the first block's %.1f", lo, hi, rate, firstRate)
 		}
+		// The live heap: what is retained, not what awaits collection.
+		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		rss, hwm := procStatus(t, "VmRSS"), procStatus(t, "VmHWM")
 		writes, conflicts := d.KVStats()
 		arts, keys := d.ix.LocalSize()
-		t.Logf("block %6d-%6d: %7.1f articles/s (%.2fx first)  heap %4d MiB  rss %4d MiB (peak %4d)  goroutines %d  kv writes %d conflicts %d reads %d  local index %d articles %d keys  copies found %d/%d  elapsed %s",
+		t.Logf("block %6d-%6d: %7.1f articles/s (%.2fx first)  live heap %4d MiB  rss %4d MiB (peak %4d)  goroutines %d  kv writes %d conflicts %d reads %d  local index %d articles %d keys  copies found %d/%d  elapsed %s",
 			lo, hi, rate, rate/firstRate, ms.HeapInuse>>20, rss>>10, hwm>>10, runtime.NumGoroutine(), writes, conflicts, d.ix.Reads(), arts, keys, found.Load(), copies.Load(), time.Since(start).Round(time.Second))
 		for s := range streamInfos(t, e.js) {
 			t.Logf("    stream %-24s msgs %8d  bytes %5d MiB  deleted %8d", s.Config.Name, s.State.Msgs, s.State.Bytes>>20, s.State.NumDeleted)
+		}
+	}
+	if path := os.Getenv("NEWSFLOW_DEDUPE_LOAD_HEAP"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.WriteHeapProfile(f); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if c, f := copies.Load(), found.Load(); c > 0 && float64(f) < 0.95*float64(c) {

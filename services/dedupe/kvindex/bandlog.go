@@ -1,6 +1,7 @@
 package kvindex
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -289,11 +290,12 @@ func (x *bandIndex) size() (articles, keys int) {
 }
 
 // follow starts the ordered consumer that applies the band log to the
-// local index, and waits until the log as it was at start is applied.
-func (ix *Index) follow(ctx context.Context) error {
+// local index, and waits until the log as it was at start is applied. It
+// reports whether the log never held a message.
+func (ix *Index) follow(ctx context.Context) (bool, error) {
 	cons, err := ix.bandLog.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
-		return fmt.Errorf("band log consumer: %w", err)
+		return false, fmt.Errorf("band log consumer: %w", err)
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		md, err := m.Metadata()
@@ -308,24 +310,25 @@ func (ix *Index) follow(ctx context.Context) error {
 			ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, "", nil, nil)
 			return
 		}
-		ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, id, bands, sketch)
+		// A copy, so that the message (its band keys) is not retained.
+		ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, id, bands, bytes.Clone(sketch))
 	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		ix.log.Warn("band log consumer", zap.Error(err))
 	}))
 	if err != nil {
-		return fmt.Errorf("band log consume: %w", err)
+		return false, fmt.Errorf("band log consume: %w", err)
 	}
 	ix.consume = cc
 	info, err := ix.bandLog.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("band log info: %w", err)
+		return false, fmt.Errorf("band log info: %w", err)
 	}
 	if info.State.Msgs > 0 {
 		if err := ix.local.wait(ctx, info.State.LastSeq); err != nil {
-			return fmt.Errorf("replay band log: %w", err)
+			return false, fmt.Errorf("replay band log: %w", err)
 		}
 	}
-	return nil
+	return info.State.LastSeq == 0, nil
 }
 
 // AddBands records that article id, of the given sketch, holds the given

@@ -101,6 +101,7 @@ type Index struct {
 	bandSubject       string
 	local             *bandIndex
 	consume           jetstream.ConsumeContext
+	migrate           bool
 	log               *zap.Logger
 	conflicts, writes uint64
 	reads             uint64
@@ -143,15 +144,69 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logg
 	if err != nil {
 		return nil, err
 	}
-	if err := ix.follow(ctx); err != nil {
+	empty, err := ix.follow(ctx)
+	if err != nil {
 		ix.Close()
 		return nil, err
 	}
 	if _, err := js.Stream(ctx, "KV_"+cfg.BandBucket); err == nil {
+		ix.migrate = empty
 		log.Info("a version 1 band bucket exists; this version keeps bands in a log and does not read it: delete the bucket once a window has passed",
-			zap.String("bucket", cfg.BandBucket), zap.String("band_log", BandStream(cfg.BandBucket)))
+			zap.String("bucket", cfg.BandBucket), zap.String("band_log", BandStream(cfg.BandBucket)), zap.Bool("band_log_empty", empty))
 	}
 	return ix, nil
+}
+
+// NeedsMigration reports that the index was opened beside a version 1
+// band bucket with a band log that never held a message: the articles in
+// the record bucket have no bands in the log, and their bands must be
+// appended (AppendBands, from EachRecord) for them to be found again.
+func (ix *Index) NeedsMigration() bool { return ix.migrate }
+
+// EachRecord calls fn with every live record and its article id. Records
+// stored under a hashed key (ids that are not valid KV keys) are skipped:
+// their id is not known.
+func (ix *Index) EachRecord(ctx context.Context, fn func(id string, r Record) error) error {
+	kv, err := ix.js.KeyValue(ctx, ix.cfg.RecordBucket)
+	if err != nil {
+		return fmt.Errorf("record bucket: %w", err)
+	}
+	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("watch records: %w", err)
+	}
+	defer w.Stop()
+	for {
+		var e jetstream.KeyValueEntry
+		select {
+		case e = <-w.Updates():
+		case <-ctx.Done():
+			return fmt.Errorf("watch records: %w", ctx.Err())
+		}
+		if e == nil {
+			return nil // every record existing at the start was seen
+		}
+		if e.Operation() != jetstream.KeyValuePut || !validKey(e.Key()) || RecordKey(e.Key()) != e.Key() {
+			continue
+		}
+		r, err := UnmarshalRecord(e.Value())
+		if err != nil {
+			ix.log.Warn("skipping corrupt record", zap.String("key", e.Key()), zap.Error(err))
+			continue
+		}
+		if err := fn(e.Key(), r); err != nil {
+			return err
+		}
+	}
+}
+
+// AppendBands appends an article's bands and sketch to the band log
+// without waiting for the local index: for migrations.
+func (ix *Index) AppendBands(ctx context.Context, id string, bands []uint64, sketch minhash.Sketch) error {
+	if _, err := ix.js.Publish(ctx, ix.bandSubject, encodeBands(id, bands, sketch)); err != nil {
+		return fmt.Errorf("append bands of %s: %w", id, err)
+	}
+	return nil
 }
 
 // permanent reports provisioning errors no retry can fix: replicas a
