@@ -133,18 +133,29 @@ func New(cfg Config, log *zap.Logger) (*Enricher, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	// The tagger's weights decode while the gazetteer builds its automaton.
+	var (
+		tagger    *ner.Tagger
+		taggerErr error
+		loaded    = make(chan struct{})
+	)
+	if cfg.Tagger {
+		go func() {
+			defer close(loaded)
+			tagger, taggerErr = ner.Load()
+		}()
+	} else {
+		close(loaded)
+	}
 	g, err := gazetteer.Load()
+	<-loaded
 	if err != nil {
 		return nil, fmt.Errorf("enrich: load gazetteer: %w", err)
 	}
-	e := &Enricher{cfg: cfg, log: log, res: resolve.New(g)}
-	if cfg.Tagger {
-		t, err := ner.Load()
-		if err != nil {
-			return nil, fmt.Errorf("enrich: %w", err)
-		}
-		e.tagger = t
+	if taggerErr != nil {
+		return nil, fmt.Errorf("enrich: %w", taggerErr)
 	}
+	e := &Enricher{cfg: cfg, log: log, res: resolve.New(g), tagger: tagger}
 	log.Info("enricher ready", zap.Int("gazetteer_entries", g.Len()), zap.Bool("tagger", e.tagger != nil),
 		zap.Int("max_body_bytes", cfg.MaxBodyBytes))
 	return e, nil
