@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
@@ -45,7 +46,8 @@ func TestLoad(t *testing.T) {
 	d := e.deduper(t, DefaultConfig())
 	gen := newArticleGen(1)
 	ctx := context.Background()
-	var firstRate float64
+	var firstRate, candSum float64
+	var candCount uint64
 	var copies, found atomic.Int64
 	start := time.Now()
 	for lo := 0; lo < n; lo += block {
@@ -116,8 +118,15 @@ func TestLoad(t *testing.T) {
 		rss, hwm := procStatus(t, "VmRSS"), procStatus(t, "VmHWM")
 		writes, conflicts := d.KVStats()
 		arts, keys := d.ix.LocalSize()
-		t.Logf("block %6d-%6d: %7.1f articles/s (%.2fx first)  live heap %4d MiB  rss %4d MiB (peak %4d)  goroutines %d  kv writes %d conflicts %d reads %d  local index %d articles %d keys  copies found %d/%d  elapsed %s",
-			lo, hi, rate, rate/firstRate, ms.HeapInuse>>20, rss>>10, hwm>>10, runtime.NumGoroutine(), writes, conflicts, d.ix.Reads(), arts, keys, found.Load(), copies.Load(), time.Since(start).Round(time.Second))
+		var hm dto.Metric
+		if err := d.candidates.Write(&hm); err != nil {
+			t.Fatal(err)
+		}
+		h := hm.GetHistogram()
+		meanCands := (h.GetSampleSum() - candSum) / float64(h.GetSampleCount()-candCount)
+		candSum, candCount = h.GetSampleSum(), h.GetSampleCount()
+		t.Logf("block %6d-%6d: %7.1f articles/s (%.2fx first)  live heap %4d MiB  rss %4d MiB (peak %4d)  goroutines %d  kv writes %d conflicts %d reads %d  local index %d articles %d keys  candidates %.1f/article  copies found %d/%d  elapsed %s",
+			lo, hi, rate, rate/firstRate, ms.HeapInuse>>20, rss>>10, hwm>>10, runtime.NumGoroutine(), writes, conflicts, d.ix.Reads(), arts, keys, meanCands, found.Load(), copies.Load(), time.Since(start).Round(time.Second))
 		for s := range streamInfos(t, e.js) {
 			t.Logf("    stream %-24s msgs %8d  bytes %5d MiB  deleted %8d", s.Config.Name, s.State.Msgs, s.State.Bytes>>20, s.State.NumDeleted)
 		}

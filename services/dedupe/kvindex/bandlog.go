@@ -20,6 +20,14 @@ import (
 // ErrClosed means the index was closed.
 var ErrClosed = errors.New("kv index closed")
 
+// ErrLagging means the local band index did not apply an article's own
+// band log message within MaxLag: the follower is stalled or far behind.
+var ErrLagging = errors.New("band log follower lagging")
+
+// MaxLag bounds how long AddBands waits for the local index to apply the
+// article's own band log message.
+const MaxLag = 30 * time.Second
+
 // bandLogVersion is the first byte of every band log message. Version 1
 // was the band-group KV bucket, which this version does not read.
 const bandLogVersion = 2
@@ -346,7 +354,12 @@ func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, sketch
 	if err != nil {
 		return nil, fmt.Errorf("append bands of %s: %w", id, err)
 	}
-	if err := ix.local.wait(ctx, ack.Sequence); err != nil {
+	wctx, cancel := context.WithTimeout(ctx, MaxLag)
+	defer cancel()
+	if err := ix.local.wait(wctx, ack.Sequence); err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%w: %w", ErrLagging, err)
+		}
 		return nil, err
 	}
 	return ix.local.candidates(id, bands), nil
