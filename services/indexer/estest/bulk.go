@@ -133,6 +133,12 @@ func (s *Server) applyItem(op string, meta bulkMeta, source []byte) map[string]a
 		return failure(meta.Index, meta.ID, &ItemError{Status: 400, Type: "illegal_argument_exception",
 			Reason: fmt.Sprintf("no write index is defined for alias [%s]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index", meta.Index)})
 	}
+	if _, exists := s.indices[target]; s.role != nil {
+		if e := s.itemDenied(op, target, exists); e != nil {
+			s.stats.Forbidden++
+			return failure(target, meta.ID, e)
+		}
+	}
 	if f.FailItem != nil {
 		if e := f.FailItem(target, meta.ID, source); e != nil {
 			s.stats.Rejected++

@@ -12,6 +12,9 @@
 // inject the faults a real cluster produces: per-item 429 rejections, 5xx
 // item failures, whole-request failures, slow answers and outages.
 //
+// With EnforceRole it also enforces an Elasticsearch role, answering what
+// the role does not grant with 403 security_exception (security.go).
+//
 // It implements only what newsflow uses: GET /, HEAD/GET/PUT/DELETE of
 // indices, PUT/GET _index_template, GET/POST _aliases and _alias, POST
 // _bulk and {index}/_bulk, GET {index}/_doc/{id}, _count, _refresh and a
@@ -118,6 +121,9 @@ type Stats struct {
 	Conflicts int
 	// Requests counts every HTTP request.
 	Requests int
+	// Forbidden counts requests and bulk items refused by the enforced
+	// role (EnforceRole).
+	Forbidden int
 }
 
 // Server is a running double. Create it with NewServer and Close it.
@@ -140,6 +146,9 @@ type Server struct {
 	autoCreate bool
 	// APIKey or basic credentials, when set, are required.
 	apiKey, user, pass string
+	// role, when set, is enforced on every request (EnforceRole).
+	role               *Role
+	roleName, roleUser string
 }
 
 // NewServer starts a double on a random local port.
@@ -345,6 +354,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if f.Forbid != nil && f.Forbid(r.Method, r.URL.Path) {
 		writeError(w, http.StatusForbidden, "security_exception",
 			fmt.Sprintf("action [%s %s] is unauthorized for user [newsflow] with effective roles [newsflow_indexer], this action is granted by the cluster privileges [manage_index_templates,manage,all]", r.Method, r.URL.Path), nil)
+		return
+	}
+	who := principal{user: "elastic", role: "superuser"}
+	if u, _, ok := r.BasicAuth(); ok {
+		who.user = u
+	} else if apiKey != "" {
+		who.user = "api_key"
+	}
+	s.mu.Lock()
+	who.role = s.roleName
+	s.roleUser = who.user
+	s.mu.Unlock()
+	if !s.authorize(w, r, who) {
 		return
 	}
 	if f.Unavailable {

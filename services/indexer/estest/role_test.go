@@ -1,0 +1,397 @@
+package estest_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/services/indexer"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
+	"github.com/newsflow/newsflow/services/indexer/estest"
+)
+
+// rolePath is the role deploy/setup/setup.sh gives the indexer's user.
+const rolePath = "../../../deploy/setup/indexer-role.json"
+
+const apiKey = "aW5kZXhlcjpzZWNyZXQ="
+
+func indexerRole(t *testing.T) *estest.Role {
+	t.Helper()
+	data, err := os.ReadFile(rolePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := estest.ParseRole(data)
+	if err != nil {
+		t.Fatalf("%s: %v", rolePath, err)
+	}
+	return r
+}
+
+// securedES is the double as the secured deployment leaves it: the index
+// template installed by setup (as the elastic user), and every request of
+// the indexer's API key held to role.
+func securedES(t *testing.T, role *estest.Role) *estest.Server {
+	t.Helper()
+	s := estest.NewServer()
+	t.Cleanup(s.Close)
+	s.RequireAPIKey(apiKey)
+	s.PutTemplate(esindex.TemplateName, esindex.Template())
+	s.EnforceRole("newsflow_indexer", role)
+	return s
+}
+
+func roleConfig(url string) indexer.Config {
+	c := indexer.DefaultConfig()
+	c.URL = url
+	c.APIKey = apiKey
+	c.FlushInterval = 20 * time.Millisecond
+	c.StartTimeout = 5 * time.Second
+	return c
+}
+
+func article(id string, published time.Time) *schema.Document {
+	return &schema.Document{SchemaVersion: 1, ID: id, Title: "Breakwater holds", Body: "The harbour wall held through the storm.",
+		PublishedAt: &published, IngestedAt: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC),
+		Source: schema.Source{Name: "Harbour Post", Domain: "harbour.example"}}
+}
+
+// TestIndexerLifecycleUnderRole runs everything the indexer does in
+// production under deploy/setup/indexer-role.json: start (template check),
+// first writes to two months (index creation with the read alias),
+// redelivery (409), an outage and its recovery (health probe), close.
+// It also checks the role refuses what the indexer must not do.
+func TestIndexerLifecycleUnderRole(t *testing.T) {
+	es := securedES(t, indexerRole(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ix, err := indexer.New(ctx, roleConfig(es.URL), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("New under the role: %v", err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			ix.Close(ctx)
+		}
+	}()
+	// Reading the template is refused (no manage_index_templates): New
+	// relies on the one setup installed. Nothing else may be refused.
+	if got := es.Stats().Forbidden; got != 1 {
+		t.Errorf("forbidden requests after New = %d, want 1 (the template check)", got)
+	}
+
+	march, april := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), time.Date(2024, 4, 7, 0, 0, 0, 0, time.UTC)
+	for _, d := range []*schema.Document{article("a1", march), article("a2", april), article("a3", march)} {
+		if _, err := ix.Process(ctx, d); err != nil {
+			t.Fatalf("Process %s under the role: %v", d.ID, err)
+		}
+	}
+	// A redelivery: the same version again is a 409, which is success.
+	if _, err := ix.Process(ctx, article("a1", march)); err != nil {
+		t.Fatalf("redelivery: %v", err)
+	}
+	// An outage: one bulk request fails, the gate closes, the prober's
+	// ping (GET /, cluster:monitor/main) reopens it.
+	es.SetFaults(estest.Faults{FailRequests: 1})
+	if _, err := ix.Process(ctx, article("a4", april)); !stage.IsUnavailable(err) {
+		t.Fatalf("Process during the outage = %v, want an Unavailable error", err)
+	}
+	if _, err := ix.Process(ctx, article("a4", april)); err != nil {
+		t.Fatalf("Process after the outage: %v", err)
+	}
+	if err := ix.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	closed = true
+
+	if got := es.Stats().Forbidden; got != 1 {
+		t.Errorf("forbidden requests = %d, want only the template check", got)
+	}
+	if got := len(es.Docs(esindex.Alias)); got != 4 {
+		t.Errorf("%d articles under the alias, want 4", got)
+	}
+	want := []string{"newsflow-articles-2024.03", "newsflow-articles-2024.04"}
+	if got := es.AliasIndices(esindex.Alias); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("alias %s -> %v, want %v", esindex.Alias, got, want)
+	}
+	tmpl, _ := es.Template(esindex.TemplateName)
+	if string(tmpl) != string(esindex.Template()) {
+		t.Error("the template changed")
+	}
+
+	// What the role must refuse, through the indexer's own client.
+	c := ix.Client()
+	refused := []struct {
+		what string
+		do   func() (int, error)
+	}{
+		{"delete an index", func() (int, error) {
+			res, err := c.Indices.Delete([]string{"newsflow-articles-2024.03"})
+			if err != nil {
+				return 0, err
+			}
+			defer res.Body.Close()
+			return res.StatusCode, nil
+		}},
+		{"replace the index template", func() (int, error) {
+			res, err := c.Indices.PutIndexTemplate(esindex.TemplateName, strings.NewReader(`{"index_patterns":["newsflow-articles-*"],"priority":500}`))
+			if err != nil {
+				return 0, err
+			}
+			defer res.Body.Close()
+			return res.StatusCode, nil
+		}},
+		{"read articles", func() (int, error) {
+			res, err := c.Search(c.Search.WithIndex(esindex.Alias))
+			if err != nil {
+				return 0, err
+			}
+			defer res.Body.Close()
+			return res.StatusCode, nil
+		}},
+		{"write elsewhere", func() (int, error) {
+			res, err := c.Indices.Create("kibana-hijack")
+			if err != nil {
+				return 0, err
+			}
+			defer res.Body.Close()
+			return res.StatusCode, nil
+		}},
+	}
+	for _, r := range refused {
+		if code, err := r.do(); err != nil || code != 403 {
+			t.Errorf("%s: %d %v, want 403", r.what, code, err)
+		}
+	}
+	if got := es.Indices(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("indices = %v, want %v", got, want)
+	}
+}
+
+// TestIndexerUnderRoleMissingAPrivilege takes one privilege away at a
+// time: each must make the indexer fail with an error that names the
+// refused action and the privilege that grants it, and must not report
+// the article as written.
+func TestIndexerUnderRoleMissingAPrivilege(t *testing.T) {
+	full := indexerRole(t)
+	tests := []struct {
+		name string
+		role *estest.Role
+		// want are pieces of the error Process returns.
+		want []string
+		// permanent: dead-lettered at once; unavailable: retried while
+		// it lasts, never dead-lettered; neither: retried, dead-lettered
+		// at NEWSFLOW_MAX_DELIVER.
+		permanent, unavailable bool
+	}{
+		{"no create_index", full.Without("create_index"),
+			[]string{"security_exception", "indices:admin/create", "[create_index,manage,all]"}, false, false},
+		{"no alias privilege", full.Without("indices:admin/aliases"),
+			[]string{"security_exception", "indices:admin/aliases", "newsflow-articles-2024.03"}, false, false},
+		{"no alias privilege on the alias", &estest.Role{Cluster: full.Cluster, Indices: full.Indices[:1]},
+			[]string{"security_exception", "indices:admin/aliases", "on indices [newsflow-articles]"}, false, false},
+		{"create_doc instead of create", withPrivilege(full.Without("create"), "create_doc"),
+			[]string{"403 security_exception", "indices:data/write/index:op_type/index", "[create,index,write,all]"}, true, false},
+		// No privilege grants bulk at all: the whole request is refused.
+		{"no write privilege", full.Without("create"),
+			[]string{"403", "security_exception", "indices:data/write/bulk"}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es := securedES(t, tt.role)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			ix, err := indexer.New(ctx, roleConfig(es.URL), zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			defer ix.Close(ctx)
+			_, err = ix.Process(ctx, article("m1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)))
+			if err == nil {
+				t.Fatal("Process succeeded without the privilege")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if got := stage.IsPermanent(err); got != tt.permanent {
+				t.Errorf("permanent = %v, want %v (%v)", got, tt.permanent, err)
+			}
+			if got := stage.IsUnavailable(err); got != tt.unavailable {
+				t.Errorf("unavailable = %v, want %v (%v)", got, tt.unavailable, err)
+			}
+			if len(es.Docs("_all")) != 0 {
+				t.Error("an article was stored")
+			}
+		})
+	}
+
+	// Without monitor the indexer writes, but after an outage its health
+	// probe (GET /) is refused, so it never sees the cluster come back:
+	// the article waits (it is not acknowledged) and /readyz stays down.
+	t.Run("no monitor", func(t *testing.T) {
+		es := securedES(t, full.Without("monitor"))
+		ctx := context.Background()
+		ix, err := indexer.New(ctx, roleConfig(es.URL), zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		defer ix.Close(ctx)
+		if _, err := ix.Process(ctx, article("m1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC))); err != nil {
+			t.Fatalf("Process: %v", err)
+		}
+		es.SetFaults(estest.Faults{FailRequests: 1})
+		if _, err := ix.Process(ctx, article("m2", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC))); !stage.IsUnavailable(err) {
+			t.Fatalf("Process during the outage = %v, want Unavailable", err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		_, err = ix.Process(wctx, article("m2", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)))
+		if !errors.Is(err, context.DeadlineExceeded) || ix.Up() {
+			t.Errorf("after the outage: err %v, up %v; want a wait until the deadline and down", err, ix.Up())
+		}
+		if es.Stats().Forbidden < 2 {
+			t.Errorf("forbidden = %d, want the refused health probes", es.Stats().Forbidden)
+		}
+	})
+}
+
+func withPrivilege(r *estest.Role, p string) *estest.Role {
+	for i := range r.Indices {
+		r.Indices[i].Privileges = append(append([]string(nil), r.Indices[i].Privileges...), p)
+	}
+	return r
+}
+
+// TestIndexerStageUnderRole runs the indexer stage on the real runtime
+// (embedded NATS) under the role, and under two broken roles. With
+// create_doc instead of create, Elasticsearch refuses the item: the
+// article is dead-lettered with the reason and stays in its stream for a
+// redrive. With no write privilege at all it refuses the whole request:
+// the article is retried and held, never dead-lettered. Neither is lost.
+func TestIndexerStageUnderRole(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		role       func(*estest.Role) *estest.Role
+		dead, held bool
+	}{
+		{"role", func(r *estest.Role) *estest.Role { return r }, false, false},
+		{"create_doc instead of create", func(r *estest.Role) *estest.Role { return withPrivilege(r.Without("create"), "create_doc") }, true, false},
+		{"no write privilege", func(r *estest.Role) *estest.Role { return r.Without("create") }, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			es := securedES(t, tt.role(indexerRole(t)))
+			ns, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+			cfg := stage.DefaultConfig()
+			cfg.Streams.MaxBytes = 16 << 20
+			cfg.Consumer.Concurrency, cfg.Consumer.Batch = 4, 8
+			cfg.Consumer.RetryMin, cfg.Consumer.RetryMax = 10*time.Millisecond, 50*time.Millisecond
+			cfg.NATS.URL = ns.ClientURL()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			rt, err := stage.Open(ctx, cfg, stage.NameIndex, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix, err := indexer.New(ctx, roleConfig(es.URL), zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt.OnShutdown(ix.Close)
+			defer func() {
+				if err := rt.Shutdown(ctx); err != nil {
+					t.Errorf("shutdown: %v", err)
+				}
+			}()
+			if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document]{
+				Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: ix.Process,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			nc, err := nats.Connect(ns.ClientURL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			js, _ := jetstream.New(nc)
+			dead, err := js.OrderedConsumer(ctx, stage.StreamDead, jetstream.OrderedConsumerConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := json.Marshal(article("s1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)))
+			if _, err := js.Publish(ctx, stage.SubjectEnriched, data); err != nil {
+				t.Fatal(err)
+			}
+			if tt.held {
+				// Wait for three refused bulk requests (retries), then the
+				// article must be neither dead-lettered nor acknowledged.
+				for es.Stats().Forbidden < 4 {
+					select {
+					case <-ctx.Done():
+						t.Fatal("the indexer stopped retrying")
+					case <-time.After(20 * time.Millisecond):
+					}
+				}
+				ds, _ := js.Stream(ctx, stage.StreamDead)
+				if info, err := ds.Info(ctx); err != nil || info.State.Msgs != 0 {
+					t.Errorf("dead letters: %v %v, want none", info.State.Msgs, err)
+				}
+				c, err := js.Consumer(ctx, stage.StreamEnriched, stage.NameIndex)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ci, err := c.Info(ctx); err != nil || ci.NumAckPending+int(ci.NumPending) != 1 {
+					t.Errorf("consumer: %+v %v, want the article still unacknowledged", ci, err)
+				}
+				return
+			}
+			if !tt.dead {
+				for len(es.Docs(esindex.Alias)) != 1 {
+					select {
+					case <-ctx.Done():
+						t.Fatal("the article was not indexed")
+					case <-time.After(20 * time.Millisecond):
+					}
+				}
+				return
+			}
+			m, err := dead.Next(jetstream.FetchMaxWait(20 * time.Second))
+			if err != nil {
+				t.Fatalf("no dead letter: %v", err)
+			}
+			reason := m.Headers().Get(stage.HeaderDeadReason)
+			for _, w := range []string{"403 security_exception", "indices:data/write/index:op_type/index", "newsflow_indexer"} {
+				if !strings.Contains(reason, w) {
+					t.Errorf("dead-letter reason %q does not say %q", reason, w)
+				}
+			}
+			if string(m.Data()) != string(data) {
+				t.Error("the dead letter does not carry the article for a redrive")
+			}
+			s, err := js.Stream(ctx, stage.StreamEnriched)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.GetMsg(ctx, 1); err != nil {
+				t.Errorf("the article is gone from %s: %v", stage.StreamEnriched, err)
+			}
+		})
+	}
+}
