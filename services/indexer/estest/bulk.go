@@ -87,7 +87,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, pathIndex string) 
 				"Validation Failed: 1: index is missing;", nil)
 			return
 		}
-		items = append(items, map[string]any{op: s.applyItem(op, meta, source)})
+		items = append(items, map[string]any{op: s.applyItem(grantOf(r), op, meta, source)})
 	}
 	if len(body) > 0 && body[len(body)-1] != '\n' {
 		writeError(w, http.StatusBadRequest, "illegal_argument_exception",
@@ -119,7 +119,7 @@ func failure(indexName, id string, e *ItemError) map[string]any {
 }
 
 // applyItem executes one bulk action and returns its response item.
-func (s *Server) applyItem(op string, meta bulkMeta, source []byte) map[string]any {
+func (s *Server) applyItem(g grant, op string, meta bulkMeta, source []byte) map[string]any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.BulkItems++
@@ -133,8 +133,8 @@ func (s *Server) applyItem(op string, meta bulkMeta, source []byte) map[string]a
 		return failure(meta.Index, meta.ID, &ItemError{Status: 400, Type: "illegal_argument_exception",
 			Reason: fmt.Sprintf("no write index is defined for alias [%s]. The write index may be explicitly disabled using is_write_index=false or the alias points to multiple indices without one being designated as a write index", meta.Index)})
 	}
-	if _, exists := s.indices[target]; s.role != nil {
-		if e := s.itemDenied(op, target, exists); e != nil {
+	if _, exists := s.indices[target]; g.role != nil {
+		if e := g.itemDenied(op, target, exists); e != nil {
 			s.stats.Forbidden++
 			return failure(target, meta.ID, e)
 		}

@@ -23,6 +23,7 @@ package estest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -146,9 +147,13 @@ type Server struct {
 	autoCreate bool
 	// APIKey or basic credentials, when set, are required.
 	apiKey, user, pass string
-	// role, when set, is enforced on every request (EnforceRole).
-	role               *Role
-	roleName, roleUser string
+	// role, when set, is enforced on requests made with the configured
+	// credentials (EnforceRole).
+	role     *Role
+	roleName string
+	// roles and keys are made with the _security API.
+	roles map[string]*Role
+	keys  map[string]*apiKeyGrant // by encoded key
 }
 
 // NewServer starts a double on a random local port.
@@ -157,6 +162,8 @@ func NewServer() *Server {
 		indices:    map[string]*index{},
 		aliases:    map[string]map[string]bool{},
 		templates:  map[string]json.RawMessage{},
+		roles:      map[string]*Role{},
+		keys:       map[string]*apiKeyGrant{},
 		rnd:        rand.New(rand.NewPCG(1, 2)),
 		autoCreate: true,
 	}
@@ -345,7 +352,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
-	if !authorized(r, apiKey, user, pass) {
+	g, ok := s.authenticate(r, apiKey, user, pass)
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="security" charset="UTF-8"`)
 		writeError(w, http.StatusUnauthorized, "security_exception",
 			"missing authentication credentials for REST request ["+r.URL.Path+"]", nil)
@@ -356,19 +364,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("action [%s %s] is unauthorized for user [newsflow] with effective roles [newsflow_indexer], this action is granted by the cluster privileges [manage_index_templates,manage,all]", r.Method, r.URL.Path), nil)
 		return
 	}
-	who := principal{user: "elastic", role: "superuser"}
-	if u, _, ok := r.BasicAuth(); ok {
-		who.user = u
-	} else if apiKey != "" {
-		who.user = "api_key"
-	}
-	s.mu.Lock()
-	who.role = s.roleName
-	s.roleUser = who.user
-	s.mu.Unlock()
-	if !s.authorize(w, r, who) {
+	if !s.authorize(w, r, g) {
 		return
 	}
+	r = r.WithContext(context.WithValue(r.Context(), grantKey{}, g))
 	if f.Unavailable {
 		writeError(w, http.StatusServiceUnavailable, "cluster_block_exception",
 			"blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];", nil)
@@ -402,6 +401,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(parts) == 0:
 		s.root(w, r)
+	case parts[0] == "_security":
+		s.security(w, r, parts[1:])
 	case parts[0] == "_bulk":
 		s.bulk(w, r, "")
 	case len(parts) == 2 && parts[1] == "_bulk":

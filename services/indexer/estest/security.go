@@ -2,6 +2,7 @@ package estest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -116,7 +117,7 @@ func (r *Role) Without(privilege string) *Role {
 // "this action is granted by ..." messages name them.
 var (
 	indexPrivilegeOrder   = []string{"none", "read", "create_doc", "create", "index", "delete", "write", "create_index", "auto_configure", "delete_index", "view_index_metadata", "maintenance", "monitor", "manage", "all"}
-	clusterPrivilegeOrder = []string{"none", "monitor", "manage_index_templates", "manage_pipeline", "manage_ilm", "read_ilm", "manage", "all"}
+	clusterPrivilegeOrder = []string{"none", "monitor", "manage_index_templates", "manage_pipeline", "manage_ilm", "read_ilm", "manage_own_api_key", "manage_api_key", "manage", "manage_security", "all"}
 )
 
 // indexPrivileges maps each named index privilege to the action patterns
@@ -150,6 +151,9 @@ var clusterPrivileges = map[string][]string{
 	"manage_pipeline":        {"cluster:admin/ingest/pipeline/*"},
 	"manage_ilm":             {"cluster:admin/ilm/*"},
 	"read_ilm":               {"cluster:admin/ilm/get", "cluster:admin/ilm/operation_mode/get"},
+	"manage_own_api_key":     {"cluster:admin/xpack/security/api_key/*"},
+	"manage_api_key":         {"cluster:admin/xpack/security/api_key/*"},
+	"manage_security":        {"cluster:admin/xpack/security/*"},
 }
 
 // wildcard matches s against a pattern in which * matches any run of
@@ -252,14 +256,13 @@ func grantedBy(order []string, table map[string][]string, action string) string 
 	return strings.Join(names, ",")
 }
 
-// principal names who is asking, for messages.
-type principal struct {
-	user, role string
-}
+// principal describes who is asking, as Elasticsearch's messages do:
+// "user [u] with effective roles [r]" or "API key id [i] of user [u]".
+type principal string
 
 func (p principal) clusterDenied(action string) string {
-	return fmt.Sprintf("action [%s] is unauthorized for user [%s] with effective roles [%s], this action is granted by the cluster privileges [%s]",
-		action, p.user, p.role, grantedBy(clusterPrivilegeOrder, clusterPrivileges, action))
+	return fmt.Sprintf("action [%s] is unauthorized for %s, this action is granted by the cluster privileges [%s]",
+		action, p, grantedBy(clusterPrivilegeOrder, clusterPrivileges, action))
 }
 
 func (p principal) indexDenied(action string, names []string) string {
@@ -267,13 +270,65 @@ func (p principal) indexDenied(action string, names []string) string {
 	if len(names) > 0 {
 		on = " on indices [" + strings.Join(names, ",") + "]"
 	}
-	return fmt.Sprintf("action [%s] is unauthorized for user [%s] with effective roles [%s]%s, this action is granted by the index privileges [%s]",
-		action, p.user, p.role, on, grantedBy(indexPrivilegeOrder, indexPrivileges, action))
+	return fmt.Sprintf("action [%s] is unauthorized for %s%s, this action is granted by the index privileges [%s]",
+		action, p, on, grantedBy(indexPrivilegeOrder, indexPrivileges, action))
 }
 
-// EnforceRole makes every request, from here on, hold role (named name in
-// messages): what the role does not grant is answered 403. A nil role
-// stops enforcing. Setup tools that act as the superuser can still use
+// grant is what a request may do: a nil role may do anything.
+type grant struct {
+	role *Role
+	who  principal
+}
+
+type grantKey struct{}
+
+// grantOf returns the grant serve attached to r.
+func grantOf(r *http.Request) grant {
+	g, _ := r.Context().Value(grantKey{}).(grant)
+	return g
+}
+
+// apiKeyGrant is an API key made with POST _security/api_key.
+type apiKeyGrant struct {
+	id, name    string
+	role        *Role // nil: the owner's rights, unrestricted here
+	invalidated bool
+}
+
+// authenticate checks r's credentials: an API key made with the
+// _security API (its role_descriptors apply), or the configured
+// credentials (the EnforceRole role applies; none configured: anyone).
+func (s *Server) authenticate(r *http.Request, apiKey, user, pass string) (grant, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "ApiKey") {
+		if k := s.keys[key]; k != nil {
+			if k.invalidated {
+				return grant{}, false
+			}
+			return grant{role: k.role, who: principal(fmt.Sprintf("API key id [%s] of user [elastic]", k.id))}, true
+		}
+	}
+	if !authorized(r, apiKey, user, pass) {
+		return grant{}, false
+	}
+	name := "elastic"
+	if u, _, ok := r.BasicAuth(); ok {
+		name = u
+	} else if apiKey != "" {
+		name = "api_key"
+	}
+	if s.role == nil {
+		return grant{who: principal(fmt.Sprintf("user [%s] with effective roles [superuser]", name))}, true
+	}
+	return grant{role: s.role, who: principal(fmt.Sprintf("user [%s] with effective roles [%s]", name, s.roleName))}, true
+}
+
+// EnforceRole makes every request made with the configured credentials
+// (RequireAPIKey, RequireBasicAuth, or none) hold role, named name in
+// messages: what the role does not grant is answered 403. A nil role
+// stops enforcing. API keys made with POST _security/api_key hold their
+// own role_descriptors instead. Setup tools that act as the superuser can still use
 // the Server's own methods (PutTemplate, CreateIndex).
 func (s *Server) EnforceRole(name string, role *Role) {
 	s.mu.Lock()
@@ -312,6 +367,19 @@ func (s *Server) checks(r *http.Request, body []byte) []check {
 	switch {
 	case len(parts) == 0:
 		return cluster("cluster:monitor/main")
+	case parts[0] == "_security" && len(parts) >= 2:
+		op := "put"
+		switch {
+		case r.Method == http.MethodDelete && parts[1] == "api_key":
+			op = "invalidate"
+		case r.Method == http.MethodDelete:
+			op = "delete"
+		case readOnly:
+			op = "get"
+		case parts[1] == "api_key":
+			op = "create"
+		}
+		return cluster("cluster:admin/xpack/security/" + parts[1] + "/" + op)
 	case parts[0] == "_bulk" || (len(parts) == 2 && parts[1] == "_bulk"):
 		return []check{{action: "indices:data/write/bulk", anywhere: true}}
 	case parts[0] == "_index_template":
@@ -413,55 +481,44 @@ func (s *Server) expand(action, expr string) []string {
 	return out
 }
 
-// authorize answers 403 and returns false when the enforced role does not
-// grant what r needs. It reads and restores r.Body.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, who principal) bool {
-	s.mu.Lock()
-	enforced := s.role != nil
-	s.mu.Unlock()
-	if !enforced {
+// authorize answers 403 and returns false when g's role does not grant
+// what r needs. It reads and restores r.Body.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, g grant) bool {
+	if g.role == nil {
 		return true
 	}
+	role, who := g.role, g.who
 	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.mu.Lock()
-	role := s.role
 	var denied string
-	if role != nil {
-		for _, c := range s.checks(r, body) {
-			switch {
-			case c.cluster:
-				if !role.grantsCluster(c.action) {
-					denied = who.clusterDenied(c.action)
-				}
-			case c.anywhere:
-				if !role.grantsIndexAnywhere(c.action) {
-					denied = who.indexDenied(c.action, nil)
-				}
-			case len(c.names) == 0:
-				// A wildcard matching nothing: Elasticsearch answers
-				// empty if the role grants the action somewhere.
-				if !role.grantsIndexAnywhere(c.action) {
-					denied = who.indexDenied(c.action, nil)
-				}
-			default:
-				var refused []string
-				for _, n := range c.names {
-					if !role.grantsIndex(c.action, n) {
-						refused = append(refused, n)
-					}
-				}
-				if len(refused) > 0 {
-					denied = who.indexDenied(c.action, refused)
+	for _, c := range s.checks(r, body) {
+		switch {
+		case c.cluster:
+			if !role.grantsCluster(c.action) {
+				denied = who.clusterDenied(c.action)
+			}
+		case c.anywhere, len(c.names) == 0:
+			// The coordinating bulk action, or a wildcard matching
+			// nothing: granted if the role grants the action anywhere.
+			if !role.grantsIndexAnywhere(c.action) {
+				denied = who.indexDenied(c.action, nil)
+			}
+		default:
+			var refused []string
+			for _, n := range c.names {
+				if !role.grantsIndex(c.action, n) {
+					refused = append(refused, n)
 				}
 			}
-			if denied != "" {
-				break
+			if len(refused) > 0 {
+				denied = who.indexDenied(c.action, refused)
 			}
 		}
 		if denied != "" {
 			s.stats.Forbidden++
+			break
 		}
 	}
 	s.mu.Unlock()
@@ -477,15 +534,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, who principal
 }
 
 // itemDenied authorizes one bulk item's action on its concrete index, and
-// its index's automatic creation when the index is missing. Call with
-// s.mu held; it returns nil when allowed.
-func (s *Server) itemDenied(op, index string, exists bool) *ItemError {
-	if s.role == nil {
+// its index's automatic creation when the index is missing; it returns
+// nil when allowed.
+func (g grant) itemDenied(op, index string, exists bool) *ItemError {
+	if g.role == nil {
 		return nil
 	}
-	who := principal{user: s.roleUser, role: s.roleName}
+	who := g.who
 	if !exists {
-		if a := "indices:admin/auto_create"; !s.role.grantsIndex(a, index) {
+		if a := "indices:admin/auto_create"; !g.role.grantsIndex(a, index) {
 			return &ItemError{Status: http.StatusForbidden, Type: "security_exception", Reason: who.indexDenied(a, []string{index})}
 		}
 	}
@@ -495,8 +552,86 @@ func (s *Server) itemDenied(op, index string, exists bool) *ItemError {
 		"delete": "indices:data/write/delete",
 		"update": "indices:data/write/update",
 	}[op]
-	if !s.role.grantsIndex(action, index) {
+	if !g.role.grantsIndex(action, index) {
 		return &ItemError{Status: http.StatusForbidden, Type: "security_exception", Reason: who.indexDenied(action, []string{index})}
 	}
 	return nil
+}
+
+// security serves the part of the _security API tests need: PUT and
+// DELETE _security/role/{name} (a role Elasticsearch would refuse is
+// refused), POST _security/api_key with role_descriptors (the key then
+// holds them), and DELETE _security/api_key (invalidate by ids).
+func (s *Server) security(w http.ResponseWriter, r *http.Request, rest []string) {
+	switch {
+	case len(rest) == 2 && rest[0] == "role" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
+		b, _ := readBody(r)
+		role, err := ParseRole(b)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "illegal_argument_exception", err.Error(), nil)
+			return
+		}
+		s.mu.Lock()
+		_, existed := s.roles[rest[1]]
+		s.roles[rest[1]] = role
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"role": map[string]any{"created": !existed}})
+	case len(rest) == 2 && rest[0] == "role" && r.Method == http.MethodDelete:
+		s.mu.Lock()
+		_, found := s.roles[rest[1]]
+		delete(s.roles, rest[1])
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"found": found})
+	case len(rest) == 1 && rest[0] == "api_key" && (r.Method == http.MethodPost || r.Method == http.MethodPut):
+		b, _ := readBody(r)
+		var req struct {
+			Name            string                     `json:"name"`
+			RoleDescriptors map[string]json.RawMessage `json:"role_descriptors"`
+		}
+		if err := json.Unmarshal(b, &req); err != nil || req.Name == "" {
+			writeError(w, http.StatusBadRequest, "action_request_validation_exception", "Validation Failed: 1: api key name is required;", nil)
+			return
+		}
+		k := &apiKeyGrant{name: req.Name}
+		if len(req.RoleDescriptors) > 0 {
+			k.role = &Role{}
+			for name, raw := range req.RoleDescriptors {
+				rd, err := ParseRole(raw)
+				if err != nil {
+					writeError(w, http.StatusBadRequest, "illegal_argument_exception", "role descriptor ["+name+"]: "+err.Error(), nil)
+					return
+				}
+				k.role.Cluster = append(k.role.Cluster, rd.Cluster...)
+				k.role.Indices = append(k.role.Indices, rd.Indices...)
+			}
+		}
+		s.mu.Lock()
+		k.id = fmt.Sprintf("estestkey%04d", len(s.keys)+1)
+		secret := uuidFor(k.id + req.Name)
+		encoded := base64.StdEncoding.EncodeToString([]byte(k.id + ":" + secret))
+		s.keys[encoded] = k
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"id": k.id, "name": req.Name, "api_key": secret, "encoded": encoded})
+	case len(rest) == 1 && rest[0] == "api_key" && r.Method == http.MethodDelete:
+		b, _ := readBody(r)
+		var req struct {
+			IDs []string `json:"ids"`
+		}
+		json.Unmarshal(b, &req)
+		var done []string
+		s.mu.Lock()
+		for _, k := range s.keys {
+			for _, id := range req.IDs {
+				if k.id == id && !k.invalidated {
+					k.invalidated = true
+					done = append(done, id)
+				}
+			}
+		}
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"invalidated_api_keys": done, "previously_invalidated_api_keys": []string{}, "error_count": 0})
+	default:
+		writeError(w, http.StatusBadRequest, "illegal_argument_exception",
+			fmt.Sprintf("request [%s] contains unrecognized path [%s] (estest implements only what newsflow uses)", r.Method, r.URL.Path), nil)
+	}
 }

@@ -189,3 +189,53 @@ func TestParseRoleRefusesUnknownPrivileges(t *testing.T) {
 		t.Error("a misspelt field was accepted")
 	}
 }
+
+// TestSecurityAPIKeys checks the _security calls the contract suite makes:
+// a role Elasticsearch would refuse is refused, an API key made with
+// role_descriptors holds them, and an invalidated key is refused.
+func TestSecurityAPIKeys(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	if code, body := do(t, "PUT", s.URL+"/_security/role/bad", `{"indices":[{"names":["x-*"],"privileges":["writ"]}]}`); code != 400 || !strings.Contains(body, "writ") {
+		t.Errorf("bad role: %d %s, want 400 naming the privilege", code, body)
+	}
+	role := `{"cluster":["monitor"],"indices":[{"names":["x-*"],"privileges":["create_index"]}]}`
+	if code, body := do(t, "PUT", s.URL+"/_security/role/r", role); code != 200 {
+		t.Fatalf("put role: %d %s", code, body)
+	}
+	code, body := do(t, "POST", s.URL+"/_security/api_key", `{"name":"k","expiration":"1h","role_descriptors":{"r":`+role+`}}`)
+	if code != 200 {
+		t.Fatalf("create key: %d %s", code, body)
+	}
+	var key struct{ ID, Encoded string }
+	if err := json.Unmarshal([]byte(body), &key); err != nil || key.Encoded == "" {
+		t.Fatalf("key %s: %v", body, err)
+	}
+	withKey := func(method, path string) (int, string) {
+		req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "ApiKey "+key.Encoded)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := withKey("PUT", "/x-1"); code != 200 {
+		t.Errorf("key creates x-1: %d %s", code, body)
+	}
+	if code, body := withKey("DELETE", "/x-1"); code != 403 || !strings.Contains(body, "API key id ["+key.ID+"]") {
+		t.Errorf("key deletes x-1: %d %s, want 403 naming the key", code, body)
+	}
+	if code, _ := withKey("PUT", "/_security/role/escalate"); code != 403 {
+		t.Errorf("key writes a role: %d, want 403", code)
+	}
+	if code, body := do(t, "DELETE", s.URL+"/_security/api_key", `{"ids":["`+key.ID+`"]}`); code != 200 || !strings.Contains(body, key.ID) {
+		t.Fatalf("invalidate: %d %s", code, body)
+	}
+	if code, _ := withKey("GET", "/"); code != 401 {
+		t.Errorf("invalidated key: %d, want 401", code)
+	}
+}

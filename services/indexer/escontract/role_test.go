@@ -1,0 +1,187 @@
+package escontract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/elastic/go-elasticsearch/v8"
+	"github.com/elastic/go-elasticsearch/v8/esapi"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/services/indexer"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
+)
+
+// rolePath is the role deploy/setup/setup.sh gives the indexer's user.
+const rolePath = "../../../deploy/setup/indexer-role.json"
+
+// runRole is deploy/setup/indexer-role.json for this run: the entry that
+// names the production read alias names the run's alias instead, so the
+// suite never touches a live alias. Everything else is the file as is.
+func runRole(t *testing.T, alias string) json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(rolePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role map[string]any
+	if err := json.Unmarshal(data, &role); err != nil {
+		t.Fatalf("%s: %v", rolePath, err)
+	}
+	indices, _ := role["indices"].([]any)
+	replaced := 0
+	for _, e := range indices {
+		entry, _ := e.(map[string]any)
+		names, _ := entry["names"].([]any)
+		for i, n := range names {
+			if n == esindex.Alias {
+				names[i] = alias
+				replaced++
+			}
+		}
+	}
+	if replaced == 0 {
+		t.Fatalf("%s grants nothing on the read alias %q", rolePath, esindex.Alias)
+	}
+	out, err := json.Marshal(role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// call runs an administrative request as the suite's (superuser) client
+// and decodes a 2xx answer into out.
+func call(t *testing.T, what string, res *esapi.Response, err error, out any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.IsError() {
+		t.Fatalf("%s: %s %s", what, res.Status(), body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("%s: %v in %s", what, err, body)
+		}
+	}
+}
+
+// TestIndexerRoleContract creates the role from indexer-role.json on the
+// real cluster (which validates every privilege in it) and an API key
+// restricted to it, then runs the indexer with that key: it must index,
+// and the key must be refused what the role does not grant.
+func TestIndexerRoleContract(t *testing.T) {
+	cfg, run := config(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, err := indexer.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := runRole(t, cfg.Alias)
+	roleName := "newsflow_indexer_" + run
+
+	res, err := admin.Security.PutRole(roleName, bytes.NewReader(role), admin.Security.PutRole.WithContext(ctx))
+	call(t, "put role from indexer-role.json", res, err, nil)
+	t.Cleanup(func() {
+		if res, err := admin.Security.DeleteRole(roleName); err == nil {
+			res.Body.Close()
+		}
+	})
+	keyReq, _ := json.Marshal(map[string]any{
+		"name":             "newsflow-contract-" + run,
+		"expiration":       "1h",
+		"role_descriptors": map[string]json.RawMessage{roleName: role},
+	})
+	var key struct {
+		ID      string `json:"id"`
+		Encoded string `json:"encoded"`
+	}
+	res, err = admin.Security.CreateAPIKey(bytes.NewReader(keyReq), admin.Security.CreateAPIKey.WithContext(ctx))
+	call(t, "create API key", res, err, &key)
+	t.Cleanup(func() {
+		body, _ := json.Marshal(map[string]any{"ids": []string{key.ID}})
+		if res, err := admin.Security.InvalidateAPIKey(bytes.NewReader(body)); err == nil {
+			res.Body.Close()
+		}
+	})
+
+	// The template, as deploy/setup installs it with operator rights.
+	if _, err := esindex.InstallTemplate(ctx, admin, zaptest.NewLogger(t)); err != nil {
+		t.Fatalf("install template as the operator: %v", err)
+	}
+
+	kc := cfg
+	kc.APIKey, kc.Username, kc.Password = key.Encoded, "", ""
+	ix, err := indexer.New(ctx, kc, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("New with the role's API key: %v", err)
+	}
+	docs := []string{"r1", "r2", "r3"}
+	for i, id := range docs {
+		d := doc(id, id, time.Date(2024, time.Month(3+i%2), 5, 0, 0, 0, 0, time.UTC), "Role contract "+id)
+		if _, err := ix.Process(ctx, d); err != nil {
+			ix.Close(ctx)
+			t.Fatalf("Process %s with the role's API key: %v", id, err)
+		}
+	}
+	// A redelivery: 409, success.
+	if _, err := ix.Process(ctx, doc("r1", "r1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), "Role contract r1")); err != nil {
+		t.Errorf("redelivery: %v", err)
+	}
+	if err := ix.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	res, err = admin.Indices.Refresh(admin.Indices.Refresh.WithIndex(cfg.Alias))
+	call(t, "refresh", res, err, nil)
+	var count struct {
+		Count int `json:"count"`
+	}
+	res, err = admin.Count(admin.Count.WithIndex(cfg.Alias), admin.Count.WithContext(ctx))
+	call(t, "count", res, err, &count)
+	if count.Count != len(docs) {
+		t.Errorf("%d articles under %s, want %d", count.Count, cfg.Alias, len(docs))
+	}
+
+	// What the key must be refused.
+	kc2, err := indexer.NewClient(kc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]func(*elasticsearch.Client) (*esapi.Response, error){
+		"delete an index": func(c *elasticsearch.Client) (*esapi.Response, error) {
+			return c.Indices.Delete([]string{esindex.IndexName(cfg.IndexPrefix, doc("r1", "r1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), "x"))})
+		},
+		"replace the template": func(c *elasticsearch.Client) (*esapi.Response, error) {
+			return c.Indices.PutIndexTemplate(esindex.TemplateName+"-"+run, strings.NewReader(`{"index_patterns":["newsflow-contract-never-*"]}`))
+		},
+		"search": func(c *elasticsearch.Client) (*esapi.Response, error) {
+			return c.Search(c.Search.WithIndex(cfg.Alias))
+		},
+		"create an index outside newsflow-articles-*": func(c *elasticsearch.Client) (*esapi.Response, error) {
+			return c.Indices.Create("newsflow-contract-" + run + "-outside")
+		},
+	}
+	for what, do := range refused {
+		res, err := do(kc2)
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+			continue
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 403 || !strings.Contains(string(body), "security_exception") {
+			t.Errorf("%s with the role's key: %s %s, want 403 security_exception", what, res.Status(), body)
+		}
+	}
+}
