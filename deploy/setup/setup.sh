@@ -1,7 +1,10 @@
 #!/bin/sh
 # One-shot setup for newsflow: waits for Elasticsearch, (secured variant)
-# sets the kibana_system password and creates the indexer's role and
-# user, installs the index templates from deploy/elasticsearch, waits for
+# sets the kibana_system password and creates the indexer's role
+# (indexer-role.json: monitor, and create_index, create and
+# indices:admin/aliases on newsflow-articles-* and the read alias only) and
+# user, installs the index templates from deploy/elasticsearch (the
+# indexer's role may not: setup must run first, as operator), waits for
 # Kibana and imports deploy/kibana/*.ndjson. It exits non-zero, printing
 # the server's answer, on the first thing that fails: the indexer does not
 # start (service_completed_successfully) until this has worked.
