@@ -83,11 +83,18 @@ func writeCerts(t *testing.T, dir string) {
 // and /data paths point into temporary directories, with certificates
 // made there, and the credentials it reads set in the environment.
 func secureNATSConf(t *testing.T) (conf, caFile string) {
+	return secureNATSConfEdited(t, func(s string) string { return s })
+}
+
+// secureNATSConfEdited is secureNATSConf with edit applied to the file's
+// text first.
+func secureNATSConfEdited(t *testing.T, edit func(string) string) (conf, caFile string) {
 	t.Helper()
 	src, err := os.ReadFile("nats/nats-secure.conf")
 	if err != nil {
 		t.Fatal(err)
 	}
+	src = []byte(edit(string(src)))
 	certs, data := t.TempDir(), t.TempDir()
 	writeCerts(t, certs)
 	text := strings.ReplaceAll(string(src), "/certs/", certs+"/")

@@ -46,13 +46,22 @@ type secureNATS struct {
 	srv *server.Server
 	url string
 	ca  string
+	// inboxes: every user has its own inbox prefix, _INBOX_<user>.
+	inboxes bool
 }
 
 // startSecureNATS starts a server from nats/nats-secure.conf as the
 // compose nats service does, on a free port.
 func startSecureNATS(t *testing.T) secureNATS {
 	t.Helper()
-	conf, caFile := secureNATSConf(t)
+	return startSecureNATSEdited(t, func(s string) string { return s })
+}
+
+// startSecureNATSEdited starts a server from nats-secure.conf with edit
+// applied to its text.
+func startSecureNATSEdited(t *testing.T, edit func(string) string) secureNATS {
+	t.Helper()
+	conf, caFile := secureNATSConfEdited(t, edit)
 	opts, err := server.ProcessConfigFile(conf)
 	if err != nil {
 		t.Fatal(err)
@@ -102,13 +111,17 @@ type permErrors chan error
 func (n secureNATS) connect(t *testing.T, user string) (*nats.Conn, permErrors) {
 	t.Helper()
 	errs := make(permErrors, 64)
-	nc, err := nats.Connect(n.url, nats.RootCAs(n.ca), nats.UserInfo(user, natsPassword(user)),
+	opts := []nats.Option{nats.RootCAs(n.ca), nats.UserInfo(user, natsPassword(user)),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			select {
 			case errs <- err:
 			default:
 			}
-		}))
+		})}
+	if n.inboxes {
+		opts = append(opts, nats.CustomInboxPrefix(inboxPrefix(user)))
+	}
+	nc, err := nats.Connect(n.url, opts...)
 	if err != nil {
 		t.Fatalf("connect as %s: %v", user, err)
 	}
@@ -174,7 +187,56 @@ another two hundred metres, paid for by a regional fund for coastal protection.`
 // Elasticsearch double with no permission violation and no dead letter;
 // then the admin user runs the CLI's operations.
 func TestNATSUsersRunPipeline(t *testing.T) {
-	n := startSecureNATS(t)
+	runPipeline(t, startSecureNATS(t))
+}
+
+// inboxPrefix is user's own inbox prefix in TestNATSUsersPerUserInbox.
+func inboxPrefix(user string) string { return "_INBOX_" + user }
+
+// perUserInboxes limits each user of nats-secure.conf to subscribing to
+// its own inboxes, _INBOX_<user>.>, instead of the shared _INBOX.>.
+func perUserInboxes(conf string) string {
+	var out []string
+	user := ""
+	for _, line := range strings.Split(conf, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "user:" {
+			user = f[1]
+		}
+		if user != "" {
+			line = strings.ReplaceAll(line, `"_INBOX.>"`, `"`+inboxPrefix(user)+`.>"`)
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestNATSUsersPerUserInbox runs the pipeline with each user limited to
+// its own inbox prefix, the tighter setting a stage.Connect that sets
+// nats.CustomInboxPrefix would allow, and checks no user can then read
+// another's replies or pull deliveries.
+func TestNATSUsersPerUserInbox(t *testing.T) {
+	n := startSecureNATSEdited(t, perUserInboxes)
+	n.inboxes = true
+	runPipeline(t, n)
+	for _, s := range []struct{ user, subject string }{
+		{"enrich", "_INBOX.>"},
+		{"enrich", inboxPrefix("dedupe") + ".>"},
+		{"scraper", inboxPrefix("ingest") + ".>"},
+		{"indexer", inboxPrefix("admin") + ".>"},
+	} {
+		nc, errs := n.connect(t, s.user)
+		if _, err := nc.SubscribeSync(s.subject); err != nil {
+			t.Fatal(err)
+		}
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		errs.await(t, "Subscription", s.subject)
+	}
+}
+
+// runPipeline is TestNATSUsersRunPipeline on n.
+func runPipeline(t *testing.T, n secureNATS) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	log, logs := logRecorder(t)
@@ -192,7 +254,22 @@ func TestNATSUsersRunPipeline(t *testing.T) {
 	var runtimes []*stage.Runtime
 	open := func(user string) *stage.Runtime {
 		t.Helper()
-		rt, err := stage.Open(ctx, n.stageConfig(user), user, log.With(zap.String("service", user)))
+		cfg, ulog := n.stageConfig(user), log.With(zap.String("service", user))
+		var rt *stage.Runtime
+		var err error
+		if n.inboxes {
+			// What stage.Open would do with a per-user inbox prefix.
+			var nc *nats.Conn
+			nc, err = nats.Connect(cfg.NATS.URL, nats.RootCAs(cfg.NATS.CACert), nats.UserInfo(cfg.NATS.User, cfg.NATS.Password),
+				nats.CustomInboxPrefix(inboxPrefix(user)), nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+					ulog.Warn("nats async error", zap.Error(err))
+				}))
+			if err == nil {
+				rt, err = stage.OpenConn(ctx, nc, cfg, ulog)
+			}
+		} else {
+			rt, err = stage.Open(ctx, cfg, user, ulog)
+		}
 		if err != nil {
 			t.Fatalf("open %s: %v", user, err)
 		}
