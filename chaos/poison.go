@@ -399,8 +399,12 @@ func Poison(ctx context.Context, e *Env, o Options) Result {
 	}
 	ra := PairRatios(rounds)
 	ml, mh := MedianRatio(ra.Latency), MedianRatio(ra.Hold)
-	r.note("poison/control over %d pairs of %d articles at %g/s (median of pairs; 1 = no effect, < 1 = others slower): latency %.2f %s, hold %.2f %s, throughput %.2f %s, indexer CPU per article %.2f %s",
-		len(ra.Latency), n, o.PoisonRate, ml, fmtRatios(ra.Latency), mh, fmtRatios(ra.Hold),
+	pace := "published at once"
+	if o.PoisonRate > 0 {
+		pace = fmt.Sprintf("at %g/s", o.PoisonRate)
+	}
+	r.note("poison/control over %d pairs of %d articles %s (median of pairs; 1 = no effect, < 1 = others slower): latency %.2f %s, hold %.2f %s, throughput %.2f %s, indexer CPU per article %.2f %s",
+		len(ra.Latency), n, pace, ml, fmtRatios(ra.Latency), mh, fmtRatios(ra.Hold),
 		MedianRatio(ra.Throughput), fmtRatios(ra.Throughput), MedianRatio(ra.CPU), fmtRatios(ra.CPU))
 	if r.Err == nil && !(ml >= PoisonMinRatio && mh >= PoisonMinRatio) {
 		r.Err = fmt.Errorf("the others' median latency ratio %.2f or hold ratio %.2f is below %.2f: the poison slows them", ml, mh, PoisonMinRatio)

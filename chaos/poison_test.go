@@ -47,7 +47,11 @@ func TestPoisonDoesNotHoldItsBatch(t *testing.T) {
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	if err := stage.EnsureStreams(ctx, js, stage.DefaultConfig().Streams); err != nil {
+	// Streams sized for the test: the 8 GiB default times five can exceed
+	// what JetStream reserves on a small disk.
+	sc := stage.DefaultConfig().Streams
+	sc.MaxBytes = 64 << 20
+	if err := stage.EnsureStreams(ctx, js, sc); err != nil {
 		t.Fatal(err)
 	}
 
