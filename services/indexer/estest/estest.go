@@ -18,7 +18,8 @@
 // It implements only what newsflow uses: GET /, HEAD/GET/PUT/DELETE of
 // indices, PUT/GET _index_template, GET/POST _aliases and _alias, POST
 // _bulk and {index}/_bulk, GET {index}/_doc/{id}, _count, _refresh and a
-// small _search (match_all, term, terms, match, bool, ids; collapse; size).
+// small _search (match_all, term, terms, match, bool, ids; collapse; size),
+// and PUT/DELETE _security/role and POST/DELETE _security/api_key.
 package estest
 
 import (
