@@ -2,6 +2,7 @@ package ner
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -24,7 +25,7 @@ type refTagger struct {
 
 func newRefTagger(tb testing.TB) *refTagger {
 	tb.Helper()
-	t, stages, err := readWeights(bytes.NewReader(embedded))
+	t, stages, err := readWeights(bytes.NewReader(embedded), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestTagDocumentMatchesReference(t *testing.T) {
 func BenchmarkLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Decode(bytes.NewReader(embedded)); err != nil {
+		if _, err := decode(bytes.NewReader(embedded), int(binary.LittleEndian.Uint32(embedded[len(embedded)-4:]))); err != nil {
 			b.Fatal(err)
 		}
 	}

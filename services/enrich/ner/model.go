@@ -3,6 +3,7 @@ package ner
 import (
 	"bytes"
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -62,7 +63,12 @@ var loadOnce = sync.OnceValues(func() (*Tagger, error) {
 	if len(embedded) == 0 {
 		return nil, ErrNoModel
 	}
-	return Decode(bytes.NewReader(embedded))
+	// The gzip trailer ends with the decompressed size (mod 2^32).
+	size := 0
+	if n := len(embedded); n >= 4 {
+		size = int(binary.LittleEndian.Uint32(embedded[n-4:]))
+	}
+	return decode(bytes.NewReader(embedded), size)
 })
 
 // Load returns the tagger with the weights embedded in the package. The

@@ -145,7 +145,13 @@ func (t *Tagger) setStages(stages []stageRows) error {
 
 // Decode reads a weights file written by Save.
 func Decode(r io.Reader) (*Tagger, error) {
-	t, stages, err := readWeights(r)
+	return decode(r, 0)
+}
+
+// decode is Decode with the size of the decompressed file, if known, so
+// that it is read into one buffer of the right size.
+func decode(r io.Reader, sizeHint int) (*Tagger, error) {
+	t, stages, err := readWeights(r, sizeHint)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +178,11 @@ func (r *byteReader) fail(e error) {
 }
 
 func (r *byteReader) uv() uint64 {
+	if len(r.b) > 0 && r.b[0] < 0x80 {
+		x := uint64(r.b[0])
+		r.b = r.b[1:]
+		return x
+	}
 	x, n := binary.Uvarint(r.b)
 	if n <= 0 {
 		r.fail(errTruncated)
@@ -182,6 +193,16 @@ func (r *byteReader) uv() uint64 {
 }
 
 func (r *byteReader) sv() int64 {
+	if len(r.b) > 0 && r.b[0] < 0x80 {
+		// One byte: most weights of a row are small.
+		ux := uint64(r.b[0])
+		r.b = r.b[1:]
+		x := int64(ux >> 1)
+		if ux&1 != 0 {
+			x = ^x
+		}
+		return x
+	}
 	x, n := binary.Varint(r.b)
 	if n <= 0 {
 		r.fail(errTruncated)
@@ -213,13 +234,16 @@ func (r *byteReader) f32() float32 {
 
 // readWeights reads a weights file into a tagger without feature weights
 // (clusters and gazetteer only) and the rows of its stages.
-func readWeights(in io.Reader) (*Tagger, []stageRows, error) {
+func readWeights(in io.Reader, sizeHint int) (*Tagger, []stageRows, error) {
 	zr, err := gzip.NewReader(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrBadWeights, err)
 	}
 	defer zr.Close()
 	var raw bytes.Buffer
+	if sizeHint > 0 && sizeHint < 1<<30 {
+		raw.Grow(sizeHint + bytes.MinRead)
+	}
 	if _, err := raw.ReadFrom(zr); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrBadWeights, err)
 	}
