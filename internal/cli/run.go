@@ -61,7 +61,7 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 	}
 	fs.StringVar(&o.pipeline.NATSURL, "nats", "", "use this external NATS instead of the embedded server")
 	fs.StringVar(&o.pipeline.Listen, "listen", "127.0.0.1:4222", "embedded NATS listen address (port 0 picks a free one)")
-	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "HTTP address for intake, search, /metrics and health; empty to disable")
+	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "HTTP address for intake, search, /metrics and health; empty to disable (with --once, served only when given)")
 	fs.BoolVar(&o.once, "once", false, "ingest --input, wait until every article is indexed or dead-lettered, then exit")
 	fs.Var(&o.inputs, "input", "file or folder to ingest (repeatable)")
 	fs.StringVar(&o.pipeline.ExportPath, "export", "", "write the final documents as JSON lines to this file")
@@ -124,6 +124,15 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return p.Shutdown(sctx)
 	}
 	if o.once {
+		// A batch run serves HTTP (metrics, health, the profiler with
+		// NEWSFLOW_PPROF) only when --http is given, e.g. to watch a long
+		// load run.
+		var srv *http.Server
+		if flagSet(fs, "http") {
+			if srv, err = serveHTTP(p, o, log); err != nil {
+				return errors.Join(err, shutdown())
+			}
+		}
 		report, err := runOnce(ctx, p, o, stderr, log)
 		var dead []DeadLetter
 		if err == nil {
@@ -132,6 +141,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		if serr := shutdown(); err == nil {
 			err = serr
+		}
+		if srv != nil {
+			_ = srv.Close()
 		}
 		if err != nil {
 			return err

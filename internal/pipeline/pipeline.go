@@ -25,6 +25,7 @@ import (
 	"github.com/newsflow/newsflow/services/enrich"
 	"github.com/newsflow/newsflow/services/indexer/bleveindex"
 	"github.com/newsflow/newsflow/services/ingest"
+	"github.com/newsflow/newsflow/services/ingest/boilerplate"
 )
 
 // Options configure a Pipeline.
@@ -36,10 +37,13 @@ type Options struct {
 	NATSURL string
 	// Listen is the embedded server's host:port; port 0 picks a free one.
 	Listen string
-	Stage  stage.Config
-	Ingest ingest.Config
-	Dedupe dedupe.Config
-	Enrich enrich.Config
+	// MaxStore caps the embedded JetStream's disk use in bytes; 0 lets the
+	// server take three quarters of the free disk.
+	MaxStore int64
+	Stage    stage.Config
+	Ingest   ingest.Config
+	Dedupe   dedupe.Config
+	Enrich   enrich.Config
 	// ExportPath, when set, receives the final documents as JSON lines.
 	ExportPath string
 }
@@ -59,12 +63,12 @@ type Pipeline struct {
 
 // Start starts the embedded server (unless NATSURL is set), opens the
 // search index and starts the four stages.
-func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err error) {
-	p = &Pipeline{opts: opts, log: log, latency: newLatencies()}
+func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err error) {
+	p := &Pipeline{opts: opts, log: log, latency: newLatencies()}
+	// Every error return below is "return nil, err": stop what started.
 	defer func() {
 		if err != nil {
 			p.abort()
-			p = nil
 		}
 	}()
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
@@ -76,7 +80,7 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err
 		if err != nil {
 			return nil, err
 		}
-		p.server, err = embedded.Start(embedded.Options{StoreDir: filepath.Join(opts.DataDir, "jetstream"), Host: host, Port: port})
+		p.server, err = embedded.Start(embedded.Options{StoreDir: filepath.Join(opts.DataDir, "jetstream"), Host: host, Port: port, MaxStore: opts.MaxStore})
 		if err != nil {
 			return nil, fmt.Errorf("%w (is another newsflow using %s?)", err, opts.DataDir)
 		}
@@ -85,6 +89,14 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err
 	}
 	stageCfg := opts.Stage
 	stageCfg.NATS.URL = p.url
+	if p.server != nil {
+		maxStore := p.server.JetStreamConfig().MaxStore
+		if fit := fitStreamBytes(stageCfg.Streams.MaxBytes, maxStore, len(stage.StreamConfigs(stageCfg.Streams))); fit != stageCfg.Streams.MaxBytes {
+			log.Info("stream size capped to fit the embedded JetStream's disk",
+				zap.Int64("max_bytes_per_stream", fit), zap.Int64("jetstream_max_store", maxStore))
+			stageCfg.Streams.MaxBytes = fit
+		}
+	}
 	p.rt, err = stage.Open(ctx, stageCfg, "newsflow", log)
 	if err != nil {
 		return nil, err
@@ -111,6 +123,25 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (p *Pipeline, err
 		return nil, err
 	}
 	return p, nil
+}
+
+// fitStreamBytes returns the byte cap per stream that lets that many
+// streams fit in maxStore beside the boilerplate KV bucket: JetStream
+// reserves each stream's MaxBytes up front and refuses a stream that does
+// not fit, so on a disk with less than ~55 GB free the 8 GiB default
+// would stop the pipeline from starting at all.
+func fitStreamBytes(maxBytes, maxStore int64, streams int) int64 {
+	if maxStore <= 0 {
+		return maxBytes
+	}
+	share := (maxStore - boilerplate.DefaultMaxBytes) / int64(streams)
+	if share < 64<<20 {
+		share = 64 << 20 // JetStream then says plainly that the disk is too small
+	}
+	if maxBytes < 0 || maxBytes > share {
+		return share
+	}
+	return maxBytes
 }
 
 func (p *Pipeline) startStages(ctx context.Context) error {

@@ -25,6 +25,9 @@ type Config struct {
 	// HTTPTLSCert and HTTPTLSKey, when set, serve HTTPS instead (the
 	// intake's bearer token must not travel in clear).
 	HTTPTLSCert, HTTPTLSKey string
+	// PProf serves the Go profiler under /debug/pprof/ on HTTPAddr. Off by
+	// default: profiles show internals an operator's network should not.
+	PProf bool
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
 	// ShutdownTimeout bounds the whole ordered drain on SIGTERM.
@@ -131,6 +134,7 @@ func (c *Config) Flags(e *EnvFlags) {
 	e.String(&c.HTTPAddr, "http-addr", "NEWSFLOW_HTTP_ADDR", "address for /metrics, /healthz, /readyz")
 	e.String(&c.HTTPTLSCert, "http-tls-cert", "NEWSFLOW_HTTP_TLS_CERT", "certificate file: serve HTTPS")
 	e.String(&c.HTTPTLSKey, "http-tls-key", "NEWSFLOW_HTTP_TLS_KEY", "key file of the HTTPS certificate")
+	e.Bool(&c.PProf, "pprof", "NEWSFLOW_PPROF", "serve the Go profiler under /debug/pprof/ on the HTTP address")
 	e.String(&c.LogLevel, "log-level", "NEWSFLOW_LOG_LEVEL", "debug, info, warn or error")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "NEWSFLOW_SHUTDOWN_TIMEOUT", "deadline for the ordered drain on SIGTERM")
 }
@@ -203,6 +207,7 @@ func (c *Config) LogFields() []zap.Field {
 		zap.Uint64("max_backlog", c.Consumer.MaxBacklog),
 		zap.String("http_addr", c.HTTPAddr),
 		zap.Bool("http_tls", c.HTTPTLSCert != ""),
+		zap.Bool("pprof", c.PProf),
 		zap.String("log_level", c.LogLevel),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout),
 	}

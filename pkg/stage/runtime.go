@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,6 +85,11 @@ func (rt *Runtime) JetStreamFor(name string) (jetstream.JetStream, error) {
 	return js, nil
 }
 
+// errCodeInsufficientResources is JetStream's "insufficient storage
+// resources available": a stream's MaxBytes does not fit the server's
+// max_file_store.
+const errCodeInsufficientResources = 10047
+
 // OpenConn is Open on an existing connection, which the runtime then owns
 // and drains at shutdown.
 func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Runtime, error) {
@@ -95,6 +101,12 @@ func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (
 	err = backoff.RetryNotify(func() error {
 		return EnsureStreams(ctx, js, cfg.Streams)
 	}, b, func(err error, next time.Duration) {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeInsufficientResources {
+			log.Warn("waiting for JetStream: it cannot reserve the streams' size; lower NEWSFLOW_STREAM_MAX_BYTES or raise the server's max_file_store",
+				zap.Error(err), zap.Int64("stream_max_bytes", cfg.Streams.MaxBytes), zap.Duration("next", next))
+			return
+		}
 		log.Warn("waiting for JetStream", zap.Error(err), zap.Duration("next", next))
 	})
 	if err != nil {
@@ -108,6 +120,13 @@ func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (
 		w.Write([]byte("ok\n"))
 	})
 	rt.mux.HandleFunc("GET /readyz", rt.readyz)
+	if cfg.PProf {
+		rt.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		rt.mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		rt.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		rt.mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		rt.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return rt, nil
 }
 

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -620,5 +623,25 @@ func TestUnavailableNeverDeadLetters(t *testing.T) {
 	st := rt.Consumers()[0].Stats()
 	if st.Dead != 0 || st.Retried != 5 {
 		t.Errorf("stats = %+v; want 5 retries and nothing dead", st)
+	}
+}
+
+// The profiler is served only when asked for.
+func TestPProfOnlyWhenEnabled(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		e := newEnv(t)
+		e.cfg.PProf = on
+		srv := httptest.NewServer(e.runtime().Handler())
+		resp, err := srv.Client().Get(srv.URL + "/debug/pprof/goroutine?debug=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Close()
+		served := resp.StatusCode == http.StatusOK && strings.Contains(string(body), "goroutine profile")
+		if served != on {
+			t.Errorf("PProf=%v: /debug/pprof/goroutine answered %d (%.40q)", on, resp.StatusCode, body)
+		}
 	}
 }

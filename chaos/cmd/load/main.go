@@ -1,20 +1,26 @@
 // Command load runs a sustained load through newsflow run --once: at least
 // 100,000 articles replayed from the BBC corpus and its syndication
 // variants under new ids, while it samples the process's RSS and thread
-// count from /proc. It prints the samples, the peak RSS, articles/s and
-// the pipeline's own summary.
+// count from /proc and its goroutine count from its /metrics. It prints
+// the samples, the peak RSS, articles/s and the pipeline's own summary.
+// With -profile-dir it also keeps a CPU profile of the whole run and a
+// heap profile every -heap-every, for go tool pprof.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +37,8 @@ type config struct {
 	articles   int
 	every      time.Duration
 	keep       bool
+	profileDir string
+	heapEvery  time.Duration
 }
 
 func main() {
@@ -40,6 +48,8 @@ func main() {
 	flag.IntVar(&cfg.articles, "articles", 100000, "articles to send")
 	flag.DurationVar(&cfg.every, "every", 2*time.Second, "sampling interval")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work folder")
+	flag.StringVar(&cfg.profileDir, "profile-dir", "", "write cpu.prof for the run and heap-<seconds>s.prof every -heap-every here")
+	flag.DurationVar(&cfg.heapEvery, "heap-every", 2*time.Minute, "interval between heap profiles with -profile-dir")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -50,9 +60,10 @@ func main() {
 }
 
 type sample struct {
-	at      time.Duration
-	rss     int64
-	threads int
+	at         time.Duration
+	rss        int64
+	threads    int
+	goroutines int
 }
 
 func run(ctx context.Context, cfg config, out io.Writer) error {
@@ -91,8 +102,21 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, bins["newsflow"], "run", "--once", "--input", input, "--http", "", "--listen", listen)
-	cmd.Env = append(os.Environ(), "NEWSFLOW_DATA="+filepath.Join(dir, "data"))
+	httpAddr, err := chaos.FreeAddr()
+	if err != nil {
+		return err
+	}
+	args := []string{"run", "--once", "--input", input, "--http", httpAddr, "--listen", listen}
+	env := append(os.Environ(), "NEWSFLOW_DATA="+filepath.Join(dir, "data"))
+	if cfg.profileDir != "" {
+		if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
+			return err
+		}
+		args = append(args, "--cpuprofile", filepath.Join(cfg.profileDir, "cpu.prof"))
+		env = append(env, "NEWSFLOW_PPROF=true")
+	}
+	cmd := exec.CommandContext(ctx, bins["newsflow"], args...)
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -112,7 +136,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	var samples []sample
-	fmt.Fprintf(out, "\n%8s %10s %8s %9s %7s\n", "t", "RSS", "threads", "indexed", "/s")
+	lastHeap := time.Now()
+	fmt.Fprintf(out, "\n%8s %10s %8s %10s %9s %7s\n", "t", "RSS", "threads", "goroutines", "indexed", "/s")
 	t := time.NewTicker(cfg.every)
 	defer t.Stop()
 	var runErr error
@@ -124,15 +149,23 @@ loop:
 		case <-t.C:
 			rss, err1 := chaos.RSS(cmd.Process.Pid)
 			th, err2 := chaos.Threads(cmd.Process.Pid)
-			if err1 == nil && err2 == nil {
-				s := sample{time.Since(start), rss, th}
+			g, err3 := goroutines(ctx, httpAddr)
+			if err1 == nil && err2 == nil && err3 == nil {
+				s := sample{time.Since(start), rss, th, g}
 				samples = append(samples, s)
 				if len(samples)%15 == 1 {
 					pctx, cancel := context.WithTimeout(ctx, time.Second)
 					done, _ := chaos.Progress(pctx, js, stage.NameIndex)
 					cancel()
-					fmt.Fprintf(out, "%8s %7.0fMiB %8d %9d %7.0f\n", s.at.Round(time.Second), float64(s.rss)/(1<<20), s.threads,
-						done, float64(done)/s.at.Seconds())
+					fmt.Fprintf(out, "%8s %7.0fMiB %8d %10d %9d %7.0f\n", s.at.Round(time.Second), float64(s.rss)/(1<<20), s.threads,
+						s.goroutines, done, float64(done)/s.at.Seconds())
+				}
+			}
+			if cfg.profileDir != "" && time.Since(lastHeap) >= cfg.heapEvery {
+				lastHeap = time.Now()
+				name := filepath.Join(cfg.profileDir, fmt.Sprintf("heap-%04.0fs.prof", time.Since(start).Seconds()))
+				if err := fetch(ctx, "http://"+httpAddr+"/debug/pprof/heap", name); err != nil {
+					fmt.Fprintln(out, "heap profile:", err)
 				}
 			}
 		}
@@ -154,29 +187,79 @@ loop:
 	fmt.Fprintf(out, "\nload average before: %s", load0)
 	fmt.Fprintf(out, "load average after:  %s", load1)
 	if n := len(samples); n >= 8 {
-		q2, q4 := meanRSS(samples[n/4:n/2]), meanRSS(samples[3*n/4:])
-		fmt.Fprintf(out, "RSS mean, 2nd quarter %.0fMiB, last quarter %.0fMiB (%+.0f%%)\n",
-			q2/(1<<20), q4/(1<<20), 100*(q4-q2)/q2)
+		rss := func(x sample) float64 { return float64(x.rss) / (1 << 20) }
+		gor := func(x sample) float64 { return float64(x.goroutines) }
+		q2, q4 := mean(samples[n/4:n/2], rss), mean(samples[3*n/4:], rss)
+		fmt.Fprintf(out, "RSS mean, 2nd quarter %.0fMiB, last quarter %.0fMiB (%+.0f%%)\n", q2, q4, 100*(q4-q2)/q2)
+		g2, g4 := mean(samples[n/4:n/2], gor), mean(samples[3*n/4:], gor)
+		fmt.Fprintf(out, "goroutines mean, 2nd quarter %.0f, last quarter %.0f (%+.0f%%)\n", g2, g4, 100*(g4-g2)/g2)
 	}
-	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f peak_threads=%d\n",
-		cfg.articles, elapsed.Seconds(), float64(cfg.articles)/elapsed.Seconds(), float64(peak.rss)/(1<<20), maxThreads(samples))
+	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f peak_threads=%d peak_goroutines=%d\n",
+		cfg.articles, elapsed.Seconds(), float64(cfg.articles)/elapsed.Seconds(), float64(peak.rss)/(1<<20),
+		peakOf(samples, func(x sample) int { return x.threads }), peakOf(samples, func(x sample) int { return x.goroutines }))
 	return nil
 }
 
-func meanRSS(s []sample) float64 {
+func mean(s []sample, f func(sample) float64) float64 {
 	var sum float64
 	for _, x := range s {
-		sum += float64(x.rss)
+		sum += f(x)
 	}
 	return sum / float64(len(s))
 }
 
-func maxThreads(s []sample) int {
+func peakOf(s []sample, f func(sample) int) int {
 	m := 0
 	for _, x := range s {
-		m = max(m, x.threads)
+		m = max(m, f(x))
 	}
 	return m
+}
+
+// goroutines reads go_goroutines from the run's /metrics.
+func goroutines(ctx context.Context, addr string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+			return strconv.Atoi(strings.TrimSpace(v))
+		}
+	}
+	return 0, fmt.Errorf("no go_goroutines in %s/metrics", addr)
+}
+
+// fetch saves url's body to path.
+func fetch(ctx context.Context, url, path string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	return errors.Join(err, f.Close())
 }
 
 func lastLines(s string, n int) string {

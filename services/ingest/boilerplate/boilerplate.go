@@ -46,6 +46,9 @@ const DefaultBucket = "ingest_boilerplate"
 // ErrConfig means the Config is unusable; the message says why.
 var ErrConfig = errors.New("boilerplate config")
 
+// DefaultMaxBytes caps the bucket when Config.MaxBytes is 0.
+const DefaultMaxBytes = 1 << 30
+
 // Config tunes the learner.
 type Config struct {
 	// Bucket is the KV bucket; default DefaultBucket.
@@ -85,7 +88,7 @@ func (c *Config) defaults() {
 		c.Replicas = 1
 	}
 	if c.MaxBytes == 0 {
-		c.MaxBytes = 1 << 30
+		c.MaxBytes = DefaultMaxBytes
 	}
 }
 

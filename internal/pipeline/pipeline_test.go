@@ -1,0 +1,72 @@
+package pipeline
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/dedupe"
+	"github.com/newsflow/newsflow/services/enrich"
+	"github.com/newsflow/newsflow/services/ingest"
+)
+
+func TestFitStreamBytes(t *testing.T) {
+	const gib = 1 << 30
+	cases := []struct {
+		name               string
+		maxBytes, maxStore int64
+		streams            int
+		want               int64
+	}{
+		{"fits", 2 * gib, 60 * gib, 5, 2 * gib},
+		{"default on a small disk", 8 * gib, 11 * gib, 5, 2 * gib},
+		{"unlimited is capped", -1, 11 * gib, 5, 2 * gib},
+		{"no limit from the server", 8 * gib, 0, 5, 8 * gib},
+		{"tiny disk", 8 * gib, gib, 5, 64 << 20},
+	}
+	for _, c := range cases {
+		if got := fitStreamBytes(c.maxBytes, c.maxStore, c.streams); got != c.want {
+			t.Errorf("%s: fitStreamBytes(%d, %d, %d) = %d; want %d", c.name, c.maxBytes, c.maxStore, c.streams, got, c.want)
+		}
+	}
+}
+
+// With the 8 GiB default per stream, JetStream refuses to create the
+// streams on a disk with less than ~55 GB free (the server takes three
+// quarters of it): the pipeline must still start, with smaller streams.
+func TestStartsOnASmallDisk(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	opts := Options{
+		DataDir:  t.TempDir(),
+		Listen:   "127.0.0.1:0",
+		MaxStore: 4 << 30,
+		Stage:    stage.DefaultConfig(),
+		Ingest:   ingest.DefaultConfig(),
+		Dedupe:   dedupe.DefaultConfig(),
+		Enrich:   enrich.DefaultConfig(),
+	}
+	p, err := Start(ctx, opts, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}()
+	s, err := p.Runtime().JetStream().Stream(ctx, stage.StreamFor(stage.SubjectRaw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := info.Config.MaxBytes; got <= 0 || got > opts.MaxStore/5 {
+		t.Errorf("ARTICLES_RAW max bytes = %d; want at most %d", got, opts.MaxStore/5)
+	}
+}
