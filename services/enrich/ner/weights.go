@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 )
 
 // The weights file is gzip-compressed:
@@ -121,8 +122,11 @@ func rowsOf(w *weights) stageRows {
 // two stages.
 func (t *Tagger) setStages(stages []stageRows) error {
 	n := 0
-	for _, st := range stages {
-		n += len(st.keys)
+	switch len(stages) {
+	case 1:
+		n = len(stages[0].keys)
+	case 2:
+		n = unionSize(stages[0].keys, stages[1].keys)
 	}
 	feats := newKeyTable[featRow](n)
 	t.stages = make([]params, len(stages))
@@ -141,6 +145,29 @@ func (t *Tagger) setStages(stages []stageRows) error {
 	}
 	t.feats = feats
 	return nil
+}
+
+// unionSize returns the number of distinct keys in a and b if both are
+// sorted (the stages share most features, so the table is sized for the
+// union), else an upper bound.
+func unionSize(a, b []uint64) int {
+	if !slices.IsSorted(a) || !slices.IsSorted(b) {
+		return len(a) + len(b)
+	}
+	n, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			i++
+			j++
+		}
+		n++
+	}
+	return n + len(a) - i + len(b) - j
 }
 
 // Decode reads a weights file written by Save.

@@ -1,0 +1,101 @@
+package ner
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestKeyTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	want := map[uint64]int{}
+	// Keys that share their low bits probe past each other.
+	for i := 0; i < 1000; i++ {
+		k := rng.Uint64()
+		if i%3 == 0 {
+			k = k<<20 | 7
+		}
+		want[k] = i
+	}
+	tab := newKeyTable[int](len(want))
+	for k, v := range want {
+		p, added := tab.put(k)
+		if !added {
+			t.Fatalf("put(%x): already present", k)
+		}
+		*p = v
+	}
+	if got := tab.len(); got != len(want) {
+		t.Errorf("len = %d, want %d", got, len(want))
+	}
+	if 2*tab.len() > len(tab.keys) {
+		t.Errorf("%d keys in %d slots: load above 1/2", tab.len(), len(tab.keys))
+	}
+	for k, v := range want {
+		if p := tab.find(k); p == nil || *p != v {
+			t.Errorf("find(%x) = %v, want %d", k, p, v)
+		}
+		if j := tab.index(k); j < 0 || tab.vals[j] != v {
+			t.Errorf("index(%x) = %d, want the slot of %d", k, j, v)
+		}
+		if p, added := tab.put(k); added || *p != v {
+			t.Errorf("put(%x) again: added %v, value %d, want false, %d", k, added, *p, v)
+		}
+	}
+	for i := 0; i < 1000; i++ {
+		k := rng.Uint64()
+		if _, ok := want[k]; ok {
+			continue
+		}
+		if tab.find(k) != nil || tab.index(k) != -1 {
+			t.Errorf("absent key %x found", k)
+		}
+	}
+	keys, vals := tab.sorted()
+	if !slices.IsSorted(keys) || len(keys) != len(want) {
+		t.Fatalf("sorted: %d keys, sorted %v", len(keys), slices.IsSorted(keys))
+	}
+	for i, k := range keys {
+		if *vals[i] != want[k] {
+			t.Errorf("sorted: %x has %d, want %d", k, *vals[i], want[k])
+		}
+	}
+	var none *keyTable[int]
+	if none.len() != 0 {
+		t.Error("nil table: len != 0")
+	}
+}
+
+func TestUnionSize(t *testing.T) {
+	tests := []struct {
+		a, b []uint64
+		want int
+	}{
+		{nil, nil, 0},
+		{[]uint64{1, 2, 3}, nil, 3},
+		{[]uint64{1, 3, 5}, []uint64{2, 3, 4, 5, 9}, 6},
+		{[]uint64{1, 2}, []uint64{1, 2}, 2},
+		{[]uint64{5, 1}, []uint64{1}, 3}, // unsorted: an upper bound
+	}
+	for _, tt := range tests {
+		if got := unionSize(tt.a, tt.b); got != tt.want {
+			t.Errorf("unionSize(%v, %v) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestEmbeddedTableSize checks that the shared table is sized for the
+// distinct features of both stages, not for their sum.
+func TestEmbeddedTableSize(t *testing.T) {
+	tg, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, slots := tg.feats.len(), len(tg.feats.keys)
+	if sum := tg.stages[0].n + tg.stages[1].n; n >= sum {
+		t.Errorf("%d distinct features, %d in the stages together: want fewer distinct", n, sum)
+	}
+	if 2*n > slots || 4*n <= slots {
+		t.Errorf("%d features in %d slots: want load in (1/4, 1/2]", n, slots)
+	}
+}
