@@ -222,9 +222,12 @@ var englishWords = map[string]bool{"the": true, "and": true, "of": true, "to": t
 // are frequent English function words.
 func LooksEnglish(text string) bool {
 	n, hits := 0, 0
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) }) {
+	for w := range strings.FieldsFuncSeq(text, func(r rune) bool { return !unicode.IsLetter(r) }) {
 		n++
-		if englishWords[strings.ToLower(w)] {
+		// The words are ASCII and at most 4 letters; a letter that lower-cases
+		// to ASCII takes at most 3 bytes (the Kelvin sign), so a longer
+		// field cannot be one of them.
+		if len(w) <= 12 && englishWords[strings.ToLower(w)] {
 			hits++
 		}
 		if n == 300 {

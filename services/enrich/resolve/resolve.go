@@ -146,7 +146,11 @@ type state struct {
 // (ner.Sentences(d.Text)); tags are the tagger's spans per sentence, or
 // nil for gazetteer-only resolution.
 func (r *Resolver) Resolve(d *Doc, sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
-	s := &state{r: r, d: d, byEnd: make(map[int]int), bySt: make(map[int]int), lower: make(map[string]bool)}
+	n := 0
+	for _, sent := range sents {
+		n += len(sent)
+	}
+	s := &state{r: r, d: d, byEnd: make(map[int]int, n), bySt: make(map[int]int, n), lower: make(map[string]bool)}
 	for _, sent := range sents {
 		first := true
 		for _, t := range sent {

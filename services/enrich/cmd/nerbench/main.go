@@ -10,12 +10,14 @@
 // (getrusage), which on a shared machine measures the work better than
 // wall time. -conll FILE also prints the CoNLL scores (as 'newsflow eval
 // ner'). -spans FILE writes one line per sentence of the CoNLL file and of
-// the texts with the spans found; run two builds and cmp the files.
+// the texts with the spans found (and with -enrich each article's
+// entities); run two builds and cmp the files.
 package main
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -199,7 +201,11 @@ func texts(ctx context.Context, tg *ner.Tagger, cfg config, out, spans io.Writer
 	}
 	w0, c0 = time.Now(), cpuTime()
 	for _, a := range arts {
-		e.Entities(a.title, a.body, "")
+		ents, err := json.Marshal(e.Entities(a.title, a.body, ""))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(spans, "entities %s %s\n", a.path, ents)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
