@@ -23,7 +23,8 @@ import (
 // Version 2 stores ingested_at (exact, RFC 3339 text) instead of indexing
 // it and keeps the write-order times out of Bleve's internal store (see
 // versions.go); it drops doc values from fields that are never sorted or
-// faceted and the index from fields that are only displayed.
+// faceted, the index from fields that are only displayed, and the empty
+// "_all" composite field.
 const MappingVersion = "2"
 
 // Field names of the index, for queries, sorting and facets. Text fields
@@ -171,6 +172,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		entities.AddSubDocumentMapping(group, g)
 	}
 	doc.AddSubDocumentMapping("entities", entities)
+
+	// No "_all" composite field: every field is excluded from it and
+	// every query names its fields, yet building the empty composite
+	// still walked every token of every document (6% of the CPU at
+	// 100,000 documents).
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 
 	im.DefaultMapping = doc
 	if err := im.Validate(); err != nil {

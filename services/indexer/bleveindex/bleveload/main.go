@@ -160,9 +160,11 @@ loop:
 			defer pprof.StopCPUProfile()
 			profiling = true
 		}
-		for n >= nextReport {
+		if n >= nextReport {
 			report(n)
-			nextReport += int64(cfg.block)
+			for nextReport <= n {
+				nextReport += int64(cfg.block)
+			}
 		}
 	}
 	if n := done.Load(); n != lastDone {
