@@ -16,8 +16,9 @@ import (
 // refTagger tags as the tagger did before its feature weights moved into
 // one table for both stages: a separate per-stage table (the training
 // representation, weights), one pass of feature keys and lookups per
-// stage, and Viterbi as a plain loop over allowed(prev, cur). It is the
-// reference the fast path must agree with tag for tag.
+// stage, Viterbi as a plain loop over allowed(prev, cur), and document
+// casing and tag history in maps keyed by word hash. It is the reference
+// the fast path must agree with tag for tag.
 type refTagger struct {
 	t             *Tagger // for docAttrs: clusters and gazetteer
 	first, second *weights
@@ -49,21 +50,20 @@ func newRefTagger(tb testing.TB) *refTagger {
 }
 
 func (r *refTagger) tagDocument(doc [][]Token) [][]Span {
-	s := newScratch()
 	words := make([][]string, len(doc))
 	for i, sent := range doc {
 		for _, tok := range sent {
 			words[i] = append(words[i], tok.Text)
 		}
 	}
-	attrs := r.t.docAttrs(s, words)
+	attrs := refDocAttrs(r.t, words)
 	useClusters := r.t.clusters != nil
 	tags := make([][]int, len(doc))
 	for i, at := range attrs {
 		tags[i] = refDecode(r.first, at, useClusters, false)
 	}
 	if r.second != nil {
-		fillHist(attrs, tags, s.hist)
+		refFillHist(attrs, tags, make(map[uint64][nTags]uint16))
 		for i, at := range attrs {
 			tags[i] = refDecode(r.second, at, useClusters, true)
 		}
@@ -273,6 +273,163 @@ func TestViterbiShape(t *testing.T) {
 	for c := 0; c < nTags; c++ {
 		if isStarter[c] == (c > 0 && (tagPrefix(c) == pI || tagPrefix(c) == pL)) {
 			t.Errorf("tag %d: starter %v", c, isStarter[c])
+		}
+	}
+}
+
+// The document-level passes as they were with Go maps keyed by word hash,
+// before words got ids.
+
+// refFillHist is fillHist with a map.
+func refFillHist(doc [][]attr, tags [][]int, hist map[uint64][nTags]uint16) {
+	clear(hist)
+	for i, at := range doc {
+		for j := range at {
+			at[j].s1 = uint8(tags[i][j])
+			if at[j].flags&fNoLetter != 0 {
+				continue
+			}
+			h := hist[at[j].lower]
+			h[tags[i][j]]++
+			hist[at[j].lower] = h
+		}
+	}
+	for i, at := range doc {
+		for j := range at {
+			a := &at[j]
+			a.histMask, a.histMaj = 0, histNone
+			if a.flags&fNoLetter != 0 {
+				continue
+			}
+			h := hist[a.lower]
+			h[tags[i][j]]--
+			var byType [nTypes]int
+			seen := false
+			for tg, c := range h {
+				if c == 0 {
+					continue
+				}
+				seen = true
+				a.histMask |= 1 << tg
+				if tg > 0 {
+					byType[tagType(tg)] += int(c)
+				}
+			}
+			if !seen {
+				continue
+			}
+			a.histMaj = histO
+			best := 0
+			for ty, c := range byType {
+				if c > best {
+					best, a.histMaj = c, uint8(ty)
+				}
+			}
+		}
+	}
+}
+
+// refDocAttrs is Tagger.docAttrs with a map for document casing.
+func refDocAttrs(t *Tagger, doc [][]string) [][]attr {
+	casing := make(map[uint64][3]uint16)
+	n := 0
+	for _, sent := range doc {
+		n += len(sent)
+	}
+	all := make([]attr, n)
+	out := make([][]attr, len(doc))
+	off := 0
+	for i, sent := range doc {
+		at := all[off : off+len(sent) : off+len(sent)]
+		off += len(sent)
+		for j, w := range sent {
+			computeAttr(&at[j], w)
+			if t != nil {
+				t.lexical(&at[j])
+			}
+		}
+		if t != nil {
+			t.matchGaz(at)
+		}
+		out[i] = at
+	}
+	clear(casing)
+	title := titleHeadlines && len(doc) > 1 && isTitleLine(doc[0])
+	refFillDocCase(out, casing, title)
+	if title && refLowerElsewhere(out[0], casing) {
+		// A title-case headline: tag it as if in capitals.
+		at := out[0]
+		for j, w := range doc[0] {
+			computeAttrCase(&at[j], w, true)
+			if t != nil {
+				t.lexical(&at[j])
+			}
+		}
+		if t != nil {
+			t.matchGaz(at)
+		}
+	}
+	clear(casing)
+	refFillDocCase(out, casing, false)
+	return out
+}
+
+// refLowerElsewhere is lowerElsewhere with a map.
+func refLowerElsewhere(at []attr, casing map[uint64][3]uint16) bool {
+	long, lower := 0, 0
+	for j := range at {
+		a := &at[j]
+		if a.nrunes < 4 || a.flags&fInitUpper == 0 {
+			continue
+		}
+		long++
+		if casing[a.lower][0] > 0 {
+			lower++
+		}
+	}
+	return lower >= 2 && lower*10 >= long*3
+}
+
+// refFillDocCase is fillDocCase with a map.
+func refFillDocCase(doc [][]attr, casing map[uint64][3]uint16, skipFirst bool) {
+	for i, at := range doc {
+		if isCapsLine(at) || i == 0 && skipFirst {
+			continue
+		}
+		for j := 1; j < len(at); j++ {
+			a := &at[j]
+			if a.flags&fNoLetter != 0 {
+				continue
+			}
+			c := casing[a.lower]
+			switch {
+			case a.flags&fAllUpper != 0 && a.nrunes > 1:
+				c[2]++
+			case a.flags&fInitUpper != 0:
+				c[1]++
+			case a.flags&fHasLower != 0:
+				c[0]++
+			}
+			casing[a.lower] = c
+		}
+	}
+	for _, at := range doc {
+		for j := range at {
+			c, ok := casing[at[j].lower]
+			var cls uint8 = caseUnseen
+			if ok {
+				switch {
+				case c[0] > 0 && c[1] > 0:
+					cls = caseBoth
+				case c[1] > 0:
+					cls = caseCap
+				case c[0] > 0:
+					cls = caseLower
+				case c[2] > 0:
+					cls = caseUpper
+				}
+			}
+			at[j].docCase = cls
 		}
 	}
 }

@@ -93,6 +93,9 @@ type attr struct {
 	s1       uint8
 	histMask uint32
 	histMaj  uint8
+	// id numbers the distinct lower-cased words of a document (by
+	// lower), for the document-level counts.
+	id int32
 }
 
 const (

@@ -64,7 +64,15 @@ func (t *keyTable[V]) put(k uint64) (v *V, added bool) {
 	}
 	t.keys[i] = k
 	t.n++
+	var zero V
+	t.vals[i] = zero
 	return &t.vals[i], true
+}
+
+// reset empties the table.
+func (t *keyTable[V]) reset() {
+	clear(t.keys)
+	t.n = 0
 }
 
 // sorted returns the stored keys in ascending order with their values.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"sync"
 	"unicode"
 )
@@ -110,15 +111,44 @@ type scratch struct {
 	score  []float32
 	back   []int8
 	tags   []int
-	part   []int32 // stage-2 sums of each token's sentence features
-	slots  []int32 // feature table slots of a token's features
-	touch  int16   // keeps the loads that start fetching rows
-	casing map[uint64][3]uint16
-	hist   map[uint64][nTags]uint16
+	part   []int32          // stage-2 sums of each token's sentence features
+	slots  []int32          // feature table slots of a token's features
+	touch  int16            // keeps the loads that start fetching rows
+	words  *keyTable[int32] // lower-cased word -> attr.id
+	casing [][3]uint16      // per word id: lower, capitalised, all caps
+	hist   [][nTags]uint16  // per word id: first-stage tags
 }
 
-func newScratch() *scratch {
-	return &scratch{casing: make(map[uint64][3]uint16), hist: make(map[uint64][nTags]uint16)}
+func newScratch() *scratch { return &scratch{} }
+
+// wordIDs numbers the distinct lower-cased words of a document's tokens
+// in attr.id and returns how many there are. Later calls for the same
+// document (after attributes are recomputed) keep the numbers.
+func (s *scratch) wordIDs(all []attr, reset bool) int {
+	if reset {
+		// Room for every token twice: a title line is numbered again.
+		size := 1 << bits.Len(uint(4*len(all)))
+		if s.words == nil || len(s.words.keys) < size || len(s.words.keys) > 8*size {
+			s.words = newKeyTable[int32](2 * len(all))
+		} else {
+			s.words.reset()
+		}
+	}
+	for i := range all {
+		p, added := s.words.put(all[i].lower)
+		if added {
+			*p = int32(s.words.n - 1)
+		}
+		all[i].id = *p
+	}
+	return s.words.n
+}
+
+// counts returns c with length n, zeroed.
+func counts[T any](c []T, n int) []T {
+	c = grow(c, n)
+	clear(c)
+	return c
 }
 
 func (t *Tagger) getScratch() *scratch {
@@ -163,7 +193,7 @@ func (t *Tagger) TagDocument(doc [][]Token) [][]Span {
 		off += len(at)
 	}
 	if len(t.stages) > 1 {
-		fillHist(attrs, tags, s.hist)
+		s.hist = fillHist(attrs, tags, s.hist)
 		off = 0
 		for i, at := range attrs {
 			t.decodeSecond(s, at, s.part[off*nTags:(off+len(at))*nTags], tags[i])
@@ -309,18 +339,23 @@ func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 }
 
 // fillHist records in each token the first-stage tags of the token and of
-// the other occurrences of its word in the document.
-func fillHist(doc [][]attr, tags [][]int, hist map[uint64][nTags]uint16) {
-	clear(hist)
+// the other occurrences of its word in the document. hist is scratch
+// space for the counts per word id; fillHist returns it, grown.
+func fillHist(doc [][]attr, tags [][]int, hist [][nTags]uint16) [][nTags]uint16 {
+	n := 0
+	for _, at := range doc {
+		for j := range at {
+			n = max(n, int(at[j].id)+1)
+		}
+	}
+	hist = counts(hist, n)
 	for i, at := range doc {
 		for j := range at {
 			at[j].s1 = uint8(tags[i][j])
 			if at[j].flags&fNoLetter != 0 {
 				continue
 			}
-			h := hist[at[j].lower]
-			h[tags[i][j]]++
-			hist[at[j].lower] = h
+			hist[at[j].id][tags[i][j]]++
 		}
 	}
 	for i, at := range doc {
@@ -330,7 +365,7 @@ func fillHist(doc [][]attr, tags [][]int, hist map[uint64][nTags]uint16) {
 			if a.flags&fNoLetter != 0 {
 				continue
 			}
-			h := hist[a.lower]
+			h := hist[a.id]
 			h[tags[i][j]]--
 			var byType [nTypes]int
 			seen := false
@@ -356,6 +391,7 @@ func fillHist(doc [][]attr, tags [][]int, hist map[uint64][nTags]uint16) {
 			}
 		}
 	}
+	return hist
 }
 
 // docAttrs computes the token attributes of a document, including
@@ -385,7 +421,8 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 		}
 		out[i] = at
 	}
-	clear(s.casing)
+	nw := s.wordIDs(all, true)
+	s.casing = counts(s.casing, nw)
 	title := titleHeadlines && len(doc) > 1 && isTitleLine(doc[0])
 	fillDocCase(out, s.casing, title)
 	if title && lowerElsewhere(out[0], s.casing) {
@@ -400,8 +437,9 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 		if t != nil {
 			t.matchGaz(at)
 		}
+		nw = s.wordIDs(at, false)
 	}
-	clear(s.casing)
+	s.casing = counts(s.casing, nw)
 	fillDocCase(out, s.casing, false)
 	return out
 }
@@ -409,7 +447,7 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 // lowerElsewhere reports whether enough of the capitalised words of a
 // title-case candidate line are written in lower case elsewhere in the
 // document to call it a headline rather than a sentence full of names.
-func lowerElsewhere(at []attr, casing map[uint64][3]uint16) bool {
+func lowerElsewhere(at []attr, casing [][3]uint16) bool {
 	long, lower := 0, 0
 	for j := range at {
 		a := &at[j]
@@ -417,7 +455,7 @@ func lowerElsewhere(at []attr, casing map[uint64][3]uint16) bool {
 			continue
 		}
 		long++
-		if casing[a.lower][0] > 0 {
+		if casing[a.id][0] > 0 {
 			lower++
 		}
 	}
@@ -488,9 +526,10 @@ func isCapsLine(at []attr) bool {
 }
 
 // fillDocCase sets the docCase of every token from the casing of the same
-// lower-cased word at informative positions of the document.
+// lower-cased word at informative positions of the document, counted in
+// casing (per word id, zeroed by the caller).
 // With skipFirst, the first sentence is not counted.
-func fillDocCase(doc [][]attr, casing map[uint64][3]uint16, skipFirst bool) {
+func fillDocCase(doc [][]attr, casing [][3]uint16, skipFirst bool) {
 	for i, at := range doc {
 		if isCapsLine(at) || i == 0 && skipFirst {
 			continue
@@ -500,7 +539,7 @@ func fillDocCase(doc [][]attr, casing map[uint64][3]uint16, skipFirst bool) {
 			if a.flags&fNoLetter != 0 {
 				continue
 			}
-			c := casing[a.lower]
+			c := &casing[a.id]
 			switch {
 			case a.flags&fAllUpper != 0 && a.nrunes > 1:
 				c[2]++
@@ -509,24 +548,23 @@ func fillDocCase(doc [][]attr, casing map[uint64][3]uint16, skipFirst bool) {
 			case a.flags&fHasLower != 0:
 				c[0]++
 			}
-			casing[a.lower] = c
 		}
 	}
 	for _, at := range doc {
 		for j := range at {
-			c, ok := casing[at[j].lower]
+			// A word counted with no casing (letters without case) is
+			// unseen, as is a word not counted at all.
+			c := casing[at[j].id]
 			var cls uint8 = caseUnseen
-			if ok {
-				switch {
-				case c[0] > 0 && c[1] > 0:
-					cls = caseBoth
-				case c[1] > 0:
-					cls = caseCap
-				case c[0] > 0:
-					cls = caseLower
-				case c[2] > 0:
-					cls = caseUpper
-				}
+			switch {
+			case c[0] > 0 && c[1] > 0:
+				cls = caseBoth
+			case c[1] > 0:
+				cls = caseCap
+			case c[0] > 0:
+				cls = caseLower
+			case c[2] > 0:
+				cls = caseUpper
 			}
 			at[j].docCase = cls
 		}

@@ -131,7 +131,7 @@ func Train(ctx context.Context, docs []Document, opt TrainOptions) (*Tagger, err
 		}
 	}
 	for i := range tdocs {
-		fillHist(tdocs[i].attrs, firstTags[i], s.hist)
+		s.hist = fillHist(tdocs[i].attrs, firstTags[i], s.hist)
 	}
 	opt.Logf("second stage")
 	second, err := trainStage(ctx, keyed(all, true), opt)
