@@ -40,6 +40,7 @@ type config struct {
 	cpuProfile, memProfile   string
 	profileFrom              int
 	scorch                   string
+	queries                  int
 }
 
 func main() {
@@ -55,6 +56,7 @@ func main() {
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the documents from -profile-from on")
 	flag.IntVar(&cfg.profileFrom, "profile-from", 0, "document count at which the CPU profile starts")
 	flag.StringVar(&cfg.memProfile, "memprofile", "", "write a heap profile at the end")
+	flag.IntVar(&cfg.queries, "queries", 200, "known-item searches (a sampled article's title as the query) to time after indexing")
 	flag.StringVar(&cfg.scorch, "scorch", "", `JSON object overriding scorch configuration entries, e.g. {"scorchMergePlanOptions":{"SegmentsPerMergeTask":10}}`)
 	flag.Parse()
 
@@ -97,11 +99,17 @@ func run(ctx context.Context, cfg config, out io.Writer, log *zap.Logger) error 
 
 	gen := newCorpus(cfg.seed)
 	docs := make(chan *schema.Document, 4*cfg.callers)
+	var sample []*schema.Document // read after the generator is done
+	every := max(1, cfg.n/max(1, cfg.queries))
 	go func() {
 		defer close(docs)
 		for i := range cfg.n {
+			d := gen.next(i)
+			if cfg.queries > 0 && i%every == every/2 && len(sample) < cfg.queries {
+				sample = append(sample, d)
+			}
 			select {
-			case docs <- gen.next(i):
+			case docs <- d:
 			case <-ctx.Done():
 				return
 			}
@@ -177,6 +185,11 @@ loop:
 	cnt, _ := ix.Count()
 	fmt.Fprintf(out, "indexed %d (count %d) in %s: %.0f docs/s\n", done.Load(), cnt, total.Round(time.Millisecond),
 		float64(done.Load())/total.Seconds())
+	if len(sample) > 0 {
+		if err := timeSearches(ctx, ix, sample, out); err != nil {
+			return err
+		}
+	}
 	if cfg.memProfile != "" {
 		f, err := os.Create(cfg.memProfile)
 		if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -37,21 +38,31 @@ func TestCorpus(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
-	cfg := config{n: 600, block: 200, callers: 16, batch: 64, linger: 5 * time.Millisecond,
-		dir: filepath.Join(t.TempDir(), "search"), seed: 1}
+	cfg := config{n: 300, block: 100, callers: 16, batch: 64, linger: 5 * time.Millisecond,
+		dir: filepath.Join(t.TempDir(), "search"), seed: 1, queries: 10}
 	if err := run(context.Background(), cfg, &out, zaptest.NewLogger(t)); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := out.String(), "indexed 600 (count 600)"; !strings.Contains(got, want) {
+	if got, want := out.String(), "indexed 300 (count 300)"; !strings.Contains(got, want) {
 		t.Errorf("output lacks %q:\n%s", want, got)
 	}
-	// Header (2 lines), a line per block of 200 reached (the last one at
-	// 600, fewer when a block passes between two polls), totals (2 lines).
+	// Header (2 lines), a line per block of 100 reached (the last one at
+	// 300, fewer when a block passes between two polls), totals,
+	// searches, close (3 lines).
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) < 2+1+2 || len(lines) > 2+3+2 {
-		t.Fatalf("%d output lines, want 5-7:\n%s", len(lines), out.String())
+	if len(lines) < 2+1+3 || len(lines) > 2+3+3 {
+		t.Fatalf("%d output lines, want 6-8:\n%s", len(lines), out.String())
 	}
-	if last := lines[len(lines)-3]; !strings.HasPrefix(last, "600\t") {
-		t.Errorf("last block line %q, want it to report 600 documents", last)
+	var n, at1, at10 int
+	if _, err := fmt.Sscanf(lines[len(lines)-2][strings.Index(lines[len(lines)-2], "article first"):],
+		"article first %d/%d, in top 10 %d/", &at1, &n, &at10); err != nil || n != 10 {
+		t.Fatalf("search line %q: %v", lines[len(lines)-2], err)
+	}
+	// A whole title finds its own article.
+	if at10 < 9 {
+		t.Errorf("title searches found the article in the top 10 %d times of 10, want >= 9", at10)
+	}
+	if last := lines[len(lines)-4]; !strings.HasPrefix(last, "300\t") {
+		t.Errorf("last block line %q, want it to report 300 documents", last)
 	}
 }
