@@ -343,12 +343,7 @@ func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands []kv
 	}
 	var passed []match
 	for _, c := range cands {
-		sk, err := c.Sketch()
-		if err != nil {
-			d.log.Warn("skipping a candidate with a corrupt sketch", zap.String("candidate", c.ID), zap.Error(err))
-			continue
-		}
-		sim := minhash.CompareFingerprint(fp, sk)
+		sim := minhash.CompareFingerprint(fp, c.Sketch)
 		if sim.Containment >= d.cfg.Threshold && sim.Core >= d.cfg.MinShared {
 			passed = append(passed, match{id: c.ID, sim: sim})
 		}

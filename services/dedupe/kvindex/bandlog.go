@@ -1,7 +1,6 @@
 package kvindex
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -58,8 +57,8 @@ func encodeBands(id string, bands []uint64, sk minhash.Sketch) []byte {
 	return appendSketch(b, sk)
 }
 
-// decodeBands decodes a band log message; the sketch is left encoded
-// (a sub-slice of b), to be decoded only if the article is compared.
+// decodeBands decodes a band log message; the sketch is left encoded (a
+// sub-slice of b) for decodeSketch.
 func decodeBands(b []byte) (id string, bands []uint64, sketch []byte, err error) {
 	d := decoder{b: b}
 	if v := d.byte(); d.err == nil && v != bandLogVersion {
@@ -118,17 +117,9 @@ type Candidate struct {
 	// ID is the article's id, Shared the number of band keys shared.
 	ID     string
 	Shared int
-	sketch []byte
-}
-
-// Sketch decodes the candidate's shingle sketch, as it was when the
-// candidate added its bands.
-func (c Candidate) Sketch() (minhash.Sketch, error) {
-	sk, err := decodeSketch(c.sketch)
-	if err != nil {
-		return minhash.Sketch{}, fmt.Errorf("sketch of %s: %w", c.ID, err)
-	}
-	return sk, nil
+	// Sketch is the article's shingle sketch, shared with the index:
+	// read it, do not modify it.
+	Sketch minhash.Sketch
 }
 
 // article is one article in the local band index.
@@ -137,7 +128,7 @@ type article struct {
 	expires int64    // unix nanoseconds
 	bands   []uint64 // its band keys
 	next    []uint32 // per band, the next older article holding the same key (0: none)
-	sketch  []byte   // its encoded sketch
+	sketch  minhash.Sketch
 }
 
 // bandIndex is the local, in-memory index of the band log: band key ->
@@ -168,7 +159,7 @@ func (x *bandIndex) get(n uint32) *article {
 
 // apply adds the article of one band log message, unless its id is
 // already live (a redelivered article publishes its bands again).
-func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id string, bands []uint64, sketch []byte) {
+func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id string, bands []uint64, sketch minhash.Sketch) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.prune(time.Now().UnixNano())
@@ -249,7 +240,7 @@ func (x *bandIndex) candidates(id string, bands []uint64) []Candidate {
 	out := make([]Candidate, 0, len(shared))
 	for n, c := range shared {
 		a := x.get(n)
-		out = append(out, Candidate{ID: a.id, Shared: c, sketch: a.sketch})
+		out = append(out, Candidate{ID: a.id, Shared: c, Sketch: a.sketch})
 	}
 	slices.SortFunc(out, func(a, b Candidate) int {
 		if a.Shared != b.Shared {
@@ -311,15 +302,20 @@ func (ix *Index) follow(ctx context.Context) (bool, error) {
 			ix.log.Warn("band log message without metadata", zap.Error(err))
 			return
 		}
-		id, bands, sketch, err := decodeBands(m.Data())
+		id, bands, enc, err := decodeBands(m.Data())
+		var sketch minhash.Sketch
+		if err == nil {
+			// Decoded once here rather than per lookup; the hashes take
+			// about as much memory as their encoding.
+			sketch, err = decodeSketch(enc)
+		}
 		if err != nil {
 			// Still advance past it, so that waiters do not hang.
 			ix.log.Warn("skipping undecodable band log message", zap.Uint64("stream_seq", md.Sequence.Stream), zap.Error(err))
-			ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, "", nil, nil)
+			ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, "", nil, minhash.Sketch{})
 			return
 		}
-		// A copy, so that the message (its band keys) is not retained.
-		ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, id, bands, bytes.Clone(sketch))
+		ix.local.apply(md.Sequence.Stream, md.Timestamp, ix.cfg.TTL, id, bands, sketch)
 	}, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 		ix.log.Warn("band log consumer", zap.Error(err))
 	}))

@@ -127,7 +127,7 @@ func TestBandsRoundTrip(t *testing.T) {
 			if id != tt.id || !reflect.DeepEqual(bands, tt.bands) {
 				t.Errorf("got %q %v, want %q %v", id, bands, tt.id, tt.bands)
 			}
-			sk, err := Candidate{ID: id, sketch: enc}.Sketch()
+			sk, err := decodeSketch(enc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,11 +181,11 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	x := newBandIndex()
 	now := time.Now()
 	ttl := time.Hour
-	x.apply(1, now.Add(-2*ttl), ttl, "old", []uint64{1, 2}, nil)
-	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{2, 3}, nil)
-	x.apply(3, now, ttl, "new", []uint64{3, 4, 2}, nil)
-	x.apply(4, now, ttl, "new", []uint64{9}, nil) // a redelivery: already live, ignored
-	x.apply(5, now, ttl, "one", []uint64{4}, nil)
+	x.apply(1, now.Add(-2*ttl), ttl, "old", []uint64{1, 2}, minhash.Sketch{})
+	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{2, 3}, minhash.Sketch{})
+	x.apply(3, now, ttl, "new", []uint64{3, 4, 2}, minhash.Sketch{})
+	x.apply(4, now, ttl, "new", []uint64{9}, minhash.Sketch{}) // a redelivery: already live, ignored
+	x.apply(5, now, ttl, "one", []uint64{4}, minhash.Sketch{})
 	got := x.candidates("probe", []uint64{1, 2, 3, 4, 9})
 	want := []Candidate{{ID: "mid", Shared: 2}, {ID: "new", Shared: 3}, {ID: "one", Shared: 1}}
 	slices.SortFunc(want, func(a, b Candidate) int { return b.Shared - a.Shared })
@@ -236,12 +236,8 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 		t.Errorf("candidates from the replayed log = %v, want %v", ids(got), want)
 	}
 	for _, c := range got {
-		sk, err := c.Sketch()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := c.ID[1:]; fmt.Sprint(sk.Total) != want {
-			t.Errorf("sketch of %s has total %d, want %s", c.ID, sk.Total, want)
+		if want := c.ID[1:]; fmt.Sprint(c.Sketch.Total) != want {
+			t.Errorf("sketch of %s has total %d, want %s", c.ID, c.Sketch.Total, want)
 		}
 	}
 	got, err = a.AddBands(ctx, "a-late", []uint64{5000}, minhash.Sketch{})
