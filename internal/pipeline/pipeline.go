@@ -128,8 +128,8 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err
 // fitStreamBytes returns the byte cap per stream that lets that many
 // streams fit in maxStore beside the boilerplate KV bucket: JetStream
 // reserves each stream's MaxBytes up front and refuses a stream that does
-// not fit, so on a disk with less than ~55 GB free the 8 GiB default
-// would stop the pipeline from starting at all.
+// not fit, so on a small disk the default caps would stop the pipeline
+// from starting at all.
 func fitStreamBytes(maxBytes, maxStore int64, streams int) int64 {
 	if maxStore <= 0 {
 		return maxBytes

@@ -34,9 +34,9 @@ func TestFitStreamBytes(t *testing.T) {
 	}
 }
 
-// With the 8 GiB default per stream, JetStream refuses to create the
-// streams on a disk with less than ~55 GB free (the server takes three
-// quarters of it): the pipeline must still start, with smaller streams.
+// JetStream refuses to create streams whose byte caps do not fit its
+// store (three quarters of the free disk by default): on a small disk the
+// pipeline must still start, with smaller streams.
 func TestStartsOnASmallDisk(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -34,7 +34,9 @@ func ConsumerFor(subject string) string {
 // messages, or, before that consumer exists, everything in the stream
 // (it will start from the first message). Streams keep consumed messages
 // for replay and make room by dropping the oldest, so a backlog kept well
-// below the stream's size is what guarantees no unread message is dropped.
+// below the stream's size is what guarantees no unread message is dropped:
+// the backlog is full at limit messages, or earlier when those messages,
+// at the stream's average message size, would fill half of its MaxBytes.
 // JetStream is asked at most once per refresh interval.
 type Backlog struct {
 	js       jetstream.JetStream
@@ -45,7 +47,10 @@ type Backlog struct {
 
 	mu      sync.Mutex
 	pending uint64
-	readAt  time.Time
+	// bytesLimit is how many unfinished messages fit in half the stream
+	// at its average message size; 0 when the stream has no byte cap.
+	bytesLimit uint64
+	readAt     time.Time
 }
 
 // backlogRefresh is how stale a backlog reading may be.
@@ -69,6 +74,12 @@ func (b *Backlog) Check(ctx context.Context) error {
 	}
 	if n >= b.limit {
 		return fmt.Errorf("%w: %s has %d unfinished messages (limit %d)", ErrBacklogFull, b.consumer, n, b.limit)
+	}
+	b.mu.Lock()
+	bytesLimit := b.bytesLimit
+	b.mu.Unlock()
+	if bytesLimit > 0 && n >= bytesLimit {
+		return fmt.Errorf("%w: %s has %d unfinished messages, half of what %s holds at its size cap", ErrBacklogFull, b.consumer, n, b.stream)
 	}
 	return nil
 }
@@ -114,17 +125,21 @@ func (b *Backlog) read(ctx context.Context) (uint64, error) {
 	return n, nil
 }
 
+// query reads the consumer's unfinished messages and, from the stream,
+// how many messages of its average size fit in half its byte cap.
 func (b *Backlog) query(ctx context.Context) (uint64, error) {
-	cons, err := b.js.Consumer(ctx, b.stream, b.consumer)
+	st, err := b.js.Stream(ctx, b.stream) // fetches the stream's info
+	if err != nil {
+		return 0, err
+	}
+	info := st.CachedInfo()
+	b.bytesLimit = 0
+	if capBytes := info.Config.MaxBytes; capBytes > 0 && info.State.Msgs > 0 {
+		avg := max(info.State.Bytes/info.State.Msgs, 1)
+		b.bytesLimit = max(uint64(capBytes)/2/avg, 1)
+	}
+	cons, err := st.Consumer(ctx, b.consumer)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		st, err := b.js.Stream(ctx, b.stream)
-		if err != nil {
-			return 0, err
-		}
-		info, err := st.Info(ctx)
-		if err != nil {
-			return 0, err
-		}
 		return info.State.Msgs, nil
 	}
 	if err != nil {

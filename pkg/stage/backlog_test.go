@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +98,30 @@ func streamMsgs(t *testing.T, js jetstream.JetStream, name string) uint64 {
 		t.Fatal(err)
 	}
 	return info.State.Msgs
+}
+
+// A stream full of big articles would drop unread ones long before the
+// message limit: the backlog is full once the unfinished messages would
+// fill half the stream's byte cap.
+func TestBacklogIsFullAtHalfTheStreamsBytes(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Streams.MaxBytes = 1 << 20
+	rt := e.runtime()
+	js := rt.JetStream()
+	big := strings.Repeat("word ", 2000) // ~10 KB documents
+	b := stage.NewBacklog(js, stage.SubjectEnriched, 1000)
+	ctx := context.Background()
+	for i := range 40 {
+		publishDoc(t, js, stage.SubjectEnriched, doc(fmt.Sprintf("big%d", i), big))
+	}
+	if err := b.Check(ctx); err != nil {
+		t.Fatalf("40 documents of ~10 KB in a 1 MiB stream: %v; want room", err)
+	}
+	for i := 40; i < 60; i++ {
+		publishDoc(t, js, stage.SubjectEnriched, doc(fmt.Sprintf("big%d", i), big))
+	}
+	time.Sleep(300 * time.Millisecond) // past the cached reading
+	if err := b.Check(ctx); !errors.Is(err, stage.ErrBacklogFull) {
+		t.Fatalf("60 unread documents of ~10 KB in a 1 MiB stream: err = %v; want ErrBacklogFull", err)
+	}
 }

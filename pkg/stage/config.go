@@ -55,8 +55,10 @@ type StreamsConfig struct {
 	MaxAge time.Duration
 	// MaxBytes caps each stream; when full, the oldest messages make room
 	// (discard old). Consumed messages stay for replay until then;
-	// unread ones are protected by ConsumerConfig.MaxBacklog, which makes
-	// producers wait long before a stream fills. -1 means no cap.
+	// unread ones are protected by the backlog (ConsumerConfig.MaxBacklog
+	// messages, or half of MaxBytes), which makes producers wait long
+	// before a stream fills. JetStream reserves it on disk up front. -1
+	// means no cap.
 	MaxBytes int64
 	// DuplicateWindow is how long a Nats-Msg-Id is remembered.
 	DuplicateWindow time.Duration
@@ -92,7 +94,7 @@ func DefaultConfig() Config {
 		Streams: StreamsConfig{
 			Replicas:        1,
 			MaxAge:          7 * 24 * time.Hour,
-			MaxBytes:        8 << 30,
+			MaxBytes:        1 << 30,
 			DuplicateWindow: 2 * time.Minute,
 		},
 		Consumer: ConsumerConfig{
