@@ -42,6 +42,9 @@ type NATSConfig struct {
 	Password  string
 	CredsFile string
 	NKeyFile  string
+	// InboxPrefix replaces _INBOX for replies, so that a server can let
+	// each user read only its own replies (e.g. "_INBOX_ingest").
+	InboxPrefix string
 	CACert    string
 	Cert      string
 	Key       string
@@ -122,6 +125,7 @@ func (c *Config) Flags(e *EnvFlags) {
 	e.Secret(&c.NATS.Password, "nats-password", "NEWSFLOW_NATS_PASSWORD", "NATS password (secret)")
 	e.String(&c.NATS.CredsFile, "nats-creds", "NEWSFLOW_NATS_CREDS", "NATS credentials file (JWT + nkey)")
 	e.String(&c.NATS.NKeyFile, "nats-nkey", "NEWSFLOW_NATS_NKEY", "NATS nkey seed file")
+	e.String(&c.NATS.InboxPrefix, "nats-inbox-prefix", "NEWSFLOW_NATS_INBOX_PREFIX", "reply subject prefix instead of _INBOX (per-user inbox permissions)")
 	e.String(&c.NATS.CACert, "nats-ca-cert", "NEWSFLOW_NATS_CA_CERT", "CA certificate file for NATS TLS")
 	e.String(&c.NATS.Cert, "nats-cert", "NEWSFLOW_NATS_CERT", "client certificate file for NATS mTLS")
 	e.String(&c.NATS.Key, "nats-key", "NEWSFLOW_NATS_KEY", "client key file for NATS mTLS")

@@ -29,6 +29,9 @@ func Connect(cfg NATSConfig, name string, log *zap.Logger) (*nats.Conn, error) {
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info("nats reconnected", zap.String("server", nc.ConnectedUrlRedacted()))
 		}),
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn("nats connect attempt failed", zap.Error(err))
+		}),
 		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
 			subject := ""
 			if sub != nil {
@@ -49,6 +52,9 @@ func Connect(cfg NATSConfig, name string, log *zap.Logger) (*nats.Conn, error) {
 			return nil, fmt.Errorf("nats nkey %s: %w", cfg.NKeyFile, err)
 		}
 		opts = append(opts, opt)
+	}
+	if cfg.InboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(cfg.InboxPrefix))
 	}
 	if cfg.CACert != "" {
 		opts = append(opts, nats.RootCAs(cfg.CACert))

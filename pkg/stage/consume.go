@@ -215,7 +215,7 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 		info.Sequence = md.Sequence.Stream
 		info.Delivered = int(md.NumDelivered)
 	}
-	result, reason := h.process(WithMessageInfo(ctx, info), msg, info)
+	result, reason, unavailable := h.process(WithMessageInfo(ctx, info), msg, info)
 	// Fields are built only on the paths that log, not per message.
 	log := func() *zap.Logger {
 		return h.log.With(zap.String("article", articleRef(msg.Data())), zap.Uint64("seq", info.Sequence), zap.Int("delivered", info.Delivered))
@@ -229,7 +229,7 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 		}
 	case ResultRetry:
 		h.metrics.retried.Add(1)
-		delay := RetryDelay(info.Delivered, h.cfg.RetryMin, h.cfg.RetryMax)
+		delay := h.cfg.retryDelay(info.Delivered, unavailable)
 		log().Warn("retrying", zap.String("reason", reason), zap.Duration("delay", delay))
 		if err := msg.NakWithDelay(delay); err != nil {
 			log().Warn("nak failed; the server redelivers after ack wait", zap.Error(err))
@@ -255,44 +255,58 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 	h.metrics.duration.Observe(took.Seconds())
 }
 
+// unavailableRetryMax caps the wait before retrying a message whose
+// dependency was unavailable.
+const unavailableRetryMax = 10 * time.Second
+
+// retryDelay is the nak delay after delivery number delivered. An outage
+// counts every redelivery, so its wait is capped lower: it must not grow
+// to RetryMax, or a recovered dependency sits idle for a minute.
+func (c ConsumerConfig) retryDelay(delivered int, unavailable bool) time.Duration {
+	if unavailable {
+		return RetryDelay(delivered, c.RetryMin, min(c.RetryMax, unavailableRetryMax))
+	}
+	return RetryDelay(delivered, c.RetryMin, c.RetryMax)
+}
+
 // process runs Decode, Process and the publish, and says how the message
-// ends.
-func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info) (result, reason string) {
+// ends; unavailable marks a retry caused by an Unavailable error.
+func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info) (result, reason string, unavailable bool) {
 	in, err := h.st.Decode(msg.Data())
 	if err != nil {
-		return ResultDead, "decode: " + err.Error()
+		return ResultDead, "decode: " + err.Error(), false
 	}
 	out, err := h.st.Process(ctx, in)
 	if err != nil {
 		switch {
 		case IsPermanent(err):
-			return ResultDead, err.Error()
+			return ResultDead, err.Error(), false
 		case IsUnavailable(err):
-			return ResultRetry, err.Error()
+			return ResultRetry, err.Error(), true
 		case info.Delivered >= h.cfg.MaxDeliver:
-			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err)
+			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err), false
 		default:
-			return ResultRetry, err.Error()
+			return ResultRetry, err.Error(), false
 		}
 	}
 	if out == nil || h.st.Output == "" {
 		h.metrics.out.Add(1)
-		return ResultOK, ""
+		return ResultOK, "", false
 	}
 	if err := h.publish(ctx, out); err != nil {
 		if IsPermanent(err) {
-			return ResultDead, err.Error()
+			return ResultDead, err.Error(), false
 		}
 		if info.Delivered >= h.cfg.MaxDeliver {
-			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err)
+			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err), false
 		}
-		return ResultRetry, err.Error()
+		return ResultRetry, err.Error(), false
 	}
 	h.metrics.out.Add(1)
 	if out.DuplicateOf != "" {
 		h.metrics.duplicates.Add(1)
 	}
-	return ResultOK, ""
+	return ResultOK, "", false
 }
 
 // publish sends out downstream and waits for JetStream to store it. The

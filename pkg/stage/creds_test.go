@@ -279,17 +279,25 @@ func TestCredsFileRefused(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
-			// The runtime must not open on such credentials. (It waits
-			// until ctx ends and reports only that, logging "connection
-			// closed": OpenConn does not yet stop on a closed connection
-			// and return nc.LastError(); see the deploy README.)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			// The runtime must not open on such credentials, and when the
+			// server refuses them it says so at once instead of waiting
+			// for ctx to end.
+			refusedByServer := tt.path == revoked || tt.path == foreign
+			wait := 2 * time.Second // a file the client cannot use: it keeps trying
+			if refusedByServer {
+				wait = 10 * time.Second
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), wait)
 			defer cancel()
-			if rt, err := stage.Open(ctx, cfg, "creds-test", zaptest.NewLogger(t)); err == nil {
+			rt, err := stage.Open(ctx, cfg, "creds-test", zaptest.NewLogger(t))
+			if err == nil {
 				rt.Shutdown(ctx)
-				t.Error("the runtime opened with credentials the server must refuse")
-			} else {
-				t.Logf("stage.Open: %v", err)
+				t.Fatal("the runtime opened with credentials the server must refuse")
+			}
+			if refusedByServer {
+				if ctx.Err() != nil || !strings.Contains(strings.ToLower(err.Error()), "authorization violation") {
+					t.Errorf("stage.Open = %v (ctx %v); want the server's refusal before the deadline", err, ctx.Err())
+				}
 			}
 		})
 	}

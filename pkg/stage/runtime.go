@@ -99,6 +99,10 @@ func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (
 	}
 	b := backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0)), ctx)
 	err = backoff.RetryNotify(func() error {
+		if nc.IsClosed() {
+			// Refused credentials close the connection for good.
+			return backoff.Permanent(fmt.Errorf("nats connection closed: %w", nc.LastError()))
+		}
 		return EnsureStreams(ctx, js, cfg.Streams)
 	}, b, func(err error, next time.Duration) {
 		var apiErr *jetstream.APIError
