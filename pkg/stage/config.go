@@ -45,9 +45,9 @@ type NATSConfig struct {
 	// InboxPrefix replaces _INBOX for replies, so that a server can let
 	// each user read only its own replies (e.g. "_INBOX_ingest").
 	InboxPrefix string
-	CACert    string
-	Cert      string
-	Key       string
+	CACert      string
+	Cert        string
+	Key         string
 }
 
 // StreamsConfig shapes every pipeline stream.
