@@ -125,19 +125,24 @@ type Candidate struct {
 // article is one article in the local band index.
 type article struct {
 	id      string
-	expires int64    // unix nanoseconds
-	bands   []uint64 // its band keys
-	next    []uint32 // per band, the next older article holding the same key (0: none)
-	sketch  minhash.Sketch
+	expires int64 // unix nanoseconds
+	// links holds, per band i, the band key's low 32 bits (2i) and the
+	// next older article holding the same key in band i (2i+1; 0: none).
+	links  []uint32
+	sketch minhash.Sketch
 }
 
-// bandIndex is the local, in-memory index of the band log: band key ->
-// the articles holding it, newest first, as chains through the articles'
-// next pointers. Articles are numbered from 1 in log order; arts[i] is
-// article first+i, and expired articles are dropped from the front.
+// bandIndex is the local, in-memory index of the band log: per band, the
+// low 32 bits of a band key -> the articles holding it, newest first, as
+// chains through the articles' links. Band keys are hashes that mix in
+// the band's number, so 32 bits within a band are plenty: at a million
+// articles, a false shared band (which verification then rejects) comes
+// once in ~90 articles. Articles are numbered from 1 in log order;
+// arts[i] is article first+i, and expired articles are dropped from the
+// front.
 type bandIndex struct {
 	mu      sync.Mutex
-	heads   map[uint64]uint32
+	heads   []map[uint32]uint32
 	byID    map[string]uint32
 	arts    []article
 	first   uint32 // number of arts[0]
@@ -147,7 +152,7 @@ type bandIndex struct {
 }
 
 func newBandIndex() *bandIndex {
-	return &bandIndex{heads: map[uint64]uint32{}, byID: map[string]uint32{}, first: 1, changed: make(chan struct{})}
+	return &bandIndex{byID: map[string]uint32{}, first: 1, changed: make(chan struct{})}
 }
 
 func (x *bandIndex) get(n uint32) *article {
@@ -171,11 +176,15 @@ func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id str
 	if _, ok := x.byID[id]; ok || bands == nil {
 		return
 	}
+	for len(x.heads) < len(bands) {
+		x.heads = append(x.heads, map[uint32]uint32{})
+	}
 	n := x.first + uint32(len(x.arts))
-	a := article{id: id, expires: stamp.Add(ttl).UnixNano(), bands: bands, next: make([]uint32, len(bands)), sketch: sketch}
+	a := article{id: id, expires: stamp.Add(ttl).UnixNano(), links: make([]uint32, 2*len(bands)), sketch: sketch}
 	for i, k := range bands {
-		a.next[i] = x.heads[k]
-		x.heads[k] = n
+		key := uint32(k)
+		a.links[2*i], a.links[2*i+1] = key, x.heads[i][key]
+		x.heads[i][key] = n
 	}
 	x.arts = append(x.arts, a)
 	x.byID[id] = n
@@ -187,11 +196,11 @@ func (x *bandIndex) prune(now int64) {
 	for drop < len(x.arts) && x.arts[drop].expires <= now {
 		a := &x.arts[drop]
 		n := x.first + uint32(drop)
-		for _, k := range a.bands {
-			// The head is the newest holder of k: if it expires, every
-			// older one in its chain has expired too.
-			if x.heads[k] == n {
-				delete(x.heads, k)
+		for i := 0; i < len(a.links)/2; i++ {
+			// The head is the newest holder of the key: if it expires,
+			// every older one in its chain has expired too.
+			if key := a.links[2*i]; x.heads[i][key] == n {
+				delete(x.heads[i], key)
 			}
 		}
 		if x.byID[a.id] == n {
@@ -210,16 +219,19 @@ func (x *bandIndex) prune(now int64) {
 	}
 }
 
-// candidates returns every live article other than id holding one of
-// bands, most bands shared first, then by id.
+// candidates returns every live article other than id holding, in the
+// same band, one of bands, most bands shared first, then by id.
 func (x *bandIndex) candidates(id string, bands []uint64) []Candidate {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	now := time.Now().UnixNano()
 	x.prune(now)
 	shared := map[uint32]int{}
-	for _, k := range bands {
-		n := x.heads[k]
+	for i, k := range bands {
+		if i >= len(x.heads) {
+			break
+		}
+		n := x.heads[i][uint32(k)]
 		for steps := 0; n != 0 && steps < maxChain; steps++ {
 			a := x.get(n)
 			if a == nil || a.expires <= now {
@@ -228,13 +240,7 @@ func (x *bandIndex) candidates(id string, bands []uint64) []Candidate {
 			if a.id != id {
 				shared[n]++
 			}
-			n = 0
-			for i, b := range a.bands {
-				if b == k {
-					n = a.next[i]
-					break
-				}
-			}
+			n = a.links[2*i+1]
 		}
 	}
 	out := make([]Candidate, 0, len(shared))
@@ -281,11 +287,14 @@ func (x *bandIndex) close() {
 	}
 }
 
-// size returns the number of live articles and band keys.
+// size returns the number of live articles and of (band, key) pairs.
 func (x *bandIndex) size() (articles, keys int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return len(x.arts), len(x.heads)
+	for _, m := range x.heads {
+		keys += len(m)
+	}
+	return len(x.arts), keys
 }
 
 // follow starts the ordered consumer that applies the band log to the
@@ -336,8 +345,9 @@ func (ix *Index) follow(ctx context.Context) (bool, error) {
 }
 
 // AddBands records that article id, of the given sketch, holds the given
-// band keys, and returns every other live article holding one of them,
-// most bands shared first, with their sketches. It appends one message to
+// band keys (bands[i] the key of band i, as minhash.BandKeys returns
+// them), and returns every other live article holding one of them in the
+// same band, most bands shared first, with their sketches. It appends one message to
 // the band log and answers from the local index once the index has
 // applied the log up to that message, so of two articles adding bands at
 // the same moment, on any replicas, the later in the log sees the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -181,22 +180,23 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	x := newBandIndex()
 	now := time.Now()
 	ttl := time.Hour
+	// Bands are compared band by band: "new" holds 2 in band 2, "mid"
+	// holds 3 there.
 	x.apply(1, now.Add(-2*ttl), ttl, "old", []uint64{1, 2}, minhash.Sketch{})
-	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{2, 3}, minhash.Sketch{})
-	x.apply(3, now, ttl, "new", []uint64{3, 4, 2}, minhash.Sketch{})
+	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{1, 2, 3}, minhash.Sketch{})
+	x.apply(3, now, ttl, "new", []uint64{1, 2, 2, 4}, minhash.Sketch{})
 	x.apply(4, now, ttl, "new", []uint64{9}, minhash.Sketch{}) // a redelivery: already live, ignored
-	x.apply(5, now, ttl, "one", []uint64{4}, minhash.Sketch{})
-	got := x.candidates("probe", []uint64{1, 2, 3, 4, 9})
-	want := []Candidate{{ID: "mid", Shared: 2}, {ID: "new", Shared: 3}, {ID: "one", Shared: 1}}
-	slices.SortFunc(want, func(a, b Candidate) int { return b.Shared - a.Shared })
+	x.apply(5, now, ttl, "one", []uint64{7, 8, 9, 4}, minhash.Sketch{})
+	got := x.candidates("probe", []uint64{1, 2, 3, 4})
+	want := []Candidate{{ID: "mid", Shared: 3}, {ID: "new", Shared: 3}, {ID: "one", Shared: 1}}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("candidates = %+v, want %+v (most shared first)", got, want)
+		t.Errorf("candidates = %+v, want %+v (most shared first, then by id; old expired)", got, want)
 	}
-	if arts, keys := x.size(); arts != 3 || keys != 3 {
-		t.Errorf("size = %d articles, %d keys; want 3 and 3 (the expired article and its key 1 pruned)", arts, keys)
+	if arts, keys := x.size(); arts != 3 || keys != 8 {
+		t.Errorf("size = %d (band, key) pairs of %d articles; want 8 of 3 (the expired article pruned)", keys, arts)
 	}
-	if got := ids(x.candidates("new", []uint64{3, 4})); !reflect.DeepEqual(got, map[string]int{"mid": 1, "one": 1}) {
-		t.Errorf("candidates of new = %v, want mid and one once (itself excluded)", got)
+	if got := ids(x.candidates("new", []uint64{1, 0, 3, 4})); !reflect.DeepEqual(got, map[string]int{"mid": 2, "one": 1}) {
+		t.Errorf("candidates of new = %v, want mid twice and one once (itself excluded)", got)
 	}
 	if err := x.wait(context.Background(), 5); err != nil {
 		t.Errorf("wait for an applied sequence: %v", err)
@@ -240,7 +240,7 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 			t.Errorf("sketch of %s has total %d, want %s", c.ID, c.Sketch.Total, want)
 		}
 	}
-	got, err = a.AddBands(ctx, "a-late", []uint64{5000}, minhash.Sketch{})
+	got, err = a.AddBands(ctx, "a-late", []uint64{9999, 9999, 5000}, minhash.Sketch{})
 	if err != nil {
 		t.Fatal(err)
 	}
