@@ -38,7 +38,7 @@ const bandLogVersion = 2
 const maxChain = 4096
 
 // BandStream returns the name of the band log stream of a band bucket
-// name, and BandSubject its subject.
+// name (Config.BandBucket).
 func BandStream(name string) string { return "BANDLOG_" + name }
 
 // BandSubject returns the subject of the band log stream of name.
@@ -346,12 +346,12 @@ func (ix *Index) follow(ctx context.Context) (bool, error) {
 
 // AddBands records that article id, of the given sketch, holds the given
 // band keys (bands[i] the key of band i, as minhash.BandKeys returns
-// them), and returns every other live article holding one of them in the
-// same band, most bands shared first, with their sketches. It appends one message to
-// the band log and answers from the local index once the index has
-// applied the log up to that message, so of two articles adding bands at
-// the same moment, on any replicas, the later in the log sees the
-// earlier.
+// them), and returns every other live article holding one of them in
+// the same band, most bands shared first, with their sketches. It
+// appends one message to the band log and answers from the local index
+// once the index has applied the log up to that message, so of two
+// articles adding bands at the same moment, on any replicas, the later
+// in the log sees the earlier.
 func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, sketch minhash.Sketch) ([]Candidate, error) {
 	ack, err := ix.js.Publish(ctx, ix.bandSubject, encodeBands(id, bands, sketch))
 	ix.mu.Lock()
@@ -371,6 +371,6 @@ func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, sketch
 	return ix.local.candidates(id, bands), nil
 }
 
-// LocalSize returns how many live articles and distinct band keys the
-// local band index holds.
+// LocalSize returns how many live articles and distinct (band, key)
+// pairs the local band index holds.
 func (ix *Index) LocalSize() (articles, keys int) { return ix.local.size() }

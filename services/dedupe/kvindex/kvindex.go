@@ -326,7 +326,8 @@ func isConflict(err error) bool {
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
 }
 
-// Stats counts writes and compare-and-set conflicts since Open.
+// Stats counts writes (record compare-and-sets and band log appends) and
+// lost compare-and-sets since Open.
 func (ix *Index) Stats() (writes, conflicts uint64) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
