@@ -395,3 +395,27 @@ func TestIndexerStageUnderRole(t *testing.T) {
 		})
 	}
 }
+
+// The role the issue describes, create_doc and index instead of create,
+// also runs the indexer: index grants op_type=index (and _update, which
+// the indexer never calls), so the shipped role uses the narrower create.
+func TestIndexerUnderCreateDocAndIndexRole(t *testing.T) {
+	role := withPrivilege(withPrivilege(indexerRole(t).Without("create"), "create_doc"), "index")
+	es := securedES(t, role)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ix, err := indexer.New(ctx, roleConfig(es.URL), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("New under create_doc + index: %v", err)
+	}
+	defer ix.Close(ctx)
+	march := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
+	for _, d := range []*schema.Document{article("b1", march), article("b1", march)} {
+		if _, err := ix.Process(ctx, d); err != nil {
+			t.Fatalf("Process %s under create_doc + index: %v", d.ID, err)
+		}
+	}
+	if got := es.Stats().Forbidden; got != 1 {
+		t.Errorf("forbidden requests = %d, want only the template check", got)
+	}
+}
