@@ -10,7 +10,6 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,10 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	wmnats "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
-	gojson "github.com/goccy/go-json"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -76,9 +73,8 @@ var hops = []string{stage.SubjectRaw, stage.SubjectCleaned, stage.SubjectDeduped
 // has seen every article.
 type Variant func(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (stop func(), err error)
 
-// Variants maps names to the relays: the three compared, and
-// runtime-gojson, an experiment (the runtime decoding with goccy/go-json).
-var Variants = map[string]Variant{"raw": Raw, "runtime": Runtime, "watermill": Watermill, "runtime-gojson": RuntimeGoJSON}
+// Variants maps names to the three relays compared.
+var Variants = map[string]Variant{"raw": Raw, "runtime": Runtime, "watermill": Watermill}
 
 // Run starts a fresh embedded server, provisions the pipeline streams,
 // preloads the articles on the first subject, then times variant from
@@ -274,36 +270,6 @@ func Raw(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (func(), 
 
 // Runtime relays with the stage runtime and no-op stages.
 func Runtime(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (func(), error) {
-	return runtimeRelay(ctx, url, s, sunk, schema.DecodeDocument)
-}
-
-// RuntimeGoJSON is Runtime with each stage decoding its input with
-// goccy/go-json instead of encoding/json, and the same checks as
-// schema.DecodeDocument: what the runtime would cost with a faster
-// decoder in pkg/schema.
-func RuntimeGoJSON(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (func(), error) {
-	return runtimeRelay(ctx, url, s, sunk, DecodeGoJSON)
-}
-
-// DecodeGoJSON is schema.DecodeDocument with goccy/go-json's Unmarshal.
-func DecodeGoJSON(data []byte) (*schema.Document, error) {
-	if len(data) > schema.MaxArticleBytes {
-		return nil, schema.ErrTooLarge
-	}
-	if !utf8.Valid(data) {
-		return nil, schema.ErrNotUTF8
-	}
-	var d schema.Document
-	if err := gojson.Unmarshal(bytes.TrimSpace(data), &d); err != nil {
-		return nil, fmt.Errorf("%w: %v", schema.ErrInvalidJSON, err)
-	}
-	if err := d.Validate(); err != nil {
-		return nil, err
-	}
-	return &d, nil
-}
-
-func runtimeRelay(ctx context.Context, url string, s Setup, sunk *atomic.Int64, decode func([]byte) (*schema.Document, error)) (func(), error) {
 	nc, err := nats.Connect(url)
 	if err != nil {
 		return nil, err
@@ -324,7 +290,7 @@ func runtimeRelay(ctx context.Context, url string, s Setup, sunk *atomic.Int64, 
 	}
 	names := []string{stage.NameIngest, stage.NameDedupe, stage.NameEnrich, stage.NameIndex}
 	for i, in := range hops {
-		st := stage.Stage[*schema.Document]{Name: names[i], Input: in, Decode: decode, Process: noop}
+		st := stage.Stage[*schema.Document]{Name: names[i], Input: in, Decode: schema.DecodeDocument, Process: noop}
 		if i+1 < len(hops) {
 			st.Output = hops[i+1]
 		} else {

@@ -10,7 +10,7 @@ import (
 // Each variant carries every preloaded article through all four hops.
 func TestVariantsRelayEveryArticle(t *testing.T) {
 	s := Setup{Articles: 300, Concurrency: 4, Batch: 32, Payload: Payload(5000)}
-	for _, name := range []string{"raw", "runtime", "watermill", "runtime-gojson"} {
+	for _, name := range []string{"raw", "runtime", "watermill"} {
 		t.Run(name, func(t *testing.T) {
 			r, err := Run(context.Background(), name, s)
 			if err != nil {

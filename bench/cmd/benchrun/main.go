@@ -72,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
 	fs.IntVar(&c.rounds, "rounds", 5, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
-	variants := fs.String("relay-variants", "raw,runtime,watermill", "relay variants, comma-separated; runtime-gojson is the runtime decoding with goccy/go-json")
+	variants := fs.String("relay-variants", "raw,runtime,watermill", "relay variants, comma-separated")
 	fs.StringVar(&c.bbc, "bbc", "", "BBC corpus folder (../shared/data/bbc): stage and end-to-end input")
 	fs.StringVar(&c.variants, "variants", "", "syndicated variants (../shared/data/syndication/variants.jsonl), added to the BBC articles")
 	fs.StringVar(&c.pages, "pages", "", "folder of .html.gz pages (../shared/data/extraction/scrapinghub-aeb/html) for the HTML path")
