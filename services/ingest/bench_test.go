@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 )
 
 func cpuTime() time.Duration {
@@ -67,24 +65,7 @@ func BenchmarkProcessText(b *testing.B) {
 // boilerplate learning on an embedded NATS server: the KV round trips of
 // Observe dominate.
 func BenchmarkProcessLearning(b *testing.B) {
-	s, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: b.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		b.Fatal("nats not ready")
-	}
-	defer s.Shutdown()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	js := natstest.JetStream(b)
 	ctx := context.Background()
 	i, err := New(ctx, js, DefaultConfig(), zap.NewNop())
 	if err != nil {

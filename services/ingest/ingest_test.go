@@ -8,37 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 )
-
-func startJS(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 func newIngester(t *testing.T, ctx context.Context, js jetstream.JetStream, cfg Config) *Ingester {
 	t.Helper()
@@ -54,7 +30,7 @@ func newIngester(t *testing.T, ctx context.Context, js jetstream.JetStream, cfg 
 func TestProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	i := newIngester(t, ctx, startJS(t), DefaultConfig())
+	i := newIngester(t, ctx, natstest.JetStream(t), DefaultConfig())
 
 	t.Run("escaped text with metadata glued on", func(t *testing.T) {
 		raw := &schema.RawArticle{
@@ -166,7 +142,7 @@ func TestProcessRejects(t *testing.T) {
 func TestProcessLearnsSourceBoilerplate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	i := newIngester(t, ctx, js, DefaultConfig())
 	plug := "Get the Dunmere Gazette delivered for £1 a week"
 	var last *schema.Document

@@ -6,37 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/ingest/clean"
 )
-
-// startJS runs a real NATS server with JetStream for one test.
-func startJS(t *testing.T) jetstream.JetStream {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 func newLearner(t *testing.T, ctx context.Context, js jetstream.JetStream, cfg Config) *Learner {
 	t.Helper()
@@ -51,7 +26,7 @@ func newLearner(t *testing.T, ctx context.Context, js jetstream.JetStream, cfg C
 func TestLearnsRecurringLines(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	l := newLearner(t, ctx, js, Config{MinArticles: 3})
 
 	plug := clean.LineKey("Subscribe to the Daily Bugle for $1 a week")
@@ -105,7 +80,7 @@ func TestLearnsRecurringLines(t *testing.T) {
 func TestConcurrentReplicasCountEachArticleOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	a := newLearner(t, ctx, js, Config{MinArticles: 4})
 	b := newLearner(t, ctx, js, Config{MinArticles: 4})
 	key := clean.LineKey("Follow us on Mastodon")
@@ -163,7 +138,7 @@ func TestConfigValidate(t *testing.T) {
 func TestObserveAsync(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	l := newLearner(t, ctx, js, Config{MinArticles: 2})
 	key := clean.LineKey("Sign up for the morning briefing")
 	l.ObserveAsync("site.example", "a", []string{key})

@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap/zaptest"
@@ -32,24 +32,7 @@ const testToken = "s3cret-token-0123456789"
 // articles.raw, configured by tune.
 func startJetStream(t *testing.T, tune func(*jetstream.StreamConfig)) (jetstream.JetStream, jetstream.Stream) {
 	t.Helper()
-	srv, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.JetStream(t)
 	cfg := jetstream.StreamConfig{Name: "ARTICLES_RAW", Subjects: []string{stage.SubjectRaw}, Storage: jetstream.FileStorage}
 	if tune != nil {
 		tune(&cfg)
@@ -429,21 +412,7 @@ func TestMetrics(t *testing.T) {
 
 // BenchmarkHTTPBatch posts NDJSON batches of 500 articles.
 func BenchmarkHTTPBatch(b *testing.B) {
-	srv, err := server.NewServer(&server.Options{Port: -1, JetStream: true, StoreDir: b.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv.Start()
-	defer srv.Shutdown()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		b.Fatal("not ready")
-	}
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := natstest.JetStream(b)
 	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "RAW", Subjects: []string{stage.SubjectRaw}, Duplicates: time.Second}); err != nil {
 		b.Fatal(err)
 	}
