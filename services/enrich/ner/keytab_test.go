@@ -1,8 +1,13 @@
 package ner
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -98,4 +103,48 @@ func TestEmbeddedTableSize(t *testing.T) {
 	if 2*n > slots || 4*n <= slots {
 		t.Errorf("%d features in %d slots: want load in (1/4, 1/2]", n, slots)
 	}
+}
+
+// fuzzSeed is a small weights file, decompressed. The fuzzing engine runs
+// FuzzDecode again and again, so the training runs once.
+var fuzzSeed = sync.OnceValues(func() ([]byte, error) {
+	tg, err := Train(context.Background(), synthDocs(1, 3), TrainOptions{Epochs: 1, Folds: 2, MinCount: 40})
+	if err != nil {
+		return nil, err
+	}
+	var good bytes.Buffer
+	if err := tg.Save(&good); err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(good.Bytes()))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+})
+
+// FuzzDecode checks that decoding never panics or hangs and that a
+// tagger it accepts tags without panicking. It fuzzes the decompressed
+// format (gzip has its own checks).
+func FuzzDecode(f *testing.F) {
+	raw, err := fuzzSeed()
+	if err != nil {
+		f.Fatal(err)
+	}
+	if len(raw) > 4000 {
+		f.Fatalf("seed of %d bytes: too big to fuzz quickly", len(raw))
+	}
+	f.Add(raw)
+	f.Add(raw[:len(raw)/2])
+	f.Add([]byte("NERW\x02\x00\x00\x01"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		d, stages, err := parseWeights(in)
+		if err == nil {
+			err = d.setStages(stages)
+		}
+		if err != nil {
+			return
+		}
+		d.TagDocument(Sentences("Olaf Scholz met Emmanuel Macron in Paris.\nTALKS END"))
+	})
 }

@@ -274,7 +274,12 @@ func readWeights(in io.Reader, sizeHint int) (*Tagger, []stageRows, error) {
 	if _, err := raw.ReadFrom(zr); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrBadWeights, err)
 	}
-	r := &byteReader{b: raw.Bytes()}
+	return parseWeights(raw.Bytes())
+}
+
+// parseWeights reads a decompressed weights file.
+func parseWeights(b []byte) (*Tagger, []stageRows, error) {
+	r := &byteReader{b: b}
 	if !bytes.HasPrefix(r.b, []byte(weightsMagic)) {
 		return nil, nil, fmt.Errorf("%w: missing magic", ErrBadWeights)
 	}
