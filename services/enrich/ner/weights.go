@@ -195,6 +195,7 @@ type byteReader struct {
 	err error
 }
 
+// errTruncated is the cause given when the file ends inside a field.
 var errTruncated = errors.New("truncated")
 
 func (r *byteReader) fail(e error) {
