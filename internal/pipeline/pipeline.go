@@ -151,8 +151,8 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 		return fmt.Errorf("ingest: %w", err)
 	}
 	p.rt.OnShutdown(func(context.Context) error { ing.Stop(); return nil })
-	// Dedupe makes dozens of KV round trips per article: on a connection
-	// of their own they do not queue behind the stages' traffic.
+	// Dedupe follows its band log and reads and writes its records on a
+	// connection of its own, as the dedupe service would.
 	kv, err := p.rt.JetStreamFor("dedupe-kv")
 	if err != nil {
 		return err
@@ -161,6 +161,7 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("dedupe: %w", err)
 	}
+	p.rt.OnShutdown(func(context.Context) error { ded.Close(); return nil })
 	if err := p.rt.Register(append(ing.Collectors(), ded.Collectors()...)...); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/stage"
 )
@@ -103,10 +104,30 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	var prev []Lag
+	var failingSince time.Time
 	for {
 		lags, err := Lags(ctx, js)
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() == nil && (failingSince.IsZero() || time.Since(failingSince) < maxLagOutage):
+			// A busy server can miss the API timeout now and then; the
+			// stages retry their own calls, and so does the wait.
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+				p.log.Warn("reading stage lags; retrying", zap.Error(err))
+			}
+			prev = nil
+		case err != nil:
 			return err
+		default:
+			failingSince = time.Time{}
+		}
+		if err != nil {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+			}
+			continue
 		}
 		if progress != nil {
 			progress(lags)
@@ -122,6 +143,10 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 		}
 	}
 }
+
+// maxLagOutage is how long WaitIdle keeps retrying JetStream before it
+// gives up on the wait.
+const maxLagOutage = 2 * time.Minute
 
 func sameFloors(a, b []Lag) bool {
 	for i := range a {
