@@ -48,12 +48,23 @@ type Config struct {
 	// Parallel bounds concurrent KV record reads per article
 	// (NEWSFLOW_DEDUPE_KV_PARALLEL).
 	Parallel int
+	// MaxIndexed bounds the articles each replica's local band index
+	// holds (NEWSFLOW_DEDUPE_MAX_INDEXED; 0: bounded by Window only).
+	// Past it the oldest articles, by band log sequence, leave the index
+	// as if their window had passed, on every replica alike, and their
+	// copies are no longer found. Each costs about 2 KB of memory.
+	MaxIndexed int
 	// MergeSubject is where merge updates are published: the stage's
 	// output subject.
 	MergeSubject string
 	// Params are the fingerprint parameters; every replica must agree.
 	Params minhash.Params
 }
+
+// DefaultMaxIndexed is the default MaxIndexed: a replica's index then
+// stays under ~400 MB (about 2 KB per article), and a 14-day window of up
+// to ~14,000 articles a day is held whole.
+const DefaultMaxIndexed = 200_000
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
@@ -68,6 +79,7 @@ func DefaultConfig() Config {
 		BandBucket:    "dedupe_bands",
 		RecordBucket:  "dedupe_records",
 		Parallel:      48,
+		MaxIndexed:    DefaultMaxIndexed,
 		MergeSubject:  stage.SubjectDeduped,
 		Params:        minhash.DefaultParams,
 	}
@@ -106,6 +118,9 @@ func (c Config) Validate() error {
 	if c.Parallel < 1 {
 		bad("NEWSFLOW_DEDUPE_KV_PARALLEL %d: want at least 1", c.Parallel)
 	}
+	if c.MaxIndexed < 0 {
+		bad("NEWSFLOW_DEDUPE_MAX_INDEXED %d: want 0 (bounded by the window only) or a number of articles, e.g. 200000", c.MaxIndexed)
+	}
 	if c.MergeSubject == "" {
 		bad("merge subject is empty")
 	}
@@ -130,4 +145,5 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.String(&c.RecordBucket, "dedupe-record-bucket", "NEWSFLOW_DEDUPE_RECORD_BUCKET", "KV bucket of article records")
 	e.Bool(&c.MemoryStorage, "dedupe-kv-memory", "NEWSFLOW_DEDUPE_KV_MEMORY", "keep the dedupe KV buckets in memory")
 	e.Int(&c.Parallel, "dedupe-kv-parallel", "NEWSFLOW_DEDUPE_KV_PARALLEL", "concurrent KV record reads per article")
+	e.Int(&c.MaxIndexed, "dedupe-max-indexed", "NEWSFLOW_DEDUPE_MAX_INDEXED", "most articles in each replica's local band index, oldest evicted first (0: window only)")
 }

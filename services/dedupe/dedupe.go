@@ -99,6 +99,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		TTL:          cfg.Window,
 		Memory:       cfg.MemoryStorage,
 		MaxAttempts:  100,
+		MaxIndexed:   cfg.MaxIndexed,
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("open dedupe index: %w", err)
@@ -168,7 +169,15 @@ func (d *Deduper) Collectors() []prometheus.Collector {
 		Name: "newsflow_dedupe_kv_writes_total",
 		Help: "KV compare-and-set writes attempted.",
 	}, func() float64 { w, _ := d.ix.Stats(); return float64(w) })
-	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes}
+	evicted := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "newsflow_dedupe_evicted_total",
+		Help: "Articles evicted from the local band index before their window ended, to stay within NEWSFLOW_DEDUPE_MAX_INDEXED.",
+	}, func() float64 { return float64(d.ix.Evicted()) })
+	indexed := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "newsflow_dedupe_indexed_articles",
+		Help: "Articles in the local band index (at most NEWSFLOW_DEDUPE_MAX_INDEXED).",
+	}, func() float64 { n, _ := d.ix.LocalSize(); return float64(n) })
+	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, evicted, indexed}
 }
 
 // KVStats returns the KV compare-and-set writes this Deduper attempted

@@ -607,6 +607,9 @@ func TestConfig(t *testing.T) {
 		{"threshold out of range", map[string]string{"NEWSFLOW_DEDUPE_THRESHOLD": "1.5"}, true, nil},
 		{"even replicas", map[string]string{"NEWSFLOW_DEDUPE_KV_REPLICAS": "2"}, true, nil},
 		{"same bucket twice", map[string]string{"NEWSFLOW_DEDUPE_BAND_BUCKET": "x", "NEWSFLOW_DEDUPE_RECORD_BUCKET": "x"}, true, nil},
+		{"max indexed", map[string]string{"NEWSFLOW_DEDUPE_MAX_INDEXED": "50000"}, false, func(c Config) bool { return c.MaxIndexed == 50000 }},
+		{"max indexed default", nil, false, func(c Config) bool { return c.MaxIndexed == DefaultMaxIndexed }},
+		{"max indexed negative", map[string]string{"NEWSFLOW_DEDUPE_MAX_INDEXED": "-1"}, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -627,6 +630,44 @@ func TestConfig(t *testing.T) {
 				t.Errorf("config %+v not as expected", c)
 			}
 		})
+	}
+}
+
+// TestMaxIndexedKeepsRecentCopiesFound: with the local index capped, a
+// copy of a recent article is still found after older ones were evicted,
+// a copy of an evicted one is not, and the evictions are counted.
+func TestMaxIndexedKeepsRecentCopiesFound(t *testing.T) {
+	e := newEnv(t)
+	cfg := DefaultConfig()
+	cfg.MaxIndexed = 8
+	d := e.deduper(t, cfg)
+	gen := newArticleGen(7)
+	var originals []*schema.Document
+	for len(originals) < 20 {
+		doc, of := gen.next(t)
+		if of != "" {
+			continue // the generator's own copies
+		}
+		originals = append(originals, doc)
+		if out := process(t, d, doc, e.publish(t, doc)); out.DuplicateOf != "" {
+			t.Fatalf("original %s flagged as a copy of %s", doc.ID, out.DuplicateOf)
+		}
+		if n, _ := d.ix.LocalSize(); n > cfg.MaxIndexed {
+			t.Fatalf("local index holds %d articles, want at most %d", n, cfg.MaxIndexed)
+		}
+	}
+	if got, want := d.ix.Evicted(), uint64(20-8); got != want {
+		t.Errorf("evicted %d, want %d", got, want)
+	}
+	recent, old := originals[18], originals[2]
+	for _, tt := range []struct {
+		of   *schema.Document
+		want string
+	}{{recent, recent.ID}, {old, ""}} {
+		doc := newDoc(t, "copy-of-"+tt.of.ID, "Syndicated headline\n\n"+tt.of.Body)
+		if got := process(t, d, doc, e.publish(t, doc)).DuplicateOf; got != tt.want {
+			t.Errorf("copy of %s: duplicate_of %q, want %q", tt.of.ID, got, tt.want)
+		}
 	}
 }
 

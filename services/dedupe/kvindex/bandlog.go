@@ -125,7 +125,8 @@ type Candidate struct {
 // article is one article in the local band index.
 type article struct {
 	id      string
-	expires int64 // unix nanoseconds
+	seq     uint64 // band log sequence
+	expires int64  // unix nanoseconds
 	// links holds, per band i, the band key's low 32 bits (2i) and the
 	// next older article holding the same key in band i (2i+1; 0: none).
 	links  []uint32
@@ -140,19 +141,50 @@ type article struct {
 // once in ~90 articles. Articles are numbered from 1 in log order;
 // arts[i] is article first+i, and expired articles are dropped from the
 // front.
+//
+// With maxIndexed > 0 the index is also bounded by the log: once the
+// message at sequence s is applied, articles of sequence s-maxIndexed or
+// less are evicted, oldest first, as if their window had passed. The
+// sequences are the log's, so every replica evicts the same articles, and
+// the index never holds more than maxIndexed articles (fewer when the log
+// holds re-sent or undecodable messages). An article's lookup (at its own
+// sequence q) only follows articles after q-horizon(): a replica that
+// has applied up to margin messages beyond q when it looks up has evicted
+// none of them, so the candidates do not depend on how far a replica has
+// run ahead.
 type bandIndex struct {
-	mu      sync.Mutex
-	heads   []map[uint32]uint32
-	byID    map[string]uint32
-	arts    []article
-	first   uint32 // number of arts[0]
-	applied uint64 // stream sequence of the last message applied
-	changed chan struct{}
-	closed  bool
+	mu         sync.Mutex
+	heads      []map[uint32]uint32
+	byID       map[string]uint32
+	arts       []article
+	first      uint32 // number of arts[0]
+	applied    uint64 // stream sequence of the last message applied
+	changed    chan struct{}
+	closed     bool
+	maxIndexed uint64 // 0: bounded by the window only
+	evicted    uint64 // articles evicted by maxIndexed
+	warned     bool
+	log        *zap.Logger
 }
 
-func newBandIndex() *bandIndex {
-	return &bandIndex{byID: map[string]uint32{}, first: 1, changed: make(chan struct{})}
+// maxMargin bounds how many of the last maxIndexed log messages before
+// an article its lookup skips (see bandIndex): more than the articles
+// in flight on all replicas at once.
+const maxMargin = 4096
+
+func newBandIndex(maxIndexed int, log *zap.Logger) *bandIndex {
+	return &bandIndex{byID: map[string]uint32{}, first: 1, changed: make(chan struct{}),
+		maxIndexed: uint64(max(maxIndexed, 0)), log: log}
+}
+
+// horizon returns how many log messages before its own an article's
+// lookup reaches back (0: unbounded): maxIndexed less a margin of an
+// eighth, at most maxMargin.
+func (x *bandIndex) horizon() uint64 {
+	if x.maxIndexed == 0 {
+		return 0
+	}
+	return x.maxIndexed - min(x.maxIndexed/8, maxMargin)
 }
 
 func (x *bandIndex) get(n uint32) *article {
@@ -167,20 +199,22 @@ func (x *bandIndex) get(n uint32) *article {
 func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id string, bands []uint64, sketch minhash.Sketch) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.prune(time.Now().UnixNano())
+	now := time.Now().UnixNano()
+	x.prune(now)
 	if seq > x.applied {
 		x.applied = seq
 		close(x.changed)
 		x.changed = make(chan struct{})
+		x.evict(now)
 	}
-	if _, ok := x.byID[id]; ok || bands == nil {
+	if _, ok := x.byID[id]; ok || bands == nil || x.maxIndexed > 0 && seq+x.maxIndexed <= x.applied {
 		return
 	}
 	for len(x.heads) < len(bands) {
 		x.heads = append(x.heads, map[uint32]uint32{})
 	}
 	n := x.first + uint32(len(x.arts))
-	a := article{id: id, expires: stamp.Add(ttl).UnixNano(), links: make([]uint32, 2*len(bands)), sketch: sketch}
+	a := article{id: id, seq: seq, expires: stamp.Add(ttl).UnixNano(), links: make([]uint32, 2*len(bands)), sketch: sketch}
 	for i, k := range bands {
 		key := uint32(k)
 		a.links[2*i], a.links[2*i+1] = key, x.heads[i][key]
@@ -190,24 +224,56 @@ func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id str
 	x.byID[id] = n
 }
 
+// evict drops, oldest first, the articles that the message at x.applied
+// pushed out of the last maxIndexed log messages.
+func (x *bandIndex) evict(now int64) {
+	if x.maxIndexed == 0 || x.applied <= x.maxIndexed {
+		return
+	}
+	limit := x.applied - x.maxIndexed // evict sequences up to limit
+	drop := 0
+	for drop < len(x.arts) && x.arts[drop].seq <= limit {
+		drop++
+	}
+	if drop == 0 {
+		return
+	}
+	if !x.warned && x.log != nil {
+		x.warned = true
+		a := x.arts[drop-1]
+		x.log.Warn("dedupe index full: evicting the oldest articles before their window ends, so copies of them are no longer found; raise NEWSFLOW_DEDUPE_MAX_INDEXED (-dedupe-max-indexed, about 2 KB of memory per article) or shorten NEWSFLOW_DEDUPE_WINDOW",
+			zap.Uint64("max_indexed", x.maxIndexed), zap.String("article", a.id), zap.Uint64("stream_seq", a.seq),
+			zap.Duration("window_left", time.Duration(a.expires-now)))
+	}
+	x.evicted += uint64(drop)
+	x.dropFront(drop)
+}
+
 // prune drops the articles expired at now from the front.
 func (x *bandIndex) prune(now int64) {
 	drop := 0
 	for drop < len(x.arts) && x.arts[drop].expires <= now {
-		a := &x.arts[drop]
-		n := x.first + uint32(drop)
-		for i := 0; i < len(a.links)/2; i++ {
-			// The head is the newest holder of the key: if it expires,
-			// every older one in its chain has expired too.
-			if key := a.links[2*i]; x.heads[i][key] == n {
-				delete(x.heads[i], key)
+		drop++
+	}
+	x.dropFront(drop)
+}
+
+// dropFront drops the oldest drop articles.
+func (x *bandIndex) dropFront(drop int) {
+	for i := range drop {
+		a := &x.arts[i]
+		n := x.first + uint32(i)
+		for b := 0; b < len(a.links)/2; b++ {
+			// The head is the newest holder of the key: if it leaves,
+			// every older one in its chain has left too.
+			if key := a.links[2*b]; x.heads[b][key] == n {
+				delete(x.heads[b], key)
 			}
 		}
 		if x.byID[a.id] == n {
 			delete(x.byID, a.id)
 		}
 		*a = article{}
-		drop++
 	}
 	if drop == 0 {
 		return
@@ -220,12 +286,18 @@ func (x *bandIndex) prune(now int64) {
 }
 
 // candidates returns every live article other than id holding, in the
-// same band, one of bands, most bands shared first, then by id.
-func (x *bandIndex) candidates(id string, bands []uint64) []Candidate {
+// same band, one of bands, most bands shared first, then by id. With a
+// bound on the index, only articles after seq-horizon() are followed (seq:
+// the sequence of the article's own message).
+func (x *bandIndex) candidates(id string, seq uint64, bands []uint64) []Candidate {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	now := time.Now().UnixNano()
 	x.prune(now)
+	var oldest uint64 // articles at or before it are not followed
+	if h := x.horizon(); h > 0 && seq > h {
+		oldest = seq - h
+	}
 	shared := map[uint32]int{}
 	for i, k := range bands {
 		if i >= len(x.heads) {
@@ -234,7 +306,7 @@ func (x *bandIndex) candidates(id string, bands []uint64) []Candidate {
 		n := x.heads[i][uint32(k)]
 		for steps := 0; n != 0 && steps < maxChain; steps++ {
 			a := x.get(n)
-			if a == nil || a.expires <= now {
+			if a == nil || a.expires <= now || a.seq <= oldest {
 				break
 			}
 			if a.id != id {
@@ -368,9 +440,18 @@ func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, sketch
 		}
 		return nil, err
 	}
-	return ix.local.candidates(id, bands), nil
+	return ix.local.candidates(id, ack.Sequence, bands), nil
 }
 
 // LocalSize returns how many live articles and distinct (band, key)
 // pairs the local band index holds.
 func (ix *Index) LocalSize() (articles, keys int) { return ix.local.size() }
+
+// Evicted returns how many articles the local index evicted to stay
+// within Config.MaxIndexed (articles whose window passed are not
+// counted).
+func (ix *Index) Evicted() uint64 {
+	ix.local.mu.Lock()
+	defer ix.local.mu.Unlock()
+	return ix.local.evicted
+}

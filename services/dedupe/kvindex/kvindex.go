@@ -74,6 +74,11 @@ type Config struct {
 	Memory bool
 	// MaxAttempts bounds compare-and-set retries of one write.
 	MaxAttempts int
+	// MaxIndexed bounds the articles the local band index holds, by log
+	// sequence: once the message at sequence s is applied, the articles
+	// of sequences up to s-MaxIndexed are evicted as if their window had
+	// passed, on every replica alike. 0 bounds it by TTL only.
+	MaxIndexed int
 }
 
 // Validate reports settings that cannot work.
@@ -87,6 +92,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: ttl %s, want at least 1s", ErrConfig, c.TTL)
 	case c.MaxAttempts < 1:
 		return fmt.Errorf("%w: max attempts %d, want at least 1", ErrConfig, c.MaxAttempts)
+	case c.MaxIndexed < 0:
+		return fmt.Errorf("%w: max indexed %d, want 0 (unbounded) or more", ErrConfig, c.MaxIndexed)
 	}
 	return nil
 }
@@ -124,7 +131,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logg
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ix := &Index{js: js, cfg: cfg, log: log, local: newBandIndex(),
+	ix := &Index{js: js, cfg: cfg, log: log, local: newBandIndex(cfg.MaxIndexed, log),
 		recPre: "$KV." + cfg.RecordBucket + ".", bandSubject: BandSubject(cfg.BandBucket)}
 	b := backoff.WithContext(backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(100*time.Millisecond), backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0)), ctx)

@@ -177,7 +177,7 @@ func ids(cs []Candidate) map[string]int {
 // TestLocalIndexExpiresAndPrunes drives the local band index directly
 // with message times in the past, so that articles expire without waiting.
 func TestLocalIndexExpiresAndPrunes(t *testing.T) {
-	x := newBandIndex()
+	x := newBandIndex(0, zaptest.NewLogger(t))
 	now := time.Now()
 	ttl := time.Hour
 	// Bands are compared band by band: "new" holds 2 in band 2, "mid"
@@ -187,7 +187,7 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	x.apply(3, now, ttl, "new", []uint64{1, 2, 2, 4}, minhash.Sketch{})
 	x.apply(4, now, ttl, "new", []uint64{9}, minhash.Sketch{}) // a redelivery: already live, ignored
 	x.apply(5, now, ttl, "one", []uint64{7, 8, 9, 4}, minhash.Sketch{})
-	got := x.candidates("probe", []uint64{1, 2, 3, 4})
+	got := x.candidates("probe", 6, []uint64{1, 2, 3, 4})
 	want := []Candidate{{ID: "mid", Shared: 3}, {ID: "new", Shared: 3}, {ID: "one", Shared: 1}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("candidates = %+v, want %+v (most shared first, then by id; old expired)", got, want)
@@ -195,7 +195,7 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	if arts, keys := x.size(); arts != 3 || keys != 8 {
 		t.Errorf("size = %d (band, key) pairs of %d articles; want 8 of 3 (the expired article pruned)", keys, arts)
 	}
-	if got := ids(x.candidates("new", []uint64{1, 0, 3, 4})); !reflect.DeepEqual(got, map[string]int{"mid": 2, "one": 1}) {
+	if got := ids(x.candidates("new", 3, []uint64{1, 0, 3, 4})); !reflect.DeepEqual(got, map[string]int{"mid": 2, "one": 1}) {
 		t.Errorf("candidates of new = %v, want mid twice and one once (itself excluded)", got)
 	}
 	if err := x.wait(context.Background(), 5); err != nil {
@@ -529,5 +529,122 @@ func TestOpenBesideVersion1BandBucket(t *testing.T) {
 	}
 	if _, err := old.Get(ctx, "b3f2"); err != nil {
 		t.Errorf("the version 1 bucket was touched: %v", err)
+	}
+}
+
+// TestLocalIndexBoundedByMaxIndexed: with MaxIndexed the local index
+// never holds more articles than that, evicts the oldest first by log
+// sequence (their window not yet passed), counts them, warns once, and
+// still finds a copy of a recent article.
+func TestLocalIndexBoundedByMaxIndexed(t *testing.T) {
+	const maxIndexed = 16
+	var warnings []string
+	log := zaptest.NewLogger(t, zaptest.WrapOptions(zap.Hooks(func(e zapcore.Entry) error {
+		if e.Level == zapcore.WarnLevel {
+			warnings = append(warnings, e.Message)
+		}
+		return nil
+	})))
+	x := newBandIndex(maxIndexed, log)
+	now := time.Now()
+	// Article i holds band keys i and 1000+i, and the shared key 7 in
+	// band 2. Sequence 50 is a re-send of a3, evicted at sequence 19, so
+	// it is indexed again; sequence 51 is an undecodable message.
+	bands := func(i int) []uint64 { return []uint64{uint64(i), 1000 + uint64(i), 7} }
+	for seq := uint64(1); seq <= 60; seq++ {
+		switch seq {
+		case 50:
+			x.apply(seq, now, time.Hour, "a3", bands(3), minhash.Sketch{Total: 3})
+		case 51:
+			x.apply(seq, now, time.Hour, "", nil, minhash.Sketch{})
+		default:
+			x.apply(seq, now, time.Hour, fmt.Sprint("a", seq), bands(int(seq)), minhash.Sketch{Total: int(seq)})
+		}
+		if arts, _ := x.size(); arts > maxIndexed {
+			t.Fatalf("after sequence %d the index holds %d articles, want at most %d", seq, arts, maxIndexed)
+		}
+	}
+	// The last 16 sequences, 45-60, less the undecodable 51: 15 articles,
+	// two keys of their own each and the shared one.
+	if arts, keys := x.size(); arts != 15 || keys != 31 {
+		t.Errorf("size = %d articles, %d keys; want 15 and 31", arts, keys)
+	}
+	if got, want := x.evicted, uint64(44); got != want {
+		t.Errorf("evicted = %d, want %d (sequences 1-44)", got, want)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "NEWSFLOW_DEDUPE_MAX_INDEXED") {
+		t.Errorf("warnings = %q, want one naming NEWSFLOW_DEDUPE_MAX_INDEXED", warnings)
+	}
+	// A copy of a recent article (a58) is found; a copy of an evicted
+	// one (a10) is not, though its window has not passed.
+	const probe = 61
+	if got, want := ids(x.candidates("copy", probe, []uint64{58, 1058, 99})), map[string]int{"a58": 2}; !reflect.DeepEqual(got, want) {
+		t.Errorf("candidates of a copy of a58 = %v, want %v", got, want)
+	}
+	if got := ids(x.candidates("copy", probe, []uint64{10, 1010, 99})); len(got) != 0 {
+		t.Errorf("candidates of a copy of evicted a10 = %v, want none", got)
+	}
+	// The shared key is followed back to the lookup's horizon only: 16
+	// less an eighth, 14 sequences before the probe's, so sequences 48-60
+	// less 51: a48, a49, a3 (50), a52-a60.
+	if h := x.horizon(); h != 14 {
+		t.Errorf("horizon = %d, want 14", h)
+	}
+	got := ids(x.candidates("copy", probe, []uint64{0, 0, 7}))
+	want := map[string]int{"a48": 1, "a49": 1, "a3": 1}
+	for i := 52; i <= 60; i++ {
+		want[fmt.Sprint("a", i)] = 1
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("candidates on the shared key = %v, want %v", got, want)
+	}
+}
+
+// liveIDs returns the ids in a local index, oldest first.
+func liveIDs(ix *Index) []string {
+	ix.local.mu.Lock()
+	defer ix.local.mu.Unlock()
+	var out []string
+	for _, a := range ix.local.arts {
+		out = append(out, a.id)
+	}
+	return out
+}
+
+// TestBoundedReplicasEvictTheSame: replicas adding articles in turn, and
+// one that starts later and replays the log, hold the same articles and
+// count the same evictions, since eviction follows log sequences.
+func TestBoundedReplicasEvictTheSame(t *testing.T) {
+	js := startJS(t)
+	cfg := testConfig()
+	cfg.MaxIndexed = 20
+	a, b := open(t, js, cfg), open(t, js, cfg)
+	ctx := context.Background()
+	for i := range 70 {
+		ix := a
+		if i%2 == 1 {
+			ix = b
+		}
+		if _, err := ix.AddBands(ctx, fmt.Sprint("x", i), []uint64{uint64(i), 7}, minhash.Sketch{Total: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := open(t, js, cfg)
+	// c has replayed the log; a and b have applied it up to their own
+	// last message, and b's is the last.
+	if err := a.local.wait(ctx, 70); err != nil {
+		t.Fatal(err)
+	}
+	want := liveIDs(c)
+	if len(want) != 20 || want[0] != "x50" || want[19] != "x69" {
+		t.Errorf("replayed index holds %v, want x50-x69", want)
+	}
+	for name, ix := range map[string]*Index{"a": a, "b": b} {
+		if got := liveIDs(ix); !reflect.DeepEqual(got, want) {
+			t.Errorf("replica %s holds %v, want %v", name, got, want)
+		}
+		if got, want := ix.Evicted(), c.Evicted(); got != want || got != 50 {
+			t.Errorf("replica %s evicted %d, the replayed one %d; want 50 each", name, got, want)
+		}
 	}
 }
