@@ -352,7 +352,7 @@ func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands []kv
 	}
 	var passed []match
 	for _, c := range cands {
-		sim := minhash.CompareFingerprint(fp, c.Sketch)
+		sim := minhash.CompareFingerprint(fp, c.Sketch())
 		if sim.Containment >= d.cfg.Threshold && sim.Core >= d.cfg.MinShared {
 			passed = append(passed, match{id: c.ID, sim: sim})
 		}

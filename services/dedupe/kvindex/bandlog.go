@@ -117,10 +117,12 @@ type Candidate struct {
 	// ID is the article's id, Shared the number of band keys shared.
 	ID     string
 	Shared int
-	// Sketch is the article's shingle sketch, shared with the index:
-	// read it, do not modify it.
-	Sketch minhash.Sketch
+	packed []byte // packSketch, shared with the index: never modified
 }
+
+// Sketch unpacks the article's shingle sketch; each call returns a new
+// copy.
+func (c Candidate) Sketch() minhash.Sketch { return unpackSketch(c.packed) }
 
 // article is one article in the local band index.
 type article struct {
@@ -130,7 +132,7 @@ type article struct {
 	// links holds, per band i, the band key's low 32 bits (2i) and the
 	// next older article holding the same key in band i (2i+1; 0: none).
 	links  []uint32
-	sketch minhash.Sketch
+	sketch []byte // packSketch
 }
 
 // bandIndex is the local, in-memory index of the band log: per band, the
@@ -197,6 +199,10 @@ func (x *bandIndex) get(n uint32) *article {
 // apply adds the article of one band log message, unless its id is
 // already live (a redelivered article publishes its bands again).
 func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id string, bands []uint64, sketch minhash.Sketch) {
+	var packed []byte
+	if bands != nil {
+		packed = packSketch(sketch)
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	now := time.Now().UnixNano()
@@ -214,7 +220,7 @@ func (x *bandIndex) apply(seq uint64, stamp time.Time, ttl time.Duration, id str
 		x.heads = append(x.heads, map[uint32]uint32{})
 	}
 	n := x.first + uint32(len(x.arts))
-	a := article{id: id, seq: seq, expires: stamp.Add(ttl).UnixNano(), links: make([]uint32, 2*len(bands)), sketch: sketch}
+	a := article{id: id, seq: seq, expires: stamp.Add(ttl).UnixNano(), links: make([]uint32, 2*len(bands)), sketch: packed}
 	for i, k := range bands {
 		key := uint32(k)
 		a.links[2*i], a.links[2*i+1] = key, x.heads[i][key]
@@ -318,7 +324,7 @@ func (x *bandIndex) candidates(id string, seq uint64, bands []uint64) []Candidat
 	out := make([]Candidate, 0, len(shared))
 	for n, c := range shared {
 		a := x.get(n)
-		out = append(out, Candidate{ID: a.id, Shared: c, Sketch: a.sketch})
+		out = append(out, Candidate{ID: a.id, Shared: c, packed: a.sketch})
 	}
 	slices.SortFunc(out, func(a, b Candidate) int {
 		if a.Shared != b.Shared {
@@ -386,8 +392,8 @@ func (ix *Index) follow(ctx context.Context) (bool, error) {
 		id, bands, enc, err := decodeBands(m.Data())
 		var sketch minhash.Sketch
 		if err == nil {
-			// Decoded once here rather than per lookup; the hashes take
-			// about as much memory as their encoding.
+			// Decoded (and checked) here, and packed tighter than the
+			// log's encoding for the local index.
 			sketch, err = decodeSketch(enc)
 		}
 		if err != nil {

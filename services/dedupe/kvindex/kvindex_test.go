@@ -187,8 +187,11 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	x.apply(3, now, ttl, "new", []uint64{1, 2, 2, 4}, minhash.Sketch{})
 	x.apply(4, now, ttl, "new", []uint64{9}, minhash.Sketch{}) // a redelivery: already live, ignored
 	x.apply(5, now, ttl, "one", []uint64{7, 8, 9, 4}, minhash.Sketch{})
-	got := x.candidates("probe", 6, []uint64{1, 2, 3, 4})
-	want := []Candidate{{ID: "mid", Shared: 3}, {ID: "new", Shared: 3}, {ID: "one", Shared: 1}}
+	var got []string
+	for _, c := range x.candidates("probe", 6, []uint64{1, 2, 3, 4}) {
+		got = append(got, fmt.Sprint(c.ID, ":", c.Shared))
+	}
+	want := []string{"mid:3", "new:3", "one:1"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("candidates = %+v, want %+v (most shared first, then by id; old expired)", got, want)
 	}
@@ -236,8 +239,8 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 		t.Errorf("candidates from the replayed log = %v, want %v", ids(got), want)
 	}
 	for _, c := range got {
-		if want := c.ID[1:]; fmt.Sprint(c.Sketch.Total) != want {
-			t.Errorf("sketch of %s has total %d, want %s", c.ID, c.Sketch.Total, want)
+		if want := c.ID[1:]; fmt.Sprint(c.Sketch().Total) != want {
+			t.Errorf("sketch of %s has total %d, want %s", c.ID, c.Sketch().Total, want)
 		}
 	}
 	got, err = a.AddBands(ctx, "a-late", []uint64{9999, 9999, 5000}, minhash.Sketch{})
