@@ -136,7 +136,7 @@ func PoisonPositions(n int) []int {
 }
 
 // arrivals watches the bulk items reaching the double: it fails the
-// poison with a 503 and records when every other id was first written.
+// poison with a per-item 500 and records when every other id was first written.
 type arrivals struct {
 	mu     sync.Mutex
 	poison map[string]bool
@@ -149,7 +149,7 @@ func (a *arrivals) item(_, id string, _ []byte) *estest.ItemError {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.poison[id] {
-		return &estest.ItemError{Status: 503, Type: "unavailable_shards_exception", Reason: "poison (chaos)"}
+		return &estest.ItemError{Status: 500, Type: "illegal_state_exception", Reason: "poison (chaos)"}
 	}
 	if _, ok := a.at[id]; !ok {
 		a.at[id] = time.Now()
@@ -292,7 +292,7 @@ func (s *ackSampler) holds(ctx context.Context, want []string, timeout time.Dura
 }
 
 // Poison is issue 8, fault 4: articles Elasticsearch always answers with
-// a retryable 503 must end in articles.dead.indexer with a max-deliveries
+// a retryable per-item 500 must end in articles.dead.indexer with a max-deliveries
 // reason, and must not slow the others down.
 //
 // The indexer is restarted with NEWSFLOW_MAX_DELIVER=3 and
@@ -308,7 +308,7 @@ func (s *ackSampler) holds(ctx context.Context, want []string, timeout time.Dura
 // below PoisonMinRatio.
 func Poison(ctx context.Context, e *Env, o Options) Result {
 	pairs, n := max(o.PoisonPairs, 1), max(o.PoisonArticles, 2*PoisonPerRound+1)
-	r := Result{Fault: "poison article (always 503)"}
+	r := Result{Fault: "poison article (always 500)"}
 	p := e.Procs[stage.NameIndex]
 	normal := p.Env
 	restart := func(env []string) error {

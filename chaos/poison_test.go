@@ -23,7 +23,7 @@ import (
 // TestPoisonDoesNotHoldItsBatch is issue 8, fault 4, at the scale of one
 // bulk request: the real runtime and indexer on an embedded NATS server,
 // one bulk worker (so the poison and the others share bulk requests) and a
-// double that answers three spread-out ids with 503 forever. Every other
+// double that answers three spread-out ids with a 500 forever. Every other
 // article must be acknowledged while the poison's first delivery is still
 // retrying in the writer, i.e. its bulk request does not wait for the
 // poisoned item; the poison then ends in articles.dead.indexer after
@@ -78,7 +78,7 @@ func TestPoisonDoesNotHoldItsBatch(t *testing.T) {
 			if firstPoison.IsZero() {
 				firstPoison = time.Now()
 			}
-			return &estest.ItemError{Status: 503, Type: "unavailable_shards_exception", Reason: "poison (test)"}
+			return &estest.ItemError{Status: 500, Type: "illegal_state_exception", Reason: "poison (test)"}
 		}
 		arrived[id]++
 		return nil
@@ -189,7 +189,7 @@ func TestPoisonDoesNotHoldItsBatch(t *testing.T) {
 		if !poison[id] {
 			t.Errorf("%s dead-lettered; only the poison should be", id)
 		}
-		if r := m.Headers().Get(stage.HeaderDeadReason); !strings.Contains(r, "max deliveries (3)") || !strings.Contains(r, "unavailable_shards_exception") {
+		if r := m.Headers().Get(stage.HeaderDeadReason); !strings.Contains(r, "max deliveries (3)") || !strings.Contains(r, "illegal_state_exception") {
 			t.Errorf("%s dead-lettered with %q; want max deliveries and Elasticsearch's error", id, r)
 		}
 		got[id] = true

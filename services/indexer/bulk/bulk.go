@@ -10,7 +10,10 @@
 //	item created or updated              -> nil
 //	item 409 version_conflict            -> nil (newer or same data is there)
 //	item 429 / es_rejected_execution / 5xx -> that item alone is re-added after
-//	                                        a backoff, until RetryTimeout or ctx ends
+//	                                        a backoff, until RetryTimeout or ctx ends;
+//	                                        then stage.Unavailable for 429 and 503
+//	                                        (the cluster's state: never dead-lettered),
+//	                                        a retryable error for other 5xx
 //	item 400 mapping or parse error      -> stage.Permanent(ItemError) with
 //	                                        Elasticsearch's type and reason
 //	whole request failed (network, 5xx)  -> retryable error wrapping
@@ -93,6 +96,15 @@ func (e *ItemError) Error() string {
 // rejections, 5xx and index-level unavailability.
 func (e *ItemError) Retryable() bool {
 	return e.Status == http.StatusTooManyRequests || e.Status >= 500 ||
+		e.Type == "es_rejected_execution_exception" || e.Type == "unavailable_shards_exception"
+}
+
+// Unavailable reports whether the item was refused for want of capacity
+// (429, es_rejected_execution) or of a shard (503, unavailable_shards):
+// the cluster's state, not the document's. Other 5xx items (an internal
+// error on this document) are retryable but may be the document's fault.
+func (e *ItemError) Unavailable() bool {
+	return e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable ||
 		e.Type == "es_rejected_execution_exception" || e.Type == "unavailable_shards_exception"
 }
 
@@ -317,7 +329,12 @@ func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
 		}
 		d := bo.NextBackOff()
 		if d == backoff.Stop {
-			return fmt.Errorf("index %s after %s of retries: %w: %w", doc.ID, w.cfg.RetryTimeout, ErrRejected, res.itemEr)
+			err := fmt.Errorf("index %s after %s of retries: %w: %w", doc.ID, w.cfg.RetryTimeout, ErrRejected, res.itemEr)
+			if res.itemEr.Unavailable() {
+				// A busy or recovering cluster: never dead-letter for it.
+				return stage.Unavailable(err)
+			}
+			return err
 		}
 		t := time.NewTimer(d)
 		select {

@@ -188,11 +188,29 @@ func TestRejectedUntilTimeoutIsRetryable(t *testing.T) {
 	cfg.RetryTimeout = 100 * time.Millisecond
 	w := newWriter(t, s, cfg, zaptest.NewLogger(t))
 	err := w.Index(context.Background(), doc(1))
-	if !errors.Is(err, bulk.ErrRejected) || stage.IsPermanent(err) {
-		t.Fatalf("err = %v, want retryable ErrRejected", err)
+	if !errors.Is(err, bulk.ErrRejected) || stage.IsPermanent(err) || !stage.IsUnavailable(err) {
+		t.Fatalf("err = %v, want ErrRejected marked Unavailable (a busy cluster never dead-letters)", err)
 	}
 	if !strings.Contains(err.Error(), "es_rejected_execution_exception") {
 		t.Errorf("err %q lacks Elasticsearch's error type", err)
+	}
+}
+
+// An item Elasticsearch fails with an internal error (500) while it
+// accepts others may be the document's fault: retryable, counted toward
+// the runtime's MaxDeliver, not Unavailable.
+func TestItemInternalErrorIsRetryableNotUnavailable(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	s.SetFaults(estest.Faults{FailItem: func(_, _ string, _ []byte) *estest.ItemError {
+		return &estest.ItemError{Status: 500, Type: "illegal_state_exception", Reason: "broken document"}
+	}})
+	cfg := fastConfig()
+	cfg.RetryTimeout = 100 * time.Millisecond
+	w := newWriter(t, s, cfg, zaptest.NewLogger(t))
+	err := w.Index(context.Background(), doc(1))
+	if !errors.Is(err, bulk.ErrRejected) || stage.IsPermanent(err) || stage.IsUnavailable(err) {
+		t.Fatalf("err = %v, want a plain retryable ErrRejected", err)
 	}
 }
 
