@@ -11,11 +11,11 @@
 // acknowledged.
 //
 // Writes are idempotent by document id, and ordered by ingested_at: the
-// ingest time of every indexed id is kept in the index's internal store,
-// updated in the same batch as the document, and a document whose
+// ingest time of every indexed document is a stored field of it, replaced
+// in the same batch as the rest of the document, and a document whose
 // ingested_at is older than the indexed one is skipped (a replay never
 // overwrites newer data). Equal times replace, so re-indexing is a no-op
-// in effect.
+// in effect. (Why not Bleve's internal store: see versions.go.)
 //
 // Bleve locks its directory (a bolt file lock), so only one process can
 // have an index open for writing; OpenReadOnly waits a bounded time for
@@ -80,7 +80,7 @@ type Options struct {
 	// Scorch overrides entries of the scorch configuration this package
 	// uses (see scorchConfig), for experiments such as cmd bleveload's;
 	// keys are scorch's ("scorchMergePlanOptions",
-	// "scorchPersisterOptions", ...). Nil keeps the tuned defaults.
+	// "scorchPersisterOptions", ...). Nil keeps this package's settings.
 	Scorch map[string]any
 }
 
@@ -386,10 +386,10 @@ func (ix *Index) commit(reqs []*request) {
 	b := ix.idx.NewBatch()
 	var failed []*request
 	var indexed []*request
-	current, err := ix.indexedVersions(winners)
+	current, verr := ix.indexedVersions(winners)
 	for id, r := range winners {
-		if err != nil {
-			r.result <- err
+		if verr != nil {
+			r.result <- verr
 			failed = append(failed, r)
 			continue
 		}
@@ -409,7 +409,7 @@ func (ix *Index) commit(reqs []*request) {
 		}
 		indexed = append(indexed, r)
 	}
-	err = nil
+	var err error
 	if b.Size() > 0 {
 		// The counts so far ride along; this batch's are added after
 		// analysis, which happens inside Batch.
