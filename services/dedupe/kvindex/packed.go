@@ -3,6 +3,7 @@ package kvindex
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
@@ -15,8 +16,13 @@ import (
 // being held.
 
 // packSketch packs a sketch: its total, its hashes and its short lines.
+// The result is allocated at its exact size: the index holds it for the
+// window.
 func packSketch(sk minhash.Sketch) []byte {
-	b := make([]byte, 0, 8+len(sk.Hashes)*13/4)
+	return slices.Clone(appendSketchPacked(make([]byte, 0, 64+len(sk.Hashes)*4), sk))
+}
+
+func appendSketchPacked(b []byte, sk minhash.Sketch) []byte {
 	b = binary.AppendUvarint(b, uint64(sk.Total))
 	b = appendRice(b, sk.Hashes)
 	b = binary.AppendUvarint(b, uint64(len(sk.Short)))
@@ -63,9 +69,15 @@ func appendRice(b []byte, hs []uint32) []byte {
 		return b
 	}
 	k := riceParam(hs)
-	var w bitWriter
-	w.out = make([]byte, 0, (len(hs)*(int(k)+2)+7)/8)
-	prev := uint32(0)
+	nbits, prev := uint64(0), uint32(0)
+	for _, h := range hs {
+		nbits += uint64((h-prev)>>k) + 1 + uint64(k)
+		prev = h
+	}
+	b = append(b, byte(k))
+	b = binary.AppendUvarint(b, (nbits+7)/8)
+	w := bitWriter{out: b}
+	prev = 0
 	for _, h := range hs {
 		g := h - prev
 		prev = h
@@ -79,9 +91,7 @@ func appendRice(b []byte, hs []uint32) []byte {
 		w.write(uint64(g)&(1<<k-1), k)
 	}
 	w.flush()
-	b = append(b, byte(k))
-	b = binary.AppendUvarint(b, uint64(len(w.out)))
-	return append(b, w.out...)
+	return w.out
 }
 
 // readRice reads hashes written by appendRice and returns the rest of b.

@@ -1,11 +1,14 @@
 package kvindex
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
@@ -89,4 +92,38 @@ func FuzzPackSketch(f *testing.F) {
 			t.Fatalf("unpack(pack(%v)) = %v", sk, got)
 		}
 	})
+}
+
+// TestIndexBytesPerArticle measures the heap the local index takes per
+// article for news-sized sketches (384 hashes, two short lines, 48
+// bands) and fails above 2,700 bytes (with unpacked sketches: 2,935).
+func TestIndexBytesPerArticle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates ~60 MB")
+	}
+	const n = 20000
+	r := rand.New(rand.NewPCG(5, 6))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	x := newBandIndex(0, nil)
+	now := time.Now()
+	bands := make([]uint64, 48)
+	for i := range n {
+		// As the band log follower does: a sketch decoded per message.
+		hs := randomHashes(r, 384, math.MaxUint32)
+		sk := minhash.Sketch{Total: 384, Hashes: hs, Short: [][]uint32{slices.Clone(hs[:6]), slices.Clone(hs[10:18])}}
+		for b := range bands {
+			bands[b] = r.Uint64()
+		}
+		x.apply(uint64(i+1), now, time.Hour, fmt.Sprintf("%024x", i), bands, sk)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	perArticle := float64(after.HeapAlloc-before.HeapAlloc) / n
+	t.Logf("%.0f bytes per article in the local index", perArticle)
+	if perArticle > 2700 {
+		t.Errorf("%.0f bytes per article, want at most 2,700", perArticle)
+	}
+	runtime.KeepAlive(x)
 }
