@@ -52,7 +52,7 @@ type Config struct {
 	// holds (NEWSFLOW_DEDUPE_MAX_INDEXED; 0: bounded by Window only).
 	// Past it the oldest articles, by band log sequence, leave the index
 	// as if their window had passed, on every replica alike, and their
-	// copies are no longer found. Each costs about 2 KB of memory.
+	// copies are no longer found. Each costs about 2.5 KB of memory.
 	MaxIndexed int
 	// MergeSubject is where merge updates are published: the stage's
 	// output subject.
@@ -62,7 +62,7 @@ type Config struct {
 }
 
 // DefaultMaxIndexed is the default MaxIndexed: a replica's index then
-// stays under ~400 MB (about 2 KB per article), and a 14-day window of up
+// stays near 500 MB (about 2.5 KB per article), and a 14-day window of up
 // to ~14,000 articles a day is held whole.
 const DefaultMaxIndexed = 200_000
 

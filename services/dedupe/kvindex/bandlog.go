@@ -247,7 +247,7 @@ func (x *bandIndex) evict(now int64) {
 	if !x.warned && x.log != nil {
 		x.warned = true
 		a := x.arts[drop-1]
-		x.log.Warn("dedupe index full: evicting the oldest articles before their window ends, so copies of them are no longer found; raise NEWSFLOW_DEDUPE_MAX_INDEXED (-dedupe-max-indexed, about 2 KB of memory per article) or shorten NEWSFLOW_DEDUPE_WINDOW",
+		x.log.Warn("dedupe index full: evicting the oldest articles before their window ends, so copies of them are no longer found; raise NEWSFLOW_DEDUPE_MAX_INDEXED (-dedupe-max-indexed, about 2.5 KB of memory per article) or shorten NEWSFLOW_DEDUPE_WINDOW",
 			zap.Uint64("max_indexed", x.maxIndexed), zap.String("article", a.id), zap.Uint64("stream_seq", a.seq),
 			zap.Duration("window_left", time.Duration(a.expires-now)))
 	}
