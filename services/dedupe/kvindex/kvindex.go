@@ -5,7 +5,9 @@
 // id and its LSH band keys. Every replica follows the log with an ordered
 // consumer into a local in-memory index (band key -> the articles holding
 // it), and drops articles older than the TTL; the stream's MaxAge drops
-// them on the server. Adding an article's bands is one publish; its
+// them on the server. With Config.MaxIndexed the local index also holds
+// only the articles of the last MaxIndexed log messages, so that every
+// replica evicts the same ones; sketches are kept packed (packed.go). Adding an article's bands is one publish; its
 // candidates are read from the local index once the index has applied the
 // log up to the article's own message. The log orders all articles, so of
 // two replicas adding bands at the same moment the later in the log sees
