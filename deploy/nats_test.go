@@ -66,6 +66,14 @@ func streamDefs(t *testing.T) map[string]jetstream.StreamConfig {
 func TestNATSStreamsMatchRuntime(t *testing.T) {
 	cfg := stage.DefaultConfig().Streams
 	cfg.Replicas = 3
+	// The stream files are the cluster's, sized as deploy/k8s runs the
+	// services (NEWSFLOW_STREAM_MAX_BYTES in the base ConfigMap), so
+	// their restart never resizes a stream.
+	maxBytes, err := strconv.ParseInt(loadK8s(t, "k8s/base").configMaps["newsflow-stage"].Data["NEWSFLOW_STREAM_MAX_BYTES"], 10, 64)
+	if err != nil {
+		t.Fatalf("k8s/base NEWSFLOW_STREAM_MAX_BYTES: %v", err)
+	}
+	cfg.MaxBytes = maxBytes
 	defs := streamDefs(t)
 	var names []string
 	for _, want := range stage.StreamConfigs(cfg) {
