@@ -135,8 +135,15 @@ func (p *Proc) Kill(sig syscall.Signal, timeout time.Duration) error {
 var ErrNoProcess = errors.New("process not running")
 
 // RSS returns the process's resident set size in bytes, read from
-// /proc/<pid>/status.
-func RSS(pid int) (int64, error) {
+// /proc/<pid>/status: anonymous memory plus the file pages it maps (a
+// search index's segment files count there until the kernel reclaims them).
+func RSS(pid int) (int64, error) { return statusBytes(pid, "VmRSS:") }
+
+// AnonRSS returns the anonymous part of the process's resident set: the
+// memory it allocated, without mapped files.
+func AnonRSS(pid int) (int64, error) { return statusBytes(pid, "RssAnon:") }
+
+func statusBytes(pid int, field string) (int64, error) {
 	if pid <= 0 {
 		return 0, ErrNoProcess
 	}
@@ -147,7 +154,7 @@ func RSS(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			if err != nil {
 				return 0, err
@@ -155,7 +162,7 @@ func RSS(pid int) (int64, error) {
 			return kb << 10, nil
 		}
 	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // Threads returns the process's thread count from /proc/<pid>/status.

@@ -61,7 +61,7 @@ func main() {
 
 type sample struct {
 	at         time.Duration
-	rss        int64
+	rss, anon  int64
 	threads    int
 	goroutines int
 }
@@ -137,7 +137,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	var samples []sample
 	lastHeap := time.Now()
-	fmt.Fprintf(out, "\n%8s %10s %8s %10s %9s %7s\n", "t", "RSS", "threads", "goroutines", "indexed", "/s")
+	fmt.Fprintf(out, "\n%8s %10s %10s %8s %10s %9s %7s\n", "t", "RSS", "anon", "threads", "goroutines", "indexed", "/s")
 	t := time.NewTicker(cfg.every)
 	defer t.Stop()
 	var runErr error
@@ -150,15 +150,16 @@ loop:
 			rss, err1 := chaos.RSS(cmd.Process.Pid)
 			th, err2 := chaos.Threads(cmd.Process.Pid)
 			g, err3 := goroutines(ctx, httpAddr)
-			if err1 == nil && err2 == nil && err3 == nil {
-				s := sample{time.Since(start), rss, th, g}
+			anon, err4 := chaos.AnonRSS(cmd.Process.Pid)
+			if err1 == nil && err2 == nil && err3 == nil && err4 == nil {
+				s := sample{time.Since(start), rss, anon, th, g}
 				samples = append(samples, s)
 				if len(samples)%15 == 1 {
 					pctx, cancel := context.WithTimeout(ctx, time.Second)
 					done, _ := chaos.Progress(pctx, js, stage.NameIndex)
 					cancel()
-					fmt.Fprintf(out, "%8s %7.0fMiB %8d %10d %9d %7.0f\n", s.at.Round(time.Second), float64(s.rss)/(1<<20), s.threads,
-						s.goroutines, done, float64(done)/s.at.Seconds())
+					fmt.Fprintf(out, "%8s %7.0fMiB %7.0fMiB %8d %10d %9d %7.0f\n", s.at.Round(time.Second), float64(s.rss)/(1<<20),
+						float64(s.anon)/(1<<20), s.threads, s.goroutines, done, float64(done)/s.at.Seconds())
 				}
 			}
 			if cfg.profileDir != "" && time.Since(lastHeap) >= cfg.heapEvery {
@@ -189,13 +190,17 @@ loop:
 	if n := len(samples); n >= 8 {
 		rss := func(x sample) float64 { return float64(x.rss) / (1 << 20) }
 		gor := func(x sample) float64 { return float64(x.goroutines) }
+		anon := func(x sample) float64 { return float64(x.anon) / (1 << 20) }
 		q2, q4 := mean(samples[n/4:n/2], rss), mean(samples[3*n/4:], rss)
 		fmt.Fprintf(out, "RSS mean, 2nd quarter %.0fMiB, last quarter %.0fMiB (%+.0f%%)\n", q2, q4, 100*(q4-q2)/q2)
+		a2, a4 := mean(samples[n/4:n/2], anon), mean(samples[3*n/4:], anon)
+		fmt.Fprintf(out, "anonymous RSS mean, 2nd quarter %.0fMiB, last quarter %.0fMiB (%+.0f%%)\n", a2, a4, 100*(a4-a2)/a2)
 		g2, g4 := mean(samples[n/4:n/2], gor), mean(samples[3*n/4:], gor)
 		fmt.Fprintf(out, "goroutines mean, 2nd quarter %.0f, last quarter %.0f (%+.0f%%)\n", g2, g4, 100*(g4-g2)/g2)
 	}
-	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f peak_threads=%d peak_goroutines=%d\n",
+	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f peak_anon_rss_mib=%.0f peak_threads=%d peak_goroutines=%d\n",
 		cfg.articles, elapsed.Seconds(), float64(cfg.articles)/elapsed.Seconds(), float64(peak.rss)/(1<<20),
+		float64(peakOf(samples, func(x sample) int { return int(x.anon >> 20) })),
 		peakOf(samples, func(x sample) int { return x.threads }), peakOf(samples, func(x sample) int { return x.goroutines }))
 	return nil
 }
