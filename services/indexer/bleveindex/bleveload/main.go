@@ -41,6 +41,7 @@ type config struct {
 	profileFrom              int
 	scorch                   string
 	queries                  int
+	searchProfile            string
 }
 
 func main() {
@@ -56,6 +57,7 @@ func main() {
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the documents from -profile-from on")
 	flag.IntVar(&cfg.profileFrom, "profile-from", 0, "document count at which the CPU profile starts")
 	flag.StringVar(&cfg.memProfile, "memprofile", "", "write a heap profile at the end")
+	flag.StringVar(&cfg.searchProfile, "searchprofile", "", "write a CPU profile of the searches")
 	flag.IntVar(&cfg.queries, "queries", 200, "known-item searches (a sampled article's title as the query) to time after indexing")
 	flag.StringVar(&cfg.scorch, "scorch", "", `JSON object overriding scorch configuration entries, e.g. {"scorchMergePlanOptions":{"SegmentsPerMergeTask":10}}`)
 	flag.Parse()
@@ -186,7 +188,24 @@ loop:
 	fmt.Fprintf(out, "indexed %d (count %d) in %s: %.0f docs/s\n", done.Load(), cnt, total.Round(time.Millisecond),
 		float64(done.Load())/total.Seconds())
 	if len(sample) > 0 {
-		if err := timeSearches(ctx, ix, sample, out); err != nil {
+		if profiling {
+			pprof.StopCPUProfile() // the indexing profile ends here
+		}
+		if cfg.searchProfile != "" {
+			f, err := os.Create(cfg.searchProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+		}
+		err := timeSearches(ctx, ix, sample, out)
+		if cfg.searchProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		if err != nil {
 			return err
 		}
 	}
