@@ -65,6 +65,10 @@ type StreamsConfig struct {
 	MaxBytes int64
 	// DuplicateWindow is how long a Nats-Msg-Id is remembered.
 	DuplicateWindow time.Duration
+	// Provision creates or updates the streams at start. With it off the
+	// service only checks that they exist, so its NATS user needs no
+	// right to create or reconfigure streams; an operator provisions them.
+	Provision bool
 }
 
 // ConsumerConfig shapes a stage's durable consumer.
@@ -99,6 +103,7 @@ func DefaultConfig() Config {
 			MaxAge:          7 * 24 * time.Hour,
 			MaxBytes:        1 << 30,
 			DuplicateWindow: 2 * time.Minute,
+			Provision:       true,
 		},
 		Consumer: ConsumerConfig{
 			Batch:         256,
@@ -132,6 +137,7 @@ func (c *Config) Flags(e *EnvFlags) {
 	e.Int(&c.Streams.Replicas, "stream-replicas", "NEWSFLOW_STREAM_REPLICAS", "replicas of every stream and KV bucket")
 	e.Duration(&c.Streams.MaxAge, "stream-max-age", "NEWSFLOW_STREAM_MAX_AGE", "how long streams keep messages for replay")
 	e.Int64(&c.Streams.MaxBytes, "stream-max-bytes", "NEWSFLOW_STREAM_MAX_BYTES", "size cap per stream in bytes; -1 for none")
+	e.Bool(&c.Streams.Provision, "stream-provision", "NEWSFLOW_STREAM_PROVISION", "create or update the streams at start; false only checks they exist (an operator provisions them)")
 	e.Int(&c.Consumer.Batch, "batch", "NEWSFLOW_BATCH", "messages buffered per replica")
 	e.Int(&c.Consumer.Concurrency, "concurrency", "NEWSFLOW_CONCURRENCY", "messages processed at once per replica")
 	e.Int(&c.Consumer.MaxDeliver, "max-deliver", "NEWSFLOW_MAX_DELIVER", "deliveries before a message is dead-lettered")

@@ -124,9 +124,16 @@ func StreamConfigs(cfg StreamsConfig) []jetstream.StreamConfig {
 const maxMsgSize = 8 << 20
 
 // EnsureStreams creates or updates every pipeline stream. It is
-// idempotent, so every replica of every service calls it at start.
+// idempotent, so every replica of every service calls it at start. With
+// cfg.Provision off it only checks that every stream exists.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, cfg StreamsConfig) error {
 	for _, sc := range StreamConfigs(cfg) {
+		if !cfg.Provision {
+			if _, err := js.Stream(ctx, sc.Name); err != nil {
+				return fmt.Errorf("stream %s (NEWSFLOW_STREAM_PROVISION=false: an operator creates it, e.g. nats stream add --config deploy/nats/streams/%s.json): %w", sc.Name, sc.Name, err)
+			}
+			continue
+		}
 		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("provision stream %s: %w", sc.Name, err)
 		}

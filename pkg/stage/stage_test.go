@@ -645,3 +645,36 @@ func TestPProfOnlyWhenEnabled(t *testing.T) {
 		}
 	}
 }
+
+// With provisioning off a service only checks the streams: it waits for
+// an operator to create them and never changes their configuration.
+func TestProvisionOffOnlyChecksStreams(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Streams.Provision = false
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if rt, err := stage.OpenConn(ctx, nc, e.cfg, zaptest.NewLogger(t)); err == nil {
+		rt.Shutdown(context.Background())
+		t.Fatal("opened with no streams and provisioning off")
+	}
+	nc.Close()
+
+	// The operator provisions, with a shorter max age than the service's.
+	admin := e.cfg.Streams
+	admin.Provision, admin.MaxAge = true, time.Hour
+	if err := stage.EnsureStreams(context.Background(), e.js(), admin); err != nil {
+		t.Fatal(err)
+	}
+	rt := e.runtime()
+	s, err := rt.JetStream().Stream(context.Background(), stage.StreamRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.MaxAge; got != time.Hour {
+		t.Errorf("max age after the service started = %s; want the operator's 1h", got)
+	}
+}
