@@ -212,6 +212,7 @@ func (c *Config) LogFields() []zap.Field {
 		zap.Int("stream_replicas", c.Streams.Replicas),
 		zap.Duration("stream_max_age", c.Streams.MaxAge),
 		zap.Int64("stream_max_bytes", c.Streams.MaxBytes),
+		zap.Bool("stream_provision", c.Streams.Provision),
 		zap.Int("batch", c.Consumer.Batch),
 		zap.Int("concurrency", c.Consumer.Concurrency),
 		zap.Int("max_deliver", c.Consumer.MaxDeliver),
