@@ -5,13 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/indexer"
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
@@ -60,17 +59,7 @@ func TestWholeRequest503IsRetriedInTheWriter(t *testing.T) {
 // messages), so a pipeline never blocks on a full stream; unread ones are
 // protected by the backlog limit (stage.Backlog, the backpressure fault).
 func TestConsumedMessagesFreeTheStream(t *testing.T) {
-	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := natstest.JetStream(t)
 	ctx := context.Background()
 	sc := stage.DefaultConfig().Streams
 	sc.MaxBytes = 32 << 10

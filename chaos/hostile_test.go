@@ -23,6 +23,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
 )
@@ -432,17 +433,7 @@ func FuzzIntake(f *testing.F) {
 // have unfinished: intake must answer 503 with Retry-After and say which
 // lines were stored, never 202 for an article it could not store.
 func TestIntakeFullBacklogAnswers503(t *testing.T) {
-	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := natstest.JetStream(t)
 	sc := stage.DefaultConfig().Streams
 	sc.MaxBytes = 64 << 10
 	if err := stage.EnsureStreams(context.Background(), js, sc); err != nil {

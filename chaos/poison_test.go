@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/indexer"
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
@@ -36,19 +35,9 @@ func TestPoisonDoesNotHoldItsBatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Shutdown()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	// Streams sized for the test: the 8 GiB default times five can exceed
-	// what JetStream reserves on a small disk.
+	js := natstest.JetStream(t)
+	// Streams sized for the test: JetStream reserves each stream's cap on
+	// disk up front.
 	sc := stage.DefaultConfig().Streams
 	sc.MaxBytes = 64 << 20
 	if err := stage.EnsureStreams(ctx, js, sc); err != nil {
