@@ -256,8 +256,16 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	self := ref{doc.ID, info.Sequence}
 	root := ref{rec.Cluster, rec.ClusterSeq}
 	sim := minhash.Similarity{Containment: rec.Containment, Jaccard: rec.Jaccard}
-	if best, ok := closest(matches, self.seq, len(shingles)); ok && root == self {
-		root, sim = ref{best.rec.Cluster, best.rec.ClusterSeq}, best.sim
+	var evict []string
+	var excerpt minhash.Sketch // the canonical of root, when evict is set
+	if root == self {
+		best, ok, ev, err := d.choose(ctx, fp, matches, self.seq)
+		if err != nil {
+			return nil, fmt.Errorf("dedupe %s: %w", doc.ID, err)
+		}
+		if ok {
+			root, sim, evict, excerpt = ref{best.rec.Cluster, best.rec.ClusterSeq}, best.sim, ev, best.rec.Sketch
+		}
 	}
 	if root != self {
 		// Join the canonical's member list while this record is not done:
@@ -309,6 +317,11 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 
 	for _, m := range moved {
 		if err := d.merge(ctx, m, root, nil); err != nil {
+			return nil, err
+		}
+	}
+	if len(evict) > 0 {
+		if err := d.evict(ctx, evict, root, excerpt, doc.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -395,25 +408,261 @@ func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands []kv
 	return out, errors.Join(errs...)
 }
 
-// closest returns the match with the highest containment among those in
-// a cluster earlier than seq, the earlier cluster on a tie. A match that
-// is not its cluster's canonical only counts when it contains this
-// article (size is this article's shingle count): an article containing
-// a member, an excerpt say, may be a different story that quotes the
-// same passage.
-func closest(matches []match, seq uint64, size int) (match, bool) {
-	var best match
-	found := false
+// excerptRatio: a canonical with fewer than excerptRatio times the
+// shingles of the article it is compared with is an excerpt of it, and a
+// member with more than 1/excerptRatio times the canonical's shingles is
+// a longer text than that excerpt.
+const excerptRatio = 0.75
+
+// maxWitnesses caps the member records read to check an article against
+// a cluster whose canonical is an excerpt of it.
+const maxWitnesses = 16
+
+// choose returns the cluster this article (fingerprint fp, stream
+// sequence seq) joins: the closest eligible match (see eligible) whose
+// cluster fits the article (see fits), or none.
+func (d *Deduper) choose(ctx context.Context, fp minhash.Fingerprint, matches []match, seq uint64) (match, bool, []string, error) {
+	ranked := eligible(matches, seq, len(fp.Shingles))
+	for _, m := range ranked {
+		ok, evict, err := d.fits(ctx, fp, m, matches)
+		if err != nil || ok {
+			return m, ok, evict, err
+		}
+	}
+	return match{}, false, nil, nil
+}
+
+// eligible returns the matches in a cluster earlier than seq, highest
+// containment first, the earlier cluster on a tie. A match that is not
+// its cluster's canonical only counts when it contains this article
+// (size is this article's shingle count): an article containing a
+// member, an excerpt say, may be a different story that quotes the same
+// passage.
+func eligible(matches []match, seq uint64, size int) []match {
+	var out []match
 	for _, m := range matches {
 		if m.rec.ClusterSeq >= seq || (m.rec.Cluster != m.id && m.rec.Sketch.Total < size) {
 			continue
 		}
-		if !found || m.sim.Containment > best.sim.Containment ||
-			(m.sim.Containment == best.sim.Containment && m.rec.ClusterSeq < best.rec.ClusterSeq) {
-			best, found = m, true
+		out = append(out, m)
+	}
+	slices.SortStableFunc(out, func(a, b match) int {
+		if a.sim.Containment != b.sim.Containment {
+			if a.sim.Containment > b.sim.Containment {
+				return -1
+			}
+			return 1
+		}
+		return cmpUint(a.rec.ClusterSeq, b.rec.ClusterSeq)
+	})
+	return out
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// evictMargin is how much more of an excerpt canonical an article must
+// contain than a longer member of its cluster does to take the member's
+// place (see fits).
+const evictMargin = 0.1
+
+// fits reports whether the article (fingerprint fp, verified matches
+// matches) may join the cluster of m. It may, unless m is the cluster's
+// canonical and an excerpt of the article (the article contains it) and
+// the cluster holds longer members (witnesses), none of which matches the
+// article: then the excerpt was cut from one story and the article and
+// the witnesses are different stories sharing the passage (an excerpt
+// arriving before its original roots the cluster and the original joins
+// it; a rewrite of the same story with the same lead must not join it
+// too). The excerpt belongs to the story that contains it best: if the
+// article contains the excerpt by evictMargin more than every witness,
+// it fits, and the witnesses are returned to be evicted from the cluster
+// (the rewrite arrived before the original); otherwise it does not fit.
+func (d *Deduper) fits(ctx context.Context, fp minhash.Fingerprint, m match, matches []match) (bool, []string, error) {
+	size := len(fp.Shingles)
+	if m.rec.Cluster != m.id || float64(m.rec.Sketch.Total) >= excerptRatio*float64(size) || len(m.rec.Members) == 0 {
+		return true, nil, nil
+	}
+	longer := float64(m.rec.Sketch.Total) / excerptRatio
+	matched := make(map[string]bool, len(matches))
+	for _, x := range matches {
+		if x.rec.Cluster == m.id && float64(x.rec.Sketch.Total) > longer {
+			return true, nil, nil // the article matches a longer member: it fits
+		}
+		matched[x.id] = true
+	}
+	var witnesses []string
+	read := 0
+	for _, id := range m.rec.Members {
+		if matched[id] {
+			continue // a member no longer than the excerpt
+		}
+		if read >= maxWitnesses {
+			break
+		}
+		read++
+		rec, _, err := d.ix.GetRecord(ctx, id)
+		if errors.Is(err, kvindex.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, nil, fmt.Errorf("read member %s of cluster %s: %w", id, m.id, err)
+		}
+		if rec.Cluster != m.id || float64(rec.Sketch.Total) <= longer {
+			continue // moved elsewhere, or no longer than the excerpt
+		}
+		sim := minhash.CompareFingerprint(fp, rec.Sketch)
+		if sim.Containment >= d.cfg.Threshold && sim.Core >= d.cfg.MinShared {
+			return true, nil, nil
+		}
+		if !rec.Done || minhash.CompareSketches(m.rec.Sketch, rec.Sketch).Containment+evictMargin > m.sim.Containment {
+			return false, nil, nil // the witness holds the excerpt as well (or is still deciding)
+		}
+		witnesses = append(witnesses, id)
+	}
+	return true, witnesses, nil
+}
+
+// evict moves the witnesses, members of cluster from that article by
+// showed to be different stories than from's excerpt canonical (sketch
+// excerpt; see fits), out of from: the first still there becomes a
+// canonical, and the members of from that match it and either are
+// witnesses too or do not match the excerpt (its copies, which joined
+// through it) go along; and so on while witnesses are left. Each is
+// re-published. An article that has meanwhile moved to another cluster
+// is left alone.
+func (d *Deduper) evict(ctx context.Context, witnesses []string, from ref, excerpt minhash.Sketch, by string) error {
+	for _, id := range witnesses {
+		for {
+			rec, rev, err := d.ix.GetRecord(ctx, id)
+			if errors.Is(err, kvindex.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("evict %s: %w", id, err)
+			}
+			if rec.Cluster != from.id || rec.ClusterSeq != from.seq || !rec.Done {
+				break // moved meanwhile, or taken along by an earlier witness
+			}
+			rec.Cluster, rec.ClusterSeq = id, rec.Seq
+			rec.Containment, rec.Jaccard = 0, 0
+			newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
+			if errors.Is(err, kvindex.ErrConflict) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("evict %s from %s: %w", id, from.id, err)
+			}
+			d.log.Debug("evicted article from an excerpt's cluster", zap.String("id", id), zap.String("cluster", from.id), zap.String("by", by))
+			if err := d.publishMerge(ctx, id, rec, newRev); err != nil {
+				return err
+			}
+			if err := d.removeMember(ctx, from, id); err != nil {
+				return err
+			}
+			if err := d.takeFollowers(ctx, ref{id, rec.Seq}, rec.Sketch, from, excerpt, by, witnesses); err != nil {
+				return err
+			}
+			break
 		}
 	}
-	return best, found
+	return nil
+}
+
+// takeFollowers moves into cluster to (canonical sketch sketch) the
+// members of cluster from (canonical sketch excerpt), other than by, that
+// match to's canonical and are witnesses or do not match the excerpt, and
+// re-publishes them.
+func (d *Deduper) takeFollowers(ctx context.Context, to ref, sketch minhash.Sketch, from ref, excerpt minhash.Sketch, by string, witnesses []string) error {
+	canon, _, err := d.ix.GetRecord(ctx, from.id)
+	if errors.Is(err, kvindex.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("evict from %s: %w", from.id, err)
+	}
+	for _, id := range canon.Members {
+		if id == by || id == to.id {
+			continue
+		}
+		for {
+			rec, rev, err := d.ix.GetRecord(ctx, id)
+			if errors.Is(err, kvindex.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("evict %s: %w", id, err)
+			}
+			if rec.Cluster != from.id || rec.ClusterSeq != from.seq || !rec.Done {
+				break
+			}
+			if !slices.Contains(witnesses, id) && d.isMatch(minhash.CompareSketches(excerpt, rec.Sketch)) {
+				break // a copy of the excerpt
+			}
+			sim := minhash.CompareSketches(sketch, rec.Sketch)
+			if !d.isMatch(sim) {
+				break
+			}
+			rec.Cluster, rec.ClusterSeq = to.id, to.seq
+			rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
+			newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
+			if errors.Is(err, kvindex.ErrConflict) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("evict %s from %s: %w", id, from.id, err)
+			}
+			if err := d.publishMerge(ctx, id, rec, newRev); err != nil {
+				return err
+			}
+			if err := d.removeMember(ctx, from, id); err != nil {
+				return err
+			}
+			if _, err := d.addMember(ctx, to, id); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// isMatch reports whether sim makes two articles copies.
+func (d *Deduper) isMatch(sim minhash.Similarity) bool {
+	return sim.Containment >= d.cfg.Threshold && sim.Core >= d.cfg.MinShared
+}
+
+// removeMember drops id from the member list of cluster root's canonical.
+func (d *Deduper) removeMember(ctx context.Context, root ref, id string) error {
+	for attempts := 0; attempts < 1000; attempts++ {
+		rec, rev, err := d.ix.GetRecord(ctx, root.id)
+		if errors.Is(err, kvindex.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("leave cluster %s: %w", root.id, err)
+		}
+		i := slices.Index(rec.Members, id)
+		if i < 0 {
+			return nil
+		}
+		rec.Members = slices.Delete(rec.Members, i, i+1)
+		if _, err := d.ix.UpdateRecord(ctx, root.id, rec, rev); err != nil {
+			if errors.Is(err, kvindex.ErrConflict) {
+				continue
+			}
+			return fmt.Errorf("leave cluster %s: %w", root.id, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("leave cluster %s: too many conflicts: %w", root.id, kvindex.ErrConflict)
 }
 
 // annotate sets the dedupe fields of out from its record.

@@ -367,6 +367,57 @@ func TestExcerptInTwoStoriesDoesNotWeldThem(t *testing.T) {
 	}
 }
 
+// An excerpt of a story that arrives before the story roots their
+// cluster. Another outlet's rewrite of the story that keeps its lead
+// (lightly edited, so it holds the excerpt less closely than the story
+// does) must not end up in that cluster, whichever of the two arrives
+// first, and the rewrite's own copies stay with it.
+func TestExcerptCanonicalDoesNotWeldRewrites(t *testing.T) {
+	orig := fixture(t, "original.txt")
+	paras := strings.Split(strings.TrimSpace(orig), "\n\n")
+	rewrite := fixture(t, "rewrite.txt")
+	texts := map[string]string{
+		"excerpt":      "Barrier approved\n\n" + strings.Join(paras[1:4], "\n\n"),
+		"story":        orig,
+		"rewrite":      rewrite,
+		"rewrite copy": mojibake(rewrite) + "\n" + fixture(t, "boilerplate.txt"),
+	}
+	// The two stories: each cluster is named after its earliest article.
+	story := map[string]int{"excerpt": 1, "story": 1, "rewrite": 2, "rewrite copy": 2}
+	for _, order := range [][]string{
+		{"excerpt", "story", "rewrite"},
+		{"excerpt", "rewrite", "story"},
+		{"excerpt", "rewrite", "rewrite copy", "story"},
+		{"excerpt", "story", "rewrite", "rewrite copy"},
+		{"story", "excerpt", "rewrite"},
+	} {
+		t.Run(strings.Join(order, ", "), func(t *testing.T) {
+			e := newEnv(t)
+			d := e.deduper(t, DefaultConfig())
+			ids := map[string]string{}
+			var outs []*schema.Document
+			for _, name := range order {
+				doc := newDoc(t, name, texts[name])
+				ids[doc.ID] = name
+				outs = append(outs, process(t, d, doc, e.publish(t, doc)))
+			}
+			got := finalClusters(t, e, outs...)
+			for i, name := range order {
+				want := ""
+				for _, first := range order {
+					if story[first] == story[name] {
+						want = first
+						break
+					}
+				}
+				if g := ids[got[i]]; g != want {
+					t.Errorf("%s: cluster %q, want %q", name, g, want)
+				}
+			}
+		})
+	}
+}
+
 func TestOriginalJoinsTwoDisjointExcerpts(t *testing.T) {
 	e := newEnv(t)
 	d := e.deduper(t, DefaultConfig())
