@@ -341,9 +341,11 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 }
 
 // trustLearned returns learned unless it would remove more than half of
-// the text's lines: furniture is a few lines at the edges, so a text
-// made mostly of lines its source has printed before is a re-sent or
-// copied article (dedupe's business), and its short paragraphs stay.
+// the lines the built-in rules keep: furniture is a few lines at the
+// edges, so a text made mostly of lines its source has printed before is
+// a re-sent or copied article (dedupe's business), and its short
+// paragraphs stay. Lines the built-in rules drop anyway do not count, or
+// a short text padded with furniture could lose all its content.
 func trustLearned(lines []string, learned LineSet) LineSet {
 	if learned == nil {
 		return nil
@@ -353,8 +355,16 @@ func trustLearned(lines []string, learned LineSet) LineSet {
 		if l == "" {
 			continue
 		}
+		w := countWords(l)
+		key := LineKey(l)
+		if isBoilerplate(l, key, w, nil) {
+			continue
+		}
+		if rest, n := stripBanners(l); n > 0 && rest == "" {
+			continue
+		}
 		total++
-		if countWords(l) <= MaxLearnWords && learned.Contains(LineKey(l)) {
+		if w <= MaxLearnWords && learned.Contains(key) {
 			matches++
 		}
 	}

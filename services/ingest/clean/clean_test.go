@@ -394,6 +394,28 @@ func TestLearnedLinesNeverTakeTheArticle(t *testing.T) {
 	}
 }
 
+// A short text padded with site furniture: its content lines, learned
+// from re-sends, are fewer than half of all its lines, but all of the
+// lines the built-in rules keep. They must stay.
+func TestLearnedLinesNeverTakeWhatFurnitureLeaves(t *testing.T) {
+	content := []string{"Rovers v United", "City v Albion", "Town v County", "Athletic v Wanderers"}
+	furniture := []string{"Read more", "Next post", "Post navigation", "Share this:", "Categorized as News",
+		"Your email address will not be published. Required fields are marked *", "Subscribe to our newsletter"}
+	learned := Lines{}
+	for _, l := range content {
+		learned[LineKey(l)] = true
+	}
+	r := Clean(strings.Join(append(append([]string{}, content...), furniture...), "\n"), Options{Title: "-", Boilerplate: learned})
+	for _, l := range content {
+		if !strings.Contains(r.Body, l) {
+			t.Errorf("content line %q removed; body = %q", l, r.Body)
+		}
+	}
+	if strings.Contains(r.Body, "Post navigation") {
+		t.Errorf("furniture kept: %q", r.Body)
+	}
+}
+
 func TestLearnKeysAtTheEdges(t *testing.T) {
 	var paras []string
 	for i := range 20 {
