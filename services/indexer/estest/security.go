@@ -214,11 +214,7 @@ func (r *Role) grantsIndex(action, name string) bool {
 			continue
 		}
 		for _, p := range ip.Privileges {
-			if pats, ok := indexPrivileges[p]; ok {
-				if grants(pats, action) {
-					return true
-				}
-			} else if wildcard(p, action) {
+			if indexPrivilegeGrants(p, action) {
 				return true
 			}
 		}
@@ -232,16 +228,21 @@ func (r *Role) grantsIndex(action, name string) bool {
 func (r *Role) grantsIndexAnywhere(action string) bool {
 	for _, ip := range r.Indices {
 		for _, p := range ip.Privileges {
-			if pats, ok := indexPrivileges[p]; ok {
-				if grants(pats, action) {
-					return true
-				}
-			} else if wildcard(p, action) {
+			if indexPrivilegeGrants(p, action) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// indexPrivilegeGrants reports whether index privilege p, a named
+// privilege or an action pattern, grants action.
+func indexPrivilegeGrants(p, action string) bool {
+	if pats, ok := indexPrivileges[p]; ok {
+		return grants(pats, action)
+	}
+	return wildcard(p, action)
 }
 
 // grantedBy names the privileges that would grant action, in
