@@ -124,26 +124,7 @@ func publicKey(t *testing.T, kp nkeys.KeyPair) string {
 func (o *operator) creds(t *testing.T, name string, signer nkeys.KeyPair) (path, userPub string) {
 	t.Helper()
 	user := mustKey(t, nkeys.CreateUser)
-	userPub = publicKey(t, user)
-	uc := jwt.NewUserClaims(userPub)
-	uc.Name = name
-	userJWT, err := uc.Encode(signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := user.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := jwt.FormatUserConfig(userJWT, seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path = filepath.Join(o.dir, name+".creds")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path, userPub
+	return writeCredsFor(t, o, name, user, signer), publicKey(t, user)
 }
 
 // credsConfig is the runtime configuration an operator sets with
