@@ -15,17 +15,13 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 )
 
 // An operator lists a dead letter, fixes the cause, re-drives it, and the
 // stage then processes it; status reports the backlog and dead letters.
 func TestDeadLettersListRedriveAndStatus(t *testing.T) {
-	srv, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	srv := natstest.Server(t)
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatal(err)

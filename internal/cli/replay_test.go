@@ -14,18 +14,14 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
 
 // A replay re-drives articles.enriched into a new index generation and
 // only then moves the read alias to it.
 func TestReplayMovesAliasToNewGeneration(t *testing.T) {
-	srv, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown(); srv.WaitForShutdown() }()
+	srv := natstest.Server(t)
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatal(err)
