@@ -144,39 +144,44 @@ func RSS(pid int) (int64, error) { return statusBytes(pid, "VmRSS:") }
 func AnonRSS(pid int) (int64, error) { return statusBytes(pid, "RssAnon:") }
 
 func statusBytes(pid int, field string) (int64, error) {
+	v, err := statusField(pid, field)
+	if err != nil {
+		return 0, err
+	}
+	kb, err := strconv.ParseInt(strings.TrimSuffix(v, " kB"), 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return kb << 10, nil
+}
+
+// Threads returns the process's thread count from /proc/<pid>/status.
+func Threads(pid int) (int, error) {
+	v, err := statusField(pid, "Threads:")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(v)
+}
+
+// statusField returns the value of one field ("VmRSS:") of
+// /proc/<pid>/status, trimmed.
+func statusField(pid int, field string) (string, error) {
 	if pid <= 0 {
-		return 0, ErrNoProcess
+		return "", ErrNoProcess
 	}
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return "", err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0, err
-			}
-			return kb << 10, nil
+			return strings.TrimSpace(rest), nil
 		}
 	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
-}
-
-// Threads returns the process's thread count from /proc/<pid>/status.
-func Threads(pid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "Threads:"); ok {
-			return strconv.Atoi(strings.TrimSpace(rest))
-		}
-	}
-	return 0, fmt.Errorf("no Threads in /proc/%d/status", pid)
+	return "", fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every

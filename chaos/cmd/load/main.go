@@ -223,29 +223,36 @@ func peakOf(s []sample, f func(sample) int) int {
 
 // goroutines reads go_goroutines from the run's /metrics.
 func goroutines(ctx context.Context, addr string) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
-			return strconv.Atoi(strings.TrimSpace(v))
+	n := -1
+	err := get(ctx, "http://"+addr+"/metrics", time.Second, func(body io.Reader) error {
+		sc := bufio.NewScanner(body)
+		for sc.Scan() {
+			if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
+				var err error
+				n, err = strconv.Atoi(strings.TrimSpace(v))
+				return err
+			}
 		}
-	}
-	return 0, fmt.Errorf("no go_goroutines in %s/metrics", addr)
+		return fmt.Errorf("no go_goroutines in %s/metrics", addr)
+	})
+	return n, err
 }
 
 // fetch saves url's body to path.
 func fetch(ctx context.Context, url, path string) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	return get(ctx, url, 30*time.Second, func(body io.Reader) error {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(f, body)
+		return errors.Join(err, f.Close())
+	})
+}
+
+// get GETs url within timeout and hands a 200 answer's body to read.
+func get(ctx context.Context, url string, timeout time.Duration, read func(io.Reader) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -259,12 +266,7 @@ func fetch(ctx context.Context, url, path string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, resp.Body)
-	return errors.Join(err, f.Close())
+	return read(resp.Body)
 }
 
 func lastLines(s string, n int) string {
