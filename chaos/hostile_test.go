@@ -261,7 +261,7 @@ func TestStageRejectsHostileMessages(t *testing.T) {
 	}
 	cc := stage.DefaultConfig().Consumer
 	cc.MaxDeliver, cc.Concurrency = 2, 2
-	c, err := stage.Consume(ctx, js, stage.Stage[*schema.RawArticle]{
+	c, err := stage.Consume(ctx, js, stage.Stage[*schema.RawArticle, *schema.Document]{
 		Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
 		Decode: schema.DecodeRaw, Process: ing.Process,
 	}, cc, prometheus.NewRegistry(), log)

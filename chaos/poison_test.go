@@ -96,7 +96,7 @@ func TestPoisonDoesNotHoldItsBatch(t *testing.T) {
 	ccfg := stage.DefaultConfig().Consumer
 	ccfg.Concurrency, ccfg.Batch, ccfg.MaxDeliver = 128, 128, 3
 	ccfg.AckWait, ccfg.RetryMin, ccfg.RetryMax = 10*time.Second, 50*time.Millisecond, 100*time.Millisecond
-	c, err := stage.Consume(ctx, js, stage.Stage[*schema.Document]{
+	c, err := stage.Consume(ctx, js, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: process,
 	}, ccfg, prometheus.NewRegistry(), zap.NewNop())
 	if err != nil {

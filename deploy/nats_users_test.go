@@ -296,7 +296,7 @@ func runPipeline(t *testing.T, n secureNATS) {
 	pub := intake.NewPublisher(rtIngest.JetStream(), rtIngest.Logger()).
 		WithBacklog(stage.NewBacklog(rtIngest.JetStream(), stage.SubjectRaw, rtIngest.Config().Consumer.MaxBacklog))
 	rtIngest.Handle("POST /v1/articles", intake.NewHandler(pub, intake.HandlerConfig{}, rtIngest.Logger()))
-	if _, err := stage.Start(ctx, rtIngest, stage.Stage[*schema.RawArticle]{
+	if _, err := stage.Start(ctx, rtIngest, stage.Stage[*schema.RawArticle, *schema.Document]{
 		Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
 		Decode: schema.DecodeRaw, Process: ing.Process,
 	}); err != nil {
@@ -320,7 +320,7 @@ func runPipeline(t *testing.T, n secureNATS) {
 	if err != nil {
 		t.Fatalf("dedupe: %v", err)
 	}
-	if _, err := stage.Start(ctx, rtDedupe, stage.Stage[*schema.Document]{
+	if _, err := stage.Start(ctx, rtDedupe, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped,
 		Decode: schema.DecodeDocument, Process: d.Process,
 	}); err != nil {
@@ -333,7 +333,7 @@ func runPipeline(t *testing.T, n secureNATS) {
 	if err != nil {
 		t.Fatalf("enrich: %v", err)
 	}
-	if _, err := stage.Start(ctx, rtEnrich, stage.Stage[*schema.Document]{
+	if _, err := stage.Start(ctx, rtEnrich, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameEnrich, Input: stage.SubjectDeduped, Output: stage.SubjectEnriched,
 		Decode: schema.DecodeDocument, Process: e.Process,
 	}); err != nil {
@@ -351,7 +351,7 @@ func runPipeline(t *testing.T, n secureNATS) {
 		t.Fatalf("indexer: %v", err)
 	}
 	rtIndexer.OnShutdown(ix.Close)
-	if _, err := stage.Start(ctx, rtIndexer, stage.Stage[*schema.Document]{
+	if _, err := stage.Start(ctx, rtIndexer, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameIndex, Input: stage.SubjectEnriched,
 		Decode: schema.DecodeDocument, Process: ix.Process,
 	}); err != nil {

@@ -36,7 +36,7 @@ func TestDeadLettersListRedriveAndStatus(t *testing.T) {
 
 	var fixed atomic.Bool
 	processed := make(chan string, 1)
-	_, err = stage.Start(context.Background(), rt, stage.Stage[*schema.Document]{
+	_, err = stage.Start(context.Background(), rt, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameEnrich, Input: stage.SubjectDeduped, Decode: schema.DecodeDocument,
 		Process: func(_ context.Context, d *schema.Document) (*schema.Document, error) {
 			if !fixed.Load() {

@@ -169,13 +169,13 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("enrich: %w", err)
 	}
-	if _, err := stage.Start(ctx, p.rt, stage.Stage[*schema.RawArticle]{
+	if _, err := stage.Start(ctx, p.rt, stage.Stage[*schema.RawArticle, *schema.Document]{
 		Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
 		Decode: schema.DecodeRaw, Process: ing.Process,
 	}); err != nil {
 		return err
 	}
-	for _, st := range []stage.Stage[*schema.Document]{
+	for _, st := range []stage.Stage[*schema.Document, *schema.Document]{
 		{Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped, Decode: schema.DecodeDocument, Process: ded.Process},
 		{Name: stage.NameEnrich, Input: stage.SubjectDeduped, Output: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: enr.Process},
 	} {
@@ -190,7 +190,7 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	sinkCfg.Concurrency = max(sinkCfg.Concurrency, sinkConcurrency)
 	sinkCfg.Batch = max(sinkCfg.Batch, sinkConcurrency)
 	sinkCfg.MaxAckPending = max(sinkCfg.MaxAckPending, 2*sinkConcurrency)
-	_, err = stage.StartWith(ctx, p.rt, stage.Stage[*schema.Document]{
+	_, err = stage.StartWith(ctx, p.rt, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: p.sink,
 	}, sinkCfg)
 	return err

@@ -44,6 +44,10 @@ type Consumer struct {
 	metrics *metrics
 	stopped chan struct{}
 	once    sync.Once
+	// unconfirmed carries published messages from the workers to the
+	// confirm loop, which acks them once their output is stored.
+	unconfirmed chan *published
+	confirming  sync.WaitGroup
 	// quit stops the keep-alive loop once the workers are done.
 	quit  chan struct{}
 	loops sync.WaitGroup
@@ -103,10 +107,7 @@ func (c *Consumer) Drain(ctx context.Context) error {
 		c.cc.Drain()
 		go func() {
 			<-c.cc.Closed()
-			close(c.work)
-			c.workers.Wait()
-			close(c.quit)
-			c.loops.Wait()
+			c.stop()
 			close(c.stopped)
 		}()
 	})
@@ -118,21 +119,34 @@ func (c *Consumer) Drain(ctx context.Context) error {
 	}
 }
 
+// stop ends the workers, then the confirm loop once every output they
+// published is settled, then the keep-alive loop.
+func (c *Consumer) stop() {
+	close(c.work)
+	c.workers.Wait()
+	close(c.unconfirmed)
+	c.confirming.Wait()
+	close(c.quit)
+	c.loops.Wait()
+}
+
 // handler runs one stage's messages. It holds no per-message state.
-type handler[In any] struct {
-	st      Stage[In]
+type handler[In any, Out Output] struct {
+	st      Stage[In, Out]
 	js      jetstream.JetStream
 	cfg     ConsumerConfig
 	log     *zap.Logger
 	metrics *metrics
 	// backlog is the next stage's, which publishing waits on.
 	backlog *Backlog
+	// unconfirmed is the Consumer's.
+	unconfirmed chan<- *published
 }
 
 // Consume starts st on a durable pull consumer named after it, shared by
 // every replica, and processes messages until Drain. ctx is the parent of
 // every Process call; cancel it only to abandon in-flight work.
-func Consume[In any](ctx context.Context, js jetstream.JetStream, st Stage[In], cfg ConsumerConfig, reg prometheus.Registerer, log *zap.Logger) (*Consumer, error) {
+func Consume[In any, Out Output](ctx context.Context, js jetstream.JetStream, st Stage[In, Out], cfg ConsumerConfig, reg prometheus.Registerer, log *zap.Logger) (*Consumer, error) {
 	if st.Name == "" || st.Input == "" || st.Decode == nil || st.Process == nil {
 		return nil, errors.New("stage: Name, Input, Decode and Process are required")
 	}
@@ -144,7 +158,7 @@ func Consume[In any](ctx context.Context, js jetstream.JetStream, st Stage[In], 
 	if err != nil {
 		return nil, fmt.Errorf("stage %s consumer: %w", st.Name, err)
 	}
-	h := &handler[In]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m}
+	h := &handler[In, Out]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m}
 	if st.Output != "" {
 		h.backlog = NewBacklog(js, st.Output, cfg.MaxBacklog)
 	}
@@ -153,8 +167,16 @@ func Consume[In any](ctx context.Context, js jetstream.JetStream, st Stage[In], 
 		work:    make(chan jetstream.Msg),
 		metrics: m,
 		stopped: make(chan struct{}),
-		quit:    make(chan struct{}),
+		// As many outputs await confirmation as the server sends at once.
+		unconfirmed: make(chan *published, cfg.Batch),
+		quit:        make(chan struct{}),
 	}
+	h.unconfirmed = c.unconfirmed
+	c.confirming.Add(1)
+	go func() {
+		defer c.confirming.Done()
+		h.confirm(ctx, c.unconfirmed)
+	}()
 	slots := make([]inFlight, cfg.Concurrency)
 	for i := range slots {
 		c.workers.Add(1)
@@ -176,10 +198,7 @@ func Consume[In any](ctx context.Context, js jetstream.JetStream, st Stage[In], 
 			}
 		}))
 	if err != nil {
-		close(c.work)
-		c.workers.Wait()
-		close(c.quit)
-		c.loops.Wait()
+		c.stop()
 		return nil, fmt.Errorf("stage %s consume: %w", st.Name, err)
 	}
 	c.cc = cc
@@ -203,11 +222,10 @@ func ConsumerConfigFor(name, subject string, cfg ConsumerConfig) jetstream.Consu
 	}
 }
 
-func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
+func (h *handler[In, Out]) handle(ctx context.Context, msg jetstream.Msg) {
 	start := time.Now()
 	h.metrics.in.Add(1)
 	h.metrics.inFlight.Inc()
-	defer h.metrics.inFlight.Dec()
 
 	info := Info{Subject: msg.Subject(), Delivered: 1}
 	if md, err := msg.Metadata(); err == nil {
@@ -215,7 +233,18 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 		info.Sequence = md.Sequence.Stream
 		info.Delivered = int(md.NumDelivered)
 	}
-	result, reason, unavailable := h.process(WithMessageInfo(ctx, info), msg, info)
+	pub, result, reason, unavailable := h.process(WithMessageInfo(ctx, info), msg, info)
+	if pub != nil {
+		pub.start = start
+		h.unconfirmed <- pub
+		return
+	}
+	h.finish(ctx, msg, info, start, result, reason, unavailable)
+}
+
+// finish ends a message as result says, and records how it ended.
+func (h *handler[In, Out]) finish(ctx context.Context, msg jetstream.Msg, info Info, start time.Time, result, reason string, unavailable bool) {
+	defer h.metrics.inFlight.Dec()
 	// Fields are built only on the paths that log, not per message.
 	log := func() *zap.Logger {
 		return h.log.With(zap.String("article", articleRef(msg.Data())), zap.Uint64("seq", info.Sequence), zap.Int("delivered", info.Delivered))
@@ -249,7 +278,7 @@ func (h *handler[In]) handle(ctx context.Context, msg jetstream.Msg) {
 			log().Warn("term failed", zap.Error(err))
 		}
 	}
-	h.metrics.messages.WithLabelValues(result).Inc()
+	h.metrics.results[result].Inc()
 	took := time.Since(start)
 	h.metrics.busy.Add(int64(took))
 	h.metrics.duration.Observe(took.Seconds())
@@ -270,76 +299,158 @@ func (c ConsumerConfig) retryDelay(delivered int, unavailable bool) time.Duratio
 }
 
 // process runs Decode, Process and the publish, and says how the message
-// ends; unavailable marks a retry caused by an Unavailable error.
-func (h *handler[In]) process(ctx context.Context, msg jetstream.Msg, info Info) (result, reason string, unavailable bool) {
+// ends; unavailable marks a retry caused by an Unavailable error. A
+// message whose output was sent ends later, when JetStream confirms it:
+// process then returns the publish to wait for.
+func (h *handler[In, Out]) process(ctx context.Context, msg jetstream.Msg, info Info) (pub *published, result, reason string, unavailable bool) {
 	in, err := h.st.Decode(msg.Data())
 	if err != nil {
-		return ResultDead, "decode: " + err.Error(), false
+		return nil, ResultDead, "decode: " + err.Error(), false
 	}
 	out, err := h.st.Process(ctx, in)
 	if err != nil {
 		switch {
 		case IsPermanent(err):
-			return ResultDead, err.Error(), false
+			return nil, ResultDead, err.Error(), false
 		case IsUnavailable(err):
-			return ResultRetry, err.Error(), true
-		case info.Delivered >= h.cfg.MaxDeliver:
-			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err), false
+			return nil, ResultRetry, err.Error(), true
 		default:
-			return ResultRetry, err.Error(), false
+			result, reason = h.failed(err, info)
+			return nil, result, reason, false
 		}
 	}
-	if out == nil || h.st.Output == "" {
+	var none Out
+	if out == none || h.st.Output == "" {
 		h.metrics.out.Add(1)
-		return ResultOK, "", false
+		return nil, ResultOK, "", false
 	}
-	if err := h.publish(ctx, out); err != nil {
+	pub, err = h.publish(ctx, msg, out, info)
+	if err != nil {
 		if IsPermanent(err) {
-			return ResultDead, err.Error(), false
+			return nil, ResultDead, err.Error(), false
 		}
-		if info.Delivered >= h.cfg.MaxDeliver {
-			return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err), false
-		}
-		return ResultRetry, err.Error(), false
+		result, reason = h.failed(err, info)
+		return nil, result, reason, false
 	}
-	h.metrics.out.Add(1)
-	if out.DuplicateOf != "" {
-		h.metrics.duplicates.Add(1)
-	}
-	return ResultOK, "", false
+	return pub, "", "", false
 }
 
-// publish sends out downstream and waits for JetStream to store it. The
-// message id makes a retried publish a no-op within the duplicate window.
-func (h *handler[In]) publish(ctx context.Context, out *schema.Document) error {
-	buf := encodeBuffers.Get().(*bytes.Buffer)
-	defer putEncodeBuffer(buf)
-	data, err := encode(buf, out)
-	if err != nil {
-		return Permanent(fmt.Errorf("encode output: %w", err))
+// failed says how a message ends after a retryable error: retried, or
+// dead-lettered once it has had MaxDeliver deliveries.
+func (h *handler[In, Out]) failed(err error, info Info) (result, reason string) {
+	if info.Delivered >= h.cfg.MaxDeliver {
+		return ResultDead, fmt.Sprintf("max deliveries (%d) reached, last error: %v", h.cfg.MaxDeliver, err)
+	}
+	return ResultRetry, err.Error()
+}
+
+// published is a message whose output has been sent downstream and is
+// waiting for JetStream to confirm it stored it.
+type published struct {
+	msg       jetstream.Msg
+	info      Info
+	start     time.Time
+	stored    jetstream.PubAckFuture
+	deadline  time.Time
+	duplicate bool
+	// buf holds the encoded output until it is confirmed: the client
+	// resends it if the stream had no responder yet.
+	buf *bytes.Buffer
+}
+
+// publishConfirmWait is how long a publish may wait for JetStream to say
+// it stored the output (capped at half the ack wait) before the message
+// is retried: the same wait as a synchronous JetStream publish.
+const publishConfirmWait = 5 * time.Second
+
+// publish sends out downstream without waiting: confirm acks the input
+// once JetStream has stored the output, so a worker goes on to its next
+// message while the store is replicated and confirmed. The message id
+// makes a retried publish a no-op within the duplicate window: a
+// document's is its id, a payload's the input message's place in its
+// stream.
+func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out Out, info Info) (*published, error) {
+	pub := &published{msg: msg, info: info}
+	var data []byte
+	var id string
+	switch o := any(out).(type) {
+	case *schema.Document:
+		pub.buf = encodeBuffers.Get().(*bytes.Buffer)
+		var err error
+		if data, err = encode(pub.buf, o); err != nil {
+			pub.release()
+			return nil, Permanent(fmt.Errorf("encode output: %w", err))
+		}
+		id = o.ID + ":" + h.st.Name
+		pub.duplicate = o.DuplicateOf != ""
+	case *Payload:
+		data = o.Data
+		id = info.Stream + ":" + strconv.FormatUint(info.Sequence, 10) + ":" + h.st.Name
 	}
 	if len(data) > maxMsgSize {
-		return Permanent(fmt.Errorf("output is %d bytes, over the %d byte limit", len(data), maxMsgSize))
+		pub.release()
+		return nil, Permanent(fmt.Errorf("output is %d bytes, over the %d byte limit", len(data), maxMsgSize))
 	}
 	// Hold the message (the keep-alive loop keeps it ours) while the next
 	// stage is too far behind: backpressure, not an unread message
 	// pushed out of a full stream.
 	if err := h.backlog.Wait(ctx); err != nil {
-		return err
+		pub.release()
+		return nil, err
 	}
 	m := nats.NewMsg(h.st.Output)
 	m.Data = data
-	m.Header.Set(jetstream.MsgIDHeader, out.ID+":"+h.st.Name)
-	if _, err := h.js.PublishMsg(ctx, m); err != nil {
-		return fmt.Errorf("publish to %s: %w", h.st.Output, err)
+	m.Header.Set(jetstream.MsgIDHeader, id)
+	stored, err := h.js.PublishMsgAsync(m)
+	if err != nil {
+		pub.release()
+		return nil, fmt.Errorf("publish to %s: %w", h.st.Output, err)
 	}
-	h.backlog.Sent()
-	return nil
+	pub.stored = stored
+	pub.deadline = time.Now().Add(min(publishConfirmWait, h.cfg.AckWait/2))
+	return pub, nil
 }
 
-// encodeBuffers hold encoded outputs until JetStream has stored them:
-// the connection copies a message when it is sent, so a buffer is free
-// again once PublishMsg returns.
+func (p *published) release() {
+	if p.buf != nil {
+		putEncodeBuffer(p.buf)
+		p.buf = nil
+	}
+}
+
+// confirm ends each published message, in publishing order, once
+// JetStream has stored its output or failed to: ack, or retry and
+// dead-letter like any failure. It returns when unconfirmed is closed and
+// drained.
+func (h *handler[In, Out]) confirm(ctx context.Context, unconfirmed <-chan *published) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for pub := range unconfirmed {
+		var err error
+		timer.Reset(time.Until(pub.deadline))
+		select {
+		case <-pub.stored.Ok():
+		case err = <-pub.stored.Err():
+		case <-timer.C:
+			err = fmt.Errorf("JetStream did not confirm storing it within %s", min(publishConfirmWait, h.cfg.AckWait/2))
+		}
+		timer.Stop()
+		pub.release()
+		if err != nil {
+			result, reason := h.failed(fmt.Errorf("publish to %s: %w", h.st.Output, err), pub.info)
+			h.finish(ctx, pub.msg, pub.info, pub.start, result, reason, false)
+			continue
+		}
+		h.metrics.out.Add(1)
+		if pub.duplicate {
+			h.metrics.duplicates.Add(1)
+		}
+		h.backlog.Sent()
+		h.finish(ctx, pub.msg, pub.info, pub.start, ResultOK, "", false)
+	}
+}
+
+// encodeBuffers hold encoded outputs until JetStream has stored them.
 var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // putEncodeBuffer returns buf to the pool unless an unusually large
@@ -362,7 +473,7 @@ func encode(buf *bytes.Buffer, d *schema.Document) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-func (h *handler[In]) deadLetter(ctx context.Context, msg jetstream.Msg, info Info, reason string) error {
+func (h *handler[In, Out]) deadLetter(ctx context.Context, msg jetstream.Msg, info Info, reason string) error {
 	m := nats.NewMsg(SubjectDeadPrefix + h.st.Name)
 	m.Data = msg.Data()
 	m.Header.Set(HeaderDeadReason, truncate(reason, maxReasonBytes))

@@ -169,7 +169,7 @@ func TestCredsFileRunsAStage(t *testing.T) {
 			t.Errorf("shutdown: %v", err)
 		}
 	}()
-	if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document]{
+	if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameEnrich, Input: stage.SubjectDeduped, Output: stage.SubjectEnriched,
 		Decode: schema.DecodeDocument,
 		Process: func(_ context.Context, d *schema.Document) (*schema.Document, error) {

@@ -19,6 +19,8 @@ const (
 // end-of-run summary.
 type metrics struct {
 	messages *prometheus.CounterVec
+	// results are messages' series by result, looked up once.
+	results  map[string]prometheus.Counter
 	duration prometheus.Histogram
 	inFlight prometheus.Gauge
 
@@ -47,8 +49,9 @@ func newMetrics(reg prometheus.Registerer, stage string) (*metrics, error) {
 			return nil, err
 		}
 	}
+	m.results = map[string]prometheus.Counter{}
 	for _, r := range []string{ResultOK, ResultRetry, ResultDead} {
-		m.messages.WithLabelValues(r) // expose zeros
+		m.results[r] = m.messages.WithLabelValues(r) // exposes zeros too
 	}
 	return m, nil
 }

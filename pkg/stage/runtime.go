@@ -74,7 +74,7 @@ func (rt *Runtime) JetStreamFor(name string) (jetstream.JetStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	js, err := jetstream.New(nc)
+	js, err := newJetStream(nc)
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
@@ -85,6 +85,13 @@ func (rt *Runtime) JetStreamFor(name string) (jetstream.JetStream, error) {
 	return js, nil
 }
 
+// newJetStream is the runtime's JetStream handle on nc. Stages publish
+// without waiting and confirm later; the client forgets a publish JetStream
+// never answers after publishConfirmWait, as the stage does.
+func newJetStream(nc *nats.Conn) (jetstream.JetStream, error) {
+	return jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishConfirmWait))
+}
+
 // errCodeInsufficientResources is JetStream's "insufficient storage
 // resources available": a stream's MaxBytes does not fit the server's
 // max_file_store.
@@ -93,7 +100,7 @@ const errCodeInsufficientResources = 10047
 // OpenConn is Open on an existing connection, which the runtime then owns
 // and drains at shutdown.
 func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Runtime, error) {
-	js, err := jetstream.New(nc)
+	js, err := newJetStream(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
@@ -182,14 +189,14 @@ func (rt *Runtime) Consumers() []*Consumer {
 }
 
 // Start runs st in this process under the runtime's consumer settings.
-func Start[In any](ctx context.Context, rt *Runtime, st Stage[In]) (*Consumer, error) {
+func Start[In any, Out Output](ctx context.Context, rt *Runtime, st Stage[In, Out]) (*Consumer, error) {
 	return StartWith(ctx, rt, st, rt.cfg.Consumer)
 }
 
 // StartWith runs st with its own consumer settings, for a stage in a
 // shared process whose needs differ from the others', such as a sink that
 // batches and so wants many messages in flight.
-func StartWith[In any](ctx context.Context, rt *Runtime, st Stage[In], cc ConsumerConfig) (*Consumer, error) {
+func StartWith[In any, Out Output](ctx context.Context, rt *Runtime, st Stage[In, Out], cc ConsumerConfig) (*Consumer, error) {
 	js, err := rt.JetStreamFor(st.Name)
 	if err != nil {
 		return nil, err

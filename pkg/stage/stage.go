@@ -1,7 +1,8 @@
 // Package stage is the runtime every newsflow service runs on.
 //
 // A stage is a name, an input subject, an optional output subject and a
-// function from one decoded input to one output document. The runtime owns
+// function from one decoded input to one output: a document, which the
+// runtime encodes, or a Payload, which it publishes as it is. The runtime owns
 // everything else: a durable pull consumer shared by all replicas, bounded
 // concurrency, publishing with de-duplication ids, acknowledgement,
 // retries with capped backoff, dead letters, in-progress signals, metrics
@@ -14,9 +15,19 @@
 // their oldest when full, so the backlog limit is what keeps unread
 // messages safe.
 //
-// The mapping from a Process result to JetStream is in one place (Run):
+// Publishing does not hold a worker: the output goes out with its
+// de-duplication id and the worker takes its next message, while one loop
+// per stage acks each input, in publishing order, once JetStream confirms
+// it stored the output. A publish JetStream refuses or does not confirm
+// within publishConfirmWait is a retryable error like any other. So the
+// guarantee is unchanged (an input is acked only after its output is
+// stored) and a replicated stream's slower confirmations cost latency,
+// not throughput.
 //
-//	output published and acknowledged  -> Ack
+// The mapping from a Process result to JetStream is in one place
+// (handler.finish):
+//
+//	output stored by JetStream         -> Ack
 //	nil output (a sink) and nil error  -> Ack
 //	retryable error                    -> NakWithDelay(capped exponential backoff)
 //	Permanent error, or decode failure -> dead letter with the reason, then Term
@@ -41,12 +52,31 @@ const (
 	SubjectDeadPrefix = "articles.dead."
 )
 
-// Func turns one input into one output document. A sink returns a nil
-// document. Errors are retryable unless wrapped with Permanent.
-type Func[In any] func(ctx context.Context, in In) (*schema.Document, error)
+// Output is what a stage publishes: a document, which the runtime encodes
+// and identifies by its id, or a Payload, published byte for byte.
+type Output interface {
+	*schema.Document | *Payload
+}
 
-// Stage describes one step of the pipeline.
-type Stage[In any] struct {
+// Payload is a message's bytes as they arrived, for a stage that passes
+// messages on without reading them (a router, a tap, a filter): such a
+// stage decodes with DecodePayload and returns a Payload, which costs no
+// JSON work at all. Its de-duplication id is the input's stream and
+// sequence, so a redelivered input republishes as a duplicate.
+type Payload struct {
+	Data []byte
+}
+
+// DecodePayload is the Decode of a stage that reads no documents.
+func DecodePayload(data []byte) (*Payload, error) { return &Payload{Data: data}, nil }
+
+// Func turns one input into one output. A sink returns nil. Errors are
+// retryable unless wrapped with Permanent.
+type Func[In any, Out Output] func(ctx context.Context, in In) (Out, error)
+
+// Stage describes one step of the pipeline: most read and write documents
+// (Stage[*schema.Document, *schema.Document]).
+type Stage[In any, Out Output] struct {
 	// Name is the stage's name: it names the durable consumer, the metrics
 	// and the dead-letter subject.
 	Name string
@@ -57,7 +87,7 @@ type Stage[In any] struct {
 	// Decode parses a message payload. Its errors are permanent.
 	Decode func(data []byte) (In, error)
 	// Process does the stage's work.
-	Process Func[In]
+	Process Func[In, Out]
 }
 
 // NameIngest, NameDedupe, NameEnrich and NameIndex are the four stages.

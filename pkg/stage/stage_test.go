@@ -167,8 +167,8 @@ func waitFor(t *testing.T, cond func() bool, describe func() string) {
 	}
 }
 
-func passthrough(name, in, out string, fn func(context.Context, *schema.Document) (*schema.Document, error)) stage.Stage[*schema.Document] {
-	return stage.Stage[*schema.Document]{Name: name, Input: in, Output: out, Decode: schema.DecodeDocument, Process: fn}
+func passthrough(name, in, out string, fn func(context.Context, *schema.Document) (*schema.Document, error)) stage.Stage[*schema.Document, *schema.Document] {
+	return stage.Stage[*schema.Document, *schema.Document]{Name: name, Input: in, Output: out, Decode: schema.DecodeDocument, Process: fn}
 }
 
 func TestArticleFlowsThroughFourStages(t *testing.T) {
@@ -181,7 +181,7 @@ func TestArticleFlowsThroughFourStages(t *testing.T) {
 			return d, nil
 		}
 	}
-	stages := []stage.Stage[*schema.Document]{
+	stages := []stage.Stage[*schema.Document, *schema.Document]{
 		passthrough(stage.NameIngest, stage.SubjectRaw, stage.SubjectCleaned, mark("ingest")),
 		passthrough(stage.NameDedupe, stage.SubjectCleaned, stage.SubjectDeduped, mark("dedupe")),
 		passthrough(stage.NameEnrich, stage.SubjectDeduped, stage.SubjectEnriched, mark("enrich")),
@@ -349,7 +349,7 @@ func checkDead(t *testing.T, m jetstream.Msg, reason, deliveries string) {
 func TestBadInputIsDeadLetteredAndStageContinues(t *testing.T) {
 	e := newEnv(t)
 	rt := e.runtime()
-	_, err := stage.Start(context.Background(), rt, stage.Stage[*schema.RawArticle]{
+	_, err := stage.Start(context.Background(), rt, stage.Stage[*schema.RawArticle, *schema.Document]{
 		Name: "ingest", Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
 		Decode: schema.DecodeRaw,
 		Process: func(_ context.Context, a *schema.RawArticle) (*schema.Document, error) {
@@ -593,7 +593,7 @@ func TestRetryDelayIsCappedExponential(t *testing.T) {
 
 func TestConsumeValidatesStage(t *testing.T) {
 	e := newEnv(t)
-	_, err := stage.Consume(context.Background(), e.js(), stage.Stage[*schema.Document]{Name: "x"}, e.cfg.Consumer, prometheus.NewRegistry(), zaptest.NewLogger(t))
+	_, err := stage.Consume(context.Background(), e.js(), stage.Stage[*schema.Document, *schema.Document]{Name: "x"}, e.cfg.Consumer, prometheus.NewRegistry(), zaptest.NewLogger(t))
 	if err == nil {
 		t.Fatal("want an error for a stage without input, decode and process")
 	}
@@ -677,4 +677,70 @@ func TestProvisionOffOnlyChecksStreams(t *testing.T) {
 	if got := s.CachedInfo().Config.MaxAge; got != time.Hour {
 		t.Errorf("max age after the service started = %s; want the operator's 1h", got)
 	}
+}
+
+// A stage on Payloads passes each message on byte for byte, whatever its
+// layout, under a de-duplication id naming the input's place in its
+// stream, so a redelivered input is stored once.
+func TestPayloadStageForwardsBytesAsTheyArrived(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	_, err := stage.Start(context.Background(), rt, stage.Stage[*stage.Payload, *stage.Payload]{
+		Name: "dedupe", Input: stage.SubjectCleaned, Output: stage.SubjectDeduped, Decode: stage.DecodePayload,
+		Process: func(_ context.Context, p *stage.Payload) (*stage.Payload, error) { return p, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	out := collect(t, js, stage.StreamDeduped, stage.SubjectDeduped)
+	payloads := []string{
+		"{ \"title\" : \"spaced\",\n  \"body\": \"caf\\u00e9 \\u0026 co\" }",
+		`{"id":"2","id":"duplicate names survive"}`,
+	}
+	for i, p := range payloads {
+		publish(t, js, stage.SubjectCleaned, []byte(p), fmt.Sprintf("p%d", i))
+	}
+	for i, p := range payloads {
+		m := receive(t, out)
+		if string(m.Data()) != p {
+			t.Errorf("output %d = %q; want the input unchanged, %q", i, m.Data(), p)
+		}
+		want := fmt.Sprintf("%s:%d:dedupe", stage.StreamCleaned, i+1)
+		if got := m.Headers().Get(jetstream.MsgIDHeader); got != want {
+			t.Errorf("output %d message id = %q; want %q", i, got, want)
+		}
+	}
+}
+
+// Outputs are published without waiting; one JetStream never stores is
+// retried like any failure and dead-lettered at MaxDeliver, with why.
+func TestUnstoredOutputIsRetriedThenDeadLettered(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Consumer.MaxBacklog = 0 // nothing to measure downstream: the stream is gone
+	rt := e.runtime()
+	js := e.js()
+	if err := js.DeleteStream(context.Background(), stage.StreamEnriched); err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	c, err := stage.Start(context.Background(), rt, passthrough("enrich", stage.SubjectDeduped, stage.SubjectEnriched, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		calls.Add(1)
+		return d, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := collect(t, js, stage.StreamDead, stage.SubjectDeadPrefix+"enrich")
+	publishDoc(t, js, stage.SubjectDeduped, doc("homeless", "x"))
+	m := receive(t, dead)
+	reason := m.Headers().Get(stage.HeaderDeadReason)
+	if !strings.HasPrefix(reason, "max deliveries (3) reached, last error: publish to "+stage.SubjectEnriched+": ") {
+		t.Errorf("reason = %q; want the publish failure after 3 deliveries", reason)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("processed %d times; want 3", n)
+	}
+	waitFor(t, func() bool { s := c.Stats(); return s.Retried == 2 && s.Dead == 1 && s.Out == 0 },
+		func() string { return fmt.Sprintf("stats = %+v; want 2 retried, 1 dead, none out", c.Stats()) })
 }

@@ -567,7 +567,7 @@ func TestUnderTheStageRuntime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	c, err := stage.Consume(ctx, js, stage.Stage[*schema.Document]{
+	c, err := stage.Consume(ctx, js, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped,
 		Decode: schema.DecodeDocument, Process: d.Process,
 	}, scfg.Consumer, prometheus.NewRegistry(), zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))

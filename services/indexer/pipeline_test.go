@@ -65,7 +65,7 @@ func newPipeline(t *testing.T, s *estest.Server, maxDeliver int) *pipeline {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document]{
+	if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 		Name: stage.NameIndex, Input: stage.SubjectEnriched,
 		Decode: schema.DecodeDocument, Process: ix.Process,
 	}); err != nil {

@@ -17,8 +17,8 @@ const StageName = "search"
 // Stage returns the sink stage that indexes every enriched document into
 // ix. A document that cannot be indexed at all is dead-lettered; any other
 // failure is retried.
-func (ix *Index) Stage() stage.Stage[*schema.Document] {
-	return stage.Stage[*schema.Document]{
+func (ix *Index) Stage() stage.Stage[*schema.Document, *schema.Document] {
+	return stage.Stage[*schema.Document, *schema.Document]{
 		Name:   StageName,
 		Input:  stage.SubjectEnriched,
 		Decode: schema.DecodeDocument,

@@ -320,7 +320,7 @@ func TestIndexerStageUnderRole(t *testing.T) {
 					t.Errorf("shutdown: %v", err)
 				}
 			}()
-			if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document]{
+			if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 				Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: ix.Process,
 			}); err != nil {
 				t.Fatal(err)

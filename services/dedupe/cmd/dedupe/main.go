@@ -31,7 +31,7 @@ func main() {
 			if err := rt.Register(d.Collectors()...); err != nil {
 				return err
 			}
-			_, err = stage.Start(ctx, rt, stage.Stage[*schema.Document]{
+			_, err = stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 				Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped,
 				Decode: schema.DecodeDocument, Process: d.Process,
 			})

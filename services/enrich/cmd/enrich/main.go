@@ -26,7 +26,7 @@ func main() {
 			if err != nil {
 				return err
 			}
-			_, err = stage.Start(ctx, rt, stage.Stage[*schema.Document]{
+			_, err = stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 				Name: stage.NameEnrich, Input: stage.SubjectDeduped, Output: stage.SubjectEnriched,
 				Decode: schema.DecodeDocument, Process: e.Process,
 			})

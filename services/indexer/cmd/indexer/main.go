@@ -46,7 +46,7 @@ func main() {
 				}
 				return nil
 			})
-			_, err = stage.Start(ctx, rt, stage.Stage[*schema.Document]{
+			_, err = stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 				Name: stage.NameIndex, Input: stage.SubjectEnriched,
 				Decode: schema.DecodeDocument, Process: ix.Process,
 			})

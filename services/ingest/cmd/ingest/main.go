@@ -48,7 +48,7 @@ func main() {
 			pub := intake.NewPublisher(rt.JetStream(), rt.Logger().Named("intake")).WithMetrics(m).
 				WithBacklog(stage.NewBacklog(rt.JetStream(), stage.SubjectRaw, rt.Config().Consumer.MaxBacklog))
 			rt.Handle("POST /v1/articles", intake.NewHandler(pub, intakeCfg, rt.Logger().Named("intake")).WithMetrics(m))
-			_, err = stage.Start(ctx, rt, stage.Stage[*schema.RawArticle]{
+			_, err = stage.Start(ctx, rt, stage.Stage[*schema.RawArticle, *schema.Document]{
 				Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
 				Decode: schema.DecodeRaw, Process: ing.Process,
 			})
