@@ -70,9 +70,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.stages, "stages", true, "measure each stage alone")
 	fs.BoolVar(&c.e2e, "e2e", true, "measure newsflow run --once end to end")
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
-	fs.IntVar(&c.rounds, "rounds", 5, "interleaved rounds of each relay variant; the median counts")
+	fs.IntVar(&c.rounds, "rounds", 7, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
-	variants := fs.String("relay-variants", "raw,runtime,watermill", "relay variants, comma-separated")
+	variants := fs.String("relay-variants", "raw,runtime,runtime-typed,watermill", "relay variants, comma-separated")
 	fs.StringVar(&c.bbc, "bbc", "", "BBC corpus folder (../shared/data/bbc): stage and end-to-end input")
 	fs.StringVar(&c.variants, "variants", "", "syndicated variants (../shared/data/syndication/variants.jsonl), added to the BBC articles")
 	fs.StringVar(&c.pages, "pages", "", "folder of .html.gz pages (../shared/data/extraction/scrapinghub-aeb/html) for the HTML path")
@@ -156,7 +156,11 @@ func runRelay(ctx context.Context, c config, logf func(string, ...any)) (RelaySe
 	sec := RelaySection{Articles: setup.Articles, Concurrency: setup.Concurrency, Rounds: c.rounds}
 	samples := map[string][]relay.Result{}
 	for r := range c.rounds {
-		for _, v := range c.relayVariants {
+		// Each round starts with the next variant, so that none always
+		// runs first or right after the same other.
+		n := len(c.relayVariants)
+		for i := range n {
+			v := c.relayVariants[(r+i)%n]
 			var res relay.Result
 			runOne := func() (err error) { res, err = relay.Run(ctx, v, setup); return err }
 			var err error

@@ -51,7 +51,7 @@ func TestRunTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"commit test", "| runtime |", "| watermill |", "Deduper.Process", "prose/v2", "bleveindex.Index"} {
+	for _, want := range []string{"commit test", "| runtime |", "| runtime-typed |", "| watermill |", "Deduper.Process", "prose/v2", "bleveindex.Index"} {
 		if !strings.Contains(string(table), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, table)
 		}
@@ -64,8 +64,8 @@ func TestRunTiny(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Relay.Results) != 3 || rep.Stages.Articles != 6 || len(rep.Stages.Results) == 0 {
-		t.Errorf("report: %d relay variants, %d stage articles, %d stage results; want 3, 6, some",
+	if len(rep.Relay.Results) != 4 || rep.Stages.Articles != 6 || len(rep.Stages.Results) == 0 {
+		t.Errorf("report: %d relay variants, %d stage articles, %d stage results; want 4, 6, some",
 			len(rep.Relay.Results), rep.Stages.Articles, len(rep.Stages.Results))
 	}
 }
