@@ -367,8 +367,7 @@ const publishConfirmWait = 5 * time.Second
 // once JetStream has stored the output, so a worker goes on to its next
 // message while the store is replicated and confirmed. The message id
 // makes a retried publish a no-op within the duplicate window: a
-// document's is its id, a payload's the input message's place in its
-// stream.
+// document's is its id, a payload's its input's (payloadMsgID).
 func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out Out, info Info) (*published, error) {
 	pub := &published{msg: msg, info: info}
 	var data []byte
@@ -385,7 +384,7 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 		pub.duplicate = o.DuplicateOf != ""
 	case *Payload:
 		data = o.Data
-		id = info.Stream + ":" + strconv.FormatUint(info.Sequence, 10) + ":" + h.st.Name
+		id = payloadMsgID(msg, info, h.st.Name)
 	}
 	if len(data) > maxMsgSize {
 		pub.release()
@@ -406,9 +405,20 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 		pub.release()
 		return nil, fmt.Errorf("publish to %s: %w", h.st.Output, err)
 	}
+	h.backlog.Sent()
 	pub.stored = stored
 	pub.deadline = time.Now().Add(min(publishConfirmWait, h.cfg.AckWait/2))
 	return pub, nil
+}
+
+// payloadMsgID is the de-duplication id of a forwarded payload: the
+// input's own id and the stage, or, for an input published without one,
+// its place in its stream.
+func payloadMsgID(msg jetstream.Msg, info Info, stage string) string {
+	if id := msg.Headers().Get(jetstream.MsgIDHeader); id != "" {
+		return id + ":" + stage
+	}
+	return info.Stream + ":" + strconv.FormatUint(info.Sequence, 10) + ":" + stage
 }
 
 func (p *published) release() {
@@ -445,7 +455,6 @@ func (h *handler[In, Out]) confirm(ctx context.Context, unconfirmed <-chan *publ
 		if pub.duplicate {
 			h.metrics.duplicates.Add(1)
 		}
-		h.backlog.Sent()
 		h.finish(ctx, pub.msg, pub.info, pub.start, ResultOK, "", false)
 	}
 }

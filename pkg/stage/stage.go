@@ -61,8 +61,9 @@ type Output interface {
 // Payload is a message's bytes as they arrived, for a stage that passes
 // messages on without reading them (a router, a tap, a filter): such a
 // stage decodes with DecodePayload and returns a Payload, which costs no
-// JSON work at all. Its de-duplication id is the input's stream and
-// sequence, so a redelivered input republishes as a duplicate.
+// JSON work at all. Its de-duplication id is derived from the input's
+// (its Nats-Msg-Id, else its stream and sequence), so a redelivered input
+// republishes as a duplicate.
 type Payload struct {
 	Data []byte
 }

@@ -70,7 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.stages, "stages", true, "measure each stage alone")
 	fs.BoolVar(&c.e2e, "e2e", true, "measure newsflow run --once end to end")
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
-	fs.IntVar(&c.rounds, "rounds", 7, "interleaved rounds of each relay variant; the median counts")
+	fs.IntVar(&c.rounds, "rounds", 9, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
 	variants := fs.String("relay-variants", "raw,runtime,runtime-typed,watermill", "relay variants, comma-separated")
 	fs.StringVar(&c.bbc, "bbc", "", "BBC corpus folder (../shared/data/bbc): stage and end-to-end input")
