@@ -31,6 +31,13 @@ const (
 	HeaderDeliveryCount   = "Newsflow-Delivery-Count"
 )
 
+// HeaderRevision marks a message that sends an article again, changed,
+// after its first version went downstream: dedupe sets it when a cluster
+// merge moves a finished article. Every later stage passes it on and adds
+// it to its output's message id, so the revision is stored as news rather
+// than dropped as a retried publish of the first version.
+const HeaderRevision = "Newsflow-Revision"
+
 // maxReasonBytes keeps a dead-letter reason header readable and well
 // inside NATS header limits.
 const maxReasonBytes = 1024
@@ -367,7 +374,8 @@ const publishConfirmWait = 5 * time.Second
 // once JetStream has stored the output, so a worker goes on to its next
 // message while the store is replicated and confirmed. The message id
 // makes a retried publish a no-op within the duplicate window: a
-// document's is its id, a payload's its input's (payloadMsgID).
+// document's is its id (and revision: HeaderRevision), a payload's its
+// input's (payloadMsgID).
 func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out Out, info Info) (*published, error) {
 	pub := &published{msg: msg, info: info}
 	var data []byte
@@ -399,6 +407,12 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 	}
 	m := nats.NewMsg(h.st.Output)
 	m.Data = data
+	if rev := msg.Headers().Get(HeaderRevision); rev != "" {
+		m.Header.Set(HeaderRevision, rev)
+		if _, ok := any(out).(*schema.Document); ok {
+			id += ":" + rev
+		}
+	}
 	m.Header.Set(jetstream.MsgIDHeader, id)
 	stored, err := h.js.PublishMsgAsync(m)
 	if err != nil {

@@ -747,3 +747,54 @@ func TestUnstoredOutputIsRetriedThenDeadLettered(t *testing.T) {
 	waitFor(t, func() bool { s := c.Stats(); return s.Retried == 2 && s.Dead == 1 && s.Out == 0 },
 		func() string { return fmt.Sprintf("stats = %+v; want 2 retried, 1 dead, none out", c.Stats()) })
 }
+
+// An article sent again as a revision (a cluster merge in dedupe) reaches
+// the next stream beside its first version; sent again without one, as a
+// retried publish would be, it is dropped as a duplicate.
+func TestRevisionIsStoredNotDroppedAsARetry(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	c, err := stage.Start(context.Background(), rt, passthrough("enrich", stage.SubjectDeduped, stage.SubjectEnriched, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		return d, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	out := collect(t, js, stage.StreamEnriched, stage.SubjectEnriched)
+	first := doc("r1", "first decision")
+	publishDoc(t, js, stage.SubjectDeduped, first)
+	if m := receive(t, out); m.Headers().Get(jetstream.MsgIDHeader) != "r1:enrich" {
+		t.Fatalf("first output id = %q; want r1:enrich", m.Headers().Get(jetstream.MsgIDHeader))
+	}
+
+	// The same article under another input id and no revision: a retry.
+	data, _ := json.Marshal(first)
+	publish(t, js, stage.SubjectDeduped, data, "r1:again")
+	// A revision.
+	revised := doc("r1", "first decision")
+	revised.DuplicateOf = "r0"
+	data, _ = json.Marshal(revised)
+	m := nats.NewMsg(stage.SubjectDeduped)
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, "dedupe-merge:r1:7")
+	m.Header.Set(stage.HeaderRevision, "7")
+	if _, err := js.PublishMsg(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := receive(t, out)
+	if id := got.Headers().Get(jetstream.MsgIDHeader); id != "r1:enrich:7" {
+		t.Errorf("revision's output id = %q; want r1:enrich:7", id)
+	}
+	if rev := got.Headers().Get(stage.HeaderRevision); rev != "7" {
+		t.Errorf("revision header = %q; want it passed on, 7", rev)
+	}
+	if d, _ := schema.DecodeDocument(got.Data()); d == nil || d.DuplicateOf != "r0" {
+		t.Errorf("revision's output = %+v; want the revised document", d)
+	}
+	// All three stored (or found duplicate) and acked.
+	waitFor(t, func() bool { return c.Stats().Out == 3 }, func() string { return fmt.Sprintf("stats %+v; want 3 out", c.Stats()) })
+	if n := streamMsgs(t, js, stage.StreamEnriched); n != 2 {
+		t.Errorf("enriched stream holds %d; want 2 (the first version and the revision, not the retry)", n)
+	}
+}

@@ -46,6 +46,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -803,7 +804,11 @@ func (d *Deduper) publishMerge(ctx context.Context, id string, rec kvindex.Recor
 	if err != nil {
 		return fmt.Errorf("merge %s: encode: %w", id, err)
 	}
-	if _, err := d.js.Publish(ctx, d.cfg.MergeSubject, data, jetstream.WithMsgID("dedupe-merge:"+id+":"+strconv.FormatUint(rev, 10))); err != nil {
+	m := nats.NewMsg(d.cfg.MergeSubject)
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, "dedupe-merge:"+id+":"+strconv.FormatUint(rev, 10))
+	m.Header.Set(stage.HeaderRevision, strconv.FormatUint(rev, 10))
+	if _, err := d.js.PublishMsg(ctx, m); err != nil {
 		return fmt.Errorf("merge %s: publish: %w", id, err)
 	}
 	d.merges.WithLabelValues("published").Inc()

@@ -144,8 +144,13 @@ func (e *env) merges(t testing.TB) map[string]*schema.Document {
 		if err != nil {
 			t.Fatalf("merge %d: %v", seq, err)
 		}
-		if id := m.Header.Get(jetstream.MsgIDHeader); !strings.HasPrefix(id, "dedupe-merge:"+doc.ID+":") {
+		id := m.Header.Get(jetstream.MsgIDHeader)
+		if !strings.HasPrefix(id, "dedupe-merge:"+doc.ID+":") {
 			t.Errorf("merge of %s has message id %q", doc.ID, id)
+		}
+		// Later stages tell the revision from a retry by this header.
+		if rev := m.Header.Get(stage.HeaderRevision); rev == "" || !strings.HasSuffix(id, ":"+rev) {
+			t.Errorf("merge of %s (message id %q) has revision header %q", doc.ID, id, rev)
 		}
 		if prev, ok := out[doc.ID]; !ok || revision(t, doc) > revision(t, prev) {
 			out[doc.ID] = doc
