@@ -9,12 +9,15 @@ import (
 	"sync"
 
 	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
 // Export writes the documents that reach the end of the pipeline as JSON
 // lines. A document indexed more than once (a redelivery, or a dedupe
 // merge that updates its cluster) appears once in the final file, in its
-// last version, at the position it was first seen.
+// newest version (the one the indexers keep: esindex.Version, ingest time
+// then dedupe revision, whatever the order of arrival), at the position it
+// was first seen.
 type Export struct {
 	path    string
 	partial *os.File
@@ -22,9 +25,15 @@ type Export struct {
 
 	mu    sync.Mutex
 	lines int
-	// last maps an id to the line number of its latest version.
-	last  map[string]int
+	// last maps an id to its newest version so far.
+	last  map[string]exported
 	first []string // ids in order of first appearance
+}
+
+// exported is the line and version of a document's newest version.
+type exported struct {
+	line    int
+	version int64
 }
 
 // NewExport starts an export to path. Documents go to a temporary file
@@ -35,24 +44,29 @@ func NewExport(path string) (*Export, error) {
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	return &Export{path: path, partial: f, w: bufio.NewWriterSize(f, 1<<20), last: map[string]int{}}, nil
+	return &Export{path: path, partial: f, w: bufio.NewWriterSize(f, 1<<20), last: map[string]exported{}}, nil
 }
 
-// Write appends doc.
+// Write appends doc, unless a newer version of it is already written.
 func (e *Export) Write(doc *schema.Document) error {
+	version := esindex.Version(doc)
 	line, err := json.Marshal(doc)
 	if err != nil {
 		return fmt.Errorf("export %s: %w", doc.ID, err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	prev, seen := e.last[doc.ID]
+	if seen && version < prev.version {
+		return nil
+	}
 	if _, err := e.w.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if _, seen := e.last[doc.ID]; !seen {
+	if !seen {
 		e.first = append(e.first, doc.ID)
 	}
-	e.last[doc.ID] = e.lines
+	e.last[doc.ID] = exported{line: e.lines, version: version}
 	e.lines++
 	return nil
 }
@@ -79,8 +93,8 @@ func (e *Export) Close() error {
 	}
 	latest := make(map[int][]byte, len(e.last))
 	want := make(map[int]bool, len(e.last))
-	for _, n := range e.last {
-		want[n] = true
+	for _, x := range e.last {
+		want[x.line] = true
 	}
 	out, err := os.Create(e.path)
 	if err != nil {
@@ -98,7 +112,7 @@ func (e *Export) Close() error {
 			latest[n] = append([]byte(nil), sc.Bytes()...)
 		}
 		for firstIdx < len(e.first) {
-			ln := e.last[e.first[firstIdx]]
+			ln := e.last[e.first[firstIdx]].line
 			line, ok := latest[ln]
 			if !ok {
 				break

@@ -10,23 +10,25 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 )
 
-func TestExportKeepsLatestVersionOncePerDocument(t *testing.T) {
+func TestExportKeepsNewestVersionOncePerDocument(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.jsonl")
 	e, err := NewExport(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	write := func(id, cluster string) {
+	write := func(id, cluster string, revision int) {
 		t.Helper()
-		d := &schema.Document{SchemaVersion: 1, ID: id, Body: "b", ClusterID: cluster, IngestedAt: time.Unix(0, 0)}
+		d := &schema.Document{SchemaVersion: 1, ID: id, Body: "b", ClusterID: cluster, IngestedAt: time.Unix(0, 0),
+			Metadata: map[string]any{"dedupe_revision": revision}}
 		if err := e.Write(d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("a", "a")
-	write("b", "b")
-	write("a", "merged") // a merge updates a after b was written
-	write("c", "c")
+	write("a", "a", 3)
+	write("b", "b", 4)
+	write("a", "merged", 9) // a merge updates a after b was written
+	write("c", "c", 5)
+	write("a", "a", 3) // a's first decision again, overtaken by its merge
 	if got := e.Count(); got != 3 {
 		t.Errorf("Count = %d; want 3", got)
 	}

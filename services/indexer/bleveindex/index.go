@@ -115,10 +115,10 @@ type Index struct {
 }
 
 type request struct {
-	id         string
-	doc        *document.Document
-	ingestedAt time.Time
-	result     chan error // buffered, 1
+	id      string
+	doc     *document.Document
+	version version
+	result  chan error // buffered, 1
 }
 
 // Open opens the index in dir for reading and writing, creating it when
@@ -239,8 +239,9 @@ func (ix *Index) checkVersion(dir string) {
 // through Index.
 func (ix *Index) Bleve() bleve.Index { return ix.idx }
 
-// Index adds or replaces doc, unless the index already holds a version of
-// it with a newer ingested_at, and returns once that decision is
+// Index adds or replaces doc, unless the index already holds a newer
+// version of it (a later ingested_at, or the same and a later dedupe
+// revision: see versions.go), and returns once that decision is
 // committed to disk. It is safe for concurrent use. When ctx ends first it
 // returns ctx.Err(); the document may still be committed.
 func (ix *Index) Index(ctx context.Context, doc *schema.Document) error {
@@ -254,7 +255,7 @@ func (ix *Index) Index(ctx context.Context, doc *schema.Document) error {
 	if err := ix.idx.Mapping().MapDocument(bdoc, indexed(doc)); err != nil {
 		return fmt.Errorf("%w: map %s: %v", ErrInvalidDocument, doc.ID, err)
 	}
-	req := &request{id: doc.ID, doc: bdoc, ingestedAt: doc.IngestedAt, result: make(chan error, 1)}
+	req := &request{id: doc.ID, doc: bdoc, version: versionOf(doc), result: make(chan error, 1)}
 	select {
 	case ix.reqs <- req:
 	case <-ix.stop:
@@ -375,7 +376,7 @@ func (ix *Index) commit(reqs []*request) {
 	var stale []*request
 	for _, r := range reqs {
 		if w, ok := winners[r.id]; ok {
-			if r.ingestedAt.Before(w.ingestedAt) {
+			if r.version.before(w.version) {
 				stale = append(stale, r)
 				continue
 			}
@@ -393,7 +394,7 @@ func (ix *Index) commit(reqs []*request) {
 			failed = append(failed, r)
 			continue
 		}
-		if cur, ok := current[id]; ok && r.ingestedAt.Before(cur) {
+		if cur, ok := current[id]; ok && r.version.before(cur) {
 			stale = append(stale, r)
 			continue
 		}
@@ -404,7 +405,7 @@ func (ix *Index) commit(reqs []*request) {
 		}
 		if ix.legacyVersions {
 			var ts [8]byte
-			binary.BigEndian.PutUint64(ts[:], uint64(r.ingestedAt.UnixNano()))
+			binary.BigEndian.PutUint64(ts[:], uint64(r.version.ingestedAt.UnixNano()))
 			b.SetInternal([]byte(internalIngestedPfx+id), ts[:])
 		}
 		indexed = append(indexed, r)
@@ -428,7 +429,7 @@ func (ix *Index) commit(reqs []*request) {
 		r.result <- err
 	}
 	for _, r := range stale {
-		ix.log.Debug("skipped older version", zap.String("article_id", r.id), zap.Time("ingested_at", r.ingestedAt))
+		ix.log.Debug("skipped older version", zap.String("article_id", r.id), zap.Time("ingested_at", r.version.ingestedAt), zap.Uint64("dedupe_revision", r.version.revision))
 		r.result <- nil
 	}
 	ix.metrics.count(len(indexed), len(stale), len(failed), err != nil)

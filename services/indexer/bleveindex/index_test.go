@@ -57,6 +57,12 @@ func newDocIDRequest(id string, fields ...string) *bleve.SearchRequest {
 	return sr
 }
 
+// revised sets d's dedupe revision as dedupe does, in its metadata.
+func revised(d *schema.Document, rev int) *schema.Document {
+	d.Metadata = map[string]any{"dedupe_revision": rev}
+	return d
+}
+
 // storedTitle returns the title the index holds for id, or "" if none.
 func storedTitle(t *testing.T, ix *bleveindex.Index, id string) string {
 	t.Helper()
@@ -123,6 +129,12 @@ func TestVersionsByIngestedAt(t *testing.T) {
 		{"same time replaces", []*schema.Document{doc("a", "first", "b", t0), doc("a", "second", "b", t0)}, "second"},
 		{"older is skipped", []*schema.Document{doc("a", "new", "b", t0.Add(time.Minute)), doc("a", "old", "b", t0)}, "new"},
 		{"replay of older after newer", []*schema.Document{doc("a", "v1", "b", t0), doc("a", "v3", "b", t0.Add(2*time.Minute)), doc("a", "v2", "b", t0.Add(time.Minute))}, "v3"},
+		// A dedupe merge re-sends the article with the same ingest time
+		// and a later revision; it may arrive before or after the first
+		// decision.
+		{"merge after first decision", []*schema.Document{revised(doc("a", "first", "b", t0), 7), revised(doc("a", "merge", "b", t0), 12)}, "merge"},
+		{"merge overtaken by first decision", []*schema.Document{revised(doc("a", "merge", "b", t0), 12), revised(doc("a", "first", "b", t0), 7)}, "merge"},
+		{"later time beats a revision", []*schema.Document{revised(doc("a", "merge", "b", t0), 12), doc("a", "reingested", "b", t0.Add(time.Minute))}, "reingested"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package bleveindex
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -14,6 +15,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
 // MappingVersion names the mapping below. It is stored in the index; an
@@ -24,23 +26,25 @@ import (
 // it and keeps the write-order times out of Bleve's internal store (see
 // versions.go); it drops doc values from fields that are never sorted or
 // faceted, the index from fields that are only displayed, and the empty
-// "_all" composite field.
-const MappingVersion = "2"
+// "_all" composite field. Version 3 stores the dedupe revision beside
+// ingested_at (versions.go).
+const MappingVersion = "3"
 
 // Field names of the index, for queries, sorting and facets. Text fields
 // use the English analyzer; the others are exact keywords unless noted.
 const (
-	FieldTitle       = "title"          // english, stored, term vectors
-	FieldBody        = "body"           // english, stored, term vectors
-	FieldURL         = "url"            // stored only
-	FieldSourceName  = "source.name"    // keyword, stored, facet
-	FieldSourceLower = "source.name_lc" // lowercased keyword, for filters
-	FieldDomain      = "source.domain"  // lowercased keyword, stored
-	FieldLanguage    = "language"       // keyword, stored
-	FieldClusterID   = "cluster_id"     // keyword, stored, doc values; collapse key
-	FieldDuplicateOf = "duplicate_of"   // stored only
-	FieldPublishedAt = "published_at"   // datetime, stored, sortable
-	FieldIngestedAt  = "ingested_at"    // stored only, RFC 3339 with nanoseconds; decides which version wins
+	FieldTitle       = "title"           // english, stored, term vectors
+	FieldBody        = "body"            // english, stored, term vectors
+	FieldURL         = "url"             // stored only
+	FieldSourceName  = "source.name"     // keyword, stored, facet
+	FieldSourceLower = "source.name_lc"  // lowercased keyword, for filters
+	FieldDomain      = "source.domain"   // lowercased keyword, stored
+	FieldLanguage    = "language"        // keyword, stored
+	FieldClusterID   = "cluster_id"      // keyword, stored, doc values; collapse key
+	FieldDuplicateOf = "duplicate_of"    // stored only
+	FieldPublishedAt = "published_at"    // datetime, stored, sortable
+	FieldIngestedAt  = "ingested_at"     // stored only, RFC 3339 with nanoseconds; decides which version wins
+	FieldRevision    = "dedupe_revision" // stored only, decimal; then decides which version wins
 
 	FieldPersonName = "entities.persons.name" // keyword, stored, facet
 	FieldPersonText = "entities.persons.name_text"
@@ -58,7 +62,7 @@ const (
 // entry for each field a query may name, even one no document has yet.
 var allFields = []string{
 	FieldTitle, FieldBody, FieldURL, FieldSourceName, FieldSourceLower, FieldDomain, FieldLanguage,
-	FieldClusterID, FieldDuplicateOf, FieldPublishedAt, FieldIngestedAt,
+	FieldClusterID, FieldDuplicateOf, FieldPublishedAt, FieldIngestedAt, FieldRevision,
 	FieldPersonName, FieldPersonText, FieldPersonID, FieldOrgName, FieldOrgText, FieldOrgID,
 	FieldPlaceName, FieldPlaceText, FieldPlaceID, FieldCountry,
 }
@@ -143,6 +147,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	// nanosecond times are all distinct, so the term dictionary would
 	// grow by about ten terms per document for a field nobody queries.
 	doc.AddFieldMappingsAt("ingested_at", stored())
+	doc.AddFieldMappingsAt("dedupe_revision", stored())
 
 	source := bleve.NewDocumentStaticMapping()
 	source.AddFieldMappingsAt("name", kw(true), lower("name_lc"))
@@ -205,6 +210,9 @@ func indexed(d *schema.Document) map[string]any {
 	setStr(m, "language", d.Language)
 	setStr(m, "cluster_id", d.ClusterID)
 	setStr(m, "duplicate_of", d.DuplicateOf)
+	if rev := esindex.DedupeRevision(d); rev > 0 {
+		m["dedupe_revision"] = strconv.FormatUint(rev, 10)
+	}
 	if d.PublishedAt != nil {
 		m["published_at"] = d.PublishedAt.UTC().Format(time.RFC3339)
 	}

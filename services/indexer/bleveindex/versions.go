@@ -3,9 +3,13 @@ package bleveindex
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
 // The ingested_at of every indexed document decides whether a new version
@@ -24,10 +28,36 @@ import (
 // keeps the internal keys (reading and writing them), so that it stays
 // correct until it is rebuilt.
 
-// indexedVersions returns the ingested_at of the documents the index
-// holds among the ids of batch; an id it does not hold is absent.
-func (ix *Index) indexedVersions(batch map[string]*request) (map[string]time.Time, error) {
-	out := make(map[string]time.Time, len(batch))
+//
+// Since mapping version 3 the dedupe revision (metadata.dedupe_revision)
+// is stored too: a dedupe merge re-sends an article with the same
+// ingested_at and a corrected cluster, and may overtake the article's
+// first decision on its way through enrich. Ordering by the revision
+// after the time keeps the merge whichever arrives last. Documents written
+// by version 2 have no stored revision and count as revision 0.
+
+// version orders the versions of one article.
+type version struct {
+	ingestedAt time.Time
+	revision   uint64
+}
+
+func versionOf(doc *schema.Document) version {
+	return version{ingestedAt: doc.IngestedAt, revision: esindex.DedupeRevision(doc)}
+}
+
+// before reports whether v is older than w.
+func (v version) before(w version) bool {
+	if !v.ingestedAt.Equal(w.ingestedAt) {
+		return v.ingestedAt.Before(w.ingestedAt)
+	}
+	return v.revision < w.revision
+}
+
+// indexedVersions returns the versions of the documents the index holds
+// among the ids of batch; an id it does not hold is absent.
+func (ix *Index) indexedVersions(batch map[string]*request) (map[string]version, error) {
+	out := make(map[string]version, len(batch))
 	if ix.legacyVersions {
 		for id := range batch {
 			cur, err := ix.idx.GetInternal([]byte(internalIngestedPfx + id))
@@ -35,7 +65,7 @@ func (ix *Index) indexedVersions(batch map[string]*request) (map[string]time.Tim
 				return nil, fmt.Errorf("read ingested_at of %s: %w", id, err)
 			}
 			if len(cur) == 8 {
-				out[id] = time.Unix(0, int64(binary.BigEndian.Uint64(cur)))
+				out[id] = version{ingestedAt: time.Unix(0, int64(binary.BigEndian.Uint64(cur)))}
 			}
 		}
 		return out, nil
@@ -45,7 +75,7 @@ func (ix *Index) indexedVersions(batch map[string]*request) (map[string]time.Tim
 		ids = append(ids, id)
 	}
 	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
-	sr.Fields = []string{FieldIngestedAt}
+	sr.Fields = []string{FieldIngestedAt, FieldRevision}
 	sr.Score = "none"
 	res, err := ix.idx.Search(sr)
 	if err != nil {
@@ -60,7 +90,11 @@ func (ix *Index) indexedVersions(batch map[string]*request) (map[string]time.Tim
 			ix.log.Warn("indexed document has no readable ingested_at; replacing it")
 			continue
 		}
-		out[h.ID] = t
+		v := version{ingestedAt: t}
+		if rev, ok := h.Fields[FieldRevision].(string); ok {
+			v.revision, _ = strconv.ParseUint(rev, 10, 64)
+		}
+		out[h.ID] = v
 	}
 	return out, nil
 }

@@ -116,7 +116,7 @@ func Version(doc *schema.Document) int64 {
 	if ms < 0 {
 		ms = 0
 	}
-	return ms<<revisionBits | int64(dedupeRevision(doc)&(1<<revisionBits-1))
+	return ms<<revisionBits | int64(DedupeRevision(doc)&(1<<revisionBits-1))
 }
 
 const (
@@ -127,9 +127,9 @@ const (
 	revisionBits = 22
 )
 
-// dedupeRevision reads metadata.dedupe_revision, as decoded from JSON (a
+// DedupeRevision reads metadata.dedupe_revision, as decoded from JSON (a
 // float64) or set in Go (an integer); 0 when absent.
-func dedupeRevision(doc *schema.Document) uint64 {
+func DedupeRevision(doc *schema.Document) uint64 {
 	switch v := doc.Metadata["dedupe_revision"].(type) {
 	case float64:
 		if v > 0 {
