@@ -75,6 +75,10 @@ type Result struct {
 	P50        time.Duration `json:"p50_ns"`
 	P99        time.Duration `json:"p99_ns"`
 	HasLatency bool          `json:"has_latency"`
+	// Indexed is the documents in the search index at the end (the
+	// summary's "index: N documents"); the indexer row counts messages,
+	// dedupe's revisions of a document included.
+	Indexed int `json:"indexed"`
 	// Output is the summary the command printed.
 	Output string `json:"-"`
 }
@@ -147,6 +151,7 @@ var (
 	intakeRe  = regexp.MustCompile(`intake: accepted (\d+), rejected (\d+)`)
 	stageRe   = regexp.MustCompile(`^\s*([a-z]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s*$`)
 	latencyRe = regexp.MustCompile(`latency: p50=(\S+) p99=(\S+)`)
+	indexRe   = regexp.MustCompile(`(?m)^index: (\d+) documents$`)
 )
 
 // Parse reads the summary `newsflow run --once` prints on stdout.
@@ -172,6 +177,9 @@ func Parse(out string) (Result, error) {
 	}
 	if len(res.Stages) == 0 {
 		return res, fmt.Errorf("%w: no stage table", ErrSummary)
+	}
+	if m := indexRe.FindStringSubmatch(out); m != nil {
+		res.Indexed, _ = strconv.Atoi(m[1])
 	}
 	if m := latencyRe.FindStringSubmatch(out); m != nil {
 		p50, err50 := time.ParseDuration(m[1])

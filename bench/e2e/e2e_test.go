@@ -21,6 +21,8 @@ intake: accepted 2826, rejected 3
    enrich  2627  2627         553        0              0   6m29.239s
   indexer  2625  2625           0        0              1  18m59.228s
 
+index: 2609 documents
+
 latency: p50=10.03s p99=30.253s (ingested to indexed)
 done in 2m43.437s
 `
@@ -30,8 +32,8 @@ func TestParse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Accepted != 2826 || got.Rejected != 3 {
-		t.Errorf("accepted, rejected = %d, %d; want 2826, 3", got.Accepted, got.Rejected)
+	if got.Accepted != 2826 || got.Rejected != 3 || got.Indexed != 2609 {
+		t.Errorf("accepted, rejected, indexed = %d, %d, %d; want 2826, 3, 2609", got.Accepted, got.Rejected, got.Indexed)
 	}
 	want := []Stage{
 		{"ingest", 2723, 2723, 0, 0, 0},
@@ -84,8 +86,10 @@ func TestRunBuildsAndMeasuresTheBinary(t *testing.T) {
 	if res.Accepted != 3 {
 		t.Errorf("accepted = %d; want 3\n%s", res.Accepted, res.Output)
 	}
-	if ix, ok := res.Stage("indexer"); !ok || ix.Out+ix.Dead != 3 {
-		t.Errorf("indexer row = %+v (%v); want 3 articles out or dead\n%s", ix, ok, res.Output)
+	// Near-identical articles: dedupe may merge clusters and send
+	// revisions, so the indexer can handle more messages than articles.
+	if ix, ok := res.Stage("indexer"); !ok || ix.Out+ix.Dead < 3 || res.Indexed != 3 {
+		t.Errorf("indexer row = %+v (%v), index holds %d; want 3 articles out or dead, 3 indexed\n%s", ix, ok, res.Indexed, res.Output)
 	}
 	if res.Wall <= 0 || res.CPU <= 0 || res.PeakRSS <= 0 {
 		t.Errorf("wall %v, cpu %v, peak RSS %d: want all positive", res.Wall, res.CPU, res.PeakRSS)

@@ -135,9 +135,13 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		report, err := runOnce(ctx, p, o, stderr, log)
 		var dead []DeadLetter
+		var indexed uint64
 		if err == nil {
 			// Read while the server still runs; only this run's letters.
 			dead, err = deadLettersSince(ctx, p.Runtime().JetStream(), started)
+		}
+		if err == nil {
+			indexed, err = p.Index().Count()
 		}
 		if serr := shutdown(); err == nil {
 			err = serr
@@ -148,7 +152,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		return printSummary(stdout, report, p, time.Since(started), o.pipeline.ExportPath, dead)
+		return printSummary(stdout, report, p, indexed, time.Since(started), o.pipeline.ExportPath, dead)
 	}
 
 	srv, err := serveHTTP(p, o, log)
@@ -293,7 +297,7 @@ func truncateReason(s string, n int) string {
 	return s[:n] + "…"
 }
 
-func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elapsed time.Duration, export string, dead []DeadLetter) error {
+func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, indexed uint64, elapsed time.Duration, export string, dead []DeadLetter) error {
 	fmt.Fprintf(w, "\nintake: %s", report)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\nstage\tin\tout\tduplicates\tretried\tdead-lettered\tbusy\t")
@@ -305,6 +309,9 @@ func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, elap
 		return err
 	}
 	printDeadReasons(w, dead)
+	// The indexer row counts messages, revisions (dedupe merges) included;
+	// this is the documents a search can find.
+	fmt.Fprintf(w, "\nindex: %d documents\n", indexed)
 	if p50, p99 := p.Latency(); p99 > 0 {
 		fmt.Fprintf(w, "\nlatency: p50=%s p99=%s (ingested to indexed)\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
 	}

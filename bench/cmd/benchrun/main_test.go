@@ -82,7 +82,7 @@ func TestParseFlagsNeedsCorpus(t *testing.T) {
 // The headline is the median default run; the extra run is a row of its own.
 func TestE2ETableAndHeadline(t *testing.T) {
 	run := func(accepted int, wall time.Duration) e2e.Result {
-		return e2e.Result{Accepted: accepted, Wall: wall, CPU: wall, Stages: []e2e.Stage{{Name: "indexer", In: accepted, Out: accepted}}}
+		return e2e.Result{Accepted: accepted, Indexed: accepted, Wall: wall, CPU: wall, Stages: []e2e.Stage{{Name: "indexer", In: accepted, Out: accepted}}}
 	}
 	extra := run(1000, time.Second)
 	sec := E2ESection{Inputs: []string{"bbc"}, Runs: []e2e.Result{run(100, 4*time.Second), run(100, time.Second), run(100, 2*time.Second)},

@@ -198,10 +198,7 @@ func e2eTable(b *strings.Builder, s E2ESection) {
 		if i >= len(s.Runs) {
 			label = "`" + strings.Join(s.ExtraArgs, " ") + "`"
 		}
-		indexed := "?"
-		if ix, ok := r.Stage("indexer"); ok {
-			indexed = fmt.Sprint(ix.Out)
-		}
+		indexed := fmt.Sprint(r.Indexed)
 		p50, p99 := "not reported", "not reported"
 		if r.HasLatency {
 			p50, p99 = dur(r.P50), dur(r.P99)
