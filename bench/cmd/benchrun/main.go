@@ -70,7 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.stages, "stages", true, "measure each stage alone")
 	fs.BoolVar(&c.e2e, "e2e", true, "measure newsflow run --once end to end")
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
-	fs.IntVar(&c.rounds, "rounds", 9, "interleaved rounds of each relay variant; the median counts")
+	fs.IntVar(&c.rounds, "rounds", 11, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
 	variants := fs.String("relay-variants", "raw,runtime,runtime-typed,watermill", "relay variants, comma-separated")
 	fs.StringVar(&c.bbc, "bbc", "", "BBC corpus folder (../shared/data/bbc): stage and end-to-end input")
@@ -263,18 +263,38 @@ func runE2E(ctx context.Context, c config, logf func(string, ...any)) (E2ESectio
 
 func headline(rep Report) Headline {
 	var h Headline
-	med, cpu := map[string]float64{}, map[string]float64{}
+	rel := map[string]RelayResult{}
 	for _, r := range rep.Relay.Results {
-		med[r.Variant], cpu[r.Variant] = r.Median, r.MedianCPU
+		rel[r.Variant] = r
 	}
-	h.RuntimeVsRaw = ratio(med["runtime"], med["raw"])
-	h.VsWatermill = ratio(med["runtime"], med["watermill"])
-	h.RuntimeVsRawCPU = ratio(cpu["runtime"], cpu["raw"])
-	h.VsWatermillCPU = ratio(cpu["runtime"], cpu["watermill"])
+	rt, raw, wm := rel["runtime"], rel["raw"], rel["watermill"]
+	h.RuntimeVsRaw = pairedRatio(rt.PerSecond, raw.PerSecond)
+	h.VsWatermill = pairedRatio(rt.PerSecond, wm.PerSecond)
+	h.RuntimeVsRawCPU = pairedRatio(rt.PerCPUSecond, raw.PerCPUSecond)
+	h.VsWatermillCPU = pairedRatio(rt.PerCPUSecond, wm.PerCPUSecond)
+	h.RuntimeVsRawOfMedians = ratio(rt.Median, raw.Median)
+	h.VsWatermillOfMedians = ratio(rt.Median, wm.Median)
 	if m, ok := rep.E2E.Median(); ok {
 		h.E2EArticlesPerSecond = m.PerSecond()
 	}
 	return h
+}
+
+// pairedRatio is the median over rounds of a's rate over b's in the same
+// round. The rounds interleave the variants, so the two rates of a pair
+// were taken seconds apart on the same machine: a slow spell on a shared
+// machine moves both, and their ratio keeps what the variants cost. 0
+// when either has no rounds.
+func pairedRatio(a, b []float64) float64 {
+	n := min(len(a), len(b))
+	if n == 0 {
+		return 0
+	}
+	ratios := make([]float64, n)
+	for i := range n {
+		ratios[i] = ratio(a[i], b[i])
+	}
+	return medianOf(ratios)
 }
 
 func ratio(a, b float64) float64 {

@@ -98,3 +98,23 @@ func TestE2ETableAndHeadline(t *testing.T) {
 		}
 	}
 }
+
+// The headline ratios pair each round's rates; a slow spell that hits one
+// round of both variants does not move them.
+func TestHeadlinePairsRounds(t *testing.T) {
+	rep := Report{Relay: RelaySection{Results: []RelayResult{
+		{Variant: "raw", PerSecond: []float64{100, 50, 100}, Median: 100},
+		{Variant: "runtime", PerSecond: []float64{90, 45, 95}, Median: 90},
+		{Variant: "watermill", PerSecond: []float64{60, 60, 60}, Median: 60},
+	}}}
+	h := headline(rep)
+	if h.RuntimeVsRaw != 0.9 {
+		t.Errorf("runtime_vs_raw = %v; want 0.9, the median of 0.9, 0.9 and 0.95", h.RuntimeVsRaw)
+	}
+	if h.VsWatermill != 1.5 {
+		t.Errorf("vs_watermill = %v; want 1.5, the median of 1.5, 0.75 and 1.58", h.VsWatermill)
+	}
+	if h.RuntimeVsRawOfMedians != 0.9 || h.VsWatermillOfMedians != 1.5 {
+		t.Errorf("of medians = %v, %v; want 0.9, 1.5", h.RuntimeVsRawOfMedians, h.VsWatermillOfMedians)
+	}
+}
