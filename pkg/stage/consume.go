@@ -366,9 +366,16 @@ type published struct {
 }
 
 // publishConfirmWait is how long a publish may wait for JetStream to say
-// it stored the output (capped at half the ack wait) before the message
-// is retried: the same wait as a synchronous JetStream publish.
+// it stored the output before the message is retried: the same wait as a
+// synchronous JetStream publish.
 const publishConfirmWait = 5 * time.Second
+
+// confirmWait is how long a published output may wait for JetStream's
+// confirmation: publishConfirmWait, or half the ack wait if that is
+// shorter, so the input is acked or retried before it is redelivered.
+func (c ConsumerConfig) confirmWait() time.Duration {
+	return min(publishConfirmWait, c.AckWait/2)
+}
 
 // publish sends out downstream without waiting: confirm acks the input
 // once JetStream has stored the output, so a worker goes on to its next
@@ -421,7 +428,7 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 	}
 	h.backlog.Sent()
 	pub.stored = stored
-	pub.deadline = time.Now().Add(min(publishConfirmWait, h.cfg.AckWait/2))
+	pub.deadline = time.Now().Add(h.cfg.confirmWait())
 	return pub, nil
 }
 
@@ -456,7 +463,7 @@ func (h *handler[In, Out]) confirm(ctx context.Context, unconfirmed <-chan *publ
 		case <-pub.stored.Ok():
 		case err = <-pub.stored.Err():
 		case <-timer.C:
-			err = fmt.Errorf("JetStream did not confirm storing it within %s", min(publishConfirmWait, h.cfg.AckWait/2))
+			err = fmt.Errorf("JetStream did not confirm storing it within %s", h.cfg.confirmWait())
 		}
 		timer.Stop()
 		pub.release()
