@@ -303,28 +303,7 @@ func refFillHist(doc [][]attr, tags [][]int, hist map[uint64][nTags]uint16) {
 			}
 			h := hist[a.lower]
 			h[tags[i][j]]--
-			var byType [nTypes]int
-			seen := false
-			for tg, c := range h {
-				if c == 0 {
-					continue
-				}
-				seen = true
-				a.histMask |= 1 << tg
-				if tg > 0 {
-					byType[tagType(tg)] += int(c)
-				}
-			}
-			if !seen {
-				continue
-			}
-			a.histMaj = histO
-			best := 0
-			for ty, c := range byType {
-				if c > best {
-					best, a.histMaj = c, uint8(ty)
-				}
-			}
+			a.setHist(&h)
 		}
 	}
 }

@@ -338,6 +338,35 @@ func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 	p.viterbi(s.emit, s.score, s.back, tags)
 }
 
+// setHist records in a the tags its word had elsewhere in the document,
+// h counting them by tag: which tags (histMask), and the entity type they
+// mostly were (histMaj: histO when only O, histNone when the word occurs
+// nowhere else). The caller has reset both fields.
+func (a *attr) setHist(h *[nTags]uint16) {
+	var byType [nTypes]int
+	seen := false
+	for tg, c := range h {
+		if c == 0 {
+			continue
+		}
+		seen = true
+		a.histMask |= 1 << tg
+		if tg > 0 {
+			byType[tagType(tg)] += int(c)
+		}
+	}
+	if !seen {
+		return
+	}
+	a.histMaj = histO
+	best := 0
+	for ty, c := range byType {
+		if c > best {
+			best, a.histMaj = c, uint8(ty)
+		}
+	}
+}
+
 // fillHist records in each token the first-stage tags of the token and of
 // the other occurrences of its word in the document. hist is scratch
 // space for the counts per word id; fillHist returns it, grown.
@@ -367,28 +396,7 @@ func fillHist(doc [][]attr, tags [][]int, hist [][nTags]uint16) [][nTags]uint16 
 			}
 			h := hist[a.id]
 			h[tags[i][j]]--
-			var byType [nTypes]int
-			seen := false
-			for tg, c := range h {
-				if c == 0 {
-					continue
-				}
-				seen = true
-				a.histMask |= 1 << tg
-				if tg > 0 {
-					byType[tagType(tg)] += int(c)
-				}
-			}
-			if !seen {
-				continue
-			}
-			a.histMaj = histO
-			best := 0
-			for ty, c := range byType {
-				if c > best {
-					best, a.histMaj = c, uint8(ty)
-				}
-			}
+			a.setHist(&h)
 		}
 	}
 	return hist
