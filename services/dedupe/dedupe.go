@@ -541,40 +541,58 @@ func (d *Deduper) fits(ctx context.Context, fp minhash.Fingerprint, m match, mat
 // is left alone.
 func (d *Deduper) evict(ctx context.Context, witnesses []string, from ref, excerpt minhash.Sketch, by string) error {
 	for _, id := range witnesses {
-		for {
-			rec, rev, err := d.ix.GetRecord(ctx, id)
-			if errors.Is(err, kvindex.ErrNotFound) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("evict %s: %w", id, err)
-			}
-			if rec.Cluster != from.id || rec.ClusterSeq != from.seq || !rec.Done {
-				break // moved meanwhile, or taken along by an earlier witness
-			}
+		rec, err := d.moveOutOf(ctx, id, from, func(rec *kvindex.Record) bool {
 			rec.Cluster, rec.ClusterSeq = id, rec.Seq
 			rec.Containment, rec.Jaccard = 0, 0
-			newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
-			if errors.Is(err, kvindex.ErrConflict) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("evict %s from %s: %w", id, from.id, err)
-			}
-			d.log.Debug("evicted article from an excerpt's cluster", zap.String("id", id), zap.String("cluster", from.id), zap.String("by", by))
-			if err := d.publishMerge(ctx, id, rec, newRev); err != nil {
-				return err
-			}
-			if err := d.removeMember(ctx, from, id); err != nil {
-				return err
-			}
-			if err := d.takeFollowers(ctx, ref{id, rec.Seq}, rec.Sketch, from, excerpt, by, witnesses); err != nil {
-				return err
-			}
-			break
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			continue // moved meanwhile, or taken along by an earlier witness
+		}
+		d.log.Debug("evicted article from an excerpt's cluster", zap.String("id", id), zap.String("cluster", from.id), zap.String("by", by))
+		if err := d.takeFollowers(ctx, ref{id, rec.Seq}, rec.Sketch, from, excerpt, by, witnesses); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// moveOutOf moves article id, a finished member of cluster from, into
+// another cluster by compare-and-set: move sets the new cluster on the
+// record as it is now, or says the article stays. A moved article is
+// re-published and dropped from from's members, and its record returned;
+// an article that stays, is gone, is unfinished or has meanwhile left
+// from returns nil.
+func (d *Deduper) moveOutOf(ctx context.Context, id string, from ref, move func(*kvindex.Record) bool) (*kvindex.Record, error) {
+	for {
+		rec, rev, err := d.ix.GetRecord(ctx, id)
+		if errors.Is(err, kvindex.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("evict %s: %w", id, err)
+		}
+		if rec.Cluster != from.id || rec.ClusterSeq != from.seq || !rec.Done || !move(&rec) {
+			return nil, nil
+		}
+		newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
+		if errors.Is(err, kvindex.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("evict %s from %s: %w", id, from.id, err)
+		}
+		if err := d.publishMerge(ctx, id, rec, newRev); err != nil {
+			return nil, err
+		}
+		if err := d.removeMember(ctx, from, id); err != nil {
+			return nil, err
+		}
+		return &rec, nil
+	}
 }
 
 // takeFollowers moves into cluster to (canonical sketch sketch) the
@@ -593,43 +611,26 @@ func (d *Deduper) takeFollowers(ctx context.Context, to ref, sketch minhash.Sket
 		if id == by || id == to.id {
 			continue
 		}
-		for {
-			rec, rev, err := d.ix.GetRecord(ctx, id)
-			if errors.Is(err, kvindex.ErrNotFound) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("evict %s: %w", id, err)
-			}
-			if rec.Cluster != from.id || rec.ClusterSeq != from.seq || !rec.Done {
-				break
-			}
+		rec, err := d.moveOutOf(ctx, id, from, func(rec *kvindex.Record) bool {
 			if !slices.Contains(witnesses, id) && d.isMatch(minhash.CompareSketches(excerpt, rec.Sketch)) {
-				break // a copy of the excerpt
+				return false // a copy of the excerpt
 			}
 			sim := minhash.CompareSketches(sketch, rec.Sketch)
 			if !d.isMatch(sim) {
-				break
+				return false
 			}
 			rec.Cluster, rec.ClusterSeq = to.id, to.seq
 			rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
-			newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
-			if errors.Is(err, kvindex.ErrConflict) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("evict %s from %s: %w", id, from.id, err)
-			}
-			if err := d.publishMerge(ctx, id, rec, newRev); err != nil {
-				return err
-			}
-			if err := d.removeMember(ctx, from, id); err != nil {
-				return err
-			}
-			if _, err := d.addMember(ctx, to, id); err != nil {
-				return err
-			}
-			break
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			continue
+		}
+		if _, err := d.addMember(ctx, to, id); err != nil {
+			return err
 		}
 	}
 	return nil
