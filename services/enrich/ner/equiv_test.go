@@ -315,23 +315,7 @@ func refDocAttrs(t *Tagger, doc [][]string) [][]attr {
 	for _, sent := range doc {
 		n += len(sent)
 	}
-	all := make([]attr, n)
-	out := make([][]attr, len(doc))
-	off := 0
-	for i, sent := range doc {
-		at := all[off : off+len(sent) : off+len(sent)]
-		off += len(sent)
-		for j, w := range sent {
-			computeAttr(&at[j], w)
-			if t != nil {
-				t.lexical(&at[j])
-			}
-		}
-		if t != nil {
-			t.matchGaz(at)
-		}
-		out[i] = at
-	}
+	out := t.sentenceAttrs(make([]attr, n), doc)
 	clear(casing)
 	title := titleHeadlines && len(doc) > 1 && isTitleLine(doc[0])
 	refFillDocCase(out, casing, title)

@@ -402,17 +402,10 @@ func fillHist(doc [][]attr, tags [][]int, hist [][nTags]uint16) [][nTags]uint16 
 	return hist
 }
 
-// docAttrs computes the token attributes of a document, including
-// document casing.
-func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
-	n := 0
-	for _, sent := range doc {
-		n += len(sent)
-	}
-	if cap(s.attrs) < n {
-		s.attrs = make([]attr, n)
-	}
-	all := s.attrs[:n]
+// sentenceAttrs computes each word's own attributes (t may be nil: no
+// lexicon or gazetteer) into all, one slice of it per sentence of doc;
+// all holds exactly the document's words.
+func (t *Tagger) sentenceAttrs(all []attr, doc [][]string) [][]attr {
 	out := make([][]attr, len(doc))
 	off := 0
 	for i, sent := range doc {
@@ -429,6 +422,21 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 		}
 		out[i] = at
 	}
+	return out
+}
+
+// docAttrs computes the token attributes of a document, including
+// document casing.
+func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
+	n := 0
+	for _, sent := range doc {
+		n += len(sent)
+	}
+	if cap(s.attrs) < n {
+		s.attrs = make([]attr, n)
+	}
+	all := s.attrs[:n]
+	out := t.sentenceAttrs(all, doc)
 	nw := s.wordIDs(all, true)
 	s.casing = counts(s.casing, nw)
 	title := titleHeadlines && len(doc) > 1 && isTitleLine(doc[0])
