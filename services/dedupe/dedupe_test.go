@@ -16,8 +16,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -26,6 +24,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/dedupe/kvindex"
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
@@ -43,7 +42,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	ctx := context.Background()
 	for _, sc := range []jetstream.StreamConfig{
 		{Name: inStream, Subjects: []string{inSubject}},
@@ -57,29 +56,6 @@ func newEnv(t testing.TB) *env {
 }
 
 // startJS starts an embedded JetStream server for the test.
-func startJS(t testing.TB) jetstream.JetStream {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server did not start")
-	}
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
-
 func (e *env) deduper(t testing.TB, cfg Config) *Deduper {
 	t.Helper()
 	d, err := New(context.Background(), e.js, cfg, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
@@ -557,7 +533,7 @@ func TestReplicasLinkSimultaneousCopies(t *testing.T) {
 // pipeline's streams, fed by the stage runtime, which supplies the message
 // info. The copy published second must come out flagged.
 func TestUnderTheStageRuntime(t *testing.T) {
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	scfg := stage.DefaultConfig()

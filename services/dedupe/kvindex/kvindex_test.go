@@ -17,31 +17,9 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
-
-func startJS(t testing.TB) jetstream.JetStream {
-	t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server did not start")
-	}
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
-}
 
 func testConfig() Config {
 	return Config{BandBucket: "bands", RecordBucket: "records", Replicas: 1, TTL: time.Hour, MaxAttempts: 100}
@@ -218,7 +196,7 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 // TestLaterReplicaReplaysTheLog: an index opened after others have added
 // bands sees them, and sees what they add afterwards.
 func TestLaterReplicaReplaysTheLog(t *testing.T) {
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	cfg := testConfig()
 	a := open(t, js, cfg)
 	ctx := context.Background()
@@ -358,7 +336,7 @@ func TestConflictCodes(t *testing.T) {
 }
 
 func TestCreateRecordOnce(t *testing.T) {
-	ix := open(t, startJS(t), testConfig())
+	ix := open(t, natstest.JetStream(t), testConfig())
 	ctx := context.Background()
 	first := Record{Seq: 1, Cluster: "a1", ClusterSeq: 1}
 	if _, err := ix.CreateRecord(ctx, "a1", first); err != nil {
@@ -388,7 +366,7 @@ func TestCreateRecordOnce(t *testing.T) {
 }
 
 func TestCreateAfterExpiry(t *testing.T) {
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	cfg := testConfig()
 	cfg.TTL = time.Second
 	ix := open(t, js, cfg)
@@ -428,7 +406,7 @@ func TestCreateAfterExpiry(t *testing.T) {
 // one of the pair.
 func TestConcurrentWritersSeeEachOther(t *testing.T) {
 	cfg := testConfig()
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	ixs := []*Index{open(t, js, cfg), open(t, js, cfg), open(t, js, cfg)}
 	const writers = 12
 	bands := []uint64{0x1234_5678_9abc_def0, 0xfedc_ba98_7654_3210, 0x0f0f_0f0f_0f0f_0f0f}
@@ -491,7 +469,7 @@ func nopLogger() *zap.Logger { return zap.NewNop() }
 // must work beside them, read the old records, and log that the old
 // bucket is no longer read.
 func TestOpenBesideVersion1BandBucket(t *testing.T) {
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	ctx := context.Background()
 	cfg := testConfig()
 	old, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.BandBucket, History: 1, LimitMarkerTTL: time.Minute})
@@ -618,7 +596,7 @@ func liveIDs(ix *Index) []string {
 // one that starts later and replays the log, hold the same articles and
 // count the same evictions, since eviction follows log sequences.
 func TestBoundedReplicasEvictTheSame(t *testing.T) {
-	js := startJS(t)
+	js := natstest.JetStream(t)
 	cfg := testConfig()
 	cfg.MaxIndexed = 20
 	a, b := open(t, js, cfg), open(t, js, cfg)
