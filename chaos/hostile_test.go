@@ -22,7 +22,6 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/embedded"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
@@ -31,11 +30,7 @@ import (
 // startJS starts an embedded JetStream server with the pipeline streams.
 func startJS(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Shutdown)
+	s := natstest.Server(t)
 	nc, err := nats.Connect(s.ClientURL())
 	if err != nil {
 		t.Fatal(err)

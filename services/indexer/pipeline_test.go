@@ -13,7 +13,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/indexer"
 	"github.com/newsflow/newsflow/services/indexer/esindex"
 	"github.com/newsflow/newsflow/services/indexer/estest"
@@ -30,11 +30,7 @@ type pipeline struct {
 
 func newPipeline(t *testing.T, s *estest.Server, maxDeliver int) *pipeline {
 	t.Helper()
-	ns, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	ns := natstest.Server(t)
 	cfg := stage.DefaultConfig()
 	cfg.Consumer.Concurrency = 4
 	cfg.Consumer.Batch = 8

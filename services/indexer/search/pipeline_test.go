@@ -15,7 +15,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/embedded"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/indexer/bleveindex"
 	"github.com/newsflow/newsflow/services/indexer/search"
 )
@@ -25,14 +25,7 @@ import (
 // article on articles.enriched, shuts down in order, and searches the
 // result with `newsflow search`.
 func TestPipelineToSearch(t *testing.T) {
-	srv, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	})
+	srv := natstest.Server(t)
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
 		t.Fatal(err)
