@@ -11,7 +11,7 @@ import (
 	"github.com/newsflow/newsflow/bench/measure"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/services/indexer"
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
+	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
 

@@ -21,7 +21,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/dedupe"
 	"github.com/newsflow/newsflow/services/enrich"
-	"github.com/newsflow/newsflow/services/indexer/search"
+	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
 )

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/newsflow/newsflow/services/indexer/search"
+	"github.com/newsflow/newsflow/internal/search"
 )
 
 func searchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -23,7 +23,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage/embedded"
 	"github.com/newsflow/newsflow/services/dedupe"
 	"github.com/newsflow/newsflow/services/enrich"
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
+	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/boilerplate"
 )

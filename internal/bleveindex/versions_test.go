@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
+	"github.com/newsflow/newsflow/internal/bleveindex"
 )
 
 // TestVersionsAcrossReopen checks that the ingested_at of an indexed

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/newsflow/newsflow/pkg/schema"
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
-	"github.com/newsflow/newsflow/services/indexer/search"
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/search"
 )
 
 // timeSearches runs each sampled article's title as a query, the way

@@ -34,7 +34,7 @@ import (
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
+	"github.com/newsflow/newsflow/internal/bleveindex"
 )
 
 // ErrBadRequest means the request cannot be run as given; the wrapped

@@ -16,8 +16,8 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
-	"github.com/newsflow/newsflow/services/indexer/search"
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/search"
 )
 
 // TestPipelineToSearch runs the embedded index as a stage on a real

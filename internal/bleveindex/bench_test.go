@@ -13,7 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
+	"github.com/newsflow/newsflow/internal/bleveindex"
 )
 
 // benchWords is a vocabulary for synthetic articles; a Zipf draw over it

@@ -21,8 +21,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
-	"github.com/newsflow/newsflow/services/indexer/search"
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/search"
 )
 
 var evalData = flag.String("eval-data", "", "evaluation data directory (holding bbc/ and syndication/); TestEvalBBC runs only when set")

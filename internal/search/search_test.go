@@ -20,8 +20,8 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/pkg/schema"
-	"github.com/newsflow/newsflow/services/indexer/bleveindex"
-	"github.com/newsflow/newsflow/services/indexer/search"
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/search"
 )
 
 // The corpus below is written for these tests. v1 is a story syndicated
