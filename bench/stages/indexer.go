@@ -9,9 +9,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/bench/measure"
+	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/services/indexer"
-	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
 

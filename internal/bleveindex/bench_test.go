@@ -12,8 +12,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // benchWords is a vocabulary for synthetic articles; a Zipf draw over it

@@ -18,10 +18,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/internal/pipeline"
+	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/dedupe"
 	"github.com/newsflow/newsflow/services/enrich"
-	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
 )

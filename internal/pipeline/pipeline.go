@@ -18,12 +18,12 @@ import (
 	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 
+	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/embedded"
 	"github.com/newsflow/newsflow/services/dedupe"
 	"github.com/newsflow/newsflow/services/enrich"
-	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/boilerplate"
 )

@@ -20,9 +20,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/internal/search"
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 var evalData = flag.String("eval-data", "", "evaluation data directory (holding bbc/ and syndication/); TestEvalBBC runs only when set")

@@ -13,11 +13,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
-	"github.com/newsflow/newsflow/internal/bleveindex"
-	"github.com/newsflow/newsflow/internal/search"
 )
 
 // TestPipelineToSearch runs the embedded index as a stage on a real

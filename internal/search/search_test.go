@@ -19,9 +19,9 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/internal/search"
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // The corpus below is written for these tests. v1 is a story syndicated

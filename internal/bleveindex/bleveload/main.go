@@ -27,8 +27,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 type config struct {

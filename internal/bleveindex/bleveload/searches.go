@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/internal/search"
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // timeSearches runs each sampled article's title as a query, the way
