@@ -66,10 +66,13 @@ type Document struct {
 	DuplicateOf string `json:"duplicate_of,omitempty"`
 	// ClusterID is the canonical article's id on every member of a
 	// syndication group, the canonical included.
-	ClusterID  string         `json:"cluster_id,omitempty"`
-	Similarity *Similarity    `json:"similarity,omitempty"`
-	Entities   Entities       `json:"entities"`
-	Metadata   map[string]any `json:"metadata,omitempty"`
+	ClusterID  string      `json:"cluster_id,omitempty"`
+	Similarity *Similarity `json:"similarity,omitempty"`
+	Entities   Entities    `json:"entities"`
+	// StoryID is the story (the real-world event, across outlets) the
+	// stories stage put this article in; a copy shares its canonical's.
+	StoryID  string         `json:"story_id,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
 // Source names where an article was published.
@@ -143,4 +146,36 @@ type Place struct {
 type GeoPoint struct {
 	Lat float64 `json:"lat"`
 	Lon float64 `json:"lon"`
+}
+
+// Story is a group of reports of one real-world event across outlets, as
+// the stories stage publishes it (a snapshot, whenever the story changes)
+// and the indexer stores it in the story index.
+type Story struct {
+	SchemaVersion int    `json:"schema_version"`
+	ID            string `json:"id"`
+	// Title is the representative article's title.
+	Title string `json:"title"`
+	// RepresentativeID is the story's earliest full original article
+	// (never a copy).
+	RepresentativeID string    `json:"representative_id"`
+	FirstSeen        time.Time `json:"first_seen"`
+	LastSeen         time.Time `json:"last_seen"`
+	// ArticleCount counts every member, copies included.
+	ArticleCount int `json:"article_count"`
+	// OutletCount counts distinct sources: a copy counts for its outlet
+	// but not as new reporting.
+	OutletCount int      `json:"outlet_count"`
+	Sources     []string `json:"sources,omitempty"`
+	Languages   []string `json:"languages,omitempty"`
+	// Persons, Organizations and Places are the story's top entities by
+	// summed salience; places keep their coordinates.
+	Persons       []Entity `json:"persons,omitempty"`
+	Organizations []Entity `json:"organizations,omitempty"`
+	Places        []Place  `json:"places,omitempty"`
+	// MergedInto is the surviving story's id when this one was merged.
+	MergedInto string `json:"merged_into,omitempty"`
+	// Revision grows with every snapshot of the story: the index keeps
+	// the highest, so a late snapshot never overwrites a newer one.
+	Revision uint64 `json:"revision"`
 }

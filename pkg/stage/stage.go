@@ -48,6 +48,12 @@ const (
 	SubjectCleaned  = "articles.cleaned"
 	SubjectDeduped  = "articles.deduped"
 	SubjectEnriched = "articles.enriched"
+	// SubjectStoried carries documents with their story_id, from the
+	// stories stage to the indexer.
+	SubjectStoried = "articles.storied"
+	// SubjectStories carries story snapshots (schema.Story) to the
+	// indexer's story index.
+	SubjectStories = "stories.snapshots"
 	// SubjectDeadPrefix is followed by the stage name: articles.dead.enrich.
 	SubjectDeadPrefix = "articles.dead."
 )
@@ -98,6 +104,9 @@ const (
 	NameDedupe = "dedupe"
 	NameEnrich = "enrich"
 	NameIndex  = "indexer"
+	// NameStories groups reports of one event across outlets; it runs
+	// between enrich and the indexer.
+	NameStories = "stories"
 )
 
 type permanentError struct{ err error }
