@@ -1,0 +1,428 @@
+// Step 4 of the model: clustering mentions into entities, their
+// canonical names and ids.
+
+package resolve
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/enrich/gazetteer"
+)
+
+// surnames types one-word mentions that repeat a person's surname as
+// that person, and adds uses of the surname nothing claimed.
+func (s *state) surnames() {
+	last := make(map[string]int)       // folded surname -> person mention
+	firstNames := make(map[string]int) // folded first name -> person mention
+	for i, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Person {
+			continue
+		}
+		name := m.text
+		if m.entry != nil {
+			name = m.entry.Name
+		}
+		f := strings.Fields(name)
+		if len(f) < 2 {
+			continue
+		}
+		keys := []string{gazetteer.Fold(f[len(f)-1])}
+		if a, _, ok := strings.Cut(keys[0], "-"); ok && a != "" {
+			keys = append(keys, a) // "Kilroy" for Robert Kilroy-Silk
+		}
+		for _, k := range keys {
+			if j, ok := last[k]; ok && (j < 0 || s.key(s.ms[j]) != s.key(m)) {
+				last[k] = -1 // two people share it: ambiguous
+				continue
+			}
+			if _, ok := last[k]; !ok {
+				last[k] = i
+			}
+		}
+	}
+	// A first name alone ("Sir Digby") joins the one person who has it,
+	// unless it is also someone's surname.
+	for i, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Person || m.entry != nil && m.entry.Curated {
+			continue
+		}
+		f := strings.Fields(m.text)
+		if len(f) < 2 {
+			continue
+		}
+		k := gazetteer.Fold(f[0])
+		if _, ok := last[k]; ok {
+			continue
+		}
+		if j, ok := firstNames[k]; ok && (j < 0 || s.key(s.ms[j]) != s.key(m)) {
+			firstNames[k] = -1
+			continue
+		}
+		firstNames[k] = i
+	}
+	surname := make(map[string]bool, len(last))
+	for k, v := range last {
+		surname[k] = v >= 0
+	}
+	for k, v := range firstNames {
+		if _, ok := last[k]; !ok && v >= 0 {
+			last[k] = v
+		}
+	}
+	for _, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 != 1 || (m.entry != nil && m.entry.Type == gazetteer.Person) {
+			continue
+		}
+		// A curated organisation keeps its name; a curated place yields to
+		// a person of the article with that surname ("Jordan" after
+		// "Michael Jordan").
+		if m.entry != nil && m.entry.Curated && (m.entry.Type != gazetteer.Place || !surname[gazetteer.Fold(m.text)] || s.locative(m)) {
+			continue
+		}
+		if j, ok := last[gazetteer.Fold(m.text)]; ok && j >= 0 {
+			m.typ = gazetteer.Person
+			m.entry = s.ms[j].entry
+			m.attach = j
+		}
+	}
+	for i := range s.toks {
+		if s.owner[i] != -1 || !isCap(s.toks[i].Text) {
+			continue
+		}
+		if j, ok := last[gazetteer.Fold(s.toks[i].Text)]; ok && j >= 0 {
+			k := s.add(&mention{t0: i, t1: i + 1, text: s.toks[i].Text, typ: gazetteer.Person, src: srcPattern, entry: s.ms[j].entry})
+			s.ms[k].attach = j
+		}
+	}
+}
+
+// key is the identity of a mention before clustering: its entry's id, or
+// its type and transliteration key.
+func (s *state) key(m *mention) string {
+	if m.entry != nil {
+		return m.entry.ID
+	}
+	return translitKey(m.text)
+}
+
+type cluster struct {
+	typ      gazetteer.Type
+	entry    *gazetteer.Entry
+	cands    []gazetteer.Candidate
+	names    map[string]int
+	mentions int
+	first    int // byte offset of the first mention
+	headline bool
+	lead     bool
+	dateline bool
+	votes    [4]int // mentions per type
+	multi    bool   // some mention has more than one word
+	ordinary bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
+}
+
+func (s *state) cluster() schema.Entities {
+	// Union by key, acronym and surname.
+	parent := make([]int, len(s.ms))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	union := func(a, b int) { parent[find(a)] = find(b) }
+	byKey := make(map[string]int)
+	// An unlinked mention written like a linked one joins it: "Blackpool"
+	// tagged ORG beside "Blackpool" the town.
+	linked := make(map[string]string)
+	for _, m := range s.ms {
+		if m.text != "" && m.entry != nil {
+			linked[translitKey(m.text)] = m.entry.ID
+		}
+	}
+	for i, m := range s.ms {
+		if m.text == "" {
+			continue
+		}
+		k := s.key(m)
+		if id, ok := linked[k]; ok && m.entry == nil && m.attach < 0 {
+			k = id
+		}
+		if j, ok := byKey[k]; ok {
+			union(i, j)
+		} else {
+			byKey[k] = i
+		}
+		if m.acronym >= 0 && s.ms[m.acronym].text != "" {
+			union(i, m.acronym)
+		}
+		if m.attach >= 0 && s.ms[m.attach].text != "" {
+			union(i, m.attach)
+		}
+	}
+	clusters := make(map[int]*cluster)
+	var order []int
+	for i, m := range s.ms {
+		if m.text == "" {
+			continue
+		}
+		root := find(i)
+		c, ok := clusters[root]
+		if !ok {
+			c = &cluster{names: make(map[string]int), first: math.MaxInt, ordinary: true}
+			clusters[root] = c
+			order = append(order, root)
+		}
+		if m.entry != nil && (c.entry == nil || m.entry.Curated && !c.entry.Curated) {
+			c.entry = m.entry
+			c.typ = m.entry.Type
+			c.cands = m.cands
+		}
+		c.votes[m.typ]++
+		if m.titled {
+			c.votes[gazetteer.Person] += 2
+		}
+		if m.acronym < 0 || m.entry != nil {
+			c.names[m.text]++
+		}
+		c.mentions++
+		if m.t1-m.t0 > 1 {
+			c.multi = true
+		}
+		if !s.ordinaryWord(m) {
+			c.ordinary = false
+		}
+		st := s.toks[m.t0].Start
+		if st < c.first {
+			c.first = st
+		}
+		if st < s.d.TitleEnd {
+			c.headline = true
+		} else if st >= s.d.BodyStart && st < s.d.LeadEnd {
+			c.lead = true
+		}
+		if m.dateline {
+			c.dateline = true
+		}
+	}
+	for _, c := range clusters {
+		if c.entry != nil {
+			c.typ = c.entry.Type
+			continue
+		}
+		for t := gazetteer.Person; t <= gazetteer.Place; t++ {
+			if c.votes[t] > c.votes[c.typ] {
+				c.typ = t
+			}
+		}
+		// An unknown acronym ("DAB") is an organisation more often than a
+		// place, whatever the tagger's split vote says.
+		if c.typ == gazetteer.Place && !c.multi && allAcronyms(c.names) {
+			c.typ = gazetteer.Organization
+		}
+	}
+	s.placeContext(clusters)
+	var out schema.Entities
+	bodyLen := len(s.d.Text) - s.d.BodyStart
+	for _, root := range order {
+		c := clusters[root]
+		if c.entry == nil && !c.multi && c.ordinary {
+			continue // "Director", "Leaving", "UNLESS"
+		}
+		name, id := s.identity(c)
+		if name == "" {
+			continue
+		}
+		pos := 0.0
+		if c.first >= s.d.BodyStart && bodyLen > 0 {
+			pos = float64(c.first-s.d.BodyStart) / float64(bodyLen)
+		}
+		e := schema.Entity{Name: name, ID: id, Mentions: c.mentions,
+			Salience: Salience(c.headline, c.lead, pos, c.mentions)}
+		switch c.typ {
+		case gazetteer.Person:
+			out.Persons = append(out.Persons, e)
+		case gazetteer.Organization:
+			out.Organizations = append(out.Organizations, e)
+		case gazetteer.Place:
+			p := schema.Place{Entity: e}
+			if c.entry != nil {
+				p.Country = c.entry.Country
+				if c.entry.HasPoint {
+					p.Location = &schema.GeoPoint{Lat: c.entry.Lat, Lon: c.entry.Lon}
+				}
+			}
+			out.Places = append(out.Places, p)
+		}
+	}
+	sortEntities(out.Persons)
+	sortEntities(out.Organizations)
+	sort.SliceStable(out.Places, func(i, j int) bool { return less(out.Places[i].Entity, out.Places[j].Entity) })
+	out.Persons = merge(out.Persons)
+	out.Organizations = merge(out.Organizations)
+	out.Places = mergePlaces(out.Places)
+	return out
+}
+
+func curatedOnly(cs []gazetteer.Candidate) []gazetteer.Candidate {
+	var out []gazetteer.Candidate
+	for _, c := range cs {
+		if c.Entry.Curated {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func allAcronyms(names map[string]int) bool {
+	for n := range names {
+		if !isAcronym(n) || strings.ToUpper(n) != n {
+			return false
+		}
+	}
+	return len(names) > 0
+}
+
+// merge joins entities that ended with the same id (two clusters linked to
+// one entry through different routes).
+func merge(es []schema.Entity) []schema.Entity {
+	seen := make(map[string]int)
+	out := es[:0]
+	for _, e := range es {
+		if i, ok := seen[e.ID]; ok {
+			out[i].Mentions += e.Mentions
+			continue
+		}
+		seen[e.ID] = len(out)
+		out = append(out, e)
+	}
+	return out
+}
+
+func mergePlaces(ps []schema.Place) []schema.Place {
+	seen := make(map[string]int)
+	out := ps[:0]
+	for _, p := range ps {
+		if i, ok := seen[p.ID]; ok {
+			out[i].Mentions += p.Mentions
+			continue
+		}
+		seen[p.ID] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// identity returns a cluster's canonical name and id.
+func (s *state) identity(c *cluster) (string, string) {
+	if c.entry != nil {
+		return c.entry.Name, c.entry.ID
+	}
+	// The longest name, then the most frequent, then one with diacritics.
+	var name string
+	n := 0
+	for k, v := range c.names {
+		if better(k, v, name, n) {
+			name, n = k, v
+		}
+	}
+	if name == "" {
+		return "", ""
+	}
+	kind := map[gazetteer.Type]string{gazetteer.Person: "person", gazetteer.Organization: "org", gazetteer.Place: "place"}[c.typ]
+	slug := Slug(name)
+	if slug == "" {
+		return "", ""
+	}
+	return name, "local:" + kind + ":" + slug
+}
+
+func better(a string, na int, b string, nb int) bool {
+	wa, wb := len(strings.Fields(a)), len(strings.Fields(b))
+	if wa != wb {
+		return wa > wb
+	}
+	if na != nb {
+		return na > nb
+	}
+	if da, db := hasNonASCII(a), hasNonASCII(b); da != db {
+		return da
+	}
+	return a < b
+}
+
+func hasNonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// Slug lowercases name, drops diacritics and joins its letters and digits
+// with single hyphens: "Mevlüt Çavuşoğlu" -> "mevlut-cavusoglu".
+func Slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range gazetteer.Fold(name) {
+		if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+var translit = strings.NewReplacer("kh", "h", "ph", "f", "w", "v", "j", "y", "yy", "y", "iy", "y", "ij", "y")
+
+// translitKey folds spelling variants of transliterated names together:
+// Zelenskiy, Zelenskyy, Zelenski and Zelensky; Sergei and Sergey.
+func translitKey(s string) string {
+	f := gazetteer.Fold(s)
+	var words []string
+	for _, w := range strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		w = translit.Replace(w)
+		var b strings.Builder
+		var prev rune
+		for _, r := range w {
+			if r != prev {
+				b.WriteRune(r)
+			}
+			prev = r
+		}
+		w = b.String()
+		switch {
+		case strings.HasSuffix(w, "ei"):
+			w = w[:len(w)-2] + "ey"
+		case strings.HasSuffix(w, "iy"):
+			w = w[:len(w)-2] + "y"
+		case strings.HasSuffix(w, "i") && len(w) > 3:
+			w = w[:len(w)-1] + "y"
+		}
+		words = append(words, w)
+	}
+	return strings.Join(words, " ")
+}

@@ -1,0 +1,190 @@
+// Step 3 of the model: linking each mention to gazetteer candidates and
+// repairing its type.
+
+package resolve
+
+import (
+	"strings"
+
+	"github.com/newsflow/newsflow/services/enrich/gazetteer"
+)
+
+// link finds candidates for every mention and fixes its type.
+func (s *state) link() {
+	names := make([]string, 0, len(s.ms))
+	for _, m := range s.ms {
+		if m.text != "" && !strings.Contains(m.text, "?") {
+			names = append(names, m.text)
+		}
+	}
+	for _, m := range s.ms {
+		if m.text == "" {
+			continue
+		}
+		if strings.Contains(m.text, "?") {
+			s.repairLost(m, names)
+		}
+		if m.cands == nil {
+			m.cands = s.r.g.Lookup(m.text)
+			if m.cands == nil {
+				m.cands = s.r.g.LookupFold(m.text)
+				if len(m.text) <= 4 && strings.ToUpper(m.text) == m.text {
+					// "DAB" is not the town of Dab: a short capitalised
+					// token only folds onto a curated name.
+					m.cands = curatedOnly(m.cands)
+				}
+			}
+		}
+		if m.t1-m.t0 > 1 && m.src != srcGazetteer {
+			// The head word types a multi-word name: "Toronto Star",
+			// "Museum of Flight", "Kennedy Space Center".
+			last := s.toks[m.t1-1].Text
+			first := s.toks[m.t0].Text
+			switch {
+			case orgWords[last] || orgWords[first] && connectors[s.toks[m.t0+1].Text]:
+				m.typ = gazetteer.Organization
+			case placeWords[last] || placeWords[first] && connectors[s.toks[m.t0+1].Text]:
+				m.typ = gazetteer.Place
+			}
+		}
+		m.entry = s.choose(m)
+		if m.entry != nil && m.entry.Type == gazetteer.Place && m.entry.Class != gazetteer.Country {
+			if e := s.besideCountry(m); e != nil {
+				m.entry = e
+			}
+		}
+		if m.entry != nil {
+			m.typ = m.entry.Type
+		}
+		if m.typ == 0 {
+			m.text = "" // nothing says what it is
+		}
+	}
+}
+
+// besideCountry picks the candidate in the country or region named right
+// after the mention: "Tripoli, Lebanon", "Paris, Texas".
+func (s *state) besideCountry(m *mention) *gazetteer.Entry {
+	if m.t1+1 >= len(s.toks) || s.toks[m.t1].Text != "," {
+		return nil
+	}
+	cc := s.qualifier(s.toks[m.t1+1].Text)
+	if o := s.owner[m.t1+1]; cc == "" && o >= 0 && s.ms[o].text != "" {
+		cc = s.qualifier(s.ms[o].text)
+	}
+	if cc == "" {
+		return nil
+	}
+	for _, c := range m.cands {
+		if c.Entry.Type == gazetteer.Place && c.Entry.Country == cc && c.Entry.Class < gazetteer.Region {
+			return c.Entry
+		}
+	}
+	return nil
+}
+
+// qualifier returns the country of the country or region called name.
+func (s *state) qualifier(name string) string {
+	for _, c := range s.r.g.Lookup(name) {
+		if c.Entry.Type == gazetteer.Place && !c.Alternate && (c.Entry.Class == gazetteer.Country || c.Entry.Class == gazetteer.Region || c.Entry.Class == gazetteer.Capital) {
+			return c.Entry.Country
+		}
+	}
+	return ""
+}
+
+// repairLost resolves a name with '?' against the article's other names,
+// then the gazetteer.
+func (s *state) repairLost(m *mention, names []string) {
+	for _, n := range names {
+		if gazetteer.WildcardEqual(m.text, n) {
+			m.text = n
+			return
+		}
+		// A surname: match the last word of a full name.
+		if f := strings.Fields(n); len(f) > 1 && gazetteer.WildcardEqual(m.text, f[len(f)-1]) {
+			m.text = f[len(f)-1]
+			return
+		}
+	}
+	if cs := s.r.g.LookupWildcard(m.text); len(cs) > 0 {
+		m.cands = cs
+		m.text = cs[0].Entry.Name
+		if m.typ == 0 {
+			m.typ = cs[0].Entry.Type
+		}
+	}
+}
+
+// choose picks the candidate that fits the mention's type, or nil.
+func (s *state) choose(m *mention) *gazetteer.Entry {
+	if len(m.cands) == 0 {
+		return nil
+	}
+	var byType [4]*gazetteer.Candidate
+	for i := range m.cands {
+		c := &m.cands[i]
+		if byType[c.Entry.Type] == nil {
+			byType[c.Entry.Type] = c
+		}
+	}
+	switch m.typ {
+	case 0:
+		return m.cands[0].Entry
+	case gazetteer.Person:
+		if c := byType[gazetteer.Person]; c != nil {
+			return c.Entry
+		}
+		// A place typed as a person: only a single-word, prominent place.
+		if c := byType[gazetteer.Place]; c != nil && !c.Alternate && !m.titled && m.t1-m.t0 == 1 &&
+			(c.Entry.Curated || c.Entry.Class >= gazetteer.Region || c.Entry.Population >= 1000000 || s.locative(m)) {
+			return c.Entry
+		}
+		if c := byType[gazetteer.Organization]; c != nil && c.Entry.Curated && !m.titled {
+			return c.Entry
+		}
+		return nil
+	case gazetteer.Organization:
+		if c := byType[gazetteer.Organization]; c != nil {
+			return c.Entry
+		}
+		if c := byType[gazetteer.Place]; c != nil && (c.Entry.Class == gazetteer.Country || !c.Alternate && s.locative(m)) {
+			return c.Entry
+		}
+		if c := byType[gazetteer.Person]; c != nil && c.Entry.Curated {
+			return c.Entry
+		}
+		return nil
+	case gazetteer.Place:
+		if c := byType[gazetteer.Place]; c != nil {
+			return c.Entry
+		}
+		if c := byType[gazetteer.Organization]; c != nil && c.Entry.Curated {
+			return c.Entry
+		}
+		if c := byType[gazetteer.Person]; c != nil && c.Entry.Curated {
+			return c.Entry
+		}
+	}
+	return nil
+}
+
+var locativeWords = set(`in at from to near outside across into around throughout via`)
+
+// locative reports whether the words before m place it: "in Birmingham",
+// "Manchester and Birmingham".
+func (s *state) locative(m *mention) bool {
+	if m.t0 == 0 {
+		return false
+	}
+	prev := s.toks[m.t0-1].Text
+	if locativeWords[prev] {
+		return true
+	}
+	if (prev == "and" || prev == "or" || prev == ",") && m.t0 >= 2 {
+		if o := s.owner[m.t0-2]; o >= 0 && s.ms[o].text != "" && s.ms[o].typ == gazetteer.Place {
+			return true
+		}
+	}
+	return false
+}
