@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,13 +19,14 @@ import (
 
 // DeadLetter is one message in the dead-letter stream.
 type DeadLetter struct {
-	Sequence        uint64
-	Stage           string
-	Reason          string
-	OriginalSubject string
-	Deliveries      string
-	Time            time.Time
-	Data            []byte
+	Sequence        uint64    `json:"seq"`
+	Stage           string    `json:"stage"`
+	Reason          string    `json:"reason"`
+	OriginalSubject string    `json:"original_subject"`
+	Deliveries      string    `json:"deliveries"`
+	Time            time.Time `json:"time"`
+	// Data is the original payload; JSON carries it as base64.
+	Data []byte `json:"payload"`
 }
 
 // readDeadLetters returns up to limit dead letters of stage ("" for all),
@@ -80,8 +82,8 @@ func readDeadLetters(ctx context.Context, js jetstream.JetStream, stageName stri
 
 func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "redrive") {
-		fmt.Fprintln(stderr, "usage: newsflow dlq list|redrive [--stage S] [--limit N] [--nats URL]")
-		fmt.Fprintln(stderr, "  list     show dead letters with their reasons")
+		fmt.Fprintln(stderr, "usage: newsflow dlq list|redrive [--stage S] [--limit N] [--json] [--nats URL]")
+		fmt.Fprintln(stderr, "  list     show dead letters with their reasons (--json: as JSON, payloads included)")
 		fmt.Fprintln(stderr, "  redrive  publish dead letters back to their original subject, then delete them")
 		return ErrUsage
 	}
@@ -92,6 +94,10 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	natsFlags(e, &cfg)
 	stageName := fs.String("stage", "", "only this stage's dead letters (ingest, dedupe, enrich, indexer)")
 	limit := fs.Int("limit", 100, "at most this many dead letters")
+	asJSON := false
+	if action == "list" {
+		fs.BoolVar(&asJSON, "json", false, "print the dead letters, payloads included, as a JSON array")
+	}
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -109,6 +115,14 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	letters, err := readDeadLetters(ctx, js, *stageName, *limit)
 	if err != nil {
 		return err
+	}
+	if action == "list" && asJSON {
+		if letters == nil {
+			letters = []DeadLetter{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(letters)
 	}
 	if action == "list" {
 		return printDeadLetters(stdout, letters)

@@ -73,6 +73,13 @@ func TestDeadLettersListRedriveAndStatus(t *testing.T) {
 	if !strings.Contains(list, "enrich") || !strings.Contains(list, "gazetteer missing") {
 		t.Fatalf("dlq list = %q; want the enrich dead letter with its reason", list)
 	}
+	var letters []DeadLetter
+	if err := json.Unmarshal([]byte(run("dlq", "list", "--json")), &letters); err != nil {
+		t.Fatalf("dlq list --json: %v", err)
+	}
+	if len(letters) != 1 || letters[0].Stage != stage.NameEnrich || letters[0].Reason != "gazetteer missing" || !bytes.Equal(letters[0].Data, data) {
+		t.Errorf("dlq list --json = %+v; want the enrich letter with its reason and payload", letters)
+	}
 	status := run("status", "--interval", "10ms")
 	if !strings.Contains(status, "dead-lettered") || !hasRow(status, "enrich", "1") {
 		t.Errorf("status = %q; want enrich with 1 dead letter", status)
@@ -100,7 +107,7 @@ func TestDeadLettersListRedriveAndStatus(t *testing.T) {
 func hasRow(table, name, want string) bool {
 	for _, line := range strings.Split(table, "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 5 && f[0] == name && f[4] == want {
+		if len(f) >= 6 && f[0] == name && f[5] == want {
 			return true
 		}
 	}

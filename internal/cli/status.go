@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -59,11 +60,15 @@ func statusCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	e := &stage.EnvFlags{FlagSet: fs}
 	natsFlags(e, &cfg)
 	every := fs.Duration("interval", time.Second, "time between the two readings the rate is taken from")
+	asJSON := fs.Bool("json", false, "print the stages as a JSON array")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := e.Err(); err != nil {
 		return err
+	}
+	if *every <= 0 {
+		return fmt.Errorf("--interval %s: must be positive, e.g. 1s", *every)
 	}
 	js, closeConn, err := dial(ctx, cfg)
 	if err != nil {
@@ -83,18 +88,77 @@ func statusCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	return printStatus(stdout, before, after, *every)
+	rows := stageStatuses(before, after, *every)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	return printStatus(stdout, rows)
 }
 
-func printStatus(w io.Writer, before, after []pipeline.Lag, every time.Duration) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "stage\tpending\tin flight\tredelivered\tdead-lettered\trate/s\t")
-	for i, l := range after {
-		rate := float64(l.AckFloor-before[i].AckFloor) / every.Seconds()
-		if l.AckFloor < before[i].AckFloor {
-			rate = 0
+// States of a stage in newsflow status.
+const (
+	stateOK = "ok"
+	// stateNoConsumer: nothing has ever consumed the stage's input.
+	stateNoConsumer = "no consumer"
+	// stateNotPulling: the consumer exists but no replica had a pull
+	// request open in either reading and nothing was finished between
+	// them: no replica is running, or every one is stuck.
+	stateNotPulling = "no replica pulling"
+)
+
+// stageStatus is one row of newsflow status.
+type stageStatus struct {
+	Stage        string  `json:"stage"`
+	Subject      string  `json:"subject"`
+	Stream       string  `json:"stream"`
+	Pending      uint64  `json:"pending"`
+	InFlight     int     `json:"in_flight"`
+	Redelivered  int     `json:"redelivered"`
+	DeadLettered uint64  `json:"dead_lettered"`
+	Rate         float64 `json:"rate_per_second"`
+	State        string  `json:"state"`
+}
+
+// stageStatuses pairs two readings taken every apart. The rate is the
+// messages finished (acknowledged or dead-lettered) per second, so one
+// message held by a dead replica does not hide the work of the others.
+func stageStatuses(before, after []pipeline.Lag, every time.Duration) []stageStatus {
+	prev := map[string]pipeline.Lag{}
+	for _, l := range before {
+		prev[l.Key()] = l
+	}
+	rows := make([]stageStatus, 0, len(after))
+	for _, l := range after {
+		row := stageStatus{
+			Stage: l.Stage, Subject: l.Subject, Stream: l.Stream, Pending: l.Pending, InFlight: l.InFlight,
+			Redelivered: l.Redelivered, DeadLettered: l.Dead, State: stateOK,
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f\t\n", l.Stage, l.Pending, l.InFlight, l.Redelivered, l.Dead, rate)
+		b, seen := prev[l.Key()]
+		if seen && l.Done() > b.Done() {
+			row.Rate = float64(l.Done()-b.Done()) / every.Seconds()
+		}
+		switch {
+		case l.Stage == "":
+			row.State = stateNoConsumer
+		case l.Waiting == 0 && (!seen || b.Waiting == 0) && row.Rate == 0:
+			row.State = stateNotPulling
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func printStatus(w io.Writer, rows []stageStatus) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "stage\tinput\tpending\tin flight\tredelivered\tdead-lettered\trate/s\tstate")
+	for _, r := range rows {
+		name := r.Stage
+		if name == "" {
+			name = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%.1f\t%s\n", name, r.Subject, r.Pending, r.InFlight, r.Redelivered, r.DeadLettered, r.Rate, r.State)
 	}
 	return tw.Flush()
 }

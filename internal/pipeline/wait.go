@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -12,9 +13,16 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage"
 )
 
-// Lag is one stage's backlog as JetStream reports it.
+// Lag is one stage's backlog as JetStream reports it: one row per durable
+// consumer of a pipeline stream, and one for each pipeline stream that no
+// consumer reads.
 type Lag struct {
+	// Stage is the durable consumer's name, which is the stage's name;
+	// empty when no consumer reads Subject.
 	Stage string
+	// Subject is the stage's input subject and Stream the stream that
+	// stores it.
+	Subject, Stream string
 	// Pending counts messages not yet delivered to the stage.
 	Pending uint64
 	// InFlight counts delivered messages not yet acknowledged, naked
@@ -23,22 +31,36 @@ type Lag struct {
 	// Redelivered counts messages delivered more than once and not yet
 	// acknowledged.
 	Redelivered int
+	// Waiting counts the pull requests the stage's replicas have open: a
+	// running replica keeps at least one while it has room for more.
+	Waiting int
+	// Delivered is the stream sequence of the last message delivered
+	// (redeliveries do not move it).
+	Delivered uint64
 	// AckFloor is the stream sequence below which all is acknowledged.
 	AckFloor uint64
 	// Dead counts the stage's messages in the dead-letter stream.
 	Dead uint64
 }
 
-// stageInputs maps each stage to its input subject, in pipeline order.
-var stageInputs = []struct{ name, subject string }{
-	{stage.NameIngest, stage.SubjectRaw},
-	{stage.NameDedupe, stage.SubjectCleaned},
-	{stage.NameEnrich, stage.SubjectDeduped},
-	{stage.NameIndex, stage.SubjectEnriched},
+// Done counts the stage's input messages that are finished (acknowledged
+// or dead-lettered) up to its last delivery. Its growth is the stage's
+// throughput: unlike the ack floor, one message held by a replica that
+// died does not stop it.
+func (l Lag) Done() uint64 {
+	if uint64(l.InFlight) > l.Delivered {
+		return 0
+	}
+	return l.Delivered - uint64(l.InFlight)
 }
 
-// Lags reads every stage's backlog from JetStream. A stage whose consumer
-// does not exist yet has everything in its input stream pending.
+// Key identifies the row across readings.
+func (l Lag) Key() string { return l.Stream + "/" + l.Stage }
+
+// Lags reads every stage's backlog from JetStream. The stages are not a
+// fixed list: every durable consumer of a pipeline stream is one (in the
+// order of stage.StreamConfigs, then by name), and a pipeline stream with
+// no consumer is a row with an empty Stage and everything stored pending.
 func Lags(ctx context.Context, js jetstream.JetStream) ([]Lag, error) {
 	dead := map[string]uint64{}
 	ds, err := js.Stream(ctx, stage.StreamDead)
@@ -52,42 +74,47 @@ func Lags(ctx context.Context, js jetstream.JetStream) ([]Lag, error) {
 	for subject, n := range info.State.Subjects {
 		dead[subject[len(stage.SubjectDeadPrefix):]] = n
 	}
-	lags := make([]Lag, 0, len(stageInputs))
-	for _, s := range stageInputs {
-		lag := Lag{Stage: s.name, Dead: dead[s.name]}
-		cons, err := js.Consumer(ctx, stage.StreamFor(s.subject), s.name)
-		switch {
-		case err == nil:
-			ci, err := cons.Info(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("%s consumer: %w", s.name, err)
-			}
-			lag.Pending = ci.NumPending
-			lag.InFlight = ci.NumAckPending
-			lag.Redelivered = ci.NumRedelivered
-			lag.AckFloor = ci.AckFloor.Stream
-		case isNotFound(err):
-			st, err := js.Stream(ctx, stage.StreamFor(s.subject))
-			if err != nil {
-				return nil, fmt.Errorf("%s input stream: %w", s.name, err)
-			}
-			lag.Pending = st.CachedInfo().State.Msgs
-		default:
-			return nil, fmt.Errorf("%s consumer: %w", s.name, err)
+	var lags []Lag
+	for _, sc := range stage.StreamConfigs(stage.StreamsConfig{}) {
+		if sc.Name == stage.StreamDead {
+			continue
 		}
-		lags = append(lags, lag)
+		st, err := js.Stream(ctx, sc.Name)
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			continue // a deployment from before the stream existed
+		}
+		if err != nil {
+			return nil, fmt.Errorf("stream %s: %w", sc.Name, err)
+		}
+		var rows []Lag
+		list := st.ListConsumers(ctx)
+		for ci := range list.Info() {
+			if ci.Config.Durable == "" {
+				continue // ordered and ephemeral readers (dlq list, replay) are no stage
+			}
+			rows = append(rows, Lag{
+				Stage: ci.Name, Subject: sc.Subjects[0], Stream: sc.Name, Dead: dead[ci.Name],
+				Pending: ci.NumPending, InFlight: ci.NumAckPending, Redelivered: ci.NumRedelivered,
+				Waiting: ci.NumWaiting, Delivered: ci.Delivered.Stream, AckFloor: ci.AckFloor.Stream,
+			})
+		}
+		if err := list.Err(); err != nil {
+			return nil, fmt.Errorf("stream %s consumers: %w", sc.Name, err)
+		}
+		if len(rows) == 0 {
+			rows = append(rows, Lag{Subject: sc.Subjects[0], Stream: sc.Name, Pending: st.CachedInfo().State.Msgs})
+		}
+		sort.Slice(rows, func(i, j int) bool { return rows[i].Stage < rows[j].Stage })
+		lags = append(lags, rows...)
 	}
 	return lags, nil
 }
 
-func isNotFound(err error) bool {
-	return errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound)
-}
-
-// idle reports whether no stage has anything pending or in flight.
+// idle reports whether no stage has anything pending or in flight. A
+// stream no stage reads (one this process does not run) is not waited for.
 func idle(lags []Lag) bool {
 	for _, l := range lags {
-		if l.Pending != 0 || l.InFlight != 0 {
+		if l.Stage != "" && (l.Pending != 0 || l.InFlight != 0) {
 			return false
 		}
 	}
@@ -149,8 +176,11 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 const maxLagOutage = 2 * time.Minute
 
 func sameFloors(a, b []Lag) bool {
+	if len(a) != len(b) {
+		return false
+	}
 	for i := range a {
-		if a[i].AckFloor != b[i].AckFloor || a[i].Dead != b[i].Dead {
+		if a[i].Key() != b[i].Key() || a[i].AckFloor != b[i].AckFloor || a[i].Dead != b[i].Dead {
 			return false
 		}
 	}
