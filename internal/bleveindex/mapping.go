@@ -27,8 +27,10 @@ import (
 // versions.go); it drops doc values from fields that are never sorted or
 // faceted, the index from fields that are only displayed, and the empty
 // "_all" composite field. Version 3 stores the dedupe revision beside
-// ingested_at (versions.go).
-const MappingVersion = "3"
+// ingested_at (versions.go). Version 4 stores the whole document but its
+// body as JSON (FieldDocument, for the web UI's article page) and indexes
+// each place's position as a facet key (FieldPlacePoint, for its map).
+const MappingVersion = "4"
 
 // Field names of the index, for queries, sorting and facets. Text fields
 // use the English analyzer; the others are exact keywords unless noted.
@@ -45,6 +47,7 @@ const (
 	FieldPublishedAt = "published_at"    // datetime, stored, sortable
 	FieldIngestedAt  = "ingested_at"     // stored only, RFC 3339 with nanoseconds; decides which version wins
 	FieldRevision    = "dedupe_revision" // stored only, decimal; then decides which version wins
+	FieldDocument    = "document"        // stored only: the schema.Document as JSON, without its body
 
 	FieldPersonName = "entities.persons.name" // keyword, stored, facet
 	FieldPersonText = "entities.persons.name_text"
@@ -56,6 +59,10 @@ const (
 	FieldPlaceText  = "entities.places.name_text" // standard analyzer, phrase-matchable
 	FieldPlaceID    = "entities.places.id"
 	FieldCountry    = "entities.places.country"
+	// FieldPlacePoint is a keyword with doc values, one per place with a
+	// location: "lat,lon|id|name" (see PlacePoint), so that a facet over
+	// it gives the places of a search with their positions in one pass.
+	FieldPlacePoint = "entities.places.point"
 )
 
 // allFields lists every field the mapping can create. BM25Stats needs an
@@ -64,7 +71,7 @@ var allFields = []string{
 	FieldTitle, FieldBody, FieldURL, FieldSourceName, FieldSourceLower, FieldDomain, FieldLanguage,
 	FieldClusterID, FieldDuplicateOf, FieldPublishedAt, FieldIngestedAt, FieldRevision,
 	FieldPersonName, FieldPersonText, FieldPersonID, FieldOrgName, FieldOrgText, FieldOrgID,
-	FieldPlaceName, FieldPlaceText, FieldPlaceID, FieldCountry,
+	FieldPlaceName, FieldPlaceText, FieldPlaceID, FieldCountry, FieldDocument, FieldPlacePoint,
 }
 
 // EnglishAnalyzer is the analyzer of title and body; search uses it to
@@ -148,6 +155,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	// grow by about ten terms per document for a field nobody queries.
 	doc.AddFieldMappingsAt("ingested_at", stored())
 	doc.AddFieldMappingsAt("dedupe_revision", stored())
+	doc.AddFieldMappingsAt("document", stored())
 
 	source := bleve.NewDocumentStaticMapping()
 	source.AddFieldMappingsAt("name", kw(true), lower("name_lc"))
@@ -173,6 +181,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 			country := kw(false)
 			country.DocValues = false
 			g.AddFieldMappingsAt("country", country)
+			point := kw(false)
+			g.AddFieldMappingsAt("point", point)
 		}
 		entities.AddSubDocumentMapping(group, g)
 	}
@@ -231,14 +241,20 @@ func indexed(d *schema.Document) map[string]any {
 	}
 	places := make([]schema.Entity, 0, len(d.Entities.Places))
 	countries := make([]any, 0, len(d.Entities.Places))
+	points := make([]any, 0, len(d.Entities.Places))
 	for _, p := range d.Entities.Places {
 		places = append(places, p.Entity)
 		if p.Country != "" {
 			countries = append(countries, p.Country)
 		}
+		if p.Location != nil {
+			points = append(points, PlacePoint{Lat: p.Location.Lat, Lon: p.Location.Lon, ID: p.ID, Name: p.Name}.String())
+		}
 	}
 	pg := group(places)
 	pg["country"] = countries
+	pg["point"] = points
+	m["document"] = storedDocument(d)
 	m["entities"] = map[string]any{
 		"persons":       group(d.Entities.Persons),
 		"organizations": group(d.Entities.Organizations),
