@@ -11,7 +11,11 @@
 // Data: places.tsv.gz is GeoNames cities500 (CC-BY 4.0,
 // https://www.geonames.org/) trimmed by cmd/gazetteer-build;
 // countries.tsv, regions.tsv and aliases.tsv are written by hand for
-// newsflow.
+// newsflow; kb.tsv.gz is the knowledge base written by cmd/kb-build:
+// Wikidata QIDs of GeoNames places, and organisations and people with
+// QIDs. Its organisations and people are not patterns of the automaton
+// (27,000 brand and party names would find false names everywhere): they
+// are looked up by name (Known) once a mention has been found.
 package gazetteer
 
 import (
@@ -32,7 +36,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-//go:embed data/places.tsv.gz data/countries.tsv data/regions.tsv data/aliases.tsv
+//go:embed data/places.tsv.gz data/countries.tsv data/regions.tsv data/aliases.tsv data/kb.tsv.gz
 var dataFS embed.FS
 
 // ErrBadData means an embedded data file is malformed.
@@ -118,6 +122,10 @@ type Gazetteer struct {
 	byISO      map[string]*Entry
 	byID       map[string]*Entry
 	ac         ahocorasick.AhoCorasick
+	// known holds the knowledge base's organisations and people; byKnown
+	// indexes them by folded name and alias.
+	known   []Entry
+	byKnown map[string][]int32
 }
 
 // Load parses the embedded data and builds the automaton. It takes about
@@ -129,6 +137,7 @@ func Load() (*Gazetteer, error) {
 		bySkeleton: make(map[string][]int),
 		byISO:      make(map[string]*Entry),
 		byID:       make(map[string]*Entry),
+		byKnown:    make(map[string][]int32),
 	}
 	type pending struct {
 		surface string
@@ -278,6 +287,9 @@ func Load() (*Gazetteer, error) {
 		return nil, fmt.Errorf("%w: aliases: %v", ErrBadData, err)
 	}
 
+	if err := g.loadKB(placeIdx); err != nil {
+		return nil, err
+	}
 	for i := range g.entries {
 		e := &g.entries[i]
 		g.byID[e.ID] = e
@@ -326,6 +338,74 @@ func Load() (*Gazetteer, error) {
 	g.ac = b.Build(g.surfaces)
 	return g, nil
 }
+
+// loadKB reads kb.tsv.gz: a GeoNames place the knowledge base knows takes
+// its QID as id; organisations and people go to the Known table.
+func (g *Gazetteer) loadKB(placeIdx map[string]int) error {
+	kf, err := dataFS.ReadFile("data/kb.tsv.gz")
+	if err != nil {
+		return fmt.Errorf("gazetteer: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(kf))
+	if err != nil {
+		return fmt.Errorf("%w: kb: %v", ErrBadData, err)
+	}
+	err = eachRow(zr, 3, func(c []string) error {
+		switch c[0] {
+		case "P":
+			if i, ok := placeIdx["geonames:"+c[1]]; ok {
+				g.entries[i].ID = c[2]
+			}
+			return nil
+		case "ORG", "PER":
+			if len(c) < 5 {
+				return fmt.Errorf("%s row with %d columns", c[0], len(c))
+			}
+			t := Organization
+			if c[0] == "PER" {
+				t = Person
+			}
+			i := int32(len(g.known))
+			g.known = append(g.known, Entry{ID: c[1], Name: c[2], Type: t})
+			seen := map[string]bool{}
+			for _, n := range append([]string{c[2]}, strings.Split(c[3], "|")...) {
+				if f := Fold(n); f != "" && !seen[f] {
+					seen[f] = true
+					g.byKnown[f] = append(g.byKnown[f], i)
+				}
+			}
+			return nil
+		}
+		return fmt.Errorf("unknown record %q", c[0])
+	})
+	if err != nil {
+		return fmt.Errorf("%w: kb: %v", ErrBadData, err)
+	}
+	for i := range g.known {
+		if _, ok := g.byID[g.known[i].ID]; !ok {
+			g.byID[g.known[i].ID] = &g.known[i]
+		}
+	}
+	return nil
+}
+
+// Known returns the knowledge base's organisations and people whose name
+// or alias folds to Fold(name), in the knowledge base's order.
+func (g *Gazetteer) Known(name string) []*Entry {
+	is := g.byKnown[Fold(name)]
+	if len(is) == 0 {
+		return nil
+	}
+	out := make([]*Entry, len(is))
+	for k, i := range is {
+		out[k] = &g.known[i]
+	}
+	return out
+}
+
+// HasID reports whether an entry, curated, GeoNames or in the knowledge
+// base, has this id.
+func (g *Gazetteer) HasID(id string) bool { return g.byID[id] != nil }
 
 // sortCandidates orders candidates by prominence: curated first, own
 // names before alternates, then class, then population.

@@ -27,8 +27,11 @@ func TestLookup(t *testing.T) {
 		wantID  string
 		wantCC  string
 	}{
-		{"Kyiv", "geonames:703448", "UA"},
-		{"Kiev", "geonames:703448", "UA"},
+		// GeoNames places take the knowledge base's QID (dr5hn's
+		// wikiDataId) where it has one, else keep their GeoNames id.
+		{"Kyiv", "Q517568", "UA"},
+		{"Kiev", "Q517568", "UA"},
+		{"Paris", "geonames:2988507", "FR"},
 		{"Türkiye", "Q43", "TR"},
 		{"Turkey", "Q43", "TR"},
 		{"Nato", "Q7184", ""},
@@ -36,8 +39,8 @@ func TestLookup(t *testing.T) {
 		{"WHO", "Q7817", ""},
 		{"Red Cross", "local:org:international-committee-of-the-red-cross", ""},
 		{"Zelenskiy", "Q3874799", ""},
-		{"London", "geonames:2643743", "GB"},
-		{"Mariupol", "geonames:701822", "UA"},
+		{"London", "Q84", "GB"},
+		{"Mariupol", "Q37133", "UA"},
 	}
 	for _, tt := range tests {
 		cs := g.Lookup(tt.surface)
@@ -51,6 +54,43 @@ func TestLookup(t *testing.T) {
 		if got := cs[0].Entry.Country; got != tt.wantCC {
 			t.Errorf("Lookup(%q)[0].Country = %q, want %q", tt.surface, got, tt.wantCC)
 		}
+	}
+}
+
+func TestKnown(t *testing.T) {
+	g := load(t)
+	tests := []struct {
+		name, wantID string
+		wantType     Type
+	}{
+		{"Microsoft", "Q2283", Organization},
+		{"microsoft", "Q2283", Organization}, // folded
+		{"Maria Cantwell", "Q22250", Person}, // congress-legislators
+	}
+	for _, tt := range tests {
+		found := false
+		for _, e := range g.Known(tt.name) {
+			if e.ID == tt.wantID && e.Type == tt.wantType {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("Known(%q) has no %v %s", tt.name, tt.wantType, tt.wantID)
+		}
+		if !g.HasID(tt.wantID) {
+			t.Errorf("HasID(%s) = false", tt.wantID)
+		}
+	}
+	// Knowledge-base names are not patterns: Find does not report them.
+	for _, m := range g.Find("We met Maria Cantwell.") {
+		for _, c := range m.Candidates {
+			if c.Entry.ID == "Q22250" {
+				t.Errorf("Find reported the knowledge-base person %v", c.Entry.Name)
+			}
+		}
+	}
+	if g.Known("Xyzzy Plugh") != nil {
+		t.Error("Known of an unknown name is not nil")
 	}
 }
 

@@ -122,6 +122,7 @@ type cluster struct {
 	dateline bool
 	votes    [4]int // mentions per type
 	multi    bool   // some mention has more than one word
+	titled   bool   // a title preceded some mention
 	ordinary bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
@@ -190,6 +191,7 @@ func (s *state) cluster() schema.Entities {
 		c.votes[m.typ]++
 		if m.titled {
 			c.votes[gazetteer.Person] += 2
+			c.titled = true
 		}
 		if m.acronym < 0 || m.entry != nil {
 			c.names[m.text]++
@@ -242,6 +244,18 @@ func (s *state) cluster() schema.Entities {
 		if name == "" {
 			continue
 		}
+		if c.typ == gazetteer.Person && c.entry == nil && !c.multi && !c.titled {
+			// News introduces a person by full name. A one-word "person"
+			// that no mention gives in full, no title precedes and nothing
+			// knows is a club, a product or an award ("Chelsea", "Oscar",
+			// "Motors" of "General Motors"): in a sports story a town's
+			// name is its club, otherwise it is not shown.
+			if !s.sportStory() || !hasPlace(s.r.g.Lookup(name)) {
+				continue
+			}
+			c.typ = gazetteer.Organization
+			id = "local:org:" + Slug(name)
+		}
 		pos := 0.0
 		if c.first >= s.d.BodyStart && bodyLen > 0 {
 			pos = float64(c.first-s.d.BodyStart) / float64(bodyLen)
@@ -271,6 +285,33 @@ func (s *state) cluster() schema.Entities {
 	out.Organizations = merge(out.Organizations)
 	out.Places = mergePlaces(out.Places)
 	return out
+}
+
+// sportStory reports whether at least three words of the article are
+// sports words.
+func (s *state) sportStory() bool {
+	if s.sport == 0 {
+		n := 0
+		for _, t := range s.toks {
+			if sportWords[strings.ToLower(t.Text)] {
+				n++
+			}
+		}
+		s.sport = -1
+		if n >= 3 {
+			s.sport = 1
+		}
+	}
+	return s.sport > 0
+}
+
+func hasPlace(cs []gazetteer.Candidate) bool {
+	for _, c := range cs {
+		if c.Entry.Type == gazetteer.Place && !c.Alternate {
+			return true
+		}
+	}
+	return false
 }
 
 func curatedOnly(cs []gazetteer.Candidate) []gazetteer.Candidate {

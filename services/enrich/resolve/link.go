@@ -22,7 +22,9 @@ func (s *state) link() {
 			continue
 		}
 		if strings.Contains(m.text, "?") {
-			s.repairLost(m, names)
+			if s.repairLost(m, names); m.text == "" {
+				continue
+			}
 		}
 		if m.cands == nil {
 			m.cands = s.r.g.Lookup(m.text)
@@ -48,6 +50,9 @@ func (s *state) link() {
 			}
 		}
 		m.entry = s.choose(m)
+		if m.entry == nil && m.typ != gazetteer.Place {
+			m.entry = s.known(m)
+		}
 		if m.entry != nil && m.entry.Type == gazetteer.Place && m.entry.Class != gazetteer.Country {
 			if e := s.besideCountry(m); e != nil {
 				m.entry = e
@@ -113,7 +118,89 @@ func (s *state) repairLost(m *mention, names []string) {
 		if m.typ == 0 {
 			m.typ = cs[0].Entry.Type
 		}
+		return
 	}
+	// A name with lost letters that nothing resolves is not shown: the
+	// reader would see "Mevl?t".
+	m.text = ""
+}
+
+// known links a person or organisation the gazetteer does not have to the
+// knowledge base, and checks the tagger's type with it: a multi-word name
+// the tagger calls a person but the knowledge base knows only as an
+// organisation ("Electronic Arts") is an organisation. A name links only
+// when it names one entity of the type; a one-word name only through the
+// entity's own name, not an alias (a brand called "United" is not every
+// "United"), and never by changing the tagger's type.
+func (s *state) known(m *mention) *gazetteer.Entry {
+	if m.text == "" || m.titled {
+		return nil
+	}
+	var org, per *gazetteer.Entry
+	nOrg, nPer := 0, 0
+	oneWord := m.t1-m.t0 == 1
+	for _, e := range s.r.g.Known(m.text) {
+		if oneWord && gazetteer.Fold(e.Name) != gazetteer.Fold(m.text) {
+			continue
+		}
+		switch e.Type {
+		case gazetteer.Organization:
+			if org == nil || org.ID != e.ID {
+				nOrg++
+			}
+			org = e
+		case gazetteer.Person:
+			if per == nil || per.ID != e.ID {
+				nPer++
+			}
+			per = e
+		}
+	}
+	switch {
+	case m.typ == gazetteer.Person && nPer == 1:
+		return per
+	case m.typ == gazetteer.Person && nPer == 0 && nOrg == 1 && !oneWord:
+		return org
+	case m.typ == gazetteer.Organization && nOrg == 1:
+		return org
+	case m.typ == 0 && nOrg+nPer == 1:
+		if org != nil {
+			return org
+		}
+		return per
+	}
+	return s.subBrand(m)
+}
+
+// subBrand links an organisation's outlet or department to the
+// organisation when it is the same body: "BBC News" and "BBC Radio 4" are
+// the BBC.
+func (s *state) subBrand(m *mention) *gazetteer.Entry {
+	if m.typ != gazetteer.Organization || m.t1-m.t0 < 2 {
+		return nil
+	}
+	t1 := m.t1
+	for t1 > m.t0+1 && (subBrandWords[s.toks[t1-1].Text] || isDigits(s.toks[t1-1].Text)) {
+		t1--
+	}
+	if t1 == m.t1 {
+		return nil
+	}
+	for _, c := range s.r.g.Lookup(s.span(m.t0, t1)) {
+		if c.Entry.Type == gazetteer.Organization && c.Entry.Curated {
+			return c.Entry
+		}
+	}
+	return nil
+}
+
+func isDigits(w string) bool {
+	for _, r := range w {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return w != ""
 }
 
 // choose picks the candidate that fits the mention's type, or nil.

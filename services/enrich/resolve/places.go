@@ -35,8 +35,13 @@ func (s *state) placeContext(clusters map[int]*cluster) {
 			if e.Type != gazetteer.Place || cand.Alternate || !ctx[e.Country] || ctx[best.Country] {
 				continue
 			}
-			// Context wins unless it would trade a capital for a town.
-			if best.Class >= gazetteer.Capital && e.Class < gazetteer.AdminSeat && e.Population < 100000 {
+			// Context wins unless it would trade a capital for a town, or
+			// a capital for a town of under 200,000 a third its size: the
+			// prominent sense wins (Athens, Greece over Athens, Georgia in
+			// a story that names the United States; "Athens, Georgia" is
+			// read by besideCountry).
+			if best.Class >= gazetteer.Capital && e.Class < gazetteer.AdminSeat && e.Population < 100000 ||
+				best.Class >= gazetteer.Capital && e.Class < gazetteer.Capital && e.Population < 200000 && best.Population > 3*e.Population {
 				continue
 			}
 			best = e

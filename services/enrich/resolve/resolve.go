@@ -141,6 +141,7 @@ type state struct {
 	byEnd map[int]int     // byte end -> token index
 	bySt  map[int]int     // byte start -> token index
 	lower map[string]bool // words written in lower case somewhere
+	sport int             // sportStory: 0 not computed, 1 yes, -1 no
 }
 
 // Resolve finds the entities of d. sents are the document's sentences

@@ -41,7 +41,9 @@ var connectors = set(`of the for and on in de du des la le von van der den al el
 // junkWords are capitalised words that are never an entity on their own:
 // weekdays, months, discourse words, and ordinary words that begin
 // sentences or headlines.
-var junkWords = set(`Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Wed Thu Fri Sat Sun
+var junkWords = set(`Christmas Easter Ramadan Eid Thanksgiving Halloween Diwali Hanukkah Passover Lent
+DVD DVDs CD CDs PC PCs TV DJ DJs MP3 GPS SMS PDA PDAs R&B CEO GDP VAT HIV Aids AIDS Wi-Fi WiFi
+Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Wed Thu Fri Sat Sun
 January February March April May June July August September October November December Jan Feb Mar Apr
 Jun Jul Aug Sep Sept Oct Nov Dec Meanwhile However But And Or So Yet Still Also Then Now Today Tonight
 Yesterday Tomorrow Earlier Later Last Next This That These Those There Here Where When What Who Why How
@@ -119,3 +121,16 @@ moers witten celle gotha dessau mayo sol leon aire este lugo ocean porto mar sal
 var leadingJunk = set(`all some many both former only even every each several most more no not also
 then now today yesterday meanwhile however but and or so a an this that these those our their his her
 its my your late ex`)
+
+// subBrandWords follow an organisation's name in the name of one of its
+// outlets or departments, which is the same body: "BBC News", "BBC Radio
+// 4", "BBC World Service", "Reuters Online".
+var subBrandWords = set(`News Sport Sports Radio Online Website Web TV Television One Two Three Four
+Five World Service Interactive Digital Newsnight Breakfast`)
+
+// sportWords mark a sports story, where a one-word name the tagger calls
+// a person but the gazetteer knows as a town is a club ("Chelsea beat
+// Arsenal").
+var sportWords = set(`match matches league goal goals cup season striker midfielder defender goalkeeper
+club clubs coach champions championship tournament rugby football soccer cricket squad premiership
+scored score win won defeat draw semi-final final fixture kick-off penalty tries`)

@@ -1,0 +1,755 @@
+// Command kb-build writes the offline knowledge base that package
+// gazetteer embeds (gazetteer/data/kb.tsv.gz): Wikidata QIDs for GeoNames
+// places, and organisations and people with their QIDs, from sources that
+// carry their licences:
+//
+//   - name-suggestion-index (npm, BSD-3-Clause; its Wikidata labels CC0):
+//     brands, operators and transit networks with QIDs.
+//   - @rapideditor/country-coder (npm, ISC): countries and territories with
+//     QIDs, used to check the QIDs of gazetteer/data/countries.tsv and
+//     regions.tsv.
+//   - dr5hn/countries-states-cities-database (ODbL-1.0): cities and states
+//     with wikiDataId, joined to the GeoNames places by country, name and
+//     distance.
+//   - hdigital/partyfactsdata (MIT): political parties with QIDs.
+//   - unitedstates/congress-legislators (CC0): current members of Congress.
+//
+// Usage (from services/enrich; see README.md for how to obtain each source):
+//
+//	go run ./cmd/kb-build -nsi NSI -country-coder CC -csc CSC -partyfacts PF \
+//	    -legislators LEG/legislators-current.yaml -out gazetteer/data/kb.tsv.gz
+//
+// The output is sorted and gzip-compressed without a timestamp, so the same
+// inputs give the same bytes. A summary of what was joined and checked goes
+// to standard error.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/newsflow/newsflow/services/enrich/gazetteer"
+)
+
+type config struct {
+	nsi, countryCoder, csc, partyfacts, legislators string
+	data, out                                       string
+	maxKm                                           float64
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.nsi, "nsi", "", "unpacked npm package name-suggestion-index (has dist/json/nsi.json)")
+	flag.StringVar(&cfg.countryCoder, "country-coder", "", "unpacked npm package @rapideditor/country-coder (has src/data/borders.json)")
+	flag.StringVar(&cfg.csc, "csc", "", "checkout of dr5hn/countries-states-cities-database (csv/states.csv, contributions/cities/*.json)")
+	flag.StringVar(&cfg.partyfacts, "partyfacts", "", "checkout of hdigital/partyfactsdata (import/wikipedia/wikidata.csv)")
+	flag.StringVar(&cfg.legislators, "legislators", "", "legislators-current.yaml of unitedstates/congress-legislators")
+	flag.StringVar(&cfg.data, "data", "gazetteer/data", "the gazetteer's data folder (places.tsv.gz, countries.tsv, regions.tsv, aliases.tsv)")
+	flag.StringVar(&cfg.out, "out", "gazetteer/data/kb.tsv.gz", "output file")
+	flag.Float64Var(&cfg.maxKm, "max-km", 15, "largest distance between a city and the GeoNames place it is joined to")
+	flag.Parse()
+	if err := run(cfg, os.Stderr); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// record is one line of the knowledge base.
+type record struct {
+	kind    string // "P" GeoNames place, "ORG", "PER"
+	key     string // geonameid for P, QID otherwise
+	qid     string
+	name    string
+	aliases []string
+	source  string
+}
+
+func (r record) line() string {
+	switch r.kind {
+	case "P":
+		return "P\t" + r.key + "\t" + r.qid
+	}
+	return r.kind + "\t" + r.qid + "\t" + r.name + "\t" + strings.Join(r.aliases, "|") + "\t" + r.source
+}
+
+func run(cfg config, report io.Writer) error {
+	var missing []string
+	for flagName, v := range map[string]string{"-nsi": cfg.nsi, "-country-coder": cfg.countryCoder,
+		"-csc": cfg.csc, "-partyfacts": cfg.partyfacts, "-legislators": cfg.legislators} {
+		if v == "" {
+			missing = append(missing, flagName)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("missing %s (see README.md, Knowledge base)", strings.Join(missing, ", "))
+	}
+	places, err := readPlaces(filepath.Join(cfg.data, "places.tsv.gz"))
+	if err != nil {
+		return err
+	}
+	known := make(map[string]string) // QID -> kind, for the type of curated checks
+	var recs []record
+
+	// Places: dr5hn cities joined to GeoNames.
+	placeQIDs, stats, err := joinCities(cfg.csc, places, cfg.maxKm)
+	if err != nil {
+		return err
+	}
+	countryNames, err := readCountryNames(filepath.Join(cfg.data, "countries.tsv"))
+	if err != nil {
+		return err
+	}
+	nsiPlaces, err := joinNSIPlaces(cfg.nsi, places, countryNames, placeQIDs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(report, "places: %d more joined through name-suggestion-index's Wikidata labels (city, town or capital described in its country)\n", nsiPlaces)
+	for id, q := range placeQIDs {
+		recs = append(recs, record{kind: "P", key: id, qid: q})
+		known[q] = "LOC"
+	}
+	fmt.Fprintf(report, "places: %d of %d GeoNames places joined to a QID (%d cities with a QID read, %d country files)\n",
+		len(placeQIDs), len(places), stats.cities, stats.files)
+
+	// Countries and regions: check the hand-written tables.
+	cc, err := readCountryCoder(cfg.countryCoder)
+	if err != nil {
+		return err
+	}
+	states, err := readStates(cfg.csc)
+	if err != nil {
+		return err
+	}
+	for q := range cc {
+		known[q] = "LOC"
+	}
+	for q := range states {
+		known[q] = "LOC"
+	}
+	if err := checkCountries(filepath.Join(cfg.data, "countries.tsv"), cc, report); err != nil {
+		return err
+	}
+	if err := checkRegions(filepath.Join(cfg.data, "regions.tsv"), cc, states, report); err != nil {
+		return err
+	}
+
+	// Organisations and people.
+	nsi, err := readNSI(cfg.nsi, known)
+	if err != nil {
+		return err
+	}
+	parties, err := readPartyFacts(cfg.partyfacts)
+	if err != nil {
+		return err
+	}
+	legis, err := readLegislators(cfg.legislators)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(report, "organisations: %d from name-suggestion-index, %d parties from Party Facts; people: %d legislators\n",
+		len(nsi), len(parties), len(legis))
+	byQID := make(map[string]int)
+	for _, group := range [][]record{parties, legis, nsi} {
+		for _, r := range group {
+			if i, ok := byQID[r.qid]; ok {
+				recs[i].aliases = mergeAliases(recs[i].aliases, append([]string{r.name}, r.aliases...), recs[i].name)
+				continue
+			}
+			byQID[r.qid] = len(recs)
+			recs = append(recs, r)
+			known[r.qid] = r.kind
+		}
+	}
+	if err := checkCurated(filepath.Join(cfg.data, "aliases.tsv"), known, report); err != nil {
+		return err
+	}
+
+	sort.Slice(recs, func(i, j int) bool {
+		if recs[i].kind != recs[j].kind {
+			return recs[i].kind < recs[j].kind
+		}
+		return recs[i].key < recs[j].key
+	})
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(zw)
+	fmt.Fprintln(w, "# newsflow knowledge base, written by services/enrich/cmd/kb-build. Sources and licences: services/enrich/README.md")
+	fmt.Fprintln(w, "# P\tgeonameid\tQID")
+	fmt.Fprintln(w, "# ORG|PER\tQID\tname\taliases (|)\tsource")
+	for _, r := range recs {
+		fmt.Fprintln(w, r.line())
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(report, "wrote %s: %d records, %d bytes\n", cfg.out, len(recs), buf.Len())
+	return os.WriteFile(cfg.out, buf.Bytes(), 0o644)
+}
+
+func mergeAliases(have, add []string, name string) []string {
+	seen := map[string]bool{name: true}
+	for _, a := range have {
+		seen[a] = true
+	}
+	for _, a := range add {
+		if !seen[a] {
+			seen[a] = true
+			have = append(have, a)
+		}
+	}
+	sort.Strings(have)
+	return have
+}
+
+type place struct {
+	id       string
+	name     string
+	country  string
+	lat, lon float64
+	alts     []string
+}
+
+func readPlaces(path string) ([]place, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var ps []place
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) < 8 {
+			return nil, fmt.Errorf("%s: short row %q", path, line)
+		}
+		lat, err1 := strconv.ParseFloat(c[3], 64)
+		lon, err2 := strconv.ParseFloat(c[4], 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		p := place{id: c[0], name: c[1], country: c[2], lat: lat, lon: lon}
+		if c[7] != "" {
+			p.alts = strings.Split(c[7], "|")
+		}
+		ps = append(ps, p)
+	}
+	return ps, sc.Err()
+}
+
+type joinStats struct{ cities, files int }
+
+type city struct {
+	qid      string
+	lat, lon float64
+}
+
+// joinCities gives each GeoNames place the QID of the nearest dr5hn city
+// of the same country whose name (folded) is the place's name or one of its
+// alternate names, within maxKm.
+func joinCities(dir string, places []place, maxKm float64) (map[string]string, joinStats, error) {
+	var st joinStats
+	files, err := filepath.Glob(filepath.Join(dir, "contributions", "cities", "*.json"))
+	if err != nil {
+		return nil, st, err
+	}
+	if len(files) == 0 {
+		return nil, st, fmt.Errorf("-csc %s: no contributions/cities/*.json", dir)
+	}
+	sort.Strings(files)
+	byName := make(map[string][]city) // country + "\t" + folded name
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, st, err
+		}
+		var rows []struct {
+			Name     string `json:"name"`
+			Country  string `json:"country_code"`
+			Lat      string `json:"latitude"`
+			Lon      string `json:"longitude"`
+			WikiData string `json:"wikiDataId"`
+			Native   string `json:"native"`
+		}
+		if err := json.Unmarshal(b, &rows); err != nil {
+			// A file the mirror holds only as a pointer is not JSON: skip it,
+			// and say so.
+			fmt.Fprintf(os.Stderr, "skip %s: %v\n", path, err)
+			continue
+		}
+		st.files++
+		for _, r := range rows {
+			if !isQID(r.WikiData) {
+				continue
+			}
+			lat, err1 := strconv.ParseFloat(r.Lat, 64)
+			lon, err2 := strconv.ParseFloat(r.Lon, 64)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			st.cities++
+			c := city{qid: r.WikiData, lat: lat, lon: lon}
+			k := r.Country + "\t" + gazetteer.Fold(r.Name)
+			byName[k] = append(byName[k], c)
+		}
+	}
+	out := make(map[string]string)
+	for _, p := range places {
+		best, bestKm := "", maxKm
+		for _, n := range append([]string{p.name}, p.alts...) {
+			for _, c := range byName[p.country+"\t"+gazetteer.Fold(n)] {
+				if d := km(p.lat, p.lon, c.lat, c.lon); d <= bestKm {
+					best, bestKm = c.qid, d
+				}
+			}
+		}
+		if best != "" {
+			out[p.id] = best
+		}
+	}
+	return out, st, nil
+}
+
+func readCountryNames(path string) (map[string][]string, error) {
+	rows, err := readTSV(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string)
+	for _, c := range rows {
+		names := []string{c[2]}
+		if len(c) > 3 && c[3] != "" {
+			names = append(names, strings.Split(c[3], "|")...)
+		}
+		out[c[0]] = names
+	}
+	return out, nil
+}
+
+var cityDescription = regexp.MustCompile(`\b(city|capital|town|municipality|commune|metropolis)\b`)
+
+// joinNSIPlaces gives a QID to GeoNames places that the dr5hn join left
+// without one, from name-suggestion-index's Wikidata labels of cities
+// (which operate transit and other things): the label must be the place's
+// name and the description must name the place's country ("city in Texas,
+// United States"). When several places qualify, the most populous wins
+// only if it is the one GeoNames lists first (it is sorted by population).
+func joinNSIPlaces(dir string, places []place, countryNames map[string][]string, out map[string]string) (int, error) {
+	wb, err := os.ReadFile(filepath.Join(dir, "dist", "wikidata", "wikidata.json"))
+	if err != nil {
+		return 0, err
+	}
+	var wd struct {
+		Wikidata map[string]struct {
+			Label       string `json:"label"`
+			Description string `json:"description"`
+		} `json:"wikidata"`
+	}
+	if err := json.Unmarshal(wb, &wd); err != nil {
+		return 0, fmt.Errorf("wikidata.json: %w", err)
+	}
+	byName := make(map[string][]int)
+	for i, p := range places {
+		byName[gazetteer.Fold(p.name)] = append(byName[gazetteer.Fold(p.name)], i)
+	}
+	used := make(map[string]bool)
+	for _, q := range out {
+		used[q] = true
+	}
+	qids := make([]string, 0, len(wd.Wikidata))
+	for q := range wd.Wikidata {
+		qids = append(qids, q)
+	}
+	sort.Strings(qids)
+	n := 0
+	for _, q := range qids {
+		w := wd.Wikidata[q]
+		d := w.Description
+		if used[q] || !isQID(q) || !cityDescription.MatchString(strings.ToLower(d)) {
+			continue
+		}
+		for _, i := range byName[gazetteer.Fold(w.Label)] {
+			p := places[i]
+			in := false
+			for _, cn := range countryNames[p.country] {
+				if len(cn) > 3 && strings.Contains(d, cn) {
+					in = true
+				}
+			}
+			if !in {
+				continue
+			}
+			if _, has := out[p.id]; !has {
+				out[p.id] = q
+				used[q] = true
+				n++
+			}
+			break // the most populous place of that name in the country
+		}
+	}
+	return n, nil
+}
+
+func km(lat1, lon1, lat2, lon2 float64) float64 {
+	const r = 6371
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := p2-p1, (lon2-lon1)*math.Pi/180
+	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
+}
+
+func isQID(s string) bool {
+	if len(s) < 2 || s[0] != 'Q' {
+		return false
+	}
+	_, err := strconv.Atoi(s[1:])
+	return err == nil
+}
+
+// readCountryCoder returns QID -> English name of every feature of
+// country-coder's borders.json, keyed also by ISO code as "iso:XX".
+func readCountryCoder(dir string) (map[string]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "src", "data", "borders.json"))
+	if err != nil {
+		return nil, err
+	}
+	var fc struct {
+		Features []struct {
+			Properties struct {
+				WikiData string `json:"wikidata"`
+				NameEn   string `json:"nameEn"`
+				ISO      string `json:"iso1A2"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		return nil, fmt.Errorf("borders.json: %w", err)
+	}
+	out := make(map[string]string)
+	for _, f := range fc.Features {
+		p := f.Properties
+		if isQID(p.WikiData) {
+			out[p.WikiData] = p.NameEn
+			if p.ISO != "" {
+				out["iso:"+p.ISO] = p.WikiData
+			}
+		}
+	}
+	return out, nil
+}
+
+// readStates returns QID -> "country\tname" of dr5hn's states.csv.
+func readStates(dir string) (map[string]string, error) {
+	f, err := os.Open(filepath.Join(dir, "csv", "states.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("states.csv: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("states.csv: empty")
+	}
+	col := make(map[string]int)
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	out := make(map[string]string)
+	for _, r := range rows[1:] {
+		if q := r[col["wikiDataId"]]; isQID(q) {
+			out[q] = r[col["country_code"]] + "\t" + r[col["name"]]
+		}
+	}
+	return out, nil
+}
+
+func checkCountries(path string, cc map[string]string, report io.Writer) error {
+	rows, err := readTSV(path)
+	if err != nil {
+		return err
+	}
+	ok, bad := 0, 0
+	for _, c := range rows {
+		want, found := cc["iso:"+c[0]]
+		switch {
+		case !found:
+			fmt.Fprintf(report, "countries.tsv: %s %s %s: not in country-coder\n", c[0], c[1], c[2])
+		case want != c[1] && cc[c[1]] != c[2]:
+			// Denmark (Q35) and the Kingdom of Denmark (Q756617) share DK:
+			// a feature of the same name with the table's QID agrees too.
+			bad++
+			fmt.Fprintf(report, "countries.tsv: %s %s has %s, country-coder says %s\n", c[0], c[2], c[1], want)
+		default:
+			ok++
+		}
+	}
+	fmt.Fprintf(report, "countries.tsv: %d QIDs agree with country-coder, %d disagree\n", ok, bad)
+	if bad > 0 {
+		return errors.New("countries.tsv disagrees with country-coder")
+	}
+	return nil
+}
+
+func checkRegions(path string, cc, states map[string]string, report io.Writer) error {
+	rows, err := readTSV(path)
+	if err != nil {
+		return err
+	}
+	ok := 0
+	for _, c := range rows {
+		if !isQID(c[1]) {
+			continue
+		}
+		if _, found := cc[c[1]]; found {
+			ok++
+			continue
+		}
+		if st, found := states[c[1]]; found && (strings.HasPrefix(st, c[0]+"\t") || c[0] == "-") {
+			ok++
+			continue
+		}
+		fmt.Fprintf(report, "regions.tsv: %s %s: QID not found in country-coder or states.csv\n", c[1], c[2])
+	}
+	fmt.Fprintf(report, "regions.tsv: %d QIDs confirmed\n", ok)
+	return nil
+}
+
+// checkCurated reports which QIDs of the hand-written alias table a source
+// confirms with the same type.
+func checkCurated(path string, known map[string]string, report io.Writer) error {
+	rows, err := readTSV(path)
+	if err != nil {
+		return err
+	}
+	ok, total := 0, 0
+	for _, c := range rows {
+		if !isQID(c[1]) {
+			continue
+		}
+		total++
+		if k, found := known[c[1]]; found && k == c[0] {
+			ok++
+			continue
+		}
+		fmt.Fprintf(report, "aliases.tsv: %s %s %s: no source confirms it\n", c[0], c[1], c[2])
+	}
+	fmt.Fprintf(report, "aliases.tsv: %d of %d QIDs confirmed by a source\n", ok, total)
+	return nil
+}
+
+func readTSV(path string) ([][]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rows [][]string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		c := strings.Split(line, "\t")
+		if len(c) < 3 {
+			return nil, fmt.Errorf("%s: short row %q", path, line)
+		}
+		rows = append(rows, c)
+	}
+	return rows, nil
+}
+
+// placeDescription marks Wikidata descriptions of places and other things
+// that are not organisations: countries and cities also operate things.
+var placeDescription = []string{"country", "city", "town", "village", "capital", "municipality", "commune",
+	"county", "state of", "province", "region", "district", "island", "borough", "human settlement",
+	"territory", "federal subject", "prefecture", "department of", "canton", "oblast", "metropolitan",
+	"family name", "given name", "human", "species", "genus", "river", "mountain", "lake"}
+
+// readNSI returns one organisation per QID that name-suggestion-index uses
+// as brand, operator or network, named by its Wikidata label, with the
+// item's display names as aliases. QIDs known as places are left out.
+func readNSI(dir string, known map[string]string) ([]record, error) {
+	wb, err := os.ReadFile(filepath.Join(dir, "dist", "wikidata", "wikidata.json"))
+	if err != nil {
+		return nil, err
+	}
+	var wd struct {
+		Wikidata map[string]struct {
+			Label       string `json:"label"`
+			Description string `json:"description"`
+		} `json:"wikidata"`
+	}
+	if err := json.Unmarshal(wb, &wd); err != nil {
+		return nil, fmt.Errorf("wikidata.json: %w", err)
+	}
+	nb, err := os.ReadFile(filepath.Join(dir, "dist", "json", "nsi.json"))
+	if err != nil {
+		return nil, err
+	}
+	var ns struct {
+		NSI map[string]struct {
+			Items []struct {
+				DisplayName string            `json:"displayName"`
+				Tags        map[string]string `json:"tags"`
+			} `json:"items"`
+		} `json:"nsi"`
+	}
+	if err := json.Unmarshal(nb, &ns); err != nil {
+		return nil, fmt.Errorf("nsi.json: %w", err)
+	}
+	names := make(map[string]map[string]bool) // QID -> display names
+	for _, cat := range ns.NSI {
+		for _, it := range cat.Items {
+			for _, k := range []string{"brand", "operator", "network"} {
+				q := it.Tags[k+":wikidata"]
+				if !isQID(q) {
+					continue
+				}
+				if names[q] == nil {
+					names[q] = make(map[string]bool)
+				}
+				if n := it.Tags[k]; n != "" {
+					names[q][n] = true
+				}
+				if k == "brand" && it.DisplayName != "" {
+					names[q][it.DisplayName] = true
+				}
+			}
+		}
+	}
+	var out []record
+	for q, w := range wd.Wikidata {
+		if _, isPlace := known[q]; isPlace || w.Label == "" || !isQID(q) {
+			continue
+		}
+		d := strings.ToLower(w.Description)
+		skip := false
+		for _, p := range placeDescription {
+			if strings.Contains(d, p) && !strings.Contains(d, "compan") && !strings.Contains(d, "organi") {
+				skip = true
+				break
+			}
+		}
+		if skip {
+			continue
+		}
+		var aliases []string
+		for n := range names[q] {
+			if n != w.Label && !strings.ContainsAny(n, "\t|") {
+				aliases = append(aliases, n)
+			}
+		}
+		sort.Strings(aliases)
+		out = append(out, record{kind: "ORG", key: q, qid: q, name: clean(w.Label), aliases: aliases, source: "nsi"})
+	}
+	return out, nil
+}
+
+func clean(s string) string { return strings.NewReplacer("\t", " ", "|", " ", "\n", " ").Replace(s) }
+
+func readPartyFacts(dir string) ([]record, error) {
+	f, err := os.Open(filepath.Join(dir, "import", "wikipedia", "wikidata.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("partyfacts wikidata.csv: %w", err)
+	}
+	var out []record
+	seen := make(map[string]bool)
+	for _, r := range rows[1:] { // country,partyfacts_id,wikidata_id,name,name_short,name_native
+		if len(r) < 6 || !isQID(r[2]) || seen[r[2]] || r[3] == "" {
+			continue
+		}
+		seen[r[2]] = true
+		var aliases []string
+		for _, a := range []string{r[4], r[5]} {
+			if a = clean(strings.TrimSpace(a)); a != "" && a != r[3] && len(a) > 1 {
+				aliases = append(aliases, a)
+			}
+		}
+		out = append(out, record{kind: "ORG", key: r[2], qid: r[2], name: clean(r[3]), aliases: aliases, source: "partyfacts"})
+	}
+	return out, nil
+}
+
+// readLegislators reads the wikidata id and names of each legislator from
+// the YAML file by its fixed layout (one key per line).
+func readLegislators(path string) ([]record, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []record
+	var cur record
+	var first, last string
+	flush := func() {
+		if isQID(cur.qid) {
+			if cur.name == "" {
+				cur.name = first + " " + last
+			}
+			if alt := first + " " + last; alt != cur.name && first != "" {
+				cur.aliases = []string{alt}
+			}
+			cur.kind, cur.key, cur.source = "PER", cur.qid, "congress-legislators"
+			cur.name = clean(cur.name)
+			out = append(out, cur)
+		}
+		cur, first, last = record{}, "", ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "- id:"):
+			flush()
+		case strings.HasPrefix(t, "wikidata: "):
+			cur.qid = strings.TrimPrefix(t, "wikidata: ")
+		case strings.HasPrefix(t, "official_full: "):
+			cur.name = unquote(strings.TrimPrefix(t, "official_full: "))
+		case strings.HasPrefix(t, "first: ") && first == "":
+			first = unquote(strings.TrimPrefix(t, "first: "))
+		case strings.HasPrefix(t, "last: ") && last == "":
+			last = unquote(strings.TrimPrefix(t, "last: "))
+		}
+	}
+	flush()
+	return out, nil
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '\'' || s[0] == '"') && s[len(s)-1] == s[0] {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
