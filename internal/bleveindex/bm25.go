@@ -106,6 +106,10 @@ func (ix *Index) BM25Stats() (*bsearch.BM25Stats, error) {
 	for _, f := range append(fields, allFields...) {
 		st.FieldCardinality[f] = int(n)
 	}
+	// A filter (scoring off) of term queries on several fields is
+	// merged by scorch into one searcher on the field "*", which still
+	// looks its statistics up.
+	st.FieldCardinality["*"] = int(n)
 	st.FieldCardinality[FieldTitle] = int(max(1, title) * float64(n))
 	st.FieldCardinality[FieldBody] = int(max(1, body) * float64(n))
 	return st, nil

@@ -30,7 +30,10 @@ import (
 // ingested_at (versions.go). Version 4 stores the whole document but its
 // body as JSON (FieldDocument, for the web UI's article page) and indexes
 // each place's position as a facet key (FieldPlacePoint, for its map).
-const MappingVersion = "4"
+// Version 5 adds what search filters, sorts, collapses and draws on:
+// timestamp (published, else ingested) and its day, story_id, the copy
+// flag, word_count and repairs, and doc values on language (a facet).
+const MappingVersion = "5"
 
 // Field names of the index, for queries, sorting and facets. Text fields
 // use the English analyzer; the others are exact keywords unless noted.
@@ -48,6 +51,12 @@ const (
 	FieldIngestedAt  = "ingested_at"     // stored only, RFC 3339 with nanoseconds; decides which version wins
 	FieldRevision    = "dedupe_revision" // stored only, decimal; then decides which version wins
 	FieldDocument    = "document"        // stored only: the schema.Document as JSON, without its body
+	FieldTimestamp   = "timestamp"       // datetime: published_at, else ingested_at; stored, sortable, date filters
+	FieldDay         = "day"             // keyword YYYY-MM-DD of timestamp (UTC), doc values: the date histogram
+	FieldStoryID     = "story_id"        // keyword, stored, facet
+	FieldCopy        = "copy"            // keyword "true" on a syndicated copy (duplicate_of set), absent otherwise
+	FieldWordCount   = "word_count"      // stored only, decimal
+	FieldRepairs     = "repairs"         // stored only, decimal: letters ingest found lost or mis-decoded
 
 	FieldPersonName = "entities.persons.name" // keyword, stored, facet
 	FieldPersonText = "entities.persons.name_text"
@@ -70,6 +79,7 @@ const (
 var allFields = []string{
 	FieldTitle, FieldBody, FieldURL, FieldSourceName, FieldSourceLower, FieldDomain, FieldLanguage,
 	FieldClusterID, FieldDuplicateOf, FieldPublishedAt, FieldIngestedAt, FieldRevision,
+	FieldTimestamp, FieldDay, FieldStoryID, FieldCopy, FieldWordCount, FieldRepairs,
 	FieldPersonName, FieldPersonText, FieldPersonID, FieldOrgName, FieldOrgText, FieldOrgID,
 	FieldPlaceName, FieldPlaceText, FieldPlaceID, FieldCountry, FieldDocument, FieldPlacePoint,
 }
@@ -143,13 +153,20 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt("body", text())
 	doc.AddFieldMappingsAt("url", stored())
 	// Doc values only where search sorts or facets: cluster_id (collapse),
-	// published_at (newest first), source and entity names (facets).
-	language := kw(true)
-	language.DocValues = false
-	doc.AddFieldMappingsAt("language", language)
+	// published_at and timestamp (sort), day (histogram), language,
+	// story, source and entity names (facets).
+	doc.AddFieldMappingsAt("language", kw(true))
 	doc.AddFieldMappingsAt("cluster_id", kw(true))
 	doc.AddFieldMappingsAt("duplicate_of", stored())
 	doc.AddFieldMappingsAt("published_at", date(true))
+	doc.AddFieldMappingsAt("timestamp", date(true))
+	doc.AddFieldMappingsAt("day", kw(false))
+	doc.AddFieldMappingsAt("story_id", kw(true))
+	isCopy := kw(false)
+	isCopy.DocValues = false
+	doc.AddFieldMappingsAt("copy", isCopy)
+	doc.AddFieldMappingsAt("word_count", stored())
+	doc.AddFieldMappingsAt("repairs", stored())
 	// Not indexed: a datetime field indexes a dozen prefix terms, and
 	// nanosecond times are all distinct, so the term dictionary would
 	// grow by about ten terms per document for a field nobody queries.
@@ -205,10 +222,19 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 // displayable parts of a schema.Document, with entities flattened into
 // parallel keyword arrays per type.
 func indexed(d *schema.Document) map[string]any {
+	ts := d.IngestedAt
+	if d.PublishedAt != nil {
+		ts = *d.PublishedAt
+	}
+	ts = ts.UTC()
 	m := map[string]any{
 		"title":       d.Title,
 		"body":        d.Body,
 		"ingested_at": d.IngestedAt.UTC().Format(time.RFC3339Nano),
+		"timestamp":   ts.Format(time.RFC3339),
+		"day":         ts.Format(time.DateOnly),
+		"word_count":  strconv.Itoa(d.WordCount),
+		"repairs":     strconv.Itoa(d.Cleaning.LostLetters + d.Cleaning.MojibakeRepairs),
 		"source":      map[string]any{},
 	}
 	setStr := func(m map[string]any, k, v string) {
@@ -220,6 +246,10 @@ func indexed(d *schema.Document) map[string]any {
 	setStr(m, "language", d.Language)
 	setStr(m, "cluster_id", d.ClusterID)
 	setStr(m, "duplicate_of", d.DuplicateOf)
+	setStr(m, "story_id", d.StoryID)
+	if d.DuplicateOf != "" {
+		m["copy"] = "true"
+	}
 	if rev := esindex.DedupeRevision(d); rev > 0 {
 		m["dedupe_revision"] = strconv.FormatUint(rev, 10)
 	}

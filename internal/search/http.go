@@ -3,9 +3,8 @@ package search
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
-	"strconv"
+		"net/http"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -13,8 +12,10 @@ import (
 // Path is where Handler is meant to be mounted.
 const Path = "/v1/search"
 
-// Handler answers GET /v1/search?q=…&source=&person=&place=&include_duplicates=&size=
-// with the JSON Response. Bad parameters get 400 and {"error": "..."}.
+// Handler answers GET /v1/search?q=…&source=&person=&organization=&place=
+// &language=&story=&since=&until=&sort=&include_duplicates=&size=&from=
+// (see ParseValues) with the JSON Response. Bad or unknown parameters get
+// 400 and {"error": "..."}.
 func Handler(s Searcher, log *zap.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -43,30 +44,10 @@ func Handler(s Searcher, log *zap.Logger) http.Handler {
 	})
 }
 
-// ParseRequest reads a Request from the query parameters of r.
+// ParseRequest reads a Request from the query parameters of r (see
+// ParseValues), relative times against the current time.
 func ParseRequest(r *http.Request) (Request, error) {
-	v := r.URL.Query()
-	req := Request{
-		Query:  v.Get("q"),
-		Source: v.Get("source"),
-		Person: v.Get("person"),
-		Place:  v.Get("place"),
-	}
-	if s := v.Get("include_duplicates"); s != "" {
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			return req, fmt.Errorf("%w: include_duplicates=%q: want true or false", ErrBadRequest, s)
-		}
-		req.IncludeDuplicates = b
-	}
-	if s := v.Get("size"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxSize {
-			return req, fmt.Errorf("%w: size=%q: want 1 to %d", ErrBadRequest, s, MaxSize)
-		}
-		req.Size = n
-	}
-	return req, nil
+	return ParseValues(r.URL.Query(), time.Now())
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -1,23 +1,49 @@
 // Package search answers article searches over the embedded Bleve index,
-// for the `newsflow search` command and for GET /v1/search.
+// for `newsflow search`, GET /v1/search and the web UI.
 //
-// Model: the query text is split into words, "quoted phrases" and
-// -excluded words. Words match title or body (English analyzer, BM25 with
-// the true average field lengths from bleveindex.BM25Stats, title boosted
-// TitleBoost times, and PhraseBoost times more where the words occur
-// together as typed); a phrase must occur in title or body;
-// an excluded word must occur in neither. An empty query matches every
-// document, newest first. Filters (source, person, place) are exact and
-// case-insensitive on a name, or exact on an id; a person or place filter
-// also matches a whole word run of a longer name ("Putin" matches
-// "Vladimir Putin").
+// # API
 //
-// Syndicated copies share a cluster_id (a document without one is the
-// cluster named by its own id). By default results are collapsed
-// like Elasticsearch's field collapsing: one hit per cluster, the
-// best-scoring member, with Collapsed counting the other members that
-// matched and ClusterSize the members indexed. Total and the facets count
-// every matching document, copies included, as Elasticsearch does.
+// Run (or a Searcher from ForIndex) takes a Request and returns a
+// Response: a page of Hits, Total, Facets and a Histogram. ParseValues
+// and Request.Values convert a Request from and to URL parameters (the
+// HTTP API's and the web UI's), ParseTime reads since/until as people
+// write them (2005-03-01, 2005-03-01T14:00, 7d), and DisplayTitle derives
+// a title for an article that has none. Handler serves GET /v1/search.
+//
+// # Query
+//
+// The query is what people type in a search box. Every word is required
+// (in the title or the body), and hits are ranked by BM25 (with the true
+// average field lengths from bleveindex.BM25Stats), a title match
+// counting TitleBoost times a body match and the words typed in a row
+// PhraseBoost times more where they also occur so. "A quoted phrase" must
+// occur as typed; -word and -"a phrase" must not occur; a OR b (capital
+// OR) requires either. Words the English analyzer drops (the, of) require
+// nothing. Filters (source, person, organisation, place, language, story,
+// since/until) narrow without changing scores. A query without words
+// (filters only) sorts newest first; Request.Sort chooses relevance,
+// newest or oldest explicitly. Dates are an article's time: published_at,
+// else ingested_at.
+//
+// # Syndicated copies
+//
+// Copies share a cluster_id (a document without one is the cluster named
+// by its own id). By default results are collapsed: one hit per cluster,
+// ranked where its best-ranked matching member is, and shown as the
+// cluster's canonical original: among its members that match, the
+// earliest full article (at least FullShare of the longest one's words,
+// so not an excerpt) that ingest did not have to repair (no lost letters,
+// no mojibake, no capitals-only headline); each rule breaks the previous
+// one's ties, then a member that is not marked as a copy, then the id.
+// Hit.Copies and Hit.Outlets give the cluster's other members and their
+// sources. Total, the facets and the histogram count clusters, not
+// copies: the matching documents that are not copies, plus the matching
+// copies whose cluster's original does not match (each of those counts
+// once per matching copy). IncludeDuplicates lists and counts every
+// document.
+//
+// Scores are in the JSON (Hit.Score) for machines; Render never prints
+// them.
 package search
 
 import (
@@ -25,6 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +85,11 @@ const TitleBoost = 2.0
 // occur together in that order.
 const PhraseBoost = 5.0
 
+// FullShare is the share of its cluster's longest matching member's
+// words a member needs to count as a full article rather than an
+// excerpt when the cluster's representative is chosen.
+const FullShare = 0.8
+
 // FacetSize is how many values each facet lists.
 const FacetSize = 10
 
@@ -67,68 +99,71 @@ const (
 	FacetOrganizations = "organizations"
 	FacetPlaces        = "places"
 	FacetSources       = "sources"
+	FacetLanguages     = "languages"
+	FacetStories       = "stories"
 )
 
-// Request is one search.
-type Request struct {
-	// Query is free text: words, "quoted phrases", -excluded words.
-	Query string
-	// Source filters by source name or domain.
-	Source string
-	// Person and Place filter by entity name or id.
-	Person, Place string
-	// IncludeDuplicates shows every syndicated copy instead of one hit
-	// per cluster.
-	IncludeDuplicates bool
-	// Size is how many hits to return: DefaultSize when 0, at most MaxSize.
-	Size int
+// facetFields maps each facet to the field it counts.
+var facetFields = []struct{ name, field string }{
+	{FacetPersons, bleveindex.FieldPersonName},
+	{FacetOrganizations, bleveindex.FieldOrgName},
+	{FacetPlaces, bleveindex.FieldPlaceName},
+	{FacetSources, bleveindex.FieldSourceName},
+	{FacetLanguages, bleveindex.FieldLanguage},
+	{FacetStories, bleveindex.FieldStoryID},
 }
 
 // Response is the answer, in the JSON shape of `newsflow search --json`
 // and GET /v1/search.
 type Response struct {
-	// Total counts matching documents, syndicated copies included.
-	Total  int                `json:"total"`
-	Hits   []Hit              `json:"hits"`
+	// Total counts the matching clusters (documents with
+	// IncludeDuplicates); see the package doc.
+	Total int   `json:"total"`
+	Hits  []Hit `json:"hits"`
+	// Facets has a list for each Facet* name, most frequent first, at
+	// most FacetSize values, counted like Total.
 	Facets map[string][]Facet `json:"facets"`
+	// Histogram counts the matches over time, like Total.
+	Histogram Histogram `json:"histogram"`
 }
 
-// Hit is one ranked result.
+// Hit is one result: a cluster's representative (or, with
+// IncludeDuplicates, one document).
 type Hit struct {
-	ID          string     `json:"id"`
-	Title       string     `json:"title"`
-	Source      string     `json:"source"`
-	PublishedAt *time.Time `json:"published_at"`
-	Score       float64    `json:"score"`
-	URL         string     `json:"url,omitempty"`
-	Domain      string     `json:"domain,omitempty"`
-	Language    string     `json:"language,omitempty"`
+	ID string `json:"id"`
+	// Title is the stored title, empty when the article has none.
+	Title string `json:"title"`
+	// DisplayTitle is the title to show: Title, or when it is empty one
+	// derived from the text (see DisplayTitle), and then TitleDerived is
+	// true.
+	DisplayTitle string     `json:"display_title"`
+	TitleDerived bool       `json:"title_derived"`
+	Source       string     `json:"source"`
+	PublishedAt  *time.Time `json:"published_at"`
+	// Time is the article's time: PublishedAt, else when it was
+	// ingested. Dates filter, sort and bucket on it.
+	Time time.Time `json:"time"`
+	// Score is the ranking score of the hit's cluster, for machines.
+	Score    float64 `json:"score"`
+	URL      string  `json:"url,omitempty"`
+	Domain   string  `json:"domain,omitempty"`
+	Language string  `json:"language,omitempty"`
 	// Snippet is a passage of the body around the query's words, which
 	// are wrapped in ** (plain text, not HTML).
 	Snippet     string `json:"snippet"`
 	ClusterID   string `json:"cluster_id,omitempty"`
 	DuplicateOf string `json:"duplicate_of,omitempty"`
-	// ClusterSize counts the documents indexed in the hit's cluster,
-	// itself included (1 when it has none).
-	ClusterSize int `json:"cluster_size"`
-	// Collapsed counts matching copies hidden behind this hit, among the
-	// ranked documents read to fill the page (up to 2,000).
-	Collapsed     int      `json:"collapsed"`
+	StoryID     string `json:"story_id,omitempty"`
+	// Copies counts the other documents indexed in the hit's cluster,
+	// and Outlets lists their distinct sources, sorted.
+	Copies        int      `json:"copies"`
+	Outlets       []string `json:"outlets"`
 	Persons       []string `json:"persons"`
 	Organizations []string `json:"organizations"`
 	Places        []string `json:"places"`
 }
 
-// CollapsedCopies counts the matching copies folded into the hits shown.
-func (r *Response) CollapsedCopies() int {
-	n := 0
-	for _, h := range r.Hits {
-		n += h.Collapsed
-	}
-	return n
-}
-
-// Facet is one value of a facet and how many matching documents have it.
+// Facet is one value of a facet and how many matches have it.
 type Facet struct {
 	Name  string `json:"name"`
 	Count int    `json:"count"`
@@ -153,7 +188,8 @@ func (s bleveSearcher) Search(ctx context.Context, req Request) (*Response, erro
 var storedFields = []string{
 	bleveindex.FieldTitle, bleveindex.FieldBody, bleveindex.FieldURL,
 	bleveindex.FieldSourceName, bleveindex.FieldDomain, bleveindex.FieldLanguage,
-	bleveindex.FieldPublishedAt, bleveindex.FieldClusterID, bleveindex.FieldDuplicateOf,
+	bleveindex.FieldPublishedAt, bleveindex.FieldTimestamp, bleveindex.FieldClusterID,
+	bleveindex.FieldDuplicateOf, bleveindex.FieldStoryID,
 	bleveindex.FieldPersonName, bleveindex.FieldOrgName, bleveindex.FieldPlaceName,
 }
 
@@ -172,173 +208,200 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 	if req.Size < 0 || req.Size > MaxSize {
 		return nil, fmt.Errorf("%w: size %d: want 1 to %d", ErrBadRequest, req.Size, MaxSize)
 	}
+	if req.From < 0 || req.From > MaxFrom {
+		return nil, fmt.Errorf("%w: from %d: want 0 to %d", ErrBadRequest, req.From, MaxFrom)
+	}
 	if len(req.Query) > MaxQueryBytes {
 		return nil, fmt.Errorf("%w: query of %d bytes, limit %d", ErrBadRequest, len(req.Query), MaxQueryBytes)
 	}
-	pq := parseQuery(req.Query)
-	q, err := buildQuery(pq, req)
-	if err != nil {
-		return nil, err
+	if !req.Since.IsZero() && !req.Until.IsZero() && !req.Since.Before(req.Until) {
+		return nil, fmt.Errorf("%w: since %s is not before until %s", ErrBadRequest, req.Since.Format(time.RFC3339), req.Until.Format(time.RFC3339))
 	}
 	idx := ix.Bleve()
-
-	window := req.Size
-	if !req.IncludeDuplicates {
-		window = max(collapseWindow, req.Size*4)
+	a := englishAnalyzer(idx)
+	pq := analyzable(parseQuery(req.Query), a)
+	sortBy := req.Sort
+	if sortBy == "" {
+		sortBy = SortRelevance
+		if len(pq.required) == 0 {
+			sortBy = SortNewest
+		}
 	}
-	sr := bleve.NewSearchRequestOptions(q, window, 0, false)
-	// The ranking pass reads only the collapse key; the chosen hits'
-	// fields are loaded afterwards, so a wide window stays cheap.
-	sr.Fields = []string{bleveindex.FieldClusterID}
-	if pq.empty() {
-		sr.SortByCustom(bsearch.SortOrder{
-			&bsearch.SortField{Field: bleveindex.FieldPublishedAt, Desc: true, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
-			&bsearch.SortDocID{},
-		})
-	} else {
-		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
-	}
-	sr.AddFacet(FacetPersons, bleve.NewFacetRequest(bleveindex.FieldPersonName, FacetSize))
-	sr.AddFacet(FacetOrganizations, bleve.NewFacetRequest(bleveindex.FieldOrgName, FacetSize))
-	sr.AddFacet(FacetPlaces, bleve.NewFacetRequest(bleveindex.FieldPlaceName, FacetSize))
-	sr.AddFacet(FacetSources, bleve.NewFacetRequest(bleveindex.FieldSourceName, FacetSize))
+	q := buildQuery(pq, req)
 
 	st, err := ix.BM25Stats()
 	if err != nil {
 		return nil, fmt.Errorf("bm25 statistics: %w", err)
 	}
-	if st != nil {
-		sr.PreSearchData = map[string]any{bsearch.BM25PreSearchDataKey: st}
-	}
-	res, err := idx.SearchInContext(ctx, sr)
+	s := &run{ctx: ctx, idx: idx, stats: st}
+
+	counts, err := s.counts(q, req)
 	if err != nil {
-		return nil, fmt.Errorf("bleve search: %w", err)
+		return nil, err
 	}
-	resp := &Response{Total: int(res.Total), Facets: facets(res), Hits: []Hit{}}
-	matches := res.Hits
-
-	type group struct {
-		hit    *bsearch.DocumentMatch
-		copies int
+	order, groups, err := s.rank(q, req, sortBy)
+	if err != nil {
+		return nil, err
 	}
-	var order []string
-	groups := map[string]*group{}
-	rounds := 1
-	for {
-		for _, m := range matches {
-			key := m.ID
-			if !req.IncludeDuplicates {
-				key = clusterOf(m.ID, str(m.Fields[bleveindex.FieldClusterID]))
-			}
-			if g, ok := groups[key]; ok {
-				g.copies++
-				continue
-			}
-			if len(order) < req.Size {
-				groups[key] = &group{hit: m}
-				order = append(order, key)
-			}
-		}
-		seen := sr.From + len(matches)
-		if req.IncludeDuplicates || len(order) >= req.Size || seen >= int(res.Total) || rounds >= maxCollapseRounds {
-			break
-		}
-		// Too few distinct clusters in the window: read the next one.
-		sr.From = seen
-		sr.Facets = nil
-		next, err := idx.SearchInContext(ctx, sr)
-		if err != nil {
-			return nil, fmt.Errorf("bleve search: %w", err)
-		}
-		matches = next.Hits
-		rounds++
-		if len(matches) == 0 {
-			break
-		}
+	if err := s.represent(q, req, order, groups); err != nil {
+		return nil, err
 	}
-
 	ids := make([]string, 0, len(order))
 	for _, key := range order {
-		ids = append(ids, groups[key].hit.ID)
+		ids = append(ids, groups[key].rep)
 	}
-	fields, err := loadFields(ctx, idx, ids)
+	fields, err := s.load(ids)
 	if err != nil {
 		return nil, err
 	}
-	terms := queryTerms(idx, pq)
+	terms := queryTerms(a, pq)
+	resp := counts
+	resp.Hits = make([]Hit, 0, len(order))
 	for _, key := range order {
 		g := groups[key]
-		h := toHit(g.hit, fields[g.hit.ID], terms, idx)
-		h.Collapsed = g.copies
+		h := toHit(g.rep, fields[g.rep], terms, a)
+		h.Score = g.score
+		h.Copies, h.Outlets = g.copies, g.outlets
 		resp.Hits = append(resp.Hits, h)
-	}
-	if err := clusterSizes(ctx, idx, resp.Hits); err != nil {
-		return nil, err
 	}
 	return resp, nil
 }
 
-func buildQuery(pq parsedQuery, req Request) (query.Query, error) {
-	var must, mustNot []query.Query
-	if len(pq.words) > 0 {
-		text := strings.Join(pq.words, " ")
-		title := bleve.NewMatchQuery(text)
-		title.SetField(bleveindex.FieldTitle)
-		title.SetBoost(TitleBoost)
-		body := bleve.NewMatchQuery(text)
-		body.SetField(bleveindex.FieldBody)
-		should := []query.Query{title, body}
-		if len(pq.words) > 1 {
-			// Words that appear together as typed rank above scattered ones.
-			tp := bleve.NewMatchPhraseQuery(text)
-			tp.SetField(bleveindex.FieldTitle)
-			tp.SetBoost(TitleBoost * PhraseBoost)
-			bp := bleve.NewMatchPhraseQuery(text)
-			bp.SetField(bleveindex.FieldBody)
-			bp.SetBoost(PhraseBoost)
-			should = append(should, tp, bp)
-		}
-		must = append(must, bleve.NewDisjunctionQuery(should...))
-	}
-	for _, p := range pq.phrases {
-		tp := bleve.NewMatchPhraseQuery(p)
-		tp.SetField(bleveindex.FieldTitle)
-		tp.SetBoost(TitleBoost)
-		bp := bleve.NewMatchPhraseQuery(p)
-		bp.SetField(bleveindex.FieldBody)
-		must = append(must, bleve.NewDisjunctionQuery(tp, bp))
-	}
-	for _, w := range pq.excluded {
-		for _, f := range []string{bleveindex.FieldTitle, bleveindex.FieldBody} {
-			m := bleve.NewMatchQuery(w)
-			m.SetField(f)
-			mustNot = append(mustNot, m)
-		}
-	}
-	if s := strings.TrimSpace(req.Source); s != "" {
-		must = append(must, bleve.NewDisjunctionQuery(
-			term(bleveindex.FieldSourceLower, strings.ToLower(s)),
-			term(bleveindex.FieldDomain, strings.ToLower(s)),
-		))
-	}
-	if p := strings.TrimSpace(req.Person); p != "" {
-		must = append(must, entityFilter(p, bleveindex.FieldPersonID, bleveindex.FieldPersonText))
-	}
-	if p := strings.TrimSpace(req.Place); p != "" {
-		must = append(must, entityFilter(p, bleveindex.FieldPlaceID, bleveindex.FieldPlaceText))
-	}
-	if len(must) == 0 {
-		must = append(must, bleve.NewMatchAllQuery())
-	}
-	b := bleve.NewBooleanQuery()
-	b.AddMust(must...)
-	if len(mustNot) > 0 {
-		b.AddMustNot(mustNot...)
-	}
-	return b, nil
+// run is one search's access to the index.
+type run struct {
+	ctx   context.Context
+	idx   bleve.Index
+	stats *bsearch.BM25Stats
 }
 
-func term(field, value string) query.Query {
+func (s *run) search(sr *bleve.SearchRequest) (*bleve.SearchResult, error) {
+	if s.stats != nil {
+		sr.PreSearchData = map[string]any{bsearch.BM25PreSearchDataKey: s.stats}
+	}
+	res, err := s.idx.SearchInContext(s.ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("bleve search: %w", err)
+	}
+	return res, nil
+}
+
+// analyzable drops the terms that the English analyzer reduces to
+// nothing (stop words, punctuation): they cannot be required, and a group
+// holding one matches anything, so the group goes.
+func analyzable(p parsedQuery, a analysis.Analyzer) parsedQuery {
+	if a == nil {
+		return p
+	}
+	empty := func(t term) bool { return len(a.Analyze([]byte(t.text))) == 0 }
+	var out parsedQuery
+	for _, g := range p.required {
+		keep := true
+		for _, t := range g {
+			if empty(t) {
+				keep = false
+			}
+		}
+		if keep {
+			out.required = append(out.required, g)
+		}
+	}
+	for _, t := range p.excluded {
+		if !empty(t) {
+			out.excluded = append(out.excluded, t)
+		}
+	}
+	return out
+}
+
+// buildQuery is the query of the parsed text and the request's filters.
+func buildQuery(pq parsedQuery, req Request) query.Query {
+	b := bleve.NewBooleanQuery()
+	for _, g := range pq.required {
+		alts := make([]query.Query, 0, len(g))
+		for _, t := range g {
+			alts = append(alts, termQuery(t, TitleBoost))
+		}
+		if len(alts) == 1 {
+			b.AddMust(alts[0])
+		} else {
+			b.AddMust(bleve.NewDisjunctionQuery(alts...))
+		}
+	}
+	if w := pq.words(); len(w) > 1 {
+		// Words that appear together as typed rank above scattered ones.
+		text := strings.Join(w, " ")
+		tp := bleve.NewMatchPhraseQuery(text)
+		tp.SetField(bleveindex.FieldTitle)
+		tp.SetBoost(TitleBoost * PhraseBoost)
+		bp := bleve.NewMatchPhraseQuery(text)
+		bp.SetField(bleveindex.FieldBody)
+		bp.SetBoost(PhraseBoost)
+		b.AddShould(tp, bp)
+	}
+	for _, t := range pq.excluded {
+		b.AddMustNot(termQuery(t, 1))
+	}
+	if f := filters(req); len(f) > 0 {
+		b.AddFilter(bleve.NewConjunctionQuery(f...))
+	}
+	if len(pq.required) == 0 {
+		b.AddMust(bleve.NewMatchAllQuery())
+	}
+	return b
+}
+
+// termQuery matches a word (all of its analysed tokens, as "U.S." has
+// two) or a phrase in the title (boosted) or the body.
+func termQuery(t term, titleBoost float64) query.Query {
+	var title, body query.FieldableQuery
+	if t.phrase {
+		title, body = bleve.NewMatchPhraseQuery(t.text), bleve.NewMatchPhraseQuery(t.text)
+	} else {
+		tm, bm := bleve.NewMatchQuery(t.text), bleve.NewMatchQuery(t.text)
+		tm.SetOperator(query.MatchQueryOperatorAnd)
+		bm.SetOperator(query.MatchQueryOperatorAnd)
+		title, body = tm, bm
+	}
+	title.SetField(bleveindex.FieldTitle)
+	title.(query.BoostableQuery).SetBoost(titleBoost)
+	body.SetField(bleveindex.FieldBody)
+	return bleve.NewDisjunctionQuery(title, body)
+}
+
+// filters are the request's exact conditions, which do not score.
+func filters(req Request) []query.Query {
+	var f []query.Query
+	if s := strings.TrimSpace(req.Source); s != "" {
+		f = append(f, bleve.NewDisjunctionQuery(
+			fieldTerm(bleveindex.FieldSourceLower, strings.ToLower(s)),
+			fieldTerm(bleveindex.FieldDomain, strings.ToLower(s)),
+		))
+	}
+	for _, e := range []struct{ v, idField, textField string }{
+		{req.Person, bleveindex.FieldPersonID, bleveindex.FieldPersonText},
+		{req.Organization, bleveindex.FieldOrgID, bleveindex.FieldOrgText},
+		{req.Place, bleveindex.FieldPlaceID, bleveindex.FieldPlaceText},
+	} {
+		if v := strings.TrimSpace(e.v); v != "" {
+			f = append(f, entityFilter(v, e.idField, e.textField))
+		}
+	}
+	if l := strings.TrimSpace(req.Language); l != "" {
+		f = append(f, fieldTerm(bleveindex.FieldLanguage, strings.ToLower(l)))
+	}
+	if s := strings.TrimSpace(req.Story); s != "" {
+		f = append(f, fieldTerm(bleveindex.FieldStoryID, s))
+	}
+	if !req.Since.IsZero() || !req.Until.IsZero() {
+		incl, excl := true, false
+		dr := bleve.NewDateRangeInclusiveQuery(req.Since, req.Until, &incl, &excl)
+		dr.SetField(bleveindex.FieldTimestamp)
+		f = append(f, dr)
+	}
+	return f
+}
+
+func fieldTerm(field, value string) query.Query {
 	t := bleve.NewTermQuery(value)
 	t.SetField(field)
 	return t
@@ -348,27 +411,369 @@ func entityFilter(v, idField, textField string) query.Query {
 	ph := bleve.NewMatchPhraseQuery(v)
 	ph.SetField(textField)
 	ph.Analyzer = standard.Name // as the name_text fields are indexed
-	return bleve.NewDisjunctionQuery(term(idField, v), ph)
+	return bleve.NewDisjunctionQuery(fieldTerm(idField, v), ph)
 }
 
-func facets(res *bleve.SearchResult) map[string][]Facet {
-	out := map[string][]Facet{}
-	for _, name := range []string{FacetPersons, FacetOrganizations, FacetPlaces, FacetSources} {
-		list := []Facet{}
-		if fr, ok := res.Facets[name]; ok && fr.Terms != nil {
+// counts returns Total, the facets and the histogram (see the package
+// doc for what they count).
+func (s *run) counts(q query.Query, req Request) (*Response, error) {
+	countQ := q
+	if !req.IncludeDuplicates {
+		countQ = bleve.NewBooleanQuery()
+		countQ.(*query.BooleanQuery).AddMust(q)
+		countQ.(*query.BooleanQuery).AddMustNot(fieldTerm(bleveindex.FieldCopy, "true"))
+	}
+	sr := bleve.NewSearchRequestOptions(countQ, 0, 0, false)
+	addFacets(sr)
+	res, err := s.search(sr)
+	if err != nil {
+		return nil, err
+	}
+	results := []*bleve.SearchResult{res}
+	if !req.IncludeDuplicates {
+		orphans, err := s.orphanCopies(q)
+		if err != nil {
+			return nil, err
+		}
+		if orphans != nil {
+			results = append(results, orphans)
+		}
+	}
+	resp := &Response{Facets: map[string][]Facet{}}
+	days := map[string]int{}
+	for _, r := range results {
+		resp.Total += int(r.Total)
+		for _, ff := range facetFields {
+			resp.Facets[ff.name] = mergeFacet(resp.Facets[ff.name], r.Facets[ff.name])
+		}
+		if fr, ok := r.Facets[facetDays]; ok && fr.Terms != nil {
 			for _, t := range fr.Terms.Terms() {
-				list = append(list, Facet{Name: t.Term, Count: t.Count})
+				days[t.Term] += t.Count
 			}
 		}
+	}
+	for name, list := range resp.Facets {
 		sort.SliceStable(list, func(i, j int) bool {
 			if list[i].Count != list[j].Count {
 				return list[i].Count > list[j].Count
 			}
 			return list[i].Name < list[j].Name
 		})
-		out[name] = list
+		resp.Facets[name] = list[:min(len(list), FacetSize)]
 	}
-	return out
+	resp.Histogram = histogram(days, req.Since, req.Until)
+	return resp, nil
+}
+
+// facetDays is the facet the histogram is read from; maxDays bounds the
+// days it lists (27 years).
+const (
+	facetDays = "days"
+	maxDays   = 10_000
+)
+
+func addFacets(sr *bleve.SearchRequest) {
+	for _, ff := range facetFields {
+		sr.AddFacet(ff.name, bleve.NewFacetRequest(ff.field, FacetSize))
+	}
+	sr.AddFacet(facetDays, bleve.NewFacetRequest(bleveindex.FieldDay, maxDays))
+}
+
+// maxOrphanClusters bounds the clusters with matching copies whose
+// originals are checked; copies of clusters beyond it are taken to
+// collapse into a matching original.
+const maxOrphanClusters = 1000
+
+// orphanCopies counts, with facets, the matching copies whose cluster's
+// original does not match q; nil when there are none.
+func (s *run) orphanCopies(q query.Query) (*bleve.SearchResult, error) {
+	copies := bleve.NewBooleanQuery()
+	copies.AddMust(q)
+	copies.AddFilter(fieldTerm(bleveindex.FieldCopy, "true"))
+	sr := bleve.NewSearchRequestOptions(copies, 0, 0, false)
+	sr.AddFacet("clusters", bleve.NewFacetRequest(bleveindex.FieldClusterID, maxOrphanClusters))
+	res, err := s.search(sr)
+	if err != nil {
+		return nil, err
+	}
+	fr, ok := res.Facets["clusters"]
+	if res.Total == 0 || !ok || fr.Terms == nil {
+		return nil, nil
+	}
+	var clusters []string
+	for _, t := range fr.Terms.Terms() {
+		clusters = append(clusters, t.Term)
+	}
+	// Which of those clusters' originals match?
+	orig := bleve.NewBooleanQuery()
+	orig.AddMust(q)
+	orig.AddFilter(bleve.NewDocIDQuery(clusters))
+	osr := bleve.NewSearchRequestOptions(orig, len(clusters), 0, false)
+	ores, err := s.search(osr)
+	if err != nil {
+		return nil, err
+	}
+	matched := make(map[string]bool, len(ores.Hits))
+	for _, h := range ores.Hits {
+		matched[h.ID] = true
+	}
+	var orphans []query.Query
+	for _, c := range clusters {
+		if !matched[c] {
+			orphans = append(orphans, fieldTerm(bleveindex.FieldClusterID, c))
+		}
+	}
+	if len(orphans) == 0 {
+		return nil, nil
+	}
+	copies.AddFilter(bleve.NewConjunctionQuery(fieldTerm(bleveindex.FieldCopy, "true"), bleve.NewDisjunctionQuery(orphans...)))
+	sr = bleve.NewSearchRequestOptions(copies, 0, 0, false)
+	addFacets(sr)
+	return s.search(sr)
+}
+
+func mergeFacet(list []Facet, fr *bsearch.FacetResult) []Facet {
+	if fr == nil || fr.Terms == nil {
+		if list == nil {
+			list = []Facet{}
+		}
+		return list
+	}
+	for _, t := range fr.Terms.Terms() {
+		found := false
+		for i := range list {
+			if list[i].Name == t.Term {
+				list[i].Count += t.Count
+				found = true
+				break
+			}
+		}
+		if !found {
+			list = append(list, Facet{Name: t.Term, Count: t.Count})
+		}
+	}
+	if list == nil {
+		list = []Facet{}
+	}
+	return list
+}
+
+// group is one cluster of the page: the members seen while ranking, its
+// score and, once chosen, its representative.
+type group struct {
+	cluster string
+	score   float64
+	rep     string
+	copies  int
+	outlets []string
+}
+
+// rank reads the ranked matches window by window and returns the keys
+// of the page's clusters (documents with IncludeDuplicates) in order.
+func (s *run) rank(q query.Query, req Request, sortBy Sort) ([]string, map[string]*group, error) {
+	want := req.From + req.Size
+	window := want
+	if !req.IncludeDuplicates {
+		window = max(collapseWindow, want*4)
+	}
+	sr := bleve.NewSearchRequestOptions(q, window, 0, false)
+	sr.Fields = []string{bleveindex.FieldClusterID}
+	byTime := &bsearch.SortField{Field: bleveindex.FieldTimestamp, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast, Desc: sortBy != SortOldest}
+	switch sortBy {
+	case SortRelevance:
+		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, byTime, &bsearch.SortDocID{}})
+	default:
+		sr.SortByCustom(bsearch.SortOrder{byTime, &bsearch.SortDocID{}})
+	}
+	var order []string
+	groups := map[string]*group{}
+	for round := 1; ; round++ {
+		res, err := s.search(sr)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, m := range res.Hits {
+			cluster := clusterOf(m.ID, str(m.Fields[bleveindex.FieldClusterID]))
+			key := cluster
+			if req.IncludeDuplicates {
+				key = m.ID
+			}
+			if _, ok := groups[key]; ok || len(order) >= want {
+				continue
+			}
+			groups[key] = &group{cluster: cluster, score: m.Score, rep: m.ID}
+			order = append(order, key)
+		}
+		seen := sr.From + len(res.Hits)
+		if req.IncludeDuplicates || len(order) >= want || seen >= int(res.Total) || round >= maxCollapseRounds || len(res.Hits) == 0 {
+			break
+		}
+		// Too few distinct clusters in the window: read the next one.
+		sr.From = seen
+	}
+	if req.From >= len(order) {
+		return nil, groups, nil
+	}
+	return order[req.From:], groups, nil
+}
+
+// member is what choosing a representative reads of a cluster member.
+type member struct {
+	id, source string
+	copy       bool
+	time       time.Time
+	words      int
+	repaired   bool
+	matches    bool
+}
+
+// represent chooses each group's representative and counts its copies
+// and outlets, from all the members of the page's clusters.
+func (s *run) represent(q query.Query, req Request, order []string, groups map[string]*group) error {
+	if len(order) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(order))
+	var inCluster []query.Query
+	for _, key := range order {
+		c := groups[key].cluster
+		keys = append(keys, c)
+		inCluster = append(inCluster, fieldTerm(bleveindex.FieldClusterID, c))
+	}
+	membersQ := bleve.NewDisjunctionQuery(append(inCluster, bleve.NewDocIDQuery(keys))...)
+	sr := bleve.NewSearchRequestOptions(membersQ, maxClusterRead, 0, false)
+	sr.Fields = []string{bleveindex.FieldClusterID, bleveindex.FieldDuplicateOf, bleveindex.FieldSourceName,
+		bleveindex.FieldTimestamp, bleveindex.FieldWordCount, bleveindex.FieldRepairs, bleveindex.FieldTitle}
+	res, err := s.search(sr)
+	if err != nil {
+		return err
+	}
+	// Which members match the request?
+	mq := bleve.NewBooleanQuery()
+	mq.AddMust(q)
+	mq.AddFilter(membersQ)
+	msr := bleve.NewSearchRequestOptions(mq, maxClusterRead, 0, false)
+	mres, err := s.search(msr)
+	if err != nil {
+		return err
+	}
+	matches := make(map[string]bool, len(mres.Hits))
+	for _, h := range mres.Hits {
+		matches[h.ID] = true
+	}
+	clusters := map[string][]member{}
+	for _, h := range res.Hits {
+		f := h.Fields
+		m := member{
+			id:       h.ID,
+			source:   str(f[bleveindex.FieldSourceName]),
+			copy:     str(f[bleveindex.FieldDuplicateOf]) != "",
+			words:    atoi(str(f[bleveindex.FieldWordCount])),
+			repaired: atoi(str(f[bleveindex.FieldRepairs])) > 0 || shouted(str(f[bleveindex.FieldTitle])),
+			matches:  matches[h.ID],
+		}
+		m.time, _ = time.Parse(time.RFC3339, str(f[bleveindex.FieldTimestamp]))
+		key := clusterOf(h.ID, str(f[bleveindex.FieldClusterID]))
+		clusters[key] = append(clusters[key], m)
+	}
+	for _, key := range order {
+		g := groups[key]
+		members := clusters[g.cluster]
+		if !req.IncludeDuplicates {
+			if rep := representative(members); rep != "" {
+				g.rep = rep
+			}
+		}
+		outlets := map[string]bool{}
+		for _, m := range members {
+			if m.id == g.rep {
+				continue
+			}
+			g.copies++
+			if m.source != "" {
+				outlets[m.source] = true
+			}
+		}
+		g.outlets = make([]string, 0, len(outlets))
+		for o := range outlets {
+			g.outlets = append(g.outlets, o)
+		}
+		sort.Strings(g.outlets)
+	}
+	return nil
+}
+
+// maxClusterRead bounds the cluster members read for one page.
+const maxClusterRead = 10_000
+
+// representative is the cluster's canonical original among the members
+// that match (see the package doc); "" when none does.
+func representative(members []member) string {
+	longest := 0
+	for _, m := range members {
+		if m.matches {
+			longest = max(longest, m.words)
+		}
+	}
+	var best *member
+	for i := range members {
+		m := &members[i]
+		if !m.matches {
+			continue
+		}
+		if best == nil || better(*m, *best, longest) {
+			best = m
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.id
+}
+
+// better reports whether a represents a cluster better than b.
+func better(a, b member, longest int) bool {
+	full := func(m member) bool { return float64(m.words) >= FullShare*float64(longest) }
+	if full(a) != full(b) {
+		return full(a)
+	}
+	if a.repaired != b.repaired {
+		return !a.repaired
+	}
+	if !a.time.Equal(b.time) {
+		return a.time.Before(b.time)
+	}
+	if a.copy != b.copy {
+		return !a.copy
+	}
+	return a.id < b.id
+}
+
+// shouted reports whether a title is written in capitals only (at least
+// two words of letters, none in lower case), as some aggregators
+// rewrite headlines.
+func shouted(title string) bool {
+	upper, words := false, 0
+	for _, w := range strings.Fields(title) {
+		hasLetter := false
+		for _, r := range w {
+			switch {
+			case r >= 'a' && r <= 'z', r > 127 && strings.ToUpper(string(r)) != string(r):
+				return false
+			case r >= 'A' && r <= 'Z', r > 127 && strings.ToLower(string(r)) != string(r):
+				hasLetter, upper = true, true
+			}
+		}
+		if hasLetter {
+			words++
+		}
+	}
+	return upper && words >= 2
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 // clusterOf is the cluster a document belongs to: its cluster_id, or
@@ -381,61 +786,17 @@ func clusterOf(id, clusterID string) string {
 	return id
 }
 
-// clusterSizes fills ClusterSize: a facet query counts the members that
-// name each hit's cluster, and a lookup adds canonicals without cluster_id.
-func clusterSizes(ctx context.Context, idx bleve.Index, hits []Hit) error {
-	var clusters []query.Query
-	for i := range hits {
-		clusters = append(clusters, term(bleveindex.FieldClusterID, clusterOf(hits[i].ID, hits[i].ClusterID)))
-	}
-	if len(clusters) == 0 {
-		return nil
-	}
-	sr := bleve.NewSearchRequestOptions(bleve.NewDisjunctionQuery(clusters...), 0, 0, false)
-	sr.AddFacet("clusters", bleve.NewFacetRequest(bleveindex.FieldClusterID, len(clusters)))
-	res, err := idx.SearchInContext(ctx, sr)
-	if err != nil {
-		return fmt.Errorf("bleve cluster sizes: %w", err)
-	}
-	sizes := map[string]int{}
-	if fr, ok := res.Facets["clusters"]; ok && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			sizes[t.Term] = t.Count
-		}
-	}
-	// A canonical without cluster_id is a member of the cluster its id names.
-	keys := make([]string, 0, len(hits))
-	for i := range hits {
-		keys = append(keys, clusterOf(hits[i].ID, hits[i].ClusterID))
-	}
-	canon := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(keys), len(keys), 0, false)
-	canon.Fields = []string{bleveindex.FieldClusterID}
-	cres, err := idx.SearchInContext(ctx, canon)
-	if err != nil {
-		return fmt.Errorf("bleve cluster sizes: %w", err)
-	}
-	for _, m := range cres.Hits {
-		if str(m.Fields[bleveindex.FieldClusterID]) == "" {
-			sizes[m.ID]++
-		}
-	}
-	for i := range hits {
-		hits[i].ClusterSize = max(1, sizes[keys[i]])
-	}
-	return nil
-}
-
-// loadFields reads the stored fields of the documents ids.
-func loadFields(ctx context.Context, idx bleve.Index, ids []string) (map[string]map[string]any, error) {
+// load reads the stored fields of the documents ids.
+func (s *run) load(ids []string) (map[string]map[string]any, error) {
 	out := make(map[string]map[string]any, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
 	sr.Fields = storedFields
-	res, err := idx.SearchInContext(ctx, sr)
+	res, err := s.search(sr)
 	if err != nil {
-		return nil, fmt.Errorf("bleve load hits: %w", err)
+		return nil, fmt.Errorf("load hits: %w", err)
 	}
 	for _, m := range res.Hits {
 		out[m.ID] = m.Fields
@@ -443,17 +804,17 @@ func loadFields(ctx context.Context, idx bleve.Index, ids []string) (map[string]
 	return out, nil
 }
 
-func toHit(m *bsearch.DocumentMatch, f map[string]any, terms map[string]bool, idx bleve.Index) Hit {
+func toHit(id string, f map[string]any, terms map[string]bool, a analysis.Analyzer) Hit {
 	h := Hit{
-		ID:            m.ID,
+		ID:            id,
 		Title:         str(f[bleveindex.FieldTitle]),
 		Source:        str(f[bleveindex.FieldSourceName]),
-		Score:         m.Score,
 		URL:           str(f[bleveindex.FieldURL]),
 		Domain:        str(f[bleveindex.FieldDomain]),
 		Language:      str(f[bleveindex.FieldLanguage]),
 		ClusterID:     str(f[bleveindex.FieldClusterID]),
 		DuplicateOf:   str(f[bleveindex.FieldDuplicateOf]),
+		StoryID:       str(f[bleveindex.FieldStoryID]),
 		Persons:       strs(f[bleveindex.FieldPersonName]),
 		Organizations: strs(f[bleveindex.FieldOrgName]),
 		Places:        strs(f[bleveindex.FieldPlaceName]),
@@ -461,13 +822,20 @@ func toHit(m *bsearch.DocumentMatch, f map[string]any, terms map[string]bool, id
 	if h.Source == "" {
 		h.Source = h.Domain
 	}
+	body := str(f[bleveindex.FieldBody])
+	h.DisplayTitle, h.TitleDerived = DisplayTitle(h.Title, body)
 	if s := str(f[bleveindex.FieldPublishedAt]); s != "" {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
 			t = t.UTC()
 			h.PublishedAt = &t
 		}
 	}
-	h.Snippet = snippet(str(f[bleveindex.FieldBody]), terms, englishAnalyzer(idx))
+	if t, err := time.Parse(time.RFC3339, str(f[bleveindex.FieldTimestamp])); err == nil {
+		h.Time = t.UTC()
+	} else if h.PublishedAt != nil {
+		h.Time = *h.PublishedAt
+	}
+	h.Snippet = snippet(body, terms, a)
 	return h
 }
 
@@ -502,17 +870,18 @@ func englishAnalyzer(idx bleve.Index) analysis.Analyzer {
 	return idx.Mapping().AnalyzerNamed(bleveindex.EnglishAnalyzer)
 }
 
-// queryTerms are the analyzed (stemmed) terms of the query's words and
-// phrases, for snippets.
-func queryTerms(idx bleve.Index, pq parsedQuery) map[string]bool {
-	a := englishAnalyzer(idx)
+// queryTerms are the analyzed (stemmed) terms of the query's required
+// words and phrases, for snippets.
+func queryTerms(a analysis.Analyzer, pq parsedQuery) map[string]bool {
 	terms := map[string]bool{}
 	if a == nil {
 		return terms
 	}
-	for _, s := range append(append([]string{}, pq.words...), pq.phrases...) {
-		for _, tok := range a.Analyze([]byte(s)) {
-			terms[string(tok.Term)] = true
+	for _, g := range pq.required {
+		for _, t := range g {
+			for _, tok := range a.Analyze([]byte(t.text)) {
+				terms[string(tok.Term)] = true
+			}
 		}
 	}
 	return terms
