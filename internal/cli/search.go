@@ -9,18 +9,16 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/pipeline"
 	"github.com/newsflow/newsflow/internal/search"
 )
-
-// searchIndexSubdir is the folder of the data directory holding the
-// Bleve index (the pipeline writes it there).
-const searchIndexSubdir = "search"
 
 // searchLockTimeout is how long search waits for the index lock.
 const searchLockTimeout = 2 * time.Second
@@ -35,7 +33,7 @@ func searchCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "usage: newsflow search [QUERY...] [--json] [--source S] [--person P] [--organization O] [--place P]")
 		fmt.Fprintln(stderr, "         [--language L] [--story ID] [--since T] [--until T] [--sort relevance|newest|oldest]")
 		fmt.Fprintln(stderr, "         [--include-duplicates] [--size N] [--from N] [--data DIR] [--addr ADDR]")
-		fmt.Fprintln(stderr, `QUERY: every word is required; "a phrase" as typed; -word excludes; a OR b for either.`)
+		fmt.Fprintln(stderr, `QUERY: every word is required; "a phrase" as typed; a OR b for either; -word excludes (write the query after --).`)
 		fmt.Fprintln(stderr, "An empty query lists the newest articles (with the filters). Times: 2005-03-01, 2005-03-01T14:00, or an age: 30m, 12h, 7d, 2w, 1y.")
 		fs.PrintDefaults()
 	}
@@ -60,23 +58,26 @@ func searchCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	addr := fs.String("addr", addrDefault, "HTTP address of a running newsflow, asked when it holds the index (default $NEWSFLOW_HTTP_ADDR or 127.0.0.1:8080)")
 
-	var words []string
+	// Everything after "--" is query (-word excludes a word).
+	var words, tail []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, tail = args[:i], args[i+1:]
+	}
 	for {
 		if err := parse(fs, args); err != nil {
+			if errors.Is(err, ErrUsage) {
+				fmt.Fprintln(stderr, "To exclude a word, write the query after --: newsflow search [flags] -- volcano -airline")
+			}
 			return err
 		}
 		args = fs.Args()
 		if len(args) == 0 {
 			break
 		}
-		if args[0] == "--" {
-			words = append(words, args[1:]...)
-			break
-		}
 		words = append(words, args[0]) // a query word; flags may follow
 		args = args[1:]
 	}
-	req.Query = strings.Join(words, " ")
+	req.Query = strings.Join(append(words, tail...), " ")
 	usageErr := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "newsflow search: "+format+"\n", a...)
 		return ErrUsage
@@ -104,7 +105,7 @@ func searchCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 
 	var resp *search.Response
-	ix, err := bleveindex.OpenReadOnly(filepath.Join(*data, searchIndexSubdir), searchLockTimeout, zap.NewNop())
+	ix, err := bleveindex.OpenReadOnly(filepath.Join(*data, pipeline.SearchIndexDir), searchLockTimeout, zap.NewNop())
 	switch {
 	case errors.Is(err, bleveindex.ErrLocked):
 		var rerr error
@@ -255,4 +256,3 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
-

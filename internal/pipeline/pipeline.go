@@ -28,6 +28,10 @@ import (
 	"github.com/newsflow/newsflow/services/ingest/boilerplate"
 )
 
+// SearchIndexDir is the folder of the data directory that holds the
+// embedded search index (`newsflow search` and `serve` open it there).
+const SearchIndexDir = "search"
+
 // Options configure a Pipeline.
 type Options struct {
 	// DataDir holds JetStream's files (jetstream/) and the search index
@@ -111,7 +115,7 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err
 	// A batch per half second at most, or per sinkConcurrency documents:
 	// documents trickling in one by one would otherwise each become a
 	// segment, and Bleve would spend most of the CPU merging them.
-	p.index, err = bleveindex.OpenWith(filepath.Join(opts.DataDir, "search"), log, bleveindex.Options{
+	p.index, err = bleveindex.OpenWith(filepath.Join(opts.DataDir, SearchIndexDir), log, bleveindex.Options{
 		Registerer: p.rt.Registry(),
 		BatchSize:  sinkConcurrency,
 		Linger:     sinkLinger,

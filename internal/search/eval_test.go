@@ -116,7 +116,7 @@ func TestEvalBBC(t *testing.T) {
 	t.Logf("mean query time %v", (qtime / time.Duration(queries)).Round(time.Microsecond))
 
 	// Collapse: headlines of stories that were syndicated.
-	var clusters, withDup, withCollapse, collapsedHits int
+	var clusters, withDup, withCollapse, byOriginal int
 	for _, d := range originals {
 		if d.ClusterID == "" {
 			continue
@@ -132,10 +132,14 @@ func TestEvalBBC(t *testing.T) {
 		}
 		withDup += distinctClusters(all)
 		withCollapse += distinctClusters(one)
-		collapsedHits += one.CollapsedCopies()
+		for _, h := range one.Hits {
+			if h.ID == d.ID {
+				byOriginal++
+			}
+		}
 	}
-	t.Logf("headline queries of %d syndicated stories: distinct stories in top 10 %.2f with duplicates, %.2f collapsed (%.2f copies folded per query)",
-		clusters, float64(withDup)/float64(clusters), float64(withCollapse)/float64(clusters), float64(collapsedHits)/float64(clusters))
+	t.Logf("headline queries of %d syndicated stories: distinct stories in top 10 %.2f with duplicates, %.2f collapsed; the story shown by its original in %.1f %%",
+		clusters, float64(withDup)/float64(clusters), float64(withCollapse)/float64(clusters), 100*float64(byOriginal)/float64(clusters))
 }
 
 func distinctClusters(r *search.Response) int {

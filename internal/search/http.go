@@ -3,7 +3,7 @@ package search
 import (
 	"encoding/json"
 	"errors"
-		"net/http"
+	"net/http"
 	"time"
 
 	"go.uber.org/zap"

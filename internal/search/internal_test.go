@@ -12,22 +12,38 @@ import (
 )
 
 func TestParseQuery(t *testing.T) {
+	w := func(s string) term { return term{text: s} }
+	ph := func(s string) term { return term{text: s, phrase: true} }
+	one := func(ts ...term) [][]term {
+		out := make([][]term, len(ts))
+		for i, t := range ts {
+			out[i] = []term{t}
+		}
+		return out
+	}
 	tests := []struct {
 		in   string
 		want parsedQuery
 	}{
 		{"", parsedQuery{}},
 		{"   ", parsedQuery{}},
-		{"volcano", parsedQuery{words: []string{"volcano"}}},
-		{"  climate   change ", parsedQuery{words: []string{"climate", "change"}}},
-		{`"climate change" policy`, parsedQuery{words: []string{"policy"}, phrases: []string{"climate change"}}},
-		{`"  climate   change  "`, parsedQuery{phrases: []string{"climate change"}}},
-		{`"single"`, parsedQuery{words: []string{"single"}}},
+		{"volcano", parsedQuery{required: one(w("volcano"))}},
+		{"  climate   change ", parsedQuery{required: one(w("climate"), w("change"))}},
+		{`"climate change" policy`, parsedQuery{required: one(ph("climate change"), w("policy"))}},
+		{`"  climate   change  "`, parsedQuery{required: one(ph("climate change"))}},
+		{`"single"`, parsedQuery{required: one(w("single"))}},
 		{`""`, parsedQuery{}},
-		{`"unclosed phrase here`, parsedQuery{phrases: []string{"unclosed phrase here"}}},
-		{"volcano -airline -", parsedQuery{words: []string{"volcano"}, excluded: []string{"airline"}}},
-		{"well-known co-op", parsedQuery{words: []string{"well-known", "co-op"}}},
-		{`a"b c"`, parsedQuery{words: []string{`a"b`, `c"`}}},
+		{`"unclosed phrase here`, parsedQuery{required: one(ph("unclosed phrase here"))}},
+		{"volcano -airline -", parsedQuery{required: one(w("volcano")), excluded: []term{w("airline")}}},
+		{`volcano -"ash cloud"`, parsedQuery{required: one(w("volcano")), excluded: []term{ph("ash cloud")}}},
+		{"well-known co-op", parsedQuery{required: one(w("well-known"), w("co-op"))}},
+		{`a"b c"`, parsedQuery{required: one(w(`a"b`), w(`c"`))}},
+		{"glazer OR abramovich united", parsedQuery{required: [][]term{{w("glazer"), w("abramovich")}, {w("united")}}}},
+		{`a OR "b c" OR d e`, parsedQuery{required: [][]term{{w("a"), ph("b c"), w("d")}, {w("e")}}}},
+		{"glazer or united", parsedQuery{required: one(w("glazer"), w("or"), w("united"))}},
+		{"OR glazer OR", parsedQuery{required: one(w("glazer"))}},
+		{"a OR OR b", parsedQuery{required: one(w("a"), w("b"))}},
+		{"a -b OR c", parsedQuery{required: one(w("a"), w("c")), excluded: []term{w("b")}}},
 	}
 	for _, tt := range tests {
 		if got := parseQuery(tt.in); !reflect.DeepEqual(got, tt.want) {
@@ -37,20 +53,29 @@ func TestParseQuery(t *testing.T) {
 }
 
 func FuzzParseQuery(f *testing.F) {
-	for _, s := range []string{"", `"a b" -c d`, `"`, `-`, "x\u00a0y", `"""`} {
+	for _, s := range []string{"", `"a b" -c d`, `"`, `-`, "x\u00a0y", `"""`, "a OR b", "OR", `-"a b" OR c`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
 		p := parseQuery(q)
-		for _, part := range [][]string{p.words, p.phrases, p.excluded} {
-			for _, s := range part {
-				if strings.TrimSpace(s) == "" {
-					t.Fatalf("parseQuery(%q) has an empty part: %+v", q, p)
-				}
-				if !strings.Contains(q, strings.Fields(s)[0]) {
-					t.Fatalf("parseQuery(%q) invented %q", q, s)
-				}
+		check := func(tm term) {
+			if strings.TrimSpace(tm.text) == "" {
+				t.Fatalf("parseQuery(%q) has an empty term: %+v", q, p)
 			}
+			if !strings.Contains(q, strings.Fields(tm.text)[0]) {
+				t.Fatalf("parseQuery(%q) invented %q", q, tm.text)
+			}
+		}
+		for _, g := range p.required {
+			if len(g) == 0 {
+				t.Fatalf("parseQuery(%q) has an empty group", q)
+			}
+			for _, tm := range g {
+				check(tm)
+			}
+		}
+		for _, tm := range p.excluded {
+			check(tm)
 		}
 	})
 }

@@ -23,7 +23,7 @@ import (
 // TestPipelineToSearch runs the embedded index as a stage on a real
 // (embedded) NATS server, publishes the corpus and an older replay of one
 // article on articles.enriched, shuts down in order, and searches the
-// result with `newsflow search`.
+// result read-only, as `newsflow search` does.
 func TestPipelineToSearch(t *testing.T) {
 	srv := natstest.Server(t)
 	nc, err := nats.Connect(srv.ClientURL())
@@ -42,7 +42,7 @@ func TestPipelineToSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := t.TempDir()
-	ix, err := bleveindex.OpenWith(filepath.Join(data, search.IndexSubdir), log, bleveindex.Options{Registerer: rt.Registry()})
+	ix, err := bleveindex.OpenWith(filepath.Join(data, "search"), log, bleveindex.Options{Registerer: rt.Registry()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,15 +99,13 @@ func TestPipelineToSearch(t *testing.T) {
 		t.Fatalf("shutdown: %v", err)
 	}
 
-	out, err := cli(t, "--json", "--include-duplicates", "--data", data)
+	ro, err := bleveindex.OpenReadOnly(filepath.Join(data, "search"), time.Second, log)
 	if err != nil {
-		t.Fatalf("RunCLI: %v", err)
-	}
-	var resp search.Response
-	if err := json.Unmarshal([]byte(out), &resp); err != nil {
 		t.Fatal(err)
 	}
-	got := ids(&resp)
+	defer ro.Close()
+	resp := run(t, ro, search.Request{IncludeDuplicates: true})
+	got := ids(resp)
 	sort.Strings(got)
 	if want := []string{"b1", "e1", "e2", "v1", "v2", "v3"}; !slices.Equal(got, want) {
 		t.Errorf("indexed = %v, want %v", got, want)

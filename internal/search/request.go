@@ -56,9 +56,6 @@ type Request struct {
 // MaxFrom bounds Request.From.
 const MaxFrom = 1000
 
-// filterOnly reports whether the request has no query words or phrases.
-func (r Request) filterOnly() bool { return len(parseQuery(r.Query).required) == 0 }
-
 // Values encodes r as URL query parameters, the inverse of ParseValues
 // (times as RFC 3339); empty fields are left out.
 func (r Request) Values() url.Values {

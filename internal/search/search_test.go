@@ -110,7 +110,7 @@ func corpus() []*schema.Document {
 func indexCorpus(t testing.TB, docs []*schema.Document) (*bleveindex.Index, string) {
 	t.Helper()
 	data := t.TempDir()
-	ix, err := bleveindex.Open(filepath.Join(data, search.IndexSubdir), zaptest.NewLogger(t))
+	ix, err := bleveindex.Open(filepath.Join(data, "search"), zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,21 +170,18 @@ func TestCollapseByCluster(t *testing.T) {
 	ix, _ := indexCorpus(t, corpus())
 
 	collapsed := run(t, ix, search.Request{Query: "volcano"})
-	if got, want := collapsed.Total, 4; got != want {
-		t.Errorf("total = %d, want %d (every matching document)", got, want)
+	if got, want := collapsed.Total, 2; got != want {
+		t.Errorf("total = %d, want %d (clusters)", got, want)
 	}
-	if got := ids(collapsed); len(got) != 2 || got[1] != "b1" || !strings.HasPrefix(got[0], "v") {
-		t.Fatalf("collapsed hits = %v, want one of v1-v3, then b1", got)
+	if got, want := ids(collapsed), []string{"v1", "b1"}; !slices.Equal(got, want) {
+		t.Fatalf("collapsed hits = %v, want %v (the cluster shown by its original)", got, want)
 	}
 	top := collapsed.Hits[0]
-	if top.ClusterID != "v1" || top.ClusterSize != 3 || top.Collapsed != 2 {
-		t.Errorf("top hit cluster %q size %d collapsed %d, want v1, 3, 2", top.ClusterID, top.ClusterSize, top.Collapsed)
+	if top.Copies != 2 || !slices.Equal(top.Outlets, []string{"Daily Echo", "Metro Post"}) {
+		t.Errorf("top hit copies %d outlets %v, want 2 [Daily Echo Metro Post]", top.Copies, top.Outlets)
 	}
-	if got, want := collapsed.CollapsedCopies(), 2; got != want {
-		t.Errorf("response collapsed = %d, want %d", got, want)
-	}
-	if b := collapsed.Hits[1]; b.ClusterSize != 1 || b.Collapsed != 0 {
-		t.Errorf("b1 cluster size %d collapsed %d, want 1, 0", b.ClusterSize, b.Collapsed)
+	if b := collapsed.Hits[1]; b.Copies != 0 || len(b.Outlets) != 0 {
+		t.Errorf("b1 copies %d outlets %v, want 0, none", b.Copies, b.Outlets)
 	}
 
 	all := run(t, ix, search.Request{Query: "volcano", IncludeDuplicates: true})
@@ -193,12 +190,12 @@ func TestCollapseByCluster(t *testing.T) {
 	if want := []string{"b1", "v1", "v2", "v3"}; !slices.Equal(got, want) {
 		t.Errorf("with duplicates: hits = %v, want %v", got, want)
 	}
-	if all.CollapsedCopies() != 0 {
-		t.Errorf("with duplicates: collapsed = %d, want 0", all.CollapsedCopies())
+	if all.Total != 4 {
+		t.Errorf("with duplicates: total = %d, want 4", all.Total)
 	}
 	for _, h := range all.Hits {
-		if h.ID != "b1" && h.ClusterSize != 3 {
-			t.Errorf("with duplicates: %s cluster size = %d, want 3", h.ID, h.ClusterSize)
+		if h.ID != "b1" && h.Copies != 2 {
+			t.Errorf("with duplicates: %s copies = %d, want 2", h.ID, h.Copies)
 		}
 	}
 }
@@ -210,16 +207,16 @@ func TestCollapseWithUnmarkedCanonical(t *testing.T) {
 	docs[0].ClusterID = ""
 	ix, _ := indexCorpus(t, docs)
 	resp := run(t, ix, search.Request{Query: "volcano"})
-	if got := ids(resp); len(got) != 2 || got[1] != "b1" {
-		t.Fatalf("hits = %v, want one of v1-v3, then b1", got)
+	if got, want := ids(resp), []string{"v1", "b1"}; !slices.Equal(got, want) {
+		t.Fatalf("hits = %v, want %v", got, want)
 	}
-	if h := resp.Hits[0]; h.ClusterSize != 3 || h.Collapsed != 2 {
-		t.Errorf("top hit %s: cluster size %d, collapsed %d; want 3, 2", h.ID, h.ClusterSize, h.Collapsed)
+	if h := resp.Hits[0]; h.Copies != 2 {
+		t.Errorf("top hit %s: copies %d, want 2", h.ID, h.Copies)
 	}
 	all := run(t, ix, search.Request{Query: "volcano", IncludeDuplicates: true})
 	for _, h := range all.Hits {
-		if want := map[bool]int{true: 3, false: 1}[h.ID != "b1"]; h.ClusterSize != want {
-			t.Errorf("%s: cluster size %d, want %d", h.ID, h.ClusterSize, want)
+		if want := map[bool]int{true: 2, false: 0}[h.ID != "b1"]; h.Copies != want {
+			t.Errorf("%s: copies %d, want %d", h.ID, h.Copies, want)
 		}
 	}
 }
@@ -235,15 +232,14 @@ func TestCollapseBeyondWindow(t *testing.T) {
 	}
 	ix, _ := indexCorpus(t, docs)
 	resp := run(t, ix, search.Request{Query: "volcano", Size: 2})
-	got := ids(resp)
-	if len(got) != 2 || got[1] != "b1" {
-		t.Fatalf("hits = %v, want the cluster then b1", got)
+	if got, want := ids(resp), []string{"v1", "b1"}; !slices.Equal(got, want) {
+		t.Fatalf("hits = %v, want %v", got, want)
 	}
-	if resp.Hits[0].ClusterSize != 233 {
-		t.Errorf("cluster size = %d, want 233", resp.Hits[0].ClusterSize)
+	if resp.Hits[0].Copies != 232 {
+		t.Errorf("copies = %d, want 232", resp.Hits[0].Copies)
 	}
-	if resp.Total != 234 {
-		t.Errorf("total = %d, want 234", resp.Total)
+	if resp.Total != 2 {
+		t.Errorf("total = %d, want 2", resp.Total)
 	}
 }
 
@@ -255,9 +251,24 @@ func TestFacets(t *testing.T) {
 		search.FacetPlaces:        {{"Iceland", 4}, {"Reykjavik", 3}, {"London", 2}, {"Paris", 1}},
 		search.FacetPersons:       {{"Halla Tomasdottir", 3}, {"Jane Smith", 1}, {"John Smith", 1}},
 		search.FacetOrganizations: {{"Finance Ministry", 1}},
+		search.FacetLanguages:     {{"en", 6}},
+		search.FacetStories:       {},
 	}
 	if !reflect.DeepEqual(resp.Facets, want) {
 		t.Errorf("facets =\n%v\nwant\n%v", resp.Facets, want)
+	}
+	// Collapsed, a syndicated story counts once.
+	resp = run(t, ix, search.Request{})
+	want = map[string][]search.Facet{
+		search.FacetSources:       {{"Nordic Wire", 2}, {"Daily Echo", 1}, {"Metro Post", 1}},
+		search.FacetPlaces:        {{"Iceland", 2}, {"London", 2}, {"Paris", 1}, {"Reykjavik", 1}},
+		search.FacetPersons:       {{"Halla Tomasdottir", 1}, {"Jane Smith", 1}, {"John Smith", 1}},
+		search.FacetOrganizations: {{"Finance Ministry", 1}},
+		search.FacetLanguages:     {{"en", 4}},
+		search.FacetStories:       {},
+	}
+	if !reflect.DeepEqual(resp.Facets, want) {
+		t.Errorf("collapsed facets =\n%v\nwant\n%v", resp.Facets, want)
 	}
 	// Facets follow the query; a facet with no values is an empty list.
 	resp = run(t, ix, search.Request{Query: "smith"})
@@ -344,12 +355,12 @@ func TestEmptyIndexAndUndatedDocuments(t *testing.T) {
 	undated.PublishedAt = nil
 	ix, _ = indexCorpus(t, append(corpus(), undated))
 	resp := run(t, ix, search.Request{IncludeDuplicates: true, Size: 20})
-	got := ids(resp)
-	if len(got) != 7 || got[6] != "u1" {
-		t.Errorf("hits = %v, want the undated document last", got)
+	// Undated, u1 takes its ingest time (t0 + 1 minute).
+	if got, want := ids(resp), []string{"b1", "v3", "v2", "u1", "v1", "e1", "e2"}; !slices.Equal(got, want) {
+		t.Errorf("hits = %v, want %v (the undated document at its ingest time)", got, want)
 	}
-	if h := resp.Hits[6]; h.PublishedAt != nil {
-		t.Errorf("undated published_at = %v, want nil", h.PublishedAt)
+	if h := resp.Hits[3]; h.PublishedAt != nil || !h.Time.Equal(t0.Add(time.Minute)) {
+		t.Errorf("undated published_at = %v time %v, want nil and %v", h.PublishedAt, h.Time, t0.Add(time.Minute))
 	}
 }
 
@@ -360,7 +371,7 @@ func TestEmptyQueryNewestFirst(t *testing.T) {
 		t.Errorf("hits = %v, want newest first %v", got, want)
 	}
 	resp = run(t, ix, search.Request{})
-	if got, want := ids(resp), []string{"b1", "v3", "e1", "e2"}; !slices.Equal(got, want) {
+	if got, want := ids(resp), []string{"b1", "v1", "e1", "e2"}; !slices.Equal(got, want) {
 		t.Errorf("collapsed hits = %v, want %v", got, want)
 	}
 }
@@ -373,10 +384,11 @@ func TestHitFields(t *testing.T) {
 	}
 	h := resp.Hits[0]
 	want := search.Hit{
-		ID: "e1", Title: "Election results announced in the capital", Source: "Metro Post",
+		ID: "e1", Title: "Election results announced in the capital", DisplayTitle: "Election results announced in the capital",
+		Source: "Metro Post", Time: t0.Add(-24 * time.Hour),
 		URL: "https://metropost.example/news/e1", Domain: "metropost.example", Language: "en",
-		Snippet:     "Jane Smith won the mayoral **election** with a large majority, officials said on Sunday. Turnout was the highest for twenty years.",
-		ClusterSize: 1, Persons: []string{"Jane Smith"}, Organizations: []string{}, Places: []string{"London"},
+		Snippet: "Jane Smith won the mayoral **election** with a large majority, officials said on Sunday. Turnout was the highest for twenty years.",
+		Outlets: []string{}, Persons: []string{"Jane Smith"}, Organizations: []string{}, Places: []string{"London"},
 	}
 	wantPub := t0.Add(-24 * time.Hour)
 	if h.PublishedAt == nil || !h.PublishedAt.Equal(wantPub) {
@@ -404,186 +416,6 @@ func TestSizeLimits(t *testing.T) {
 	long := strings.Repeat("volcano ", search.MaxQueryBytes/8+1)
 	if _, err := search.Run(context.Background(), ix, search.Request{Query: long}); !errors.Is(err, search.ErrBadRequest) {
 		t.Errorf("query of %d bytes: err = %v, want ErrBadRequest", len(long), err)
-	}
-}
-
-// cli runs `newsflow search args...` against the index in data, which
-// must not be open.
-func cli(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	err := search.RunCLI(context.Background(), args, &stdout, &stderr)
-	if stderr.Len() > 0 {
-		t.Logf("stderr: %s", stderr.String())
-	}
-	return stdout.String(), err
-}
-
-func TestCLIJSONShape(t *testing.T) {
-	ix, data := indexCorpus(t, corpus())
-	ix.Close()
-	out, err := cli(t, "volcano", "--json", "--data", data)
-	if err != nil {
-		t.Fatalf("RunCLI: %v", err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(out), &raw); err != nil {
-		t.Fatalf("output is not a JSON object: %v\n%s", err, out)
-	}
-	if got, want := slices.Sorted(mapsKeys(raw)), []string{"facets", "hits", "total"}; !slices.Equal(got, want) {
-		t.Errorf("top-level keys = %v, want %v", got, want)
-	}
-	var resp struct {
-		Total  int                         `json:"total"`
-		Hits   []map[string]any            `json:"hits"`
-		Facets map[string][]map[string]any `json:"facets"`
-	}
-	if err := json.Unmarshal([]byte(out), &resp); err != nil {
-		t.Fatal(err)
-	}
-	if resp.Total != 4 || len(resp.Hits) != 2 {
-		t.Fatalf("total %d, %d hits; want 4, 2", resp.Total, len(resp.Hits))
-	}
-	for _, key := range []string{"id", "title", "source", "published_at", "score", "url", "snippet", "cluster_size", "persons", "places"} {
-		if _, ok := resp.Hits[0][key]; !ok {
-			t.Errorf("hit has no %q: %v", key, resp.Hits[0])
-		}
-	}
-	if got, want := resp.Hits[1]["id"], "b1"; got != want {
-		t.Errorf("second hit id = %v, want %v", got, want)
-	}
-	if got, want := resp.Hits[1]["published_at"], "2026-03-01T15:00:00Z"; got != want {
-		t.Errorf("published_at = %v, want %v", got, want)
-	}
-	if _, ok := resp.Hits[1]["score"].(float64); !ok {
-		t.Errorf("score = %#v, want a number", resp.Hits[1]["score"])
-	}
-	for _, name := range []string{"persons", "organizations", "places", "sources"} {
-		if _, ok := resp.Facets[name]; !ok {
-			t.Errorf("facets has no %q", name)
-		}
-	}
-	if got, want := resp.Facets["places"][0], map[string]any{"name": "Iceland", "count": float64(4)}; !reflect.DeepEqual(got, want) {
-		t.Errorf("first place facet = %v, want %v", got, want)
-	}
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func TestCLIFlags(t *testing.T) {
-	ix, data := indexCorpus(t, corpus())
-	ix.Close()
-	tests := []struct {
-		name string
-		args []string
-		want []string
-	}{
-		{"flags after the query", []string{"volcano", "--include-duplicates", "--json", "--data", data}, []string{"v1", "v2", "v3", "b1"}},
-		{"flags before a two-word query", []string{"--data", data, "--json", "volcano", "airlines"}, []string{"b1", "v1"}},
-		{"source", []string{"--json", "--data", data, "--source", "Daily Echo"}, []string{"b1", "v2"}},
-		{"person", []string{"--json", "--data=" + data, "--person", "Smith", "election"}, []string{"e1", "e2"}},
-		{"place", []string{"--json", "--data", data, "--place", "Paris"}, []string{"e2"}},
-		{"size", []string{"--json", "--data", data, "--size", "1", "election"}, []string{"e1"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, err := cli(t, tt.args...)
-			if err != nil {
-				t.Fatalf("RunCLI: %v", err)
-			}
-			var resp search.Response
-			if err := json.Unmarshal([]byte(out), &resp); err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
-			// Ranking is tested through Run; here, which documents.
-			got := ids(&resp)
-			sort.Strings(got)
-			sort.Strings(tt.want)
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("hits = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestCLIText(t *testing.T) {
-	ix, data := indexCorpus(t, corpus())
-	ix.Close()
-	out, err := cli(t, "volcano", "--data", data)
-	if err != nil {
-		t.Fatalf("RunCLI: %v", err)
-	}
-	for _, want := range []string{
-		"4 results (2 syndicated copies collapsed), showing 2",
-		" 1. Volcano erupts near Reykjavik",
-		"3 copies",
-		" 2. Airline schedules disrupted across Europe",
-		"Daily Echo · 2026-03-01 15:00 UTC · score ",
-		"**volcano**",
-		"places:        Iceland (4), Reykjavik (3), London (1)",
-		"sources:",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	out, err = cli(t, "zeppelin", "--data", data)
-	if err != nil || !strings.Contains(out, "No results.") {
-		t.Errorf("no-match output = %q, %v; want No results.", out, err)
-	}
-}
-
-func TestCLIErrors(t *testing.T) {
-	ix, data := indexCorpus(t, corpus())
-	// The index is open for writing, as under `newsflow run`, and nothing
-	// answers HTTP on the address given.
-	dead := httptest.NewServer(http.NotFoundHandler())
-	dead.Close()
-	_, err := cli(t, "volcano", "--data", data, "--addr", dead.URL)
-	if !errors.Is(err, bleveindex.ErrLocked) || !strings.Contains(err.Error(), "--addr") {
-		t.Errorf("while locked: err = %v, want ErrLocked with advice on --addr", err)
-	}
-	ix.Close()
-
-	_, err = cli(t, "volcano", "--data", t.TempDir())
-	if !errors.Is(err, bleveindex.ErrNotFound) {
-		t.Errorf("empty data dir: err = %v, want ErrNotFound", err)
-	}
-	for _, args := range [][]string{{"--bogus"}, {"--size", "0", "x", "--data", data}, {"--size", "x"}} {
-		if _, err := cli(t, args...); !errors.Is(err, search.ErrUsage) {
-			t.Errorf("RunCLI(%q) = %v, want ErrUsage", args, err)
-		}
-	}
-}
-
-// TestCLIAsksRunningProcess: while the index is held by a running
-// process, the CLI gets the same answer from that process's HTTP API.
-func TestCLIAsksRunningProcess(t *testing.T) {
-	ix, data := indexCorpus(t, corpus())
-	srv := httptest.NewServer(search.Handler(search.ForIndex(ix), zaptest.NewLogger(t)))
-	defer srv.Close()
-	t.Setenv(search.AddrEnv, strings.TrimPrefix(srv.URL, "http://"))
-	out, err := cli(t, "volcano", "--json", "--place", "Iceland", "--size", "5", "--data", data)
-	if err != nil {
-		t.Fatalf("RunCLI while locked: %v", err)
-	}
-	var got search.Response
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
-		t.Fatal(err)
-	}
-	want := run(t, ix, search.Request{Query: "volcano", Place: "Iceland", Size: 5})
-	gj, _ := json.Marshal(got)
-	wj, _ := json.Marshal(want)
-	if !bytes.Equal(gj, wj) {
-		t.Errorf("CLI via HTTP differs from Run:\n%s\n%s", gj, wj)
 	}
 }
 

@@ -22,10 +22,11 @@ func DisplayTitle(title, body string) (display string, derived bool) {
 		return "", false
 	}
 	// The first sentence: up to a full stop, question or exclamation
-	// mark followed by a space and a capital or digit.
+	// mark followed by a space and a capital or digit, unless the stop
+	// ends an abbreviation (U.S., Mr., Gen.).
 	r := []rune(lede)
-	for i := 0; i+2 < len(r); i++ {
-		if (r[i] == '.' || r[i] == '?' || r[i] == '!') && r[i+1] == ' ' && (unicode.IsUpper(r[i+2]) || unicode.IsDigit(r[i+2])) && i > 0 && !unicode.IsUpper(r[i-1]) {
+	for i := 1; i+2 < len(r); i++ {
+		if (r[i] == '.' || r[i] == '?' || r[i] == '!') && r[i+1] == ' ' && (unicode.IsUpper(r[i+2]) || unicode.IsDigit(r[i+2])) && !abbreviation(r[:i]) {
 			r = r[:i+1]
 			break
 		}
@@ -41,4 +42,19 @@ func DisplayTitle(title, body string) (display string, derived bool) {
 		}
 	}
 	return strings.TrimRight(string(r[:cut]), " ,;:-–—") + "…", true
+}
+
+// abbreviation reports whether the word that ends text looks like an
+// abbreviation before a full stop: it ends in a capital (U.S), or is a
+// capitalised word of up to three letters (Mr, Dr, Gen).
+func abbreviation(text []rune) bool {
+	start := len(text)
+	for start > 0 && !unicode.IsSpace(text[start-1]) {
+		start--
+	}
+	w := text[start:]
+	if len(w) == 0 {
+		return false
+	}
+	return unicode.IsUpper(w[len(w)-1]) || (unicode.IsUpper(w[0]) && len(w) <= 3)
 }
