@@ -401,17 +401,6 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 		data = o.Data
 		id = payloadMsgID(msg, info, h.st.Name)
 	}
-	if len(data) > maxMsgSize {
-		pub.release()
-		return nil, Permanent(fmt.Errorf("output is %d bytes, over the %d byte limit", len(data), maxMsgSize))
-	}
-	// Hold the message (the keep-alive loop keeps it ours) while the next
-	// stage is too far behind: backpressure, not an unread message
-	// pushed out of a full stream.
-	if err := h.backlog.Wait(ctx); err != nil {
-		pub.release()
-		return nil, err
-	}
 	m := nats.NewMsg(h.st.Output)
 	m.Data = data
 	if rev := msg.Headers().Get(HeaderRevision); rev != "" {
@@ -421,7 +410,22 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 		}
 	}
 	m.Header.Set(jetstream.MsgIDHeader, id)
+	if err := fits(h.js.Conn(), m); err != nil {
+		pub.release()
+		return nil, err
+	}
+	// Hold the message (the keep-alive loop keeps it ours) while the next
+	// stage is too far behind: backpressure, not an unread message
+	// pushed out of a full stream.
+	if err := h.backlog.Wait(ctx); err != nil {
+		pub.release()
+		return nil, err
+	}
 	stored, err := h.js.PublishMsgAsync(m)
+	if errors.Is(err, nats.ErrMaxPayload) {
+		// Connected meanwhile to a server with a lower max_payload.
+		err = fits(h.js.Conn(), m)
+	}
 	if err != nil {
 		pub.release()
 		return nil, fmt.Errorf("publish to %s: %w", h.st.Output, err)
@@ -430,6 +434,21 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 	pub.stored = stored
 	pub.deadline = time.Now().Add(h.cfg.confirmWait())
 	return pub, nil
+}
+
+// fits returns a permanent error, naming the setting to change, when m can
+// never be published: over the NATS server's max_payload (a stand-alone
+// nats-server's default is 1 MB), or over the streams' message size limit.
+// Retrying could not help, so the input is dead-lettered at once.
+func fits(nc *nats.Conn, m *nats.Msg) error {
+	size := int64(m.Size() - len(m.Subject) - len(m.Reply))
+	if limit := nc.MaxPayload(); limit > 0 && size > limit {
+		return Permanent(fmt.Errorf("%w: output is %d bytes with its headers, over the NATS server's max_payload of %d bytes; raise max_payload in the server's configuration (e.g. max_payload: 8MB)", ErrOutputTooLarge, size, limit))
+	}
+	if size > maxMsgSize {
+		return Permanent(fmt.Errorf("%w: output is %d bytes with its headers, over the streams' max_msg_size of %d bytes", ErrOutputTooLarge, size, maxMsgSize))
+	}
+	return nil
 }
 
 // payloadMsgID is the de-duplication id of a forwarded payload: the

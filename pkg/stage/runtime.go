@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // Runtime is one process's connection to the pipeline: the NATS
@@ -123,6 +125,7 @@ func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (
 	if err != nil {
 		return nil, err
 	}
+	logServerLimits(nc, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	rt := &Runtime{cfg: cfg, log: log, conn: nc, js: js, registry: reg, mux: http.NewServeMux()}
@@ -140,6 +143,22 @@ func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (
 	}
 	return rt, nil
 }
+
+// logServerLimits logs the NATS server's max_payload, read once connected,
+// and warns when it is below the largest article the pipeline accepts.
+func logServerLimits(nc *nats.Conn, log *zap.Logger) {
+	fields := []zap.Field{zap.String("server_version", nc.ConnectedServerVersion()), zap.Int64("max_payload_bytes", nc.MaxPayload())}
+	if nc.MaxPayload() < schema.MaxArticleBytes+HeaderRoom {
+		log.Warn("the NATS server's max_payload is below the largest article the pipeline accepts: the intake refuses articles over it (413) and a stage output that outgrows it is dead-lettered; raise max_payload in the server's configuration (e.g. max_payload: 8MB)",
+			append(fields, zap.Int("article_limit_bytes", schema.MaxArticleBytes))...)
+		return
+	}
+	log.Info("nats server", fields...)
+}
+
+// HeaderRoom is the room left for the headers the pipeline sets on a message
+// (de-duplication id, revision, dead-letter reasons).
+const HeaderRoom = 4 << 10
 
 // JetStream is the runtime's JetStream handle, for KV buckets and
 // publishing at the edge.

@@ -109,6 +109,11 @@ const (
 	NameStories = "stories"
 )
 
+// ErrOutputTooLarge means a stage's output can never be published: it is
+// larger than the NATS server's max_payload or the streams' message size
+// limit. It is permanent; the reason names the setting.
+var ErrOutputTooLarge = errors.New("output too large to publish")
+
 type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }

@@ -46,7 +46,14 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	s, err := embedded.Start(embedded.Options{StoreDir: t.TempDir(), Port: -1})
+	return newEnvWith(t, embedded.Options{})
+}
+
+// newEnvWith starts the server with opts (a temporary store, a free port).
+func newEnvWith(t *testing.T, opts embedded.Options) *env {
+	t.Helper()
+	opts.StoreDir, opts.Port = t.TempDir(), -1
+	s, err := embedded.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -796,5 +803,39 @@ func TestRevisionIsStoredNotDroppedAsARetry(t *testing.T) {
 	waitFor(t, func() bool { return c.Stats().Out == 3 }, func() string { return fmt.Sprintf("stats %+v; want 3 out", c.Stats()) })
 	if n := streamMsgs(t, js, stage.StreamEnriched); n != 2 {
 		t.Errorf("enriched stream holds %d; want 2 (the first version and the revision, not the retry)", n)
+	}
+}
+
+// An output over the server's max_payload can never be published: it is
+// dead-lettered on its first delivery with a reason that names the
+// setting, and the stage goes on.
+func TestOutputOverMaxPayloadIsDeadLetteredAtOnce(t *testing.T) {
+	e := newEnvWith(t, embedded.Options{MaxPayload: 64 << 10})
+	rt := e.runtime()
+	_, err := stage.Start(context.Background(), rt, passthrough("enrich", stage.SubjectDeduped, stage.SubjectEnriched, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+		if d.ID == "grows" {
+			d.Body = strings.Repeat(d.Body, 2) // entities and all: the output outgrows the input
+		}
+		return d, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := e.js()
+	dead := collect(t, js, stage.StreamDead, stage.SubjectDeadPrefix+"enrich")
+	out := collect(t, js, stage.StreamEnriched, stage.SubjectEnriched)
+
+	publishDoc(t, js, stage.SubjectDeduped, doc("grows", strings.Repeat("word ", 8000))) // 40 KB in, 80 KB out
+	m := receive(t, dead)
+	reason := m.Headers().Get(stage.HeaderDeadReason)
+	if !strings.Contains(reason, "max_payload of 65536 bytes") || !strings.Contains(reason, "raise max_payload") {
+		t.Errorf("reason = %q; want it to name the server's max_payload (65536) and how to raise it", reason)
+	}
+	if got := m.Headers().Get(stage.HeaderDeliveryCount); got != "1" {
+		t.Errorf("dead-lettered on delivery %s; want 1 (no retry can make it fit)", got)
+	}
+	publishDoc(t, js, stage.SubjectDeduped, doc("fine", "x"))
+	if d, _ := schema.DecodeDocument(receive(t, out).Data()); d == nil || d.ID != "fine" {
+		t.Fatalf("output = %v; want fine", d)
 	}
 }

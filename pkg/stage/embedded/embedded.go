@@ -22,7 +22,14 @@ type Options struct {
 	Port int
 	// MaxStore caps JetStream's disk use in bytes; 0 lets the server decide.
 	MaxStore int64
+	// MaxPayload is the largest message the server takes; 0 means
+	// DefaultMaxPayload. (A stand-alone nats-server defaults to 1 MB.)
+	MaxPayload int32
 }
+
+// DefaultMaxPayload is the embedded server's max_payload: room for the
+// largest article (schema.MaxArticleBytes) and what the stages add.
+const DefaultMaxPayload = 16 << 20
 
 // Start starts a JetStream-enabled server and waits until it is ready.
 func Start(opts Options) (*server.Server, error) {
@@ -33,6 +40,10 @@ func Start(opts Options) (*server.Server, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
+	maxPayload := opts.MaxPayload
+	if maxPayload == 0 {
+		maxPayload = DefaultMaxPayload
+	}
 	sopts := &server.Options{
 		ServerName:            "newsflow-embedded",
 		Host:                  host,
@@ -42,7 +53,7 @@ func Start(opts Options) (*server.Server, error) {
 		JetStreamMaxStore:     opts.MaxStore,
 		NoSigs:                true,
 		NoLog:                 true,
-		MaxPayload:            16 << 20,
+		MaxPayload:            maxPayload,
 		DisableShortFirstPing: true,
 	}
 	s, err := server.NewServer(sopts)

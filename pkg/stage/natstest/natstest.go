@@ -16,7 +16,16 @@ import (
 // port; it stops when the test ends.
 func Server(tb testing.TB) *server.Server {
 	tb.Helper()
-	s, err := embedded.Start(embedded.Options{StoreDir: tb.TempDir(), Port: -1})
+	return ServerWith(tb, embedded.Options{})
+}
+
+// ServerWith is Server with opts, e.g. a stand-alone nats-server's 1 MB
+// MaxPayload; StoreDir and Port are always a temporary directory and a
+// free port.
+func ServerWith(tb testing.TB, opts embedded.Options) *server.Server {
+	tb.Helper()
+	opts.StoreDir, opts.Port = tb.TempDir(), -1
+	s, err := embedded.Start(opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

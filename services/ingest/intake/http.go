@@ -116,7 +116,19 @@ func NewHandler(pub *Publisher, cfg HandlerConfig, log *zap.Logger) *Handler {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Handler{pub: pub, cfg: cfg.withDefaults(), log: log}
+	h := &Handler{pub: pub, cfg: cfg.withDefaults(), log: log}
+	log.Info("intake article limit", zap.Int("max_article_bytes", pub.MaxArticleBytes()), zap.Int64("nats_max_payload_bytes", pub.MaxPayload()),
+		zap.Int("schema_max_article_bytes", schema.MaxArticleBytes))
+	return h
+}
+
+// articleLimit is the largest article the intake takes now, and why.
+func (h *Handler) articleLimit() (int, string) {
+	limit := h.pub.MaxArticleBytes()
+	if limit < schema.MaxArticleBytes {
+		return limit, fmt.Sprintf("limit %d bytes: the NATS server's max_payload of %d bytes less room for headers", limit, h.pub.MaxPayload())
+	}
+	return limit, fmt.Sprintf("limit %d bytes", limit)
 }
 
 var errTooLarge = errors.New("request body too large")
@@ -217,14 +229,15 @@ func isTooLarge(err error) bool {
 }
 
 func (h *Handler) serveOne(w http.ResponseWriter, r *http.Request, body io.Reader) {
-	data, err := io.ReadAll(io.LimitReader(body, schema.MaxArticleBytes+1))
+	limit, why := h.articleLimit()
+	data, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
 	if err != nil {
 		h.readFailed(w, err)
 		return
 	}
-	if len(data) > schema.MaxArticleBytes {
+	if len(data) > limit {
 		h.metrics.article(sourceHTTP, resultRejected)
-		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: article exceeds %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes)})
+		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: article exceeds its %s", schema.ErrTooLarge, why)})
 		return
 	}
 	a, err := schema.DecodeRaw(data)
@@ -238,6 +251,9 @@ func (h *Handler) serveOne(w http.ResponseWriter, r *http.Request, body io.Reade
 	case errors.Is(err, ErrUnavailable):
 		h.metrics.article(sourceHTTP, resultUnavailable)
 		h.unavailable(w, Response{Rejected: 1, Results: []LineResult{{Line: 1, Error: err.Error()}}, Error: err.Error()})
+	case errors.Is(err, ErrTooLarge):
+		h.metrics.article(sourceHTTP, resultRejected)
+		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
 	case err != nil:
 		h.metrics.article(sourceHTTP, resultRejected)
 		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
@@ -255,8 +271,9 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 		resp.Rejected++
 		resp.Results = append(resp.Results, LineResult{Line: line, Error: msg})
 	}
+	limit, why := h.articleLimit()
 	for line := 1; ; line++ {
-		data, tooLong, err := readLine(br, schema.MaxArticleBytes)
+		data, tooLong, err := readLine(br, limit)
 		if err != nil && err != io.EOF {
 			// Lines before the failure are stored: say which.
 			resp.Error = fmt.Sprintf("read body at line %d: %v", line, err)
@@ -269,7 +286,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 		}
 		switch {
 		case tooLong:
-			reject(line, fmt.Sprintf("%v: line exceeds %d bytes", schema.ErrTooLarge, schema.MaxArticleBytes))
+			reject(line, fmt.Sprintf("%v: line exceeds its %s", schema.ErrTooLarge, why))
 		case len(bytes.TrimSpace(data)) == 0:
 			// Blank lines are allowed and keep their number.
 		default:

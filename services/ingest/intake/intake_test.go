@@ -20,10 +20,13 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/embedded"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 const testToken = "s3cret-token-0123456789"
@@ -539,5 +542,51 @@ func TestHTTPAnswers503WhileIngestBacklogIsFull(t *testing.T) {
 	}
 	if rec.Code != http.StatusAccepted {
 		t.Fatalf("after the backlog drained: status %d: %s", rec.Code, rec.Body)
+	}
+}
+
+// Against a stand-alone nats-server's default 1 MB max_payload, the intake
+// sizes its limit from the server, says so in the log, and answers 413
+// with that limit instead of a 400 as if the client were wrong.
+func TestHTTPArticleLimitFollowsServerMaxPayload(t *testing.T) {
+	srv := natstest.ServerWith(t, embedded.Options{MaxPayload: 1 << 20})
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "ARTICLES_RAW", Subjects: []string{stage.SubjectRaw}, Storage: jetstream.FileStorage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, zap.New(core))
+	wantLimit := int64(1<<20 - stage.HeaderRoom)
+	if entries := logs.FilterMessage("intake article limit").All(); len(entries) != 1 || entries[0].ContextMap()["max_article_bytes"] != wantLimit ||
+		entries[0].ContextMap()["nats_max_payload_bytes"] != int64(1<<20) {
+		t.Errorf("start-up log = %+v; want one line with max_article_bytes %d and nats_max_payload_bytes %d", entries, wantLimit, 1<<20)
+	}
+
+	big := article("https://example.org/big", strings.Repeat("word ", 300_000)) // 1.5 MB
+	w, _ := do(t, h, request{body: big, contentType: "application/json"})
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "max_payload of 1048576 bytes") {
+		t.Errorf("1.5 MB article: %d %s; want 413 naming the server's max_payload of 1048576 bytes", w.Code, w.Body)
+	}
+	fits := article("https://example.org/fits", strings.Repeat("word ", 200_000)) // 1.0 MB
+	if w, _ := do(t, h, request{body: fits, contentType: "application/json"}); w.Code != http.StatusAccepted {
+		t.Errorf("1.0 MB article: %d %s; want 202", w.Code, w.Body)
+	}
+	batch := bytes.Join([][]byte{article("https://example.org/small", "Small body."), big}, []byte("\n"))
+	w, resp := do(t, h, request{body: batch, contentType: "application/x-ndjson"})
+	if w.Code != http.StatusAccepted || resp.Accepted != 1 || resp.Rejected != 1 || len(resp.Results) != 2 ||
+		!strings.Contains(resp.Results[1].Error, "max_payload of 1048576 bytes") {
+		t.Errorf("batch: %d %+v; want 202, line 1 accepted, line 2 rejected naming max_payload", w.Code, resp)
+	}
+	if got := storedIDs(t, st); len(got) != 2 {
+		t.Errorf("stored %d articles; want the 2 that fit", len(got))
 	}
 }

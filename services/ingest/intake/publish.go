@@ -36,6 +36,11 @@ var ErrUnavailable = errors.New("jetstream unavailable, retry later")
 // because it exceeds the server's maximum payload.
 var ErrRejected = errors.New("rejected by jetstream")
 
+// ErrTooLarge means the article, encoded with its headers, is larger than
+// the NATS server's max_payload, so it can never be stored; such errors
+// also wrap ErrRejected. HTTP answers 413.
+var ErrTooLarge = errors.New("article larger than the NATS server's max_payload")
+
 // DefaultPublishTimeout bounds the wait for one acknowledgement.
 const DefaultPublishTimeout = 5 * time.Second
 
@@ -65,6 +70,21 @@ func (p *Publisher) WithBacklog(b *stage.Backlog) *Publisher {
 	p.backlog = b
 	return p
 }
+
+// MaxArticleBytes is the largest encoded article the publisher can store:
+// schema.MaxArticleBytes, or less when the NATS server's max_payload
+// (read from the connection, so a reconnect to another server counts)
+// leaves less room once stage.HeaderRoom is kept for headers.
+func (p *Publisher) MaxArticleBytes() int {
+	if mp := p.js.Conn().MaxPayload(); mp > 0 && mp-stage.HeaderRoom < schema.MaxArticleBytes {
+		return int(max(mp-stage.HeaderRoom, 0))
+	}
+	return schema.MaxArticleBytes
+}
+
+// MaxPayload is the NATS server's max_payload, 0 before the first
+// connection.
+func (p *Publisher) MaxPayload() int64 { return p.js.Conn().MaxPayload() }
 
 // ArticleID returns the id an article is published under: its stable
 // document id, from the URL when it has one, else from title and text
@@ -96,9 +116,15 @@ func (p *Publisher) publishData(ctx context.Context, id string, data []byte) err
 	}
 	msg := &nats.Msg{Subject: p.subject, Data: data, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id)
+	if err := p.fits(msg); err != nil {
+		return err
+	}
 	start := time.Now()
 	ack, err := p.js.PublishMsg(ctx, msg)
 	p.metrics.published(time.Since(start).Seconds())
+	if errors.Is(err, nats.ErrMaxPayload) {
+		err = p.fits(msg) // connected meanwhile to a server with a lower max_payload
+	}
 	if err != nil {
 		return classify(err)
 	}
@@ -109,11 +135,24 @@ func (p *Publisher) publishData(ctx context.Context, id string, data []byte) err
 	return nil
 }
 
+// fits returns an ErrTooLarge error that names the setting when msg is
+// over the NATS server's max_payload.
+func (p *Publisher) fits(msg *nats.Msg) error {
+	size := int64(msg.Size() - len(msg.Subject))
+	if limit := p.MaxPayload(); limit > 0 && size > limit {
+		return fmt.Errorf("%w (%w): %d bytes encoded with headers, the server takes at most %d; an operator raises max_payload in the NATS server's configuration", ErrRejected, ErrTooLarge, size, limit)
+	}
+	return nil
+}
+
 // classify maps a publish error to ErrUnavailable (retry later) or
 // ErrRejected (this message can never be stored).
 func classify(err error) error {
+	if errors.Is(err, ErrRejected) {
+		return err
+	}
 	if errors.Is(err, nats.ErrMaxPayload) {
-		return fmt.Errorf("%w: %v", ErrRejected, err)
+		return fmt.Errorf("%w (%w): %v", ErrRejected, ErrTooLarge, err)
 	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) && apiErr.Code >= 400 && apiErr.Code < 500 && apiErr.Code != 408 && apiErr.Code != 429 {
