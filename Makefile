@@ -28,6 +28,7 @@ eval:
 	$(GO) run ./cmd/newsflow eval dedupe --originals $(SHARED)/bbc --variants $(SHARED)/syndication/variants.jsonl --pairs $(SHARED)/syndication/bbc_natural_overlap_pairs.json
 	$(GO) run ./cmd/newsflow eval ner --conll $(SHARED)/ner/conll2003/valid.txt
 	$(GO) run ./cmd/newsflow eval gum --dir $(SHARED)/ner/gum-news
+	$(GO) run ./cmd/newsflow eval linking --data $(SHARED)/linking/aida-conll-dev.jsonl
 
 ## run: the quick-start pipeline over the example articles.
 run:

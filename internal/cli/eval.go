@@ -7,6 +7,7 @@ import (
 
 	"github.com/newsflow/newsflow/services/dedupe/dedupeeval"
 	"github.com/newsflow/newsflow/services/enrich/gumeval"
+	"github.com/newsflow/newsflow/services/enrich/linkeval"
 	"github.com/newsflow/newsflow/services/enrich/nereval"
 	"github.com/newsflow/newsflow/services/ingest/extracteval"
 )
@@ -17,6 +18,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		"dedupe":     evalDedupe,
 		"ner":        evalNER,
 		"gum":        evalGUM,
+		"linking":    evalLinking,
 	}
 	if len(args) == 0 || evals[args[0]] == nil {
 		fmt.Fprintln(stderr, "usage: newsflow eval KIND [flags]")
@@ -24,6 +26,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "  dedupe --originals DIR --variants FILE [--negatives FILE] [--pairs FILE] [--seed N]")
 		fmt.Fprintln(stderr, "  ner --conll FILE                         CoNLL-2003 exact-span micro F1")
 		fmt.Fprintln(stderr, "  gum --dir DIR                            document-level entity recall, linking and salience on GUM news")
+		fmt.Fprintln(stderr, "  linking --data FILE.jsonl                Wikidata linking: accuracy on gold mentions, in-KB accuracy, coverage, end-to-end F1")
 		return ErrUsage
 	}
 	return evals[args[0]](ctx, args[1:], stdout, stderr)
@@ -87,4 +90,18 @@ func evalGUM(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return ErrUsage
 	}
 	return gumeval.Run(ctx, *dir, stdout)
+}
+
+func evalLinking(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval linking", stderr)
+	data := fs.String("data", "", "JSON lines {id, text, mentions: [{start, end, surface, qid, type}]}")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		fmt.Fprintln(stderr, "newsflow eval linking: --data is required")
+		return ErrUsage
+	}
+	_, err := linkeval.Run(ctx, *data, stdout)
+	return err
 }

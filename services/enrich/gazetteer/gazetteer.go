@@ -126,6 +126,8 @@ type Gazetteer struct {
 	// indexes them by folded name and alias.
 	known   []Entry
 	byKnown map[string][]int32
+	// byDemonym maps a folded nationality adjective to its country.
+	byDemonym map[string]*Entry
 }
 
 // Load parses the embedded data and builds the automaton. It takes about
@@ -138,6 +140,7 @@ func Load() (*Gazetteer, error) {
 		byISO:      make(map[string]*Entry),
 		byID:       make(map[string]*Entry),
 		byKnown:    make(map[string][]int32),
+		byDemonym:  make(map[string]*Entry),
 	}
 	type pending struct {
 		surface string
@@ -350,12 +353,17 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int) error {
 	if err != nil {
 		return fmt.Errorf("%w: kb: %v", ErrBadData, err)
 	}
+	demonyms := make(map[string]string)
+	countries := make(map[string]*Entry)
 	err = eachRow(zr, 3, func(c []string) error {
 		switch c[0] {
 		case "P":
 			if i, ok := placeIdx["geonames:"+c[1]]; ok {
 				g.entries[i].ID = c[2]
 			}
+			return nil
+		case "D":
+			demonyms[Fold(c[1])] = c[2]
 			return nil
 		case "ORG", "PER":
 			if len(c) < 5 {
@@ -381,6 +389,16 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int) error {
 	if err != nil {
 		return fmt.Errorf("%w: kb: %v", ErrBadData, err)
 	}
+	for i := range g.entries {
+		if e := &g.entries[i]; e.Class == Country {
+			countries[e.Country] = e
+		}
+	}
+	for d, iso := range demonyms {
+		if e := countries[iso]; e != nil {
+			g.byDemonym[d] = e
+		}
+	}
 	for i := range g.known {
 		if _, ok := g.byID[g.known[i].ID]; !ok {
 			g.byID[g.known[i].ID] = &g.known[i]
@@ -402,6 +420,10 @@ func (g *Gazetteer) Known(name string) []*Entry {
 	}
 	return out
 }
+
+// Demonym returns the country of a nationality adjective ("Iraqi",
+// "Dutch"), or nil.
+func (g *Gazetteer) Demonym(word string) *Entry { return g.byDemonym[Fold(word)] }
 
 // HasID reports whether an entry, curated, GeoNames or in the knowledge
 // base, has this id.

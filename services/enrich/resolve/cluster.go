@@ -234,6 +234,7 @@ func (s *state) cluster() schema.Entities {
 	}
 	s.placeContext(clusters)
 	var out schema.Entities
+	kept := make(map[int]string) // cluster root -> id, when tracking
 	bodyLen := len(s.d.Text) - s.d.BodyStart
 	for _, root := range order {
 		c := clusters[root]
@@ -262,6 +263,9 @@ func (s *state) cluster() schema.Entities {
 		}
 		e := schema.Entity{Name: name, ID: id, Mentions: c.mentions,
 			Salience: Salience(c.headline, c.lead, pos, c.mentions)}
+		if s.track {
+			kept[root] = id
+		}
 		switch c.typ {
 		case gazetteer.Person:
 			out.Persons = append(out.Persons, e)
@@ -276,6 +280,16 @@ func (s *state) cluster() schema.Entities {
 				}
 			}
 			out.Places = append(out.Places, p)
+		}
+	}
+	if s.track {
+		s.ids = make([]string, len(s.ms))
+		s.types = make([]gazetteer.Type, len(s.ms))
+		for i, m := range s.ms {
+			if m.text != "" {
+				s.ids[i] = kept[find(i)]
+				s.types[i] = clusters[find(i)].typ
+			}
 		}
 	}
 	sortEntities(out.Persons)

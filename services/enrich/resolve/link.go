@@ -53,6 +53,15 @@ func (s *state) link() {
 		if m.entry == nil && m.typ != gazetteer.Place {
 			m.entry = s.known(m)
 		}
+		if m.entry == nil && m.given {
+			// A given span that is a nationality ("Iraqi", "Israelis")
+			// names its country; enrich itself does not take these words.
+			if e := s.r.g.Demonym(strings.TrimSuffix(m.text, "s")); e != nil {
+				m.entry = e
+			} else if e := s.r.g.Demonym(m.text); e != nil {
+				m.entry = e
+			}
+		}
 		if m.entry != nil && m.entry.Type == gazetteer.Place && m.entry.Class != gazetteer.Country {
 			if e := s.besideCountry(m); e != nil {
 				m.entry = e
@@ -163,7 +172,7 @@ func (s *state) known(m *mention) *gazetteer.Entry {
 		return org
 	case m.typ == gazetteer.Organization && nOrg == 1:
 		return org
-	case m.typ == 0 && nOrg+nPer == 1:
+	case m.typ == 0 && nOrg+nPer == 1 && !oneWord:
 		if org != nil {
 			return org
 		}

@@ -128,8 +128,9 @@ type mention struct {
 	cands    []gazetteer.Candidate
 	entry    *gazetteer.Entry
 	dateline bool
-	acronym  int // for an acronym mention: index of its long form, else -1
-	attach   int // for a surname: index of the full name's mention, else -1
+	acronym  int  // for an acronym mention: index of its long form, else -1
+	attach   int  // for a surname: index of the full name's mention, else -1
+	given    bool // a span given to LinkSpans
 }
 
 type state struct {
@@ -142,12 +143,124 @@ type state struct {
 	bySt  map[int]int     // byte start -> token index
 	lower map[string]bool // words written in lower case somewhere
 	sport int             // sportStory: 0 not computed, 1 yes, -1 no
+	// track asks cluster to record each mention's entity id and type in
+	// ids and types.
+	track bool
+	ids   []string
+	types []gazetteer.Type
 }
 
 // Resolve finds the entities of d. sents are the document's sentences
 // (ner.Sentences(d.Text)); tags are the tagger's spans per sentence, or
 // nil for gazetteer-only resolution.
 func (r *Resolver) Resolve(d *Doc, sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
+	s := r.newState(d, sents)
+	if s == nil {
+		return schema.Entities{}
+	}
+	return s.run(sents, tags)
+}
+
+// Mention is one span of Doc.Text that resolved to an entity.
+type Mention struct {
+	// Start and End are byte offsets into Doc.Text, End exclusive.
+	Start, End int
+	// ID is the entity's id, as in the entities Resolve returns.
+	ID   string
+	Type gazetteer.Type
+}
+
+// ResolveMentions is Resolve that also returns every mention of a kept
+// entity with its span, for evaluations that score spans.
+func (r *Resolver) ResolveMentions(d *Doc, sents [][]ner.Token, tags [][]ner.Span) (schema.Entities, []Mention) {
+	s := r.newState(d, sents)
+	if s == nil {
+		return schema.Entities{}, nil
+	}
+	s.track = true
+	ents := s.run(sents, tags)
+	var out []Mention
+	for i, m := range s.ms {
+		if s.ids[i] != "" {
+			out = append(out, Mention{Start: s.toks[m.t0].Start, End: s.toks[m.t1-1].End, ID: s.ids[i], Type: s.types[i]})
+		}
+	}
+	return ents, out
+}
+
+// LinkSpans links given spans of d.Text (byte offsets, End exclusive), as
+// an evaluation on gold mentions does: each span becomes a mention first,
+// typed as the tagger typed a span it overlaps (untyped when the tagger
+// saw none, and then the gazetteer types it), and the article is resolved
+// around them. It returns each span's entity id, "" where the span is not
+// on token boundaries or resolves to nothing.
+func (r *Resolver) LinkSpans(d *Doc, sents [][]ner.Token, tags [][]ner.Span, spans [][2]int) []string {
+	ids := make([]string, len(spans))
+	s := r.newState(d, sents)
+	if s == nil {
+		return ids
+	}
+	s.track = true
+	typed := make([]gazetteer.Type, len(s.toks)) // the tagger's type per token
+	base := 0
+	for si, sent := range sents {
+		if si < len(tags) {
+			for _, sp := range tags[si] {
+				for k := base + sp.Start; k < base+sp.End && k < len(typed); k++ {
+					typed[k] = map[string]gazetteer.Type{"PER": gazetteer.Person, "ORG": gazetteer.Organization, "LOC": gazetteer.Place}[sp.Type]
+				}
+			}
+		}
+		base += len(sent)
+	}
+	at := make([]int, len(spans))
+	for i, sp := range spans {
+		at[i] = -1
+		t0, ok0 := s.bySt[sp[0]]
+		t1, ok1 := s.byEnd[sp[1]]
+		if !ok0 || !ok1 || t1 < t0 || !s.free(t0, t1+1) {
+			continue
+		}
+		m := &mention{t0: t0, t1: t1 + 1, src: srcTagger, given: true}
+		for k := t0; k <= t1; k++ {
+			if typed[k] != 0 {
+				m.typ = typed[k]
+				break
+			}
+		}
+		if s.clean(m) {
+			at[i] = s.add(m)
+		} else if text := s.span(t0, t1+1); s.r.g.Demonym(strings.TrimSuffix(text, "s")) != nil || s.r.g.Demonym(text) != nil {
+			// Enrich drops nationality words; a given one names its
+			// country (link reads it).
+			m.text, m.typ = text, gazetteer.Place
+			at[i] = s.add(m)
+		}
+	}
+	s.run(sents, tags)
+	// A curated gazetteer name may have replaced the span's mention with
+	// its own on the same tokens: read the id by tokens.
+	bySpan := make(map[[2]int]string)
+	for k, m := range s.ms {
+		if s.ids[k] != "" {
+			bySpan[[2]int{m.t0, m.t1}] = s.ids[k]
+		}
+	}
+	for i, k := range at {
+		if k < 0 {
+			continue
+		}
+		ids[i] = s.ids[k]
+		if id, ok := bySpan[[2]int{s.ms[k].t0, s.ms[k].t1}]; ok && ids[i] == "" {
+			ids[i] = id
+		}
+	}
+	return ids
+}
+
+// newState tokenises the document for resolution; nil when it has no
+// tokens.
+func (r *Resolver) newState(d *Doc, sents [][]ner.Token) *state {
 	n := 0
 	for _, sent := range sents {
 		n += len(sent)
@@ -177,8 +290,14 @@ func (r *Resolver) Resolve(d *Doc, sents [][]ner.Token, tags [][]ner.Span) schem
 		s.owner[i] = -1
 	}
 	if len(s.toks) == 0 {
-		return schema.Entities{}
+		return nil
 	}
+	return s
+}
+
+// run takes the steps of the model.
+func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
+	d := s.d
 	s.dateline()
 	if d.English && tags != nil {
 		s.taggerMentions(sents, tags)

@@ -70,8 +70,8 @@ func main() {
 
 // record is one line of the knowledge base.
 type record struct {
-	kind    string // "P" GeoNames place, "ORG", "PER"
-	key     string // geonameid for P, QID otherwise
+	kind    string // "P" GeoNames place, "D" demonym, "ORG", "PER"
+	key     string // geonameid for P, the adjective for D, QID otherwise
 	qid     string
 	name    string
 	aliases []string
@@ -82,6 +82,8 @@ func (r record) line() string {
 	switch r.kind {
 	case "P":
 		return "P\t" + r.key + "\t" + r.qid
+	case "D":
+		return "D\t" + r.key + "\t" + r.name
 	}
 	return r.kind + "\t" + r.qid + "\t" + r.name + "\t" + strings.Join(r.aliases, "|") + "\t" + r.source
 }
@@ -148,6 +150,14 @@ func run(cfg config, report io.Writer) error {
 		return err
 	}
 
+	// Nationality adjectives, for linking given spans ("Iraqi" is Iraq).
+	dem, err := readDemonyms(cfg.csc)
+	if err != nil {
+		return err
+	}
+	recs = append(recs, dem...)
+	fmt.Fprintf(report, "demonyms: %d from countries.csv\n", len(dem))
+
 	// Organisations and people.
 	nsi, err := readNSI(cfg.nsi, known)
 	if err != nil {
@@ -193,6 +203,7 @@ func run(cfg config, report io.Writer) error {
 	w := bufio.NewWriter(zw)
 	fmt.Fprintln(w, "# newsflow knowledge base, written by services/enrich/cmd/kb-build. Sources and licences: services/enrich/README.md")
 	fmt.Fprintln(w, "# P\tgeonameid\tQID")
+	fmt.Fprintln(w, "# D\tnationality adjective\tISO 3166-1 alpha-2")
 	fmt.Fprintln(w, "# ORG|PER\tQID\tname\taliases (|)\tsource")
 	for _, r := range recs {
 		fmt.Fprintln(w, r.line())
@@ -322,7 +333,10 @@ func joinCities(dir string, places []place, maxKm float64) (map[string]string, j
 			byName[k] = append(byName[k], c)
 		}
 	}
+	// Places come most populous first: a QID that two places would take
+	// (a city and a district or namesake of it) goes to the first only.
 	out := make(map[string]string)
+	taken := make(map[string]bool)
 	for _, p := range places {
 		best, bestKm := "", maxKm
 		for _, n := range append([]string{p.name}, p.alts...) {
@@ -332,8 +346,9 @@ func joinCities(dir string, places []place, maxKm float64) (map[string]string, j
 				}
 			}
 		}
-		if best != "" {
+		if best != "" && !taken[best] {
 			out[p.id] = best
+			taken[best] = true
 		}
 	}
 	return out, st, nil
@@ -462,6 +477,53 @@ func readCountryCoder(dir string) (map[string]string, error) {
 			if p.ISO != "" {
 				out["iso:"+p.ISO] = p.WikiData
 			}
+		}
+	}
+	return out, nil
+}
+
+// readDemonyms reads the nationality column of dr5hn's countries.csv
+// ("Dutch, Netherlandic").
+func readDemonyms(dir string) ([]record, error) {
+	f, err := os.Open(filepath.Join(dir, "csv", "countries.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("countries.csv: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("countries.csv: empty")
+	}
+	col := make(map[string]int)
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	// An adjective of several countries ("Chinese": China, Hong Kong,
+	// Macau, Taiwan) goes to the most populous.
+	seen := make(map[string]string)
+	pop := make(map[string]int)
+	for _, r := range rows[1:] {
+		iso := r[col["iso2"]]
+		p, _ := strconv.Atoi(r[col["population"]])
+		for _, n := range strings.Split(r[col["nationality"]], ",") {
+			n = strings.TrimSpace(n)
+			if n == "" || strings.ContainsAny(n, "\t|") {
+				continue
+			}
+			if prev, ok := seen[n]; ok && (pop[prev] > p || pop[prev] == p && prev < iso) {
+				continue
+			}
+			seen[n] = iso
+			pop[iso] = p
+		}
+	}
+	var out []record
+	for n, iso := range seen {
+		if iso != "" {
+			out = append(out, record{kind: "D", key: n, name: iso})
 		}
 	}
 	return out, nil
