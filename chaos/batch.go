@@ -85,7 +85,7 @@ func Publish(ctx context.Context, pub *intake.Publisher, arts []*schema.RawArtic
 			}
 		}
 		for {
-			id, err := pub.Publish(ctx, a)
+			id, _, err := pub.Publish(ctx, a)
 			if err == nil {
 				ids = append(ids, id)
 				break

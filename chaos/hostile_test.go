@@ -412,8 +412,8 @@ func FuzzIntake(f *testing.F) {
 			t.Fatalf("status %d with a body that is not JSON: %v", rec.Code, err)
 		}
 		if batch || rec.Code == http.StatusServiceUnavailable {
-			if rec.Code == http.StatusAccepted && resp.Accepted+resp.Rejected != len(resp.Results) {
-				t.Fatalf("accepted %d + rejected %d != %d results", resp.Accepted, resp.Rejected, len(resp.Results))
+			if rec.Code == http.StatusAccepted && resp.Accepted+resp.Duplicates+resp.Rejected != len(resp.Results) {
+				t.Fatalf("accepted %d + duplicates %d + rejected %d != %d results", resp.Accepted, resp.Duplicates, resp.Rejected, len(resp.Results))
 			}
 			return
 		}

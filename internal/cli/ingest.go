@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -64,5 +65,12 @@ func ingestCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	sum, err := publishPaths(ctx, js, fs.Args(), cfg.Consumer.MaxBacklog, stderr, zap.NewNop())
 	fmt.Fprint(stdout, sum.String())
+	if err == nil && sum.Rejected > 0 {
+		err = fmt.Errorf("%w: %d of %d articles (reasons above)", ErrRejectedInput, sum.Rejected, sum.Accepted+sum.Duplicates+sum.Rejected)
+	}
 	return err
 }
+
+// ErrRejectedInput means some of the input was not published: newsflow
+// ingest then exits 1 after printing the reasons.
+var ErrRejectedInput = errors.New("rejected")

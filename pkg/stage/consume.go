@@ -422,9 +422,8 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 		return nil, err
 	}
 	stored, err := h.js.PublishMsgAsync(m)
-	if errors.Is(err, nats.ErrMaxPayload) {
-		// Connected meanwhile to a server with a lower max_payload.
-		err = fits(h.js.Conn(), m)
+	if ferr := fits(h.js.Conn(), m); errors.Is(err, nats.ErrMaxPayload) && ferr != nil {
+		err = ferr // connected meanwhile to a server with a lower max_payload
 	}
 	if err != nil {
 		pub.release()

@@ -18,14 +18,18 @@ type Progress struct {
 	// Bytes of input consumed so far, of BytesTotal.
 	Bytes, BytesTotal int64
 	// Files done so far, of FilesTotal.
-	Files, FilesTotal  int
-	Accepted, Rejected int
+	Files, FilesTotal              int
+	Accepted, Duplicates, Rejected int
 }
 
 // Summary is the outcome of publishing files.
 type Summary struct {
+	// Accepted counts articles newly stored.
 	Accepted int
-	Rejected int
+	// Duplicates counts articles JetStream already had: the same id
+	// within the stream's duplicate window, so nothing new was stored.
+	Duplicates int
+	Rejected   int
 	// Reasons groups rejected items by reason, most frequent first.
 	Reasons []Reason
 }
@@ -44,7 +48,7 @@ const MaxExamples = 3
 // String renders the summary for a terminal.
 func (s Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "accepted %d, rejected %d\n", s.Accepted, s.Rejected)
+	fmt.Fprintf(&b, "accepted %d, rejected %d, duplicates %d\n", s.Accepted, s.Rejected, s.Duplicates)
 	for _, r := range s.Reasons {
 		fmt.Fprintf(&b, "  %6d  %s  (e.g. %s)\n", r.Count, r.Reason, strings.Join(r.Examples, ", "))
 	}
@@ -123,11 +127,15 @@ func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress f
 		err := ReadFile(ctx, f, func(it Item) error {
 			if it.Err != nil {
 				reject(it, it.Err)
-			} else if id, err := p.publishRetrying(ctx, it.Raw); err != nil {
+			} else if id, dup, err := p.publishRetrying(ctx, it.Raw); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
 				reject(it, err)
+			} else if dup {
+				p.metrics.article(sourceFile, resultDuplicate)
+				sum.Duplicates++
+				p.log.Debug("duplicate", zap.String("id", id), zap.Stringer("item", it))
 			} else {
 				p.metrics.article(sourceFile, resultAccepted)
 				sum.Accepted++
@@ -136,7 +144,7 @@ func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress f
 			// Progress in input bytes: exact for plain files, scaled
 			// for compressed ones, never past the file's size.
 			read += it.Size
-			pr.Accepted, pr.Rejected = sum.Accepted, sum.Rejected
+			pr.Accepted, pr.Duplicates, pr.Rejected = sum.Accepted, sum.Duplicates, sum.Rejected
 			if progress != nil {
 				cur := pr
 				cur.Bytes += min(read, compressed)
@@ -170,12 +178,12 @@ func summarize(sum Summary, groups map[string]*Reason) Summary {
 }
 
 // publishRetrying publishes a, retrying while JetStream is unavailable.
-func (p *Publisher) publishRetrying(ctx context.Context, a *schema.RawArticle) (string, error) {
+func (p *Publisher) publishRetrying(ctx context.Context, a *schema.RawArticle) (id string, duplicate bool, err error) {
 	wait := 100 * time.Millisecond
 	for {
-		id, err := p.Publish(ctx, a)
+		id, duplicate, err := p.Publish(ctx, a)
 		if !errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
-			return id, err
+			return id, duplicate, err
 		}
 		p.metrics.article(sourceFile, resultUnavailable)
 		p.log.Warn("jetstream unavailable, retrying", zap.Duration("wait", wait), zap.Error(err))
@@ -183,7 +191,7 @@ func (p *Publisher) publishRetrying(ctx context.Context, a *schema.RawArticle) (
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return "", ctx.Err()
+			return "", false, ctx.Err()
 		case <-t.C:
 		}
 		wait = min(2*wait, MaxRetryWait)

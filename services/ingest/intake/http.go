@@ -81,20 +81,24 @@ func (c HandlerConfig) String() string {
 }
 
 // LineResult is the outcome for one article of a request: its id when
-// accepted, its error otherwise. Line counts from 1; a single JSON body
-// is line 1.
+// stored, with Duplicate when JetStream already had it (the same id within
+// the stream's duplicate window, so nothing new enters the pipeline), its
+// error otherwise. Line counts from 1; a single JSON body is line 1.
 type LineResult struct {
-	Line  int    `json:"line"`
-	ID    string `json:"id,omitempty"`
-	Error string `json:"error,omitempty"`
+	Line      int    `json:"line"`
+	ID        string `json:"id,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 // Response is the body of a 202 (and of a 503 or 413 that happened
-// part-way through a batch).
+// part-way through a batch). Accepted counts articles newly stored,
+// Duplicates those JetStream already had.
 type Response struct {
-	Accepted int          `json:"accepted"`
-	Rejected int          `json:"rejected"`
-	Results  []LineResult `json:"results"`
+	Accepted   int          `json:"accepted"`
+	Duplicates int          `json:"duplicates"`
+	Rejected   int          `json:"rejected"`
+	Results    []LineResult `json:"results"`
 	// Error explains a 503 or 413 that stopped the batch.
 	Error string `json:"error,omitempty"`
 }
@@ -246,7 +250,7 @@ func (h *Handler) serveOne(w http.ResponseWriter, r *http.Request, body io.Reade
 		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
 		return
 	}
-	id, err := h.pub.Publish(r.Context(), a)
+	id, dup, err := h.pub.Publish(r.Context(), a)
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		h.metrics.article(sourceHTTP, resultUnavailable)
@@ -257,6 +261,9 @@ func (h *Handler) serveOne(w http.ResponseWriter, r *http.Request, body io.Reade
 	case err != nil:
 		h.metrics.article(sourceHTTP, resultRejected)
 		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+	case dup:
+		h.metrics.article(sourceHTTP, resultDuplicate)
+		h.writeJSON(w, http.StatusAccepted, Response{Duplicates: 1, Results: []LineResult{{Line: 1, ID: id, Duplicate: true}}})
 	default:
 		h.metrics.article(sourceHTTP, resultAccepted)
 		h.writeJSON(w, http.StatusAccepted, Response{Accepted: 1, Results: []LineResult{{Line: 1, ID: id}}})
@@ -295,7 +302,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 				reject(line, derr.Error())
 				break
 			}
-			id, perr := h.pub.Publish(r.Context(), a)
+			id, dup, perr := h.pub.Publish(r.Context(), a)
 			if errors.Is(perr, ErrUnavailable) {
 				h.metrics.article(sourceHTTP, resultUnavailable)
 				resp.Rejected++
@@ -308,6 +315,12 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 				reject(line, perr.Error())
 				break
 			}
+			if dup {
+				h.metrics.article(sourceHTTP, resultDuplicate)
+				resp.Duplicates++
+				resp.Results = append(resp.Results, LineResult{Line: line, ID: id, Duplicate: true})
+				break
+			}
 			h.metrics.article(sourceHTTP, resultAccepted)
 			resp.Accepted++
 			resp.Results = append(resp.Results, LineResult{Line: line, ID: id})
@@ -316,11 +329,11 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 			break
 		}
 	}
-	if resp.Accepted+resp.Rejected == 0 {
+	if resp.Accepted+resp.Duplicates+resp.Rejected == 0 {
 		h.writeJSON(w, http.StatusBadRequest, errorBody{"empty batch: no article lines"})
 		return
 	}
-	h.log.Debug("batch", zap.Int("accepted", resp.Accepted), zap.Int("rejected", resp.Rejected))
+	h.log.Debug("batch", zap.Int("accepted", resp.Accepted), zap.Int("duplicates", resp.Duplicates), zap.Int("rejected", resp.Rejected))
 	h.writeJSON(w, http.StatusAccepted, resp)
 }
 

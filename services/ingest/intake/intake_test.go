@@ -590,3 +590,27 @@ func TestHTTPArticleLimitFollowsServerMaxPayload(t *testing.T) {
 		t.Errorf("stored %d articles; want the 2 that fit", len(got))
 	}
 }
+
+// A re-send JetStream drops within its duplicate window is reported as a
+// duplicate, not as accepted: accepted counts what the stream newly stored.
+func TestHTTPReportsDuplicates(t *testing.T) {
+	js, st := startJetStream(t, nil)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, nil)
+	one := article("https://example.org/a/1", "Body text of the article.")
+	if w, resp := do(t, h, request{body: one}); w.Code != http.StatusAccepted || resp.Accepted != 1 || resp.Duplicates != 0 {
+		t.Fatalf("first send: %d %+v; want 202, accepted 1", w.Code, resp)
+	}
+	w, resp := do(t, h, request{body: one})
+	if w.Code != http.StatusAccepted || resp.Accepted != 0 || resp.Duplicates != 1 || len(resp.Results) != 1 || !resp.Results[0].Duplicate || resp.Results[0].ID == "" {
+		t.Errorf("re-send: %d %+v; want 202, accepted 0, duplicates 1, the line marked duplicate with its id", w.Code, resp)
+	}
+	two := article("https://example.org/a/2", "Another body.")
+	batch := bytes.Join([][]byte{one, two, two}, []byte("\n"))
+	w, resp = do(t, h, request{body: batch, contentType: "application/x-ndjson"})
+	if w.Code != http.StatusAccepted || resp.Accepted != 1 || resp.Duplicates != 2 || resp.Rejected != 0 {
+		t.Errorf("batch: %d %+v; want accepted 1 (line 2), duplicates 2 (lines 1 and 3)", w.Code, resp)
+	}
+	if got := storedIDs(t, st); len(got) != resp.Accepted+1 {
+		t.Errorf("stream holds %d; want the 2 accepted in all", len(got))
+	}
+}

@@ -8,8 +8,9 @@ import (
 
 // Metrics are the intake's Prometheus metrics:
 //
-//	newsflow_intake_articles_total{source,result}   source http or file; result accepted,
-//	                                                rejected (invalid) or unavailable (503/retry)
+//	newsflow_intake_articles_total{source,result}   source http or file; result accepted (stored),
+//	                                                duplicate (already stored within the duplicate
+//	                                                window), rejected (invalid) or unavailable (503/retry)
 //	newsflow_intake_requests_total{code}            HTTP requests by status code
 //	newsflow_intake_publish_duration_seconds        time to a JetStream acknowledgement
 //
@@ -25,7 +26,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsflow_intake_articles_total",
-			Help: "Articles received by the intake, by source (http, file) and result (accepted, rejected, unavailable).",
+			Help: "Articles received by the intake, by source (http, file) and result (accepted, duplicate, rejected, unavailable).",
 		}, []string{"source", "result"}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsflow_intake_requests_total",
@@ -49,6 +50,7 @@ const (
 	sourceFile = "file"
 
 	resultAccepted    = "accepted"
+	resultDuplicate   = "duplicate"
 	resultRejected    = "rejected"
 	resultUnavailable = "unavailable"
 )

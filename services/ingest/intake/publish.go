@@ -97,42 +97,45 @@ func ArticleID(a *schema.RawArticle) string {
 	return schema.DocumentID(a.URL, a.Title, body)
 }
 
-// Publish stores one article and returns its id. The article must have
-// been validated. Errors wrap ErrUnavailable or ErrRejected.
-func (p *Publisher) Publish(ctx context.Context, a *schema.RawArticle) (string, error) {
+// Publish stores one article and returns its id, and whether JetStream
+// dropped it as a duplicate: the same id was stored within the stream's
+// duplicate window, so nothing new enters the pipeline. The article must
+// have been validated. Errors wrap ErrUnavailable or ErrRejected.
+func (p *Publisher) Publish(ctx context.Context, a *schema.RawArticle) (id string, duplicate bool, err error) {
 	data, err := json.Marshal(a)
 	if err != nil {
-		return "", fmt.Errorf("%w: encode: %v", ErrRejected, err)
+		return "", false, fmt.Errorf("%w: encode: %v", ErrRejected, err)
 	}
-	id := ArticleID(a)
-	return id, p.publishData(ctx, id, data)
+	id = ArticleID(a)
+	duplicate, err = p.publishData(ctx, id, data)
+	return id, duplicate, err
 }
 
-func (p *Publisher) publishData(ctx context.Context, id string, data []byte) error {
+func (p *Publisher) publishData(ctx context.Context, id string, data []byte) (duplicate bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	if err := p.backlog.Check(ctx); err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return false, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	msg := &nats.Msg{Subject: p.subject, Data: data, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id)
 	if err := p.fits(msg); err != nil {
-		return err
+		return false, err
 	}
 	start := time.Now()
 	ack, err := p.js.PublishMsg(ctx, msg)
 	p.metrics.published(time.Since(start).Seconds())
-	if errors.Is(err, nats.ErrMaxPayload) {
-		err = p.fits(msg) // connected meanwhile to a server with a lower max_payload
+	if ferr := p.fits(msg); errors.Is(err, nats.ErrMaxPayload) && ferr != nil {
+		err = ferr // connected meanwhile to a server with a lower max_payload
 	}
 	if err != nil {
-		return classify(err)
+		return false, classify(err)
 	}
 	p.backlog.Sent()
 	if ack.Duplicate {
 		p.log.Debug("duplicate publish", zap.String("id", id), zap.Uint64("stream_seq", ack.Sequence))
 	}
-	return nil
+	return ack.Duplicate, nil
 }
 
 // fits returns an ErrTooLarge error that names the setting when msg is
