@@ -128,6 +128,9 @@ type Gazetteer struct {
 	byKnown map[string][]int32
 	// byDemonym maps a folded nationality adjective to its country.
 	byDemonym map[string]*Entry
+	// byLoose indexes surfaces with periods by their folded form without
+	// them ("george w bush" for "George W. Bush").
+	byLoose map[string][]int
 }
 
 // Load parses the embedded data and builds the automaton. It takes about
@@ -141,6 +144,7 @@ func Load() (*Gazetteer, error) {
 		byID:       make(map[string]*Entry),
 		byKnown:    make(map[string][]int32),
 		byDemonym:  make(map[string]*Entry),
+		byLoose:    make(map[string][]int),
 	}
 	type pending struct {
 		surface string
@@ -313,6 +317,9 @@ func Load() (*Gazetteer, error) {
 			g.cands = append(g.cands, nil)
 			f := Fold(s)
 			g.byFold[f] = append(g.byFold[f], p)
+			if strings.Contains(s, ".") {
+				g.byLoose[loose(s)] = append(g.byLoose[loose(s)], p)
+			}
 			if sk := skeleton(s); sk != s {
 				g.bySkeleton[sk] = append(g.bySkeleton[sk], p)
 			}
@@ -507,6 +514,22 @@ func (g *Gazetteer) LookupFold(name string) []Candidate {
 	}
 	sortCandidates(out)
 	return out
+}
+
+// LookupLoose returns the candidates of surface forms with periods that
+// equal name once case, diacritics and periods are ignored: "George W
+// Bush" finds "George W. Bush".
+func (g *Gazetteer) LookupLoose(name string) []Candidate {
+	var out []Candidate
+	for _, p := range g.byLoose[loose(name)] {
+		out = append(out, g.cands[p]...)
+	}
+	sortCandidates(out)
+	return out
+}
+
+func loose(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(Fold(s), ".", " ")), " ")
 }
 
 // Country returns the country with an ISO 3166-1 alpha-2 code, or nil.

@@ -123,6 +123,9 @@ type cluster struct {
 	votes    [4]int // mentions per type
 	multi    bool   // some mention has more than one word
 	titled   bool   // a title preceded some mention
+	work     bool   // a cue says it is a film, show, book or game
+	band     bool   // a cue says it is a band
+	orgCue   bool   // a cue says it is a company
 	ordinary bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
@@ -193,6 +196,7 @@ func (s *state) cluster() schema.Entities {
 			c.votes[gazetteer.Person] += 2
 			c.titled = true
 		}
+		s.cues(m, c)
 		if m.acronym < 0 || m.entry != nil {
 			c.names[m.text]++
 		}
@@ -244,6 +248,17 @@ func (s *state) cluster() schema.Entities {
 		name, id := s.identity(c)
 		if name == "" {
 			continue
+		}
+		if c.entry == nil && !c.titled {
+			switch {
+			case c.work && c.typ != gazetteer.Place:
+				continue // a film, a show, a book: not shown
+			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person:
+				c.typ = gazetteer.Organization
+				id = "local:org:" + Slug(name)
+			case c.typ == gazetteer.Organization && eventWords[name[strings.LastIndexByte(name, ' ')+1:]]:
+				continue // an event or an award
+			}
 		}
 		if c.typ == gazetteer.Person && c.entry == nil && !c.multi && !c.titled {
 			// News introduces a person by full name. A one-word "person"
@@ -299,6 +314,31 @@ func (s *state) cluster() schema.Entities {
 	out.Organizations = merge(out.Organizations)
 	out.Places = mergePlaces(out.Places)
 	return out
+}
+
+// cues reads the words around m for what its cluster names.
+func (s *state) cues(m *mention, c *cluster) {
+	var prev, prev2, next string
+	if m.t0 > 0 {
+		prev = strings.ToLower(s.toks[m.t0-1].Text)
+	}
+	if m.t0 > 1 {
+		prev2 = strings.ToLower(s.toks[m.t0-2].Text)
+	}
+	if m.t1 < len(s.toks) {
+		next = s.toks[m.t1].Text
+	}
+	if prev == "the" && m.t0 > 1 {
+		prev, prev2 = prev2, ""
+	}
+	switch {
+	case workBefore[prev] || workAfter[strings.ToLower(next)]:
+		c.work = true
+	case bandBefore[prev]:
+		c.band = true
+	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2]:
+		c.orgCue = true
+	}
 }
 
 // sportStory reports whether at least three words of the article are

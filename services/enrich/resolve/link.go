@@ -28,6 +28,9 @@ func (s *state) link() {
 		}
 		if m.cands == nil {
 			m.cands = s.r.g.Lookup(m.text)
+			if m.cands == nil && strings.Count(m.text, " ") > 0 {
+				m.cands = s.r.g.LookupLoose(m.text)
+			}
 			if m.cands == nil {
 				m.cands = s.r.g.LookupFold(m.text)
 				if len(m.text) <= 4 && strings.ToUpper(m.text) == m.text {
@@ -148,6 +151,11 @@ func (s *state) known(m *mention) *gazetteer.Entry {
 	var org, per *gazetteer.Entry
 	nOrg, nPer := 0, 0
 	oneWord := m.t1-m.t0 == 1
+	if oneWord && (len(m.text) < 4 || m.t0 > 0 && isCap(s.toks[m.t0-1].Text) && !s.toks[m.t0].initial) {
+		// "PSP", or "Blacks" of "All Blacks": too short, or cut from a
+		// longer name, to stand for a brand.
+		return s.subBrand(m)
+	}
 	for _, e := range s.r.g.Known(m.text) {
 		if oneWord && gazetteer.Fold(e.Name) != gazetteer.Fold(m.text) {
 			continue

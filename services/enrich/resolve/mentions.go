@@ -119,7 +119,7 @@ func (s *state) clean(m *mention) bool {
 	// capitalised words makes the rest a person.
 	for k := m.t1 - 2; k >= m.t0; k-- {
 		w := strings.TrimSuffix(s.toks[k].Text, ".")
-		if !personTitles[w] {
+		if !personTitles[w] || s.definesAcronym(k, m.t1) {
 			continue
 		}
 		ok := !orgWords[s.toks[m.t1-1].Text] && !placeWords[s.toks[m.t1-1].Text]
@@ -136,7 +136,7 @@ func (s *state) clean(m *mention) bool {
 	}
 	for m.t0 < m.t1 {
 		w := strings.TrimSuffix(s.toks[m.t0].Text, ".")
-		if titleWords[w] && m.t1-m.t0 > 1 && (m.typ == gazetteer.Person || m.typ == 0) {
+		if titleWords[w] && m.t1-m.t0 > 1 && (m.typ == gazetteer.Person || m.typ == 0) && !s.definesAcronym(m.t0, m.t1) {
 			m.titled = true
 			m.t0++
 			continue
@@ -595,4 +595,15 @@ func (s *state) ordinaryWord(m *mention) bool {
 		return true
 	}
 	return false
+}
+
+// definesAcronym reports whether the name on tokens [t0, t1) is followed
+// by its acronym in parentheses: "General Motors (GM)" is a name, not a
+// title and a surname.
+func (s *state) definesAcronym(t0, t1 int) bool {
+	if t1+2 >= len(s.toks) || s.toks[t1].Text != "(" || s.toks[t1+2].Text != ")" {
+		return false
+	}
+	acr := s.toks[t1+1].Text
+	return isAcronym(acr) && matchesInitials(acr, s.toks[t0:t1])
 }

@@ -296,6 +296,46 @@ func TestRules(t *testing.T) {
 			want:    map[string]string{"LOC:Athens": "Q1524 || GR"},
 		},
 		{
+			name:  "punctuation variants are one entity",
+			title: "Visit", body: "George W Bush arrived. Later George W. Bush left.",
+			english: true,
+			spans:   []span{{"PER", "George W Bush"}, {"PER", "George W. Bush"}},
+			want:    map[string]string{"PER:George W. Bush": "Q207 ||"},
+			absent:  []string{"PER:George W Bush"},
+		},
+		{
+			name:  "a title word that starts a defined name is not a title",
+			title: "Recall", body: "The carmaker General Motors (GM) is recalling cars.",
+			english: true,
+			spans:   []span{{"PER", "General Motors"}},
+			absent:  []string{"PER:Motors"},
+		},
+		{
+			name:  "cue words type the whole article",
+			title: "Awards", body: "The film Million Dollar Baby won. Million Dollar Baby director Clint Eastwood smiled. " +
+				"Scottish band Franz Ferdinand played. Analysts at Jupiter Research said Jupiter Research expects growth. " +
+				"The Academy Awards were held.",
+			english: true,
+			spans: []span{{"PER", "Million Dollar Baby"}, {"PER", "Clint Eastwood"}, {"PER", "Franz Ferdinand"},
+				{"PER", "Jupiter Research"}, {"ORG", "Academy Awards"}},
+			want: map[string]string{
+				"PER:Clint Eastwood":   "local:person:clint-eastwood |",
+				"ORG:Franz Ferdinand":  "local:org:franz-ferdinand |",
+				"ORG:Jupiter Research": "local:org:jupiter-research ||",
+			},
+			absent: []string{"PER:Million Dollar Baby", "ORG:Million Dollar Baby", "PER:Franz Ferdinand",
+				"PER:Jupiter Research", "ORG:Academy Awards"},
+		},
+		{
+			name:  "a word cut from a longer name does not link to a brand",
+			title: "Rugby", body: "The All Blacks won the match.",
+			english: true,
+			spans:   []span{{"ORG", "All Blacks"}},
+			// Not the retailer Blacks of the knowledge base. (The leading
+			// quantifier rule still cuts the name to "Blacks".)
+			want: map[string]string{"ORG:Blacks": "local:org:blacks |"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,

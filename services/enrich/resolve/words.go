@@ -134,3 +134,23 @@ Five World Service Interactive Digital Newsnight Breakfast`)
 var sportWords = set(`match matches league goal goals cup season striker midfielder defender goalkeeper
 club clubs coach champions championship tournament rugby football soccer cricket squad premiership
 scored score win won defeat draw semi-final final fixture kick-off penalty tries`)
+
+// Cue words next to a name type it for the whole article (one cue is
+// enough, as with titles). workBefore and workAfter mark a film, show,
+// book or game ("the film Million Dollar Baby", "Vera Drake star Imelda
+// Staunton", "Harry Potter author"); bandBefore a band; orgBefore,
+// orgAfter and orgAtBefore a company ("mobile firm Sony Ericsson",
+// "Electronic Arts spokesman", "analysts at Jupiter Research").
+var (
+	workBefore  = set(`film films movie movies album albums single song songs show shows series sitcom soap drama documentary programme program game games novel book play musical opera biopic`)
+	workAfter   = set(`star stars co-star actor actress film movie album soundtrack sequel author premiere screenplay trailer`)
+	bandBefore  = set(`band bands duo`)
+	orgBefore   = set(`firm firms company companies maker makers giant rival rivals retailer operator operators carrier publisher developer broadcaster label consultancy`)
+	orgAfter    = set(`Inc Ltd Corp plc spokesman spokeswoman spokesperson shares boss bosses executive executives analyst analysts customers subscribers employees`)
+	orgAtBefore = set(`analyst analysts researcher researchers spokesman spokeswoman executive executives boss engineers`)
+)
+
+// eventWords end the name of an event or an award, which is neither a
+// person nor an organisation: "Academy Awards", "Consumer Electronics
+// Show".
+var eventWords = set(`Awards Award Show Festival Championship Championships Cup Games Olympics Prize Trophy Tournament Expo Fair Marathon`)
