@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,7 +27,7 @@ const replayWorkers = 512
 func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("replay", stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: newsflow replay --since TIME [--index NAME] [--nats URL] [--es-url URL]")
+		fmt.Fprintln(stderr, "usage: newsflow replay --since TIME|DURATION [--index NAME] [--nats URL] [--es-url URL]")
 		fmt.Fprintln(stderr, "Re-drives articles.enriched from TIME into a new generation of indices NAME-YYYY.MM,")
 		fmt.Fprintln(stderr, "then moves the read alias to it in one step. Then set NEWSFLOW_INDEXER_INDEX_PREFIX=NAME")
 		fmt.Fprintln(stderr, "for the indexer service.")
@@ -36,7 +38,7 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	e := &stage.EnvFlags{FlagSet: fs}
 	natsFlags(e, &natsCfg)
 	esCfg.Flags(e)
-	since := fs.String("since", "", "replay articles stored at or after this time (RFC 3339 or a date)")
+	since := fs.String("since", "", "replay articles stored at or after this time (RFC 3339 or a date) or this long ago (1h, 90m, 7d)")
 	name := fs.String("index", "", "name of the new index generation (default newsflow-articles-r<time>)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -48,9 +50,9 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "newsflow replay: --since and an Elasticsearch URL (--es-url or NEWSFLOW_ES_URL) are required")
 		return ErrUsage
 	}
-	from, err := schema.ParseTime(*since)
+	from, err := parseSince(*since, time.Now())
 	if err != nil {
-		return fmt.Errorf("--since: %w", err)
+		return err
 	}
 	if *name == "" {
 		*name = indexer.DefaultReplayName(time.Now())
@@ -87,6 +89,32 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "replayed %d documents into %s-*; alias %s now points there (was on %v)\n", n, r.Name(), esCfg.Alias, left)
 	fmt.Fprintf(stdout, "next: set NEWSFLOW_INDEXER_INDEX_PREFIX=%s for the indexer service\n", r.Name())
 	return nil
+}
+
+// parseSince reads --since: a time (RFC 3339, or a date) or a duration
+// back from now, in Go's units (90m, 1h30m) or days (7d, 1d12h).
+func parseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := schema.ParseTime(s); err == nil {
+		return t, nil
+	}
+	var back time.Duration
+	rest := s
+	if i := strings.IndexByte(rest, 'd'); i > 0 {
+		days, err := strconv.Atoi(rest[:i])
+		if err != nil || days < 0 {
+			return time.Time{}, fmt.Errorf("--since %q: want a time (2026-11-01, RFC 3339) or a duration back from now (1h, 90m, 7d)", s)
+		}
+		back, rest = time.Duration(days)*24*time.Hour, rest[i+1:]
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil || d < 0 {
+			return time.Time{}, fmt.Errorf("--since %q: want a time (2026-11-01, RFC 3339) or a duration back from now (1h, 90m, 7d)", s)
+		}
+		back += d
+	}
+	return now.Add(-back), nil
 }
 
 // replay feeds every document stored in articles.enriched from since up

@@ -47,7 +47,7 @@ func TestReplayMovesAliasToNewGeneration(t *testing.T) {
 
 	var stdout, stderr bytes.Buffer
 	code := Main(ctx, []string{"replay", "--nats", srv.ClientURL(), "--es-url", es.URL,
-		"--since", "2020-01-01", "--index", "newsflow-articles-v2"}, &stdout, &stderr)
+		"--since", "1h", "--index", "newsflow-articles-v2"}, &stdout, &stderr) // all were stored just now
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
@@ -73,5 +73,30 @@ func TestReplayMovesAliasToNewGeneration(t *testing.T) {
 	}
 	if alias := es.AliasIndices("newsflow-articles"); len(alias) != 1 || !strings.HasPrefix(alias[0], "newsflow-articles-v2-") {
 		t.Errorf("alias moved to %v", alias)
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2026-11-01", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{"2026-11-01T08:30:00Z", time.Date(2026, 11, 1, 8, 30, 0, 0, time.UTC)},
+		{"1h", now.Add(-time.Hour)},
+		{"90m", now.Add(-90 * time.Minute)},
+		{"7d", now.Add(-7 * 24 * time.Hour)},
+		{"1d12h", now.Add(-36 * time.Hour)},
+	} {
+		got, err := parseSince(tc.in, now)
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("parseSince(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"yesterday", "d", "7days", "-1h", "1x"} {
+		if _, err := parseSince(bad, now); err == nil || !strings.Contains(err.Error(), "7d") {
+			t.Errorf("parseSince(%q) = %v; want an error that shows what works", bad, err)
+		}
 	}
 }
