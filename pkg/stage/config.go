@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -264,9 +265,15 @@ type EnvFlags struct {
 	// Lookup reads the environment; nil means os.LookupEnv.
 	Lookup func(string) (string, bool)
 	errs   []error
+	// read are the variables the settings read, for Unknown.
+	read map[string]bool
 }
 
 func (e *EnvFlags) env(name string) (string, bool) {
+	if e.read == nil {
+		e.read = map[string]bool{}
+	}
+	e.read[name] = true
 	if e.Lookup != nil {
 		return e.Lookup(name)
 	}
@@ -375,3 +382,60 @@ func (e *EnvFlags) Duration(p *time.Duration, flagName, env, usage string) {
 
 // Err reports every malformed environment value seen so far.
 func (e *EnvFlags) Err() error { return errors.Join(e.errs...) }
+
+// UnknownVar is a NEWSFLOW_* variable that no setting reads: a
+// misspelling, or a setting of another service or version.
+type UnknownVar struct {
+	Name string
+	// Suggestion is the setting it most likely meant, "" when none is
+	// close.
+	Suggestion string
+}
+
+// Unknown returns the NEWSFLOW_* variables in environ (os.Environ()'s
+// KEY=value form) that none of the registered settings reads, sorted,
+// each with the closest setting's name when it is one or two edits away.
+// Call it after every setting is registered.
+func (e *EnvFlags) Unknown(environ []string) []UnknownVar {
+	var out []UnknownVar
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "NEWSFLOW_") || e.read[name] {
+			continue
+		}
+		u := UnknownVar{Name: name}
+		best := 3
+		for known := range e.read {
+			if d := editDistance(name, known); d < best || d == best && known < u.Suggestion {
+				best, u.Suggestion = d, known
+			}
+		}
+		if best > 2 {
+			u.Suggestion = ""
+		}
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -99,6 +99,14 @@ func newJetStream(nc *nats.Conn) (jetstream.JetStream, error) {
 // max_file_store.
 const errCodeInsufficientResources = 10047
 
+// errCodeReplicasNotSupported is JetStream's "replicas > 1 not supported
+// in non-clustered mode"; errCodeNoSuitablePeers its "no suitable peers
+// for placement" (fewer servers up than replicas asked for).
+const (
+	errCodeReplicasNotSupported = 10074
+	errCodeNoSuitablePeers      = 10005
+)
+
 // OpenConn is Open on an existing connection, which the runtime then owns
 // and drains at shutdown.
 func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (*Runtime, error) {
@@ -112,9 +120,21 @@ func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (
 			// Refused credentials close the connection for good.
 			return backoff.Permanent(fmt.Errorf("nats connection closed: %w", nc.LastError()))
 		}
-		return EnsureStreams(ctx, js, cfg.Streams)
+		err := EnsureStreams(ctx, js, cfg.Streams)
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeReplicasNotSupported {
+			// No retry can add servers: say what the server offers.
+			return backoff.Permanent(fmt.Errorf("NEWSFLOW_STREAM_REPLICAS=%d: the NATS server %s is not clustered and keeps 1 replica of a stream; set NEWSFLOW_STREAM_REPLICAS=1, or run a cluster of at least %d servers (deploy/nats/cluster): %w",
+				cfg.Streams.Replicas, nc.ConnectedUrlRedacted(), cfg.Streams.Replicas, err))
+		}
+		return err
 	}, b, func(err error, next time.Duration) {
 		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeNoSuitablePeers {
+			log.Warn("waiting for JetStream: the cluster has too few servers up for the streams' replicas; lower NEWSFLOW_STREAM_REPLICAS or start more servers",
+				zap.Error(err), zap.Int("stream_replicas", cfg.Streams.Replicas), zap.Int("servers_known", len(nc.Servers())), zap.Duration("next", next))
+			return
+		}
 		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeInsufficientResources {
 			log.Warn("waiting for JetStream: it cannot reserve the streams' size; lower NEWSFLOW_STREAM_MAX_BYTES or raise the server's max_file_store",
 				zap.Error(err), zap.Int64("stream_max_bytes", cfg.Streams.MaxBytes), zap.Duration("next", next))

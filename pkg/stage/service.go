@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -74,6 +75,9 @@ func Main(svc Service, args []string, stderr io.Writer) int {
 	}
 	defer log.Sync()
 	log = log.With(zap.String("service", svc.Name))
+	for _, u := range env.Unknown(os.Environ()) {
+		log.Warn("unknown setting ignored: no setting of this service reads it", zap.String("variable", u.Name), zap.String("did_you_mean", u.Suggestion))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

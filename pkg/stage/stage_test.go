@@ -839,3 +839,22 @@ func TestOutputOverMaxPayloadIsDeadLetteredAtOnce(t *testing.T) {
 		t.Fatalf("output = %v; want fine", d)
 	}
 }
+
+// More stream replicas than a single server offers fail at start, saying
+// what the server offers, instead of retrying forever.
+func TestReplicasOverWhatTheServerOffersFailAtStart(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Streams.Replicas = 2
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = stage.OpenConn(ctx, nc, e.cfg, zaptest.NewLogger(t))
+	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "not clustered") || !strings.Contains(err.Error(), "NEWSFLOW_STREAM_REPLICAS=1") {
+		t.Fatalf("after %s: %v; want an immediate error saying the server is not clustered and to set NEWSFLOW_STREAM_REPLICAS=1", time.Since(start).Round(time.Millisecond), err)
+	}
+}

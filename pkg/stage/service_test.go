@@ -1,0 +1,80 @@
+package stage_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
+)
+
+// serviceProcess runs stage.Main as a process of its own (this test
+// binary, re-executed), with env added to the environment, and returns
+// its exit code and output. The service stops right after its start.
+func serviceProcess(t *testing.T, env ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "NEWSFLOW_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, append([]string{"STAGE_TEST_MAIN=1", "NEWSFLOW_HTTP_ADDR=127.0.0.1:0"}, env...)...)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("run service process: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("service process still running after 30s:\n%s", out)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
+}
+
+// probeMain is the service process of serviceProcess (TestMain runs it):
+// a service that stops as soon as it has started.
+func probeMain() int {
+	return stage.Main(stage.Service{
+		Name:  "probe",
+		Start: func(context.Context, *stage.Runtime) error { return errors.New("started; stopping") },
+	}, nil, os.Stderr)
+}
+
+// A misspelt setting is warned about at start, with the setting it most
+// likely meant, instead of being silently ignored.
+func TestUnknownSettingIsWarnedAtStart(t *testing.T) {
+	srv := natstest.Server(t)
+	code, out := serviceProcess(t, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_CONCURENCY=4", "NEWSFLOW_FROBNICATE=1")
+	if code != 1 || !strings.Contains(out, "started; stopping") {
+		t.Fatalf("exit %d; want the probe's start error (exit 1):\n%s", code, out)
+	}
+	var warned []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "unknown setting ignored") {
+			warned = append(warned, line)
+		}
+	}
+	if len(warned) != 2 ||
+		!strings.Contains(warned[0], `"variable":"NEWSFLOW_CONCURENCY"`) || !strings.Contains(warned[0], `"did_you_mean":"NEWSFLOW_CONCURRENCY"`) ||
+		!strings.Contains(warned[1], `"variable":"NEWSFLOW_FROBNICATE"`) || !strings.Contains(warned[1], `"did_you_mean":""`) {
+		t.Errorf("warnings = %q; want NEWSFLOW_CONCURENCY (did you mean NEWSFLOW_CONCURRENCY) and NEWSFLOW_FROBNICATE", warned)
+	}
+}
+
+// NEWSFLOW_STREAM_REPLICAS=2 against a single server stops the process at
+// start with what the server offers, instead of retrying forever.
+func TestReplicasOverWhatTheServerOffersStopTheProcess(t *testing.T) {
+	srv := natstest.Server(t)
+	start := time.Now()
+	code, out := serviceProcess(t, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_STREAM_REPLICAS=2")
+	if code != 1 || !strings.Contains(out, "not clustered") || !strings.Contains(out, "NEWSFLOW_STREAM_REPLICAS=1") || strings.Contains(out, "started; stopping") {
+		t.Errorf("after %s: exit %d, output:\n%s\nwant exit 1 before the start, saying the server is not clustered", time.Since(start).Round(time.Millisecond), code, out)
+	}
+}
