@@ -220,6 +220,7 @@ func (s *state) cluster() schema.Entities {
 			c.dateline = true
 		}
 	}
+	s.coordinated(clusters, find)
 	for _, c := range clusters {
 		if c.entry != nil {
 			c.typ = c.entry.Type
@@ -316,9 +317,43 @@ func (s *state) cluster() schema.Entities {
 	return out
 }
 
+// coordinated spreads a work cue along coordinated names: in "The
+// Aviator, Million Dollar Baby and Sideways" one film makes all three
+// films.
+func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
+	order := make([]int, 0, len(s.ms))
+	for i, m := range s.ms {
+		if m.text != "" {
+			order = append(order, i)
+		}
+	}
+	sort.Slice(order, func(a, b int) bool { return s.ms[order[a]].t0 < s.ms[order[b]].t0 })
+	for lo := 0; lo < len(order); {
+		hi := lo + 1
+		for hi < len(order) && s.ms[order[hi]].t0 == s.ms[order[hi-1]].t1+1 {
+			if w := s.toks[s.ms[order[hi-1]].t1].Text; w != "," && w != "and" && w != "or" {
+				break
+			}
+			hi++
+		}
+		work := false
+		for _, i := range order[lo:hi] {
+			work = work || clusters[find(i)].work
+		}
+		if work && hi-lo > 1 {
+			for _, i := range order[lo:hi] {
+				if c := clusters[find(i)]; c.entry == nil && !c.titled {
+					c.work = true
+				}
+			}
+		}
+		lo = hi
+	}
+}
+
 // cues reads the words around m for what its cluster names.
 func (s *state) cues(m *mention, c *cluster) {
-	var prev, prev2, next string
+	var prev, prev2, next, next2 string
 	if m.t0 > 0 {
 		prev = strings.ToLower(s.toks[m.t0-1].Text)
 	}
@@ -328,15 +363,21 @@ func (s *state) cues(m *mention, c *cluster) {
 	if m.t1 < len(s.toks) {
 		next = s.toks[m.t1].Text
 	}
+	if m.t1+1 < len(s.toks) {
+		next2 = strings.ToLower(s.toks[m.t1+1].Text)
+	}
 	if prev == "the" && m.t0 > 1 {
 		prev, prev2 = prev2, ""
 	}
 	switch {
-	case workBefore[prev] || workAfter[strings.ToLower(next)]:
+	case workBefore[prev] || workAfter[strings.ToLower(next)] || next == "," && workAfterComma[next2]:
 		c.work = true
-	case bandBefore[prev]:
+	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && bandPossessed[next2]:
 		c.band = true
-	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2]:
+	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
+		(next == "'s" || next == "’s") && orgPossessed[next2] || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1):
+		// A name that defines an acronym, "Electronic Arts (EA)", is a
+		// body more often than a person.
 		c.orgCue = true
 	}
 }

@@ -119,7 +119,8 @@ func (s *state) clean(m *mention) bool {
 	// capitalised words makes the rest a person.
 	for k := m.t1 - 2; k >= m.t0; k-- {
 		w := strings.TrimSuffix(s.toks[k].Text, ".")
-		if !personTitles[w] || s.definesAcronym(k, m.t1) {
+		if !personTitles[w] || s.definesAcronym(k, m.t1) || m.typ == gazetteer.Organization && (w == "General" || w == "Gen") {
+			// "General Motors" typed ORG is a company, not a general.
 			continue
 		}
 		ok := !orgWords[s.toks[m.t1-1].Text] && !placeWords[s.toks[m.t1-1].Text]

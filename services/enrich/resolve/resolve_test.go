@@ -327,6 +327,21 @@ func TestRules(t *testing.T) {
 				"PER:Jupiter Research", "ORG:Academy Awards"},
 		},
 		{
+			name:  "a work cue spreads along coordinated names; a possessive cue types a company",
+			title: "Oscars", body: "Nominees are The Aviator, Million Dollar Baby and Sideways. The movie The Aviator leads. " +
+				"Sony Ericsson's profits tripled. Franz Ferdinand's album sold. Electronic Arts (EA) grew. The Six Nations began.",
+			english: true,
+			spans: []span{{"ORG", "Aviator"}, {"PER", "Million Dollar Baby"}, {"ORG", "Sideways"}, {"PER", "Sony Ericsson"},
+				{"PER", "Franz Ferdinand"}, {"PER", "Electronic Arts"}, {"ORG", "Six Nations"}},
+			want: map[string]string{
+				"ORG:Sony Ericsson":   "local:org:sony-ericsson |",
+				"ORG:Franz Ferdinand": "local:org:franz-ferdinand |",
+				"ORG:Electronic Arts": "local:org:electronic-arts ||", // and its acronym
+			},
+			absent: []string{"ORG:Aviator", "PER:Million Dollar Baby", "ORG:Sideways", "PER:Sony Ericsson",
+				"PER:Franz Ferdinand", "PER:Electronic Arts", "ORG:Six Nations"},
+		},
+		{
 			name:  "a word cut from a longer name does not link to a brand",
 			title: "Rugby", body: "The All Blacks won the match.",
 			english: true,

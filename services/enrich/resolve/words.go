@@ -142,15 +142,24 @@ scored score win won defeat draw semi-final final fixture kick-off penalty tries
 // orgAfter and orgAtBefore a company ("mobile firm Sony Ericsson",
 // "Electronic Arts spokesman", "analysts at Jupiter Research").
 var (
-	workBefore  = set(`film films movie movies album albums single song songs show shows series sitcom soap drama documentary programme program game games novel book play musical opera biopic`)
-	workAfter   = set(`star stars co-star actor actress film movie album soundtrack sequel author premiere screenplay trailer`)
-	bandBefore  = set(`band bands duo`)
-	orgBefore   = set(`firm firms company companies maker makers giant rival rivals retailer operator operators carrier publisher developer broadcaster label consultancy`)
-	orgAfter    = set(`Inc Ltd Corp plc spokesman spokeswoman spokesperson shares boss bosses executive executives analyst analysts customers subscribers employees`)
-	orgAtBefore = set(`analyst analysts researcher researchers spokesman spokeswoman executive executives boss engineers`)
+	workBefore = set(`film films movie movies album albums single song songs show shows series sitcom soap drama documentary programme program game games novel book play musical opera biopic`)
+	workAfter  = set(`star stars co-star actor actress film films movie album soundtrack sequel author premiere screenplay trailer book books novel novels franchise`)
+	// workAfterComma follow a comma after a film: "The Aviator, starring".
+	workAfterComma = set(`starring directed written`)
+	bandBefore     = set(`band bands duo`)
+	// bandAfter and bandPossessed: "Franz Ferdinand singer Alex
+	// Kapranos", "Franz Ferdinand's album".
+	bandAfter     = set(`frontman singer guitarist drummer bassist`)
+	bandPossessed = set(`album albums single singles tour frontman singer guitarist drummer`)
+	orgBefore     = set(`firm firms company companies maker makers carmaker carmakers giant rival rivals retailer operator operators carrier publisher developer broadcaster label consultancy`)
+	// orgPossessed follow "'s" after a company: "Sony Ericsson's profits".
+	orgPossessed = set(`profit profits sales revenue revenues shares share products customers subscribers website stores staff shareholders`)
+	orgAfter     = set(`Inc Ltd Corp plc spokesman spokeswoman spokesperson shares boss bosses executive executives analyst analysts customers subscribers employees`)
+	orgAtBefore  = set(`analyst analysts researcher researchers spokesman spokeswoman executive executives boss engineers`)
 )
 
-// eventWords end the name of an event or an award, which is neither a
-// person nor an organisation: "Academy Awards", "Consumer Electronics
-// Show".
-var eventWords = set(`Awards Award Show Festival Championship Championships Cup Games Olympics Prize Trophy Tournament Expo Fair Marathon`)
+// eventWords end the name of an event, a competition or an award, which
+// is neither a person nor an organisation: "Academy Awards", "Consumer
+// Electronics Show", "Six Nations", "General Election". They apply only to
+// names the gazetteer does not know ("United Nations" is curated).
+var eventWords = set(`Awards Award Show Festival Championship Championships Cup Games Olympics Prize Trophy Tournament Expo Fair Marathon Election Elections Globe Globes Nations`)
