@@ -32,18 +32,46 @@ func storedDocument(d *schema.Document) string {
 // back with the fields the index stores (no entity ids, salience or
 // cleaning record).
 func (ix *Index) Document(ctx context.Context, id string) (*schema.Document, error) {
-	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery([]string{id}), 1, 0, false)
-	sr.Fields = []string{FieldDocument, FieldBody, FieldTitle, FieldURL, FieldSourceName, FieldDomain,
-		FieldLanguage, FieldPublishedAt, FieldIngestedAt, FieldClusterID, FieldDuplicateOf,
-		FieldPersonName, FieldOrgName, FieldPlaceName}
-	res, err := ix.idx.SearchInContext(ctx, sr)
+	docs, err := ix.Documents(ctx, []string{id})
 	if err != nil {
-		return nil, fmt.Errorf("bleve read %s: %w", id, err)
+		return nil, err
 	}
-	if len(res.Hits) == 0 {
+	if docs[id] == nil {
 		return nil, fmt.Errorf("%w: document %q", ErrNotFound, id)
 	}
-	f := res.Hits[0].Fields
+	return docs[id], nil
+}
+
+// documentFields are the stored fields a document is read from.
+var documentFields = []string{FieldDocument, FieldBody, FieldTitle, FieldURL, FieldSourceName, FieldDomain,
+	FieldLanguage, FieldPublishedAt, FieldIngestedAt, FieldClusterID, FieldDuplicateOf,
+	FieldPersonName, FieldOrgName, FieldPlaceName}
+
+// Documents returns the indexed documents among ids, as Document does,
+// keyed by id; an id the index does not hold is absent.
+func (ix *Index) Documents(ctx context.Context, ids []string) (map[string]*schema.Document, error) {
+	out := make(map[string]*schema.Document, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	sr.Fields = documentFields
+	sr.Score = "none"
+	res, err := ix.idx.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("bleve read documents: %w", err)
+	}
+	for _, m := range res.Hits {
+		d, err := fromStored(m.ID, m.Fields)
+		if err != nil {
+			return nil, err
+		}
+		out[m.ID] = d
+	}
+	return out, nil
+}
+
+func fromStored(id string, f map[string]any) (*schema.Document, error) {
 	d := &schema.Document{ID: id}
 	if js := storedString(f[FieldDocument]); js != "" {
 		if err := json.Unmarshal([]byte(js), d); err != nil {

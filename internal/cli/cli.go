@@ -29,6 +29,7 @@ func commands() []command {
 		{"ingest", "publish articles from files and folders to articles.raw", ingestCommand},
 		{"status", "show each stage's backlog, in-flight, redelivered and dead-lettered counts", statusCommand},
 		{"search", "search the embedded index", searchCommand},
+		{"serve", "serve the web UI over the data folder a run left", serveCommand},
 		{"dlq", "list or re-drive dead letters", dlqCommand},
 		{"replay", "re-drive articles.enriched into a new Elasticsearch index and swap the alias", replayCommand},
 		{"eval", "measure extraction, dedupe or NER quality on evaluation data", evalCommand},

@@ -19,6 +19,7 @@ import (
 
 	"github.com/newsflow/newsflow/internal/pipeline"
 	"github.com/newsflow/newsflow/internal/search"
+	"github.com/newsflow/newsflow/internal/webui"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/dedupe"
 	"github.com/newsflow/newsflow/services/enrich"
@@ -192,11 +193,17 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 		WithBacklog(stage.NewBacklog(rt.JetStream(), stage.SubjectRaw, o.pipeline.Stage.Consumer.MaxBacklog))
 	rt.Handle("POST /v1/articles", intake.NewHandler(pub, o.intake, log.Named("intake")).WithMetrics(m))
 	rt.Handle("GET /v1/search", search.Handler(search.ForIndex(p.Index()), log.Named("search")))
+	ui, err := webui.New(webui.Options{Index: p.Index(), Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
+	if err != nil {
+		return nil, err
+	}
+	ui.Mount(rt.Handle)
 	ln, err := net.Listen("tcp", o.httpAddr)
 	if err != nil {
 		return nil, fmt.Errorf("http listen %s: %w", o.httpAddr, err)
 	}
 	srv := &http.Server{Handler: rt.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(ui.Stop)
 	cert, key := o.pipeline.Stage.HTTPTLSCert, o.pipeline.Stage.HTTPTLSKey
 	go func() {
 		var err error
@@ -209,7 +216,7 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 			log.Error("http", zap.Error(err))
 		}
 	}()
-	log.Info("http", zap.String("addr", "http://"+ln.Addr().String()),
+	log.Info("http", zap.String("web UI", "http://"+ln.Addr().String()+"/"),
 		zap.String("intake", "POST /v1/articles"), zap.String("search", "GET /v1/search?q="))
 	return srv, nil
 }

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/pipeline"
+	"github.com/newsflow/newsflow/internal/search"
+	"github.com/newsflow/newsflow/internal/webui"
+	"github.com/newsflow/newsflow/pkg/stage/embedded"
+)
+
+// serveCommand runs `newsflow serve [--data DIR] [--http ADDR]`: the web UI
+// and GET /v1/search over the index a `newsflow run --once` left in DIR.
+// When DIR also holds JetStream's files, an embedded NATS server (on a
+// free loopback port, no stage running) lets the pipeline page show the
+// backlog and the dead letters the run left.
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", stderr)
+	data := fs.String("data", dataDir(), "data directory a `newsflow run` wrote (default $NEWSFLOW_DATA or ./data)")
+	addr := fs.String("http", "127.0.0.1:8080", "HTTP address of the web UI")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "newsflow serve: unexpected argument %q; the data folder is given with --data DIR\n", fs.Arg(0))
+		return ErrUsage
+	}
+	log, err := consoleLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+	ix, err := bleveindex.OpenReadOnly(filepath.Join(*data, search.IndexSubdir), search.LockTimeout, log)
+	switch {
+	case errors.Is(err, bleveindex.ErrLocked):
+		return fmt.Errorf("%w: a running `newsflow run` holds %s; it serves the web UI on its own --http address", err, *data)
+	case errors.Is(err, bleveindex.ErrNotFound):
+		return fmt.Errorf("%w: nothing has been indexed under --data %s yet (`newsflow run --once --input PATH` creates it)", err, *data)
+	case err != nil:
+		return err
+	}
+	defer ix.Close()
+
+	opts := webui.Options{Index: ix, Log: log.Named("webui")}
+	if st, err := os.Stat(filepath.Join(*data, "jetstream")); err == nil && st.IsDir() {
+		srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(*data, "jetstream"), Host: "127.0.0.1", Port: -1})
+		if err != nil {
+			return fmt.Errorf("reading the pipeline's streams in %s: %w", *data, err)
+		}
+		defer srv.Shutdown()
+		nc, err := nats.Connect(srv.ClientURL(), nats.Name("newsflow-serve"))
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return err
+		}
+		opts.Pipeline = jetStreamPipeline{js}
+	}
+	ui, err := webui.New(opts)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	ui.Mount(mux.Handle)
+	mux.Handle("GET "+search.Path, search.Handler(search.ForIndex(ix), log.Named("search")))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("http listen %s: %w", *addr, err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(ui.Stop)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "newsflow: the web UI of %s is on http://%s/ (Ctrl-C to stop)\n", *data, ln.Addr())
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+// jetStreamPipeline reads the stages' backlog and dead letters for the
+// web UI's pipeline page.
+type jetStreamPipeline struct{ js jetstream.JetStream }
+
+func (p jetStreamPipeline) Lags(ctx context.Context) ([]pipeline.Lag, error) {
+	return pipeline.Lags(ctx, p.js)
+}
+
+func (p jetStreamPipeline) DeadLetters(ctx context.Context, limit int) ([]webui.DeadLetter, error) {
+	letters, err := readDeadLetters(ctx, p.js, "", limit)
+	out := make([]webui.DeadLetter, len(letters))
+	for i, l := range letters {
+		out[i] = webui.DeadLetter{Stage: l.Stage, Reason: l.Reason, Time: l.Time}
+	}
+	return out, err
+}
