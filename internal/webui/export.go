@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/internal/search"
@@ -80,7 +80,8 @@ func (s *Server) exportJSONL(w http.ResponseWriter, r *http.Request) {
 
 // export writes the documents of the search in r's parameters, in the
 // search's order (relevance, or newest first without query words), one
-// document per syndication cluster unless include_duplicates is set, up to
+// document per syndication cluster (the original) unless
+// include_duplicates is set, up to
 // ExportLimit. A bad request gets 400 before anything is written; an
 // error after the first document can only end the download early.
 func (s *Server) export(w http.ResponseWriter, r *http.Request, contentType, ext string,
@@ -109,8 +110,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, contentType, ext
 
 // eachMatch calls fn with every document q matches, in the search's order
 // (score, then newest first: a search without words scores every match
-// alike), one per syndication cluster (its best-ranked match) unless req
-// includes duplicates, up to ExportLimit.
+// alike), one per syndication cluster unless req includes duplicates (its
+// original, where its best-ranked member ranks), up to ExportLimit.
 func (s *Server) eachMatch(ctx context.Context, q query.Query, req search.Request, fn func(*schema.Document) error) error {
 	st, err := s.opts.Index.BM25Stats()
 	if err != nil {
@@ -140,20 +141,47 @@ func (s *Server) eachMatch(ctx context.Context, q query.Query, req search.Reques
 		if err != nil {
 			return err
 		}
+		if !req.IncludeDuplicates {
+			// One per cluster, written as its original, where the first
+			// of its members ranks.
+			var reps, missing []string
+			member := map[string]*schema.Document{}
+			for _, id := range ids {
+				d := docs[id]
+				if d == nil {
+					continue
+				}
+				rep := d.ClusterID
+				if rep == "" {
+					rep = d.ID
+				}
+				if seen[rep] {
+					continue
+				}
+				seen[rep] = true
+				reps = append(reps, rep)
+				member[rep] = d
+				if docs[rep] == nil {
+					missing = append(missing, rep)
+				}
+			}
+			originals, err := s.opts.Index.Documents(ctx, missing)
+			if err != nil {
+				return err
+			}
+			for _, rep := range missing {
+				if originals[rep] != nil {
+					docs[rep] = originals[rep]
+				} else {
+					docs[rep] = member[rep] // the original is not indexed: the copy stands in
+				}
+			}
+			ids = reps
+		}
 		for _, id := range ids {
 			d := docs[id]
 			if d == nil {
 				continue // deleted since the search
-			}
-			if !req.IncludeDuplicates {
-				cluster := d.ClusterID
-				if cluster == "" {
-					cluster = d.ID
-				}
-				if seen[cluster] {
-					continue // a copy of one written already
-				}
-				seen[cluster] = true
 			}
 			if err := fn(d); err != nil {
 				return err

@@ -16,7 +16,7 @@ import (
 const MapPlaces = 300
 
 type mapData struct {
-	Total  int
+	Total     int
 	Places    []mapPlace
 	SearchURL string
 	Error     string

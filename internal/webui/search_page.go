@@ -2,9 +2,9 @@ package webui
 
 import (
 	"errors"
-	"sort"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/newsflow/newsflow/internal/search"
