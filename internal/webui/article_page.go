@@ -270,6 +270,9 @@ func (s *Server) copies(ctx context.Context, doc *schema.Document) ([]copyRow, e
 		if c.Source == "" {
 			c.Source = stored(m.Fields[bleveindex.FieldDomain])
 		}
+		if c.Source == "" {
+			c.Source = "unknown outlet"
+		}
 		if ts, err := time.Parse(time.RFC3339, stored(m.Fields[bleveindex.FieldPublishedAt])); err == nil {
 			c.PublishedAt = &ts
 		}
