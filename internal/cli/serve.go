@@ -43,7 +43,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer log.Sync()
-	ix, err := bleveindex.OpenReadOnly(filepath.Join(*data, search.IndexSubdir), search.LockTimeout, log)
+	ix, err := bleveindex.OpenReadOnly(filepath.Join(*data, pipeline.SearchIndexDir), searchLockTimeout, log)
 	switch {
 	case errors.Is(err, bleveindex.ErrLocked):
 		return fmt.Errorf("%w: a running `newsflow run` holds %s; it serves the web UI on its own --http address", err, *data)

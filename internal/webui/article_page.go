@@ -16,6 +16,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 
 	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/pkg/schema"
 )
 
@@ -23,11 +24,15 @@ import (
 var errNotFound = errors.New("not found")
 
 type articleData struct {
-	Doc        *schema.Document
-	Paragraphs [][]textPart
-	Entities   []entityRow
-	Cleanup    []string
-	Copies     []copyRow
+	Doc *schema.Document
+	// Title is the document's, or derived from its text (TitleDerived).
+	Title        string
+	TitleDerived bool
+	StoryURL     string
+	Paragraphs   [][]textPart
+	Entities     []entityRow
+	Cleanup      []string
+	Copies       []copyRow
 	// Canonical is the original this article copies, when it is a copy.
 	Canonical *copyRow
 }
@@ -78,24 +83,14 @@ func (s *Server) articlePage(r *http.Request) (view, error) {
 	if len(copies) > 1 {
 		d.Copies = copies
 	}
-	return view{Page: "article", Title: titleOf(doc.Title, doc.Body), Data: d}, nil
-}
-
-// titleOf is a document's title, or the start of its body marked as
-// derived when it has none.
-func titleOf(title, body string) string {
-	if strings.TrimSpace(title) != "" {
-		return title
+	d.Title, d.TitleDerived = search.DisplayTitle(doc.Title, doc.Body)
+	if d.Title == "" {
+		d.Title = "(untitled)"
 	}
-	first, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
-	if utf8.RuneCountInString(first) > 80 {
-		r := []rune(first)[:80]
-		first = strings.TrimRightFunc(string(r), unicode.IsSpace) + "…"
+	if doc.StoryID != "" {
+		d.StoryURL = storyURL(doc.StoryID)
 	}
-	if first == "" {
-		return "(untitled)"
-	}
-	return first + " (derived title)"
+	return view{Page: "article", Title: d.Title, Data: d}, nil
 }
 
 func entityRows(doc *schema.Document) []entityRow {
@@ -115,24 +110,13 @@ func entityRows(doc *schema.Document) []entityRow {
 		add("person", "person", e)
 	}
 	for _, e := range doc.Entities.Organizations {
-		add("organisation", orgParam(), e)
+		add("organisation", "organization", e)
 	}
 	for _, p := range doc.Entities.Places {
 		add("place", "place", p.Entity)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Salience > out[j].Salience })
 	return out
-}
-
-// orgParam is the search parameter that filters by organisation, "" while
-// search has none.
-func orgParam() string {
-	for _, f := range filterParams {
-		if f.label == "organisation" {
-			return f.param
-		}
-	}
-	return ""
 }
 
 // highlight splits body into paragraphs and marks every whole-word mention
@@ -265,7 +249,7 @@ func (s *Server) copies(ctx context.Context, doc *schema.Document) ([]copyRow, e
 	var out []copyRow
 	for _, m := range res.Hits {
 		c := copyRow{ID: m.ID, Current: m.ID == doc.ID, Original: m.ID == cluster}
-		c.Title = titleOf(stored(m.Fields[bleveindex.FieldTitle]), stored(m.Fields[bleveindex.FieldBody]))
+		c.Title, _ = search.DisplayTitle(stored(m.Fields[bleveindex.FieldTitle]), stored(m.Fields[bleveindex.FieldBody]))
 		c.Source = stored(m.Fields[bleveindex.FieldSourceName])
 		if c.Source == "" {
 			c.Source = stored(m.Fields[bleveindex.FieldDomain])

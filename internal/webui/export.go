@@ -88,10 +88,6 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, contentType, ext
 	write func(*schema.Document) error, finish func() error) {
 	securityHeaders(w)
 	req, err := search.ParseRequest(r)
-	q, qerr := search.BleveQuery(req)
-	if err == nil {
-		err = qerr
-	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -99,7 +95,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, contentType, ext
 	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="newsflow-search.%s"`, ext))
 	w.Header().Set("Cache-Control", "no-store")
-	err = s.eachMatch(r.Context(), q, req, func(d *schema.Document) error { return write(d) })
+	err = s.eachMatch(r.Context(), search.BleveQuery(s.opts.Index, req), req, func(d *schema.Document) error { return write(d) })
 	if err == nil {
 		err = finish()
 	}
@@ -123,7 +119,7 @@ func (s *Server) eachMatch(ctx context.Context, q query.Query, req search.Reques
 		sr := bleve.NewSearchRequestOptions(q, exportPage, from, false)
 		sr.SortByCustom(bsearch.SortOrder{
 			&bsearch.SortScore{Desc: true},
-			&bsearch.SortField{Field: bleveindex.FieldPublishedAt, Desc: true, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
+			&bsearch.SortField{Field: bleveindex.FieldTimestamp, Desc: true, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
 			&bsearch.SortDocID{},
 		})
 		if st != nil {

@@ -51,9 +51,15 @@ func (s *Server) mapPage(r *http.Request) (view, error) {
 // places facets the positions of the places mentioned by the documents
 // matching req.
 func (s *Server) places(r *http.Request, req search.Request, q url.Values) ([]mapPlace, int, error) {
-	bq, err := search.BleveQuery(req)
-	if err != nil {
-		return nil, 0, err
+	bq := search.BleveQuery(s.opts.Index, req)
+	if !req.IncludeDuplicates {
+		// Count articles as search does: a copy's places are its original's.
+		b := bleve.NewBooleanQuery()
+		b.AddMust(bq)
+		notCopy := bleve.NewTermQuery("true")
+		notCopy.SetField(bleveindex.FieldCopy)
+		b.AddMustNot(notCopy)
+		bq = b
 	}
 	sr := bleve.NewSearchRequestOptions(bq, 0, 0, false)
 	sr.AddFacet("points", bleve.NewFacetRequest(bleveindex.FieldPlacePoint, MapPlaces))

@@ -2,9 +2,11 @@ package webui
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/newsflow/newsflow/internal/search"
@@ -28,7 +30,12 @@ type filterParam struct {
 var filterParams = []filterParam{
 	{"source", "outlet", search.FacetSources},
 	{"person", "person", search.FacetPersons},
+	{"organization", "organisation", search.FacetOrganizations},
 	{"place", "place", search.FacetPlaces},
+	{"language", "language", search.FacetLanguages},
+	{"story", "story", ""},
+	{"since", "since", ""},
+	{"until", "until", ""},
 }
 
 // facetLabels names the facet groups, in the order they show; a facet
@@ -38,6 +45,7 @@ var facetLabels = []struct{ facet, label string }{
 	{search.FacetOrganizations, "Organisations"},
 	{search.FacetPlaces, "Places"},
 	{search.FacetSources, "Outlets"},
+	{search.FacetLanguages, "Languages"},
 }
 
 type searchData struct {
@@ -60,6 +68,8 @@ type searchData struct {
 	Histogram *histogramView
 	// MoreURL is the next page's, "" on the last.
 	MoreURL string
+	// Sorts switch the order.
+	Sorts []sortLink
 }
 
 type chip struct{ Label, Value, RemoveURL string }
@@ -78,15 +88,18 @@ type facetValue struct {
 
 type hitView struct {
 	search.Hit
-	// Title is the hit's title, or the start of its text when it has
-	// none (Derived).
-	Title   string
-	Derived bool
 	Snippet []snippetPart
-	Copies  int
-	// Outlets names the outlets of the copies.
+	// Outlets names the outlets of the copies, shortened.
 	Outlets  string
 	StoryURL string
+}
+
+// outletsShown is how many outlets of a hit's copies are named.
+const outletsShown = 3
+
+type sortLink struct {
+	Label, URL string
+	Current    bool
 }
 
 type hiddenInput struct{ Name, Value string }
@@ -132,20 +145,43 @@ func (s *Server) searchPage(r *http.Request) (view, error) {
 	sort.Slice(d.Hidden, func(i, j int) bool { return d.Hidden[i].Name < d.Hidden[j].Name })
 	enc := q.Encode()
 	d.ExportCSV, d.ExportJSONL, d.MapURL = "/export.csv?"+enc, "/export.jsonl?"+enc, "/map?"+enc
-	d.DuplicatesURL = "/?" + with(q, "include_duplicates", map[bool]string{true: "", false: "true"}[req.IncludeDuplicates])
+	d.DuplicatesURL = "/?" + with(without(q, "from"), "include_duplicates", map[bool]string{true: "", false: "true"}[req.IncludeDuplicates])
 	if d.Resp == nil {
 		return v, nil
 	}
 	d.Facets = facetGroups(q, d.Resp.Facets)
 	for _, h := range d.Resp.Hits {
-		hv := hitView{Hit: h, Snippet: snippetParts(h.Snippet), Copies: max(h.Collapsed, h.ClusterSize-1)}
-		hv.Title = h.Title
-		if strings.TrimSpace(h.Title) == "" {
-			hv.Title, hv.Derived = derivedTitle(h.Snippet), true
+		hv := hitView{Hit: h, Snippet: snippetParts(h.Snippet)}
+		hv.Outlets = strings.Join(h.Outlets[:min(len(h.Outlets), outletsShown)], ", ")
+		if len(h.Outlets) > outletsShown {
+			hv.Outlets += fmt.Sprintf(" and %d more", len(h.Outlets)-outletsShown)
+		}
+		if h.StoryID != "" {
+			hv.StoryURL = storyURL(h.StoryID)
 		}
 		d.Hits = append(d.Hits, hv)
 	}
-	d.Collapsed = d.Resp.CollapsedCopies()
+	for _, h := range d.Resp.Hits {
+		d.Collapsed += h.Copies
+	}
+	if next := req.From + len(d.Resp.Hits); len(d.Resp.Hits) == req.Size && next < d.Resp.Total && next <= search.MaxFrom {
+		d.MoreURL = "/?" + with(q, "from", strconv.Itoa(next))
+	}
+	var buckets []bucket
+	for _, b := range d.Resp.Histogram.Buckets {
+		buckets = append(buckets, bucket{Start: b.Start, End: b.End, Count: b.Count})
+	}
+	d.Histogram = histogramOf(buckets, d.Resp.Histogram.Interval, without(q, "from"))
+	current := string(req.Sort)
+	if current == "" {
+		current = string(search.SortRelevance)
+		if strings.TrimSpace(req.Query) == "" {
+			current = string(search.SortNewest)
+		}
+	}
+	for _, o := range []search.Sort{search.SortRelevance, search.SortNewest, search.SortOldest} {
+		d.Sorts = append(d.Sorts, sortLink{Label: string(o), URL: "/?" + with(without(q, "from"), "sort", string(o)), Current: string(o) == current})
+	}
 	return v, nil
 }
 
@@ -154,7 +190,7 @@ func chips(q url.Values) []chip {
 	var out []chip
 	for _, f := range filterParams {
 		if val := q.Get(f.param); val != "" {
-			out = append(out, chip{Label: f.label, Value: val, RemoveURL: "/?" + with(q, f.param, "")})
+			out = append(out, chip{Label: f.label, Value: val, RemoveURL: "/?" + with(without(q, "from"), f.param, "")})
 		}
 	}
 	return out
@@ -178,7 +214,7 @@ func facetGroups(q url.Values, facets map[string][]search.Facet) []facetGroup {
 			fv := facetValue{Name: f.Name, Count: f.Count}
 			if p, ok := param[fl.facet]; ok {
 				fv.Active = strings.EqualFold(q.Get(p), f.Name)
-				fv.URL = "/?" + with(q, p, f.Name)
+				fv.URL = "/?" + with(without(q, "from"), p, f.Name)
 			}
 			if i < facetShown {
 				g.Shown = append(g.Shown, fv)
@@ -206,6 +242,15 @@ func with(q url.Values, param, value string) string {
 	return c.Encode()
 }
 
+// without returns a copy of q without param.
+func without(q url.Values, param string) url.Values {
+	c, _ := url.ParseQuery(with(q, param, ""))
+	return c
+}
+
+// storyURL is where a story's reports are listed.
+func storyURL(id string) string { return "/?" + url.Values{"story": {id}}.Encode() }
+
 // snippetParts splits a snippet whose matched words are wrapped in ** into
 // plain and marked parts.
 func snippetParts(s string) []snippetPart {
@@ -224,16 +269,4 @@ func snippetParts(s string) []snippetPart {
 		mark = !mark
 	}
 	return out
-}
-
-// derivedTitle is the start of a text without a title, shortened.
-func derivedTitle(text string) string {
-	text = strings.TrimSpace(strings.ReplaceAll(text, "**", ""))
-	if r := []rune(text); len(r) > 80 {
-		text = strings.TrimSpace(string(r[:80])) + "…"
-	}
-	if text == "" {
-		return "(untitled)"
-	}
-	return text
 }
