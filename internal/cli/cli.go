@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -81,8 +83,42 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args, mapping flag errors to ErrUsage.
+// parse parses args, a command's flags only, mapping flag errors to
+// ErrUsage. An argument left over is an error too: Go's flag package
+// stops at the first bare argument, so `run --once --input A B --export F`
+// would otherwise drop B and the export without a word.
 func parse(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return unexpected(fs, fs.Args())
+	}
+	return nil
+}
+
+// parseWithArgs parses a command that takes bare arguments (paths, query
+// words) between its flags, and returns them; everything after "--" is
+// an argument.
+func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var bare, tail []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, tail = args[:i], args[i+1:]
+	}
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return append(bare, tail...), nil
+		}
+		bare = append(bare, args[0]) // flags may follow
+		args = args[1:]
+	}
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -90,6 +126,53 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return ErrUsage
 	}
 	return nil
+}
+
+// unexpected reports the arguments a command does not take, and how to
+// write what was probably meant.
+func unexpected(fs *flag.FlagSet, rest []string) error {
+	w := fs.Output()
+	fmt.Fprintf(w, "%s: unexpected argument %q", fs.Name(), rest[0])
+	if len(rest) > 1 {
+		fmt.Fprintf(w, " (and %d after it)", len(rest)-1)
+	}
+	fmt.Fprintln(w, ": this command takes only flags, each value right after its flag")
+	if fs.Lookup("input") != nil {
+		fmt.Fprintln(w, "several inputs: --input A B, or --input A --input B")
+	}
+	fmt.Fprintf(w, "run '%s -h' for its flags\n", fs.Name())
+	return ErrUsage
+}
+
+// multiValue rewrites args so that the bare arguments right after
+// --name VALUE are further values of it: "--input A B --once" becomes
+// "--input A --input B --once". The flag must be repeatable.
+func multiValue(args []string, name string) []string {
+	out := make([]string, 0, len(args))
+	inList := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...)
+		case a == "-"+name || a == "--"+name:
+			out = append(out, a)
+			if i+1 < len(args) {
+				i++
+				out = append(out, args[i])
+			}
+			inList = true
+		case strings.HasPrefix(a, "-"+name+"=") || strings.HasPrefix(a, "--"+name+"="):
+			out = append(out, a)
+			inList = true
+		case inList && !strings.HasPrefix(a, "-"):
+			out = append(out, "--"+name, a)
+		default:
+			out = append(out, a)
+			inList = false
+		}
+	}
+	return out
 }
 
 // consoleLogger logs human-readable lines to w at level.

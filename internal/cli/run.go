@@ -32,6 +32,7 @@ type runOptions struct {
 	pipeline pipeline.Options
 	once     bool
 	inputs   stringList
+	source   string
 	httpAddr string
 	logLevel string
 	intake   intake.HandlerConfig
@@ -64,7 +65,8 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 	fs.StringVar(&o.pipeline.Listen, "listen", "127.0.0.1:4222", "embedded NATS listen address (port 0 picks a free one)")
 	fs.StringVar(&o.httpAddr, "http", "127.0.0.1:8080", "HTTP address for intake, search, /metrics and health; empty to disable (with --once, served only when given)")
 	fs.BoolVar(&o.once, "once", false, "ingest --input, wait until every article is indexed or dead-lettered, then exit")
-	fs.Var(&o.inputs, "input", "file or folder to ingest (repeatable)")
+	fs.Var(&o.inputs, "input", "files and folders to ingest: --input A B, or repeated")
+	fs.StringVar(&o.source, "source", "", "source of the --input articles that name none (default: the name of the folder given, or holding the file given)")
 	fs.StringVar(&o.pipeline.ExportPath, "export", "", "write the final documents as JSON lines to this file")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (default warn with --once, else info)")
@@ -82,7 +84,7 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
 	o, validate := runFlags(fs)
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, multiValue(args, "input")); err != nil {
 		return err
 	}
 	if err := validate(); err != nil {
@@ -161,7 +163,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errors.Join(err, shutdown())
 	}
 	if len(o.inputs) > 0 {
-		sum, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
+		sum, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.source, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
 		if err != nil {
 			log.Error("ingesting --input", zap.Error(err))
 		}
@@ -223,7 +225,7 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 
 // runOnce ingests the inputs and waits until the pipeline is idle.
 func runOnce(ctx context.Context, p *pipeline.Pipeline, o *runOptions, stderr io.Writer, log *zap.Logger) (intake.Summary, error) {
-	report, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
+	report, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.source, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
 	if err != nil {
 		return report, err
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -58,26 +57,14 @@ func searchCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	addr := fs.String("addr", addrDefault, "HTTP address of a running newsflow, asked when it holds the index (default $NEWSFLOW_HTTP_ADDR or 127.0.0.1:8080)")
 
-	// Everything after "--" is query (-word excludes a word).
-	var words, tail []string
-	if i := slices.Index(args, "--"); i >= 0 {
-		args, tail = args[:i], args[i+1:]
-	}
-	for {
-		if err := parse(fs, args); err != nil {
-			if errors.Is(err, ErrUsage) {
-				fmt.Fprintln(stderr, "To exclude a word, write the query after --: newsflow search [flags] -- volcano -airline")
-			}
-			return err
+	words, err := parseWithArgs(fs, args)
+	if err != nil {
+		if errors.Is(err, ErrUsage) {
+			fmt.Fprintln(stderr, "To exclude a word, write the query after --: newsflow search [flags] -- volcano -airline")
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		words = append(words, args[0]) // a query word; flags may follow
-		args = args[1:]
+		return err
 	}
-	req.Query = strings.Join(append(words, tail...), " ")
+	req.Query = strings.Join(words, " ")
 	usageErr := func(format string, a ...any) error {
 		fmt.Fprintf(stderr, "newsflow search: "+format+"\n", a...)
 		return ErrUsage
@@ -89,7 +76,6 @@ func searchCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return usageErr("--from %d: want 0 to %d", req.From, search.MaxFrom)
 	}
 	now := time.Now()
-	var err error
 	if *since != "" {
 		if req.Since, err = search.ParseTime(*since, now, false); err != nil {
 			return usageErr("--since %q: %v", *since, err)

@@ -30,6 +30,9 @@ type Summary struct {
 	// within the stream's duplicate window, so nothing new was stored.
 	Duplicates int
 	Rejected   int
+	// Skipped lists the files of folders left out as not articles
+	// (README, LICENCE, ...; see NotAnArticle).
+	Skipped []string
 	// Reasons groups rejected items by reason, most frequent first.
 	Reasons []Reason
 }
@@ -51,6 +54,14 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "accepted %d, rejected %d, duplicates %d\n", s.Accepted, s.Rejected, s.Duplicates)
 	for _, r := range s.Reasons {
 		fmt.Fprintf(&b, "  %6d  %s  (e.g. %s)\n", r.Count, r.Reason, strings.Join(r.Examples, ", "))
+	}
+	if n := len(s.Skipped); n > 0 {
+		shown := s.Skipped[:min(n, MaxExamples)]
+		more := ""
+		if n > len(shown) {
+			more = fmt.Sprintf(", and %d more", n-len(shown))
+		}
+		fmt.Fprintf(&b, "skipped %d file(s) that describe a folder, not an article: %s%s\n", n, strings.Join(shown, ", "), more)
 	}
 	return b.String()
 }
@@ -89,21 +100,23 @@ const MaxRetryWait = 10 * time.Second
 // ones, waiting and retrying (with capped exponential backoff) while
 // JetStream is unavailable, until ctx ends. progress, when not nil, is
 // called after each item. The summary counts what was accepted and why
-// the rest was rejected.
+// the rest was rejected, and names the files skipped. Articles without a
+// source get the publisher's (WithSource), else their folder's name.
 func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress func(Progress)) (Summary, error) {
-	files, err := Files(paths)
+	list, err := Files(paths, p.source)
 	if err != nil {
 		return Summary{}, err
 	}
+	files := list.Files
 	var pr Progress
 	pr.FilesTotal = len(files)
 	for _, f := range files {
-		if info, err := os.Stat(f); err == nil {
+		if info, err := os.Stat(f.Path); err == nil {
 			pr.BytesTotal += info.Size()
 		}
 	}
 	groups := map[string]*Reason{}
-	var sum Summary
+	sum := Summary{Skipped: list.Skipped}
 	reject := func(it Item, err error) {
 		p.metrics.article(sourceFile, resultRejected)
 		sum.Rejected++
@@ -120,11 +133,11 @@ func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress f
 	}
 	for _, f := range files {
 		var compressed int64
-		if info, err := os.Stat(f); err == nil {
+		if info, err := os.Stat(f.Path); err == nil {
 			compressed = info.Size()
 		}
 		var read int64
-		err := ReadFile(ctx, f, func(it Item) error {
+		err := ReadFile(ctx, f.Path, withSource(f.Source, func(it Item) error {
 			if it.Err != nil {
 				reject(it, it.Err)
 			} else if id, dup, err := p.publishRetrying(ctx, it.Raw); err != nil {
@@ -151,7 +164,7 @@ func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress f
 				progress(cur)
 			}
 			return nil
-		})
+		}))
 		if err != nil {
 			return summarize(sum, groups), err
 		}

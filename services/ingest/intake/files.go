@@ -57,22 +57,52 @@ func (it Item) String() string {
 	return it.Path
 }
 
+// File is one file to read, and the source its articles get when they
+// name none.
+type File struct {
+	Path, Source string
+}
+
+// Listing is what Files found: the files to read, and the files of a
+// folder left out because they document the folder rather than hold an
+// article (see NotAnArticle).
+type Listing struct {
+	Files   []File
+	Skipped []string
+}
+
 // Files lists the readable files under paths: a file named directly is
 // listed whatever its extension (ReadPaths then reports an unsupported
 // one); folders are walked recursively, in lexical order, keeping the
-// supported extensions and skipping hidden entries.
-func Files(paths []string) ([]string, error) {
-	var out []string
+// supported extensions and skipping hidden entries and the files
+// NotAnArticle names. Each file's source is source, or when that is
+// empty the name of the folder given (for a file named directly, of the
+// folder holding it).
+func Files(paths []string, source string) (Listing, error) {
+	var out Listing
+	sourceOf := func(dir string) string {
+		if source != "" {
+			return source
+		}
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		if name := filepath.Base(dir); name != string(filepath.Separator) && name != "." {
+			return name
+		}
+		return ""
+	}
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("input: %w", err)
+			return Listing{}, fmt.Errorf("input: %w", err)
 		}
 		if !info.IsDir() {
-			out = append(out, p)
+			out.Files = append(out.Files, File{Path: p, Source: sourceOf(filepath.Dir(p))})
 			continue
 		}
-		var found []string
+		src := sourceOf(p)
+		var found []File
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -83,18 +113,42 @@ func Files(paths []string) ([]string, error) {
 				}
 				return nil
 			}
-			if !d.IsDir() && kindOf(path) != kindUnknown {
-				found = append(found, path)
+			if d.IsDir() || kindOf(path) == kindUnknown {
+				return nil
 			}
+			if NotAnArticle(d.Name()) {
+				out.Skipped = append(out.Skipped, path)
+				return nil
+			}
+			found = append(found, File{Path: path, Source: src})
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("walk %s: %w", p, err)
+			return Listing{}, fmt.Errorf("walk %s: %w", p, err)
 		}
-		sort.Strings(found)
-		out = append(out, found...)
+		sort.Slice(found, func(i, j int) bool { return found[i].Path < found[j].Path })
+		out.Files = append(out.Files, found...)
 	}
 	return out, nil
+}
+
+// notArticleNames are the names (before any extension or "-"/"_" suffix,
+// in any case) of the files that describe a folder of data: its README,
+// licence, authors, changes.
+var notArticleNames = []string{"readme", "read_me", "licence", "license", "copying", "copyright", "notice",
+	"authors", "contributors", "contributing", "changelog", "changes", "history", "install", "code_of_conduct"}
+
+// NotAnArticle reports whether a file name found in a folder is one of
+// the folder's own documents (README.txt, LICENCE, COPYING.md,
+// license-mit.txt) rather than an article.
+func NotAnArticle(name string) bool {
+	base := strings.ToLower(name)
+	for _, n := range notArticleNames {
+		if rest, ok := strings.CutPrefix(base, n); ok && (rest == "" || strings.ContainsRune(".-_ ", rune(rest[0]))) {
+			return true
+		}
+	}
+	return false
 }
 
 type kind int
@@ -124,25 +178,36 @@ func kindOf(path string) kind {
 	return kindUnknown
 }
 
-// ReadPaths reads every article in paths (files and folders, see Files)
-// and calls fn for each item, accepted or rejected, in a deterministic
+// ReadPaths reads every article in paths (files and folders, see Files;
+// an article without a source gets its folder's name) and calls fn for
+// each item, accepted or rejected, in a deterministic
 // order. It stops at the first error fn returns, when ctx ends, or when
 // a path cannot be listed; a file that cannot be read is reported as a
 // rejected item and reading goes on.
 func ReadPaths(ctx context.Context, paths []string, fn func(Item) error) error {
-	files, err := Files(paths)
+	list, err := Files(paths, "")
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
+	for _, f := range list.Files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := ReadFile(ctx, f, fn); err != nil {
+		if err := ReadFile(ctx, f.Path, withSource(f.Source, fn)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// withSource gives the articles fn receives source when they name none.
+func withSource(source string, fn func(Item) error) func(Item) error {
+	return func(it Item) error {
+		if it.Raw != nil && it.Raw.Source == "" {
+			it.Raw.Source = source
+		}
+		return fn(it)
+	}
 }
 
 // ReadFile reads the articles of one file and calls fn for each item.
@@ -284,7 +349,9 @@ func wrapRead(err error) error {
 
 // textArticle reads a plain-text article. Bytes that are not UTF-8 are
 // decoded as legacy text. The first line becomes the title when it looks
-// like a headline and a blank line follows it.
+// like a headline and a blank line follows it; one that ends with a full
+// stop must also be followed by a longer text (at least twice its
+// words), as a headline is, where a lede may be followed by anything.
 func textArticle(data []byte) (*schema.RawArticle, error) {
 	text, err := extract.Decode(data, "text/plain", "")
 	if err != nil {
@@ -296,7 +363,8 @@ func textArticle(data []byte) (*schema.RawArticle, error) {
 	}
 	a := &schema.RawArticle{Text: text}
 	if parts := strings.SplitN(text, "\n", 3); len(parts) == 3 &&
-		strings.TrimSpace(parts[1]) == "" && strings.TrimSpace(parts[2]) != "" && LooksLikeHeadline(parts[0]) {
+		strings.TrimSpace(parts[1]) == "" && strings.TrimSpace(parts[2]) != "" && LooksLikeHeadline(parts[0]) &&
+		(!strings.HasSuffix(strings.TrimSpace(parts[0]), ".") || len(strings.Fields(parts[2])) >= 2*len(strings.Fields(parts[0]))) {
 		a.Title = strings.TrimSpace(parts[0])
 		a.Text = strings.TrimLeft(parts[2], "\n")
 	}
@@ -306,9 +374,13 @@ func textArticle(data []byte) (*schema.RawArticle, error) {
 	return a, nil
 }
 
-// LooksLikeHeadline reports whether a first line reads as a headline
-// rather than the lede: short (2 to 20 words, at most 150 characters)
-// and not ending like a sentence or a clause.
+// LooksLikeHeadline reports whether a standalone first line (a blank
+// line follows it) reads as a headline rather than the lede: short (2 to
+// 20 words, at most 150 characters) and not ending like a clause. It may
+// end with a full stop when it is one short sentence (at most
+// MaxStoppedHeadlineWords words, no other sentence end inside): set
+// apart by a blank line, that is a headline written as a sentence, while
+// a lede paragraph of one sentence runs longer.
 func LooksLikeHeadline(line string) bool {
 	line = strings.TrimSpace(line)
 	if line == "" || utf8.RuneCountInString(line) > 150 {
@@ -321,9 +393,8 @@ func LooksLikeHeadline(line string) bool {
 	last, _ := utf8.DecodeLastRuneInString(line)
 	switch last {
 	case '.':
-		// "Rivals of the £400 Apple..." trails off like a headline; a
-		// single full stop is the lede's mark far more often.
-		if !strings.HasSuffix(line, "...") {
+		// "Rivals of the £400 Apple..." trails off like a headline.
+		if !strings.HasSuffix(line, "...") && (len(words) > MaxStoppedHeadlineWords || innerSentenceEnd(words)) {
 			return false
 		}
 	case ',', ';', ':', '-', '–', '—':
@@ -341,6 +412,30 @@ func LooksLikeHeadline(line string) bool {
 		return false
 	}
 	return true
+}
+
+// MaxStoppedHeadlineWords is the longest headline that ends with a full
+// stop (see LooksLikeHeadline).
+const MaxStoppedHeadlineWords = 12
+
+// innerSentenceEnd reports whether a word before the last ends a
+// sentence: a stop, question or exclamation mark followed by a word
+// starting with a capital ("Talks fail. Ceasefire holds."); "U.S." and
+// "Mr." are abbreviations, not ends.
+func innerSentenceEnd(words []string) bool {
+	for i, w := range words[:len(words)-1] {
+		last, _ := utf8.DecodeLastRuneInString(w)
+		if last != '.' && last != '?' && last != '!' {
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(words[i+1])
+		core := strings.TrimRight(w, ".?!")
+		if !unicode.IsUpper(next) || last == '.' && (strings.Contains(core, ".") || utf8.RuneCountInString(core) <= 3 && core != "" && unicode.IsUpper([]rune(core)[0])) {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 // htmlArticle decodes a page to UTF-8 for RawArticle.HTML.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,6 +81,9 @@ func TestReadPathsFormats(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"a/headline.txt":    "Council votes to rebuild the bridge\n\nThe council voted on Tuesday.\n\nSecond paragraph.",
 		"a/lede.txt":        "The council voted on Tuesday to rebuild the bridge.\n\nSecond paragraph.",
+		"a/stopped.txt":     "Council votes to rebuild the bridge.\n\nThe council voted on Tuesday to rebuild the old bridge over the river, at a cost of two million pounds.",
+		"a/README.txt":      "Articles for the tests.\n\nNot an article.",
+		"a/LICENCE":         "All rights reserved.",
 		"a/latin1.txt":      latin1(t, "Café owners protest\n\nLe café est fermé."),
 		"a/nobody.txt":      "   \n",
 		"b/one.json":        obj("https://example.org/1", "One."),
@@ -105,6 +109,7 @@ func TestReadPathsFormats(t *testing.T) {
 		{place: "a/latin1.txt", title: "Café owners protest", text: "Le café est fermé."},
 		{place: "a/lede.txt", text: "The council voted on Tuesday to rebuild the bridge.\n\nSecond paragraph."},
 		{place: "a/nobody.txt", err: schema.ErrInvalid},
+		{place: "a/stopped.txt", title: "Council votes to rebuild the bridge.", text: "The council voted on Tuesday to rebuild the old bridge over the river, at a cost of two million pounds."},
 		{place: "b/broken.json", err: schema.ErrInvalidJSON},
 		{place: "b/many.json:1", title: "A title", text: "Two."},
 		{place: "b/many.json:2", err: schema.ErrInvalid},
@@ -146,14 +151,14 @@ func TestReadPathsFormats(t *testing.T) {
 			t.Errorf("%s: title, text = %q, %q; want %q, %q", w.place, g.title, g.text, w.title, w.text)
 		}
 	}
-	if html := got[15].html; !strings.Contains(html, "<p>Déjà vu</p>") {
+	if html := got[16].html; !strings.Contains(html, "<p>Déjà vu</p>") {
 		t.Errorf("latin-1 page not decoded to UTF-8: %q", html)
 	}
-	if html := got[14].html; !strings.Contains(html, "Gzipped page") {
+	if html := got[15].html; !strings.Contains(html, "Gzipped page") {
 		t.Errorf("gzipped page: %q", html)
 	}
-	if got[14].url != "https://example.org/story?a=1&b=2" || got[15].url != "" {
-		t.Errorf("page urls = %q, %q; want the canonical link, then none", got[14].url, got[15].url)
+	if got[15].url != "https://example.org/story?a=1&b=2" || got[16].url != "" {
+		t.Errorf("page urls = %q, %q; want the canonical link, then none", got[15].url, got[16].url)
 	}
 }
 
@@ -190,6 +195,43 @@ func TestReadPathsLimits(t *testing.T) {
 	}
 }
 
+// TestFilesSourceAndSkipped: before, a folder's README was ingested as an
+// article, and articles of plain files had no source.
+func TestFilesSourceAndSkipped(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"bbc/README.TXT":            "About this data set\n\nNot an article.",
+		"bbc/LICENSE-data.txt":      "Rights reserved.",
+		"bbc/business/001.txt":      "Ad sales boost Time Warner profit\n\nQuarterly profits rose.",
+		"bbc/business/readers.txt":  "Readers write in\n\nLetters.",
+		"bbc/business/copying.html": "<p>x</p>",
+		"loose/one.txt":             "A loose story here\n\nIts body.",
+	})
+	list, err := Files([]string{filepath.Join(dir, "bbc"), filepath.Join(dir, "loose", "one.txt")}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range list.Files {
+		rel, _ := filepath.Rel(dir, f.Path)
+		got = append(got, rel+"="+f.Source)
+	}
+	if want := []string{"bbc/business/001.txt=bbc", "bbc/business/readers.txt=bbc", "loose/one.txt=loose"}; !slices.Equal(got, want) {
+		t.Errorf("files = %v, want %v", got, want)
+	}
+	if len(list.Skipped) != 3 {
+		t.Errorf("skipped = %v, want README.TXT, LICENSE-data.txt, copying.html", list.Skipped)
+	}
+	list, _ = Files([]string{filepath.Join(dir, "bbc")}, "BBC News")
+	if list.Files[0].Source != "BBC News" {
+		t.Errorf("with a source: %q, want BBC News", list.Files[0].Source)
+	}
+	// A README named directly is read: the person asked for it.
+	list, _ = Files([]string{filepath.Join(dir, "bbc", "README.TXT")}, "")
+	if len(list.Files) != 1 || len(list.Skipped) != 0 {
+		t.Errorf("README named directly: %+v, want it listed", list)
+	}
+}
+
 func TestLooksLikeHeadline(t *testing.T) {
 	tests := []struct {
 		line string
@@ -202,7 +244,13 @@ func TestLooksLikeHeadline(t *testing.T) {
 		{"Rivals of the £400 Apple...", true},
 		{"£5m deal for stadium", true},
 		{"Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the three months to December.", false},
-		{"The council voted on Tuesday.", false},
+		// A standalone line ending with a full stop: a headline when it
+		// is one short sentence.
+		{"The council voted on Tuesday.", true},
+		{"Mr. Smith goes to Washington.", true},
+		{"U.S. stocks fall on rate fears.", true},
+		{"Talks fail. Ceasefire holds.", false},
+		{"The council voted on Tuesday to close the library, the pool and two schools by March.", false},
 		{"Said:", false},
 		{"Word", false},
 		{"lowercase start of a sentence that wraps", false},
@@ -226,6 +274,7 @@ func TestPublishPaths(t *testing.T) {
 		"batch.jsonl": strings.Join(lines, "\n"),
 		"story.txt":   "A headline for the story\n\nThe body of the story.",
 		"broken.json": "{",
+		"README.txt":  "About these files\n\nThey are for a test.",
 	})
 	pub := NewPublisher(js, nil)
 	var calls int
@@ -242,6 +291,9 @@ func TestPublishPaths(t *testing.T) {
 	}
 	if sum.Accepted != 6 || sum.Rejected != 4 {
 		t.Errorf("summary = %+v, want 6 accepted and 4 rejected", sum)
+	}
+	if len(sum.Skipped) != 1 || !strings.Contains(sum.String(), "skipped 1 file(s) that describe a folder, not an article: "+filepath.Join(dir, "README.txt")) {
+		t.Errorf("summary does not note the skipped README:\n%s", sum.String())
 	}
 	if len(sum.Reasons) == 0 || sum.Reasons[0].Reason != schema.ErrInvalidJSON.Error() || sum.Reasons[0].Count != 3 {
 		t.Errorf("reasons = %+v, want invalid JSON x3 first", sum.Reasons)

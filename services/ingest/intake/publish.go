@@ -52,6 +52,8 @@ type Publisher struct {
 	log     *zap.Logger
 	metrics *Metrics
 	backlog *stage.Backlog
+	// source is given to the articles of files that name none.
+	source string
 }
 
 // NewPublisher returns a Publisher on stage.SubjectRaw. A nil log logs
@@ -85,6 +87,13 @@ func (p *Publisher) MaxArticleBytes() int {
 // MaxPayload is the NATS server's max_payload, 0 before the first
 // connection.
 func (p *Publisher) MaxPayload() int64 { return p.js.Conn().MaxPayload() }
+
+// WithSource makes PublishPaths give the articles of files that name no
+// source this one, instead of their folder's name.
+func (p *Publisher) WithSource(source string) *Publisher {
+	p.source = source
+	return p
+}
 
 // ArticleID returns the id an article is published under: its stable
 // document id, from the URL when it has one, else from title and text
