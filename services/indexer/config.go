@@ -42,6 +42,9 @@ type Config struct {
 	// Alias is the read alias (NEWSFLOW_INDEXER_ALIAS, default
 	// newsflow-articles).
 	Alias string
+	// StoryIndex is the story index (NEWSFLOW_INDEXER_STORY_INDEX,
+	// default newsflow-stories), where story snapshots are written.
+	StoryIndex string
 	// FlushInterval is the bulk flush period (NEWSFLOW_INDEXER_FLUSH_INTERVAL,
 	// default 1s); keep it well under the JetStream ack wait.
 	FlushInterval time.Duration
@@ -79,6 +82,7 @@ func DefaultConfig() Config {
 	return Config{
 		IndexPrefix:    esindex.DefaultPrefix,
 		Alias:          esindex.Alias,
+		StoryIndex:     esindex.DefaultStoryIndex,
 		FlushInterval:  time.Second,
 		FlushBytes:     1 << 20,
 		Workers:        2,
@@ -111,6 +115,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if v := getenv("NEWSFLOW_INDEXER_ALIAS"); v != "" {
 		c.Alias = v
+	}
+	if v := getenv("NEWSFLOW_INDEXER_STORY_INDEX"); v != "" {
+		c.StoryIndex = v
 	}
 	durations := []struct {
 		name string
@@ -177,6 +184,7 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.String(&c.CACert, "es-ca-cert", "NEWSFLOW_ES_CA_CERT", "PEM file of CAs to trust for Elasticsearch TLS")
 	e.String(&c.IndexPrefix, "index-prefix", "NEWSFLOW_INDEXER_INDEX_PREFIX", "monthly indices are PREFIX-YYYY.MM")
 	e.String(&c.Alias, "index-alias", "NEWSFLOW_INDEXER_ALIAS", "read alias over the live indices")
+	e.String(&c.StoryIndex, "story-index", "NEWSFLOW_INDEXER_STORY_INDEX", "index of the story snapshots")
 	e.Duration(&c.FlushInterval, "flush-interval", "NEWSFLOW_INDEXER_FLUSH_INTERVAL", "bulk flush period; well under the ack wait")
 	e.Int(&c.FlushBytes, "flush-bytes", "NEWSFLOW_INDEXER_FLUSH_BYTES", "bulk request size that triggers a flush")
 	e.Int(&c.Workers, "bulk-workers", "NEWSFLOW_INDEXER_WORKERS", "concurrent bulk requests")
@@ -220,6 +228,9 @@ func (c Config) Validate() error {
 	}
 	if c.Alias == "" {
 		problems = append(problems, "NEWSFLOW_INDEXER_ALIAS is empty")
+	}
+	if err := esindex.CheckStoryIndex(c.StoryIndex); err != nil {
+		problems = append(problems, "NEWSFLOW_INDEXER_STORY_INDEX: "+err.Error())
 	}
 	if c.FlushInterval <= 0 || c.FlushInterval > 10*time.Second {
 		problems = append(problems, fmt.Sprintf("NEWSFLOW_INDEXER_FLUSH_INTERVAL=%s: want (0, 10s], well under the JetStream ack wait", c.FlushInterval))
@@ -265,7 +276,7 @@ func (c Config) String() string {
 	for _, u := range c.URLs() {
 		urls = append(urls, redactURL(u))
 	}
-	return fmt.Sprintf("es_urls=%s api_key=%s username=%s password=%s ca_cert=%s index_prefix=%s alias=%s flush_interval=%s flush_bytes=%d workers=%d max_inflight=%d request_timeout=%s retry_timeout=%s down_wait=%s",
-		strings.Join(urls, ","), mask(c.APIKey), c.Username, mask(c.Password), c.CACert, c.IndexPrefix, c.Alias,
+	return fmt.Sprintf("es_urls=%s api_key=%s username=%s password=%s ca_cert=%s index_prefix=%s alias=%s story_index=%s flush_interval=%s flush_bytes=%d workers=%d max_inflight=%d request_timeout=%s retry_timeout=%s down_wait=%s",
+		strings.Join(urls, ","), mask(c.APIKey), c.Username, mask(c.Password), c.CACert, c.IndexPrefix, c.Alias, c.StoryIndex,
 		c.FlushInterval, c.FlushBytes, c.Workers, c.MaxInFlight, c.RequestTimeout, c.RetryTimeout, c.DownWait)
 }

@@ -104,6 +104,7 @@ func newIndexer(ctx context.Context, cfg Config, prefix, alias string, log *zap.
 	w, err := bulk.New(es, bulk.Config{
 		Prefix:         prefix,
 		Alias:          alias,
+		StoryIndex:     cfg.StoryIndex,
 		FlushBytes:     cfg.FlushBytes,
 		FlushInterval:  cfg.FlushInterval,
 		Workers:        cfg.Workers,
@@ -129,19 +130,35 @@ func install(ctx context.Context, es *elasticsearch.Client, timeout time.Duratio
 		backoff.WithMaxInterval(5*time.Second),
 		backoff.WithMaxElapsedTime(0)), ctx)
 	var last error
-	err := backoff.Retry(func() error {
-		_, err := esindex.InstallTemplate(ctx, es, log)
+	for _, tpl := range esindex.Templates() {
+		err := installOne(ctx, es, tpl, bo, &last, log)
+		if err != nil {
+			if ctx.Err() != nil && last != nil {
+				return fmt.Errorf("install index template %s: elasticsearch not reachable within %s: %w", tpl.Name, timeout, last)
+			}
+			return fmt.Errorf("install index template %s: %w", tpl.Name, err)
+		}
+	}
+	return nil
+}
+
+// installOne installs tpl, retrying with bo while Elasticsearch does not
+// answer; last receives the latest such error.
+func installOne(ctx context.Context, es *elasticsearch.Client, tpl esindex.IndexTemplate, bo backoff.BackOff, last *error, log *zap.Logger) error {
+	bo.Reset()
+	return backoff.Retry(func() error {
+		_, err := esindex.InstallTemplate(ctx, es, tpl, log)
 		if errors.Is(err, esindex.ErrForbidden) {
 			// A least-privilege indexer user (deploy/setup's
 			// newsflow_indexer role) may not manage templates; setup
 			// installs the same file with operator rights (a deploy test
 			// checks both files are identical). If it has not, indices
 			// created now get dynamic mappings: the warning says so.
-			log.Warn("not allowed to manage the index template; relying on the one deploy/setup installs (without it, new indices get dynamic mappings)", zap.Error(err))
+			log.Warn("not allowed to manage the index template; relying on the one deploy/setup installs (without it, new indices get dynamic mappings)", zap.String("template", tpl.Name), zap.Error(err))
 			return nil
 		}
 		if err != nil && !errors.Is(err, esindex.ErrResponse) {
-			last = err
+			*last = err
 			log.Warn("waiting for elasticsearch", zap.Error(err))
 			return err
 		}
@@ -151,13 +168,6 @@ func install(ctx context.Context, es *elasticsearch.Client, timeout time.Duratio
 		}
 		return nil
 	}, bo)
-	if err != nil {
-		if ctx.Err() != nil && last != nil {
-			return fmt.Errorf("install index template: elasticsearch not reachable within %s: %w", timeout, last)
-		}
-		return fmt.Errorf("install index template: %w", err)
-	}
-	return nil
 }
 
 // Process is the stage function: it returns (nil, nil) once doc is safely

@@ -112,9 +112,12 @@ func (e *ItemError) Unavailable() bool {
 type Config struct {
 	// Prefix names the monthly indices: PREFIX-YYYY.MM [newsflow-articles].
 	Prefix string
-	// Alias is attached to every index the writer creates; empty for a
-	// replay generation that must stay invisible until the alias swap.
+	// Alias is attached to every article index the writer creates; empty
+	// for a replay generation that must stay invisible until the alias
+	// swap.
 	Alias string
+	// StoryIndex is where IndexStory writes [newsflow-stories].
+	StoryIndex string
 	// FlushBytes flushes a worker's buffer at this size [1 MiB].
 	FlushBytes int
 	// FlushInterval flushes at least this often [1s]. Keep it well under
@@ -150,6 +153,9 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.Prefix == "" {
 		c.Prefix = esindex.DefaultPrefix
+	}
+	if c.StoryIndex == "" {
+		c.StoryIndex = esindex.DefaultStoryIndex
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -201,6 +207,9 @@ type cancelKey struct{}
 func New(es *elasticsearch.Client, cfg Config, log *zap.Logger) (*Writer, error) {
 	cfg.defaults()
 	if err := esindex.CheckPrefix(cfg.Prefix); err != nil {
+		return nil, err
+	}
+	if err := esindex.CheckStoryIndex(cfg.StoryIndex); err != nil {
 		return nil, err
 	}
 	w := &Writer{
@@ -261,6 +270,25 @@ type result struct {
 // error: permanent (stage.Permanent) for mapping and parse errors,
 // retryable otherwise. It honours ctx throughout.
 func (w *Writer) Index(ctx context.Context, doc *schema.Document) error {
+	return w.admitted(ctx, func() error { return w.index(ctx, doc) })
+}
+
+// IndexStory writes a story snapshot to the story index with its
+// revision as external version, and returns as Index does: nil once its
+// item succeeded or was a 409 (a snapshot as new or newer is stored).
+func (w *Writer) IndexStory(ctx context.Context, st *schema.Story) error {
+	return w.admitted(ctx, func() error {
+		body, err := esindex.EncodeStory(st)
+		if err != nil {
+			w.m.items.WithLabelValues("permanent").Inc()
+			return stage.Permanent(err)
+		}
+		return w.write(ctx, item{index: w.cfg.StoryIndex, id: st.ID, version: esindex.StoryVersion(st), body: body})
+	})
+}
+
+// admitted runs write holding one of the MaxInFlight slots, and times it.
+func (w *Writer) admitted(ctx context.Context, write func() error) error {
 	if w.closed.Load() {
 		return ErrClosed
 	}
@@ -275,9 +303,17 @@ func (w *Writer) Index(ctx context.Context, doc *schema.Document) error {
 		w.m.inflight.Dec()
 	}()
 	start := time.Now()
-	err := w.index(ctx, doc)
+	err := write()
 	w.m.duration.Observe(time.Since(start).Seconds())
 	return err
+}
+
+// item is one document to write: its index (with the alias it is
+// created with, if any), id, external version and source.
+type item struct {
+	index, alias, id string
+	version          int64
+	body             []byte
 }
 
 func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
@@ -286,9 +322,13 @@ func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
 		w.m.items.WithLabelValues("permanent").Inc()
 		return stage.Permanent(err)
 	}
-	index := esindex.IndexName(w.cfg.Prefix, doc)
-	version := esindex.Version(doc)
+	return w.write(ctx, item{index: esindex.IndexName(w.cfg.Prefix, doc), alias: w.cfg.Alias,
+		id: doc.ID, version: esindex.Version(doc), body: body})
+}
 
+// write sends it and retries what Elasticsearch rejects for want of
+// capacity, as the package comment says.
+func (w *Writer) write(ctx context.Context, it item) error {
 	bo := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(w.cfg.RetryInitial),
 		backoff.WithMaxInterval(w.cfg.RetryMax),
@@ -298,17 +338,17 @@ func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
 		if err := w.awaitUp(ctx); err != nil {
 			return err
 		}
-		if err := w.ensure(ctx, index); err != nil {
+		if err := w.ensure(ctx, it.index, it.alias); err != nil {
 			return err
 		}
-		res, err := w.send(ctx, index, doc.ID, version, body)
+		res, err := w.send(ctx, it.index, it.id, it.version, it.body)
 		if err != nil {
 			return err
 		}
 		switch {
 		case res.err != nil:
 			w.m.items.WithLabelValues("request_failed").Inc()
-			return fmt.Errorf("index %s: %w: %w", doc.ID, ErrRequest, res.err)
+			return fmt.Errorf("index %s: %w: %w", it.id, ErrRequest, res.err)
 		case res.itemEr == nil:
 			w.m.items.WithLabelValues(resultLabel(res.status)).Inc()
 			return nil
@@ -319,7 +359,7 @@ func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
 		case res.itemEr.Type == "index_not_found_exception":
 			// The index was deleted under us, or auto-creation is off
 			// and our cache was stale: create it again and retry.
-			w.ensured.Delete(index)
+			w.ensured.Delete(it.index)
 			w.m.items.WithLabelValues("retried").Inc()
 		case res.itemEr.Retryable():
 			w.m.items.WithLabelValues("retried").Inc()
@@ -329,7 +369,7 @@ func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
 		}
 		d := bo.NextBackOff()
 		if d == backoff.Stop {
-			err := fmt.Errorf("index %s after %s of retries: %w: %w", doc.ID, w.cfg.RetryTimeout, ErrRejected, res.itemEr)
+			err := fmt.Errorf("index %s after %s of retries: %w: %w", it.id, w.cfg.RetryTimeout, ErrRejected, res.itemEr)
 			if res.itemEr.Unavailable() {
 				// A busy or recovering cluster: never dead-letter for it.
 				return stage.Unavailable(err)
@@ -341,7 +381,7 @@ func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("index %s: %w (last: %w)", doc.ID, ctx.Err(), res.itemEr)
+			return fmt.Errorf("index %s: %w (last: %w)", it.id, ctx.Err(), res.itemEr)
 		}
 	}
 }
@@ -411,14 +451,14 @@ func (w *Writer) send(ctx context.Context, index, id string, version int64, body
 	}
 }
 
-// ensure creates index (with the alias) once per process.
-func (w *Writer) ensure(ctx context.Context, index string) error {
+// ensure creates index (with alias, if not empty) once per process.
+func (w *Writer) ensure(ctx context.Context, index, alias string) error {
 	if _, ok := w.ensured.Load(index); ok {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
 	defer cancel()
-	if err := esindex.EnsureIndex(ctx, w.es, index, w.cfg.Alias); err != nil {
+	if err := esindex.EnsureIndex(ctx, w.es, index, alias); err != nil {
 		if errors.Is(err, esindex.ErrResponse) {
 			return err
 		}

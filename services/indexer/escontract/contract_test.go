@@ -50,13 +50,14 @@ func config(t *testing.T) (indexer.Config, string) {
 	run := fmt.Sprintf("ct%d", time.Now().UnixNano())
 	c.IndexPrefix = esindex.PatternPrefix + run
 	c.Alias = "newsflow-contract-" + run
+	c.StoryIndex = esindex.DefaultStoryIndex + "-" + run
 	c.FlushInterval = 100 * time.Millisecond
 	t.Cleanup(func() {
 		es, err := indexer.NewClient(c)
 		if err != nil {
 			return
 		}
-		res, err := es.Indices.Delete([]string{c.IndexPrefix + "-*"})
+		res, err := es.Indices.Delete([]string{c.IndexPrefix + "-*", c.StoryIndex})
 		if err == nil {
 			res.Body.Close()
 		}
@@ -141,6 +142,77 @@ func TestContract(t *testing.T) {
 		if strings.Contains(string(h.Source), "STALE") {
 			t.Errorf("an older version overwrote %s", h.ID)
 		}
+	}
+}
+
+// TestStoriesContract: story snapshots keep the highest revision whatever
+// their order, every story field is accepted by the stories template
+// (geo_points included), and a merge re-points the merged story's
+// articles on the live alias, including one written a moment before
+// (the refresh), and not the others.
+func TestStoriesContract(t *testing.T) {
+	cfg, _ := config(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ix, err := indexer.New(ctx, cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("New (templates install): %v", err)
+	}
+	defer ix.Close(ctx)
+	es := ix.Client()
+	pub := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
+	for i, story := range []string{"s1", "s2", "s2", "s3"} {
+		d := doc(fmt.Sprintf("st%d", i), fmt.Sprintf("st%d", i), pub.Add(time.Duration(i)*24*time.Hour*20), "Harbour wall holds")
+		d.StoryID = story
+		if _, err := ix.Process(ctx, d); err != nil {
+			t.Fatalf("Process %s: %v", d.ID, err)
+		}
+	}
+	snapshot := func(id string, revision uint64, count int, mergedInto string) *schema.Story {
+		return &schema.Story{SchemaVersion: 1, ID: id, Title: "Harbour wall holds", RepresentativeID: "st0",
+			FirstSeen: pub, LastSeen: pub.Add(time.Hour), ArticleCount: count, OutletCount: 1,
+			Sources: []string{"Contract"}, Languages: []string{"en"},
+			Persons: []schema.Entity{{Name: "Ana Costa", ID: "local:person:ana-costa", Mentions: 2, Salience: 0.6}},
+			Places: []schema.Place{{Entity: schema.Entity{Name: "Lisbon", ID: "geonames:2267057", Mentions: 3, Salience: 1.2},
+				Location: &schema.GeoPoint{Lat: 38.72, Lon: -9.14}, Country: "PT"}},
+			MergedInto: mergedInto, Revision: revision}
+	}
+	for _, st := range []*schema.Story{snapshot("s1", 5, 5, ""), snapshot("s1", 4, 4, ""), snapshot("s2", 1, 2, "s1")} {
+		if _, err := ix.ProcessStory(ctx, st); err != nil {
+			t.Fatalf("ProcessStory %s@%d: %v", st.ID, st.Revision, err)
+		}
+	}
+	res, err := es.Get(cfg.StoryIndex, "s1")
+	if err != nil || res.IsError() {
+		t.Fatalf("get s1: %v %v", err, res)
+	}
+	var got struct {
+		Version int64        `json:"_version"`
+		Source  schema.Story `json:"_source"`
+	}
+	json.NewDecoder(res.Body).Decode(&got)
+	res.Body.Close()
+	if got.Version != 5 || got.Source.ArticleCount != 5 {
+		t.Errorf("s1 at version %d with %d articles; want revision 5 kept over the late 4", got.Version, got.Source.ArticleCount)
+	}
+	count := func(story string) int {
+		res, err := es.Count(es.Count.WithIndex(cfg.Alias),
+			es.Count.WithBody(strings.NewReader(`{"query":{"term":{"story_id":"`+story+`"}}}`)))
+		if err != nil || res.IsError() {
+			t.Fatalf("count %s: %v %v", story, err, res)
+		}
+		defer res.Body.Close()
+		var c struct{ Count int }
+		json.NewDecoder(res.Body).Decode(&c)
+		return c.Count
+	}
+	res, err = es.Indices.Refresh(es.Indices.Refresh.WithIndex(cfg.Alias))
+	if err != nil || res.IsError() {
+		t.Fatalf("refresh: %v %v", err, res)
+	}
+	res.Body.Close()
+	if s1, s2, s3 := count("s1"), count("s2"), count("s3"); s1 != 3 || s2 != 0 || s3 != 1 {
+		t.Errorf("after the merge: s1 %d, s2 %d, s3 %d articles; want 3, 0, 1", s1, s2, s3)
 	}
 }
 

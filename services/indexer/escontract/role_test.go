@@ -14,6 +14,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8/esapi"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/services/indexer"
 	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
@@ -115,9 +116,11 @@ func TestIndexerRoleContract(t *testing.T) {
 		}
 	})
 
-	// The template, as deploy/setup installs it with operator rights.
-	if _, err := esindex.InstallTemplate(ctx, admin, zaptest.NewLogger(t)); err != nil {
-		t.Fatalf("install template as the operator: %v", err)
+	// The templates, as deploy/setup installs them with operator rights.
+	for _, tpl := range esindex.Templates() {
+		if _, err := esindex.InstallTemplate(ctx, admin, tpl, zaptest.NewLogger(t)); err != nil {
+			t.Fatalf("install template %s as the operator: %v", tpl.Name, err)
+		}
 	}
 
 	kc := cfg
@@ -129,6 +132,7 @@ func TestIndexerRoleContract(t *testing.T) {
 	docs := []string{"r1", "r2", "r3"}
 	for i, id := range docs {
 		d := doc(id, id, time.Date(2024, time.Month(3+i%2), 5, 0, 0, 0, 0, time.UTC), "Role contract "+id)
+		d.StoryID = "story-" + id
 		if _, err := ix.Process(ctx, d); err != nil {
 			ix.Close(ctx)
 			t.Fatalf("Process %s with the role's API key: %v", id, err)
@@ -137,6 +141,18 @@ func TestIndexerRoleContract(t *testing.T) {
 	// A redelivery: 409, success.
 	if _, err := ix.Process(ctx, doc("r1", "r1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), "Role contract r1")); err != nil {
 		t.Errorf("redelivery: %v", err)
+	}
+	// Stories: a snapshot and a merge, whose re-point (refresh and
+	// _update_by_query on the alias) runs with the role's key.
+	at := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)
+	for _, st := range []*schema.Story{
+		{SchemaVersion: 1, ID: "story-r1", Title: "Role contract", FirstSeen: at, LastSeen: at, ArticleCount: 1, OutletCount: 1, Revision: 1},
+		{SchemaVersion: 1, ID: "story-r2", Title: "Role contract", FirstSeen: at, LastSeen: at, ArticleCount: 1, OutletCount: 1, MergedInto: "story-r1", Revision: 2},
+	} {
+		if _, err := ix.ProcessStory(ctx, st); err != nil {
+			ix.Close(ctx)
+			t.Fatalf("ProcessStory %s with the role's API key: %v", st.ID, err)
+		}
 	}
 	if err := ix.Close(ctx); err != nil {
 		t.Fatal(err)
@@ -152,6 +168,12 @@ func TestIndexerRoleContract(t *testing.T) {
 	if count.Count != len(docs) {
 		t.Errorf("%d articles under %s, want %d", count.Count, cfg.Alias, len(docs))
 	}
+	res, err = admin.Count(admin.Count.WithIndex(cfg.Alias), admin.Count.WithContext(ctx),
+		admin.Count.WithBody(strings.NewReader(`{"query":{"term":{"story_id":"story-r1"}}}`)))
+	call(t, "count story-r1", res, err, &count)
+	if count.Count != 2 {
+		t.Errorf("%d articles in story-r1 after the merge, want 2", count.Count)
+	}
 
 	// What the key must be refused.
 	kc2, err := indexer.NewClient(kc)
@@ -165,8 +187,8 @@ func TestIndexerRoleContract(t *testing.T) {
 		"replace the template": func(c *elasticsearch.Client) (*esapi.Response, error) {
 			return c.Indices.PutIndexTemplate(esindex.TemplateName+"-"+run, strings.NewReader(`{"index_patterns":["newsflow-contract-never-*"]}`))
 		},
-		"search": func(c *elasticsearch.Client) (*esapi.Response, error) {
-			return c.Search(c.Search.WithIndex(cfg.Alias))
+		"search the stories": func(c *elasticsearch.Client) (*esapi.Response, error) {
+			return c.Search(c.Search.WithIndex(cfg.StoryIndex))
 		},
 		"create an index outside newsflow-articles-*": func(c *elasticsearch.Client) (*esapi.Response, error) {
 			return c.Indices.Create("newsflow-contract-" + run + "-outside")

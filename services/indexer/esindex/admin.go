@@ -60,21 +60,21 @@ func errorType(res *esapi.Response) (string, []byte) {
 	return e.Error.Type, body
 }
 
-// InstallTemplate puts the index template unless Elasticsearch already has
-// it at the same or a newer version, so that it is idempotent and an older
-// binary never downgrades a newer layout. It reports whether it wrote.
-func InstallTemplate(ctx context.Context, es *elasticsearch.Client, log *zap.Logger) (bool, error) {
-	want := TemplateVersion()
-	res, err := es.Indices.GetIndexTemplate(es.Indices.GetIndexTemplate.WithName(TemplateName),
+// InstallTemplate puts tpl unless Elasticsearch already has it at the
+// same or a newer version, so that it is idempotent and an older binary
+// never downgrades a newer layout. It reports whether it wrote.
+func InstallTemplate(ctx context.Context, es *elasticsearch.Client, tpl IndexTemplate, log *zap.Logger) (bool, error) {
+	want := tpl.Version()
+	res, err := es.Indices.GetIndexTemplate(es.Indices.GetIndexTemplate.WithName(tpl.Name),
 		es.Indices.GetIndexTemplate.WithContext(ctx))
 	if err != nil {
-		return false, fmt.Errorf("get index template: %w", err)
+		return false, fmt.Errorf("get index template %s: %w", tpl.Name, err)
 	}
 	defer res.Body.Close()
 	switch {
 	case res.StatusCode == http.StatusNotFound:
 	case res.IsError():
-		return false, responseError("get index template", res)
+		return false, responseError("get index template "+tpl.Name, res)
 	default:
 		var got struct {
 			IndexTemplates []struct {
@@ -85,26 +85,26 @@ func InstallTemplate(ctx context.Context, es *elasticsearch.Client, log *zap.Log
 			} `json:"index_templates"`
 		}
 		if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
-			return false, fmt.Errorf("get index template: decode: %w", err)
+			return false, fmt.Errorf("get index template %s: decode: %w", tpl.Name, err)
 		}
 		for _, t := range got.IndexTemplates {
-			if t.Name == TemplateName && t.IndexTemplate.Version != nil && *t.IndexTemplate.Version >= want {
-				log.Info("index template up to date", zap.String("template", TemplateName),
+			if t.Name == tpl.Name && t.IndexTemplate.Version != nil && *t.IndexTemplate.Version >= want {
+				log.Info("index template up to date", zap.String("template", tpl.Name),
 					zap.Int64("installed_version", *t.IndexTemplate.Version), zap.Int64("our_version", want))
 				return false, nil
 			}
 		}
 	}
-	put, err := es.Indices.PutIndexTemplate(TemplateName, bytes.NewReader(templateJSON),
+	put, err := es.Indices.PutIndexTemplate(tpl.Name, bytes.NewReader(tpl.body),
 		es.Indices.PutIndexTemplate.WithContext(ctx))
 	if err != nil {
-		return false, fmt.Errorf("put index template: %w", err)
+		return false, fmt.Errorf("put index template %s: %w", tpl.Name, err)
 	}
 	defer put.Body.Close()
 	if put.IsError() {
-		return false, responseError("put index template", put)
+		return false, responseError("put index template "+tpl.Name, put)
 	}
-	log.Info("index template installed", zap.String("template", TemplateName), zap.Int64("version", want))
+	log.Info("index template installed", zap.String("template", tpl.Name), zap.Int64("version", want))
 	return true, nil
 }
 

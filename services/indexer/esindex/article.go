@@ -29,6 +29,7 @@ type Article struct {
 	ClusterID       string             `json:"cluster_id,omitempty"`
 	DuplicateOf     string             `json:"duplicate_of,omitempty"`
 	IsDuplicate     bool               `json:"is_duplicate"`
+	StoryID         string             `json:"story_id,omitempty"`
 	Similarity      *schema.Similarity `json:"similarity,omitempty"`
 	Persons         []string           `json:"persons,omitempty"`
 	PersonIDs       []string           `json:"person_ids,omitempty"`
@@ -61,6 +62,7 @@ func NewArticle(doc *schema.Document) *Article {
 		ClusterID:     doc.ClusterID,
 		DuplicateOf:   doc.DuplicateOf,
 		IsDuplicate:   doc.DuplicateOf != "",
+		StoryID:       doc.StoryID,
 		Similarity:    doc.Similarity,
 		Entities:      doc.Entities,
 		Cleaning:      doc.Cleaning,
@@ -140,6 +142,7 @@ func Document(source []byte) (*schema.Document, error) {
 		ClusterID:     a.ClusterID,
 		Similarity:    a.Similarity,
 		Entities:      a.Entities,
+		StoryID:       a.StoryID,
 		Metadata:      a.Metadata,
 	}, nil
 }

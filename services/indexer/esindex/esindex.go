@@ -10,8 +10,12 @@
 // generation of indices under another prefix, invisible to readers until
 // SwapAlias moves the alias onto it in one atomic _aliases call.
 //
-// template.json in this directory is the canonical template; the copy in
-// deploy/elasticsearch/ is checked identical by a test.
+// Stories live in one index, "newsflow-stories": one document per story,
+// its latest snapshot (see story.go).
+//
+// template.json (articles) and stories_template.json in this directory are
+// the canonical templates; the copies in deploy/elasticsearch/ are checked
+// identical by a test.
 package esindex
 
 import (
@@ -29,6 +33,9 @@ import (
 //go:embed template.json
 var templateJSON []byte
 
+//go:embed stories_template.json
+var storiesTemplateJSON []byte
+
 // Names of the layout.
 const (
 	// TemplateName is the name of the composable index template.
@@ -40,26 +47,45 @@ const (
 	// PatternPrefix is what every index name must start with for the
 	// template to apply to it.
 	PatternPrefix = "newsflow-articles-"
+	// StoriesTemplateName names the story index template.
+	StoriesTemplateName = "newsflow-stories"
+	// DefaultStoryIndex is the story index: one document per story.
+	DefaultStoryIndex = "newsflow-stories"
 )
 
 // ErrBadPrefix means an index prefix would produce indices the template
 // does not cover, or names Elasticsearch rejects.
 var ErrBadPrefix = errors.New("bad index prefix")
 
-// Template returns the index template body as installed by PUT
-// _index_template/newsflow-articles.
-func Template() []byte { return bytes.Clone(templateJSON) }
+// IndexTemplate is one of newsflow's composable index templates.
+type IndexTemplate struct {
+	// Name is the template's name: PUT _index_template/{Name}.
+	Name string
+	body []byte
+}
 
-// TemplateVersion returns the "version" of the embedded template. Install
-// never replaces a template whose version is equal or newer.
-func TemplateVersion() int64 {
-	var t struct {
+// Articles is the template of the article indices (template.json).
+var Articles = IndexTemplate{Name: TemplateName, body: templateJSON}
+
+// Stories is the template of the story index (stories_template.json).
+var Stories = IndexTemplate{Name: StoriesTemplateName, body: storiesTemplateJSON}
+
+// Templates are every template the indexer installs, in order.
+func Templates() []IndexTemplate { return []IndexTemplate{Articles, Stories} }
+
+// Body returns the template as installed by PUT _index_template/{Name}.
+func (t IndexTemplate) Body() []byte { return bytes.Clone(t.body) }
+
+// Version returns the template's "version". Install never replaces a
+// template whose version is equal or newer.
+func (t IndexTemplate) Version() int64 {
+	var v struct {
 		Version int64 `json:"version"`
 	}
-	if err := json.Unmarshal(templateJSON, &t); err != nil {
-		panic("esindex: embedded template.json is not JSON: " + err.Error())
+	if err := json.Unmarshal(t.body, &v); err != nil {
+		panic("esindex: embedded template " + t.Name + " is not JSON: " + err.Error())
 	}
-	return t.Version
+	return v.Version
 }
 
 var prefixRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,14 +22,17 @@ import (
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
 
-// The template in deploy/elasticsearch is a copy of the embedded one.
+// The templates in deploy/elasticsearch are copies of the embedded ones.
 func TestDeployCopyIdentical(t *testing.T) {
-	deploy, err := os.ReadFile(filepath.Join("..", "..", "..", "deploy", "elasticsearch", "newsflow-articles.index-template.json"))
-	if err != nil {
-		t.Fatalf("read deploy copy: %v", err)
-	}
-	if !bytes.Equal(deploy, esindex.Template()) {
-		t.Fatal("deploy/elasticsearch/newsflow-articles.index-template.json differs from services/indexer/esindex/template.json: copy the latter over the former")
+	for _, tpl := range esindex.Templates() {
+		name := tpl.Name + ".index-template.json"
+		deploy, err := os.ReadFile(filepath.Join("..", "..", "..", "deploy", "elasticsearch", name))
+		if err != nil {
+			t.Fatalf("read deploy copy: %v", err)
+		}
+		if !bytes.Equal(deploy, tpl.Body()) {
+			t.Errorf("deploy/elasticsearch/%s differs from the template embedded in services/indexer/esindex: copy the latter over the former", name)
+		}
 	}
 }
 
@@ -46,19 +50,20 @@ func TestTemplateShape(t *testing.T) {
 			} `json:"mappings"`
 		} `json:"template"`
 	}
-	if err := json.Unmarshal(esindex.Template(), &tpl); err != nil {
+	if err := json.Unmarshal(esindex.Articles.Body(), &tpl); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := strings.Join(tpl.IndexPatterns, ","), esindex.PatternPrefix+"*"; got != want {
 		t.Errorf("index_patterns = %s, want %s", got, want)
 	}
-	if tpl.Version < 1 || tpl.Version != esindex.TemplateVersion() {
+	if tpl.Version < 1 || tpl.Version != esindex.Articles.Version() {
 		t.Errorf("version = %d", tpl.Version)
 	}
 	p := tpl.Template.Mappings.Properties
 	tests := []struct{ field, typ string }{
 		{"title", "text"}, {"body", "text"}, {"published_at", "date"}, {"ingested_at", "date"},
 		{"@timestamp", "date"}, {"cluster_id", "keyword"}, {"duplicate_of", "keyword"}, {"language", "keyword"},
+		{"story_id", "keyword"},
 		{"persons", "keyword"}, {"person_ids", "keyword"}, {"organizations", "keyword"}, {"organization_ids", "keyword"},
 		{"places", "keyword"}, {"place_ids", "keyword"}, {"place_locations", "geo_point"},
 	}
@@ -109,7 +114,7 @@ func fullDoc() *schema.Document {
 				{Entity: schema.Entity{Name: "Brazil", ID: "geonames:3469034"}, Country: "BR"},
 			},
 		},
-		Cleaning: schema.Cleaning{FromHTML: true}, Metadata: map[string]any{"k": "v"},
+		Cleaning: schema.Cleaning{FromHTML: true}, StoryID: "s1", Metadata: map[string]any{"k": "v"},
 	}
 }
 
@@ -148,7 +153,7 @@ func TestNewArticle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.ID != "a1" || back.Entities.Places[0].Location == nil || back.Entities.Persons[0].Salience != 0.5 || back.Validate() != nil {
+	if back.ID != "a1" || back.StoryID != "s1" || back.Entities.Places[0].Location == nil || back.Entities.Persons[0].Salience != 0.5 || back.Validate() != nil {
 		t.Errorf("round trip lost data: %+v (validate: %v)", back, back.Validate())
 	}
 }
@@ -230,20 +235,29 @@ func TestInstallEnsureSwap(t *testing.T) {
 	ctx := context.Background()
 	log := zaptest.NewLogger(t)
 
-	wrote, err := esindex.InstallTemplate(ctx, es, log)
-	if err != nil || !wrote {
-		t.Fatalf("first install: wrote=%v err=%v", wrote, err)
-	}
-	wrote, err = esindex.InstallTemplate(ctx, es, log)
-	if err != nil || wrote {
-		t.Fatalf("second install: wrote=%v err=%v, want no write", wrote, err)
-	}
-	// A newer template already installed is not downgraded.
-	newer := bytes.Replace(esindex.Template(), []byte(`"version": 1,`), []byte(`"version": 99,`), 1)
-	res, _ := es.Indices.PutIndexTemplate(esindex.TemplateName, bytes.NewReader(newer))
-	res.Body.Close()
-	if wrote, err = esindex.InstallTemplate(ctx, es, log); err != nil || wrote {
-		t.Fatalf("install over newer: wrote=%v err=%v", wrote, err)
+	for _, tpl := range esindex.Templates() {
+		wrote, err := esindex.InstallTemplate(ctx, es, tpl, log)
+		if err != nil || !wrote {
+			t.Fatalf("%s: first install: wrote=%v err=%v", tpl.Name, wrote, err)
+		}
+		wrote, err = esindex.InstallTemplate(ctx, es, tpl, log)
+		if err != nil || wrote {
+			t.Fatalf("%s: second install: wrote=%v err=%v, want no write", tpl.Name, wrote, err)
+		}
+		if got, ok := s.Template(tpl.Name); !ok || !bytes.Equal(got, tpl.Body()) {
+			t.Errorf("%s: stored template differs from the embedded one", tpl.Name)
+		}
+		// A newer template already installed is not downgraded.
+		version := fmt.Sprintf(`"version": %d,`, tpl.Version())
+		newer := bytes.Replace(tpl.Body(), []byte(version), []byte(`"version": 99,`), 1)
+		if bytes.Equal(newer, tpl.Body()) {
+			t.Fatalf("%s: no %s in the template", tpl.Name, version)
+		}
+		res, _ := es.Indices.PutIndexTemplate(tpl.Name, bytes.NewReader(newer))
+		res.Body.Close()
+		if wrote, err = esindex.InstallTemplate(ctx, es, tpl, log); err != nil || wrote {
+			t.Fatalf("%s: install over newer: wrote=%v err=%v", tpl.Name, wrote, err)
+		}
 	}
 
 	for _, n := range []string{"newsflow-articles-2024.04", "newsflow-articles-2024.05"} {
@@ -327,7 +341,7 @@ func TestInstallForbidden(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Bad credentials are an error, not a missing privilege.
-	_, err = esindex.InstallTemplate(ctx, wrong, zaptest.NewLogger(t))
+	_, err = esindex.InstallTemplate(ctx, wrong, esindex.Articles, zaptest.NewLogger(t))
 	if !errors.Is(err, esindex.ErrResponse) || errors.Is(err, esindex.ErrForbidden) || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("bad password: err = %v, want ErrResponse, not ErrForbidden, without the password", err)
 	}
@@ -336,7 +350,7 @@ func TestInstallForbidden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = esindex.InstallTemplate(ctx, right, zaptest.NewLogger(t))
+	_, err = esindex.InstallTemplate(ctx, right, esindex.Stories, zaptest.NewLogger(t))
 	if !errors.Is(err, esindex.ErrForbidden) {
 		t.Fatalf("missing privilege: err = %v, want ErrForbidden", err)
 	}

@@ -17,9 +17,11 @@
 //
 // It implements only what newsflow uses: GET /, HEAD/GET/PUT/DELETE of
 // indices, PUT/GET _index_template, GET/POST _aliases and _alias, POST
-// _bulk and {index}/_bulk, GET {index}/_doc/{id}, _count, _refresh and a
+// _bulk and {index}/_bulk, GET {index}/_doc/{id}, _count, _refresh, a
 // small _search (match_all, term, terms, match, bool, ids; collapse; size),
-// and PUT/DELETE _security/role and POST/DELETE _security/api_key.
+// {index}/_update_by_query with ctx._source.<field> = params.<name>
+// scripts (byquery.go), and PUT/DELETE _security/role and POST/DELETE
+// _security/api_key.
 package estest
 
 import (
@@ -64,6 +66,10 @@ type Faults struct {
 	// Forbid, when set, answers the requests it matches with 403
 	// security_exception, as for a user whose role lacks the privilege.
 	Forbid func(method, path string) bool
+	// ByQueryConflicts makes the next n _update_by_query requests find
+	// every matching document changed under them (a version conflict
+	// each, nothing updated), as concurrent writes do.
+	ByQueryConflicts int
 }
 
 // ItemError is an error for one bulk item, shaped like Elasticsearch's.
@@ -126,6 +132,8 @@ type Stats struct {
 	// Forbidden counts requests and bulk items refused by the enforced
 	// role (EnforceRole).
 	Forbidden int
+	// UpdateByQuery counts _update_by_query requests that ran.
+	UpdateByQuery int
 }
 
 // Server is a running double. Create it with NewServer and Close it.
@@ -431,6 +439,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.count(w, r, target)
 	case parts[0] == "_refresh" || (len(parts) == 2 && parts[1] == "_refresh"):
 		writeJSON(w, http.StatusOK, map[string]any{"_shards": shards()})
+	case len(parts) == 2 && parts[1] == "_update_by_query":
+		s.updateByQuery(w, r, parts[0])
 	case len(parts) == 3 && parts[1] == "_doc":
 		s.getDoc(w, r, parts[0], parts[2])
 	case len(parts) == 2 && parts[1] == "_mapping":

@@ -47,7 +47,9 @@ func securedES(t *testing.T, role *estest.Role) *estest.Server {
 	s := estest.NewServer()
 	t.Cleanup(s.Close)
 	s.RequireAPIKey(apiKey)
-	s.PutTemplate(esindex.TemplateName, esindex.Template())
+	for _, tpl := range esindex.Templates() {
+		s.PutTemplate(tpl.Name, tpl.Body())
+	}
 	s.EnforceRole("newsflow_indexer", role)
 	return s
 }
@@ -86,10 +88,10 @@ func TestIndexerLifecycleUnderRole(t *testing.T) {
 			ix.Close(ctx)
 		}
 	}()
-	// Reading the template is refused (no manage_index_templates): New
-	// relies on the one setup installed. Nothing else may be refused.
-	if got := es.Stats().Forbidden; got != 1 {
-		t.Errorf("forbidden requests after New = %d, want 1 (the template check)", got)
+	// Reading the templates is refused (no manage_index_templates): New
+	// relies on the ones setup installed. Nothing else may be refused.
+	if got := es.Stats().Forbidden; got != 2 {
+		t.Errorf("forbidden requests after New = %d, want 2 (the template checks)", got)
 	}
 
 	march, april := time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), time.Date(2024, 4, 7, 0, 0, 0, 0, time.UTC)
@@ -111,24 +113,44 @@ func TestIndexerLifecycleUnderRole(t *testing.T) {
 	if _, err := ix.Process(ctx, article("a4", april)); err != nil {
 		t.Fatalf("Process after the outage: %v", err)
 	}
+	// Stories: a snapshot, a late older one (409), and a twin merged
+	// into the first, whose articles are re-pointed (refresh and
+	// _update_by_query on the read alias).
+	twinArticle := article("a5", april)
+	twinArticle.StoryID = "s2"
+	if _, err := ix.Process(ctx, twinArticle); err != nil {
+		t.Fatalf("Process %s: %v", twinArticle.ID, err)
+	}
+	for _, st := range []*schema.Story{roleStory("s1", 2, ""), roleStory("s1", 1, ""), roleStory("s2", 3, "s1")} {
+		if _, err := ix.ProcessStory(ctx, st); err != nil {
+			t.Fatalf("ProcessStory %s revision %d under the role: %v", st.ID, st.Revision, err)
+		}
+	}
+	if d, _ := es.Doc("newsflow-articles-2024.04", "a5"); !strings.Contains(string(d.Source), `"story_id":"s1"`) {
+		t.Errorf("the merged story's article was not re-pointed: %s", d.Source)
+	}
 	if err := ix.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	closed = true
 
-	if got := es.Stats().Forbidden; got != 1 {
-		t.Errorf("forbidden requests = %d, want only the template check", got)
+	if got := es.Stats().Forbidden; got != 2 {
+		t.Errorf("forbidden requests = %d, want only the template checks", got)
 	}
-	if got := len(es.Docs(esindex.Alias)); got != 4 {
-		t.Errorf("%d articles under the alias, want 4", got)
+	if got := len(es.Docs(esindex.Alias)); got != 5 {
+		t.Errorf("%d articles under the alias, want 5", got)
+	}
+	if got := len(es.Docs(esindex.DefaultStoryIndex)); got != 2 {
+		t.Errorf("%d stories, want 2", got)
 	}
 	want := []string{"newsflow-articles-2024.03", "newsflow-articles-2024.04"}
 	if got := es.AliasIndices(esindex.Alias); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("alias %s -> %v, want %v", esindex.Alias, got, want)
 	}
-	tmpl, _ := es.Template(esindex.TemplateName)
-	if string(tmpl) != string(esindex.Template()) {
-		t.Error("the template changed")
+	for _, tpl := range esindex.Templates() {
+		if got, _ := es.Template(tpl.Name); string(got) != string(tpl.Body()) {
+			t.Errorf("the template %s changed", tpl.Name)
+		}
 	}
 
 	// What the role must refuse, through the indexer's own client.
@@ -153,8 +175,8 @@ func TestIndexerLifecycleUnderRole(t *testing.T) {
 			defer res.Body.Close()
 			return res.StatusCode, nil
 		}},
-		{"read articles", func() (int, error) {
-			res, err := c.Search(c.Search.WithIndex(esindex.Alias))
+		{"read stories", func() (int, error) {
+			res, err := c.Search(c.Search.WithIndex(esindex.DefaultStoryIndex))
 			if err != nil {
 				return 0, err
 			}
@@ -175,8 +197,75 @@ func TestIndexerLifecycleUnderRole(t *testing.T) {
 			t.Errorf("%s: %d %v, want 403", r.what, code, err)
 		}
 	}
+	want = append(want, esindex.DefaultStoryIndex)
 	if got := es.Indices(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("indices = %v, want %v", got, want)
+	}
+}
+
+func roleStory(id string, revision uint64, mergedInto string) *schema.Story {
+	at := time.Date(2024, 4, 7, 0, 0, 0, 0, time.UTC)
+	return &schema.Story{SchemaVersion: 1, ID: id, Title: "Breakwater holds", RepresentativeID: "a2",
+		FirstSeen: at, LastSeen: at, ArticleCount: 1, OutletCount: 1, Sources: []string{"Harbour Post"},
+		MergedInto: mergedInto, Revision: revision}
+}
+
+// TestStoriesUnderRoleMissingAPrivilege takes away, one at a time, what
+// the story side needs beyond the article side: each refusal names the
+// action and the privileges that grant it, and nothing is reported done.
+func TestStoriesUnderRoleMissingAPrivilege(t *testing.T) {
+	full := indexerRole(t)
+	tests := []struct {
+		name string
+		role *estest.Role
+		// merged: the snapshot is a merge, so the re-point runs.
+		merged bool
+		want   []string
+	}{
+		{"no story index entry", &estest.Role{Cluster: full.Cluster, Indices: full.Indices[:2]}, false,
+			[]string{"security_exception", "indices:admin/create", "newsflow-stories"}},
+		{"no read", full.Without("read"), true,
+			[]string{"security_exception", "indices:data/read/search", "[read,all]"}},
+		{"no update_by_query", full.Without("indices:data/write/update/byquery"), true,
+			[]string{"security_exception", "indices:data/write/update/byquery", "[index,write,all]"}},
+		{"no refresh", full.Without("indices:admin/refresh*"), true,
+			[]string{"security_exception", "indices:admin/refresh", "[maintenance,manage,all]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es := securedES(t, tt.role)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			ix, err := indexer.New(ctx, roleConfig(es.URL), zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			defer ix.Close(ctx)
+			a := article("m1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC))
+			a.StoryID = "s2"
+			if _, err := ix.Process(ctx, a); err != nil {
+				t.Fatalf("Process: %v", err)
+			}
+			merged := ""
+			if tt.merged {
+				merged = "s1"
+			}
+			_, err = ix.ProcessStory(ctx, roleStory("s2", 1, merged))
+			if err == nil {
+				t.Fatal("ProcessStory succeeded without the privilege")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if stage.IsPermanent(err) || stage.IsUnavailable(err) {
+				t.Errorf("error %v is permanent or unavailable; want retried and dead-lettered at NEWSFLOW_MAX_DELIVER", err)
+			}
+			if d, _ := es.Doc("newsflow-articles-2024.03", "m1"); !strings.Contains(string(d.Source), `"story_id":"s2"`) {
+				t.Errorf("the article changed: %s", d.Source)
+			}
+		})
 	}
 }
 
@@ -415,7 +504,7 @@ func TestIndexerUnderCreateDocAndIndexRole(t *testing.T) {
 			t.Fatalf("Process %s under create_doc + index: %v", d.ID, err)
 		}
 	}
-	if got := es.Stats().Forbidden; got != 1 {
-		t.Errorf("forbidden requests = %d, want only the template check", got)
+	if got := es.Stats().Forbidden; got != 2 {
+		t.Errorf("forbidden requests = %d, want only the template checks", got)
 	}
 }

@@ -409,6 +409,10 @@ func (s *Server) checks(r *http.Request, body []byte) []check {
 		return on("indices:admin/refresh", parts[0])
 	case len(parts) == 2 && parts[1] == "_mapping":
 		return on("indices:admin/mappings/get", parts[0])
+	case len(parts) == 2 && parts[1] == "_update_by_query":
+		// The action, then the scroll search it runs as the same user;
+		// its writes are authorized per document (updateByQuery).
+		return append(on("indices:data/write/update/byquery", parts[0]), on("indices:data/read/search", parts[0])...)
 	case len(parts) == 3 && parts[1] == "_doc":
 		return on("indices:data/read/get", parts[0])
 	case len(parts) == 1 && !strings.HasPrefix(parts[0], "_"):

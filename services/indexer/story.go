@@ -1,0 +1,70 @@
+package indexer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/indexer/bulk"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
+)
+
+// ErrStory means a story snapshot breaks the contract (no id, no
+// revision, an unknown schema version); it is dead-lettered.
+var ErrStory = errors.New("invalid story snapshot")
+
+// DecodeStory parses and checks a story snapshot from stories.snapshots.
+func DecodeStory(data []byte) (*schema.Story, error) {
+	var st schema.Story
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&st); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStory, err)
+	}
+	switch {
+	case st.SchemaVersion != schema.Version:
+		return nil, fmt.Errorf("%w: story %q: schema_version %d, this build reads %d", ErrStory, st.ID, st.SchemaVersion, schema.Version)
+	case st.ID == "":
+		return nil, fmt.Errorf("%w: no id", ErrStory)
+	case st.Revision == 0:
+		return nil, fmt.Errorf("%w: story %q: revision 0 (snapshots count from 1, the index keeps the highest)", ErrStory, st.ID)
+	case st.MergedInto == st.ID:
+		return nil, fmt.Errorf("%w: story %q: merged_into itself", ErrStory, st.ID)
+	}
+	return &st, nil
+}
+
+// ProcessStory is the story stage's function, the sink of
+// stories.snapshots: it writes the snapshot to the story index (kept
+// only if its revision is the highest so far) and, when the snapshot says
+// the story was merged into another, re-points the merged story's
+// articles in the article index to the survivor (esindex.RepointStory).
+// It returns (nil, nil) once both are done; errors are classified as
+// Process's are, and a failed re-point is retried with the snapshot
+// (whose second write is a 409, i.e. success).
+func (ix *Indexer) ProcessStory(ctx context.Context, st *schema.Story) (*schema.Document, error) {
+	err := ix.w.IndexStory(ctx, st)
+	if errors.Is(err, bulk.ErrRequest) || errors.Is(err, bulk.ErrUnavailable) {
+		return nil, stage.Unavailable(err)
+	}
+	if err != nil || st.MergedInto == "" {
+		return nil, err
+	}
+	n, err := esindex.RepointStory(ctx, ix.es, ix.cfg.Alias, st.ID, st.MergedInto)
+	if err != nil {
+		if !errors.Is(err, esindex.ErrResponse) && !errors.Is(err, esindex.ErrRepointConflicts) && ctx.Err() == nil {
+			// Elasticsearch did not answer: an outage, never a
+			// reason to dead-letter the merge.
+			return nil, stage.Unavailable(err)
+		}
+		return nil, err
+	}
+	ix.log.Info("merged story's articles re-pointed", zap.String("story", st.ID),
+		zap.String("merged_into", st.MergedInto), zap.Int64("articles", n))
+	return nil, nil
+}
