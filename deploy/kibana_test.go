@@ -110,18 +110,17 @@ type mappingField struct {
 	typ string
 }
 
-// templateFields flattens the index template's mappings into dotted
-// field names, with multi-fields (title.keyword). Objects with
+// templateFields flattens the mappings of the index template behind a
+// data view (elasticsearch/<title>.index-template.json: the data views
+// are named after the read alias or index their template covers) into
+// dotted field names, with multi-fields (title.keyword). Objects with
 // "enabled": false hold nothing searchable and are left out.
-func templateFields(t *testing.T) map[string]mappingField {
+func templateFields(t *testing.T, title string) map[string]mappingField {
 	t.Helper()
-	files, err := filepath.Glob("elasticsearch/*index-template*.json")
-	if err != nil || len(files) != 1 {
-		t.Fatalf("want one deploy/elasticsearch/*index-template*.json, found %v (%v)", files, err)
-	}
-	data, err := os.ReadFile(files[0])
+	file := filepath.Join("elasticsearch", title+".index-template.json")
+	data, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("data view %q: no template: %v", title, err)
 	}
 	type prop struct {
 		Type       string          `json:"type"`
@@ -140,7 +139,16 @@ func templateFields(t *testing.T) map[string]mappingField {
 		} `json:"template"`
 	}
 	if err := json.Unmarshal(data, &tmpl); err != nil {
-		t.Fatalf("%s: %v", files[0], err)
+		t.Fatalf("%s: %v", file, err)
+	}
+	covered := false
+	for _, p := range tmpl.IndexPatterns {
+		if ok, _ := filepath.Match(p, title); ok || strings.HasPrefix(p, title+"-") {
+			covered = true
+		}
+	}
+	if !covered {
+		t.Errorf("%s: index_patterns %v cover neither %q nor its indices %q", file, tmpl.IndexPatterns, title, title+"-*")
 	}
 	fields := map[string]mappingField{}
 	var walk func(prefix string, props map[string]prop)
@@ -166,14 +174,15 @@ func templateFields(t *testing.T) map[string]mappingField {
 	}
 	walk("", tmpl.Template.Mappings.Properties)
 	if len(fields) == 0 {
-		t.Fatalf("%s: no fields", files[0])
+		t.Fatalf("%s: no fields", file)
 	}
 	return fields
 }
 
-// A use is how a saved object uses a field; kinds constrain its type.
+// A use is how a saved object uses a field of a data view (by id); kinds
+// constrain its type.
 type use struct {
-	field, kind, where string
+	field, kind, where, view string
 }
 
 const (
@@ -210,10 +219,10 @@ func (u use) check(f mappingField) error {
 // kqlField matches the field of a KQL clause: `field:`, `"field":`.
 var kqlField = regexp.MustCompile(`(?:^|[\s(])"?([A-Za-z@_][A-Za-z0-9@_.]*)"?\s*:`)
 
-func kqlUses(q, where string) []use {
+func kqlUses(q, where, view string) []use {
 	var uses []use
 	for _, m := range kqlField.FindAllStringSubmatch(q, -1) {
-		uses = append(uses, use{m[1], useAny, where + " query " + strconv.Quote(q)})
+		uses = append(uses, use{m[1], useAny, where + " query " + strconv.Quote(q), view})
 	}
 	return uses
 }
@@ -322,47 +331,60 @@ func fieldUses(t *testing.T, o savedObject) []use {
 	switch o.Type {
 	case "index-pattern":
 		if tf, _ := o.Attributes["timeFieldName"].(string); tf != "" {
-			uses = append(uses, use{tf, useTime, where + " timeFieldName"})
+			uses = append(uses, use{tf, useTime, where + " timeFieldName", o.ID})
 		}
 	case "search":
-		cols, _ := o.Attributes["columns"].([]any)
-		for _, c := range cols {
-			uses = append(uses, use{c.(string), useAny, where + " column"})
-		}
-		sorts, _ := o.Attributes["sort"].([]any)
-		for _, s := range sorts {
-			uses = append(uses, use{s.([]any)[0].(string), useAgg, where + " sort"})
-		}
 		var ss struct {
 			Query        query  `json:"query"`
 			IndexRefName string `json:"indexRefName"`
 		}
 		attrJSON(t, o, "kibanaSavedObjectMeta.searchSourceJSON", &ss)
-		uses = append(uses, kqlUses(ss.Query.kql(), where)...)
-		if r, ok := o.ref(ss.IndexRefName); !ok || r.Type != "index-pattern" {
+		r, ok := o.ref(ss.IndexRefName)
+		if !ok || r.Type != "index-pattern" {
 			t.Errorf("%s: indexRefName %q has no index-pattern reference", where, ss.IndexRefName)
 		}
+		view := r.ID
+		cols, _ := o.Attributes["columns"].([]any)
+		for _, c := range cols {
+			uses = append(uses, use{c.(string), useAny, where + " column", view})
+		}
+		sorts, _ := o.Attributes["sort"].([]any)
+		for _, s := range sorts {
+			uses = append(uses, use{s.([]any)[0].(string), useAgg, where + " sort", view})
+		}
+		uses = append(uses, kqlUses(ss.Query.kql(), where, view)...)
 	case "lens":
 		st := decodeLens(t, o)
-		uses = append(uses, kqlUses(st.Query.kql(), where)...)
 		layers := st.DatasourceStates.FormBased.Layers
 		if len(layers) == 0 {
 			t.Errorf("%s: no formBased layers", where)
 		}
+		// The query applies to every layer, so to each layer's data view.
+		views := map[string]bool{}
+		for id := range layers {
+			if r, ok := o.ref("indexpattern-datasource-layer-" + id); ok {
+				views[r.ID] = true
+			}
+		}
+		for view := range views {
+			uses = append(uses, kqlUses(st.Query.kql(), where, view)...)
+		}
 		columns := map[string]bool{}
 		for id, l := range layers {
-			if r, ok := o.ref("indexpattern-datasource-layer-" + id); !ok || r.Type != "index-pattern" {
+			r, ok := o.ref("indexpattern-datasource-layer-" + id)
+			if !ok || r.Type != "index-pattern" {
 				t.Errorf("%s: layer %s has no index-pattern reference", where, id)
 			}
+			view := r.ID
 			var ids []string
 			for cid, c := range l.Columns {
 				columns[cid] = true
 				ids = append(ids, cid)
 				if c.Filter != nil {
-					uses = append(uses, kqlUses(c.Filter.kql(), where+" column "+cid)...)
+					uses = append(uses, kqlUses(c.Filter.kql(), where+" column "+cid, view)...)
 				}
 				if c.Params.SortField != "" {
-					uses = append(uses, use{c.Params.SortField, useAgg, where + " column " + cid + " sortField"})
+					uses = append(uses, use{c.Params.SortField, useAgg, where + " column " + cid + " sortField", view})
 				}
 				if ob := c.Params.OrderBy; ob != nil && ob.Type == "column" && l.Columns[ob.ColumnID].OperationType == "" {
 					t.Errorf("%s: column %s orders by missing column %s", where, cid, ob.ColumnID)
@@ -370,12 +392,12 @@ func fieldUses(t *testing.T, o savedObject) []use {
 				switch c.OperationType {
 				case "count":
 					if c.SourceField != "___records___" {
-						uses = append(uses, use{c.SourceField, useAgg, where + " count"})
+						uses = append(uses, use{c.SourceField, useAgg, where + " count", view})
 					}
 				case "date_histogram":
-					uses = append(uses, use{c.SourceField, useTime, where + " date_histogram"})
+					uses = append(uses, use{c.SourceField, useTime, where + " date_histogram", view})
 				case "terms", "unique_count", "last_value", "min", "max", "sum", "average", "median", "percentile":
-					uses = append(uses, use{c.SourceField, useAgg, where + " " + c.OperationType})
+					uses = append(uses, use{c.SourceField, useAgg, where + " " + c.OperationType, view})
 				default:
 					t.Errorf("%s: column %s: operation %q not checked by this test", where, cid, c.OperationType)
 				}
@@ -419,22 +441,25 @@ func fieldUses(t *testing.T, o savedObject) []use {
 			Query query `json:"query"`
 		}
 		attrJSON(t, o, "mapStateJSON", &ms)
-		uses = append(uses, kqlUses(ms.Query.kql(), where)...)
 		for _, l := range layers {
 			sd := l.SourceDescriptor
 			if !strings.HasPrefix(sd.Type, "ES_") {
 				continue
 			}
-			if r, ok := o.ref(sd.IndexPatternRefName); !ok || r.Type != "index-pattern" {
+			r, ok := o.ref(sd.IndexPatternRefName)
+			if !ok || r.Type != "index-pattern" {
 				t.Errorf("%s: layer %s indexPatternRefName %q has no index-pattern reference", where, l.ID, sd.IndexPatternRefName)
 			}
-			uses = append(uses, use{sd.GeoField, useGeo, where + " layer " + l.ID})
+			view := r.ID
+			// The map's query applies to each of its document layers.
+			uses = append(uses, kqlUses(ms.Query.kql(), where, view)...)
+			uses = append(uses, use{sd.GeoField, useGeo, where + " layer " + l.ID, view})
 			for _, p := range sd.TooltipProperties {
-				uses = append(uses, use{p, useAny, where + " layer " + l.ID + " tooltip"})
+				uses = append(uses, use{p, useAny, where + " layer " + l.ID + " tooltip", view})
 			}
 			for _, m := range sd.Metrics {
 				if m.Field != "" {
-					uses = append(uses, use{m.Field, useAgg, where + " layer " + l.ID + " metric"})
+					uses = append(uses, use{m.Field, useAgg, where + " layer " + l.ID + " metric", view})
 				}
 			}
 		}
@@ -489,17 +514,29 @@ func TestKibanaReferencesResolve(t *testing.T) {
 }
 
 // TestKibanaFieldsInTemplate checks that every field the saved objects
-// show, query, aggregate or map exists in the index template with a type
-// that allows that use.
+// show, query, aggregate or map exists, with a type that allows that use,
+// in the index template behind the data view the use goes through.
 func TestKibanaFieldsInTemplate(t *testing.T) {
-	fields := templateFields(t)
+	objs := loadSavedObjects(t)
+	fieldsOf := map[string]map[string]mappingField{} // by data view id
+	for _, o := range objs {
+		if o.Type == "index-pattern" {
+			title, _ := o.Attributes["title"].(string)
+			fieldsOf[o.ID] = templateFields(t, title)
+		}
+	}
 	var n int
-	for _, o := range loadSavedObjects(t) {
+	for _, o := range objs {
 		for _, u := range fieldUses(t, o) {
 			n++
+			fields, ok := fieldsOf[u.view]
+			if !ok {
+				t.Errorf("%s uses %q through data view %q, which the export does not define", u.where, u.field, u.view)
+				continue
+			}
 			f, ok := fields[u.field]
 			if !ok {
-				t.Errorf("%s uses %q, which the index template does not map", u.where, u.field)
+				t.Errorf("%s uses %q, which the index template of data view %q does not map", u.where, u.field, u.view)
 				continue
 			}
 			if err := u.check(f); err != nil {
@@ -523,25 +560,15 @@ func TestKibanaAnswers(t *testing.T) {
 	for _, o := range objs {
 		byKey[o.key()] = o
 	}
-	var dv savedObject
-	for _, o := range objs {
-		if o.Type == "index-pattern" {
-			dv = o
-		}
-	}
+	dv := byKey["index-pattern/newsflow-articles"]
 	if dv.Attributes["title"] != "newsflow-articles" || dv.Attributes["timeFieldName"] != "published_at" {
 		t.Errorf("data view title %v time %v, want newsflow-articles (the read alias) and published_at",
 			dv.Attributes["title"], dv.Attributes["timeFieldName"])
 	}
 
-	var dash savedObject
-	for _, o := range objs {
-		if o.Type == "dashboard" {
-			dash = o
-		}
-	}
-	if dash.ID == "" {
-		t.Fatal("no dashboard")
+	dash, ok := byKey["dashboard/newsflow-overview"]
+	if !ok {
+		t.Fatal("no dashboard newsflow-overview")
 	}
 	want := map[string]bool{
 		"articles over time by source": false,
@@ -605,6 +632,70 @@ func TestKibanaAnswers(t *testing.T) {
 	for what, ok := range want {
 		if !ok {
 			t.Errorf("the dashboard has no panel for %s", what)
+		}
+	}
+}
+
+// TestKibanaStoriesAnswers checks the stories side: a data view on the
+// story index with last_seen as time (a story is "of the period" when it
+// had a report in it), and a dashboard with the biggest stories of the
+// period by outlets (live stories only, from the story documents), a
+// story's timeline (its articles over time by outlet) and outlets per
+// story, all filterable by story_id, the field both indices share.
+func TestKibanaStoriesAnswers(t *testing.T) {
+	byKey := map[string]savedObject{}
+	for _, o := range loadSavedObjects(t) {
+		byKey[o.key()] = o
+	}
+	dv := byKey["index-pattern/newsflow-stories"]
+	if dv.Attributes["title"] != "newsflow-stories" || dv.Attributes["timeFieldName"] != "last_seen" {
+		t.Errorf("stories data view title %v time %v, want newsflow-stories and last_seen",
+			dv.Attributes["title"], dv.Attributes["timeFieldName"])
+	}
+	dash, ok := byKey["dashboard/newsflow-stories-overview"]
+	if !ok {
+		t.Fatal("no dashboard newsflow-stories-overview")
+	}
+	want := map[string]bool{
+		"biggest stories of the period by outlets": false,
+		"a story's timeline":                       false,
+		"outlets per story":                        false,
+	}
+	for _, r := range dash.References {
+		o, ok := byKey[r.Type+"/"+r.ID]
+		if !ok || o.Type != "lens" {
+			continue
+		}
+		st := decodeLens(t, o)
+		view := ""
+		for _, ref := range o.References {
+			view = ref.ID
+		}
+		ops := map[string]string{}
+		for _, l := range st.DatasourceStates.FormBased.Layers {
+			for id, c := range l.Columns {
+				ops[c.OperationType+" "+c.SourceField] = id
+				if c.OperationType == "terms" && c.Params.OrderBy != nil {
+					ops["order "+c.SourceField] = l.Columns[c.Params.OrderBy.ColumnID].OperationType + " " + l.Columns[c.Params.OrderBy.ColumnID].SourceField
+				}
+			}
+		}
+		q := st.Query.kql()
+		_, bySource := ops["terms source.name"]
+		_, byStory := ops["terms story_id"]
+		_, overTime := ops["date_histogram published_at"]
+		switch {
+		case view == "newsflow-stories" && byStory && ops["order story_id"] == "max outlet_count" && q == "not merged_into:*":
+			want["biggest stories of the period by outlets"] = true
+		case view == "newsflow-articles" && overTime && bySource && strings.Contains(q, "story_id"):
+			want["a story's timeline"] = true
+		case view == "newsflow-articles" && byStory && ops["order story_id"] == "unique_count source.name":
+			want["outlets per story"] = true
+		}
+	}
+	for what, ok := range want {
+		if !ok {
+			t.Errorf("the stories dashboard has no panel for %s", what)
 		}
 	}
 }

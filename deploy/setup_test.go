@@ -167,10 +167,12 @@ func TestSetupInstallsTemplateAndImportsKibana(t *testing.T) {
 	if err != nil {
 		t.Fatalf("setup failed: %v\n%s", err, out)
 	}
-	tmplFiles, _ := filepath.Glob("elasticsearch/*index-template*.json")
-	want, _ := os.ReadFile(tmplFiles[0])
-	if got := d.bodies["PUT /_index_template/newsflow-articles"]; !bytes.Equal(got, want) {
-		t.Errorf("index template PUT body = %d bytes, want the %d bytes of %s", len(got), len(want), tmplFiles[0])
+	for _, name := range []string{"newsflow-articles", "newsflow-stories"} {
+		file := "elasticsearch/" + name + ".index-template.json"
+		want, _ := os.ReadFile(file)
+		if got := d.bodies["PUT /_index_template/"+name]; len(want) == 0 || !bytes.Equal(got, want) {
+			t.Errorf("index template %s PUT body = %d bytes, want the %d bytes of %s", name, len(got), len(want), file)
+		}
 	}
 	ndjson, _ := os.ReadFile("kibana/newsflow.ndjson")
 	if got := d.bodies["POST /api/saved_objects/_import"]; !bytes.Equal(got, ndjson) {
@@ -186,6 +188,7 @@ func TestSetupInstallsTemplateAndImportsKibana(t *testing.T) {
 	wantOrder := []string{
 		"GET /_cluster/health",
 		"PUT /_index_template/newsflow-articles",
+		"PUT /_index_template/newsflow-stories",
 		"GET /api/status",
 		"POST /api/saved_objects/_import",
 	}
@@ -266,29 +269,37 @@ func TestSetupSecured(t *testing.T) {
 	}
 }
 
-// TestSetupTemplateIsTheIndexers checks that the template setup installs
-// is the one the indexer embeds: the indexer skips its own install when
+// TestSetupTemplateIsTheIndexers checks that the templates setup installs
+// are the ones the indexer embeds: the indexer skips its own install when
 // a template of the same version exists, so a stale copy here would win.
 func TestSetupTemplateIsTheIndexers(t *testing.T) {
 	files, _ := filepath.Glob("elasticsearch/*index-template*.json")
-	if len(files) != 1 {
-		t.Fatalf("index templates in deploy/elasticsearch: %v, want one", files)
+	embeddedFile := map[string]string{
+		"elasticsearch/newsflow-articles.index-template.json": "services/indexer/esindex/template.json",
+		"elasticsearch/newsflow-stories.index-template.json":  "services/indexer/esindex/stories_template.json",
 	}
-	var deployed, embedded any
-	for path, v := range map[string]*any{
-		files[0]: &deployed,
-		filepath.Join(repoRoot, "services/indexer/esindex/template.json"): &embedded,
-	} {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(data, v); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+	if len(files) != len(embeddedFile) {
+		t.Fatalf("index templates in deploy/elasticsearch: %v, want %d", files, len(embeddedFile))
 	}
-	if fmt.Sprint(deployed) != fmt.Sprint(embedded) {
-		t.Errorf("%s differs from services/indexer/esindex/template.json", files[0])
+	for _, file := range files {
+		src, ok := embeddedFile[file]
+		if !ok {
+			t.Errorf("%s: the indexer embeds no such template", file)
+			continue
+		}
+		var deployed, embedded any
+		for path, v := range map[string]*any{file: &deployed, filepath.Join(repoRoot, src): &embedded} {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, v); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		}
+		if fmt.Sprint(deployed) != fmt.Sprint(embedded) {
+			t.Errorf("%s differs from %s", file, src)
+		}
 	}
 }
 

@@ -1,9 +1,10 @@
 #!/bin/sh
 # One-shot setup for newsflow: waits for Elasticsearch, (secured variant)
 # sets the kibana_system password and creates the indexer's role
-# (indexer-role.json: monitor, and create_index, create and
-# indices:admin/aliases on newsflow-articles-* and the read alias only) and
-# user, installs the index templates from deploy/elasticsearch (the
+# (indexer-role.json: monitor; on newsflow-articles-* and the read alias
+# create_index, create, indices:admin/aliases and, for re-pointing a merged
+# story's articles, read, update_by_query and refresh; create_index and
+# create on newsflow-stories) and user, installs the index templates from deploy/elasticsearch (the
 # indexer's role may not: setup must run first, as operator), waits for
 # Kibana and imports deploy/kibana/*.ndjson. It exits non-zero, printing
 # the server's answer, on the first thing that fails: the indexer does not

@@ -1,11 +1,8 @@
 package indexer
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"go.uber.org/zap"
 
@@ -14,30 +11,6 @@ import (
 	"github.com/newsflow/newsflow/services/indexer/bulk"
 	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
-
-// ErrStory means a story snapshot breaks the contract (no id, no
-// revision, an unknown schema version); it is dead-lettered.
-var ErrStory = errors.New("invalid story snapshot")
-
-// DecodeStory parses and checks a story snapshot from stories.snapshots.
-func DecodeStory(data []byte) (*schema.Story, error) {
-	var st schema.Story
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&st); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStory, err)
-	}
-	switch {
-	case st.SchemaVersion != schema.Version:
-		return nil, fmt.Errorf("%w: story %q: schema_version %d, this build reads %d", ErrStory, st.ID, st.SchemaVersion, schema.Version)
-	case st.ID == "":
-		return nil, fmt.Errorf("%w: no id", ErrStory)
-	case st.Revision == 0:
-		return nil, fmt.Errorf("%w: story %q: revision 0 (snapshots count from 1, the index keeps the highest)", ErrStory, st.ID)
-	case st.MergedInto == st.ID:
-		return nil, fmt.Errorf("%w: story %q: merged_into itself", ErrStory, st.ID)
-	}
-	return &st, nil
-}
 
 // ProcessStory is the story stage's function, the sink of
 // stories.snapshots: it writes the snapshot to the story index (kept

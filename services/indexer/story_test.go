@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -105,24 +104,5 @@ func TestProcessStory(t *testing.T) {
 	defer cancel()
 	if _, err := ix.ProcessStory(cctx, story("s3", 2, 1, "s1")); !stage.IsUnavailable(err) {
 		t.Errorf("Elasticsearch down: %v, want an Unavailable error", err)
-	}
-}
-
-func TestDecodeStory(t *testing.T) {
-	good, _ := json.Marshal(story("s1", 1, 1, ""))
-	if st, err := indexer.DecodeStory(good); err != nil || st.ID != "s1" || st.Places[0].Country != "GB" {
-		t.Fatalf("DecodeStory = %+v, %v", st, err)
-	}
-	for _, tt := range []struct{ name, data, want string }{
-		{"not JSON", `{"id":`, "invalid story snapshot"},
-		{"no id", `{"schema_version":1,"revision":1}`, "no id"},
-		{"no revision", `{"schema_version":1,"id":"s1"}`, "revision 0"},
-		{"future schema", `{"schema_version":2,"id":"s1","revision":1}`, "schema_version 2"},
-		{"merged into itself", `{"schema_version":1,"id":"s1","revision":1,"merged_into":"s1"}`, "merged_into itself"},
-	} {
-		_, err := indexer.DecodeStory([]byte(tt.data))
-		if !errors.Is(err, indexer.ErrStory) || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: %v, want ErrStory saying %q", tt.name, err, tt.want)
-		}
 	}
 }

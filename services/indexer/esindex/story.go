@@ -14,7 +14,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 )
 
-// A story is stored as its schema.Story JSON, _id its id, in one index
+// A story is stored as its schema.Story JSON (StoryDoc), _id its id, in one index
 // (DefaultStoryIndex): stories are few (a story gathers many articles)
 // and change for days, so monthly indices would split one story's
 // snapshots across months. Every write is version_type=external with the
@@ -38,9 +38,17 @@ func CheckStoryIndex(name string) error {
 	return nil
 }
 
+// StoryDoc is the document stored for a story: the snapshot, plus its id
+// again as story_id, the field articles carry, so that a dashboard filter
+// on one story (story_id: X) selects the story and its articles alike.
+type StoryDoc struct {
+	*schema.Story
+	StoryID string `json:"story_id"`
+}
+
 // EncodeStory returns the JSON source of a story document.
 func EncodeStory(st *schema.Story) ([]byte, error) {
-	b, err := json.Marshal(st)
+	b, err := json.Marshal(StoryDoc{Story: st, StoryID: st.ID})
 	if err != nil {
 		return nil, fmt.Errorf("encode story %s: %w", st.ID, err)
 	}

@@ -73,7 +73,7 @@ func TestStoryTemplateShape(t *testing.T) {
 	}
 	walk("", tpl.Template.Mappings.Properties)
 	want := map[string]string{
-		"id": "keyword", "title": "text", "title.keyword": "keyword", "representative_id": "keyword",
+		"id": "keyword", "story_id": "keyword", "title": "text", "title.keyword": "keyword", "representative_id": "keyword",
 		"first_seen": "date", "last_seen": "date", "article_count": "integer", "outlet_count": "integer",
 		"sources": "keyword", "languages": "keyword", "persons.name": "keyword", "persons.id": "keyword",
 		"persons.salience": "float", "organizations.name": "keyword", "places.name": "keyword",
