@@ -13,6 +13,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/indexer/esindex"
 	"github.com/newsflow/newsflow/services/indexer/estest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
 )
@@ -182,11 +183,11 @@ func (l *Ledger) Count(ctx context.Context, ids []string) (Count, error) {
 	if err := l.readDead(ctx); err != nil {
 		return Count{}, err
 	}
+	// Articles only: the story index holds stories, whose ids may be an
+	// article's (a story named after its first report).
 	docs := map[string][]estest.Doc{}
-	for _, ix := range l.es.Indices() {
-		for _, d := range l.es.Docs(ix) {
-			docs[d.ID] = append(docs[d.ID], d)
-		}
+	for _, d := range l.es.Docs(esindex.PatternPrefix + "*") {
+		docs[d.ID] = append(docs[d.ID], d)
 	}
 	c := Count{Sent: len(ids)}
 	for _, id := range ids {

@@ -45,6 +45,8 @@ func TestLedgerCounts(t *testing.T) {
 	bulkIndex(t, es, "newsflow-articles-2026.11", "twice", 2)
 	bulkIndex(t, es, "newsflow-articles-2026.10", "two-indices", 1)
 	bulkIndex(t, es, "newsflow-articles-2026.11", "two-indices", 1)
+	// A story named after its first report is not a second copy of it.
+	bulkIndex(t, es, "newsflow-stories", "once", 1)
 	m := nats.NewMsg(stage.SubjectDeadPrefix + stage.NameEnrich)
 	m.Data = []byte(`{"id":"dead","title":"t"}`)
 	m.Header.Set(stage.HeaderDeadReason, "poison")
