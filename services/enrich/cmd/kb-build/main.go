@@ -108,7 +108,7 @@ func run(cfg config, report io.Writer) error {
 	var recs []record
 
 	// Places: dr5hn cities joined to GeoNames.
-	placeQIDs, stats, err := joinCities(cfg.csc, places, cfg.maxKm)
+	placeQIDs, stats, err := joinCities(cfg.csc, places, cfg.maxKm, report)
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ type city struct {
 // joinCities gives each GeoNames place the QID of the nearest dr5hn city
 // of the same country whose name (folded) is the place's name or one of its
 // alternate names, within maxKm.
-func joinCities(dir string, places []place, maxKm float64) (map[string]string, joinStats, error) {
+func joinCities(dir string, places []place, maxKm float64, report io.Writer) (map[string]string, joinStats, error) {
 	var st joinStats
 	files, err := filepath.Glob(filepath.Join(dir, "contributions", "cities", "*.json"))
 	if err != nil {
@@ -314,7 +314,7 @@ func joinCities(dir string, places []place, maxKm float64) (map[string]string, j
 		if err := json.Unmarshal(b, &rows); err != nil {
 			// A file the mirror holds only as a pointer is not JSON: skip it,
 			// and say so.
-			fmt.Fprintf(os.Stderr, "skip %s: %v\n", path, err)
+			fmt.Fprintf(report, "skip %s: %v\n", path, err)
 			continue
 		}
 		st.files++

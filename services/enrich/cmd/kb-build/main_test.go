@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func testConfig(t *testing.T) config {
+	return config{nsi: "testdata/nsi", countryCoder: "testdata/cc", csc: "testdata/csc", partyfacts: "testdata/pf",
+		legislators: "testdata/legislators.yaml", data: "testdata/data", out: filepath.Join(t.TempDir(), "kb.tsv.gz"), maxKm: 15}
+}
+
+func build(t *testing.T, cfg config) ([]byte, string, string) {
+	t.Helper()
+	var report bytes.Buffer
+	if err := run(cfg, &report); err != nil {
+		t.Fatalf("run: %v\n%s", err, report.String())
+	}
+	raw, err := os.ReadFile(cfg.out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, string(text), report.String()
+}
+
+func TestBuild(t *testing.T) {
+	cfg := testConfig(t)
+	raw1, kb, report := build(t, cfg)
+	for _, want := range []string{
+		"P\t1001\tQ900030\n", // nearest of the two Ogden Towns
+		"P\t1002\tQ900003\n", // through NSI's label "city in Testland"
+		"D\tTestish\tXT\n",   // the more populous country
+		"D\tBordurian\tXB\n",
+		"ORG\tQ900001\tAcme Corporation\tAcme|Acme Widgets\tnsi\n",
+		"ORG\tQ900040\tTestland Labour Party\tTLP\tpartyfacts\n",
+		"PER\tQ900050\tJane Q. Roe\tJane Roe\tcongress-legislators\n",
+	} {
+		if !strings.Contains(kb, want) {
+			t.Errorf("knowledge base lacks %q:\n%s", want, kb)
+		}
+	}
+	for _, unwanted := range []string{
+		"Q900002",  // a country that operates something is not an organisation
+		"Q900031",  // the farther Ogden Town
+		"\t1003\t", // Faraway the town is 4,000 km from dr5hn's Faraway
+	} {
+		if strings.Contains(kb, unwanted) {
+			t.Errorf("knowledge base has %q:\n%s", unwanted, kb)
+		}
+	}
+	for _, want := range []string{"countries.tsv: 2 QIDs agree", "regions.tsv: 1 QIDs confirmed",
+		"PER Q900099 Nobody Known: no source confirms it", "aliases.tsv: 1 of 2 QIDs confirmed", "skip testdata/csc/contributions/cities/XX.json"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	// The same inputs give the same bytes.
+	cfg.out = filepath.Join(t.TempDir(), "again.tsv.gz")
+	raw2, _, _ := build(t, cfg)
+	if !bytes.Equal(raw1, raw2) {
+		t.Error("two builds from the same inputs differ")
+	}
+}
+
+func TestCountryDisagreementFails(t *testing.T) {
+	cfg := testConfig(t)
+	dir := t.TempDir()
+	for _, f := range []string{"places.tsv.gz", "regions.tsv", "aliases.tsv"} {
+		b, err := os.ReadFile(filepath.Join("testdata/data", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "countries.tsv"), []byte("XT\tQ1\tTestland\t\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.data = dir
+	var report bytes.Buffer
+	if err := run(cfg, &report); err == nil {
+		t.Errorf("a country QID that country-coder contradicts passed:\n%s", report.String())
+	}
+}
+
+func TestMissingFlags(t *testing.T) {
+	err := run(config{out: filepath.Join(t.TempDir(), "kb.tsv.gz")}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-nsi") {
+		t.Errorf("err = %v, want the missing flags named", err)
+	}
+}
