@@ -1,6 +1,8 @@
 package stage
 
 import (
+	"errors"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -8,7 +10,7 @@ import (
 )
 
 // Results a message can end with, as the "result" label of
-// newsflow_<stage>_messages_total.
+// newsflow_messages_total.
 const (
 	ResultOK    = "ok"    // processed, output published, acked
 	ResultRetry = "retry" // retryable failure, nak with delay
@@ -16,12 +18,16 @@ const (
 )
 
 // metrics are one stage's Prometheus series plus plain counters for the
-// end-of-run summary.
+// end-of-run summary. The series are children of families shared by every
+// stage of a process, told apart by their "stage" label:
+//
+//	newsflow_messages_total{stage,result}        messages by outcome (ok, retry, dead)
+//	newsflow_message_duration_seconds{stage}     delivery-to-ack time
+//	newsflow_messages_in_flight{stage}           messages being processed now
 type metrics struct {
-	messages *prometheus.CounterVec
 	// results are messages' series by result, looked up once.
 	results  map[string]prometheus.Counter
-	duration prometheus.Histogram
+	duration prometheus.Observer
 	inFlight prometheus.Gauge
 
 	in, out, duplicates, retried, dead atomic.Uint64
@@ -29,31 +35,61 @@ type metrics struct {
 }
 
 func newMetrics(reg prometheus.Registerer, stage string) (*metrics, error) {
+	messages, err := registerOrReuse(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_messages_total",
+		Help: "Messages handled by each stage, by result (ok, retry, dead).",
+	}, []string{"stage", "result"}))
+	if err != nil {
+		return nil, err
+	}
+	duration, err := registerOrReuse(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "newsflow_message_duration_seconds",
+		Help:    "Time from delivery to acknowledgement, by stage.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"stage"}))
+	if err != nil {
+		return nil, err
+	}
+	inFlight, err := registerOrReuse(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "newsflow_messages_in_flight",
+		Help: "Messages each stage is processing now.",
+	}, []string{"stage"}))
+	if err != nil {
+		return nil, err
+	}
 	m := &metrics{
-		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "newsflow_" + stage + "_messages_total",
-			Help: "Messages handled by the " + stage + " stage, by result (ok, retry, dead).",
-		}, []string{"result"}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "newsflow_" + stage + "_duration_seconds",
-			Help:    "Time from delivery to acknowledgement in the " + stage + " stage.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
-		}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "newsflow_" + stage + "_in_flight",
-			Help: "Messages the " + stage + " stage is processing now.",
-		}),
+		results:  map[string]prometheus.Counter{},
+		duration: duration.WithLabelValues(stage),
+		inFlight: inFlight.WithLabelValues(stage),
 	}
-	for _, c := range []prometheus.Collector{m.messages, m.duration, m.inFlight} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
-	}
-	m.results = map[string]prometheus.Counter{}
 	for _, r := range []string{ResultOK, ResultRetry, ResultDead} {
-		m.results[r] = m.messages.WithLabelValues(r) // exposes zeros too
+		m.results[r] = messages.WithLabelValues(stage, r) // exposes zeros too
 	}
 	return m, nil
+}
+
+// registerOrReuse registers c, or returns the collector of the same
+// family that another stage of the process registered first.
+func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(err, &already) {
+		if existing, ok := already.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
+}
+
+// BuildInfo is newsflow_build_info{version,go_version}, always 1: join on
+// it to see which release each instance runs.
+func BuildInfo(version string) prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "newsflow_build_info",
+		Help: "Always 1; its labels say which newsflow version and Go release the process runs.",
+	}, []string{"version", "go_version"})
+	g.WithLabelValues(version, runtime.Version()).Set(1)
+	return g
 }
 
 // Stats are a stage's counts since it started in this process.

@@ -94,6 +94,9 @@ func run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
+	if err := rt.Register(BuildInfo(svc.Version)); err != nil {
+		return err
+	}
 	if err := svc.Start(ctx, rt); err != nil {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		defer cancel()

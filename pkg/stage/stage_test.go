@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -218,6 +219,32 @@ func TestArticleFlowsThroughFourStages(t *testing.T) {
 		waitFor(t, func() bool { return c.Stats().Out == 1 }, func() string {
 			return fmt.Sprintf("%s out = %d; want 1", c.Name(), c.Stats().Out)
 		})
+	}
+
+	// One family per measure, the stages told apart by their label.
+	if err := rt.Register(stage.BuildInfo("v1.2.3")); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	rt.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	want := []string{
+		`newsflow_build_info{go_version="` + runtime.Version() + `",version="v1.2.3"} 1`,
+	}
+	for _, name := range []string{stage.NameIngest, stage.NameDedupe, stage.NameEnrich, stage.NameIndex} {
+		want = append(want,
+			`newsflow_messages_total{result="ok",stage="`+name+`"} 1`,
+			`newsflow_messages_total{result="dead",stage="`+name+`"} 0`,
+			`newsflow_message_duration_seconds_count{stage="`+name+`"} 1`,
+			`newsflow_messages_in_flight{stage="`+name+`"} 0`)
+	}
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("/metrics lacks %s", w)
+		}
+	}
+	if strings.Contains(body, "newsflow_enrich_messages_total") {
+		t.Error("/metrics still has a family per stage (newsflow_enrich_messages_total)")
 	}
 }
 
