@@ -303,18 +303,7 @@ func runPipeline(t *testing.T, n secureNATS) {
 		t.Fatalf("start ingest: %v", err)
 	}
 
-	// dedupe, beside a version 1 band bucket, so that it also runs its
-	// migration (a watch over its record bucket).
-	{
-		admin, _ := n.connect(t, "admin")
-		ajs, err := jetstream.New(admin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ajs.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "dedupe_bands"}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// dedupe.
 	rtDedupe := open(stage.NameDedupe)
 	d, err := dedupe.New(ctx, rtDedupe.JetStream(), dedupe.DefaultConfig(), rtDedupe.Logger())
 	if err != nil {

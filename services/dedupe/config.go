@@ -25,10 +25,6 @@ type Config struct {
 	// Replicas is the KV buckets' replication factor
 	// (NEWSFLOW_DEDUPE_KV_REPLICAS).
 	Replicas int
-	// KeyBits sized the band groups of the version 1 band bucket
-	// (NEWSFLOW_DEDUPE_KEY_BITS). It is ignored since bands are kept in a
-	// log, and still validated so that existing settings stay valid.
-	KeyBits int
 	// MaxCandidates bounds the candidates verified per article, most
 	// shared bands first (NEWSFLOW_DEDUPE_MAX_CANDIDATES).
 	MaxCandidates int
@@ -72,7 +68,6 @@ func DefaultConfig() Config {
 		Window:        14 * 24 * time.Hour,
 		Threshold:     0.7,
 		Replicas:      1,
-		KeyBits:       16,
 		MaxCandidates: 32,
 		MinShingles:   10,
 		MinShared:     5,
@@ -99,9 +94,6 @@ func (c Config) Validate() error {
 	}
 	if c.Replicas != 1 && c.Replicas != 3 && c.Replicas != 5 {
 		bad("NEWSFLOW_DEDUPE_KV_REPLICAS %d: want 1, 3 or 5", c.Replicas)
-	}
-	if c.KeyBits < 4 || c.KeyBits > 24 {
-		bad("NEWSFLOW_DEDUPE_KEY_BITS %d: want 4-24", c.KeyBits)
 	}
 	if c.MaxCandidates < 1 {
 		bad("NEWSFLOW_DEDUPE_MAX_CANDIDATES %d: want at least 1", c.MaxCandidates)
@@ -137,7 +129,6 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Duration(&c.Window, "dedupe-window", "NEWSFLOW_DEDUPE_WINDOW", "how long an article stays comparable")
 	e.Float64(&c.Threshold, "dedupe-threshold", "NEWSFLOW_DEDUPE_THRESHOLD", "containment from which an article is a copy")
 	e.Int(&c.Replicas, "dedupe-kv-replicas", "NEWSFLOW_DEDUPE_KV_REPLICAS", "replication factor of the dedupe KV buckets (1, 3 or 5)")
-	e.Int(&c.KeyBits, "dedupe-key-bits", "NEWSFLOW_DEDUPE_KEY_BITS", "ignored (sized the version 1 band bucket)")
 	e.Int(&c.MaxCandidates, "dedupe-max-candidates", "NEWSFLOW_DEDUPE_MAX_CANDIDATES", "candidates verified per article")
 	e.Int(&c.MinShingles, "dedupe-min-shingles", "NEWSFLOW_DEDUPE_MIN_SHINGLES", "fewest shingles an article needs to be judged")
 	e.Int(&c.MinShared, "dedupe-min-shared", "NEWSFLOW_DEDUPE_MIN_SHARED", "fewest shared sketch hashes a match needs")

@@ -25,8 +25,6 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
-	"github.com/newsflow/newsflow/services/dedupe/kvindex"
-	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
 
 const (
@@ -735,47 +733,4 @@ func BenchmarkProcess(b *testing.B) {
 	// CPU of this process, the embedded NATS server included: articles
 	// per CPU-second is the throughput per core at saturation.
 	b.ReportMetric(float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "articles/cpu-s")
-}
-
-// TestUpgradeFromVersion1 starts dedupe on the state of a version 1
-// deployment: a band group bucket, which is no longer read, and a record
-// bucket holding an original. The original's bands are recomputed from
-// its stored sketch into the band log, so a copy arriving after the
-// upgrade is still linked to it; a second replica starting later does
-// not migrate again.
-func TestUpgradeFromVersion1(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	cfg := DefaultConfig()
-	if _, err := e.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.BandBucket, History: 1, LimitMarkerTTL: time.Minute}); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := e.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.RecordBucket, History: 1, LimitMarkerTTL: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	orig := newDoc(t, "original", fixture(t, "original.txt"))
-	seq := e.publish(t, orig)
-	fp := minhash.Analyze(orig.Body, cfg.Params)
-	rec := kvindex.Record{Stream: inStream, Seq: seq, Cluster: orig.ID, ClusterSeq: seq, Done: true, Sketch: fp.Sketch(cfg.Params.SketchSize)}
-	if _, err := recs.Put(ctx, kvindex.RecordKey(orig.ID), rec.Marshal()); err != nil {
-		t.Fatal(err)
-	}
-	d := e.deduper(t, cfg)
-	cp := newDoc(t, "copy", copies(t)["lead excerpt"])
-	if got := process(t, d, cp, e.publish(t, cp)); got.DuplicateOf != orig.ID {
-		t.Errorf("copy after the upgrade: duplicate_of %q, want the original %s", got.DuplicateOf, orig.ID)
-	}
-	e.deduper(t, cfg)
-	s, err := e.js.Stream(ctx, kvindex.BandStream(cfg.BandBucket))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.State.Msgs != 2 {
-		t.Errorf("band log holds %d messages, want 2 (the migrated original, the copy)", info.State.Msgs)
-	}
 }

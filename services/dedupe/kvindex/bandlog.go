@@ -376,12 +376,11 @@ func (x *bandIndex) size() (articles, keys int) {
 }
 
 // follow starts the ordered consumer that applies the band log to the
-// local index, and waits until the log as it was at start is applied. It
-// reports whether the log never held a message.
-func (ix *Index) follow(ctx context.Context) (bool, error) {
+// local index, and waits until the log as it was at start is applied.
+func (ix *Index) follow(ctx context.Context) error {
 	cons, err := ix.bandLog.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
-		return false, fmt.Errorf("band log consumer: %w", err)
+		return fmt.Errorf("band log consumer: %w", err)
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		md, err := m.Metadata()
@@ -407,19 +406,19 @@ func (ix *Index) follow(ctx context.Context) (bool, error) {
 		ix.log.Warn("band log consumer", zap.Error(err))
 	}))
 	if err != nil {
-		return false, fmt.Errorf("band log consume: %w", err)
+		return fmt.Errorf("band log consume: %w", err)
 	}
 	ix.consume = cc
 	info, err := ix.bandLog.Info(ctx)
 	if err != nil {
-		return false, fmt.Errorf("band log info: %w", err)
+		return fmt.Errorf("band log info: %w", err)
 	}
 	if info.State.Msgs > 0 {
 		if err := ix.local.wait(ctx, info.State.LastSeq); err != nil {
-			return false, fmt.Errorf("replay band log: %w", err)
+			return fmt.Errorf("replay band log: %w", err)
 		}
 	}
-	return info.State.LastSeq == 0, nil
+	return nil
 }
 
 // AddBands records that article id, of the given sketch, holds the given

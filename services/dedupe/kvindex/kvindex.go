@@ -13,9 +13,7 @@
 // two replicas adding bands at the same moment the later in the log sees
 // the earlier, and an article costs the same whatever the size of the
 // index. A replica that starts replays the log (Open returns once it has).
-// Log messages start with a version byte (2); version 1 was a KV bucket
-// of band groups rewritten by compare-and-set, O(window) per article,
-// which this version leaves alone and does not read.
+// Log messages start with a version byte (2).
 //
 // The record bucket is a KV bucket mapping an article id to its Record:
 // its stream sequence, its cluster and its shingle sketch. Every write is
@@ -110,7 +108,6 @@ type Index struct {
 	bandSubject       string
 	local             *bandIndex
 	consume           jetstream.ConsumeContext
-	migrate           bool
 	log               *zap.Logger
 	conflicts, writes uint64
 	reads             uint64
@@ -153,69 +150,11 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logg
 	if err != nil {
 		return nil, err
 	}
-	empty, err := ix.follow(ctx)
-	if err != nil {
+	if err := ix.follow(ctx); err != nil {
 		ix.Close()
 		return nil, err
 	}
-	if _, err := js.Stream(ctx, "KV_"+cfg.BandBucket); err == nil {
-		ix.migrate = empty
-		log.Info("a version 1 band bucket exists; this version keeps bands in a log and does not read it: delete the bucket once a window has passed",
-			zap.String("bucket", cfg.BandBucket), zap.String("band_log", BandStream(cfg.BandBucket)), zap.Bool("band_log_empty", empty))
-	}
 	return ix, nil
-}
-
-// NeedsMigration reports that the index was opened beside a version 1
-// band bucket with a band log that never held a message: the articles in
-// the record bucket have no bands in the log, and their bands must be
-// appended (AppendBands, from EachRecord) for them to be found again.
-func (ix *Index) NeedsMigration() bool { return ix.migrate }
-
-// EachRecord calls fn with every live record and its article id. Records
-// stored under a hashed key (ids that are not valid KV keys) are skipped:
-// their id is not known.
-func (ix *Index) EachRecord(ctx context.Context, fn func(id string, r Record) error) error {
-	kv, err := ix.js.KeyValue(ctx, ix.cfg.RecordBucket)
-	if err != nil {
-		return fmt.Errorf("record bucket: %w", err)
-	}
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
-	if err != nil {
-		return fmt.Errorf("watch records: %w", err)
-	}
-	defer w.Stop()
-	for {
-		var e jetstream.KeyValueEntry
-		select {
-		case e = <-w.Updates():
-		case <-ctx.Done():
-			return fmt.Errorf("watch records: %w", ctx.Err())
-		}
-		if e == nil {
-			return nil // every record existing at the start was seen
-		}
-		if e.Operation() != jetstream.KeyValuePut || !validKey(e.Key()) || RecordKey(e.Key()) != e.Key() {
-			continue
-		}
-		r, err := UnmarshalRecord(e.Value())
-		if err != nil {
-			ix.log.Warn("skipping corrupt record", zap.String("key", e.Key()), zap.Error(err))
-			continue
-		}
-		if err := fn(e.Key(), r); err != nil {
-			return err
-		}
-	}
-}
-
-// AppendBands appends an article's bands and sketch to the band log
-// without waiting for the local index: for migrations.
-func (ix *Index) AppendBands(ctx context.Context, id string, bands []uint64, sketch minhash.Sketch) error {
-	if _, err := ix.js.Publish(ctx, ix.bandSubject, encodeBands(id, bands, sketch)); err != nil {
-		return fmt.Errorf("append bands of %s: %w", id, err)
-	}
-	return nil
 }
 
 // permanent reports provisioning errors no retry can fix: replicas a
@@ -376,8 +315,7 @@ type Record struct {
 // MaxMembers caps the member list kept on a canonical's record.
 const MaxMembers = 128
 
-// recordVersion 2 added the sketch's short lines; version 1 records are
-// still read.
+// recordVersion is the first byte of an encoded Record.
 const recordVersion = 2
 
 // Marshal encodes r compactly: sketch hashes as varint deltas.
@@ -441,7 +379,7 @@ func UnmarshalRecord(b []byte) (Record, error) {
 	d := decoder{b: b}
 	var r Record
 	v := d.byte()
-	if v != 1 && v != recordVersion {
+	if v != recordVersion {
 		return r, fmt.Errorf("%w: record version %d", ErrCorrupt, v)
 	}
 	r.Stream = d.string()
@@ -460,14 +398,12 @@ func UnmarshalRecord(b []byte) (Record, error) {
 	for i := uint64(0); d.err == nil && i < m; i++ {
 		r.Members = append(r.Members, d.id())
 	}
-	if v >= 2 {
-		n := d.uvarint()
-		if d.err == nil && n > uint64(len(d.b)) {
-			d.err = fmt.Errorf("%w: %d short lines in %d bytes", ErrCorrupt, n, len(d.b))
-		}
-		for i := uint64(0); d.err == nil && i < n; i++ {
-			r.Sketch.Short = append(r.Sketch.Short, d.hashes())
-		}
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.err = fmt.Errorf("%w: %d short lines in %d bytes", ErrCorrupt, n, len(d.b))
+	}
+	for i := uint64(0); d.err == nil && i < n; i++ {
+		r.Sketch.Short = append(r.Sketch.Short, d.hashes())
 	}
 	if d.err != nil {
 		return Record{}, d.err
@@ -620,15 +556,6 @@ func (d *decoder) uint16() uint16 {
 	}
 	v := binary.LittleEndian.Uint16(d.b)
 	d.b = d.b[2:]
-	return v
-}
-
-func (d *decoder) uint32() uint32 {
-	if !d.need(4) {
-		return 0
-	}
-	v := binary.LittleEndian.Uint32(d.b)
-	d.b = d.b[4:]
 	return v
 }
 

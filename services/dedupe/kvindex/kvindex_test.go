@@ -464,55 +464,6 @@ func TestConfigValidate(t *testing.T) {
 
 func nopLogger() *zap.Logger { return zap.NewNop() }
 
-// TestOpenBesideVersion1BandBucket: a deployment upgraded from the band
-// group bucket (version 1) keeps that bucket and its record bucket; Open
-// must work beside them, read the old records, and log that the old
-// bucket is no longer read.
-func TestOpenBesideVersion1BandBucket(t *testing.T) {
-	js := natstest.JetStream(t)
-	ctx := context.Background()
-	cfg := testConfig()
-	old, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.BandBucket, History: 1, LimitMarkerTTL: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A version 1 group value: (low 32 bits, expiry, packed id) entries.
-	if _, err := old.Put(ctx, "b3f2", []byte{0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0x70, 0x82, 0x0a, 0x18}); err != nil {
-		t.Fatal(err)
-	}
-	recs, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.RecordBucket, History: 1, LimitMarkerTTL: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := recs.Put(ctx, "a1", Record{Stream: "S", Seq: 1, Cluster: "a1", ClusterSeq: 1, Done: true}.Marshal()); err != nil {
-		t.Fatal(err)
-	}
-	infos := make(chan string, 4)
-	log := zaptest.NewLogger(t, zaptest.WrapOptions(zap.Hooks(func(e zapcore.Entry) error {
-		if strings.Contains(e.Message, "version 1 band bucket") {
-			infos <- e.Message
-		}
-		return nil
-	})))
-	ix, err := Open(ctx, js, cfg, log)
-	if err != nil {
-		t.Fatalf("Open beside a version 1 bucket: %v", err)
-	}
-	defer ix.Close()
-	if len(infos) != 1 {
-		t.Errorf("logged %d notices of the version 1 bucket, want 1", len(infos))
-	}
-	if r, _, err := ix.GetRecord(ctx, "a1"); err != nil || r.Cluster != "a1" {
-		t.Errorf("old record: %+v, %v", r, err)
-	}
-	if _, err := ix.AddBands(ctx, "a2", []uint64{0xb3f2_0000_dead_beef}, minhash.Sketch{}); err != nil {
-		t.Errorf("AddBands: %v", err)
-	}
-	if _, err := old.Get(ctx, "b3f2"); err != nil {
-		t.Errorf("the version 1 bucket was touched: %v", err)
-	}
-}
-
 // TestLocalIndexBoundedByMaxIndexed: with MaxIndexed the local index
 // never holds more articles than that, evicts the oldest first by log
 // sequence (their window not yet passed), counts them, warns once, and
