@@ -59,7 +59,7 @@ func Watermill(ctx context.Context, url string, s Setup, sunk *atomic.Int64) (fu
 			})
 			continue
 		}
-		router.AddNoPublisherHandler(name, in, sub, func(*message.Message) error {
+		router.AddConsumerHandler(name, in, sub, func(*message.Message) error {
 			sunk.Add(1)
 			return nil
 		})

@@ -110,7 +110,6 @@ type scratch struct {
 	emit   []float32
 	score  []float32
 	back   []int8
-	tags   []int
 	part   []int32          // stage-2 sums of each token's sentence features
 	slots  []int32          // feature table slots of a token's features
 	touch  int16            // keeps the loads that start fetching rows

@@ -382,9 +382,7 @@ func (s *Server) updateAliases(w http.ResponseWriter, r *http.Request) {
 			if s, ok := spec["index"].(string); ok {
 				idxs = append(idxs, s)
 			}
-			for _, x := range asStrings(spec["indices"]) {
-				idxs = append(idxs, x)
-			}
+			idxs = append(idxs, asStrings(spec["indices"])...)
 			if s, ok := spec["alias"].(string); ok {
 				als = append(als, s)
 			}
