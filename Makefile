@@ -1,20 +1,36 @@
 # newsflow: one Makefile for every module in go.work.
 GO      ?= go
 SHARED  ?= ../shared/data
-# Every module in go.work, as package patterns.
-MODULES  = $(shell $(GO) list -m -f '{{.Dir}}/...')
+# Every module in go.work, as directories and as package patterns.
+MODULE_DIRS = $(shell $(GO) list -m -f '{{.Dir}}')
+MODULES     = $(addsuffix /...,$(MODULE_DIRS))
+# staticcheck's binary; .ci/run installs the pinned version.
+STATICCHECK ?= staticcheck
 
-.PHONY: test vet fmt-check run model eval
+.PHONY: test test-short vet fmt-check tidy-check staticcheck run model eval
 
-## test: formatting, vet, then every module's tests with the race detector.
+## test: formatting, vet, then every module's tests with the race detector (what CI runs).
 test: fmt-check vet
 	$(GO) test -race -count=1 $(MODULES)
+
+## test-short: the developers' inner loop: every module's tests with -short (the slow load,
+## cluster and process-kill tests skip themselves), results cached by go test.
+test-short:
+	$(GO) test -short $(MODULES)
 
 vet:
 	$(GO) vet $(MODULES)
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## tidy-check: `go mod tidy` would change no module's go.mod or go.sum.
+tidy-check:
+	@for m in $(MODULE_DIRS); do (cd $$m && $(GO) mod tidy -diff) || { echo "go mod tidy needed in $$m"; exit 1; }; done
+
+## staticcheck: staticcheck over every module.
+staticcheck:
+	$(STATICCHECK) $(MODULES)
 
 ## model: retrain the NER weights (services/enrich/ner/model.bin.gz) from CoNLL-2003 train;
 ## deterministic, so the committed file is reproduced byte for byte.
