@@ -369,7 +369,7 @@ func (s *state) cues(m *mention, c *cluster) {
 		prev, prev2 = prev2, ""
 	}
 	switch {
-	case workBefore[prev] || workAfter[strings.ToLower(next)] || next == "," && workAfterComma[next2]:
+	case workBefore[prev] || workAfter[strings.ToLower(next)] || next == "," && workAfterComma[next2] || productAfter[next]:
 		c.work = true
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && bandPossessed[next2]:
 		c.band = true

@@ -140,26 +140,21 @@ func (s *state) repairLost(m *mention, names []string) {
 // known links a person or organisation the gazetteer does not have to the
 // knowledge base, and checks the tagger's type with it: a multi-word name
 // the tagger calls a person but the knowledge base knows only as an
-// organisation ("Electronic Arts") is an organisation. A name links only
-// when it names one entity of the type; a one-word name only through the
-// entity's own name, not an alias (a brand called "United" is not every
-// "United"), and never by changing the tagger's type.
+// organisation ("Deutsche Bank") is an organisation. A name links only
+// when it has more than one word and names one entity of the type.
 func (s *state) known(m *mention) *gazetteer.Entry {
 	if m.text == "" || m.titled {
 		return nil
 	}
 	var org, per *gazetteer.Entry
 	nOrg, nPer := 0, 0
-	oneWord := m.t1-m.t0 == 1
-	if oneWord && (len(m.text) < 4 || m.t0 > 0 && isCap(s.toks[m.t0-1].Text) && !s.toks[m.t0].initial) {
-		// "PSP", or "Blacks" of "All Blacks": too short, or cut from a
-		// longer name, to stand for a brand.
-		return s.subBrand(m)
+	if m.t1-m.t0 == 1 {
+		// One word is too little to name a brand: "Real" of Real Madrid
+		// is not the supermarket Real, "Blacks" of the All Blacks not the
+		// retailer. One-word names link through the curated tables only.
+		return nil
 	}
 	for _, e := range s.r.g.Known(m.text) {
-		if oneWord && gazetteer.Fold(e.Name) != gazetteer.Fold(m.text) {
-			continue
-		}
 		switch e.Type {
 		case gazetteer.Organization:
 			if org == nil || org.ID != e.ID {
@@ -176,11 +171,11 @@ func (s *state) known(m *mention) *gazetteer.Entry {
 	switch {
 	case m.typ == gazetteer.Person && nPer == 1:
 		return per
-	case m.typ == gazetteer.Person && nPer == 0 && nOrg == 1 && !oneWord:
+	case m.typ == gazetteer.Person && nPer == 0 && nOrg == 1:
 		return org
 	case m.typ == gazetteer.Organization && nOrg == 1:
 		return org
-	case m.typ == 0 && nOrg+nPer == 1 && !oneWord:
+	case m.typ == 0 && nOrg+nPer == 1:
 		if org != nil {
 			return org
 		}

@@ -264,12 +264,13 @@ func TestRules(t *testing.T) {
 		},
 		{
 			name:  "the knowledge base types and links what the tagger calls a person",
-			title: "Phones", body: "Deutsche Bank said Microsoft shares rose. Analysts at Deutsche Bank agreed.",
+			title: "Phones", body: "Deutsche Bank said Microsoft shares rose. Analysts at Deutsche Bank agreed. Real won.",
 			english: true,
-			spans:   []span{{"PER", "Deutsche Bank"}, {"ORG", "Microsoft"}},
+			spans:   []span{{"PER", "Deutsche Bank"}, {"ORG", "Microsoft"}, {"ORG", "Real"}},
 			want: map[string]string{
 				"ORG:Deutsche Bank": "Q66048 ||",
-				"ORG:Microsoft":     "Q2283 |",
+				"ORG:Microsoft":     "Q2283 |",          // curated
+				"ORG:Real":          "local:org:real |", // not the supermarket brand
 			},
 			absent: []string{"PER:Deutsche Bank"},
 		},
@@ -329,17 +330,18 @@ func TestRules(t *testing.T) {
 		{
 			name:  "a work cue spreads along coordinated names; a possessive cue types a company",
 			title: "Oscars", body: "Nominees are The Aviator, Million Dollar Baby and Sideways. The movie The Aviator leads. " +
-				"Sony Ericsson's profits tripled. Franz Ferdinand's album sold. Electronic Arts (EA) grew. The Six Nations began.",
+				"Sony Ericsson's profits tripled. Franz Ferdinand's album sold. Electronic Arts (EA) grew. The Six Nations began. " +
+				"The Xbox console and the PSP sold well.",
 			english: true,
 			spans: []span{{"ORG", "Aviator"}, {"PER", "Million Dollar Baby"}, {"ORG", "Sideways"}, {"PER", "Sony Ericsson"},
-				{"PER", "Franz Ferdinand"}, {"PER", "Electronic Arts"}, {"ORG", "Six Nations"}},
+				{"PER", "Franz Ferdinand"}, {"PER", "Electronic Arts"}, {"ORG", "Six Nations"}, {"ORG", "Xbox"}},
 			want: map[string]string{
 				"ORG:Sony Ericsson":   "local:org:sony-ericsson |",
 				"ORG:Franz Ferdinand": "local:org:franz-ferdinand |",
 				"ORG:Electronic Arts": "local:org:electronic-arts ||", // and its acronym
 			},
 			absent: []string{"ORG:Aviator", "PER:Million Dollar Baby", "ORG:Sideways", "PER:Sony Ericsson",
-				"PER:Franz Ferdinand", "PER:Electronic Arts", "ORG:Six Nations"},
+				"PER:Franz Ferdinand", "PER:Electronic Arts", "ORG:Six Nations", "ORG:Xbox"},
 		},
 		{
 			name:  "a word cut from a longer name does not link to a brand",

@@ -144,6 +144,9 @@ scored score win won defeat draw semi-final final fixture kick-off penalty tries
 var (
 	workBefore = set(`film films movie movies album albums single song songs show shows series sitcom soap drama documentary programme program game games novel book play musical opera biopic`)
 	workAfter  = set(`star stars co-star actor actress film films movie album soundtrack sequel author premiere screenplay trailer book books novel novels franchise`)
+	// productAfter mark a product, shown no more than a film: "Xbox
+	// console", "Nintendo DS handheld".
+	productAfter = set(`console consoles handheld handhelds`)
 	// workAfterComma follow a comma after a film: "The Aviator, starring".
 	workAfterComma = set(`starring directed written`)
 	bandBefore     = set(`band bands duo`)
