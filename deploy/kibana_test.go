@@ -550,7 +550,9 @@ func TestKibanaFieldsInTemplate(t *testing.T) {
 }
 
 // TestKibanaAnswers checks that the saved objects answer the analysts'
-// questions: a data view on the read alias with published_at as time, a
+// questions: a data view on the read alias with @timestamp as time (the
+// indexer writes it into every document: published, else ingested, so
+// undated articles are in every panel; with published_at they vanished), a
 // saved search without duplicates, and a dashboard with articles over
 // time by source, top persons/organisations/places, a map of places,
 // copies per source, most-copied stories and the latest articles.
@@ -561,9 +563,12 @@ func TestKibanaAnswers(t *testing.T) {
 		byKey[o.key()] = o
 	}
 	dv := byKey["index-pattern/newsflow-articles"]
-	if dv.Attributes["title"] != "newsflow-articles" || dv.Attributes["timeFieldName"] != "published_at" {
-		t.Errorf("data view title %v time %v, want newsflow-articles (the read alias) and published_at",
+	if dv.Attributes["title"] != "newsflow-articles" || dv.Attributes["timeFieldName"] != "@timestamp" {
+		t.Errorf("data view title %v time %v, want newsflow-articles (the read alias) and @timestamp",
 			dv.Attributes["title"], dv.Attributes["timeFieldName"])
+	}
+	if f, ok := templateFields(t, "newsflow-articles")["@timestamp"]; !ok || f.typ != "date" {
+		t.Errorf("index template maps @timestamp as %+v, want a date", f)
 	}
 
 	dash, ok := byKey["dashboard/newsflow-overview"]
@@ -593,7 +598,7 @@ func TestKibanaAnswers(t *testing.T) {
 			attrJSON(t, o, "kibanaSavedObjectMeta.searchSourceJSON", &ss)
 			sort, _ := o.Attributes["sort"].([]any)
 			if strings.Contains(ss.Query.kql(), "not duplicate_of:*") && len(sort) > 0 &&
-				fmt.Sprint(sort[0]) == "[published_at desc]" {
+				fmt.Sprint(sort[0]) == "[@timestamp desc]" {
 				want["latest articles"] = true
 			}
 		case "map":
@@ -614,7 +619,7 @@ func TestKibanaAnswers(t *testing.T) {
 			}
 			q := st.Query.kql()
 			switch {
-			case ops["date_histogram published_at"] && ops["terms source.name"]:
+			case ops["date_histogram @timestamp"] && ops["terms source.name"]:
 				want["articles over time by source"] = true
 			case ops["terms persons"] && q == "not duplicate_of:*":
 				want["top persons"] = true
@@ -683,7 +688,7 @@ func TestKibanaStoriesAnswers(t *testing.T) {
 		q := st.Query.kql()
 		_, bySource := ops["terms source.name"]
 		_, byStory := ops["terms story_id"]
-		_, overTime := ops["date_histogram published_at"]
+		_, overTime := ops["date_histogram @timestamp"]
 		switch {
 		case view == "newsflow-stories" && byStory && ops["order story_id"] == "max outlet_count" && q == "not merged_into:*":
 			want["biggest stories of the period by outlets"] = true
