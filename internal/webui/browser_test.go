@@ -287,6 +287,20 @@ func TestBrowser(t *testing.T) {
 	shot("article")
 	audit("article page")
 
+	// Its story: every report on a timeline, the first marked, its map.
+	var reports, firsts int
+	run("open the article's story",
+		chromedp.Click(`a.story`),
+		chromedp.WaitVisible(`ol.timeline`),
+		chromedp.WaitVisible(`#map[data-drawn="true"] svg`),
+		chromedp.Evaluate(`document.querySelectorAll("ol.timeline li").length`, &reports),
+		chromedp.Evaluate(`document.querySelectorAll("ol.timeline li.first .first-report").length`, &firsts))
+	if !strings.Contains(location(), "/stories/") || reports == 0 || firsts != 1 {
+		t.Errorf("story page %s: %d reports, %d marked first", location(), reports, firsts)
+	}
+	shot("story")
+	audit("story page")
+
 	// The map draws its countries and the places of the search.
 	var countries, points int
 	run("open the map",

@@ -248,8 +248,8 @@ func without(q url.Values, param string) url.Values {
 	return c
 }
 
-// storyURL is where a story's reports are listed.
-func storyURL(id string) string { return "/?" + url.Values{"story": {id}}.Encode() }
+// storyURL is a story's page.
+func storyURL(id string) string { return "/stories/" + url.PathEscape(id) }
 
 // snippetParts splits a snippet whose matched words are wrapped in ** into
 // plain and marked parts.

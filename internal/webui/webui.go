@@ -95,7 +95,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webui templates: %w", err)
 	}
-	for _, name := range []string{"search", "article", "map", "pipeline", "error"} {
+	for _, name := range []string{"search", "article", "story", "map", "pipeline", "error"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("webui template %s: %w", name, err)
@@ -110,6 +110,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Mount(handle func(pattern string, h http.Handler)) {
 	handle("GET /{$}", s.page(s.searchPage))
 	handle("GET /articles/{id}", s.page(s.articlePage))
+	handle("GET /stories/{id}", s.page(s.storyPage))
 	handle("GET /map", s.page(s.mapPage))
 	handle("GET /pipeline", s.page(s.pipelinePage))
 	handle("GET /pipeline/events", http.HandlerFunc(s.pipelineEvents))

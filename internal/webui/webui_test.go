@@ -67,6 +67,9 @@ func fixtureDocs() []*schema.Document {
 		{ID: "untitled", Source: schema.Source{Name: "Example News"},
 			Body: "Lavrov spoke again on Friday about the talks.", PublishedAt: pub(5)},
 	}
+	// The talks, their copy and the follow-up are one story.
+	docs[0].StoryID, docs[1].StoryID, docs[3].StoryID = "story-talks", "story-talks", "story-talks"
+	docs[2].StoryID = "story-bank"
 	for i, d := range docs {
 		d.SchemaVersion = schema.Version
 		d.IngestedAt = t0.Add(time.Duration(i) * time.Minute)
@@ -212,6 +215,31 @@ func TestArticlePage(t *testing.T) {
 	}
 }
 
+func TestStoryPage(t *testing.T) {
+	_, srv := newServer(t, nil)
+	res, page := get(t, srv, "/stories/story-talks")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	mustContain(t, page,
+		"<h1>Lavrov and Kuleba meet in Antalya</h1>", // named by its first original report
+		"3 reports from 3 outlets",
+		`<li class="first">`, `first report</span>`, `<span class="badge">copy</span>`,
+		`href="/?person=Sergei&#43;Lavrov&amp;story=story-talks"`, // its top entities narrow to it
+		`"name":"Antalya"`) // its places, for the map
+	// Oldest first: the original, its copy a day later, the follow-up.
+	first, copied, later := strings.Index(page, `/articles/kyiv-talks"`), strings.Index(page, `/articles/kyiv-talks-copy"`), strings.Index(page, `/articles/untitled"`)
+	if first < 0 || copied < first || later < copied {
+		t.Errorf("timeline order: original at %d, copy at %d, follow-up at %d", first, copied, later)
+	}
+	_, page = get(t, srv, "/articles/kyiv-talks")
+	mustContain(t, page, `<a href="/stories/story-talks" class="story">its story</a>`)
+	res, _ = get(t, srv, "/stories/no-such-story")
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("missing story: status %d, want 404", res.StatusCode)
+	}
+}
+
 func TestMapPage(t *testing.T) {
 	_, srv := newServer(t, nil)
 	_, page := get(t, srv, "/map?q=lavrov")
@@ -351,7 +379,7 @@ var assetRefs = regexp.MustCompile(`(?:src|href|data-world)="(/static/[^"]+)"`)
 func TestPagesLoadOnlyFromHereAndWeighLittle(t *testing.T) {
 	_, srv := newServer(t, &fixedPipeline{readings: [][]pipeline.Lag{{{Stage: "ingest"}}}})
 	const budget = 250 << 10
-	for _, path := range []string{"/?q=lavrov", "/articles/kyiv-talks", "/map?q=", "/pipeline"} {
+	for _, path := range []string{"/?q=lavrov", "/articles/kyiv-talks", "/stories/story-talks", "/map?q=", "/pipeline"} {
 		page := fetchGzip(t, srv.URL+path)
 		html := gunzip(t, page)
 		if m := regexp.MustCompile(`(?:src|srcset|data-world)="(?:https?:)?//`).FindString(html); m != "" {
