@@ -45,7 +45,8 @@ func histogramOf(buckets []bucket, interval string, q url.Values) *histogramView
 	for _, b := range buckets {
 		h.Max = max(h.Max, b.Count)
 	}
-	w := float64(histWidth) / float64(len(buckets))
+	// Bars share the width, but a few buckets do not become blocks.
+	w := min(float64(histWidth)/float64(len(buckets)), histWidth/12)
 	gap := min(2, w/4)
 	for i, b := range buckets {
 		since := b.Start.UTC().Format(time.DateOnly)
