@@ -8,18 +8,14 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage"
 )
 
-// StageName names the embedded index's consumer of articles.enriched: its
-// durable consumer, metrics and dead-letter subject (articles.dead.search).
-// It differs from stage.NameIndex so that the Elasticsearch indexer and
-// the embedded index can consume the same documents independently.
-const StageName = "search"
-
-// Stage returns the sink stage that indexes every enriched document into
-// ix. A document that cannot be indexed at all is dead-lettered; any other
-// failure is retried.
-func (ix *Index) Stage() stage.Stage[*schema.Document, *schema.Document] {
+// Stage returns `newsflow run`'s indexer: the sink stage that indexes every
+// enriched document into ix, under the indexer's name (stage.NameIndex:
+// its durable consumer, metrics and articles.dead.indexer), then hands it
+// to indexed (nil for nothing more). A document that cannot be indexed at
+// all is dead-lettered; any other failure is retried.
+func (ix *Index) Stage(indexed func(*schema.Document) error) stage.Stage[*schema.Document, *schema.Document] {
 	return stage.Stage[*schema.Document, *schema.Document]{
-		Name:   StageName,
+		Name:   stage.NameIndex,
 		Input:  stage.SubjectEnriched,
 		Decode: schema.DecodeDocument,
 		Process: func(ctx context.Context, d *schema.Document) (*schema.Document, error) {
@@ -27,7 +23,10 @@ func (ix *Index) Stage() stage.Stage[*schema.Document, *schema.Document] {
 			if errors.Is(err, ErrInvalidDocument) {
 				return nil, stage.Permanent(err)
 			}
-			return nil, err
+			if err != nil || indexed == nil {
+				return nil, err
+			}
+			return nil, indexed(d)
 		},
 	}
 }

@@ -21,9 +21,6 @@ import (
 	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/internal/webui"
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/services/dedupe"
-	"github.com/newsflow/newsflow/services/enrich"
-	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
 )
 
@@ -35,22 +32,12 @@ type runOptions struct {
 	source   string
 	httpAddr string
 	logLevel string
-	intake   intake.HandlerConfig
 	// cpuProfile, when set, receives a CPU profile of the whole run.
 	cpuProfile string
 }
 
 func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
-	o := &runOptions{}
-	o.pipeline.Stage = stage.DefaultConfig()
-	o.pipeline.Ingest = ingest.DefaultConfig()
-	o.pipeline.Dedupe = dedupe.DefaultConfig()
-	o.pipeline.Enrich = enrich.DefaultConfig()
-	o.intake = intake.HandlerConfig{
-		MaxBodyBytes:         intake.DefaultMaxBodyBytes,
-		MaxDecompressedBytes: intake.DefaultMaxDecompressedBytes,
-		RetryAfter:           intake.DefaultRetryAfter,
-	}
+	o := &runOptions{pipeline: pipeline.DefaultOptions("")}
 	// Stage settings (batch, concurrency, retries, stream limits) come
 	// from the same NEWSFLOW_* variables the services read.
 	stageEnv := &stage.EnvFlags{FlagSet: flag.NewFlagSet("env", flag.ContinueOnError)}
@@ -71,13 +58,17 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (default warn with --once, else info)")
 	fs.IntVar(&o.pipeline.Stage.Consumer.Concurrency, "concurrency", o.pipeline.Stage.Consumer.Concurrency, "messages each stage processes at once")
-	o.pipeline.Ingest.Flags(e)
-	o.pipeline.Dedupe.Flags(e)
-	o.pipeline.Enrich.Flags(e)
-	o.intake.Flags(e)
+	// Each service's own settings, registered by the service itself.
+	services := pipeline.Services(&o.pipeline)
+	for _, svc := range services {
+		svc.Flags(e)
+	}
 	return o, func() error {
-		return errors.Join(stageEnv.Err(), e.Err(), o.pipeline.Stage.Validate(), o.pipeline.Ingest.Validate(),
-			o.pipeline.Dedupe.Validate(), o.pipeline.Enrich.Validate(), o.intake.Validate())
+		errs := []error{stageEnv.Err(), e.Err(), o.pipeline.Stage.Validate()}
+		for _, svc := range services {
+			errs = append(errs, svc.Validate())
+		}
+		return errors.Join(errs...)
 	}
 }
 
@@ -117,10 +108,16 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		defer stop()
 	}
 	started := time.Now()
-	p, err := pipeline.Start(ctx, o.pipeline, log)
+	// ctx is the stop signal; the stages work under a context of their
+	// own, so Ctrl-C or SIGTERM drains in-flight messages instead of
+	// cancelling them.
+	work, startedWork, abandon := stage.WorkContext(ctx)
+	defer abandon()
+	p, err := pipeline.Start(work, o.pipeline, log)
 	if err != nil {
 		return err
 	}
+	startedWork()
 	shutdown := func() error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.pipeline.Stage.ShutdownTimeout)
 		defer cancel()
@@ -184,16 +181,13 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return err
 }
 
-// serveHTTP serves intake, search, metrics and health for a long run.
+// serveHTTP serves intake (which the ingest service registered), search,
+// metrics and health for a long run.
 func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Server, error) {
 	if o.httpAddr == "" {
 		return nil, nil
 	}
 	rt := p.Runtime()
-	m := intake.NewMetrics(rt.Registry())
-	pub := intake.NewPublisher(rt.JetStream(), log.Named("intake")).WithMetrics(m).
-		WithBacklog(stage.NewBacklog(rt.JetStream(), stage.SubjectRaw, o.pipeline.Stage.Consumer.MaxBacklog))
-	rt.Handle("POST /v1/articles", intake.NewHandler(pub, o.intake, log.Named("intake")).WithMetrics(m))
 	rt.Handle("GET /v1/search", search.Handler(search.ForIndex(p.Index()), log.Named("search")))
 	ui, err := webui.New(webui.Options{Index: p.Index(), Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
 	if err != nil {

@@ -1,7 +1,13 @@
-// Package pipeline runs the four newsflow stages in one process, over the
+// Package pipeline runs the newsflow stages in one process, over the
 // same subjects and with the same code as the separate services, on an
 // embedded NATS server (or an external one) with the embedded search
 // index as the sink.
+//
+// The same code means the same registration: Services lists each
+// service's NewService (the function its cmd/<service>/main.go hands to
+// stage.Main), and Start calls their Start on one shared runtime. Only the
+// indexer differs: newsflow writes to the embedded Bleve index instead of
+// Elasticsearch, under the same stage name.
 package pipeline
 
 import (
@@ -26,6 +32,7 @@ import (
 	"github.com/newsflow/newsflow/services/enrich"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/boilerplate"
+	"github.com/newsflow/newsflow/services/ingest/intake"
 )
 
 // SearchIndexDir is the folder of the data directory that holds the
@@ -46,6 +53,7 @@ type Options struct {
 	MaxStore int64
 	Stage    stage.Config
 	Ingest   ingest.Config
+	Intake   intake.HandlerConfig
 	Dedupe   dedupe.Config
 	Enrich   enrich.Config
 	// ExportPath, when set, receives the final documents as JSON lines.
@@ -148,43 +156,35 @@ func fitStreamBytes(maxBytes, maxStore int64, streams int) int64 {
 	return maxBytes
 }
 
+// DefaultOptions returns every service's defaults, the embedded server on
+// its usual port and dataDir.
+func DefaultOptions(dataDir string) Options {
+	return Options{
+		DataDir: dataDir,
+		Stage:   stage.DefaultConfig(),
+		Ingest:  ingest.DefaultConfig(),
+		Intake:  intake.DefaultHandlerConfig(),
+		Dedupe:  dedupe.DefaultConfig(),
+		Enrich:  enrich.DefaultConfig(),
+	}
+}
+
+// Services are the services the pipeline runs before its indexer, in
+// pipeline order, registered by the same functions as their own
+// processes: their Flags and Validate fill and check o's settings, and
+// Start reads them.
+func Services(o *Options) []stage.Service {
+	return []stage.Service{
+		ingest.NewService(&o.Ingest, &o.Intake),
+		dedupe.NewService(&o.Dedupe),
+		enrich.NewService(&o.Enrich),
+	}
+}
+
 func (p *Pipeline) startStages(ctx context.Context) error {
-	js := p.rt.JetStream()
-	ing, err := ingest.New(ctx, js, p.opts.Ingest, p.log.Named("ingest"))
-	if err != nil {
-		return fmt.Errorf("ingest: %w", err)
-	}
-	p.rt.OnShutdown(func(context.Context) error { ing.Stop(); return nil })
-	// Dedupe follows its band log and reads and writes its records on a
-	// connection of its own, as the dedupe service would.
-	kv, err := p.rt.JetStreamFor("dedupe-kv")
-	if err != nil {
-		return err
-	}
-	ded, err := dedupe.New(ctx, kv, p.opts.Dedupe, p.log.Named("dedupe"))
-	if err != nil {
-		return fmt.Errorf("dedupe: %w", err)
-	}
-	p.rt.OnShutdown(func(context.Context) error { ded.Close(); return nil })
-	if err := p.rt.Register(append(ing.Collectors(), ded.Collectors()...)...); err != nil {
-		return err
-	}
-	enr, err := enrich.New(p.opts.Enrich, p.log.Named("enrich"))
-	if err != nil {
-		return fmt.Errorf("enrich: %w", err)
-	}
-	if _, err := stage.Start(ctx, p.rt, stage.Stage[*schema.RawArticle, *schema.Document]{
-		Name: stage.NameIngest, Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
-		Decode: schema.DecodeRaw, Process: ing.Process,
-	}); err != nil {
-		return err
-	}
-	for _, st := range []stage.Stage[*schema.Document, *schema.Document]{
-		{Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped, Decode: schema.DecodeDocument, Process: ded.Process},
-		{Name: stage.NameEnrich, Input: stage.SubjectDeduped, Output: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: enr.Process},
-	} {
-		if _, err := stage.Start(ctx, p.rt, st); err != nil {
-			return err
+	for _, svc := range Services(&p.opts) {
+		if err := svc.Start(ctx, p.rt); err != nil {
+			return fmt.Errorf("%s: %w", svc.Name, err)
 		}
 	}
 	// The search index commits in batches and answers each caller after
@@ -194,9 +194,7 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	sinkCfg.Concurrency = max(sinkCfg.Concurrency, sinkConcurrency)
 	sinkCfg.Batch = max(sinkCfg.Batch, sinkConcurrency)
 	sinkCfg.MaxAckPending = max(sinkCfg.MaxAckPending, 2*sinkConcurrency)
-	_, err = stage.StartWith(ctx, p.rt, stage.Stage[*schema.Document, *schema.Document]{
-		Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: p.sink,
-	}, sinkCfg)
+	_, err := stage.StartWith(ctx, p.rt, p.index.Stage(p.indexed), sinkCfg)
 	return err
 }
 
@@ -207,22 +205,14 @@ const (
 	sinkLinger      = 500 * time.Millisecond
 )
 
-// sink is the in-process indexer: the embedded search index, then the
-// export file.
-func (p *Pipeline) sink(ctx context.Context, doc *schema.Document) (*schema.Document, error) {
-	if err := p.index.Index(ctx, doc); err != nil {
-		if errors.Is(err, bleveindex.ErrInvalidDocument) {
-			return nil, stage.Permanent(err)
-		}
-		return nil, err
-	}
+// indexed follows a document into the search index: its latency, then
+// the export file.
+func (p *Pipeline) indexed(doc *schema.Document) error {
 	p.latency.add(time.Since(doc.IngestedAt))
 	if p.export != nil {
-		if err := p.export.Write(doc); err != nil {
-			return nil, err
-		}
+		return p.export.Write(doc)
 	}
-	return nil, nil
+	return nil
 }
 
 // Latency returns the p50 and p99 time from ingest (a document's

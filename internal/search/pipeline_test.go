@@ -47,7 +47,7 @@ func TestPipelineToSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt.OnShutdown(func(context.Context) error { return ix.Close() })
-	cons, err := stage.Start(ctx, rt, ix.Stage())
+	cons, err := stage.Start(ctx, rt, ix.Stage(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,27 +11,57 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 )
 
-// Service is what a service's main hands to Main: its name, its own
-// settings and how to wire itself into a runtime.
+// Service is one service's registration, in the manner of the
+// OpenTelemetry Collector's component factories: its name, its own
+// settings and how to wire itself into a runtime. Each service package
+// exports one constructor (dedupe.NewService, enrich.NewService, ...)
+// that both hosts call: its cmd/<service>/main.go hands it to Main, and
+// `newsflow run` (internal/pipeline) calls its Start on the one shared
+// runtime, so the single process and the services run the same code.
 type Service struct {
 	Name string
 	// Version is logged at start.
 	Version string
-	// Defaults adjusts the runtime defaults before the environment and
-	// flags are read, e.g. a sink's higher concurrency; nil keeps them.
-	Defaults func(*Config)
 	// Flags registers the service's own NEWSFLOW_<SERVICE>_* settings.
 	Flags func(e *EnvFlags)
 	// Validate checks those settings after parsing; nil means none.
 	Validate func() error
-	// Start registers the service's stages, routes and shutdown hooks.
+	// Start registers the service's stages, routes, metrics and shutdown
+	// hooks on rt, reading rt.Config() for the runtime's settings. ctx is
+	// the work context: the parent of every Process call and of the
+	// service's background work. It is not the stop signal: the host
+	// cancels it only when the ordered drain gives up (WorkContext), so
+	// SIGTERM lets in-flight work finish.
 	Start func(ctx context.Context, rt *Runtime) error
+}
+
+// WorkContext separates a process's work from its stop signal. work is
+// the context stages and services run under (Service.Start's ctx): it
+// ends when stop ends before started is called, so a signal during
+// start-up aborts the start, and otherwise only when abandon is called,
+// once the ordered drain has finished or given up at its deadline. A
+// SIGTERM therefore stops fetching and lets in-flight messages finish
+// instead of cancelling them mid-write.
+func WorkContext(stop context.Context) (work context.Context, started, abandon func()) {
+	work, cancel := context.WithCancel(context.WithoutCancel(stop))
+	done := make(chan struct{})
+	var once sync.Once
+	started = func() { once.Do(func() { close(done) }) }
+	go func() {
+		select {
+		case <-stop.Done():
+			cancel()
+		case <-done:
+		}
+	}()
+	return work, started, func() { started(); cancel() }
 }
 
 // Main runs svc as a process: "healthcheck" as the first argument probes
@@ -40,9 +70,6 @@ type Service struct {
 // then drains in order. It returns the process exit code.
 func Main(svc Service, args []string, stderr io.Writer) int {
 	cfg := DefaultConfig()
-	if svc.Defaults != nil {
-		svc.Defaults(&cfg)
-	}
 	fs := flag.NewFlagSet(svc.Name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	env := &EnvFlags{FlagSet: fs}
@@ -88,21 +115,27 @@ func Main(svc Service, args []string, stderr io.Writer) int {
 	return 0
 }
 
-func run(ctx context.Context, cfg Config, svc Service, log *zap.Logger) error {
+// run starts svc and serves until stop ends (the signal), then drains in
+// order. The stages work under a context of their own (WorkContext), not
+// under stop.
+func run(stop context.Context, cfg Config, svc Service, log *zap.Logger) error {
 	log.Info("starting", append([]zap.Field{zap.String("version", svc.Version)}, cfg.LogFields()...)...)
-	rt, err := Open(ctx, cfg, svc.Name, log)
+	work, started, abandon := WorkContext(stop)
+	defer abandon()
+	rt, err := Open(work, cfg, svc.Name, log)
 	if err != nil {
 		return err
 	}
 	if err := rt.Register(BuildInfo(svc.Version)); err != nil {
 		return err
 	}
-	if err := svc.Start(ctx, rt); err != nil {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	if err := svc.Start(work, rt); err != nil {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(stop), cfg.ShutdownTimeout)
 		defer cancel()
 		return errors.Join(fmt.Errorf("start %s: %w", svc.Name, err), rt.Shutdown(sctx))
 	}
-	err = rt.Serve(ctx)
+	started()
+	err = rt.Serve(stop)
 	log.Info("stopped")
 	return err
 }

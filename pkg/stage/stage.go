@@ -33,6 +33,20 @@
 //	Permanent error, or decode failure -> dead letter with the reason, then Term
 //	retryable error at MaxDeliver      -> dead letter with the reason, then Term
 //	Unavailable error                  -> NakWithDelay, whatever the delivery count
+//
+// A service registers once: its package exports NewService(cfg) returning
+// a Service (its name, Flags, Validate and Start), which its
+// cmd/<service>/main.go hands to Main and which `newsflow run` starts on
+// its shared runtime (internal/pipeline.Services). Start calls Start or
+// StartWith for its stages and adds its metrics (Runtime.Register), routes
+// (Runtime.Handle), ready checks and shutdown hooks (Runtime.OnShutdown).
+//
+// Stopping is not cancelling: Main and `newsflow run` hand Start a work
+// context (WorkContext) that SIGTERM does not end. On the signal, Serve
+// shuts down in order: every stage stops fetching and finishes the
+// messages it holds, the shutdown hooks flush, the connections drain. The
+// work context ends only after that, or when NEWSFLOW_SHUTDOWN_TIMEOUT
+// passes, so in-flight work is abandoned only at the deadline.
 package stage
 
 import (

@@ -1,6 +1,7 @@
 package stage_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,10 +9,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -500,57 +503,76 @@ func TestTwoReplicasShareTheWork(t *testing.T) {
 	}
 }
 
-func TestShutdownDrainsInFlightWork(t *testing.T) {
+// SIGTERM, through the production wiring (stage.Main, as every service's
+// main calls it), stops fetching and lets the message in flight finish:
+// its Process is not cancelled, its output is stored and it is acked
+// before the process exits.
+func TestSIGTERMDrainsInFlightWork(t *testing.T) {
 	e := newEnv(t)
-	nc, err := nats.Connect(e.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := stage.OpenConn(context.Background(), nc, e.cfg, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
 	started := make(chan struct{})
 	release := make(chan struct{})
-	_, err = stage.Start(context.Background(), rt, passthrough("dedupe", stage.SubjectCleaned, stage.SubjectDeduped, func(_ context.Context, d *schema.Document) (*schema.Document, error) {
-		close(started)
-		<-release
-		return d, nil
-	}))
-	if err != nil {
-		t.Fatal(err)
+	svc := stage.Service{
+		Name:     "drain",
+		Flags:    func(*stage.EnvFlags) {},
+		Validate: func() error { return nil },
+		Start: func(ctx context.Context, rt *stage.Runtime) error {
+			_, err := stage.Start(ctx, rt, passthrough("dedupe", stage.SubjectCleaned, stage.SubjectDeduped, func(ctx context.Context, d *schema.Document) (*schema.Document, error) {
+				close(started)
+				select {
+				case <-release:
+					return d, nil
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}))
+			return err
+		},
 	}
+	var stderr bytes.Buffer
+	exited := make(chan int, 1)
+	go func() {
+		exited <- stage.Main(svc, []string{"-nats-url", e.url, "-http-addr", "127.0.0.1:0", "-stream-max-bytes", "67108864",
+			"-ack-wait", "5s", "-shutdown-timeout", "20s", "-log-level", "error"}, &stderr)
+	}()
 	js := e.js()
 	publishDoc(t, js, stage.SubjectCleaned, doc("slow", "x"))
-	<-started
-	shut := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		shut <- rt.Shutdown(ctx)
-	}()
 	select {
-	case err := <-shut:
-		t.Fatalf("shutdown returned (%v) while work was in flight", err)
-	case <-time.After(100 * time.Millisecond):
+	case <-started:
+	case code := <-exited:
+		t.Fatalf("Main exited with %d before the message arrived: %s", code, stderr.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("the message never reached Process")
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-exited:
+		close(release)
+		t.Fatalf("Main exited (%d) while its message was in flight: SIGTERM cancelled the work", code)
+	case <-time.After(300 * time.Millisecond):
 	}
 	close(release)
-	if err := <-shut; err != nil {
-		t.Fatal(err)
+	if code := <-exited; code != 0 {
+		t.Fatalf("Main exited with %d: %s", code, stderr.String())
 	}
-	// The in-flight article was published and acked before shutdown ended.
-	cons, err := js.Consumer(context.Background(), stage.StreamCleaned, "dedupe")
+	// The in-flight article was published and acked before Main returned.
+	ctx := context.Background()
+	cons, err := js.Consumer(ctx, stage.StreamCleaned, "dedupe")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci, err := cons.Info(context.Background())
+	ci, err := cons.Info(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ci.NumAckPending != 0 || ci.AckFloor.Stream != 1 {
-		t.Errorf("ack pending %d, ack floor %d; want 0 and 1", ci.NumAckPending, ci.AckFloor.Stream)
+	if ci.NumAckPending != 0 || ci.AckFloor.Stream != 1 || ci.NumPending != 0 {
+		t.Errorf("ack pending %d, pending %d, ack floor %d; want 0, 0 and 1", ci.NumAckPending, ci.NumPending, ci.AckFloor.Stream)
 	}
-	stream, _ := js.Stream(context.Background(), stage.StreamDeduped)
+	stream, err := js.Stream(ctx, stage.StreamDeduped)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if n := stream.CachedInfo().State.Msgs; n != 1 {
 		t.Errorf("deduped stream holds %d; want 1", n)
 	}

@@ -45,6 +45,15 @@ type HandlerConfig struct {
 	RetryAfter time.Duration
 }
 
+// DefaultHandlerConfig returns the defaults, with no token.
+func DefaultHandlerConfig() HandlerConfig {
+	return HandlerConfig{
+		MaxBodyBytes:         DefaultMaxBodyBytes,
+		MaxDecompressedBytes: DefaultMaxDecompressedBytes,
+		RetryAfter:           DefaultRetryAfter,
+	}
+}
+
 // withDefaults fills zero fields.
 func (c HandlerConfig) withDefaults() HandlerConfig {
 	if c.MaxBodyBytes <= 0 {

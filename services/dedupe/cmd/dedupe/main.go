@@ -4,10 +4,8 @@
 package main
 
 import (
-	"context"
 	"os"
 
-	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/dedupe"
 )
@@ -17,25 +15,7 @@ var version = "dev"
 
 func main() {
 	cfg := dedupe.DefaultConfig()
-	os.Exit(stage.Main(stage.Service{
-		Name:     stage.NameDedupe,
-		Version:  version,
-		Flags:    cfg.Flags,
-		Validate: func() error { return cfg.Validate() },
-		Start: func(ctx context.Context, rt *stage.Runtime) error {
-			d, err := dedupe.New(ctx, rt.JetStream(), cfg, rt.Logger())
-			if err != nil {
-				return err
-			}
-			rt.OnShutdown(func(context.Context) error { d.Close(); return nil })
-			if err := rt.Register(d.Collectors()...); err != nil {
-				return err
-			}
-			_, err = stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
-				Name: stage.NameDedupe, Input: stage.SubjectCleaned, Output: stage.SubjectDeduped,
-				Decode: schema.DecodeDocument, Process: d.Process,
-			})
-			return err
-		},
-	}, os.Args[1:], os.Stderr))
+	svc := dedupe.NewService(&cfg)
+	svc.Version = version
+	os.Exit(stage.Main(svc, os.Args[1:], os.Stderr))
 }

@@ -1,0 +1,59 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+)
+
+// errESDown is what /readyz says while Elasticsearch is unreachable.
+var errESDown = errors.New("elasticsearch unreachable")
+
+// NewService is the indexer service's one registration, for cmd/indexer:
+// the indexer stage (articles.enriched -> Elasticsearch) with its bulk
+// writer, its metrics, a /readyz check on Elasticsearch and a flush at
+// shutdown. Flags and Validate fill and check cfg; Start reads it.
+// (`newsflow run` indexes into the embedded search index instead, under
+// the same stage name.)
+func NewService(cfg *Config) stage.Service {
+	return stage.Service{
+		Name:     stage.NameIndex,
+		Flags:    cfg.Flags,
+		Validate: func() error { return cfg.Validate() },
+		Start: func(ctx context.Context, rt *stage.Runtime) error {
+			c := *cfg
+			c.Registerer = rt.Registry()
+			ix, err := New(ctx, c, rt.Logger().Named(stage.NameIndex))
+			if err != nil {
+				return err
+			}
+			rt.OnShutdown(ix.Close)
+			rt.ReadyCheck(func() error {
+				if !ix.Up() {
+					return errESDown
+				}
+				return nil
+			})
+			_, err = stage.StartWith(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
+				Name: stage.NameIndex, Input: stage.SubjectEnriched,
+				Decode: schema.DecodeDocument, Process: ix.Process,
+			}, ConsumerConfig(rt.Config().Consumer, c.MaxInFlight))
+			return err
+		},
+	}
+}
+
+// ConsumerConfig is the indexer stage's consumer: a message waits in the
+// bulk writer until its item is flushed (about every second), so the stage
+// processes and buffers as many messages as the writer holds
+// (NEWSFLOW_INDEXER_MAX_INFLIGHT), not a handful, and lets four times that
+// be unacknowledged across replicas. NEWSFLOW_CONCURRENCY, NEWSFLOW_BATCH
+// and the server's max ack pending apply where they are larger.
+func ConsumerConfig(base stage.ConsumerConfig, maxInFlight int) stage.ConsumerConfig {
+	base.Concurrency = max(base.Concurrency, maxInFlight)
+	base.Batch = max(base.Batch, maxInFlight)
+	base.MaxAckPending = max(base.MaxAckPending, 4*maxInFlight)
+	return base
+}
