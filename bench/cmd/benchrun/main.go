@@ -48,6 +48,9 @@ func main() {
 // config is benchrun's settings, from flags.
 type config struct {
 	relay, stages, e2e bool
+	// webui times the web UI's pages on webuiDocs documents.
+	webui     bool
+	webuiDocs int
 
 	relayArticles, rounds, concurrency int
 	relayVariants                      []string
@@ -69,6 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.relay, "relay", true, "measure the 4-hop relay (raw, runtime, watermill)")
 	fs.BoolVar(&c.stages, "stages", true, "measure each stage alone")
 	fs.BoolVar(&c.e2e, "e2e", true, "measure newsflow run --once end to end")
+	fs.BoolVar(&c.webui, "webui", false, "time the web UI's pages on a large index (internal/webui BenchmarkPages; building the index takes minutes)")
+	fs.IntVar(&c.webuiDocs, "webui-docs", 100_000, "documents in the index -webui times the pages on")
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
 	fs.IntVar(&c.rounds, "rounds", 11, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")
@@ -132,6 +137,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := section("e2e", c.e2e, func() (err error) { rep.E2E, err = runE2E(ctx, c, logf); return err }); err != nil {
+		return err
+	}
+	if err := section("webui", c.webui, func() (err error) { rep.WebUI, err = runWebUI(ctx, c, logf); return err }); err != nil {
 		return err
 	}
 	rep.Machine.LoadAfter = loadAvg()

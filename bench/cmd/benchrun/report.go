@@ -20,6 +20,7 @@ type Report struct {
 	Relay    RelaySection `json:"relay"`
 	Stages   StageSection `json:"stages"`
 	E2E      E2ESection   `json:"e2e"`
+	WebUI    WebUISection `json:"webui"`
 	Headline Headline     `json:"headline"`
 	Started  time.Time    `json:"started"`
 	Duration string       `json:"duration"`
@@ -127,6 +128,9 @@ func markdown(rep Report) string {
 	}
 	if len(rep.E2E.Runs) > 0 {
 		e2eTable(&b, rep.E2E)
+	}
+	if len(rep.WebUI.Pages) > 0 {
+		webuiTable(&b, rep.WebUI)
 	}
 	return b.String()
 }
