@@ -238,7 +238,7 @@ func (s *Server) applyItem(g grant, op string, meta bulkMeta, source []byte) map
 	d := &Doc{Index: target, ID: meta.ID, Version: version, SeqNo: ix.seqNo, Source: json.RawMessage(source), Writes: 1}
 	result, status := "created", 201
 	if existing != nil {
-		d.Writes = existing.Writes + 1
+		d.Writes, d.Updates = existing.Writes+1, existing.Updates
 		result, status = "updated", 200
 	}
 	ix.docs[meta.ID] = d

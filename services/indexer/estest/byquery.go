@@ -140,7 +140,7 @@ func (s *Server) updateByQuery(w http.ResponseWriter, r *http.Request, target st
 				failures = append(failures, map[string]any{"index": ix.name, "id": id, "status": e.Status, "cause": e.body(ix.name)})
 				continue
 			}
-			ix.docs[id] = &Doc{Index: ix.name, ID: id, Version: d.Version + 1, SeqNo: ix.seqNo, Writes: d.Writes + 1, Source: next}
+			ix.docs[id] = &Doc{Index: ix.name, ID: id, Version: d.Version + 1, SeqNo: ix.seqNo, Writes: d.Writes, Updates: d.Updates + 1, Source: next}
 			ix.seqNo++
 			updated++
 		}

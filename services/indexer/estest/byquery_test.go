@@ -69,8 +69,8 @@ func TestUpdateByQuery(t *testing.T) {
 	}
 	for _, id := range []string{"1", "2"} {
 		d, _ := s.Doc("a-1", id)
-		if d.Version != 11 || d.Writes != 2 || !strings.Contains(string(d.Source), `"story_id":"s1"`) {
-			t.Errorf("doc %s = %+v %s, want version 11 (internal +1), 2 writes, story s1", id, d, d.Source)
+		if d.Version != 11 || d.Writes != 1 || d.Updates != 1 || !strings.Contains(string(d.Source), `"story_id":"s1"`) {
+			t.Errorf("doc %s = %+v %s, want version 11 (internal +1), 1 write and 1 update, story s1", id, d, d.Source)
 		}
 	}
 	// The same version again is a conflict: the move is not undone by a

@@ -103,9 +103,12 @@ type Doc struct {
 	ID      string
 	Version int64
 	SeqNo   int64
-	// Writes counts the successful writes of this id into this index.
+	// Writes counts the successful index and create operations of this
+	// id into this index (a bulk item each).
 	Writes int
-	Source json.RawMessage
+	// Updates counts the times an _update_by_query rewrote it.
+	Updates int
+	Source  json.RawMessage
 }
 
 type index struct {
