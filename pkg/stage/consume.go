@@ -524,6 +524,14 @@ func encode(buf *bytes.Buffer, d *schema.Document) ([]byte, error) {
 func (h *handler[In, Out]) deadLetter(ctx context.Context, msg jetstream.Msg, info Info, reason string) error {
 	m := nats.NewMsg(SubjectDeadPrefix + h.st.Name)
 	m.Data = msg.Data()
+	// The original headers travel with the payload (a revision, a
+	// producer's own), all but its de-duplication id, which the dead
+	// letter replaces with its own.
+	for k, vs := range msg.Headers() {
+		if k != jetstream.MsgIDHeader {
+			m.Header[k] = append([]string(nil), vs...)
+		}
+	}
 	m.Header.Set(HeaderDeadReason, truncate(reason, maxReasonBytes))
 	m.Header.Set(HeaderDeadStage, h.st.Name)
 	m.Header.Set(HeaderOriginalSubject, info.Subject)

@@ -348,9 +348,22 @@ func TestDeadLetters(t *testing.T) {
 	dead := collect(t, js, stage.StreamDead, stage.SubjectDeadPrefix+"enrich")
 	out := collect(t, js, stage.StreamEnriched, stage.SubjectEnriched)
 
-	publishDoc(t, js, stage.SubjectDeduped, doc("permanent", "x"))
+	// The original's headers travel with its dead letter; its message id
+	// is the dead letter's own.
+	data, _ := json.Marshal(doc("permanent", "x"))
+	pm := nats.NewMsg(stage.SubjectDeduped)
+	pm.Data = data
+	pm.Header.Set(jetstream.MsgIDHeader, "permanent")
+	pm.Header.Set(stage.HeaderRevision, "7")
+	pm.Header.Set("Scraper-Run", "r42")
+	if _, err := js.PublishMsg(context.Background(), pm); err != nil {
+		t.Fatal(err)
+	}
 	m := receive(t, dead)
 	checkDead(t, m, "body is binary garbage", "1")
+	if h := m.Headers(); h.Get(stage.HeaderRevision) != "7" || h.Get("Scraper-Run") != "r42" || h.Get(jetstream.MsgIDHeader) == "permanent" {
+		t.Errorf("dead letter headers %v; want the original's Newsflow-Revision and Scraper-Run, and its own message id", h)
+	}
 
 	publishDoc(t, js, stage.SubjectDeduped, doc("flaky", "x"))
 	m = receive(t, dead)
