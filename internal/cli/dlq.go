@@ -30,8 +30,10 @@ type DeadLetter struct {
 }
 
 // readDeadLetters returns up to limit dead letters of stage ("" for all),
-// oldest first.
-func readDeadLetters(ctx context.Context, js jetstream.JetStream, stageName string, limit int) ([]DeadLetter, error) {
+// oldest first, from since on (the zero time for all): the server skips
+// the older ones, so a run's summary never reads the letters of earlier
+// runs only to drop them.
+func readDeadLetters(ctx context.Context, js jetstream.JetStream, stageName string, since time.Time, limit int) ([]DeadLetter, error) {
 	filter := stage.SubjectDeadPrefix + ">"
 	if stageName != "" {
 		filter = stage.SubjectDeadPrefix + stageName
@@ -51,9 +53,23 @@ func readDeadLetters(ctx context.Context, js jetstream.JetStream, stageName stri
 	if total == 0 {
 		return nil, nil
 	}
-	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	cc := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}}
+	if !since.IsZero() {
+		cc.DeliverPolicy, cc.OptStartTime = jetstream.DeliverByStartTimePolicy, &since
+	}
+	cons, err := st.OrderedConsumer(ctx, cc)
 	if err != nil {
 		return nil, err
+	}
+	if !since.IsZero() {
+		// Only the letters from since on: the server counts them.
+		ci, err := cons.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if total = ci.NumPending; total == 0 {
+			return nil, nil
+		}
 	}
 	want := int(min(total, uint64(limit)))
 	batch, err := cons.Fetch(want, jetstream.FetchMaxWait(5*time.Second))
@@ -112,7 +128,7 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer closeConn()
-	letters, err := readDeadLetters(ctx, js, *stageName, *limit)
+	letters, err := readDeadLetters(ctx, js, *stageName, time.Time{}, *limit)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -112,4 +113,58 @@ func hasRow(table, name, want string) bool {
 		}
 	}
 	return false
+}
+
+// A run's summary reads only the dead letters of the run, however many
+// earlier runs left: the server starts at the run's start time, instead
+// of the summary reading the oldest letters and filtering them.
+func TestDeadLettersSinceSkipsEarlierOnes(t *testing.T) {
+	srv := natstest.Server(t)
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	streams := stage.DefaultConfig().Streams
+	streams.MaxBytes = 64 << 20
+	if err := stage.EnsureStreams(ctx, js, streams); err != nil {
+		t.Fatal(err)
+	}
+	letter := func(reason string) {
+		t.Helper()
+		m := nats.NewMsg(stage.SubjectDeadPrefix + stage.NameEnrich)
+		m.Data = []byte(`{}`)
+		m.Header.Set(stage.HeaderDeadStage, stage.NameEnrich)
+		m.Header.Set(stage.HeaderDeadReason, reason)
+		if _, err := js.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 {
+		letter("an earlier run")
+	}
+	since := time.Now()
+	letter("this run")
+	letter("this run")
+	// A limit below the earlier letters' count: reading the oldest and
+	// filtering would find none of this run's.
+	got, err := readDeadLetters(ctx, js, "", since, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Reason != "this run" || got[1].Reason != "this run" {
+		t.Errorf("letters since the start = %+v; want this run's two", got)
+	}
+	all, err := readDeadLetters(ctx, js, "", time.Time{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 7 {
+		t.Errorf("all letters = %d; want 7", len(all))
+	}
 }

@@ -14,7 +14,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/internal/pipeline"
@@ -138,7 +137,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		var indexed uint64
 		if err == nil {
 			// Read while the server still runs; only this run's letters.
-			dead, err = deadLettersSince(ctx, p.Runtime().JetStream(), started)
+			dead, err = readDeadLetters(ctx, p.Runtime().JetStream(), "", started, maxSummaryDeadLetters)
 		}
 		if err == nil {
 			indexed, err = p.Index().Count()
@@ -237,21 +236,6 @@ func runOnce(ctx context.Context, p *pipeline.Pipeline, o *runOptions, stderr io
 	})
 	bar.finish()
 	return report, err
-}
-
-// deadLettersSince returns the dead letters stored at or after since.
-func deadLettersSince(ctx context.Context, js jetstream.JetStream, since time.Time) ([]DeadLetter, error) {
-	all, err := readDeadLetters(ctx, js, "", maxSummaryDeadLetters)
-	if err != nil {
-		return nil, err
-	}
-	var out []DeadLetter
-	for _, l := range all {
-		if !l.Time.Before(since) {
-			out = append(out, l)
-		}
-	}
-	return out, nil
 }
 
 // maxSummaryDeadLetters bounds how many dead letters a summary reads.

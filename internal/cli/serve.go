@@ -107,7 +107,7 @@ func (p jetStreamPipeline) Lags(ctx context.Context) ([]pipeline.Lag, error) {
 }
 
 func (p jetStreamPipeline) DeadLetters(ctx context.Context, limit int) ([]webui.DeadLetter, error) {
-	letters, err := readDeadLetters(ctx, p.js, "", limit)
+	letters, err := readDeadLetters(ctx, p.js, "", time.Time{}, limit)
 	out := make([]webui.DeadLetter, len(letters))
 	for i, l := range letters {
 		out[i] = webui.DeadLetter{Stage: l.Stage, Reason: l.Reason, Time: l.Time}
