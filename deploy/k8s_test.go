@@ -271,8 +271,17 @@ func TestK8sDeployments(t *testing.T) {
 		if _, ok := d.Spec.Selector.MatchLabels["app.kubernetes.io/version"]; ok {
 			t.Errorf("%s: selector includes the version, so upgrades cannot change it", svc)
 		}
-		if g := pod.Spec.TerminationGracePeriodSeconds; g == nil || time.Duration(*g)*time.Second <= shutdown {
-			t.Errorf("%s: terminationGracePeriodSeconds %v not above NEWSFLOW_SHUTDOWN_TIMEOUT %s", svc, g, shutdown)
+		// The grace period covers the preStop delay (endpoints removed
+		// before SIGTERM) and then the whole ordered drain.
+		var preStop time.Duration
+		if c := pod.Spec.Containers; len(c) == 1 && c[0].Lifecycle != nil && c[0].Lifecycle.PreStop != nil && c[0].Lifecycle.PreStop.Sleep != nil {
+			preStop = time.Duration(c[0].Lifecycle.PreStop.Sleep.Seconds) * time.Second
+		}
+		if preStop < 2*time.Second {
+			t.Errorf("%s: preStop sleep %s; want a few seconds for the endpoints to drop the pod before SIGTERM", svc, preStop)
+		}
+		if g := pod.Spec.TerminationGracePeriodSeconds; g == nil || time.Duration(*g)*time.Second <= preStop+shutdown {
+			t.Errorf("%s: terminationGracePeriodSeconds %v not above the preStop sleep %s plus NEWSFLOW_SHUTDOWN_TIMEOUT %s", svc, g, preStop, shutdown)
 		}
 		if sc := pod.Spec.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
 			t.Errorf("%s: pods may run as root", svc)

@@ -287,7 +287,9 @@ func (rt *Runtime) readyz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // Serve serves HTTP on the configured address until ctx ends, then shuts
-// the runtime down in order under the shutdown timeout.
+// down in order under the shutdown timeout: the HTTP server stops
+// accepting and finishes its requests in flight, then the runtime drains
+// (Shutdown).
 func (rt *Runtime) Serve(ctx context.Context) error {
 	ln, err := net.Listen("tcp", rt.cfg.HTTPAddr)
 	if err != nil {
@@ -307,20 +309,25 @@ func (rt *Runtime) Serve(ctx context.Context) error {
 	case err := <-served:
 		return fmt.Errorf("http: %w", err)
 	}
+	// Stop taking requests first: readiness goes false and the server
+	// closes its listener, then finishes the requests in flight (an
+	// upload being published completes: it still has NATS), and only
+	// then do the stages drain and the NATS connections close.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.cfg.ShutdownTimeout)
 	defer cancel()
-	err = rt.Shutdown(sctx)
+	rt.ready.Store(false)
+	err = nil
 	if herr := srv.Shutdown(sctx); herr != nil {
-		err = errors.Join(err, fmt.Errorf("http shutdown: %w", herr))
+		err = fmt.Errorf("http shutdown: %w", herr)
 	}
 	<-served
-	return err
+	return errors.Join(err, rt.Shutdown(sctx))
 }
 
 // Shutdown stops fetching on every stage, drains in-flight messages in
 // pipeline order, runs the shutdown hooks, and drains the NATS
-// connection. The HTTP server, if any, is stopped by Serve afterwards, so
-// health and metrics stay visible during the drain.
+// connection. Serve stops the HTTP server before it calls Shutdown, so an
+// upload in flight is published before NATS goes away.
 func (rt *Runtime) Shutdown(ctx context.Context) error {
 	rt.ready.Store(false)
 	var errs []error

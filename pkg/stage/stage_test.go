@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -918,5 +919,81 @@ func TestReplicasOverWhatTheServerOffersFailAtStart(t *testing.T) {
 	_, err = stage.OpenConn(ctx, nc, e.cfg, zaptest.NewLogger(t))
 	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "not clustered") || !strings.Contains(err.Error(), "NEWSFLOW_STREAM_REPLICAS=1") {
 		t.Fatalf("after %s: %v; want an immediate error saying the server is not clustered and to set NEWSFLOW_STREAM_REPLICAS=1", time.Since(start).Round(time.Millisecond), err)
+	}
+}
+
+// On SIGTERM the HTTP server stops accepting and finishes the requests in
+// flight before NATS is drained: an upload arriving just before the
+// signal is stored, not refused with a 503 mid-batch.
+func TestShutdownFinishesHTTPRequestsBeforeDrainingNATS(t *testing.T) {
+	e := newEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	e.cfg.HTTPAddr = addr
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := stage.OpenConn(context.Background(), nc, e.cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arrived, release := make(chan struct{}), make(chan struct{})
+	rt.Handle("POST /upload", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-release
+		if _, err := rt.JetStream().Publish(context.Background(), stage.SubjectRaw, []byte(`{"text":"late upload"}`)); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- rt.Serve(ctx) }()
+	var resp *http.Response
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err = http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	answered := make(chan *http.Response, 1)
+	go func() {
+		resp, err := http.Post("http://"+addr+"/upload", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Error(err)
+		}
+		answered <- resp
+	}()
+	<-arrived
+	stop() // SIGTERM
+	// Give a drain that comes first the time to close the connection.
+	for deadline := time.Now().Add(500 * time.Millisecond); !nc.IsClosed() && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(release)
+	if resp := <-answered; resp == nil || resp.StatusCode != http.StatusAccepted {
+		t.Errorf("upload in flight at SIGTERM answered %v; want 202 (stored before NATS was drained)", resp)
+	} else {
+		resp.Body.Close()
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if !nc.IsClosed() {
+		t.Error("NATS connection still open after Serve returned")
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Error("still accepting requests after Serve returned")
 	}
 }

@@ -176,7 +176,7 @@ func splitList(s string) []string {
 // Flags binds every setting to a flag whose default comes from its
 // environment variable, for stage.Service.Flags.
 func (c *Config) Flags(e *stage.EnvFlags) {
-	e.String(&c.URL, "es-url", "NEWSFLOW_ES_URL", "Elasticsearch URLs, comma separated; empty disables Elasticsearch")
+	e.String(&c.URL, "es-url", "NEWSFLOW_ES_URL", "Elasticsearch URLs, comma separated (required)")
 	e.String(&c.URL, "es-urls", "NEWSFLOW_ES_URLS", "synonym of -es-url")
 	e.Secret(&c.APIKey, "es-api-key", "NEWSFLOW_ES_API_KEY", "Elasticsearch API key, base64 id:key (secret)")
 	e.String(&c.Username, "es-username", "NEWSFLOW_ES_USERNAME", "Elasticsearch basic-auth user")
