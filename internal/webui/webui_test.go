@@ -72,7 +72,7 @@ func fixtureDocs() []*schema.Document {
 	docs[2].StoryID = "story-bank"
 	for i, d := range docs {
 		d.SchemaVersion = schema.Version
-		d.IngestedAt = t0.Add(time.Duration(i) * time.Minute)
+		d.IngestedAt = d.PublishedAt.Add(time.Duration(i+1) * time.Minute) // received after publication
 		d.Language = "en"
 		d.WordCount = schema.CountWords(d.Body)
 	}
