@@ -205,7 +205,7 @@ func renderSearch(w io.Writer, resp *search.Response, req search.Request) error 
 		ew.printf("    id %s\n", h.ID)
 	}
 	first := true
-	for _, name := range []string{search.FacetSources, search.FacetPersons, search.FacetOrganizations, search.FacetPlaces, search.FacetLanguages, search.FacetStories} {
+	for _, name := range []string{search.FacetSources, search.FacetPersons, search.FacetOrganizations, search.FacetPlaces, search.FacetLanguages} {
 		fs := resp.Facets[name]
 		if len(fs) == 0 {
 			continue

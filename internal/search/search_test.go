@@ -252,7 +252,6 @@ func TestFacets(t *testing.T) {
 		search.FacetPersons:       {{"Halla Tomasdottir", 3}, {"Jane Smith", 1}, {"John Smith", 1}},
 		search.FacetOrganizations: {{"Finance Ministry", 1}},
 		search.FacetLanguages:     {{"en", 6}},
-		search.FacetStories:       {},
 	}
 	if !reflect.DeepEqual(resp.Facets, want) {
 		t.Errorf("facets =\n%v\nwant\n%v", resp.Facets, want)
@@ -265,7 +264,6 @@ func TestFacets(t *testing.T) {
 		search.FacetPersons:       {{"Halla Tomasdottir", 1}, {"Jane Smith", 1}, {"John Smith", 1}},
 		search.FacetOrganizations: {{"Finance Ministry", 1}},
 		search.FacetLanguages:     {{"en", 4}},
-		search.FacetStories:       {},
 	}
 	if !reflect.DeepEqual(resp.Facets, want) {
 		t.Errorf("collapsed facets =\n%v\nwant\n%v", resp.Facets, want)
