@@ -233,7 +233,10 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 	}
 	s := &run{ctx: ctx, idx: idx, stats: st}
 
-	counts, err := s.counts(q, req)
+	// Without words or filters every original matches: no copy can be
+	// an orphan.
+	everything := len(pq.required) == 0 && len(pq.excluded) == 0 && len(filters(req)) == 0
+	counts, err := s.counts(q, req, everything)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +417,7 @@ func entityFilter(v, idField, textField string) query.Query {
 
 // counts returns Total, the facets and the histogram (see the package
 // doc for what they count).
-func (s *run) counts(q query.Query, req Request) (*Response, error) {
+func (s *run) counts(q query.Query, req Request, everything bool) (*Response, error) {
 	countQ := q
 	if !req.IncludeDuplicates {
 		countQ = bleve.NewBooleanQuery()
@@ -423,7 +426,8 @@ func (s *run) counts(q query.Query, req Request) (*Response, error) {
 	}
 	sr := bleve.NewSearchRequestOptions(countQ, 0, 0, false)
 	addFacets(sr)
-	if !req.IncludeDuplicates {
+	findOrphans := !req.IncludeDuplicates && !everything
+	if findOrphans {
 		// The clusters whose originals match, to tell which matching
 		// copies are orphans.
 		sr.AddFacet(facetClusters, bleve.NewFacetRequest(bleveindex.FieldClusterID, maxClusterFacet))
@@ -433,7 +437,7 @@ func (s *run) counts(q query.Query, req Request) (*Response, error) {
 		return nil, err
 	}
 	results := []*bleve.SearchResult{res}
-	if !req.IncludeDuplicates {
+	if findOrphans {
 		orphans, err := s.orphanCopies(q, facetTerms(res, facetClusters))
 		if err != nil {
 			return nil, err
