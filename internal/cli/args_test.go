@@ -17,6 +17,7 @@ func TestEveryCommandRejectsUnusedArguments(t *testing.T) {
 		{"run", "--once", "--input", "a", "--export", "f", "b"},
 		{"run", "extra", "--once"},
 		{"status", "extra"},
+		{"serve", "--data", "d", "extra"},
 		{"status", "--nats", "nats://127.0.0.1:1", "extra", "--interval", "1s"},
 		{"dlq", "list", "extra"},
 		{"dlq", "redrive", "--stage", "ingest", "extra"},
