@@ -51,7 +51,7 @@ const (
 	FieldIngestedAt  = "ingested_at"     // stored only, RFC 3339 with nanoseconds; decides which version wins
 	FieldRevision    = "dedupe_revision" // stored only, decimal; then decides which version wins
 	FieldDocument    = "document"        // stored only: the schema.Document as JSON, without its body
-	FieldTimestamp   = "timestamp"       // datetime: published_at, else ingested_at (esindex.Timestamp, as @timestamp); stored, sortable, date filters
+	FieldTimestamp   = "timestamp"       // datetime: published_at, else ingested_at; stored, sortable, date filters
 	FieldDay         = "day"             // keyword YYYY-MM-DD of timestamp (UTC), doc values: the date histogram
 	FieldStoryID     = "story_id"        // keyword, stored, facet
 	FieldCopy        = "copy"            // keyword "true" on a syndicated copy (duplicate_of set), absent otherwise
@@ -222,7 +222,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 // displayable parts of a schema.Document, with entities flattened into
 // parallel keyword arrays per type.
 func indexed(d *schema.Document) map[string]any {
-	ts := esindex.Timestamp(d) // as Elasticsearch's @timestamp
+	ts := d.IngestedAt
+	if d.PublishedAt != nil {
+		ts = *d.PublishedAt
+	}
+	ts = ts.UTC()
 	m := map[string]any{
 		"title":       d.Title,
 		"body":        d.Body,
