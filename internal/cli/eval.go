@@ -5,12 +5,20 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/services/dedupe/dedupeeval"
 	"github.com/newsflow/newsflow/services/enrich/gumeval"
 	"github.com/newsflow/newsflow/services/enrich/linkeval"
 	"github.com/newsflow/newsflow/services/enrich/nereval"
+	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/extracteval"
 )
+
+// Every evaluation runs the code newsflow run runs up to the stage it
+// measures, and its report's first line ("path: ...") says which.
 
 func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	evals := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
@@ -42,8 +50,35 @@ func evalExtraction(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "newsflow eval extraction: --dataset is required")
 		return ErrUsage
 	}
-	_, err := extracteval.Run(ctx, *dataset, stdout)
+	// The ingest stage itself: HTML extraction, then cleanup. Boilerplate
+	// learning is off: it needs several articles of a site, and the
+	// datasets hold one page per site.
+	cfg := ingest.DefaultConfig()
+	cfg.LearnBoilerplate = false
+	ing, err := ingest.New(ctx, nil, cfg, zap.NewNop())
+	if err != nil {
+		return err
+	}
+	defer ing.Stop()
+	fmt.Fprintln(stdout, "path: ingest.Process (HTML extraction, then cleanup), as newsflow run; boilerplate learning off (one page per site)")
+	_, err = extracteval.Evaluate(ctx, *dataset, func(page []byte, url string) (string, error) {
+		doc, err := ing.Process(ctx, &schema.RawArticle{SchemaVersion: schema.Version, HTML: string(page), URL: url})
+		if err != nil {
+			return "", err
+		}
+		return doc.Body, nil
+	}, stdout)
 	return err
+}
+
+// ingestBeforeDedupe is the ingest stage, as newsflow run builds it (its
+// boilerplate bucket on the evaluation's JetStream), for dedupeeval.
+func ingestBeforeDedupe(ctx context.Context, js jetstream.JetStream) (dedupeeval.Upstream, error) {
+	ing, err := ingest.New(ctx, js, ingest.DefaultConfig(), zap.NewNop())
+	if err != nil {
+		return dedupeeval.Upstream{}, err
+	}
+	return dedupeeval.Upstream{Path: "ingest.Process (cleanup)", Process: ing.Process, Stop: ing.Stop}, nil
 }
 
 func evalDedupe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,6 +96,7 @@ func evalDedupe(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "newsflow eval dedupe: --originals and --variants are required")
 		return ErrUsage
 	}
+	opts.Upstream = ingestBeforeDedupe
 	_, err := dedupeeval.Run(ctx, opts, stdout)
 	return err
 }
@@ -75,6 +111,7 @@ func evalNER(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "newsflow eval ner: --conll is required")
 		return ErrUsage
 	}
+	fmt.Fprintln(stdout, "path: the enrich stage's tagger (ner.Tagger) on CoNLL's own tokens: the model alone, no cleanup or tokenizer before it (eval gum measures the stage on running text)")
 	_, err := nereval.Run(ctx, *conll, stdout)
 	return err
 }
@@ -89,6 +126,7 @@ func evalGUM(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "newsflow eval gum: --dir is required")
 		return ErrUsage
 	}
+	fmt.Fprintln(stdout, "path: the enrich stage's entity step (Enricher.Entities, which enrich.Process runs) on GUM's running text in English; GUM's text is clean, so no cleanup runs before it")
 	return gumeval.Run(ctx, *dir, stdout)
 }
 
@@ -102,6 +140,7 @@ func evalLinking(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "newsflow eval linking: --data is required")
 		return ErrUsage
 	}
+	fmt.Fprintln(stdout, "path: the enrich stage's resolver: LinkSpans on the gold spans, and ResolveMentions on the text end to end (no cleanup before it)")
 	_, err := linkeval.Run(ctx, *data, stdout)
 	return err
 }

@@ -2,6 +2,14 @@
 // and syndicated variants, through the same Process code path the service
 // runs, with the KV buckets on an embedded NATS server.
 //
+// Each item first goes through the stages the pipeline runs before dedupe
+// (Options.Upstream: `newsflow eval dedupe` passes ingest's Process, so
+// the cleanup that undoes escapes and strips boilerplate runs as in
+// `newsflow run`), and dedupe judges the Document that comes out. An item
+// the upstream stages reject is counted (Scores.Rejected) and stays out
+// of every cluster, as a dead-lettered article would. The report's first
+// line names the path.
+//
 // Items (originals and variants) are published once each, in a seeded
 // shuffled order, to an input stream on the embedded server, so their
 // stream sequence is their position and the canonical of a group is
@@ -51,8 +59,22 @@ import (
 // ErrInput means an input file is missing or malformed.
 var ErrInput = errors.New("dedupe evaluation input")
 
+// Upstream is what the pipeline runs before dedupe, for one evaluation
+// run: Process turns an item, sent as a scraper would send it (title and
+// text, no URL), into the Document dedupe receives; a permanent error is
+// a rejection. Path names the stages for the report, and Stop releases
+// them.
+type Upstream struct {
+	Path    string
+	Process func(context.Context, *schema.RawArticle) (*schema.Document, error)
+	Stop    func()
+}
+
 // Options are the evaluation inputs.
 type Options struct {
+	// Upstream builds the stages before dedupe on the evaluation's
+	// JetStream (required).
+	Upstream func(context.Context, jetstream.JetStream) (Upstream, error)
 	// Originals is a folder of originals laid out like the BBC corpus:
 	// <category>/<nnn>.txt, line 1 the headline, then the body. Files
 	// that are not valid UTF-8 are read as Latin-1.
@@ -99,6 +121,10 @@ type Scores struct {
 	// of wall time, one at a time.
 	P50, P99  time.Duration
 	PerSecond float64
+	// Rejected items were refused by the upstream stages.
+	Rejected int
+	// Path names the stages the items went through.
+	Path string
 }
 
 type item struct {
@@ -109,6 +135,9 @@ type item struct {
 // Run executes the evaluation and writes a report to w; its last line is
 // "precision=%.3f recall=%.3f f1=%.3f negatives_flagged=N/M".
 func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
+	if opts.Upstream == nil {
+		return Scores{}, fmt.Errorf("%w: no upstream stages (Options.Upstream)", ErrInput)
+	}
 	originals, err := loadOriginals(opts.Originals)
 	if err != nil {
 		return Scores{}, err
@@ -149,7 +178,7 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	run, err := process(ctx, items, cfg, opts.Replicas, opts.Workers, log)
+	run, err := process(ctx, items, cfg, opts, log)
 	if err != nil {
 		return Scores{}, err
 	}
@@ -185,6 +214,7 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 		RecallByKind: map[string]float64{},
 		Articles:     len(items), BytesPerArticle: run.bytesPerArticle,
 		P50: run.p50, P99: run.p99, PerSecond: run.perSecond,
+		Rejected: len(run.rejected), Path: run.path,
 	}
 	s.Precision = ratio(correct, len(predPairs))
 	s.Recall = ratio(correct, len(truthPairs))
@@ -195,7 +225,7 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 	for _, it := range items {
 		if it.source != "" {
 			total[it.kind]++
-			if run.cluster[it.id] == run.cluster[it.source] {
+			if sameCluster(run.cluster, it.id, it.source) {
 				hit[it.kind]++
 			}
 		}
@@ -203,7 +233,7 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 	for _, p := range natural {
 		if p.containment >= 0.8 {
 			total["natural"]++
-			if run.cluster[p.a] == run.cluster[p.b] {
+			if sameCluster(run.cluster, p.a, p.b) {
 				hit["natural"]++
 			}
 		}
@@ -242,7 +272,11 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "articles=%d originals=%d variants=%d seed=%d threshold=%.2f\n", len(items), len(originals), len(variants), opts.Seed, cfg.Threshold)
+	fmt.Fprintf(w, "path: %s -> dedupe.Process, as newsflow run wires them\n", run.path)
+	fmt.Fprintf(w, "articles=%d originals=%d variants=%d seed=%d threshold=%.2f rejected_upstream=%d\n", len(items), len(originals), len(variants), opts.Seed, cfg.Threshold, s.Rejected)
+	for _, r := range run.rejected {
+		fmt.Fprintf(w, "rejected upstream: %s\n", r)
+	}
 	fmt.Fprintf(w, "pairs: true=%d predicted=%d correct=%d\n", s.TruePairs, s.PredictedPairs, s.CorrectPairs)
 	for _, k := range kinds {
 		fmt.Fprintf(w, "recall[%s]=%.3f (%d/%d)\n", k, s.RecallByKind[k], hit[k], total[k])
@@ -258,8 +292,18 @@ func Run(ctx context.Context, opts Options, w io.Writer) (Scores, error) {
 	return s, nil
 }
 
+// sameCluster reports whether items a and b were both judged and share a
+// cluster (an item rejected upstream is in none).
+func sameCluster(cluster map[string]string, a, b string) bool {
+	ca, okA := cluster[a]
+	cb, okB := cluster[b]
+	return okA && okB && ca == cb
+}
+
 type runResult struct {
 	cluster         map[string]string // item id -> cluster item id
+	rejected        []string          // "item id: reason", refused upstream
+	path            string
 	bytesPerArticle float64
 	p50, p99        time.Duration
 	perSecond       float64
@@ -270,7 +314,8 @@ type runResult struct {
 }
 
 // process runs every item through Process on an embedded server.
-func process(ctx context.Context, items []item, cfg dedupe.Config, replicas, workers int, log *zap.Logger) (runResult, error) {
+func process(ctx context.Context, items []item, cfg dedupe.Config, opts Options, log *zap.Logger) (runResult, error) {
+	replicas, workers := opts.Replicas, opts.Workers
 	dir, err := os.MkdirTemp("", "dedupeeval-")
 	if err != nil {
 		return runResult{}, fmt.Errorf("temp dir: %w", err)
@@ -315,19 +360,46 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, replicas, wor
 		defer d.Close()
 		ds = append(ds, d)
 	}
+	up, err := opts.Upstream(ctx, js)
+	if err != nil {
+		return runResult{}, fmt.Errorf("upstream stages: %w", err)
+	}
+	if up.Stop != nil {
+		defer up.Stop()
+	}
 	docID := map[string]string{} // document id -> item id
-	res := runResult{cluster: map[string]string{}}
-	docs := make([]*schema.Document, len(items))
-	seqs := make([]uint64, len(items))
-	now := time.Now().UTC()
-	for i, it := range items {
-		id := itemDocID(it.id)
-		docID[id] = it.id
-		docs[i] = &schema.Document{
-			SchemaVersion: schema.Version, ID: id, Title: it.title, Body: it.body,
-			IngestedAt: now, WordCount: schema.CountWords(it.body),
+	res := runResult{cluster: map[string]string{}, path: up.Path}
+	var docs []*schema.Document
+	var seqs []uint64
+	var kept []item
+	for _, it := range items {
+		// Sent as the intake sends it: JSON, decoded as the ingest stage
+		// decodes its input.
+		raw, err := json.Marshal(schema.RawArticle{SchemaVersion: schema.Version, Title: it.title, Text: it.body})
+		if err != nil {
+			return runResult{}, fmt.Errorf("encode %s: %w", it.id, err)
 		}
-		data, err := json.Marshal(docs[i])
+		in, err := schema.DecodeRaw(raw)
+		var doc *schema.Document
+		if err == nil {
+			doc, err = up.Process(ctx, in)
+		} else {
+			err = stage.Permanent(err)
+		}
+		if err != nil {
+			if !stage.IsPermanent(err) {
+				return runResult{}, fmt.Errorf("upstream %s: %w", it.id, err)
+			}
+			res.rejected = append(res.rejected, it.id+": "+err.Error())
+			continue
+		}
+		// The id is the item's: ingest derives an article's id from its
+		// URL or text, and the evaluation maps clusters back to items.
+		doc.ID = itemDocID(it.id)
+		docID[doc.ID] = it.id
+		docs = append(docs, doc)
+		kept = append(kept, it)
+		data, err := json.Marshal(doc)
 		if err != nil {
 			return runResult{}, fmt.Errorf("encode %s: %w", it.id, err)
 		}
@@ -335,8 +407,9 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, replicas, wor
 		if err != nil {
 			return runResult{}, fmt.Errorf("publish %s: %w", it.id, err)
 		}
-		seqs[i] = ack.Sequence
+		seqs = append(seqs, ack.Sequence)
 	}
+	items = kept
 	lat := make([]time.Duration, len(items))
 	outs := make([]*schema.Document, len(items))
 	errs := make([]error, len(items))
