@@ -96,7 +96,7 @@ func TestComposePipelineHealthcheck(t *testing.T) {
 	p := defaultCompose(t)
 	for _, name := range pipeline {
 		s := p.Services[name]
-		want := types.HealthCheckTest{"CMD", "/" + name, "healthcheck"}
+		want := types.HealthCheckTest{"CMD", "/service", "healthcheck"}
 		if s.HealthCheck == nil || !slices.Equal(s.HealthCheck.Test, want) {
 			t.Errorf("%s healthcheck = %v, want %v", name, s.HealthCheck, want)
 		}
@@ -165,7 +165,8 @@ func TestComposeDependsOn(t *testing.T) {
 }
 
 // TestComposeBuilds checks that each pipeline service builds from the
-// repository root with its own Dockerfile, and that the Dockerfile copies
+// repository root with the one Dockerfile and its name as the build
+// argument SERVICE, and that the Dockerfile, with that argument, copies
 // paths that exist, builds the right main package and runs as non-root
 // on a static base.
 func TestComposeBuilds(t *testing.T) {
@@ -183,13 +184,15 @@ func TestComposeBuilds(t *testing.T) {
 		if s.Build.Context != root {
 			t.Errorf("%s: build context = %s, want the repository root %s (the module replaces ../../pkg/*)", name, s.Build.Context, root)
 		}
-		wantFile := filepath.Join("services", name, "Dockerfile")
-		if s.Build.Dockerfile != wantFile {
-			t.Errorf("%s: dockerfile = %s, want %s", name, s.Build.Dockerfile, wantFile)
+		if s.Build.Dockerfile != "Dockerfile" {
+			t.Errorf("%s: dockerfile = %s, want the one Dockerfile at the root", name, s.Build.Dockerfile)
+		}
+		if arg := s.Build.Args["SERVICE"]; arg == nil || *arg != name {
+			t.Errorf("%s: build argument SERVICE = %v, want %s", name, arg, name)
 		}
 		df := parseDockerfile(t, filepath.Join(s.Build.Context, s.Build.Dockerfile))
-		checkDockerfile(t, name, root, df)
-		checkLocalModules(t, name, root, df)
+		checkDockerfile(t, name, root, withArg(df, "SERVICE", name))
+		checkLocalModules(t, name, root, withArg(df, "SERVICE", name))
 	}
 }
 
@@ -198,6 +201,17 @@ func TestComposeBuilds(t *testing.T) {
 type instruction struct {
 	cmd  string // upper case: FROM, COPY, RUN...
 	args string
+}
+
+// withArg returns df with ${name} and $name replaced by value, as the
+// builder expands a build argument.
+func withArg(df []instruction, name, value string) []instruction {
+	r := strings.NewReplacer("${"+name+"}", value, "$"+name, value)
+	out := make([]instruction, len(df))
+	for i, in := range df {
+		out[i] = instruction{cmd: in.cmd, args: r.Replace(in.args)}
+	}
+	return out
 }
 
 func parseDockerfile(t *testing.T, path string) []instruction {
@@ -264,8 +278,8 @@ func checkDockerfile(t *testing.T, name, root string, df []instruction) {
 				if !strings.Contains(in.args, "./cmd/"+name) {
 					t.Errorf("%s Dockerfile: go build does not build ./cmd/%s", name, name)
 				}
-				if !strings.Contains(in.args, "-o /out/"+name) {
-					t.Errorf("%s Dockerfile: go build does not write /out/%s", name, name)
+				if !strings.Contains(in.args, "-o /out/service") {
+					t.Errorf("%s Dockerfile: go build does not write /out/service", name)
 				}
 			}
 		case "ENV":
@@ -296,10 +310,10 @@ func checkDockerfile(t *testing.T, name, root string, df []instruction) {
 	if user == "" || user == "root" || strings.HasPrefix(user, "0") {
 		t.Errorf("%s Dockerfile: final stage USER %q, want non-root", name, user)
 	}
-	if want := `["/` + name + `"]`; entrypoint != want {
+	if want := `["/service"]`; entrypoint != want {
 		t.Errorf("%s Dockerfile: ENTRYPOINT %s, want %s", name, entrypoint, want)
 	}
-	if want := `CMD ["/` + name + `", "healthcheck"]`; !strings.HasSuffix(healthcheck, want) {
+	if want := `CMD ["/service", "healthcheck"]`; !strings.HasSuffix(healthcheck, want) {
 		t.Errorf("%s Dockerfile: HEALTHCHECK %s, want it to end with %s", name, healthcheck, want)
 	}
 	if _, err := os.Stat(filepath.Join(root, ".dockerignore")); err != nil {

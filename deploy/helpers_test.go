@@ -13,9 +13,24 @@ import (
 // repoRoot is the repository root, seen from this module's directory.
 const repoRoot = ".."
 
-// pipeline lists the four services: each is a Go module under services/
-// with its main package in cmd/<name>.
-var pipeline = []string{"ingest", "dedupe", "enrich", "indexer"}
+// pipeline lists the services: every Go module services/<name> with its
+// main package in cmd/<name>. A new service is found here, so every test
+// below asks for its compose service, Kubernetes Deployment and NATS user.
+var pipeline = services()
+
+func services() []string {
+	dirs, err := os.ReadDir(filepath.Join(repoRoot, "services"))
+	if err != nil {
+		panic(err)
+	}
+	var names []string
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(repoRoot, "services", d.Name(), "cmd", d.Name(), "main.go")); err == nil {
+			names = append(names, d.Name())
+		}
+	}
+	return names
+}
 
 // envLiteral matches a NEWSFLOW_* name inside a Go string literal.
 var envLiteral = regexp.MustCompile(`"(NEWSFLOW_[A-Z0-9_]+)"`)
