@@ -197,7 +197,7 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 	if err != nil {
 		return nil, fmt.Errorf("http listen %s: %w", o.httpAddr, err)
 	}
-	srv := &http.Server{Handler: rt.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := stage.NewHTTPServer(rt.Handler())
 	srv.RegisterOnShutdown(ui.Stop)
 	cert, key := o.pipeline.Stage.HTTPTLSCert, o.pipeline.Stage.HTTPTLSKey
 	go func() {

@@ -18,6 +18,7 @@ import (
 	"github.com/newsflow/newsflow/internal/pipeline"
 	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/internal/webui"
+	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/embedded"
 )
 
@@ -83,7 +84,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", *addr, err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := stage.NewHTTPServer(mux)
 	hs.RegisterOnShutdown(ui.Stop)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

@@ -172,7 +172,11 @@ func (s *Server) pipelineEvents(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	tick := time.NewTicker(EventInterval)
 	defer tick.Stop()
+	rc := http.NewResponseController(w)
 	for {
+		// The server's write timeout bounds a whole response; a stream
+		// extends it event by event.
+		_ = rc.SetWriteDeadline(time.Now().Add(EventInterval + 30*time.Second))
 		rowsNow, err := s.reading(r.Context())
 		if r.Context().Err() != nil {
 			return

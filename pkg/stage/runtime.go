@@ -295,7 +295,7 @@ func (rt *Runtime) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", rt.cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: rt.mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := NewHTTPServer(rt.mux)
 	served := make(chan error, 1)
 	if rt.cfg.HTTPTLSCert != "" {
 		go func() { served <- srv.ServeTLS(ln, rt.cfg.HTTPTLSCert, rt.cfg.HTTPTLSKey) }()
