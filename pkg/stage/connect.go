@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -149,9 +150,28 @@ func NewLogger(level string) (*zap.Logger, error) {
 	}
 	zc := zap.NewProductionConfig()
 	zc.Level = zap.NewAtomicLevelAt(lvl)
-	zc.EncoderConfig.TimeKey = "time"
-	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	zc.EncoderConfig = logEncoderConfig()
 	return zc.Build()
+}
+
+// logEncoderConfig is the production encoder with ISO 8601 times,
+// durations with their unit ("1.5s", not 1.5) and callers without the
+// module's pseudo-version ("stage/runtime.go:120").
+func logEncoderConfig() zapcore.EncoderConfig {
+	ec := zap.NewProductionEncoderConfig()
+	ec.TimeKey = "time"
+	ec.EncodeTime = zapcore.ISO8601TimeEncoder
+	ec.EncodeDuration = zapcore.StringDurationEncoder
+	ec.EncodeCaller = func(c zapcore.EntryCaller, enc zapcore.PrimitiveArrayEncoder) {
+		short := c.TrimmedPath()
+		if at := strings.Index(short, "@"); at >= 0 {
+			if slash := strings.Index(short[at:], "/"); slash >= 0 {
+				short = short[:at] + short[at+slash:]
+			}
+		}
+		enc.AppendString(short)
+	}
+	return ec
 }
 
 func parseLevel(level string) (zapcore.Level, error) {
