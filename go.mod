@@ -9,6 +9,7 @@ replace (
 	github.com/newsflow/newsflow/services/enrich => ./services/enrich
 	github.com/newsflow/newsflow/services/indexer => ./services/indexer
 	github.com/newsflow/newsflow/services/ingest => ./services/ingest
+	github.com/newsflow/newsflow/services/stories => ./services/stories
 )
 
 require (
@@ -24,6 +25,7 @@ require (
 	github.com/newsflow/newsflow/services/enrich v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/indexer v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/ingest v0.0.0-00010101000000-000000000000
+	github.com/newsflow/newsflow/services/stories v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	go.etcd.io/bbolt v1.4.0
 	go.uber.org/goleak v1.3.0

@@ -9,14 +9,14 @@ import (
 )
 
 // Stage returns `newsflow run`'s indexer: the sink stage that indexes every
-// enriched document into ix, under the indexer's name (stage.NameIndex:
+// storied document into ix, under the indexer's name (stage.NameIndex:
 // its durable consumer, metrics and articles.dead.indexer), then hands it
 // to indexed (nil for nothing more). A document that cannot be indexed at
 // all is dead-lettered; any other failure is retried.
 func (ix *Index) Stage(indexed func(*schema.Document) error) stage.Stage[*schema.Document, *schema.Document] {
 	return stage.Stage[*schema.Document, *schema.Document]{
 		Name:   stage.NameIndex,
-		Input:  stage.SubjectEnriched,
+		Input:  stage.SubjectStoried,
 		Decode: schema.DecodeDocument,
 		Process: func(ctx context.Context, d *schema.Document) (*schema.Document, error) {
 			err := ix.Index(ctx, d)

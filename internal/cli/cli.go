@@ -32,8 +32,9 @@ func commands() []command {
 		{"status", "show each stage's backlog, in-flight, redelivered and dead-lettered counts", statusCommand},
 		{"search", "search the embedded index", searchCommand},
 		{"serve", "serve the web UI over the data folder a run left", serveCommand},
+		{"stories", "list the stories of the embedded story index, biggest first", storiesCommand},
 		{"dlq", "list or re-drive dead letters", dlqCommand},
-		{"replay", "re-drive articles.enriched into a new Elasticsearch index and swap the alias", replayCommand},
+		{"replay", "re-drive articles.storied into a new Elasticsearch index and swap the alias", replayCommand},
 		{"eval", "measure extraction, dedupe or NER quality on evaluation data", evalCommand},
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/newsflow/newsflow/internal/storyeval"
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/services/dedupe/dedupeeval"
 	"github.com/newsflow/newsflow/services/enrich/gumeval"
@@ -15,6 +17,7 @@ import (
 	"github.com/newsflow/newsflow/services/enrich/nereval"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/extracteval"
+	"github.com/newsflow/newsflow/services/stories"
 )
 
 // Every evaluation runs the code newsflow run runs up to the stage it
@@ -27,6 +30,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		"ner":        evalNER,
 		"gum":        evalGUM,
 		"linking":    evalLinking,
+		"stories":    evalStories,
 	}
 	if len(args) == 0 || evals[args[0]] == nil {
 		fmt.Fprintln(stderr, "usage: newsflow eval KIND [flags]")
@@ -35,6 +39,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "  ner --conll FILE                         CoNLL-2003 exact-span micro F1")
 		fmt.Fprintln(stderr, "  gum --dir DIR                            document-level entity recall, linking and salience on GUM news")
 		fmt.Fprintln(stderr, "  linking --data FILE.jsonl                Wikidata linking: accuracy on gold mentions, in-KB accuracy, coverage, end-to-end F1")
+		fmt.Fprintln(stderr, "  stories --data FILE.jsonl [--data ...] [--seed N]  story clustering BCubed and pairwise P/R/F1 per file")
 		return ErrUsage
 	}
 	return evals[args[0]](ctx, args[1:], stdout, stderr)
@@ -143,4 +148,38 @@ func evalLinking(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintln(stdout, "path: the enrich stage's resolver: LinkSpans on the gold spans, and ResolveMentions on the text end to end (no cleanup before it)")
 	_, err := linkeval.Run(ctx, *data, stdout)
 	return err
+}
+
+// pathList is a repeatable path flag.
+type pathList []string
+
+func (l *pathList) String() string     { return strings.Join(*l, ",") }
+func (l *pathList) Set(v string) error { *l = append(*l, v); return nil }
+
+func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("eval stories", stderr)
+	var files pathList
+	fs.Var(&files, "data", "JSON lines of {id, story, source, title, text, published_at}; repeat for several files")
+	seed := fs.Uint64("seed", 1, "seed of the order of ties and undated articles")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "newsflow eval stories: --data is required")
+		return ErrUsage
+	}
+	p, err := storyeval.NewPipeline(ctx)
+	if err != nil {
+		return err
+	}
+	var last storyeval.Scores
+	for _, f := range files {
+		last, err = storyeval.Run(ctx, p, f, *seed, stories.DefaultConfig())
+		if err != nil {
+			return err
+		}
+		storyeval.Print(stdout, last)
+	}
+	storyeval.Summary(stdout, last)
+	return nil
 }

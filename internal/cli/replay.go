@@ -28,7 +28,7 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs := newFlagSet("replay", stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: newsflow replay --since TIME|DURATION [--index NAME] [--nats URL] [--es-url URL]")
-		fmt.Fprintln(stderr, "Re-drives articles.enriched from TIME into a new generation of indices NAME-YYYY.MM,")
+		fmt.Fprintln(stderr, "Re-drives articles.storied from TIME into a new generation of indices NAME-YYYY.MM,")
 		fmt.Fprintln(stderr, "then moves the read alias to it in one step. Then set NEWSFLOW_INDEXER_INDEX_PREFIX=NAME")
 		fmt.Fprintln(stderr, "for the indexer service.")
 		fs.PrintDefaults()
@@ -72,7 +72,7 @@ func replayCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	n, failed, err := replay(ctx, js, r, from, stderr, log)
 	if err == nil && n == 0 {
-		err = fmt.Errorf("articles.enriched holds nothing stored since %s", from.Format(time.RFC3339))
+		err = fmt.Errorf("articles.storied holds nothing stored since %s", from.Format(time.RFC3339))
 	}
 	if err != nil {
 		_ = r.Close(context.WithoutCancel(ctx))
@@ -117,11 +117,11 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return now.Add(-back), nil
 }
 
-// replay feeds every document stored in articles.enriched from since up
+// replay feeds every document stored in articles.storied from since up
 // to the stream's last message at start into r. It returns how many were
 // read and how many Elasticsearch rejected.
 func replay(ctx context.Context, js jetstream.JetStream, r *indexer.Replay, since time.Time, stderr io.Writer, log *zap.Logger) (int, int, error) {
-	st, err := js.Stream(ctx, stage.StreamEnriched)
+	st, err := js.Stream(ctx, stage.StreamStoried)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -130,7 +130,7 @@ func replay(ctx context.Context, js jetstream.JetStream, r *indexer.Replay, sinc
 		return 0, 0, nil
 	}
 	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{stage.SubjectEnriched},
+		FilterSubjects: []string{stage.SubjectStoried},
 		DeliverPolicy:  jetstream.DeliverByStartTimePolicy,
 		OptStartTime:   &since,
 	})

@@ -18,7 +18,7 @@ import (
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
 
-// A replay re-drives articles.enriched into a new index generation and
+// A replay re-drives articles.storied into a new index generation and
 // only then moves the read alias to it.
 func TestReplayMovesAliasToNewGeneration(t *testing.T) {
 	srv := natstest.Server(t)
@@ -38,7 +38,7 @@ func TestReplayMovesAliasToNewGeneration(t *testing.T) {
 		d := schema.Document{SchemaVersion: 1, ID: fmt.Sprintf("doc%02d", i), Title: "t", Body: "body text",
 			PublishedAt: &published, IngestedAt: time.Date(2026, 10, 5, 9, 0, i, 0, time.UTC)}
 		data, _ := json.Marshal(d)
-		if _, err := js.Publish(ctx, stage.SubjectEnriched, data); err != nil {
+		if _, err := js.Publish(ctx, stage.SubjectStoried, data); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -33,16 +33,21 @@ import (
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/boilerplate"
 	"github.com/newsflow/newsflow/services/ingest/intake"
+	"github.com/newsflow/newsflow/services/stories"
 )
 
 // SearchIndexDir is the folder of the data directory that holds the
 // embedded search index (`newsflow search` and `serve` open it there).
 const SearchIndexDir = "search"
 
+// StoryIndexDir is the folder of the data directory that holds the
+// embedded story index (`newsflow stories` opens it there).
+const StoryIndexDir = "stories"
+
 // Options configure a Pipeline.
 type Options struct {
-	// DataDir holds JetStream's files (jetstream/) and the search index
-	// (search/).
+	// DataDir holds JetStream's files (jetstream/), the search index
+	// (search/) and the story index (stories/).
 	DataDir string
 	// NATSURL selects an external NATS; empty starts the embedded server.
 	NATSURL string
@@ -56,6 +61,9 @@ type Options struct {
 	Intake   intake.HandlerConfig
 	Dedupe   dedupe.Config
 	Enrich   enrich.Config
+	Stories  stories.Config
+	// storyStage is the running stories stage (WaitIdle flushes it).
+	storyStage *stories.Stories
 	// ExportPath, when set, receives the final documents as JSON lines.
 	ExportPath string
 }
@@ -67,8 +75,10 @@ type Pipeline struct {
 	server *server.Server
 	rt     *stage.Runtime
 	index  *bleveindex.Index
-	export *Export
-	url    string
+	// stories is the story index.
+	stories *bleveindex.Stories
+	export  *Export
+	url     string
 	// latency samples the time from ingest to searchable.
 	latency *latencies
 }
@@ -103,7 +113,9 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err
 	stageCfg.NATS.URL = p.url
 	if p.server != nil {
 		maxStore := p.server.JetStreamConfig().MaxStore
-		if fit := fitStreamBytes(stageCfg.Streams.MaxBytes, maxStore, len(stage.StreamConfigs(stageCfg.Streams))); fit != stageCfg.Streams.MaxBytes {
+		streams := len(stage.StreamConfigs(stageCfg.Streams)) + 1 // and the story log
+		p.opts.Stories.LogMaxBytes = fitStreamBytes(p.opts.Stories.LogMaxBytes, maxStore, streams)
+		if fit := fitStreamBytes(stageCfg.Streams.MaxBytes, maxStore, streams); fit != stageCfg.Streams.MaxBytes {
 			log.Info("stream size capped to fit the embedded JetStream's disk",
 				zap.Int64("max_bytes_per_stream", fit), zap.Int64("jetstream_max_store", maxStore))
 			stageCfg.Streams.MaxBytes = fit
@@ -129,6 +141,9 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err
 		Linger:     sinkLinger,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if p.stories, err = bleveindex.OpenStories(filepath.Join(opts.DataDir, StoryIndexDir), p.index, log.Named("stories")); err != nil {
 		return nil, err
 	}
 	if err := p.startStages(ctx); err != nil {
@@ -166,6 +181,7 @@ func DefaultOptions(dataDir string) Options {
 		Intake:  intake.DefaultHandlerConfig(),
 		Dedupe:  dedupe.DefaultConfig(),
 		Enrich:  enrich.DefaultConfig(),
+		Stories: stories.DefaultConfig(),
 	}
 }
 
@@ -178,6 +194,7 @@ func Services(o *Options) []stage.Service {
 		ingest.NewService(&o.Ingest, &o.Intake),
 		dedupe.NewService(&o.Dedupe),
 		enrich.NewService(&o.Enrich),
+		stories.NewService(&o.Stories, func(s *stories.Stories) { o.storyStage = s }),
 	}
 }
 
@@ -194,8 +211,22 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	sinkCfg.Concurrency = max(sinkCfg.Concurrency, sinkConcurrency)
 	sinkCfg.Batch = max(sinkCfg.Batch, sinkConcurrency)
 	sinkCfg.MaxAckPending = max(sinkCfg.MaxAckPending, 2*sinkConcurrency)
-	_, err := stage.StartWith(ctx, p.rt, p.index.Stage(p.indexed), sinkCfg)
+	if _, err := stage.StartWith(ctx, p.rt, p.index.Stage(p.indexed), sinkCfg); err != nil {
+		return err
+	}
+	_, err := stage.Start(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
+		Name: stage.NameStoryIndex, Input: stage.SubjectStories, Decode: schema.DecodeStory, Process: p.storySink,
+	})
 	return err
+}
+
+// storySink keeps the newest snapshot of every story in the story index.
+func (p *Pipeline) storySink(ctx context.Context, st *schema.Story) (*schema.Document, error) {
+	err := p.stories.IndexStory(ctx, st)
+	if errors.Is(err, bleveindex.ErrInvalidStory) {
+		return nil, stage.Permanent(err)
+	}
+	return nil, err
 }
 
 // sinkConcurrency is how many documents the in-process sink holds at once,
@@ -228,6 +259,9 @@ func (p *Pipeline) Runtime() *stage.Runtime { return p.rt }
 // Index is the embedded search index.
 func (p *Pipeline) Index() *bleveindex.Index { return p.index }
 
+// Stories is the embedded story index.
+func (p *Pipeline) Stories() *bleveindex.Stories { return p.stories }
+
 // URL is the NATS server the pipeline uses.
 func (p *Pipeline) URL() string { return p.url }
 
@@ -247,6 +281,9 @@ func (p *Pipeline) Shutdown(ctx context.Context) error {
 
 func (p *Pipeline) closeSinks() error {
 	var errs []error
+	if p.stories != nil {
+		errs = append(errs, p.stories.Close())
+	}
 	if p.index != nil {
 		errs = append(errs, p.index.Close())
 	}

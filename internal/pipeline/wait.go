@@ -122,7 +122,8 @@ func idle(lags []Lag) bool {
 }
 
 // WaitIdle returns once every stage has drained its input: each article
-// is then indexed or dead-lettered. It needs two idle readings in a row
+// is then indexed or dead-lettered, and each story's last snapshot is in
+// the story index. It needs two idle readings in a row
 // with nothing acknowledged in between, so work handed from one stage to
 // the next between two consumer reads is not missed. progress, if not
 // nil, is called with each reading.
@@ -160,7 +161,10 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 			progress(lags)
 		}
 		if idle(lags) && prev != nil && idle(prev) && sameFloors(prev, lags) {
-			return nil
+			if p.opts.storyStage == nil || p.opts.storyStage.Flush() == 0 {
+				return nil
+			}
+			lags = nil // the story snapshots just published are work again
 		}
 		prev = lags
 		select {

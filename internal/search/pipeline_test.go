@@ -71,7 +71,7 @@ func TestPipelineToSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := js.Publish(ctx, stage.SubjectEnriched, b); err != nil {
+		if _, err := js.Publish(ctx, stage.SubjectStoried, b); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -155,3 +155,15 @@ func preview(b []byte) string {
 	}
 	return strings.ToValidUTF8(s, "?")
 }
+
+// DecodeStory parses and validates a story snapshot.
+func DecodeStory(data []byte) (*Story, error) {
+	var s Story
+	if err := decodeObject(data, &s); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

@@ -119,3 +119,38 @@ func IsPermanent(err error) bool {
 	}
 	return false
 }
+
+// Validate reports every way the story snapshot breaks the contract.
+func (s *Story) Validate() error {
+	if s.SchemaVersion != Version {
+		return fmt.Errorf("%w: %d (this build understands %d)", ErrUnsupportedVersion, s.SchemaVersion, Version)
+	}
+	var problems []string
+	if s.ID == "" {
+		problems = append(problems, "id is required")
+	}
+	if s.MergedInto == s.ID && s.ID != "" {
+		problems = append(problems, "merged_into names the story itself")
+	}
+	if s.Revision == 0 {
+		problems = append(problems, "revision is required (it orders snapshots)")
+	}
+	if s.FirstSeen.IsZero() || s.LastSeen.Before(s.FirstSeen) {
+		problems = append(problems, "first_seen is required and last_seen may not precede it")
+	}
+	if s.ArticleCount < 1 || s.OutletCount < 0 || s.OutletCount > s.ArticleCount {
+		problems = append(problems, fmt.Sprintf("article_count %d must be >= 1 and outlet_count %d within [0, article_count]", s.ArticleCount, s.OutletCount))
+	}
+	for _, group := range [][]Entity{s.Persons, s.Organizations} {
+		for _, e := range group {
+			problems = append(problems, checkEntity(e)...)
+		}
+	}
+	for _, p := range s.Places {
+		problems = append(problems, checkEntity(p.Entity)...)
+		if l := p.Location; l != nil && (l.Lat < -90 || l.Lat > 90 || l.Lon < -180 || l.Lon > 180) {
+			problems = append(problems, fmt.Sprintf("place %q: location %v,%v is off the globe", p.Name, l.Lat, l.Lon))
+		}
+	}
+	return joinProblems(problems)
+}

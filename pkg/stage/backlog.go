@@ -24,7 +24,11 @@ func ConsumerFor(subject string) string {
 	case SubjectDeduped:
 		return NameEnrich
 	case SubjectEnriched:
+		return NameStories
+	case SubjectStoried:
 		return NameIndex
+	case SubjectStories:
+		return NameStoryIndex
 	}
 	return ""
 }

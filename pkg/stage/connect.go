@@ -77,6 +77,8 @@ const (
 	StreamCleaned  = "ARTICLES_CLEANED"
 	StreamDeduped  = "ARTICLES_DEDUPED"
 	StreamEnriched = "ARTICLES_ENRICHED"
+	StreamStoried  = "ARTICLES_STORIED"
+	StreamStories  = "STORIES"
 	StreamDead     = "ARTICLES_DEAD"
 )
 
@@ -91,6 +93,10 @@ func StreamFor(subject string) string {
 		return StreamDeduped
 	case SubjectEnriched:
 		return StreamEnriched
+	case SubjectStoried:
+		return StreamStoried
+	case SubjectStories:
+		return StreamStories
 	}
 	return StreamDead
 }
@@ -117,6 +123,8 @@ func StreamConfigs(cfg StreamsConfig) []jetstream.StreamConfig {
 		define(StreamCleaned, SubjectCleaned, "cleaned documents from ingest"),
 		define(StreamDeduped, SubjectDeduped, "documents flagged for syndication by dedupe"),
 		define(StreamEnriched, SubjectEnriched, "documents with entities from enrich"),
+		define(StreamStoried, SubjectStoried, "documents with their story from the stories stage"),
+		define(StreamStories, SubjectStories, "story snapshots from the stories stage"),
 		define(StreamDead, SubjectDeadPrefix+">", "dead letters with their reasons"),
 	}
 }

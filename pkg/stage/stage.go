@@ -121,6 +121,9 @@ const (
 	// NameStories groups reports of one event across outlets; it runs
 	// between enrich and the indexer.
 	NameStories = "stories"
+	// NameStoryIndex keeps the story snapshots in a story index (the
+	// embedded one under newsflow run).
+	NameStoryIndex = "storyindex"
 )
 
 // ErrOutputTooLarge means a stage's output can never be published: it is

@@ -1,5 +1,5 @@
 // Package indexer is the last stage of newsflow: it writes enriched
-// articles to Elasticsearch, the sink of articles.enriched.
+// articles to Elasticsearch, the sink of articles.storied.
 //
 // An Indexer owns one long-lived bulk writer (package bulk) and the index
 // layout (package esindex). New connects, waits for Elasticsearch within

@@ -62,7 +62,7 @@ func newPipeline(t *testing.T, s *estest.Server, maxDeliver int) *pipeline {
 		}
 	})
 	if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
-		Name: stage.NameIndex, Input: stage.SubjectEnriched,
+		Name: stage.NameIndex, Input: stage.SubjectStoried,
 		Decode: schema.DecodeDocument, Process: ix.Process,
 	}); err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func newPipeline(t *testing.T, s *estest.Server, maxDeliver int) *pipeline {
 func (p *pipeline) publish(t *testing.T, d *schema.Document) {
 	t.Helper()
 	b, _ := json.Marshal(d)
-	m := nats.NewMsg(stage.SubjectEnriched)
+	m := nats.NewMsg(stage.SubjectStoried)
 	m.Data = b
 	m.Header.Set(jetstream.MsgIDHeader, d.ID)
 	if _, err := p.js.PublishMsg(context.Background(), m); err != nil {
@@ -180,7 +180,7 @@ func TestOutageLosesNothing(t *testing.T) {
 	}
 	// Hold the outage for several ack waits: long enough for MaxDeliver (3)
 	// to dead-letter everything if the indexer failed fast.
-	cons, err := p.js.Consumer(context.Background(), stage.StreamEnriched, stage.NameIndex)
+	cons, err := p.js.Consumer(context.Background(), stage.StreamStoried, stage.NameIndex)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func NewService(cfg *Config) stage.Service {
 				return nil
 			})
 			_, err = stage.StartWith(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
-				Name: stage.NameIndex, Input: stage.SubjectEnriched,
+				Name: stage.NameIndex, Input: stage.SubjectStoried,
 				Decode: schema.DecodeDocument, Process: ix.Process,
 			}, ConsumerConfig(rt.Config().Consumer, c.MaxInFlight))
 			return err

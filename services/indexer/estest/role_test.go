@@ -410,7 +410,7 @@ func TestIndexerStageUnderRole(t *testing.T) {
 				}
 			}()
 			if _, err := stage.Start(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
-				Name: stage.NameIndex, Input: stage.SubjectEnriched, Decode: schema.DecodeDocument, Process: ix.Process,
+				Name: stage.NameIndex, Input: stage.SubjectStoried, Decode: schema.DecodeDocument, Process: ix.Process,
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -425,7 +425,7 @@ func TestIndexerStageUnderRole(t *testing.T) {
 				t.Fatal(err)
 			}
 			data, _ := json.Marshal(article("s1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC)))
-			if _, err := js.Publish(ctx, stage.SubjectEnriched, data); err != nil {
+			if _, err := js.Publish(ctx, stage.SubjectStoried, data); err != nil {
 				t.Fatal(err)
 			}
 			if tt.held {
@@ -442,7 +442,7 @@ func TestIndexerStageUnderRole(t *testing.T) {
 				if info, err := ds.Info(ctx); err != nil || info.State.Msgs != 0 {
 					t.Errorf("dead letters: %v %v, want none", info.State.Msgs, err)
 				}
-				c, err := js.Consumer(ctx, stage.StreamEnriched, stage.NameIndex)
+				c, err := js.Consumer(ctx, stage.StreamStoried, stage.NameIndex)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -474,12 +474,12 @@ func TestIndexerStageUnderRole(t *testing.T) {
 			if string(m.Data()) != string(data) {
 				t.Error("the dead letter does not carry the article for a redrive")
 			}
-			s, err := js.Stream(ctx, stage.StreamEnriched)
+			s, err := js.Stream(ctx, stage.StreamStoried)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.GetMsg(ctx, 1); err != nil {
-				t.Errorf("the article is gone from %s: %v", stage.StreamEnriched, err)
+				t.Errorf("the article is gone from %s: %v", stage.StreamStoried, err)
 			}
 		})
 	}

@@ -1,0 +1,149 @@
+package bleveindex_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+func story(id string, rev uint64, articles, outlets int, last time.Time) *schema.Story {
+	return &schema.Story{SchemaVersion: schema.Version, ID: id, Title: "story " + id, Revision: rev,
+		ArticleCount: articles, OutletCount: outlets, FirstSeen: last.Add(-time.Hour), LastSeen: last}
+}
+
+func openStories(t *testing.T) (*bleveindex.Stories, *bleveindex.Index) {
+	t.Helper()
+	dir := t.TempDir()
+	ix := open(t, filepath.Join(dir, "search"))
+	st, err := bleveindex.OpenStories(filepath.Join(dir, "stories"), ix, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		st.Close()
+		ix.Close()
+	})
+	return st, ix
+}
+
+func TestStoriesKeepTheNewestRevision(t *testing.T) {
+	st, _ := openStories(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	for _, s := range []*schema.Story{story("a", 5, 3, 3, now), story("a", 4, 2, 2, now), story("a", 5, 9, 9, now)} {
+		if err := st.IndexStory(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.Story(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Revision != 5 || got.ArticleCount != 3 {
+		t.Errorf("story a = revision %d, %d articles; want 5, 3 (older and repeated revisions ignored)", got.Revision, got.ArticleCount)
+	}
+	if _, err := st.Story(ctx, "nope"); !errors.Is(err, bleveindex.ErrNotFound) {
+		t.Errorf("missing story: %v, want ErrNotFound", err)
+	}
+}
+
+func TestStoriesListBiggestFirst(t *testing.T) {
+	st, _ := openStories(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	for _, s := range []*schema.Story{
+		story("small", 1, 2, 1, now), story("big", 2, 9, 6, now.Add(-48*time.Hour)),
+		story("mid", 3, 4, 3, now), story("mid2", 4, 5, 3, now),
+	} {
+		if err := st.IndexStory(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merged := story("gone", 5, 4, 4, now)
+	merged.MergedInto = "mid"
+	if err := st.IndexStory(ctx, merged); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(q bleveindex.StoryQuery) []string {
+		t.Helper()
+		l, err := st.List(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range l.Stories {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		q    bleveindex.StoryQuery
+		want []string
+	}{
+		{bleveindex.StoryQuery{}, []string{"big", "mid2", "mid", "small"}},
+		{bleveindex.StoryQuery{MinOutlets: 3}, []string{"big", "mid2", "mid"}},
+		{bleveindex.StoryQuery{Since: now.Add(-time.Hour)}, []string{"mid2", "mid", "small"}},
+		{bleveindex.StoryQuery{Size: 2, From: 1}, []string{"mid2", "mid"}},
+	} {
+		if got := ids(c.q); !equal(got, c.want) {
+			t.Errorf("List(%+v) = %v, want %v", c.q, got, c.want)
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMergedStoryArticlesArePointedToTheSurvivor(t *testing.T) {
+	st, ix := openStories(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	before := doc("a1", "Quake hits town", "A quake hit the town.", now)
+	before.StoryID = "story-twin"
+	other := doc("a2", "Vote in Norland", "Norland voted.", now)
+	other.StoryID = "story-other"
+	for _, d := range []*schema.Document{before, other} {
+		if err := st.IndexArticle(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	twin := story("story-twin", 7, 1, 1, now)
+	twin.MergedInto = "story-old"
+	if err := st.IndexStory(ctx, twin); err != nil {
+		t.Fatal(err)
+	}
+	// An article of the merged story arriving after the merge.
+	after := doc("a3", "Aftershocks", "Aftershocks rattle the town.", now)
+	after.StoryID = "story-twin"
+	if err := st.IndexArticle(ctx, after); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]string{"a1": "story-old", "a2": "story-other", "a3": "story-old"} {
+		d, err := ix.Document(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.StoryID != want {
+			t.Errorf("%s in story %q, want %q", id, d.StoryID, want)
+		}
+	}
+	if got := st.Resolve("story-twin"); got != "story-old" {
+		t.Errorf("Resolve(story-twin) = %q, want story-old", got)
+	}
+}

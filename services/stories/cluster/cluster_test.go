@@ -1,0 +1,247 @@
+package cluster
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// quake is five reports of one (invented) event by five outlets, worded
+// differently, as a fresh pipeline would receive them.
+var quake = []struct{ source, title, body string }{
+	{"alpha.example", "Earthquake shakes Ferrandina, dozens hurt",
+		"A magnitude 6.1 earthquake struck near Ferrandina in southern Italy on Tuesday morning, injuring dozens of people and damaging the old town's church. Civil protection chief Marta Bellocchio said rescuers were searching collapsed houses."},
+	{"beta.example", "Strong quake hits southern Italian town of Ferrandina",
+		"Rescue teams worked through the night in Ferrandina after a strong earthquake brought down houses and cracked the church tower. Marta Bellocchio of the civil protection agency said at least 40 people were injured."},
+	{"gamma.example", "Ferrandina earthquake: residents sleep outdoors",
+		"Hundreds of Ferrandina residents slept in tents after Tuesday's magnitude 6.1 quake. The civil protection agency, led by Marta Bellocchio, opened shelters as aftershocks shook the Basilicata region."},
+	{"delta.example", "Italy sends aid to quake-hit Ferrandina",
+		"The Italian government sent emergency funds to Ferrandina, where an earthquake injured dozens and damaged the historic church. Civil protection head Marta Bellocchio warned of more aftershocks in Basilicata."},
+	{"epsilon.example", "Aftershocks rattle Ferrandina a day after quake",
+		"Aftershocks rattled Ferrandina on Wednesday, a day after the magnitude 6.1 earthquake that injured dozens. Marta Bellocchio, the civil protection chief, said engineers were inspecting the damaged church and houses."},
+}
+
+// election is an unrelated event.
+var election = []struct{ source, title, body string }{
+	{"alpha.example", "Voters in Norland choose a new parliament",
+		"Polls closed in Norland on Sunday as voters chose a new parliament. Prime minister Tomas Elvgren's party was expected to lose seats to the opposition led by Ingrid Salo, according to exit polls."},
+	{"beta.example", "Norland opposition wins election, exit polls say",
+		"Ingrid Salo's opposition alliance won the most seats in Norland's parliamentary election, exit polls showed on Sunday, ending eight years of government by Tomas Elvgren."},
+}
+
+var t0 = time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+
+func doc(id, source, title, body string, at time.Time) *schema.Document {
+	return &schema.Document{
+		SchemaVersion: schema.Version, ID: id, Source: schema.Source{Domain: source},
+		Title: title, Body: body, Language: "en", IngestedAt: at,
+	}
+}
+
+func newState(t *testing.T) *State {
+	t.Helper()
+	bg, err := ShippedBackground()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewState(DefaultParams(), bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// assign decides and applies one article, as the stage does.
+func assign(t *testing.T, s *State, a *Article) string {
+	t.Helper()
+	ev := s.Decide(a)
+	id, err := s.Apply(s.Seq()+1, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestFreshStateGroupsFiveReportsOfOneEvent(t *testing.T) {
+	s := newState(t)
+	var quakeStories, electionStories []string
+	for i, r := range quake {
+		quakeStories = append(quakeStories, assign(t, s, FromDocument(doc(fmt.Sprintf("q%d", i), r.source, r.title, r.body, t0.Add(time.Duration(i)*time.Hour)))))
+		if i < len(election) {
+			e := election[i]
+			electionStories = append(electionStories, assign(t, s, FromDocument(doc(fmt.Sprintf("e%d", i), e.source, e.title, e.body, t0.Add(time.Duration(i)*time.Hour)))))
+		}
+	}
+	for i, id := range quakeStories {
+		if got, want := s.resolve(id), s.resolve(quakeStories[0]); got != want {
+			t.Errorf("quake report %d in story %s, want %s (the first report's)", i, got, want)
+		}
+	}
+	if got, want := s.resolve(electionStories[1]), s.resolve(electionStories[0]); got != want {
+		t.Errorf("election reports in stories %s and %s, want one", want, got)
+	}
+	if s.resolve(electionStories[0]) == s.resolve(quakeStories[0]) {
+		t.Error("the election joined the earthquake's story")
+	}
+	snaps := map[string]schema.Story{}
+	for _, st := range s.TakeDirty() {
+		snaps[st.ID] = st
+	}
+	q := snaps[s.resolve(quakeStories[0])]
+	if q.ArticleCount != 5 || q.OutletCount != 5 || q.RepresentativeID != "q0" || q.Title != quake[0].title {
+		t.Errorf("quake story = %d articles, %d outlets, representative %q %q; want 5, 5, q0 %q", q.ArticleCount, q.OutletCount, q.RepresentativeID, q.Title, quake[0].title)
+	}
+	if err := q.Validate(); err != nil {
+		t.Errorf("snapshot invalid: %v", err)
+	}
+}
+
+func TestArticleWithoutTextOrEntitiesOpensItsOwnStory(t *testing.T) {
+	s := newState(t)
+	assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
+	for _, d := range []*schema.Document{
+		doc("empty", "x.example", "", "", t0),
+		doc("punct", "x.example", "...", "— 12 —", t0),
+	} {
+		id := assign(t, s, FromDocument(d))
+		if want := StoryIDFor(d.ID); id != want {
+			t.Errorf("%s: story %s, want its own %s", d.ID, id, want)
+		}
+	}
+}
+
+func TestHeadlinesWithoutBodiesCluster(t *testing.T) {
+	s := newState(t)
+	first := assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
+	// headline feeds: the body is the headline again
+	for i, title := range []string{"Strong quake hits Ferrandina in southern Italy", "Ferrandina earthquake injures dozens"} {
+		d := doc(fmt.Sprintf("h%d", i), "wire.example", title, title, t0.Add(time.Hour))
+		d.Cleaning.TitleFromBody = true
+		if got := assign(t, s, FromDocument(d)); got != first {
+			t.Errorf("headline %q in %s, want %s", title, got, first)
+		}
+	}
+}
+
+func TestCopyJoinsItsCanonicalsStoryWithoutMovingIt(t *testing.T) {
+	s := newState(t)
+	first := assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
+	st := s.stories[first]
+	norm, terms, docs := st.bodies.norm, len(st.bodies.w), s.docs
+	c := doc("copy", "wire.example", "Different headline about a market rally", "Stocks rallied on Tuesday as investors cheered strong earnings from technology companies.", t0.Add(time.Minute))
+	c.DuplicateOf = "q0"
+	if got := assign(t, s, FromDocument(c)); got != first {
+		t.Fatalf("copy in %s, want its canonical's %s", got, first)
+	}
+	if st.bodies.norm != norm || len(st.bodies.w) != terms || s.docs != docs {
+		t.Errorf("the copy moved the story: norm %v -> %v, terms %d -> %d, docs %d -> %d", norm, st.bodies.norm, terms, len(st.bodies.w), docs, s.docs)
+	}
+	snap := s.snapshot(st)
+	if snap.ArticleCount != 2 || snap.OutletCount != 2 || snap.RepresentativeID != "q0" {
+		t.Errorf("story = %d articles, %d outlets, representative %s; want 2, 2, q0", snap.ArticleCount, snap.OutletCount, snap.RepresentativeID)
+	}
+}
+
+func TestTwinStoriesMergeIntoTheOlder(t *testing.T) {
+	s := newState(t)
+	// Two replicas opened a story each for the same event at once.
+	a0 := FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0))
+	a1 := FromDocument(doc("q1", quake[1].source, quake[1].title, quake[1].body, t0.Add(time.Minute)))
+	for i, a := range []*Article{a0, a1} {
+		if _, err := s.Apply(uint64(i+1), Event{Article: a, Story: StoryIDFor(a.ID)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.TakeDirty()
+	ev := s.Decide(FromDocument(doc("q2", quake[2].source, quake[2].title, quake[2].body, t0.Add(time.Hour))))
+	if len(ev.Merges) != 1 || ev.Merges[0] != (Merge{From: "story-q1", Into: "story-q0"}) {
+		t.Fatalf("merges = %+v, want story-q1 into story-q0", ev.Merges)
+	}
+	got, err := s.Apply(3, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "story-q0" {
+		t.Errorf("article in %s, want the surviving story-q0", got)
+	}
+	if id, _ := s.StoryOf("q1"); id != "story-q0" {
+		t.Errorf("q1 now in %s, want story-q0", id)
+	}
+	snaps := map[string]schema.Story{}
+	for _, st := range s.TakeDirty() {
+		snaps[st.ID] = st
+	}
+	if m := snaps["story-q1"]; m.MergedInto != "story-q0" || m.Revision != 3 {
+		t.Errorf("merged snapshot = merged_into %q revision %d, want story-q0, 3", m.MergedInto, m.Revision)
+	}
+	if m := snaps["story-q0"]; m.ArticleCount != 3 || m.Revision != 3 {
+		t.Errorf("survivor = %d articles revision %d, want 3, 3", m.ArticleCount, m.Revision)
+	}
+}
+
+func TestQuietStoriesStopTakingMembers(t *testing.T) {
+	s := newState(t)
+	first := assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
+	later := t0.Add(DefaultParams().Horizon + time.Hour)
+	// The clock moves on with other news; expiry runs every 256 events.
+	for i := 0; s.Seq()%256 != 255; i++ {
+		assign(t, s, FromDocument(doc(fmt.Sprintf("n%d", i), "x.example", fmt.Sprintf("Item %d", i), fmt.Sprintf("Unrelated note number %d about zebra%d", i, i), later)))
+	}
+	assign(t, s, FromDocument(doc("tick", "x.example", "Tick", "Another unrelated note about yaks", later)))
+	if got := assign(t, s, FromDocument(doc("q1", quake[1].source, quake[1].title, quake[1].body, later))); got == first {
+		t.Errorf("a report after the horizon joined the quiet story %s", first)
+	}
+}
+
+func TestEventRoundTrip(t *testing.T) {
+	s := newState(t)
+	d := doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)
+	d.Entities.Places = []schema.Place{{Entity: schema.Entity{Name: "Ferrandina", ID: "Q52076", Mentions: 2, Salience: 0.8}, Location: &schema.GeoPoint{Lat: 40.5, Lon: 16.45}, Country: "IT"}}
+	ev := s.Decide(FromDocument(d))
+	data, err := EncodeEvent(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeEvent(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(*back.Article) != fmt.Sprint(*ev.Article) || back.Story != ev.Story {
+		t.Errorf("round trip:\n got %+v\nwant %+v", *back.Article, *ev.Article)
+	}
+	for _, bad := range []string{`{}`, `{"article":{"id":"x","tt":"AQ=="},"story":"s"}`, `[`} {
+		if _, err := DecodeEvent([]byte(bad)); err == nil {
+			t.Errorf("DecodeEvent(%s) = nil error", bad)
+		}
+	}
+}
+
+func TestBackgroundRoundTrip(t *testing.T) {
+	c := NewBackgroundCounter()
+	c.Add("Quake hits town", "The quake hit the town.", "en")
+	c.Add("Town votes", "The town voted.", "en")
+	var buf bytes.Buffer
+	if err := c.Encode(&buf, 2); err != nil {
+		t.Fatal(err)
+	}
+	b, err := DecodeBackground(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Docs != 2 || b.DF(TermHash("town")) != 2 || b.DF(TermHash("quak")) != 0 || b.Terms() != 1 {
+		t.Errorf("background = %d docs, df(town) %d, df(quak) %d, %d terms; want 2, 2, 0 (under min-df), 1", b.Docs, b.DF(TermHash("town")), b.DF(TermHash("quak")), b.Terms())
+	}
+	if _, err := DecodeBackground([]byte("not gzip")); err == nil {
+		t.Error("DecodeBackground(garbage) = nil error")
+	}
+	shipped, err := ShippedBackground()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shipped.Docs < 500 || shipped.DF(TermHash("polic")) == 0 {
+		t.Errorf("shipped background: %d docs, df(polic) %d; want a real corpus", shipped.Docs, shipped.DF(TermHash("polic")))
+	}
+}

@@ -1,0 +1,161 @@
+package cluster
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// TermCount is a term (its TermHash) and how often it occurs.
+type TermCount struct {
+	Term  uint64
+	Count uint32
+}
+
+// EntityRef is one canonical entity of an article as the story needs it:
+// its key for similarity, and what the story document shows.
+type EntityRef struct {
+	ID       string  `json:"id"`
+	Name     string  `json:"n"`
+	Kind     byte    `json:"k"` // 'p' person, 'o' organisation, 'l' place
+	Salience float64 `json:"s"`
+	Lat      float64 `json:"lat,omitempty"`
+	Lon      float64 `json:"lon,omitempty"`
+	HasPoint bool    `json:"pt,omitempty"`
+	Country  string  `json:"c,omitempty"`
+}
+
+// Article is what the stories stage knows of one document: the same on
+// every replica, since it travels in the log.
+type Article struct {
+	ID     string `json:"id"`
+	Source string `json:"src,omitempty"`
+	Lang   string `json:"lang,omitempty"`
+	Title  string `json:"title,omitempty"`
+	// Time is the published time, else the ingest time, in Unix ms.
+	Time int64 `json:"t"`
+	// CopyOf is the canonical's id when the article is a syndicated copy.
+	CopyOf   string      `json:"copy_of,omitempty"`
+	Titles   []TermCount `json:"-"`
+	Bodies   []TermCount `json:"-"`
+	Entities []EntityRef `json:"ents,omitempty"`
+}
+
+// FromDocument extracts an Article from an enriched document: stemmed
+// title and body terms in the document's language, entity ids with their
+// salience, the outlet and the time. It never fails: a document without
+// text or entities yields an Article that opens its own story.
+func FromDocument(doc *schema.Document) *Article {
+	a := &Article{
+		ID:     doc.ID,
+		Source: sourceOf(doc),
+		Lang:   doc.Language,
+		Title:  doc.Title,
+		Time:   articleTime(doc).UnixMilli(),
+		CopyOf: doc.DuplicateOf,
+	}
+	a.Titles = countTerms(Terms(doc.Title, doc.Language))
+	body := doc.Body
+	if doc.Cleaning.TitleFromBody {
+		// the title is the body's first line: do not count it twice
+		if k := strings.IndexByte(body, '\n'); k >= 0 {
+			body = body[k+1:]
+		} else {
+			body = ""
+		}
+	}
+	a.Bodies = countTerms(Terms(body, doc.Language))
+	add := func(kind byte, e schema.Entity) EntityRef {
+		return EntityRef{ID: e.ID, Name: e.Name, Kind: kind, Salience: e.Salience}
+	}
+	for _, e := range doc.Entities.Persons {
+		a.Entities = append(a.Entities, add('p', e))
+	}
+	for _, e := range doc.Entities.Organizations {
+		a.Entities = append(a.Entities, add('o', e))
+	}
+	for _, p := range doc.Entities.Places {
+		r := add('l', p.Entity)
+		if p.Location != nil {
+			r.Lat, r.Lon, r.HasPoint = p.Location.Lat, p.Location.Lon, true
+		}
+		r.Country = p.Country
+		a.Entities = append(a.Entities, r)
+	}
+	return a
+}
+
+// sourceOf names an article's outlet: its domain, else its source name.
+func sourceOf(doc *schema.Document) string {
+	if doc.Source.Domain != "" {
+		return doc.Source.Domain
+	}
+	return doc.Source.Name
+}
+
+// futureSlack is how far past its ingest time a published time may be
+// before it is taken for a mistake (a time zone error, a typo'd year).
+const futureSlack = 24 * time.Hour
+
+// articleTime is the document's published time, else its ingest time.
+func articleTime(doc *schema.Document) time.Time {
+	if p := doc.PublishedAt; p != nil && !p.IsZero() && (doc.IngestedAt.IsZero() || !p.After(doc.IngestedAt.Add(futureSlack))) {
+		return *p
+	}
+	return doc.IngestedAt
+}
+
+func countTerms(terms []string) []TermCount {
+	if len(terms) == 0 {
+		return nil
+	}
+	hs := make([]uint64, len(terms))
+	for i, t := range terms {
+		hs[i] = TermHash(t)
+	}
+	slices.Sort(hs)
+	var out []TermCount
+	for _, h := range hs {
+		if n := len(out); n > 0 && out[n-1].Term == h {
+			out[n-1].Count++
+			continue
+		}
+		out = append(out, TermCount{Term: h, Count: 1})
+	}
+	return out
+}
+
+// errTerms means a packed term list is malformed.
+var errTerms = errors.New("malformed term list")
+
+// packTerms encodes term counts for the log: per term, its hash (8 bytes,
+// little endian) and its count (uvarint).
+func packTerms(tcs []TermCount) []byte {
+	out := make([]byte, 0, len(tcs)*9)
+	for _, tc := range tcs {
+		out = binary.LittleEndian.AppendUint64(out, tc.Term)
+		out = binary.AppendUvarint(out, uint64(tc.Count))
+	}
+	return out
+}
+
+func unpackTerms(b []byte) ([]TermCount, error) {
+	var out []TermCount
+	for len(b) > 0 {
+		if len(b) < 9 {
+			return nil, errTerms
+		}
+		h := binary.LittleEndian.Uint64(b)
+		n, k := binary.Uvarint(b[8:])
+		if k <= 0 || n == 0 || n > 1<<20 {
+			return nil, errTerms
+		}
+		out = append(out, TermCount{Term: h, Count: uint32(n)})
+		b = b[8+k:]
+	}
+	return out, nil
+}

@@ -1,0 +1,923 @@
+// Package cluster is the story clustering of newsflow: an online, single
+// pass over articles in arrival order that puts each article in the most
+// similar active story, or opens a new one.
+//
+// Model. An article is three sparse vectors: its title terms, its body
+// terms (stemmed, stop words out, per language, sublinear TF times IDF,
+// the body cut to its MaxBodyTerms heaviest terms) and its canonical
+// entity ids weighted by salience times IDF. IDF blends the shipped
+// background document frequencies (background.go) with the stream's own,
+// so a fresh pipeline already knows that "said" is common and "Euharlee"
+// rare. A story keeps the sum of its members' unit vectors per field (the
+// centroid), pruned to its heaviest terms. An article's score against a
+// story is the weighted mean of the cosines of the fields the article has
+// (title-title, body-body, entities-entities; a headline without a body
+// compares its title with the story's bodies), times exp(-gap/TimeScale),
+// the gap being the time from the story's first to last article to the
+// article's time. The article joins the best story scoring at least
+// Threshold, else opens a story. A syndicated copy joins its canonical's
+// story without changing the centroid.
+//
+// Candidates come from postings (term or entity -> active stories): an
+// article looks up its heaviest terms and its entities, skipping
+// postings longer than MaxPosting (such terms are not rare), and scores
+// the stories that share the most of them.
+//
+// After each join, the story is compared with the other candidates; one
+// that has become its twin (story-to-story score at least MergeThreshold)
+// is merged: the story with the earlier first article keeps its id, the
+// other records MergedInto.
+//
+// State changes only by Apply, in log order, so every replica that applies
+// the same log holds the same state; Decide reads the state and proposes
+// the Event to append. Stories quiet for longer than Horizon (by the
+// stream's clock, the latest article time applied) stop taking members and
+// leave memory.
+package cluster
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// Params are the clustering's weights and limits.
+type Params struct {
+	// WeightTitle, WeightBody and WeightEntities weigh the cosines of the
+	// fields in an article's score; WeightHeadline weighs a headline-only
+	// article's title against the story's bodies.
+	WeightTitle, WeightBody, WeightEntities, WeightHeadline float64
+	// Threshold is the least score that joins a story.
+	Threshold float64
+	// MergeThreshold is the least story-to-story score that merges twins.
+	MergeThreshold float64
+	// TimeScale is how fast a story fades: the score is multiplied by
+	// exp(-gap/TimeScale).
+	TimeScale time.Duration
+	// Horizon is how long a story may be quiet and still take members.
+	Horizon time.Duration
+	// BackgroundWeight scales the shipped document frequencies against
+	// the stream's (1: the background corpus counts as its own size).
+	BackgroundWeight float64
+	// MaxBodyTerms is how many of an article's heaviest body terms it
+	// keeps; MaxCentroidTerms how many a story keeps per field.
+	MaxBodyTerms, MaxCentroidTerms int
+	// CandidateTerms is how many of an article's heaviest terms look up
+	// stories; MaxPosting the longest posting list still used;
+	// MaxCandidates how many stories are scored.
+	CandidateTerms, MaxPosting, MaxCandidates int
+	// MaxStories bounds the active stories; the quietest leave first.
+	MaxStories int
+	// MaxTerms bounds the stream's document-frequency table: when it is
+	// full, terms seen in one document only are dropped.
+	MaxTerms int
+}
+
+// DefaultParams are the weights and threshold fitted on the development
+// sets (see the service README), and the memory bounds.
+func DefaultParams() Params {
+	return Params{
+		WeightTitle: 0.3, WeightBody: 1, WeightEntities: 0, WeightHeadline: 0.5,
+		Threshold: 0.2, MergeThreshold: 0.4,
+		TimeScale: 168 * time.Hour, Horizon: 7 * 24 * time.Hour,
+		BackgroundWeight: 1,
+		MaxBodyTerms:     100, MaxCentroidTerms: 300,
+		CandidateTerms: 12, MaxPosting: 2000, MaxCandidates: 64,
+		MaxStories: 50000, MaxTerms: 2 << 20,
+	}
+}
+
+// ErrParams means a parameter is out of range.
+var ErrParams = errors.New("invalid story clustering parameters")
+
+// Validate checks every parameter.
+func (p Params) Validate() error {
+	switch {
+	case p.WeightTitle < 0 || p.WeightBody < 0 || p.WeightEntities < 0 || p.WeightHeadline < 0 || p.WeightTitle+p.WeightBody+p.WeightEntities == 0:
+		return fmt.Errorf("%w: weights must be >= 0, and title, body and entity weights not all 0", ErrParams)
+	case p.Threshold <= 0 || p.Threshold >= 1:
+		return fmt.Errorf("%w: threshold %v must be in (0, 1)", ErrParams, p.Threshold)
+	case p.MergeThreshold <= 0 || p.MergeThreshold > 1:
+		return fmt.Errorf("%w: merge threshold %v must be in (0, 1]", ErrParams, p.MergeThreshold)
+	case p.TimeScale <= 0 || p.Horizon <= 0:
+		return fmt.Errorf("%w: time scale and horizon must be > 0", ErrParams)
+	case p.BackgroundWeight < 0:
+		return fmt.Errorf("%w: background weight must be >= 0", ErrParams)
+	case p.MaxBodyTerms < 1 || p.MaxCentroidTerms < 1 || p.CandidateTerms < 1 || p.MaxPosting < 1 || p.MaxCandidates < 1 || p.MaxStories < 1 || p.MaxTerms < 1:
+		return fmt.Errorf("%w: every limit must be >= 1", ErrParams)
+	}
+	return nil
+}
+
+// Event is one entry of the log: an article joining a story (opening it
+// when the story does not exist yet), then the merges it caused.
+type Event struct {
+	Article *Article `json:"article"`
+	// Story is the story the article joins.
+	Story string `json:"story"`
+	// Merges are applied after the join, in order.
+	Merges []Merge `json:"merges,omitempty"`
+}
+
+// Merge moves story From into story Into.
+type Merge struct {
+	From string `json:"from"`
+	Into string `json:"into"`
+}
+
+// vec is a sparse unit vector, sorted by term.
+type vec []weighted
+
+type weighted struct {
+	term uint64
+	w    float64
+}
+
+// centroid is the sum of the member vectors of one field.
+type centroid struct {
+	w    map[uint64]float64
+	norm float64 // squared length
+}
+
+func (c *centroid) dot(v vec) float64 {
+	if c.w == nil {
+		return 0
+	}
+	s := 0.0
+	for _, x := range v {
+		s += x.w * c.w[x.term]
+	}
+	return s
+}
+
+// cos is the cosine of a unit vector with the centroid.
+func (c *centroid) cos(v vec) float64 {
+	if c.norm <= 0 || len(v) == 0 {
+		return 0
+	}
+	return c.dot(v) / math.Sqrt(c.norm)
+}
+
+func (c *centroid) add(v vec, limit int) {
+	if len(v) == 0 {
+		return
+	}
+	if c.w == nil {
+		c.w = make(map[uint64]float64, len(v))
+	}
+	c.norm += 2*c.dot(v) + 1
+	for _, x := range v {
+		c.w[x.term] += x.w
+	}
+	if len(c.w) > 2*limit {
+		c.prune(limit)
+	}
+}
+
+// prune keeps the limit heaviest terms (ties by term, so every replica
+// keeps the same).
+func (c *centroid) prune(limit int) {
+	all := make(vec, 0, len(c.w))
+	for t, w := range c.w {
+		all = append(all, weighted{t, w})
+	}
+	slices.SortFunc(all, func(a, b weighted) int {
+		if a.w != b.w {
+			return cmp.Compare(b.w, a.w)
+		}
+		return cmp.Compare(a.term, b.term)
+	})
+	clear(c.w)
+	c.norm = 0
+	for _, x := range all[:min(limit, len(all))] {
+		c.w[x.term] = x.w
+	}
+	c.recomputeNorm()
+}
+
+func (c *centroid) recomputeNorm() {
+	keys := make([]uint64, 0, len(c.w))
+	for t := range c.w {
+		keys = append(keys, t)
+	}
+	slices.Sort(keys)
+	c.norm = 0
+	for _, t := range keys {
+		c.norm += c.w[t] * c.w[t]
+	}
+}
+
+func (c *centroid) merge(o *centroid, limit int) {
+	if o.w == nil {
+		return
+	}
+	if c.w == nil {
+		c.w = map[uint64]float64{}
+	}
+	for t, w := range o.w {
+		c.w[t] += w
+	}
+	if len(c.w) > 2*limit {
+		c.prune(limit)
+	} else {
+		c.recomputeNorm()
+	}
+}
+
+// cosCentroids is the cosine of two centroids.
+func cosCentroids(a, b *centroid) float64 {
+	if a.norm <= 0 || b.norm <= 0 {
+		return 0
+	}
+	if len(a.w) > len(b.w) {
+		a, b = b, a
+	}
+	s := 0.0
+	for t, w := range a.w {
+		s += w * b.w[t]
+	}
+	return s / math.Sqrt(a.norm*b.norm)
+}
+
+type entityAgg struct {
+	ref      EntityRef
+	salience float64
+}
+
+// story is one story's state.
+type story struct {
+	id      string
+	created uint64 // log sequence of its first event
+	first   int64  // ms
+	last    int64
+	title   string
+	repID   string
+	repTime int64
+	count   int
+	// originals counts the members that moved the centroid.
+	originals int
+	sources   map[string]int
+	langs     map[string]int
+	ents      map[string]*entityAgg
+	titles    centroid
+	bodies    centroid
+	entities  centroid
+	postings  map[uint64]struct{}
+	revision  uint64
+	merged    string
+	closed    bool
+}
+
+// State is the clustering state one replica holds: the active stories,
+// their postings, the stream's document frequencies and the articles
+// seen within the horizon.
+type State struct {
+	p   Params
+	bg  *Background
+	seq uint64
+	// clock is the latest article time applied (ms).
+	clock    int64
+	stories  map[string]*story
+	postings map[uint64][]*story
+	// saturated postings are no longer extended nor read.
+	saturated map[uint64]bool
+	df        map[uint64]uint32
+	docs      uint64
+	articles  map[string]string // article id -> story id
+	arrivals  []arrival         // for expiring articles, in apply order
+	merged    map[string]string // merged story -> the story it went into
+	dirty     map[string]struct{}
+	evicted   uint64
+}
+
+type arrival struct {
+	id   string
+	time int64
+}
+
+// NewState returns an empty state with background document frequencies
+// bg (nil for none).
+func NewState(p Params, bg *Background) (*State, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &State{
+		p: p, bg: bg,
+		stories:   map[string]*story{},
+		postings:  map[uint64][]*story{},
+		saturated: map[uint64]bool{},
+		df:        map[uint64]uint32{},
+		articles:  map[string]string{},
+		merged:    map[string]string{},
+		dirty:     map[string]struct{}{},
+	}, nil
+}
+
+// Seq is the log sequence of the last event applied.
+func (s *State) Seq() uint64 { return s.seq }
+
+// idf blends the background and stream document frequencies of a term.
+func (s *State) idf(t uint64) float64 {
+	n := float64(s.docs) + 1
+	df := float64(s.df[t])
+	if s.bg != nil {
+		n += s.p.BackgroundWeight * float64(s.bg.Docs)
+		df += s.p.BackgroundWeight * float64(s.bg.DF(t))
+	}
+	return math.Log((n + 1) / (df + 1))
+}
+
+// weigh turns term counts into a unit TF-IDF vector of at most limit
+// terms (0: all).
+func (s *State) weigh(tcs []TermCount, limit int) vec {
+	if len(tcs) == 0 {
+		return nil
+	}
+	v := make(vec, 0, len(tcs))
+	for _, tc := range tcs {
+		if w := (1 + math.Log(float64(tc.Count))) * s.idf(tc.Term); w > 0 {
+			v = append(v, weighted{tc.Term, w})
+		}
+	}
+	if limit > 0 && len(v) > limit {
+		slices.SortFunc(v, func(a, b weighted) int {
+			if a.w != b.w {
+				return cmp.Compare(b.w, a.w)
+			}
+			return cmp.Compare(a.term, b.term)
+		})
+		v = v[:limit]
+		slices.SortFunc(v, func(a, b weighted) int { return cmp.Compare(a.term, b.term) })
+	}
+	return normalize(v)
+}
+
+func normalize(v vec) vec {
+	n := 0.0
+	for _, x := range v {
+		n += x.w * x.w
+	}
+	if n == 0 {
+		return nil
+	}
+	n = math.Sqrt(n)
+	for i := range v {
+		v[i].w /= n
+	}
+	return v
+}
+
+// entityVec weighs entity ids by salience times IDF.
+func (s *State) entityVec(ents []EntityRef) vec {
+	if len(ents) == 0 {
+		return nil
+	}
+	v := make(vec, 0, len(ents))
+	for _, e := range ents {
+		h := EntityHash(e.ID)
+		if w := math.Max(e.Salience, 0.05) * s.idf(h); w > 0 {
+			v = append(v, weighted{h, w})
+		}
+	}
+	slices.SortFunc(v, func(a, b weighted) int { return cmp.Compare(a.term, b.term) })
+	v = slices.CompactFunc(v, func(a, b weighted) bool { return a.term == b.term })
+	return normalize(v)
+}
+
+// vectors are an article's three weighted fields.
+type vectors struct {
+	title, body, ents vec
+}
+
+func (s *State) vectorize(a *Article) vectors {
+	return vectors{
+		title: s.weigh(a.Titles, 0),
+		body:  s.weigh(a.Bodies, s.p.MaxBodyTerms),
+		ents:  s.entityVec(a.Entities),
+	}
+}
+
+// score is an article's similarity to a story, before the time decay.
+func (s *State) score(v vectors, st *story) float64 {
+	sum, weights := 0.0, 0.0
+	if len(v.title) > 0 {
+		sum += s.p.WeightTitle * st.titles.cos(v.title)
+		weights += s.p.WeightTitle
+	}
+	if len(v.body) > 0 {
+		sum += s.p.WeightBody * st.bodies.cos(v.body)
+		weights += s.p.WeightBody
+	} else if len(v.title) > 0 {
+		sum += s.p.WeightHeadline * st.bodies.cos(v.title)
+		weights += s.p.WeightHeadline
+	}
+	if len(v.ents) > 0 {
+		sum += s.p.WeightEntities * st.entities.cos(v.ents)
+		weights += s.p.WeightEntities
+	}
+	if weights == 0 {
+		return 0
+	}
+	return sum / weights
+}
+
+// decay fades a score by the time between t and the story's span.
+func (s *State) decay(t int64, st *story) float64 {
+	gap := int64(0)
+	switch {
+	case t < st.first:
+		gap = st.first - t
+	case t > st.last:
+		gap = t - st.last
+	}
+	return math.Exp(-float64(gap) / float64(s.p.TimeScale.Milliseconds()))
+}
+
+// storyScore compares two stories, field by field, with the same weights.
+func (s *State) storyScore(a, b *story) float64 {
+	sum, weights := 0.0, 0.0
+	if a.titles.norm > 0 && b.titles.norm > 0 {
+		sum += s.p.WeightTitle * cosCentroids(&a.titles, &b.titles)
+		weights += s.p.WeightTitle
+	}
+	if a.bodies.norm > 0 && b.bodies.norm > 0 {
+		sum += s.p.WeightBody * cosCentroids(&a.bodies, &b.bodies)
+		weights += s.p.WeightBody
+	}
+	if a.entities.norm > 0 && b.entities.norm > 0 {
+		sum += s.p.WeightEntities * cosCentroids(&a.entities, &b.entities)
+		weights += s.p.WeightEntities
+	}
+	if weights == 0 {
+		return 0
+	}
+	gap := max(a.first, b.first) - min(a.last, b.last)
+	return sum / weights * math.Exp(-float64(max(gap, 0))/float64(s.p.TimeScale.Milliseconds()))
+}
+
+// StoryIDFor is the id of the story an article opens.
+func StoryIDFor(articleID string) string { return "story-" + articleID }
+
+// Decide proposes the event for article a: the story it joins (an
+// existing one, or its own new story) and any merges that follow.
+func (s *State) Decide(a *Article) Event {
+	if id, ok := s.articles[a.ID]; ok {
+		// Seen before (a redelivery, a dedupe revision): same story.
+		return Event{Article: a, Story: s.resolve(id)}
+	}
+	if a.CopyOf != "" {
+		if id, ok := s.articles[a.CopyOf]; ok {
+			if st := s.stories[s.resolve(id)]; st != nil && !st.closed {
+				return Event{Article: a, Story: st.id}
+			}
+		}
+	}
+	v := s.vectorize(a)
+	cands := s.candidates(v)
+	var best *story
+	bestScore := 0.0
+	scores := make([]float64, len(cands))
+	for i, st := range cands {
+		sc := s.score(v, st) * s.decay(a.Time, st)
+		scores[i] = sc
+		if sc > bestScore || sc == bestScore && best != nil && st.created < best.created {
+			best, bestScore = st, sc
+		}
+	}
+	if best == nil || bestScore < s.p.Threshold {
+		return Event{Article: a, Story: StoryIDFor(a.ID)}
+	}
+	ev := Event{Article: a, Story: best.id}
+	// Twins: other candidates close to this article may be the same story.
+	for i, st := range cands {
+		if st == best || scores[i] < s.p.Threshold*0.75 {
+			continue
+		}
+		if s.storyScore(best, st) >= s.p.MergeThreshold {
+			into, from := best, st
+			if older(st, best) {
+				into, from = st, best
+			}
+			ev.Merges = append(ev.Merges, Merge{From: from.id, Into: into.id})
+			if from == best {
+				best = into // later merges go into the survivor
+			}
+		}
+	}
+	return ev
+}
+
+func older(a, b *story) bool {
+	if a.first != b.first {
+		return a.first < b.first
+	}
+	return a.created < b.created
+}
+
+// candidates are the active stories sharing the most of an article's
+// heaviest terms and its entities.
+func (s *State) candidates(v vectors) []*story {
+	keys := make(vec, 0, len(v.title)+len(v.body)+len(v.ents))
+	keys = append(keys, v.title...)
+	keys = append(keys, v.body...)
+	slices.SortFunc(keys, func(a, b weighted) int {
+		if a.w != b.w {
+			return cmp.Compare(b.w, a.w)
+		}
+		return cmp.Compare(a.term, b.term)
+	})
+	keys = keys[:min(len(keys), s.p.CandidateTerms)]
+	keys = append(keys, v.ents...)
+	hits := map[*story]float64{}
+	for _, k := range keys {
+		if s.saturated[k.term] {
+			continue
+		}
+		for _, st := range s.postings[k.term] {
+			hits[st] += k.w
+		}
+	}
+	out := make([]*story, 0, len(hits))
+	for st := range hits {
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b *story) int {
+		if hits[a] != hits[b] {
+			return cmp.Compare(hits[b], hits[a])
+		}
+		return cmp.Compare(a.created, b.created)
+	})
+	return out[:min(len(out), s.p.MaxCandidates)]
+}
+
+func (s *State) resolve(id string) string {
+	for range 64 {
+		into, ok := s.merged[id]
+		if !ok {
+			return id
+		}
+		id = into
+	}
+	return id
+}
+
+// Skip moves past a log message that cannot be applied.
+func (s *State) Skip(seq uint64) { s.seq = max(s.seq, seq) }
+
+// ErrEvent means an event cannot be applied.
+var ErrEvent = errors.New("invalid story event")
+
+// Apply applies the event at log sequence seq and returns the story the
+// article ended in (after the event's merges).
+func (s *State) Apply(seq uint64, ev Event) (string, error) {
+	if seq <= s.seq {
+		return "", fmt.Errorf("%w: sequence %d after %d", ErrEvent, seq, s.seq)
+	}
+	a := ev.Article
+	if a == nil || a.ID == "" || ev.Story == "" {
+		return "", fmt.Errorf("%w: no article or story", ErrEvent)
+	}
+	s.seq = seq
+	if id, ok := s.articles[a.ID]; ok {
+		return s.resolve(id), nil // idempotent: the article is already in a story
+	}
+	s.clock = max(s.clock, a.Time)
+	target := s.resolve(ev.Story)
+	st := s.stories[target]
+	if st == nil || st.closed {
+		st = &story{
+			id: target, created: seq, first: a.Time, last: a.Time,
+			sources: map[string]int{}, langs: map[string]int{}, ents: map[string]*entityAgg{},
+			postings: map[uint64]struct{}{},
+		}
+		s.stories[target] = st
+	}
+	copyJoin := a.CopyOf != "" && st.count > 0
+	if !copyJoin {
+		v := s.vectorize(a)
+		s.countDocument(a)
+		st.titles.add(v.title, s.p.MaxCentroidTerms)
+		st.bodies.add(v.body, s.p.MaxCentroidTerms)
+		st.entities.add(v.ents, s.p.MaxCentroidTerms)
+		s.post(st, v)
+		st.originals++
+		if st.repID == "" || a.Time < st.repTime {
+			st.repID, st.repTime, st.title = a.ID, a.Time, a.Title
+		}
+	}
+	if st.repID == "" {
+		st.title = a.Title // a copy whose canonical was never seen
+	}
+	st.count++
+	st.first, st.last = min(st.first, a.Time), max(st.last, a.Time)
+	if a.Source != "" {
+		st.sources[a.Source]++
+	}
+	if a.Lang != "" {
+		st.langs[a.Lang]++
+	}
+	for _, e := range a.Entities {
+		if e.ID == "" {
+			continue
+		}
+		agg := st.ents[e.ID]
+		if agg == nil {
+			agg = &entityAgg{ref: e}
+			st.ents[e.ID] = agg
+		}
+		agg.salience += e.Salience
+	}
+	st.revision = seq
+	s.dirty[st.id] = struct{}{}
+	s.articles[a.ID] = st.id
+	s.arrivals = append(s.arrivals, arrival{a.ID, a.Time})
+	for _, m := range ev.Merges {
+		s.merge(seq, m)
+	}
+	if seq%256 == 0 {
+		s.expire()
+	}
+	return s.resolve(st.id), nil
+}
+
+// countDocument adds an original article's distinct terms to the
+// stream's document frequencies.
+func (s *State) countDocument(a *Article) {
+	s.docs++
+	seen := make(map[uint64]struct{}, len(a.Titles)+len(a.Bodies)+len(a.Entities))
+	for _, tcs := range [][]TermCount{a.Titles, a.Bodies} {
+		for _, tc := range tcs {
+			seen[tc.Term] = struct{}{}
+		}
+	}
+	for _, e := range a.Entities {
+		seen[EntityHash(e.ID)] = struct{}{}
+	}
+	for t := range seen {
+		s.df[t]++
+	}
+	if len(s.df) > s.p.MaxTerms {
+		for t, n := range s.df {
+			if n <= 1 {
+				delete(s.df, t)
+			}
+		}
+	}
+}
+
+// postedBodyTerms is how many of a member's heaviest body terms post its
+// story (all of its title terms and entities do).
+const postedBodyTerms = 20
+
+func (s *State) post(st *story, v vectors) {
+	body := slices.Clone(v.body)
+	slices.SortFunc(body, func(a, b weighted) int {
+		if a.w != b.w {
+			return cmp.Compare(b.w, a.w)
+		}
+		return cmp.Compare(a.term, b.term)
+	})
+	body = body[:min(len(body), postedBodyTerms)]
+	for _, field := range []vec{v.title, body, v.ents} {
+		for _, x := range field {
+			if _, ok := st.postings[x.term]; ok || s.saturated[x.term] {
+				continue
+			}
+			st.postings[x.term] = struct{}{}
+			list := append(s.postings[x.term], st)
+			if len(list) > s.p.MaxPosting {
+				s.saturated[x.term] = true
+				delete(s.postings, x.term)
+				continue
+			}
+			s.postings[x.term] = list
+		}
+	}
+}
+
+func (s *State) unpost(st *story) {
+	for t := range st.postings {
+		list := s.postings[t]
+		if i := slices.Index(list, st); i >= 0 {
+			list = slices.Delete(list, i, i+1)
+		}
+		if len(list) == 0 {
+			delete(s.postings, t)
+		} else {
+			s.postings[t] = list
+		}
+	}
+	st.postings = nil
+}
+
+func (s *State) merge(seq uint64, m Merge) {
+	from, into := s.stories[s.resolve(m.From)], s.stories[s.resolve(m.Into)]
+	if from == nil || into == nil || from == into || from.closed || into.closed {
+		return
+	}
+	into.titles.merge(&from.titles, s.p.MaxCentroidTerms)
+	into.bodies.merge(&from.bodies, s.p.MaxCentroidTerms)
+	into.entities.merge(&from.entities, s.p.MaxCentroidTerms)
+	into.count += from.count
+	into.originals += from.originals
+	into.first, into.last = min(into.first, from.first), max(into.last, from.last)
+	if from.repID != "" && (into.repID == "" || from.repTime < into.repTime) {
+		into.repID, into.repTime, into.title = from.repID, from.repTime, from.title
+	}
+	for k, n := range from.sources {
+		into.sources[k] += n
+	}
+	for k, n := range from.langs {
+		into.langs[k] += n
+	}
+	for id, e := range from.ents {
+		if agg := into.ents[id]; agg != nil {
+			agg.salience += e.salience
+		} else {
+			into.ents[id] = e
+		}
+	}
+	terms := make([]uint64, 0, len(from.postings))
+	for t := range from.postings {
+		terms = append(terms, t)
+	}
+	slices.Sort(terms)
+	s.unpost(from)
+	for _, t := range terms {
+		if _, ok := into.postings[t]; ok || s.saturated[t] {
+			continue
+		}
+		into.postings[t] = struct{}{}
+		s.postings[t] = append(s.postings[t], into)
+	}
+	from.merged, from.closed = into.id, true
+	from.revision, into.revision = seq, seq
+	s.merged[from.id] = into.id
+	s.dirty[from.id], s.dirty[into.id] = struct{}{}, struct{}{}
+}
+
+// expire closes stories quiet for longer than the horizon (and the
+// quietest beyond MaxStories) and forgets articles older than it.
+func (s *State) expire() {
+	limit := s.clock - s.p.Horizon.Milliseconds()
+	var open []*story
+	for _, st := range s.stories {
+		if st.closed {
+			if _, dirty := s.dirty[st.id]; !dirty {
+				delete(s.stories, st.id)
+			}
+			continue
+		}
+		if st.last < limit {
+			s.close(st)
+			continue
+		}
+		open = append(open, st)
+	}
+	if over := len(open) - s.p.MaxStories; over > 0 {
+		slices.SortFunc(open, func(a, b *story) int {
+			if a.last != b.last {
+				return cmp.Compare(a.last, b.last)
+			}
+			return cmp.Compare(a.created, b.created)
+		})
+		for _, st := range open[:over] {
+			s.close(st)
+			s.evicted++
+		}
+	}
+	n := 0
+	for n < len(s.arrivals) && (s.arrivals[n].time < limit || len(s.arrivals)-n > 4*s.p.MaxStories) {
+		delete(s.articles, s.arrivals[n].id)
+		n++
+	}
+	s.arrivals = slices.Delete(s.arrivals, 0, n)
+	for from, into := range s.merged {
+		if _, ok := s.stories[into]; !ok {
+			if _, ok := s.stories[from]; !ok {
+				delete(s.merged, from)
+			}
+		}
+	}
+}
+
+func (s *State) close(st *story) {
+	s.unpost(st)
+	st.closed = true
+	st.titles, st.bodies, st.entities = centroid{}, centroid{}, centroid{}
+	if _, dirty := s.dirty[st.id]; !dirty {
+		delete(s.stories, st.id)
+	}
+}
+
+// StoryOf returns the story an article is in, if it was seen within the
+// horizon.
+func (s *State) StoryOf(articleID string) (string, bool) {
+	id, ok := s.articles[articleID]
+	if !ok {
+		return "", false
+	}
+	return s.resolve(id), true
+}
+
+// TakeDirty returns the snapshots of the stories changed since the last
+// call, and forgets that they changed.
+func (s *State) TakeDirty() []schema.Story {
+	ids := make([]string, 0, len(s.dirty))
+	for id := range s.dirty {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]schema.Story, 0, len(ids))
+	for _, id := range ids {
+		if st := s.stories[id]; st != nil {
+			out = append(out, s.snapshot(st))
+			if st.closed {
+				delete(s.stories, id)
+			}
+		}
+	}
+	clear(s.dirty)
+	return out
+}
+
+// maxStoryEntities is how many persons, organisations and places a story
+// document lists.
+const maxStoryEntities = 10
+
+func (s *State) snapshot(st *story) schema.Story {
+	out := schema.Story{
+		SchemaVersion:    schema.Version,
+		ID:               st.id,
+		Title:            st.title,
+		RepresentativeID: st.repID,
+		FirstSeen:        time.UnixMilli(st.first).UTC(),
+		LastSeen:         time.UnixMilli(st.last).UTC(),
+		ArticleCount:     st.count,
+		OutletCount:      len(st.sources),
+		Sources:          sortedKeys(st.sources),
+		Languages:        sortedKeys(st.langs),
+		MergedInto:       st.merged,
+		Revision:         st.revision,
+	}
+	ents := make([]*entityAgg, 0, len(st.ents))
+	for _, e := range st.ents {
+		ents = append(ents, e)
+	}
+	slices.SortFunc(ents, func(a, b *entityAgg) int {
+		if a.salience != b.salience {
+			return cmp.Compare(b.salience, a.salience)
+		}
+		return cmp.Compare(a.ref.ID, b.ref.ID)
+	})
+	for _, e := range ents {
+		ent := schema.Entity{Name: e.ref.Name, ID: e.ref.ID, Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
+		switch e.ref.Kind {
+		case 'p':
+			if len(out.Persons) < maxStoryEntities {
+				out.Persons = append(out.Persons, ent)
+			}
+		case 'o':
+			if len(out.Organizations) < maxStoryEntities {
+				out.Organizations = append(out.Organizations, ent)
+			}
+		case 'l':
+			if len(out.Places) < maxStoryEntities {
+				pl := schema.Place{Entity: ent, Country: e.ref.Country}
+				if e.ref.HasPoint {
+					pl.Location = &schema.GeoPoint{Lat: e.ref.Lat, Lon: e.ref.Lon}
+				}
+				out.Places = append(out.Places, pl)
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Size reports the active stories, the articles remembered, the posting
+// lists and the document-frequency table's terms.
+func (s *State) Size() (stories, articles, postings, terms int) {
+	for _, st := range s.stories {
+		if !st.closed {
+			stories++
+		}
+	}
+	return stories, len(s.articles), len(s.postings), len(s.df)
+}
+
+// Evicted counts the stories closed early to stay within MaxStories.
+func (s *State) Evicted() uint64 { return s.evicted }

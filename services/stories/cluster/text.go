@@ -1,0 +1,185 @@
+package cluster
+
+import (
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	snowball "github.com/blevesearch/snowballstem"
+	"github.com/blevesearch/snowballstem/danish"
+	"github.com/blevesearch/snowballstem/dutch"
+	"github.com/blevesearch/snowballstem/english"
+	"github.com/blevesearch/snowballstem/french"
+	"github.com/blevesearch/snowballstem/german"
+	"github.com/blevesearch/snowballstem/italian"
+	"github.com/blevesearch/snowballstem/norwegian"
+	"github.com/blevesearch/snowballstem/portuguese"
+	"github.com/blevesearch/snowballstem/romanian"
+	"github.com/blevesearch/snowballstem/russian"
+	"github.com/blevesearch/snowballstem/spanish"
+	"github.com/blevesearch/snowballstem/swedish"
+	"github.com/blevesearch/snowballstem/turkish"
+)
+
+// stemmers are the Snowball stemmers by ISO 639-1 code. A language
+// without one keeps its lower-cased words.
+var stemmers = map[string]func(*snowball.Env) bool{
+	"en": english.Stem, "fr": french.Stem, "de": german.Stem, "es": spanish.Stem,
+	"it": italian.Stem, "pt": portuguese.Stem, "nl": dutch.Stem, "sv": swedish.Stem,
+	"no": norwegian.Stem, "da": danish.Stem, "ro": romanian.Stem, "ru": russian.Stem,
+	"tr": turkish.Stem,
+}
+
+// stemCacheMax bounds each language's cache of stems; a full cache is
+// emptied and refilled (news vocabulary repeats, so it refills quickly).
+const stemCacheMax = 1 << 17
+
+type stemCache struct {
+	mu    sync.RWMutex
+	stems map[string]string
+}
+
+var stemCaches sync.Map // language -> *stemCache
+
+// stem returns the Snowball stem of a lower-case word in language lang.
+func stem(lang, word string) string {
+	fn := stemmers[lang]
+	if fn == nil {
+		return word
+	}
+	c, ok := stemCaches.Load(lang)
+	if !ok {
+		c, _ = stemCaches.LoadOrStore(lang, &stemCache{stems: map[string]string{}})
+	}
+	cache := c.(*stemCache)
+	cache.mu.RLock()
+	s, ok := cache.stems[word]
+	cache.mu.RUnlock()
+	if ok {
+		return s
+	}
+	env := snowball.NewEnv(word)
+	fn(env)
+	s = env.Current()
+	cache.mu.Lock()
+	if len(cache.stems) >= stemCacheMax {
+		clear(cache.stems)
+	}
+	cache.stems[strings.Clone(word)] = s
+	cache.mu.Unlock()
+	return s
+}
+
+// TermHash is the 64-bit FNV-1a hash of a term: the key of document
+// frequencies, centroids and postings. It is stable across processes and
+// versions, since the log and the background table store it.
+func TermHash(term string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(term); i++ {
+		h ^= uint64(term[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// EntityHash is the key of an entity id, distinct from every word's.
+func EntityHash(id string) uint64 { return TermHash("\x00e:" + id) }
+
+// maxTokens bounds the words read from one body: the lead of a news
+// report names its event, and the bound caps the cost of long articles.
+const maxTokens = 600
+
+// Terms returns the stemmed content words of text in language lang
+// (ISO 639-1, or empty), at most maxTokens of them, in order. Words of one
+// letter, numbers of fewer than three digits and stop words are dropped.
+func Terms(text, lang string) []string {
+	if lang == "" {
+		lang = "en"
+	}
+	stops := stopwords[lang]
+	var out []string
+	i := 0
+	for i < len(text) && len(out) < maxTokens {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			i += size
+			continue
+		}
+		j := i
+		letters, digits := 0, 0
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			switch {
+			case unicode.IsLetter(r):
+				letters++
+			case unicode.IsDigit(r):
+				digits++
+			case (r == '\'' || r == '’' || r == '-') && j+size < len(text):
+				// inside a word (don't, well-known); a trailing mark ends it
+				next, _ := utf8.DecodeRuneInString(text[j+size:])
+				if !unicode.IsLetter(next) {
+					goto done
+				}
+			default:
+				goto done
+			}
+			j += size
+		}
+	done:
+		word := text[i:j]
+		i = j
+		if letters == 0 && digits < 3 || letters+digits < 2 {
+			continue
+		}
+		lower := strings.ToLower(word)
+		if k := strings.IndexAny(lower, "'’"); k > 0 {
+			lower = lower[:k] // possessives and contractions: police's -> police
+		}
+		if stops[lower] {
+			continue
+		}
+		if letters > 0 {
+			lower = stem(lang, lower)
+		}
+		out = append(out, lower)
+	}
+	return out
+}
+
+// stopwords are function words per language, lower case.
+var stopwords = func() map[string]map[string]bool {
+	lists := map[string]string{
+		"en": `a about above after again against all also am an and any are aren't as at be because been before being below between both but by
+can cannot could couldn't did didn't do does doesn't doing don't down during each few for from further had hadn't has hasn't have haven't having
+he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its itself let's me more
+most mustn't my myself no nor not of off on once only or other ought our ours ourselves out over own same shan't she she'd she'll she's should
+shouldn't so some such than that that's the their theirs them themselves then there there's these they they'd they'll they're they've this
+those through to too under until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which while who
+who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours yourself yourselves said says say told according
+will just one two new also like get got would could may might us mr mrs ms dr its since via per yet still however many much even
+monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow week year years day days time`,
+		"es": `el la los las de del y en que es por con para una un se su al lo como más pero sus le ya fue ha este esta también entre sobre dijo o u ni
+sin muy son ser han hay era desde todo todos esto eso esa ese cuando donde quien porque sino hasta`,
+		"fr": `le la les des de du et en un une est que qui pour dans par sur au aux pas ne il elle ont a été avec ce cette son sa ses plus ou mais
+où donc ni car se leur leurs nous vous ils elles être avoir fait dit aussi comme tout tous`,
+		"de": `der die das und in den von zu mit ist des sich nicht auf ein eine dem für im auch es an als wurde bei nach sie er wird hat aus werden über
+einer eines einem oder aber wie noch nur so war sind vor zum zur um bis durch`,
+		"it": `il la le di e che per un una in del della è non con si da al alla sono dei delle ha anche come più nel nella gli lo ma stato o i questo
+questa ad tra fra sul sulla`,
+		"pt": `o a os as de do da dos das e em que um uma para com não por no na se ao mais foi como pelo pela é são seu sua também ou nos nas`,
+		"nl": `de het een en van in is op dat die te met voor niet zijn er aan ook als bij door om werd naar wordt maar hij ze heeft worden`,
+	}
+	out := map[string]map[string]bool{}
+	for lang, words := range lists {
+		m := map[string]bool{}
+		for _, w := range strings.Fields(words) {
+			m[w] = true
+			if k := strings.IndexByte(w, '\''); k > 0 {
+				m[w[:k]] = true
+			}
+		}
+		out[lang] = m
+	}
+	return out
+}()

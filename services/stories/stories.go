@@ -1,0 +1,447 @@
+// Package stories is the stories stage of newsflow: it puts every article
+// in a story, the group of reports of one real-world event across outlets,
+// and publishes a snapshot of every story that changes.
+//
+// The clustering itself is package cluster. This package runs it as a
+// replicated state machine over a JetStream stream, the story log: every
+// replica follows the log into its own cluster.State, and an article's
+// decision is appended with the log's expected last sequence set to the
+// last event the replica applied, so an append succeeds only on a replica
+// that has seen every earlier decision. A replica that loses the race
+// waits until it has applied the winner's event and decides again. So
+// three replicas decide as one would, in the log's order, and a restarted
+// replica rebuilds its state by replaying the log (which keeps the
+// horizon's worth of events).
+package stories
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/stories/cluster"
+)
+
+// ErrNoDocument means Process was given no document.
+var ErrNoDocument = errors.New("no document")
+
+// ErrLagging means the replica did not catch up with the story log within
+// Config.MaxLag; the article is retried.
+var ErrLagging = errors.New("story log: replica lagging")
+
+// errConflict means the log moved past the sequence an append expected.
+var errConflict = errors.New("story log moved on")
+
+// eventLog is where decisions are appended: the JetStream story log, or
+// an in-memory one for offline evaluation.
+type eventLog interface {
+	// append stores data if the log's last sequence is last, and returns
+	// its sequence; errConflict if the log has moved on.
+	append(ctx context.Context, last uint64, data []byte) (uint64, error)
+}
+
+// Stories is the stage. It is safe for concurrent use.
+type Stories struct {
+	cfg Config
+	log *zap.Logger
+
+	mu      sync.Mutex
+	state   *cluster.State
+	changed chan struct{} // closed and replaced whenever state moves
+	events  eventLog
+	opened  uint64
+	joined  uint64
+	merges  uint64
+	skipped uint64
+
+	js      jetstream.JetStream // nil offline: no snapshots
+	consume jetstream.ConsumeContext
+	stop    chan struct{}
+	done    chan struct{}
+	// publishing serialises publishSnapshots (the loop and Flush);
+	// pending holds snapshots that failed to publish, retried next time.
+	publishing sync.Mutex
+	pending    map[string]schema.Story
+
+	conflicts prometheus.Counter
+	snapshots *prometheus.CounterVec
+}
+
+func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	bg, err := cluster.ShippedBackground()
+	if err != nil {
+		return nil, err
+	}
+	state, err := cluster.NewState(cfg.Params, bg)
+	if err != nil {
+		return nil, err
+	}
+	return &Stories{
+		cfg: cfg, log: log, state: state, changed: make(chan struct{}),
+		pending: map[string]schema.Story{},
+		conflicts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newsflow_stories_log_conflicts_total",
+			Help: "Appends to the story log refused because another replica appended first (the article is decided again).",
+		}),
+		snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsflow_stories_snapshots_total",
+			Help: "Story snapshots published, by result (ok, error: retried at the next interval).",
+		}, []string{"result"}),
+	}, nil
+}
+
+// NewOffline returns a stage whose log is in memory and which publishes
+// no snapshots: the evaluation runs the stage's own code this way.
+func NewOffline(cfg Config, log *zap.Logger) (*Stories, error) {
+	s, err := newStories(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s.events = &memoryLog{}
+	return s, nil
+}
+
+// New opens the story log on js (creating or updating its stream), replays
+// it into the local state, follows it, and publishes story snapshots to
+// stage.SubjectStories every Config.SnapshotInterval.
+func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logger) (*Stories, error) {
+	s, err := newStories(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        cfg.LogStream,
+		Description: "stories log: one message per article, its terms, entities and story, and the merges it caused",
+		Subjects:    []string{LogSubject},
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      cfg.Params.Horizon + 24*time.Hour,
+		MaxBytes:    cfg.LogMaxBytes,
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("provision story log %s: %w", cfg.LogStream, err)
+	}
+	s.js = js
+	s.events = &streamLog{js: js}
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	if err != nil {
+		return nil, fmt.Errorf("story log consumer: %w", err)
+	}
+	s.consume, err = cons.Consume(s.follow, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+		log.Warn("story log consumer", zap.Error(err))
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("story log consume: %w", err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		s.consume.Stop()
+		return nil, fmt.Errorf("story log info: %w", err)
+	}
+	if err := s.waitApplied(ctx, info.State.LastSeq); err != nil {
+		s.consume.Stop()
+		return nil, fmt.Errorf("replay story log: %w", err)
+	}
+	stories, articles, _, _ := s.Size()
+	log.Info("story log replayed", zap.Uint64("last_seq", info.State.LastSeq), zap.Int("active_stories", stories), zap.Int("articles", articles))
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go s.publishLoop()
+	return s, nil
+}
+
+// follow applies one story log message, unless this replica applied it
+// when it appended it.
+func (s *Stories) follow(m jetstream.Msg) {
+	md, err := m.Metadata()
+	if err != nil {
+		s.log.Warn("story log message without metadata", zap.Error(err))
+		return
+	}
+	seq := md.Sequence.Stream
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq <= s.state.Seq() {
+		return
+	}
+	ev, err := cluster.DecodeEvent(m.Data())
+	if err == nil {
+		_, err = s.state.Apply(seq, ev)
+	}
+	if err != nil {
+		// Still move past it, so that appends and waiters go on.
+		s.log.Warn("skipping story log message", zap.Uint64("stream_seq", seq), zap.Error(err))
+		s.state.Skip(seq)
+		s.skipped++
+	}
+	s.notify()
+}
+
+// notify wakes every waiter; s.mu is held.
+func (s *Stories) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Stories) waitApplied(ctx context.Context, seq uint64) error {
+	for {
+		s.mu.Lock()
+		applied, changed := s.state.Seq(), s.changed
+		s.mu.Unlock()
+		if applied >= seq {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for story log #%d (applied #%d): %w", seq, applied, ctx.Err())
+		}
+	}
+}
+
+// Process puts doc in a story and sets its StoryID. An article without
+// text or entities opens its own story; only a story log that cannot be
+// written fails it (retryably).
+func (s *Stories) Process(ctx context.Context, doc *schema.Document) (*schema.Document, error) {
+	if doc == nil {
+		return nil, stage.Permanent(ErrNoDocument)
+	}
+	id, err := s.Assign(ctx, cluster.FromDocument(doc))
+	if err != nil {
+		return nil, err
+	}
+	doc.StoryID = id
+	return doc, nil
+}
+
+// Assign decides a's story, appends the decision to the log and applies
+// it, and returns the story's id.
+func (s *Stories) Assign(ctx context.Context, a *cluster.Article) (string, error) {
+	for {
+		s.mu.Lock()
+		last := s.state.Seq()
+		ev := s.state.Decide(a)
+		data, err := cluster.EncodeEvent(ev)
+		if err != nil {
+			s.mu.Unlock()
+			return "", stage.Permanent(err)
+		}
+		seq, err := s.events.append(ctx, last, data)
+		if err == nil {
+			_, known := s.state.StoryOf(a.ID)
+			var id string
+			id, err = s.state.Apply(seq, ev)
+			if err == nil && !known {
+				if ev.Story == cluster.StoryIDFor(a.ID) {
+					s.opened++
+				} else {
+					s.joined++
+				}
+				s.merges += uint64(len(ev.Merges))
+			}
+			s.notify()
+			s.mu.Unlock()
+			return id, err
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		if !errors.Is(err, errConflict) {
+			return "", err
+		}
+		s.conflicts.Inc()
+		select {
+		case <-changed:
+		case <-time.After(s.cfg.MaxLag):
+			return "", fmt.Errorf("%w: no story log event applied for %s after #%d", ErrLagging, s.cfg.MaxLag, last)
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+}
+
+// StoryOf returns the story an article is in, if it was seen within the
+// horizon.
+func (s *Stories) StoryOf(articleID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.StoryOf(articleID)
+}
+
+// Size reports the active stories, the articles remembered, the posting
+// lists and the stream's document-frequency terms of this replica.
+func (s *Stories) Size() (stories, articles, postings, terms int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.Size()
+}
+
+// TakeSnapshots returns the snapshots of the stories changed since the
+// last call (the offline evaluation and tests read them this way; the
+// service publishes them).
+func (s *Stories) TakeSnapshots() []schema.Story {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state.TakeDirty()
+}
+
+func (s *Stories) publishLoop() {
+	defer close(s.done)
+	t := time.NewTicker(s.cfg.SnapshotInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			s.publishSnapshots()
+			return
+		case <-t.C:
+			s.publishSnapshots()
+		}
+	}
+}
+
+// publishSnapshots publishes every changed story, with the message id
+// <story>:<revision>: every replica publishes the stories it saw change,
+// so a snapshot survives the death of the replica that made the change,
+// and JetStream keeps one copy of each.
+func (s *Stories) publishSnapshots() int {
+	s.publishing.Lock()
+	defer s.publishing.Unlock()
+	for _, st := range s.TakeSnapshots() {
+		s.pending[st.ID] = st
+	}
+	if len(s.pending) == 0 {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	type inflight struct {
+		id  string
+		ack jetstream.PubAckFuture
+	}
+	var sent []inflight
+	for id, st := range s.pending {
+		data, err := json.Marshal(&st)
+		if err != nil {
+			s.log.Error("story snapshot cannot be encoded", zap.String("story_id", id), zap.Error(err))
+			delete(s.pending, id)
+			continue
+		}
+		ack, err := s.js.PublishAsync(stage.SubjectStories, data, jetstream.WithMsgID(fmt.Sprintf("%s:%d", id, st.Revision)))
+		if err != nil {
+			s.snapshots.WithLabelValues("error").Inc()
+			continue
+		}
+		sent = append(sent, inflight{id, ack})
+	}
+	failed := 0
+	for _, f := range sent {
+		select {
+		case <-f.ack.Ok():
+			delete(s.pending, f.id)
+			s.snapshots.WithLabelValues("ok").Inc()
+		case <-f.ack.Err():
+			failed++
+			s.snapshots.WithLabelValues("error").Inc()
+		case <-ctx.Done():
+			failed++
+			s.snapshots.WithLabelValues("error").Inc()
+		}
+	}
+	if failed > 0 {
+		s.log.Warn("story snapshots not published, retrying at the next interval", zap.Int("failed", failed), zap.Int("pending", len(s.pending)))
+	}
+	return len(sent) - failed
+}
+
+// Flush publishes the snapshots of the stories changed since the last
+// publication now, instead of at the next interval, and returns how many
+// it published (a batch run waits for them this way).
+func (s *Stories) Flush() int {
+	if s.js == nil {
+		return 0
+	}
+	return s.publishSnapshots()
+}
+
+// Close stops following the log and publishes the last snapshots.
+func (s *Stories) Close() {
+	if s.consume != nil {
+		s.consume.Stop()
+	}
+	if s.stop != nil {
+		close(s.stop)
+		<-s.done
+		s.stop = nil
+	}
+}
+
+// Collectors returns the stage's own Prometheus metrics.
+func (s *Stories) Collectors() []prometheus.Collector {
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	counter := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f)
+	}
+	locked := func(f func() float64) func() float64 {
+		return func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return f() }
+	}
+	return []prometheus.Collector{
+		s.conflicts, s.snapshots,
+		gauge("newsflow_stories_active", "Stories still taking members (quiet for less than the horizon) on this replica.",
+			locked(func() float64 { n, _, _, _ := s.state.Size(); return float64(n) })),
+		gauge("newsflow_stories_articles_remembered", "Articles whose story this replica remembers (for copies and redeliveries).",
+			locked(func() float64 { _, n, _, _ := s.state.Size(); return float64(n) })),
+		gauge("newsflow_stories_log_applied_sequence", "Last story log sequence this replica applied.",
+			locked(func() float64 { return float64(s.state.Seq()) })),
+		counter("newsflow_stories_opened_total", "Articles that opened a new story (decided on this replica).",
+			locked(func() float64 { return float64(s.opened) })),
+		counter("newsflow_stories_joined_total", "Articles that joined an existing story (decided on this replica).",
+			locked(func() float64 { return float64(s.joined) })),
+		counter("newsflow_stories_merges_total", "Twin stories merged (decided on this replica).",
+			locked(func() float64 { return float64(s.merges) })),
+		counter("newsflow_stories_evicted_total", "Stories closed before their horizon to stay within the story bound.",
+			locked(func() float64 { return float64(s.state.Evicted()) })),
+		counter("newsflow_stories_log_skipped_total", "Story log messages that could not be applied and were skipped.",
+			locked(func() float64 { return float64(s.skipped) })),
+	}
+}
+
+// streamLog appends to the JetStream story log.
+type streamLog struct{ js jetstream.JetStream }
+
+func (l *streamLog) append(ctx context.Context, last uint64, data []byte) (uint64, error) {
+	ack, err := l.js.Publish(ctx, LogSubject, data, jetstream.WithExpectLastSequence(last))
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			return 0, errConflict
+		}
+		return 0, fmt.Errorf("append to story log: %w", err)
+	}
+	return ack.Sequence, nil
+}
+
+// memoryLog is a log in memory, for one offline process.
+type memoryLog struct{ last uint64 }
+
+func (l *memoryLog) append(_ context.Context, last uint64, _ []byte) (uint64, error) {
+	if last != l.last {
+		return 0, errConflict
+	}
+	l.last++
+	return l.last, nil
+}
