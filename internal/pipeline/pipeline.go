@@ -211,7 +211,7 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	sinkCfg.Concurrency = max(sinkCfg.Concurrency, sinkConcurrency)
 	sinkCfg.Batch = max(sinkCfg.Batch, sinkConcurrency)
 	sinkCfg.MaxAckPending = max(sinkCfg.MaxAckPending, 2*sinkConcurrency)
-	if _, err := stage.StartWith(ctx, p.rt, p.index.Stage(p.indexed), sinkCfg); err != nil {
+	if _, err := stage.StartWith(ctx, p.rt, p.stories.Stage(p.indexed), sinkCfg); err != nil {
 		return err
 	}
 	_, err := stage.Start(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
