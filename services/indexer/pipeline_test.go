@@ -67,6 +67,9 @@ func newPipeline(t *testing.T, s *estest.Server, maxDeliver int) *pipeline {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := stage.Start(ctx, rt, ix.StoriesStage()); err != nil {
+		t.Fatal(err)
+	}
 	pc, err := nats.Connect(ns.ClientURL())
 	if err != nil {
 		t.Fatal(err)
@@ -216,5 +219,64 @@ func TestOutageLosesNothing(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("double: %+v", s.Stats())
+	}
+}
+
+func (p *pipeline) publishStory(t *testing.T, st *schema.Story) {
+	t.Helper()
+	b, _ := json.Marshal(st)
+	if _, err := p.js.Publish(context.Background(), stage.SubjectStories, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The indexer's second stage on the real runtime: story snapshots from
+// stories.snapshots reach the story index (the highest revision kept
+// whatever the order), a merge re-points the merged story's articles,
+// and a snapshot that breaks the contract is dead-lettered on
+// articles.dead.indexer_stories with the reason while the rest go on.
+func TestStoriesStage(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	p := newPipeline(t, s, 3)
+	cons, err := p.js.OrderedConsumer(context.Background(), stage.StreamDead,
+		jetstream.OrderedConsumerConfig{FilterSubjects: []string{stage.SubjectDeadPrefix + indexer.StoriesStageName}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing := time.Date(2024, 2, 25, 0, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		d := doc(i, ing)
+		d.StoryID = []string{"s1", "s2"}[i%2]
+		p.publish(t, d)
+	}
+	waitFor(t, "the articles", func() bool { return len(s.Docs(esindex.Alias)) == 4 })
+	p.publishStory(t, story("s1", 2, 2, ""))
+	p.publishStory(t, story("s1", 1, 1, ""))
+	bad := story("s3", 0, 1, "")
+	p.publishStory(t, bad)
+	p.publishStory(t, story("s2", 1, 2, "s1"))
+
+	m, err := cons.Next(jetstream.FetchMaxWait(20 * time.Second))
+	if err != nil {
+		t.Fatalf("no dead letter for the snapshot without a revision: %v", err)
+	}
+	if reason := m.Headers().Get(stage.HeaderDeadReason); !strings.Contains(reason, "revision") {
+		t.Errorf("dead-letter reason %q does not name the revision", reason)
+	}
+	waitFor(t, "the merged story's articles re-pointed", func() bool {
+		for _, d := range s.Docs(esindex.Alias) {
+			if back, _ := esindex.Document(d.Source); back.StoryID != "s1" {
+				return false
+			}
+		}
+		return true
+	})
+	waitFor(t, "both stories", func() bool { return len(s.Docs(esindex.DefaultStoryIndex)) == 2 })
+	if got, version := storedStory(t, s, "s1"); version != 2 || got.ArticleCount != 2 {
+		t.Errorf("s1 at version %d with %d articles, want revision 2 over the late revision 1", version, got.ArticleCount)
+	}
+	if got, _ := storedStory(t, s, "s2"); got.MergedInto != "s1" {
+		t.Errorf("s2 merged_into %q, want s1", got.MergedInto)
 	}
 }

@@ -12,9 +12,10 @@ import (
 var errESDown = errors.New("elasticsearch unreachable")
 
 // NewService is the indexer service's one registration, for cmd/indexer:
-// the indexer stage (articles.enriched -> Elasticsearch) with its bulk
-// writer, its metrics, a /readyz check on Elasticsearch and a flush at
-// shutdown. Flags and Validate fill and check cfg; Start reads it.
+// the indexer stage (articles.enriched -> Elasticsearch) and the story
+// stage (stories.snapshots -> the story index, on its own durable
+// consumer) with their one bulk writer, its metrics, a /readyz check on
+// Elasticsearch and a flush at shutdown. Flags and Validate fill and check cfg; Start reads it.
 // (`newsflow run` indexes into the embedded search index instead, under
 // the same stage name.)
 func NewService(cfg *Config) stage.Service {
@@ -36,10 +37,13 @@ func NewService(cfg *Config) stage.Service {
 				}
 				return nil
 			})
-			_, err = stage.StartWith(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
+			if _, err := stage.StartWith(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 				Name: stage.NameIndex, Input: stage.SubjectStoried,
 				Decode: schema.DecodeDocument, Process: ix.Process,
-			}, ConsumerConfig(rt.Config().Consumer, c.MaxInFlight))
+			}, ConsumerConfig(rt.Config().Consumer, c.MaxInFlight)); err != nil {
+				return err
+			}
+			_, err = stage.StartWith(ctx, rt, ix.StoriesStage(), StoriesConsumerConfig(rt.Config().Consumer))
 			return err
 		},
 	}
@@ -55,5 +59,20 @@ func ConsumerConfig(base stage.ConsumerConfig, maxInFlight int) stage.ConsumerCo
 	base.Concurrency = max(base.Concurrency, maxInFlight)
 	base.Batch = max(base.Batch, maxInFlight)
 	base.MaxAckPending = max(base.MaxAckPending, 4*maxInFlight)
+	return base
+}
+
+// storiesInFlight is how many story snapshots the story stage holds at
+// least: a second's worth of changed stories waits for one bulk flush.
+const storiesInFlight = 256
+
+// StoriesConsumerConfig is the story stage's consumer: like the article
+// stage's, it holds its messages while they wait for a flush, but
+// snapshots are few (one per changed story per second at most), so it
+// holds fewer. NEWSFLOW_CONCURRENCY and NEWSFLOW_BATCH apply where they
+// are larger.
+func StoriesConsumerConfig(base stage.ConsumerConfig) stage.ConsumerConfig {
+	base.Concurrency = max(base.Concurrency, storiesInFlight)
+	base.Batch = max(base.Batch, storiesInFlight)
 	return base
 }

@@ -12,6 +12,22 @@ import (
 	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
+// StoriesStageName names the indexer's second stage, the sink of
+// stories.snapshots: its durable consumer (on the STORIES stream), its
+// metrics (newsflow_indexer_stories_*) and its dead-letter subject
+// (articles.dead.indexer_stories).
+const StoriesStageName = "indexer_stories"
+
+// StoriesStage is the stage that writes every story snapshot to the story
+// index with ProcessStory. The indexer process runs it beside the article
+// stage, on its own durable consumer.
+func (ix *Indexer) StoriesStage() stage.Stage[*schema.Story, *schema.Document] {
+	return stage.Stage[*schema.Story, *schema.Document]{
+		Name: StoriesStageName, Input: stage.SubjectStories,
+		Decode: schema.DecodeStory, Process: ix.ProcessStory,
+	}
+}
+
 // ProcessStory is the story stage's function, the sink of
 // stories.snapshots: it writes the snapshot to the story index (kept
 // only if its revision is the highest so far) and, when the snapshot says
