@@ -153,6 +153,7 @@ func TestComposeDependsOn(t *testing.T) {
 		"ingest":  {"nats": types.ServiceConditionHealthy},
 		"dedupe":  {"nats": types.ServiceConditionHealthy},
 		"enrich":  {"nats": types.ServiceConditionHealthy},
+		"stories": {"nats": types.ServiceConditionHealthy},
 		"indexer": {"nats": types.ServiceConditionHealthy, "elasticsearch": types.ServiceConditionHealthy, "setup": types.ServiceConditionCompletedSuccessfully},
 	}
 	for name, deps := range want {

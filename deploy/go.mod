@@ -12,6 +12,7 @@ require (
 	github.com/newsflow/newsflow/services/enrich v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/indexer v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/ingest v0.0.0-00010101000000-000000000000
+	github.com/newsflow/newsflow/services/stories v0.0.0-00010101000000-000000000000
 	go.uber.org/zap v1.28.0
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
@@ -108,4 +109,5 @@ replace (
 	github.com/newsflow/newsflow/services/enrich => ../services/enrich
 	github.com/newsflow/newsflow/services/indexer => ../services/indexer
 	github.com/newsflow/newsflow/services/ingest => ../services/ingest
+	github.com/newsflow/newsflow/services/stories => ../services/stories
 )

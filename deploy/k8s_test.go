@@ -451,10 +451,11 @@ func TestK8sPodDisruptionBudgets(t *testing.T) {
 func TestK8sScaledObjects(t *testing.T) {
 	m := loadK8s(t, "k8s/keda")
 	inputs := map[string]string{
-		stage.NameIngest: stage.SubjectRaw,
-		stage.NameDedupe: stage.SubjectCleaned,
-		stage.NameEnrich: stage.SubjectDeduped,
-		stage.NameIndex:  stage.SubjectEnriched,
+		stage.NameIngest:  stage.SubjectRaw,
+		stage.NameDedupe:  stage.SubjectCleaned,
+		stage.NameEnrich:  stage.SubjectDeduped,
+		stage.NameStories: stage.SubjectEnriched,
+		stage.NameIndex:   stage.SubjectStoried,
 	}
 	for _, svc := range pipeline {
 		so, ok := m.scaledObjects[svc]

@@ -21,6 +21,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/indexer"
+	"github.com/newsflow/newsflow/services/stories"
 )
 
 // decodeStrict decodes a JSON file into v, refusing unknown fields: a
@@ -129,7 +131,9 @@ func TestNATSConsumers(t *testing.T) {
 		stage.SubjectRaw:      stage.NameIngest,
 		stage.SubjectCleaned:  stage.NameDedupe,
 		stage.SubjectDeduped:  stage.NameEnrich,
-		stage.SubjectEnriched: stage.NameIndex,
+		stage.SubjectEnriched: stage.NameStories,
+		stage.SubjectStoried:  stage.NameIndex,
+		stage.SubjectStories:  indexer.StoriesStageName,
 	}
 	if len(defs) != len(want) {
 		t.Errorf("%d consumer definitions, want %d (one per stage)", len(defs), len(want))
@@ -430,6 +434,9 @@ func TestNATSStorageFits(t *testing.T) {
 		decodeStrict(t, f, &kc)
 		kvBytes += kc.MaxBytes
 	}
+	// The stories stage's log is a stream of its own, sized by
+	// NEWSFLOW_STORIES_LOG_MAX_BYTES (the default everywhere).
+	kvBytes += stories.DefaultConfig().LogMaxBytes
 	var clusterStreams int64
 	for _, sc := range streamDefs(t) {
 		clusterStreams += sc.MaxBytes

@@ -27,11 +27,12 @@ import (
 	"github.com/newsflow/newsflow/services/indexer/estest"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
+	"github.com/newsflow/newsflow/services/stories"
 )
 
 // natsUsers are the users of nats-secure.conf and the test passwords the
 // helper puts in the environment variables the file reads.
-var natsUsers = []string{"ingest", "dedupe", "enrich", "indexer", "scraper", "admin"}
+var natsUsers = []string{"ingest", "dedupe", "enrich", "stories", "indexer", "scraper", "admin"}
 
 // natsPasswordEnv is the variable nats-secure.conf reads user's password
 // from, e.g. NEWSFLOW_NATS_INGEST_PASSWORD.
@@ -329,7 +330,24 @@ func runPipeline(t *testing.T, n secureNATS) {
 		t.Fatalf("start enrich: %v", err)
 	}
 
-	// indexer, writing to the Elasticsearch double.
+	// stories, as services/stories/cmd/stories wires it, publishing its
+	// snapshots often so that the test need not wait.
+	rtStories := open(stage.NameStories)
+	scfg := stories.DefaultConfig()
+	scfg.SnapshotInterval = 50 * time.Millisecond
+	sto, err := stories.New(ctx, rtStories.JetStream(), scfg, rtStories.Logger())
+	if err != nil {
+		t.Fatalf("stories: %v", err)
+	}
+	rtStories.OnShutdown(func(context.Context) error { sto.Close(); return nil })
+	if _, err := stage.Start(ctx, rtStories, stage.Stage[*schema.Document, *schema.Document]{
+		Name: stage.NameStories, Input: stage.SubjectEnriched, Output: stage.SubjectStoried,
+		Decode: schema.DecodeDocument, Process: sto.Process,
+	}); err != nil {
+		t.Fatalf("start stories: %v", err)
+	}
+
+	// indexer, writing articles and stories to the Elasticsearch double.
 	rtIndexer := open(stage.NameIndex)
 	icfg := indexer.DefaultConfig()
 	icfg.URL = es.URL
@@ -341,10 +359,13 @@ func runPipeline(t *testing.T, n secureNATS) {
 	}
 	rtIndexer.OnShutdown(ix.Close)
 	if _, err := stage.Start(ctx, rtIndexer, stage.Stage[*schema.Document, *schema.Document]{
-		Name: stage.NameIndex, Input: stage.SubjectEnriched,
+		Name: stage.NameIndex, Input: stage.SubjectStoried,
 		Decode: schema.DecodeDocument, Process: ix.Process,
 	}); err != nil {
 		t.Fatalf("start indexer: %v", err)
+	}
+	if _, err := stage.Start(ctx, rtIndexer, ix.StoriesStage()); err != nil {
+		t.Fatalf("start the indexer's story stage: %v", err)
 	}
 
 	// One article through the intake, as a scraper using HTTP would.
@@ -403,6 +424,26 @@ func runPipeline(t *testing.T, n secureNATS) {
 		t.Fatalf("scraper publish to %s: %v", stage.SubjectRaw, err)
 	}
 	waitIndexed(2, 1)
+	// Both in one story (a copy joins its canonical's), whose snapshot
+	// reached the story index.
+	storyOf := map[string]bool{}
+	for _, doc := range es.Docs(icfg.Alias) {
+		var src struct {
+			StoryID string `json:"story_id"`
+		}
+		json.Unmarshal(doc.Source, &src)
+		storyOf[src.StoryID] = true
+	}
+	if len(storyOf) != 1 || storyOf[""] {
+		t.Errorf("the article and its copy are in stories %v, want one", storyOf)
+	}
+	for len(es.Docs(icfg.StoryIndex)) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no story snapshot reached the story index; permission logs: %v", permissionLogs(logs))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	if got := permissionLogs(logs); len(got) > 0 {
 		t.Errorf("permission violations while the pipeline ran:\n%s", strings.Join(got, "\n"))
 	}
@@ -422,7 +463,8 @@ func runPipeline(t *testing.T, n secureNATS) {
 	}
 	for _, c := range []struct{ subject, name string }{
 		{stage.SubjectRaw, stage.NameIngest}, {stage.SubjectCleaned, stage.NameDedupe},
-		{stage.SubjectDeduped, stage.NameEnrich}, {stage.SubjectEnriched, stage.NameIndex},
+		{stage.SubjectDeduped, stage.NameEnrich}, {stage.SubjectEnriched, stage.NameStories},
+		{stage.SubjectStoried, stage.NameIndex}, {stage.SubjectStories, indexer.StoriesStageName},
 	} {
 		if _, err := ajs.Consumer(ctx, stage.StreamFor(c.subject), c.name); err != nil {
 			t.Errorf("admin: status of consumer %s: %v", c.name, err)
@@ -441,16 +483,20 @@ func runPipeline(t *testing.T, n secureNATS) {
 	if err := dead.DeleteMsg(ctx, ack.Sequence); err != nil {
 		t.Errorf("admin: dlq redrive deletes the letter: %v", err)
 	}
-	enriched, err := ajs.Stream(ctx, stage.StreamEnriched)
+	storied, err := ajs.Stream(ctx, stage.StreamStoried)
 	if err != nil {
 		t.Fatal(err)
 	}
-	replay, err := enriched.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	replay, err := storied.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		t.Fatalf("admin: replay consumer: %v", err)
 	}
 	if _, err := replay.Next(jetstream.FetchMaxWait(5 * time.Second)); err != nil {
-		t.Errorf("admin: replay reads articles.enriched: %v", err)
+		t.Errorf("admin: replay reads articles.storied: %v", err)
+	}
+	// A dead-lettered story snapshot is re-driven to stories.snapshots.
+	if _, err := ajs.Publish(ctx, stage.SubjectStories, []byte(`{}`)); err != nil {
+		t.Errorf("admin: redrive a story snapshot: %v", err)
 	}
 }
 
@@ -475,6 +521,10 @@ func TestNATSUsersForbidden(t *testing.T) {
 		if _, err := ajs.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: bucket}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	logStream := stories.DefaultConfig().LogStream
+	if _, err := ajs.CreateStream(ctx, jetstream.StreamConfig{Name: logStream, Subjects: []string{stories.LogSubject}}); err != nil {
+		t.Fatal(err)
 	}
 	msgs := func(stream string) uint64 {
 		t.Helper()
@@ -505,18 +555,25 @@ func TestNATSUsersForbidden(t *testing.T) {
 		{"dedupe", stage.SubjectEnriched, "forge enrich's output", stage.StreamEnriched},
 		{"dedupe", "$KV.ingest_boilerplate.x", "write ingest's KV", "KV_ingest_boilerplate"},
 		{"dedupe", "$JS.ACK.ARTICLES_DEDUPED.enrich.1.1.1.1.1.0", "ack enrich's messages", ""},
-		{"dedupe", "$JS.API.CONSUMER.MSG.NEXT.ARTICLES_ENRICHED.indexer", "pull the indexer's messages", ""},
+		{"dedupe", "$JS.API.CONSUMER.MSG.NEXT.ARTICLES_STORIED.indexer", "pull the indexer's messages", ""},
 		{"enrich", "$JS.API.STREAM.DELETE." + stage.StreamRaw, "delete a stream", stage.StreamRaw},
 		{"enrich", "$JS.API.STREAM.PURGE." + stage.StreamEnriched, "purge a stream", stage.StreamEnriched},
 		{"enrich", "$JS.API.STREAM.MSG.DELETE." + stage.StreamDead, "erase a dead letter", stage.StreamDead},
 		{"enrich", stage.SubjectRaw, "inject raw articles", stage.StreamRaw},
-		{"indexer", stage.SubjectEnriched, "forge its own input", stage.StreamEnriched},
+		{"indexer", stage.SubjectStoried, "forge its own input", stage.StreamStoried},
+		{"indexer", stage.SubjectStories, "forge a story snapshot", stage.StreamStories},
 		{"indexer", stage.SubjectDeadPrefix + stage.NameEnrich, "forge another stage's dead letter", stage.StreamDead},
-		{"indexer", "$JS.API.CONSUMER.DELETE.ARTICLES_ENRICHED.indexer", "delete a consumer", ""},
+		{"indexer", "$JS.API.CONSUMER.DELETE.ARTICLES_STORIED.indexer", "delete a consumer", ""},
+		{"stories", stage.SubjectEnriched, "forge enrich's output", stage.StreamEnriched},
+		{"stories", "$JS.API.CONSUMER.MSG.NEXT.STORIES.indexer_stories", "pull the indexer's snapshots", ""},
+		{"stories", "$JS.API.STREAM.DELETE." + logStream, "delete its own story log", logStream},
+		{"stories", "$KV.dedupe_records.x", "write dedupe's KV", "KV_dedupe_records"},
+		{"enrich", stories.LogSubject, "write the story log", logStream},
+		{"enrich", stage.SubjectStories, "forge a story snapshot", stage.StreamStories},
 		{"indexer", "$JS.API.CONSUMER.CREATE.ARTICLES_RAW.spy.articles.raw", "read another stage's input", ""},
 	}
 	// Something in every stream that may be deleted or purged.
-	for _, subj := range []string{stage.SubjectRaw, stage.SubjectEnriched, stage.SubjectDeadPrefix + "x"} {
+	for _, subj := range []string{stage.SubjectRaw, stage.SubjectEnriched, stage.SubjectDeadPrefix + "x", stories.LogSubject} {
 		if _, err := ajs.Publish(ctx, subj, []byte(`{}`)); err != nil {
 			t.Fatal(err)
 		}
@@ -548,6 +605,7 @@ func TestNATSUsersForbidden(t *testing.T) {
 		{"ingest", stage.SubjectDeduped, "read another stage's output"},
 		{"enrich", "$KV.dedupe_records.>", "watch dedupe's KV"},
 		{"indexer", ">", "read everything"},
+		{"indexer", "stories.>", "read the story log and snapshots"},
 	}
 	for _, s := range subs {
 		t.Run(s.user+" may not "+s.why, func(t *testing.T) {
