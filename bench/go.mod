@@ -10,6 +10,7 @@ replace (
 	github.com/newsflow/newsflow/services/enrich => ../services/enrich
 	github.com/newsflow/newsflow/services/indexer => ../services/indexer
 	github.com/newsflow/newsflow/services/ingest => ../services/ingest
+	github.com/newsflow/newsflow/services/stories => ../services/stories
 )
 
 require (
@@ -107,6 +108,7 @@ require (
 	github.com/newsflow/newsflow/services/enrich v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/indexer v0.0.0-00010101000000-000000000000
 	github.com/newsflow/newsflow/services/ingest v0.0.0-00010101000000-000000000000
+	github.com/newsflow/newsflow/services/stories v0.0.0-00010101000000-000000000000
 	github.com/oklog/ulid v1.3.1 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect

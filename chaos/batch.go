@@ -13,6 +13,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/indexer"
 	"github.com/newsflow/newsflow/services/indexer/esindex"
 	"github.com/newsflow/newsflow/services/indexer/estest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
@@ -116,6 +117,8 @@ type Count struct {
 	// Duplicated are ids written more than once (Writes > 1, or in more
 	// than one index).
 	Duplicated int
+	// NoStory are indexed ids whose article has no story_id.
+	NoStory int
 	// FirstDead is the reason of one dead letter of the batch.
 	FirstDead string
 }
@@ -198,6 +201,12 @@ func (l *Ledger) Count(ctx context.Context, ids []string) (Count, error) {
 			if len(ds) > 1 || ds[0].Writes > 1 {
 				c.Duplicated++
 			}
+			var a struct {
+				StoryID string `json:"story_id"`
+			}
+			if json.Unmarshal(ds[0].Source, &a) != nil || a.StoryID == "" {
+				c.NoStory++
+			}
 		case len(l.dead[id]) > 0:
 			c.Dead++
 			if c.FirstDead == "" {
@@ -262,10 +271,12 @@ func (l *Ledger) idle(ctx context.Context) bool {
 
 // StageStreams maps each stage's durable consumer to its input stream.
 var StageStreams = map[string]string{
-	stage.NameIngest: stage.StreamRaw,
-	stage.NameDedupe: stage.StreamCleaned,
-	stage.NameEnrich: stage.StreamDeduped,
-	stage.NameIndex:  stage.StreamEnriched,
+	stage.NameIngest:         stage.StreamRaw,
+	stage.NameDedupe:         stage.StreamCleaned,
+	stage.NameEnrich:         stage.StreamDeduped,
+	stage.NameStories:        stage.StreamEnriched,
+	stage.NameIndex:          stage.StreamStoried,
+	indexer.StoriesStageName: stage.StreamStories,
 }
 
 // Progress returns how many messages stage name has acknowledged.

@@ -16,10 +16,15 @@ import (
 )
 
 // bulkIndex writes id into index with an external version, as the
-// indexer does.
+// indexer does, in story s1.
 func bulkIndex(t *testing.T, es *estest.Server, index, id string, version int) {
 	t.Helper()
-	body := fmt.Sprintf("{\"index\":{\"_index\":%q,\"_id\":%q,\"version\":%d,\"version_type\":\"external\"}}\n{\"title\":\"t\"}\n", index, id, version)
+	bulkIndexSource(t, es, index, id, version, `{"title":"t","story_id":"s1"}`)
+}
+
+func bulkIndexSource(t *testing.T, es *estest.Server, index, id string, version int, source string) {
+	t.Helper()
+	body := fmt.Sprintf("{\"index\":{\"_index\":%q,\"_id\":%q,\"version\":%d,\"version_type\":\"external\"}}\n%s\n", index, id, version, source)
 	resp, err := http.Post(es.URL+"/_bulk", "application/x-ndjson", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -36,8 +41,9 @@ func TestLedgerCounts(t *testing.T) {
 	nc, js := startJS(t)
 	es := estest.NewServer()
 	defer es.Close()
-	ids := []string{"once", "redelivered", "twice", "two-indices", "dead", "lost"}
+	ids := []string{"once", "redelivered", "twice", "two-indices", "dead", "lost", "no-story"}
 	bulkIndex(t, es, "newsflow-articles-2026.11", "once", 1)
+	bulkIndexSource(t, es, "newsflow-articles-2026.11", "no-story", 1, `{"title":"t"}`)
 	// A redelivery with the same version is a 409 conflict, not a write.
 	bulkIndex(t, es, "newsflow-articles-2026.11", "redelivered", 1)
 	bulkIndex(t, es, "newsflow-articles-2026.11", "redelivered", 1)
@@ -68,13 +74,13 @@ func TestLedgerCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Count{Sent: 7, Indexed: 4, Dead: 2, Lost: 1, Duplicated: 2, FirstDead: "enrich: poison"}
+	want := Count{Sent: 8, Indexed: 5, Dead: 2, Lost: 1, Duplicated: 2, NoStory: 1, FirstDead: "enrich: poison"}
 	if got != want {
 		t.Errorf("Count = %+v, want %+v", got, want)
 	}
 	// Settle gives up on the lost one.
-	if _, err := l.Reached(ctx, ids, 300*time.Millisecond); err == nil || !strings.Contains(err.Error(), "1 of 7") {
-		t.Errorf("Reached = %v, want a timeout naming 1 of 7", err)
+	if _, err := l.Reached(ctx, ids, 300*time.Millisecond); err == nil || !strings.Contains(err.Error(), "1 of 8") {
+		t.Errorf("Reached = %v, want a timeout naming 1 of 8", err)
 	}
 }
 

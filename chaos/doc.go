@@ -1,7 +1,7 @@
 // Package chaos proves under faults, load and hostile input that newsflow
 // loses nothing and lets no one in.
 //
-// The harness runs the real pipeline: the four service binaries built from
+// The harness runs the real pipeline: the five service binaries built from
 // services/* as separate OS processes, a NATS server (or a three-node
 // cluster) started in this process on loopback with JetStream in a temporary
 // directory, and the Elasticsearch double (services/indexer/estest) served on

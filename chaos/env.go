@@ -33,7 +33,7 @@ type EnvConfig struct {
 }
 
 // Env is a running pipeline: NATS, the Elasticsearch double behind a
-// Gate, and the four services as OS processes.
+// Gate, and the five services as OS processes.
 type Env struct {
 	Dir    string
 	NATS   *NATS
@@ -97,7 +97,7 @@ func NewEnv(ctx context.Context, dir string, bins map[string]string, cfg EnvConf
 		"NEWSFLOW_INDEXER_START_TIMEOUT=30s",
 	}
 	if cfg.Nodes > 1 {
-		common = append(common, "NEWSFLOW_STREAM_REPLICAS=3", "NEWSFLOW_INGEST_KV_REPLICAS=3", "NEWSFLOW_DEDUPE_KV_REPLICAS=3")
+		common = append(common, "NEWSFLOW_STREAM_REPLICAS=3", "NEWSFLOW_INGEST_KV_REPLICAS=3", "NEWSFLOW_DEDUPE_KV_REPLICAS=3", "NEWSFLOW_STORIES_LOG_REPLICAS=3")
 	}
 	common = append(common, cfg.Env[""]...)
 	addrs, err := freeAddrs(len(Services))

@@ -482,7 +482,7 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 			}
 		}
 		next += res.Accepted
-		for _, name := range []string{stage.StreamRaw, stage.StreamCleaned, stage.StreamDeduped, stage.StreamEnriched} {
+		for _, name := range []string{stage.StreamRaw, stage.StreamCleaned, stage.StreamDeduped, stage.StreamEnriched, stage.StreamStoried} {
 			if s, err := e.JS.Stream(ctx, name); err == nil {
 				if info, err := s.Info(ctx); err == nil {
 					peak = max(peak, int64(info.State.Bytes))

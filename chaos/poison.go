@@ -211,7 +211,7 @@ type ackSample struct {
 // subscribes to it. The runtime sets the consumer's configuration again
 // when the indexer restarts, which turns sampling off.
 func sampleAcks(ctx context.Context, e *Env) (*ackSampler, error) {
-	cons, err := e.JS.Consumer(ctx, stage.StreamEnriched, stage.NameIndex)
+	cons, err := e.JS.Consumer(ctx, stage.StreamStoried, stage.NameIndex)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func sampleAcks(ctx context.Context, e *Env) (*ackSampler, error) {
 		return nil, err
 	}
 	s := &ackSampler{e: e}
-	s.sub, err = e.NC.Subscribe("$JS.EVENT.METRIC.CONSUMER.ACK."+stage.StreamEnriched+"."+stage.NameIndex, func(m *nats.Msg) {
+	s.sub, err = e.NC.Subscribe("$JS.EVENT.METRIC.CONSUMER.ACK."+stage.StreamStoried+"."+stage.NameIndex, func(m *nats.Msg) {
 		var a ackSample
 		if json.Unmarshal(m.Data, &a) == nil {
 			s.mu.Lock()
@@ -237,7 +237,7 @@ func sampleAcks(ctx context.Context, e *Env) (*ackSampler, error) {
 	}
 	cfg := info.Config
 	cfg.SampleFrequency = "100%"
-	if _, err := e.JS.UpdateConsumer(ctx, stage.StreamEnriched, cfg); err != nil {
+	if _, err := e.JS.UpdateConsumer(ctx, stage.StreamStoried, cfg); err != nil {
 		s.sub.Unsubscribe()
 		return nil, fmt.Errorf("turn on ack samples: %w", err)
 	}
@@ -248,10 +248,10 @@ func (s *ackSampler) stop() { _ = s.sub.Unsubscribe() }
 
 // holds waits until every id of want has an ack sample of its first
 // delivery and returns their delays, sorted. Samples are matched to ids by
-// reading their messages from ARTICLES_ENRICHED; samples of other ids are
+// reading their messages from ARTICLES_STORIED; samples of other ids are
 // dropped.
 func (s *ackSampler) holds(ctx context.Context, want []string, timeout time.Duration) ([]time.Duration, error) {
-	st, err := s.e.JS.Stream(ctx, stage.StreamEnriched)
+	st, err := s.e.JS.Stream(ctx, stage.StreamStoried)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func (s *ackSampler) holds(ctx context.Context, want []string, timeout time.Dura
 		for _, a := range batch {
 			m, err := st.GetMsg(ctx, a.StreamSeq)
 			if err != nil {
-				return nil, fmt.Errorf("ack sample of %s seq %d: %w", stage.StreamEnriched, a.StreamSeq, err)
+				return nil, fmt.Errorf("ack sample of %s seq %d: %w", stage.StreamStoried, a.StreamSeq, err)
 			}
 			if id := PayloadID(m.Data); need[id] && a.Deliveries == 1 {
 				delete(need, id)

@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// Services are the four stage binaries, in pipeline order.
-var Services = []string{"ingest", "dedupe", "enrich", "indexer"}
+// Services are the five stage binaries, in pipeline order.
+var Services = []string{"ingest", "dedupe", "enrich", "stories", "indexer"}
 
 // Build compiles each service's cmd/<name> from the repository at root
 // into dir and returns the binaries by name.

@@ -5,6 +5,8 @@
 //	         Ingester.Process on HTML, and go-readability on the same pages
 //	dedupe   Deduper.Process against JetStream KV on an embedded server
 //	enrich   Enricher.Process, and prose/v2 NER on the same text
+//	stories  Stories.Process against its JetStream story log on an
+//	         embedded server
 //	indexer  Indexer.Process into the Elasticsearch double, and Bleve
 //
 // The stages run in pipeline order: each stage's outputs are the next
@@ -40,6 +42,7 @@ const (
 	Ingest  = "ingest"
 	Dedupe  = "dedupe"
 	Enrich  = "enrich"
+	Stories = "stories"
 	Indexer = "indexer"
 )
 
@@ -55,8 +58,8 @@ type Options struct {
 	// Workers is how many calls run at once for CPU-bound stages; 0 means
 	// GOMAXPROCS.
 	Workers int
-	// Concurrency is how many calls run at once for dedupe and Bleve,
-	// which wait on a server or a commit; 0 means the runtime's default
+	// Concurrency is how many calls run at once for dedupe, stories and
+	// Bleve, which wait on a server or a commit; 0 means the runtime's default
 	// (NEWSFLOW_CONCURRENCY, 16), as `newsflow run` uses.
 	Concurrency int
 	// BleveWorkers are the numbers of Index calls at once to measure
@@ -144,6 +147,11 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		}
 		add(Enrich, true, r)
 	}
+	r, docs, err = StoriesLog(ctx, js, docs, o.Concurrency, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	add(Stories, false, r)
 	if !o.Skip["es"] {
 		r, err := IndexES(ctx, docs, o.ESWorkers, o.Log)
 		if err != nil {

@@ -76,6 +76,7 @@ func TestRunMeasuresEveryStage(t *testing.T) {
 		{Dedupe, false}:  1,
 		{Enrich, false}:  1,
 		{Enrich, true}:   1, // prose
+		{Stories, false}: 1,
 		{Indexer, false}: 3, // ES double, Bleve at 16 and 256 at once
 	}
 	for k, n := range want {

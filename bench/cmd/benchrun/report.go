@@ -178,6 +178,11 @@ func stageTable(b *strings.Builder, s StageSection) {
 		func(r stages.Result) float64 { return r.MBPerCore() }, "MB/s")
 	ratio("Enricher.Process vs prose/v2, same text", "Enricher.Process", "prose/v2 NewDocument (NER)",
 		func(r stages.Result) float64 { return r.TokensPerCore() }, "tokens/s")
+	for _, r := range s.Results {
+		if r.Stage == stages.Stories {
+			fmt.Fprintf(b, "- %s: %.0f articles per CPU-second (target ≥ 1,000), p99 %s (target ≤ 20 ms)\n", r.Name, r.PerCore(), dur(r.P99))
+		}
+	}
 	b.WriteString("\n")
 }
 

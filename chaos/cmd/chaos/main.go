@@ -1,11 +1,12 @@
-// Command chaos runs newsflow's fault suite: the four services as OS
+// Command chaos runs newsflow's fault suite: the five services as OS
 // processes on NATS run in this process and the Elasticsearch double, a
 // batch of articles per fault, and a table of what was sent, indexed,
 // dead-lettered, lost and duplicated. Its last line is
 //
-//	faults=N sent=N indexed=N dead=N lost=N duplicated=N
+//	faults=N sent=N indexed=N dead=N lost=N duplicated=N no_story=N
 //
-// and it exits 1 when anything was lost or duplicated or a fault failed.
+// and it exits 1 when anything was lost or duplicated, an article was
+// indexed without a story, or a fault failed.
 package main
 
 import (
@@ -109,8 +110,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			if r.Err != nil {
 				status = "FAIL: " + r.Err.Error()
 			}
-			fmt.Fprintf(out, "  %-40s %4d sent %4d indexed %3d dead %3d lost %3d dup  %6.1fs  %s\n",
-				r.Fault, r.Sent, r.Indexed, r.Dead, r.Lost, r.Duplicated, r.Took.Seconds(), status)
+			if r.Err == nil && r.NoStory > 0 {
+				r.Err = fmt.Errorf("%d articles indexed without a story_id", r.NoStory)
+				status = "FAIL: " + r.Err.Error()
+			}
+			fmt.Fprintf(out, "  %-40s %4d sent %4d indexed %3d dead %3d lost %3d dup %3d no story  %6.1fs  %s\n",
+				r.Fault, r.Sent, r.Indexed, r.Dead, r.Lost, r.Duplicated, r.NoStory, r.Took.Seconds(), status)
 			if r.FirstDead != "" {
 				r.Notes = append(r.Notes, "a dead letter: "+clip(r.FirstDead, 300))
 			}
@@ -176,31 +181,32 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	for _, l := range leaks[:min(len(leaks), 5)] {
 		fmt.Fprintln(out, "  LEAK:", clip(l, 300))
 	}
-	var sent, indexed, dead, lost, dup, failed int
+	var sent, indexed, dead, lost, dup, noStory, failed int
 	for _, r := range results {
 		sent += r.Sent
 		indexed += r.Indexed
 		dead += r.Dead
 		lost += r.Lost
 		dup += r.Duplicated
+		noStory += r.NoStory
 		if r.Err != nil {
 			failed++
 		}
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(out)
-	fmt.Fprintln(tw, "fault\tsent\tindexed\tdead-lettered\tlost\tduplicated\tseconds\t")
+	fmt.Fprintln(tw, "fault\tsent\tindexed\tdead-lettered\tlost\tduplicated\tno story\tseconds\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", r.Fault, r.Sent, r.Indexed, r.Dead, r.Lost, r.Duplicated, r.Took.Seconds())
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t\n", r.Fault, r.Sent, r.Indexed, r.Dead, r.Lost, r.Duplicated, r.NoStory, r.Took.Seconds())
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "suite took %s; %d of %d faults failed\n", time.Since(begin).Round(time.Second), failed, len(results))
-	fmt.Fprintf(out, "faults=%d sent=%d indexed=%d dead=%d lost=%d duplicated=%d\n", len(results), sent, indexed, dead, lost, dup)
+	fmt.Fprintf(out, "faults=%d sent=%d indexed=%d dead=%d lost=%d duplicated=%d no_story=%d\n", len(results), sent, indexed, dead, lost, dup, noStory)
 	if len(leaks) > 0 {
 		failed++
 	}
-	if failed > 0 || lost > 0 || dup > 0 {
-		return fmt.Errorf("%d faults failed, %d articles lost, %d duplicated", failed, lost, dup)
+	if failed > 0 || lost > 0 || dup > 0 || noStory > 0 {
+		return fmt.Errorf("%d faults failed, %d articles lost, %d duplicated, %d without a story", failed, lost, dup, noStory)
 	}
 	return nil
 }
