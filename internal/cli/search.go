@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,6 +121,17 @@ func searchCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 // remoteSearch asks a running newsflow's GET /v1/search at addr.
 func remoteSearch(ctx context.Context, addr string, req search.Request) (*search.Response, error) {
+	var resp search.Response
+	if err := getJSON(ctx, addr, search.Path, req.Values(), &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// getJSON asks a running newsflow's HTTP API at addr (host:port, :port or
+// a URL) for path with values, and decodes its JSON answer into out; an
+// answer other than 200 is an error with the API's message.
+func getJSON(ctx context.Context, addr, path string, values url.Values, out any) error {
 	if strings.HasPrefix(addr, ":") {
 		addr = "127.0.0.1" + addr
 	}
@@ -128,13 +140,13 @@ func remoteSearch(ctx context.Context, addr string, req search.Request) (*search
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(addr, "/")+search.Path+"?"+req.Values().Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(addr, "/")+path+"?"+values.Encode(), nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res, err := http.DefaultClient.Do(hreq)
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
@@ -142,13 +154,12 @@ func remoteSearch(ctx context.Context, addr string, req search.Request) (*search
 			Error string `json:"error"`
 		}
 		_ = json.NewDecoder(io.LimitReader(res.Body, 1<<16)).Decode(&e)
-		return nil, fmt.Errorf("%s: %s", res.Status, e.Error)
+		return fmt.Errorf("%s: %s", res.Status, e.Error)
 	}
-	var resp search.Response
-	if err := json.NewDecoder(res.Body).Decode(&resp); err != nil {
-		return nil, fmt.Errorf("decode response: %w", err)
+	if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode response: %w", err)
 	}
-	return &resp, nil
+	return nil
 }
 
 // renderSearch prints resp for a person: the hits with source, date,

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -93,33 +92,9 @@ func storiesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // remoteStories asks a running newsflow's GET /v1/stories at addr.
 func remoteStories(ctx context.Context, addr string, values url.Values) (*bleveindex.StoryList, error) {
-	if strings.HasPrefix(addr, ":") {
-		addr = "127.0.0.1" + addr
-	}
-	if !strings.Contains(addr, "://") {
-		addr = "http://" + addr
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(addr, "/")+search.StoriesPath+"?"+values.Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		_ = json.NewDecoder(io.LimitReader(res.Body, 1<<16)).Decode(&e)
-		return nil, fmt.Errorf("%s: %s", res.Status, e.Error)
-	}
 	var list bleveindex.StoryList
-	if err := json.NewDecoder(res.Body).Decode(&list); err != nil {
-		return nil, fmt.Errorf("decode response: %w", err)
+	if err := getJSON(ctx, addr, search.StoriesPath, values, &list); err != nil {
+		return nil, err
 	}
 	return &list, nil
 }
