@@ -159,7 +159,12 @@ func NewLogger(level string) (*zap.Logger, error) {
 	zc := zap.NewProductionConfig()
 	zc.Level = zap.NewAtomicLevelAt(lvl)
 	zc.EncoderConfig = logEncoderConfig()
-	return zc.Build()
+	// An error log is an operator's message, not a bug report: a routine
+	// failure (Elasticsearch not up in time, a refused setting) prints
+	// one line, without the stack trace zap's production config adds
+	// from the error level up. Only a logged panic carries one.
+	zc.DisableStacktrace = true
+	return zc.Build(zap.AddStacktrace(zapcore.DPanicLevel))
 }
 
 // logEncoderConfig is the production encoder with ISO 8601 times,

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,13 @@ type Runtime struct {
 	registry *prometheus.Registry
 	mux      *http.ServeMux
 	ready    atomic.Bool
+	// started opens the routes services register (Listen serves only the
+	// runtime's own before it).
+	started atomic.Bool
+
+	// srv serves HTTP from Listen on; served receives its Serve result.
+	srv    *http.Server
+	served chan error
 
 	// dial opens another connection like the first; nil when the runtime
 	// was given its connection (OpenConn), and then everything shares it.
@@ -260,12 +268,8 @@ func (rt *Runtime) ReadyCheck(fn func() error) {
 }
 
 func (rt *Runtime) readyz(w http.ResponseWriter, _ *http.Request) {
-	switch {
-	case !rt.conn.IsConnected():
+	if !rt.conn.IsConnected() {
 		http.Error(w, "not connected to NATS: "+rt.conn.Status().String(), http.StatusServiceUnavailable)
-		return
-	case !rt.ready.Load():
-		http.Error(w, "not consuming", http.StatusServiceUnavailable)
 		return
 	}
 	rt.mu.Lock()
@@ -277,36 +281,79 @@ func (rt *Runtime) readyz(w http.ResponseWriter, _ *http.Request) {
 			return
 		}
 	}
+	// The checks come before "not consuming": they say what a service
+	// still waits for at start (the indexer: Elasticsearch).
 	for _, check := range checks {
 		if err := check(); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 	}
+	if !rt.ready.Load() {
+		http.Error(w, "not consuming", http.StatusServiceUnavailable)
+		return
+	}
 	w.Write([]byte("ready\n"))
 }
 
-// Serve serves HTTP on the configured address until ctx ends, then shuts
-// down in order under the shutdown timeout: the HTTP server stops
-// accepting and finishes its requests in flight, then the runtime drains
-// (Shutdown).
-func (rt *Runtime) Serve(ctx context.Context) error {
+// Listen starts serving HTTP on the configured address before the
+// services start, so a slow start (the indexer waiting for
+// Elasticsearch, enrich loading its gazetteer) is observable: /healthz
+// answers, /readyz says why the process is not ready and /metrics has the
+// process's metrics. Every route a service registers answers 503 with
+// Retry-After until Serve opens them. Serve calls Listen when nobody did.
+func (rt *Runtime) Listen() error {
+	if rt.srv != nil {
+		return nil
+	}
 	ln, err := net.Listen("tcp", rt.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", rt.cfg.HTTPAddr, err)
 	}
-	srv := NewHTTPServer(rt.mux)
-	served := make(chan error, 1)
+	rt.srv = NewHTTPServer(http.HandlerFunc(rt.serveHTTP))
+	rt.served = make(chan error, 1)
 	if rt.cfg.HTTPTLSCert != "" {
-		go func() { served <- srv.ServeTLS(ln, rt.cfg.HTTPTLSCert, rt.cfg.HTTPTLSKey) }()
+		go func() { rt.served <- rt.srv.ServeTLS(ln, rt.cfg.HTTPTLSCert, rt.cfg.HTTPTLSKey) }()
 	} else {
-		go func() { served <- srv.Serve(ln) }()
+		go func() { rt.served <- rt.srv.Serve(ln) }()
 	}
 	rt.log.Info("serving", zap.String("addr", ln.Addr().String()), zap.Bool("tls", rt.cfg.HTTPTLSCert != ""))
+	return nil
+}
 
+// serveHTTP is the HTTP server's handler: the mux, with the services'
+// routes closed until Serve.
+func (rt *Runtime) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if !rt.started.Load() && !runtimeRoute(r.URL.Path) {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "starting: not accepting requests yet", http.StatusServiceUnavailable)
+		return
+	}
+	rt.mux.ServeHTTP(w, r)
+}
+
+// runtimeRoute reports whether path is one of the runtime's own routes,
+// served from Listen on.
+func runtimeRoute(path string) bool {
+	switch path {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return strings.HasPrefix(path, "/debug/pprof/")
+}
+
+// Serve opens the services' routes and serves HTTP on the configured
+// address (Listen) until ctx ends, then shuts down in order under the
+// shutdown timeout: the HTTP server stops accepting and finishes its
+// requests in flight, then the runtime drains (Shutdown).
+func (rt *Runtime) Serve(ctx context.Context) error {
+	if err := rt.Listen(); err != nil {
+		return err
+	}
+	rt.started.Store(true)
 	select {
 	case <-ctx.Done():
-	case err := <-served:
+	case err := <-rt.served:
 		return fmt.Errorf("http: %w", err)
 	}
 	// Stop taking requests first: readiness goes false and the server
@@ -315,13 +362,23 @@ func (rt *Runtime) Serve(ctx context.Context) error {
 	// then do the stages drain and the NATS connections close.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.cfg.ShutdownTimeout)
 	defer cancel()
+	return errors.Join(rt.stopHTTP(sctx), rt.Shutdown(sctx))
+}
+
+// stopHTTP makes readiness false, stops the HTTP server from accepting
+// and waits for its requests in flight under ctx; nothing when Listen was
+// not called.
+func (rt *Runtime) stopHTTP(ctx context.Context) error {
 	rt.ready.Store(false)
-	err = nil
-	if herr := srv.Shutdown(sctx); herr != nil {
+	if rt.srv == nil {
+		return nil
+	}
+	var err error
+	if herr := rt.srv.Shutdown(ctx); herr != nil {
 		err = fmt.Errorf("http shutdown: %w", herr)
 	}
-	<-served
-	return errors.Join(err, rt.Shutdown(sctx))
+	<-rt.served
+	return err
 }
 
 // Shutdown stops fetching on every stage, drains in-flight messages in

@@ -126,13 +126,25 @@ func run(stop context.Context, cfg Config, svc Service, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	if err := rt.Register(BuildInfo(svc.Version)); err != nil {
-		return err
+	// Health and metrics answer while the service starts.
+	err = errors.Join(rt.Register(BuildInfo(svc.Version)), rt.Listen())
+	if err == nil {
+		err = svc.Start(work, rt)
+		if err != nil {
+			err = fmt.Errorf("start %s: %w", svc.Name, err)
+		}
 	}
-	if err := svc.Start(work, rt); err != nil {
+	if err != nil {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(stop), cfg.ShutdownTimeout)
 		defer cancel()
-		return errors.Join(fmt.Errorf("start %s: %w", svc.Name, err), rt.Shutdown(sctx))
+		serr := errors.Join(rt.stopHTTP(sctx), rt.Shutdown(sctx))
+		if stop.Err() != nil {
+			// SIGTERM while starting (waiting for a dependency) is a
+			// stop, not a failure.
+			log.Info("stopped before the start finished", zap.NamedError("start", err))
+			return serr
+		}
+		return errors.Join(err, serr)
 	}
 	started()
 	err = rt.Serve(stop)

@@ -78,3 +78,22 @@ func TestReplicasOverWhatTheServerOffersStopTheProcess(t *testing.T) {
 		t.Errorf("after %s: exit %d, output:\n%s\nwant exit 1 before the start, saying the server is not clustered", time.Since(start).Round(time.Millisecond), code, out)
 	}
 }
+
+// A routine start-up failure (here the service's own start, and a setting
+// the server cannot honour) ends the process with one error line and no
+// stack trace: zap's production logger adds one to every error line.
+func TestStartFailureHasNoStackTrace(t *testing.T) {
+	srv := natstest.Server(t)
+	for _, env := range [][]string{
+		{"NEWSFLOW_NATS_URL=" + srv.ClientURL()},
+		{"NEWSFLOW_NATS_URL=" + srv.ClientURL(), "NEWSFLOW_STREAM_REPLICAS=2"},
+	} {
+		code, out := serviceProcess(t, env...)
+		if code != 1 || strings.Count(out, `"msg":"exiting"`) != 1 {
+			t.Errorf("%v: exit %d; want 1 with one exiting line:\n%s", env, code, out)
+		}
+		if strings.Contains(out, "stacktrace") || strings.Contains(out, "goroutine ") {
+			t.Errorf("%v: a stack trace in the output:\n%s", env, out)
+		}
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -995,5 +996,76 @@ func TestShutdownFinishesHTTPRequestsBeforeDrainingNATS(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("still accepting requests after Serve returned")
+	}
+}
+
+// While a service starts (Listen before Serve), /healthz, /readyz and
+// /metrics answer, /readyz with the service's reason, and the service's
+// own routes answer 503 with Retry-After; Serve opens them.
+func TestListenServesHealthWhileStarting(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.HTTPAddr = "127.0.0.1:0"
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	rt, err := stage.OpenConn(context.Background(), nc, e.cfg, zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&logs), zap.InfoLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.ReadyCheck(func() error { return errors.New("waiting for the dependency") })
+	rt.Handle("POST /upload", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	if err := rt.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	var served struct {
+		Addr string `json:"addr"`
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, `"msg":"serving"`) {
+			json.Unmarshal([]byte(line), &served)
+		}
+	}
+	if served.Addr == "" {
+		t.Fatalf("no serving line with the address:\n%s", logs.String())
+	}
+	base := "http://" + served.Addr
+	call := func(method, path string) (*http.Response, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader("{}"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	if resp, _ := call("GET", "/healthz"); resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz while starting: %d", resp.StatusCode)
+	}
+	if resp, body := call("GET", "/readyz"); resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "waiting for the dependency") {
+		t.Errorf("/readyz while starting: %d %q; want 503 with the service's reason", resp.StatusCode, body)
+	}
+	if resp, body := call("GET", "/metrics"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics while starting: %d", resp.StatusCode)
+	}
+	if resp, body := call("POST", "/upload"); resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("upload while starting: %d %q, Retry-After %q; want 503 with Retry-After", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rt.Serve(ctx) }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if resp, _ := call("POST", "/upload"); resp.StatusCode == http.StatusAccepted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the upload route still refused after Serve")
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

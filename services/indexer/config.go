@@ -70,8 +70,13 @@ type Config struct {
 	// the message, so an outage burns no deliveries).
 	DownWait time.Duration
 	// StartTimeout bounds the wait for Elasticsearch at start
-	// (NEWSFLOW_INDEXER_START_TIMEOUT, default 60s).
+	// (NEWSFLOW_INDEXER_START_TIMEOUT, default 60s; 0 waits without
+	// limit). The process then exits with the last reason.
 	StartTimeout time.Duration
+	// StartWaiting, when set, receives the reason of each failed attempt
+	// to reach Elasticsearch at start (for /readyz). It has no
+	// environment variable.
+	StartWaiting func(error)
 	// Registerer receives the bulk writer's metrics; nil registers none.
 	// It has no environment variable.
 	Registerer prometheus.Registerer
@@ -192,7 +197,7 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Duration(&c.RequestTimeout, "es-request-timeout", "NEWSFLOW_INDEXER_REQUEST_TIMEOUT", "timeout of one bulk request")
 	e.Duration(&c.RetryTimeout, "es-retry-timeout", "NEWSFLOW_INDEXER_RETRY_TIMEOUT", "retries of a rejected item before a nak")
 	e.Duration(&c.DownWait, "es-down-wait", "NEWSFLOW_INDEXER_DOWN_WAIT", "wait for an unreachable Elasticsearch before a nak")
-	e.Duration(&c.StartTimeout, "es-start-timeout", "NEWSFLOW_INDEXER_START_TIMEOUT", "wait for Elasticsearch at start")
+	e.Duration(&c.StartTimeout, "es-start-timeout", "NEWSFLOW_INDEXER_START_TIMEOUT", "wait for Elasticsearch at start; 0 waits without limit")
 }
 
 // URLs returns the configured node URLs.
@@ -241,11 +246,11 @@ func (c Config) Validate() error {
 	if c.Workers < 1 || c.MaxInFlight < 1 {
 		problems = append(problems, "NEWSFLOW_INDEXER_WORKERS and NEWSFLOW_INDEXER_MAX_INFLIGHT must be at least 1")
 	}
-	if c.RequestTimeout <= 0 || c.StartTimeout <= 0 {
-		problems = append(problems, "NEWSFLOW_INDEXER_REQUEST_TIMEOUT and NEWSFLOW_INDEXER_START_TIMEOUT must be positive")
+	if c.RequestTimeout <= 0 {
+		problems = append(problems, "NEWSFLOW_INDEXER_REQUEST_TIMEOUT must be positive")
 	}
-	if c.RetryTimeout < 0 || c.DownWait < 0 {
-		problems = append(problems, "NEWSFLOW_INDEXER_RETRY_TIMEOUT and NEWSFLOW_INDEXER_DOWN_WAIT must be 0 (no limit) or positive")
+	if c.RetryTimeout < 0 || c.DownWait < 0 || c.StartTimeout < 0 {
+		problems = append(problems, "NEWSFLOW_INDEXER_RETRY_TIMEOUT, NEWSFLOW_INDEXER_DOWN_WAIT and NEWSFLOW_INDEXER_START_TIMEOUT must be 0 (no limit) or positive")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrConfig, strings.Join(problems, "; "))

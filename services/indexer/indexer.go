@@ -12,6 +12,7 @@
 package indexer
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -82,8 +83,8 @@ func NewClient(cfg Config) (*elasticsearch.Client, error) {
 	return es, nil
 }
 
-// New connects to Elasticsearch, waiting up to cfg.StartTimeout for it to
-// answer, installs the index template if it is missing or older, and
+// New connects to Elasticsearch, waiting up to cfg.StartTimeout (0: without
+// limit) for it to answer, installs the index template if it is missing or older, and
 // starts the bulk writer. cfg.Registerer receives the writer's metrics.
 func New(ctx context.Context, cfg Config, log *zap.Logger) (*Indexer, error) {
 	return newIndexer(ctx, cfg, cfg.IndexPrefix, cfg.Alias, log, cfg.Registerer)
@@ -98,7 +99,7 @@ func newIndexer(ctx context.Context, cfg Config, prefix, alias string, log *zap.
 	if err != nil {
 		return nil, err
 	}
-	if err := install(ctx, es, cfg.StartTimeout, log); err != nil {
+	if err := install(ctx, es, cfg, log); err != nil {
 		return nil, err
 	}
 	w, err := bulk.New(es, bulk.Config{
@@ -120,54 +121,74 @@ func newIndexer(ctx context.Context, cfg Config, prefix, alias string, log *zap.
 	return &Indexer{cfg: cfg, es: es, w: w, log: log}, nil
 }
 
-// install retries the template installation with backoff until it works
-// or timeout passes: Elasticsearch often starts after its clients.
-func install(ctx context.Context, es *elasticsearch.Client, timeout time.Duration, log *zap.Logger) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// install installs the index templates, waiting for Elasticsearch while
+// it is unreachable or answers 429 or 5xx (as it does while it boots):
+// with backoff from 200ms to 5s, for at most cfg.StartTimeout (0: without
+// limit). Each failed attempt logs one line with its reason, the time
+// waited and the next wait, and is handed to cfg.StartWaiting. Any other
+// answer (bad credentials, a refused template) ends the start at once.
+func install(ctx context.Context, es *elasticsearch.Client, cfg Config, log *zap.Logger) error {
+	started := time.Now()
+	wait, cancel := ctx, context.CancelFunc(func() {})
+	if cfg.StartTimeout > 0 {
+		wait, cancel = context.WithTimeout(ctx, cfg.StartTimeout)
+	}
 	defer cancel()
-	bo := backoff.WithContext(backoff.NewExponentialBackOff(
+	giveUp := "never (NEWSFLOW_INDEXER_START_TIMEOUT=0)"
+	if cfg.StartTimeout > 0 {
+		giveUp = cfg.StartTimeout.String()
+	}
+	bo := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(200*time.Millisecond),
 		backoff.WithMaxInterval(5*time.Second),
-		backoff.WithMaxElapsedTime(0)), ctx)
-	var last error
+		backoff.WithMaxElapsedTime(0))
+	attempt := 0
+	var last error // the latest failure not caused by the wait ending
 	for _, tpl := range esindex.Templates() {
-		err := installOne(ctx, es, tpl, bo, &last, log)
-		if err != nil {
-			if ctx.Err() != nil && last != nil {
-				return fmt.Errorf("install index template %s: elasticsearch not reachable within %s: %w", tpl.Name, timeout, last)
+		for {
+			attempt++
+			_, err := esindex.InstallTemplate(wait, es, tpl, log)
+			if errors.Is(err, esindex.ErrForbidden) {
+				// A least-privilege indexer user (deploy/setup's
+				// newsflow_indexer role) may not manage templates; setup
+				// installs the same file with operator rights (a deploy test
+				// checks both files are identical). If it has not, indices
+				// created now get dynamic mappings: the warning says so.
+				log.Warn("not allowed to manage the index template; relying on the one deploy/setup installs (without it, new indices get dynamic mappings)", zap.String("template", tpl.Name), zap.Error(err))
+				break
 			}
-			return fmt.Errorf("install index template %s: %w", tpl.Name, err)
+			if err == nil {
+				break
+			}
+			if errors.Is(err, esindex.ErrResponse) && !errors.Is(err, esindex.ErrUnavailable) {
+				// Elasticsearch answered and refused: retrying won't help.
+				return fmt.Errorf("install index template %s: %w", tpl.Name, err)
+			}
+			if wait.Err() == nil {
+				last = err
+				next := bo.NextBackOff()
+				log.Warn("waiting for elasticsearch", zap.Int("attempt", attempt), zap.String("reason", err.Error()),
+					zap.Duration("waited", time.Since(started).Round(time.Millisecond)), zap.Duration("next", next), zap.String("give_up_after", giveUp))
+				if cfg.StartWaiting != nil {
+					cfg.StartWaiting(err)
+				}
+				select {
+				case <-wait.Done():
+				case <-time.After(next):
+					continue
+				}
+			}
+			if ctx.Err() != nil {
+				return fmt.Errorf("stopped while waiting for elasticsearch: %w", ctx.Err())
+			}
+			return fmt.Errorf("elasticsearch not ready after %s of waiting (NEWSFLOW_INDEXER_START_TIMEOUT=%s; 0 waits without limit), %d attempts; last: %w",
+				time.Since(started).Round(time.Second), cfg.StartTimeout, attempt, cmp.Or(last, err))
 		}
 	}
+	if attempt > len(esindex.Templates()) {
+		log.Info("elasticsearch ready", zap.Duration("waited", time.Since(started).Round(time.Millisecond)), zap.Int("attempts", attempt))
+	}
 	return nil
-}
-
-// installOne installs tpl, retrying with bo while Elasticsearch does not
-// answer; last receives the latest such error.
-func installOne(ctx context.Context, es *elasticsearch.Client, tpl esindex.IndexTemplate, bo backoff.BackOff, last *error, log *zap.Logger) error {
-	bo.Reset()
-	return backoff.Retry(func() error {
-		_, err := esindex.InstallTemplate(ctx, es, tpl, log)
-		if errors.Is(err, esindex.ErrForbidden) {
-			// A least-privilege indexer user (deploy/setup's
-			// newsflow_indexer role) may not manage templates; setup
-			// installs the same file with operator rights (a deploy test
-			// checks both files are identical). If it has not, indices
-			// created now get dynamic mappings: the warning says so.
-			log.Warn("not allowed to manage the index template; relying on the one deploy/setup installs (without it, new indices get dynamic mappings)", zap.String("template", tpl.Name), zap.Error(err))
-			return nil
-		}
-		if err != nil && !errors.Is(err, esindex.ErrResponse) {
-			*last = err
-			log.Warn("waiting for elasticsearch", zap.Error(err))
-			return err
-		}
-		if err != nil {
-			// Elasticsearch answered and refused: retrying won't help.
-			return backoff.Permanent(err)
-		}
-		return nil
-	}, bo)
 }
 
 // Process is the stage function: it returns (nil, nil) once doc is safely

@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
@@ -26,17 +27,33 @@ func NewService(cfg *Config) stage.Service {
 		Start: func(ctx context.Context, rt *stage.Runtime) error {
 			c := *cfg
 			c.Registerer = rt.Registry()
-			ix, err := New(ctx, c, rt.Logger().Named(stage.NameIndex))
-			if err != nil {
-				return err
+			// Until Elasticsearch answers, /readyz says why (the runtime
+			// serves it, and /metrics, while New waits); no consumer
+			// exists yet, so no message is taken.
+			var waiting atomic.Pointer[string]
+			starting := "waiting for elasticsearch at start"
+			waiting.Store(&starting)
+			c.StartWaiting = func(err error) {
+				reason := starting + ": " + err.Error()
+				waiting.Store(&reason)
 			}
-			rt.OnShutdown(ix.Close)
+			var started atomic.Pointer[Indexer]
 			rt.ReadyCheck(func() error {
-				if !ix.Up() {
+				ix := started.Load()
+				switch {
+				case ix == nil:
+					return errors.New(*waiting.Load())
+				case !ix.Up():
 					return errESDown
 				}
 				return nil
 			})
+			ix, err := New(ctx, c, rt.Logger().Named(stage.NameIndex))
+			if err != nil {
+				return err
+			}
+			started.Store(ix)
+			rt.OnShutdown(ix.Close)
 			if _, err := stage.StartWith(ctx, rt, stage.Stage[*schema.Document, *schema.Document]{
 				Name: stage.NameIndex, Input: stage.SubjectStoried,
 				Decode: schema.DecodeDocument, Process: ix.Process,

@@ -26,6 +26,11 @@ var ErrResponse = errors.New("elasticsearch error response")
 // for the template when deploy/setup installs it with operator rights.
 var ErrForbidden = errors.New("elasticsearch refused the credentials for this call")
 
+// ErrUnavailable means Elasticsearch answered with a status that passes:
+// 429 (too many requests) or 5xx, as while it boots, elects a master or
+// recovers its shards. It comes with ErrResponse.
+var ErrUnavailable = errors.New("elasticsearch unavailable")
+
 // ErrNoIndices means an alias swap found no index to point the alias at.
 var ErrNoIndices = errors.New("no indices to alias")
 
@@ -40,16 +45,18 @@ type esError struct {
 
 func responseError(op string, res *esapi.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode == http.StatusForbidden {
-		var e esError
-		json.Unmarshal(body, &e)
-		return fmt.Errorf("%s: %w: %w: %d %s: %s", op, ErrResponse, ErrForbidden, res.StatusCode, e.Error.Type, e.Error.Reason)
+	kind := ErrResponse
+	switch {
+	case res.StatusCode == http.StatusForbidden:
+		kind = fmt.Errorf("%w: %w", ErrResponse, ErrForbidden)
+	case res.StatusCode == http.StatusTooManyRequests || res.StatusCode >= 500:
+		kind = fmt.Errorf("%w: %w", ErrResponse, ErrUnavailable)
 	}
 	var e esError
-	if json.Unmarshal(body, &e) == nil && e.Error.Type != "" {
-		return fmt.Errorf("%s: %w: %d %s: %s", op, ErrResponse, res.StatusCode, e.Error.Type, e.Error.Reason)
+	if json.Unmarshal(body, &e) == nil && e.Error.Type != "" || res.StatusCode == http.StatusForbidden {
+		return fmt.Errorf("%s: %w: %d %s: %s", op, kind, res.StatusCode, e.Error.Type, e.Error.Reason)
 	}
-	return fmt.Errorf("%s: %w: %d %s", op, ErrResponse, res.StatusCode, strings.TrimSpace(string(body)))
+	return fmt.Errorf("%s: %w: %d %s", op, kind, res.StatusCode, strings.TrimSpace(string(body)))
 }
 
 func errorType(res *esapi.Response) (string, []byte) {
