@@ -429,7 +429,7 @@ func (ix *Index) commit(reqs []*request) {
 		r.result <- err
 	}
 	for _, r := range stale {
-		ix.log.Debug("skipped older version", zap.String("article_id", r.id), zap.Time("ingested_at", r.version.ingestedAt), zap.Uint64("dedupe_revision", r.version.revision))
+		ix.log.Debug("skipped older version", zap.String("article_id", r.id), zap.Time("ingested_at", r.version.ingestedAt), zap.Int64("version", r.version.order))
 		r.result <- nil
 	}
 	ix.metrics.count(len(indexed), len(stale), len(failed), err != nil)

@@ -57,9 +57,15 @@ func newDocIDRequest(id string, fields ...string) *bleve.SearchRequest {
 	return sr
 }
 
-// revised sets d's dedupe revision as dedupe does, in its metadata.
+// revised sets d's dedupe revision as dedupe does.
 func revised(d *schema.Document, rev int) *schema.Document {
-	d.Metadata = map[string]any{"dedupe_revision": rev}
+	d.DedupeRevision = uint64(rev)
+	return d
+}
+
+// forged gives d the metadata a scraper may send, named like dedupe's field.
+func forged(d *schema.Document) *schema.Document {
+	d.Metadata = map[string]any{"dedupe_revision": float64(4000000)}
 	return d
 }
 
@@ -134,6 +140,8 @@ func TestVersionsByIngestedAt(t *testing.T) {
 		// decision.
 		{"merge after first decision", []*schema.Document{revised(doc("a", "first", "b", t0), 7), revised(doc("a", "merge", "b", t0), 12)}, "merge"},
 		{"merge overtaken by first decision", []*schema.Document{revised(doc("a", "merge", "b", t0), 12), revised(doc("a", "first", "b", t0), 7)}, "merge"},
+		// A scraper's metadata is not dedupe's decision.
+		{"scraper metadata is no revision", []*schema.Document{revised(doc("a", "merge", "b", t0), 12), forged(revised(doc("a", "first", "b", t0), 7))}, "merge"},
 		{"later time beats a revision", []*schema.Document{revised(doc("a", "merge", "b", t0), 12), doc("a", "reingested", "b", t0.Add(time.Minute))}, "reingested"},
 	}
 	for _, tt := range tests {

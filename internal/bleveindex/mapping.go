@@ -15,7 +15,6 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/newsflow/newsflow/pkg/schema"
-	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
 // MappingVersion names the mapping below. It is stored in the index; an
@@ -250,8 +249,8 @@ func indexed(d *schema.Document) map[string]any {
 	if d.DuplicateOf != "" {
 		m["copy"] = "true"
 	}
-	if rev := esindex.DedupeRevision(d); rev > 0 {
-		m["dedupe_revision"] = strconv.FormatUint(rev, 10)
+	if d.DedupeRevision > 0 {
+		m["dedupe_revision"] = strconv.FormatUint(d.DedupeRevision, 10)
 	}
 	if d.PublishedAt != nil {
 		m["published_at"] = d.PublishedAt.UTC().Format(time.RFC3339)

@@ -9,7 +9,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 
 	"github.com/newsflow/newsflow/pkg/schema"
-	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
 // The ingested_at of every indexed document decides whether a new version
@@ -29,30 +28,32 @@ import (
 // correct until it is rebuilt.
 
 //
-// Since mapping version 3 the dedupe revision (metadata.dedupe_revision)
-// is stored too: a dedupe merge re-sends an article with the same
-// ingested_at and a corrected cluster, and may overtake the article's
-// first decision on its way through enrich. Ordering by the revision
-// after the time keeps the merge whichever arrives last. Documents written
-// by version 2 have no stored revision and count as revision 0.
+// Since mapping version 3 the dedupe revision (the document's
+// dedupe_revision) is stored too: a dedupe merge re-sends an article with
+// the same ingested_at and a corrected cluster, and may overtake the
+// article's first decision on its way through enrich. Versions are
+// compared by schema.VersionOf over the two, the rule Elasticsearch and
+// the export follow, so the merge is kept whichever arrives last.
+// Documents written by version 2 have no stored revision and count as
+// revision 0.
 
-// version orders the versions of one article.
+// version is a document's schema.VersionOf, with the ingest time it was
+// computed from (version 1 indexes store that time).
 type version struct {
 	ingestedAt time.Time
-	revision   uint64
+	order      int64
 }
 
 func versionOf(doc *schema.Document) version {
-	return version{ingestedAt: doc.IngestedAt, revision: esindex.DedupeRevision(doc)}
+	return version{ingestedAt: doc.IngestedAt, order: doc.Version()}
+}
+
+func versionAt(ingestedAt time.Time, dedupeRevision uint64) version {
+	return version{ingestedAt: ingestedAt, order: schema.VersionOf(ingestedAt, dedupeRevision)}
 }
 
 // before reports whether v is older than w.
-func (v version) before(w version) bool {
-	if !v.ingestedAt.Equal(w.ingestedAt) {
-		return v.ingestedAt.Before(w.ingestedAt)
-	}
-	return v.revision < w.revision
-}
+func (v version) before(w version) bool { return v.order < w.order }
 
 // indexedVersions returns the versions of the documents the index holds
 // among the ids of batch; an id it does not hold is absent.
@@ -65,7 +66,7 @@ func (ix *Index) indexedVersions(batch map[string]*request) (map[string]version,
 				return nil, fmt.Errorf("read ingested_at of %s: %w", id, err)
 			}
 			if len(cur) == 8 {
-				out[id] = version{ingestedAt: time.Unix(0, int64(binary.BigEndian.Uint64(cur)))}
+				out[id] = versionAt(time.Unix(0, int64(binary.BigEndian.Uint64(cur))), 0)
 			}
 		}
 		return out, nil
@@ -90,11 +91,11 @@ func (ix *Index) indexedVersions(batch map[string]*request) (map[string]version,
 			ix.log.Warn("indexed document has no readable ingested_at; replacing it")
 			continue
 		}
-		v := version{ingestedAt: t}
-		if rev, ok := h.Fields[FieldRevision].(string); ok {
-			v.revision, _ = strconv.ParseUint(rev, 10, 64)
+		var rev uint64
+		if s, ok := h.Fields[FieldRevision].(string); ok {
+			rev, _ = strconv.ParseUint(s, 10, 64)
 		}
-		out[h.ID] = v
+		out[h.ID] = versionAt(t, rev)
 	}
 	return out, nil
 }

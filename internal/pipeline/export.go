@@ -9,14 +9,13 @@ import (
 	"sync"
 
 	"github.com/newsflow/newsflow/pkg/schema"
-	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
 // Export writes the documents that reach the end of the pipeline as JSON
 // lines. A document indexed more than once (a redelivery, or a dedupe
 // merge that updates its cluster) appears once in the final file, in its
-// newest version (the one the indexers keep: esindex.Version, ingest time
-// then dedupe revision, whatever the order of arrival), at the position it
+// newest version (the one the indexers keep: schema.Document.Version, ingest
+// time then dedupe revision, whatever the order of arrival), at the position it
 // was first seen.
 type Export struct {
 	path    string
@@ -49,7 +48,7 @@ func NewExport(path string) (*Export, error) {
 
 // Write appends doc, unless a newer version of it is already written.
 func (e *Export) Write(doc *schema.Document) error {
-	version := esindex.Version(doc)
+	version := doc.Version()
 	line, err := json.Marshal(doc)
 	if err != nil {
 		return fmt.Errorf("export %s: %w", doc.ID, err)

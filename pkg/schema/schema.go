@@ -71,8 +71,15 @@ type Document struct {
 	Entities   Entities    `json:"entities"`
 	// StoryID is the story (the real-world event, across outlets) the
 	// stories stage put this article in; a copy shares its canonical's.
-	StoryID  string         `json:"story_id,omitempty"`
-	Metadata map[string]any `json:"metadata,omitempty"`
+	StoryID string `json:"story_id,omitempty"`
+	// DedupeRevision is the revision of the article's dedupe decision
+	// (the KV revision dedupe stored it at), which grows whenever the
+	// article's cluster changes; 0 before dedupe. Only dedupe sets it:
+	// ingest builds documents from raw articles, which have no such field,
+	// and a scraper's metadata.dedupe_revision is just metadata. Version
+	// orders by it.
+	DedupeRevision uint64         `json:"dedupe_revision,omitempty"`
+	Metadata       map[string]any `json:"metadata,omitempty"`
 }
 
 // Source names where an article was published.

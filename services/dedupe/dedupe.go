@@ -29,7 +29,7 @@
 // and publishes it to the stage's output subject with the message id
 // "dedupe-merge:<id>:<revision>". Downstream stages see an ordinary
 // document with the same id, which the indexer overwrites. Every output
-// carries metadata.dedupe_revision, the KV revision its decision was
+// carries DedupeRevision, the KV revision its decision was
 // stored at, which grows with every change of an article's cluster, so an
 // indexer can drop a decision that arrives after a newer one (Elasticsearch
 // external_gte versioning).
@@ -46,7 +46,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"sync"
 
@@ -67,10 +66,6 @@ var ErrNoMessageInfo = errors.New("no message info in context")
 // ErrRecordVanished means an article's own record expired while it was
 // being processed; a retry starts over.
 var ErrRecordVanished = errors.New("dedupe record vanished during processing")
-
-// MetadataRevision is the metadata key of the KV revision at which the
-// document's dedupe decision was stored.
-const MetadataRevision = "dedupe_revision"
 
 // Deduper is the dedupe stage. It is safe for concurrent use, and any
 // number of Dedupers, in one process or many, may share the same buckets.
@@ -176,7 +171,7 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 		return nil, stage.Permanent(fmt.Errorf("dedupe %s: %w", doc.ID, ErrNoMessageInfo))
 	}
 	out := *doc
-	out.DuplicateOf, out.ClusterID, out.Similarity = "", doc.ID, nil
+	out.DuplicateOf, out.ClusterID, out.Similarity, out.DedupeRevision = "", doc.ID, nil, 0
 
 	p := d.cfg.Params
 	fp := minhash.Analyze(doc.Body, p)
@@ -335,10 +330,7 @@ func annotate(out *schema.Document, rec kvindex.Record, rev uint64) {
 		out.DuplicateOf = rec.Cluster
 		out.Similarity = &schema.Similarity{Containment: clamp(rec.Containment), Jaccard: clamp(rec.Jaccard)}
 	}
-	md := make(map[string]any, len(out.Metadata)+1)
-	maps.Copy(md, out.Metadata)
-	md[MetadataRevision] = rev
-	out.Metadata = md
+	out.DedupeRevision = rev
 }
 
 // clamp keeps x in [0, 1] at the precision records store, so a decision

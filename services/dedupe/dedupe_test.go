@@ -134,13 +134,12 @@ func (e *env) merges(t testing.TB) map[string]*schema.Document {
 }
 
 // revision returns a document's dedupe revision.
-func revision(t testing.TB, doc *schema.Document) float64 {
+func revision(t testing.TB, doc *schema.Document) uint64 {
 	t.Helper()
-	r, ok := doc.Metadata[MetadataRevision].(float64)
-	if !ok {
-		t.Fatalf("%s: metadata %s = %v, want a number", doc.ID, MetadataRevision, doc.Metadata[MetadataRevision])
+	if doc.DedupeRevision == 0 {
+		t.Fatalf("%s: no dedupe_revision", doc.ID)
 	}
-	return r
+	return doc.DedupeRevision
 }
 
 func fixture(t testing.TB, name string) string {
@@ -291,7 +290,7 @@ func TestMergeWhenEarlierArticleFinishesSecond(t *testing.T) {
 	if m.Body != cp.Body || m.Title != cp.Title {
 		t.Error("merge does not carry the copy's own document")
 	}
-	if rOut, rMerge := gotCopy.Metadata[MetadataRevision].(uint64), m.Metadata[MetadataRevision].(float64); float64(rOut) >= rMerge {
+	if rOut, rMerge := gotCopy.DedupeRevision, m.DedupeRevision; rOut >= rMerge {
 		t.Errorf("merge revision %v is not after the first decision's %v", rMerge, rOut)
 	}
 	// The stored decision changed too: a re-send of the copy now says so.
@@ -620,6 +619,30 @@ func TestShortArticleIsItsOwnCluster(t *testing.T) {
 	process(t, d, a, e.publish(t, a))
 	if got := process(t, d, b, e.publish(t, b)); got.DuplicateOf != "" || got.ClusterID != b.ID {
 		t.Errorf("too-short article: duplicate_of %q cluster %q, want not judged", got.DuplicateOf, got.ClusterID)
+	}
+}
+
+// A scraper's metadata.dedupe_revision passes through untouched and is not
+// dedupe's revision, on the short path (which stores no decision) as on
+// the full one.
+func TestScraperMetadataIsNotTheRevision(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	short := newDoc(t, "short", "Brief\n\nMarkets closed higher on Friday.")
+	long := newDoc(t, "long", fixture(t, "original.txt"))
+	for _, doc := range []*schema.Document{short, long} {
+		doc.Metadata = map[string]any{"dedupe_revision": float64(4000000)}
+		doc.DedupeRevision = 99 // as if fed a document that went through dedupe before
+		got := process(t, d, doc, e.publish(t, doc))
+		if got.Metadata["dedupe_revision"] != float64(4000000) {
+			t.Errorf("%s: scraper metadata changed to %v", doc.ID, got.Metadata["dedupe_revision"])
+		}
+		if doc == short && got.DedupeRevision != 0 {
+			t.Errorf("short article: dedupe_revision %d, want 0 (no decision stored)", got.DedupeRevision)
+		}
+		if doc == long && (got.DedupeRevision == 0 || got.DedupeRevision == 99) {
+			t.Errorf("long article: dedupe_revision %d, want the stored decision's", got.DedupeRevision)
+		}
 	}
 }
 

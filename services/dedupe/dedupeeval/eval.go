@@ -440,7 +440,7 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, opts Options,
 		res.kvWrites += w
 		res.kvConflicts += c
 	}
-	revision := map[string]float64{}
+	revision := map[string]uint64{}
 	for i, it := range items {
 		if errs[i] != nil {
 			return runResult{}, fmt.Errorf("process %s: %w", it.id, errs[i])
@@ -449,7 +449,7 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, opts Options,
 			return runResult{}, fmt.Errorf("process %s: output: %w", it.id, err)
 		}
 		res.cluster[it.id] = outs[i].ClusterID
-		revision[it.id] = revisionOf(outs[i])
+		revision[it.id] = outs[i].DedupeRevision
 	}
 	if err := applyMerges(ctx, js, outStream, res.cluster, revision, docID); err != nil {
 		return runResult{}, err
@@ -484,7 +484,7 @@ func process(ctx context.Context, items []item, cfg dedupe.Config, opts Options,
 // to their new clusters, newest decision (highest dedupe revision) first:
 // with concurrent workers, merges need not be published in the order
 // they were decided.
-func applyMerges(ctx context.Context, js jetstream.JetStream, stream string, cluster map[string]string, revision map[string]float64, docID map[string]string) error {
+func applyMerges(ctx context.Context, js jetstream.JetStream, stream string, cluster map[string]string, revision map[string]uint64, docID map[string]string) error {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
 		return fmt.Errorf("merge stream: %w", err)
@@ -503,23 +503,11 @@ func applyMerges(ctx context.Context, js jetstream.JetStream, stream string, clu
 			return fmt.Errorf("merge %d: %w", seq, err)
 		}
 		id := docID[doc.ID]
-		if r := revisionOf(doc); r >= revision[id] {
+		if r := doc.DedupeRevision; r >= revision[id] {
 			cluster[id], revision[id] = doc.ClusterID, r
 		}
 	}
 	return nil
-}
-
-// revisionOf reads metadata.dedupe_revision, a uint64 from Process or a
-// float64 once decoded from JSON.
-func revisionOf(doc *schema.Document) float64 {
-	switch v := doc.Metadata[dedupe.MetadataRevision].(type) {
-	case uint64:
-		return float64(v)
-	case float64:
-		return v
-	}
-	return 0
 }
 
 func itemDocID(id string) string {

@@ -28,7 +28,7 @@
 // whatever the length of the outage.
 //
 // Documents are written with version_type=external and the version from
-// esindex.Version (ingest time in ms, then the dedupe decision), so
+// schema.Document.Version (ingest time in ms, then the dedupe decision), so
 // replays and redeliveries never overwrite newer data and merges do. The client's own retries are disabled: retrying a
 // whole bulk request would resend items that already succeeded.
 package bulk
@@ -323,7 +323,7 @@ func (w *Writer) index(ctx context.Context, doc *schema.Document) error {
 		return stage.Permanent(err)
 	}
 	return w.write(ctx, item{index: esindex.IndexName(w.cfg.Prefix, doc), alias: w.cfg.Alias,
-		id: doc.ID, version: esindex.Version(doc), body: body})
+		id: doc.ID, version: doc.Version(), body: body})
 }
 
 // write sends it and retries what Elasticsearch rejects for want of

@@ -119,8 +119,8 @@ func assertExactlyOnce(t *testing.T, s *estest.Server, ds []*schema.Document) {
 		if got.Writes != 1 {
 			t.Errorf("%s written %d times, want 1", d.ID, got.Writes)
 		}
-		if got.Version != esindex.Version(d) {
-			t.Errorf("%s version %d, want %d", d.ID, got.Version, esindex.Version(d))
+		if got.Version != d.Version() {
+			t.Errorf("%s version %d, want %d", d.ID, got.Version, d.Version())
 		}
 	}
 }
@@ -435,7 +435,7 @@ func TestReplayNeverOverwritesNewer(t *testing.T) {
 		t.Fatalf("older version: %v, want nil (409 is success)", err)
 	}
 	got, _ := s.Doc(esindex.IndexName(esindex.DefaultPrefix, old), old.ID)
-	if !strings.Contains(string(got.Source), "Corrected headline") || got.Version != esindex.Version(newer) {
+	if !strings.Contains(string(got.Source), "Corrected headline") || got.Version != newer.Version() {
 		t.Errorf("stored %s (version %d): the older replay overwrote the newer data", got.Source, got.Version)
 	}
 }

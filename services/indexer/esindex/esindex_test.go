@@ -180,36 +180,6 @@ func TestIndexName(t *testing.T) {
 	}
 }
 
-func TestVersionOrdersIngestThenDedupeDecision(t *testing.T) {
-	ing := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-	doc := func(at time.Time, rev any) *schema.Document {
-		d := &schema.Document{ID: "x", IngestedAt: at}
-		if rev != nil {
-			d.Metadata = map[string]any{"dedupe_revision": rev}
-		}
-		return d
-	}
-	first := esindex.Version(doc(ing, float64(40)))
-	merged := esindex.Version(doc(ing, float64(57)))                          // a merge re-sends with a newer decision
-	redelivered := esindex.Version(doc(ing, float64(40)))                     // the same write again
-	reingested := esindex.Version(doc(ing.Add(time.Millisecond), float64(3))) // a later ingest, any revision
-	if !(first < merged && merged < reingested) {
-		t.Errorf("versions first=%d merged=%d reingested=%d; want strictly increasing", first, merged, reingested)
-	}
-	if redelivered != first {
-		t.Errorf("redelivery version %d != first %d; want equal (answered 409)", redelivered, first)
-	}
-	if got := esindex.Version(doc(ing, 57)); got != merged {
-		t.Errorf("int revision gives %d; want %d as for the decoded float", got, merged)
-	}
-	if got := esindex.Version(doc(ing, nil)); got >= first || got <= 0 {
-		t.Errorf("no revision gives %d; want positive and below %d", got, first)
-	}
-	if got := esindex.Version(doc(time.Date(2089, 1, 1, 0, 0, 0, 0, time.UTC), nil)); got <= reingested {
-		t.Errorf("version in 2089 = %d; want positive and above today's", got)
-	}
-}
-
 func TestCheckPrefix(t *testing.T) {
 	tests := []struct {
 		prefix string
