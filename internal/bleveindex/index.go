@@ -245,24 +245,53 @@ func (ix *Index) Bleve() bleve.Index { return ix.idx }
 // committed to disk. It is safe for concurrent use. When ctx ends first it
 // returns ctx.Err(); the document may still be committed.
 func (ix *Index) Index(ctx context.Context, doc *schema.Document) error {
+	return ix.IndexAll(ctx, []*schema.Document{doc})
+}
+
+// IndexAll is Index for several documents at once: they are queued
+// together, so they are committed in one batch when they fit in one, and
+// it returns once each is decided, with the errors of those that failed
+// (one error as it is, several joined).
+func (ix *Index) IndexAll(ctx context.Context, docs []*schema.Document) error {
 	if ix.readOnly {
 		return ErrReadOnly
 	}
-	if doc == nil || doc.ID == "" {
-		return fmt.Errorf("%w: nil document or empty id", ErrInvalidDocument)
+	var errs []error
+	reqs := make([]*request, 0, len(docs))
+	for _, doc := range docs {
+		if doc == nil || doc.ID == "" {
+			errs = append(errs, fmt.Errorf("%w: nil document or empty id", ErrInvalidDocument))
+			continue
+		}
+		bdoc := document.NewDocument(doc.ID)
+		if err := ix.idx.Mapping().MapDocument(bdoc, indexed(doc)); err != nil {
+			errs = append(errs, fmt.Errorf("%w: map %s: %v", ErrInvalidDocument, doc.ID, err))
+			continue
+		}
+		reqs = append(reqs, &request{id: doc.ID, doc: bdoc, version: versionOf(doc), result: make(chan error, 1)})
 	}
-	bdoc := document.NewDocument(doc.ID)
-	if err := ix.idx.Mapping().MapDocument(bdoc, indexed(doc)); err != nil {
-		return fmt.Errorf("%w: map %s: %v", ErrInvalidDocument, doc.ID, err)
+	for _, req := range reqs {
+		select {
+		case ix.reqs <- req:
+		case <-ix.stop:
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	req := &request{id: doc.ID, doc: bdoc, version: versionOf(doc), result: make(chan error, 1)}
-	select {
-	case ix.reqs <- req:
-	case <-ix.stop:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
+	for _, req := range reqs {
+		if err := ix.await(ctx, req); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
+// await returns the writer's answer to req.
+func (ix *Index) await(ctx context.Context, req *request) error {
 	select {
 	case err := <-req.result:
 		return err
@@ -303,68 +332,13 @@ func (ix *Index) writer() {
 	batch := make([]*request, 0, ix.opts.BatchSize)
 	var linger *time.Timer
 	for {
-		batch = batch[:0]
-		select {
-		case r := <-ix.reqs:
-			batch = append(batch, r)
-		case <-ix.stop:
-			ix.drainOnStop()
+		var ok bool
+		batch, ok = gather(ix.reqs, ix.stop, ix.opts.BatchSize, ix.opts.Linger, &linger, batch[:0])
+		if !ok {
+			drainQueued(ix.reqs, ix.opts.BatchSize, ix.commit)
 			return
-		}
-		switch {
-		case len(batch) == ix.opts.BatchSize:
-		case ix.opts.Linger < 0: // take what is queued, wait for nothing
-		drain:
-			for len(batch) < ix.opts.BatchSize {
-				select {
-				case r := <-ix.reqs:
-					batch = append(batch, r)
-				default:
-					break drain
-				}
-			}
-		default:
-			if linger == nil {
-				linger = time.NewTimer(ix.opts.Linger)
-			} else {
-				linger.Reset(ix.opts.Linger)
-			}
-		collect:
-			for len(batch) < ix.opts.BatchSize {
-				select {
-				case r := <-ix.reqs:
-					batch = append(batch, r)
-				case <-linger.C:
-					break collect
-				case <-ix.stop:
-					break collect
-				}
-			}
-			linger.Stop() // Go >= 1.23: no stale tick after Stop
 		}
 		ix.commit(batch)
-	}
-}
-
-// drainOnStop commits requests that were already queued when Close was
-// called, so that no caller that got its request in is left without an
-// answer.
-func (ix *Index) drainOnStop() {
-	var batch []*request
-	for {
-		select {
-		case r := <-ix.reqs:
-			batch = append(batch, r)
-			if len(batch) == ix.opts.BatchSize {
-				ix.commit(batch)
-				batch = nil
-			}
-		default:
-			if len(batch) > 0 {
-				ix.commit(batch)
-			}
-			return
-		}
 	}
 }
 

@@ -35,14 +35,28 @@ const (
 // a newer one. When a snapshot says a story was merged, the articles
 // indexed with its id are re-pointed to the surviving story, and articles
 // indexed later through IndexArticle are re-pointed as they arrive.
+//
+// Snapshots are written as articles are (see the package comment): one
+// writer goroutine takes the snapshots that queued up (up to
+// StoryOptions.BatchSize, lingering StoryOptions.Linger for more), keeps
+// the newest revision of each story among them, reads the stored
+// revisions of the batch with one search, commits the newer ones as one
+// Bleve batch, re-points the articles of the batch's merged stories in one
+// article batch, and only then answers every caller.
 type Stories struct {
 	idx      bleve.Index
 	articles *Index // nil when read-only
 	log      *zap.Logger
+	opts     StoryOptions
 	readOnly bool
 
-	// write serialises snapshot writes (read, compare revision, write).
-	write sync.Mutex
+	reqs chan *storyRequest
+	// stop is closed by Close to end the writer; done is closed when it has.
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
 	// repoint orders re-pointing against article writes: IndexArticle
 	// holds it for reading from resolving an id until the article is
 	// committed, a merge for writing while it records the merge, so an
@@ -52,9 +66,41 @@ type Stories struct {
 	merged  map[string]string
 }
 
+// StoryOptions tune the story writer. The zero value gives the defaults.
+type StoryOptions struct {
+	// BatchSize is the most snapshots committed in one batch. Default 512.
+	BatchSize int
+	// Linger is the longest the first snapshot of a batch waits for more
+	// (the stories stage publishes the stories changed in the last
+	// second together, so a short wait gathers them). Default 100ms;
+	// negative means do not wait.
+	Linger time.Duration
+}
+
+func (o StoryOptions) withDefaults() StoryOptions {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 512
+	}
+	if o.Linger == 0 {
+		o.Linger = 100 * time.Millisecond
+	}
+	return o
+}
+
+type storyRequest struct {
+	st     *schema.Story
+	fields map[string]any
+	result chan error // buffered, 1
+}
+
 // OpenStories opens (or creates) the story index in dir, beside the
 // article index articles whose documents it re-points.
 func OpenStories(dir string, articles *Index, log *zap.Logger) (*Stories, error) {
+	return OpenStoriesWith(dir, articles, log, StoryOptions{})
+}
+
+// OpenStoriesWith is OpenStories with writer options.
+func OpenStoriesWith(dir string, articles *Index, log *zap.Logger, opts StoryOptions) (*Stories, error) {
 	var idx bleve.Index
 	var err error
 	if _, statErr := os.Stat(filepath.Join(dir, "index_meta.json")); statErr == nil {
@@ -68,11 +114,14 @@ func OpenStories(dir string, articles *Index, log *zap.Logger) (*Stories, error)
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	s := &Stories{idx: idx, articles: articles, log: log, merged: map[string]string{}}
+	opts = opts.withDefaults()
+	s := &Stories{idx: idx, articles: articles, log: log, opts: opts, merged: map[string]string{},
+		reqs: make(chan *storyRequest, opts.BatchSize), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.loadMerged(); err != nil {
 		_ = idx.Close()
 		return nil, err
 	}
+	go s.writer()
 	return s, nil
 }
 
@@ -87,7 +136,9 @@ func OpenStoriesReadOnly(dir string, timeout time.Duration, log *zap.Logger) (*S
 	if err != nil {
 		return nil, openError(dir, err)
 	}
-	return &Stories{idx: idx, log: log, readOnly: true, merged: map[string]string{}}, nil
+	done := make(chan struct{})
+	close(done)
+	return &Stories{idx: idx, log: log, readOnly: true, merged: map[string]string{}, done: done}, nil
 }
 
 func storyMapping() mapping.IndexMapping {
@@ -179,24 +230,18 @@ func (s *Stories) IndexArticle(ctx context.Context, doc *schema.Document) error 
 // ErrInvalidStory means a snapshot cannot be indexed at all.
 var ErrInvalidStory = errors.New("invalid story snapshot")
 
-// IndexStory stores st unless the index holds the same or a newer revision
-// of it; a merge also re-points the merged story's articles.
+// IndexStory stores st unless the index holds a newer revision of it (a
+// repeated revision is stored once); a merge also re-points the merged
+// story's articles. It returns once both are committed to disk, so the
+// snapshot's message can be acknowledged. It is safe for concurrent use;
+// when ctx ends first it returns ctx.Err() and the snapshot may still be
+// committed.
 func (s *Stories) IndexStory(ctx context.Context, st *schema.Story) error {
 	if s.readOnly {
 		return ErrReadOnly
 	}
 	if st == nil || st.ID == "" {
 		return ErrInvalidStory
-	}
-	s.write.Lock()
-	defer s.write.Unlock()
-	old, err := s.get(ctx, st.ID)
-	switch {
-	case errors.Is(err, ErrNotFound):
-	case err != nil:
-		return err
-	case old.Revision >= st.Revision:
-		return nil // a late or repeated snapshot
 	}
 	js, err := json.Marshal(st)
 	if err != nil {
@@ -206,52 +251,176 @@ func (s *Stories) IndexStory(ctx context.Context, st *schema.Story) error {
 	if st.MergedInto != "" {
 		merged = "yes"
 	}
-	if err := s.idx.Index(st.ID, map[string]any{
+	req := &storyRequest{st: st, result: make(chan error, 1), fields: map[string]any{
 		storyFieldJSON:     string(js),
 		storyFieldRevision: float64(st.Revision),
 		storyFieldOutlets:  float64(st.OutletCount),
 		storyFieldArticles: float64(st.ArticleCount),
 		storyFieldLastSeen: st.LastSeen,
 		storyFieldMerged:   merged,
-	}); err != nil {
-		return fmt.Errorf("index story %s: %w", st.ID, err)
+	}}
+	select {
+	case s.reqs <- req:
+	case <-s.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if st.MergedInto == "" {
+	select {
+	case err := <-req.result:
+		return err
+	case <-s.done:
+		select { // the writer answers before it exits
+		case err := <-req.result:
+			return err
+		default:
+			return ErrClosed
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// writer is the only goroutine that writes snapshots.
+func (s *Stories) writer() {
+	defer close(s.done)
+	batch := make([]*storyRequest, 0, s.opts.BatchSize)
+	var linger *time.Timer
+	for {
+		var ok bool
+		batch, ok = gather(s.reqs, s.stop, s.opts.BatchSize, s.opts.Linger, &linger, batch[:0])
+		if !ok {
+			drainQueued(s.reqs, s.opts.BatchSize, s.commit)
+			return
+		}
+		s.commit(batch)
+	}
+}
+
+// commit writes one batch of snapshots and answers each: per story, the
+// newest revision among the batch and the index wins.
+func (s *Stories) commit(reqs []*storyRequest) {
+	newest := make(map[string]*storyRequest, len(reqs))
+	for _, r := range reqs {
+		if w, ok := newest[r.st.ID]; !ok || r.st.Revision > w.st.Revision {
+			newest[r.st.ID] = r
+		}
+	}
+	err := s.write(newest)
+	if err != nil {
+		s.log.Warn("story batch failed", zap.Int("snapshots", len(reqs)), zap.Error(err))
+	}
+	for _, r := range reqs {
+		r.result <- err
+	}
+}
+
+func (s *Stories) write(newest map[string]*storyRequest) error {
+	// The writer serves many callers, so it works under none of their
+	// contexts; nothing it waits for blocks for long (the article writer
+	// answers ErrClosed once closed).
+	ctx := context.Background()
+	stored, err := s.revisions(ctx, newest)
+	if err != nil {
+		return err
+	}
+	b := s.idx.NewBatch()
+	var merges []*schema.Story
+	for id, r := range newest {
+		cur, ok := stored[id]
+		if ok && cur > r.st.Revision {
+			continue // a late snapshot
+		}
+		if r.st.MergedInto != "" {
+			// Even when this revision is stored already: the re-point
+			// after a commit may not have happened (a crash between the
+			// two redelivers the snapshot), and it is idempotent.
+			merges = append(merges, r.st)
+		}
+		if ok && cur == r.st.Revision {
+			continue
+		}
+		if err := b.Index(id, r.fields); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrInvalidStory, id, err)
+		}
+	}
+	if b.Size() > 0 {
+		if err := s.idx.Batch(b); err != nil {
+			return fmt.Errorf("commit story batch of %d: %w", b.Size(), err)
+		}
+	}
+	if len(merges) == 0 {
 		return nil
 	}
 	s.repoint.Lock()
-	s.merged[st.ID] = st.MergedInto
+	for _, st := range merges {
+		s.merged[st.ID] = st.MergedInto
+	}
 	s.repoint.Unlock()
-	return s.repointArticles(ctx, st.ID)
+	return s.repointArticles(ctx, merges)
 }
 
-// repointArticles moves every article indexed with story id to the story
-// it was merged into.
-func (s *Stories) repointArticles(ctx context.Context, id string) error {
-	into := s.Resolve(id)
+// revisions returns the stored revision of each story of the batch that
+// the index holds.
+func (s *Stories) revisions(ctx context.Context, batch map[string]*storyRequest) (map[string]uint64, error) {
+	ids := make([]string, 0, len(batch))
+	for id := range batch {
+		ids = append(ids, id)
+	}
+	sr := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	sr.Fields = []string{storyFieldRevision}
+	sr.Score = "none"
+	res, err := s.idx.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("read revisions of %d stories: %w", len(ids), err)
+	}
+	out := make(map[string]uint64, len(res.Hits))
+	for _, h := range res.Hits {
+		rev, _ := h.Fields[storyFieldRevision].(float64)
+		out[h.ID] = uint64(rev)
+	}
+	return out, nil
+}
+
+// repointArticles moves every article indexed with the id of a merged
+// story to the story it ended in, in as few article batches as the
+// article writer takes.
+func (s *Stories) repointArticles(ctx context.Context, merges []*schema.Story) error {
+	terms := make([]query.Query, 0, len(merges))
+	for _, st := range merges {
+		terms = append(terms, fieldMatch(FieldStoryID, st.ID))
+	}
+	q := bleve.NewDisjunctionQuery(terms...)
 	done := map[string]bool{}
 	for {
-		sr := bleve.NewSearchRequestOptions(fieldMatch(FieldStoryID, id), 500, 0, false)
+		sr := bleve.NewSearchRequestOptions(q, 500, 0, false)
+		sr.Score = "none"
 		res, err := s.articles.idx.SearchInContext(ctx, sr)
 		if err != nil {
-			return fmt.Errorf("articles of merged story %s: %w", id, err)
+			return fmt.Errorf("articles of %d merged stories: %w", len(merges), err)
 		}
 		if len(res.Hits) == 0 {
 			return nil
 		}
+		ids := make([]string, 0, len(res.Hits))
 		for _, h := range res.Hits {
 			if done[h.ID] {
-				return fmt.Errorf("re-point %s: still in merged story %s after its update", h.ID, id)
+				return fmt.Errorf("re-point %s: still in a merged story after its update", h.ID)
 			}
 			done[h.ID] = true
-			doc, err := s.articles.Document(ctx, h.ID)
-			if err != nil {
-				return fmt.Errorf("re-point %s: %w", h.ID, err)
-			}
-			doc.StoryID = into
-			if err := s.articles.Index(ctx, doc); err != nil {
-				return fmt.Errorf("re-point %s: %w", h.ID, err)
-			}
+			ids = append(ids, h.ID)
+		}
+		docs, err := s.articles.Documents(ctx, ids)
+		if err != nil {
+			return fmt.Errorf("re-point: %w", err)
+		}
+		moved := make([]*schema.Document, 0, len(docs))
+		for _, doc := range docs {
+			doc.StoryID = s.Resolve(doc.StoryID)
+			moved = append(moved, doc)
+		}
+		if err := s.articles.IndexAll(ctx, moved); err != nil {
+			return fmt.Errorf("re-point %d articles: %w", len(moved), err)
 		}
 	}
 }
@@ -327,5 +496,15 @@ func (s *Stories) List(ctx context.Context, q StoryQuery) (*StoryList, error) {
 	return out, nil
 }
 
-// Close closes the story index.
-func (s *Stories) Close() error { return s.idx.Close() }
+// Close commits what is queued, stops the writer and closes the story
+// index. IndexStory calls after Close fail with ErrClosed.
+func (s *Stories) Close() error {
+	s.closeOnce.Do(func() {
+		if !s.readOnly {
+			close(s.stop)
+			<-s.done
+		}
+		s.closeErr = s.idx.Close()
+	})
+	return s.closeErr
+}

@@ -3,7 +3,9 @@ package bleveindex_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,5 +148,89 @@ func TestMergedStoryArticlesArePointedToTheSurvivor(t *testing.T) {
 	}
 	if got := st.Resolve("story-twin"); got != "story-old" {
 		t.Errorf("Resolve(story-twin) = %q, want story-old", got)
+	}
+}
+
+// Snapshots that arrive together are written together: the newest
+// revision of each story wins whatever the order of the calls, and a
+// merge among them re-points the merged story's articles.
+func TestStorySnapshotsArrivingTogether(t *testing.T) {
+	st, ix := openStories(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	a1 := doc("a1", "Quake hits town", "A quake hit the town.", now)
+	a1.StoryID = "story-twin"
+	if err := st.IndexArticle(ctx, a1); err != nil {
+		t.Fatal(err)
+	}
+	twin := story("story-twin", 9, 1, 1, now)
+	twin.MergedInto = "story-old"
+	snaps := []*schema.Story{twin, story("story-twin", 3, 1, 1, now)}
+	for i := range 40 {
+		snaps = append(snaps, story(fmt.Sprintf("s%d", i%10), uint64(i), i, 1, now))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(snaps))
+	for _, s := range snaps {
+		wg.Go(func() { errs <- st.IndexStory(ctx, s) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		got, err := st.Story(ctx, fmt.Sprintf("s%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := uint64(30 + i); got.Revision != want {
+			t.Errorf("s%d at revision %d, want %d (the newest)", i, got.Revision, want)
+		}
+	}
+	if got, err := st.Story(ctx, "story-twin"); err != nil || got.MergedInto != "story-old" {
+		t.Errorf("story-twin = %+v, %v; want the merged revision 9", got, err)
+	}
+	if d, err := ix.Document(ctx, "a1"); err != nil || d.StoryID != "story-old" {
+		t.Errorf("a1 = %v, %v; want it in story-old", d, err)
+	}
+}
+
+// A merge snapshot delivered again (its first delivery stored it, then
+// the process died before re-pointing) still re-points.
+func TestRedeliveredMergeRepoints(t *testing.T) {
+	st, ix := openStories(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	twin := story("story-twin", 7, 1, 1, now)
+	twin.MergedInto = "story-old"
+	if err := st.IndexStory(ctx, twin); err != nil {
+		t.Fatal(err)
+	}
+	// Written around the story index, as if it had been committed
+	// before the merge and the re-point had not run.
+	a1 := doc("a1", "Quake hits town", "A quake hit the town.", now)
+	a1.StoryID = "story-twin"
+	if err := ix.Index(ctx, a1); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.IndexStory(ctx, twin); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := ix.Document(ctx, "a1"); err != nil || d.StoryID != "story-old" {
+		t.Errorf("a1 = %v, %v; want it in story-old", d, err)
+	}
+}
+
+func TestIndexStoryAfterClose(t *testing.T) {
+	st, _ := openStories(t)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	if err := st.IndexStory(context.Background(), story("a", 1, 1, 1, now)); !errors.Is(err, bleveindex.ErrClosed) {
+		t.Errorf("IndexStory after Close: %v, want ErrClosed", err)
 	}
 }

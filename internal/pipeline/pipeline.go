@@ -214,9 +214,11 @@ func (p *Pipeline) startStages(ctx context.Context) error {
 	if _, err := stage.StartWith(ctx, p.rt, p.stories.Stage(p.indexed), sinkCfg); err != nil {
 		return err
 	}
-	_, err := stage.Start(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
+	// The story index commits in batches too: the stories stage publishes
+	// every story that changed within a second at once.
+	_, err := stage.StartWith(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
 		Name: stage.NameStoryIndex, Input: stage.SubjectStories, Decode: schema.DecodeStory, Process: p.storySink,
-	})
+	}, sinkCfg)
 	return err
 }
 

@@ -1,0 +1,75 @@
+package bleveindex
+
+import "time"
+
+// Both writers of this package (articles and stories) do group commit:
+// callers queue requests, one goroutine takes what has queued up, commits
+// it as one Bleve batch, and answers each caller.
+
+// gather returns the next batch from reqs, appended to batch: it waits
+// for a first request, then up to linger for more (a full batch returns
+// at once; a negative linger takes only what is already queued). ok is
+// false when stop was closed before any request came. linger reuses *t
+// across calls.
+func gather[R any](reqs <-chan R, stop <-chan struct{}, size int, linger time.Duration, t **time.Timer, batch []R) (_ []R, ok bool) {
+	select {
+	case r := <-reqs:
+		batch = append(batch, r)
+	case <-stop:
+		return batch, false
+	}
+	switch {
+	case len(batch) == size:
+	case linger < 0:
+	drain:
+		for len(batch) < size {
+			select {
+			case r := <-reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+	default:
+		if *t == nil {
+			*t = time.NewTimer(linger)
+		} else {
+			(*t).Reset(linger)
+		}
+	collect:
+		for len(batch) < size {
+			select {
+			case r := <-reqs:
+				batch = append(batch, r)
+			case <-(*t).C:
+				break collect
+			case <-stop:
+				break collect
+			}
+		}
+		(*t).Stop() // Go >= 1.23: no stale tick after Stop
+	}
+	return batch, true
+}
+
+// drainQueued commits, in batches of size, the requests that were already
+// queued when the writer was told to stop, so that no caller that got its
+// request in is left without an answer.
+func drainQueued[R any](reqs <-chan R, size int, commit func([]R)) {
+	var batch []R
+	for {
+		select {
+		case r := <-reqs:
+			batch = append(batch, r)
+			if len(batch) == size {
+				commit(batch)
+				batch = nil
+			}
+		default:
+			if len(batch) > 0 {
+				commit(batch)
+			}
+			return
+		}
+	}
+}
