@@ -161,7 +161,11 @@ func Consume[In any, Out Output](ctx context.Context, js jetstream.JetStream, st
 	if err != nil {
 		return nil, fmt.Errorf("stage %s metrics: %w", st.Name, err)
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, StreamFor(st.Input), ConsumerConfigFor(st.Name, st.Input, cfg))
+	var cons jetstream.Consumer
+	err = Provision(ctx, js, log, "consumer "+st.Name, func(ctx context.Context) (err error) {
+		cons, err = js.CreateOrUpdateConsumer(ctx, StreamFor(st.Input), ConsumerConfigFor(st.Name, st.Input, cfg))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("stage %s consumer: %w", st.Name, err)
 	}

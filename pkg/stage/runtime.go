@@ -10,9 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -122,34 +120,13 @@ func OpenConn(ctx context.Context, nc *nats.Conn, cfg Config, log *zap.Logger) (
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	b := backoff.WithContext(backoff.NewExponentialBackOff(backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0)), ctx)
-	err = backoff.RetryNotify(func() error {
-		if nc.IsClosed() {
-			// Refused credentials close the connection for good.
-			return backoff.Permanent(fmt.Errorf("nats connection closed: %w", nc.LastError()))
-		}
-		err := EnsureStreams(ctx, js, cfg.Streams)
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeReplicasNotSupported {
-			// No retry can add servers: say what the server offers.
-			return backoff.Permanent(fmt.Errorf("NEWSFLOW_STREAM_REPLICAS=%d: the NATS server %s is not clustered and keeps 1 replica of a stream; set NEWSFLOW_STREAM_REPLICAS=1, or run a cluster of at least %d servers (deploy/nats/cluster): %w",
-				cfg.Streams.Replicas, nc.ConnectedUrlRedacted(), cfg.Streams.Replicas, err))
-		}
-		return err
-	}, b, func(err error, next time.Duration) {
-		var apiErr *jetstream.APIError
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeNoSuitablePeers {
-			log.Warn("waiting for JetStream: the cluster has too few servers up for the streams' replicas; lower NEWSFLOW_STREAM_REPLICAS or start more servers",
-				zap.Error(err), zap.Int("stream_replicas", cfg.Streams.Replicas), zap.Int("servers_known", len(nc.Servers())), zap.Duration("next", next))
-			return
-		}
-		if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeInsufficientResources {
-			log.Warn("waiting for JetStream: it cannot reserve the streams' size; lower NEWSFLOW_STREAM_MAX_BYTES or raise the server's max_file_store",
-				zap.Error(err), zap.Int64("stream_max_bytes", cfg.Streams.MaxBytes), zap.Duration("next", next))
-			return
-		}
-		log.Warn("waiting for JetStream", zap.Error(err), zap.Duration("next", next))
-	})
+	err = Provision(ctx, js, log, "streams", func(ctx context.Context) error { return EnsureStreams(ctx, js, cfg.Streams) })
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeReplicasNotSupported {
+		// No retry can add servers: say what the server offers.
+		return nil, fmt.Errorf("NEWSFLOW_STREAM_REPLICAS=%d: the NATS server %s is not clustered and keeps 1 replica of a stream; set NEWSFLOW_STREAM_REPLICAS=1, or run a cluster of at least %d servers (deploy/nats/cluster): %w",
+			cfg.Streams.Replicas, nc.ConnectedUrlRedacted(), cfg.Streams.Replicas, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -121,16 +121,20 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	if err != nil {
 		return nil, err
 	}
-	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        cfg.LogStream,
-		Description: "stories log: one message per article, its terms, entities and story, and the merges it caused",
-		Subjects:    []string{LogSubject},
-		Retention:   jetstream.LimitsPolicy,
-		Discard:     jetstream.DiscardOld,
-		MaxAge:      cfg.Params.Horizon + 24*time.Hour,
-		MaxBytes:    cfg.LogMaxBytes,
-		Storage:     jetstream.FileStorage,
-		Replicas:    cfg.Replicas,
+	var stream jetstream.Stream
+	err = stage.Provision(ctx, js, log, "stream "+cfg.LogStream, func(ctx context.Context) (err error) {
+		stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        cfg.LogStream,
+			Description: "stories log: one message per article, its terms, entities and story, and the merges it caused",
+			Subjects:    []string{LogSubject},
+			Retention:   jetstream.LimitsPolicy,
+			Discard:     jetstream.DiscardOld,
+			MaxAge:      cfg.Params.Horizon + 24*time.Hour,
+			MaxBytes:    cfg.LogMaxBytes,
+			Storage:     jetstream.FileStorage,
+			Replicas:    cfg.Replicas,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("provision story log %s: %w", cfg.LogStream, err)

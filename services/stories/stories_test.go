@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -300,5 +301,22 @@ func TestSnapshotsArePublishedWithRevisions(t *testing.T) {
 	if newest.ArticleCount != 4 || newest.OutletCount != 4 || newest.RepresentativeID != docs[0].ID {
 		b, _ := json.Marshal(newest)
 		t.Errorf("last snapshot of %s = %s, want 4 articles from 4 outlets, represented by %s", story, b, docs[0].ID)
+	}
+}
+
+// The story log is created at start like every resource (stage.Provision):
+// New waits for a server that comes up late.
+func TestNewWaitsForALateServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := natstest.NewLate(t).OpenBeforeServer(ctx, func(ctx context.Context, js jetstream.JetStream, log *zap.Logger) error {
+		s, err := New(ctx, js, DefaultConfig(), log)
+		if err == nil {
+			s.Close()
+		}
+		return err
+	}, nil)
+	if err != nil {
+		t.Fatalf("New after the server came up: %v", err)
 	}
 }

@@ -24,8 +24,8 @@
 // one; both are ErrConflict here.
 //
 // Open retries transient errors (no JetStream meta leader yet, timeouts,
-// insufficient resources while cluster peers join) with capped backoff
-// until its context ends.
+// insufficient resources while cluster peers join) until its context
+// ends, as every resource created at start does (stage.Provision).
 package kvindex
 
 import (
@@ -38,11 +38,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
 
@@ -114,9 +114,6 @@ type Index struct {
 	mu                sync.Mutex
 }
 
-// attemptTimeout bounds one attempt to provision the index.
-const attemptTimeout = 5 * time.Second
-
 // markerTTL is how long the server keeps the marker of an expired key.
 const markerTTL = time.Minute
 
@@ -132,21 +129,7 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logg
 	}
 	ix := &Index{js: js, cfg: cfg, log: log, local: newBandIndex(cfg.MaxIndexed, log),
 		recPre: "$KV." + cfg.RecordBucket + ".", bandSubject: BandSubject(cfg.BandBucket)}
-	b := backoff.WithContext(backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(100*time.Millisecond), backoff.WithMaxInterval(5*time.Second), backoff.WithMaxElapsedTime(0)), ctx)
-	err := backoff.RetryNotify(func() error {
-		// A request on a connection that is not up yet waits for its
-		// context: bound each attempt, so that it is retried and logged.
-		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
-		defer cancel()
-		err := ix.provision(actx)
-		if permanent(err) {
-			return backoff.Permanent(err)
-		}
-		return err
-	}, b, func(err error, next time.Duration) {
-		log.Warn("waiting for JetStream to provision the dedupe index", zap.Error(err), zap.Duration("next", next))
-	})
+	err := stage.Provision(ctx, js, log, "dedupe index "+cfg.RecordBucket+", "+BandStream(cfg.BandBucket), ix.provision)
 	if err != nil {
 		return nil, err
 	}
@@ -156,26 +139,6 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logg
 	}
 	return ix, nil
 }
-
-// permanent reports provisioning errors no retry can fix: replicas a
-// single server cannot have, a stream name taken by a different stream.
-func permanent(err error) bool {
-	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.ErrorCode {
-	case jetstream.JSErrCodeStreamNameInUse, jsErrCodeReplicasNotSupported, jsErrCodeStreamSubjectOverlap:
-		return true
-	}
-	return false
-}
-
-// API error codes nats.go does not name.
-const (
-	jsErrCodeReplicasNotSupported jetstream.ErrorCode = 10074 // replicas > 1 not supported in non-clustered mode
-	jsErrCodeStreamSubjectOverlap jetstream.ErrorCode = 10065 // subjects overlap with an existing stream
-)
 
 // provision creates or updates the record bucket and the band log.
 func (ix *Index) provision(ctx context.Context) error {

@@ -37,6 +37,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/ingest/clean"
 )
 
@@ -141,21 +142,25 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		return nil, err
 	}
 	cfg.defaults()
-	kv, err := js.KeyValue(ctx, cfg.Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket:      cfg.Bucket,
-			Description: "ingest: line fingerprints seen per source domain, to learn site boilerplate",
-			History:     1,
-			TTL:         cfg.TTL,
-			MaxBytes:    cfg.MaxBytes,
-			Storage:     jetstream.FileStorage,
-			Replicas:    cfg.Replicas,
-		})
-		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, cfg.Bucket) // another replica won the race
+	var kv jetstream.KeyValue
+	err := stage.Provision(ctx, js, log, "kv bucket "+cfg.Bucket, func(ctx context.Context) (err error) {
+		kv, err = js.KeyValue(ctx, cfg.Bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+				Bucket:      cfg.Bucket,
+				Description: "ingest: line fingerprints seen per source domain, to learn site boilerplate",
+				History:     1,
+				TTL:         cfg.TTL,
+				MaxBytes:    cfg.MaxBytes,
+				Storage:     jetstream.FileStorage,
+				Replicas:    cfg.Replicas,
+			})
+			if errors.Is(err, jetstream.ErrBucketExists) {
+				kv, err = js.KeyValue(ctx, cfg.Bucket) // another replica won the race
+			}
 		}
-	}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("boilerplate bucket %s: %w", cfg.Bucket, err)
 	}

@@ -158,3 +158,20 @@ func TestObserveAsync(t *testing.T) {
 		t.Error("Flush after Stop succeeded")
 	}
 }
+
+// The learner's bucket is created at start like every resource
+// (stage.Provision): New waits for a server that comes up late.
+func TestNewWaitsForALateServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := natstest.NewLate(t).OpenBeforeServer(ctx, func(ctx context.Context, js jetstream.JetStream, log *zap.Logger) error {
+		l, err := New(ctx, js, Config{MinArticles: 3}, log)
+		if err == nil {
+			l.Stop()
+		}
+		return err
+	}, nil)
+	if err != nil {
+		t.Fatalf("New after the server came up: %v", err)
+	}
+}
