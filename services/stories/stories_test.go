@@ -319,6 +319,9 @@ func TestNewWaitsForALateServer(t *testing.T) {
 	}, nil)
 	if err != nil {
 		t.Fatalf("New after the server came up: %v", err)
+	}
+}
+
 // The log holds articles, decided by every replica as it applies them;
 // events that carry their decision (appended by earlier versions) are
 // applied as they are; an article appended twice (a redelivery) is
