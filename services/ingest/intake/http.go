@@ -118,10 +118,11 @@ type errorBody struct {
 
 // Handler serves POST /v1/articles.
 type Handler struct {
-	pub     *Publisher
-	cfg     HandlerConfig
-	log     *zap.Logger
-	metrics *Metrics
+	pub        *Publisher
+	cfg        HandlerConfig
+	log        *zap.Logger
+	metrics    *Metrics
+	rejections *rejectionLog
 }
 
 // NewHandler returns the intake handler. A nil log logs nothing.
@@ -129,7 +130,7 @@ func NewHandler(pub *Publisher, cfg HandlerConfig, log *zap.Logger) *Handler {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	h := &Handler{pub: pub, cfg: cfg.withDefaults(), log: log}
+	h := &Handler{pub: pub, cfg: cfg.withDefaults(), log: log, rejections: newRejectionLog(log, rejectionLogInterval)}
 	log.Info("intake article limit", zap.Int("max_article_bytes", pub.MaxArticleBytes()), zap.Int64("nats_max_payload_bytes", pub.MaxPayload()),
 		zap.Int("schema_max_article_bytes", schema.MaxArticleBytes))
 	return h
@@ -150,21 +151,21 @@ var errTooLarge = errors.New("request body too large")
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		h.writeJSON(w, http.StatusMethodNotAllowed, errorBody{"method not allowed: use POST"})
+		h.writeJSON(w, r, http.StatusMethodNotAllowed, errorBody{"method not allowed: use POST"})
 		return
 	}
 	if !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="newsflow"`)
-		h.writeJSON(w, http.StatusUnauthorized, errorBody{"missing or wrong bearer token"})
+		h.writeJSON(w, r, http.StatusUnauthorized, errorBody{"missing or wrong bearer token"})
 		return
 	}
 	if r.ContentLength > h.cfg.MaxBodyBytes {
-		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: %d bytes, limit %d", errTooLarge, r.ContentLength, h.cfg.MaxBodyBytes)})
+		h.writeJSON(w, r, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: %d bytes, limit %d", errTooLarge, r.ContentLength, h.cfg.MaxBodyBytes)})
 		return
 	}
 	body, err := h.body(w, r)
 	if err != nil {
-		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		h.writeJSON(w, r, http.StatusBadRequest, errorBody{err.Error()})
 		return
 	}
 	defer body.Close()
@@ -245,37 +246,37 @@ func (h *Handler) serveOne(w http.ResponseWriter, r *http.Request, body io.Reade
 	limit, why := h.articleLimit()
 	data, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
 	if err != nil {
-		h.readFailed(w, err)
+		h.readFailed(w, r, err)
 		return
 	}
 	if len(data) > limit {
 		h.metrics.article(sourceHTTP, resultRejected)
-		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: article exceeds its %s", schema.ErrTooLarge, why)})
+		h.writeJSON(w, r, http.StatusRequestEntityTooLarge, errorBody{fmt.Sprintf("%v: article exceeds its %s", schema.ErrTooLarge, why)})
 		return
 	}
 	a, err := schema.DecodeRaw(data)
 	if err != nil {
 		h.metrics.article(sourceHTTP, resultRejected)
-		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		h.writeJSON(w, r, http.StatusBadRequest, errorBody{err.Error()})
 		return
 	}
 	id, dup, err := h.pub.Publish(r.Context(), a)
 	switch {
 	case errors.Is(err, ErrUnavailable):
 		h.metrics.article(sourceHTTP, resultUnavailable)
-		h.unavailable(w, Response{Rejected: 1, Results: []LineResult{{Line: 1, Error: err.Error()}}, Error: err.Error()})
+		h.unavailable(w, r, Response{Rejected: 1, Results: []LineResult{{Line: 1, Error: err.Error()}}, Error: err.Error()})
 	case errors.Is(err, ErrTooLarge):
 		h.metrics.article(sourceHTTP, resultRejected)
-		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
+		h.writeJSON(w, r, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
 	case err != nil:
 		h.metrics.article(sourceHTTP, resultRejected)
-		h.writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+		h.writeJSON(w, r, http.StatusBadRequest, errorBody{err.Error()})
 	case dup:
 		h.metrics.article(sourceHTTP, resultDuplicate)
-		h.writeJSON(w, http.StatusAccepted, Response{Duplicates: 1, Results: []LineResult{{Line: 1, ID: id, Duplicate: true}}})
+		h.writeJSON(w, r, http.StatusAccepted, Response{Duplicates: 1, Results: []LineResult{{Line: 1, ID: id, Duplicate: true}}})
 	default:
 		h.metrics.article(sourceHTTP, resultAccepted)
-		h.writeJSON(w, http.StatusAccepted, Response{Accepted: 1, Results: []LineResult{{Line: 1, ID: id}}})
+		h.writeJSON(w, r, http.StatusAccepted, Response{Accepted: 1, Results: []LineResult{{Line: 1, ID: id}}})
 	}
 }
 
@@ -297,7 +298,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 			if isTooLarge(err) {
 				status = http.StatusRequestEntityTooLarge
 			}
-			h.writeJSON(w, status, resp)
+			h.writeJSON(w, r, status, resp)
 			return
 		}
 		switch {
@@ -317,7 +318,7 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 				resp.Rejected++
 				resp.Results = append(resp.Results, LineResult{Line: line, Error: perr.Error()})
 				resp.Error = fmt.Sprintf("stopped at line %d: %v; accepted lines are stored, resend the others", line, perr)
-				h.unavailable(w, resp)
+				h.unavailable(w, r, resp)
 				return
 			}
 			if perr != nil {
@@ -339,11 +340,11 @@ func (h *Handler) serveBatch(w http.ResponseWriter, r *http.Request, body io.Rea
 		}
 	}
 	if resp.Accepted+resp.Duplicates+resp.Rejected == 0 {
-		h.writeJSON(w, http.StatusBadRequest, errorBody{"empty batch: no article lines"})
+		h.writeJSON(w, r, http.StatusBadRequest, errorBody{"empty batch: no article lines"})
 		return
 	}
 	h.log.Debug("batch", zap.Int("accepted", resp.Accepted), zap.Int("duplicates", resp.Duplicates), zap.Int("rejected", resp.Rejected))
-	h.writeJSON(w, http.StatusAccepted, resp)
+	h.writeJSON(w, r, http.StatusAccepted, resp)
 }
 
 // readLine reads one line and returns it without its "\n" or "\r\n".
@@ -372,22 +373,37 @@ func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) 
 	}
 }
 
-func (h *Handler) readFailed(w http.ResponseWriter, err error) {
+func (h *Handler) readFailed(w http.ResponseWriter, r *http.Request, err error) {
 	if isTooLarge(err) {
-		h.writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
+		h.writeJSON(w, r, http.StatusRequestEntityTooLarge, errorBody{err.Error()})
 		return
 	}
-	h.writeJSON(w, http.StatusBadRequest, errorBody{fmt.Sprintf("read body: %v", err)})
+	h.writeJSON(w, r, http.StatusBadRequest, errorBody{fmt.Sprintf("read body: %v", err)})
 }
 
-func (h *Handler) unavailable(w http.ResponseWriter, resp Response) {
-	h.log.Warn("jetstream unavailable, answering 503", zap.String("reason", resp.Error), zap.Int("accepted", resp.Accepted))
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, resp Response) {
 	w.Header().Set("Retry-After", strconv.Itoa(int((h.cfg.RetryAfter+time.Second-1)/time.Second)))
-	h.writeJSON(w, http.StatusServiceUnavailable, resp)
+	h.writeJSON(w, r, http.StatusServiceUnavailable, resp)
 }
 
-func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers with v, and logs a refusal (rate-limited).
+func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	h.metrics.request(status)
+	switch v := v.(type) {
+	case errorBody:
+		h.rejections.record(r, status, v.Error)
+	case Response:
+		if reason := v.Error; reason != "" {
+			h.rejections.record(r, status, reason)
+		} else if v.Rejected > 0 {
+			for _, l := range v.Results {
+				if l.Error != "" {
+					h.rejections.record(r, status, fmt.Sprintf("%d of %d lines rejected; line %d: %s", v.Rejected, len(v.Results), l.Line, l.Error))
+					break
+				}
+			}
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)

@@ -614,3 +614,47 @@ func TestHTTPReportsDuplicates(t *testing.T) {
 		t.Errorf("stream holds %d; want the 2 accepted in all", len(got))
 	}
 }
+
+// Refused requests are logged with their reason, one line per status and
+// interval: 50 undecodable articles write one line for the 400s, a GET
+// one for the 405, a batch with a bad line one for its 202; once the
+// interval has passed, the next refusal's line counts the 49 it stood for.
+func TestRefusalsAreLoggedRateLimited(t *testing.T) {
+	js, _ := startJetStream(t, nil)
+	core, logs := observer.New(zap.InfoLevel)
+	h := NewHandler(NewPublisher(js, nil), HandlerConfig{}, zap.New(core))
+	for range 50 {
+		if w, _ := do(t, h, request{body: []byte(`{"text": "unterminated`), contentType: "application/json"}); w.Code != http.StatusBadRequest {
+			t.Fatalf("status %d; want 400", w.Code)
+		}
+	}
+	get := httptest.NewRecorder()
+	h.ServeHTTP(get, httptest.NewRequest(http.MethodGet, Path, nil))
+	if get.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("GET: status %d; want 405", get.Code)
+	}
+	if w, _ := do(t, h, request{body: []byte("{\"text\":\"fine\"}\n{\"title\":\"no body\"}\n"), contentType: "application/x-ndjson"}); w.Code != http.StatusAccepted {
+		t.Fatalf("batch: status %d; want 202", w.Code)
+	}
+	refusals := func() []observer.LoggedEntry {
+		return logs.Filter(func(e observer.LoggedEntry) bool { return e.Level == zap.WarnLevel }).AllUntimed()
+	}
+	lines := refusals()
+	byStatus := map[int64]string{}
+	for _, l := range lines {
+		byStatus[l.ContextMap()["status"].(int64)] = l.ContextMap()["reason"].(string)
+	}
+	if len(lines) != 3 || !strings.Contains(byStatus[400], schema.ErrInvalidJSON.Error()) || !strings.Contains(byStatus[405], "use POST") ||
+		!strings.Contains(byStatus[202], "1 of 2 lines rejected; line 2") {
+		t.Fatalf("%d lines, reasons by status %v; want one line each for 400 (invalid JSON), 405 and the batch's 202", len(lines), byStatus)
+	}
+	// The interval passes.
+	h.rejections.mu.Lock()
+	h.rejections.last[http.StatusBadRequest] = time.Now().Add(-rejectionLogInterval)
+	h.rejections.mu.Unlock()
+	do(t, h, request{body: []byte(`{"title": "only a title"}`), contentType: "application/json"})
+	last := refusals()
+	if got := last[len(last)-1].ContextMap(); len(last) != 4 || got["suppressed"] != int64(49) || !strings.Contains(got["reason"].(string), schema.ErrInvalid.Error()) {
+		t.Errorf("after the interval: %d lines, last %v; want a fourth with suppressed 49 and its own reason", len(last), got)
+	}
+}
