@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -58,6 +59,9 @@ type Consumer struct {
 	// quit stops the keep-alive loop once the workers are done.
 	quit  chan struct{}
 	loops sync.WaitGroup
+	// abandoned is set when Drain's deadline passes: what is still in
+	// flight is left to JetStream, without a line per message.
+	abandoned atomic.Bool
 }
 
 // inFlight is the message one worker holds, if any.
@@ -122,9 +126,29 @@ func (c *Consumer) Drain(ctx context.Context) error {
 	case <-c.stopped:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("drain %s: %w", c.name, ctx.Err())
+		c.abandoned.Store(true)
+		return &DrainError{Stage: c.name, Unfinished: c.metrics.held.Load(), Err: ctx.Err()}
 	}
 }
+
+// outageLogInterval is how often a stage logs, at most, that it retries
+// messages because a dependency is unavailable.
+const outageLogInterval = 10 * time.Second
+
+// DrainError is a stage that had not finished its messages when the
+// shutdown's deadline passed. Its messages are not lost: unacknowledged,
+// JetStream redelivers them after the ack wait.
+type DrainError struct {
+	Stage      string
+	Unfinished int64
+	Err        error
+}
+
+func (e *DrainError) Error() string {
+	return fmt.Sprintf("drain %s: %d messages unfinished: %v", e.Stage, e.Unfinished, e.Err)
+}
+
+func (e *DrainError) Unwrap() error { return e.Err }
 
 // stop ends the workers, then the confirm loop once every output they
 // published is settled, then the keep-alive loop.
@@ -148,6 +172,11 @@ type handler[In any, Out Output] struct {
 	backlog *Backlog
 	// unconfirmed is the Consumer's.
 	unconfirmed chan<- *published
+	// outage limits the warnings of retries for an unavailable
+	// dependency.
+	outage *LogLimiter
+	// abandoned is the Consumer's: set once its drain's deadline passed.
+	abandoned *atomic.Bool
 }
 
 // Consume starts st on a durable pull consumer named after it, shared by
@@ -169,7 +198,7 @@ func Consume[In any, Out Output](ctx context.Context, js jetstream.JetStream, st
 	if err != nil {
 		return nil, fmt.Errorf("stage %s consumer: %w", st.Name, err)
 	}
-	h := &handler[In, Out]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m}
+	h := &handler[In, Out]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m, outage: NewLogLimiter(outageLogInterval)}
 	if st.Output != "" {
 		h.backlog = NewBacklog(js, st.Output, cfg.MaxBacklog)
 	}
@@ -183,6 +212,7 @@ func Consume[In any, Out Output](ctx context.Context, js jetstream.JetStream, st
 		quit:        make(chan struct{}),
 	}
 	h.unconfirmed = c.unconfirmed
+	h.abandoned = &c.abandoned
 	c.confirming.Add(1)
 	go func() {
 		defer c.confirming.Done()
@@ -237,6 +267,7 @@ func (h *handler[In, Out]) handle(ctx context.Context, msg jetstream.Msg) {
 	start := time.Now()
 	h.metrics.in.Add(1)
 	h.metrics.inFlight.Inc()
+	h.metrics.held.Add(1)
 
 	info := Info{Subject: msg.Subject(), Delivered: 1}
 	if md, err := msg.Metadata(); err == nil {
@@ -255,10 +286,23 @@ func (h *handler[In, Out]) handle(ctx context.Context, msg jetstream.Msg) {
 
 // finish ends a message as result says, and records how it ended.
 func (h *handler[In, Out]) finish(ctx context.Context, msg jetstream.Msg, info Info, start time.Time, result, reason string, unavailable bool) {
-	defer h.metrics.inFlight.Dec()
+	defer func() {
+		h.metrics.inFlight.Dec()
+		h.metrics.held.Add(-1)
+	}()
 	// Fields are built only on the paths that log, not per message.
 	log := func() *zap.Logger {
 		return h.log.With(zap.String("article", articleRef(msg.Data())), zap.Uint64("seq", info.Sequence), zap.Int("delivered", info.Delivered))
+	}
+	if result == ResultRetry && (ctx.Err() != nil || h.abandoned.Load()) {
+		// The shutdown gave up on this message at its deadline (the drain
+		// timed out, the work context ended, a sink closed under it):
+		// Shutdown says how many in one line. JetStream
+		// redelivers it after the ack wait; the nak, if the connection
+		// still takes it, only makes that sooner.
+		_ = msg.Nak()
+		h.metrics.results[result].Inc()
+		return
 	}
 	switch result {
 	case ResultOK:
@@ -270,7 +314,14 @@ func (h *handler[In, Out]) finish(ctx context.Context, msg jetstream.Msg, info I
 	case ResultRetry:
 		h.metrics.retried.Add(1)
 		delay := h.cfg.retryDelay(info.Delivered, unavailable)
-		log().Warn("retrying", zap.String("reason", reason), zap.Duration("delay", delay))
+		if !unavailable {
+			log().Warn("retrying", zap.String("reason", reason), zap.Duration("delay", delay))
+		} else if ok, suppressed := h.outage.Allow(""); ok {
+			// A dependency down fails every message alike: one line per
+			// interval, not one per message.
+			log().Warn("retrying: a dependency is unavailable", zap.String("reason", reason), zap.Duration("delay", delay),
+				zap.Int("suppressed", suppressed), zap.Duration("log_interval", h.outage.Interval()))
+		}
 		if err := msg.NakWithDelay(delay); err != nil {
 			log().Warn("nak failed; the server redelivers after ack wait", zap.Error(err))
 		}

@@ -32,6 +32,9 @@ type metrics struct {
 
 	in, out, duplicates, retried, dead atomic.Uint64
 	busy                               atomic.Int64 // nanoseconds
+	// held is newsflow_messages_in_flight's value, for the shutdown's
+	// count of unfinished messages.
+	held atomic.Int64
 }
 
 func newMetrics(reg prometheus.Registerer, stage string) (*metrics, error) {

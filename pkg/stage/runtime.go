@@ -388,7 +388,40 @@ func (rt *Runtime) Shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	if ctx.Err() != nil && len(errs) > 0 {
+		return rt.deadlinePassed(errs)
+	}
 	return errors.Join(errs...)
+}
+
+// ErrShutdownDeadline means NEWSFLOW_SHUTDOWN_TIMEOUT passed before every
+// stage had finished its messages, typically while a dependency is down.
+// Nothing is lost: the unfinished messages are unacknowledged, and
+// JetStream redelivers them after the ack wait.
+var ErrShutdownDeadline = errors.New("shutdown deadline passed")
+
+// deadlinePassed is Shutdown's one error once its deadline has passed:
+// how many messages each stage had not finished, and any error the
+// deadline did not cause (each step after it fails alike).
+func (rt *Runtime) deadlinePassed(errs []error) error {
+	var total int64
+	var stages, other []string
+	for _, err := range errs {
+		var de *DrainError
+		switch {
+		case errors.As(err, &de):
+			total += de.Unfinished
+			stages = append(stages, fmt.Sprintf("%s %d", de.Stage, de.Unfinished))
+		case !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
+			other = append(other, err.Error())
+		}
+	}
+	err := fmt.Errorf("%w (NEWSFLOW_SHUTDOWN_TIMEOUT=%s): %d messages unfinished (%s), left unacknowledged: JetStream redelivers them after the ack wait (%s)",
+		ErrShutdownDeadline, rt.cfg.ShutdownTimeout, total, strings.Join(stages, ", "), rt.cfg.Consumer.AckWait)
+	if len(other) > 0 {
+		err = fmt.Errorf("%w; also: %s", err, strings.Join(other, "; "))
+	}
+	return err
 }
 
 func drainConn(ctx context.Context, nc *nats.Conn) error {

@@ -148,6 +148,12 @@ func run(stop context.Context, cfg Config, svc Service, log *zap.Logger) error {
 	}
 	started()
 	err = rt.Serve(stop)
+	if errors.Is(err, ErrShutdownDeadline) {
+		// Expected when stopping during an outage, and nothing is lost:
+		// one warning, not an error per message.
+		log.Warn("stopped before every message was finished", zap.String("reason", err.Error()))
+		return nil
+	}
 	log.Info("stopped")
 	return err
 }

@@ -459,9 +459,10 @@ func (w *Writer) ensure(ctx context.Context, index, alias string) error {
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.RequestTimeout)
 	defer cancel()
 	if err := esindex.EnsureIndex(ctx, w.es, index, alias); err != nil {
-		if errors.Is(err, esindex.ErrResponse) {
+		if errors.Is(err, esindex.ErrResponse) && !errors.Is(err, esindex.ErrUnavailable) {
 			return err
 		}
+		// Unreachable, or answering 429/5xx: Elasticsearch is down.
 		w.markDown(err)
 		return fmt.Errorf("%w: %w", ErrRequest, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
 	"go.uber.org/zap"
 )
 
@@ -122,7 +123,7 @@ type Handler struct {
 	cfg        HandlerConfig
 	log        *zap.Logger
 	metrics    *Metrics
-	rejections *rejectionLog
+	rejections *stage.LogLimiter
 }
 
 // NewHandler returns the intake handler. A nil log logs nothing.
@@ -130,7 +131,7 @@ func NewHandler(pub *Publisher, cfg HandlerConfig, log *zap.Logger) *Handler {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	h := &Handler{pub: pub, cfg: cfg.withDefaults(), log: log, rejections: newRejectionLog(log, rejectionLogInterval)}
+	h := &Handler{pub: pub, cfg: cfg.withDefaults(), log: log, rejections: stage.NewLogLimiter(rejectionLogInterval)}
 	log.Info("intake article limit", zap.Int("max_article_bytes", pub.MaxArticleBytes()), zap.Int64("nats_max_payload_bytes", pub.MaxPayload()),
 		zap.Int("schema_max_article_bytes", schema.MaxArticleBytes))
 	return h
@@ -386,19 +387,42 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, resp Respo
 	h.writeJSON(w, r, http.StatusServiceUnavailable, resp)
 }
 
+// rejectionLogInterval is how often the intake logs refusals of one HTTP
+// status at most: a scraper with a wrong token, or every scraper during
+// an outage, would otherwise write a line per request.
+const rejectionLogInterval = 10 * time.Second
+
+// refused logs a refused request (or a batch with rejected lines) with
+// its reason, at most one line per status and rejectionLogInterval; the
+// line counts those of its status left unlogged since the previous one
+// (every refusal is counted in newsflow_intake_requests_total).
+func (h *Handler) refused(r *http.Request, status int, reason string) {
+	ok, suppressed := h.rejections.Allow(strconv.Itoa(status))
+	if !ok {
+		return
+	}
+	msg := "intake request refused"
+	if status < 400 {
+		msg = "intake batch lines rejected" // a 202 whose lines were not all accepted
+	}
+	h.log.Warn(msg, zap.Int("status", status), zap.String("reason", reason),
+		zap.String("remote", r.RemoteAddr), zap.String("user_agent", r.UserAgent()),
+		zap.Int("suppressed", suppressed), zap.Duration("log_interval", h.rejections.Interval()))
+}
+
 // writeJSON answers with v, and logs a refusal (rate-limited).
 func (h *Handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	h.metrics.request(status)
 	switch v := v.(type) {
 	case errorBody:
-		h.rejections.record(r, status, v.Error)
+		h.refused(r, status, v.Error)
 	case Response:
 		if reason := v.Error; reason != "" {
-			h.rejections.record(r, status, reason)
+			h.refused(r, status, reason)
 		} else if v.Rejected > 0 {
 			for _, l := range v.Results {
 				if l.Error != "" {
-					h.rejections.record(r, status, fmt.Sprintf("%d of %d lines rejected; line %d: %s", v.Rejected, len(v.Results), l.Line, l.Error))
+					h.refused(r, status, fmt.Sprintf("%d of %d lines rejected; line %d: %s", v.Rejected, len(v.Results), l.Line, l.Error))
 					break
 				}
 			}
