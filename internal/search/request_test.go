@@ -146,6 +146,27 @@ func TestFacetsCountClusters(t *testing.T) {
 	}
 }
 
+// TestOrphansOfAnUnmarkedCanonical: v1 was indexed before dedupe saw a
+// copy, so it has no cluster_id while its copies name it. Where v1
+// matches its copies do not count; where it does not, they do.
+func TestOrphansOfAnUnmarkedCanonical(t *testing.T) {
+	docs := corpus()
+	docs[0].ClusterID = ""
+	ix, _ := indexCorpus(t, docs)
+	resp := run(t, ix, search.Request{Query: "volcano"})
+	want := []search.Facet{{"Iceland", 2}, {"London", 1}, {"Reykjavik", 1}}
+	if got := resp.Facets[search.FacetPlaces]; resp.Total != 2 || !reflect.DeepEqual(got, want) {
+		t.Errorf("volcano: total %d places %v, want 2 %v", resp.Total, got, want)
+	}
+	resp = run(t, ix, search.Request{Source: "Daily Echo"})
+	if got := resp.Facets[search.FacetSources]; resp.Total != 2 || !reflect.DeepEqual(got, []search.Facet{{"Daily Echo", 2}}) {
+		t.Errorf("Daily Echo: total %d sources %v, want 2 [Daily Echo 2]", resp.Total, got)
+	}
+	if got, want := resp.Histogram.Buckets, 1; len(got) != want || got[0].Count != 2 {
+		t.Errorf("Daily Echo: histogram %+v, want one day counting 2", got)
+	}
+}
+
 func TestHistogram(t *testing.T) {
 	ix, _ := indexCorpus(t, corpus())
 	resp := run(t, ix, search.Request{})

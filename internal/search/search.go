@@ -141,7 +141,9 @@ type Hit struct {
 	// Time is the article's time: PublishedAt, else when it was
 	// ingested. Dates filter, sort and bucket on it.
 	Time time.Time `json:"time"`
-	// Score is the ranking score of the hit's cluster, for machines.
+	// Score is the relevance score of the hit's cluster, for machines;
+	// 0 when the results are sorted by date or the query has no words
+	// (nothing is scored then).
 	Score    float64 `json:"score"`
 	URL      string  `json:"url,omitempty"`
 	Domain   string  `json:"domain,omitempty"`
@@ -191,13 +193,6 @@ var storedFields = []string{
 	bleveindex.FieldPersonName, bleveindex.FieldOrgName, bleveindex.FieldPlaceName,
 }
 
-// collapseWindow is how many ranked documents are read per round while
-// collapsing; maxCollapseRounds bounds the rounds.
-const (
-	collapseWindow    = 200
-	maxCollapseRounds = 10
-)
-
 // Run searches ix.
 func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, error) {
 	if req.Size == 0 {
@@ -233,16 +228,26 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 	}
 	s := &run{ctx: ctx, idx: idx, stats: st}
 
-	// Without words or filters every original matches: no copy can be
-	// an orphan.
-	everything := len(pq.required) == 0 && len(pq.excluded) == 0 && len(filters(req)) == 0
-	counts, err := s.counts(q, req, everything)
+	found, err := s.collectWith(q, req, passOptions{
+		sortBy:     sortBy,
+		scored:     sortBy == SortRelevance && len(pq.required) > 0,
+		everything: len(pq.required) == 0 && len(pq.excluded) == 0 && len(filters(req)) == 0,
+	})
 	if err != nil {
 		return nil, err
 	}
-	order, groups, err := s.rank(q, req, sortBy)
-	if err != nil {
-		return nil, err
+	resp := &Response{Total: found.total, Facets: topFacets(found.facets), Histogram: histogram(found.days, req.Since, req.Until)}
+	order := make([]string, 0, len(found.ranked))
+	groups := make(map[string]*group, len(found.ranked))
+	for i, r := range found.ranked {
+		key := r.cluster
+		if req.IncludeDuplicates {
+			key = r.id
+		}
+		groups[key] = &group{cluster: r.cluster, score: r.score, rep: r.id}
+		if i >= req.From {
+			order = append(order, key)
+		}
 	}
 	if err := s.represent(q, req, order, groups); err != nil {
 		return nil, err
@@ -256,7 +261,6 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 		return nil, err
 	}
 	terms := queryTerms(a, pq)
-	resp := counts
 	resp.Hits = make([]Hit, 0, len(order))
 	for _, key := range order {
 		g := groups[key]
@@ -342,11 +346,18 @@ func buildQuery(pq parsedQuery, req Request) query.Query {
 	for _, t := range pq.excluded {
 		b.AddMustNot(termQuery(t, 1))
 	}
-	if f := filters(req); len(f) > 0 {
-		b.AddFilter(bleve.NewConjunctionQuery(f...))
-	}
-	if len(pq.required) == 0 {
+	f := filters(req)
+	switch {
+	case len(pq.required) == 0 && len(f) > 0:
+		// Without words the filters are what must match: a conjunction
+		// leaps over the documents that do not pass them, where a
+		// filter would test every document (searches without words
+		// are not scored, see Run).
+		b.AddMust(bleve.NewConjunctionQuery(f...))
+	case len(pq.required) == 0:
 		b.AddMust(bleve.NewMatchAllQuery())
+	case len(f) > 0:
+		b.AddFilter(bleve.NewConjunctionQuery(f...))
 	}
 	return b
 }
@@ -415,176 +426,6 @@ func entityFilter(v, idField, textField string) query.Query {
 	return bleve.NewDisjunctionQuery(fieldTerm(idField, v), ph)
 }
 
-// counts returns Total, the facets and the histogram (see the package
-// doc for what they count).
-func (s *run) counts(q query.Query, req Request, everything bool) (*Response, error) {
-	countQ := q
-	if !req.IncludeDuplicates {
-		countQ = bleve.NewBooleanQuery()
-		countQ.(*query.BooleanQuery).AddMust(q)
-		countQ.(*query.BooleanQuery).AddMustNot(fieldTerm(bleveindex.FieldCopy, "true"))
-	}
-	sr := bleve.NewSearchRequestOptions(countQ, 0, 0, false)
-	addFacets(sr)
-	findOrphans := !req.IncludeDuplicates && !everything
-	if findOrphans {
-		// The clusters whose originals match, to tell which matching
-		// copies are orphans.
-		sr.AddFacet(facetClusters, bleve.NewFacetRequest(bleveindex.FieldClusterID, maxClusterFacet))
-	}
-	res, err := s.search(sr)
-	if err != nil {
-		return nil, err
-	}
-	results := []*bleve.SearchResult{res}
-	if findOrphans {
-		orphans, err := s.orphanCopies(q, facetTerms(res, facetClusters))
-		if err != nil {
-			return nil, err
-		}
-		if orphans != nil {
-			results = append(results, orphans)
-		}
-	}
-	resp := &Response{Facets: map[string][]Facet{}}
-	days := map[string]int{}
-	for _, r := range results {
-		resp.Total += int(r.Total)
-		for _, ff := range facetFields {
-			resp.Facets[ff.name] = mergeFacet(resp.Facets[ff.name], r.Facets[ff.name])
-		}
-		if fr, ok := r.Facets[facetDays]; ok && fr.Terms != nil {
-			for _, t := range fr.Terms.Terms() {
-				days[t.Term] += t.Count
-			}
-		}
-	}
-	for name, list := range resp.Facets {
-		sort.SliceStable(list, func(i, j int) bool {
-			if list[i].Count != list[j].Count {
-				return list[i].Count > list[j].Count
-			}
-			return list[i].Name < list[j].Name
-		})
-		resp.Facets[name] = list[:min(len(list), FacetSize)]
-	}
-	resp.Histogram = histogram(days, req.Since, req.Until)
-	return resp, nil
-}
-
-// facetDays is the facet the histogram is read from; maxDays bounds the
-// days it lists (27 years).
-const (
-	facetDays = "days"
-	maxDays   = 10_000
-)
-
-func addFacets(sr *bleve.SearchRequest) {
-	for _, ff := range facetFields {
-		sr.AddFacet(ff.name, bleve.NewFacetRequest(ff.field, FacetSize))
-	}
-	sr.AddFacet(facetDays, bleve.NewFacetRequest(bleveindex.FieldDay, maxDays))
-}
-
-// facetClusters is the facet of cluster ids; maxClusterFacet bounds the
-// clusters it lists (matching copies of clusters beyond it are taken to
-// collapse into a matching original), and maxOrphanCheck the originals
-// looked up one by one.
-const (
-	facetClusters   = "clusters"
-	maxClusterFacet = 100_000
-	maxOrphanCheck  = 1000
-)
-
-// facetTerms is the set of values a facet of res found.
-func facetTerms(res *bleve.SearchResult, name string) map[string]bool {
-	out := map[string]bool{}
-	if fr, ok := res.Facets[name]; ok && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			out[t.Term] = true
-		}
-	}
-	return out
-}
-
-// orphanCopies counts, with facets, the matching copies whose cluster's
-// original does not match q; nil when there are none. matched are the
-// cluster ids of the matching originals that carry one.
-func (s *run) orphanCopies(q query.Query, matched map[string]bool) (*bleve.SearchResult, error) {
-	copies := bleve.NewBooleanQuery()
-	copies.AddMust(q)
-	copies.AddFilter(fieldTerm(bleveindex.FieldCopy, "true"))
-	sr := bleve.NewSearchRequestOptions(copies, 0, 0, false)
-	sr.AddFacet(facetClusters, bleve.NewFacetRequest(bleveindex.FieldClusterID, maxClusterFacet))
-	res, err := s.search(sr)
-	if err != nil {
-		return nil, err
-	}
-	var candidates []string
-	for c := range facetTerms(res, facetClusters) {
-		if !matched[c] {
-			candidates = append(candidates, c)
-		}
-	}
-	if len(candidates) == 0 {
-		return nil, nil
-	}
-	sort.Strings(candidates)
-	candidates = candidates[:min(len(candidates), maxOrphanCheck)]
-	// An original indexed before dedupe saw a copy has no cluster_id:
-	// look those up.
-	orig := bleve.NewBooleanQuery()
-	orig.AddMust(q)
-	orig.AddFilter(bleve.NewDocIDQuery(candidates))
-	ores, err := s.search(bleve.NewSearchRequestOptions(orig, len(candidates), 0, false))
-	if err != nil {
-		return nil, err
-	}
-	found := make(map[string]bool, len(ores.Hits))
-	for _, h := range ores.Hits {
-		found[h.ID] = true
-	}
-	var orphans []query.Query
-	for _, c := range candidates {
-		if !found[c] {
-			orphans = append(orphans, fieldTerm(bleveindex.FieldClusterID, c))
-		}
-	}
-	if len(orphans) == 0 {
-		return nil, nil
-	}
-	copies.AddFilter(bleve.NewConjunctionQuery(fieldTerm(bleveindex.FieldCopy, "true"), bleve.NewDisjunctionQuery(orphans...)))
-	sr = bleve.NewSearchRequestOptions(copies, 0, 0, false)
-	addFacets(sr)
-	return s.search(sr)
-}
-
-func mergeFacet(list []Facet, fr *bsearch.FacetResult) []Facet {
-	if fr == nil || fr.Terms == nil {
-		if list == nil {
-			list = []Facet{}
-		}
-		return list
-	}
-	for _, t := range fr.Terms.Terms() {
-		found := false
-		for i := range list {
-			if list[i].Name == t.Term {
-				list[i].Count += t.Count
-				found = true
-				break
-			}
-		}
-		if !found {
-			list = append(list, Facet{Name: t.Term, Count: t.Count})
-		}
-	}
-	if list == nil {
-		list = []Facet{}
-	}
-	return list
-}
-
 // group is one cluster of the page: the members seen while ranking, its
 // score and, once chosen, its representative.
 type group struct {
@@ -593,57 +434,6 @@ type group struct {
 	rep     string
 	copies  int
 	outlets []string
-}
-
-// rank reads the ranked matches window by window and returns the keys
-// of the page's clusters (documents with IncludeDuplicates) in order.
-func (s *run) rank(q query.Query, req Request, sortBy Sort) ([]string, map[string]*group, error) {
-	want := req.From + req.Size
-	window := want
-	if !req.IncludeDuplicates {
-		window = max(collapseWindow, want*4)
-	}
-	sr := bleve.NewSearchRequestOptions(q, window, 0, false)
-	sr.Fields = []string{bleveindex.FieldClusterID}
-	switch sortBy {
-	case SortRelevance:
-		// Ties by id: a date tie-break would read every match's doc
-		// values (a third of the search's time on 100,000 documents).
-		sr.SortByCustom(bsearch.SortOrder{&bsearch.SortScore{Desc: true}, &bsearch.SortDocID{}})
-	default:
-		byTime := &bsearch.SortField{Field: bleveindex.FieldTimestamp, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast, Desc: sortBy != SortOldest}
-		sr.SortByCustom(bsearch.SortOrder{byTime, &bsearch.SortDocID{}})
-	}
-	var order []string
-	groups := map[string]*group{}
-	for round := 1; ; round++ {
-		res, err := s.search(sr)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, m := range res.Hits {
-			cluster := clusterOf(m.ID, str(m.Fields[bleveindex.FieldClusterID]))
-			key := cluster
-			if req.IncludeDuplicates {
-				key = m.ID
-			}
-			if _, ok := groups[key]; ok || len(order) >= want {
-				continue
-			}
-			groups[key] = &group{cluster: cluster, score: m.Score, rep: m.ID}
-			order = append(order, key)
-		}
-		seen := sr.From + len(res.Hits)
-		if req.IncludeDuplicates || len(order) >= want || seen >= int(res.Total) || round >= maxCollapseRounds || len(res.Hits) == 0 {
-			break
-		}
-		// Too few distinct clusters in the window: read the next one.
-		sr.From = seen
-	}
-	if req.From >= len(order) {
-		return nil, groups, nil
-	}
-	return order[req.From:], groups, nil
 }
 
 // member is what choosing a representative reads of a cluster member.
@@ -677,11 +467,10 @@ func (s *run) represent(q query.Query, req Request, order []string, groups map[s
 	if err != nil {
 		return err
 	}
-	// Which members match the request?
-	mq := bleve.NewBooleanQuery()
-	mq.AddMust(q)
-	mq.AddFilter(membersQ)
-	msr := bleve.NewSearchRequestOptions(mq, maxClusterRead, 0, false)
+	// Which members match the request? A conjunction leaps from member
+	// to member (a filter would run q over all its matches).
+	msr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(membersQ, q), maxClusterRead, 0, false)
+	msr.Score = "none"
 	mres, err := s.search(msr)
 	if err != nil {
 		return err
