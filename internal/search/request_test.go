@@ -266,3 +266,26 @@ func TestValuesRoundTrip(t *testing.T) {
 		t.Errorf("since=7d until=2026-03-09: %+v, %v", r, err)
 	}
 }
+
+// TestCountsAcrossSegments indexes one document per commit, so the index
+// has several segments (scorch merges them later), and reads the same
+// counts and order as from one: document numbers map to segments.
+func TestCountsAcrossSegments(t *testing.T) {
+	ix, _ := indexCorpus(t, corpus()[:0])
+	for _, d := range corpus() {
+		if err := ix.Index(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp := run(t, ix, search.Request{Query: "volcano"})
+	want := []search.Facet{{"Iceland", 2}, {"London", 1}, {"Reykjavik", 1}}
+	if got := resp.Facets[search.FacetPlaces]; resp.Total != 2 || !reflect.DeepEqual(got, want) {
+		t.Errorf("volcano: total %d places %v, want 2 %v", resp.Total, got, want)
+	}
+	if got, want := ids(run(t, ix, search.Request{IncludeDuplicates: true, Sort: search.SortNewest})), []string{"b1", "v3", "v2", "v1", "e1", "e2"}; !slices.Equal(got, want) {
+		t.Errorf("newest = %v, want %v", got, want)
+	}
+	if got := run(t, ix, search.Request{Source: "Daily Echo"}); got.Total != 2 {
+		t.Errorf("Daily Echo: total %d, want 2 (b1 and the orphan copy v2)", got.Total)
+	}
+}
