@@ -85,9 +85,9 @@ func (c Config) Validate() error {
 // Flags binds every setting to a flag whose default comes from its
 // NEWSFLOW_STORIES_* environment variable.
 func (c *Config) Flags(e *stage.EnvFlags) {
-	e.Float64(&c.Params.Threshold, "stories-threshold", "NEWSFLOW_STORIES_THRESHOLD", "least score that joins a story")
-	e.Float64(&c.Params.MergeThreshold, "stories-merge-threshold", "NEWSFLOW_STORIES_MERGE_THRESHOLD", "least story-to-story score that merges twins")
-	e.Duration(&c.Params.TimeScale, "stories-time-scale", "NEWSFLOW_STORIES_TIME_SCALE", "how fast a story fades (score times exp(-gap/scale))")
+	e.Float64(&c.Params.Threshold, "stories-threshold", "NEWSFLOW_STORIES_THRESHOLD", "least probability (of the fitted model) that joins a story")
+	e.Float64(&c.Params.MergeThreshold, "stories-merge-threshold", "NEWSFLOW_STORIES_MERGE_THRESHOLD", "least story-to-story probability that merges twins")
+	e.Duration(&c.Params.TimeScale, "stories-time-scale", "NEWSFLOW_STORIES_TIME_SCALE", "scale of the time feature exp(-gap/scale)")
 	e.Duration(&c.Params.Horizon, "stories-horizon", "NEWSFLOW_STORIES_HORIZON", "how long a story may be quiet and still take members")
 	e.Int(&c.Params.MaxStories, "stories-max-stories", "NEWSFLOW_STORIES_MAX_STORIES", "most active stories per replica, quietest closed first")
 	e.String(&c.LogStream, "stories-log-stream", "NEWSFLOW_STORIES_LOG_STREAM", "stream of the story log")

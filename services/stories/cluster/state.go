@@ -1,32 +1,31 @@
 // Package cluster is the story clustering of newsflow: an online, single
 // pass over articles in arrival order that puts each article in the most
-// similar active story, or opens a new one.
+// likely active story, or opens a new one.
 //
 // Model. An article is three sparse vectors: its title terms, its body
 // terms (stemmed, stop words out, per language, sublinear TF times IDF,
 // the body cut to its MaxBodyTerms heaviest terms) and its canonical
-// entity ids weighted by salience times IDF. IDF blends the shipped
+// entity ids weighted by salience times IDF (these find candidates). IDF blends the shipped
 // background document frequencies (background.go) with the stream's own,
 // so a fresh pipeline already knows that "said" is common and "Euharlee"
 // rare. A story keeps the sum of its members' unit vectors per field (the
-// centroid), pruned to its heaviest terms. An article's score against a
-// story is the weighted mean of the cosines of the fields the article has
-// (title-title, body-body, entities-entities; a headline without a body
-// compares its title with the story's bodies), times exp(-gap/TimeScale),
-// the gap being the time from the story's first to last article to the
-// article's time. The article joins the best story scoring at least
-// Threshold, else opens a story. A syndicated copy joins its canonical's
-// story without changing the centroid.
+// centroid), pruned to its heaviest terms. An article and a candidate
+// story give a few features (title and body cosines, a time term, the
+// inverse story size; see Model), which a logistic model fitted on
+// labelled streams turns into the probability that the article reports
+// the story's event (after Miranda et al., EMNLP 2018). The article joins the most likely story if that
+// probability is at least Threshold, else opens a story. A syndicated
+// copy joins its canonical's story without changing the centroid.
 //
 // Candidates come from postings (term or entity -> active stories): an
 // article looks up its heaviest terms and its entities, skipping
 // postings longer than MaxPosting (such terms are not rare), and scores
 // the stories that share the most of them.
 //
-// After each join, the story is compared with the other candidates; one
-// that has become its twin (story-to-story score at least MergeThreshold)
-// is merged: the story with the earlier first article keeps its id, the
-// other records MergedInto.
+// After each join, the story is compared with the other candidates close
+// to the article, story to story with the same model; one that has become
+// its twin (probability at least MergeThreshold) is merged: the story with
+// the earlier first article keeps its id, the other records MergedInto.
 //
 // State changes only by Apply, in log order, so every replica that applies
 // the same log holds the same state; Decide reads the state and returns
@@ -50,17 +49,17 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 )
 
-// Params are the clustering's weights and limits.
+// Params are the clustering's model, thresholds and limits.
 type Params struct {
-	// WeightTitle, WeightBody and WeightEntities weigh the cosines of the
-	// fields in an article's score; WeightHeadline weighs a headline-only
-	// article's title against the story's bodies.
-	WeightTitle, WeightBody, WeightEntities, WeightHeadline float64
-	// Threshold is the least score that joins a story.
+	// Model turns an article-story pair's features into the probability
+	// that the article reports the story's event.
+	Model Model
+	// Threshold is the least probability that joins a story.
 	Threshold float64
-	// MergeThreshold is the least story-to-story score that merges twins.
+	// MergeThreshold is the least story-to-story probability (the same
+	// model on the two stories' features) that merges twins.
 	MergeThreshold float64
-	// TimeScale is how fast a story fades: the score is multiplied by
+	// TimeScale is how fast a story fades: the time feature is
 	// exp(-gap/TimeScale).
 	TimeScale time.Duration
 	// Horizon is how long a story may be quiet and still take members.
@@ -82,13 +81,49 @@ type Params struct {
 	MaxTerms int
 }
 
-// DefaultParams are the weights and threshold fitted on the development
+// Model is a logistic model over the features of an article and a
+// candidate story (after Miranda et al. 2018, whose features are also
+// per-field cosines, time terms and the inverse story size): the
+// probability is 1/(1+exp(-(Bias + the weighted sum of the features))).
+// Each feature is in [0, 1]:
+//   - Title, Body: cosine of the article's title (body) vector with the
+//     story's title (body) centroid. An article without a body takes its
+//     title against the story's bodies for Body; one without a title
+//     takes its Body cosine for Title.
+//   - Time: exp(-gap/TimeScale), the gap being the time from the story's
+//     first to last article to the article's time.
+//   - InvSize: 1/min(story size, 100). A positive weight makes the join
+//     size-aware: a story of one report takes a slightly less similar
+//     article than a story whose centroid is the consensus of many, whose
+//     cosines run higher.
+//
+// For two stories (the merge pass) the features are the same, centroid
+// against centroid, with the larger story's size.
+type Model struct {
+	Title, Body, Time, InvSize, Bias float64
+}
+
+// features are one article-story (or story-story) pair's model inputs.
+type features struct {
+	title, body, time, invSize float64
+}
+
+// prob is the model's probability for features f.
+func (m Model) prob(f features) float64 {
+	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize
+	return 1 / (1 + math.Exp(-z))
+}
+
+// maxSize caps the story size in the InvSize feature.
+const maxSize = 100
+
+// DefaultParams are the model and thresholds fitted on the development
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		WeightTitle: 0.3, WeightBody: 1, WeightEntities: 0, WeightHeadline: 0.5,
-		Threshold: 0.2, MergeThreshold: 0.4,
-		TimeScale: 168 * time.Hour, Horizon: 7 * 24 * time.Hour,
+		Model:     Model{Title: 5.6, Body: 15.4, Time: 6, InvSize: 2, Bias: -11},
+		Threshold: 0.5, MergeThreshold: 0.996,
+		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
 		MaxBodyTerms:     100, MaxCentroidTerms: 300,
 		CandidateTerms: 12, MaxPosting: 2000, MaxCandidates: 64,
@@ -101,11 +136,17 @@ var ErrParams = errors.New("invalid story clustering parameters")
 
 // Validate checks every parameter.
 func (p Params) Validate() error {
+	m := p.Model
+	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Bias} {
+		if math.IsNaN(w) || math.IsInf(w, 0) {
+			return fmt.Errorf("%w: model weight %v is not a number", ErrParams, w)
+		}
+	}
 	switch {
-	case p.WeightTitle < 0 || p.WeightBody < 0 || p.WeightEntities < 0 || p.WeightHeadline < 0 || p.WeightTitle+p.WeightBody+p.WeightEntities == 0:
-		return fmt.Errorf("%w: weights must be >= 0, and title, body and entity weights not all 0", ErrParams)
+	case m.Title <= 0 && m.Body <= 0:
+		return fmt.Errorf("%w: the model weighs no similarity positively", ErrParams)
 	case p.Threshold <= 0 || p.Threshold >= 1:
-		return fmt.Errorf("%w: threshold %v must be in (0, 1)", ErrParams, p.Threshold)
+		return fmt.Errorf("%w: threshold %v must be a probability in (0, 1)", ErrParams, p.Threshold)
 	case p.MergeThreshold <= 0 || p.MergeThreshold > 1:
 		return fmt.Errorf("%w: merge threshold %v must be in (0, 1]", ErrParams, p.MergeThreshold)
 	case p.TimeScale <= 0 || p.Horizon <= 0:
@@ -278,7 +319,6 @@ type story struct {
 	ents      map[string]*entityAgg
 	titles    centroid
 	bodies    centroid
-	entities  centroid
 	postings  map[uint64]struct{}
 	revision  uint64
 	merged    string
@@ -414,62 +454,51 @@ func (s *State) vectorize(a *Article) vectors {
 	}
 }
 
-// score is an article's similarity to a story, before the time decay.
-func (s *State) score(v vectors, st *story) float64 {
-	sum, weights := 0.0, 0.0
-	if len(v.title) > 0 {
-		sum += s.p.WeightTitle * st.titles.cos(v.title)
-		weights += s.p.WeightTitle
+// articleFeatures are the model's inputs for article vectors v at time t
+// against story st.
+func (s *State) articleFeatures(v vectors, t int64, st *story) features {
+	f := features{
+		title:   st.titles.cos(v.title),
+		time:    s.fade(spanGap(t, t, st)),
+		invSize: 1 / float64(min(max(st.originals, 1), maxSize)),
 	}
 	if len(v.body) > 0 {
-		sum += s.p.WeightBody * st.bodies.cos(v.body)
-		weights += s.p.WeightBody
-	} else if len(v.title) > 0 {
-		sum += s.p.WeightHeadline * st.bodies.cos(v.title)
-		weights += s.p.WeightHeadline
+		f.body = st.bodies.cos(v.body)
+	} else {
+		f.body = st.bodies.cos(v.title) // a headline without a body
 	}
-	if len(v.ents) > 0 {
-		sum += s.p.WeightEntities * st.entities.cos(v.ents)
-		weights += s.p.WeightEntities
+	if len(v.title) == 0 {
+		f.title = f.body
 	}
-	if weights == 0 {
-		return 0
-	}
-	return sum / weights
+	return f
 }
 
-// decay fades a score by the time between t and the story's span.
-func (s *State) decay(t int64, st *story) float64 {
-	gap := int64(0)
+// spanGap is the time between the span [first, last] and a story's span
+// (0 when they overlap).
+func spanGap(first, last int64, st *story) int64 {
 	switch {
-	case t < st.first:
-		gap = st.first - t
-	case t > st.last:
-		gap = t - st.last
+	case last < st.first:
+		return st.first - last
+	case first > st.last:
+		return first - st.last
 	}
+	return 0
+}
+
+// fade is the time feature of a gap.
+func (s *State) fade(gap int64) float64 {
 	return math.Exp(-float64(gap) / float64(s.p.TimeScale.Milliseconds()))
 }
 
-// storyScore compares two stories, field by field, with the same weights.
-func (s *State) storyScore(a, b *story) float64 {
-	sum, weights := 0.0, 0.0
-	if a.titles.norm > 0 && b.titles.norm > 0 {
-		sum += s.p.WeightTitle * cosCentroids(&a.titles, &b.titles)
-		weights += s.p.WeightTitle
+// storyFeatures are the model's inputs for two stories: the same fields,
+// centroid against centroid, and the inverse size of the larger story.
+func (s *State) storyFeatures(a, b *story) features {
+	return features{
+		title:   cosCentroids(&a.titles, &b.titles),
+		body:    cosCentroids(&a.bodies, &b.bodies),
+		time:    s.fade(spanGap(a.first, a.last, b)),
+		invSize: 1 / float64(min(max(a.originals, b.originals, 1), maxSize)),
 	}
-	if a.bodies.norm > 0 && b.bodies.norm > 0 {
-		sum += s.p.WeightBody * cosCentroids(&a.bodies, &b.bodies)
-		weights += s.p.WeightBody
-	}
-	if a.entities.norm > 0 && b.entities.norm > 0 {
-		sum += s.p.WeightEntities * cosCentroids(&a.entities, &b.entities)
-		weights += s.p.WeightEntities
-	}
-	if weights == 0 {
-		return 0
-	}
-	gap := max(a.first, b.first) - min(a.last, b.last)
-	return sum / weights * math.Exp(-float64(max(gap, 0))/float64(s.p.TimeScale.Milliseconds()))
 }
 
 // StoryIDFor is the id of the story an article opens.
@@ -495,7 +524,7 @@ func (s *State) Decide(a *Article) Event {
 	bestScore := 0.0
 	scores := make([]float64, len(cands))
 	for i, st := range cands {
-		sc := s.score(v, st) * s.decay(a.Time, st)
+		sc := s.p.Model.prob(s.articleFeatures(v, a.Time, st))
 		scores[i] = sc
 		if sc > bestScore || sc == bestScore && best != nil && st.created < best.created {
 			best, bestScore = st, sc
@@ -510,7 +539,7 @@ func (s *State) Decide(a *Article) Event {
 		if st == best || scores[i] < s.p.Threshold*0.75 {
 			continue
 		}
-		if s.storyScore(best, st) >= s.p.MergeThreshold {
+		if s.p.Model.prob(s.storyFeatures(best, st)) >= s.p.MergeThreshold {
 			into, from := best, st
 			if older(st, best) {
 				into, from = st, best
@@ -615,7 +644,6 @@ func (s *State) Apply(seq uint64, ev Event) (string, error) {
 		s.countDocument(a)
 		st.titles.add(v.title, s.p.MaxCentroidTerms)
 		st.bodies.add(v.body, s.p.MaxCentroidTerms)
-		st.entities.add(v.ents, s.p.MaxCentroidTerms)
 		s.post(st, v)
 		st.originals++
 		if st.repID == "" || a.Time < st.repTime {
@@ -734,7 +762,6 @@ func (s *State) merge(seq uint64, m Merge) {
 	}
 	into.titles.merge(&from.titles, s.p.MaxCentroidTerms)
 	into.bodies.merge(&from.bodies, s.p.MaxCentroidTerms)
-	into.entities.merge(&from.entities, s.p.MaxCentroidTerms)
 	into.count += from.count
 	into.originals += from.originals
 	into.first, into.last = min(into.first, from.first), max(into.last, from.last)
@@ -821,7 +848,7 @@ func (s *State) expire() {
 func (s *State) close(st *story) {
 	s.unpost(st)
 	st.closed = true
-	st.titles, st.bodies, st.entities = centroid{}, centroid{}, centroid{}
+	st.titles, st.bodies = centroid{}, centroid{}
 	if _, dirty := s.dirty[st.id]; !dirty {
 		delete(s.stories, st.id)
 	}
