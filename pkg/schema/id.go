@@ -9,6 +9,10 @@ import (
 	"unicode"
 )
 
+// MaxIDBytes bounds a document's id (and duplicate_of, cluster_id): dedupe
+// stores ids with a one-byte length. DocumentID's ids have 24 bytes.
+const MaxIDBytes = 127
+
 // idBytes is how many bytes of SHA-256 an id keeps: 96 bits, so that a
 // collision among billions of articles stays improbable.
 const idBytes = 12

@@ -216,3 +216,19 @@ func FuzzDecodeDocument(f *testing.F) {
 		}
 	})
 }
+
+// Ids are bounded (dedupe stores them with a one-byte length): a longer
+// one is refused with a message that says so, never truncated later.
+func TestDocumentIDsAreBounded(t *testing.T) {
+	doc := func(id, dup string) []byte {
+		return []byte(`{"schema_version":1,"id":"` + id + `","duplicate_of":"` + dup + `","body":"b","ingested_at":"2026-11-21T09:00:00Z"}`)
+	}
+	if _, err := DecodeDocument(doc(strings.Repeat("a", MaxIDBytes), "c")); err != nil {
+		t.Errorf("%d-byte id: %v", MaxIDBytes, err)
+	}
+	_, err := DecodeDocument(doc(strings.Repeat("a", 128), strings.Repeat("c", 200)))
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "id is 128 bytes, longer than 127") ||
+		!strings.Contains(err.Error(), "duplicate_of is 200 bytes, longer than 127") {
+		t.Errorf("long ids: %v; want ErrInvalid naming both", err)
+	}
+}

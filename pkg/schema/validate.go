@@ -42,6 +42,11 @@ func (d *Document) Validate() error {
 	if d.ID == "" {
 		problems = append(problems, "id is required")
 	}
+	for _, f := range []struct{ name, id string }{{"id", d.ID}, {"duplicate_of", d.DuplicateOf}, {"cluster_id", d.ClusterID}} {
+		if len(f.id) > MaxIDBytes {
+			problems = append(problems, fmt.Sprintf("%s is %d bytes, longer than %d", f.name, len(f.id), MaxIDBytes))
+		}
+	}
 	if strings.TrimSpace(d.Body) == "" {
 		problems = append(problems, "body is empty")
 	}

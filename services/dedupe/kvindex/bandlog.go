@@ -248,7 +248,7 @@ func (x *bandIndex) evict(now int64) {
 		x.warned = true
 		a := x.arts[drop-1]
 		x.log.Warn("dedupe index full: evicting the oldest articles before their window ends, so copies of them are no longer found; raise NEWSFLOW_DEDUPE_MAX_INDEXED (-dedupe-max-indexed, about 2.5 KB of memory per article) or shorten NEWSFLOW_DEDUPE_WINDOW",
-			zap.Uint64("max_indexed", x.maxIndexed), zap.String("article", a.id), zap.Uint64("stream_seq", a.seq),
+			zap.Uint64("max_indexed", x.maxIndexed), zap.String("article_id", a.id), zap.Uint64("stream_seq", a.seq),
 			zap.Duration("window_left", time.Duration(a.expires-now)))
 	}
 	x.evicted += uint64(drop)
@@ -430,6 +430,9 @@ func (ix *Index) follow(ctx context.Context) error {
 // articles adding bands at the same moment, on any replicas, the later
 // in the log sees the earlier.
 func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, sketch minhash.Sketch) ([]Candidate, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
 	ack, err := ix.js.Publish(ctx, ix.bandSubject, encodeBands(id, bands, sketch))
 	ix.mu.Lock()
 	ix.writes++

@@ -42,6 +42,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
+	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
@@ -412,6 +413,9 @@ func minhashString(s string) [12]byte {
 // CreateRecord stores the record of a new article. It returns ErrConflict
 // when the id already has a live record.
 func (ix *Index) CreateRecord(ctx context.Context, id string, r Record) (uint64, error) {
+	if err := checkID(id); err != nil {
+		return 0, err
+	}
 	subject := ix.recPre + RecordKey(id)
 	rev := uint64(0)
 	for attempt := 0; attempt < ix.cfg.MaxAttempts; attempt++ {
@@ -451,16 +455,23 @@ func (ix *Index) UpdateRecord(ctx context.Context, id string, r Record, rev uint
 	return ix.put(ctx, ix.recPre+RecordKey(id), r.Marshal(), rev)
 }
 
+// checkID refuses an id longer than its one-byte length can say.
+func checkID(id string) error {
+	if len(id) > schema.MaxIDBytes {
+		return fmt.Errorf("%w: id of %d bytes, longer than %d", schema.ErrInvalid, len(id), schema.MaxIDBytes)
+	}
+	return nil
+}
+
 // appendID writes an id with a one-byte header: lower-case hex ids of even
 // length (what schema.DocumentID returns) are packed to half their size
-// and flagged with the top bit; anything else is stored as is.
+// and flagged with the top bit; anything else is stored as is. Ids are at
+// most schema.MaxIDBytes (127) long: documents are validated against it,
+// and CreateRecord and AddBands refuse longer ones (checkID).
 func appendID(b []byte, id string) []byte {
-	if raw, err := hex.DecodeString(id); err == nil && len(raw) < 128 && hex.EncodeToString(raw) == id {
+	if raw, err := hex.DecodeString(id); err == nil && len(raw) <= schema.MaxIDBytes && hex.EncodeToString(raw) == id {
 		b = append(b, 0x80|byte(len(raw)))
 		return append(b, raw...)
-	}
-	if len(id) > 127 {
-		id = id[:127]
 	}
 	b = append(b, byte(len(id)))
 	return append(b, id...)

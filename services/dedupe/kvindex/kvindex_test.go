@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
@@ -578,5 +579,28 @@ func TestBoundedReplicasEvictTheSame(t *testing.T) {
 		if got, want := ix.Evicted(), c.Evicted(); got != want || got != 50 {
 			t.Errorf("replica %s evicted %d, the replayed one %d; want 50 each", name, got, want)
 		}
+	}
+}
+
+// An id longer than a record's one-byte length is refused with
+// schema.ErrInvalid (the runtime dead-letters it), never truncated: two
+// ids sharing their first 127 bytes must not become one.
+func TestLongIDIsRefusedNotTruncated(t *testing.T) {
+	ix := open(t, natstest.JetStream(t), testConfig())
+	ctx := context.Background()
+	long := strings.Repeat("a", schema.MaxIDBytes) + "-2"
+	if _, err := ix.CreateRecord(ctx, long, Record{Cluster: long}); !errors.Is(err, schema.ErrInvalid) {
+		t.Errorf("CreateRecord(%d-byte id) = %v; want schema.ErrInvalid", len(long), err)
+	}
+	if _, err := ix.AddBands(ctx, long, []uint64{1}, minhash.Sketch{}); !errors.Is(err, schema.ErrInvalid) {
+		t.Errorf("AddBands(%d-byte id) = %v; want schema.ErrInvalid", len(long), err)
+	}
+	longest := strings.Repeat("b", schema.MaxIDBytes)
+	if _, err := ix.CreateRecord(ctx, longest, Record{Cluster: longest, Members: []string{longest}}); err != nil {
+		t.Fatalf("CreateRecord(%d-byte id): %v", len(longest), err)
+	}
+	r, _, err := ix.GetRecord(ctx, longest)
+	if err != nil || r.Cluster != longest || len(r.Members) != 1 || r.Members[0] != longest {
+		t.Errorf("record of a %d-byte id read back as cluster %q members %q (%v)", len(longest), r.Cluster, r.Members, err)
 	}
 }
