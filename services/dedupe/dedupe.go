@@ -248,38 +248,25 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	// leave its record when it joins another cluster, and are moved into
 	// that cluster below.
 	var moved []string
-	for {
-		rec.Done = true
-		rec.Cluster, rec.ClusterSeq = root.id, root.seq
-		rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
-		members := rec.Members
-		if root != self {
-			rec.Members = nil
-		}
-		newRev, err := d.ix.UpdateRecord(ctx, doc.ID, rec, rev)
-		if err == nil {
-			rev = newRev
-			if root != self {
-				moved = members
-			}
-			break
-		}
-		if !errors.Is(err, kvindex.ErrConflict) {
-			return nil, fmt.Errorf("dedupe %s: store decision: %w", doc.ID, err)
-		}
-		cur, curRev, err := d.ix.GetRecord(ctx, doc.ID)
-		if errors.Is(err, kvindex.ErrNotFound) {
-			return nil, fmt.Errorf("dedupe %s: %w", doc.ID, ErrRecordVanished)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("dedupe %s: re-read record: %w", doc.ID, err)
-		}
+	rec, rev, _, err = d.updateRecord(ctx, doc.ID, rec, rev, func(cur *kvindex.Record) bool {
 		if cur.ClusterSeq < root.seq {
 			root = ref{cur.Cluster, cur.ClusterSeq}
 			sim = minhash.Similarity{Containment: cur.Containment, Jaccard: cur.Jaccard}
 		}
-		rec.Members = cur.Members
-		rev = curRev
+		cur.Done = true
+		cur.Cluster, cur.ClusterSeq = root.id, root.seq
+		cur.Containment, cur.Jaccard = sim.Containment, sim.Jaccard
+		moved = nil
+		if root != self {
+			moved, cur.Members = cur.Members, nil
+		}
+		return true
+	})
+	if errors.Is(err, kvindex.ErrNotFound) {
+		return nil, fmt.Errorf("dedupe %s: %w", doc.ID, ErrRecordVanished)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dedupe %s: store decision: %w", doc.ID, err)
 	}
 
 	for _, m := range moved {
@@ -331,6 +318,43 @@ func annotate(out *schema.Document, rec kvindex.Record, rev uint64) {
 		out.Similarity = &schema.Similarity{Containment: clamp(rec.Containment), Jaccard: clamp(rec.Jaccard)}
 	}
 	out.DedupeRevision = rev
+}
+
+// maxCASAttempts bounds the compare-and-set attempts on one record: each
+// lost attempt means another writer changed the record in between, so this
+// many in a row is a livelock, returned as a retryable error (the runtime
+// retries the article with backoff).
+const maxCASAttempts = 1000
+
+// updateRecord changes article id's record by compare-and-set: change
+// edits the record as it is now and returns whether to write it; after a
+// lost race the record is read again and change called again, at most
+// maxCASAttempts times. cur, at revision rev, is the record when the
+// caller holds it (rev > 0); otherwise it is read first. It returns the
+// record as last seen (as written, when written), its revision and
+// whether it was written; a missing record is kvindex.ErrNotFound. Every
+// compare-and-set loop of the stage goes through it.
+func (d *Deduper) updateRecord(ctx context.Context, id string, cur kvindex.Record, rev uint64, change func(*kvindex.Record) bool) (kvindex.Record, uint64, bool, error) {
+	for range maxCASAttempts {
+		if rev == 0 {
+			var err error
+			if cur, rev, err = d.ix.GetRecord(ctx, id); err != nil {
+				return cur, 0, false, err
+			}
+		}
+		if !change(&cur) {
+			return cur, rev, false, nil
+		}
+		newRev, err := d.ix.UpdateRecord(ctx, id, cur, rev)
+		if err == nil {
+			return cur, newRev, true, nil
+		}
+		if !errors.Is(err, kvindex.ErrConflict) {
+			return cur, rev, false, err
+		}
+		rev = 0
+	}
+	return cur, rev, false, fmt.Errorf("record %s: %d compare-and-set attempts lost: %w", id, maxCASAttempts, kvindex.ErrConflict)
 }
 
 // clamp keeps x in [0, 1] at the precision records store, so a decision

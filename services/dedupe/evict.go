@@ -33,7 +33,7 @@ func (d *Deduper) evict(ctx context.Context, witnesses []string, from ref, excer
 		if rec == nil {
 			continue // moved meanwhile, or taken along by an earlier witness
 		}
-		d.log.Debug("evicted article from an excerpt's cluster", zap.String("id", id), zap.String("cluster", from.id), zap.String("by", by))
+		d.log.Debug("evicted article from an excerpt's cluster", zap.String("article_id", id), zap.String("cluster", from.id), zap.String("by", by))
 		if err := d.takeFollowers(ctx, ref{id, rec.Seq}, rec.Sketch, from, excerpt, by, witnesses); err != nil {
 			return err
 		}
@@ -48,32 +48,22 @@ func (d *Deduper) evict(ctx context.Context, witnesses []string, from ref, excer
 // an article that stays, is gone, is unfinished or has meanwhile left
 // from returns nil.
 func (d *Deduper) moveOutOf(ctx context.Context, id string, from ref, move func(*kvindex.Record) bool) (*kvindex.Record, error) {
-	for {
-		rec, rev, err := d.ix.GetRecord(ctx, id)
-		if errors.Is(err, kvindex.ErrNotFound) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("evict %s: %w", id, err)
-		}
-		if rec.Cluster != from.id || rec.ClusterSeq != from.seq || !rec.Done || !move(&rec) {
-			return nil, nil
-		}
-		newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
-		if errors.Is(err, kvindex.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("evict %s from %s: %w", id, from.id, err)
-		}
-		if err := d.publishMerge(ctx, id, rec, newRev); err != nil {
-			return nil, err
-		}
-		if err := d.removeMember(ctx, from, id); err != nil {
-			return nil, err
-		}
-		return &rec, nil
+	rec, newRev, moved, err := d.updateRecord(ctx, id, kvindex.Record{}, 0, func(rec *kvindex.Record) bool {
+		return rec.Cluster == from.id && rec.ClusterSeq == from.seq && rec.Done && move(rec)
+	})
+	if errors.Is(err, kvindex.ErrNotFound) || err == nil && !moved {
+		return nil, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("evict %s from %s: %w", id, from.id, err)
+	}
+	if err := d.publishMerge(ctx, id, rec, newRev); err != nil {
+		return nil, err
+	}
+	if err := d.removeMember(ctx, from, id); err != nil {
+		return nil, err
+	}
+	return &rec, nil
 }
 
 // takeFollowers moves into cluster to (canonical sketch sketch) the
@@ -119,26 +109,16 @@ func (d *Deduper) takeFollowers(ctx context.Context, to ref, sketch minhash.Sket
 
 // removeMember drops id from the member list of cluster root's canonical.
 func (d *Deduper) removeMember(ctx context.Context, root ref, id string) error {
-	for attempts := 0; attempts < 1000; attempts++ {
-		rec, rev, err := d.ix.GetRecord(ctx, root.id)
-		if errors.Is(err, kvindex.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("leave cluster %s: %w", root.id, err)
-		}
+	_, _, _, err := d.updateRecord(ctx, root.id, kvindex.Record{}, 0, func(rec *kvindex.Record) bool {
 		i := slices.Index(rec.Members, id)
 		if i < 0 {
-			return nil
+			return false
 		}
 		rec.Members = slices.Delete(rec.Members, i, i+1)
-		if _, err := d.ix.UpdateRecord(ctx, root.id, rec, rev); err != nil {
-			if errors.Is(err, kvindex.ErrConflict) {
-				continue
-			}
-			return fmt.Errorf("leave cluster %s: %w", root.id, err)
-		}
-		return nil
+		return true
+	})
+	if err != nil && !errors.Is(err, kvindex.ErrNotFound) {
+		return fmt.Errorf("leave cluster %s: %w", root.id, err)
 	}
-	return fmt.Errorf("leave cluster %s: too many conflicts: %w", root.id, kvindex.ErrConflict)
+	return nil
 }

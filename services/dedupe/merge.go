@@ -24,92 +24,93 @@ import (
 // (the owner adopts the change); a finished one is also re-published. A
 // moved canonical brings its members along.
 func (d *Deduper) merge(ctx context.Context, id string, root ref, sim *minhash.Similarity) error {
-	for {
-		rec, rev, err := d.ix.GetRecord(ctx, id)
-		if errors.Is(err, kvindex.ErrNotFound) {
-			return nil // expired: nothing left to move
-		}
-		if err != nil {
-			return fmt.Errorf("merge %s: %w", id, err)
-		}
+	var members []string
+	rec, newRev, moved, err := d.updateRecord(ctx, id, kvindex.Record{}, 0, func(rec *kvindex.Record) bool {
 		if id == root.id || rec.ClusterSeq <= root.seq {
-			return nil
+			return false
 		}
-		members := rec.Members
+		members = rec.Members
 		rec.Cluster, rec.ClusterSeq, rec.Members = root.id, root.seq, nil
 		if sim != nil {
 			rec.Containment, rec.Jaccard = sim.Containment, sim.Jaccard
 		}
-		newRev, err := d.ix.UpdateRecord(ctx, id, rec, rev)
-		if errors.Is(err, kvindex.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("merge %s into %s: %w", id, root.id, err)
-		}
-		d.log.Debug("merged article into earlier cluster", zap.String("id", id), zap.String("cluster", root.id), zap.Bool("published", rec.Done))
-		if rec.Done {
-			err = d.publishMerge(ctx, id, rec, newRev)
-		} else {
-			d.merges.WithLabelValues("pending").Inc()
-		}
-		if err != nil {
-			return err
-		}
-		final, err := d.addMember(ctx, root, id)
-		if err != nil {
-			return err
-		}
-		if final != root {
-			// The cluster itself moved meanwhile: follow it.
-			return d.merge(ctx, id, final, nil)
-		}
-		for _, m := range members {
-			if err := d.merge(ctx, m, root, nil); err != nil {
-				return err
-			}
-		}
+		return true
+	})
+	if errors.Is(err, kvindex.ErrNotFound) {
+		return nil // expired: nothing left to move
+	}
+	if err != nil {
+		return fmt.Errorf("merge %s into %s: %w", id, root.id, err)
+	}
+	if !moved {
 		return nil
 	}
+	d.log.Debug("merged article into earlier cluster", zap.String("article_id", id), zap.String("cluster", root.id), zap.Bool("published", rec.Done))
+	if rec.Done {
+		err = d.publishMerge(ctx, id, rec, newRev)
+	} else {
+		d.merges.WithLabelValues("pending").Inc()
+	}
+	if err != nil {
+		return err
+	}
+	final, err := d.addMember(ctx, root, id)
+	if err != nil {
+		return err
+	}
+	if final != root {
+		// The cluster itself moved meanwhile: follow it.
+		return d.merge(ctx, id, final, nil)
+	}
+	for _, m := range members {
+		if err := d.merge(ctx, m, root, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addMember adds id to the member list of cluster root's canonical, and
 // returns the cluster id now belongs to: root, or the earlier cluster
 // root itself was moved into.
 func (d *Deduper) addMember(ctx context.Context, root ref, id string) (ref, error) {
-	for hops, attempts := 0, 0; hops < 64 && attempts < 1000; attempts++ {
-		rec, rev, err := d.ix.GetRecord(ctx, root.id)
+	for range maxHops {
+		var movedTo *ref
+		_, _, _, err := d.updateRecord(ctx, root.id, kvindex.Record{}, 0, func(rec *kvindex.Record) bool {
+			if rec.Cluster != root.id {
+				movedTo = &ref{rec.Cluster, rec.ClusterSeq}
+				return false
+			}
+			movedTo = nil
+			if slices.Contains(rec.Members, id) || len(rec.Members) >= kvindex.MaxMembers {
+				return false
+			}
+			rec.Members = append(rec.Members, id)
+			return true
+		})
 		if errors.Is(err, kvindex.ErrNotFound) {
 			return root, nil // the canonical expired
 		}
 		if err != nil {
 			return root, fmt.Errorf("join cluster %s: %w", root.id, err)
 		}
-		if rec.Cluster != root.id {
-			root = ref{rec.Cluster, rec.ClusterSeq}
-			hops++
-			continue
-		}
-		if slices.Contains(rec.Members, id) || len(rec.Members) >= kvindex.MaxMembers {
+		if movedTo == nil {
 			return root, nil
 		}
-		rec.Members = append(rec.Members, id)
-		if _, err := d.ix.UpdateRecord(ctx, root.id, rec, rev); err != nil {
-			if errors.Is(err, kvindex.ErrConflict) {
-				continue
-			}
-			return root, fmt.Errorf("join cluster %s: %w", root.id, err)
-		}
-		return root, nil
+		root = *movedTo
 	}
-	return root, fmt.Errorf("join cluster %s: too many hops or conflicts: %w", root.id, kvindex.ErrConflict)
+	return root, fmt.Errorf("join cluster %s: more than %d hops to the cluster's canonical: %w", root.id, maxHops, kvindex.ErrConflict)
 }
+
+// maxHops bounds the clusters addMember follows when the canonical it
+// joins has itself moved into another cluster.
+const maxHops = 64
 
 // publishMerge re-publishes a finished article with its new cluster.
 func (d *Deduper) publishMerge(ctx context.Context, id string, rec kvindex.Record, rev uint64) error {
 	if rec.Stream == "" {
 		d.merges.WithLabelValues("unpublished").Inc()
-		d.log.Warn("merge not published: the article's stream is unknown", zap.String("id", id), zap.String("cluster", rec.Cluster))
+		d.log.Warn("merge not published: the article's stream is unknown", zap.String("article_id", id), zap.String("cluster", rec.Cluster))
 		return nil
 	}
 	s, err := d.stream(ctx, rec.Stream)
@@ -120,7 +121,7 @@ func (d *Deduper) publishMerge(ctx context.Context, id string, rec kvindex.Recor
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		d.merges.WithLabelValues("unpublished").Inc()
 		d.log.Warn("merge not published: the article's message is gone from its stream",
-			zap.String("id", id), zap.String("stream", rec.Stream), zap.Uint64("stream_seq", rec.Seq))
+			zap.String("article_id", id), zap.String("stream", rec.Stream), zap.Uint64("stream_seq", rec.Seq))
 		return nil
 	}
 	if err != nil {
@@ -130,7 +131,7 @@ func (d *Deduper) publishMerge(ctx context.Context, id string, rec kvindex.Recor
 	if err != nil || doc.ID != id {
 		d.merges.WithLabelValues("unpublished").Inc()
 		d.log.Warn("merge not published: the stream message is not the article",
-			zap.String("id", id), zap.String("stream", rec.Stream), zap.Uint64("stream_seq", rec.Seq), zap.Error(err))
+			zap.String("article_id", id), zap.String("stream", rec.Stream), zap.Uint64("stream_seq", rec.Seq), zap.Error(err))
 		return nil
 	}
 	doc.DuplicateOf, doc.Similarity = "", nil
