@@ -156,7 +156,7 @@ func replay(ctx context.Context, js jetstream.JetStream, r *indexer.Replay, sinc
 				if _, err := r.Process(ctx, doc); err != nil {
 					if stage.IsPermanent(err) {
 						failed.Add(1)
-						log.Warn("rejected", zap.String("article", doc.ID), zap.Error(err))
+						log.Warn("rejected", zap.String("article_id", doc.ID), zap.Error(err))
 						continue
 					}
 					once.Do(func() { firstErr = err })

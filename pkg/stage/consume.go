@@ -292,7 +292,7 @@ func (h *handler[In, Out]) finish(ctx context.Context, msg jetstream.Msg, info I
 	}()
 	// Fields are built only on the paths that log, not per message.
 	log := func() *zap.Logger {
-		return h.log.With(zap.String("article", articleRef(msg.Data())), zap.Uint64("seq", info.Sequence), zap.Int("delivered", info.Delivered))
+		return h.log.With(articleRef(msg.Data()), zap.Uint64("stream_seq", info.Sequence), zap.Int("delivered", info.Delivered))
 	}
 	if result == ResultRetry && (ctx.Err() != nil || h.abandoned.Load()) {
 		// The shutdown gave up on this message at its deadline (the drain
@@ -598,20 +598,24 @@ func (h *handler[In, Out]) deadLetter(ctx context.Context, msg jetstream.Msg, in
 	return err
 }
 
-// articleRef names the article in a payload for logs: its id, else its
-// URL, else "" when the payload does not decode.
-func articleRef(data []byte) string {
+// articleRef names the article in a payload for logs: article_id (the
+// field every log line naming an article uses), else article_url for a raw
+// article, else nothing when the payload does not decode.
+func articleRef(data []byte) zap.Field {
 	var ref struct {
 		ID  string `json:"id"`
 		URL string `json:"url"`
 	}
 	if json.Unmarshal(data, &ref) != nil {
-		return ""
+		return zap.Skip()
 	}
 	if ref.ID != "" {
-		return ref.ID
+		return zap.String("article_id", ref.ID)
 	}
-	return ref.URL
+	if ref.URL != "" {
+		return zap.String("article_url", ref.URL) // a raw article has no id yet
+	}
+	return zap.Skip()
 }
 
 // RetryDelay is the nak delay before delivery number delivered+1: capped

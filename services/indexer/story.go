@@ -53,7 +53,7 @@ func (ix *Indexer) ProcessStory(ctx context.Context, st *schema.Story) (*schema.
 		}
 		return nil, err
 	}
-	ix.log.Info("merged story's articles re-pointed", zap.String("story", st.ID),
+	ix.log.Info("merged story's articles re-pointed", zap.String("story_id", st.ID),
 		zap.String("merged_into", st.MergedInto), zap.Int64("articles", n))
 	return nil, nil
 }

@@ -148,11 +148,11 @@ func (p *Publisher) PublishPaths(ctx context.Context, paths []string, progress f
 			} else if dup {
 				p.metrics.article(sourceFile, resultDuplicate)
 				sum.Duplicates++
-				p.log.Debug("duplicate", zap.String("id", id), zap.Stringer("item", it))
+				p.log.Debug("duplicate", zap.String("article_id", id), zap.Stringer("item", it))
 			} else {
 				p.metrics.article(sourceFile, resultAccepted)
 				sum.Accepted++
-				p.log.Debug("published", zap.String("id", id), zap.Stringer("item", it))
+				p.log.Debug("published", zap.String("article_id", id), zap.Stringer("item", it))
 			}
 			// Progress in input bytes: exact for plain files, scaled
 			// for compressed ones, never past the file's size.

@@ -142,7 +142,7 @@ func (p *Publisher) publishData(ctx context.Context, id string, data []byte) (du
 	}
 	p.backlog.Sent()
 	if ack.Duplicate {
-		p.log.Debug("duplicate publish", zap.String("id", id), zap.Uint64("stream_seq", ack.Sequence))
+		p.log.Debug("duplicate publish", zap.String("article_id", id), zap.Uint64("stream_seq", ack.Sequence))
 	}
 	return ack.Duplicate, nil
 }
