@@ -126,6 +126,8 @@ type cluster struct {
 	work     bool   // a cue says it is a film, show, book or game
 	band     bool   // a cue says it is a band
 	orgCue   bool   // a cue says it is a company
+	surnamed bool   // a mention gives its surname alone: a person
+	listed   bool   // coordinated with an organisation and no known person
 	ordinary bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
@@ -195,6 +197,9 @@ func (s *state) cluster() schema.Entities {
 			c.votes[gazetteer.Person] += 2
 			c.titled = true
 		}
+		if m.attach >= 0 {
+			c.surnamed = true
+		}
 		s.cues(m, c)
 		if m.acronym < 0 || m.entry != nil {
 			c.names[m.text]++
@@ -253,7 +258,8 @@ func (s *state) cluster() schema.Entities {
 			switch {
 			case c.work && c.typ != gazetteer.Place:
 				continue // a film, a show, a book: not shown
-			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person:
+			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person,
+				c.listed && c.typ == gazetteer.Person && c.multi && !c.surnamed:
 				c.typ = gazetteer.Organization
 				id = "local:org:" + Slug(name)
 			case c.typ == gazetteer.Organization && eventWords[name[strings.LastIndexByte(name, ' ')+1:]]:
@@ -318,7 +324,8 @@ func (s *state) cluster() schema.Entities {
 
 // coordinated spreads a work cue along coordinated names: in "The
 // Aviator, Million Dollar Baby and Sideways" one film makes all three
-// films.
+// films; and an organisation cue, when a coordinated name is an
+// organisation and none is known to be a person.
 func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 	order := make([]int, 0, len(s.ms))
 	for i, m := range s.ms {
@@ -328,16 +335,33 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 	}
 	sort.Slice(order, func(a, b int) bool { return s.ms[order[a]].t0 < s.ms[order[b]].t0 })
 	for lo := 0; lo < len(order); {
-		hi := lo + 1
+		hi, listed := lo+1, false
 		for hi < len(order) && s.ms[order[hi]].t0 == s.ms[order[hi-1]].t1+1 {
-			if w := s.toks[s.ms[order[hi-1]].t1].Text; w != "," && w != "and" && w != "or" {
+			w := s.toks[s.ms[order[hi-1]].t1].Text
+			if w != "," && w != "and" && w != "or" {
 				break
 			}
+			listed = listed || w != ","
 			hi++
 		}
-		work := false
+		work, orgs, known, persons, unknown := false, 0, 0, 0, 0
 		for _, i := range order[lo:hi] {
-			work = work || clusters[find(i)].work
+			c := clusters[find(i)]
+			work = work || c.work
+			switch {
+			case s.modifier(s.ms[i]):
+				// "Liberal Democrat leader Charles Kennedy": the party
+				// is not a member of the list, its leader is.
+			case c.titled || c.surnamed || c.entry != nil && c.entry.Type == gazetteer.Person:
+				persons++
+			case c.entry != nil && c.entry.Type == gazetteer.Organization:
+				orgs++
+				known++
+			case c.entry == nil && (c.orgCue || c.votes[gazetteer.Organization] > c.votes[gazetteer.Person]):
+				orgs++
+			case c.entry == nil && c.votes[gazetteer.Person] > 0:
+				unknown++
+			}
 		}
 		if work && hi-lo > 1 {
 			for _, i := range order[lo:hi] {
@@ -346,8 +370,40 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 				}
 			}
 		}
+		// Companies are listed with companies: in "Microsoft, Google and
+		// Ask Jeeves" a name of several words that the tagger took for a
+		// person, with nothing that says person (a title, its surname
+		// alone, the knowledge base), is one more company, when the list
+		// holds as many organisations as such persons and one of them is
+		// known. Only a list with "and" or "or" counts: "Jeremy Dear, NUJ
+		// general secretary" is an apposition; and stars are listed with
+		// the one band among them.
+		if known > 0 && orgs >= unknown && persons == 0 && listed {
+			for _, i := range order[lo:hi] {
+				if c := clusters[find(i)]; c.entry == nil && !c.titled {
+					c.listed = true
+				}
+			}
+		}
 		lo = hi
 	}
+}
+
+// modifier reports whether m qualifies a name that follows it, at once
+// or after up to three role words: "Liberal Democrat Charles Kennedy",
+// "Liberal Democrat leader Charles Kennedy", "European Commission
+// President Manuel Barroso".
+func (s *state) modifier(m *mention) bool {
+	for k, n := m.t1, 0; k < len(s.toks) && n <= 3; k, n = k+1, n+1 {
+		if s.owner[k] >= 0 {
+			return true
+		}
+		t := s.toks[k].Text
+		if !isWord(t) || isCap(t) && !titleWords[strings.TrimSuffix(t, ".")] {
+			return false
+		}
+	}
+	return false
 }
 
 // cues reads the words around m for what its cluster names.

@@ -142,7 +142,7 @@ func (s *state) clean(m *mention) bool {
 			m.t0++
 			continue
 		}
-		if (w == "The" || w == "the" || leadingJunk[strings.ToLower(w)]) && m.t1-m.t0 > 1 {
+		if (w == "The" || w == "the" || s.leadingJunkAt(m.t0)) && m.t1-m.t0 > 1 {
 			m.t0++
 			continue
 		}
@@ -169,6 +169,29 @@ func (s *state) clean(m *mention) bool {
 	m.text = strings.Join(strings.Fields(text), " ")
 	return s.usable(m)
 }
+
+// leadingJunkAt reports whether token k is a word that opens a span but
+// not a name ("All Alfa Romeo", "Former President Obama"): written in
+// lower case, or capitalised only because it opens a sentence, a quote
+// or the headline. Capitalised inside a sentence it belongs to the name:
+// "the All Blacks", "New Zealand's All Blacks".
+func (s *state) leadingJunkAt(k int) bool {
+	w := strings.TrimSuffix(s.toks[k].Text, ".")
+	lw := strings.ToLower(w)
+	if !leadingJunk[lw] {
+		return false
+	}
+	return determiners[lw] || !isCap(w) || s.toks[k].initial || k > 0 && opensQuote[s.toks[k-1].Text]
+}
+
+// determiners open a work's title more often than a body's name ("My
+// Left Foot", "A Room With A View"): stripped wherever they stand, as
+// titles are not shown.
+var determiners = set(`a an this that these those our their his her its my your and or but so`)
+
+// opensQuote are the tokens after which a capital opens a quoted
+// sentence: `said: "All US companies`.
+var opensQuote = set(`" “ ' ‘ : (`)
 
 // usable rejects junk: no capital letter, a lone junk word, a lone
 // number, or a lone ordinary word at a sentence start.
@@ -432,7 +455,7 @@ func (s *state) headWordNames() {
 		st := i
 		for st < j {
 			lw := strings.ToLower(s.toks[st].Text)
-			if !leadingJunk[lw] && !functionWords[lw] && !(s.toks[st].initial && commonLower[lw] && !orgWords[s.toks[st].Text] && !placeWords[s.toks[st].Text]) {
+			if !s.leadingJunkAt(st) && !functionWords[lw] && !(s.toks[st].initial && commonLower[lw] && !orgWords[s.toks[st].Text] && !placeWords[s.toks[st].Text]) {
 				break
 			}
 			st++

@@ -344,13 +344,53 @@ func TestRules(t *testing.T) {
 				"PER:Franz Ferdinand", "PER:Electronic Arts", "ORG:Six Nations", "ORG:Xbox"},
 		},
 		{
-			name:  "a word cut from a longer name does not link to a brand",
-			title: "Rugby", body: "The All Blacks won the match.",
+			name:  "a capitalised quantifier inside a sentence is part of the name",
+			title: "Rugby", body: "The All Blacks won the match. New Zealand's All Blacks toured Wales.",
 			english: true,
-			spans:   []span{{"ORG", "All Blacks"}},
-			// Not the retailer Blacks of the knowledge base. (The leading
-			// quantifier rule still cuts the name to "Blacks".)
-			want: map[string]string{"ORG:Blacks": "local:org:blacks |"},
+			spans:   []span{{"ORG", "All Blacks"}, {"LOC", "New Zealand"}, {"LOC", "Wales"}},
+			// Not "Blacks", which would take the retailer Blacks of the
+			// knowledge base if one-word names linked.
+			want: map[string]string{"ORG:All Blacks": "local:org:all-blacks ||", "LOC:New Zealand": "Q664 | NZ", "LOC:Wales": "Q25 | GB"},
+		},
+		{
+			name:  "a quantifier opening a sentence is not",
+			title: "Recall", body: "All Alfa Romeo cars were recalled on Monday.",
+			english: true,
+			spans:   []span{{"ORG", "All Alfa Romeo"}},
+			want:    map[string]string{"ORG:Alfa Romeo": "Q26921 |"},
+		},
+		{
+			name:  "a name listed with companies is a company",
+			title: "Search", body: "The firm follows Microsoft, Google and Ask Jeeves. Games giants Electronic Arts and Sony back the format.",
+			english: true,
+			spans:   []span{{"ORG", "Microsoft"}, {"ORG", "Google"}, {"PER", "Ask Jeeves"}, {"PER", "Electronic Arts"}, {"ORG", "Sony"}},
+			want: map[string]string{"ORG:Microsoft": "Q2283 |", "ORG:Google": "Q95 |", "ORG:Ask Jeeves": "local:org:ask-jeeves |",
+				"ORG:Electronic Arts": "local:org:electronic-arts |", "ORG:Sony": "Q41187 |"},
+		},
+		{
+			name:  "a party before its leader is not a member of the list",
+			title: "Politics", body: "The offer was welcomed by Tony Blair, as did Conservative leader Michael Howard and Liberal Democrat leader Charles Kennedy. Slots went to Conservative Michael Howard and Liberal Democrat Charles Kennedy.",
+			english: true,
+			spans:   []span{{"PER", "Tony Blair"}, {"ORG", "Conservative"}, {"PER", "Michael Howard"}, {"ORG", "Liberal Democrat"}, {"PER", "Charles Kennedy"}},
+			want: map[string]string{"PER:Tony Blair": "Q9545 |", "PER:Michael Howard": "local:person:michael-howard ||",
+				"PER:Charles Kennedy": "local:person:charles-kennedy ||", "ORG:Conservative": "local:org:conservative ||",
+				"ORG:Liberal Democrats": "local:org:liberal-democrats ||"},
+		},
+		{
+			name:  "stars listed with a band stay persons",
+			title: "Gig", body: "Elton John, Mariah Carey and Oasis played. Mariah Carey sang first.",
+			english: true,
+			spans:   []span{{"PER", "Elton John"}, {"PER", "Mariah Carey"}, {"ORG", "Oasis"}},
+			want: map[string]string{"PER:Elton John": "local:person:elton-john |", "PER:Mariah Carey": "local:person:mariah-carey ||",
+				"ORG:Oasis": "local:org:oasis |"},
+		},
+		{
+			name:  "a person listed with companies stays a person when something says so",
+			title: "Tech", body: "Microsoft and Bill Gates gave money. Gates said it was a gift. Google and Mr Eric Schmidt agreed.",
+			english: true,
+			spans:   []span{{"ORG", "Microsoft"}, {"PER", "Bill Gates"}, {"PER", "Gates"}, {"ORG", "Google"}, {"PER", "Eric Schmidt"}},
+			want: map[string]string{"ORG:Microsoft": "Q2283 |", "PER:Bill Gates": "local:person:bill-gates ||", "ORG:Google": "Q95 |",
+				"PER:Eric Schmidt": "local:person:eric-schmidt |"},
 		},
 		{
 			name:  "gazetteer place inside a longer name needs the tagger",
