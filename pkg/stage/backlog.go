@@ -49,12 +49,17 @@ type Backlog struct {
 	limit    uint64
 	every    time.Duration
 
+	// mu guards the reading below; JetStream is asked without holding
+	// it, so publishers (Sent, Check) never wait for another's refresh.
 	mu      sync.Mutex
 	pending uint64
 	// bytesLimit is how many unfinished messages fit in half the stream
 	// at its average message size; 0 when the stream has no byte cap.
 	bytesLimit uint64
 	readAt     time.Time
+	// refreshing is closed when the caller asking JetStream has its
+	// answer; nil when nobody is asking.
+	refreshing chan struct{}
 }
 
 // backlogRefresh is how stale a backlog reading may be.
@@ -72,16 +77,13 @@ func (b *Backlog) Check(ctx context.Context) error {
 	if b == nil || b.limit == 0 {
 		return nil
 	}
-	n, err := b.read(ctx)
+	n, bytesLimit, err := b.read(ctx)
 	if err != nil {
 		return err
 	}
 	if n >= b.limit {
 		return fmt.Errorf("%w: %s has %d unfinished messages (limit %d)", ErrBacklogFull, b.consumer, n, b.limit)
 	}
-	b.mu.Lock()
-	bytesLimit := b.bytesLimit
-	b.mu.Unlock()
 	if bytesLimit > 0 && n >= bytesLimit {
 		return fmt.Errorf("%w: %s has %d unfinished messages, half of what %s holds at its size cap", ErrBacklogFull, b.consumer, n, b.stream)
 	}
@@ -115,43 +117,71 @@ func (b *Backlog) Wait(ctx context.Context) error {
 	}
 }
 
-func (b *Backlog) read(ctx context.Context) (uint64, error) {
+// read returns the backlog and the byte cap's limit, asking JetStream
+// when the reading is older than the refresh interval. One caller asks at
+// a time, without holding mu; the others meanwhile use the reading so far
+// (at most one refresh older), or, before the first reading, wait for it.
+func (b *Backlog) read(ctx context.Context) (uint64, uint64, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if time.Since(b.readAt) < b.every {
-		return b.pending, nil
+	for {
+		if time.Since(b.readAt) < b.every || b.refreshing != nil && !b.readAt.IsZero() {
+			n, bytesLimit := b.pending, b.bytesLimit
+			b.mu.Unlock()
+			return n, bytesLimit, nil
+		}
+		if b.refreshing == nil {
+			break
+		}
+		wait := b.refreshing
+		b.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return 0, 0, fmt.Errorf("backlog of %s: %w", b.consumer, ctx.Err())
+		}
+		b.mu.Lock()
 	}
-	n, err := b.query(ctx)
+	done := make(chan struct{})
+	b.refreshing = done
+	b.mu.Unlock()
+
+	n, bytesLimit, err := b.query(ctx)
+
+	b.mu.Lock()
+	b.refreshing = nil
+	if err == nil {
+		b.pending, b.bytesLimit, b.readAt = n, bytesLimit, time.Now()
+	}
+	b.mu.Unlock()
+	close(done)
 	if err != nil {
-		return 0, fmt.Errorf("backlog of %s: %w", b.consumer, err)
+		return 0, 0, fmt.Errorf("backlog of %s: %w", b.consumer, err)
 	}
-	b.pending, b.readAt = n, time.Now()
-	return n, nil
+	return n, bytesLimit, nil
 }
 
 // query reads the consumer's unfinished messages and, from the stream,
 // how many messages of its average size fit in half its byte cap.
-func (b *Backlog) query(ctx context.Context) (uint64, error) {
+func (b *Backlog) query(ctx context.Context) (pending, bytesLimit uint64, err error) {
 	st, err := b.js.Stream(ctx, b.stream) // fetches the stream's info
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	info := st.CachedInfo()
-	b.bytesLimit = 0
 	if capBytes := info.Config.MaxBytes; capBytes > 0 && info.State.Msgs > 0 {
 		avg := max(info.State.Bytes/info.State.Msgs, 1)
-		b.bytesLimit = max(uint64(capBytes)/2/avg, 1)
+		bytesLimit = max(uint64(capBytes)/2/avg, 1)
 	}
 	cons, err := st.Consumer(ctx, b.consumer)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return info.State.Msgs, nil
+		return info.State.Msgs, bytesLimit, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	ci, err := cons.Info(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return ci.NumPending + uint64(ci.NumAckPending), nil
+	return ci.NumPending + uint64(ci.NumAckPending), bytesLimit, nil
 }

@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
 )
 
 // A stage whose next stage is too far behind holds its messages instead of
@@ -123,5 +125,43 @@ func TestBacklogIsFullAtHalfTheStreamsBytes(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // past the cached reading
 	if err := b.Check(ctx); !errors.Is(err, stage.ErrBacklogFull) {
 		t.Fatalf("60 unread documents of ~10 KB in a 1 MiB stream: err = %v; want ErrBacklogFull", err)
+	}
+}
+
+// A backlog refresh asks JetStream without holding the backlog's lock:
+// while one caller waits for an answer (here from a server that went
+// away), every publisher's Sent returns at once instead of queueing
+// behind it.
+func TestBacklogRefreshDoesNotBlockPublishers(t *testing.T) {
+	srv := natstest.Server(t)
+	nc, err := nats.Connect(srv.ClientURL(), nats.MaxReconnects(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := stage.NewBacklog(js, stage.SubjectRaw, 1000)
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	waitFor(t, func() bool { return !nc.IsConnected() }, func() string { return "still connected" })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- b.Check(ctx) }()
+	// The refresh's request waits in the connection's reconnect buffer.
+	waitFor(t, func() bool { n, _ := nc.Buffered(); return n > 0 }, func() string { return "the refresh sent no request" })
+	sent := make(chan struct{})
+	go func() { b.Sent(); close(sent) }()
+	select {
+	case <-sent:
+	case err := <-refreshed:
+		t.Fatalf("Sent waited for the refresh to give up (%v)", err)
+	}
+	if err := <-refreshed; err == nil {
+		t.Error("Check with no server answered nil; want the refresh's error")
 	}
 }

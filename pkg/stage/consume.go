@@ -416,7 +416,8 @@ type published struct {
 	deadline  time.Time
 	duplicate bool
 	// buf holds the encoded output until it is confirmed: the client
-	// resends it if the stream had no responder yet.
+	// resends it if the stream had no responder yet, until the future
+	// ends, so it goes back to the pool only then (release).
 	buf *bytes.Buffer
 }
 
@@ -537,6 +538,10 @@ func (h *handler[In, Out]) confirm(ctx context.Context, unconfirmed <-chan *publ
 		case err = <-pub.stored.Err():
 		case <-timer.C:
 			err = fmt.Errorf("JetStream did not confirm storing it within %s", h.cfg.confirmWait())
+			// The client may still resend the output from buf (no
+			// responders yet) until its own timeout: the buffer is
+			// left to the garbage collector, never reused.
+			pub.buf = nil
 		}
 		timer.Stop()
 		pub.release()
