@@ -95,6 +95,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer log.Sync()
+	stage.LogMemoryLimit(log, stage.ApplyMemoryLimit(o.pipeline.Stage.MemoryLimit))
 	if o.once && o.pipeline.NATSURL == "" && !flagSet(fs, "listen") {
 		o.pipeline.Listen = "127.0.0.1:0" // a batch run needs no well-known port
 	}

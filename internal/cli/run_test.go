@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -14,8 +15,11 @@ import (
 )
 
 // The quick start: the example articles go through every stage on the
-// embedded server and come out clean, deduplicated and enriched.
+// embedded server and come out clean, deduplicated and enriched. It runs
+// with NEWSFLOW_MEMORY_LIMIT, which becomes the runtime's soft limit.
 func TestRunOnceOnExamples(t *testing.T) {
+	t.Setenv("NEWSFLOW_MEMORY_LIMIT", "768MiB")
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	dir := t.TempDir()
 	export := filepath.Join(dir, "out.jsonl")
 	var stdout, stderr bytes.Buffer
@@ -23,6 +27,9 @@ func TestRunOnceOnExamples(t *testing.T) {
 		"--data", filepath.Join(dir, "data"), "--export", export}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if got := debug.SetMemoryLimit(-1); got != 768<<20 {
+		t.Errorf("runtime memory limit = %d; want NEWSFLOW_MEMORY_LIMIT's 768MiB", got)
 	}
 	docs := readExport(t, export)
 	if len(docs) != 6 {

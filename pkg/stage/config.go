@@ -33,6 +33,10 @@ type Config struct {
 	LogLevel string
 	// ShutdownTimeout bounds the whole ordered drain on SIGTERM.
 	ShutdownTimeout time.Duration
+	// MemoryLimit is the Go runtime's soft memory limit
+	// (ApplyMemoryLimit); 0 leaves the runtime's own (GOMEMLIMIT, or
+	// none).
+	MemoryLimit ByteSize
 }
 
 // NATSConfig says how to connect to NATS. Password, Token-like secrets and
@@ -150,6 +154,7 @@ func (c *Config) Flags(e *EnvFlags) {
 	e.Bool(&c.PProf, "pprof", "NEWSFLOW_PPROF", "serve the Go profiler under /debug/pprof/ on the HTTP address")
 	e.String(&c.LogLevel, "log-level", "NEWSFLOW_LOG_LEVEL", "debug, info, warn or error")
 	e.Duration(&c.ShutdownTimeout, "shutdown-timeout", "NEWSFLOW_SHUTDOWN_TIMEOUT", "deadline for the ordered drain on SIGTERM")
+	e.Size(&c.MemoryLimit, "memory-limit", "NEWSFLOW_MEMORY_LIMIT", "the Go runtime's soft memory limit, e.g. 400MiB: the collector works harder as the heap nears it (set it below the container's limit)")
 }
 
 // Validate reports every setting that cannot work, in words an operator
@@ -198,6 +203,9 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("NEWSFLOW_SHUTDOWN_TIMEOUT=%s: must be positive", c.ShutdownTimeout))
 	}
+	if c.MemoryLimit != 0 && c.MemoryLimit < minMemoryLimit {
+		errs = append(errs, fmt.Errorf("NEWSFLOW_MEMORY_LIMIT=%s: below %s the collector would run without pause; leave it unset for no limit", c.MemoryLimit, ByteSize(minMemoryLimit)))
+	}
 	return errors.Join(errs...)
 }
 
@@ -224,6 +232,7 @@ func (c *Config) LogFields() []zap.Field {
 		zap.Bool("pprof", c.PProf),
 		zap.String("log_level", c.LogLevel),
 		zap.Duration("shutdown_timeout", c.ShutdownTimeout),
+		zap.Stringer("memory_limit", c.MemoryLimit),
 	}
 }
 
@@ -378,6 +387,16 @@ func (e *EnvFlags) Duration(p *time.Duration, flagName, env, usage string) {
 		}
 	}
 	e.FlagSet.DurationVar(p, flagName, *p, e.usage(env, usage))
+}
+
+// Size binds a size setting ("400MiB", ByteSize).
+func (e *EnvFlags) Size(p *ByteSize, flagName, env, usage string) {
+	if v, ok := e.env(env); ok {
+		if err := p.Set(v); err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s=%w", env, err))
+		}
+	}
+	e.FlagSet.Var(p, flagName, e.usage(env, usage))
 }
 
 // Err reports every malformed environment value seen so far.

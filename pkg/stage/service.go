@@ -120,6 +120,7 @@ func Main(svc Service, args []string, stderr io.Writer) int {
 // under stop.
 func run(stop context.Context, cfg Config, svc Service, log *zap.Logger) error {
 	log.Info("starting", append([]zap.Field{zap.String("version", svc.Version)}, cfg.LogFields()...)...)
+	LogMemoryLimit(log, ApplyMemoryLimit(cfg.MemoryLimit))
 	work, started, abandon := WorkContext(stop)
 	defer abandon()
 	rt, err := Open(work, cfg, svc.Name, log)

@@ -3,8 +3,11 @@ package stage_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -39,11 +42,14 @@ func serviceProcess(t *testing.T, env ...string) (int, string) {
 }
 
 // probeMain is the service process of serviceProcess (TestMain runs it):
-// a service that stops as soon as it has started.
+// a service that stops as soon as it has started, saying the soft memory
+// limit its runtime has then.
 func probeMain() int {
 	return stage.Main(stage.Service{
-		Name:  "probe",
-		Start: func(context.Context, *stage.Runtime) error { return errors.New("started; stopping") },
+		Name: "probe",
+		Start: func(context.Context, *stage.Runtime) error {
+			return fmt.Errorf("started; stopping with runtime memory limit %d", debug.SetMemoryLimit(-1))
+		},
 	}, nil, os.Stderr)
 }
 
@@ -94,6 +100,47 @@ func TestStartFailureHasNoStackTrace(t *testing.T) {
 		}
 		if strings.Contains(out, "stacktrace") || strings.Contains(out, "goroutine ") {
 			t.Errorf("%v: a stack trace in the output:\n%s", env, out)
+		}
+	}
+}
+
+// NEWSFLOW_MEMORY_LIMIT becomes the service's Go runtime soft memory limit
+// before its stages start, and says so in the log; unset, the runtime has
+// none.
+func TestMemoryLimitIsAppliedAtStart(t *testing.T) {
+	srv := natstest.Server(t)
+	for _, tc := range []struct {
+		env  []string
+		want int64
+		log  string
+	}{
+		{[]string{"NEWSFLOW_MEMORY_LIMIT=400MiB"}, 400 << 20, `"soft_limit":"400MiB"`},
+		{[]string{"NEWSFLOW_MEMORY_LIMIT=1GiB", "GOMEMLIMIT=300MiB"}, 1 << 30, `"soft_limit":"1GiB"`},
+		{[]string{"GOMEMLIMIT=300MiB"}, 300 << 20, `"soft_limit":"300MiB"`},
+		{nil, math.MaxInt64, "no memory limit"},
+	} {
+		code, out := serviceProcess(t, append([]string{"NEWSFLOW_NATS_URL=" + srv.ClientURL()}, tc.env...)...)
+		if want := fmt.Sprintf("runtime memory limit %d", tc.want); code != 1 || !strings.Contains(out, want) {
+			t.Errorf("%v: exit %d; want the probe to report %q:\n%s", tc.env, code, want, out)
+		}
+		if !strings.Contains(out, tc.log) {
+			t.Errorf("%v: the log does not say %s:\n%s", tc.env, tc.log, out)
+		}
+	}
+}
+
+// A memory limit that is not a size, or too small to work, stops the
+// process at start with what would work.
+func TestBadMemoryLimitStopsTheProcess(t *testing.T) {
+	for env, want := range map[string]string{
+		"NEWSFLOW_MEMORY_LIMIT=400M":   "want a size such as 400MiB",
+		"NEWSFLOW_MEMORY_LIMIT=lots":   "want a size such as 400MiB",
+		"NEWSFLOW_MEMORY_LIMIT=1MiB":   "NEWSFLOW_MEMORY_LIMIT=1MiB: below 32MiB",
+		"NEWSFLOW_MEMORY_LIMIT=-10MiB": "want a size",
+	} {
+		code, out := serviceProcess(t, "NEWSFLOW_NATS_URL=nats://127.0.0.1:1", env)
+		if code != 2 || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d; want 2 and %q:\n%s", env, code, want, out)
 		}
 	}
 }
