@@ -97,6 +97,9 @@ func TestEmbeddedTableSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	n, slots := tg.feats.len(), len(tg.feats.keys)
+	if len(tg.rows) != n {
+		t.Errorf("%d weight rows for %d distinct features: want one each", len(tg.rows), n)
+	}
 	if sum := tg.stages[0].n + tg.stages[1].n; n >= sum {
 		t.Errorf("%d distinct features, %d in the stages together: want fewer distinct", n, sum)
 	}

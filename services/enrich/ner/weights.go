@@ -61,7 +61,11 @@ func (t *Tagger) Save(w io.Writer) error {
 		u64(*gv[i])
 	}
 	uv(uint64(len(t.stages)))
-	keys, rows := t.feats.sortedOrNil()
+	keys, rowOf := t.feats.sortedOrNil()
+	rows := make([]*featRow, len(rowOf))
+	for i, j := range rowOf {
+		rows[i] = &t.rows[*j]
+	}
 	for s, p := range t.stages {
 		f32(p.scale)
 		for _, x := range p.trans {
@@ -128,14 +132,20 @@ func (t *Tagger) setStages(stages []stageRows) error {
 	case 2:
 		n = unionSize(stages[0].keys, stages[1].keys)
 	}
-	feats := newKeyTable[featRow](n)
+	feats := newKeyTable[int32](n)
+	rows := make([]featRow, 0, n)
 	t.stages = make([]params, len(stages))
 	for s, st := range stages {
 		t.stages[s] = st.params
 		t.stages[s].n = len(st.keys)
 		t.stages[s].lat = newLattice(st.trans)
 		for i, k := range st.keys {
-			r, _ := feats.put(k)
+			j, added := feats.put(k)
+			if added {
+				*j = int32(len(rows))
+				rows = append(rows, featRow{})
+			}
+			r := &rows[*j]
 			if r.in&(1<<s) != 0 {
 				return errors.New("duplicate feature")
 			}
@@ -143,7 +153,7 @@ func (t *Tagger) setStages(stages []stageRows) error {
 			copy(r.w[s*nTags:], st.rows[i][:])
 		}
 	}
-	t.feats = feats
+	t.feats, t.rows = feats, rows
 	return nil
 }
 
