@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -71,27 +72,47 @@ func latin1(b []byte) []byte {
 	return []byte(string(r))
 }
 
-// variant rewrites t as syndication would, by kind: as it is, with an
-// agency dateline, with a site's boilerplate, or as the lead only.
+// variant rewrites t as syndication would, by kind: with an agency
+// dateline, with a site's boilerplate, or as the lead only.
 func variant(t Text, kind int) Text {
-	switch kind % 4 {
+	switch kind % 3 {
 	case 1:
-		return Text{Title: t.Title, Body: "LONDON (Newswire) - " + t.Body}
-	case 2:
 		return Text{Title: t.Title, Body: t.Body + "\n\nFollow us on social media for more news.\nAll rights reserved."}
-	case 3:
+	case 2:
 		paras := strings.Split(t.Body, "\n")
 		return Text{Title: t.Title, Body: strings.Join(paras[:max(1, len(paras)/2)], "\n")}
 	}
-	return t
+	return Text{Title: t.Title, Body: "LONDON (Newswire) - " + t.Body}
 }
 
+// LoadMix is what WriteLoadInput wrote: how many articles, and how many
+// of them are copies of another (the corpus's syndication variants and the
+// syndicated rewrites it adds), which dedupe should flag.
+type LoadMix struct {
+	Articles, Copies int
+}
+
+// copyEvery is how often WriteLoadInput follows an article with a
+// syndicated rewrite of it: with the corpus's own variants (about one
+// article in five of BBC and variants.jsonl) about 30 % of the articles
+// are copies, a share news monitors report for wire-heavy feeds.
+const copyEvery = 8
+
 // WriteLoadInput writes n articles to dir as .jsonl files of at most
-// perFile lines: the corpus's originals and variants replayed under new,
-// unique URLs (so new ids), round after round, with the syndication
-// rewrites above. It returns the files.
-func WriteLoadInput(c *Corpus, dir string, n, perFile int) ([]string, error) {
+// perFile lines, round after round over the corpus (originals, then
+// variants). Round 0 is the corpus as it is; every later round rewrites
+// each word through a permutation of its own (words swap with words of
+// about the same frequency, so the text keeps the corpus's word statistics;
+// rare words take a suffix of the round, so the vocabulary grows as a news
+// stream's does), which makes each round's articles distinct from every
+// other round's, while a variant stays a copy of its original within the
+// round. Every copyEvery-th article is followed by a syndicated rewrite of
+// it (variant). Every article has a unique URL, so a new id. It returns the
+// files and the mix.
+func WriteLoadInput(c *Corpus, dir string, n, perFile int) ([]string, LoadMix, error) {
+	var mix LoadMix
 	pool := append(append([]Text{}, c.Originals...), c.Variants...)
+	words := newWordPermuter(pool)
 	var files []string
 	var w *bufio.Writer
 	var f *os.File
@@ -104,37 +125,186 @@ func WriteLoadInput(c *Corpus, dir string, n, perFile int) ([]string, error) {
 		}
 		return f.Close()
 	}
-	for i := range n {
-		if i%perFile == 0 {
+	write := func(t Text, url string, round int) error {
+		if mix.Articles%perFile == 0 {
 			if err := closeFile(); err != nil {
-				return nil, err
+				return err
 			}
-			path := filepath.Join(dir, fmt.Sprintf("load-%04d.jsonl", i/perFile))
+			path := filepath.Join(dir, fmt.Sprintf("load-%04d.jsonl", mix.Articles/perFile))
 			var err error
 			if f, err = os.Create(path); err != nil {
-				return nil, err
+				return err
 			}
 			w = bufio.NewWriterSize(f, 1<<20)
 			files = append(files, path)
 		}
-		round := i / len(pool)
-		t := variant(pool[i%len(pool)], round)
-		a := schema.RawArticle{
-			URL:         fmt.Sprintf("https://load.example/r%d/%d", round, i%len(pool)),
+		b, err := json.Marshal(schema.RawArticle{
+			URL:         url,
 			Source:      fmt.Sprintf("load-%d", round%7),
 			Title:       t.Title,
 			Text:        t.Body,
 			PublishedAt: "2026-11-20T10:00:00Z",
-		}
-		b, err := json.Marshal(a)
+		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		w.Write(b)
 		w.WriteByte('\n')
+		mix.Articles++
+		return nil
+	}
+	for i := 0; mix.Articles < n; i++ {
+		round, k := i/len(pool), i%len(pool)
+		t := words.rewrite(pool[k], round)
+		if err := write(t, fmt.Sprintf("https://load.example/r%d/%d", round, k), round); err != nil {
+			return nil, mix, err
+		}
+		if k >= len(c.Originals) {
+			mix.Copies++ // a syndication variant of an original of this round
+		}
+		if i%copyEvery == copyEvery-1 && mix.Articles < n {
+			if err := write(variant(t, i/copyEvery), fmt.Sprintf("https://load.example/r%d/%d/copy", round, k), round+1); err != nil {
+				return nil, mix, err
+			}
+			mix.Copies++
+		}
 	}
 	if err := closeFile(); err != nil {
-		return nil, err
+		return nil, mix, err
 	}
-	return files, nil
+	return files, mix, nil
+}
+
+// wordPermuter rewrites texts word by word, a different way each round.
+type wordPermuter struct {
+	// rank is each lower-cased word's rank by corpus frequency, and
+	// byRank the words in that order.
+	rank   map[string]int
+	byRank []string
+	// rare is the first rank of the words that occur at most twice.
+	rare int
+}
+
+// permBlock is the size of the frequency bands whose words swap.
+const permBlock = 64
+
+func newWordPermuter(texts []Text) *wordPermuter {
+	count := map[string]int{}
+	for _, t := range texts {
+		for _, s := range []string{t.Title, t.Body} {
+			eachWord(s, func(w string) { count[strings.ToLower(w)]++ })
+		}
+	}
+	p := &wordPermuter{rank: make(map[string]int, len(count))}
+	for w := range count {
+		p.byRank = append(p.byRank, w)
+	}
+	sort.Slice(p.byRank, func(i, j int) bool {
+		a, b := p.byRank[i], p.byRank[j]
+		if count[a] != count[b] {
+			return count[a] > count[b]
+		}
+		return a < b
+	})
+	p.rare = len(p.byRank)
+	for i, w := range p.byRank {
+		p.rank[w] = i
+		if count[w] <= 2 && p.rare == len(p.byRank) {
+			p.rare = i
+		}
+	}
+	return p
+}
+
+// rewrite returns t as round writes it: round 0 unchanged; later rounds
+// swap every word below the rare ones with the word whose rank differs by
+// XOR with the round, which keeps it inside its band of permBlock ranks
+// (a bijection, so distinct words stay distinct; round permBlock repeats
+// round 0's, but its rare words still differ), and give every rare word the round as a
+// suffix. The first letter's case and an all-capitals word are kept.
+func (p *wordPermuter) rewrite(t Text, round int) Text {
+	if round == 0 {
+		return t
+	}
+	return Text{Title: p.rewriteString(t.Title, round), Body: p.rewriteString(t.Body, round)}
+}
+
+func (p *wordPermuter) rewriteString(s string, round int) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	last := 0
+	eachWordAt(s, func(start, end int) {
+		b.WriteString(s[last:start])
+		last = end
+		w := s[start:end]
+		r, ok := p.rank[strings.ToLower(w)]
+		var out string
+		switch {
+		case !ok || r >= p.rare:
+			out = strings.ToLower(w) + roundSuffix(round)
+		default:
+			j := r ^ (round % permBlock) // stays in r's band
+			if j >= p.rare {
+				j = r // the last band is short: keep the word
+			}
+			out = p.byRank[j]
+		}
+		b.WriteString(matchCase(out, w))
+	})
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// roundSuffix spells a round in letters ("b", "c", ..., "ba"), so a rare
+// word of another round is another word.
+func roundSuffix(round int) string {
+	var buf [8]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('a' + round%26)
+		round /= 26
+		if round == 0 || i == 0 {
+			break
+		}
+	}
+	return string(buf[i:])
+}
+
+// matchCase gives w the case pattern of like: all capitals, a capital
+// first letter, or lower case.
+func matchCase(w, like string) string {
+	if strings.ToUpper(like) == like && strings.ToLower(like) != like && utf8.RuneCountInString(like) > 1 {
+		return strings.ToUpper(w)
+	}
+	r, _ := utf8.DecodeRuneInString(like)
+	if unicode.IsUpper(r) {
+		first, size := utf8.DecodeRuneInString(w)
+		return string(unicode.ToUpper(first)) + w[size:]
+	}
+	return w
+}
+
+// eachWord calls f for every run of letters and digits in s.
+func eachWord(s string, f func(string)) {
+	eachWordAt(s, func(start, end int) { f(s[start:end]) })
+}
+
+// eachWordAt calls f with the byte range of every run of letters and
+// digits in s.
+func eachWordAt(s string, f func(start, end int)) {
+	start := -1
+	for i, r := range s {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			f(start, i)
+			start = -1
+		}
+	}
+	if start >= 0 {
+		f(start, len(s))
+	}
 }

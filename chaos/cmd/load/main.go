@@ -1,8 +1,12 @@
 // Command load runs a sustained load through newsflow run --once: at least
-// 100,000 articles replayed from the BBC corpus and its syndication
-// variants under new ids, while it samples the process's RSS and thread
+// 100,000 articles made from the BBC corpus and its syndication variants
+// (chaos.WriteLoadInput: distinct articles, each round's words permuted,
+// and about 30 % copies), while it samples the process's RSS and thread
 // count from /proc and its goroutine count from its /metrics. It prints
-// the samples, the peak RSS, articles/s and the pipeline's own summary.
+// the samples, the peak RSS, the mean RSS of the last quarter of the run
+// over the second's (rss_q4_vs_q2: the trend after warm-up), articles/s,
+// the copies planted and those dedupe flagged, and the pipeline's own
+// summary.
 // With -profile-dir it also keeps a CPU profile of the whole run and a
 // heap profile every -heap-every, for go tool pprof.
 package main
@@ -20,6 +24,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -89,12 +94,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err := os.Mkdir(input, 0o755); err != nil {
 		return err
 	}
-	files, err := chaos.WriteLoadInput(corpus, input, cfg.articles, 5000)
+	files, mix, err := chaos.WriteLoadInput(corpus, input, cfg.articles, 5000)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "input: %d articles (%d originals, %d variants, replayed under new urls) in %d files\n",
-		cfg.articles, len(corpus.Originals), len(corpus.Variants), len(files))
+	fmt.Fprintf(out, "input: %d articles in %d files: %d distinct, %d copies (the corpus's %d originals and %d variants, each round's words permuted)\n",
+		mix.Articles, len(files), mix.Articles-mix.Copies, mix.Copies, len(corpus.Originals), len(corpus.Variants))
 
 	load0, _ := os.ReadFile("/proc/loadavg")
 	var stdout, stderr bytes.Buffer
@@ -187,23 +192,34 @@ loop:
 	}
 	fmt.Fprintf(out, "\nload average before: %s", load0)
 	fmt.Fprintf(out, "load average after:  %s", load1)
+	trend := "rss_q4_vs_q2=n/a"
 	if n := len(samples); n >= 8 {
 		rss := func(x sample) float64 { return float64(x.rss) / (1 << 20) }
 		gor := func(x sample) float64 { return float64(x.goroutines) }
 		anon := func(x sample) float64 { return float64(x.anon) / (1 << 20) }
 		q2, q4 := mean(samples[n/4:n/2], rss), mean(samples[3*n/4:], rss)
 		fmt.Fprintf(out, "RSS mean, 2nd quarter %.0fMiB, last quarter %.0fMiB (%+.0f%%)\n", q2, q4, 100*(q4-q2)/q2)
+		trend = fmt.Sprintf("rss_q4_vs_q2=%.2f", q4/q2)
 		a2, a4 := mean(samples[n/4:n/2], anon), mean(samples[3*n/4:], anon)
 		fmt.Fprintf(out, "anonymous RSS mean, 2nd quarter %.0fMiB, last quarter %.0fMiB (%+.0f%%)\n", a2, a4, 100*(a4-a2)/a2)
 		g2, g4 := mean(samples[n/4:n/2], gor), mean(samples[3*n/4:], gor)
 		fmt.Fprintf(out, "goroutines mean, 2nd quarter %.0f, last quarter %.0f (%+.0f%%)\n", g2, g4, 100*(g4-g2)/g2)
 	}
-	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f peak_anon_rss_mib=%.0f peak_threads=%d peak_goroutines=%d\n",
-		cfg.articles, elapsed.Seconds(), float64(cfg.articles)/elapsed.Seconds(), float64(peak.rss)/(1<<20),
+	found := "n/a"
+	if m := dedupeRow.FindStringSubmatch(stdout.String()); m != nil {
+		found = m[1]
+	}
+	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f %s peak_anon_rss_mib=%.0f peak_threads=%d peak_goroutines=%d planted=%d found=%s\n",
+		mix.Articles, elapsed.Seconds(), float64(mix.Articles)/elapsed.Seconds(), float64(peak.rss)/(1<<20), trend,
 		float64(peakOf(samples, func(x sample) int { return int(x.anon >> 20) })),
-		peakOf(samples, func(x sample) int { return x.threads }), peakOf(samples, func(x sample) int { return x.goroutines }))
+		peakOf(samples, func(x sample) int { return x.threads }), peakOf(samples, func(x sample) int { return x.goroutines }),
+		mix.Copies, found)
 	return nil
 }
+
+// dedupeRow reads the duplicates column of the dedupe row of newsflow
+// run's summary: "dedupe  in  out  duplicates  retried  dead-lettered  busy".
+var dedupeRow = regexp.MustCompile(`(?m)^\s*dedupe\s+\d+\s+\d+\s+(\d+)\s`)
 
 func mean(s []sample, f func(sample) float64) float64 {
 	var sum float64
