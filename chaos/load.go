@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -92,6 +93,10 @@ type LoadMix struct {
 	Articles, Copies int
 }
 
+// loadDay is the day the load's articles were published, spread evenly
+// over it: a news monitor's day.
+var loadDay = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
 // copyEvery is how often WriteLoadInput follows an article with a
 // syndicated rewrite of it: with the corpus's own variants (about one
 // article in five of BBC and variants.jsonl) about 30 % of the articles
@@ -107,7 +112,8 @@ const copyEvery = 8
 // stream's does), which makes each round's articles distinct from every
 // other round's, while a variant stays a copy of its original within the
 // round. Every copyEvery-th article is followed by a syndicated rewrite of
-// it (variant). Every article has a unique URL, so a new id. It returns the
+// it (variant). Every article has a unique URL, so a new id, and a
+// publication time of its own, the n spread over one day. It returns the
 // files and the mix.
 func WriteLoadInput(c *Corpus, dir string, n, perFile int) ([]string, LoadMix, error) {
 	var mix LoadMix
@@ -143,7 +149,7 @@ func WriteLoadInput(c *Corpus, dir string, n, perFile int) ([]string, LoadMix, e
 			Source:      fmt.Sprintf("load-%d", round%7),
 			Title:       t.Title,
 			Text:        t.Body,
-			PublishedAt: "2026-11-20T10:00:00Z",
+			PublishedAt: loadDay.Add(time.Duration(mix.Articles) * 24 * time.Hour / time.Duration(n)).Format(time.RFC3339),
 		})
 		if err != nil {
 			return err

@@ -335,6 +335,22 @@ func checkContainer(t *testing.T, m *manifests, svc string, c corev1.Container, 
 	if lim.Memory().IsZero() || lim.Memory().Cmp(*req.Memory()) < 0 {
 		t.Errorf("%s: memory limit %v, want one at least the request %v", svc, lim.Memory(), req.Memory())
 	}
+	// The Go runtime's soft limit sits below the container's, with room
+	// for what the runtime does not count (the binary's mapped pages,
+	// stacks): a soft limit at the container's would let the heap fill it
+	// before the collector worked harder.
+	var soft string
+	for _, e := range c.Env {
+		if e.Name == "NEWSFLOW_MEMORY_LIMIT" {
+			soft = e.Value
+		}
+		if e.Name == "GOMEMLIMIT" {
+			t.Errorf("%s: GOMEMLIMIT set; NEWSFLOW_MEMORY_LIMIT replaces it", svc)
+		}
+	}
+	if size, err := stage.ParseByteSize(soft); err != nil || float64(size) < 0.7*float64(lim.Memory().Value()) || float64(size) > 0.9*float64(lim.Memory().Value()) {
+		t.Errorf("%s: NEWSFLOW_MEMORY_LIMIT %q (%v); want 70-90 %% of the container's memory limit %v", svc, soft, err, lim.Memory())
+	}
 	if sc := c.SecurityContext; sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
 		sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
 		t.Errorf("%s: container may escalate privileges or write its root filesystem", svc)

@@ -56,6 +56,7 @@ var settingValues = map[string]string{
 	"NEWSFLOW_PPROF":             "true",
 	"NEWSFLOW_LOG_LEVEL":         "debug",
 	"NEWSFLOW_SHUTDOWN_TIMEOUT":  "77s",
+	"NEWSFLOW_MEMORY_LIMIT":      "333MiB",
 	// ingest (services/ingest/README.md)
 	"NEWSFLOW_INGEST_MAX_TEXT_BYTES":           "777777",
 	"NEWSFLOW_INGEST_MAX_HTML_BYTES":           "7777777",
