@@ -34,9 +34,9 @@ type Config struct {
 	// SnapshotInterval debounces story snapshots: a changed story is
 	// published at most once per interval (NEWSFLOW_STORIES_SNAPSHOT_INTERVAL).
 	SnapshotInterval time.Duration
-	// MaxLag is how long an article waits for this replica to apply it
-	// from the story log, after appending it, before the attempt fails
-	// and is retried (NEWSFLOW_STORIES_MAX_LAG).
+	// MaxLag is how long an article waits for this replica to catch up
+	// with the log after another replica appended to it, before the
+	// attempt fails and is retried (NEWSFLOW_STORIES_MAX_LAG).
 	MaxLag time.Duration
 }
 
@@ -94,5 +94,5 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Int64(&c.LogMaxBytes, "stories-log-max-bytes", "NEWSFLOW_STORIES_LOG_MAX_BYTES", "size cap of the story log")
 	e.Int(&c.Replicas, "stories-log-replicas", "NEWSFLOW_STORIES_LOG_REPLICAS", "replication factor of the story log (1, 3 or 5)")
 	e.Duration(&c.SnapshotInterval, "stories-snapshot-interval", "NEWSFLOW_STORIES_SNAPSHOT_INTERVAL", "least time between two snapshots of one story")
-	e.Duration(&c.MaxLag, "stories-max-lag", "NEWSFLOW_STORIES_MAX_LAG", "how long an article waits for this replica to apply it from the story log")
+	e.Duration(&c.MaxLag, "stories-max-lag", "NEWSFLOW_STORIES_MAX_LAG", "how long an article waits for the replica to catch up with the log")
 }

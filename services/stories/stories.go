@@ -1,33 +1,24 @@
-// Package stories is the stories stage of newsflow: it puts every article in a
-// story, the group of reports of one real-world event across outlets,
+// Package stories is the stories stage of newsflow: it puts every article
+// in a story, the group of reports of one real-world event across outlets,
 // and publishes a snapshot of every story that changes.
 //
 // The clustering itself is package cluster. This package runs it as a
-// replicated state machine over a JetStream stream, the story log: a
-// replica appends each article it is given to the log (no decision yet,
-// no expectation about the log's end), and every replica follows the log
-// into its own cluster.State, deciding each article's story with Decide
-// and applying it, in the log's order. So every replica decides every
-// article exactly as one process fed the log would, no replica waits for
-// another, and the state lock is held only while an article is decided
-// and applied, never across a round trip to the server: the replica that
-// appended an article waits for its own follower to reach it and answers
-// with the story decided there. Decide must therefore be deterministic
-// (no float sums in map order; see package cluster), and every replica
-// must run the same parameters. A restarted replica rebuilds its state by
-// replaying the log (which keeps the horizon's worth of events).
-//
-// Events appended by earlier versions carry their decision (the story and
-// merges); they are applied as they are.
+// replicated state machine over a JetStream stream, the story log: every
+// replica follows the log into its own cluster.State, and an article's
+// decision is appended with the log's expected last sequence set to the
+// last event the replica applied, so an append succeeds only on a replica
+// that has seen every earlier decision. A replica that loses the race
+// waits until it has applied the winner's event and decides again. So
+// three replicas decide as one would, in the log's order, and a restarted
+// replica rebuilds its state by replaying the log (which keeps the
+// horizon's worth of events).
 package stories
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -43,9 +34,20 @@ import (
 // ErrNoDocument means Process was given no document.
 var ErrNoDocument = errors.New("no document")
 
-// ErrLagging means the replica did not apply its own append to the story
-// log within Config.MaxLag; the article is retried.
+// ErrLagging means the replica did not catch up with the story log within
+// Config.MaxLag; the article is retried.
 var ErrLagging = errors.New("story log: replica lagging")
+
+// errConflict means the log moved past the sequence an append expected.
+var errConflict = errors.New("story log moved on")
+
+// eventLog is where decisions are appended: the JetStream story log, or
+// an in-memory one for offline evaluation.
+type eventLog interface {
+	// append stores data if the log's last sequence is last, and returns
+	// its sequence; errConflict if the log has moved on.
+	append(ctx context.Context, last uint64, data []byte) (uint64, error)
+}
 
 // Stories is the stage. It is safe for concurrent use.
 type Stories struct {
@@ -55,15 +57,13 @@ type Stories struct {
 	mu      sync.Mutex
 	state   *cluster.State
 	changed chan struct{} // closed and replaced whenever state moves
-	// waiting are the articles this replica appended and waits for,
-	// by article id.
-	waiting map[string][]*waiter
+	events  eventLog
 	opened  uint64
 	joined  uint64
 	merges  uint64
 	skipped uint64
 
-	js      jetstream.JetStream // nil offline: no log, no snapshots
+	js      jetstream.JetStream // nil offline: no snapshots
 	consume jetstream.ConsumeContext
 	stop    chan struct{}
 	done    chan struct{}
@@ -72,16 +72,8 @@ type Stories struct {
 	publishing sync.Mutex
 	pending    map[string]schema.Story
 
+	conflicts prometheus.Counter
 	snapshots *prometheus.CounterVec
-}
-
-// waiter is one Assign waiting for its article's turn in the log.
-type waiter struct {
-	article *cluster.Article // as decoded from data
-	data    []byte           // the event as appended
-	done    chan struct{}    // closed once story and err are set
-	story   string
-	err     error
 }
 
 func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
@@ -98,7 +90,11 @@ func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
 	}
 	return &Stories{
 		cfg: cfg, log: log, state: state, changed: make(chan struct{}),
-		waiting: map[string][]*waiter{}, pending: map[string]schema.Story{},
+		pending: map[string]schema.Story{},
+		conflicts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newsflow_stories_log_conflicts_total",
+			Help: "Appends to the story log refused because another replica appended first (the article is decided again).",
+		}),
 		snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsflow_stories_snapshots_total",
 			Help: "Story snapshots published, by result (ok, error: retried at the next interval).",
@@ -106,11 +102,15 @@ func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
 	}, nil
 }
 
-// NewOffline returns a stage without a story log, which decides each
-// article as it comes and publishes no snapshots: one process, as the
-// evaluation runs the stage's own code.
+// NewOffline returns a stage whose log is in memory and which publishes
+// no snapshots: the evaluation runs the stage's own code this way.
 func NewOffline(cfg Config, log *zap.Logger) (*Stories, error) {
-	return newStories(cfg, log)
+	s, err := newStories(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s.events = &memoryLog{}
+	return s, nil
 }
 
 // New opens the story log on js (creating or updating its stream), replays
@@ -140,6 +140,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		return nil, fmt.Errorf("provision story log %s: %w", cfg.LogStream, err)
 	}
 	s.js = js
+	s.events = &streamLog{js: js}
 	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		return nil, fmt.Errorf("story log consumer: %w", err)
@@ -166,7 +167,8 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	return s, nil
 }
 
-// follow decides and applies one story log message, in log order.
+// follow applies one story log message, unless this replica applied it
+// when it appended it.
 func (s *Stories) follow(m jetstream.Msg) {
 	md, err := m.Metadata()
 	if err != nil {
@@ -174,33 +176,14 @@ func (s *Stories) follow(m jetstream.Msg) {
 		return
 	}
 	seq := md.Sequence.Stream
-	// follow is the only writer of the state, so what it reads of it
-	// before decoding holds.
-	s.mu.Lock()
-	applied := s.state.Seq()
-	// An article this replica appended need not be decoded: its waiter
-	// holds it decoded (the message id is the article's id, and the
-	// bytes are those it appended, not another version of the article).
-	var own *cluster.Article
-	for _, w := range s.waiting[m.Headers().Get(jetstream.MsgIDHeader)] {
-		if bytes.Equal(w.data, m.Data()) {
-			own = w.article
-			break
-		}
-	}
-	s.mu.Unlock()
-	if seq <= applied {
-		return
-	}
-	ev, err := cluster.Event{Article: own}, error(nil)
-	if own == nil {
-		ev, err = cluster.DecodeEvent(m.Data())
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var story string
+	if seq <= s.state.Seq() {
+		return
+	}
+	ev, err := cluster.DecodeEvent(m.Data())
 	if err == nil {
-		story, err = s.applyLocked(seq, ev)
+		_, err = s.state.Apply(seq, ev)
 	}
 	if err != nil {
 		// Still move past it, so that appends and waiters go on.
@@ -208,33 +191,7 @@ func (s *Stories) follow(m jetstream.Msg) {
 		s.state.Skip(seq)
 		s.skipped++
 	}
-	if ev.Article != nil {
-		for _, w := range s.waiting[ev.Article.ID] {
-			w.story, w.err = story, err
-			close(w.done)
-		}
-		delete(s.waiting, ev.Article.ID)
-	}
 	s.notify()
-}
-
-// applyLocked decides ev's article, unless an earlier version decided it
-// when it appended the event, and applies it at seq; s.mu is held.
-func (s *Stories) applyLocked(seq uint64, ev cluster.Event) (string, error) {
-	if ev.Story == "" {
-		ev = s.state.Decide(ev.Article)
-	}
-	_, known := s.state.StoryOf(ev.Article.ID)
-	id, err := s.state.Apply(seq, ev)
-	if err == nil && !known && (s.js == nil || len(s.waiting[ev.Article.ID]) > 0) {
-		if ev.Story == cluster.StoryIDFor(ev.Article.ID) {
-			s.opened++
-		} else {
-			s.joined++
-		}
-		s.merges += uint64(len(ev.Merges))
-	}
-	return id, err
 }
 
 // notify wakes every waiter; s.mu is held.
@@ -274,82 +231,48 @@ func (s *Stories) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	return doc, nil
 }
 
-// Assign appends a to the story log, waits until this replica's
-// follower has decided and applied it, and returns its story's id
-// (offline, it decides and applies it at once).
+// Assign decides a's story, appends the decision to the log and applies
+// it, and returns the story's id.
 func (s *Stories) Assign(ctx context.Context, a *cluster.Article) (string, error) {
-	if s.js == nil {
+	for {
 		s.mu.Lock()
-		defer s.mu.Unlock()
-		id, err := s.applyLocked(s.state.Seq()+1, cluster.Event{Article: a})
-		s.notify()
-		return id, err
-	}
-	data, err := cluster.EncodeEvent(cluster.Event{Article: a})
-	if err != nil {
-		return "", stage.Permanent(err)
-	}
-	// The follower applies the article as every other replica reads it
-	// from the log, decoded (JSON replaces invalid UTF-8, for one), but
-	// need not decode it itself: this is done here, beside the other
-	// workers, instead of in the one goroutine that applies the log.
-	logged, err := cluster.DecodeEvent(data)
-	if err != nil {
-		return "", stage.Permanent(err)
-	}
-	a = logged.Article
-	w := &waiter{article: a, data: data, done: make(chan struct{})}
-	s.mu.Lock()
-	s.waiting[a.ID] = append(s.waiting[a.ID], w)
-	s.mu.Unlock()
-	defer s.forget(w)
-	// The message id is the article's: JetStream stores a redelivered
-	// article once within its duplicate window and acknowledges the
-	// first copy's sequence.
-	ack, err := s.js.Publish(ctx, LogSubject, data, jetstream.WithMsgID(a.ID))
-	if err != nil {
-		return "", fmt.Errorf("append to story log: %w", err)
-	}
-	select {
-	case <-w.done:
-		return w.story, w.err
-	default:
-	}
-	s.mu.Lock()
-	if s.state.Seq() >= ack.Sequence {
-		// Applied before w was registered: a duplicate's first copy.
-		id, ok := s.state.StoryOf(a.ID)
-		s.mu.Unlock()
-		if !ok {
-			return "", fmt.Errorf("%w: story log #%d applied, but %s is not in a story (past the horizon?)", ErrLagging, ack.Sequence, a.ID)
+		last := s.state.Seq()
+		ev := s.state.Decide(a)
+		data, err := cluster.EncodeEvent(ev)
+		if err != nil {
+			s.mu.Unlock()
+			return "", stage.Permanent(err)
 		}
-		return id, nil
-	}
-	s.mu.Unlock()
-	timeout := time.NewTimer(s.cfg.MaxLag)
-	defer timeout.Stop()
-	select {
-	case <-w.done:
-		return w.story, w.err
-	case <-timeout.C:
-		return "", fmt.Errorf("%w: story log #%d not applied within %s", ErrLagging, ack.Sequence, s.cfg.MaxLag)
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-}
-
-// forget stops waiting for w.
-func (s *Stories) forget(w *waiter) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ws := s.waiting[w.article.ID]
-	if i := slices.Index(ws, w); i >= 0 {
-		ws = slices.Delete(ws, i, i+1)
-	}
-	if len(ws) == 0 {
-		delete(s.waiting, w.article.ID)
-	} else {
-		s.waiting[w.article.ID] = ws
+		seq, err := s.events.append(ctx, last, data)
+		if err == nil {
+			_, known := s.state.StoryOf(a.ID)
+			var id string
+			id, err = s.state.Apply(seq, ev)
+			if err == nil && !known {
+				if ev.Story == cluster.StoryIDFor(a.ID) {
+					s.opened++
+				} else {
+					s.joined++
+				}
+				s.merges += uint64(len(ev.Merges))
+			}
+			s.notify()
+			s.mu.Unlock()
+			return id, err
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		if !errors.Is(err, errConflict) {
+			return "", err
+		}
+		s.conflicts.Inc()
+		select {
+		case <-changed:
+		case <-time.After(s.cfg.MaxLag):
+			return "", fmt.Errorf("%w: no story log event applied for %s after #%d", ErrLagging, s.cfg.MaxLag, last)
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
 	}
 }
 
@@ -481,22 +404,48 @@ func (s *Stories) Collectors() []prometheus.Collector {
 		return func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return f() }
 	}
 	return []prometheus.Collector{
-		s.snapshots,
+		s.conflicts, s.snapshots,
 		gauge("newsflow_stories_active", "Stories still taking members (quiet for less than the horizon) on this replica.",
 			locked(func() float64 { n, _, _, _ := s.state.Size(); return float64(n) })),
 		gauge("newsflow_stories_articles_remembered", "Articles whose story this replica remembers (for copies and redeliveries).",
 			locked(func() float64 { _, n, _, _ := s.state.Size(); return float64(n) })),
 		gauge("newsflow_stories_log_applied_sequence", "Last story log sequence this replica applied.",
 			locked(func() float64 { return float64(s.state.Seq()) })),
-		counter("newsflow_stories_opened_total", "Articles appended by this replica that opened a new story.",
+		counter("newsflow_stories_opened_total", "Articles that opened a new story (decided on this replica).",
 			locked(func() float64 { return float64(s.opened) })),
-		counter("newsflow_stories_joined_total", "Articles appended by this replica that joined an existing story.",
+		counter("newsflow_stories_joined_total", "Articles that joined an existing story (decided on this replica).",
 			locked(func() float64 { return float64(s.joined) })),
-		counter("newsflow_stories_merges_total", "Twin stories merged by the articles appended by this replica.",
+		counter("newsflow_stories_merges_total", "Twin stories merged (decided on this replica).",
 			locked(func() float64 { return float64(s.merges) })),
 		counter("newsflow_stories_evicted_total", "Stories closed before their horizon to stay within the story bound.",
 			locked(func() float64 { return float64(s.state.Evicted()) })),
 		counter("newsflow_stories_log_skipped_total", "Story log messages that could not be applied and were skipped.",
 			locked(func() float64 { return float64(s.skipped) })),
 	}
+}
+
+// streamLog appends to the JetStream story log.
+type streamLog struct{ js jetstream.JetStream }
+
+func (l *streamLog) append(ctx context.Context, last uint64, data []byte) (uint64, error) {
+	ack, err := l.js.Publish(ctx, LogSubject, data, jetstream.WithExpectLastSequence(last))
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			return 0, errConflict
+		}
+		return 0, fmt.Errorf("append to story log: %w", err)
+	}
+	return ack.Sequence, nil
+}
+
+// memoryLog is a log in memory, for one offline process.
+type memoryLog struct{ last uint64 }
+
+func (l *memoryLog) append(_ context.Context, last uint64, _ []byte) (uint64, error) {
+	if last != l.last {
+		return 0, errConflict
+	}
+	l.last++
+	return l.last, nil
 }

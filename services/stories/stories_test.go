@@ -19,7 +19,6 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
-	"github.com/newsflow/newsflow/services/stories/cluster"
 )
 
 var t0 = time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
@@ -319,65 +318,5 @@ func TestNewWaitsForALateServer(t *testing.T) {
 	}, nil)
 	if err != nil {
 		t.Fatalf("New after the server came up: %v", err)
-	}
-}
-
-// The log holds articles, decided by every replica as it applies them;
-// events that carry their decision (appended by earlier versions) are
-// applied as they are; an article appended twice (a redelivery) is
-// stored once.
-func TestLogEventsAreDecidedWhenApplied(t *testing.T) {
-	srv := natstest.Server(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	js := connect(t, srv.ClientURL())
-	s := open(t, ctx, js)
-	defer s.Close()
-	docs := corpus(2, 3, 4)
-
-	first := process(t, ctx, s, docs[0])
-	if again := process(t, ctx, s, cloneDoc(docs[0])); again != first {
-		t.Errorf("redelivered %s in %s, first in %s", docs[0].ID, again, first)
-	}
-	// Another replica's undecided append, and an earlier version's
-	// decided one, straight into the log.
-	undecided, err := cluster.EncodeEvent(cluster.Event{Article: cluster.FromDocument(docs[1])})
-	if err != nil {
-		t.Fatal(err)
-	}
-	decided, err := cluster.EncodeEvent(cluster.Event{Article: cluster.FromDocument(docs[2]), Story: "story-chosen-elsewhere"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, data := range [][]byte{undecided, decided} {
-		if _, err := js.Publish(ctx, LogSubject, data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stream, err := js.Stream(ctx, DefaultConfig().LogStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := stream.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.State.Msgs != 3 {
-		t.Errorf("story log holds %d messages, want 3 (the redelivered article once)", info.State.Msgs)
-	}
-	if err := s.waitApplied(ctx, info.State.LastSeq); err != nil {
-		t.Fatal(err)
-	}
-	single, err := NewOffline(DefaultConfig(), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	process(t, ctx, single, cloneDoc(docs[0]))
-	want := process(t, ctx, single, cloneDoc(docs[1]))
-	if got, ok := s.StoryOf(docs[1].ID); !ok || got != want {
-		t.Errorf("undecided %s in %q (known %v), want %q as one process decides", docs[1].ID, got, ok, want)
-	}
-	if got, _ := s.StoryOf(docs[2].ID); got != "story-chosen-elsewhere" {
-		t.Errorf("decided %s in %q, want the story its event carries", docs[2].ID, got)
 	}
 }

@@ -28,12 +28,8 @@
 // the earlier first article keeps its id, the other records MergedInto.
 //
 // State changes only by Apply, in log order, so every replica that applies
-// the same log holds the same state; Decide reads the state and returns
-// the Event to apply. The stories stage has every replica Decide every
-// article of the log, so Decide must give the same answer on every
-// replica from the same state: no randomness, no clock, ties broken by a
-// total order, and floating-point sums in a fixed order (never in map
-// iteration order, which differs from one loop to the next). Stories quiet for longer than Horizon (by the
+// the same log holds the same state; Decide reads the state and proposes
+// the Event to append. Stories quiet for longer than Horizon (by the
 // stream's clock, the latest article time applied) stop taking members and
 // leave memory.
 package cluster
@@ -163,9 +159,7 @@ func (p Params) Validate() error {
 // when the story does not exist yet), then the merges it caused.
 type Event struct {
 	Article *Article `json:"article"`
-	// Story is the story the article joins; empty when the article is
-	// still to be decided (the stories stage appends articles so, and
-	// every replica decides them with Decide as it applies the log).
+	// Story is the story the article joins.
 	Story string `json:"story"`
 	// Merges are applied after the join, in order.
 	Merges []Merge `json:"merges,omitempty"`
@@ -284,15 +278,9 @@ func cosCentroids(a, b *centroid) float64 {
 	if len(a.w) > len(b.w) {
 		a, b = b, a
 	}
-	// In term order: every replica decides, and must sum alike.
-	terms := make([]uint64, 0, len(a.w))
-	for t := range a.w {
-		terms = append(terms, t)
-	}
-	slices.Sort(terms)
 	s := 0.0
-	for _, t := range terms {
-		s += a.w[t] * b.w[t]
+	for t, w := range a.w {
+		s += w * b.w[t]
 	}
 	return s / math.Sqrt(a.norm*b.norm)
 }

@@ -45,8 +45,8 @@ func DecodeEvent(data []byte) (Event, error) {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return Event{}, fmt.Errorf("%w: %w", ErrEvent, err)
 	}
-	if w.Article == nil || w.Article.ID == "" {
-		return Event{}, fmt.Errorf("%w: no article", ErrEvent)
+	if w.Article == nil || w.Article.ID == "" || w.Story == "" {
+		return Event{}, fmt.Errorf("%w: no article or story", ErrEvent)
 	}
 	a := Article(w.Article.articleFields)
 	var err error
