@@ -1,13 +1,15 @@
 // Package storyeval measures the stories stage on labelled streams:
 // JSON lines {id, story, source, title, text, published_at}, where story
 // is the gold label. Articles are fed in published_at order (ties and
-// missing dates in a seeded random order, an undated article taking the
-// time of the article before it) through the code the pipeline runs:
+// missing dates in a seeded random order, first; an undated article takes
+// the time of the article before it, the first ones the file's earliest
+// date) through the code the pipeline runs:
 // ingest's cleanup, enrich's entities, then the stories stage's Process
 // on an in-memory log. Scores are BCubed precision, recall and F1 (the
 // headline), pairwise precision, recall and F1 over co-clustered pairs,
-// and the predicted and gold story counts, against each article's final
-// story (after merges).
+// the predicted and gold story counts, and the predicted stories that mix
+// several gold stories (the false merges a reader would see: how many, and
+// the largest), against each article's final story (after merges).
 package storyeval
 
 import (
@@ -47,11 +49,18 @@ type Item struct {
 
 // Scores are one file's results.
 type Scores struct {
-	File                           string
-	Articles, Rejected             int
-	BCubedP, BCubedR, BCubedF1     float64
-	PairP, PairR, PairF1           float64
-	Stories, Gold                  int
+	File                       string
+	Articles, Rejected         int
+	BCubedP, BCubedR, BCubedF1 float64
+	PairP, PairR, PairF1       float64
+	Stories, Gold              int
+	// Mixed counts the predicted stories that hold articles of more than
+	// one gold story (the false merges a reader sees), Multi the predicted
+	// stories of more than one article.
+	Mixed, Multi int
+	// Largest is the biggest predicted story's size, LargestGold how many
+	// gold stories its articles come from.
+	Largest, LargestGold           int
 	ArticlesPerSecond              float64
 	PrepareSeconds, ClusterSeconds float64
 }
@@ -144,8 +153,28 @@ func (p *Pipeline) Document(ctx context.Context, it Item, clock time.Time) (*sch
 	return p.enrich.Process(ctx, doc)
 }
 
-// epoch is the clock of a stream that starts undated.
+// epoch is the clock of a stream without any date.
 var epoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// startClock is the time the undated items at the head of the stream
+// take: the earliest date of the file, so that the clock never runs
+// backwards (a later epoch would put the dated items in the past and the
+// stage would close their stories as soon as they open).
+func startClock(items []Item) time.Time {
+	start := time.Time{}
+	for _, it := range items {
+		if it.PublishedAt == nil {
+			continue
+		}
+		if t, err := schema.ParseTime(*it.PublishedAt); err == nil && (start.IsZero() || t.Before(start)) {
+			start = t
+		}
+	}
+	if start.IsZero() {
+		return epoch
+	}
+	return start
+}
 
 // Prepared is one file after cleanup and enrich, in feeding order.
 type Prepared struct {
@@ -165,7 +194,7 @@ func Prepare(ctx context.Context, p *Pipeline, path string, seed uint64) (*Prepa
 	}
 	start := time.Now()
 	out := &Prepared{File: filepath.Base(path)}
-	clock := epoch
+	clock := startClock(items)
 	for _, it := range items {
 		if it.PublishedAt != nil {
 			if t, err := schema.ParseTime(*it.PublishedAt); err == nil {
@@ -279,6 +308,21 @@ func Score(pred, gold []string) Scores {
 	s.PairP, s.PairR = ratio(tp, pp), ratio(tp, gp)
 	s.PairF1 = f1(s.PairP, s.PairR)
 	s.Stories, s.Gold = len(predSize), len(goldSize)
+	golds := map[string]int{} // predicted story -> gold stories in it
+	for k := range both {
+		golds[k[0]]++
+	}
+	for p, size := range predSize {
+		if size > 1 {
+			s.Multi++
+		}
+		if golds[p] > 1 {
+			s.Mixed++
+		}
+		if size > s.Largest || size == s.Largest && golds[p] > s.LargestGold {
+			s.Largest, s.LargestGold = size, golds[p]
+		}
+	}
 	return s
 }
 
@@ -302,6 +346,7 @@ func Print(w io.Writer, s Scores) {
 	fmt.Fprintf(w, "  bcubed    P %.3f  R %.3f  F1 %.3f\n", s.BCubedP, s.BCubedR, s.BCubedF1)
 	fmt.Fprintf(w, "  pairwise  P %.3f  R %.3f  F1 %.3f\n", s.PairP, s.PairR, s.PairF1)
 	fmt.Fprintf(w, "  stories   %d predicted, %d gold\n", s.Stories, s.Gold)
+	fmt.Fprintf(w, "  mixed     %d of %d multi-article stories hold several gold stories; the largest has %d articles from %d\n", s.Mixed, s.Multi, s.Largest, s.LargestGold)
 	fmt.Fprintf(w, "  speed     %.0f articles/s (cleanup, entities and stories)\n", s.ArticlesPerSecond)
 }
 

@@ -1,0 +1,44 @@
+package storyeval
+
+import (
+	"math"
+	"testing"
+)
+
+func TestScoreCountsMergesAndSplits(t *testing.T) {
+	// gold: A A A B B C; predicted: one story holds A A B (a false merge),
+	// A is also split off, B and C alone.
+	gold := []string{"A", "A", "A", "B", "B", "C"}
+	pred := []string{"x", "x", "y", "x", "z", "w"}
+	s := Score(pred, gold)
+	near := func(got, want float64) bool { return math.Abs(got-want) < 1e-9 }
+	// BCubed precision per article: x members 2/3, 2/3, 1/3; y 1; z 1; w 1.
+	if want := (2.0/3 + 2.0/3 + 1 + 1.0/3 + 1 + 1) / 6; !near(s.BCubedP, want) {
+		t.Errorf("BCubed P = %v, want %v", s.BCubedP, want)
+	}
+	// recall: A members 2/3, 2/3, 1/3; B 1/2, 1/2; C 1.
+	if want := (2.0/3 + 2.0/3 + 1.0/3 + 0.5 + 0.5 + 1) / 6; !near(s.BCubedR, want) {
+		t.Errorf("BCubed R = %v, want %v", s.BCubedR, want)
+	}
+	// pairs: predicted 3 (all in x), 1 of them true; gold 3 + 1 = 4.
+	if !near(s.PairP, 1.0/3) || !near(s.PairR, 1.0/4) {
+		t.Errorf("pairwise P, R = %v, %v; want 1/3, 1/4", s.PairP, s.PairR)
+	}
+	if s.Stories != 4 || s.Gold != 3 {
+		t.Errorf("stories = %d predicted, %d gold; want 4, 3", s.Stories, s.Gold)
+	}
+	if s.Mixed != 1 || s.Multi != 1 || s.Largest != 3 || s.LargestGold != 2 {
+		t.Errorf("mixed %d of %d, largest %d from %d gold; want 1 of 1, 3 from 2", s.Mixed, s.Multi, s.Largest, s.LargestGold)
+	}
+}
+
+func TestUndatedItemsStartAtTheEarliestDate(t *testing.T) {
+	d := func(s string) *string { return &s }
+	items := []Item{{ID: "a"}, {ID: "b", PublishedAt: d("2014-07-13")}, {ID: "c", PublishedAt: d("2012-11-15")}, {ID: "e", PublishedAt: d("not a date")}}
+	if got, want := startClock(items).Format("2006-01-02"), "2012-11-15"; got != want {
+		t.Errorf("start clock %s, want the earliest date %s", got, want)
+	}
+	if got := startClock([]Item{{ID: "a"}}); !got.Equal(epoch) {
+		t.Errorf("start clock of an undated file %s, want %s", got, epoch)
+	}
+}
