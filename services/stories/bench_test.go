@@ -5,8 +5,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -127,4 +130,134 @@ func readDocs(path string) ([]*schema.Document, error) {
 		return nil, fmt.Errorf("%s: no documents", path)
 	}
 	return docs, nil
+}
+
+// newsLike invents reports of events with a vocabulary shaped like news:
+// each event has 30 words and 2 persons of its own; a report has a
+// 10-word title and a 300-word body, a quarter of the words its event's
+// and the rest drawn from 20,000 words by a Zipf law, its event's 2
+// persons and 2 of 500 shared places. Reports of an event come an hour
+// apart, the events 3 minutes apart.
+func newsLike(events, reports int, seed uint64) []*schema.Document {
+	r := rand.New(rand.NewPCG(seed, 2))
+	z := rand.NewZipf(r, 1.1, 2, 19_999)
+	word := func(event int) string {
+		if r.IntN(4) == 0 {
+			return fmt.Sprintf("ev%dw%d", event, r.IntN(30))
+		}
+		return fmt.Sprintf("w%d", z.Uint64())
+	}
+	words := func(event, n int) string {
+		ws := make([]string, n)
+		for i := range ws {
+			ws[i] = word(event)
+		}
+		return strings.Join(ws, " ")
+	}
+	var docs []*schema.Document
+	for e := range events {
+		for n := range reports {
+			ents := schema.Entities{}
+			for k := range 2 {
+				ents.Persons = append(ents.Persons, schema.Entity{Name: fmt.Sprintf("Person %d-%d", e, k), ID: fmt.Sprintf("Q%d", 1_000_000+e*2+k), Salience: 0.3})
+				g := r.IntN(500)
+				ents.Places = append(ents.Places, schema.Place{Entity: schema.Entity{Name: fmt.Sprintf("Place %d", g), ID: fmt.Sprintf("Q%d", g), Salience: 0.1},
+					Location: &schema.GeoPoint{Lat: float64(g % 90), Lon: float64(g % 180)}, Country: "GB"})
+			}
+			docs = append(docs, &schema.Document{
+				SchemaVersion: schema.Version, ID: fmt.Sprintf("n%d-r%d", e, n),
+				Source: schema.Source{Domain: fmt.Sprintf("outlet%d.example", r.IntN(50))},
+				Title:  words(e, 10), Body: words(e, 300), Language: "en", Entities: ents,
+				IngestedAt: t0.Add(time.Duration(e)*3*time.Minute + time.Duration(n)*time.Hour),
+			})
+		}
+	}
+	slices.SortStableFunc(docs, func(a, b *schema.Document) int { return a.IngestedAt.Compare(b.IngestedAt) })
+	return docs
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkStateSize puts invented news-like reports (newsLike: 4,000
+// events, each reported once, then five times) through one replica's
+// state, as the stage does (offline, so no log: the same cluster.State),
+// and reports the heap it holds afterwards per active story and per
+// article remembered, with the stream's document-frequency terms and the
+// posting lists. The snapshots are taken first, as the stage does every
+// second.
+func BenchmarkStateSize(b *testing.B) {
+	for _, reports := range []int{1, 5} {
+		b.Run(fmt.Sprintf("reports=%d", reports), func(b *testing.B) {
+			docs := newsLike(4000, reports, 1)
+			ctx := context.Background()
+			for range b.N {
+				before := heapInUse()
+				s, err := NewOffline(DefaultConfig(), zap.NewNop())
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, d := range docs {
+					if _, err := s.Process(ctx, d); err != nil {
+						b.Fatal(err)
+					}
+				}
+				s.TakeSnapshots()
+				held := heapInUse() - before
+				stories, articles, postings, terms := s.Size()
+				b.ReportMetric(float64(stories), "stories")
+				b.ReportMetric(float64(terms), "df-terms")
+				b.ReportMetric(float64(postings), "postings")
+				b.ReportMetric(float64(held)/float64(stories), "heap-B/story")
+				b.ReportMetric(float64(held)/float64(articles), "heap-B/article")
+				b.ReportMetric(float64(held)/(1<<20), "heap-MiB")
+				runtime.KeepAlive(s)
+			}
+		})
+	}
+}
+
+// BenchmarkReplay appends invented news-like reports (newsLike: 2,000
+// events, 5 reports each) to a story log through a replica, then times
+// what a restarted replica spends replaying that log before it takes
+// work (New), and reports articles replayed per second and per
+// CPU-second.
+func BenchmarkReplay(b *testing.B) {
+	srv := natstest.Server(b)
+	ctx := context.Background()
+	js := connectB(b, srv.ClientURL())
+	first, err := New(ctx, js, DefaultConfig(), zap.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs := newsLike(2000, 5, 3)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range stage.DefaultConfig().Consumer.Concurrency {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(docs); i = int(next.Add(1) - 1) {
+				if _, err := first.Process(ctx, docs[i]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	first.Close()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	for range b.N {
+		s, err := New(ctx, js, DefaultConfig(), zap.NewNop())
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+	b.ReportMetric(float64(len(docs)*b.N)/time.Since(start).Seconds(), "articles/s")
+	b.ReportMetric(float64(len(docs)*b.N)/(cpuTime()-cpu0).Seconds(), "articles/cpu-s")
 }
