@@ -294,7 +294,10 @@ func Load() (*Gazetteer, error) {
 		return nil, fmt.Errorf("%w: aliases: %v", ErrBadData, err)
 	}
 
-	if err := g.loadKB(placeIdx); err != nil {
+	addRegion := func(e Entry) {
+		names = append(names, pending{e.Name, add(e), false})
+	}
+	if err := g.loadKB(placeIdx, addRegion); err != nil {
 		return nil, err
 	}
 	for i := range g.entries {
@@ -350,8 +353,10 @@ func Load() (*Gazetteer, error) {
 }
 
 // loadKB reads kb.tsv.gz: a GeoNames place the knowledge base knows takes
-// its QID as id; organisations and people go to the Known table.
-func (g *Gazetteer) loadKB(placeIdx map[string]int) error {
+// its QID as id; a subdivision (state, province, county) is added as a
+// region through addRegion, ranked like regions.tsv's but not curated;
+// organisations and people go to the Known table.
+func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error {
 	kf, err := dataFS.ReadFile("data/kb.tsv.gz")
 	if err != nil {
 		return fmt.Errorf("gazetteer: %w", err)
@@ -371,6 +376,17 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int) error {
 			return nil
 		case "D":
 			demonyms[Fold(c[1])] = c[2]
+			return nil
+		case "R":
+			if len(c) < 6 {
+				return fmt.Errorf("R row with %d columns", len(c))
+			}
+			lat, err1 := strconv.ParseFloat(c[4], 64)
+			lon, err2 := strconv.ParseFloat(c[5], 64)
+			if err := errors.Join(err1, err2); err != nil {
+				return err
+			}
+			addRegion(Entry{ID: c[1], Name: c[2], Type: Place, Country: c[3], Lat: lat, Lon: lon, HasPoint: true, Class: Region})
 			return nil
 		case "ORG", "PER":
 			if len(c) < 5 {

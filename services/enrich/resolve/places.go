@@ -15,11 +15,13 @@ func (s *state) placeContext(clusters map[int]*cluster) {
 		if c.typ != gazetteer.Place || c.entry == nil {
 			continue
 		}
-		// Countries, regions, the dateline, capitals, and cities whose name
-		// is theirs alone set the context; a small namesake town does not.
+		// Countries, curated regions, the dateline, capitals, and cities
+		// whose name is theirs alone set the context; a small namesake
+		// town does not, nor a subdivision of the knowledge base (Kent,
+		// Midlands of Zimbabwe), which needs its country in view.
 		e := c.entry
-		if e.Class == gazetteer.Country || e.Class == gazetteer.Region || c.dateline || e.Curated ||
-			countryCount(c.cands) == 1 && (e.Population >= 100000 || e.Class >= gazetteer.AdminSeat) {
+		if e.Class == gazetteer.Country || c.dateline || e.Curated ||
+			countryCount(c.cands) == 1 && (e.Population >= 100000 || e.Class == gazetteer.AdminSeat || e.Class == gazetteer.Capital) {
 			if e.Country != "" {
 				ctx[e.Country] = true
 			}
@@ -54,8 +56,9 @@ func (s *state) placeContext(clusters map[int]*cluster) {
 		// are not the American towns): keep the name, drop the pin. Under
 		// 300,000 people with other countries in view, under 100,000
 		// without.
+		// A subdivision (Kent) keeps its pin when no country is in view.
 		if e := c.entry; c.typ == gazetteer.Place && e != nil && !e.Curated && e.Class < gazetteer.Capital && !ctx[e.Country] &&
-			(len(ctx) > 0 && e.Population < 300000 || e.Population < 100000) {
+			(len(ctx) > 0 && e.Population < 300000 || e.Population < 100000 && e.Class != gazetteer.Region) {
 			c.entry = nil
 		}
 	}

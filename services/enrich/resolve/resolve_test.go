@@ -377,6 +377,21 @@ func TestRules(t *testing.T) {
 				"ORG:Liberal Democrats": "local:org:liberal-democrats ||"},
 		},
 		{
+			name:  "an English county in a British story",
+			title: "Floods", body: "Rivers burst their banks in Kent and Norfolk, the Environment Agency said in London.",
+			english: true,
+			spans:   []span{{"LOC", "Kent"}, {"LOC", "Norfolk"}, {"ORG", "Environment Agency"}, {"LOC", "London"}},
+			want: map[string]string{"LOC:Kent": "Q21694674 | GB", "LOC:Norfolk": "Q23109 | GB", "LOC:London": "Q84 | GB",
+				"ORG:Environment Agency": "Q5381011 |"},
+		},
+		{
+			name:  "its American namesake in an American story",
+			title: "Navy", body: "The ship returned to Norfolk, Virginia, in the United States on Monday.",
+			english: true,
+			spans:   []span{{"LOC", "Norfolk"}, {"LOC", "Virginia"}, {"LOC", "United States"}},
+			want:    map[string]string{"LOC:Norfolk": "Q49231 | US", "LOC:Virginia": "local:place:virginia | US", "LOC:United States": "Q30 | US"},
+		},
+		{
 			name:  "stars listed with a band stay persons",
 			title: "Gig", body: "Elton John, Mariah Carey and Oasis played. Mariah Carey sang first.",
 			english: true,

@@ -70,7 +70,7 @@ func main() {
 
 // record is one line of the knowledge base.
 type record struct {
-	kind    string // "P" GeoNames place, "D" demonym, "ORG", "PER"
+	kind    string // "P" GeoNames place, "D" demonym, "R" region, "ORG", "PER"
 	key     string // geonameid for P, the adjective for D, QID otherwise
 	qid     string
 	name    string
@@ -84,6 +84,8 @@ func (r record) line() string {
 		return "P\t" + r.key + "\t" + r.qid
 	case "D":
 		return "D\t" + r.key + "\t" + r.name
+	case "R":
+		return "R\t" + r.qid + "\t" + r.name + "\t" + r.source
 	}
 	return r.kind + "\t" + r.qid + "\t" + r.name + "\t" + strings.Join(r.aliases, "|") + "\t" + r.source
 }
@@ -149,6 +151,12 @@ func run(cfg config, report io.Writer) error {
 	if err := checkRegions(filepath.Join(cfg.data, "regions.tsv"), cc, states, report); err != nil {
 		return err
 	}
+	regions, err := readRegions(cfg.csc, filepath.Join(cfg.data, "regions.tsv"), cc, places)
+	if err != nil {
+		return err
+	}
+	recs = append(recs, regions...)
+	fmt.Fprintf(report, "regions: %d subdivisions (ISO 3166-2) from states.csv with a QID, besides regions.tsv\n", len(regions))
 
 	// Nationality adjectives, for linking given spans ("Iraqi" is Iraq).
 	dem, err := readDemonyms(cfg.csc)
@@ -234,11 +242,12 @@ func mergeAliases(have, add []string, name string) []string {
 }
 
 type place struct {
-	id       string
-	name     string
-	country  string
-	lat, lon float64
-	alts     []string
+	id         string
+	name       string
+	country    string
+	lat, lon   float64
+	population int
+	alts       []string
 }
 
 func readPlaces(path string) ([]place, error) {
@@ -268,7 +277,8 @@ func readPlaces(path string) ([]place, error) {
 		if err := errors.Join(err1, err2); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		p := place{id: c[0], name: c[1], country: c[2], lat: lat, lon: lon}
+		pop, _ := strconv.Atoi(c[6])
+		p := place{id: c[0], name: c[1], country: c[2], lat: lat, lon: lon, population: pop}
 		if c[7] != "" {
 			p.alts = strings.Split(c[7], "|")
 		}
@@ -552,6 +562,105 @@ func readStates(dir string) (map[string]string, error) {
 		if q := r[col["wikiDataId"]]; isQID(q) {
 			out[q] = r[col["country_code"]] + "\t" + r[col["name"]]
 		}
+	}
+	return out, nil
+}
+
+// smallCountries are the countries of dr5hn's countries.csv with fewer
+// than a million people: their subdivisions (the parishes of Bermuda,
+// the districts of Anguilla) are local names that would outrank a city
+// of the same name elsewhere (Southampton, West End).
+func smallCountries(dir string) (map[string]bool, error) {
+	f, err := os.Open(filepath.Join(dir, "csv", "countries.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("countries.csv: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("countries.csv: empty")
+	}
+	col := make(map[string]int)
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	out := make(map[string]bool)
+	for _, r := range rows[1:] {
+		if p, err := strconv.Atoi(r[col["population"]]); err == nil && p < 1_000_000 {
+			out[r[col["iso2"]]] = true
+		}
+	}
+	return out, nil
+}
+
+// readRegions returns the subdivisions of dr5hn's states.csv (ISO
+// 3166-2: states, provinces, counties) of countries of a million people
+// or more (smallCountries) that have a QID and a position,
+// as "R" records whose source column is "country<TAB>lat<TAB>lon". A
+// subdivision is left out when regions.tsv or country-coder has its QID,
+// when regions.tsv has its name in its country, or when a GeoNames place
+// of its country, or a city of 300,000 or more anywhere, has its name:
+// news means the city (Manchester, New York, not the parish of Jamaica or
+// the state), and the city keeps its own QID. A smaller namesake abroad
+// stays a candidate below the region (Kent, Washington; Norfolk,
+// Virginia), which the article's countries can still choose.
+func readRegions(dir, regionsPath string, cc map[string]string, places []place) ([]record, error) {
+	f, err := os.Open(filepath.Join(dir, "csv", "states.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("states.csv: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("states.csv: empty")
+	}
+	col := make(map[string]int)
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	hand, err := readTSV(regionsPath)
+	if err != nil {
+		return nil, err
+	}
+	small, err := smallCountries(dir)
+	if err != nil {
+		return nil, err
+	}
+	skip := make(map[string]bool)
+	cities := make(map[string]bool) // country + folded name
+	for _, c := range hand {
+		skip[c[1]] = true
+		name, _, _ := strings.Cut(c[2], " (")
+		cities[c[0]+"\t"+gazetteer.Fold(name)] = true
+	}
+	big := make(map[string]bool) // folded names of cities of 300,000 or more, anywhere
+	for _, p := range places {
+		cities[p.country+"\t"+gazetteer.Fold(p.name)] = true
+		if p.population >= 300_000 {
+			for _, n := range append([]string{p.name}, p.alts...) {
+				big[gazetteer.Fold(n)] = true
+			}
+		}
+	}
+	var out []record
+	seen := make(map[string]bool)
+	for _, r := range rows[1:] {
+		q, cc2, name := r[col["wikiDataId"]], r[col["country_code"]], strings.TrimSpace(clean(r[col["name"]]))
+		lat, err1 := strconv.ParseFloat(r[col["latitude"]], 64)
+		lon, err2 := strconv.ParseFloat(r[col["longitude"]], 64)
+		if !isQID(q) || err1 != nil || err2 != nil || name == "" || skip[q] || cc[q] != "" || seen[q] || small[cc2] ||
+			cities[cc2+"\t"+gazetteer.Fold(name)] || big[gazetteer.Fold(name)] {
+			continue
+		}
+		seen[q] = true
+		out = append(out, record{kind: "R", key: q, qid: q, name: name,
+			source: cc2 + "\t" + strconv.FormatFloat(lat, 'f', 4, 64) + "\t" + strconv.FormatFloat(lon, 'f', 4, 64)})
 	}
 	return out, nil
 }

@@ -47,15 +47,19 @@ func TestBuild(t *testing.T) {
 		"ORG\tQ900001\tAcme Corporation\tAcme|Acme Widgets\tnsi\n",
 		"ORG\tQ900040\tTestland Labour Party\tTLP\tpartyfacts\n",
 		"PER\tQ900050\tJane Q. Roe\tJane Roe\tcongress-legislators\n",
+		"R\tQ900021\tSouth Testshire\tXT\t-1.5000\t2.2500\n", // a subdivision with a QID and a position
 	} {
 		if !strings.Contains(kb, want) {
 			t.Errorf("knowledge base lacks %q:\n%s", want, kb)
 		}
 	}
 	for _, unwanted := range []string{
-		"Q900002",  // a country that operates something is not an organisation
-		"Q900031",  // the farther Ogden Town
-		"\t1003\t", // Faraway the town is 4,000 km from dr5hn's Faraway
+		"Q900002",    // a country that operates something is not an organisation
+		"Q900031",    // the farther Ogden Town
+		"\t1003\t",   // Faraway the town is 4,000 km from dr5hn's Faraway
+		"R\tQ900020", // regions.tsv has it
+		"R\tQ900022", // a GeoNames place of its country has its name
+		"R\tQ900023", // no position
 	} {
 		if strings.Contains(kb, unwanted) {
 			t.Errorf("knowledge base has %q:\n%s", unwanted, kb)
