@@ -9,14 +9,16 @@ STATICCHECK ?= staticcheck
 
 .PHONY: test test-short vet fmt-check tidy-check staticcheck run model eval build
 
-## build: newsflow and the four services as static binaries in ./bin (BIN=DIR to change), no Docker
-## needed; the services log and expose (newsflow_build_info) `git describe` as their version.
-BIN     ?= bin
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+## build: newsflow and every service (each services/<name>/cmd/<name>) as static binaries in ./bin
+## (BIN=DIR to change), no Docker needed; each logs and exports (newsflow_build_info) `git describe` as
+## its version.
+BIN      ?= bin
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+SERVICES  = $(patsubst services/%/,%,$(dir $(wildcard services/*/cmd)))
 build:
 	@mkdir -p $(BIN)
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/newsflow
-	for svc in ingest dedupe enrich indexer; do \
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/newsflow/newsflow/internal/cli.Version=$(VERSION)" -o $(BIN)/ ./cmd/newsflow
+	for svc in $(SERVICES); do \
 		CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN)/ ./services/$$svc/cmd/$$svc || exit 1; \
 	done
 

@@ -53,7 +53,7 @@ func TestInputTakesSeveralPaths(t *testing.T) {
 	for _, tt := range tests {
 		var stderr bytes.Buffer
 		fs := newFlagSet("run", &stderr)
-		o, _ := runFlags(fs)
+		o, _, _ := runFlags(fs)
 		if err := parse(fs, multiValue(tt.args, "input")); err != nil {
 			t.Errorf("run %q: %v\n%s", tt.args, err, stderr.String())
 			continue

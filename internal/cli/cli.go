@@ -39,6 +39,11 @@ func commands() []command {
 	}
 }
 
+// Version is newsflow's version: "dev", or what `make build` sets with
+// -ldflags "-X github.com/newsflow/newsflow/internal/cli.Version=..."
+// (git describe). `newsflow run` exports it as newsflow_build_info.
+var Version = "dev"
+
 // Main runs the command line and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {

@@ -35,8 +35,12 @@ type runOptions struct {
 	cpuProfile string
 }
 
-func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
-	o := &runOptions{pipeline: pipeline.DefaultOptions("")}
+// runFlags registers run's flags and every setting it reads from the
+// environment; validate checks them, and unknown lists the NEWSFLOW_*
+// variables none of them reads.
+func runFlags(fs *flag.FlagSet) (o *runOptions, validate func() error, unknown func(environ []string) []stage.UnknownVar) {
+	o = &runOptions{pipeline: pipeline.DefaultOptions("")}
+	o.pipeline.Version = Version
 	// Stage settings (batch, concurrency, retries, stream limits) come
 	// from the same NEWSFLOW_* variables the services read.
 	stageEnv := &stage.EnvFlags{FlagSet: flag.NewFlagSet("env", flag.ContinueOnError)}
@@ -63,17 +67,19 @@ func runFlags(fs *flag.FlagSet) (*runOptions, func() error) {
 		svc.Flags(e)
 	}
 	return o, func() error {
-		errs := []error{stageEnv.Err(), e.Err(), o.pipeline.Stage.Validate()}
-		for _, svc := range services {
-			errs = append(errs, svc.Validate())
+			errs := []error{stageEnv.Err(), e.Err(), o.pipeline.Stage.Validate()}
+			for _, svc := range services {
+				errs = append(errs, svc.Validate())
+			}
+			return errors.Join(errs...)
+		}, func(environ []string) []stage.UnknownVar {
+			return stage.UnknownSettings(environ, stageEnv, e)
 		}
-		return errors.Join(errs...)
-	}
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
-	o, validate := runFlags(fs)
+	o, validate, unknown := runFlags(fs)
 	if err := parse(fs, multiValue(args, "input")); err != nil {
 		return err
 	}
@@ -96,6 +102,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer log.Sync()
 	stage.LogMemoryLimit(log, stage.ApplyMemoryLimit(o.pipeline.Stage.MemoryLimit))
+	for _, u := range unknown(os.Environ()) {
+		log.Warn("unknown setting ignored: no setting of newsflow run reads it", zap.String("variable", u.Name), zap.String("did_you_mean", u.Suggestion))
+	}
 	if o.once && o.pipeline.NATSURL == "" && !flagSet(fs, "listen") {
 		o.pipeline.Listen = "127.0.0.1:0" // a batch run needs no well-known port
 	}

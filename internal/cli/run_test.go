@@ -5,11 +5,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 )
@@ -163,4 +169,75 @@ func TestRunOnceReportsDeadLetters(t *testing.T) {
 	if !strings.Contains(out, "dead letters (1;") || !strings.Contains(out, "ingest: ") {
 		t.Errorf("summary does not report the dead letter and its stage:\n%s", out)
 	}
+}
+
+// newsflow run, like the services, warns at start about every NEWSFLOW_*
+// variable no setting reads, with the closest setting, and exports
+// newsflow_build_info on its /metrics.
+func TestRunWarnsAboutUnknownSettingsAndExportsBuildInfo(t *testing.T) {
+	t.Setenv("NEWSFLOW_CONCURENCY", "4")
+	t.Setenv("NEWSFLOW_INDEXER_START_TIMEOUT", "1m") // the indexer service's: run has no Elasticsearch
+	dir := t.TempDir()
+	stderr := &lockedBuffer{}
+	ctx, stop := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Main(ctx, []string{"run", "--data", dir, "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, io.Discard, stderr)
+	}()
+	addr := regexp.MustCompile(`"web UI": "http://([^/]+)/"`)
+	var base string
+	for deadline := time.Now().Add(3 * time.Minute); base == ""; time.Sleep(50 * time.Millisecond) {
+		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
+			base = "http://" + m[1]
+		}
+		select {
+		case code := <-exited:
+			t.Fatalf("newsflow run exited with %d:\n%s", code, stderr)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("newsflow run not serving after 3 minutes:\n%s", stderr)
+		}
+	}
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	stop()
+	if code := <-exited; code != 0 {
+		t.Errorf("exit %d after the stop:\n%s", code, stderr)
+	}
+	if want := `newsflow_build_info{go_version="` + runtime.Version() + `",version="` + Version + `"} 1`; !strings.Contains(string(body), want) {
+		t.Errorf("/metrics has no %s", want)
+	}
+	var warned []string
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "unknown setting ignored") {
+			warned = append(warned, line)
+		}
+	}
+	if len(warned) != 2 || !strings.Contains(warned[0], `"variable": "NEWSFLOW_CONCURENCY", "did_you_mean": "NEWSFLOW_CONCURRENCY"`) ||
+		!strings.Contains(warned[1], `"variable": "NEWSFLOW_INDEXER_START_TIMEOUT"`) {
+		t.Errorf("warnings:\n%s\nwant NEWSFLOW_CONCURENCY (did you mean NEWSFLOW_CONCURRENCY) and NEWSFLOW_INDEXER_START_TIMEOUT", strings.Join(warned, "\n"))
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for one writer and one reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -66,6 +66,8 @@ type Options struct {
 	storyStage *stories.Stories
 	// ExportPath, when set, receives the final documents as JSON lines.
 	ExportPath string
+	// Version is newsflow's, exported as newsflow_build_info.
+	Version string
 }
 
 // Pipeline is the running pipeline.
@@ -123,6 +125,9 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err
 	}
 	p.rt, err = stage.Open(ctx, stageCfg, "newsflow", log)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.rt.Register(stage.BuildInfo(opts.Version)); err != nil {
 		return nil, err
 	}
 	// Runs after every stage has drained: no more Index calls can come.

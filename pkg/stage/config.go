@@ -416,15 +416,28 @@ type UnknownVar struct {
 // each with the closest setting's name when it is one or two edits away.
 // Call it after every setting is registered.
 func (e *EnvFlags) Unknown(environ []string) []UnknownVar {
+	return UnknownSettings(environ, e)
+}
+
+// UnknownSettings is Unknown over several sets of settings, for a
+// process that reads its settings through more than one (newsflow run:
+// the stages' and its own).
+func UnknownSettings(environ []string, sets ...*EnvFlags) []UnknownVar {
+	read := map[string]bool{}
+	for _, e := range sets {
+		for name := range e.read {
+			read[name] = true
+		}
+	}
 	var out []UnknownVar
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, "NEWSFLOW_") || e.read[name] {
+		if !strings.HasPrefix(name, "NEWSFLOW_") || read[name] {
 			continue
 		}
 		u := UnknownVar{Name: name}
 		best := 3
-		for known := range e.read {
+		for known := range read {
 			if d := editDistance(name, known); d < best || d == best && known < u.Suggestion {
 				best, u.Suggestion = d, known
 			}
