@@ -76,9 +76,10 @@ bench:
 
 .PHONY: chaos load
 
-## chaos: the fault suite: the four services as OS processes killed with -9, a 3-node NATS cluster losing
-## a node and a stream leader, Elasticsearch faults, a poison article and intake backpressure. The outage
-## lasts 30s by default; CHAOS_FLAGS=-outage=2m runs the full two minutes.
+## chaos: the fault suite: the five services as OS processes killed with -9, a rolling restart (SIGTERM
+## each in turn while scrapers upload over HTTP), a 3-node NATS cluster losing a node and a stream leader,
+## Elasticsearch faults, a poison article and intake backpressure. The outage lasts 30s by default;
+## CHAOS_FLAGS=-outage=2m runs the full two minutes, CHAOS_FLAGS=-only=rolling one group.
 chaos:
 	$(GO) run ./chaos/cmd/chaos -root . $(CHAOS_FLAGS)
 
