@@ -389,6 +389,28 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 	}
 }
 
+// appositiveHead is the last word of an apposition starting at token k
+// and ending at the next punctuation within seven words: "publisher" in
+// "Electronic Arts, the world's biggest games publisher, had", but
+// "executive" in "John Smith, the company's chief executive, said" and
+// "manager" in "Hiten Mehta, manager of a banking firm".
+func (s *state) appositiveHead(k int) string {
+	for n := 0; k+n < len(s.toks) && n < 8; n++ {
+		t := s.toks[k+n].Text
+		if t == "of" && n > 0 {
+			// "manager of a banking firm": the head comes before "of".
+			return strings.ToLower(s.toks[k+n-1].Text)
+		}
+		if t == "," || t == "." || t == ";" || t == ":" || t == "-" || t == ")" {
+			if n == 0 {
+				return ""
+			}
+			return strings.ToLower(s.toks[k+n-1].Text)
+		}
+	}
+	return ""
+}
+
 // modifier reports whether m qualifies a name that follows it, at once
 // or after up to three role words: "Liberal Democrat Charles Kennedy",
 // "Liberal Democrat leader Charles Kennedy", "European Commission
@@ -430,6 +452,7 @@ func (s *state) cues(m *mention, c *cluster) {
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && bandPossessed[next2]:
 		c.band = true
 	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
+		next == "," && m.attach < 0 && orgBefore[s.appositiveHead(m.t1+1)] ||
 		(next == "'s" || next == "’s") && orgPossessed[next2] || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1):
 		// A name that defines an acronym, "Electronic Arts (EA)", is a
 		// body more often than a person.

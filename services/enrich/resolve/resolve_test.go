@@ -392,6 +392,14 @@ func TestRules(t *testing.T) {
 			want:    map[string]string{"LOC:Norfolk": "Q49231 | US", "LOC:Virginia": "local:place:virginia | US", "LOC:United States": "Q30 | US"},
 		},
 		{
+			name:  "an apposition headed by a company noun",
+			title: "Games", body: "Nine hits came from Electronic Arts, the world's biggest games publisher, this year. Hiten Mehta, manager of a banking firm, said so. John Smith, the company's chief executive, agreed.",
+			english: true,
+			spans:   []span{{"PER", "Electronic Arts"}, {"PER", "Hiten Mehta"}, {"PER", "John Smith"}},
+			want: map[string]string{"ORG:Electronic Arts": "local:org:electronic-arts |", "PER:Hiten Mehta": "local:person:hiten-mehta |",
+				"PER:John Smith": "local:person:john-smith |"},
+		},
+		{
 			name:  "stars listed with a band stay persons",
 			title: "Gig", body: "Elton John, Mariah Carey and Oasis played. Mariah Carey sang first.",
 			english: true,
