@@ -85,17 +85,6 @@ func StartNATS(dir string, n int, user, password string) (*NATS, error) {
 	return c, nil
 }
 
-// URLs lists the client URLs of the running nodes, comma separated.
-func (c *NATS) URLs() string {
-	var urls []string
-	for _, s := range c.nodes {
-		if s.Running() {
-			urls = append(urls, s.ClientURL())
-		}
-	}
-	return strings.Join(urls, ",")
-}
-
 // AllURLs lists every node's client URL, running or not, as a service
 // configured for the cluster would.
 func (c *NATS) AllURLs() string {

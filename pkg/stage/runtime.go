@@ -169,9 +169,6 @@ const HeaderRoom = 4 << 10
 // publishing at the edge.
 func (rt *Runtime) JetStream() jetstream.JetStream { return rt.js }
 
-// Conn is the runtime's NATS connection.
-func (rt *Runtime) Conn() *nats.Conn { return rt.conn }
-
 // Registry is where stage and service metrics are registered.
 func (rt *Runtime) Registry() *prometheus.Registry { return rt.registry }
 

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -33,7 +32,7 @@ var ErrConfig = errors.New("enrich: invalid config")
 var ErrNoDocument = errors.New("enrich: nil document")
 
 // Config controls an Enricher. The zero value is not valid; start from
-// DefaultConfig or ConfigFromEnv.
+// DefaultConfig; Flags binds them to NEWSFLOW_ENRICH_* settings.
 type Config struct {
 	// MaxBodyBytes caps the body bytes analysed (NEWSFLOW_ENRICH_MAX_BODY_BYTES).
 	MaxBodyBytes int
@@ -51,45 +50,6 @@ type Config struct {
 // entities per type, no salience floor.
 func DefaultConfig() Config {
 	return Config{MaxBodyBytes: 64 << 10, Tagger: true, MaxEntities: 50}
-}
-
-// ConfigFromEnv reads NEWSFLOW_ENRICH_* variables through getenv (use
-// os.Getenv) over DefaultConfig, and validates the result.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	cfg := DefaultConfig()
-	var errs []error
-	if v := getenv("NEWSFLOW_ENRICH_MAX_BODY_BYTES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: NEWSFLOW_ENRICH_MAX_BODY_BYTES=%q is not an integer", ErrConfig, v))
-		}
-		cfg.MaxBodyBytes = n
-	}
-	if v := getenv("NEWSFLOW_ENRICH_TAGGER"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: NEWSFLOW_ENRICH_TAGGER=%q: want true or false", ErrConfig, v))
-		}
-		cfg.Tagger = b
-	}
-	if v := getenv("NEWSFLOW_ENRICH_MAX_ENTITIES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: NEWSFLOW_ENRICH_MAX_ENTITIES=%q is not an integer", ErrConfig, v))
-		}
-		cfg.MaxEntities = n
-	}
-	if v := getenv("NEWSFLOW_ENRICH_MIN_SALIENCE"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%w: NEWSFLOW_ENRICH_MIN_SALIENCE=%q is not a number", ErrConfig, v))
-		}
-		cfg.MinSalience = f
-	}
-	if len(errs) > 0 {
-		return cfg, errors.Join(errs...)
-	}
-	return cfg, cfg.Validate()
 }
 
 // Flags binds every setting to a flag whose default comes from its

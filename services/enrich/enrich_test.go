@@ -293,30 +293,19 @@ func TestProcess(t *testing.T) {
 	}
 }
 
-func TestConfig(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	cfg, err := ConfigFromEnv(env(nil))
-	if err != nil || cfg != DefaultConfig() {
-		t.Errorf("ConfigFromEnv(empty) = %+v, %v; want defaults", cfg, err)
+func TestConfigValidate(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
 	}
-	cfg, err = ConfigFromEnv(env(map[string]string{"NEWSFLOW_ENRICH_MAX_BODY_BYTES": "8192", "NEWSFLOW_ENRICH_TAGGER": "false",
-		"NEWSFLOW_ENRICH_MAX_ENTITIES": "5", "NEWSFLOW_ENRICH_MIN_SALIENCE": "0.1"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := (Config{MaxBodyBytes: 8192, Tagger: false, MaxEntities: 5, MinSalience: 0.1}); cfg != want {
-		t.Errorf("ConfigFromEnv = %+v, want %+v", cfg, want)
-	}
-	bad := []map[string]string{
-		{"NEWSFLOW_ENRICH_MAX_BODY_BYTES": "abc"},
-		{"NEWSFLOW_ENRICH_MAX_BODY_BYTES": "10"},
-		{"NEWSFLOW_ENRICH_TAGGER": "maybe"},
-		{"NEWSFLOW_ENRICH_MAX_ENTITIES": "0"},
-		{"NEWSFLOW_ENRICH_MIN_SALIENCE": "2"},
-	}
-	for _, m := range bad {
-		if _, err := ConfigFromEnv(env(m)); !errors.Is(err, ErrConfig) {
-			t.Errorf("ConfigFromEnv(%v) error = %v, want ErrConfig", m, err)
+	for name, mutate := range map[string]func(*Config){
+		"body under a sentence": func(c *Config) { c.MaxBodyBytes = 10 },
+		"no entities":           func(c *Config) { c.MaxEntities = 0 },
+		"salience over 1":       func(c *Config) { c.MinSalience = 2 },
+	} {
+		c := DefaultConfig()
+		mutate(&c)
+		if err := c.Validate(); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: Validate() = %v, want ErrConfig", name, err)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 var ErrConfig = errors.New("invalid indexer configuration")
 
 // Config configures the Elasticsearch side of the indexer. Every field has
-// an environment variable; LoadConfig reads them.
+// an environment variable and a flag; Flags binds them.
 type Config struct {
 	// URL lists the Elasticsearch nodes, comma-separated (NEWSFLOW_ES_URL
 	// or its synonym NEWSFLOW_ES_URLS). Empty disables Elasticsearch.
@@ -95,77 +94,6 @@ func DefaultConfig() Config {
 		RequestTimeout: 10 * time.Second,
 		StartTimeout:   60 * time.Second,
 	}
-}
-
-// LoadConfig returns the defaults overridden by NEWSFLOW_ES_* and
-// NEWSFLOW_INDEXER_* variables read with getenv (os.Getenv when nil). It
-// does not validate; call Validate.
-func LoadConfig(getenv func(string) string) (Config, error) {
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	c := DefaultConfig()
-	var errs []error
-	if v := getenv("NEWSFLOW_ES_URLS"); v != "" {
-		c.URL = v
-	} else if v := getenv("NEWSFLOW_ES_URL"); v != "" {
-		c.URL = v
-	}
-	c.APIKey = getenv("NEWSFLOW_ES_API_KEY")
-	c.Username = getenv("NEWSFLOW_ES_USERNAME")
-	c.Password = getenv("NEWSFLOW_ES_PASSWORD")
-	c.CACert = getenv("NEWSFLOW_ES_CA_CERT")
-	if v := getenv("NEWSFLOW_INDEXER_INDEX_PREFIX"); v != "" {
-		c.IndexPrefix = v
-	}
-	if v := getenv("NEWSFLOW_INDEXER_ALIAS"); v != "" {
-		c.Alias = v
-	}
-	if v := getenv("NEWSFLOW_INDEXER_STORY_INDEX"); v != "" {
-		c.StoryIndex = v
-	}
-	durations := []struct {
-		name string
-		dst  *time.Duration
-	}{
-		{"NEWSFLOW_INDEXER_FLUSH_INTERVAL", &c.FlushInterval},
-		{"NEWSFLOW_INDEXER_REQUEST_TIMEOUT", &c.RequestTimeout},
-		{"NEWSFLOW_INDEXER_RETRY_TIMEOUT", &c.RetryTimeout},
-		{"NEWSFLOW_INDEXER_DOWN_WAIT", &c.DownWait},
-		{"NEWSFLOW_INDEXER_START_TIMEOUT", &c.StartTimeout},
-	}
-	for _, d := range durations {
-		if v := getenv(d.name); v != "" {
-			p, err := time.ParseDuration(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 1s or 500ms", d.name, v))
-				continue
-			}
-			*d.dst = p
-		}
-	}
-	ints := []struct {
-		name string
-		dst  *int
-	}{
-		{"NEWSFLOW_INDEXER_FLUSH_BYTES", &c.FlushBytes},
-		{"NEWSFLOW_INDEXER_WORKERS", &c.Workers},
-		{"NEWSFLOW_INDEXER_MAX_INFLIGHT", &c.MaxInFlight},
-	}
-	for _, n := range ints {
-		if v := getenv(n.name); v != "" {
-			p, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: want an integer", n.name, v))
-				continue
-			}
-			*n.dst = p
-		}
-	}
-	if len(errs) > 0 {
-		return c, fmt.Errorf("%w: %w", ErrConfig, errors.Join(errs...))
-	}
-	return c, nil
 }
 
 func splitList(s string) []string {

@@ -23,18 +23,23 @@ import (
 	"github.com/newsflow/newsflow/services/indexer/estest"
 )
 
-func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
-
-func TestLoadConfig(t *testing.T) {
-	c, err := indexer.LoadConfig(env(map[string]string{
-		"NEWSFLOW_ES_URLS":                " http://a:9200, http://b:9200 ",
-		"NEWSFLOW_ES_API_KEY":             "a2V5",
-		"NEWSFLOW_INDEXER_FLUSH_INTERVAL": "500ms",
-		"NEWSFLOW_INDEXER_MAX_INFLIGHT":   "64",
-	}))
-	if err != nil {
+func TestConfigFlags(t *testing.T) {
+	c := indexer.DefaultConfig()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	e := &stage.EnvFlags{FlagSet: fs, Lookup: func(k string) (string, bool) {
+		v, ok := map[string]string{
+			"NEWSFLOW_ES_URLS":                " http://a:9200, http://b:9200 ",
+			"NEWSFLOW_ES_API_KEY":             "a2V5",
+			"NEWSFLOW_INDEXER_FLUSH_INTERVAL": "500ms",
+			"NEWSFLOW_INDEXER_MAX_INFLIGHT":   "64",
+		}[k]
+		return v, ok
+	}}
+	c.Flags(e)
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := strings.Join(c.URLs(), ","), "http://a:9200,http://b:9200"; got != want {
@@ -46,8 +51,12 @@ func TestLoadConfig(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("Validate: %v", err)
 	}
-	if _, err := indexer.LoadConfig(env(map[string]string{"NEWSFLOW_INDEXER_FLUSH_INTERVAL": "soon"})); !errors.Is(err, indexer.ErrConfig) {
-		t.Errorf("bad duration: err = %v, want ErrConfig", err)
+	bad := &stage.EnvFlags{FlagSet: flag.NewFlagSet("t", flag.ContinueOnError), Lookup: func(k string) (string, bool) {
+		return "soon", k == "NEWSFLOW_INDEXER_FLUSH_INTERVAL"
+	}}
+	c.Flags(bad)
+	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "NEWSFLOW_INDEXER_FLUSH_INTERVAL") {
+		t.Errorf("bad duration: err = %v, want it named", err)
 	}
 }
 

@@ -551,9 +551,6 @@ func loose(s string) string {
 // Country returns the country with an ISO 3166-1 alpha-2 code, or nil.
 func (g *Gazetteer) Country(iso string) *Entry { return g.byISO[iso] }
 
-// ByID returns the entry with an id, or nil.
-func (g *Gazetteer) ByID(id string) *Entry { return g.byID[id] }
-
 // LookupWildcard resolves a name whose non-ASCII letters were lost to
 // '?' (Çavu?o?lu): every '?' matches one non-ASCII letter, every other
 // rune must match exactly. Only curated entries and places are searched;

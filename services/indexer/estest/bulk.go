@@ -158,10 +158,6 @@ func (s *Server) applyItem(g grant, op string, meta bulkMeta, source []byte) map
 	}
 	ix, ok := s.indices[target]
 	if !ok {
-		if !s.autoCreate {
-			return failure(target, meta.ID, &ItemError{Status: 404, Type: "index_not_found_exception",
-				Reason: "no such index [" + target + "]", Details: map[string]any{"resource.type": "index_expression", "resource.id": target}})
-		}
 		if target != strings.ToLower(target) {
 			return failure(target, meta.ID, &ItemError{Status: 400, Type: "invalid_index_name_exception",
 				Reason: "Invalid index name [" + target + "], must be lowercase"})

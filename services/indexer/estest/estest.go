@@ -154,9 +154,6 @@ type Server struct {
 	templates map[string]json.RawMessage
 	stats     Stats
 	rnd       *rand.Rand
-	// AutoCreate mirrors action.auto_create_index: bulk creates missing
-	// indices (applying matching templates). True by default.
-	autoCreate bool
 	// APIKey or basic credentials, when set, are required.
 	apiKey, user, pass string
 	// role, when set, is enforced on requests made with the configured
@@ -171,13 +168,12 @@ type Server struct {
 // NewServer starts a double on a random local port.
 func NewServer() *Server {
 	s := &Server{
-		indices:    map[string]*index{},
-		aliases:    map[string]map[string]bool{},
-		templates:  map[string]json.RawMessage{},
-		roles:      map[string]*Role{},
-		keys:       map[string]*apiKeyGrant{},
-		rnd:        rand.New(rand.NewPCG(1, 2)),
-		autoCreate: true,
+		indices:   map[string]*index{},
+		aliases:   map[string]map[string]bool{},
+		templates: map[string]json.RawMessage{},
+		roles:     map[string]*Role{},
+		keys:      map[string]*apiKeyGrant{},
+		rnd:       rand.New(rand.NewPCG(1, 2)),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
@@ -245,14 +241,6 @@ func (s *Server) RequireBasicAuth(user, pass string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.user, s.pass = user, pass
-}
-
-// SetAutoCreate turns the automatic creation of missing indices by bulk
-// requests on or off (action.auto_create_index).
-func (s *Server) SetAutoCreate(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.autoCreate = on
 }
 
 // Stats returns the counters.
