@@ -44,12 +44,16 @@ type Config struct {
 	// Parallel bounds concurrent KV record reads per article
 	// (NEWSFLOW_DEDUPE_KV_PARALLEL).
 	Parallel int
-	// MaxIndexed bounds the articles each replica's local band index
-	// holds (NEWSFLOW_DEDUPE_MAX_INDEXED; 0: bounded by Window only).
-	// Past it the oldest articles, by band log sequence, leave the index
-	// as if their window had passed, on every replica alike, and their
-	// copies are no longer found. Each costs about 2.5 KB of memory.
-	MaxIndexed int
+	// IndexDir holds the replica's local band index, an on-disk store
+	// that follows the band log (NEWSFLOW_DEDUPE_INDEX_DIR). A replica
+	// that restarts on the same directory follows the log from the last
+	// message it applied; "" is a temporary directory removed at exit, so
+	// every start replays the whole window from the band log.
+	IndexDir string
+	// IndexCacheMiB is the local index's block cache in MiB
+	// (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB); with its memtables it bounds the
+	// index's memory, whatever the window holds.
+	IndexCacheMiB int
 	// MergeSubject is where merge updates are published: the stage's
 	// output subject.
 	MergeSubject string
@@ -57,10 +61,9 @@ type Config struct {
 	Params minhash.Params
 }
 
-// DefaultMaxIndexed is the default MaxIndexed: a replica's index then
-// stays near 500 MB (about 2.5 KB per article), and a 14-day window of up
-// to ~14,000 articles a day is held whole.
-const DefaultMaxIndexed = 200_000
+// indexMemTableBytes is the local index's memtable size: at most two are
+// held, one being written and one being flushed.
+const indexMemTableBytes = 16 << 20
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
@@ -74,7 +77,7 @@ func DefaultConfig() Config {
 		BandBucket:    "dedupe_bands",
 		RecordBucket:  "dedupe_records",
 		Parallel:      48,
-		MaxIndexed:    DefaultMaxIndexed,
+		IndexCacheMiB: 64,
 		MergeSubject:  stage.SubjectDeduped,
 		Params:        minhash.DefaultParams,
 	}
@@ -110,8 +113,8 @@ func (c Config) Validate() error {
 	if c.Parallel < 1 {
 		bad("NEWSFLOW_DEDUPE_KV_PARALLEL %d: want at least 1", c.Parallel)
 	}
-	if c.MaxIndexed < 0 {
-		bad("NEWSFLOW_DEDUPE_MAX_INDEXED %d: want 0 (bounded by the window only) or a number of articles, e.g. 200000", c.MaxIndexed)
+	if c.IndexCacheMiB < 1 {
+		bad("NEWSFLOW_DEDUPE_INDEX_CACHE_MIB %d: want at least 1, e.g. 64", c.IndexCacheMiB)
 	}
 	if c.MergeSubject == "" {
 		bad("merge subject is empty")
@@ -136,5 +139,6 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.String(&c.RecordBucket, "dedupe-record-bucket", "NEWSFLOW_DEDUPE_RECORD_BUCKET", "KV bucket of article records")
 	e.Bool(&c.MemoryStorage, "dedupe-kv-memory", "NEWSFLOW_DEDUPE_KV_MEMORY", "keep the dedupe KV buckets in memory")
 	e.Int(&c.Parallel, "dedupe-kv-parallel", "NEWSFLOW_DEDUPE_KV_PARALLEL", "concurrent KV record reads per article")
-	e.Int(&c.MaxIndexed, "dedupe-max-indexed", "NEWSFLOW_DEDUPE_MAX_INDEXED", "most articles in each replica's local band index, oldest evicted first (0: window only)")
+	e.String(&c.IndexDir, "dedupe-index-dir", "NEWSFLOW_DEDUPE_INDEX_DIR", "directory of the replica's local band index (empty: a temporary one, replayed from the band log at every start)")
+	e.Int(&c.IndexCacheMiB, "dedupe-index-cache-mib", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB", "block cache of the local band index, MiB")
 }

@@ -98,7 +98,8 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		TTL:          cfg.Window,
 		Memory:       cfg.MemoryStorage,
 		MaxAttempts:  100,
-		MaxIndexed:   cfg.MaxIndexed,
+		Dir:          cfg.IndexDir,
+		Store:        kvindex.StoreOptions{CacheBytes: int64(cfg.IndexCacheMiB) << 20, MemTableBytes: indexMemTableBytes},
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("open dedupe index: %w", err)
@@ -122,9 +123,10 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	}, nil
 }
 
-// Close stops following the shared band log; Process fails afterwards.
-// Call it after the stage has stopped consuming.
-func (d *Deduper) Close() { d.ix.Close() }
+// Close stops following the shared band log and closes the local index
+// (a temporary one is removed); Process fails afterwards. Call it after
+// the stage has stopped consuming.
+func (d *Deduper) Close() error { return d.ix.Close() }
 
 // Collectors returns the stage's Prometheus metrics for registration.
 func (d *Deduper) Collectors() []prometheus.Collector {
@@ -136,15 +138,11 @@ func (d *Deduper) Collectors() []prometheus.Collector {
 		Name: "newsflow_dedupe_kv_writes_total",
 		Help: "KV compare-and-set writes attempted.",
 	}, func() float64 { w, _ := d.ix.Stats(); return float64(w) })
-	evicted := prometheus.NewCounterFunc(prometheus.CounterOpts{
-		Name: "newsflow_dedupe_evicted_total",
-		Help: "Articles evicted from the local band index before their window ended, to stay within NEWSFLOW_DEDUPE_MAX_INDEXED.",
-	}, func() float64 { return float64(d.ix.Evicted()) })
 	indexed := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "newsflow_dedupe_indexed_articles",
-		Help: "Articles in the local band index (at most NEWSFLOW_DEDUPE_MAX_INDEXED).",
-	}, func() float64 { n, _ := d.ix.LocalSize(); return float64(n) })
-	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, evicted, indexed}
+		Help: "Articles in the window held by the local band index.",
+	}, func() float64 { return float64(d.ix.LocalSize()) })
+	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, indexed}
 }
 
 // KVStats returns the KV compare-and-set writes this Deduper attempted
@@ -207,11 +205,11 @@ func (d *Deduper) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 	if len(core) < d.cfg.MinShingles {
 		core = shingles
 	}
-	cands, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(core, p), p), rec.Sketch)
+	cands, total, err := d.ix.AddBands(ctx, doc.ID, minhash.BandKeys(minhash.Signature(core, p), p), rec.Sketch, d.cfg.MaxCandidates)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe %s: add bands: %w", doc.ID, err)
 	}
-	d.candidates.Observe(float64(len(cands)))
+	d.candidates.Observe(float64(total))
 	matches, err := d.verify(ctx, fp, cands)
 	if err != nil {
 		return nil, fmt.Errorf("dedupe %s: verify: %w", doc.ID, err)

@@ -25,6 +25,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
+	"github.com/newsflow/newsflow/services/dedupe/kvindex"
 )
 
 const (
@@ -60,7 +61,11 @@ func (e *env) deduper(t testing.TB, cfg Config) *Deduper {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(d.Close)
+	t.Cleanup(func() {
+		if err := d.Close(); err != nil {
+			t.Errorf("close deduper: %v", err)
+		}
+	})
 	return d
 }
 
@@ -660,9 +665,10 @@ func TestConfig(t *testing.T) {
 		{"threshold out of range", map[string]string{"NEWSFLOW_DEDUPE_THRESHOLD": "1.5"}, true, nil},
 		{"even replicas", map[string]string{"NEWSFLOW_DEDUPE_KV_REPLICAS": "2"}, true, nil},
 		{"same bucket twice", map[string]string{"NEWSFLOW_DEDUPE_BAND_BUCKET": "x", "NEWSFLOW_DEDUPE_RECORD_BUCKET": "x"}, true, nil},
-		{"max indexed", map[string]string{"NEWSFLOW_DEDUPE_MAX_INDEXED": "50000"}, false, func(c Config) bool { return c.MaxIndexed == 50000 }},
-		{"max indexed default", nil, false, func(c Config) bool { return c.MaxIndexed == DefaultMaxIndexed }},
-		{"max indexed negative", map[string]string{"NEWSFLOW_DEDUPE_MAX_INDEXED": "-1"}, true, nil},
+		{"index dir", map[string]string{"NEWSFLOW_DEDUPE_INDEX_DIR": "/var/lib/dedupe", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "128"}, false,
+			func(c Config) bool { return c.IndexDir == "/var/lib/dedupe" && c.IndexCacheMiB == 128 }},
+		{"index defaults", nil, false, func(c Config) bool { return c.IndexDir == "" && c.IndexCacheMiB == 64 }},
+		{"index cache zero", map[string]string{"NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "0"}, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -686,40 +692,70 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// TestMaxIndexedKeepsRecentCopiesFound: with the local index capped, a
-// copy of a recent article is still found after older ones were evicted,
-// a copy of an evicted one is not, and the evictions are counted.
-func TestMaxIndexedKeepsRecentCopiesFound(t *testing.T) {
+// TestRestartedReplicaResumesFromItsIndex: a replica restarted on its
+// index directory finds copies of the articles it indexed before, though
+// the band log no longer holds them, and of an article another replica
+// added while it was down; a replica on an empty directory finds only
+// what the log still holds.
+func TestRestartedReplicaResumesFromItsIndex(t *testing.T) {
 	e := newEnv(t)
+	ctx := context.Background()
 	cfg := DefaultConfig()
-	cfg.MaxIndexed = 8
-	d := e.deduper(t, cfg)
+	cfg.IndexDir = t.TempDir()
+	d, err := New(ctx, e.js, cfg, zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	gen := newArticleGen(7)
 	var originals []*schema.Document
-	for len(originals) < 20 {
+	for len(originals) < 11 {
 		doc, of := gen.next(t)
 		if of != "" {
 			continue // the generator's own copies
 		}
 		originals = append(originals, doc)
+		if len(originals) == 11 {
+			break // added by another replica below
+		}
 		if out := process(t, d, doc, e.publish(t, doc)); out.DuplicateOf != "" {
 			t.Fatalf("original %s flagged as a copy of %s", doc.ID, out.DuplicateOf)
 		}
-		if n, _ := d.ix.LocalSize(); n > cfg.MaxIndexed {
-			t.Fatalf("local index holds %d articles, want at most %d", n, cfg.MaxIndexed)
-		}
 	}
-	if got, want := d.ix.Evicted(), uint64(20-8); got != want {
-		t.Errorf("evicted %d, want %d", got, want)
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
 	}
-	recent, old := originals[18], originals[2]
+	late := originals[10]
+	process(t, e.deduper(t, DefaultConfig()), late, e.publish(t, late))
+	// The band log keeps only the late article's message.
+	bandLog, err := e.js.Stream(ctx, kvindex.BandStream(cfg.BandBucket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := bandLog.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bandLog.Purge(ctx, jetstream.WithPurgeSequence(info.State.LastSeq)); err != nil {
+		t.Fatal(err)
+	}
+	restarted, fresh := e.deduper(t, cfg), e.deduper(t, DefaultConfig())
+	if n := restarted.ix.LocalSize(); n != 11 {
+		t.Errorf("restarted replica holds %d articles, want 11", n)
+	}
 	for _, tt := range []struct {
+		d    *Deduper
+		name string
 		of   *schema.Document
 		want string
-	}{{recent, recent.ID}, {old, ""}} {
-		doc := newDoc(t, "copy-of-"+tt.of.ID, "Syndicated headline\n\n"+tt.of.Body)
-		if got := process(t, d, doc, e.publish(t, doc)).DuplicateOf; got != tt.want {
-			t.Errorf("copy of %s: duplicate_of %q, want %q", tt.of.ID, got, tt.want)
+	}{
+		{fresh, "fresh", originals[1], ""},
+		{fresh, "fresh", late, late.ID},
+		{restarted, "restarted", originals[0], originals[0].ID},
+		{restarted, "restarted", late, late.ID},
+	} {
+		doc := newDoc(t, tt.name+"-copy-of-"+tt.of.ID, "Syndicated headline\n\n"+tt.of.Body)
+		if got := process(t, tt.d, doc, e.publish(t, doc)).DuplicateOf; got != tt.want {
+			t.Errorf("%s replica, copy of %s: duplicate_of %q, want %q", tt.name, tt.of.ID, got, tt.want)
 		}
 	}
 }

@@ -29,7 +29,7 @@ func NewService(cfg *Config) stage.Service {
 			if err != nil {
 				return err
 			}
-			rt.OnShutdown(func(context.Context) error { d.Close(); return nil })
+			rt.OnShutdown(func(context.Context) error { return d.Close() })
 			if err := rt.Register(d.Collectors()...); err != nil {
 				return err
 			}

@@ -9,13 +9,10 @@ import (
 	"github.com/newsflow/newsflow/services/dedupe/minhash"
 )
 
-// verify compares the candidates' sketches, most shared bands first, at
-// most MaxCandidates of them, and fetches the records of those that pass
+// verify compares the candidates' sketches (the first MaxCandidates,
+// most shared bands first) and fetches the records of those that pass
 // the containment threshold.
 func (d *Deduper) verify(ctx context.Context, fp minhash.Fingerprint, cands []kvindex.Candidate) ([]match, error) {
-	if len(cands) > d.cfg.MaxCandidates {
-		cands = cands[:d.cfg.MaxCandidates]
-	}
 	var passed []match
 	for _, c := range cands {
 		sim := minhash.CompareFingerprint(fp, c.Sketch())

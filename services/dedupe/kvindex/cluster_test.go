@@ -82,7 +82,7 @@ func openReplicated(t testing.TB, js jetstream.JetStream, cfg Config) *Index {
 	if err != nil {
 		t.Fatalf("open replicated index: %v", err)
 	}
-	t.Cleanup(ix.Close)
+	closeAtEnd(t, ix)
 	return ix
 }
 
@@ -133,7 +133,7 @@ func TestReplicatedBucketsDetectConflicts(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			seen[i], errs[i] = ixs[i%3].AddBands(ctx, fmt.Sprint("id", i), []uint64{0xabcdef0123456789, uint64(i)}, minhash.Sketch{})
+			seen[i], _, errs[i] = ixs[i%3].AddBands(ctx, fmt.Sprint("id", i), []uint64{0xabcdef0123456789, uint64(i)}, minhash.Sketch{}, 32)
 		}()
 	}
 	close(start)

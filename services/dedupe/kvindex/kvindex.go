@@ -2,18 +2,19 @@
 // number of replicas see one index.
 //
 // The band log is a stream (BandStream) with one message per article: its
-// id and its LSH band keys. Every replica follows the log with an ordered
-// consumer into a local in-memory index (band key -> the articles holding
-// it), and drops articles older than the TTL; the stream's MaxAge drops
-// them on the server. With Config.MaxIndexed the local index also holds
-// only the articles of the last MaxIndexed log messages, so that every
-// replica evicts the same ones; sketches are kept packed (packed.go). Adding an article's bands is one publish; its
+// id, its LSH band keys and its sketch. Every replica follows the log with
+// an ordered consumer into a local index on disk (local.go: a Pebble store
+// of band key -> the articles holding it, and the articles' packed
+// sketches), and deletes articles older than the TTL; the stream's MaxAge
+// drops them on the server. Adding an article's bands is one publish; its
 // candidates are read from the local index once the index has applied the
 // log up to the article's own message. The log orders all articles, so of
 // two replicas adding bands at the same moment the later in the log sees
 // the earlier, and an article costs the same whatever the size of the
-// index. A replica that starts replays the log (Open returns once it has).
-// Log messages start with a version byte (2).
+// index. The store records the last message it applied: a replica that
+// restarts on the same directory follows the log from there, one that
+// starts on an empty directory replays the whole log (Open returns once
+// it has). Log messages start with a version byte (2).
 //
 // The record bucket is a KV bucket mapping an article id to its Record:
 // its stream sequence, its cluster and its shingle sketch. Every write is
@@ -35,6 +36,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -75,11 +78,13 @@ type Config struct {
 	Memory bool
 	// MaxAttempts bounds compare-and-set retries of one write.
 	MaxAttempts int
-	// MaxIndexed bounds the articles the local band index holds, by log
-	// sequence: once the message at sequence s is applied, the articles
-	// of sequences up to s-MaxIndexed are evicted as if their window had
-	// passed, on every replica alike. 0 bounds it by TTL only.
-	MaxIndexed int
+	// Dir holds the local index's store, in a sub-directory named after
+	// the band log; "" is a new temporary directory removed by Close (a
+	// restart then replays the whole log). One Index at a time may use a
+	// directory.
+	Dir string
+	// Store sizes the store's memory.
+	Store StoreOptions
 }
 
 // Validate reports settings that cannot work.
@@ -93,8 +98,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: ttl %s, want at least 1s", ErrConfig, c.TTL)
 	case c.MaxAttempts < 1:
 		return fmt.Errorf("%w: max attempts %d, want at least 1", ErrConfig, c.MaxAttempts)
-	case c.MaxIndexed < 0:
-		return fmt.Errorf("%w: max indexed %d, want 0 (unbounded) or more", ErrConfig, c.MaxIndexed)
+	case c.Store.CacheBytes < 1<<20 || c.Store.MemTableBytes < 1<<20:
+		return fmt.Errorf("%w: store cache %d and memtable %d bytes, want at least 1 MiB each", ErrConfig, c.Store.CacheBytes, c.Store.MemTableBytes)
 	}
 	return nil
 }
@@ -107,7 +112,7 @@ type Index struct {
 	records, bandLog  jetstream.Stream
 	recPre            string
 	bandSubject       string
-	local             *bandIndex
+	local             *localIndex
 	consume           jetstream.ConsumeContext
 	log               *zap.Logger
 	conflicts, writes uint64
@@ -128,10 +133,13 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logg
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ix := &Index{js: js, cfg: cfg, log: log, local: newBandIndex(cfg.MaxIndexed, log),
+	ix := &Index{js: js, cfg: cfg, log: log,
 		recPre: "$KV." + cfg.RecordBucket + ".", bandSubject: BandSubject(cfg.BandBucket)}
 	err := stage.Provision(ctx, js, log, "dedupe index "+cfg.RecordBucket+", "+BandStream(cfg.BandBucket), ix.provision)
 	if err != nil {
+		return nil, err
+	}
+	if ix.local, err = ix.openLocal(); err != nil {
 		return nil, err
 	}
 	if err := ix.follow(ctx); err != nil {
@@ -139,6 +147,28 @@ func Open(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logg
 		return nil, err
 	}
 	return ix, nil
+}
+
+// openLocal opens the local index's store under Config.Dir, or in a new
+// temporary directory.
+func (ix *Index) openLocal() (*localIndex, error) {
+	dir, remove := ix.cfg.Dir, ""
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "dedupe-index-"); err != nil {
+			return nil, fmt.Errorf("dedupe index store: %w", err)
+		}
+		remove = dir
+	}
+	// The stream's name and creation time: a band log deleted and created
+	// again restarts its sequences, and a store of the old one is rebuilt.
+	info := ix.bandLog.CachedInfo()
+	identity := fmt.Sprintf("%s@%d", info.Config.Name, info.Created.UnixNano())
+	x, err := openLocal(filepath.Join(dir, info.Config.Name), remove, identity, ix.cfg.TTL, ix.cfg.Store, ix.log)
+	if err != nil && remove != "" {
+		err = errors.Join(err, os.RemoveAll(remove))
+	}
+	return x, err
 }
 
 // provision creates or updates the record bucket and the band log.
@@ -178,14 +208,15 @@ func (ix *Index) provision(ctx context.Context) error {
 	return nil
 }
 
-// Close stops following the band log; AddBands then fails with
+// Close stops following the band log and closes the local index's
+// store (removing it if it is temporary); AddBands then fails with
 // ErrClosed. It is safe to call more than once.
-func (ix *Index) Close() {
+func (ix *Index) Close() error {
 	if ix.consume != nil {
 		ix.consume.Stop()
 		<-ix.consume.Closed()
 	}
-	ix.local.close()
+	return ix.local.close()
 }
 
 // get returns the live value of a key and its revision. A key that never

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,7 +27,20 @@ import (
 )
 
 func testConfig() Config {
-	return Config{BandBucket: "bands", RecordBucket: "records", Replicas: 1, TTL: time.Hour, MaxAttempts: 100}
+	return Config{BandBucket: "bands", RecordBucket: "records", Replicas: 1, TTL: time.Hour, MaxAttempts: 100,
+		Store: testStore}
+}
+
+// testStore keeps the stores of tests small.
+var testStore = StoreOptions{CacheBytes: 4 << 20, MemTableBytes: 4 << 20}
+
+// closeAtEnd closes ix when the test ends, reporting an error.
+func closeAtEnd(t testing.TB, ix *Index) {
+	t.Cleanup(func() {
+		if err := ix.Close(); err != nil {
+			t.Errorf("close index: %v", err)
+		}
+	})
 }
 
 func open(t testing.TB, js jetstream.JetStream, cfg Config) *Index {
@@ -32,7 +49,7 @@ func open(t testing.TB, js jetstream.JetStream, cfg Config) *Index {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(ix.Close)
+	closeAtEnd(t, ix)
 	return ix
 }
 
@@ -153,44 +170,124 @@ func ids(cs []Candidate) map[string]int {
 	return out
 }
 
+// openTestLocal opens a local index store in a temporary directory.
+func openTestLocal(t testing.TB, ttl time.Duration) *localIndex {
+	t.Helper()
+	x, err := openLocal(filepath.Join(t.TempDir(), "store"), "", "test@1", ttl, testStore, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := x.close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return x
+}
+
+func mustApply(t testing.TB, x *localIndex, seq uint64, stamp time.Time, id string, bands []uint64, sk minhash.Sketch) {
+	t.Helper()
+	if err := x.apply(seq, stamp, id, bands, sk); err != nil {
+		t.Fatalf("apply #%d: %v", seq, err)
+	}
+}
+
+func mustCandidates(t testing.TB, x *localIndex, id string, bands []uint64, limit int) ([]Candidate, int) {
+	t.Helper()
+	cands, total, err := x.candidates(id, bands, limit)
+	if err != nil {
+		t.Fatalf("candidates of %s: %v", id, err)
+	}
+	return cands, total
+}
+
 // TestLocalIndexExpiresAndPrunes drives the local band index directly
 // with message times in the past, so that articles expire without waiting.
 func TestLocalIndexExpiresAndPrunes(t *testing.T) {
-	x := newBandIndex(0, zaptest.NewLogger(t))
-	now := time.Now()
 	ttl := time.Hour
+	x := openTestLocal(t, ttl)
+	now := time.Now()
 	// Bands are compared band by band: "new" holds 2 in band 2, "mid"
 	// holds 3 there.
-	x.apply(1, now.Add(-2*ttl), ttl, "old", []uint64{1, 2}, minhash.Sketch{})
-	x.apply(2, now.Add(-ttl/2), ttl, "mid", []uint64{1, 2, 3}, minhash.Sketch{})
-	x.apply(3, now, ttl, "new", []uint64{1, 2, 2, 4}, minhash.Sketch{})
-	x.apply(4, now, ttl, "new", []uint64{9}, minhash.Sketch{}) // a redelivery: already live, ignored
-	x.apply(5, now, ttl, "one", []uint64{7, 8, 9, 4}, minhash.Sketch{})
+	mustApply(t, x, 1, now.Add(-2*ttl), "old", []uint64{1, 2}, minhash.Sketch{Total: 1})
+	mustApply(t, x, 2, now.Add(-ttl/2), "mid", []uint64{1, 2, 3}, minhash.Sketch{Total: 2})
+	mustApply(t, x, 3, now, "new", []uint64{1, 2, 2, 4}, minhash.Sketch{Total: 3})
+	mustApply(t, x, 4, now, "new", []uint64{9}, minhash.Sketch{}) // a redelivery: already live, ignored
+	mustApply(t, x, 5, now, "one", []uint64{7, 8, 9, 4}, minhash.Sketch{Total: 5, Hashes: []uint32{3, 9, 1 << 30}})
+	mustApply(t, x, 6, now, "", nil, minhash.Sketch{}) // undecodable: only the sequence advances
 	var got []string
-	for _, c := range x.candidates("probe", 6, []uint64{1, 2, 3, 4}) {
-		got = append(got, fmt.Sprint(c.ID, ":", c.Shared))
+	cands, total := mustCandidates(t, x, "probe", []uint64{1, 2, 3, 4}, 32)
+	for _, c := range cands {
+		got = append(got, fmt.Sprint(c.ID, ":", c.Shared, ":", c.Sketch().Total))
 	}
-	want := []string{"mid:3", "new:3", "one:1"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("candidates = %+v, want %+v (most shared first, then by id; old expired)", got, want)
+	want := []string{"mid:3:2", "new:3:3", "one:1:5"}
+	if !reflect.DeepEqual(got, want) || total != 3 {
+		t.Errorf("candidates = %+v of %d, want %+v of 3 (most shared first, then by id; old expired)", got, total, want)
 	}
-	if arts, keys := x.size(); arts != 3 || keys != 8 {
-		t.Errorf("size = %d (band, key) pairs of %d articles; want 8 of 3 (the expired article pruned)", keys, arts)
+	if got := cands[2].Sketch().Hashes; !reflect.DeepEqual(got, []uint32{3, 9, 1 << 30}) {
+		t.Errorf("sketch of one = %v, want its hashes back", got)
 	}
-	if got := ids(x.candidates("new", 3, []uint64{1, 0, 3, 4})); !reflect.DeepEqual(got, map[string]int{"mid": 2, "one": 1}) {
-		t.Errorf("candidates of new = %v, want mid twice and one once (itself excluded)", got)
+	if n := x.size(); n != 3 {
+		t.Errorf("size = %d, want 3 (the expired article deleted)", n)
 	}
-	if err := x.wait(context.Background(), 5); err != nil {
+	if _, c, err := x.db.Get(articleKey(1)); !errors.Is(err, pebble.ErrNotFound) {
+		t.Errorf("expired article stored: %v", err)
+		if err == nil {
+			c.Close()
+		}
+	}
+	if got, _ := mustCandidates(t, x, "new", []uint64{1, 0, 3, 4}, 32); !reflect.DeepEqual(ids(got), map[string]int{"mid": 2, "one": 1}) {
+		t.Errorf("candidates of new = %v, want mid twice and one once (itself excluded)", ids(got))
+	}
+	// With a limit, ties at the limit are broken by id.
+	got = nil
+	cands, total = mustCandidates(t, x, "probe", []uint64{1, 2, 3, 4}, 1)
+	for _, c := range cands {
+		got = append(got, c.ID)
+	}
+	if !reflect.DeepEqual(got, []string{"mid"}) || total != 3 {
+		t.Errorf("first candidate = %v of %d, want [mid] of 3", got, total)
+	}
+	if err := x.wait(context.Background(), 6); err != nil {
 		t.Errorf("wait for an applied sequence: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	if err := x.wait(ctx, 6); !errors.Is(err, context.DeadlineExceeded) {
+	if err := x.wait(ctx, 7); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("wait for a sequence not applied: %v, want deadline exceeded", err)
 	}
-	x.close()
-	if err := x.wait(context.Background(), 6); !errors.Is(err, ErrClosed) {
+	if err := x.close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.wait(context.Background(), 7); !errors.Is(err, ErrClosed) {
 		t.Errorf("wait after close: %v, want ErrClosed", err)
+	}
+	if _, _, err := x.candidates("probe", []uint64{1}, 32); !errors.Is(err, ErrClosed) {
+		t.Errorf("candidates after close: %v, want ErrClosed", err)
+	}
+}
+
+// TestLocalIndexSweepsOncePerSecond: an article whose window passed is
+// deleted by the first message applied a sweepEvery after the last
+// sweep, and stays a candidate until then.
+func TestLocalIndexSweepsOncePerSecond(t *testing.T) {
+	ttl := time.Hour
+	x := openTestLocal(t, ttl)
+	now := time.Now()
+	mustApply(t, x, 1, now.Add(-ttl+100*time.Millisecond), "soon", []uint64{1}, minhash.Sketch{})
+	mustApply(t, x, 2, now, "later", []uint64{1}, minhash.Sketch{})
+	time.Sleep(200 * time.Millisecond) // the window of "soon" passes
+	mustApply(t, x, 3, now, "next", []uint64{2}, minhash.Sketch{})
+	if got, _ := mustCandidates(t, x, "probe", []uint64{1}, 32); len(got) != 2 {
+		t.Errorf("candidates = %v, want soon and later (swept less than a second ago)", ids(got))
+	}
+	time.Sleep(sweepEvery)
+	mustApply(t, x, 4, time.Now(), "last", []uint64{2}, minhash.Sketch{})
+	if got, _ := mustCandidates(t, x, "probe", []uint64{1}, 32); !reflect.DeepEqual(ids(got), map[string]int{"later": 1}) {
+		t.Errorf("candidates = %v, want later only", ids(got))
+	}
+	if n := x.size(); n != 3 {
+		t.Errorf("size = %d, want 3", n)
 	}
 }
 
@@ -202,15 +299,15 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 	a := open(t, js, cfg)
 	ctx := context.Background()
 	for i := range 50 {
-		if _, err := a.AddBands(ctx, fmt.Sprint("a", i), []uint64{uint64(i), 1000 + uint64(i)}, minhash.Sketch{Total: i}); err != nil {
+		if _, _, err := a.AddBands(ctx, fmt.Sprint("a", i), []uint64{uint64(i), 1000 + uint64(i)}, minhash.Sketch{Total: i}, 32); err != nil {
 			t.Fatal(err)
 		}
 	}
 	b := open(t, js, cfg)
-	if arts, keys := b.LocalSize(); arts != 50 || keys != 100 {
-		t.Errorf("replayed index: %d articles, %d keys; want 50 and 100", arts, keys)
+	if arts := b.LocalSize(); arts != 50 {
+		t.Errorf("replayed index: %d articles, want 50", arts)
 	}
-	got, err := b.AddBands(ctx, "b0", []uint64{7, 1049, 5000}, minhash.Sketch{})
+	got, _, err := b.AddBands(ctx, "b0", []uint64{7, 1049, 5000}, minhash.Sketch{}, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +319,7 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 			t.Errorf("sketch of %s has total %d, want %s", c.ID, c.Sketch().Total, want)
 		}
 	}
-	got, err = a.AddBands(ctx, "a-late", []uint64{9999, 9999, 5000}, minhash.Sketch{})
+	got, _, err = a.AddBands(ctx, "a-late", []uint64{9999, 9999, 5000}, minhash.Sketch{}, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +327,7 @@ func TestLaterReplicaReplaysTheLog(t *testing.T) {
 		t.Errorf("first replica's candidates = %v, want %v", ids(got), want)
 	}
 	b.Close()
-	if _, err := b.AddBands(ctx, "b1", []uint64{1}, minhash.Sketch{}); !errors.Is(err, ErrClosed) {
+	if _, _, err := b.AddBands(ctx, "b1", []uint64{1}, minhash.Sketch{}, 32); !errors.Is(err, ErrClosed) {
 		t.Errorf("AddBands after Close: %v, want ErrClosed", err)
 	}
 }
@@ -288,7 +385,7 @@ func TestOpenWaitsForTheServer(t *testing.T) {
 		t.Fatalf("Open after the server started: %v", r.err)
 	}
 	defer r.ix.Close()
-	if _, err := r.ix.AddBands(ctx, "a", []uint64{1}, minhash.Sketch{}); err != nil {
+	if _, _, err := r.ix.AddBands(ctx, "a", []uint64{1}, minhash.Sketch{}, 32); err != nil {
 		t.Errorf("AddBands: %v", err)
 	}
 }
@@ -421,7 +518,7 @@ func TestConcurrentWritersSeeEachOther(t *testing.T) {
 			defer wg.Done()
 			<-start
 			own := append([]uint64{uint64(i) << 8}, bands...)
-			seen[i], errs[i] = ixs[i%len(ixs)].AddBands(context.Background(), fmt.Sprint("id", i), own, minhash.Sketch{})
+			seen[i], _, errs[i] = ixs[i%len(ixs)].AddBands(context.Background(), fmt.Sprint("id", i), own, minhash.Sketch{}, 32)
 		}()
 	}
 	close(start)
@@ -465,121 +562,164 @@ func TestConfigValidate(t *testing.T) {
 
 func nopLogger() *zap.Logger { return zap.NewNop() }
 
-// TestLocalIndexBoundedByMaxIndexed: with MaxIndexed the local index
-// never holds more articles than that, evicts the oldest first by log
-// sequence (their window not yet passed), counts them, warns once, and
-// still finds a copy of a recent article.
-func TestLocalIndexBoundedByMaxIndexed(t *testing.T) {
-	const maxIndexed = 16
-	var warnings []string
-	log := zaptest.NewLogger(t, zaptest.WrapOptions(zap.Hooks(func(e zapcore.Entry) error {
-		if e.Level == zapcore.WarnLevel {
-			warnings = append(warnings, e.Message)
-		}
-		return nil
-	})))
-	x := newBandIndex(maxIndexed, log)
-	now := time.Now()
-	// Article i holds band keys i and 1000+i, and the shared key 7 in
-	// band 2. Sequence 50 is a re-send of a3, evicted at sequence 19, so
-	// it is indexed again; sequence 51 is an undecodable message.
-	bands := func(i int) []uint64 { return []uint64{uint64(i), 1000 + uint64(i), 7} }
-	for seq := uint64(1); seq <= 60; seq++ {
-		switch seq {
-		case 50:
-			x.apply(seq, now, time.Hour, "a3", bands(3), minhash.Sketch{Total: 3})
-		case 51:
-			x.apply(seq, now, time.Hour, "", nil, minhash.Sketch{})
-		default:
-			x.apply(seq, now, time.Hour, fmt.Sprint("a", seq), bands(int(seq)), minhash.Sketch{Total: int(seq)})
-		}
-		if arts, _ := x.size(); arts > maxIndexed {
-			t.Fatalf("after sequence %d the index holds %d articles, want at most %d", seq, arts, maxIndexed)
-		}
-	}
-	// The last 16 sequences, 45-60, less the undecodable 51: 15 articles,
-	// two keys of their own each and the shared one.
-	if arts, keys := x.size(); arts != 15 || keys != 31 {
-		t.Errorf("size = %d articles, %d keys; want 15 and 31", arts, keys)
-	}
-	if got, want := x.evicted, uint64(44); got != want {
-		t.Errorf("evicted = %d, want %d (sequences 1-44)", got, want)
-	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "NEWSFLOW_DEDUPE_MAX_INDEXED") {
-		t.Errorf("warnings = %q, want one naming NEWSFLOW_DEDUPE_MAX_INDEXED", warnings)
-	}
-	// A copy of a recent article (a58) is found; a copy of an evicted
-	// one (a10) is not, though its window has not passed.
-	const probe = 61
-	if got, want := ids(x.candidates("copy", probe, []uint64{58, 1058, 99})), map[string]int{"a58": 2}; !reflect.DeepEqual(got, want) {
-		t.Errorf("candidates of a copy of a58 = %v, want %v", got, want)
-	}
-	if got := ids(x.candidates("copy", probe, []uint64{10, 1010, 99})); len(got) != 0 {
-		t.Errorf("candidates of a copy of evicted a10 = %v, want none", got)
-	}
-	// The shared key is followed back to the lookup's horizon only: 16
-	// less an eighth, 14 sequences before the probe's, so sequences 48-60
-	// less 51: a48, a49, a3 (50), a52-a60.
-	if h := x.horizon(); h != 14 {
-		t.Errorf("horizon = %d, want 14", h)
-	}
-	got := ids(x.candidates("copy", probe, []uint64{0, 0, 7}))
-	want := map[string]int{"a48": 1, "a49": 1, "a3": 1}
-	for i := 52; i <= 60; i++ {
-		want[fmt.Sprint("a", i)] = 1
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("candidates on the shared key = %v, want %v", got, want)
-	}
-}
-
-// liveIDs returns the ids in a local index, oldest first.
-func liveIDs(ix *Index) []string {
-	ix.local.mu.Lock()
-	defer ix.local.mu.Unlock()
-	var out []string
-	for _, a := range ix.local.arts {
-		out = append(out, a.id)
-	}
-	return out
-}
-
-// TestBoundedReplicasEvictTheSame: replicas adding articles in turn, and
-// one that starts later and replays the log, hold the same articles and
-// count the same evictions, since eviction follows log sequences.
-func TestBoundedReplicasEvictTheSame(t *testing.T) {
+// TestRestartFollowsTheLogFromItsStore: an index reopened on its
+// directory holds what it applied before, though the band log no longer
+// does, and applies what was added while it was closed; an index on an
+// empty directory holds only what the log still has.
+func TestRestartFollowsTheLogFromItsStore(t *testing.T) {
 	js := natstest.JetStream(t)
-	cfg := testConfig()
-	cfg.MaxIndexed = 20
-	a, b := open(t, js, cfg), open(t, js, cfg)
 	ctx := context.Background()
-	for i := range 70 {
-		ix := a
-		if i%2 == 1 {
-			ix = b
-		}
-		if _, err := ix.AddBands(ctx, fmt.Sprint("x", i), []uint64{uint64(i), 7}, minhash.Sketch{Total: i}); err != nil {
+	cfg := testConfig()
+	cfg.Dir = t.TempDir()
+	a, err := Open(ctx, js, cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, _, err := a.AddBands(ctx, fmt.Sprint("a", i), []uint64{uint64(i), 1000 + uint64(i)}, minhash.Sketch{Total: i}, 32); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c := open(t, js, cfg)
-	// c has replayed the log; a and b have applied it up to their own
-	// last message, and b's is the last.
-	if err := a.local.wait(ctx, 70); err != nil {
+	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
-	want := liveIDs(c)
-	if len(want) != 20 || want[0] != "x50" || want[19] != "x69" {
-		t.Errorf("replayed index holds %v, want x50-x69", want)
+	b := open(t, js, testConfig())
+	if _, _, err := b.AddBands(ctx, "b0", []uint64{5000, 1049}, minhash.Sketch{}, 32); err != nil {
+		t.Fatal(err)
 	}
-	for name, ix := range map[string]*Index{"a": a, "b": b} {
-		if got := liveIDs(ix); !reflect.DeepEqual(got, want) {
-			t.Errorf("replica %s holds %v, want %v", name, got, want)
+	// The log keeps only b0's message (sequence 51).
+	if err := a.bandLog.Purge(ctx, jetstream.WithPurgeSequence(51)); err != nil {
+		t.Fatal(err)
+	}
+	reopened, fresh := open(t, js, cfg), open(t, js, testConfig())
+	if got := reopened.LocalSize(); got != 51 {
+		t.Errorf("reopened index holds %d articles, want 51", got)
+	}
+	for _, tt := range []struct {
+		name string
+		ix   *Index
+		want map[string]int
+	}{
+		{"reopened", reopened, map[string]int{"a7": 1, "a49": 1, "b0": 1}},
+		{"fresh", fresh, map[string]int{"b0": 1}},
+	} {
+		got, _, err := tt.ix.AddBands(ctx, tt.name+"-probe", []uint64{7, 1049}, minhash.Sketch{}, 32)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got, want := ix.Evicted(), c.Evicted(); got != want || got != 50 {
-			t.Errorf("replica %s evicted %d, the replayed one %d; want 50 each", name, got, want)
+		// The reopened index's probe is the fresh one's candidate.
+		g := ids(got)
+		delete(g, "reopened-probe")
+		delete(g, "fresh-probe")
+		if !reflect.DeepEqual(g, tt.want) {
+			t.Errorf("%s index: candidates %v, want %v", tt.name, g, tt.want)
 		}
 	}
+}
+
+// TestStoreOfAnotherLogIsRebuilt: a band log deleted and created again
+// starts its sequences over, so a store that mirrored the old one is
+// emptied and rebuilt from the new one.
+func TestStoreOfAnotherLogIsRebuilt(t *testing.T) {
+	js := natstest.JetStream(t)
+	ctx := context.Background()
+	cfg := testConfig()
+	cfg.Dir = t.TempDir()
+	a, err := Open(ctx, js, cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.AddBands(ctx, "old", []uint64{1, 2}, minhash.Sketch{}, 32); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := js.DeleteStream(ctx, BandStream(cfg.BandBucket)); err != nil {
+		t.Fatal(err)
+	}
+	b := open(t, js, cfg)
+	if n := b.LocalSize(); n != 0 {
+		t.Errorf("store of the deleted log: %d articles, want 0", n)
+	}
+	got, _, err := b.AddBands(ctx, "new", []uint64{1, 2}, minhash.Sketch{}, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("candidates %v from the deleted log, want none", ids(got))
+	}
+}
+
+// crashDirEnv names the store directory of TestStoreSurvivesACrash's
+// child process.
+const crashDirEnv = "NEWSFLOW_KVINDEX_CRASH_DIR"
+
+// TestStoreSurvivesACrash: a process that dies without closing its store
+// (as under kill -9) loses at most the messages it had not flushed: the
+// reopened store is at a consistent point of the log, holds every article
+// up to it, and the rest is applied again from the log.
+func TestStoreSurvivesACrash(t *testing.T) {
+	const n = 20000 // several memtables of 4 MiB
+	if dir := os.Getenv(crashDirEnv); dir != "" {
+		x, err := openLocal(dir, "", "test@1", time.Hour, testStore, zap.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		for i := 1; i <= n; i++ {
+			if err := x.apply(uint64(i), now, fmt.Sprint("c", i), crashBands(i), minhash.Sketch{Total: i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.Exit(0) // no close: the memtables are lost
+	}
+	if testing.Short() {
+		t.Skip("runs a child process that writes 20,000 articles")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStoreSurvivesACrash$")
+	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	x := openTestLocalAt(t, dir)
+	at := x.lastApplied()
+	if at == 0 || at >= n || x.size() != int(at) {
+		t.Fatalf("reopened store applied #%d with %d articles, want a flushed point between 1 and %d holding every article up to it", at, x.size(), n-1)
+	}
+	t.Logf("the crash lost %d of %d messages", n-int(at), n)
+	now := time.Now()
+	for i := int(at) + 1; i <= n; i++ {
+		mustApply(t, x, uint64(i), now, fmt.Sprint("c", i), crashBands(i), minhash.Sketch{Total: i})
+	}
+	for _, i := range []int{1, int(at), int(at) + 1, n} {
+		got, _ := mustCandidates(t, x, "probe", crashBands(i), 32)
+		if len(got) != 1 || got[0].ID != fmt.Sprint("c", i) || got[0].Sketch().Total != i {
+			t.Errorf("candidates of c%d's bands = %v, want c%d", i, ids(got), i)
+		}
+	}
+}
+
+// crashBands returns article i's bands: a key of its own in each of three
+// bands.
+func crashBands(i int) []uint64 {
+	return []uint64{uint64(i), uint64(i), uint64(i)}
+}
+
+// openTestLocalAt opens the store in dir, closed when the test ends.
+func openTestLocalAt(t testing.TB, dir string) *localIndex {
+	t.Helper()
+	x, err := openLocal(dir, "", "test@1", time.Hour, testStore, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := x.close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return x
 }
 
 // An id longer than a record's one-byte length is refused with
@@ -592,7 +732,7 @@ func TestLongIDIsRefusedNotTruncated(t *testing.T) {
 	if _, err := ix.CreateRecord(ctx, long, Record{Cluster: long}); !errors.Is(err, schema.ErrInvalid) {
 		t.Errorf("CreateRecord(%d-byte id) = %v; want schema.ErrInvalid", len(long), err)
 	}
-	if _, err := ix.AddBands(ctx, long, []uint64{1}, minhash.Sketch{}); !errors.Is(err, schema.ErrInvalid) {
+	if _, _, err := ix.AddBands(ctx, long, []uint64{1}, minhash.Sketch{}, 32); !errors.Is(err, schema.ErrInvalid) {
 		t.Errorf("AddBands(%d-byte id) = %v; want schema.ErrInvalid", len(long), err)
 	}
 	longest := strings.Repeat("b", schema.MaxIDBytes)

@@ -1,0 +1,538 @@
+package kvindex
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/services/dedupe/minhash"
+)
+
+// The local band index is an on-disk Pebble store that mirrors the band
+// log, one per replica. Its keys:
+//
+//	'b' band(1) key(4) ^seq(8) -> nothing: article seq holds the band key's
+//	                              low 32 bits in that band; a band key's
+//	                              holders sort newest first
+//	'a' seq(8)                 -> the article: its log time, id, band keys
+//	                              and packed sketch (packed.go)
+//	'i' id                     -> seq(8): the article's live message
+//	'm' name                   -> the store's state: the band log it mirrors,
+//	                              the last sequence applied, the oldest live
+//	                              sequence, the number of live articles
+//
+// The Comparer splits a 'b' key after its band key (6 bytes), so the
+// tables' Bloom filters answer "does any article hold this band key?"
+// without reading a data block: most band keys of a new article are held
+// by no one. Each log message is applied as one batch that also records
+// its sequence, so the store is always at a consistent point of the log,
+// and a replica that restarts on the same directory resumes after it.
+// Memory is the block cache, the memtables and the Go heap of one lookup:
+// it does not grow with the window, which is on disk.
+
+const (
+	kindBand    = 'b'
+	kindArticle = 'a'
+	kindID      = 'i'
+	kindMeta    = 'm'
+
+	bandPrefixLen = 6 // 'b', band, 32-bit key
+	bandKeyLen    = bandPrefixLen + 8
+)
+
+// Meta keys: the band log mirrored (stream name and creation time), the
+// last sequence applied, the first sequence not yet expired, live
+// articles.
+var (
+	metaStream  = []byte{kindMeta, 's'}
+	metaApplied = []byte{kindMeta, 'q'}
+	metaLive    = []byte{kindMeta, 'l'}
+	metaCount   = []byte{kindMeta, 'n'}
+)
+
+// storeFormat names the key layout; a store of another layout is
+// rebuilt from the log.
+const storeFormat = "newsflow-dedupe-bands-v1"
+
+// comparer orders keys bytewise and splits band keys after their prefix,
+// so that Bloom filters cover band keys.
+var comparer = func() pebble.Comparer {
+	c := *pebble.DefaultComparer
+	c.Name = storeFormat
+	c.Split = func(k []byte) int {
+		if len(k) == bandKeyLen && k[0] == kindBand {
+			return bandPrefixLen
+		}
+		return len(k)
+	}
+	return c
+}()
+
+func bandKey(band int, key uint32, seq uint64) []byte {
+	b := make([]byte, bandKeyLen)
+	b[0], b[1] = kindBand, byte(band)
+	binary.BigEndian.PutUint32(b[2:], key)
+	binary.BigEndian.PutUint64(b[6:], ^seq)
+	return b
+}
+
+func articleKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{kindArticle}, seq)
+}
+
+func idKey(id string) []byte { return append([]byte{kindID}, id...) }
+
+// storedArticle is the value of an article key.
+type storedArticle struct {
+	stamp  int64 // log time, unix nanoseconds
+	id     string
+	keys   []uint32 // band i's key, low 32 bits
+	sketch []byte   // packSketch
+}
+
+func (a storedArticle) marshal() []byte {
+	b := make([]byte, 0, 16+len(a.id)+4*len(a.keys)+len(a.sketch))
+	b = binary.BigEndian.AppendUint64(b, uint64(a.stamp))
+	b = appendID(b, a.id)
+	b = binary.AppendUvarint(b, uint64(len(a.keys)))
+	for _, k := range a.keys {
+		b = binary.BigEndian.AppendUint32(b, k)
+	}
+	return append(b, a.sketch...)
+}
+
+func unmarshalArticle(b []byte) (storedArticle, error) {
+	if len(b) < 8 {
+		return storedArticle{}, fmt.Errorf("%w: article of %d bytes", ErrCorrupt, len(b))
+	}
+	a := storedArticle{stamp: int64(binary.BigEndian.Uint64(b))}
+	d := decoder{b: b[8:]}
+	a.id = d.id()
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b))/4 {
+		d.err = fmt.Errorf("%w: %d band keys in %d bytes", ErrCorrupt, n, len(d.b))
+	}
+	if d.err != nil {
+		return storedArticle{}, d.err
+	}
+	a.keys = make([]uint32, n)
+	for i := range a.keys {
+		a.keys[i] = binary.BigEndian.Uint32(d.b[4*i:])
+	}
+	a.sketch = slices.Clone(d.b[4*n:])
+	return a, nil
+}
+
+// sweepEvery is how often the follower deletes the articles whose window
+// passed: an article stays a candidate up to this long after its window,
+// never shorter.
+const sweepEvery = time.Second
+
+// localIndex is a replica's on-disk copy of the band log. apply is
+// called by one goroutine (the log follower), candidates by any number.
+type localIndex struct {
+	db     *pebble.DB
+	ttl    time.Duration
+	path   string
+	remove string // a temporary directory removed by close
+
+	use      sync.RWMutex // held to read or write db, exclusively to close it
+	swept    time.Time    // last expiry sweep, by the follower
+	mu       sync.Mutex
+	applied  uint64 // stream sequence of the last message applied
+	liveFrom uint64 // articles of lower sequences have expired and are deleted
+	live     uint64 // articles in the store
+	changed  chan struct{}
+	closed   bool
+}
+
+// StoreOptions size a local index's memory.
+type StoreOptions struct {
+	// CacheBytes is the block cache; MemTableBytes one memtable (at most
+	// two are held while one is flushed).
+	CacheBytes, MemTableBytes int64
+}
+
+// openLocal opens (or creates) the store at path; close removes the
+// directory remove, unless it is "". A store that mirrors
+// another stream than stream (another name, or the same name created
+// again, so sequences restarted) is emptied first: it is rebuilt from the
+// log.
+func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, log *zap.Logger) (*localIndex, error) {
+	db, err := openStore(path, so, log)
+	if err != nil {
+		return nil, err
+	}
+	x := &localIndex{db: db, ttl: ttl, path: path, remove: remove, changed: make(chan struct{})}
+	have, err := x.meta(metaStream)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if have != nil && string(have) != stream {
+		log.Warn("dedupe index store mirrors another band log: rebuilding it from the log",
+			zap.String("path", path), zap.String("store", string(have)), zap.String("log", stream))
+		if err := db.Close(); err != nil {
+			return nil, fmt.Errorf("close dedupe index store: %w", err)
+		}
+		if err := os.RemoveAll(path); err != nil {
+			return nil, fmt.Errorf("empty dedupe index store: %w", err)
+		}
+		if db, err = openStore(path, so, log); err != nil {
+			return nil, err
+		}
+		x.db = db
+		have = nil
+	}
+	if have == nil {
+		if err := db.Set(metaStream, []byte(stream), pebble.NoSync); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("dedupe index store: %w", err)
+		}
+	}
+	for _, f := range []struct {
+		key []byte
+		v   *uint64
+	}{{metaApplied, &x.applied}, {metaLive, &x.liveFrom}, {metaCount, &x.live}} {
+		b, err := x.meta(f.key)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if len(b) == 8 {
+			*f.v = binary.BigEndian.Uint64(b)
+		}
+	}
+	return x, nil
+}
+
+func openStore(path string, so StoreOptions, log *zap.Logger) (*pebble.DB, error) {
+	cache := pebble.NewCache(so.CacheBytes)
+	defer cache.Unref()
+	cmp := comparer
+	opts := &pebble.Options{
+		Cache:                       cache,
+		Comparer:                    &cmp,
+		MemTableSize:                uint64(so.MemTableBytes),
+		MemTableStopWritesThreshold: 2,
+		Logger:                      pebbleLogger{log},
+		FormatMajorVersion:          pebble.FormatNewest,
+		// The band log is the write-ahead log: a store that loses its
+		// memtables in a crash resumes after the last message it flushed.
+		DisableWAL: true,
+	}
+	// Sketches (about 1.3 KB each) live in blob files, written once:
+	// compactions move only the keys that point at them.
+	opts.Experimental.ValueSeparationPolicy = func() pebble.ValueSeparationPolicy {
+		return pebble.ValueSeparationPolicy{Enabled: true, MinimumSize: 256, MaxBlobReferenceDepth: 10,
+			RewriteMinimumAge: time.Hour, TargetGarbageRatio: 0.5}
+	}
+	// Band keys and packed sketches are random bits: compression would
+	// spend CPU for nothing.
+	opts.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionNone })
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	db, err := pebble.Open(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open dedupe index store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// pebbleLogger sends Pebble's messages to zap.
+type pebbleLogger struct{ log *zap.Logger }
+
+func (l pebbleLogger) Infof(format string, args ...any) {
+	l.log.Debug("pebble: " + fmt.Sprintf(format, args...))
+}
+func (l pebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	l.log.Fatal("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (x *localIndex) meta(key []byte) ([]byte, error) {
+	v, c, err := x.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dedupe index store: read %q: %w", key, err)
+	}
+	defer c.Close()
+	return slices.Clone(v), nil
+}
+
+// apply adds the article of the band log message at seq, unless its id
+// is already live (a redelivered article publishes its bands again), and
+// deletes the articles whose window has passed. bands nil marks a
+// message that could not be decoded: only the sequence advances.
+func (x *localIndex) apply(seq uint64, stamp time.Time, id string, bands []uint64, sketch minhash.Sketch) error {
+	x.use.RLock()
+	defer x.use.RUnlock()
+	x.mu.Lock()
+	applied, liveFrom, live, closed := x.applied, x.liveFrom, x.live, x.closed
+	x.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if seq <= applied {
+		return nil // already in the store (delivered again after a restart)
+	}
+	b := x.db.NewBatch()
+	defer b.Close()
+	var gone map[uint64]bool
+	if now := time.Now(); now.Sub(x.swept) >= sweepEvery {
+		var err error
+		if liveFrom, gone, err = x.expire(b, max(liveFrom, 1), applied, now); err != nil {
+			return err
+		}
+		x.swept = now
+		live -= uint64(len(gone))
+	}
+	if bands != nil && stamp.Add(x.ttl).After(time.Now()) { // an article past its window at arrival is not stored
+		known := false
+		if v, c, err := x.db.Get(idKey(id)); err == nil {
+			known = !gone[binary.BigEndian.Uint64(v)]
+			c.Close()
+		} else if !errors.Is(err, pebble.ErrNotFound) {
+			return fmt.Errorf("dedupe index store: read id %s: %w", id, err)
+		}
+		if !known {
+			a := storedArticle{stamp: stamp.UnixNano(), id: id, keys: make([]uint32, len(bands)), sketch: packSketch(sketch)}
+			for i, k := range bands {
+				a.keys[i] = uint32(k)
+				if err := b.Set(bandKey(i, uint32(k), seq), nil, nil); err != nil {
+					return err
+				}
+			}
+			if err := b.Set(articleKey(seq), a.marshal(), nil); err != nil {
+				return err
+			}
+			if err := b.Set(idKey(id), binary.BigEndian.AppendUint64(nil, seq), nil); err != nil {
+				return err
+			}
+			live++
+		}
+	}
+	for _, m := range []struct {
+		key []byte
+		v   uint64
+	}{{metaApplied, seq}, {metaLive, liveFrom}, {metaCount, live}} {
+		if err := b.Set(m.key, binary.BigEndian.AppendUint64(nil, m.v), nil); err != nil {
+			return err
+		}
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("dedupe index store: apply #%d: %w", seq, err)
+	}
+	x.mu.Lock()
+	x.applied, x.liveFrom, x.live = seq, liveFrom, live
+	close(x.changed)
+	x.changed = make(chan struct{})
+	x.mu.Unlock()
+	return nil
+}
+
+// expire adds to b the deletion of every stored article from liveFrom on
+// whose window has passed at now, oldest first up to the first live one,
+// and returns the new first live sequence (past applied when none is
+// left) and the sequences it deleted.
+func (x *localIndex) expire(b *pebble.Batch, liveFrom, applied uint64, now time.Time) (uint64, map[uint64]bool, error) {
+	it, err := x.db.NewIter(&pebble.IterOptions{LowerBound: articleKey(liveFrom), UpperBound: []byte{kindArticle + 1}})
+	if err != nil {
+		return 0, nil, err
+	}
+	defer it.Close()
+	var gone map[uint64]bool
+	cutoff := now.Add(-x.ttl).UnixNano()
+	for it.First(); it.Valid(); it.Next() {
+		seq := binary.BigEndian.Uint64(it.Key()[1:])
+		a, err := unmarshalArticle(it.Value())
+		if err != nil {
+			return 0, nil, fmt.Errorf("article #%d: %w", seq, err)
+		}
+		if a.stamp > cutoff {
+			return seq, gone, it.Error()
+		}
+		for i, k := range a.keys {
+			if err := b.Delete(bandKey(i, k, seq), nil); err != nil {
+				return 0, nil, err
+			}
+		}
+		if v, c, err := x.db.Get(idKey(a.id)); err == nil {
+			mine := binary.BigEndian.Uint64(v) == seq
+			c.Close()
+			if mine {
+				if err := b.Delete(idKey(a.id), nil); err != nil {
+					return 0, nil, err
+				}
+			}
+		}
+		if err := b.Delete(it.Key(), nil); err != nil {
+			return 0, nil, err
+		}
+		if gone == nil {
+			gone = map[uint64]bool{}
+		}
+		gone[seq] = true
+	}
+	return max(liveFrom, applied+1), gone, it.Error()
+}
+
+// candidates returns the live articles other than id holding, in the
+// same band, one of bands (followed newest first, at most maxChain per
+// band key), most bands shared first, then by id: at most limit of them
+// with their sketches, and how many there were in all.
+func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candidate, int, error) {
+	x.use.RLock()
+	defer x.use.RUnlock()
+	x.mu.Lock()
+	liveFrom, closed := x.liveFrom, x.closed
+	x.mu.Unlock()
+	if closed {
+		return nil, 0, ErrClosed
+	}
+	it, err := x.db.NewIter(nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer it.Close()
+	var self uint64 // the sequence at which id's own bands are stored
+	if v, c, err := x.db.Get(idKey(id)); err == nil {
+		self = binary.BigEndian.Uint64(v)
+		c.Close()
+	}
+	shared := map[uint64]int{}
+	for i, k := range bands {
+		prefix := bandKey(i, uint32(k), 0)[:bandPrefixLen]
+		steps := 0
+		for ok := it.SeekPrefixGE(prefix); ok && steps < maxChain; ok = it.Next() {
+			key := it.Key()
+			if !bytes.HasPrefix(key, prefix) {
+				break
+			}
+			seq := ^binary.BigEndian.Uint64(key[bandPrefixLen:])
+			if seq < liveFrom {
+				break
+			}
+			if seq != self {
+				shared[seq]++
+			}
+			steps++
+		}
+		if err := it.Error(); err != nil {
+			return nil, 0, err
+		}
+	}
+	// Read the articles that can be among the first limit: every one
+	// sharing more bands than the limit-th, and all that share as many
+	// (ties are broken by id).
+	seqs := make([]uint64, 0, len(shared))
+	for s := range shared {
+		seqs = append(seqs, s)
+	}
+	slices.SortFunc(seqs, func(a, b uint64) int { return shared[b] - shared[a] })
+	if len(seqs) > limit {
+		last := shared[seqs[limit-1]]
+		n := limit
+		for n < len(seqs) && shared[seqs[n]] == last {
+			n++
+		}
+		seqs = seqs[:n]
+	}
+	out := make([]Candidate, 0, len(seqs))
+	for _, s := range seqs {
+		v, c, err := x.db.Get(articleKey(s))
+		if err != nil {
+			return nil, 0, fmt.Errorf("dedupe index store: article #%d: %w", s, err)
+		}
+		a, err := unmarshalArticle(v)
+		c.Close()
+		if err != nil {
+			return nil, 0, fmt.Errorf("dedupe index store: article #%d: %w", s, err)
+		}
+		out = append(out, Candidate{ID: a.id, Shared: shared[s], packed: a.sketch})
+	}
+	slices.SortFunc(out, func(a, b Candidate) int {
+		if a.Shared != b.Shared {
+			return b.Shared - a.Shared
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, len(shared), nil
+}
+
+// wait returns once the message at seq has been applied.
+func (x *localIndex) wait(ctx context.Context, seq uint64) error {
+	for {
+		x.mu.Lock()
+		applied, changed, closed := x.applied, x.changed, x.closed
+		x.mu.Unlock()
+		if applied >= seq {
+			return nil
+		}
+		if closed {
+			return ErrClosed
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for band log #%d (applied #%d): %w", seq, applied, ctx.Err())
+		}
+	}
+}
+
+// lastApplied returns the sequence of the last message applied.
+func (x *localIndex) lastApplied() uint64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.applied
+}
+
+// size returns the number of live articles.
+func (x *localIndex) size() int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return int(x.live)
+}
+
+// close wakes the waiters and closes the store (call it once the
+// follower has stopped); a temporary store is removed.
+func (x *localIndex) close() error {
+	x.mu.Lock()
+	if x.closed {
+		x.mu.Unlock()
+		return nil
+	}
+	x.closed = true
+	close(x.changed)
+	x.changed = make(chan struct{})
+	x.mu.Unlock()
+	x.use.Lock()
+	defer x.use.Unlock()
+	// Without a WAL, what is not flushed would be applied again at the
+	// next start.
+	err := x.db.Flush()
+	err = errors.Join(err, x.db.Close())
+	if x.remove != "" {
+		err = errors.Join(err, os.RemoveAll(x.remove))
+	}
+	return err
+}
