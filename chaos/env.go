@@ -108,10 +108,16 @@ func NewEnv(ctx context.Context, dir string, bins map[string]string, cfg EnvConf
 	for i, name := range Services {
 		addr := addrs[i]
 		e.HTTP[name] = addr
+		own := []string{"NEWSFLOW_HTTP_ADDR=" + addr}
+		if name == "dedupe" {
+			// Its band index outlives a kill -9, as on a volume: the
+			// restarted process resumes from the store's last flush.
+			own = append(own, "NEWSFLOW_DEDUPE_INDEX_DIR="+filepath.Join(dir, "dedupe-index"))
+		}
 		e.Procs[name] = &Proc{
 			Name: name,
 			Bin:  bins[name],
-			Env:  append(append(append([]string{}, common...), "NEWSFLOW_HTTP_ADDR="+addr), cfg.Env[name]...),
+			Env:  append(append(append([]string{}, common...), own...), cfg.Env[name]...),
 			Log:  filepath.Join(dir, name+".log"),
 		}
 	}
