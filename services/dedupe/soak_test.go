@@ -1,0 +1,579 @@
+package dedupe
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/pkg/stage/natstest"
+)
+
+// TestSoak pushes NEWSFLOW_DEDUPE_SOAK distinct articles through the
+// dedupe service, run as its own process (cmd/dedupe) on an embedded
+// NATS server over loopback, with the default 14-day window and its
+// local band index in a temporary NEWSFLOW_DEDUPE_INDEX_DIR, and reports
+// the process's resident memory over time, latency, and the copies it
+// flagged against the copies planted. It is a measurement, run by `make
+// soak`:
+//
+//	NEWSFLOW_DEDUPE_SOAK=1000000 go test -run TestSoak -v -timeout 2h .
+//
+// Articles are generated (Zipf vocabulary, as TestLoad's) and distinct;
+// one in 20 is a planted copy (the whole text under a new headline with a
+// furniture line, or its first 40 %) of an earlier original drawn from
+// anywhere in the run so far (a reservoir of 20,000), so copies of the
+// oldest articles in the window are looked for too. With
+// NEWSFLOW_DEDUPE_SOAK_ORIGINALS (a folder of .txt originals laid out like
+// the BBC corpus) and NEWSFLOW_DEDUPE_SOAK_VARIANTS (JSON lines of {id,
+// source_id, kind, text}), real text is mixed in: the originals spread over
+// the first 60 % of the run, their variants over the last 40 %, each
+// variant a planted copy. NEWSFLOW_DEDUPE_SOAK_INFLIGHT (default 32)
+// bounds the articles published and not yet answered;
+// NEWSFLOW_DEDUPE_SOAK_CPUPROFILE=file writes a 20-second CPU profile of
+// the service from the middle of the run. The last line is
+//
+//	articles=N seconds=S peak_rss_mib=M planted=P found=F
+//
+// with F the planted copies the service flagged as copies (duplicate_of
+// set, by its first decision or a later merge).
+func TestSoak(t *testing.T) {
+	n := envInt(t, "NEWSFLOW_DEDUPE_SOAK", 0)
+	if n == 0 {
+		t.Skip("soak measurement: set NEWSFLOW_DEDUPE_SOAK=1000000 to run it (make soak)")
+	}
+	inflight := envInt(t, "NEWSFLOW_DEDUPE_SOAK_INFLIGHT", 32)
+	real := loadSoakText(t, os.Getenv("NEWSFLOW_DEDUPE_SOAK_ORIGINALS"), os.Getenv("NEWSFLOW_DEDUPE_SOAK_VARIANTS"))
+	plan := planSoak(n, real)
+
+	srv := natstest.Server(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dedupe")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/dedupe").CombinedOutput(); err != nil {
+		t.Fatalf("build cmd/dedupe: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	indexDir := filepath.Join(dir, "index")
+	cmd := exec.Command(bin)
+	var environ []string // the soak's own variables are no setting of the service
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "NEWSFLOW_DEDUPE_SOAK") {
+			environ = append(environ, kv)
+		}
+	}
+	cmd.Env = append(environ, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_HTTP_ADDR="+addr,
+		"NEWSFLOW_DEDUPE_INDEX_DIR="+indexDir, "NEWSFLOW_LOG_LEVEL=warn", "NEWSFLOW_PPROF=true")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	waitReady(t, "http://"+addr+"/readyz")
+	pid := cmd.Process.Pid
+
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// Outputs: every decision, first ones and merges, latest wins.
+	var mu sync.Mutex
+	sent := map[string]time.Time{} // id -> published, until its first output
+	flagged := map[string]bool{}   // planted copy id -> flagged as a copy
+	wrong := 0                     // generated originals flagged as copies
+	var latencies []time.Duration  // of the current block
+	done := make(chan struct{}, inflight)
+	out, err := js.OrderedConsumer(ctx, stage.StreamDeduped, jetstream.OrderedConsumerConfig{FilterSubjects: []string{stage.SubjectDeduped}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := out.Consume(func(m jetstream.Msg) {
+		var doc schema.Document
+		if err := json.Unmarshal(m.Data(), &doc); err != nil {
+			t.Errorf("output: %v", err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := plan.planted[doc.ID]; ok {
+			flagged[doc.ID] = doc.DuplicateOf != ""
+		} else if doc.DuplicateOf != "" && plan.generated[doc.ID] {
+			wrong++
+		}
+		if at, ok := sent[doc.ID]; ok {
+			delete(sent, doc.ID)
+			latencies = append(latencies, time.Since(at))
+			done <- struct{}{}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Stop()
+
+	block := max(n/20, 1)
+	start := time.Now()
+	var peak int
+	stopSampler := sampleRSS(pid, &mu, &peak)
+	cpu0 := procCPU(t, pid)
+	var lastCPU time.Duration
+	blockStart := start
+	gen := newArticleGen(11)
+	pending := 0
+	for i := range n {
+		mu.Lock() // the consumer reads the plan's maps
+		doc := plan.article(t, i, gen)
+		mu.Unlock()
+		data, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending == inflight {
+			<-done
+			pending--
+		}
+		mu.Lock()
+		sent[doc.ID] = time.Now()
+		mu.Unlock()
+		if _, err := js.Publish(ctx, stage.SubjectCleaned, data); err != nil {
+			t.Fatalf("publish article %d: %v", i, err)
+		}
+		pending++
+		if path := os.Getenv("NEWSFLOW_DEDUPE_SOAK_CPUPROFILE"); path != "" && i+1 == n/2 {
+			go cpuProfile(t, "http://"+addr+"/debug/pprof/profile?seconds=20", path)
+		}
+		if (i+1)%block == 0 || i+1 == n {
+			for ; pending > 0; pending-- {
+				select {
+				case <-done:
+				case <-time.After(2 * time.Minute):
+					t.Fatalf("no output for 2 minutes after article %d (%d unanswered)", i, pending)
+				}
+			}
+			mu.Lock()
+			lat := latencies
+			latencies = nil
+			found, planted := countFound(flagged), plan.plantedUpTo(i)
+			rss, hwm, w := procStatusOf(pid, "VmRSS"), procStatusOf(pid, "VmHWM"), wrong
+			mu.Unlock()
+			cpu := procCPU(t, pid) - cpu0
+			slices.Sort(lat)
+			t.Logf("articles %7d  %6.0f s  %5.0f articles/s  dedupe cpu %4d µs/article  rss %4d MiB (peak %4d)  index on disk %5d MiB  latency p50 %5.1f ms p99 %5.1f ms  found %d/%d planted  originals flagged %d  load %s",
+				i+1, time.Since(start).Seconds(), float64(block)/time.Since(blockStart).Seconds(),
+				(cpu-lastCPU).Microseconds()/int64(block), rss>>10, hwm>>10, dirBytes(indexDir)>>20,
+				ms(quantile(lat, 0.5)), ms(quantile(lat, 0.99)), found, planted, w, loadAverage())
+			lastCPU, blockStart = cpu, time.Now()
+		}
+	}
+	seconds := time.Since(start).Seconds()
+	stopSampler()
+	// Merges may still re-publish a decision: give the service a moment.
+	time.Sleep(2 * time.Second)
+	mu.Lock()
+	found, w := countFound(flagged), wrong
+	p := max(peak, procStatusOf(pid, "VmHWM"))
+	mu.Unlock()
+	t.Logf("service latency (newsflow_message_duration_seconds, bucket bounds): %s", serviceLatency(t, "http://"+addr+"/metrics"))
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range plan.kinds {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		f := 0
+		for id := range plan.kinds[k] {
+			if flagged[id] {
+				f++
+			}
+		}
+		t.Logf("planted %-12s %6d found %6d", k, len(plan.kinds[k]), f)
+	}
+	t.Logf("generated originals flagged as copies: %d", w)
+	fmt.Printf("articles=%d seconds=%.0f peak_rss_mib=%d planted=%d found=%d\n", n, seconds, p>>10, len(plan.planted), found)
+}
+
+// cpuProfile writes the service's CPU profile from url to path.
+func cpuProfile(t testing.TB, url, path string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Errorf("cpu profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Errorf("cpu profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if _, err := f.ReadFrom(resp.Body); err != nil {
+		t.Errorf("cpu profile: %v", err)
+	}
+}
+
+// soakPlan says what article i of the run is.
+type soakPlan struct {
+	n         int
+	real      soakText
+	realAt    map[int]int // position -> index into real.originals
+	variantAt map[int]int // position -> index into real.variants
+	planted   map[string]bool
+	kinds     map[string]map[string]bool // kind -> planted ids
+	plantedAt []int                      // positions of planted copies, in order
+	generated map[string]bool            // ids of generated originals
+	pool      []*schema.Document         // reservoir of generated originals
+	seen      int                        // generated originals so far
+	r         *rand.Rand
+}
+
+func planSoak(n int, real soakText) *soakPlan {
+	p := &soakPlan{n: n, real: real, realAt: map[int]int{}, variantAt: map[int]int{}, planted: map[string]bool{},
+		kinds: map[string]map[string]bool{}, generated: map[string]bool{}, r: rand.New(rand.NewPCG(3, 4))}
+	for j := range real.originals {
+		p.realAt[(j*n*6/10)/max(len(real.originals), 1)+1] = j
+	}
+	for j := range real.variants {
+		pos := n*6/10 + (j*(n*4/10-1))/max(len(real.variants), 1) + 1
+		for p.taken(pos) {
+			pos++
+		}
+		p.variantAt[pos] = j
+	}
+	return p
+}
+
+func (p *soakPlan) taken(pos int) bool {
+	_, real := p.realAt[pos]
+	_, variant := p.variantAt[pos]
+	return real || variant
+}
+
+func (p *soakPlan) plant(id, kind string, pos int) {
+	p.planted[id] = true
+	if p.kinds[kind] == nil {
+		p.kinds[kind] = map[string]bool{}
+	}
+	p.kinds[kind][id] = true
+	p.plantedAt = append(p.plantedAt, pos)
+}
+
+// plantedUpTo returns the copies planted at positions up to i.
+func (p *soakPlan) plantedUpTo(i int) int {
+	n, _ := slices.BinarySearch(p.plantedAt, i+1)
+	return n
+}
+
+// article returns article i of the run.
+func (p *soakPlan) article(t testing.TB, i int, gen *articleGen) *schema.Document {
+	if j, ok := p.realAt[i]; ok && i > 0 {
+		o := p.real.originals[j]
+		return newDoc(t, "real/"+o.id, o.text)
+	}
+	if j, ok := p.variantAt[i]; ok {
+		v := p.real.variants[j]
+		doc := newDoc(t, "variant/"+v.id, v.text)
+		p.plant(doc.ID, "real "+v.kind, i)
+		return doc
+	}
+	name := fmt.Sprint("soak/", i)
+	if i%20 == 19 && len(p.pool) > 0 {
+		o := p.pool[p.r.IntN(len(p.pool))]
+		text := "Syndicated headline\n\n" + o.Body + "\n\nSign up for our newsletter to get the best stories every day"
+		kind := "full"
+		if p.r.IntN(2) == 0 {
+			paras := strings.Split(o.Body, "\n\n")
+			text = "Excerpt headline\n\n" + strings.Join(paras[:max(1, len(paras)*2/5)], "\n\n")
+			kind = "excerpt"
+		}
+		doc := newDoc(t, name, text)
+		p.plant(doc.ID, "generated "+kind, i)
+		return doc
+	}
+	doc := gen.original(name)
+	p.generated[doc.ID] = true
+	// A uniform sample of every original so far.
+	p.seen++
+	if len(p.pool) < 20000 {
+		p.pool = append(p.pool, doc)
+	} else if k := p.r.IntN(p.seen); k < len(p.pool) {
+		p.pool[k] = doc
+	}
+	return doc
+}
+
+// soakText is real text for the soak: originals and their variants.
+type soakText struct {
+	originals []soakItem
+	variants  []soakItem
+}
+
+type soakItem struct{ id, kind, text string }
+
+// loadSoakText reads .txt originals under dir (first line the title) and
+// the variants file; both empty when unset.
+func loadSoakText(t testing.TB, dir, variants string) soakText {
+	var st soakText
+	if dir == "" && variants == "" {
+		return st
+	}
+	if dir == "" || variants == "" {
+		t.Fatal("NEWSFLOW_DEDUPE_SOAK_ORIGINALS and NEWSFLOW_DEDUPE_SOAK_VARIANTS go together")
+	}
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(path, ".txt") || strings.EqualFold(e.Name(), "README.TXT") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		st.originals = append(st.originals, soakItem{id: filepath.ToSlash(rel), text: strings.ToValidUTF8(string(b), "\uFFFD")})
+		return nil
+	})
+	if err != nil || len(st.originals) == 0 {
+		t.Fatalf("originals %s: %v (%d found)", dir, err, len(st.originals))
+	}
+	f, err := os.Open(variants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var v struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+			Text string `json:"text"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("variants %s: %v", variants, err)
+		}
+		st.variants = append(st.variants, soakItem{id: v.ID, kind: v.Kind, text: v.Text})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// original returns a distinct generated original named name.
+func (g *articleGen) original(name string) *schema.Document {
+	var sb strings.Builder
+	sb.WriteString("Headline ")
+	sb.WriteString(name)
+	sb.WriteString("\n")
+	for range 5 + g.r.IntN(6) {
+		sb.WriteString("\n")
+		for range 30 + g.r.IntN(40) {
+			sb.WriteString(g.vocab[g.zipf.Uint64()])
+			sb.WriteByte(' ')
+		}
+		sb.WriteString("\n")
+	}
+	title, body, _ := strings.Cut(sb.String(), "\n")
+	body = strings.TrimSpace(body)
+	return &schema.Document{
+		SchemaVersion: schema.Version,
+		ID:            schema.DocumentID("https://example.org/"+name, "", ""),
+		Title:         title, Body: body,
+		IngestedAt: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC),
+		WordCount:  schema.CountWords(body),
+	}
+}
+
+func countFound(flagged map[string]bool) int {
+	n := 0
+	for _, f := range flagged {
+		if f {
+			n++
+		}
+	}
+	return n
+}
+
+// sampleRSS records the process's peak resident memory (KiB) every
+// second, until the returned function is called.
+func sampleRSS(pid int, mu *sync.Mutex, peak *int) func() {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				rss := procStatusOf(pid, "VmRSS")
+				mu.Lock()
+				*peak = max(*peak, rss)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() { close(stop); wg.Wait() }
+}
+
+// procStatusOf returns a /proc/<pid>/status field in KiB (0 if absent).
+func procStatusOf(pid int, field string) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}
+
+// procCPU returns the user and system CPU time of process pid.
+func procCPU(t testing.TB, pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatalf("cpu of %d: %v", pid, err)
+	}
+	// Fields after the command (in parentheses): utime and stime are the
+	// 12th and 13th, in clock ticks (100 a second on Linux).
+	_, rest, _ := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	u, _ := strconv.Atoi(f[11])
+	s, _ := strconv.Atoi(f[12])
+	return time.Duration(u+s) * 10 * time.Millisecond
+}
+
+func dirBytes(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(int(q*float64(len(sorted))), len(sorted)-1)]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:3], " ")
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitReady(t testing.TB, url string) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s not ready within 2 minutes", url)
+}
+
+// serviceLatency reads the service's processing-time histogram and
+// returns the bucket bounds of its p50 and p99.
+func serviceLatency(t testing.TB, url string) string {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Errorf("metrics: %v", err)
+		return "?"
+	}
+	defer resp.Body.Close()
+	type bucket struct {
+		le    float64
+		count float64
+	}
+	var bs []bucket
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "newsflow_message_duration_seconds_bucket{") || !strings.Contains(line, `stage="dedupe"`) {
+			continue
+		}
+		_, le, _ := strings.Cut(line, `le="`)
+		le, _, _ = strings.Cut(le, `"`)
+		f := strings.Fields(line)
+		c, _ := strconv.ParseFloat(f[len(f)-1], 64)
+		v, err := strconv.ParseFloat(le, 64)
+		if le == "+Inf" {
+			v, err = 1e9, nil
+		}
+		if err == nil {
+			bs = append(bs, bucket{v, c})
+		}
+	}
+	if len(bs) == 0 {
+		return "no histogram"
+	}
+	slices.SortFunc(bs, func(a, b bucket) int { return int(a.le*1e6 - b.le*1e6) })
+	total := bs[len(bs)-1].count
+	at := func(q float64) string {
+		for _, b := range bs {
+			if b.count >= q*total {
+				return fmt.Sprintf("≤ %g ms", b.le*1000)
+			}
+		}
+		return "?"
+	}
+	return fmt.Sprintf("p50 %s, p99 %s over %.0f messages", at(0.5), at(0.99), total)
+}
