@@ -660,9 +660,9 @@ const crashDirEnv = "NEWSFLOW_KVINDEX_CRASH_DIR"
 // reopened store is at a consistent point of the log, holds every article
 // up to it, and the rest is applied again from the log.
 func TestStoreSurvivesACrash(t *testing.T) {
-	const n = 20000 // several memtables of 4 MiB
+	const n = 3000 // several memtables of 64 KiB
 	if dir := os.Getenv(crashDirEnv); dir != "" {
-		x, err := openLocal(dir, "", "test@1", time.Hour, testStore, zap.NewNop())
+		x, err := openLocal(dir, "", "test@1", time.Hour, StoreOptions{CacheBytes: 1 << 20, MemTableBytes: 64 << 10}, zap.NewNop())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -675,7 +675,7 @@ func TestStoreSurvivesACrash(t *testing.T) {
 		os.Exit(0) // no close: the memtables are lost
 	}
 	if testing.Short() {
-		t.Skip("runs a child process that writes 20,000 articles")
+		t.Skip("runs a child process that writes 3,000 articles")
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestStoreSurvivesACrash$")
