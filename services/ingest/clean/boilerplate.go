@@ -194,7 +194,9 @@ func isCaption(line string, words int) bool {
 }
 
 // teaser reports a line that could be a related-story headline: short,
-// starting with a capital or digit, and not ending like a sentence.
+// starting with a capital or digit, and not ending like a sentence. A
+// headline may end with a quotation (Putin warns West is ‘playing with
+// fire’); a quotation closing a sentence (… he said.”) ends like one.
 func teaser(line string, words int) bool {
 	if words < 2 || words > 16 {
 		return false
@@ -203,17 +205,50 @@ func teaser(line string, words int) bool {
 	if !unicode.IsUpper(first) && !unicode.IsDigit(first) {
 		return false
 	}
-	last, _ := utf8.DecodeLastRuneInString(line)
+	last, size := utf8.DecodeLastRuneInString(line)
+	if strings.ContainsRune("\"”’»'", last) {
+		last, _ = utf8.DecodeLastRuneInString(line[:len(line)-size])
+	}
 	return !strings.ContainsRune(".!?…;,\"”’»", last)
 }
 
-// kicker returns the "Ukraine war" of "Ukraine war: Russia shells Kyiv", or "".
-func kicker(line string) string {
+// kicker returns the topic of a related-story line, or "": the "Ukraine
+// war" of "Ukraine war: Russia shells Kyiv", and of "Ukraine war latest:
+// …" and "Ukraine war latest – …" (any dash, or a bullet or bar, after
+// "latest"), so that both forms make one run. live is true for the
+// "latest" forms, which are links to a live page even alone.
+func kicker(line string) (topic string, live bool) {
 	i := strings.Index(line, ": ")
-	if i <= 0 || i > 40 || strings.Count(line[:i], " ") > 3 {
-		return ""
+	if i < 0 {
+		i = latestSeparator(line)
 	}
-	return line[:i]
+	if i <= 0 || i > 48 {
+		return "", false
+	}
+	topic = line[:i]
+	if t, ok := strings.CutSuffix(topic, " latest"); ok {
+		topic, live = t, true
+	}
+	if topic == "" || strings.Count(topic, " ") > 3 {
+		return "", false
+	}
+	return topic, live
+}
+
+// latestSeparator returns where " – " (or —, -, •, |) follows the word
+// "latest" in line, or -1.
+func latestSeparator(line string) int {
+	i := strings.Index(line, " latest ")
+	if i < 0 {
+		return -1
+	}
+	rest := line[i+len(" latest"):]
+	for _, sep := range []string{" – ", " — ", " - ", " • ", " | "} {
+		if strings.HasPrefix(rest, sep) {
+			return i + len(" latest")
+		}
+	}
+	return -1
 }
 
 // countWords counts the words of a squeezed line or paragraph (trimmed,

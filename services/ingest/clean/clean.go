@@ -234,7 +234,8 @@ func stripLead(lines []string, res *Result) []string {
 
 // removeBoilerplate drops site furniture: listed and learned lines,
 // banners, captions, related-story headings with the teasers under them,
-// and runs of teasers that share a kicker ("Ukraine war: ..."). A run of
+// runs of teasers that share a kicker ("Ukraine war: ...", "Ukraine war
+// latest – ..."), and "<topic> latest – ..." lines alone. A run of
 // short lines with nothing to mark it as furniture stays: on the BBC
 // corpus such runs were lists of nominees and results, not links. Blank lines stay as
 // paragraph separators. It returns the lines kept and how many were
@@ -316,9 +317,14 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 		if l == "" || inf[i].drop {
 			continue
 		}
-		k := ""
+		k, live := "", false
 		if inf[i].teaser {
-			k = kicker(l)
+			k, live = kicker(l)
+		}
+		if live {
+			// "Ukraine war latest – …" links to a live page, alone too.
+			inf[i].drop = true
+			c.BoilerplateLines++
 		}
 		if k == "" || k != prevKicker {
 			flush()

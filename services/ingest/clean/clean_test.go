@@ -217,6 +217,35 @@ func TestCleanBoilerplate(t *testing.T) {
 			nil, "Last body paragraph ends here.", 3,
 		},
 		{
+			// As scraped pages have them: between paragraphs, blank lines
+			// apart, a live-page link with an en dash, a headline ending
+			// in a quotation, a no-break space after the colon. The first
+			// fixture (one kicker, no quotes, at the end) missed all three.
+			"related lines between paragraphs, as scraped",
+			"Russian forces pushed into the outskirts of the town on Tuesday, the regional governor said.\n\n" +
+				"Ukraine war latest – Zelensky says counter-offensive has begun\n\n" +
+				"Ukraine war: Russia shells Kyiv suburbs overnight\n\n" +
+				"Ukraine war:\u00a0Putin warns West is ‘playing with fire’\n\n" +
+				"The governor said 12 civilians had been evacuated from the area.",
+			nil, "Russian forces pushed into the outskirts of the town on Tuesday, the regional governor said.\n\n" +
+				"The governor said 12 civilians had been evacuated from the area.", 3,
+		},
+		{
+			"a live-page link alone",
+			"The talks ended without a deal.\nGaza latest - Ceasefire talks resume in Cairo\nBoth sides blamed each other.",
+			nil, "The talks ended without a deal.\n\nBoth sides blamed each other.", 1,
+		},
+		{
+			"a transcript stays",
+			"HANNITY: All right. Keep hope alive.\nJACKSON: Same to you.\nHANNITY: Free abortion?",
+			nil, "HANNITY: All right. Keep hope alive.\n\nJACKSON: Same to you.\n\nHANNITY: Free abortion?", 0,
+		},
+		{
+			"a list of winners stays",
+			"The winners were announced on Sunday.\nBest film: Million Dollar Baby\nBest actor: Jamie Foxx for Ray\nBest actress: Hilary Swank",
+			nil, "The winners were announced on Sunday.\n\nBest film: Million Dollar Baby\n\nBest actor: Jamie Foxx for Ray\n\nBest actress: Hilary Swank", 0,
+		},
+		{
 			"heading with teasers",
 			"The minister resigned on Friday.\n\nRelated stories\nMinister quits over expenses row\nWho could replace her",
 			nil, "The minister resigned on Friday.", 3,
