@@ -20,8 +20,9 @@ func TestDecodeRaw(t *testing.T) {
 		{"html only", `{"html": "<p>Hello</p>", "url": "https://example.com/a"}`, nil, ""},
 		{"explicit version", `{"schema_version": 1, "text": "x"}`, nil, ""},
 		{"unknown version", `{"schema_version": 2, "text": "x"}`, ErrUnsupportedVersion, "this build understands 1"},
-		{"no body", `{"title": "t"}`, ErrInvalid, "text or html is required"},
-		{"blank body", `{"text": "  \n "}`, ErrInvalid, "text or html is required"},
+		{"headline only", `{"title": "Quake hits Tonga"}`, nil, ""},
+		{"nothing", `{"url": "https://example.com/a"}`, ErrInvalid, "title, text or html is required"},
+		{"blank everything", `{"title": " ", "text": "  \n "}`, ErrInvalid, "title, text or html is required"},
 		{"relative url", `{"text": "x", "url": "/news/1"}`, ErrInvalid, "absolute http or https"},
 		{"bad date", `{"text": "x", "published_at": "yesterday-ish"}`, ErrInvalid, "published_at"},
 		{"bad language", `{"text": "x", "language": "English"}`, ErrInvalid, "ISO 639-1"},
@@ -76,7 +77,8 @@ func TestDocumentValidate(t *testing.T) {
 	}{
 		{"valid", func(*Document) {}, ""},
 		{"no id", func(d *Document) { d.ID = "" }, "id is required"},
-		{"empty body", func(d *Document) { d.Body = " " }, "body is empty"},
+		{"headline only", func(d *Document) { d.Title, d.Body = "Quake hits Tonga", "" }, ""},
+		{"no title, no body", func(d *Document) { d.Body = " " }, "title and body are both empty"},
 		{"self duplicate", func(d *Document) { d.DuplicateOf = "abc" }, "duplicate_of names the document itself"},
 		{"similarity range", func(d *Document) { d.Similarity = &Similarity{Containment: 1.5} }, "[0, 1]"},
 		{"salience range", func(d *Document) {

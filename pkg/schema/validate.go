@@ -14,8 +14,8 @@ func (a *RawArticle) Validate() error {
 		return fmt.Errorf("%w: %d (this build understands %d)", ErrUnsupportedVersion, a.SchemaVersion, Version)
 	}
 	var problems []string
-	if strings.TrimSpace(a.Text) == "" && strings.TrimSpace(a.HTML) == "" {
-		problems = append(problems, "text or html is required and both are empty")
+	if strings.TrimSpace(a.Title) == "" && strings.TrimSpace(a.Text) == "" && strings.TrimSpace(a.HTML) == "" {
+		problems = append(problems, "title, text or html is required and all three are empty")
 	}
 	if a.URL != "" {
 		if err := checkURL(a.URL); err != nil {
@@ -47,8 +47,8 @@ func (d *Document) Validate() error {
 			problems = append(problems, fmt.Sprintf("%s is %d bytes, longer than %d", f.name, len(f.id), MaxIDBytes))
 		}
 	}
-	if strings.TrimSpace(d.Body) == "" {
-		problems = append(problems, "body is empty")
+	if strings.TrimSpace(d.Title) == "" && strings.TrimSpace(d.Body) == "" {
+		problems = append(problems, "title and body are both empty (a headline without a body is valid, an article with neither is not)")
 	}
 	if d.URL != "" {
 		if err := checkURL(d.URL); err != nil {

@@ -420,7 +420,7 @@ func TestBadInputIsDeadLetteredAndStageContinues(t *testing.T) {
 		{"invalid json", `{"text": "unterminated`, "invalid JSON"},
 		{"unknown version", `{"schema_version": 7, "text": "hello"}`, "unsupported schema_version: 7"},
 		{"not utf-8", "{\"text\": \"caf\xe9\"}", "not valid UTF-8"},
-		{"empty article", `{"title": "only a title"}`, "text or html is required"},
+		{"empty article", `{"title": " ", "text": ""}`, "title, text or html is required"},
 	}
 	for i, c := range cases {
 		publish(t, js, stage.SubjectRaw, []byte(c.payload), fmt.Sprintf("bad-%d", i))

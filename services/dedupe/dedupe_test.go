@@ -627,6 +627,29 @@ func TestShortArticleIsItsOwnCluster(t *testing.T) {
 	}
 }
 
+// A headline feed's article has a title and an empty body. Copy detection
+// is skipped for it: a headline is too short to tell a syndicated copy from
+// another outlet's report with the same words, so two identical headlines
+// stay two canonicals (the stories stage groups them), and an empty body
+// never makes every headline a copy of every other.
+func TestHeadlineWithoutBodyIsItsOwnCluster(t *testing.T) {
+	e := newEnv(t)
+	d := e.deduper(t, DefaultConfig())
+	a := newDoc(t, "a", "Strong earthquake hits Ferrandina in southern Italy, dozens hurt")
+	b := newDoc(t, "b", "Strong earthquake hits Ferrandina in southern Italy, dozens hurt")
+	c := newDoc(t, "c", "Parliament passes the budget after a night of votes")
+	for _, doc := range []*schema.Document{a, b, c} {
+		if doc.Body != "" {
+			t.Fatalf("fixture %s has a body", doc.ID)
+		}
+		got := process(t, d, doc, e.publish(t, doc))
+		if got.DuplicateOf != "" || got.ClusterID != doc.ID || got.DedupeRevision != 0 {
+			t.Errorf("headline %s: duplicate_of %q cluster %q revision %d; want its own cluster, not judged",
+				doc.ID, got.DuplicateOf, got.ClusterID, got.DedupeRevision)
+		}
+	}
+}
+
 // A scraper's metadata.dedupe_revision passes through untouched and is not
 // dedupe's revision, on the short path (which stores no decision) as on
 // the full one.

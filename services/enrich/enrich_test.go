@@ -455,3 +455,20 @@ func TestConcurrent(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A headline feed's document has a title and an empty body: its entities
+// come from the title.
+func TestProcessHeadlineWithoutBody(t *testing.T) {
+	e := enricher(t)
+	doc := &schema.Document{Title: "Angela Merkel meets Emmanuel Macron in Paris to discuss the European Union budget", Language: "en"}
+	got, err := e.Process(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := all(got.Entities)
+	for _, want := range []string{"Angela Merkel", "Emmanuel Macron", "Paris"} {
+		if _, ok := found[want]; !ok {
+			t.Errorf("%s not found in the headline; got %v", want, names(found))
+		}
+	}
+}

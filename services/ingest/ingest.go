@@ -39,8 +39,9 @@ var ErrEmpty = errors.New("body is empty after cleaning")
 // ErrHTMLTooLarge means the HTML page exceeds Config.MaxHTMLBytes.
 var ErrHTMLTooLarge = errors.New("html page too large")
 
-// ErrNoInput means the raw article has neither text nor HTML.
-var ErrNoInput = errors.New("article has no text and no html")
+// ErrNoInput means the raw article has no title, no text and no HTML (or
+// a title that is empty after cleaning and nothing else).
+var ErrNoInput = errors.New("article has no title, no text and no html")
 
 // ErrBinary means the text or page is binary data, not language: many
 // control characters or replacement characters.
@@ -53,8 +54,9 @@ type Ingester struct {
 	learner *boilerplate.Learner // nil when learning is off
 	now     func() time.Time
 
-	actions  *prometheus.CounterVec
-	rejected *prometheus.CounterVec
+	actions   *prometheus.CounterVec
+	rejected  *prometheus.CounterVec
+	headlines prometheus.Counter
 }
 
 // New builds an Ingester. js is used for the boilerplate bucket and may be
@@ -75,6 +77,10 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 			Name: "newsflow_ingest_rejected_total",
 			Help: "Articles rejected by Process, by reason (empty, no_article, binary, html_too_large, no_input).",
 		}, []string{"reason"}),
+		headlines: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newsflow_ingest_headlines_total",
+			Help: "Articles with a title and no text or html, passed on as headlines (empty body).",
+		}),
 	}
 	if cfg.LearnBoilerplate {
 		if js == nil {
@@ -112,7 +118,7 @@ func (i *Ingester) Flush(ctx context.Context) error {
 
 // Collectors returns the stage's own Prometheus metrics for registration.
 func (i *Ingester) Collectors() []prometheus.Collector {
-	cs := []prometheus.Collector{i.actions, i.rejected}
+	cs := []prometheus.Collector{i.actions, i.rejected, i.headlines}
 	if l := i.learner; l != nil {
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "newsflow_ingest_boilerplate_observations_dropped_total",
@@ -137,7 +143,7 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 			published = &t
 		}
 	}
-	if looksBinary(text) || looksBinary(raw.HTML) {
+	if looksBinary(text) || looksBinary(raw.HTML) || looksBinary(title) {
 		return nil, i.reject("binary", fmt.Errorf("%w: control or replacement characters in more than 1 of %d characters", ErrBinary, binaryShare))
 	}
 	fromHTML := false
@@ -147,7 +153,7 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 			page = text // text that is really HTML
 		}
 		if strings.TrimSpace(page) == "" {
-			return nil, i.reject("no_input", ErrNoInput)
+			return i.headline(raw, title, sourceName, language, published)
 		}
 		if len(page) > i.cfg.MaxHTMLBytes {
 			return nil, i.reject("html_too_large", fmt.Errorf("%w: %d bytes, limit %d", ErrHTMLTooLarge, len(page), i.cfg.MaxHTMLBytes))
@@ -218,6 +224,39 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 		// re-sent under new addresses must not teach its own paragraphs.
 		i.learner.ObserveAsync(domain, schema.DocumentID("", res.Title, res.Body), res.LearnKeys)
 	}
+	return doc, nil
+}
+
+// headline makes the document of an article that has a title and no
+// text or HTML (a headline feed): the cleaned title and an empty body,
+// with the language detected from the title. Such a document is valid
+// (schema.Document.Validate); dedupe leaves it a canonical, enrich tags
+// its title and stories clusters it by its title. Without a title it is
+// rejected with ErrNoInput.
+func (i *Ingester) headline(raw *schema.RawArticle, title, sourceName, language string, published *time.Time) (*schema.Document, error) {
+	title = clean.CleanTitle(title)
+	if title == "" {
+		return nil, i.reject("no_input", ErrNoInput)
+	}
+	if language == "" {
+		language, _ = lang.Detect(title, i.cfg.LanguageMinConfidence)
+	}
+	domain := schema.Domain(raw.URL)
+	doc := &schema.Document{
+		SchemaVersion: schema.Version,
+		ID:            schema.DocumentID(raw.URL, title, ""),
+		URL:           raw.URL,
+		Source:        schema.Source{Name: sourceName, Domain: domain},
+		Title:         title,
+		PublishedAt:   published,
+		IngestedAt:    i.now().UTC(),
+		Language:      language,
+		Metadata:      raw.Metadata,
+	}
+	if err := doc.Validate(); err != nil {
+		return nil, i.reject("invalid", fmt.Errorf("headline document: %w", err))
+	}
+	i.headlines.Inc()
 	return doc, nil
 }
 

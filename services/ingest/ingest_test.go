@@ -84,6 +84,32 @@ func TestProcess(t *testing.T) {
 		}
 	})
 
+	t.Run("headline without a body", func(t *testing.T) {
+		raw := &schema.RawArticle{
+			URL:         "https://wire.example/2023/06/quake",
+			Source:      "Example Wire",
+			Title:       "BREAKING: Strong earthquake shakes the coast of Tonga, no tsunami warning issued",
+			PublishedAt: "2023-06-02T10:00:00Z",
+		}
+		doc, err := i.Process(ctx, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTitle := "Strong earthquake shakes the coast of Tonga, no tsunami warning issued"
+		if doc.Title != wantTitle || doc.Body != "" || doc.WordCount != 0 {
+			t.Errorf("title %q, body %q, words %d; want the cleaned title and no body", doc.Title, doc.Body, doc.WordCount)
+		}
+		if doc.ID != schema.DocumentID(raw.URL, wantTitle, "") || doc.Source != (schema.Source{Name: "Example Wire", Domain: "wire.example"}) {
+			t.Errorf("id %s, source %+v", doc.ID, doc.Source)
+		}
+		if doc.PublishedAt == nil || !doc.PublishedAt.Equal(time.Date(2023, 6, 2, 10, 0, 0, 0, time.UTC)) || doc.Language != "en" {
+			t.Errorf("published_at %v, language %q", doc.PublishedAt, doc.Language)
+		}
+		if err := doc.Validate(); err != nil {
+			t.Errorf("headline document is invalid: %v", err)
+		}
+	})
+
 	t.Run("html instead of text", func(t *testing.T) {
 		page := `<html><head><title>Bridge closed after flood</title></head><body><article><h1>Bridge closed after flood</h1>` +
 			`<p>The old bridge in Dunmere was closed on Monday after engineers found cracks in two of its arches.</p>` +
@@ -116,7 +142,8 @@ func TestProcessRejects(t *testing.T) {
 		want error
 	}{
 		{"nil", nil, ErrNoInput},
-		{"no body", &schema.RawArticle{Title: "Only a title"}, ErrNoInput},
+		{"no title, text or html", &schema.RawArticle{URL: "https://example.com/a", Title: " \t"}, ErrNoInput},
+		{"title that cleans to nothing", &schema.RawArticle{Title: "\u200b\u00a0"}, ErrNoInput},
 		{"empty after cleaning", &schema.RawArticle{Text: "Leave a comment\nShare this article\n\u200b\u00a0"}, ErrEmpty},
 		{"only escapes", &schema.RawArticle{Text: `\r\n\r\n`}, nil},
 		{"html with no article", &schema.RawArticle{HTML: "<html><body><nav><a href=/>Home</a></nav></body></html>"}, nil},

@@ -126,6 +126,28 @@ func TestHeadlinesWithoutBodiesCluster(t *testing.T) {
 	}
 }
 
+// Headline feeds as ingest passes them on: a title and an empty body.
+// Two outlets' headlines of one event share a story, and a headline joins
+// the story of a full report of its event.
+func TestHeadlinesWithEmptyBodiesCluster(t *testing.T) {
+	s := newState(t)
+	a := assign(t, s, FromDocument(doc("ha", "wire.example", "Strong earthquake hits Ferrandina in southern Italy", "", t0)))
+	b := assign(t, s, FromDocument(doc("hb", "daily.example", "Earthquake in southern Italy: Ferrandina hit by strong quake", "", t0.Add(30*time.Minute))))
+	if a != b {
+		t.Errorf("two headlines of one event in %s and %s; want one story", a, b)
+	}
+	other := assign(t, s, FromDocument(doc("hc", "daily.example", "Parliament passes the budget after a night of votes", "", t0.Add(time.Hour))))
+	if other == a {
+		t.Errorf("a headline of another event joined the quake story %s", a)
+	}
+
+	s = newState(t)
+	first := assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
+	if got := assign(t, s, FromDocument(doc("hd", "wire.example", "Strong quake hits Ferrandina in southern Italy", "", t0.Add(time.Hour)))); got != first {
+		t.Errorf("headline in %s; want the full report's story %s", got, first)
+	}
+}
+
 func TestCopyJoinsItsCanonicalsStoryWithoutMovingIt(t *testing.T) {
 	s := newState(t)
 	first := assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
