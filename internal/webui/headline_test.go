@@ -1,0 +1,55 @@
+package webui_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/webui"
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// A headline feed's article (a title, an empty body) is found by its
+// title's words, listed with its title, and its page shows the title and
+// says there is no text.
+func TestHeadlineWithoutBody(t *testing.T) {
+	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	pub := t0
+	doc := &schema.Document{SchemaVersion: schema.Version, ID: "quake-headline", Title: "Strong earthquake hits Ferrandina",
+		Source: schema.Source{Name: "Example Wire", Domain: "wire.example"}, PublishedAt: &pub,
+		IngestedAt: t0.Add(time.Minute), Language: "en", StoryID: "story-quake"}
+	if err := ix.Index(context.Background(), doc); err != nil {
+		t.Fatal(err)
+	}
+	ui, err := webui.New(webui.Options{Index: ix, Log: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ui.Handler())
+	t.Cleanup(func() { ui.Stop(); srv.Close() })
+
+	res, page := get(t, srv, "/?q=Ferrandina")
+	if res.StatusCode != 200 {
+		t.Fatalf("search: status %d", res.StatusCode)
+	}
+	mustContain(t, page, `href="/articles/quake-headline"`, "Strong earthquake hits Ferrandina")
+	if strings.Contains(page, `class="snippet"`) {
+		t.Errorf("search page shows a snippet for an article without text")
+	}
+
+	res, page = get(t, srv, "/articles/quake-headline")
+	if res.StatusCode != 200 {
+		t.Fatalf("article: status %d", res.StatusCode)
+	}
+	mustContain(t, page, "<h1>Strong earthquake hits Ferrandina</h1>", "A headline without text", `href="/stories/story-quake"`)
+}
