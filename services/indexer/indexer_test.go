@@ -2,6 +2,7 @@ package indexer_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -338,5 +339,41 @@ func TestTemplateForbiddenIsAWarning(t *testing.T) {
 	}
 	if _, err := ix.Process(ctx, doc(1, time.Now())); err != nil {
 		t.Errorf("Process: %v", err)
+	}
+}
+
+// A headline feed's document (a title, an empty body, no word count) is
+// indexed with its title, an empty body and its story.
+func TestIndexerStoresHeadlineWithoutBody(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	ctx := context.Background()
+	ix, err := indexer.New(ctx, testConfig(s.URL), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := doc(0, time.Date(2024, 2, 25, 0, 0, 0, 0, time.UTC))
+	d.Title, d.Body, d.StoryID = "Strong earthquake hits Ferrandina", "", "story-quake"
+	if out, err := ix.Process(ctx, d); out != nil || err != nil {
+		t.Fatalf("Process = %v, %v; want nil, nil", out, err)
+	}
+	if err := ix.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	docs := s.Docs(esindex.Alias)
+	if len(docs) != 1 {
+		t.Fatalf("%d documents behind the alias, want 1", len(docs))
+	}
+	var got struct {
+		Title     string  `json:"title"`
+		Body      *string `json:"body"`
+		StoryID   string  `json:"story_id"`
+		WordCount int     `json:"word_count"`
+	}
+	if err := json.Unmarshal(docs[0].Source, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != d.Title || got.Body == nil || *got.Body != "" || got.StoryID != "story-quake" || got.WordCount != 0 {
+		t.Errorf("indexed %s; want the title, an empty body, the story and no words", docs[0].Source)
 	}
 }
