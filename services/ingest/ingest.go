@@ -9,8 +9,10 @@
 // paragraphs, headline); fill the document (id, source from the URL,
 // title, dates, language, word count, the cleaning record); and record the
 // article's short lines with the per-source boilerplate learner (package
-// boilerplate, JetStream KV). Every failure Process returns is permanent:
-// cleaning is a pure function of the input, so a retry cannot help.
+// boilerplate, JetStream KV). An article with a title and no text or HTML
+// (a headline feed) becomes a document with the cleaned title and an empty
+// body. Every failure Process returns is permanent: cleaning is a pure
+// function of the input, so a retry cannot help.
 package ingest
 
 import (
