@@ -87,7 +87,7 @@ func TestReadPathsFormats(t *testing.T) {
 		"a/latin1.txt":      latin1(t, "Café owners protest\n\nLe café est fermé."),
 		"a/nobody.txt":      "   \n",
 		"b/one.json":        obj("https://example.org/1", "One."),
-		"b/many.json":       "[" + obj("https://example.org/2", "Two.") + `, {"title": "no text"}, ` + obj("https://example.org/3", "Three.") + "]",
+		"b/many.json":       "[" + obj("https://example.org/2", "Two.") + `, {"source": "no title, text or html"}, ` + obj("https://example.org/3", "Three.") + "]",
 		"b/broken.json":     `{"text": `,
 		"c/lines.jsonl":     obj("https://example.org/4", "Four.") + "\n\nnot json\n" + obj("https://example.org/5", "Five.") + "\n",
 		"c/lines.ndjson.gz": obj("https://example.org/6", "Six.") + "\n",
@@ -269,7 +269,7 @@ func TestPublishPaths(t *testing.T) {
 	for i := range 5 {
 		lines = append(lines, string(article(fmt.Sprintf("https://example.org/p/%d", i), "Text.")))
 	}
-	lines = append(lines, `{"text": 1}`, `not json`, `{"title": "no text"}`)
+	lines = append(lines, `{"text": 1}`, `not json`, `{"source": "no title, text or html"}`)
 	dir := writeTree(t, map[string]string{
 		"batch.jsonl": strings.Join(lines, "\n"),
 		"story.txt":   "A headline for the story\n\nThe body of the story.",

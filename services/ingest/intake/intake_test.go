@@ -135,7 +135,7 @@ func TestHTTPSingleRejected(t *testing.T) {
 		want error
 	}{
 		{"invalid json", []byte(`{"text": "unterminated`), schema.ErrInvalidJSON},
-		{"no body", []byte(`{"title": "only a title"}`), schema.ErrInvalid},
+		{"no title, text or html", []byte(`{"url": "https://example.org/a", "title": " "}`), schema.ErrInvalid},
 		{"not utf-8", []byte("{\"text\": \"caf\xe9\"}"), schema.ErrNotUTF8},
 		{"binary garbage", []byte("\x00\x01\x02\xff\xfe"), schema.ErrNotUTF8},
 		{"array", []byte(`[{"text":"x"}]`), schema.ErrInvalidJSON},
@@ -632,7 +632,7 @@ func TestRefusalsAreLoggedRateLimited(t *testing.T) {
 	if get.Code != http.StatusMethodNotAllowed {
 		t.Fatalf("GET: status %d; want 405", get.Code)
 	}
-	if w, _ := do(t, h, request{body: []byte("{\"text\":\"fine\"}\n{\"title\":\"no body\"}\n"), contentType: "application/x-ndjson"}); w.Code != http.StatusAccepted {
+	if w, _ := do(t, h, request{body: []byte("{\"text\":\"fine\"}\n{\"source\":\"no title, text or html\"}\n"), contentType: "application/x-ndjson"}); w.Code != http.StatusAccepted {
 		t.Fatalf("batch: status %d; want 202", w.Code)
 	}
 	refusals := func() []observer.LoggedEntry {
@@ -650,7 +650,7 @@ func TestRefusalsAreLoggedRateLimited(t *testing.T) {
 	// Once the interval has passed, the next refusal is logged with the
 	// count it stood for (the counting is LogLimiter's, tested in pkg/stage).
 	h.rejections = stage.NewLogLimiter(0)
-	do(t, h, request{body: []byte(`{"title": "only a title"}`), contentType: "application/json"})
+	do(t, h, request{body: []byte(`{"source": "nothing else"}`), contentType: "application/json"})
 	last := refusals()
 	if got := last[len(last)-1].ContextMap(); len(last) != 4 || !strings.Contains(got["reason"].(string), schema.ErrInvalid.Error()) {
 		t.Errorf("after the interval: %d lines, last %v; want a fourth with its own reason", len(last), got)
