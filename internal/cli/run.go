@@ -315,6 +315,7 @@ func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, inde
 	if p50, p99 := p.Latency(); p99 > 0 {
 		fmt.Fprintf(w, "\nlatency: p50=%s p99=%s (ingested to indexed)\n", p50.Round(time.Millisecond), p99.Round(time.Millisecond))
 	}
+	readMemory().print(w)
 	fmt.Fprintf(w, "\ndone in %s", elapsed.Round(time.Millisecond))
 	if export != "" {
 		fmt.Fprintf(w, "; %d documents written to %s", p.Export().Count(), export)

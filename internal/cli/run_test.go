@@ -77,7 +77,8 @@ func TestRunOnceOnExamples(t *testing.T) {
 	if !hasEntity(original.Entities.Persons, "Lavrov") || !hasPlace(original.Entities.Places, "Antalya") {
 		t.Errorf("original entities = %+v; want Lavrov and Antalya", original.Entities)
 	}
-	for _, want := range []string{"ingest", "dedupe", "enrich", "indexer", "index: 6 documents", "6 documents written"} {
+	for _, want := range []string{"ingest", "dedupe", "enrich", "indexer", "index: 6 documents", "6 documents written",
+		"memory: peak RSS ", "soft limit 768MiB (NEWSFLOW_MEMORY_LIMIT)"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
 		}
