@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"math"
 	"runtime/debug"
 	"runtime/metrics"
+	"time"
 
 	"github.com/newsflow/newsflow/pkg/stage"
 )
@@ -45,6 +47,52 @@ func (r memoryReport) print(w io.Writer) {
 	if r.limit != math.MaxInt64 {
 		limit = stage.ByteSize(r.limit).String()
 	}
-	fmt.Fprintf(w, "live heap %d MiB after the last collection, soft limit %s (NEWSFLOW_MEMORY_LIMIT), collector %.0f%% of the CPU\n",
+	fmt.Fprintf(w, "live heap %d MiB after the last collection, soft limit %s, collector %.0f%% of the CPU\n",
 		r.liveHeap>>20, limit, 100*r.gcShare)
+}
+
+// defaultMemoryFloor is the least soft memory limit newsflow run keeps
+// when no limit is set (see followLiveHeap).
+const defaultMemoryFloor = 384 << 20
+
+// followLiveHeap is newsflow run's memory limit when neither
+// NEWSFLOW_MEMORY_LIMIT nor GOMEMLIMIT sets one. The collector's default
+// lets the heap grow to twice what is live, which is most of a run's
+// resident memory; a fixed limit instead would make the collector run
+// without pause once the live heap nears it (a long run's indexes grow).
+// So every interval it sets the soft limit to half as much again as the
+// live heap, and never below floor: the heap stays within 1.5 times what
+// is live (twice below floor/2), and the collector never works more than
+// GOGC=50 would make it. It runs until the returned stop is called, which
+// waits for it and puts back the limit it found.
+func followLiveHeap(floor int64, every time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	before := debug.SetMemoryLimit(-1)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		for {
+			metrics.Read(s)
+			debug.SetMemoryLimit(headroomLimit(int64(s[0].Value.Uint64()), floor))
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		debug.SetMemoryLimit(before)
+	}
+}
+
+// headroomLimit is the soft limit for a live heap: half as much again, at
+// least floor.
+func headroomLimit(live, floor int64) int64 {
+	return max(floor, live+live/2)
 }

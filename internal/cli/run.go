@@ -101,7 +101,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer log.Sync()
-	stage.LogMemoryLimit(log, stage.ApplyMemoryLimit(o.pipeline.Stage.MemoryLimit))
+	if _, goSet := os.LookupEnv("GOMEMLIMIT"); o.pipeline.Stage.MemoryLimit == 0 && !goSet {
+		defer followLiveHeap(defaultMemoryFloor, time.Second)()
+		log.Info("memory limit follows the live heap: 1.5 times it, at least 384MiB (NEWSFLOW_MEMORY_LIMIT sets a fixed one)")
+	} else {
+		stage.LogMemoryLimit(log, stage.ApplyMemoryLimit(o.pipeline.Stage.MemoryLimit))
+	}
 	for _, u := range unknown(os.Environ()) {
 		log.Warn("unknown setting ignored: no setting of newsflow run reads it", zap.String("variable", u.Name), zap.String("did_you_mean", u.Suggestion))
 	}

@@ -78,7 +78,7 @@ func TestRunOnceOnExamples(t *testing.T) {
 		t.Errorf("original entities = %+v; want Lavrov and Antalya", original.Entities)
 	}
 	for _, want := range []string{"ingest", "dedupe", "enrich", "indexer", "index: 6 documents", "6 documents written",
-		"memory: peak RSS ", "soft limit 768MiB (NEWSFLOW_MEMORY_LIMIT)"} {
+		"memory: peak RSS ", "soft limit 768MiB, collector"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
 		}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+func TestHeadroomLimit(t *testing.T) {
+	for _, tc := range []struct{ live, floor, want int64 }{
+		{0, 384 << 20, 384 << 20},
+		{100 << 20, 384 << 20, 384 << 20},
+		{256 << 20, 384 << 20, 384 << 20},
+		{300 << 20, 384 << 20, 450 << 20},
+		{1 << 30, 384 << 20, 3 << 29},
+	} {
+		if got := headroomLimit(tc.live, tc.floor); got != tc.want {
+			t.Errorf("headroomLimit(%d MiB, %d MiB) = %d MiB; want %d", tc.live>>20, tc.floor>>20, got>>20, tc.want>>20)
+		}
+	}
+}
+
+// With no limit set, the runtime's soft limit follows the live heap: 1.5
+// times it once that is above the floor, and the limit found before comes
+// back when it stops.
+func TestFollowLiveHeapSetsTheLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 62))
+	live := make([][]byte, 96)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	runtime.GC()
+	stop := followLiveHeap(32<<20, 10*time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	var got int64
+	for time.Now().Before(deadline) {
+		if got = debug.SetMemoryLimit(-1); got >= 144<<20 && got < 1<<40 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got < 144<<20 || got > 200<<20 {
+		t.Errorf("soft limit %d MiB with 96 MiB live; want about 1.5 times it", got>>20)
+	}
+	stop()
+	if got := debug.SetMemoryLimit(-1); got != 1<<62 {
+		t.Errorf("soft limit %d after stop; want the one before back", got)
+	}
+	runtime.KeepAlive(live)
+}
