@@ -8,6 +8,7 @@ replace (
 )
 
 require (
+	github.com/blevesearch/snowballstem v0.9.0
 	github.com/cenkalti/backoff/v4 v4.3.0
 	github.com/elastic/go-elasticsearch/v8 v8.19.7
 	github.com/nats-io/nats-server/v2 v2.15.2

@@ -129,17 +129,21 @@ func TestIndexerRoleContract(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New with the role's API key: %v", err)
 	}
-	docs := []string{"r1", "r2", "r3"}
-	for i, id := range docs {
+	var docs []*schema.Document
+	for i, id := range []string{"r1", "r2", "r3"} {
 		d := doc(id, id, time.Date(2024, time.Month(3+i%2), 5, 0, 0, 0, 0, time.UTC), "Role contract "+id)
 		d.StoryID = "story-" + id
 		if _, err := ix.Process(ctx, d); err != nil {
 			ix.Close(ctx)
 			t.Fatalf("Process %s with the role's API key: %v", id, err)
 		}
+		docs = append(docs, d)
 	}
-	// A redelivery: 409, success.
-	if _, err := ix.Process(ctx, doc("r1", "r1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), "Role contract r1")); err != nil {
+	// A redelivery (the same article, so the same version): 409, success.
+	// A fresh doc() would not do: its ingestion time, and so its version,
+	// is newer, and it would replace r1 without its story.
+	redelivered := *docs[0]
+	if _, err := ix.Process(ctx, &redelivered); err != nil {
 		t.Errorf("redelivery: %v", err)
 	}
 	// Stories: a snapshot and a merge, whose re-point (refresh and

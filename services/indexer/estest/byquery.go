@@ -102,7 +102,7 @@ func (s *Server) updateByQuery(w http.ResponseWriter, r *http.Request, target st
 			if dec.Decode(&src) != nil {
 				continue
 			}
-			_, match, err := evalQuery(body["query"], src, id)
+			_, match, err := evalQuery(body["query"], ix.mappings, src, id)
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "parsing_exception", err.Error(), nil)
 				return

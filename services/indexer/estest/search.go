@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"unicode"
 )
 
 type hit struct {
@@ -115,7 +114,7 @@ func (s *Server) matching(target string, query any) ([]hit, error) {
 			if dec.Decode(&src) != nil {
 				continue
 			}
-			score, ok, err := evalQuery(query, src, d.ID)
+			score, ok, err := evalQuery(query, ix.mappings, src, d.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -155,12 +154,6 @@ func values(v any) []string {
 	return []string{fmt.Sprint(v)}
 }
 
-func tokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-}
-
 func one(m map[string]any) (string, any, bool) {
 	if len(m) != 1 {
 		return "", nil, false
@@ -171,7 +164,9 @@ func one(m map[string]any) (string, any, bool) {
 	return "", nil, false
 }
 
-func evalQuery(q any, src map[string]any, id string) (float64, bool, error) {
+// evalQuery evaluates query q on a document of an index with these
+// mappings (which say how match queries analyze each field).
+func evalQuery(q any, mappings, src map[string]any, id string) (float64, bool, error) {
 	if q == nil {
 		return 1, true, nil
 	}
@@ -232,19 +227,25 @@ func evalQuery(q any, src map[string]any, id string) (float64, bool, error) {
 				fields = append(fields, strings.SplitN(f, "^", 2)[0])
 			}
 		}
-		have := map[string]bool{}
+		// Each field analyzes the query text its own way, as
+		// Elasticsearch does; the score is the best field's count of the
+		// query's terms found (multi_match's default, best_fields).
+		score := 0.0
 		for _, f := range fields {
+			analyze := analyzerFor(mappings, f)
+			have := map[string]bool{}
 			for _, v := range values(lookup(src, f)) {
-				for _, t := range tokens(v) {
+				for _, t := range analyze(v) {
 					have[t] = true
 				}
 			}
-		}
-		score := 0.0
-		for _, t := range tokens(text) {
-			if have[t] {
-				score++
+			found := 0.0
+			for _, t := range analyze(text) {
+				if have[t] {
+					found++
+				}
 			}
+			score = max(score, found)
 		}
 		return score, score > 0, nil
 	case "bool":
@@ -260,14 +261,14 @@ func evalQuery(q any, src map[string]any, id string) (float64, bool, error) {
 		}
 		score := 0.0
 		for _, c := range append(list("must"), list("filter")...) {
-			sc, ok, err := evalQuery(c, src, id)
+			sc, ok, err := evalQuery(c, mappings, src, id)
 			if err != nil || !ok {
 				return 0, false, err
 			}
 			score += sc
 		}
 		for _, c := range list("must_not") {
-			_, ok, err := evalQuery(c, src, id)
+			_, ok, err := evalQuery(c, mappings, src, id)
 			if err != nil || ok {
 				return 0, false, err
 			}
@@ -275,7 +276,7 @@ func evalQuery(q any, src map[string]any, id string) (float64, bool, error) {
 		should := list("should")
 		matched := 0
 		for _, c := range should {
-			sc, ok, err := evalQuery(c, src, id)
+			sc, ok, err := evalQuery(c, mappings, src, id)
 			if err != nil {
 				return 0, false, err
 			}
