@@ -379,7 +379,7 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error
 			return nil
 		case "R":
 			if len(c) < 6 {
-				return fmt.Errorf("R row with %d columns", len(c))
+				return fmt.Errorf("region (R) row with %d columns", len(c))
 			}
 			lat, err1 := strconv.ParseFloat(c[4], 64)
 			lon, err2 := strconv.ParseFloat(c[5], 64)
