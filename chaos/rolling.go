@@ -86,10 +86,10 @@ type scrapeTally struct {
 	refused []string
 }
 
-// scrape uploads ndjson batches of new articles to url every rollingEvery
-// until stop, honouring Retry-After: a refused batch is sent again, whole
+// scrape uploads ndjson batches of rollingBatch new articles to url
+// every every until stop, honouring Retry-After: a refused batch is sent again, whole
 // (ids make that safe), after the time the intake asked for.
-func scrape(ctx context.Context, url, tag string, stop <-chan struct{}, t *scrapeTally) {
+func scrape(ctx context.Context, url, tag string, every time.Duration, stop <-chan struct{}, t *scrapeTally) {
 	client := &http.Client{Timeout: 30 * time.Second}
 	for n := 0; ; n += rollingBatch {
 		select {
@@ -97,7 +97,7 @@ func scrape(ctx context.Context, url, tag string, stop <-chan struct{}, t *scrap
 			return
 		case <-ctx.Done():
 			return
-		case <-time.After(rollingEvery):
+		case <-time.After(every):
 		}
 		var body bytes.Buffer
 		for i := n; i < n+rollingBatch; i++ {
@@ -195,7 +195,7 @@ func RollingRestart(ctx context.Context, e *Env, o Options) Result {
 		scrapers.Add(1)
 		go func() {
 			defer scrapers.Done()
-			scrape(ctx, "http://"+f.addr+intake.Path, fmt.Sprintf("rolling-%d", i), stop, tally)
+			scrape(ctx, "http://"+f.addr+intake.Path, fmt.Sprintf("rolling-%d", i), rollingEvery, stop, tally)
 		}()
 	}
 	restart := func(name string) error {

@@ -60,7 +60,7 @@ func main() {
 	flag.IntVar(&cfg.articles, "articles", 200, "articles per fault")
 	flag.DurationVar(&cfg.outage, "outage", 30*time.Second, "how long Elasticsearch is down in the outage fault (the issue asks for 2m)")
 	flag.DurationVar(&cfg.settle, "settle", 90*time.Second, "how long a batch may take to be indexed or dead-lettered")
-	flag.StringVar(&cfg.only, "only", "", "run only the groups named, comma separated: kill,rolling,es,poison,cluster,backpressure")
+	flag.StringVar(&cfg.only, "only", "", "run only the groups named, comma separated: kill,rolling,slowclient,es,poison,cluster,backpressure")
 	flag.IntVar(&cfg.poisonPairs, "poison-pairs", 3, "pairs of rounds (control, poison) the poison fault runs")
 	flag.IntVar(&cfg.poisonArticles, "poison-articles", 500, "articles per round of the poison fault")
 	flag.Float64Var(&cfg.poisonRate, "poison-rate", 50, "articles per second the poison fault publishes (0: as fast as possible)")
@@ -129,7 +129,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	failStart := func(group string, err error) {
 		report(chaos.Result{Fault: group + " (environment)", Err: err})
 	}
-	if want("kill") || want("rolling") || want("es") || want("poison") {
+	if want("kill") || want("rolling") || want("slowclient") || want("es") || want("poison") {
 		if err := single(ctx, filepath.Join(dir, "single"), bins, o, want, report); err != nil {
 			failStart("single server", err)
 		}
@@ -231,6 +231,9 @@ func single(ctx context.Context, dir string, bins map[string]string, o chaos.Opt
 	}
 	if want("rolling") {
 		report(chaos.RollingRestart(ctx, e, o))
+	}
+	if want("slowclient") {
+		report(chaos.SlowClient(ctx, e, o))
 	}
 	if want("es") {
 		report(chaos.ElasticRejects(ctx, e, o))
