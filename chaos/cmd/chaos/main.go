@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -42,6 +43,23 @@ func scan(e *chaos.Env) {
 	}
 }
 
+// groups are the fault groups -only selects from, in the order they run.
+var groups = []string{"kill", "rolling", "slowclient", "es", "poison", "cluster", "backpressure"}
+
+// checkGroups refuses a -only naming a group that does not exist, which
+// would otherwise run no fault and report success.
+func checkGroups(only string) error {
+	if only == "" {
+		return nil
+	}
+	for _, g := range strings.Split(only, ",") {
+		if !slices.Contains(groups, strings.TrimSpace(g)) {
+			return fmt.Errorf("-only: no fault group %q (groups: %s)", strings.TrimSpace(g), strings.Join(groups, ","))
+		}
+	}
+	return nil
+}
+
 type config struct {
 	root     string
 	articles int
@@ -60,12 +78,19 @@ func main() {
 	flag.IntVar(&cfg.articles, "articles", 200, "articles per fault")
 	flag.DurationVar(&cfg.outage, "outage", 30*time.Second, "how long Elasticsearch is down in the outage fault (the issue asks for 2m)")
 	flag.DurationVar(&cfg.settle, "settle", 90*time.Second, "how long a batch may take to be indexed or dead-lettered")
-	flag.StringVar(&cfg.only, "only", "", "run only the groups named, comma separated: kill,rolling,slowclient,es,poison,cluster,backpressure")
+	flag.StringVar(&cfg.only, "only", "", "run only the groups named, comma separated: "+strings.Join(groups, ","))
 	flag.IntVar(&cfg.poisonPairs, "poison-pairs", 3, "pairs of rounds (control, poison) the poison fault runs")
 	flag.IntVar(&cfg.poisonArticles, "poison-articles", 500, "articles per round of the poison fault")
 	flag.Float64Var(&cfg.poisonRate, "poison-rate", 50, "articles per second the poison fault publishes (0: as fast as possible)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work folder (service logs, NATS storage)")
 	flag.Parse()
+	if err := checkGroups(cfg.only); err != nil || flag.NArg() > 0 {
+		if err == nil {
+			err = fmt.Errorf("unexpected argument %q (flags only)", flag.Arg(0))
+		}
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout); err != nil {
