@@ -89,8 +89,11 @@ func TestShutdownDuringAnOutageWarnsOnce(t *testing.T) {
 		t.Errorf("exit %d; want 0:\n%s", code, p.out)
 	}
 	out := p.out.String()
-	if got := warnings(out[before:]); len(got) != 1 || got["stopped before every message was finished"] != 1 {
-		t.Errorf("warnings after SIGTERM: %v; want one, stopped before every message was finished:\n%s", got, out[before:])
+	// At most one warning: none when every held message was already
+	// handed back to JetStream for redelivery before the signal (a
+	// timing matter), never one per message.
+	if got := warnings(out[before:]); len(got) > 1 || len(got) == 1 && got["stopped before every message was finished"] != 1 {
+		t.Errorf("warnings after SIGTERM: %v; want at most one, stopped before every message was finished:\n%s", got, out[before:])
 	}
 	for _, rec := range p.logLines("stopped before every message was finished") {
 		// Those in a bulk request that failed before the writer held new
