@@ -86,6 +86,30 @@ type scrapeTally struct {
 	refused []string
 }
 
+// settle waits until every article the intake stored is indexed or
+// dead-lettered and records it in r: the counts, the scrapers' tally
+// (who names them in the note), and a failure for any upload refused
+// without Retry-After or for a fault in which nothing was stored.
+func (t *scrapeTally) settle(ctx context.Context, e *Env, o Options, r *Result, start time.Time, who string) {
+	ids := make([]string, 0, len(t.ids))
+	for id := range t.ids {
+		ids = append(ids, id)
+	}
+	c, err := e.Ledger.Settle(ctx, ids, o.Settle)
+	r.Count, r.Took = c, time.Since(start)
+	if r.Err == nil {
+		r.Err = err
+	}
+	r.note("%s: %d uploads of %d articles, %d refused with Retry-After and sent again, %d refused otherwise",
+		who, t.batches, rollingBatch, t.retried, len(t.refused))
+	if len(t.refused) > 0 && r.Err == nil {
+		r.Err = fmt.Errorf("%d uploads refused without Retry-After, first: %s", len(t.refused), clip(t.refused[0], 200))
+	}
+	if len(ids) == 0 && r.Err == nil {
+		r.Err = fmt.Errorf("the %s stored nothing: the fault did not happen", who)
+	}
+}
+
 // scrape uploads ndjson batches of rollingBatch new articles to url
 // every every until stop, honouring Retry-After: a refused batch is sent again, whole
 // (ids make that safe), after the time the intake asked for.
@@ -243,22 +267,6 @@ func RollingRestart(ctx context.Context, e *Env, o Options) Result {
 	scrapers.Wait()
 	_ = e.Procs[replica].Kill(syscall.SIGTERM, rollingStopWait)
 
-	ids := make([]string, 0, len(tally.ids))
-	for id := range tally.ids {
-		ids = append(ids, id)
-	}
-	c, err := e.Ledger.Settle(ctx, ids, o.Settle)
-	r.Count, r.Took = c, time.Since(start)
-	if r.Err == nil {
-		r.Err = err
-	}
-	r.note("scrapers: %d uploads of %d articles, %d refused with Retry-After and sent again, %d refused otherwise",
-		tally.batches, rollingBatch, tally.retried, len(tally.refused))
-	if len(tally.refused) > 0 && r.Err == nil {
-		r.Err = fmt.Errorf("%d uploads refused without Retry-After, first: %s", len(tally.refused), clip(tally.refused[0], 200))
-	}
-	if len(ids) == 0 && r.Err == nil {
-		r.Err = fmt.Errorf("the scrapers stored nothing: the fault did not happen")
-	}
+	tally.settle(ctx, e, o, &r, start, "scrapers")
 	return r
 }

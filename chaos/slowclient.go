@@ -150,22 +150,6 @@ func SlowClient(ctx context.Context, e *Env, o Options) Result {
 	r.note("%d slow clients held %.1f–%.1fs each (limit %s = read timeout %s + %s), answers by status (0: closed without one): %v",
 		len(held), held[0].Seconds(), held[len(held)-1].Seconds(), limit, stage.HTTPReadTimeout, slowMargin, statuses)
 
-	ids := make([]string, 0, len(tally.ids))
-	for id := range tally.ids {
-		ids = append(ids, id)
-	}
-	c, err := e.Ledger.Settle(ctx, ids, o.Settle)
-	r.Count, r.Took = c, time.Since(start)
-	if r.Err == nil {
-		r.Err = err
-	}
-	r.note("scraper: %d uploads of %d articles, %d refused with Retry-After and sent again, %d refused otherwise",
-		tally.batches, rollingBatch, tally.retried, len(tally.refused))
-	if len(tally.refused) > 0 && r.Err == nil {
-		r.Err = fmt.Errorf("%d uploads refused without Retry-After, first: %s", len(tally.refused), clip(tally.refused[0], 200))
-	}
-	if len(ids) == 0 && r.Err == nil {
-		r.Err = fmt.Errorf("the scraper stored nothing: the fault did not happen")
-	}
+	tally.settle(ctx, e, o, &r, start, "scraper")
 	return r
 }
