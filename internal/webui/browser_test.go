@@ -160,11 +160,28 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Chromium's helpers may still write to its profile for a moment
+	// after the browser is closed, which made t.TempDir's removal fail
+	// the test: remove it with a few tries instead.
+	profile, err := os.MkdirTemp("", "newsflow-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("chromium profile %s left behind", profile)
+	})
+
 	// This machine's network is closed: no background connection of
 	// Chromium's may be tried, and each run starts from a fresh profile.
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
