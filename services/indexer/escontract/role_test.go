@@ -211,3 +211,110 @@ func TestIndexerRoleContract(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexerUserContract creates the role from indexer-role.json and a
+// user holding it, as deploy/setup/setup.sh does in the secured variant,
+// then runs the indexer with that user's password: it must index, be
+// refused what the role does not grant, and lose access when the password
+// is changed.
+func TestIndexerUserContract(t *testing.T) {
+	cfg, run := config(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	admin, err := indexer.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleName, userName := "newsflow_indexer_"+run, "newsflow_contract_"+run
+	res, err := admin.Security.PutRole(roleName, bytes.NewReader(runRole(t, cfg.Alias)), admin.Security.PutRole.WithContext(ctx))
+	call(t, "put role from indexer-role.json", res, err, nil)
+	t.Cleanup(func() {
+		if res, err := admin.Security.DeleteRole(roleName); err == nil {
+			res.Body.Close()
+		}
+	})
+	user, _ := json.Marshal(map[string]any{"password": "contract-pw-1", "roles": []string{roleName}, "full_name": "newsflow contract"})
+	var created struct {
+		Created bool `json:"created"`
+	}
+	res, err = admin.Security.PutUser(userName, bytes.NewReader(user), admin.Security.PutUser.WithContext(ctx))
+	call(t, "put user", res, err, &created)
+	t.Cleanup(func() {
+		if res, err := admin.Security.DeleteUser(userName); err == nil {
+			res.Body.Close()
+		}
+	})
+	if !created.Created {
+		t.Errorf("put user answered created=false for a new user")
+	}
+	res, err = admin.Security.PutUser(userName, strings.NewReader(`{"password":"short","roles":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 400 || !strings.Contains(string(body), "passwords must be at least [6] characters long") {
+		t.Errorf("a 5-character password: %s %s, want 400", res.Status(), body)
+	}
+	var got map[string]struct {
+		Roles    []string `json:"roles"`
+		FullName string   `json:"full_name"`
+	}
+	res, err = admin.Security.GetUser(admin.Security.GetUser.WithUsername(userName))
+	call(t, "get user", res, err, &got)
+	if u := got[userName]; strings.Join(u.Roles, ",") != roleName || u.FullName != "newsflow contract" {
+		t.Errorf("get user = %+v, want role %s", got, roleName)
+	}
+
+	for _, tpl := range esindex.Templates() {
+		if _, err := esindex.InstallTemplate(ctx, admin, tpl, zaptest.NewLogger(t)); err != nil {
+			t.Fatalf("install template %s as the operator: %v", tpl.Name, err)
+		}
+	}
+	uc := cfg
+	uc.APIKey, uc.Username, uc.Password = "", userName, "contract-pw-1"
+	ix, err := indexer.New(ctx, uc, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("New as the user: %v", err)
+	}
+	d := doc("u1", "u1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC), "User contract")
+	if _, err := ix.Process(ctx, d); err != nil {
+		ix.Close(ctx)
+		t.Fatalf("Process as the user: %v", err)
+	}
+	if err := ix.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	asUser, err := indexer.NewClient(uc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = asUser.Indices.PutIndexTemplate(esindex.TemplateName+"-"+run, strings.NewReader(`{"index_patterns":["newsflow-contract-never-*"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 403 || !strings.Contains(string(body), "security_exception") {
+		t.Errorf("replace the template as the user: %s %s, want 403 security_exception", res.Status(), body)
+	}
+
+	res, err = admin.Security.ChangePassword(strings.NewReader(`{"password":"contract-pw-2"}`), admin.Security.ChangePassword.WithUsername(userName))
+	call(t, "change the user's password", res, err, nil)
+	for pw, want := range map[string]int{"contract-pw-1": 401, "contract-pw-2": 200} {
+		c := uc
+		c.Password = pw
+		client, err := indexer.NewClient(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := client.Count(client.Count.WithIndex(cfg.Alias))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("count as the user with password %s after the change: %s, want %d", pw, res.Status(), want)
+		}
+	}
+}

@@ -20,16 +20,22 @@
 // _bulk and {index}/_bulk, GET {index}/_doc/{id}, _count, _refresh, a
 // small _search (match_all, term, terms, match, bool, ids; collapse; size),
 // {index}/_update_by_query with ctx._source.<field> = params.<name>
-// scripts (byquery.go), and PUT/DELETE _security/role and POST/DELETE
-// _security/api_key.
+// scripts (byquery.go), PUT/DELETE _security/role, PUT/GET/DELETE
+// _security/user and POST _security/user/{name}/_password (users.go), and
+// POST/DELETE _security/api_key. Like Elasticsearch it refuses a body whose
+// Content-Type it cannot read (406) and an index template whose mappings
+// name a field type that does not exist (400). Requests returns what was
+// asked, in order, for tests of clients such as deploy/setup/setup.sh.
 package estest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -160,10 +166,32 @@ type Server struct {
 	// credentials (EnforceRole).
 	role     *Role
 	roleName string
-	// roles and keys are made with the _security API.
+	// roles, users and keys are made with the _security API.
 	roles map[string]*Role
+	users map[string]*User
 	keys  map[string]*apiKeyGrant // by encoded key
+	// log holds the first maxLogged requests answered.
+	log []Request
 }
+
+// maxLogged bounds the request log, so a long load test holds no more
+// than a few hundred kilobytes of it.
+const maxLogged = 10000
+
+// Request is one request the double answered, for tests that check what a
+// client asked and in which order.
+type Request struct {
+	Method string
+	Path   string
+	// User is the basic-auth user name, "ApiKey" for an API key, and ""
+	// for a request without credentials.
+	User string
+	// Status is the HTTP status answered; 0 for a connection reset.
+	Status int
+}
+
+// String is "METHOD path".
+func (r Request) String() string { return r.Method + " " + r.Path }
 
 // NewServer starts a double on a random local port.
 func NewServer() *Server {
@@ -172,8 +200,12 @@ func NewServer() *Server {
 		aliases:   map[string]map[string]bool{},
 		templates: map[string]json.RawMessage{},
 		roles:     map[string]*Role{},
+		users:     map[string]*User{},
 		keys:      map[string]*apiKeyGrant{},
 		rnd:       rand.New(rand.NewPCG(1, 2)),
+	}
+	for _, name := range reservedUsers {
+		s.users[name] = &User{Name: name, Reserved: true}
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
@@ -248,6 +280,14 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats
+}
+
+// Requests returns the first 10,000 requests answered, in order of arrival
+// (Stats.Requests counts them all).
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
 }
 
 // Doc returns the document stored under id in index.
@@ -325,7 +365,50 @@ func (s *Server) CreateIndex(name string, mappings map[string]any) {
 	s.createLocked(name, map[string]any{"mappings": mappings}, false)
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+// statusWriter remembers the status answered, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Hijack lets the Reset fault close the connection.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("estest: %T cannot hijack", w.ResponseWriter)
+	}
+	return hj.Hijack()
+}
+
+func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
+	w := &statusWriter{ResponseWriter: rw}
+	defer func() {
+		who := ""
+		if u, _, ok := r.BasicAuth(); ok {
+			who = u
+		} else if scheme, _, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "ApiKey") {
+			who = "ApiKey"
+		}
+		s.mu.Lock()
+		if len(s.log) < maxLogged {
+			s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, User: who, Status: w.status})
+		}
+		s.mu.Unlock()
+	}()
 	s.mu.Lock()
 	s.stats.Requests++
 	f := s.faults
@@ -342,16 +425,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if f.Reset {
-		if hj, ok := w.(http.Hijacker); ok {
-			conn, _, err := hj.Hijack()
-			if err == nil {
-				conn.Close()
-				return
-			}
+		if conn, _, err := w.Hijack(); err == nil {
+			conn.Close()
+			return
 		}
 		panic(http.ErrAbortHandler)
 	}
 	w.Header().Set("X-Elastic-Product", "Elasticsearch")
+	if ct := r.Header.Get("Content-Type"); r.ContentLength != 0 && !supportedContentType(ct) {
+		// Elasticsearch's REST layer answers this before anything else,
+		// with a bare string as the error.
+		writeJSON(w, http.StatusNotAcceptable, map[string]any{
+			"error": "Content-Type header [" + ct + "] is not supported", "status": http.StatusNotAcceptable})
+		return
+	}
 	g, ok := s.authenticate(r, apiKey, user, pass)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="security" charset="UTF-8"`)
@@ -374,6 +461,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.route(w, r)
+}
+
+// supportedContentType reports whether Elasticsearch 8 reads a request
+// body of this media type: JSON, NDJSON, SMILE, CBOR or YAML, plain or as
+// the vnd.elasticsearch compatible-with types.
+func supportedContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	switch strings.TrimPrefix(mt, "application/vnd.elasticsearch+") {
+	case "application/json", "application/x-ndjson", "application/smile", "application/cbor", "application/yaml",
+		"json", "x-ndjson", "smile", "cbor", "yaml":
+		return true
+	}
+	return false
 }
 
 func authorized(r *http.Request, apiKey, user, pass string) bool {

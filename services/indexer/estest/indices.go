@@ -301,6 +301,15 @@ func (s *Server) indexTemplate(w http.ResponseWriter, r *http.Request, rest []st
 				"Validation Failed: 1: index patterns are missing;", nil)
 			return
 		}
+		if field, typ, ok := unknownFieldType(t); ok {
+			writeError(w, http.StatusBadRequest, "illegal_argument_exception",
+				"composable template ["+name+"] template after composition is invalid",
+				map[string]any{"caused_by": map[string]any{"type": "illegal_argument_exception",
+					"reason": "invalid composite mappings for [" + name + "]",
+					"caused_by": map[string]any{"type": "mapper_parsing_exception",
+						"reason": "Failed to parse mapping: No handler for type [" + typ + "] declared on field [" + field + "]"}}})
+			return
+		}
 		s.mu.Lock()
 		_, exists := s.templates[name]
 		if r.URL.Query().Get("create") == "true" && exists {
@@ -499,4 +508,51 @@ func (s *Server) getDoc(w http.ResponseWriter, r *http.Request, indexName, id st
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"_index": cp.Index, "_id": cp.ID, "_version": cp.Version,
 		"_seq_no": cp.SeqNo, "_primary_term": 1, "found": true, "_source": cp.Source})
+}
+
+// fieldTypes are the mapping field types of Elasticsearch 8's default
+// distribution.
+var fieldTypes = map[string]bool{
+	"aggregate_metric_double": true, "alias": true, "binary": true, "boolean": true, "byte": true,
+	"completion": true, "constant_keyword": true, "date": true, "date_nanos": true, "date_range": true,
+	"dense_vector": true, "double": true, "double_range": true, "flattened": true, "float": true,
+	"float_range": true, "geo_point": true, "geo_shape": true, "half_float": true, "histogram": true,
+	"integer": true, "integer_range": true, "ip": true, "ip_range": true, "join": true, "keyword": true,
+	"long": true, "long_range": true, "match_only_text": true, "nested": true, "object": true,
+	"passthrough": true, "percolator": true, "point": true, "rank_feature": true, "rank_features": true,
+	"scaled_float": true, "search_as_you_type": true, "semantic_text": true, "shape": true, "short": true,
+	"sparse_vector": true, "text": true, "token_count": true, "unsigned_long": true, "version": true,
+	"wildcard": true,
+}
+
+// unknownFieldType finds a field of an index template's mappings whose
+// type Elasticsearch does not have; ok is false when there is none.
+func unknownFieldType(t map[string]any) (field, typ string, ok bool) {
+	tpl, _ := t["template"].(map[string]any)
+	mappings, _ := tpl["mappings"].(map[string]any)
+	return unknownInProperties(mappings)
+}
+
+func unknownInProperties(m map[string]any) (field, typ string, ok bool) {
+	props, _ := m["properties"].(map[string]any)
+	names := make([]string, 0, len(props))
+	for n := range props {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		def, _ := props[n].(map[string]any)
+		if typ, isString := def["type"].(string); isString && !fieldTypes[typ] {
+			return n, typ, true
+		}
+		if field, typ, ok := unknownInProperties(def); ok {
+			return field, typ, true
+		}
+		if fields, isMap := def["fields"].(map[string]any); isMap {
+			if field, typ, ok := unknownInProperties(map[string]any{"properties": fields}); ok {
+				return field, typ, true
+			}
+		}
+	}
+	return "", "", false
 }

@@ -297,7 +297,8 @@ type apiKeyGrant struct {
 }
 
 // authenticate checks r's credentials: an API key made with the
-// _security API (its role_descriptors apply), or the configured
+// _security API (its role_descriptors apply), a user made with it (its
+// roles apply, users.go), or the configured
 // credentials (the EnforceRole role applies; none configured: anyone).
 func (s *Server) authenticate(r *http.Request, apiKey, user, pass string) (grant, bool) {
 	s.mu.Lock()
@@ -308,6 +309,11 @@ func (s *Server) authenticate(r *http.Request, apiKey, user, pass string) (grant
 				return grant{}, false
 			}
 			return grant{role: k.role, who: principal(fmt.Sprintf("API key id [%s] of user [elastic]", k.id))}, true
+		}
+	}
+	if u, p, ok := r.BasicAuth(); ok {
+		if g, found, ok := s.nativeUser(u, p); found {
+			return g, ok
 		}
 	}
 	if !authorized(r, apiKey, user, pass) {
@@ -379,6 +385,8 @@ func (s *Server) checks(r *http.Request, body []byte) []check {
 			op = "get"
 		case parts[1] == "api_key":
 			op = "create"
+		case parts[1] == "user" && len(parts) == 4 && parts[3] == "_password":
+			op = "change_password"
 		}
 		return cluster("cluster:admin/xpack/security/" + parts[1] + "/" + op)
 	case parts[0] == "_bulk" || (len(parts) == 2 && parts[1] == "_bulk"):
@@ -565,10 +573,12 @@ func (g grant) itemDenied(op, index string, exists bool) *ItemError {
 
 // security serves the part of the _security API tests need: PUT and
 // DELETE _security/role/{name} (a role Elasticsearch would refuse is
-// refused), POST _security/api_key with role_descriptors (the key then
+// refused), _security/user (users.go), POST _security/api_key with role_descriptors (the key then
 // holds them), and DELETE _security/api_key (invalidate by ids).
 func (s *Server) security(w http.ResponseWriter, r *http.Request, rest []string) {
 	switch {
+	case len(rest) >= 2 && rest[0] == "user":
+		s.usersAPI(w, r, rest[1:])
 	case len(rest) == 2 && rest[0] == "role" && (r.Method == http.MethodPut || r.Method == http.MethodPost):
 		b, _ := readBody(r)
 		role, err := ParseRole(b)
