@@ -2,8 +2,8 @@
 // GeoNames places, countries, and a curated table of notable people,
 // organisations and place variants, each with a canonical name and an id.
 //
-// Every surface form is a pattern in one Aho-Corasick automaton, so Find
-// reports all known names in a text, with byte positions, in one pass.
+// Every surface form is a path in one byte trie, so Find reports all
+// known names in a text, with byte positions, in one pass.
 // A surface form can name several entries (London, GB and London, CA);
 // choosing between them is the caller's job, with the facts each Entry
 // carries: class, country and population.
@@ -32,7 +32,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	ahocorasick "github.com/petar-dambovaliev/aho-corasick"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -121,7 +120,7 @@ type Gazetteer struct {
 	bySkeleton map[string][]int
 	byISO      map[string]*Entry
 	byID       map[string]*Entry
-	ac         ahocorasick.AhoCorasick
+	match      *matcher // over surfaces
 	// known holds the knowledge base's organisations and people; byKnown
 	// indexes them by folded name and alias.
 	known   []Entry
@@ -133,8 +132,8 @@ type Gazetteer struct {
 	byLoose map[string][]int
 }
 
-// Load parses the embedded data and builds the automaton. It takes about
-// a second; load once and share.
+// Load parses the embedded data and builds the trie. It takes about a
+// second; load once and share.
 func Load() (*Gazetteer, error) {
 	g := &Gazetteer{
 		bySurface:  make(map[string]int),
@@ -344,11 +343,7 @@ func Load() (*Gazetteer, error) {
 	for _, cs := range g.cands {
 		sortCandidates(cs)
 	}
-	b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{
-		MatchKind: ahocorasick.LeftMostLongestMatch,
-		DFA:       false,
-	})
-	g.ac = b.Build(g.surfaces)
+	g.match = newMatcher(g.surfaces)
 	return g, nil
 }
 
@@ -494,18 +489,17 @@ func eachRow(r io.Reader, minCols int, f func([]string) error) error {
 // Len is the number of entries.
 func (g *Gazetteer) Len() int { return len(g.entries) }
 
-// Find reports every known surface form in text that stands as whole
-// words, leftmost-longest and without overlaps.
+// Find reports, left to right, the longest known surface form that
+// starts at each position of text, when it stands as whole words. A
+// shorter name inside a longer one ("York" in "New York") is reported
+// when it starts later.
 func (g *Gazetteer) Find(text string) []Match {
 	var out []Match
-	it := g.ac.Iter(text)
-	for m := it.Next(); m != nil; m = it.Next() {
-		s, e := m.Start(), m.End()
-		if !boundaryBefore(text, s) || !boundaryAfter(text, e) {
-			continue
+	g.match.each(text, func(s, e, p int) {
+		if boundaryBefore(text, s) && boundaryAfter(text, e) {
+			out = append(out, Match{Start: s, End: e, Candidates: g.cands[p]})
 		}
-		out = append(out, Match{Start: s, End: e, Candidates: g.cands[m.Pattern()]})
-	}
+	})
 	return out
 }
 

@@ -5,7 +5,7 @@
 // The model, in order:
 //
 //  1. Mentions come from the tagger's spans (PER, ORG, LOC), the
-//     gazetteer's Aho-Corasick matches, the dateline ("KYIV, March 3
+//     gazetteer's trie matches, the dateline ("KYIV, March 3
 //     (Reuters) -"), acronym definitions ("Long Name (ACR)") and a few
 //     patterns the tagger may miss (a title before capitalised words).
 //     Titles, a leading "the" and possessives are stripped. The tagger
