@@ -202,10 +202,7 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 		return nil, nil
 	}
 	rt := p.Runtime()
-	rt.Handle("GET /v1/search", search.Handler(search.ForIndex(p.Index()), log.Named("search")))
-	storiesAPI := search.StoriesHandler(p.Stories(), search.ForIndex(p.Index()), log.Named("stories"))
-	rt.Handle("GET "+search.StoriesPath, storiesAPI)
-	rt.Handle("GET "+search.StoriesPath+"/{id}", storiesAPI)
+	search.MountAPI(rt.Handle, search.ForIndex(p.Index()), p.Stories(), log)
 	ui, err := webui.New(webui.Options{Index: p.Index(), Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,9 @@ import (
 )
 
 // serveCommand runs `newsflow serve [--data DIR] [--http ADDR]`: the web UI
-// and GET /v1/search over the index a `newsflow run --once` left in DIR.
+// and the HTTP API (GET /v1/search, GET /v1/stories, GET /v1/stories/{id};
+// search.MountAPI, as `newsflow run` serves them) over the indexes a
+// `newsflow run --once` left in DIR.
 // When DIR also holds JetStream's files, an embedded NATS server (on a
 // free loopback port, no stage running) lets the pipeline page show the
 // backlog and the dead letters the run left.
@@ -54,6 +56,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer ix.Close()
+	stories, err := bleveindex.OpenStoriesReadOnly(filepath.Join(*data, pipeline.StoryIndexDir), searchLockTimeout, log.Named("stories"))
+	switch {
+	case errors.Is(err, bleveindex.ErrNotFound):
+		// A data folder written before stories existed: GET /v1/stories
+		// answers 404 and says why.
+		fmt.Fprintf(stderr, "newsflow serve: no story index under %s; GET %s answers 404\n", *data, search.StoriesPath)
+	case err != nil:
+		return err
+	default:
+		defer stories.Close()
+	}
 
 	opts := webui.Options{Index: ix, Log: log.Named("webui")}
 	if st, err := os.Stat(filepath.Join(*data, "jetstream")); err == nil && st.IsDir() {
@@ -79,7 +92,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	mux := http.NewServeMux()
 	ui.Mount(mux.Handle)
-	mux.Handle("GET "+search.Path, search.Handler(search.ForIndex(ix), log.Named("search")))
+	search.MountAPI(mux.Handle, search.ForIndex(ix), stories, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", *addr, err)

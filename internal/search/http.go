@@ -7,10 +7,23 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/internal/bleveindex"
 )
 
 // Path is where Handler is meant to be mounted.
 const Path = "/v1/search"
+
+// MountAPI registers the HTTP API on handle: GET /v1/search (Handler over
+// articles) and GET /v1/stories, GET /v1/stories/{id} (StoriesHandler over
+// stories and articles). `newsflow run` and `newsflow serve` both serve
+// it through this one registration.
+func MountAPI(handle func(pattern string, h http.Handler), articles Searcher, stories *bleveindex.Stories, log *zap.Logger) {
+	handle("GET "+Path, Handler(articles, log.Named("search")))
+	storiesAPI := StoriesHandler(stories, articles, log.Named("stories"))
+	handle("GET "+StoriesPath, storiesAPI)
+	handle("GET "+StoriesPath+"/{id}", storiesAPI)
+}
 
 // Handler answers GET /v1/search?q=…&source=&person=&organization=&place=
 // &language=&story=&since=&until=&sort=&include_duplicates=&size=&from=

@@ -89,8 +89,14 @@ func Story(ctx context.Context, stories *bleveindex.Stories, articles Searcher, 
 
 // StoriesHandler answers GET /v1/stories (the stories not merged into
 // another, biggest first: see ParseStoryQuery) and GET /v1/stories/{id}
-// (StoryDetail; 404 when unknown).
+// (StoryDetail; 404 when unknown). With no story index (stories nil: a
+// data folder written before stories existed) both answer 404 and say so.
 func StoriesHandler(stories *bleveindex.Stories, articles Searcher, log *zap.Logger) http.Handler {
+	if stories == nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no story index: no story has been indexed here"})
+		})
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+StoriesPath, func(w http.ResponseWriter, r *http.Request) {
 		q, err := ParseStoryQuery(r.URL.Query(), time.Now())
