@@ -212,27 +212,106 @@ func teaser(line string, words int) bool {
 	return !strings.ContainsRune(".!?…;,\"”’»", last)
 }
 
-// kicker returns the topic of a related-story line, or "": the "Ukraine
-// war" of "Ukraine war: Russia shells Kyiv", and of "Ukraine war latest:
-// …" and "Ukraine war latest – …" (any dash, or a bullet or bar, after
-// "latest"), so that both forms make one run. live is true for the
-// "latest" forms, which are links to a live page even alone.
-func kicker(line string) (topic string, live bool) {
-	i := strings.Index(line, ": ")
+// kicker returns the topic of a related-story line, or "", and the
+// headline after it: the "Ukraine war" of "Ukraine war: Russia shells
+// Kyiv", and of "Ukraine war latest: …" and "Ukraine war latest – …" (any
+// dash, or a bullet or bar, after "latest"), so that both forms make one
+// run. live is true for the "latest" forms, which are links to a live page
+// even alone.
+func kicker(line string) (topic, headline string, live bool) {
+	i, sep := strings.Index(line, ": "), len(": ")
 	if i < 0 {
-		i = latestSeparator(line)
+		i, sep = latestSeparator(line), len(" – ")
 	}
 	if i <= 0 || i > 48 {
-		return "", false
+		return "", "", false
 	}
 	topic = line[:i]
+	headline = strings.TrimSpace(line[i+1:])
+	if sep != len(": ") {
+		// " – ", " — ", " - ", " • ", " | ": drop the separator.
+		_, headline, _ = strings.Cut(line[i:], " ")
+		_, headline, _ = strings.Cut(headline, " ")
+	}
 	if t, ok := strings.CutSuffix(topic, " latest"); ok {
 		topic, live = t, true
 	}
 	if topic == "" || strings.Count(topic, " ") > 3 {
-		return "", false
+		return "", "", false
 	}
-	return topic, live
+	return topic, headline, live
+}
+
+// relatedList reports whether a run of kicker lines with different
+// topics ("REPUBLICANS: Two more say they'll vote 'no' to Kagan", "PHOTOS:
+// Elena Kagan on the Hill") is a list of links to related stories rather
+// than a list of labelled facts ("Best film: Million Dollar Baby", "Tries:
+// Parker, Jones (2)", "19 Aug: Suu Kyi meets Thein Sein", "England (Group
+// A): 10th appearance") or a transcript. Three things tell them apart in
+// real scrapes, in any topic:
+//   - each topic is words (a date or a number labels a fact);
+//   - no two topics share a word: labels repeat theirs ("Best film",
+//     "Best actor"; "Group A", "Group B"), and a transcript its speakers;
+//   - at least half the headlines read as headlines: they start with a
+//     capital or a quotation mark and have a lowercase word that is not a
+//     function word ("Upcoming cases", "Weiner resigns amidst applause"),
+//     where a label's value is a name, a title or a figure ("Jamie Foxx
+//     for Ray", "60,000₩").
+func relatedList(topics, headlines []string) bool {
+	if len(topics) < 2 {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, t := range topics {
+		first, _ := utf8.DecodeRuneInString(t)
+		if !unicode.IsLetter(first) {
+			return false
+		}
+		words := map[string]bool{}
+		for _, w := range strings.Fields(strings.ToLower(t)) {
+			if seen[w] {
+				return false
+			}
+			words[w] = true
+		}
+		for w := range words {
+			seen[w] = true
+		}
+	}
+	read := 0
+	for _, h := range headlines {
+		if readsAsHeadline(h) {
+			read++
+		}
+	}
+	return 2*read >= len(headlines)
+}
+
+// functionWords are the lowercase words a name or a title may contain
+// ("Jamie Foxx for Ray", "Prisoner of Azkaban"), in the languages the
+// built-in lists cover.
+var functionWords = makeSet(
+	"a", "an", "the", "of", "for", "in", "on", "at", "to", "by", "with", "from", "and", "or", "as", "vs", "v",
+	"de", "del", "la", "el", "los", "las", "le", "les", "du", "des", "da", "do", "di", "e", "y", "et", "en",
+	"und", "der", "die", "das", "von", "zu", "im", "van", "het", "een",
+)
+
+// readsAsHeadline reports whether the text after a kicker is phrased as
+// a headline: a capital or an opening quotation mark first, then a
+// lowercase word that is not a function word.
+func readsAsHeadline(h string) bool {
+	first, _ := utf8.DecodeRuneInString(h)
+	if !unicode.IsUpper(first) && !strings.ContainsRune("\"'‘“«„", first) {
+		return false
+	}
+	words := strings.Fields(h)
+	for _, w := range words[1:] {
+		r, _ := utf8.DecodeRuneInString(w)
+		if unicode.IsLower(r) && !functionWords[strings.Trim(w, ",;'’\"”")] {
+			return true
+		}
+	}
+	return false
 }
 
 // latestSeparator returns where " – " (or —, -, •, |) follows the word

@@ -235,7 +235,9 @@ func stripLead(lines []string, res *Result) []string {
 // removeBoilerplate drops site furniture: listed and learned lines,
 // banners, captions, related-story headings with the teasers under them,
 // runs of teasers that share a kicker ("Ukraine war: ...", "Ukraine war
-// latest – ..."), and "<topic> latest – ..." lines alone. A run of
+// latest – ..."), runs of teasers with different kickers that read as
+// related-story links (relatedList), and "<topic> latest – ..." lines
+// alone. A run of
 // short lines with nothing to mark it as furniture stays: on the BBC
 // corpus such runs were lists of nominees and results, not links. Blank lines stay as
 // paragraph separators. It returns the lines kept and how many were
@@ -299,42 +301,66 @@ func removeBoilerplate(lines []string, learned LineSet, c *schema.Cleaning) ([]s
 			covered = j
 		}
 	}
-	// Runs of teasers sharing a kicker.
-	var run []int
+	// Runs of teasers sharing a kicker, and runs with different kickers
+	// that read as related-story links (relatedList).
+	var run, list []int
+	var topics, headlines []string
+	drop := func(lines []int) {
+		for _, j := range lines {
+			if !inf[j].drop {
+				inf[j].drop = true
+				c.BoilerplateLines++
+			}
+		}
+	}
 	flush := func() {
 		if len(run) >= 2 {
-			for _, j := range run {
-				if !inf[j].drop {
-					inf[j].drop = true
-					c.BoilerplateLines++
-				}
-			}
+			drop(run)
 		}
 		run = run[:0]
 	}
+	flushList := func() {
+		flush()
+		if relatedList(topics, headlines) {
+			drop(list)
+		}
+		list, topics, headlines = list[:0], topics[:0], headlines[:0]
+	}
 	prevKicker := ""
 	for i, l := range lines {
-		if l == "" || inf[i].drop {
+		if l == "" {
 			continue
 		}
-		k, live := "", false
+		if inf[i].drop {
+			// Furniture already ("Pictures: Jane Doe" is a caption
+			// label): it joins a list of links without breaking the
+			// runs around it.
+			if k, h, _ := kicker(l); inf[i].teaser && k != "" {
+				list, topics, headlines = append(list, i), append(topics, k), append(headlines, h)
+			}
+			continue
+		}
+		k, h, live := "", "", false
 		if inf[i].teaser {
-			k, live = kicker(l)
+			k, h, live = kicker(l)
 		}
 		if live {
 			// "Ukraine war latest – …" links to a live page, alone too.
 			inf[i].drop = true
 			c.BoilerplateLines++
 		}
-		if k == "" || k != prevKicker {
+		if k == "" {
+			flushList()
+		} else if k != prevKicker {
 			flush()
 		}
 		if k != "" {
 			run = append(run, i)
+			list, topics, headlines = append(list, i), append(topics, k), append(headlines, h)
 		}
 		prevKicker = k
 	}
-	flush()
+	flushList()
 	out := lines[:0:0]
 	for i, l := range lines {
 		if inf[i].drop {

@@ -236,6 +236,36 @@ func TestCleanBoilerplate(t *testing.T) {
 			nil, "The talks ended without a deal.\n\nBoth sides blamed each other.", 1,
 		},
 		{
+			// Different topics, each a link: capitals as some sites set
+			// them, a headline ending in a quotation, one that is only a
+			// name. The old rule wanted one topic for the whole run.
+			"related lines with different topics, as scraped",
+			"The committee voted 13 to 9 on Thursday to send the nomination to the full Senate.\n\n" +
+				"SENATORS: Two more say they will vote \u2018no\u2019 on the nominee\n\n" +
+				"DESPITE THE ROW: Nominee's path to the bench looks clear\n\n" +
+				"PHOTOS: The nominee on Capitol Hill\n\n" +
+				"A final vote is expected next week.\n" +
+				"Video: Mayor resigns amid applause and jokes\n" +
+				"Pictures: Jane Doe\n" +
+				"She will stay in office until a successor is chosen.",
+			nil, "The committee voted 13 to 9 on Thursday to send the nomination to the full Senate.\n\n" +
+				"A final vote is expected next week.\n\nShe will stay in office until a successor is chosen.", 5,
+		},
+		{
+			// Labelled facts: a score line (names and figures), a
+			// timeline (dates), labels that share a word, distinct labels
+			// whose values are names and titles.
+			"lists of labelled facts stay",
+			"Northport won 24-10.\nTries: Smith, Okafor (2), Brown\nCons: Okafor (3)\nPens: Smith\n" +
+				"How it unfolded:\n12 May: Minister meets the opposition leader\n3 June: Talks collapse over the budget\n" +
+				"Route A: Leaves the city at dawn\nRoute B: Follows the river north\n" +
+				"Director: Jane Campion\nScreenplay: Tom Stoppard for Arcadia",
+			nil, "Northport won 24-10.\n\nTries: Smith, Okafor (2), Brown\n\nCons: Okafor (3)\n\nPens: Smith\n\n" +
+				"How it unfolded:\n\n12 May: Minister meets the opposition leader\n\n3 June: Talks collapse over the budget\n\n" +
+				"Route A: Leaves the city at dawn\n\nRoute B: Follows the river north\n\n" +
+				"Director: Jane Campion\n\nScreenplay: Tom Stoppard for Arcadia", 0,
+		},
+		{
 			"a transcript stays",
 			"HANNITY: All right. Keep hope alive.\nJACKSON: Same to you.\nHANNITY: Free abortion?",
 			nil, "HANNITY: All right. Keep hope alive.\n\nJACKSON: Same to you.\n\nHANNITY: Free abortion?", 0,
