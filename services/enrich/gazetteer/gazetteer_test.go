@@ -41,9 +41,10 @@ func TestLookup(t *testing.T) {
 		{"Zelenskiy", "Q3874799", ""},
 		{"London", "Q84", "GB"},
 		{"Mariupol", "Q37133", "UA"},
-		// A subdivision of the knowledge base (dr5hn's states.csv) ranks
-		// above a town of the same name abroad.
-		{"Kent", "Q21694674", "GB"},
+		// A subdivision ranks above a town of the same name abroad: Kent
+		// with the QID of Wikipedia's article (regions.tsv), not dr5hn's
+		// administrative-area item Q21694674.
+		{"Kent", "Q23298", "GB"},
 		{"Norfolk", "Q23109", "GB"},
 	}
 	for _, tt := range tests {

@@ -381,7 +381,7 @@ func TestRules(t *testing.T) {
 			title: "Floods", body: "Rivers burst their banks in Kent and Norfolk, the Environment Agency said in London.",
 			english: true,
 			spans:   []span{{"LOC", "Kent"}, {"LOC", "Norfolk"}, {"ORG", "Environment Agency"}, {"LOC", "London"}},
-			want: map[string]string{"LOC:Kent": "Q21694674 | GB", "LOC:Norfolk": "Q23109 | GB", "LOC:London": "Q84 | GB",
+			want: map[string]string{"LOC:Kent": "Q23298 | GB", "LOC:Norfolk": "Q23109 | GB", "LOC:London": "Q84 | GB",
 				"ORG:Environment Agency": "Q5381011 |"},
 		},
 		{
