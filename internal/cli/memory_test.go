@@ -3,17 +3,18 @@ package cli
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
 
 func TestHeadroomLimit(t *testing.T) {
 	for _, tc := range []struct{ live, floor, want int64 }{
-		{0, 384 << 20, 384 << 20},
-		{100 << 20, 384 << 20, 384 << 20},
-		{256 << 20, 384 << 20, 384 << 20},
-		{300 << 20, 384 << 20, 450 << 20},
-		{1 << 30, 384 << 20, 3 << 29},
+		{0, 128 << 20, 128 << 20},
+		{80 << 20, 128 << 20, 128 << 20},
+		{100 << 20, 128 << 20, 150 << 20},
+		{300 << 20, 128 << 20, 450 << 20},
+		{1 << 30, 128 << 20, 3 << 29},
 	} {
 		if got := headroomLimit(tc.live, tc.floor); got != tc.want {
 			t.Errorf("headroomLimit(%d MiB, %d MiB) = %d MiB; want %d", tc.live>>20, tc.floor>>20, got>>20, tc.want>>20)
@@ -46,6 +47,39 @@ func TestFollowLiveHeapSetsTheLimit(t *testing.T) {
 	stop()
 	if got := debug.SetMemoryLimit(-1); got != 1<<62 {
 		t.Errorf("soft limit %d after stop; want the one before back", got)
+	}
+	runtime.KeepAlive(live)
+}
+
+// newsflow run's default floor keeps the heap of a small run, which holds
+// about 80 MiB live once its models are loaded, from growing to twice
+// that, as the collector's default (GOGC=100) lets it.
+func TestDefaultLimitKeepsASmallRunsHeapFromDoubling(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 62))
+	liveHeap := func() int64 {
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(s)
+		return int64(s[0].Value.Uint64())
+	}
+	// This test binary's packages hold part of it already.
+	var live [][]byte
+	for liveHeap() < 80<<20 {
+		live = append(live, make([]byte, 4<<20))
+	}
+	want := 2 * liveHeap()
+	stop := followLiveHeap(defaultMemoryFloor, 10*time.Millisecond)
+	defer stop()
+	deadline := time.Now().Add(10 * time.Second)
+	var got int64
+	for time.Now().Before(deadline) {
+		if got = debug.SetMemoryLimit(-1); got < 1<<40 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got >= want {
+		t.Errorf("default soft limit %d MiB with %d MiB live; want below twice the live heap", got>>20, want>>21)
 	}
 	runtime.KeepAlive(live)
 }
