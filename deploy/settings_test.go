@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,17 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/nats-io/nats.go"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/pkg/stage"
-	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/dedupe"
 	"github.com/newsflow/newsflow/services/enrich"
 	"github.com/newsflow/newsflow/services/indexer"
-	"github.com/newsflow/newsflow/services/indexer/estest"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/intake"
 	"github.com/newsflow/newsflow/services/stories"
@@ -189,8 +182,9 @@ func documentedSettings(t *testing.T) []string {
 }
 
 // parseSettings registers the runtime's and svc's settings with env as the
-// environment and returns the filled configs.
-func parseSettings(t *testing.T, svc string, env map[string]string) (stage.Config, any, *stage.EnvFlags) {
+// environment and returns the filled configs, with the service that holds
+// them.
+func parseSettings(t *testing.T, svc string, env map[string]string) (stage.Config, stage.Service, any, *stage.EnvFlags) {
 	t.Helper()
 	rt := stage.DefaultConfig()
 	s, cfg := serviceSettings[svc]()
@@ -204,7 +198,7 @@ func parseSettings(t *testing.T, svc string, env map[string]string) (stage.Confi
 	if err := e.Err(); err != nil {
 		t.Fatalf("%s: %v", svc, err)
 	}
-	return rt, cfg, e
+	return rt, s, cfg, e
 }
 
 // Every NEWSFLOW_* variable a README documents changes the settings of
@@ -230,8 +224,8 @@ func TestEveryDocumentedSettingHasAnEffect(t *testing.T) {
 				t.Errorf("%s: no service %q in serviceSettings", name, svc)
 				continue
 			}
-			defRT, defCfg, _ := parseSettings(t, svc, nil)
-			gotRT, gotCfg, e := parseSettings(t, svc, map[string]string{name: value})
+			defRT, _, defCfg, _ := parseSettings(t, svc, nil)
+			gotRT, _, gotCfg, e := parseSettings(t, svc, map[string]string{name: value})
 			if u := e.Unknown([]string{name + "=" + value}); len(u) > 0 {
 				t.Errorf("%s: the %s service reads no such setting", name, svc)
 				continue
@@ -245,52 +239,5 @@ func TestEveryDocumentedSettingHasAnEffect(t *testing.T) {
 		if !slices.Contains(documented, name) {
 			t.Errorf("settingValues has %s, which no README documents", name)
 		}
-	}
-}
-
-// The consumer settings reach the server once a service has started: the
-// durable consumers JetStream holds have NEWSFLOW_ACK_WAIT, and the
-// indexer's holds 4 × NEWSFLOW_INDEXER_MAX_INFLIGHT unacknowledged
-// messages (its concurrency and batch follow MAX_INFLIGHT too; before they
-// were computed ahead of the flags, so the setting changed nothing).
-func TestConsumerSettingsReachTheServer(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	srv := natstest.Server(t)
-	es := estest.NewServer()
-	defer es.Close()
-	env := map[string]string{
-		"NEWSFLOW_NATS_URL":             srv.ClientURL(),
-		"NEWSFLOW_ES_URL":               es.URL,
-		"NEWSFLOW_ACK_WAIT":             "47s",
-		"NEWSFLOW_INDEXER_MAX_INFLIGHT": "3000",
-	}
-	rtCfg, cfg, _ := parseSettings(t, "indexer", env)
-	rtCfg.Streams.MaxBytes = 64 << 20
-	nc, err := nats.Connect(srv.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt, err := stage.OpenConn(ctx, nc, rtCfg, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rt.Shutdown(context.Background()) }()
-	if err := indexer.NewService(cfg.(*indexer.Config)).Start(ctx, rt); err != nil {
-		t.Fatal(err)
-	}
-	cons, err := rt.JetStream().Consumer(ctx, stage.StreamFor(stage.SubjectStoried), stage.NameIndex)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := info.Config.MaxAckPending, 4*3000; got != want {
-		t.Errorf("indexer consumer max_ack_pending = %d; want %d (4 × NEWSFLOW_INDEXER_MAX_INFLIGHT)", got, want)
-	}
-	if got, want := info.Config.AckWait, 47*time.Second; got != want {
-		t.Errorf("indexer consumer ack_wait = %s; want %s (NEWSFLOW_ACK_WAIT)", got, want)
 	}
 }
