@@ -42,6 +42,10 @@ type Indexer struct {
 	es  *elasticsearch.Client
 	w   *bulk.Writer
 	log *zap.Logger
+	// articles is where this indexer's articles are searched: the read
+	// alias, or a replay generation's indices.
+	articles  string
+	survivors *survivors
 }
 
 // NewClient builds a go-elasticsearch client from cfg: API key or basic
@@ -118,7 +122,12 @@ func newIndexer(ctx context.Context, cfg Config, prefix, alias string, log *zap.
 	if err != nil {
 		return nil, err
 	}
-	return &Indexer{cfg: cfg, es: es, w: w, log: log}, nil
+	articles := alias
+	if articles == "" {
+		articles = prefix + "-*"
+	}
+	return &Indexer{cfg: cfg, es: es, w: w, log: log, articles: articles,
+		survivors: newSurvivors(es, cfg.StoryIndex)}, nil
 }
 
 // install installs the index templates, waiting for Elasticsearch while
@@ -200,12 +209,68 @@ func install(ctx context.Context, es *elasticsearch.Client, cfg Config, log *zap
 // timeout) or an unreachable cluster is marked stage.Unavailable: the
 // message is retried with backoff but never dead-lettered for it, so an
 // outage or a burst of 5xx costs no good article.
+//
+// Once written, an article of a story that was merged meanwhile is moved
+// to the surviving story with the rest of the merged story's articles
+// (survivor.go says why each article checks), so every article ends with
+// its surviving story_id.
 func (ix *Indexer) Process(ctx context.Context, doc *schema.Document) (*schema.Document, error) {
 	err := ix.w.Index(ctx, doc)
 	if errors.Is(err, bulk.ErrRequest) || errors.Is(err, bulk.ErrUnavailable) {
 		return nil, stage.Unavailable(err)
 	}
-	return nil, err
+	if err != nil || doc.StoryID == "" {
+		return nil, err
+	}
+	into, n, err := ix.followMerge(ctx, doc.StoryID)
+	if err != nil {
+		// The redelivery is a 409, then the look-up again.
+		return nil, mergeError(ctx, fmt.Errorf("story of %s: %w", doc.ID, err))
+	}
+	if into != doc.StoryID {
+		ix.log.Info("article of a merged story re-pointed", zap.String("article_id", doc.ID),
+			zap.String("story_id", doc.StoryID), zap.String("merged_into", into), zap.Int64("articles", n))
+	}
+	return nil, nil
+}
+
+// followMerge moves the articles of story id to the story it ended in,
+// if it was merged: it looks the story up, re-points its articles to the
+// survivor, and looks the survivor up again, until the story it re-points
+// to is not merged (a merge of the survivor stored meanwhile might have
+// re-pointed the survivor's articles before this one's arrived). It
+// returns the final story and how many articles moved.
+func (ix *Indexer) followMerge(ctx context.Context, id string) (string, int64, error) {
+	var moved int64
+	for range maxMergeHops {
+		into, err := ix.survivors.of(ctx, id)
+		if err != nil || into == id {
+			return id, moved, err
+		}
+		n, err := esindex.RepointStory(ctx, ix.es, ix.articles, id, into)
+		moved += n
+		if err != nil {
+			return id, moved, err
+		}
+		id = into
+	}
+	return id, moved, nil
+}
+
+// maxMergeHops bounds followMerge's rounds.
+const maxMergeHops = 8
+
+// mergeError classifies an error of followMerge: Elasticsearch not
+// answering is an outage (never a reason to dead-letter), anything else
+// a retryable error.
+func mergeError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, esindex.ErrResponse) && !errors.Is(err, esindex.ErrRepointConflicts) && ctx.Err() == nil {
+		return stage.Unavailable(err)
+	}
+	return err
 }
 
 // Up reports whether Elasticsearch is considered reachable, for /readyz.

@@ -9,7 +9,6 @@ import (
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/indexer/bulk"
-	"github.com/newsflow/newsflow/services/indexer/esindex"
 )
 
 // StoriesStageName names the indexer's second stage, the sink of
@@ -32,7 +31,9 @@ func (ix *Indexer) StoriesStage() stage.Stage[*schema.Story, *schema.Document] {
 // stories.snapshots: it writes the snapshot to the story index (kept
 // only if its revision is the highest so far) and, when the snapshot says
 // the story was merged into another, re-points the merged story's
-// articles in the article index to the survivor (esindex.RepointStory).
+// articles in the article index to the story it ended in, following
+// merged_into through the story index (followMerge: a chain of merges
+// whose snapshots arrive in any order still ends in the last survivor).
 // It returns (nil, nil) once both are done; errors are classified as
 // Process's are, and a failed re-point is retried with the snapshot
 // (whose second write is a 409, i.e. success).
@@ -44,16 +45,11 @@ func (ix *Indexer) ProcessStory(ctx context.Context, st *schema.Story) (*schema.
 	if err != nil || st.MergedInto == "" {
 		return nil, err
 	}
-	n, err := esindex.RepointStory(ctx, ix.es, ix.cfg.Alias, st.ID, st.MergedInto)
+	into, n, err := ix.followMerge(ctx, st.ID)
 	if err != nil {
-		if !errors.Is(err, esindex.ErrResponse) && !errors.Is(err, esindex.ErrRepointConflicts) && ctx.Err() == nil {
-			// Elasticsearch did not answer: an outage, never a
-			// reason to dead-letter the merge.
-			return nil, stage.Unavailable(err)
-		}
-		return nil, err
+		return nil, mergeError(ctx, err)
 	}
 	ix.log.Info("merged story's articles re-pointed", zap.String("story_id", st.ID),
-		zap.String("merged_into", st.MergedInto), zap.Int64("articles", n))
+		zap.String("merged_into", into), zap.Int64("articles", n))
 	return nil, nil
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,5 +107,74 @@ func TestProcessStory(t *testing.T) {
 	defer cancel()
 	if _, err := ix.ProcessStory(cctx, story("s3", 2, 1, "s1")); !stage.IsUnavailable(err) {
 		t.Errorf("Elasticsearch down: %v, want an Unavailable error", err)
+	}
+}
+
+// The merge window: articles of a merged story that reach the index after
+// the merge snapshot was processed (it re-pointed only what was there),
+// on another replica or later on this one, still end in the surviving
+// story, through a chain of merges too (whose snapshots came in any
+// order), while articles of stories that
+// were not merged keep theirs. Several writes at once share their story
+// look-ups.
+func TestArticlesIndexedAfterTheMergeEndInTheSurvivor(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	ctx := context.Background()
+	// Two replicas: the merge snapshots go to one, the late articles to
+	// the other.
+	snapshots, err := indexer.New(ctx, testConfig(s.URL), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snapshots.Close(ctx)
+	articles, err := indexer.New(ctx, testConfig(s.URL), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer articles.Close(ctx)
+	ing := time.Date(2024, 2, 25, 0, 0, 0, 0, time.UTC)
+	// Before any story is stored, an article keeps its story.
+	first := doc(0, ing)
+	first.StoryID = "s3"
+	if _, err := articles.Process(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	// s3 went into s2, which went into s1; s4 stands alone.
+	for _, st := range []*schema.Story{story("s1", 5, 6, ""), story("s2", 4, 2, "s1"), story("s3", 3, 1, "s2"), story("s4", 1, 1, "")} {
+		if _, err := snapshots.ProcessStory(ctx, st); err != nil {
+			t.Fatalf("ProcessStory %s: %v", st.ID, err)
+		}
+	}
+	// s3's snapshot came after s2's: its article follows the chain.
+	if d, ok := s.Doc("newsflow-articles-2024.02", first.ID); !ok || !strings.Contains(string(d.Source), `"story_id":"s1"`) {
+		t.Errorf("article of s3 after the merges s2->s1, s3->s2: %s, want story s1", d.Source)
+	}
+	want := map[string]string{first.ID: "s1"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 12)
+	for i := 1; i <= 12; i++ {
+		d := doc(i, ing)
+		d.StoryID = []string{"s1", "s2", "s3", "s4"}[i%4]
+		want[d.ID] = map[string]string{"s1": "s1", "s2": "s1", "s3": "s1", "s4": "s4"}[d.StoryID]
+		wg.Go(func() {
+			if _, err := articles.Process(ctx, d); err != nil {
+				errs <- fmt.Errorf("Process %s: %w", d.ID, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, d := range s.Docs(esindex.Alias) {
+		back, _ := esindex.Document(d.Source)
+		if back.StoryID != want[d.ID] {
+			t.Errorf("article %s in story %q, want %q", d.ID, back.StoryID, want[d.ID])
+		}
+	}
+	if got := len(s.Docs(esindex.Alias)); got != len(want) {
+		t.Errorf("%d articles indexed, want %d", got, len(want))
 	}
 }

@@ -221,6 +221,21 @@ func TestStoriesContract(t *testing.T) {
 	if s1, s2, s3 := count("s1"), count("s2"), count("s3"); s1 != 3 || s2 != 0 || s3 != 1 {
 		t.Errorf("after the merge: s1 %d, s2 %d, s3 %d articles; want 3, 0, 1", s1, s2, s3)
 	}
+	// An article of s2 written after the merge was re-pointed: it looks
+	// its story up (a realtime _mget of the story index) and follows it.
+	late := doc("st4", "st4", pub, "Harbour wall holds")
+	late.StoryID = "s2"
+	if _, err := ix.Process(ctx, late); err != nil {
+		t.Fatalf("Process %s: %v", late.ID, err)
+	}
+	res, err = es.Indices.Refresh(es.Indices.Refresh.WithIndex(cfg.Alias))
+	if err != nil || res.IsError() {
+		t.Fatalf("refresh: %v %v", err, res)
+	}
+	res.Body.Close()
+	if s1, s2 := count("s1"), count("s2"); s1 != 4 || s2 != 0 {
+		t.Errorf("after a late article of the merged story: s1 %d, s2 %d articles; want 4, 0", s1, s2)
+	}
 }
 
 func TestMappingErrorContract(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/elastic/go-elasticsearch/v8"
@@ -173,4 +174,89 @@ func refresh(ctx context.Context, es *elasticsearch.Client, index string) (missi
 		return true, nil
 	}
 	return false, responseError("refresh "+index, res)
+}
+
+// maxMergeChain bounds how many merged_into links Survivors follows (a
+// story merged into one that was merged in turn, and so on).
+const maxMergeChain = 16
+
+// Survivors looks the story ids up in the story index and follows each
+// one's merged_into to the story it ended in: one realtime _mget per link
+// of the chains (realtime: a snapshot is seen as soon as its write was
+// acknowledged, before any refresh). An id that is not stored, or not
+// merged, maps to itself, as does every id when the index does not exist
+// yet.
+func Survivors(ctx context.Context, es *elasticsearch.Client, index string, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		out[id] = id
+	}
+	ask := ids
+	for range maxMergeChain {
+		if len(ask) == 0 {
+			return out, nil
+		}
+		into, err := mergedInto(ctx, es, index, ask)
+		if err != nil {
+			return out, err
+		}
+		ask = nil
+		for _, id := range ids {
+			if next, ok := into[out[id]]; ok && next != out[id] {
+				if !slices.Contains(ask, next) {
+					ask = append(ask, next)
+				}
+				out[id] = next
+			}
+		}
+	}
+	return out, nil
+}
+
+// mergedInto is one _mget of ids in the story index: the merged_into of
+// those that have one.
+func mergedInto(ctx context.Context, es *elasticsearch.Client, index string, ids []string) (map[string]string, error) {
+	body, err := json.Marshal(map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	res, err := es.Mget(bytes.NewReader(body), es.Mget.WithIndex(index), es.Mget.WithRealtime(true),
+		es.Mget.WithSourceIncludes("merged_into"), es.Mget.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("look up %d stories in %s: %w", len(ids), index, err)
+	}
+	defer res.Body.Close()
+	if res.IsError() {
+		if typ, _ := errorType(res); typ == "index_not_found_exception" {
+			return nil, nil
+		}
+		return nil, responseError("look up stories in "+index, res)
+	}
+	var got struct {
+		Docs []struct {
+			ID     string `json:"_id"`
+			Found  bool   `json:"found"`
+			Source struct {
+				MergedInto string `json:"merged_into"`
+			} `json:"_source"`
+			Error *struct {
+				Type   string `json:"type"`
+				Reason string `json:"reason"`
+			} `json:"error"`
+		} `json:"docs"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		return nil, fmt.Errorf("look up stories in %s: decode: %w", index, err)
+	}
+	out := map[string]string{}
+	for _, d := range got.Docs {
+		switch {
+		case d.Error != nil && d.Error.Type == "index_not_found_exception":
+		case d.Error != nil:
+			return nil, fmt.Errorf("look up story %s in %s: %w: %s: %s", d.ID, index, ErrResponse, d.Error.Type, d.Error.Reason)
+		case d.Found && d.Source.MergedInto != "":
+			out[d.ID] = d.Source.MergedInto
+		}
+	}
+	return out, nil
 }

@@ -17,7 +17,8 @@
 //
 // It implements only what newsflow uses: GET /, HEAD/GET/PUT/DELETE of
 // indices, PUT/GET _index_template, GET/POST _aliases and _alias, POST
-// _bulk and {index}/_bulk, GET {index}/_doc/{id}, _count, _refresh, a
+// _bulk and {index}/_bulk, GET {index}/_doc/{id}, {index}/_mget (ids;
+// mget.go), _count, _refresh, a
 // small _search (match_all, term, terms, match, bool, ids; collapse; size),
 // {index}/_update_by_query with ctx._source.<field> = params.<name>
 // scripts (byquery.go), PUT/DELETE _security/role, PUT/GET/DELETE
@@ -537,6 +538,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.updateByQuery(w, r, parts[0])
 	case len(parts) == 3 && parts[1] == "_doc":
 		s.getDoc(w, r, parts[0], parts[2])
+	case len(parts) == 2 && parts[1] == "_mget":
+		s.mget(w, r, parts[0])
 	case len(parts) == 2 && parts[1] == "_mapping":
 		s.getMapping(w, r, parts[0])
 	case len(parts) == 1 && !strings.HasPrefix(parts[0], "_"):

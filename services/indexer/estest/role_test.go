@@ -129,6 +129,16 @@ func TestIndexerLifecycleUnderRole(t *testing.T) {
 	if d, _ := es.Doc("newsflow-articles-2024.04", "a5"); !strings.Contains(string(d.Source), `"story_id":"s1"`) {
 		t.Errorf("the merged story's article was not re-pointed: %s", d.Source)
 	}
+	// An article of the merged story written after the merge: it reads
+	// its story (_mget on the story index) and re-points itself.
+	late := article("a6", april)
+	late.StoryID = "s2"
+	if _, err := ix.Process(ctx, late); err != nil {
+		t.Fatalf("Process %s: %v", late.ID, err)
+	}
+	if d, _ := es.Doc("newsflow-articles-2024.04", "a6"); !strings.Contains(string(d.Source), `"story_id":"s1"`) {
+		t.Errorf("the late article of the merged story was not re-pointed: %s", d.Source)
+	}
 	if err := ix.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -137,8 +147,8 @@ func TestIndexerLifecycleUnderRole(t *testing.T) {
 	if got := es.Stats().Forbidden; got != 2 {
 		t.Errorf("forbidden requests = %d, want only the template checks", got)
 	}
-	if got := len(es.Docs(esindex.Alias)); got != 5 {
-		t.Errorf("%d articles under the alias, want 5", got)
+	if got := len(es.Docs(esindex.Alias)); got != 6 {
+		t.Errorf("%d articles under the alias, want 6", got)
 	}
 	if got := len(es.Docs(esindex.DefaultStoryIndex)); got != 2 {
 		t.Errorf("%d stories, want 2", got)
@@ -222,7 +232,8 @@ func TestStoriesUnderRoleMissingAPrivilege(t *testing.T) {
 		merged bool
 		want   []string
 	}{
-		{"no story index entry", &estest.Role{Cluster: full.Cluster, Indices: full.Indices[:2]}, false,
+		{"no create on the story index", &estest.Role{Cluster: full.Cluster, Indices: append(full.Indices[:2:2],
+			estest.IndicesPrivileges{Names: full.Indices[2].Names, Privileges: []string{"indices:data/read/mget*"}})}, false,
 			[]string{"security_exception", "indices:admin/create", "newsflow-stories"}},
 		{"no read", full.Without("read"), true,
 			[]string{"security_exception", "indices:data/read/search", "[read,all]"}},
@@ -267,6 +278,30 @@ func TestStoriesUnderRoleMissingAPrivilege(t *testing.T) {
 			}
 		})
 	}
+	// Without the story look-up, an article of a story is written but
+	// not reported done: it is retried (its redelivery is a 409, then the
+	// look-up again) and dead-lettered at NEWSFLOW_MAX_DELIVER.
+	t.Run("no story look-up", func(t *testing.T) {
+		es := securedES(t, full.Without("indices:data/read/mget*"))
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		ix, err := indexer.New(ctx, roleConfig(es.URL), zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		defer ix.Close(ctx)
+		a := article("m1", time.Date(2024, 3, 5, 0, 0, 0, 0, time.UTC))
+		a.StoryID = "s2"
+		_, err = ix.Process(ctx, a)
+		for _, w := range []string{"security_exception", "indices:data/read/mget", "[read,all]"} {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("error %v does not say %q", err, w)
+			}
+		}
+		if stage.IsPermanent(err) || stage.IsUnavailable(err) {
+			t.Errorf("error %v is permanent or unavailable; want retried and dead-lettered at NEWSFLOW_MAX_DELIVER", err)
+		}
+	})
 }
 
 // TestIndexerUnderRoleMissingAPrivilege takes one privilege away at a

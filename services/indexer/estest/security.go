@@ -423,6 +423,8 @@ func (s *Server) checks(r *http.Request, body []byte) []check {
 		return append(on("indices:data/write/update/byquery", parts[0]), on("indices:data/read/search", parts[0])...)
 	case len(parts) == 3 && parts[1] == "_doc":
 		return on("indices:data/read/get", parts[0])
+	case len(parts) == 2 && parts[1] == "_mget":
+		return on("indices:data/read/mget", parts[0])
 	case len(parts) == 1 && !strings.HasPrefix(parts[0], "_"):
 		switch r.Method {
 		case http.MethodPut:
