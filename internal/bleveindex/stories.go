@@ -104,12 +104,12 @@ func OpenStoriesWith(dir string, articles *Index, log *zap.Logger, opts StoryOpt
 	var idx bleve.Index
 	var err error
 	if _, statErr := os.Stat(filepath.Join(dir, "index_meta.json")); statErr == nil {
-		idx, err = bleve.Open(dir)
+		idx, err = bleve.OpenUsing(dir, scorchConfig(nil))
 	} else {
 		if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
 			return nil, fmt.Errorf("create story index %s: %w", dir, err)
 		}
-		idx, err = bleve.NewUsing(dir, storyMapping(), scorch.Name, scorch.Name, nil)
+		idx, err = bleve.NewUsing(dir, storyMapping(), scorch.Name, scorch.Name, scorchConfig(nil))
 	}
 	if err != nil {
 		return nil, openError(dir, err)
