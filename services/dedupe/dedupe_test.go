@@ -816,3 +816,42 @@ func BenchmarkProcess(b *testing.B) {
 	// per CPU-second is the throughput per core at saturation.
 	b.ReportMetric(float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "articles/cpu-s")
 }
+
+// TestDecisionsFollowTheSettings changes a setting from its default and
+// checks the decision it changes: NEWSFLOW_DEDUPE_MIN_SHINGLES=1 judges
+// a short article the default leaves alone, NEWSFLOW_DEDUPE_MIN_SHARED
+// above a sketch's size links no copy.
+func TestDecisionsFollowTheSettings(t *testing.T) {
+	t.Run("MinShingles", func(t *testing.T) {
+		// An 11-word body has fewer shingles than the default minimum;
+		// MinShared is lowered in both runs, so only MinShingles differs.
+		for _, minShingles := range []int{DefaultConfig().MinShingles, 1} {
+			e := newEnv(t)
+			cfg := DefaultConfig()
+			cfg.MinShingles, cfg.MinShared = minShingles, 1
+			d := e.deduper(t, cfg)
+			a := newDoc(t, "a", "Brief\nMarkets closed higher on Friday as investors welcomed lower inflation data.")
+			b := newDoc(t, "b", "Brief\nMarkets closed higher on Friday as investors welcomed lower inflation data.")
+			process(t, d, a, e.publish(t, a))
+			want := ""
+			if minShingles == 1 {
+				want = a.ID
+			}
+			if got := process(t, d, b, e.publish(t, b)); got.DuplicateOf != want {
+				t.Errorf("MinShingles %d, a short copy: duplicate_of %q; want %q", minShingles, got.DuplicateOf, want)
+			}
+		}
+	})
+	t.Run("MinShared", func(t *testing.T) {
+		e := newEnv(t)
+		cfg := DefaultConfig()
+		cfg.MinShared = 1 << 20
+		d := e.deduper(t, cfg)
+		orig := newDoc(t, "original", fixture(t, "original.txt"))
+		cp := newDoc(t, "copy", copies(t)["mojibake full"])
+		process(t, d, orig, e.publish(t, orig))
+		if got := process(t, d, cp, e.publish(t, cp)); got.DuplicateOf != "" {
+			t.Errorf("MinShared %d, a full copy: duplicate_of %q; want none (the default links it: TestCopiesAreLinkedAndOthersAreNot)", cfg.MinShared, got.DuplicateOf)
+		}
+	})
+}
