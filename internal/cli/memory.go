@@ -45,7 +45,8 @@ func (r memoryReport) print(w io.Writer) {
 	}
 	limit := "none"
 	if r.limit != math.MaxInt64 {
-		limit = stage.ByteSize(r.limit).String()
+		// A limit that follows the live heap is rarely a whole MiB.
+		limit = stage.ByteSize((r.limit + 1<<19) &^ (1<<20 - 1)).String()
 	}
 	fmt.Fprintf(w, "live heap %d MiB after the last collection, soft limit %s, collector %.0f%% of the CPU\n",
 		r.liveHeap>>20, limit, 100*r.gcShare)

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,6 +20,24 @@ func TestHeadroomLimit(t *testing.T) {
 	} {
 		if got := headroomLimit(tc.live, tc.floor); got != tc.want {
 			t.Errorf("headroomLimit(%d MiB, %d MiB) = %d MiB; want %d", tc.live>>20, tc.floor>>20, got>>20, tc.want>>20)
+		}
+	}
+}
+
+func TestMemoryLineRoundsTheLimitToMiB(t *testing.T) {
+	for _, tc := range []struct {
+		limit int64
+		want  string
+	}{
+		{317690584, "soft limit 303MiB,"}, // 302.97 MiB, as followLiveHeap sets
+		{768 << 20, "soft limit 768MiB,"},
+		{3 << 29, "soft limit 1.5GiB,"},
+		{math.MaxInt64, "soft limit none,"},
+	} {
+		var b strings.Builder
+		memoryReport{limit: tc.limit}.print(&b)
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("limit %d: memory line %q; want %q in it", tc.limit, b.String(), tc.want)
 		}
 	}
 }
