@@ -85,7 +85,7 @@ type attr struct {
 	flags                      uint16
 	nrunes                     int
 	docCase                    uint8
-	gaz                        uint32 // gazetteer matches: bit class*4+position
+	gaz                        uint64 // gazetteer matches: bit class*4+position
 	// Second stage: the first stage's tag of this token, the tags it gave
 	// to the same word elsewhere in the document (a bit per tag) and their
 	// majority type (histO if all O, histNone if the word occurs nowhere
@@ -293,14 +293,14 @@ func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bo
 	var dm1, dp1 uint64 = padBefore, padAfter
 	if i > 0 {
 		p := &at[i-1]
-		lm1, sm1, wm1, cm1, gm1, dm1 = p.lower, p.shape, p.word, p.cshape, uint64(p.gaz), uint64(p.docCase)
+		lm1, sm1, wm1, cm1, gm1, dm1 = p.lower, p.shape, p.word, p.cshape, p.gaz, uint64(p.docCase)
 	}
 	if i > 1 {
 		lm2 = at[i-2].lower
 	}
 	if i+1 < len(at) {
 		n := &at[i+1]
-		lp1, sp1, wp1, cp1, gp1, dp1 = n.lower, n.shape, n.word, n.cshape, uint64(n.gaz), uint64(n.docCase)
+		lp1, sp1, wp1, cp1, gp1, dp1 = n.lower, n.shape, n.word, n.cshape, n.gaz, uint64(n.docCase)
 	}
 	if i+2 < len(at) {
 		lp2 = at[i+2].lower
@@ -349,9 +349,9 @@ func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bo
 	}
 	if a.gaz != 0 {
 		for m := a.gaz; m != 0; m &= m - 1 {
-			keys = append(keys, mix(tGaz, uint64(bits.TrailingZeros32(m)), 0, 0))
+			keys = append(keys, mix(tGaz, uint64(bits.TrailingZeros64(m)), 0, 0))
 		}
-		keys = append(keys, mix(tGazCap, uint64(a.gaz), uint64(a.flags&(fInitUpper|fAllUpper)), initial|caps<<1))
+		keys = append(keys, mix(tGazCap, a.gaz, uint64(a.flags&(fInitUpper|fAllUpper)), initial|caps<<1))
 	}
 	if gm1 != 0 {
 		keys = append(keys, mix(tGazM1, gm1, 0, 0))

@@ -21,13 +21,17 @@ const (
 	LexPerson                     // a notable person
 	LexOrg                        // an organisation
 	LexPlaceAlias                 // a curated place variant
+	LexKBOrg                      // an organisation of the knowledge base (brands, operators, political parties)
+	LexDemonym                    // a nationality adjective or noun ("French", "Iraqi")
+	LexFirstName                  // a common English first name
+	LexRegion                     // a state, province or other first-level subdivision
 	nLexClasses
 )
 
 // ErrLexicon is returned by ReadLexicon for a malformed line.
 var ErrLexicon = errors.New("malformed lexicon")
 
-var lexClassNames = [nLexClasses]string{"country", "major-place", "place", "place-alt", "person", "org", "place-alias"}
+var lexClassNames = [nLexClasses]string{"country", "major-place", "place", "place-alt", "person", "org", "place-alias", "kb-org", "demonym", "first-name", "region"}
 
 // String returns the class name used in lexicon files.
 func (c LexClass) String() string {
@@ -140,7 +144,7 @@ func (t *Tagger) matchGaz(at []attr) {
 			}
 			cls := *p
 			for c := cls; c != 0; c &= c - 1 {
-				class := uint32(bits.TrailingZeros64(c))
+				class := uint64(bits.TrailingZeros64(c))
 				if n == 1 {
 					at[i].gaz |= 1 << (class*4 + pU)
 					continue
@@ -153,4 +157,16 @@ func (t *Tagger) matchGaz(at []attr) {
 			}
 		}
 	}
+}
+
+// FirstName reports whether the tagger's gazetteer lists word as a common
+// first name (LexFirstName), in any casing.
+func (t *Tagger) FirstName(word string) bool {
+	if t == nil || t.gaz.len() == 0 {
+		return false
+	}
+	var a attr
+	computeAttr(&a, word)
+	p := t.gaz.find(phraseHash(fnvOffset, a.lower))
+	return p != nil && *p&(1<<LexFirstName) != 0
 }

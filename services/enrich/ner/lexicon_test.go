@@ -12,23 +12,26 @@ func TestMatchGaz(t *testing.T) {
 		{Name: "Red Cross", Class: LexOrg},
 		{Name: "International Committee of the Red Cross", Class: LexOrg},
 		{Name: "Kyiv", Class: LexMajorPlace},
+		{Name: "Anna", Class: LexFirstName},
+		{Name: "Red Cross", Class: LexKBOrg},
 	})}
-	words := []string{"NEW", "YORK", "and", "Kyiv", "the", "Red", "Cross", "New"}
+	words := []string{"NEW", "YORK", "and", "Kyiv", "the", "Red", "Cross", "New", "Anna"}
 	at := make([]attr, len(words))
 	for i, w := range words {
 		computeAttr(&at[i], w)
 	}
 	tg.matchGaz(at)
-	bit := func(c LexClass, p int) uint32 { return 1 << (uint32(c)*4 + uint32(p)) }
-	want := []uint32{
+	bit := func(c LexClass, p int) uint64 { return 1 << (uint64(c)*4 + uint64(p)) }
+	want := []uint64{
 		bit(LexMajorPlace, pB),
 		bit(LexMajorPlace, pL) | bit(LexPlace, pU),
 		0,
 		bit(LexMajorPlace, pU),
 		0,
-		bit(LexOrg, pB),
-		bit(LexOrg, pL),
-		0, // a prefix of a phrase is not a match
+		bit(LexOrg, pB) | bit(LexKBOrg, pB),
+		bit(LexOrg, pL) | bit(LexKBOrg, pL),
+		0,                     // a prefix of a phrase is not a match
+		bit(LexFirstName, pU), // classes past the eighth need bits past 32
 	}
 	for i := range words {
 		if at[i].gaz != want[i] {
@@ -53,5 +56,25 @@ func TestIsTitleLine(t *testing.T) {
 		if got := isTitleLine(texts(Tokenize(tt.in))); got != tt.want {
 			t.Errorf("isTitleLine(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestFirstName(t *testing.T) {
+	tg := &Tagger{gaz: buildGaz([]LexiconEntry{
+		{Name: "Albert", Class: LexFirstName},
+		{Name: "Albert Hall", Class: LexPlace},
+		{Name: "Sony", Class: LexKBOrg},
+	})}
+	for _, tt := range []struct {
+		word string
+		want bool
+	}{{"Albert", true}, {"ALBERT", true}, {"Sony", false}, {"Hall", false}, {"Alb", false}} {
+		if got := tg.FirstName(tt.word); got != tt.want {
+			t.Errorf("FirstName(%q) = %v, want %v", tt.word, got, tt.want)
+		}
+	}
+	var none *Tagger
+	if none.FirstName("Albert") {
+		t.Error("a nil tagger knows a first name")
 	}
 }

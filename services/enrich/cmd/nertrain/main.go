@@ -27,6 +27,8 @@ import (
 type config struct {
 	train, dev, out, gazetteer, lexicon string
 	smallPlaces                         bool
+	firstNames                          []string
+	holdOut                             float64
 	opt                                 ner.TrainOptions
 }
 
@@ -43,6 +45,11 @@ func main() {
 	flag.IntVar(&cfg.opt.Restarts, "restarts", 3, "perceptron runs averaged for each final stage")
 	flag.Uint64Var(&cfg.opt.Seed, "seed", 1, "shuffling seed")
 	flag.IntVar(&cfg.opt.Folds, "folds", 5, "jackknife folds for the second stage (0: one stage)")
+	flag.Func("first-names", "with -gazetteer: a file of first names, one a line, added to the lexicon (repeat for more files)", func(path string) error {
+		cfg.firstNames = append(cfg.firstNames, path)
+		return nil
+	})
+	flag.Float64Var(&cfg.holdOut, "hold-out", 0, "leave this fraction of -train's documents, taken from its end, out of training and score the model on them after -dev (0: train on all)")
 	flag.Parse()
 
 	log, err := zap.NewDevelopment()
@@ -62,9 +69,24 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if cfg.train == "" {
 		return fmt.Errorf("-train is required")
 	}
+	if len(cfg.firstNames) > 0 && cfg.gazetteer == "" {
+		return fmt.Errorf("-first-names only goes into a lexicon rebuilt with -gazetteer")
+	}
+	if cfg.holdOut < 0 || cfg.holdOut >= 1 {
+		return fmt.Errorf("-hold-out %v: want a fraction in [0, 1)", cfg.holdOut)
+	}
 	docs, err := readFile(cfg.train)
 	if err != nil {
 		return err
+	}
+	var heldOut []ner.Document
+	if cfg.holdOut > 0 {
+		n := int(float64(len(docs)) * cfg.holdOut)
+		if n == 0 || n == len(docs) {
+			return fmt.Errorf("-hold-out %v of %d documents leaves nothing to train on or nothing to score", cfg.holdOut, len(docs))
+		}
+		docs, heldOut = docs[:len(docs)-n], docs[len(docs)-n:]
+		log.Info("held out", zap.Int("documents", n), zap.Int("training documents", len(docs)))
 	}
 	if cfg.gazetteer != "" {
 		if err := writeSnapshot(cfg); err != nil {
@@ -96,7 +118,7 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("write weights: %w", err)
 	}
-	if cfg.dev == "" {
+	if cfg.dev == "" && heldOut == nil {
 		return nil
 	}
 	// Score the saved (quantised) weights, as Load would see them.
@@ -109,11 +131,25 @@ func run(ctx context.Context, cfg config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	dev, err := readFile(cfg.dev)
-	if err != nil {
-		return err
+	if cfg.dev != "" {
+		dev, err := readFile(cfg.dev)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("dev: %s\n", cfg.dev)
+		if err := score(ctx, saved, dev); err != nil {
+			return err
+		}
 	}
-	scores, err := nereval.Evaluate(ctx, saved, dev)
+	if heldOut != nil {
+		fmt.Printf("held out: the last %d documents of %s\n", len(heldOut), cfg.train)
+		return score(ctx, saved, heldOut)
+	}
+	return nil
+}
+
+func score(ctx context.Context, t *ner.Tagger, docs []ner.Document) error {
+	scores, err := nereval.Evaluate(ctx, t, docs)
 	if err != nil {
 		return err
 	}
