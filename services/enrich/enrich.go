@@ -115,7 +115,7 @@ func New(cfg Config, log *zap.Logger) (*Enricher, error) {
 	if taggerErr != nil {
 		return nil, fmt.Errorf("enrich: %w", taggerErr)
 	}
-	e := &Enricher{cfg: cfg, log: log, res: resolve.New(g), tagger: tagger}
+	e := &Enricher{cfg: cfg, log: log, res: resolve.New(g, tagger), tagger: tagger}
 	log.Info("enricher ready", zap.Int("gazetteer_entries", g.Len()), zap.Bool("tagger", e.tagger != nil),
 		zap.Int("max_body_bytes", cfg.MaxBodyBytes))
 	return e, nil

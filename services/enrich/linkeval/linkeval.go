@@ -174,7 +174,7 @@ func goldTypes(t string) []string {
 // Evaluate scores docs with tagger (nil: gazetteer only) and resolver r
 // over gazetteer g.
 func Evaluate(ctx context.Context, docs []Doc, tagger *ner.Tagger, g *gazetteer.Gazetteer) (Result, error) {
-	r := resolve.New(g)
+	r := resolve.New(g, tagger)
 	res := Result{ByType: make(map[string]*Counts)}
 	for _, t := range []string{"person", "organisation", "place", "other"} {
 		res.ByType[t] = &Counts{}

@@ -443,21 +443,75 @@ func (s *state) cues(m *mention, c *cluster) {
 	if m.t1+1 < len(s.toks) {
 		next2 = strings.ToLower(s.toks[m.t1+1].Text)
 	}
-	if prev == "the" && m.t0 > 1 {
+	the := prev == "the"
+	if the && m.t0 > 1 {
 		prev, prev2 = prev2, ""
 	}
 	switch {
-	case workBefore[prev] || workAfter[strings.ToLower(next)] || next == "," && workAfterComma[next2] || productAfter[next]:
+	case workBefore[prev] || workAfter[strings.ToLower(next)] || next == "," && workAfterComma[next2] || productAfter[next] ||
+		the && workAfterThe[next] || s.workExample(m.t0):
 		c.work = true
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && bandPossessed[next2]:
 		c.band = true
 	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
 		next == "," && m.attach < 0 && orgBefore[s.appositiveHead(m.t1+1)] ||
-		(next == "'s" || next == "’s") && orgPossessed[next2] || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1):
+		(next == "'s" || next == "’s") && orgPossessed[next2] || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1) ||
+		s.ventureOf(m):
 		// A name that defines an acronym, "Electronic Arts (EA)", is a
 		// body more often than a person.
 		c.orgCue = true
 	}
+}
+
+// workExample reports whether the name at token k is an example after a
+// plural work noun: "films like Harry Potter", "movies such as Shrek",
+// "games including Halo".
+func (s *state) workExample(k int) bool {
+	word := func(i int) string {
+		if i < 0 {
+			return ""
+		}
+		return strings.ToLower(s.toks[i].Text)
+	}
+	switch {
+	case workListBefore[word(k-1)]:
+		return workBefore[word(k-2)]
+	case word(k-1) == "as" && word(k-2) == "such":
+		return workBefore[word(k-3)]
+	}
+	return false
+}
+
+// ventureOf reports whether m is a name of several words whose first word
+// is an organisation that the knowledge base or the curated tables know
+// and not a first name: a joint venture or a division ("Sony Ericsson",
+// "Fiat Auto"), not "Albert Hill" (Albert is a supermarket too).
+func (s *state) ventureOf(m *mention) bool {
+	if m.t1-m.t0 < 2 || m.entry != nil {
+		return false
+	}
+	first := s.toks[m.t0].Text
+	if !isCap(first) || s.r.tagger.FirstName(first) {
+		return false
+	}
+	org := false
+	for _, c := range s.r.g.Lookup(first) {
+		switch {
+		case c.Entry.Type == gazetteer.Person:
+			return false
+		case c.Entry.Type == gazetteer.Organization && c.Entry.Curated:
+			org = true
+		}
+	}
+	for _, e := range s.r.g.Known(first) {
+		switch e.Type {
+		case gazetteer.Person:
+			return false
+		case gazetteer.Organization:
+			org = true
+		}
+	}
+	return org
 }
 
 // sportStory reports whether at least three words of the article are

@@ -97,11 +97,16 @@ func cut(s string, n int) string {
 // Resolver links mentions against a gazetteer. It is safe for concurrent
 // use.
 type Resolver struct {
-	g *gazetteer.Gazetteer
+	g      *gazetteer.Gazetteer
+	tagger *ner.Tagger
 }
 
-// New returns a Resolver over g.
-func New(g *gazetteer.Gazetteer) *Resolver { return &Resolver{g: g} }
+// New returns a Resolver over g. The tagger, which may be nil, tells
+// which words are first names (its lexicon): "Albert" is a supermarket
+// in the knowledge base, but "Albert Hill" is not one of its outlets.
+func New(g *gazetteer.Gazetteer, tagger *ner.Tagger) *Resolver {
+	return &Resolver{g: g, tagger: tagger}
+}
 
 type source uint8
 

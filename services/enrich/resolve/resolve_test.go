@@ -13,16 +13,22 @@ import (
 var (
 	gazOnce sync.Once
 	gaz     *gazetteer.Gazetteer
+	tagger  *ner.Tagger
 	gazErr  error
 )
 
 func resolver(t testing.TB) *Resolver {
 	t.Helper()
-	gazOnce.Do(func() { gaz, gazErr = gazetteer.Load() })
+	gazOnce.Do(func() {
+		gaz, gazErr = gazetteer.Load()
+		if gazErr == nil {
+			tagger, gazErr = ner.Load()
+		}
+	})
 	if gazErr != nil {
 		t.Fatal(gazErr)
 	}
-	return New(gaz)
+	return New(gaz, tagger)
 }
 
 // span is a tagger span given by its text; every occurrence is tagged.
@@ -398,6 +404,18 @@ func TestRules(t *testing.T) {
 			spans:   []span{{"PER", "Electronic Arts"}, {"PER", "Hiten Mehta"}, {"PER", "John Smith"}},
 			want: map[string]string{"ORG:Electronic Arts": "local:org:electronic-arts |", "PER:Hiten Mehta": "local:person:hiten-mehta |",
 				"PER:John Smith": "local:person:john-smith |"},
+		},
+		{
+			name:  "joint ventures, work examples and analyst firms without an article-wide cue",
+			title: "Phones", body: "Sony Ericsson will show the W800 phone. Albert Hill ran the shop. " +
+				"Blockbuster films like Harry Potter sold well, as did movies such as Shrek. The Spider-Man series ended. " +
+				"The market grew, according to industry analysts Screen Digest and the journal Video Age.",
+			english: true,
+			spans: []span{{"PER", "Sony Ericsson"}, {"PER", "Albert Hill"}, {"PER", "Harry Potter"}, {"PER", "Shrek"},
+				{"PER", "Spider-Man"}, {"PER", "Screen Digest"}, {"PER", "Video Age"}},
+			want: map[string]string{"ORG:Sony Ericsson": "local:org:sony-ericsson |", "PER:Albert Hill": "local:person:albert-hill |",
+				"ORG:Screen Digest": "local:org:screen-digest |", "ORG:Video Age": "local:org:video-age |"},
+			absent: []string{"PER:Sony Ericsson", "PER:Harry Potter", "PER:Shrek", "PER:Spider-Man", "PER:Screen Digest", "PER:Video Age"},
 		},
 		{
 			name:  "stars listed with a band stay persons",

@@ -149,12 +149,19 @@ var (
 	productAfter = set(`console consoles handheld handhelds`)
 	// workAfterComma follow a comma after a film: "The Aviator, starring".
 	workAfterComma = set(`starring directed written`)
+	// workAfterThe follow a name after "the": "the Harry Potter games",
+	// "the Harry Potter series" (not "Chelsea games").
+	workAfterThe = set(`game games series saga trilogy franchise dvd`)
+	// workListBefore introduce examples after a plural work noun: "films
+	// like Harry Potter", "movies such as Shrek", "games including Halo".
+	workListBefore = set(`like including`)
 	bandBefore     = set(`band bands duo`)
+
 	// bandAfter and bandPossessed: "Franz Ferdinand singer Alex
 	// Kapranos", "Franz Ferdinand's album".
 	bandAfter     = set(`frontman singer guitarist drummer bassist`)
 	bandPossessed = set(`album albums single singles tour frontman singer guitarist drummer`)
-	orgBefore     = set(`firm firms company companies maker makers carmaker carmakers giant rival rivals retailer operator operators carrier publisher developer broadcaster label consultancy`)
+	orgBefore     = set(`firm firms company companies maker makers carmaker carmakers giant rival rivals retailer operator operators carrier publisher developer broadcaster label consultancy journal magazine newspaper tabloid analysts consultants`)
 	// orgPossessed follow "'s" after a company: "Sony Ericsson's profits".
 	orgPossessed = set(`profit profits sales revenue revenues shares share products customers subscribers website stores staff shareholders`)
 	orgAfter     = set(`Inc Ltd Corp plc spokesman spokeswoman spokesperson shares boss bosses executive executives analyst analysts customers subscribers employees`)
