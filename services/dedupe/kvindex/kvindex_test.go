@@ -744,3 +744,33 @@ func TestLongIDIsRefusedNotTruncated(t *testing.T) {
 		t.Errorf("record of a %d-byte id read back as cluster %q members %q (%v)", len(longest), r.Cluster, r.Members, err)
 	}
 }
+
+// TestCloseGivesUpAFlushThatFails: a store whose directory was removed
+// under it (as a test's temporary directory removed before the run
+// stops) cannot flush, and Pebble retries the flush at once and for
+// ever. close must give up, say why and close the store, not wait for
+// the flush at full CPU.
+func TestCloseGivesUpAFlushThatFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	x, err := openLocal(dir, "", "test@1", time.Hour, testStore, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := 1; i <= 20; i++ {
+		mustApply(t, x, uint64(i), now, fmt.Sprint("a", i), crashBands(i), minhash.Sketch{Total: i})
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- x.close() }()
+	select {
+	case err := <-closed:
+		if err == nil || !strings.Contains(err.Error(), "applied again") {
+			t.Errorf("close of a store that cannot flush = %v; want the flush's error and what happens to the unflushed messages", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("close of a store whose directory was removed did not return in 30s (stuck in the flush)")
+	}
+}

@@ -155,6 +155,9 @@ type localIndex struct {
 	live     uint64 // articles in the store
 	changed  chan struct{}
 	closed   bool
+	// failed receives Pebble's background errors (a flush or compaction
+	// that failed and will be retried); one is kept until it is taken.
+	failed chan error
 }
 
 // StoreOptions size a local index's memory.
@@ -170,11 +173,12 @@ type StoreOptions struct {
 // again, so sequences restarted) is emptied first: it is rebuilt from the
 // log.
 func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, log *zap.Logger) (*localIndex, error) {
-	db, err := openStore(path, so, log)
+	x := &localIndex{ttl: ttl, path: path, remove: remove, changed: make(chan struct{}), failed: make(chan error, 1)}
+	db, err := x.openStore(so, log)
 	if err != nil {
 		return nil, err
 	}
-	x := &localIndex{db: db, ttl: ttl, path: path, remove: remove, changed: make(chan struct{})}
+	x.db = db
 	have, err := x.meta(metaStream)
 	if err != nil {
 		db.Close()
@@ -189,7 +193,7 @@ func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, 
 		if err := os.RemoveAll(path); err != nil {
 			return nil, fmt.Errorf("empty dedupe index store: %w", err)
 		}
-		if db, err = openStore(path, so, log); err != nil {
+		if db, err = x.openStore(so, log); err != nil {
 			return nil, err
 		}
 		x.db = db
@@ -217,16 +221,25 @@ func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, 
 	return x, nil
 }
 
-func openStore(path string, so StoreOptions, log *zap.Logger) (*pebble.DB, error) {
+func (x *localIndex) openStore(so StoreOptions, log *zap.Logger) (*pebble.DB, error) {
 	cache := pebble.NewCache(so.CacheBytes)
 	defer cache.Unref()
 	cmp := comparer
+	logger := pebbleLogger{log}
+	events := pebble.EventListener{BackgroundError: func(err error) {
+		logger.Errorf("background error: %s", err)
+		select { // for a close waiting on a flush
+		case x.failed <- err:
+		default:
+		}
+	}}
 	opts := &pebble.Options{
 		Cache:                       cache,
 		Comparer:                    &cmp,
 		MemTableSize:                uint64(so.MemTableBytes),
 		MemTableStopWritesThreshold: 2,
-		Logger:                      pebbleLogger{log},
+		Logger:                      logger,
+		EventListener:               &events,
 		FormatMajorVersion:          pebble.FormatNewest,
 		// The band log is the write-ahead log: a store that loses its
 		// memtables in a crash resumes after the last message it flushed.
@@ -244,9 +257,9 @@ func openStore(path string, so StoreOptions, log *zap.Logger) (*pebble.DB, error
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
-	db, err := pebble.Open(path, opts)
+	db, err := pebble.Open(x.path, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open dedupe index store %s: %w", path, err)
+		return nil, fmt.Errorf("open dedupe index store %s: %w", x.path, err)
 	}
 	return db, nil
 }
@@ -513,6 +526,32 @@ func (x *localIndex) size() int {
 	return int(x.live)
 }
 
+// flush writes the memtables to disk: without a WAL, what is not flushed
+// is applied again from the log at the next start. It gives up at the
+// first background error: Pebble retries a failed flush at once and for
+// ever (cockroachdb/pebble#6139), so DB.Flush never returns when the
+// store's directory was removed or the disk fails, and close would hang
+// at full CPU; DB.Close stops the retries.
+func (x *localIndex) flush() error {
+	for drained := false; !drained; { // errors from before this flush
+		select {
+		case <-x.failed:
+		default:
+			drained = true
+		}
+	}
+	flushed, err := x.db.AsyncFlush()
+	if err != nil {
+		return fmt.Errorf("flush dedupe index store: %w", err)
+	}
+	select {
+	case <-flushed:
+		return nil
+	case err := <-x.failed:
+		return fmt.Errorf("flush dedupe index store (the band log after #%d is applied again at the next start): %w", x.lastApplied(), err)
+	}
+}
+
 // close wakes the waiters and closes the store (call it once the
 // follower has stopped); a temporary store is removed.
 func (x *localIndex) close() error {
@@ -527,10 +566,7 @@ func (x *localIndex) close() error {
 	x.mu.Unlock()
 	x.use.Lock()
 	defer x.use.Unlock()
-	// Without a WAL, what is not flushed would be applied again at the
-	// next start.
-	err := x.db.Flush()
-	err = errors.Join(err, x.db.Close())
+	err := errors.Join(x.flush(), x.db.Close())
 	if x.remove != "" {
 		err = errors.Join(err, os.RemoveAll(x.remove))
 	}
