@@ -44,10 +44,15 @@ const SearchIndexDir = "search"
 // embedded story index (`newsflow stories` opens it there).
 const StoryIndexDir = "stories"
 
+// DedupeIndexDir is the folder of the data directory that holds dedupe's
+// local band index, unless NEWSFLOW_DEDUPE_INDEX_DIR names another.
+const DedupeIndexDir = "dedupe"
+
 // Options configure a Pipeline.
 type Options struct {
 	// DataDir holds JetStream's files (jetstream/), the search index
-	// (search/) and the story index (stories/).
+	// (search/), the story index (stories/) and dedupe's band index
+	// (dedupe/).
 	DataDir string
 	// NATSURL selects an external NATS; empty starts the embedded server.
 	NATSURL string
@@ -97,6 +102,12 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err
 	}()
 	if err := os.MkdirAll(opts.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	// Dedupe's band index stays with the rest of the run's state: a
+	// restart follows the band log from where it stopped instead of
+	// replaying it, and a killed run leaves nothing in $TMPDIR.
+	if p.opts.Dedupe.IndexDir == "" {
+		p.opts.Dedupe.IndexDir = filepath.Join(opts.DataDir, DedupeIndexDir)
 	}
 	p.url = opts.NATSURL
 	if p.url == "" {

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -60,5 +62,9 @@ func TestStartsOnASmallDisk(t *testing.T) {
 	}
 	if got := info.Config.MaxBytes; got <= 0 || got > opts.MaxStore/5 {
 		t.Errorf("ARTICLES_RAW max bytes = %d; want at most %d", got, opts.MaxStore/5)
+	}
+	// Dedupe's band index lives in the data directory, not in $TMPDIR.
+	if entries, err := os.ReadDir(filepath.Join(opts.DataDir, DedupeIndexDir)); err != nil || len(entries) == 0 {
+		t.Errorf("dedupe's band index in %s: %d files, %v; want its store there", DedupeIndexDir, len(entries), err)
 	}
 }
