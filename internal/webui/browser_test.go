@@ -64,11 +64,15 @@ func runNewsflow(t *testing.T) (base, natsURL string) {
 	t.Helper()
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	natsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	// The data directory is made here, before the cleanup that stops the
+	// run is registered: cleanups run last first, so one made in the
+	// goroutine below could be removed while the run still uses it.
+	data := filepath.Join(t.TempDir(), "data")
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Main(ctx, []string{"run", "--data", filepath.Join(t.TempDir(), "data"), "--http", httpAddr,
+		done <- cli.Main(ctx, []string{"run", "--data", data, "--http", httpAddr,
 			"--listen", natsAddr, "--log-level", "warn", "--input", "../../examples/articles"}, &out, &out)
 	}()
 	t.Cleanup(func() {
