@@ -16,6 +16,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
@@ -88,13 +89,34 @@ type scaledObject struct {
 // manifests is everything a kustomization directory renders, by kind.
 type manifests struct {
 	kust          kustomization
-	deployments   map[string]*appsv1.Deployment
+	workloads     map[string]*workload
 	pdbs          map[string]*policyv1.PodDisruptionBudget
 	configMaps    map[string]*corev1.ConfigMap
 	secrets       map[string]*corev1.Secret
 	services      map[string]*corev1.Service
 	namespaces    map[string]*corev1.Namespace
 	scaledObjects map[string]*scaledObject
+}
+
+// workload is a Deployment or a StatefulSet: what the tests check of
+// either.
+type workload struct {
+	kind string
+	metav1.ObjectMeta
+	selector *metav1.LabelSelector
+	template corev1.PodTemplateSpec
+	claims   []corev1.PersistentVolumeClaim // a StatefulSet's volumeClaimTemplates
+	set      *appsv1.StatefulSet            // nil for a Deployment
+}
+
+// volumes returns the volumes its containers may mount: the pod's and
+// the claims'.
+func (w *workload) volumes() []corev1.Volume {
+	v := slices.Clone(w.template.Spec.Volumes)
+	for _, c := range w.claims {
+		v = append(v, corev1.Volume{Name: c.Name})
+	}
+	return v
 }
 
 var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
@@ -104,7 +126,7 @@ var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
 func loadK8s(t *testing.T, dir string) *manifests {
 	t.Helper()
 	m := &manifests{
-		deployments:   map[string]*appsv1.Deployment{},
+		workloads:     map[string]*workload{},
 		pdbs:          map[string]*policyv1.PodDisruptionBudget{},
 		configMaps:    map[string]*corev1.ConfigMap{},
 		secrets:       map[string]*corev1.Secret{},
@@ -171,7 +193,17 @@ func (m *manifests) decodeFile(t *testing.T, path string) {
 		switch tm.APIVersion + " " + tm.Kind {
 		case "apps/v1 Deployment":
 			d := &appsv1.Deployment{}
-			obj, m.deployments[name(t, doc)] = d, d
+			if strictDecode(t, path, i, doc, d) {
+				m.workloads[d.Name] = &workload{kind: tm.Kind, ObjectMeta: d.ObjectMeta, selector: d.Spec.Selector, template: d.Spec.Template}
+			}
+			continue
+		case "apps/v1 StatefulSet":
+			s := &appsv1.StatefulSet{}
+			if strictDecode(t, path, i, doc, s) {
+				m.workloads[s.Name] = &workload{kind: tm.Kind, ObjectMeta: s.ObjectMeta, selector: s.Spec.Selector,
+					template: s.Spec.Template, claims: s.Spec.VolumeClaimTemplates, set: s}
+			}
+			continue
 		case "policy/v1 PodDisruptionBudget":
 			p := &policyv1.PodDisruptionBudget{}
 			obj, m.pdbs[name(t, doc)] = p, p
@@ -194,10 +226,18 @@ func (m *manifests) decodeFile(t *testing.T, path string) {
 			t.Errorf("%s doc %d: unexpected %s %s", path, i, tm.APIVersion, tm.Kind)
 			continue
 		}
-		if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
-			t.Errorf("%s doc %d (%s): %v", path, i, tm.Kind, err)
-		}
+		strictDecode(t, path, i, doc, obj)
 	}
+}
+
+// strictDecode decodes doc into obj, reporting a field obj does not have.
+func strictDecode(t *testing.T, path string, i int, doc string, obj any) bool {
+	t.Helper()
+	if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
+		t.Errorf("%s doc %d: %v", path, i, err)
+		return false
+	}
+	return true
 }
 
 func name(t *testing.T, doc string) string {
@@ -234,8 +274,8 @@ var recommendedLabels = []string{
 func TestK8sManifestsDecode(t *testing.T) {
 	for _, dir := range []string{"k8s/base", "k8s/keda"} {
 		m := loadK8s(t, dir)
-		if got := len(m.deployments); got != len(pipeline) {
-			t.Errorf("%s: %d Deployments, want %d", dir, got, len(pipeline))
+		if got := len(m.workloads); got != len(pipeline) {
+			t.Errorf("%s: %d Deployments and StatefulSets, want %d", dir, got, len(pipeline))
 		}
 		if m.kust.Namespace == "" {
 			t.Errorf("%s: no namespace", dir)
@@ -250,25 +290,25 @@ func TestK8sDeployments(t *testing.T) {
 		t.Fatalf("newsflow-stage NEWSFLOW_SHUTDOWN_TIMEOUT: %v", err)
 	}
 	for _, svc := range pipeline {
-		d, ok := m.deployments[svc]
+		d, ok := m.workloads[svc]
 		if !ok {
-			t.Errorf("no Deployment %s", svc)
+			t.Errorf("no Deployment or StatefulSet %s", svc)
 			continue
 		}
-		pod := d.Spec.Template
+		pod := d.template
 		for _, l := range recommendedLabels {
 			if d.Labels[l] == "" || pod.Labels[l] == "" {
-				t.Errorf("%s: label %s missing on the Deployment or its pods", svc, l)
+				t.Errorf("%s: label %s missing on the %s or its pods", svc, l, d.kind)
 			}
 		}
 		if pod.Labels["app.kubernetes.io/name"] != svc {
 			t.Errorf("%s: pods named %q", svc, pod.Labels["app.kubernetes.io/name"])
 		}
-		sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
+		sel, err := metav1.LabelSelectorAsSelector(d.selector)
 		if err != nil || sel.Empty() || !sel.Matches(labels.Set(pod.Labels)) {
-			t.Errorf("%s: selector %v does not select its own pods (%v)", svc, d.Spec.Selector, err)
+			t.Errorf("%s: selector %v does not select its own pods (%v)", svc, d.selector, err)
 		}
-		if _, ok := d.Spec.Selector.MatchLabels["app.kubernetes.io/version"]; ok {
+		if _, ok := d.selector.MatchLabels["app.kubernetes.io/version"]; ok {
 			t.Errorf("%s: selector includes the version, so upgrades cannot change it", svc)
 		}
 		// The grace period covers the preStop delay (endpoints removed
@@ -290,7 +330,7 @@ func TestK8sDeployments(t *testing.T) {
 			t.Fatalf("%s: %d containers, want 1", svc, len(pod.Spec.Containers))
 		}
 		c := pod.Spec.Containers[0]
-		checkContainer(t, m, svc, c, pod.Spec.Volumes)
+		checkContainer(t, m, svc, c, d.volumes())
 	}
 }
 
@@ -426,13 +466,13 @@ func containerEnv(m *manifests, c corev1.Container) map[string]string {
 func TestK8sEnvNamesRead(t *testing.T) {
 	m := loadK8s(t, "k8s/base")
 	for _, svc := range pipeline {
-		d := m.deployments[svc]
+		d := m.workloads[svc]
 		if d == nil {
-			t.Errorf("no Deployment %s", svc)
+			t.Errorf("no Deployment or StatefulSet %s", svc)
 			continue
 		}
 		read := envNamesRead(t, svc)
-		set := sortedKeys(containerEnv(m, d.Spec.Template.Spec.Containers[0]))
+		set := sortedKeys(containerEnv(m, d.template.Spec.Containers[0]))
 		if missing := notRead(read, set); len(missing) > 0 {
 			t.Errorf("k8s %s gets %v, which services/%s and pkg/stage never read", svc, missing, svc)
 		}
@@ -442,11 +482,11 @@ func TestK8sEnvNamesRead(t *testing.T) {
 func TestK8sPodDisruptionBudgets(t *testing.T) {
 	m := loadK8s(t, "k8s/base")
 	for _, svc := range pipeline {
-		d := m.deployments[svc]
+		d := m.workloads[svc]
 		var found int
 		for _, p := range m.pdbs {
 			sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
-			if err != nil || sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+			if err != nil || sel.Empty() || !sel.Matches(labels.Set(d.template.Labels)) {
 				continue
 			}
 			found++
@@ -480,8 +520,8 @@ func TestK8sScaledObjects(t *testing.T) {
 			continue
 		}
 		ref := so.Spec.ScaleTargetRef
-		if _, ok := m.deployments[ref.Name]; !ok || ref.Name != svc || (ref.Kind != "" && ref.Kind != "Deployment") {
-			t.Errorf("%s: scales %s %s, want Deployment %s", svc, ref.Kind, ref.Name, svc)
+		if w, ok := m.workloads[ref.Name]; !ok || ref.Name != svc || (ref.Kind == "" && w.kind != "Deployment") || (ref.Kind != "" && ref.Kind != w.kind) {
+			t.Errorf("%s: scales %s %s, want its own Deployment or StatefulSet", svc, ref.Kind, ref.Name)
 		}
 		if so.Spec.MinReplicaCount == nil || so.Spec.MaxReplicaCount == nil || *so.Spec.MinReplicaCount > *so.Spec.MaxReplicaCount {
 			t.Errorf("%s: replicas %v..%v", svc, so.Spec.MinReplicaCount, so.Spec.MaxReplicaCount)
@@ -510,18 +550,19 @@ func TestK8sScaledObjects(t *testing.T) {
 	if so := m.scaledObjects[stage.NameIngest]; so != nil && (so.Spec.MinReplicaCount == nil || *so.Spec.MinReplicaCount < 1) {
 		t.Errorf("ingest may scale to zero, but it serves POST /v1/articles")
 	}
-	// The overlay's patch must remove replicas from every Deployment.
+	// The overlay's patches must remove replicas from every Deployment
+	// and StatefulSet.
 	var removes []string
 	for _, p := range m.kust.Patches {
-		if p.Target == nil || p.Target.Kind != "Deployment" || !strings.Contains(p.Patch, "/spec/replicas") {
+		if p.Target == nil || !strings.Contains(p.Patch, "/spec/replicas") {
 			continue
 		}
 		sel, err := labels.Parse(p.Target.LabelSelector)
 		if err != nil {
 			t.Fatalf("patch selector: %v", err)
 		}
-		for _, d := range m.deployments {
-			if (p.Target.Name == "" || p.Target.Name == d.Name) && sel.Matches(labels.Set(d.Labels)) {
+		for _, d := range m.workloads {
+			if p.Target.Kind == d.kind && (p.Target.Name == "" || p.Target.Name == d.Name) && sel.Matches(labels.Set(d.Labels)) {
 				removes = append(removes, d.Name)
 			}
 		}
@@ -530,5 +571,54 @@ func TestK8sScaledObjects(t *testing.T) {
 	want := slices.Sorted(slices.Values(pipeline))
 	if fmt.Sprint(removes) != fmt.Sprint(want) {
 		t.Errorf("replicas removed from %v, want %v", removes, want)
+	}
+}
+
+// TestK8sDedupeIndexOnAPersistentVolume: dedupe's band index
+// (NEWSFLOW_DEDUPE_INDEX_DIR) is on a volume of its own per replica that
+// outlives the pod (a StatefulSet's claim, not an emptyDir), so a pod
+// rescheduled elsewhere reopens its index instead of replaying the whole
+// window; the replicas start in parallel, and a scaled-down replica's
+// volume is kept.
+func TestK8sDedupeIndexOnAPersistentVolume(t *testing.T) {
+	m := loadK8s(t, "k8s/base")
+	d := m.workloads[stage.NameDedupe]
+	if d == nil || d.kind != "StatefulSet" {
+		t.Fatalf("dedupe is not a StatefulSet (%v): a rescheduled pod would start on an empty index and replay the whole window", d != nil)
+	}
+	c := d.template.Spec.Containers[0]
+	dir := containerEnv(m, c)["NEWSFLOW_DEDUPE_INDEX_DIR"]
+	if dir == "" {
+		t.Fatal("dedupe has no NEWSFLOW_DEDUPE_INDEX_DIR: its index would be in a temporary directory")
+	}
+	var mount string
+	for _, vm := range c.VolumeMounts {
+		if vm.MountPath == dir {
+			mount = vm.Name
+		}
+	}
+	i := slices.IndexFunc(d.claims, func(pvc corev1.PersistentVolumeClaim) bool { return pvc.Name == mount })
+	if i < 0 {
+		t.Fatalf("NEWSFLOW_DEDUPE_INDEX_DIR %s is on volume %q, want one of the volumeClaimTemplates %v", dir, mount, d.claims)
+	}
+	if slices.ContainsFunc(d.template.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == mount }) {
+		t.Errorf("the pod also declares a volume %q, which would shadow the claim", mount)
+	}
+	pvc := d.claims[i]
+	if !slices.Equal(pvc.Spec.AccessModes, []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}) {
+		t.Errorf("index claim access modes %v, want ReadWriteOnce (one replica per volume)", pvc.Spec.AccessModes)
+	}
+	if q := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; q.Cmp(resource.MustParse("4Gi")) < 0 {
+		t.Errorf("index claim of %s; a 1.4-million-article window takes about 4 GiB", q.String())
+	}
+	set := d.set
+	if set.Spec.PodManagementPolicy != appsv1.ParallelPodManagement {
+		t.Errorf("pod management %q, want Parallel: a replica must not wait for the others to start or stop", set.Spec.PodManagementPolicy)
+	}
+	if p := set.Spec.PersistentVolumeClaimRetentionPolicy; p == nil || p.WhenScaled != appsv1.RetainPersistentVolumeClaimRetentionPolicyType {
+		t.Errorf("claim retention %v, want Retain when scaled down (scaling up again reopens the index)", p)
+	}
+	if svc := m.services[set.Spec.ServiceName]; svc == nil || svc.Spec.ClusterIP != corev1.ClusterIPNone {
+		t.Errorf("serviceName %q is not a headless Service of the base", set.Spec.ServiceName)
 	}
 }

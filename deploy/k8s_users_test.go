@@ -2,19 +2,19 @@ package deploy
 
 import "testing"
 
-// TestK8sNATSUserPerService checks that each Deployment authenticates to
+// TestK8sNATSUserPerService checks that each Deployment or StatefulSet authenticates to
 // NATS as its own user of nats-secure.conf, from a Secret of its own,
 // and that no Secret names a user the server does not have.
 func TestK8sNATSUserPerService(t *testing.T) {
 	m := loadK8s(t, "k8s/base")
 	for _, svc := range pipeline {
-		d := m.deployments[svc]
+		d := m.workloads[svc]
 		if d == nil {
-			t.Errorf("no Deployment %s", svc)
+			t.Errorf("no Deployment or StatefulSet %s", svc)
 			continue
 		}
 		var users []string
-		for _, c := range d.Spec.Template.Spec.Containers {
+		for _, c := range d.template.Spec.Containers {
 			for _, e := range c.EnvFrom {
 				if e.SecretRef == nil {
 					continue
