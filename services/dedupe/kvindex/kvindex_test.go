@@ -32,7 +32,7 @@ func testConfig() Config {
 }
 
 // testStore keeps the stores of tests small.
-var testStore = StoreOptions{CacheBytes: 4 << 20, MemTableBytes: 4 << 20}
+var testStore = StoreOptions{CacheBytes: 4 << 20, MemTableBytes: 4 << 20, RecentArticles: 8}
 
 // closeAtEnd closes ix when the test ends, reporting an error.
 func closeAtEnd(t testing.TB, ix *Index) {
@@ -662,7 +662,7 @@ const crashDirEnv = "NEWSFLOW_KVINDEX_CRASH_DIR"
 func TestStoreSurvivesACrash(t *testing.T) {
 	const n = 3000 // several memtables of 64 KiB
 	if dir := os.Getenv(crashDirEnv); dir != "" {
-		x, err := openLocal(dir, "", "test@1", time.Hour, StoreOptions{CacheBytes: 1 << 20, MemTableBytes: 64 << 10}, zap.NewNop())
+		x, err := openLocal(dir, "", "test@1", time.Hour, StoreOptions{CacheBytes: 1 << 20, MemTableBytes: 64 << 10, RecentArticles: 64}, zap.NewNop())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -773,4 +773,67 @@ func TestCloseGivesUpAFlushThatFails(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("close of a store whose directory was removed did not return in 30s (stuck in the flush)")
 	}
+}
+
+// TestRecentTierAnswersAsTheStore: the same log applied to an index that
+// keeps 8 to 16 articles in memory, spilling the rest to its store, and
+// to one that keeps them all in memory gives the same candidates, in the
+// same order with the same shared bands, for every article: none is lost
+// or counted twice across the tiers, whenever it was spilled. It holds
+// again after a restart, which follows the log from the store.
+func TestRecentTierAnswersAsTheStore(t *testing.T) {
+	const n = 300
+	spilling := openTestLocal(t, time.Hour)
+	inMemory, err := openLocal(filepath.Join(t.TempDir(), "store"), "", "test@1", time.Hour,
+		StoreOptions{CacheBytes: 4 << 20, MemTableBytes: 4 << 20, RecentArticles: 2 * n}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inMemory.close() })
+	// Article i holds, in band b, a key shared with every article j such
+	// that j%m == i%m for the band's modulus m: many shared holders,
+	// across tiers, with counts that rank them.
+	bandsOf := func(i int) []uint64 {
+		bands := make([]uint64, 6)
+		for b, m := range []int{3, 5, 7, 11, 13, 17} {
+			bands[b] = uint64(i % m)
+		}
+		return bands
+	}
+	now := time.Now()
+	check := func(x *localIndex, upTo int) {
+		t.Helper()
+		for i := 1; i <= upTo; i += 7 {
+			want, wantTotal := mustCandidates(t, inMemory, fmt.Sprint("a", i), bandsOf(i), 10)
+			got, total := mustCandidates(t, x, fmt.Sprint("a", i), bandsOf(i), 10)
+			if total != wantTotal || !reflect.DeepEqual(ids(got), ids(want)) || len(got) != len(want) {
+				t.Fatalf("after %d articles, candidates of a%d = %v of %d; want %v of %d", upTo, i, ids(got), total, ids(want), wantTotal)
+			}
+			for j := range got {
+				if got[j].ID != want[j].ID || got[j].Sketch().Total != want[j].Sketch().Total {
+					t.Fatalf("after %d articles, candidate %d of a%d = %s; want %s", upTo, j, i, got[j].ID, want[j].ID)
+				}
+			}
+		}
+	}
+	for i := 1; i <= n; i++ {
+		for _, x := range []*localIndex{spilling, inMemory} {
+			mustApply(t, x, uint64(i), now, fmt.Sprint("a", i), bandsOf(i), minhash.Sketch{Total: i})
+		}
+		if i%50 == 0 {
+			check(spilling, i)
+		}
+	}
+	if len(spilling.recent.arts) > 16 || spilling.size() != n || inMemory.size() != n {
+		t.Fatalf("spilling index holds %d recent articles of %d, in-memory one %d; want at most 16 of %d", len(spilling.recent.arts), spilling.size(), inMemory.size(), n)
+	}
+	dir := spilling.path
+	if err := spilling.close(); err != nil {
+		t.Fatal(err)
+	}
+	reopened := openTestLocalAt(t, dir)
+	if reopened.lastApplied() != n || reopened.size() != n {
+		t.Fatalf("reopened store applied #%d with %d articles; want #%d with %d", reopened.lastApplied(), reopened.size(), n, n)
+	}
+	check(reopened, n)
 }

@@ -139,19 +139,26 @@ func unmarshalArticle(b []byte) (storedArticle, error) {
 // never shorter.
 const sweepEvery = time.Second
 
-// localIndex is a replica's on-disk copy of the band log. apply is
-// called by one goroutine (the log follower), candidates by any number.
+// localIndex is a replica's copy of the band log: its newest articles
+// in memory (recent.go), the others in the store. apply is called by one
+// goroutine (the log follower), candidates by any number.
 type localIndex struct {
 	db     *pebble.DB
 	ttl    time.Duration
 	path   string
 	remove string // a temporary directory removed by close
+	spill  int    // recent articles spilled to the store at a time
 
-	use      sync.RWMutex // held to read or write db, exclusively to close it
-	swept    time.Time    // last expiry sweep, by the follower
+	use   sync.RWMutex // held to read or write db, exclusively to close it
+	swept time.Time    // last expiry sweep, by the follower
+	// tier guards recent and stored; the follower holds it to change
+	// them, lookups to read them.
+	tier     sync.RWMutex
+	recent   recentTier
+	stored   uint64 // the last message the store holds (the rest is recent)
 	mu       sync.Mutex
 	applied  uint64 // stream sequence of the last message applied
-	liveFrom uint64 // articles of lower sequences have expired and are deleted
+	liveFrom uint64 // stored articles of lower sequences have expired and are deleted
 	live     uint64 // articles in the store
 	changed  chan struct{}
 	closed   bool
@@ -165,7 +172,15 @@ type StoreOptions struct {
 	// CacheBytes is the block cache; MemTableBytes one memtable (at most
 	// two are held while one is flushed).
 	CacheBytes, MemTableBytes int64
+	// RecentArticles is how many of the newest articles are held in
+	// memory at least, twice as many at most (recent.go); 0 is
+	// DefaultRecentArticles.
+	RecentArticles int
 }
+
+// DefaultRecentArticles is StoreOptions.RecentArticles' default: up to
+// 16,384 articles in memory, about 45 MB.
+const DefaultRecentArticles = 8192
 
 // openLocal opens (or creates) the store at path; close removes the
 // directory remove, unless it is "". A store that mirrors
@@ -173,7 +188,12 @@ type StoreOptions struct {
 // again, so sequences restarted) is emptied first: it is rebuilt from the
 // log.
 func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, log *zap.Logger) (*localIndex, error) {
-	x := &localIndex{ttl: ttl, path: path, remove: remove, changed: make(chan struct{}), failed: make(chan error, 1)}
+	spill := so.RecentArticles
+	if spill <= 0 {
+		spill = DefaultRecentArticles
+	}
+	x := &localIndex{ttl: ttl, path: path, remove: remove, spill: spill, recent: newRecentTier(),
+		changed: make(chan struct{}), failed: make(chan error, 1)}
 	db, err := x.openStore(so, log)
 	if err != nil {
 		return nil, err
@@ -218,6 +238,7 @@ func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, 
 			*f.v = binary.BigEndian.Uint64(b)
 		}
 	}
+	x.stored = x.applied
 	return x, nil
 }
 
@@ -289,75 +310,177 @@ func (x *localIndex) meta(key []byte) ([]byte, error) {
 	return slices.Clone(v), nil
 }
 
-// apply adds the article of the band log message at seq, unless its id
-// is already live (a redelivered article publishes its bands again), and
-// deletes the articles whose window has passed. bands nil marks a
-// message that could not be decoded: only the sequence advances.
+// apply adds the article of the band log message at seq to the recent
+// tier, unless its id is already live (a redelivered article publishes
+// its bands again), spills the oldest recent articles to the store when
+// the tier is full, and deletes the articles whose window has passed.
+// bands nil marks a message that could not be decoded: only the sequence
+// advances.
 func (x *localIndex) apply(seq uint64, stamp time.Time, id string, bands []uint64, sketch minhash.Sketch) error {
 	x.use.RLock()
 	defer x.use.RUnlock()
 	x.mu.Lock()
-	applied, liveFrom, live, closed := x.applied, x.liveFrom, x.live, x.closed
+	applied, closed := x.applied, x.closed
 	x.mu.Unlock()
 	if closed {
 		return ErrClosed
 	}
 	if seq <= applied {
-		return nil // already in the store (delivered again after a restart)
+		return nil // already applied (delivered again after a restart)
 	}
-	b := x.db.NewBatch()
-	defer b.Close()
 	var gone map[uint64]bool
 	if now := time.Now(); now.Sub(x.swept) >= sweepEvery {
 		var err error
-		if liveFrom, gone, err = x.expire(b, max(liveFrom, 1), applied, now); err != nil {
+		if gone, err = x.sweep(now); err != nil {
 			return err
 		}
 		x.swept = now
-		live -= uint64(len(gone))
 	}
 	if bands != nil && stamp.Add(x.ttl).After(time.Now()) { // an article past its window at arrival is not stored
-		known := false
-		if v, c, err := x.db.Get(idKey(id)); err == nil {
-			known = !gone[binary.BigEndian.Uint64(v)]
-			c.Close()
-		} else if !errors.Is(err, pebble.ErrNotFound) {
-			return fmt.Errorf("dedupe index store: read id %s: %w", id, err)
+		known, err := x.known(id, gone)
+		if err != nil {
+			return err
 		}
 		if !known {
 			a := storedArticle{stamp: stamp.UnixNano(), id: id, keys: make([]uint32, len(bands)), sketch: packSketch(sketch)}
 			for i, k := range bands {
 				a.keys[i] = uint32(k)
-				if err := b.Set(bandKey(i, uint32(k), seq), nil, nil); err != nil {
-					return err
-				}
 			}
-			if err := b.Set(articleKey(seq), a.marshal(), nil); err != nil {
-				return err
-			}
-			if err := b.Set(idKey(id), binary.BigEndian.AppendUint64(nil, seq), nil); err != nil {
-				return err
-			}
-			live++
+			x.tier.Lock()
+			x.recent.add(seq, a)
+			x.tier.Unlock()
 		}
 	}
-	for _, m := range []struct {
-		key []byte
-		v   uint64
-	}{{metaApplied, seq}, {metaLive, liveFrom}, {metaCount, live}} {
-		if err := b.Set(m.key, binary.BigEndian.AppendUint64(nil, m.v), nil); err != nil {
+	if len(x.recent.arts) >= 2*x.spill {
+		if err := x.spillRecent(x.spill, seq); err != nil {
 			return err
 		}
 	}
-	if err := b.Commit(pebble.NoSync); err != nil {
-		return fmt.Errorf("dedupe index store: apply #%d: %w", seq, err)
-	}
 	x.mu.Lock()
-	x.applied, x.liveFrom, x.live = seq, liveFrom, live
+	x.applied = seq
 	close(x.changed)
 	x.changed = make(chan struct{})
 	x.mu.Unlock()
 	return nil
+}
+
+// known reports whether id is live: in the recent tier, or in the store
+// and not among the sequences gone.
+func (x *localIndex) known(id string, gone map[uint64]bool) (bool, error) {
+	if _, ok := x.recent.byID[id]; ok {
+		return true, nil
+	}
+	x.mu.Lock()
+	live := x.live
+	x.mu.Unlock()
+	if live == 0 {
+		return false, nil
+	}
+	v, c, err := x.db.Get(idKey(id))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dedupe index store: read id %s: %w", id, err)
+	}
+	defer c.Close()
+	return !gone[binary.BigEndian.Uint64(v)], nil
+}
+
+// spillRecent writes the oldest n recent articles to the store in one
+// batch, with the sequence of the last message the store then holds:
+// every message before the first article left in the tier, or upTo when
+// none is left.
+func (x *localIndex) spillRecent(n int, upTo uint64) error {
+	n = min(n, len(x.recent.arts))
+	stored := upTo
+	if n < len(x.recent.arts) {
+		stored = x.recent.arts[n].seq - 1
+	}
+	b := x.db.NewBatch()
+	defer b.Close()
+	for _, a := range x.recent.arts[:n] {
+		for i, k := range a.keys {
+			if err := b.Set(bandKey(i, k, a.seq), nil, nil); err != nil {
+				return err
+			}
+		}
+		if err := b.Set(articleKey(a.seq), a.marshal(), nil); err != nil {
+			return err
+		}
+		if err := b.Set(idKey(a.id), binary.BigEndian.AppendUint64(nil, a.seq), nil); err != nil {
+			return err
+		}
+	}
+	x.mu.Lock()
+	liveFrom, live := x.liveFrom, x.live+uint64(n)
+	x.mu.Unlock()
+	if err := x.setMeta(b, stored, liveFrom, live); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("dedupe index store: spill %d articles up to #%d: %w", n, stored, err)
+	}
+	x.tier.Lock()
+	x.recent.dropFront(n)
+	x.stored = stored
+	x.tier.Unlock()
+	x.mu.Lock()
+	x.live = live
+	x.mu.Unlock()
+	return nil
+}
+
+// setMeta adds to b the store's state: the last message it holds, the
+// first live sequence and the number of live articles.
+func (x *localIndex) setMeta(b *pebble.Batch, stored, liveFrom, live uint64) error {
+	for _, m := range []struct {
+		key []byte
+		v   uint64
+	}{{metaApplied, stored}, {metaLive, liveFrom}, {metaCount, live}} {
+		if err := b.Set(m.key, binary.BigEndian.AppendUint64(nil, m.v), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sweep drops the recent articles whose window has passed at now, and
+// deletes the stored ones (returning their sequences).
+func (x *localIndex) sweep(now time.Time) (map[uint64]bool, error) {
+	cutoff := now.Add(-x.ttl).UnixNano()
+	drop := 0
+	for drop < len(x.recent.arts) && x.recent.arts[drop].stamp <= cutoff {
+		drop++
+	}
+	if drop > 0 {
+		x.tier.Lock()
+		x.recent.dropFront(drop)
+		x.tier.Unlock()
+	}
+	x.mu.Lock()
+	liveFrom, live := x.liveFrom, x.live
+	x.mu.Unlock()
+	b := x.db.NewBatch()
+	defer b.Close()
+	liveFrom, gone, err := x.expire(b, max(liveFrom, 1), x.stored, now)
+	if err != nil {
+		return nil, err
+	}
+	if len(gone) == 0 {
+		return nil, nil
+	}
+	live -= uint64(len(gone))
+	if err := x.setMeta(b, x.stored, liveFrom, live); err != nil {
+		return nil, err
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return nil, fmt.Errorf("dedupe index store: expire %d articles: %w", len(gone), err)
+	}
+	x.mu.Lock()
+	x.liveFrom, x.live = liveFrom, live
+	x.mu.Unlock()
+	return gone, nil
 }
 
 // expire adds to b the deletion of every stored article from liveFrom on
@@ -408,46 +531,43 @@ func (x *localIndex) expire(b *pebble.Batch, liveFrom, applied uint64, now time.
 
 // candidates returns the live articles other than id holding, in the
 // same band, one of bands (followed newest first, at most maxChain per
-// band key), most bands shared first, then by id: at most limit of them
-// with their sketches, and how many there were in all.
+// band key, recent articles first), most bands shared first, then by id:
+// at most limit of them with their sketches, and how many there were in
+// all.
 func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candidate, int, error) {
 	x.use.RLock()
 	defer x.use.RUnlock()
 	x.mu.Lock()
-	liveFrom, closed := x.liveFrom, x.closed
+	liveFrom, closed, live := x.liveFrom, x.closed, x.live
 	x.mu.Unlock()
 	if closed {
 		return nil, 0, ErrClosed
 	}
-	it, err := x.db.NewIter(nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer it.Close()
-	var self uint64 // the sequence at which id's own bands are stored
-	if v, c, err := x.db.Get(idKey(id)); err == nil {
-		self = binary.BigEndian.Uint64(v)
-		c.Close()
-	}
 	shared := map[uint64]int{}
+	recent := map[uint64]Candidate{} // the recent candidates, by sequence
+	steps := make([]int, len(bands)) // holders visited per band key
+	// The tier's articles are all after stored: the store is asked only
+	// for holders up to it, so an article spilled meanwhile is not
+	// counted twice. Expired articles stay until the follower's next
+	// sweep, as in the store.
+	x.tier.RLock()
+	stored := x.stored
 	for i, k := range bands {
-		prefix := bandKey(i, uint32(k), 0)[:bandPrefixLen]
-		steps := 0
-		for ok := it.SeekPrefixGE(prefix); ok && steps < maxChain; ok = it.Next() {
-			key := it.Key()
-			if !bytes.HasPrefix(key, prefix) {
-				break
+		x.recent.holders(i, uint32(k), func(a *recentArticle) bool {
+			if steps[i] >= maxChain {
+				return false
 			}
-			seq := ^binary.BigEndian.Uint64(key[bandPrefixLen:])
-			if seq < liveFrom {
-				break
+			if a.id != id {
+				shared[a.seq]++
+				recent[a.seq] = Candidate{ID: a.id, packed: a.sketch}
 			}
-			if seq != self {
-				shared[seq]++
-			}
-			steps++
-		}
-		if err := it.Error(); err != nil {
+			steps[i]++
+			return true
+		})
+	}
+	x.tier.RUnlock()
+	if live > 0 {
+		if err := x.storedHolders(id, bands, stored, liveFrom, steps, shared); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -469,6 +589,11 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 	}
 	out := make([]Candidate, 0, len(seqs))
 	for _, s := range seqs {
+		if c, ok := recent[s]; ok {
+			c.Shared = shared[s]
+			out = append(out, c)
+			continue
+		}
 		v, c, err := x.db.Get(articleKey(s))
 		if err != nil {
 			return nil, 0, fmt.Errorf("dedupe index store: article #%d: %w", s, err)
@@ -490,6 +615,46 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 		out = out[:limit]
 	}
 	return out, len(shared), nil
+}
+
+// storedHolders adds to shared the stored articles other than id, from
+// liveFrom up to stored, holding one of bands, newest first, until
+// steps[i] holders of band i have been visited (maxChain).
+func (x *localIndex) storedHolders(id string, bands []uint64, stored, liveFrom uint64, steps []int, shared map[uint64]int) error {
+	it, err := x.db.NewIter(nil)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	var self uint64 // the sequence at which id's own bands are stored
+	if v, c, err := x.db.Get(idKey(id)); err == nil {
+		self = binary.BigEndian.Uint64(v)
+		c.Close()
+	}
+	for i, k := range bands {
+		prefix := bandKey(i, uint32(k), 0)[:bandPrefixLen]
+		for ok := it.SeekPrefixGE(prefix); ok && steps[i] < maxChain; ok = it.Next() {
+			key := it.Key()
+			if !bytes.HasPrefix(key, prefix) {
+				break
+			}
+			seq := ^binary.BigEndian.Uint64(key[bandPrefixLen:])
+			if seq > stored {
+				continue // held by the recent tier
+			}
+			if seq < liveFrom {
+				break
+			}
+			if seq != self {
+				shared[seq]++
+			}
+			steps[i]++
+		}
+		if err := it.Error(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // wait returns once the message at seq has been applied.
@@ -521,9 +686,12 @@ func (x *localIndex) lastApplied() uint64 {
 
 // size returns the number of live articles.
 func (x *localIndex) size() int {
+	x.tier.RLock()
+	recent := len(x.recent.arts)
+	x.tier.RUnlock()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return int(x.live)
+	return int(x.live) + recent
 }
 
 // flush writes the memtables to disk: without a WAL, what is not flushed
@@ -566,7 +734,13 @@ func (x *localIndex) close() error {
 	x.mu.Unlock()
 	x.use.Lock()
 	defer x.use.Unlock()
-	err := errors.Join(x.flush(), x.db.Close())
+	// The recent articles go to the store, so a restart follows the log
+	// from the last message applied.
+	err := x.spillRecent(len(x.recent.arts), x.lastApplied())
+	if err == nil {
+		err = x.flush()
+	}
+	err = errors.Join(err, x.db.Close())
 	if x.remove != "" {
 		err = errors.Join(err, os.RemoveAll(x.remove))
 	}
