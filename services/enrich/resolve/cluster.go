@@ -484,15 +484,16 @@ func (s *state) workExample(k int) bool {
 
 // ventureOf reports whether m is a name of several words whose first word
 // is an organisation that the knowledge base or the curated tables know
-// and not a first name: a joint venture or a division ("Sony Ericsson",
-// "Fiat Auto"), not "Albert Hill" (Albert is a supermarket too).
+// and not a first name or an initial: a joint venture or a division
+// ("Sony Ericsson", "Fiat Auto"), not "Albert Hill" (Albert is a
+// supermarket too) nor "R Lamont".
 func (s *state) ventureOf(m *mention) bool {
 	if m.t1-m.t0 < 2 || m.entry != nil {
 		return false
 	}
 	first := s.toks[m.t0].Text
-	if !isCap(first) || s.r.tagger.FirstName(first) {
-		return false
+	if !isCap(first) || utf8.RuneCountInString(strings.TrimSuffix(first, ".")) < 2 || s.r.tagger.FirstName(first) {
+		return false // an initial ("R Lamont") or a first name
 	}
 	org := false
 	for _, c := range s.r.g.Lookup(first) {

@@ -120,7 +120,7 @@ moers witten celle gotha dessau mayo sol leon aire este lugo ocean porto mar sal
 // "Meanwhile NATO", "Former President Obama".
 var leadingJunk = set(`all some many both former only even every each several most more no not also
 then now today yesterday meanwhile however but and or so a an this that these those our their his her
-its my your late ex`)
+its my your late ex neither either nor`)
 
 // subBrandWords follow an organisation's name in the name of one of its
 // outlets or departments, which is the same body: "BBC News", "BBC Radio
