@@ -46,6 +46,8 @@ func TestLookup(t *testing.T) {
 		// administrative-area item Q21694674.
 		{"Kent", "Q23298", "GB"},
 		{"Norfolk", "Q23109", "GB"},
+		// dr5hn's QID for Tobago is Trinidad's: a local id instead.
+		{"Tobago", "local:place:tobago", "TT"},
 	}
 	for _, tt := range tests {
 		cs := g.Lookup(tt.surface)
