@@ -179,8 +179,9 @@ type StoreOptions struct {
 }
 
 // DefaultRecentArticles is StoreOptions.RecentArticles' default: up to
-// 16,384 articles in memory, about 45 MB.
-const DefaultRecentArticles = 8192
+// 4,096 articles in memory, about 8 MB, and spills of 2,048 articles
+// (about 8 MB of batch, held until its memtable is flushed).
+const DefaultRecentArticles = 2048
 
 // openLocal opens (or creates) the store at path; close removes the
 // directory remove, unless it is "". A store that mirrors
