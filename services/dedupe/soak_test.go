@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,23 +73,28 @@ func TestSoak(t *testing.T) {
 	}
 	addr := freeAddr(t)
 	indexDir := filepath.Join(dir, "index")
-	cmd := exec.Command(bin)
 	var environ []string // the soak's own variables are no setting of the service
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "NEWSFLOW_DEDUPE_SOAK") {
 			environ = append(environ, kv)
 		}
 	}
-	cmd.Env = append(environ, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_HTTP_ADDR="+addr,
+	environ = append(environ, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_HTTP_ADDR="+addr,
 		"NEWSFLOW_DEDUPE_INDEX_DIR="+indexDir, "NEWSFLOW_LOG_LEVEL=warn", "NEWSFLOW_PPROF=true",
 		// No stage reads articles.deduped here, so with a size cap the
 		// service's backpressure (unread output filling half the cap)
 		// stops it at ~100,000 articles; the driver reads every output.
 		"NEWSFLOW_STREAM_MAX_BYTES=-1")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	startService := func() *exec.Cmd {
+		cmd := exec.Command(bin)
+		cmd.Env = environ
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
 	}
+	cmd := startService()
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
@@ -221,6 +227,19 @@ func TestSoak(t *testing.T) {
 		t.Logf("planted %-12s %6d found %6d", k, len(plan.kinds[k]), f)
 	}
 	t.Logf("generated originals flagged as copies: %d", w)
+	// Restarts on the same index directory, until /readyz answers (the
+	// band log applied up to where it was at start): after kill -9 the
+	// store resumes from its last flushed spill, after SIGTERM from the
+	// last message.
+	for _, sig := range []os.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		at := time.Now()
+		cmd = startService()
+		waitReady(t, "http://"+addr+"/readyz")
+		t.Logf("restart after %v with %d articles in the window (%d MiB index on disk): ready in %.1f s (load %s)",
+			sig, n, dirBytes(indexDir)>>20, time.Since(at).Seconds(), loadAverage())
+	}
 	fmt.Printf("articles=%d seconds=%.0f peak_rss_mib=%d planted=%d found=%d\n", n, seconds, p>>10, len(plan.planted), found)
 }
 
