@@ -202,8 +202,9 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 		return nil, nil
 	}
 	rt := p.Runtime()
-	search.MountAPI(rt.Handle, search.ForIndex(p.Index()), p.Stories(), log)
-	ui, err := webui.New(webui.Options{Index: p.Index(), Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
+	articles := search.ForIndex(p.Index())
+	search.MountAPI(rt.Handle, articles, p.Stories(), log)
+	ui, err := webui.New(webui.Options{Index: p.Index(), Articles: articles, Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
 	if err != nil {
 		return nil, err
 	}

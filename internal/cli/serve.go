@@ -68,7 +68,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer stories.Close()
 	}
 
-	opts := webui.Options{Index: ix, Log: log.Named("webui")}
+	articles := search.ForIndex(ix)
+	opts := webui.Options{Index: ix, Articles: articles, Log: log.Named("webui")}
 	if st, err := os.Stat(filepath.Join(*data, "jetstream")); err == nil && st.IsDir() {
 		srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(*data, "jetstream"), Host: "127.0.0.1", Port: -1})
 		if err != nil {
@@ -92,7 +93,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	mux := http.NewServeMux()
 	ui.Mount(mux.Handle)
-	search.MountAPI(mux.Handle, search.ForIndex(ix), stories, log)
+	search.MountAPI(mux.Handle, articles, stories, log)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("http listen %s: %w", *addr, err)

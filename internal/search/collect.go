@@ -4,44 +4,34 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
-
-	"github.com/newsflow/newsflow/internal/bleveindex"
 )
 
 // One pass over a search's matches ranks them, collapses them into
-// clusters and counts Total, the facets and the histogram. For each
-// match it reads whether it is a copy from the copy flag's postings
-// (the matches come in index order, so one cursor follows them), then
-// only the doc values it needs: an original's (or, with
-// IncludeDuplicates, any document's) facet fields and day; a copy's day
-// when results are sorted by date; its cluster_id when orphan copies
-// are possible. The matching copies are kept by cluster; once every
-// match has been seen, those whose cluster has no matching original are
-// the orphans, whose facets are read then. Ranking keeps the best
-// wanted clusters in a heap keyed by cluster, so a cluster is ranked
-// where its best member is and copies of one story never crowd another
-// out; the id and cluster of a document are read only when it enters
-// the heap or ties with the worst cluster kept, and so is its exact
-// time when results are sorted by date (the day decides first: a date's
-// doc values are its terms at every precision, many times the day's
-// bytes).
+// clusters and counts Total, the facets and the histogram, reading
+// everything from the segments' columns (columns.go). The matching
+// copies are kept by cluster; once every match has been seen, those
+// whose cluster has no matching original are the orphans, counted then.
+// Ranking keeps the best wanted clusters in a heap keyed by cluster, so
+// a cluster is ranked where its best member is and copies of one story
+// never crowd another out; the id of a document is read only when it
+// enters the heap or ties with the worst cluster kept.
 
 // collected is what the pass found.
 type collected struct {
 	// total counts the matches as Response.Total does.
 	total int
 	// facets counts the values of each facetFields entry, by name.
-	facets map[string]map[string]*int
-	days   map[string]*int
+	facets map[string]map[string]int
+	days   map[string]int
 	// ranked are the page's clusters (documents with
 	// IncludeDuplicates), best first, the From first ones included.
 	ranked []*ranked
@@ -52,15 +42,21 @@ type ranked struct {
 	id      string
 	cluster string
 	score   float64
-	day     []byte // YYYY-MM-DD, empty when undated
-	time    int64  // Unix nanoseconds, read when day is set
+	day     string // YYYY-MM-DD, empty when undated
+	time    int64  // Unix nanoseconds, set when day is
 	slot    int    // position in the heap
 }
 
-// facetSlot is where the values of one facet's field are counted.
-type facetSlot struct {
-	field  string
-	counts map[string]*int
+// segmentCounts are one segment's counts, by ordinal of its columns.
+type segmentCounts struct {
+	facets [][]int32 // by facetFields entry
+	days   []int32
+	// originals flags the clusters (cluster ordinals) that have a
+	// matching original.
+	originals []bool
+	// copies are the matching copies (segment numbers) by cluster
+	// ordinal.
+	copies map[int][]uint64
 }
 
 // collector is one pass's state.
@@ -72,26 +68,19 @@ type collector struct {
 	// findOrphans keeps the matching copies to tell the orphans.
 	findOrphans bool
 
-	out   collected
-	slots []facetSlot
-	// counted reads the doc values of the documents Total counts,
-	// uncounted those of the copies (nil when nothing is needed of
-	// them), clusters the cluster_id of a document entering the heap
-	// when the others do not read it, times its timestamp.
-	counted, uncounted, clusters, times docValues
-	// copyFlag follows the copy flag's postings.
-	copyFlag    index.TermFieldReader
-	copyNext    *index.TermFieldDoc
-	copyDone    bool
-	last        index.IndexInternalID
-	top         rankHeap
-	byCluster   map[string]*ranked
-	originals   map[string]bool     // cluster ids of the matching originals
-	unclustered []uint64            // matching originals without cluster_id, in index order
-	copies      map[string][]uint64 // matching copies by cluster
-	// The current document's cluster_id, day and time, as read.
-	docCluster, docDay []byte
-	docTime            int64
+	out    collected
+	cols   *snapshotColumns
+	counts []segmentCounts
+	last   index.IndexInternalID
+	top    rankHeap
+	// byCluster are the heap's entries by cluster.
+	byCluster map[string]*ranked
+	// unclustered are the matching originals without cluster_id, in
+	// index order.
+	unclustered []uint64
+	// lonely are the matching copies without cluster_id (each its own
+	// cluster, so an orphan), as internal ids.
+	lonely []uint64
 }
 
 // passOptions say what a pass computes beyond the request.
@@ -105,58 +94,31 @@ type passOptions struct {
 	everything bool
 }
 
-// collect runs q once over reader. ctx carries the scoring model and
-// the BM25 statistics (see collectWith).
-func collect(ctx context.Context, m mapping.IndexMapping, reader index.IndexReader, q query.Query, req Request, po passOptions) (*collected, error) {
-	sortBy := po.sortBy
+// collect runs q once over reader, whose segments' columns are cols.
+// ctx carries the scoring model and the BM25 statistics (see
+// collectWith).
+func collect(ctx context.Context, m mapping.IndexMapping, reader index.IndexReader, cols *snapshotColumns, q query.Query, req Request, po passOptions) (*collected, error) {
 	c := &collector{
 		reader:            reader,
-		sortBy:            sortBy,
+		sortBy:            po.sortBy,
 		want:              req.From + req.Size,
 		includeDuplicates: req.IncludeDuplicates,
 		findOrphans:       !req.IncludeDuplicates && !po.everything,
-		out:               collected{facets: map[string]map[string]*int{}, days: map[string]*int{}},
+		cols:              cols,
+		counts:            make([]segmentCounts, len(cols.segments)),
 		byCluster:         map[string]*ranked{},
-		originals:         map[string]bool{},
-		copies:            map[string][]uint64{},
 	}
 	c.top.c = c
-	var err error
-	var perDoc []string // what every match needs
-	if c.findOrphans {
-		perDoc = append(perDoc, bleveindex.FieldClusterID)
-	}
-	countedFields := append([]string{bleveindex.FieldDay}, perDoc...)
-	if sortBy != SortRelevance {
-		perDoc = append(perDoc, bleveindex.FieldDay)
-		if c.times, err = newDocValues(reader, []string{bleveindex.FieldTimestamp}); err != nil {
-			return nil, err
+	for i, sc := range cols.segments {
+		counts := &c.counts[i]
+		for _, f := range sc.facets {
+			counts.facets = append(counts.facets, make([]int32, len(f.values)))
 		}
-	}
-	for _, ff := range facetFields {
-		counts := map[string]*int{}
-		c.out.facets[ff.name] = counts
-		c.slots = append(c.slots, facetSlot{ff.field, counts})
-		countedFields = append(countedFields, ff.field)
-	}
-	if c.counted, err = newDocValues(reader, countedFields); err != nil {
-		return nil, err
-	}
-	if len(perDoc) > 0 {
-		if c.uncounted, err = newDocValues(reader, perDoc); err != nil {
-			return nil, err
+		counts.days = make([]int32, len(sc.day.values))
+		if c.findOrphans {
+			counts.originals = make([]bool, len(sc.cluster.values))
+			counts.copies = map[int][]uint64{}
 		}
-	}
-	if !c.findOrphans {
-		if c.clusters, err = newDocValues(reader, []string{bleveindex.FieldClusterID}); err != nil {
-			return nil, err
-		}
-	}
-	if !req.IncludeDuplicates {
-		if c.copyFlag, err = reader.TermFieldReader(ctx, []byte("true"), bleveindex.FieldCopy, false, false, false); err != nil {
-			return nil, fmt.Errorf("copy flags: %w", err)
-		}
-		defer c.copyFlag.Close()
 	}
 
 	opts := bsearch.SearcherOptions{}
@@ -193,6 +155,7 @@ func collect(ctx context.Context, m mapping.IndexMapping, reader index.IndexRead
 	if err := c.orphans(); err != nil {
 		return nil, err
 	}
+	c.out.facets, c.out.days = c.totals()
 	c.out.ranked = make([]*ranked, len(c.top.items))
 	for i := len(c.top.items) - 1; i >= 0; i-- {
 		c.out.ranked[i] = heap.Pop(&c.top).(*ranked)
@@ -206,106 +169,70 @@ func (c *collector) add(d *bsearch.DocumentMatch) error {
 		return fmt.Errorf("bleve search: matches out of index order at %x", d.IndexInternalID)
 	}
 	c.last = append(c.last[:0], d.IndexInternalID...)
-	isCopy, err := c.isCopy(d.IndexInternalID)
+	seg, doc, err := c.cols.locate(d.IndexInternalID)
 	if err != nil {
 		return err
 	}
-	c.docCluster, c.docDay = c.docCluster[:0], c.docDay[:0]
-	switch {
-	case !isCopy:
-		c.out.total++
-		err = c.counted.visit(d.IndexInternalID, c.visitCounted)
-	case c.uncounted != nil:
-		err = c.uncounted.visit(d.IndexInternalID, c.visit)
-	}
-	if err != nil {
-		return fmt.Errorf("doc values: %w", err)
+	sc := c.cols.segments[seg]
+	isCopy := !c.includeDuplicates && sc.copies[doc]
+	if !isCopy {
+		c.count(seg, doc)
 	}
 	if c.findOrphans {
-		switch {
-		case !isCopy && len(c.docCluster) > 0:
-			if !c.originals[string(c.docCluster)] {
-				c.originals[string(c.docCluster)] = true
-			}
+		counts := &c.counts[seg]
+		switch cluster := sc.cluster.first(doc); {
+		case !isCopy && cluster >= 0:
+			counts.originals[cluster] = true
 		case !isCopy:
 			c.unclustered = append(c.unclustered, docNum(d.IndexInternalID))
-		case len(c.docCluster) == 0:
-			// A copy without a cluster_id is a cluster of its own, so
-			// an orphan: no original's id is its cluster.
-			c.copies["\x00"+string(d.IndexInternalID)] = []uint64{docNum(d.IndexInternalID)}
+		case cluster < 0:
+			c.lonely = append(c.lonely, docNum(d.IndexInternalID))
 		default:
-			if docs, ok := c.copies[string(c.docCluster)]; ok {
-				c.copies[string(c.docCluster)] = append(docs, docNum(d.IndexInternalID))
-			} else {
-				c.copies[string(c.docCluster)] = []uint64{docNum(d.IndexInternalID)}
+			counts.copies[cluster] = append(counts.copies[cluster], doc)
+		}
+	}
+	return c.rank(d, sc, doc)
+}
+
+// count counts a document that Total counts: Total, its facets and its
+// day.
+func (c *collector) count(seg int, doc uint64) {
+	c.out.total++
+	sc, counts := c.cols.segments[seg], &c.counts[seg]
+	for f := range sc.facets {
+		n := counts.facets[f]
+		for _, o := range sc.facets[f].of(doc) {
+			n[o]++
+		}
+	}
+	if day := sc.day.first(doc); day >= 0 {
+		counts.days[day]++
+	}
+}
+
+// totals adds up the segments' counts by value.
+func (c *collector) totals() (map[string]map[string]int, map[string]int) {
+	facets := make(map[string]map[string]int, len(facetFields))
+	days := map[string]int{}
+	for f, ff := range facetFields {
+		m := map[string]int{}
+		for i, sc := range c.cols.segments {
+			for o, n := range c.counts[i].facets[f] {
+				if n > 0 {
+					m[sc.facets[f].values[o]] += int(n)
+				}
+			}
+		}
+		facets[ff.name] = m
+	}
+	for i, sc := range c.cols.segments {
+		for o, n := range c.counts[i].days {
+			if n > 0 {
+				days[sc.day.values[o]] += int(n)
 			}
 		}
 	}
-	return c.rank(d)
-}
-
-// isCopy reports whether the document at id carries the copy flag; ids
-// must come in increasing order.
-func (c *collector) isCopy(id index.IndexInternalID) (bool, error) {
-	if c.copyFlag == nil {
-		return false, nil
-	}
-	for !c.copyDone && (c.copyNext == nil || bytes.Compare(c.copyNext.ID, id) < 0) {
-		next, err := c.copyFlag.Advance(id, c.copyNext)
-		if err != nil {
-			return false, fmt.Errorf("copy flags: %w", err)
-		}
-		if next == nil {
-			c.copyDone = true
-			break
-		}
-		c.copyNext = next
-	}
-	return !c.copyDone && bytes.Equal(c.copyNext.ID, id), nil
-}
-
-// visit reads the cluster, the day and the time of a document.
-func (c *collector) visit(field string, term []byte) {
-	switch field {
-	case bleveindex.FieldClusterID:
-		c.docCluster = append(c.docCluster[:0], term...)
-	case bleveindex.FieldDay:
-		c.docDay = append(c.docDay[:0], term...)
-	case bleveindex.FieldTimestamp:
-		// A date's doc values are its prefix-coded terms at every
-		// precision; shift 0 is the exact time.
-		if shift, err := numeric.PrefixCoded(term).Shift(); err == nil && shift == 0 {
-			if t, err := numeric.PrefixCoded(term).Int64(); err == nil {
-				c.docTime = t
-			}
-		}
-	}
-}
-
-// visitCounted is visit, and counts the facets and the day of a
-// document that Total counts.
-func (c *collector) visitCounted(field string, term []byte) {
-	if field == bleveindex.FieldDay {
-		increment(c.out.days, term)
-		c.docDay = append(c.docDay[:0], term...)
-		return
-	}
-	for _, s := range c.slots {
-		if s.field == field {
-			increment(s.counts, term)
-			return
-		}
-	}
-	c.visit(field, term)
-}
-
-func increment(m map[string]*int, term []byte) {
-	if n, ok := m[string(term)]; ok {
-		*n++
-		return
-	}
-	one := 1
-	m[string(term)] = &one
+	return facets, days
 }
 
 // docNum is a scorch internal id as a number, for sorting and lookups.
@@ -317,65 +244,79 @@ func docNum(id index.IndexInternalID) uint64 {
 	return n
 }
 
-// internalID is docNum's inverse (scorch ids are 8 bytes).
-func internalID(n uint64) index.IndexInternalID {
-	id := make(index.IndexInternalID, 8)
-	for i := 7; i >= 0; i-- {
-		id[i] = byte(n)
-		n >>= 8
-	}
-	return id
-}
-
 // orphans counts the matching copies whose cluster's original does not
 // match: Total, facets and days, once per copy.
 func (c *collector) orphans() error {
-	if !c.findOrphans || len(c.copies) == 0 {
+	if !c.findOrphans {
 		return nil
 	}
-	var orphans []uint64
-	for cluster, docs := range c.copies {
-		if c.originals[cluster] {
-			continue
+	for _, n := range c.lonely {
+		seg, doc, err := c.cols.locate(internalID(n))
+		if err != nil {
+			return err
 		}
-		if cluster != "" && cluster[0] != 0 {
-			// An original indexed before dedupe saw a copy has no
-			// cluster_id: its id is the cluster's.
-			id, err := c.reader.InternalID(cluster)
+		c.count(seg, doc)
+	}
+	for seg, sc := range c.cols.segments {
+		for cluster, docs := range c.counts[seg].copies {
+			matched, err := c.originalMatches(sc.cluster.values[cluster])
 			if err != nil {
-				return fmt.Errorf("cluster %s: %w", cluster, err)
+				return err
 			}
-			if id != nil {
-				if _, found := slices.BinarySearch(c.unclustered, docNum(id)); found {
-					continue
+			if !matched {
+				for _, doc := range docs {
+					c.count(seg, doc)
 				}
 			}
-		}
-		orphans = append(orphans, docs...)
-	}
-	slices.Sort(orphans)
-	for _, n := range orphans {
-		c.out.total++
-		if err := c.counted.visit(internalID(n), c.visitCounted); err != nil {
-			return fmt.Errorf("doc values: %w", err)
 		}
 	}
 	return nil
 }
 
-// rank offers the current document to the heap of the best clusters.
-func (c *collector) rank(d *bsearch.DocumentMatch) error {
+// originalMatches reports whether an original of cluster matches: one
+// with that cluster_id in any segment, or the original itself without
+// cluster_id (indexed before dedupe saw a copy; its id is the
+// cluster's).
+func (c *collector) originalMatches(cluster string) (bool, error) {
+	for seg, sc := range c.cols.segments {
+		if o := sc.cluster.lookup(cluster); o >= 0 && c.counts[seg].originals[o] {
+			return true, nil
+		}
+	}
+	id, err := c.reader.InternalID(cluster)
+	if err != nil {
+		return false, fmt.Errorf("cluster %s: %w", cluster, err)
+	}
+	if id == nil {
+		return false, nil
+	}
+	_, found := slices.BinarySearch(c.unclustered, docNum(id))
+	return found, nil
+}
+
+// internalID is docNum's inverse (scorch ids are 8 bytes).
+func internalID(n uint64) index.IndexInternalID {
+	id := make(index.IndexInternalID, 8)
+	binary.BigEndian.PutUint64(id, n)
+	return id
+}
+
+// rank offers a match, document doc of the segment whose columns are
+// sc, to the heap of the best clusters.
+func (c *collector) rank(d *bsearch.DocumentMatch, sc *segmentColumns, doc uint64) error {
+	var day string
+	if c.sortBy != SortRelevance {
+		if o := sc.day.first(doc); o >= 0 {
+			day = sc.day.values[o]
+		}
+	}
 	full := len(c.top.items) >= c.want
-	if full && c.first(d.Score, c.docDay, c.top.items[0]) < 0 {
+	if full && c.first(d.Score, day, c.top.items[0]) < 0 {
 		return nil // below every cluster kept: nothing more to read
 	}
-	r := ranked{score: d.Score}
-	if c.sortBy != SortRelevance && len(c.docDay) > 0 {
-		c.docTime = 0
-		if err := c.times.visit(d.IndexInternalID, c.visit); err != nil {
-			return fmt.Errorf("doc values: %w", err)
-		}
-		r.day, r.time = slices.Clone(c.docDay), c.docTime
+	r := ranked{score: d.Score, day: day}
+	if day != "" {
+		r.time = sc.times[doc]
 	}
 	id, err := c.reader.ExternalID(d.IndexInternalID)
 	if err != nil {
@@ -385,12 +326,10 @@ func (c *collector) rank(d *bsearch.DocumentMatch) error {
 	if full && c.compare(&r, c.top.items[0]) < 0 {
 		return nil
 	}
-	if c.clusters != nil {
-		if err := c.clusters.visit(d.IndexInternalID, c.visit); err != nil {
-			return fmt.Errorf("doc values: %w", err)
-		}
+	r.cluster = id
+	if o := sc.cluster.first(doc); o >= 0 {
+		r.cluster = sc.cluster.values[o]
 	}
-	r.cluster = clusterOf(id, string(c.docCluster))
 	key := c.keyOf(&r)
 	if kept, ok := c.byCluster[key]; ok {
 		if c.compare(&r, kept) > 0 {
@@ -420,7 +359,7 @@ func (c *collector) keyOf(r *ranked) string {
 // first orders a document of score and day against a kept one by the
 // sort's first key, the score or the day: > 0 when it ranks before b,
 // 0 on a tie.
-func (c *collector) first(score float64, day []byte, b *ranked) int {
+func (c *collector) first(score float64, day string, b *ranked) int {
 	if c.sortBy == SortRelevance {
 		switch {
 		case score > b.score:
@@ -437,7 +376,7 @@ func (c *collector) first(score float64, day []byte, b *ranked) int {
 		}
 		return -1
 	}
-	cmp := bytes.Compare(day, b.day)
+	cmp := strings.Compare(day, b.day)
 	if c.sortBy == SortOldest {
 		cmp = -cmp
 	}
@@ -498,8 +437,8 @@ func (h *rankHeap) Pop() any {
 
 // collectWith runs collect on a reader of the index's current snapshot,
 // scoring as bleve's own searches do (the mapping's model, with the
-// run's BM25 statistics).
-func (s *run) collectWith(q query.Query, req Request, po passOptions) (*collected, error) {
+// run's BM25 statistics), with the columns of its segments from cache.
+func (s *run) collectWith(cache *columnCache, q query.Query, req Request, po passOptions) (*collected, error) {
 	adv, err := s.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("bleve index: %w", err)
@@ -509,6 +448,10 @@ func (s *run) collectWith(q query.Query, req Request, po passOptions) (*collecte
 		return nil, fmt.Errorf("bleve reader: %w", err)
 	}
 	defer reader.Close()
+	cols, err := cache.columns(reader)
+	if err != nil {
+		return nil, err
+	}
 	model := index.DefaultScoringModel
 	if m, ok := s.idx.Mapping().(*mapping.IndexMappingImpl); ok && m.ScoringModel != "" {
 		model = m.ScoringModel
@@ -517,17 +460,17 @@ func (s *run) collectWith(q query.Query, req Request, po passOptions) (*collecte
 	if s.stats != nil {
 		ctx = context.WithValue(ctx, bsearch.BM25StatsKey, s.stats)
 	}
-	return collect(ctx, s.idx.Mapping(), reader, q, req, po)
+	return collect(ctx, s.idx.Mapping(), reader, cols, q, req, po)
 }
 
 // topFacets lists each facet's FacetSize most frequent values, ties by
 // name.
-func topFacets(counts map[string]map[string]*int) map[string][]Facet {
+func topFacets(counts map[string]map[string]int) map[string][]Facet {
 	out := make(map[string][]Facet, len(counts))
 	for name, m := range counts {
 		list := make([]Facet, 0, len(m))
 		for v, n := range m {
-			list = append(list, Facet{Name: v, Count: *n})
+			list = append(list, Facet{Name: v, Count: n})
 		}
 		slices.SortFunc(list, func(a, b Facet) int {
 			if a.Count != b.Count {

@@ -24,7 +24,7 @@ type Bucket struct {
 
 // histogram buckets the per-day counts of the matches (days are
 // YYYY-MM-DD, UTC).
-func histogram(days map[string]*int, since, until time.Time) Histogram {
+func histogram(days map[string]int, since, until time.Time) Histogram {
 	h := Histogram{Buckets: []Bucket{}}
 	var first, last time.Time
 	counts := make(map[time.Time]int, len(days))
@@ -33,7 +33,7 @@ func histogram(days map[string]*int, since, until time.Time) Histogram {
 		if err != nil {
 			continue
 		}
-		counts[d] += *n
+		counts[d] += n
 		if first.IsZero() || d.Before(first) {
 			first = d
 		}

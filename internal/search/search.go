@@ -58,8 +58,10 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 
 	"github.com/newsflow/newsflow/internal/bleveindex"
 )
@@ -175,13 +177,18 @@ type Searcher interface {
 	Search(ctx context.Context, req Request) (*Response, error)
 }
 
-// ForIndex returns a Searcher over ix.
-func ForIndex(ix *bleveindex.Index) Searcher { return bleveSearcher{ix} }
+// ForIndex returns a Searcher over ix. It keeps what searches read of
+// every segment of the index (see columns.go) for the searches that
+// follow, so a server keeps one Searcher per index.
+func ForIndex(ix *bleveindex.Index) Searcher { return &bleveSearcher{ix: ix} }
 
-type bleveSearcher struct{ ix *bleveindex.Index }
+type bleveSearcher struct {
+	ix    *bleveindex.Index
+	cache columnCache
+}
 
-func (s bleveSearcher) Search(ctx context.Context, req Request) (*Response, error) {
-	return Run(ctx, s.ix, req)
+func (s *bleveSearcher) Search(ctx context.Context, req Request) (*Response, error) {
+	return runSearch(ctx, s.ix, &s.cache, req)
 }
 
 // storedFields are the fields a hit is built from.
@@ -193,8 +200,14 @@ var storedFields = []string{
 	bleveindex.FieldPersonName, bleveindex.FieldOrgName, bleveindex.FieldPlaceName,
 }
 
-// Run searches ix.
+// Run searches ix once. It reads what a search needs of every segment
+// for this search alone; a Searcher from ForIndex reads it once for all
+// of its searches.
 func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, error) {
+	return ForIndex(ix).Search(ctx, req)
+}
+
+func runSearch(ctx context.Context, ix *bleveindex.Index, cache *columnCache, req Request) (*Response, error) {
 	if req.Size == 0 {
 		req.Size = DefaultSize
 	}
@@ -228,7 +241,7 @@ func Run(ctx context.Context, ix *bleveindex.Index, req Request) (*Response, err
 	}
 	s := &run{ctx: ctx, idx: idx, stats: st}
 
-	found, err := s.collectWith(q, req, passOptions{
+	found, err := s.collectWith(cache, q, req, passOptions{
 		sortBy:     sortBy,
 		scored:     sortBy == SortRelevance && len(pq.required) > 0,
 		everything: len(pq.required) == 0 && len(pq.excluded) == 0 && len(filters(req)) == 0,
@@ -332,6 +345,7 @@ func buildQuery(pq parsedQuery, req Request) query.Query {
 			b.AddMust(bleve.NewDisjunctionQuery(alts...))
 		}
 	}
+	f := filters(req)
 	if w := pq.words(); len(w) > 1 {
 		// Words that appear together as typed rank above scattered ones.
 		text := strings.Join(w, " ")
@@ -346,20 +360,54 @@ func buildQuery(pq parsedQuery, req Request) query.Query {
 	for _, t := range pq.excluded {
 		b.AddMustNot(termQuery(t, 1))
 	}
-	f := filters(req)
 	switch {
 	case len(pq.required) == 0 && len(f) > 0:
-		// Without words the filters are what must match: a conjunction
-		// leaps over the documents that do not pass them, where a
-		// filter would test every document (searches without words
-		// are not scored, see Run).
+		// Without words the filters are what must match (searches
+		// without words are not scored, see Run).
 		b.AddMust(bleve.NewConjunctionQuery(f...))
 	case len(pq.required) == 0:
 		b.AddMust(bleve.NewMatchAllQuery())
 	case len(f) > 0:
-		b.AddFilter(bleve.NewConjunctionQuery(f...))
+		// The filters are required beside the words, so that the
+		// conjunction leaps over the documents they exclude; Bleve's
+		// boolean filter would test each match of the words after
+		// scoring it, phrase boosts included.
+		b.AddMust(unscored{bleve.NewConjunctionQuery(f...)})
 	}
 	return b
+}
+
+// unscored is a filter that a query requires without it changing the
+// scores: its searcher scores 0 and weighs nothing in the query norm.
+type unscored struct{ query.Query }
+
+func (q unscored) Searcher(ctx context.Context, i index.IndexReader, m mapping.IndexMapping, _ bsearch.SearcherOptions) (bsearch.Searcher, error) {
+	s, err := q.Query.Searcher(ctx, i, m, bsearch.SearcherOptions{Score: "none"})
+	if err != nil {
+		return nil, err
+	}
+	return unscoredSearcher{s}, nil
+}
+
+type unscoredSearcher struct{ bsearch.Searcher }
+
+func (unscoredSearcher) Weight() float64      { return 0 }
+func (unscoredSearcher) SetQueryNorm(float64) {}
+
+func (s unscoredSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
+	d, err := s.Searcher.Next(ctx)
+	if d != nil {
+		d.Score = 0
+	}
+	return d, err
+}
+
+func (s unscoredSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
+	d, err := s.Searcher.Advance(ctx, id)
+	if d != nil {
+		d.Score = 0
+	}
+	return d, err
 }
 
 // termQuery matches a word (all of its analysed tokens, as "U.S." has
@@ -468,8 +516,16 @@ func (s *run) represent(q query.Query, req Request, order []string, groups map[s
 		return err
 	}
 	// Which members match the request? A conjunction leaps from member
-	// to member (a filter would run q over all its matches).
-	msr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(membersQ, q), maxClusterRead, 0, false)
+	// to member (a filter would run q over all its matches). The
+	// phrase boosts (q's optional clauses) change no match, and a
+	// phrase searcher reads ahead to its next match, so they go.
+	matching := q
+	if bq, ok := q.(*query.BooleanQuery); ok {
+		required := *bq
+		required.Should = nil
+		matching = &required
+	}
+	msr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(membersQ, matching), maxClusterRead, 0, false)
 	msr.Score = "none"
 	mres, err := s.search(msr)
 	if err != nil {

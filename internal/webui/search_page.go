@@ -124,7 +124,7 @@ func (s *Server) searchPage(r *http.Request) (view, error) {
 			req.Size = PageSize
 		}
 		d.Req = req
-		d.Resp, err = search.Run(r.Context(), s.opts.Index, req)
+		d.Resp, err = s.opts.Articles.Search(r.Context(), req)
 	}
 	if errors.Is(err, search.ErrBadRequest) {
 		d.Error = err.Error()

@@ -35,7 +35,7 @@ type storyReport struct {
 func (s *Server) storyPage(r *http.Request) (view, error) {
 	id := r.PathValue("id")
 	req := search.Request{Story: id, IncludeDuplicates: true, Size: StoryReports, Sort: search.SortOldest}
-	resp, err := search.Run(r.Context(), s.opts.Index, req)
+	resp, err := s.opts.Articles.Search(r.Context(), req)
 	if err != nil {
 		return view{}, err
 	}

@@ -32,6 +32,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/internal/search"
 )
 
 //go:embed templates/*.html
@@ -49,6 +50,11 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 type Options struct {
 	// Index is the search index the pages read.
 	Index *bleveindex.Index
+	// Articles runs the pages' searches over Index; nil for a
+	// search.ForIndex(Index) of the Server's own. A process that also
+	// serves the HTTP API passes the API's, so that both share what
+	// searches keep of the index.
+	Articles search.Searcher
 	// Pipeline reports the stages' backlog for the pipeline page; nil
 	// when no pipeline can be read (the page says so).
 	Pipeline Pipeline
@@ -80,6 +86,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
+	}
+	if opts.Articles == nil {
+		opts.Articles = search.ForIndex(opts.Index)
 	}
 	s := &Server{opts: opts, assets: map[string]*asset{}, pages: map[string]*template.Template{}, stop: make(chan struct{})}
 	if err := s.loadAssets(); err != nil {

@@ -1,0 +1,55 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newsflow/newsflow/internal/bleveindex"
+	"github.com/newsflow/newsflow/pkg/schema"
+)
+
+// TestColumnCacheForgetsMergedSegments: once the index's segments are
+// merged into one, a Searcher keeps the columns of that one only.
+func TestColumnCacheForgetsMergedSegments(t *testing.T) {
+	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	s := ForIndex(ix).(*bleveSearcher)
+	ctx := context.Background()
+	published := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		// One commit, so at least one segment, per document.
+		d := &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("d%d", i), Title: "Harbour news",
+			Body: "The harbour reopened.", PublishedAt: &published, IngestedAt: published, Language: "en",
+			Source: schema.Source{Name: "Daily Echo"}}
+		if err := ix.Index(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := s.Search(ctx, Request{Query: "harbour"}); err != nil || resp.Total != i+1 {
+			t.Fatalf("after %d documents: %v, %v", i+1, resp, err)
+		}
+	}
+	adv, err := ix.Bleve().Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adv.(*scorch.Scorch).ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Search(ctx, Request{Query: "harbour"})
+	if err != nil || resp.Total != 4 {
+		t.Fatalf("merged: %v, %v", resp, err)
+	}
+	if n := len(s.cache.segments); n != 1 {
+		t.Errorf("the cache holds the columns of %d segments, want the merged one only", n)
+	}
+}
