@@ -456,7 +456,7 @@ func (s *state) cues(m *mention, c *cluster) {
 	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
 		next == "," && m.attach < 0 && orgBefore[s.appositiveHead(m.t1+1)] ||
 		(next == "'s" || next == "’s") && orgPossessed[next2] || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1) ||
-		s.ventureOf(m):
+		s.ventureOf(m) || m.t1-m.t0 > 1 && orgSuffixes[s.toks[m.t1-1].Text]:
 		// A name that defines an acronym, "Electronic Arts (EA)", is a
 		// body more often than a person.
 		c.orgCue = true

@@ -409,10 +409,12 @@ func TestRules(t *testing.T) {
 			name:  "joint ventures, work examples and analyst firms without an article-wide cue",
 			title: "Phones", body: "Sony Ericsson will show the W800 phone. Albert Hill ran the shop. R Lamont (Glasgow) plays. " +
 				"Blockbuster films like Harry Potter sold well, as did movies such as Shrek. The Spider-Man series ended. " +
-				"The market grew, according to industry analysts Screen Digest and the journal Video Age.",
+				"The market grew, according to industry analysts Screen Digest and the journal Video Age. " +
+				"Jupiter Research expects more. Saint Bernard Software sells filters.",
 			english: true,
 			spans: []span{{"PER", "Sony Ericsson"}, {"PER", "Albert Hill"}, {"PER", "R Lamont"}, {"PER", "Harry Potter"}, {"PER", "Shrek"},
-				{"PER", "Spider-Man"}, {"PER", "Screen Digest"}, {"PER", "Video Age"}},
+				{"PER", "Spider-Man"}, {"PER", "Screen Digest"}, {"PER", "Video Age"}, {"PER", "Jupiter Research"},
+				{"PER", "Saint Bernard Software"}},
 			want: map[string]string{"ORG:Sony Ericsson": "local:org:sony-ericsson |", "PER:Albert Hill": "local:person:albert-hill |",
 				"PER:R Lamont":      "local:person:r-lamont |",
 				"ORG:Screen Digest": "local:org:screen-digest |", "ORG:Video Age": "local:org:video-age |"},

@@ -168,6 +168,14 @@ var (
 	orgAtBefore  = set(`analyst analysts researcher researchers spokesman spokeswoman executive executives boss engineers`)
 )
 
+// orgSuffixes end the names of companies and publications and hardly
+// ever a person's: a name of several words the tagger calls a person that
+// ends in one is an organisation ("Saint Bernard Software", "Jupiter
+// Research", "Screen Digest").
+var orgSuffixes = set(`Software Research Digest Media Group Holdings Systems Networks Technologies Technology Labs Studios
+Pictures Records Entertainment Communications Telecom Electronics Motors Airlines Airways Pharmaceuticals Insurance
+Securities Investments Associates Consulting Solutions Interactive Magazine Journal Gazette Tribune`)
+
 // eventWords end the name of an event, a competition or an award, which
 // is neither a person nor an organisation: "Academy Awards", "Consumer
 // Electronics Show", "Six Nations", "General Election". They apply only to
