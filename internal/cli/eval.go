@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -18,6 +21,7 @@ import (
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/ingest/extracteval"
 	"github.com/newsflow/newsflow/services/stories"
+	"github.com/newsflow/newsflow/services/stories/cluster"
 )
 
 // Every evaluation runs the code newsflow run runs up to the stage it
@@ -39,7 +43,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "  ner --conll FILE                         CoNLL-2003 exact-span micro F1")
 		fmt.Fprintln(stderr, "  gum --dir DIR                            document-level entity recall, linking and salience on GUM news")
 		fmt.Fprintln(stderr, "  linking --data FILE.jsonl                Wikidata linking: accuracy on gold mentions, in-KB accuracy, coverage, end-to-end F1")
-		fmt.Fprintln(stderr, "  stories --data FILE.jsonl [--data ...] [--seed N]  story clustering BCubed and pairwise P/R/F1 per file")
+		fmt.Fprintln(stderr, "  stories --data FILE.jsonl [--data ...] [--seed N] [--fit [--fit-seeds 1,2] [--fit-budget N]]  story clustering BCubed and pairwise P/R/F1 per file, or the fit of its model")
 		return ErrUsage
 	}
 	return evals[args[0]](ctx, args[1:], stdout, stderr)
@@ -161,6 +165,9 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var files pathList
 	fs.Var(&files, "data", "JSON lines of {id, story, source, title, text, published_at}; repeat for several files")
 	seed := fs.Uint64("seed", 1, "seed of the order of ties and undated articles")
+	fit := fs.Bool("fit", false, "fit the model's weights and merge threshold (leave one file out, then on every file) instead of scoring the shipped ones")
+	fitSeeds := fs.String("fit-seeds", "", "with --fit: the feeding orders every fit averages over, e.g. 1,2 (default: --seed)")
+	budget := fs.Int("fit-budget", storyeval.DefaultFitOptions().Budget, "with --fit: the most evaluations per fit")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -168,9 +175,29 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "newsflow eval stories: --data is required")
 		return ErrUsage
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !*fit && (set["fit-seeds"] || set["fit-budget"]) {
+		fmt.Fprintln(stderr, "newsflow eval stories: --fit-seeds and --fit-budget need --fit")
+		return ErrUsage
+	}
 	p, err := storyeval.NewPipeline(ctx)
 	if err != nil {
 		return err
+	}
+	if *fit {
+		seeds := []uint64{*seed}
+		if set["fit-seeds"] {
+			if seeds, err = parseSeeds(*fitSeeds); err != nil {
+				fmt.Fprintf(stderr, "newsflow eval stories: --fit-seeds %q: %v (want seeds separated by commas, e.g. 1,2)\n", *fitSeeds, err)
+				return ErrUsage
+			}
+		}
+		if *budget < 1 {
+			fmt.Fprintf(stderr, "newsflow eval stories: --fit-budget %d: want at least 1, e.g. 60\n", *budget)
+			return ErrUsage
+		}
+		return fitStories(ctx, p, files, seeds, *budget, stdout)
 	}
 	var last storyeval.Scores
 	for _, f := range files {
@@ -181,5 +208,57 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		storyeval.Print(stdout, last)
 	}
 	storyeval.Summary(stdout, last)
+	return nil
+}
+
+func parseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// fitStories prepares every file in every order once, then runs
+// storyeval.FitAll and prints what it found against the shipped
+// parameters.
+func fitStories(ctx context.Context, p *storyeval.Pipeline, files []string, seeds []uint64, budget int, stdout io.Writer) error {
+	var sets []storyeval.FitSet
+	for _, f := range files {
+		set := storyeval.FitSet{File: filepath.Base(f)}
+		for _, seed := range seeds {
+			prep, err := storyeval.Prepare(ctx, p, f, seed)
+			if err != nil {
+				return err
+			}
+			set.Orders = append(set.Orders, prep)
+		}
+		sets = append(sets, set)
+	}
+	opt := storyeval.DefaultFitOptions()
+	opt.Budget = budget
+	rep, err := storyeval.FitAll(ctx, stdout, sets, opt)
+	if err != nil {
+		return err
+	}
+	if len(rep.HeldOut) > 0 {
+		b, pw := 0.0, 0.0
+		for _, sc := range rep.HeldOut {
+			b += sc.BCubedF1 / float64(len(rep.HeldOut))
+			pw += sc.PairF1 / float64(len(rep.HeldOut))
+		}
+		fmt.Fprintf(stdout, "held-out mean: bcubed F1 %.4f  pairwise F1 %.4f\n", b, pw)
+	}
+	shipped := cluster.DefaultParams()
+	fmt.Fprintf(stdout, "shipped:  %s\n", storyeval.FormatParams(shipped))
+	if storyeval.FormatParams(rep.All) == storyeval.FormatParams(shipped) {
+		fmt.Fprintln(stdout, "the fit on every file gives the shipped parameters")
+	} else {
+		fmt.Fprintln(stdout, "the fit on every file differs from the shipped parameters (cluster.DefaultParams)")
+	}
 	return nil
 }

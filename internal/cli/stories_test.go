@@ -153,3 +153,22 @@ func getJSONStatus(t *testing.T, url string, v any) int {
 	}
 	return res.StatusCode
 }
+
+// The fitting options of eval stories need --fit, and say how to write
+// them; nothing is silently ignored.
+func TestEvalStoriesFitOptions(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit-seeds", "1,2"}, "need --fit"},
+		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit-budget", "5"}, "need --fit"},
+		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit", "--fit-seeds", "1,x"}, "e.g. 1,2"},
+		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit", "--fit-budget", "0"}, "at least 1"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := Main(context.Background(), tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}

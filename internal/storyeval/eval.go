@@ -235,7 +235,8 @@ func Cluster(ctx context.Context, prep *Prepared, cfg stories.Config) (Scores, e
 			pred[i] = "rejected:" + prep.IDs[i] // in the pipeline: a dead letter
 			continue
 		}
-		out, err := st.Process(ctx, doc)
+		in := *doc // Process sets the story: the prepared document stays as it was, for the next run
+		out, err := st.Process(ctx, &in)
 		if err != nil {
 			return Scores{}, err
 		}

@@ -37,7 +37,7 @@ var t0 = time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
 func doc(id, source, title, body string, at time.Time) *schema.Document {
 	return &schema.Document{
 		SchemaVersion: schema.Version, ID: id, Source: schema.Source{Domain: source},
-		Title: title, Body: body, Language: "en", IngestedAt: at,
+		Title: title, Body: body, Language: "en", IngestedAt: at, PublishedAt: &at,
 	}
 }
 

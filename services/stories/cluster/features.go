@@ -38,6 +38,10 @@ type Article struct {
 	Title  string `json:"title,omitempty"`
 	// Time is the published time, else the ingest time, in Unix ms.
 	Time int64 `json:"t"`
+	// Undated means Time is the ingest time: the document had no usable
+	// published time, so Time says when it was fetched, not when it was
+	// written.
+	Undated bool `json:"nd,omitempty"`
 	// CopyOf is the canonical's id when the article is a syndicated copy.
 	CopyOf   string      `json:"copy_of,omitempty"`
 	Titles   []TermCount `json:"-"`
@@ -55,9 +59,10 @@ func FromDocument(doc *schema.Document) *Article {
 		Source: sourceOf(doc),
 		Lang:   doc.Language,
 		Title:  doc.Title,
-		Time:   articleTime(doc).UnixMilli(),
 		CopyOf: doc.DuplicateOf,
 	}
+	t, published := articleTime(doc)
+	a.Time, a.Undated = t.UnixMilli(), !published
 	a.Titles = countTerms(Terms(doc.Title, doc.Language))
 	body := doc.Body
 	if doc.Cleaning.TitleFromBody {
@@ -101,12 +106,13 @@ func sourceOf(doc *schema.Document) string {
 // before it is taken for a mistake (a time zone error, a typo'd year).
 const futureSlack = 24 * time.Hour
 
-// articleTime is the document's published time, else its ingest time.
-func articleTime(doc *schema.Document) time.Time {
+// articleTime is the document's published time (published true), else
+// its ingest time.
+func articleTime(doc *schema.Document) (t time.Time, published bool) {
 	if p := doc.PublishedAt; p != nil && !p.IsZero() && (doc.IngestedAt.IsZero() || !p.After(doc.IngestedAt.Add(futureSlack))) {
-		return *p
+		return *p, true
 	}
-	return doc.IngestedAt
+	return doc.IngestedAt, false
 }
 
 func countTerms(terms []string) []TermCount {

@@ -4,6 +4,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // TestBigStoryAsksForACloserReport: a report is scored against a story
@@ -21,12 +24,14 @@ func TestBigStoryAsksForACloserReport(t *testing.T) {
 			st.titles.add(v0.title, s.p.MaxCentroidTerms)
 			st.bodies.add(v0.body, s.p.MaxCentroidTerms)
 			st.originals++
+			st.dated++
 		}
 		return st
 	}
 	r := quake[1]
-	v := s.vectorize(FromDocument(doc("r", r.source, r.title, r.body, t0)))
-	fs, fb := s.articleFeatures(v, t0.UnixMilli(), storyOf(1)), s.articleFeatures(v, t0.UnixMilli(), storyOf(30))
+	a := FromDocument(doc("r", r.source, r.title, r.body, t0))
+	v := s.vectorize(a)
+	fs, fb := s.articleFeatures(v, a, storyOf(1)), s.articleFeatures(v, a, storyOf(30))
 	if math.Abs(fs.body-fb.body) > 1e-9 || math.Abs(fs.title-fb.title) > 1e-9 {
 		t.Fatalf("fixture: cosines differ (small %+v, big %+v)", fs, fb)
 	}
@@ -70,5 +75,74 @@ func TestValidateRejectsUnusableModels(t *testing.T) {
 	}
 	if err := DefaultParams().Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
+	}
+}
+
+// TestUndatedPairsHaveNoTimeEvidence: an article without a published
+// time (its time is when it was fetched) against a story of such
+// articles takes the Undated feature instead of a time term that would
+// claim a gap between fetches; a pair with a dated side takes the time
+// term; a headline without a body is marked. The flag survives the log.
+func TestUndatedPairsHaveNoTimeEvidence(t *testing.T) {
+	s := newState(t)
+	q := quake[0]
+	dated := FromDocument(doc("d", q.source, q.title, q.body, t0))
+	e := election[0] // another event, so that it opens its own story
+	undatedDoc := doc("u", e.source, e.title, e.body, t0)
+	undatedDoc.PublishedAt = nil
+	undated := FromDocument(undatedDoc)
+	if dated.Undated || !undated.Undated {
+		t.Fatalf("Undated: dated %v, without published_at %v; want false, true", dated.Undated, undated.Undated)
+	}
+	storyOf := func(a *Article) *story {
+		st := s.stories[s.resolve(assign(t, s, a))]
+		if st == nil {
+			t.Fatalf("story of %s not active", a.ID)
+		}
+		return st
+	}
+	datedStory, undatedStory := storyOf(dated), storyOf(undated)
+	r := quake[1]
+	for _, tc := range []struct {
+		name        string
+		article     *schema.Document
+		st          *story
+		wantUndated bool
+	}{
+		{"dated article, dated story", doc("r1", r.source, r.title, r.body, t0.Add(time.Hour)), datedStory, false},
+		{"dated article, undated story", doc("r2", r.source, r.title, r.body, t0.Add(time.Hour)), undatedStory, false},
+		{"undated article, dated story", func() *schema.Document {
+			d := doc("r3", r.source, r.title, r.body, t0.Add(time.Hour))
+			d.PublishedAt = nil
+			return d
+		}(), datedStory, false},
+		{"undated article, undated story", func() *schema.Document {
+			d := doc("r4", r.source, r.title, r.body, t0.Add(time.Hour))
+			d.PublishedAt = nil
+			return d
+		}(), undatedStory, true},
+	} {
+		a := FromDocument(tc.article)
+		f := s.articleFeatures(s.vectorize(a), a, tc.st)
+		switch {
+		case tc.wantUndated && (f.undated != 1 || f.time != 0):
+			t.Errorf("%s: undated %v, time %v; want 1, 0", tc.name, f.undated, f.time)
+		case !tc.wantUndated && (f.undated != 0 || f.time <= 0.9):
+			t.Errorf("%s: undated %v, time %v; want 0 and the fade of an hour", tc.name, f.undated, f.time)
+		}
+		if f.headline != 0 {
+			t.Errorf("%s: headline %v for an article with a body", tc.name, f.headline)
+		}
+	}
+	h := FromDocument(doc("h", r.source, r.title, "", t0))
+	if f := s.articleFeatures(s.vectorize(h), h, datedStory); f.headline != 1 {
+		t.Errorf("headline feature %v for a title without a body, want 1", f.headline)
+	}
+	data, err := EncodeEvent(Event{Article: undated, Story: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := DecodeEvent(data); err != nil || !back.Article.Undated {
+		t.Errorf("the undated flag did not survive the log: %+v, %v", back.Article, err)
 	}
 }

@@ -87,26 +87,35 @@ type Params struct {
 //     title against the story's bodies for Body; one without a title
 //     takes its Body cosine for Title.
 //   - Time: exp(-gap/TimeScale), the gap being the time from the story's
-//     first to last article to the article's time.
+//     first to last article to the article's time (published, else
+//     fetched); 0 when the pair is undated.
+//   - Undated: 1 when neither the article nor any member of the story
+//     has a published time, else 0. Such a pair's gap is only the gap
+//     between fetches: its weight stands for what the unknown gap is
+//     worth. (A pair with one side dated keeps the time term on the
+//     fetch time of the other.)
+//   - Headline: 1 when the article has no body (a headline feed), else
+//     0. A title alone says less, so the model may ask it for more.
 //   - InvSize: 1/min(story size, 100). A positive weight makes the join
 //     size-aware: a story of one report takes a slightly less similar
 //     article than a story whose centroid is the consensus of many, whose
 //     cosines run higher.
 //
 // For two stories (the merge pass) the features are the same, centroid
-// against centroid, with the larger story's size.
+// against centroid, with the larger story's size; the pair is undated
+// when neither story has a dated member.
 type Model struct {
-	Title, Body, Time, InvSize, Bias float64
+	Title, Body, Time, InvSize, Undated, Headline, Bias float64
 }
 
 // features are one article-story (or story-story) pair's model inputs.
 type features struct {
-	title, body, time, invSize float64
+	title, body, time, invSize, undated, headline float64
 }
 
 // prob is the model's probability for features f.
 func (m Model) prob(f features) float64 {
-	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize
+	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Headline*f.headline
 	return 1 / (1 + math.Exp(-z))
 }
 
@@ -117,7 +126,7 @@ const maxSize = 100
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		Model:     Model{Title: 5.6, Body: 15.4, Time: 6, InvSize: 2, Bias: -11},
+		Model:     Model{Title: 5.6, Body: 15.4, Time: 6, InvSize: 2, Undated: 6, Bias: -11},
 		Threshold: 0.5, MergeThreshold: 0.996,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
@@ -133,7 +142,7 @@ var ErrParams = errors.New("invalid story clustering parameters")
 // Validate checks every parameter.
 func (p Params) Validate() error {
 	m := p.Model
-	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Bias} {
+	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Bias} {
 		if math.IsNaN(w) || math.IsInf(w, 0) {
 			return fmt.Errorf("%w: model weight %v is not a number", ErrParams, w)
 		}
@@ -300,17 +309,18 @@ type story struct {
 	repID   string
 	repTime int64
 	count   int
-	// originals counts the members that moved the centroid.
-	originals int
-	sources   map[string]int
-	langs     map[string]int
-	ents      map[string]*entityAgg
-	titles    centroid
-	bodies    centroid
-	postings  map[uint64]struct{}
-	revision  uint64
-	merged    string
-	closed    bool
+	// originals counts the members that moved the centroid, dated those
+	// of them with a published time.
+	originals, dated int
+	sources          map[string]int
+	langs            map[string]int
+	ents             map[string]*entityAgg
+	titles           centroid
+	bodies           centroid
+	postings         map[uint64]struct{}
+	revision         uint64
+	merged           string
+	closed           bool
 }
 
 // State is the clustering state one replica holds: the active stories,
@@ -444,16 +454,21 @@ func (s *State) vectorize(a *Article) vectors {
 
 // articleFeatures are the model's inputs for article vectors v at time t
 // against story st.
-func (s *State) articleFeatures(v vectors, t int64, st *story) features {
+func (s *State) articleFeatures(v vectors, a *Article, st *story) features {
 	f := features{
 		title:   st.titles.cos(v.title),
-		time:    s.fade(spanGap(t, t, st)),
 		invSize: 1 / float64(min(max(st.originals, 1), maxSize)),
+	}
+	if a.Undated && st.dated == 0 {
+		f.undated = 1
+	} else {
+		f.time = s.fade(spanGap(a.Time, a.Time, st))
 	}
 	if len(v.body) > 0 {
 		f.body = st.bodies.cos(v.body)
 	} else {
 		f.body = st.bodies.cos(v.title) // a headline without a body
+		f.headline = 1
 	}
 	if len(v.title) == 0 {
 		f.title = f.body
@@ -481,12 +496,17 @@ func (s *State) fade(gap int64) float64 {
 // storyFeatures are the model's inputs for two stories: the same fields,
 // centroid against centroid, and the inverse size of the larger story.
 func (s *State) storyFeatures(a, b *story) features {
-	return features{
+	f := features{
 		title:   cosCentroids(&a.titles, &b.titles),
 		body:    cosCentroids(&a.bodies, &b.bodies),
-		time:    s.fade(spanGap(a.first, a.last, b)),
 		invSize: 1 / float64(min(max(a.originals, b.originals, 1), maxSize)),
 	}
+	if a.dated == 0 && b.dated == 0 {
+		f.undated = 1
+	} else {
+		f.time = s.fade(spanGap(a.first, a.last, b))
+	}
+	return f
 }
 
 // StoryIDFor is the id of the story an article opens.
@@ -512,7 +532,7 @@ func (s *State) Decide(a *Article) Event {
 	bestScore := 0.0
 	scores := make([]float64, len(cands))
 	for i, st := range cands {
-		sc := s.p.Model.prob(s.articleFeatures(v, a.Time, st))
+		sc := s.p.Model.prob(s.articleFeatures(v, a, st))
 		scores[i] = sc
 		if sc > bestScore || sc == bestScore && best != nil && st.created < best.created {
 			best, bestScore = st, sc
@@ -634,6 +654,9 @@ func (s *State) Apply(seq uint64, ev Event) (string, error) {
 		st.bodies.add(v.body, s.p.MaxCentroidTerms)
 		s.post(st, v)
 		st.originals++
+		if !a.Undated {
+			st.dated++
+		}
 		if st.repID == "" || a.Time < st.repTime {
 			st.repID, st.repTime, st.title = a.ID, a.Time, a.Title
 		}
@@ -752,6 +775,7 @@ func (s *State) merge(seq uint64, m Merge) {
 	into.bodies.merge(&from.bodies, s.p.MaxCentroidTerms)
 	into.count += from.count
 	into.originals += from.originals
+	into.dated += from.dated
 	into.first, into.last = min(into.first, from.first), max(into.last, from.last)
 	if from.repID != "" && (into.repID == "" || from.repTime < into.repTime) {
 		into.repID, into.repTime, into.title = from.repID, from.repTime, from.title

@@ -1,0 +1,265 @@
+package storyeval
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/newsflow/newsflow/services/stories"
+	"github.com/newsflow/newsflow/services/stories/cluster"
+)
+
+// The fitting of the stage's model. The weights of cluster.Model and the
+// merge threshold are searched by coordinate ascent on the mean BCubed F1
+// of the online clustering itself (Cluster: the stage's Process on an
+// in-memory log, exactly as the evaluation runs it), not on article-story
+// pairs: decisions change the stories that later articles meet, which a
+// pair-level fit does not see. Each file is held out once (leave one file
+// out): the weights fitted on the other files are scored on it, which is
+// the figure to trust for data we do not have. A last fit on every file
+// gives the weights to ship.
+
+// coordinate is one fitted parameter: how to read and write it, its first
+// step, and its least value.
+type coordinate struct {
+	name string
+	get  func(cluster.Params) float64
+	set  func(*cluster.Params, float64)
+	step float64
+	min  float64
+}
+
+// mergeLogit maps the merge threshold to an unbounded coordinate, so that
+// steps near 1 stay meaningful; a logit of 20 or more is "never merge".
+func mergeLogit(p cluster.Params) float64 {
+	if p.MergeThreshold >= 1 {
+		return 20
+	}
+	return math.Log(p.MergeThreshold / (1 - p.MergeThreshold))
+}
+
+func setMergeLogit(p *cluster.Params, x float64) {
+	if x >= 20 {
+		p.MergeThreshold = 1
+		return
+	}
+	p.MergeThreshold = 1 / (1 + math.Exp(-x))
+}
+
+// coordinates are the fitted parameters, in search order. The join
+// threshold stays at 0.5: the bias moves the boundary instead.
+var coordinates = []coordinate{
+	{"title", func(p cluster.Params) float64 { return p.Model.Title }, func(p *cluster.Params, x float64) { p.Model.Title = x }, 1, 0},
+	{"body", func(p cluster.Params) float64 { return p.Model.Body }, func(p *cluster.Params, x float64) { p.Model.Body = x }, 2, 0},
+	{"time", func(p cluster.Params) float64 { return p.Model.Time }, func(p *cluster.Params, x float64) { p.Model.Time = x }, 1, 0},
+	{"inv_size", func(p cluster.Params) float64 { return p.Model.InvSize }, func(p *cluster.Params, x float64) { p.Model.InvSize = x }, 1, 0},
+	{"undated", func(p cluster.Params) float64 { return p.Model.Undated }, func(p *cluster.Params, x float64) { p.Model.Undated = x }, 2, math.Inf(-1)},
+	{"headline", func(p cluster.Params) float64 { return p.Model.Headline }, func(p *cluster.Params, x float64) { p.Model.Headline = x }, 2, math.Inf(-1)},
+	{"bias", func(p cluster.Params) float64 { return p.Model.Bias }, func(p *cluster.Params, x float64) { p.Model.Bias = x }, 1, math.Inf(-1)},
+	{"merge_logit", mergeLogit, setMergeLogit, 1, 0},
+}
+
+// FitStart is where every fit starts: the model of the previous fit
+// (commit eda4fe9, by the same search on the same files, before the
+// undated and headline terms), with Undated equal to Time (what that
+// model gave an undated pair: a gap of zero) and no headline term.
+func FitStart() cluster.Params {
+	p := cluster.DefaultParams()
+	p.Model = cluster.Model{Title: 5.6, Body: 15.4, Time: 6, InvSize: 2, Undated: 6, Bias: -11}
+	p.Threshold = 0.5
+	p.MergeThreshold = 0.996
+	return p
+}
+
+// FitOptions bound the search.
+type FitOptions struct {
+	// Budget is the most objective evaluations per fit.
+	Budget int
+	// MinStep ends the search when every step has been halved below it
+	// (in units of the first step of the title weight).
+	MinStep float64
+	// Workers is how many fits (the folds and the fit on every file)
+	// run at once.
+	Workers int
+}
+
+// DefaultFitOptions are the budget and precision the shipped weights
+// were fitted with.
+func DefaultFitOptions() FitOptions { return FitOptions{Budget: 30, MinStep: 0.25, Workers: 2} }
+
+// FitSet is one file's prepared streams: one per feeding order (seed).
+type FitSet struct {
+	File   string
+	Orders []*Prepared
+}
+
+// objective is the mean BCubed F1 over every order of the given sets.
+func objective(ctx context.Context, sets []FitSet, p cluster.Params) (float64, error) {
+	cfg := stories.DefaultConfig()
+	cfg.Params = p
+	sum, n := 0.0, 0
+	for _, set := range sets {
+		for _, prep := range set.Orders {
+			sc, err := Cluster(ctx, prep, cfg)
+			if err != nil {
+				return 0, err
+			}
+			sum += sc.BCubedF1
+			n++
+		}
+	}
+	return sum / float64(n), nil
+}
+
+// Fit searches the coordinates by ascent from start, maximising the mean
+// BCubed F1 of sets: each coordinate in turn moves a step up or down and
+// keeps the first move that gains more than 1e-4; when a whole round
+// gains nothing, every step halves. It is deterministic: the same sets,
+// start and options give the same parameters.
+func Fit(ctx context.Context, sets []FitSet, start cluster.Params, opt FitOptions) (cluster.Params, float64, error) {
+	best := start
+	bestScore, err := objective(ctx, sets, best)
+	if err != nil {
+		return best, 0, err
+	}
+	steps := make([]float64, len(coordinates))
+	for i, c := range coordinates {
+		steps[i] = c.step
+	}
+	evals := 1
+	for evals < opt.Budget && steps[0] >= opt.MinStep {
+		improved := false
+		for i, c := range coordinates {
+			for _, dir := range []float64{1, -1} {
+				if evals >= opt.Budget {
+					break
+				}
+				x := c.get(best) + dir*steps[i]
+				if x < c.min {
+					continue
+				}
+				if err := ctx.Err(); err != nil {
+					return best, 0, err
+				}
+				cand := best
+				c.set(&cand, x)
+				if cand.Validate() != nil {
+					continue
+				}
+				score, err := objective(ctx, sets, cand)
+				if err != nil {
+					return best, 0, err
+				}
+				evals++
+				if score > bestScore+1e-4 {
+					best, bestScore, improved = cand, score, true
+					break
+				}
+			}
+		}
+		if !improved {
+			for i := range steps {
+				steps[i] /= 2
+			}
+		}
+	}
+	return best, bestScore, nil
+}
+
+// FitReport is the result of FitAll.
+type FitReport struct {
+	// HeldOut are each file's scores (its first order) under the
+	// parameters fitted on the other files, and those parameters.
+	HeldOut       []Scores
+	HeldOutParams []cluster.Params
+	// All are the parameters fitted on every file, and each file's
+	// scores (its first order) under them.
+	All       cluster.Params
+	AllScores []Scores
+}
+
+// FitAll runs the leave-one-file-out folds and the fit on every file,
+// opt.Workers at a time, and writes what each found to w, in order.
+func FitAll(ctx context.Context, w io.Writer, sets []FitSet, opt FitOptions) (FitReport, error) {
+	type job struct {
+		held  int // -1: the fit on every file
+		train []FitSet
+	}
+	var jobs []job
+	if len(sets) > 1 {
+		for k := range sets {
+			train := make([]FitSet, 0, len(sets)-1)
+			train = append(train, sets[:k]...)
+			train = append(train, sets[k+1:]...)
+			jobs = append(jobs, job{k, train})
+		}
+	}
+	jobs = append(jobs, job{-1, sets})
+	type result struct {
+		p     cluster.Params
+		train float64
+		err   error
+	}
+	results := make([]result, len(jobs))
+	slots := make(chan struct{}, max(opt.Workers, 1))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			p, tr, err := Fit(ctx, j.train, FitStart(), opt)
+			results[i] = result{p, tr, err}
+		})
+	}
+	wg.Wait()
+	var rep FitReport
+	score := func(set FitSet, p cluster.Params) (Scores, error) {
+		cfg := stories.DefaultConfig()
+		cfg.Params = p
+		return Cluster(ctx, set.Orders[0], cfg)
+	}
+	for i, j := range jobs {
+		r := results[i]
+		if r.err != nil {
+			return rep, r.err
+		}
+		if j.held < 0 {
+			rep.All = r.p
+			fmt.Fprintf(w, "all files (mean BCubed F1 %.4f): %s\n", r.train, FormatParams(r.p))
+			for _, set := range sets {
+				sc, err := score(set, r.p)
+				if err != nil {
+					return rep, err
+				}
+				rep.AllScores = append(rep.AllScores, sc)
+				fmt.Fprintf(w, "  %s: bcubed P %.3f R %.3f F1 %.3f  pairwise P %.3f R %.3f F1 %.3f  stories %d/%d\n", set.File,
+					sc.BCubedP, sc.BCubedR, sc.BCubedF1, sc.PairP, sc.PairR, sc.PairF1, sc.Stories, sc.Gold)
+			}
+			continue
+		}
+		held := sets[j.held]
+		sc, err := score(held, r.p)
+		if err != nil {
+			return rep, err
+		}
+		rep.HeldOut = append(rep.HeldOut, sc)
+		rep.HeldOutParams = append(rep.HeldOutParams, r.p)
+		fmt.Fprintf(w, "held out %s: fitted on the others (mean BCubed F1 %.4f): %s\n", held.File, r.train, FormatParams(r.p))
+		fmt.Fprintf(w, "  held-out bcubed P %.3f R %.3f F1 %.3f  pairwise P %.3f R %.3f F1 %.3f  stories %d/%d\n",
+			sc.BCubedP, sc.BCubedR, sc.BCubedF1, sc.PairP, sc.PairR, sc.PairF1, sc.Stories, sc.Gold)
+	}
+	return rep, nil
+}
+
+// FormatParams writes the fitted parameters as the shipped defaults are
+// written (cluster.DefaultParams), to compare or paste.
+func FormatParams(p cluster.Params) string {
+	var b strings.Builder
+	m := p.Model
+	fmt.Fprintf(&b, "Model{Title: %.4g, Body: %.4g, Time: %.4g, InvSize: %.4g, Undated: %.4g, Headline: %.4g, Bias: %.4g}, Threshold: %.4g, MergeThreshold: %.6g",
+		m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Bias, p.Threshold, p.MergeThreshold)
+	return b.String()
+}
