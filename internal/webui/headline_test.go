@@ -53,3 +53,28 @@ func TestHeadlineWithoutBody(t *testing.T) {
 	}
 	mustContain(t, page, "<h1>Strong earthquake hits Ferrandina</h1>", "A headline without text", `href="/stories/story-quake"`)
 }
+
+// An article without a publication date is listed with when it was
+// received, as the story page and the CLI show it, not without a date.
+func TestUndatedHitShowsWhenReceived(t *testing.T) {
+	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	doc := &schema.Document{SchemaVersion: schema.Version, ID: "undated", Title: "Harbour reopens after the storm",
+		Body: "The harbour reopened on Monday.", Source: schema.Source{Name: "Example Wire"},
+		IngestedAt: t0.Add(90 * time.Minute), Language: "en"}
+	if err := ix.Index(context.Background(), doc); err != nil {
+		t.Fatal(err)
+	}
+	ui, err := webui.New(webui.Options{Index: ix, Log: zaptest.NewLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ui.Handler())
+	t.Cleanup(func() { ui.Stop(); srv.Close() })
+	_, page := get(t, srv, "/?q=harbour")
+	mustContain(t, page, `href="/articles/undated"`,
+		`<time datetime="`+t0.Add(90*time.Minute).Format(time.RFC3339)+`">`, "(received)")
+}
