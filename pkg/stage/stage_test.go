@@ -525,6 +525,9 @@ func TestTwoReplicasShareTheWork(t *testing.T) {
 func TestSIGTERMDrainsInFlightWork(t *testing.T) {
 	e := newEnv(t)
 	started := make(chan struct{})
+	// Under load the server may redeliver the message while the first
+	// delivery waits (at least once), so Process can run twice.
+	var startedOnce sync.Once
 	release := make(chan struct{})
 	svc := stage.Service{
 		Name:     "drain",
@@ -532,7 +535,7 @@ func TestSIGTERMDrainsInFlightWork(t *testing.T) {
 		Validate: func() error { return nil },
 		Start: func(ctx context.Context, rt *stage.Runtime) error {
 			_, err := stage.Start(ctx, rt, passthrough("dedupe", stage.SubjectCleaned, stage.SubjectDeduped, func(ctx context.Context, d *schema.Document) (*schema.Document, error) {
-				close(started)
+				startedOnce.Do(func() { close(started) })
 				select {
 				case <-release:
 					return d, nil
