@@ -81,10 +81,12 @@ func TestSoak(t *testing.T) {
 	}
 	environ = append(environ, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_HTTP_ADDR="+addr,
 		"NEWSFLOW_DEDUPE_INDEX_DIR="+indexDir, "NEWSFLOW_LOG_LEVEL=warn", "NEWSFLOW_PPROF=true",
-		// No stage reads articles.deduped here, so with a size cap the
-		// service's backpressure (unread output filling half the cap)
-		// stops it at ~100,000 articles; the driver reads every output.
-		"NEWSFLOW_STREAM_MAX_BYTES=-1")
+		// No stage reads articles.deduped here (the driver reads every
+		// output with a consumer of its own), so the service's
+		// backpressure would hold its output once the unread messages
+		// filled half the stream's size cap, or reached
+		// NEWSFLOW_MAX_BACKLOG (100,000): both are off.
+		"NEWSFLOW_STREAM_MAX_BYTES=-1", "NEWSFLOW_MAX_BACKLOG=0")
 	startService := func() *exec.Cmd {
 		cmd := exec.Command(bin)
 		cmd.Env = environ
