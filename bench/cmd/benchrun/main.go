@@ -116,7 +116,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep := Report{Started: time.Now().UTC(), Machine: machine(c.commit)}
+	rep := Report{Started: time.Now().UTC(), Machine: machine(c.commit, c.root)}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 
 	section := func(name string, on bool, fn func() error) error {

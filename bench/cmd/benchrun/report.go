@@ -259,14 +259,21 @@ func medianDuration(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func machine(commit string) Machine {
+// machine describes the machine and the tree in root (the one measured,
+// which need not be the working directory).
+func machine(commit, root string) Machine {
 	m := Machine{GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), Commit: commit, LoadBefore: loadAvg()}
+	git := func(args ...string) ([]byte, error) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = root
+		return cmd.Output()
+	}
 	if m.Commit == "" {
-		if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		if out, err := git("rev-parse", "--short", "HEAD"); err == nil {
 			m.Commit = strings.TrimSpace(string(out))
 		}
 	}
-	if out, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+	if out, err := git("status", "--porcelain", "--untracked-files=no"); err == nil {
 		for _, line := range strings.Split(string(out), "\n") {
 			if strings.TrimSpace(line) != "" {
 				m.Modified++
