@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,5 +52,56 @@ func TestColumnCacheForgetsMergedSegments(t *testing.T) {
 	}
 	if n := len(s.cache.segments); n != 1 {
 		t.Errorf("the cache holds the columns of %d segments, want the merged one only", n)
+	}
+}
+
+// TestSearcherWhileIndexing: searches from several goroutines share one
+// Searcher while documents are indexed (run with -race); each sees a
+// consistent snapshot, and the last sees every document.
+func TestSearcherWhileIndexing(t *testing.T) {
+	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	s := ForIndex(ix)
+	ctx := context.Background()
+	published := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	const docs = 10
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				resp, err := s.Search(ctx, Request{Query: "harbour", Source: "Daily Echo"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n := resp.Facets[FacetSources]; resp.Total > 0 && (len(n) != 1 || n[0].Count != resp.Total) {
+					t.Errorf("total %d, sources %v: the facet should count every hit", resp.Total, n)
+					return
+				}
+			}
+		})
+	}
+	for i := range docs {
+		d := &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("d%02d", i), Title: "Harbour news",
+			Body: "The harbour reopened.", PublishedAt: &published, IngestedAt: published, Language: "en",
+			Source: schema.Source{Name: "Daily Echo"}}
+		if err := ix.Index(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	wg.Wait()
+	resp, err := s.Search(ctx, Request{Query: "harbour", Source: "Daily Echo"})
+	if err != nil || resp.Total != docs {
+		t.Fatalf("after indexing: %v, %v; want %d hits", resp, err, docs)
 	}
 }
