@@ -188,19 +188,29 @@ type weighted struct {
 	w    float64
 }
 
-// centroid is the sum of the member vectors of one field.
+// centroid is the sum of the member vectors of one field, sorted by
+// term: 16 bytes a term, where a map took 24 (two centroids per story, of
+// up to MaxBodyTerms terms for a story of one article, the most common).
 type centroid struct {
-	w    map[uint64]float64
+	w    vec
 	norm float64 // squared length
 }
 
+// weight returns the centroid's weight of term t, 0 if it has none.
+func (c *centroid) weight(t uint64) float64 {
+	if i, ok := slices.BinarySearchFunc(c.w, t, func(x weighted, t uint64) int { return cmp.Compare(x.term, t) }); ok {
+		return c.w[i].w
+	}
+	return 0
+}
+
 func (c *centroid) dot(v vec) float64 {
-	if c.w == nil {
+	if len(c.w) == 0 {
 		return 0
 	}
 	s := 0.0
 	for _, x := range v {
-		s += x.w * c.w[x.term]
+		s += x.w * c.weight(x.term)
 	}
 	return s
 }
@@ -217,61 +227,65 @@ func (c *centroid) add(v vec, limit int) {
 	if len(v) == 0 {
 		return
 	}
-	if c.w == nil {
-		c.w = make(map[uint64]float64, len(v))
-	}
 	c.norm += 2*c.dot(v) + 1
-	for _, x := range v {
-		c.w[x.term] += x.w
-	}
+	c.w = sum(c.w, v)
 	if len(c.w) > 2*limit {
 		c.prune(limit)
 	}
 }
 
+// sum returns a new vector, sorted by term, with the weights of a and b
+// (both sorted by term) added term by term.
+func sum(a, b vec) vec {
+	out := make(vec, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i].term < b[j].term:
+			out = append(out, a[i])
+			i++
+		case a[i].term > b[j].term:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, weighted{a[i].term, a[i].w + b[j].w})
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	out = append(out, b[j:]...)
+	return slices.Clip(out)
+}
+
 // prune keeps the limit heaviest terms (ties by term, so every replica
 // keeps the same).
 func (c *centroid) prune(limit int) {
-	all := make(vec, 0, len(c.w))
-	for t, w := range c.w {
-		all = append(all, weighted{t, w})
-	}
+	all := slices.Clone(c.w)
 	slices.SortFunc(all, func(a, b weighted) int {
 		if a.w != b.w {
 			return cmp.Compare(b.w, a.w)
 		}
 		return cmp.Compare(a.term, b.term)
 	})
-	clear(c.w)
-	c.norm = 0
-	for _, x := range all[:min(limit, len(all))] {
-		c.w[x.term] = x.w
-	}
+	all = all[:min(limit, len(all))]
+	slices.SortFunc(all, func(a, b weighted) int { return cmp.Compare(a.term, b.term) })
+	c.w = slices.Clip(all)
 	c.recomputeNorm()
 }
 
 func (c *centroid) recomputeNorm() {
-	keys := make([]uint64, 0, len(c.w))
-	for t := range c.w {
-		keys = append(keys, t)
-	}
-	slices.Sort(keys)
 	c.norm = 0
-	for _, t := range keys {
-		c.norm += c.w[t] * c.w[t]
+	for _, x := range c.w {
+		c.norm += x.w * x.w
 	}
 }
 
 func (c *centroid) merge(o *centroid, limit int) {
-	if o.w == nil {
+	if len(o.w) == 0 {
 		return
 	}
-	if c.w == nil {
-		c.w = map[uint64]float64{}
-	}
-	for t, w := range o.w {
-		c.w[t] += w
-	}
+	c.w = sum(c.w, o.w)
 	if len(c.w) > 2*limit {
 		c.prune(limit)
 	} else {
@@ -287,11 +301,25 @@ func cosCentroids(a, b *centroid) float64 {
 	if len(a.w) > len(b.w) {
 		a, b = b, a
 	}
+	return a.w.dotSorted(b.w) / math.Sqrt(a.norm*b.norm)
+}
+
+// dotSorted is the dot product of two vectors sorted by term.
+func (v vec) dotSorted(o vec) float64 {
 	s := 0.0
-	for t, w := range a.w {
-		s += w * b.w[t]
+	for i, j := 0, 0; i < len(v) && j < len(o); {
+		switch {
+		case v[i].term < o[j].term:
+			i++
+		case v[i].term > o[j].term:
+			j++
+		default:
+			s += v[i].w * o[j].w
+			i++
+			j++
+		}
 	}
-	return s / math.Sqrt(a.norm*b.norm)
+	return s
 }
 
 type entityAgg struct {

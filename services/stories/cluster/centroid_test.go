@@ -1,0 +1,103 @@
+package cluster
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+func randomVec(rng *rand.Rand, n int) vec {
+	seen := map[uint64]bool{}
+	var v vec
+	for len(v) < n {
+		t := uint64(rng.IntN(400))
+		if !seen[t] {
+			seen[t] = true
+			v = append(v, weighted{t, rng.Float64()})
+		}
+	}
+	slices.SortFunc(v, func(a, b weighted) int { return cmp.Compare(a.term, b.term) })
+	return v
+}
+
+// The sorted centroid holds what a map of term weights would: every sum
+// and merge, the same weights and the same squared length.
+func TestCentroidSumsLikeAMap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 200 {
+		var a, b centroid
+		ma, mb := map[uint64]float64{}, map[uint64]float64{}
+		for range 1 + rng.IntN(6) {
+			v := randomVec(rng, 1+rng.IntN(120))
+			a.add(v, 1000)
+			for _, x := range v {
+				ma[x.term] += x.w
+			}
+			u := randomVec(rng, 1+rng.IntN(120))
+			b.add(u, 1000)
+			for _, x := range u {
+				mb[x.term] += x.w
+			}
+		}
+		a.merge(&b, 1000)
+		for k, w := range mb {
+			ma[k] += w
+		}
+		if len(a.w) != len(ma) {
+			t.Fatalf("round %d: %d terms, want %d", round, len(a.w), len(ma))
+		}
+		if !slices.IsSortedFunc(a.w, func(x, y weighted) int { return cmp.Compare(x.term, y.term) }) {
+			t.Fatalf("round %d: centroid not sorted by term", round)
+		}
+		norm := 0.0
+		for _, x := range a.w {
+			if x.w != ma[x.term] || a.weight(x.term) != x.w {
+				t.Fatalf("round %d: term %d weighs %v, want %v", round, x.term, x.w, ma[x.term])
+			}
+			norm += x.w * x.w
+		}
+		if a.norm != norm {
+			t.Fatalf("round %d: squared length %v, want %v", round, a.norm, norm)
+		}
+		if a.weight(1000) != 0 {
+			t.Fatalf("round %d: a term never added weighs %v", round, a.weight(1000))
+		}
+	}
+}
+
+// A pruned centroid keeps the limit heaviest terms, still sorted by term.
+func TestCentroidPruneKeepsTheHeaviest(t *testing.T) {
+	var c centroid
+	c.add(vec{{1, 0.1}, {2, 0.5}, {3, 0.2}, {4, 0.9}, {5, 0.3}}, 2)
+	want := vec{{2, 0.5}, {4, 0.9}}
+	if !slices.Equal(c.w, want) || c.norm != 0.5*0.5+0.9*0.9 {
+		t.Errorf("pruned to %v (norm %v), want %v", c.w, c.norm, want)
+	}
+}
+
+// A story's centroid holds 16 bytes a term (18 with the allocator's size
+// classes): a map of term weights took 24.
+func TestCentroidMemory(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	vs := make([]vec, 1000)
+	for i := range vs {
+		vs[i] = randomVec(rng, 100)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	cs := make([]centroid, len(vs))
+	for i, v := range vs {
+		cs[i].add(v, 300)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(cs)
+	runtime.KeepAlive(vs)
+	perTerm := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / (1000 * 100)
+	if perTerm > 20 {
+		t.Errorf("centroids hold %.1f bytes a term, want at most 20", perTerm)
+	}
+}
