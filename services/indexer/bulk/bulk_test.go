@@ -55,7 +55,7 @@ func fastConfig() bulk.Config {
 		RetryInitial:   5 * time.Millisecond,
 		RetryMax:       20 * time.Millisecond,
 		RetryTimeout:   5 * time.Second,
-		RequestTimeout: 2 * time.Second,
+		RequestTimeout: 10 * time.Second, // generous: -race on a loaded machine
 		DownWait:       200 * time.Millisecond,
 		ProbeInterval:  20 * time.Millisecond,
 	}
