@@ -126,8 +126,8 @@ const maxSize = 100
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		Model:     Model{Title: 5.6, Body: 15.4, Time: 7, InvSize: 2, Undated: 6, Headline: 2, Bias: -11},
-		Threshold: 0.5, MergeThreshold: 0.998525,
+		Model:     Model{Title: 5.6, Body: 15.4, Time: 6, InvSize: 2, Undated: 6, Bias: -11},
+		Threshold: 0.5, MergeThreshold: 0.996,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
 		MaxBodyTerms:     100, MaxCentroidTerms: 300,
