@@ -427,20 +427,34 @@ func Cluster(ctx context.Context, e *Env, o Options) []Result {
 }
 
 // Backpressure floods HTTP intake with HTML articles (about 10 KiB raw, a
-// tenth of that once cleaned) on streams capped at maxBytes, with enrich
-// at concurrency 1, honouring Retry-After; it stops once the intake has
-// refused for 3 rounds in a row without progress. Every accepted article
-// must be indexed, every refusal must carry Retry-After, and no stream
-// may exceed its cap.
-func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result {
+// tenth of that once cleaned) on streams capped at maxBytes, with every
+// stage's backlog limited to maxBacklog, while Elasticsearch is down: the
+// indexer holds its articles, and its full backlog stops stories, enrich,
+// dedupe and ingest in turn until the intake refuses. A pipeline that
+// keeps up with the sender would otherwise never refuse, so the fault
+// would depend on how busy the machine is. The sender honours Retry-After
+// and stops once the intake has refused for 3 rounds in a row without
+// progress; then Elasticsearch comes back. Every accepted article must be
+// indexed, every refusal must carry Retry-After, and no stream may exceed
+// its cap.
+func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64, maxBacklog int) Result {
 	r := Result{Fault: "backpressure (HTTP intake, small streams)"}
 	start := time.Now()
 	client := &http.Client{Timeout: 30 * time.Second}
 	url := "http://" + e.HTTP[stage.NameIngest] + intake.Path
-	// Enough to overflow the cap twice over (each article is ~10 KiB).
-	n := max(3*o.Articles, int(2*maxBytes/(10<<10)))
+	// Enough to overflow the cap twice over (each article is ~10 KiB),
+	// and twice what the stages' backlogs hold together.
+	n := max(3*o.Articles, int(2*maxBytes/(10<<10)), 2*len(Services)*maxBacklog)
+	e.Gate.SetDown(true)
+	heldDown := true
+	defer func() {
+		if heldDown {
+			e.Gate.SetDown(false)
+		}
+	}()
 	var accepted []string
 	refusals, noRetryAfter, stalls := 0, 0, 0
+	var firstRefusal string
 	var peak int64
 	next := 0
 	for next < n && stalls < 3 {
@@ -462,6 +476,9 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 			stalls = 0
 		case http.StatusServiceUnavailable, http.StatusTooManyRequests:
 			refusals++
+			if firstRefusal == "" {
+				firstRefusal = res.Error
+			}
 			if resp.Header.Get("Retry-After") == "" {
 				noRetryAfter++
 			}
@@ -498,13 +515,16 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 			}
 		}
 	}
+	e.Gate.SetDown(false)
+	heldDown = false
+	upAt := time.Since(start)
 	c, err := e.Ledger.Settle(ctx, accepted, o.Settle)
 	r.Count, r.Took = c, time.Since(start)
 	if r.Err == nil {
 		r.Err = err
 	}
 	if refusals == 0 && r.Err == nil {
-		r.Err = fmt.Errorf("intake never refused: the streams did not fill, so the fault did not happen")
+		r.Err = fmt.Errorf("intake never refused: %d articles went in with Elasticsearch down and every backlog limited to %d, so the backlogs did not reach the intake", len(accepted), maxBacklog)
 	}
 	if noRetryAfter > 0 && r.Err == nil {
 		r.Err = fmt.Errorf("%d refusals without Retry-After", noRetryAfter)
@@ -512,8 +532,8 @@ func Backpressure(ctx context.Context, e *Env, o Options, maxBytes int64) Result
 	if peak > maxBytes && r.Err == nil {
 		r.Err = fmt.Errorf("a stream held %d bytes, over its %d cap", peak, maxBytes)
 	}
-	r.note("offered %d, accepted %d, refused %d times with 503 + Retry-After; largest stream %s of its %s cap",
-		n, len(accepted), refusals, mib(peak), mib(maxBytes))
+	r.note("Elasticsearch down for the first %s: offered %d, accepted %d, refused %d times with 503 + Retry-After (first: %s); largest stream %s of its %s cap",
+		upAt.Round(100*time.Millisecond), n, len(accepted), refusals, clip(firstRefusal, 160), mib(peak), mib(maxBytes))
 	// With limits retention a stream keeps consumed messages, so it stays
 	// full after the pipeline is idle: probe once more.
 	resp, err := client.Post(url, "application/json", strings.NewReader(string(HTMLArticleJSON("bp-after", 0))))

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -178,13 +179,13 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 	}
 	if want("backpressure") {
-		const maxBytes = 4 << 20
+		const maxBytes, maxBacklog = 4 << 20, 100
 		e, err := chaos.NewEnv(ctx, filepath.Join(dir, "backpressure"), bins, chaos.EnvConfig{
 			StreamMaxBytes: maxBytes,
 			Env: map[string][]string{
 				// Streams this small hold a few hundred articles; the
 				// backlog limit must stay below that, as the README says.
-				"":               {"NEWSFLOW_MAX_BACKLOG=100"},
+				"":               {"NEWSFLOW_MAX_BACKLOG=" + strconv.Itoa(maxBacklog)},
 				stage.NameIngest: {"NEWSFLOW_INTAKE_RETRY_AFTER=1s"},
 				stage.NameEnrich: {"NEWSFLOW_CONCURRENCY=1"},
 			},
@@ -192,7 +193,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		if err == nil {
 			err = e.StartAll(ctx)
 			if err == nil {
-				report(chaos.Backpressure(ctx, e, o, maxBytes))
+				report(chaos.Backpressure(ctx, e, o, maxBytes, maxBacklog))
 			}
 			e.Close()
 			scan(e)
