@@ -18,7 +18,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -68,7 +67,8 @@ type Result struct {
 	Wall time.Duration `json:"wall_ns"`
 	// CPU is the process's user plus system time.
 	CPU time.Duration `json:"cpu_ns"`
-	// PeakRSS is the largest resident set, in bytes.
+	// PeakRSS is the run's largest resident set, in bytes, as its summary
+	// gives it (0 where the system does not say).
 	PeakRSS int64 `json:"peak_rss_bytes"`
 	// P50 and P99 are the summary's ingested-to-indexed latencies;
 	// HasLatency is false when the summary has no latency line.
@@ -141,9 +141,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	res.Wall = wall
 	res.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		res.PeakRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
-	}
 	return res, nil
 }
 
@@ -152,6 +149,9 @@ var (
 	stageRe   = regexp.MustCompile(`^\s*([a-z]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\S+\s*$`)
 	latencyRe = regexp.MustCompile(`latency: p50=(\S+) p99=(\S+)`)
 	indexRe   = regexp.MustCompile(`(?m)^index: (\d+) documents$`)
+	// The run's own peak: wait4's maxrss would count the benchmark runner's
+	// resident set too, which the child inherits at exec.
+	memoryRe = regexp.MustCompile(`(?m)^memory: peak RSS (\d+) MiB`)
 )
 
 // Parse reads the summary `newsflow run --once` prints on stdout.
@@ -188,6 +188,10 @@ func Parse(out string) (Result, error) {
 			return res, fmt.Errorf("%w: latency line: %w", ErrSummary, err)
 		}
 		res.P50, res.P99, res.HasLatency = p50, p99, true
+	}
+	if m := memoryRe.FindStringSubmatch(out); m != nil {
+		mib, _ := strconv.ParseInt(m[1], 10, 64)
+		res.PeakRSS = mib << 20
 	}
 	return res, nil
 }

@@ -24,6 +24,8 @@ intake: accepted 2826, rejected 3
 index: 2609 documents
 
 latency: p50=10.03s p99=30.253s (ingested to indexed)
+
+memory: peak RSS 373 MiB, live heap 201 MiB after the last collection, soft limit 303MiB, collector 17% of the CPU
 done in 2m43.437s
 `
 
@@ -46,6 +48,9 @@ func TestParse(t *testing.T) {
 	}
 	if !got.HasLatency || got.P50 != 10030*time.Millisecond || got.P99 != 30253*time.Millisecond {
 		t.Errorf("latency = %v, %v (%v); want 10.03s, 30.253s", got.P50, got.P99, got.HasLatency)
+	}
+	if got.PeakRSS != 373<<20 {
+		t.Errorf("peak RSS = %d; want the summary's 373 MiB", got.PeakRSS)
 	}
 }
 
