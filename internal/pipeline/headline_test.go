@@ -1,14 +1,12 @@
 package pipeline
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/internal/search"
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -22,21 +20,7 @@ import (
 // another event does not, and an article with no title, text or html is
 // dead-lettered by ingest with its reason.
 func TestHeadlinesWithoutBodiesAreIndexedInStories(t *testing.T) {
-	// Loading enrich's gazetteer takes a minute on a busy machine.
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	opts := DefaultOptions(t.TempDir())
-	opts.Listen = "127.0.0.1:0"
-	opts.MaxStore = 4 << 30
-	p, err := Start(ctx, opts, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := p.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-	}()
+	ctx, p, _ := startEmbedded(t, 4*time.Minute)
 	js := p.Runtime().JetStream()
 	dead, err := js.CreateOrUpdateConsumer(ctx, stage.StreamDead, jetstream.ConsumerConfig{
 		FilterSubject: stage.SubjectDeadPrefix + "ingest", AckPolicy: jetstream.AckNonePolicy,

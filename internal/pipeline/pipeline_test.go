@@ -33,13 +33,14 @@ func TestFitStreamBytes(t *testing.T) {
 	}
 }
 
-// JetStream refuses to create streams whose byte caps do not fit its
-// store (three quarters of the free disk by default): on a small disk the
-// pipeline must still start, with smaller streams.
-func TestStartsOnASmallDisk(t *testing.T) {
-	// Loading enrich's gazetteer takes a minute on a busy machine.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+// startEmbedded starts the pipeline with the defaults on a new folder, HTTP
+// on a free port and a 4 GiB store, returns it with the options it started
+// with, and shuts it down when the test ends; ctx ends after timeout
+// (loading enrich's gazetteer takes a minute on a busy machine).
+func startEmbedded(t *testing.T, timeout time.Duration) (context.Context, *Pipeline, Options) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
 	opts := DefaultOptions(t.TempDir())
 	opts.Listen = "127.0.0.1:0"
 	opts.MaxStore = 4 << 30
@@ -47,11 +48,19 @@ func TestStartsOnASmallDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		if err := p.Shutdown(context.Background()); err != nil {
 			t.Error(err)
 		}
-	}()
+	})
+	return ctx, p, opts
+}
+
+// JetStream refuses to create streams whose byte caps do not fit its
+// store (three quarters of the free disk by default): on a small disk the
+// pipeline must still start, with smaller streams.
+func TestStartsOnASmallDisk(t *testing.T) {
+	ctx, p, opts := startEmbedded(t, 3*time.Minute)
 	s, err := p.Runtime().JetStream().Stream(ctx, stage.StreamFor(stage.SubjectRaw))
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,10 @@
 package webui_test
 
 import (
-	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/newsflow/newsflow/internal/bleveindex"
-	"github.com/newsflow/newsflow/internal/webui"
 	"github.com/newsflow/newsflow/pkg/schema"
 )
 
@@ -19,24 +12,11 @@ import (
 // title's words, listed with its title, and its page shows the title and
 // says there is no text.
 func TestHeadlineWithoutBody(t *testing.T) {
-	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
 	pub := t0
 	doc := &schema.Document{SchemaVersion: schema.Version, ID: "quake-headline", Title: "Strong earthquake hits Ferrandina",
 		Source: schema.Source{Name: "Example Wire", Domain: "wire.example"}, PublishedAt: &pub,
 		IngestedAt: t0.Add(time.Minute), Language: "en", StoryID: "story-quake"}
-	if err := ix.Index(context.Background(), doc); err != nil {
-		t.Fatal(err)
-	}
-	ui, err := webui.New(webui.Options{Index: ix, Log: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(ui.Handler())
-	t.Cleanup(func() { ui.Stop(); srv.Close() })
+	_, srv := serveIndex(t, indexOf(t, doc), nil)
 
 	res, page := get(t, srv, "/?q=Ferrandina")
 	if res.StatusCode != 200 {
@@ -57,23 +37,10 @@ func TestHeadlineWithoutBody(t *testing.T) {
 // An article without a publication date is listed with when it was
 // received, as the story page and the CLI show it, not without a date.
 func TestUndatedHitShowsWhenReceived(t *testing.T) {
-	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
 	doc := &schema.Document{SchemaVersion: schema.Version, ID: "undated", Title: "Harbour reopens after the storm",
 		Body: "The harbour reopened on Monday.", Source: schema.Source{Name: "Example Wire"},
 		IngestedAt: t0.Add(90 * time.Minute), Language: "en"}
-	if err := ix.Index(context.Background(), doc); err != nil {
-		t.Fatal(err)
-	}
-	ui, err := webui.New(webui.Options{Index: ix, Log: zaptest.NewLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(ui.Handler())
-	t.Cleanup(func() { ui.Stop(); srv.Close() })
+	_, srv := serveIndex(t, indexOf(t, doc), nil)
 	_, page := get(t, srv, "/?q=harbour")
 	mustContain(t, page, `href="/articles/undated"`,
 		`<time datetime="`+t0.Add(90*time.Minute).Format(time.RFC3339)+`">`, "(received)")

@@ -81,12 +81,18 @@ func fixtureDocs() []*schema.Document {
 
 func fixtureIndex(t testing.TB) *bleveindex.Index {
 	t.Helper()
+	return indexOf(t, fixtureDocs()...)
+}
+
+// indexOf is a new embedded index holding docs.
+func indexOf(t testing.TB, docs ...*schema.Document) *bleveindex.Index {
+	t.Helper()
 	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
-	for _, d := range fixtureDocs() {
+	for _, d := range docs {
 		if err := ix.Index(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +120,14 @@ func (p *fixedPipeline) DeadLetters(_ context.Context, limit int) ([]webui.DeadL
 
 func newServer(t testing.TB, p webui.Pipeline) (*webui.Server, *httptest.Server) {
 	t.Helper()
-	ui, err := webui.New(webui.Options{Index: fixtureIndex(t), Pipeline: p, Log: zaptest.NewLogger(t)})
+	return serveIndex(t, fixtureIndex(t), p)
+}
+
+// serveIndex serves the web UI over ix (and p, which may be nil) until the
+// test ends.
+func serveIndex(t testing.TB, ix *bleveindex.Index, p webui.Pipeline) (*webui.Server, *httptest.Server) {
+	t.Helper()
+	ui, err := webui.New(webui.Options{Index: ix, Pipeline: p, Log: zaptest.NewLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
