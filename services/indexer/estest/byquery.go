@@ -19,6 +19,25 @@ var updateByQueryParams = map[string]bool{"conflicts": true, "refresh": true, "w
 // ctx._source.<field> = params.<name>, several separated by ';'.
 var assignment = regexp.MustCompile(`^ctx\._source\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*params\.([A-Za-z_][A-Za-z0-9_]*)$`)
 
+// knownParams answers 400 as Elasticsearch does, naming the unrecognized
+// query parameters (and what the double implements), when r has any
+// parameter not in allowed; it reports whether all were known.
+func knownParams(w http.ResponseWriter, r *http.Request, allowed map[string]bool, implements string) bool {
+	var unknown []string
+	for k := range r.URL.Query() {
+		if !allowed[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return true
+	}
+	sort.Strings(unknown)
+	writeError(w, http.StatusBadRequest, "illegal_argument_exception",
+		fmt.Sprintf("request [%s] contains unrecognized parameters: [%s] (estest implements %s)", r.URL.Path, strings.Join(unknown, "], ["), implements), nil)
+	return false
+}
+
 // updateByQuery is POST /{index}/_update_by_query: every document the
 // query matches is rewritten by the script with internal versioning
 // (version + 1), each write authorized as a bulk index item. Answers as
@@ -34,16 +53,7 @@ func (s *Server) updateByQuery(w http.ResponseWriter, r *http.Request, target st
 		return
 	}
 	q := r.URL.Query()
-	var unknown []string
-	for k := range q {
-		if !updateByQueryParams[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		writeError(w, http.StatusBadRequest, "illegal_argument_exception",
-			fmt.Sprintf("request [%s] contains unrecognized parameters: [%s] (estest implements conflicts, refresh and wait_for_completion)", r.URL.Path, strings.Join(unknown, "], [")), nil)
+	if !knownParams(w, r, updateByQueryParams, "conflicts, refresh and wait_for_completion") {
 		return
 	}
 	proceed := false

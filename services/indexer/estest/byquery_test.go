@@ -125,3 +125,26 @@ func TestUpdateByQuery(t *testing.T) {
 		t.Errorf("UpdateByQuery = %d, want the 5 that ran", got)
 	}
 }
+
+// A query parameter the double does not implement is refused as
+// Elasticsearch refuses an unrecognized one, by _update_by_query and _mget
+// alike, naming it, never ignored.
+func TestUnknownParametersAreRefused(t *testing.T) {
+	s := estest.NewServer()
+	defer s.Close()
+	s.CreateIndex("a-1", nil)
+	for _, path := range []string{"/a-1/_update_by_query?slices=2&conflicts=proceed", "/a-1/_mget?slices=2&realtime=true"} {
+		res, err := http.Post(s.URL+path, "application/json", strings.NewReader(`{"ids":["1"],"query":{"match_all":{}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Error struct{ Reason string } `json:"error"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusBadRequest || !strings.Contains(body.Error.Reason, "unrecognized parameters: [slices]") {
+			t.Errorf("POST %s: %d %q (%v); want 400 naming [slices]", path, res.StatusCode, body.Error.Reason, err)
+		}
+	}
+}

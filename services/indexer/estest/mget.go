@@ -2,9 +2,7 @@ package estest
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 )
 
@@ -22,16 +20,7 @@ func (s *Server) mget(w http.ResponseWriter, r *http.Request, target string) {
 		return
 	}
 	q := r.URL.Query()
-	var unknown []string
-	for k := range q {
-		if !mgetParams[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		writeError(w, http.StatusBadRequest, "illegal_argument_exception",
-			fmt.Sprintf("request [%s] contains unrecognized parameters: [%s] (estest implements realtime and _source_includes)", r.URL.Path, strings.Join(unknown, "], [")), nil)
+	if !knownParams(w, r, mgetParams, "realtime and _source_includes") {
 		return
 	}
 	var includes []string
