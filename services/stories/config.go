@@ -38,6 +38,10 @@ type Config struct {
 	// with the log after another replica appended to it, before the
 	// attempt fails and is retried (NEWSFLOW_STORIES_MAX_LAG).
 	MaxLag time.Duration
+	// MaxBatch is the most articles one story log append decides (group
+	// commit: articles that arrive while an append is in flight go
+	// together in the next; NEWSFLOW_STORIES_MAX_BATCH).
+	MaxBatch int
 }
 
 // LogSubject is the subject of the story log.
@@ -52,6 +56,7 @@ func DefaultConfig() Config {
 		Replicas:         1,
 		SnapshotInterval: time.Second,
 		MaxLag:           5 * time.Second,
+		MaxBatch:         64,
 	}
 }
 
@@ -79,6 +84,9 @@ func (c Config) Validate() error {
 	if c.MaxLag < 10*time.Millisecond {
 		bad("NEWSFLOW_STORIES_MAX_LAG %s: want at least 10ms, e.g. 5s", c.MaxLag)
 	}
+	if c.MaxBatch < 1 || c.MaxBatch > 4096 {
+		bad("NEWSFLOW_STORIES_MAX_BATCH %d: want 1 to 4096, e.g. 64", c.MaxBatch)
+	}
 	return errors.Join(errs...)
 }
 
@@ -95,4 +103,5 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Int(&c.Replicas, "stories-log-replicas", "NEWSFLOW_STORIES_LOG_REPLICAS", "replication factor of the story log (1, 3 or 5)")
 	e.Duration(&c.SnapshotInterval, "stories-snapshot-interval", "NEWSFLOW_STORIES_SNAPSHOT_INTERVAL", "least time between two snapshots of one story")
 	e.Duration(&c.MaxLag, "stories-max-lag", "NEWSFLOW_STORIES_MAX_LAG", "how long an article waits for the replica to catch up with the log")
+	e.Int(&c.MaxBatch, "stories-max-batch", "NEWSFLOW_STORIES_MAX_BATCH", "most articles decided per story log append (group commit)")
 }

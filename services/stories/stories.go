@@ -12,6 +12,13 @@
 // three replicas decide as one would, in the log's order, and a restarted
 // replica rebuilds its state by replaying the log (which keeps the
 // horizon's worth of events).
+//
+// Group commit: articles that arrive while an append is in flight wait
+// in a queue; the next append takes them all (up to Config.MaxBatch),
+// decides them in order, each applied tentatively before the next is
+// decided, and appends them as one message. If another replica appended
+// first, the tentative applies are rolled back (cluster.State.Rollback),
+// and the batch is decided again once the other message is applied.
 package stories
 
 import (
@@ -19,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,6 +62,12 @@ type Stories struct {
 	cfg Config
 	log *zap.Logger
 
+	// queue holds the articles waiting for the next append (under
+	// queueMu); committing is held by the Assign call that appends.
+	queueMu    sync.Mutex
+	queue      []*waiting
+	committing chan struct{}
+
 	mu      sync.Mutex
 	state   *cluster.State
 	changed chan struct{} // closed and replaced whenever state moves
@@ -73,7 +87,16 @@ type Stories struct {
 	pending    map[string]schema.Story
 
 	conflicts prometheus.Counter
+	batches   prometheus.Histogram
 	snapshots *prometheus.CounterVec
+}
+
+// waiting is an article in the queue, and then its result.
+type waiting struct {
+	a    *cluster.Article
+	done chan struct{} // closed when id and err are set
+	id   string
+	err  error
 }
 
 func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
@@ -90,10 +113,16 @@ func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
 	}
 	return &Stories{
 		cfg: cfg, log: log, state: state, changed: make(chan struct{}),
-		pending: map[string]schema.Story{},
+		committing: make(chan struct{}, 1),
+		pending:    map[string]schema.Story{},
 		conflicts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "newsflow_stories_log_conflicts_total",
-			Help: "Appends to the story log refused because another replica appended first (the article is decided again).",
+			Help: "Appends to the story log refused because another replica appended first (the batch is decided again).",
+		}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "newsflow_stories_log_batch_articles",
+			Help:    "Articles decided per story log append (group commit).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10),
 		}),
 		snapshots: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsflow_stories_snapshots_total",
@@ -181,9 +210,9 @@ func (s *Stories) follow(m jetstream.Msg) {
 	if seq <= s.state.Seq() {
 		return
 	}
-	ev, err := cluster.DecodeEvent(m.Data())
-	if err == nil {
-		_, err = s.state.Apply(seq, ev)
+	evs, err := cluster.DecodeEvents(m.Data())
+	for i := 0; err == nil && i < len(evs); i++ {
+		_, err = s.state.ApplyAt(seq, i, evs[i])
 	}
 	if err != nil {
 		// Still move past it, so that appends and waiters go on.
@@ -232,46 +261,152 @@ func (s *Stories) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 }
 
 // Assign decides a's story, appends the decision to the log and applies
-// it, and returns the story's id.
+// it, and returns the story's id. Concurrent calls are appended together
+// (group commit): one of them appends for all that are waiting.
 func (s *Stories) Assign(ctx context.Context, a *cluster.Article) (string, error) {
+	w := &waiting{a: a, done: make(chan struct{})}
+	s.queueMu.Lock()
+	s.queue = append(s.queue, w)
+	s.queueMu.Unlock()
+	for {
+		select {
+		case <-w.done:
+			return w.id, w.err
+		case s.committing <- struct{}{}:
+			select {
+			case <-w.done:
+			default:
+				s.commit(ctx)
+			}
+			<-s.committing
+		case <-ctx.Done():
+			s.queueMu.Lock()
+			defer s.queueMu.Unlock()
+			if i := slices.Index(s.queue, w); i >= 0 {
+				s.queue = slices.Delete(s.queue, i, i+1)
+			}
+			return "", ctx.Err()
+		}
+	}
+}
+
+// commit takes the waiting articles (at most MaxBatch of them, and as
+// many as fit in maxMessage bytes) and appends their decisions as one
+// message; the rest wait for the next commit.
+func (s *Stories) commit(ctx context.Context) {
+	s.queueMu.Lock()
+	batch := s.queue[:min(len(s.queue), s.cfg.MaxBatch)]
+	s.queue = slices.Clone(s.queue[len(batch):])
+	s.queueMu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	taken, err := s.decideAndAppend(ctx, batch)
+	for _, w := range batch[:taken] {
+		if err != nil && w.err == nil {
+			w.err = err
+		}
+		close(w.done)
+	}
+	if rest := batch[taken:]; len(rest) > 0 {
+		s.queueMu.Lock()
+		s.queue = append(rest, s.queue...)
+		s.queueMu.Unlock()
+	}
+}
+
+// maxMessage is the most bytes a batch takes (the NATS server refuses
+// messages over 1 MiB by default); an article whose event alone is
+// larger goes alone.
+const maxMessage = 512 << 10
+
+// decideAndAppend decides the batch's articles in order, applying each
+// tentatively, appends them as one message and keeps them; on a conflict
+// it rolls them back, waits for the other replica's message and decides
+// again. It returns how many of the batch it took (the rest did not fit
+// in one message) and the error that fails them all. An article that
+// cannot be applied fails alone (w.err).
+func (s *Stories) decideAndAppend(ctx context.Context, batch []*waiting) (int, error) {
 	for {
 		s.mu.Lock()
 		last := s.state.Seq()
-		ev := s.state.Decide(a)
-		data, err := cluster.EncodeEvent(ev)
-		if err != nil {
+		if err := s.state.Begin(); err != nil {
 			s.mu.Unlock()
-			return "", stage.Permanent(err)
+			return len(batch), err
 		}
-		seq, err := s.events.append(ctx, last, data)
-		if err == nil {
-			_, known := s.state.StoryOf(a.ID)
-			var id string
-			id, err = s.state.Apply(seq, ev)
-			if err == nil && !known {
-				if ev.Story == cluster.StoryIDFor(a.ID) {
-					s.opened++
-				} else {
-					s.joined++
-				}
-				s.merges += uint64(len(ev.Merges))
+		var (
+			events  [][]byte
+			size    int
+			taken   int
+			counted struct{ opened, joined, merges uint64 }
+		)
+		for _, w := range batch {
+			ev := s.state.Decide(w.a)
+			data, err := cluster.EncodeEvent(ev)
+			if err != nil {
+				w.err = stage.Permanent(err)
+				taken++
+				continue
 			}
+			if len(events) > 0 && cluster.BatchSize(len(events)+1, size+len(data)) > maxMessage {
+				break
+			}
+			taken++
+			_, known := s.state.StoryOf(w.a.ID)
+			w.id, err = s.state.ApplyAt(last+1, len(events), ev)
+			if err != nil {
+				w.err = stage.Permanent(err)
+				continue
+			}
+			events, size = append(events, data), size+len(data)
+			if !known {
+				if ev.Story == cluster.StoryIDFor(w.a.ID) {
+					counted.opened++
+				} else {
+					counted.joined++
+				}
+				counted.merges += uint64(len(ev.Merges))
+			}
+		}
+		if len(events) == 0 {
+			err := s.state.Rollback()
+			s.mu.Unlock()
+			return taken, err
+		}
+		seq, err := s.events.append(ctx, last, cluster.EncodeBatch(events))
+		if err == nil && seq == last+1 {
+			err = s.state.Commit()
+			s.opened, s.joined, s.merges = s.opened+counted.opened, s.joined+counted.joined, s.merges+counted.merges
+			s.batches.Observe(float64(len(events)))
 			s.notify()
 			s.mu.Unlock()
-			return id, err
+			return taken, err
+		}
+		if rerr := s.state.Rollback(); rerr != nil {
+			s.mu.Unlock()
+			return taken, rerr
+		}
+		for _, w := range batch[:taken] {
+			w.id, w.err = "", nil
 		}
 		changed := s.changed
 		s.mu.Unlock()
-		if !errors.Is(err, errConflict) {
-			return "", err
+		switch {
+		case err == nil:
+			// Cannot happen with an expected last sequence; the message
+			// is applied when the log delivers it, and the articles
+			// retried find their stories there.
+			return taken, fmt.Errorf("story log appended at #%d, expected #%d", seq, last+1)
+		case !errors.Is(err, errConflict):
+			return taken, err
 		}
 		s.conflicts.Inc()
 		select {
 		case <-changed:
 		case <-time.After(s.cfg.MaxLag):
-			return "", fmt.Errorf("%w: no story log event applied for %s after #%d", ErrLagging, s.cfg.MaxLag, last)
+			return taken, fmt.Errorf("%w: no story log event applied for %s after #%d", ErrLagging, s.cfg.MaxLag, last)
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return taken, ctx.Err()
 		}
 	}
 }
@@ -404,7 +539,7 @@ func (s *Stories) Collectors() []prometheus.Collector {
 		return func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return f() }
 	}
 	return []prometheus.Collector{
-		s.conflicts, s.snapshots,
+		s.conflicts, s.batches, s.snapshots,
 		gauge("newsflow_stories_active", "Stories still taking members (quiet for less than the horizon) on this replica.",
 			locked(func() float64 { n, _, _, _ := s.state.Size(); return float64(n) })),
 		gauge("newsflow_stories_articles_remembered", "Articles whose story this replica remembers (for copies and redeliveries).",

@@ -227,16 +227,40 @@ func TestEventRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := DecodeEvent(data)
+	evs, err := DecodeEvents(data)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("DecodeEvents(one event) = %d events, %v; want 1", len(evs), err)
+	}
+	if back := evs[0]; fmt.Sprint(*back.Article) != fmt.Sprint(*ev.Article) || back.Story != ev.Story {
+		t.Errorf("round trip:\n got %+v\nwant %+v", *back.Article, *ev.Article)
+	}
+	// A batch: the events in order; a batch of one is the event itself.
+	other, err := EncodeEvent(Event{Article: &Article{ID: "q1", Time: 7}, Story: "story-q0", Merges: []Merge{{From: "a", Into: "b"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(*back.Article) != fmt.Sprint(*ev.Article) || back.Story != ev.Story {
-		t.Errorf("round trip:\n got %+v\nwant %+v", *back.Article, *ev.Article)
+	if one := EncodeBatch([][]byte{data}); !bytes.Equal(one, data) {
+		t.Errorf("a batch of one is %s, want the event %s", one, data)
 	}
-	for _, bad := range []string{`{}`, `{"article":{"id":"x","tt":"AQ=="},"story":"s"}`, `[`} {
-		if _, err := DecodeEvent([]byte(bad)); err == nil {
-			t.Errorf("DecodeEvent(%s) = nil error", bad)
+	batch := EncodeBatch([][]byte{data, other, data})
+	if len(batch) != BatchSize(3, 2*len(data)+len(other)) {
+		t.Errorf("batch of %d bytes, BatchSize says %d", len(batch), BatchSize(3, 2*len(data)+len(other)))
+	}
+	evs, err = DecodeEvents(batch)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("DecodeEvents(batch of 3) = %d events, %v", len(evs), err)
+	}
+	if evs[0].Article.ID != "q0" || evs[1].Article.ID != "q1" || evs[1].Story != "story-q0" || fmt.Sprint(evs[1].Merges) != "[{a b}]" || evs[2].Article.ID != "q0" {
+		t.Errorf("batch decoded out of order or lossy: %+v %+v %+v", evs[0], evs[1], evs[2])
+	}
+	// A message written before batches existed (the log keeps them).
+	if evs, err := DecodeEvents([]byte(`{"article":{"id":"a1","title":"T","t":5},"story":"story-a1"}`)); err != nil || len(evs) != 1 || evs[0].Article.ID != "a1" || evs[0].Story != "story-a1" {
+		t.Errorf("old single-event message: %+v, %v", evs, err)
+	}
+	for _, bad := range []string{`{}`, `{"article":{"id":"x","tt":"AQ=="},"story":"s"}`, `[`, `{"events":[]}`,
+		`{"events":[{"article":{"id":"x"},"story":"s"},{"story":"s"}]}`, `{"article":{"id":"x"},"story":"s","events":[{"article":{"id":"y"},"story":"s"}]}`} {
+		if _, err := DecodeEvents([]byte(bad)); err == nil {
+			t.Errorf("DecodeEvents(%s) = nil error", bad)
 		}
 	}
 }

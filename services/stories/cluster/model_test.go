@@ -142,7 +142,7 @@ func TestUndatedPairsHaveNoTimeEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back, err := DecodeEvent(data); err != nil || !back.Article.Undated {
-		t.Errorf("the undated flag did not survive the log: %+v, %v", back.Article, err)
+	if back, err := DecodeEvents(data); err != nil || !back[0].Article.Undated {
+		t.Errorf("the undated flag did not survive the log: %+v, %v", back, err)
 	}
 }

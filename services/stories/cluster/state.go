@@ -330,7 +330,7 @@ type entityAgg struct {
 // story is one story's state.
 type story struct {
 	id      string
-	created uint64 // log sequence of its first event
+	created uint64 // position of its first event: log sequence << 16 | index in the message
 	first   int64  // ms
 	last    int64
 	title   string
@@ -358,6 +358,8 @@ type State struct {
 	p   Params
 	bg  *Background
 	seq uint64
+	// index is the last event applied of the message at seq.
+	index int
 	// clock is the latest article time applied (ms).
 	clock    int64
 	stories  map[string]*story
@@ -371,6 +373,8 @@ type State struct {
 	merged    map[string]string // merged story -> the story it went into
 	dirty     map[string]struct{}
 	evicted   uint64
+	// undo is the open tentative batch's journal (undo.go), nil outside one.
+	undo *journal
 }
 
 type arrival struct {
@@ -643,23 +647,36 @@ func (s *State) resolve(id string) string {
 	return id
 }
 
-// Skip moves past a log message that cannot be applied.
-func (s *State) Skip(seq uint64) { s.seq = max(s.seq, seq) }
+// Skip moves past a log message that cannot be applied (or the rest of
+// it).
+func (s *State) Skip(seq uint64) {
+	if seq >= s.seq {
+		s.seq, s.index = seq, MaxBatch
+	}
+}
+
+// MaxBatch is the most events one log message may hold.
+const MaxBatch = 1 << 16
 
 // ErrEvent means an event cannot be applied.
 var ErrEvent = errors.New("invalid story event")
 
-// Apply applies the event at log sequence seq and returns the story the
-// article ended in (after the event's merges).
-func (s *State) Apply(seq uint64, ev Event) (string, error) {
-	if seq <= s.seq {
-		return "", fmt.Errorf("%w: sequence %d after %d", ErrEvent, seq, s.seq)
+// Apply applies the event at log sequence seq (a message of one event)
+// and returns the story the article ended in (after the event's merges).
+func (s *State) Apply(seq uint64, ev Event) (string, error) { return s.ApplyAt(seq, 0, ev) }
+
+// ApplyAt applies event i of the log message at seq; a message's events
+// are applied in order, and the first one (i = 0) of every 256th message
+// expires old stories and articles.
+func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
+	if seq < s.seq || seq == s.seq && i <= s.index || i < 0 || i >= MaxBatch {
+		return "", fmt.Errorf("%w: position %d.%d after %d.%d", ErrEvent, seq, i, s.seq, s.index)
 	}
 	a := ev.Article
 	if a == nil || a.ID == "" || ev.Story == "" {
 		return "", fmt.Errorf("%w: no article or story", ErrEvent)
 	}
-	s.seq = seq
+	s.seq, s.index = seq, i
 	if id, ok := s.articles[a.ID]; ok {
 		return s.resolve(id), nil // idempotent: the article is already in a story
 	}
@@ -668,12 +685,14 @@ func (s *State) Apply(seq uint64, ev Event) (string, error) {
 	st := s.stories[target]
 	if st == nil || st.closed {
 		st = &story{
-			id: target, created: seq, first: a.Time, last: a.Time,
+			id: target, created: seq<<16 | uint64(i), first: a.Time, last: a.Time,
 			sources: map[string]int{}, langs: map[string]int{}, ents: map[string]*entityAgg{},
 			postings: map[uint64]struct{}{},
 		}
+		s.touchID(target)
 		s.stories[target] = st
 	}
+	s.touch(st)
 	copyJoin := a.CopyOf != "" && st.count > 0
 	if !copyJoin {
 		v := s.vectorize(a)
@@ -709,16 +728,19 @@ func (s *State) Apply(seq uint64, ev Event) (string, error) {
 			agg = &entityAgg{ref: e}
 			st.ents[e.ID] = agg
 		}
+		s.touchAgg(agg)
 		agg.salience += e.Salience
 	}
 	st.revision = seq
+	s.touchDirty(st.id)
 	s.dirty[st.id] = struct{}{}
+	s.touchArticle(a.ID)
 	s.articles[a.ID] = st.id
 	s.arrivals = append(s.arrivals, arrival{a.ID, a.Time})
 	for _, m := range ev.Merges {
 		s.merge(seq, m)
 	}
-	if seq%256 == 0 {
+	if i == 0 && seq%256 == 0 {
 		s.expire()
 	}
 	return s.resolve(st.id), nil
@@ -738,11 +760,13 @@ func (s *State) countDocument(a *Article) {
 		seen[EntityHash(e.ID)] = struct{}{}
 	}
 	for t := range seen {
+		s.touchDF(t)
 		s.df[t]++
 	}
 	if len(s.df) > s.p.MaxTerms {
 		for t, n := range s.df {
 			if n <= 1 {
+				s.touchDF(t)
 				delete(s.df, t)
 			}
 		}
@@ -768,8 +792,10 @@ func (s *State) post(st *story, v vectors) {
 				continue
 			}
 			st.postings[x.term] = struct{}{}
+			s.touchPosting(x.term)
 			list := append(s.postings[x.term], st)
 			if len(list) > s.p.MaxPosting {
+				s.touchSaturated(x.term)
 				s.saturated[x.term] = true
 				delete(s.postings, x.term)
 				continue
@@ -781,6 +807,7 @@ func (s *State) post(st *story, v vectors) {
 
 func (s *State) unpost(st *story) {
 	for t := range st.postings {
+		s.touchPosting(t)
 		list := s.postings[t]
 		if i := slices.Index(list, st); i >= 0 {
 			list = slices.Delete(list, i, i+1)
@@ -799,6 +826,8 @@ func (s *State) merge(seq uint64, m Merge) {
 	if from == nil || into == nil || from == into || from.closed || into.closed {
 		return
 	}
+	s.touch(from)
+	s.touch(into)
 	into.titles.merge(&from.titles, s.p.MaxCentroidTerms)
 	into.bodies.merge(&from.bodies, s.p.MaxCentroidTerms)
 	into.count += from.count
@@ -816,6 +845,7 @@ func (s *State) merge(seq uint64, m Merge) {
 	}
 	for id, e := range from.ents {
 		if agg := into.ents[id]; agg != nil {
+			s.touchAgg(agg)
 			agg.salience += e.salience
 		} else {
 			into.ents[id] = e
@@ -832,11 +862,15 @@ func (s *State) merge(seq uint64, m Merge) {
 			continue
 		}
 		into.postings[t] = struct{}{}
+		s.touchPosting(t)
 		s.postings[t] = append(s.postings[t], into)
 	}
 	from.merged, from.closed = into.id, true
 	from.revision, into.revision = seq, seq
+	s.touchMerged(from.id)
 	s.merged[from.id] = into.id
+	s.touchDirty(from.id)
+	s.touchDirty(into.id)
 	s.dirty[from.id], s.dirty[into.id] = struct{}{}, struct{}{}
 }
 
@@ -848,6 +882,7 @@ func (s *State) expire() {
 	for _, st := range s.stories {
 		if st.closed {
 			if _, dirty := s.dirty[st.id]; !dirty {
+				s.touchID(st.id)
 				delete(s.stories, st.id)
 			}
 			continue
@@ -872,13 +907,18 @@ func (s *State) expire() {
 	}
 	n := 0
 	for n < len(s.arrivals) && (s.arrivals[n].time < limit || len(s.arrivals)-n > 4*s.p.MaxStories) {
+		s.touchArticle(s.arrivals[n].id)
 		delete(s.articles, s.arrivals[n].id)
 		n++
 	}
-	s.arrivals = slices.Delete(s.arrivals, 0, n)
+	if n > 0 {
+		s.touchArrivals()
+		s.arrivals = slices.Delete(s.arrivals, 0, n)
+	}
 	for from, into := range s.merged {
 		if _, ok := s.stories[into]; !ok {
 			if _, ok := s.stories[from]; !ok {
+				s.touchMerged(from)
 				delete(s.merged, from)
 			}
 		}
@@ -886,10 +926,12 @@ func (s *State) expire() {
 }
 
 func (s *State) close(st *story) {
+	s.touch(st)
 	s.unpost(st)
 	st.closed = true
 	st.titles, st.bodies = centroid{}, centroid{}
 	if _, dirty := s.dirty[st.id]; !dirty {
+		s.touchID(st.id)
 		delete(s.stories, st.id)
 	}
 }

@@ -1,9 +1,15 @@
 package cluster
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
+
+// A story log message holds one event, {"article":...,"story":...,
+// "merges":[...]} (every message before group commit, and a batch of
+// one still, so older replicas read it), or a batch of events decided
+// in order by one replica, {"events":[{...},{...}]}.
 
 // wireArticle is an Article as the log stores it: term lists packed.
 type wireArticle struct {
@@ -14,7 +20,8 @@ type wireArticle struct {
 
 type articleFields Article
 
-// EncodeEvent encodes an event for the log.
+// EncodeEvent encodes an event for the log, as a message of its own or
+// as a member of a batch (see EncodeBatch).
 func EncodeEvent(ev Event) ([]byte, error) {
 	type wireEvent struct {
 		Article wireArticle `json:"article"`
@@ -31,20 +38,73 @@ func EncodeEvent(ev Event) ([]byte, error) {
 	})
 }
 
-// DecodeEvent decodes an event from the log.
-func DecodeEvent(data []byte) (Event, error) {
+// EncodeBatch makes one log message of events encoded by EncodeEvent, in
+// the order they were decided; a batch of one is the event itself.
+func EncodeBatch(events [][]byte) []byte {
+	if len(events) == 1 {
+		return events[0]
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"events":[`)
+	b.Write(bytes.Join(events, []byte{','}))
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+// BatchSize is the size of the message EncodeBatch makes of events
+// whose encodings take n bytes in all.
+func BatchSize(events, n int) int {
+	if events <= 1 {
+		return n
+	}
+	return n + events - 1 + len(`{"events":[]}`)
+}
+
+// wireEventIn is one event as DecodeEvents reads it.
+type wireEventIn struct {
+	Article *struct {
+		articleFields
+		Titles []byte `json:"tt"`
+		Bodies []byte `json:"bt"`
+	} `json:"article"`
+	Story  string  `json:"story"`
+	Merges []Merge `json:"merges"`
+}
+
+// DecodeEvents decodes a log message: one event or a batch, in order.
+func DecodeEvents(data []byte) ([]Event, error) {
 	var w struct {
-		Article *struct {
-			articleFields
-			Titles []byte `json:"tt"`
-			Bodies []byte `json:"bt"`
-		} `json:"article"`
-		Story  string  `json:"story"`
-		Merges []Merge `json:"merges"`
+		wireEventIn
+		Events []wireEventIn `json:"events"`
 	}
 	if err := json.Unmarshal(data, &w); err != nil {
-		return Event{}, fmt.Errorf("%w: %w", ErrEvent, err)
+		return nil, fmt.Errorf("%w: %w", ErrEvent, err)
 	}
+	if w.Events == nil {
+		ev, err := w.wireEventIn.event()
+		if err != nil {
+			return nil, err
+		}
+		return []Event{ev}, nil
+	}
+	if w.Article != nil || w.Story != "" {
+		return nil, fmt.Errorf("%w: a message with both an event and a batch", ErrEvent)
+	}
+	if len(w.Events) == 0 || len(w.Events) > MaxBatch {
+		return nil, fmt.Errorf("%w: a batch of %d events (want 1 to %d)", ErrEvent, len(w.Events), MaxBatch)
+	}
+	out := make([]Event, len(w.Events))
+	for i, we := range w.Events {
+		ev, err := we.event()
+		if err != nil {
+			return nil, fmt.Errorf("event %d of %d: %w", i, len(w.Events), err)
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+func (w *wireEventIn) event() (Event, error) {
 	if w.Article == nil || w.Article.ID == "" || w.Story == "" {
 		return Event{}, fmt.Errorf("%w: no article or story", ErrEvent)
 	}
