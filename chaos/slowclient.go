@@ -46,13 +46,15 @@ type trickled struct {
 // byte every every, and waits for the server to close the connection,
 // reading whatever it answers. It gives up after limit.
 func trickle(ctx context.Context, addr, path string, every, limit time.Duration) trickled {
+	// The clock starts before the dial: the server's read deadline
+	// starts when it accepts, which can come before the dial returns.
+	start := time.Now()
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return trickled{err: err}
 	}
 	defer conn.Close()
-	start := time.Now()
 	_ = conn.SetReadDeadline(start.Add(limit))
 	if _, err := fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n",
 		path, addr, slowBody); err != nil {
