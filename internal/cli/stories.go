@@ -102,10 +102,10 @@ func remoteStories(ctx context.Context, addr string, values url.Values) (*blevei
 // renderStories prints one line per story and its id for --story.
 func renderStories(w io.Writer, list *bleveindex.StoryList) error {
 	ew := &errWriter{w: w}
-	ew.printf("%d stories\n", list.Total)
+	ew.printf("%s\n", counted(int(list.Total), "story", "stories"))
 	for _, s := range list.Stories {
 		ew.printf("\n%s\n", s.Title)
-		ew.printf("  %d outlets, %d articles, %s to %s  (%s)\n", s.OutletCount, s.ArticleCount,
+		ew.printf("  %s, %s, %s to %s  (%s)\n", counted(s.OutletCount, "outlet", "outlets"), counted(s.ArticleCount, "article", "articles"),
 			s.FirstSeen.Format("2006-01-02 15:04"), s.LastSeen.Format("2006-01-02 15:04"), s.ID)
 		var names []string
 		for _, p := range s.Persons {
@@ -119,4 +119,12 @@ func renderStories(w io.Writer, list *bleveindex.StoryList) error {
 		}
 	}
 	return ew.err
+}
+
+// counted writes n with the noun's singular or plural: "1 outlet", "5 outlets".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/internal/search"
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // A fresh pipeline puts five reports of one event in one story, lists it
@@ -169,6 +170,20 @@ func TestEvalStoriesFitOptions(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		if code := Main(context.Background(), tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
+
+// The story list counts in words a person reads: "1 outlet", "2 articles".
+func TestRenderStoriesCountsInWords(t *testing.T) {
+	list := &bleveindex.StoryList{Total: 1, Stories: []schema.Story{{ID: "story-a", Title: "A lone report", ArticleCount: 2, OutletCount: 1}}}
+	var out bytes.Buffer
+	if err := renderStories(&out, list); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 story\n", "  1 outlet, 2 articles, "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("missing %q in\n%s", want, out.String())
 		}
 	}
 }
