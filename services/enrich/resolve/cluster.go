@@ -111,24 +111,27 @@ func (s *state) key(m *mention) string {
 }
 
 type cluster struct {
-	typ      gazetteer.Type
-	entry    *gazetteer.Entry
-	cands    []gazetteer.Candidate
-	names    map[string]int
-	mentions int
-	first    int // byte offset of the first mention
-	headline bool
-	lead     bool
-	dateline bool
-	votes    [4]int // mentions per type
-	multi    bool   // some mention has more than one word
-	titled   bool   // a title preceded some mention
-	work     bool   // a cue says it is a film, show, book or game
-	band     bool   // a cue says it is a band
-	orgCue   bool   // a cue says it is a company
-	surnamed bool   // a mention gives its surname alone: a person
-	listed   bool   // coordinated with an organisation and no known person
-	ordinary bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
+	typ       gazetteer.Type
+	entry     *gazetteer.Entry
+	cands     []gazetteer.Candidate
+	names     map[string]int
+	mentions  int
+	first     int // byte offset of the first mention
+	headline  bool
+	lead      bool
+	dateline  bool
+	votes     [4]int // mentions per type
+	multi     bool   // some mention has more than one word
+	titled    bool   // a title preceded some mention
+	work      bool   // a cue says it is a film, show, book or game
+	band      bool   // a cue says it is a band
+	orgCue    bool   // a cue says it is a company
+	surnamed  bool   // a mention gives its surname alone: a person
+	personCue bool   // a role noun precedes a mention: "actor Keanu Reeves"
+	miscVotes int    // the tagger's MISC spans with one of the cluster's names
+	named     bool   // a mention typed person opens with a first name
+	listed    bool   // coordinated with an organisation and no known person
+	ordinary  bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
 func (s *state) cluster() schema.Entities {
@@ -174,6 +177,7 @@ func (s *state) cluster() schema.Entities {
 			union(i, m.attach)
 		}
 	}
+	s.undefinedAcronyms(find, union)
 	clusters := make(map[int]*cluster)
 	var order []int
 	for i, m := range s.ms {
@@ -203,6 +207,9 @@ func (s *state) cluster() schema.Entities {
 		s.cues(m, c)
 		if m.acronym < 0 || m.entry != nil {
 			c.names[m.text]++
+			if s.misc[m.text] > 0 && c.names[m.text] == 1 {
+				c.miscVotes += s.misc[m.text]
+			}
 		}
 		c.mentions++
 		if m.t1-m.t0 > 1 {
@@ -256,17 +263,26 @@ func (s *state) cluster() schema.Entities {
 		}
 		if c.entry == nil && !c.titled {
 			switch {
-			case c.work && c.typ != gazetteer.Place:
-				continue // a film, a show, a book: not shown
+			case c.work && !c.personCue && !orgWords[lastWord(name)]:
+				continue // a film, a show, a book, a product: not shown
+			case c.miscVotes >= c.votes[c.typ] && !c.personCue && !c.orgCue && !c.band:
+				// The tagger calls the name MISC (a work, a product, an
+				// event) at least as often as anything else in the
+				// article: the document's vote says it is none of the
+				// three types shown.
+				continue
+			case c.personCue && c.typ == gazetteer.Organization && !c.orgCue && !c.band:
+				c.typ = gazetteer.Person
+				id = "local:person:" + Slug(name)
 			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person,
 				c.listed && c.typ == gazetteer.Person && c.multi && !c.surnamed:
 				c.typ = gazetteer.Organization
 				id = "local:org:" + Slug(name)
-			case c.typ == gazetteer.Organization && eventWords[name[strings.LastIndexByte(name, ' ')+1:]]:
+			case c.typ == gazetteer.Organization && eventWords[lastWord(name)]:
 				continue // an event or an award
 			}
 		}
-		if c.typ == gazetteer.Person && c.entry == nil && !c.multi && !c.titled {
+		if c.typ == gazetteer.Person && c.entry == nil && !c.multi && !c.titled && !c.personCue {
 			// News introduces a person by full name. A one-word "person"
 			// that no mention gives in full, no title precedes and nothing
 			// knows is a club, a product or an award ("Chelsea", "Oscar",
@@ -322,9 +338,70 @@ func (s *state) cluster() schema.Entities {
 	return out
 }
 
+// undefinedAcronyms joins an acronym that the article uses without
+// defining it to the one organisation of several words whose capitalised
+// words it abbreviates: "SEC" to "the Securities and Exchange
+// Commission", "LSE" to "London Stock Exchange". Two such names, or an
+// acronym and a name linked to different entries, stay apart.
+func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
+	var longs map[string][]int // initials -> mentions of organisations
+	for i, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 < 2 || m.typ != gazetteer.Organization {
+			continue
+		}
+		if in := initials(s.toks[m.t0:m.t1]); len(in) >= 2 {
+			if longs == nil {
+				longs = make(map[string][]int)
+			}
+			longs[in] = append(longs[in], i)
+		}
+	}
+	if longs == nil {
+		return
+	}
+	for i, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 != 1 || m.acronym >= 0 || !isAcronym(m.text) || strings.ToUpper(m.text) != m.text {
+			continue
+		}
+		cands := longs[strings.NewReplacer("&", "", "-", "").Replace(m.text)]
+		if len(cands) == 0 {
+			continue
+		}
+		root := find(cands[0])
+		one := true
+		for _, j := range cands[1:] {
+			one = one && find(j) == root
+		}
+		long := s.ms[cands[0]]
+		if !one || m.entry != nil && long.entry != nil && m.entry.ID != long.entry.ID {
+			continue
+		}
+		union(i, cands[0])
+	}
+}
+
+// initials returns the first letters of a name's capitalised words,
+// skipping connectors ("of", "and"), or "" when another word is in lower
+// case: "SEC" for "Securities and Exchange Commission".
+func initials(words []token) string {
+	var b strings.Builder
+	for _, w := range words {
+		switch {
+		case connectors[w.Text] || w.Text == "&":
+		case isCap(w.Text) && isWord(w.Text):
+			r, _ := utf8.DecodeRuneInString(w.Text)
+			b.WriteRune(r)
+		default:
+			return ""
+		}
+	}
+	return b.String()
+}
+
 // coordinated spreads a work cue along coordinated names: in "The
 // Aviator, Million Dollar Baby and Sideways" one film makes all three
-// films; and an organisation cue, when a coordinated name is an
+// films, and in "Eternal Sunshine of the Spotless Mind" (cut in two by
+// the tagger) the film makes its tail one; and an organisation cue, when a coordinated name is an
 // organisation and none is known to be a person.
 func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 	order := make([]int, 0, len(s.ms))
@@ -335,19 +412,37 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 	}
 	sort.Slice(order, func(a, b int) bool { return s.ms[order[a]].t0 < s.ms[order[b]].t0 })
 	for lo := 0; lo < len(order); {
-		hi, listed := lo+1, false
-		for hi < len(order) && s.ms[order[hi]].t0 == s.ms[order[hi-1]].t1+1 {
-			w := s.toks[s.ms[order[hi-1]].t1].Text
-			if w != "," && w != "and" && w != "or" {
+		// listed: joined by "and" or "or"; titled: some join is a
+		// title's "of" or "and the"; plain: some join is not.
+		hi, listed, titled, plain := lo+1, false, false, false
+		for hi < len(order) {
+			if s.ms[order[hi-1]].t1 > s.ms[order[hi]].t0 {
 				break
 			}
-			listed = listed || w != ","
+			gap := s.toks[s.ms[order[hi-1]].t1:s.ms[order[hi]].t0]
+			title := false
+			if len(gap) == 2 && (gap[0].Text == "of" || gap[0].Text == "and") && gap[1].Text == "the" {
+				// "Eternal Sunshine of the Spotless Mind", "Harry Potter
+				// and the Prisoner of Azkaban": one title the tagger cut.
+				gap, title = gap[:1], true
+			}
+			if len(gap) != 1 {
+				break
+			}
+			w := gap[0].Text
+			if w != "," && w != "and" && w != "or" && w != "of" {
+				break
+			}
+			title = title || w == "of"
+			listed = listed || w == "and" || w == "or"
+			titled = titled || title
+			plain = plain || !title
 			hi++
 		}
-		work, orgs, known, persons, unknown := false, 0, 0, 0, 0
+		work, orgs, known, persons, unknown, guessed := false, 0, 0, 0, 0, 0
 		for _, i := range order[lo:hi] {
 			c := clusters[find(i)]
-			work = work || c.work
+			work = work || c.work && c.entry == nil
 			switch {
 			case s.modifier(s.ms[i]):
 				// "Liberal Democrat leader Charles Kennedy": the party
@@ -359,14 +454,35 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 				known++
 			case c.entry == nil && (c.orgCue || c.votes[gazetteer.Organization] > c.votes[gazetteer.Person]):
 				orgs++
+				if !c.orgCue && c.multi && !orgWords[lastWord(s.ms[i].text)] && !orgSuffixes[lastWord(s.ms[i].text)] {
+					guessed++
+				}
 			case c.entry == nil && c.votes[gazetteer.Person] > 0:
 				unknown++
 			}
 		}
 		if work && hi-lo > 1 {
 			for _, i := range order[lo:hi] {
-				if c := clusters[find(i)]; c.entry == nil && !c.titled {
+				// A person listed with a title keeps the type ("Andrew
+				// Taylor's The American Boy and Robbie Williams'
+				// autobiography"); in a title ("Harry Potter and the
+				// Prisoner of Azkaban") a first name does not count.
+				if c := clusters[find(i)]; c.entry == nil && !c.titled && (!c.named || !plain) {
 					c.work = true
+				}
+			}
+		}
+		// Persons are listed with persons: in "Will Smith, Kevin Spacey
+		// and Keanu Reeves" the one name of several words that the tagger
+		// took for an organisation, with no organisation word or cue, is
+		// a person whose first name it did not know.
+		// Names joined as a title ("Michael Howard and the Tories") make
+		// no list.
+		listed = listed && !titled
+		if listed && orgs == 1 && guessed == 1 && known == 0 && persons+unknown >= 2 {
+			for _, i := range order[lo:hi] {
+				if c := clusters[find(i)]; c.entry == nil && !c.orgCue && c.votes[gazetteer.Organization] > c.votes[gazetteer.Person] {
+					c.personCue = true
 				}
 			}
 		}
@@ -421,8 +537,8 @@ func (s *state) modifier(m *mention) bool {
 			return true
 		}
 		t := s.toks[k].Text
-		if !isWord(t) || isCap(t) && !titleWords[strings.TrimSuffix(t, ".")] {
-			return false
+		if !isWord(t) || isCap(t) && !titleWords[strings.TrimSuffix(t, ".")] || functionWords[t] {
+			return false // "Kevin Spacey and Jodie Marsh": a list
 		}
 	}
 	return false
@@ -437,21 +553,41 @@ func (s *state) cues(m *mention, c *cluster) {
 	if m.t0 > 1 {
 		prev2 = strings.ToLower(s.toks[m.t0-2].Text)
 	}
-	if m.t1 < len(s.toks) {
-		next = s.toks[m.t1].Text
+	after := m.t1
+	if after < len(s.toks) && versionNumber(s.toks[after].Text) {
+		// "PlayStation 2 console", "Half-Life 2, directed by": the cue
+		// follows the version.
+		after++
 	}
-	if m.t1+1 < len(s.toks) {
-		next2 = strings.ToLower(s.toks[m.t1+1].Text)
+	if after < len(s.toks) {
+		next = s.toks[after].Text
+	}
+	if after+1 < len(s.toks) {
+		next2 = strings.ToLower(s.toks[after+1].Text)
 	}
 	the := prev == "the"
 	if the && m.t0 > 1 {
 		prev, prev2 = prev2, ""
+		if m.t0 > 2 {
+			prev2 = strings.ToLower(s.toks[m.t0-3].Text)
+		}
 	}
+	// A person's name may stand where a title does: "a nomination for
+	// Martin Scorsese", "the Mike Leigh film"; a name opening with a
+	// first name needs a cue that only titles take ("Harry Potter
+	// films", "Vera Drake star Imelda Staunton", "the film Harry
+	// Potter").
+	named := m.typ == gazetteer.Person && s.r.tagger.FirstName(s.toks[m.t0].Text)
+	c.named = c.named || named
+	lnext := strings.ToLower(next)
 	switch {
-	case workBefore[prev] || workAfter[strings.ToLower(next)] || next == "," && workAfterComma[next2] || productAfter[next] ||
-		the && workAfterThe[next] || s.workExample(m.t0):
+	case workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) || next == "," && workAfterComma[next2] || productAfter[next] ||
+		the && workAfterThe[next] || s.workExample(m.t0) || !named && (prev == "for" && workFor[prev2] || prev == "in" && workIn[prev2] ||
+		prev == "of" && workOf[prev2]) || next == "directed" && next2 == "by" || s.versioned(m) || s.possessedProduct(m) ||
+		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
+		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1):
 		c.work = true
-	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && bandPossessed[next2]:
+	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed):
 		c.band = true
 	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
 		next == "," && m.attach < 0 && orgBefore[s.appositiveHead(m.t1+1)] ||
@@ -460,7 +596,145 @@ func (s *state) cues(m *mention, c *cluster) {
 		// A name that defines an acronym, "Electronic Arts (EA)", is a
 		// body more often than a person.
 		c.orgCue = true
+	case personBefore[prev] && !the && prev2 != "best":
+		// Not "best actress Oscar".
+		// "actor Keanu Reeves", "defender Kolo Toure", "author JK
+		// Rowling": a role noun in lower case before a name.
+		c.personCue = true
 	}
+}
+
+// personFor reports whether m, which the tagger did not call a person,
+// follows a person's full name and "for" (or "in") outside a sports
+// story: a title in an award or film story ("the director award went to
+// Clint Eastwood for Million Dollar Baby", "Michel Gondry for Eternal
+// Sunshine of the Spotless Mind", "playing Howard Hughes in The
+// Aviator").
+func (s *state) personFor(m *mention, the bool) bool {
+	k := m.t0 - 2 // the token before "for"
+	if the {
+		k--
+	}
+	if k < 0 || m.typ == gazetteer.Person || m.entry != nil || s.strictSport() {
+		return false
+	}
+	o := s.owner[k]
+	return o >= 0 && s.ms[o].text != "" && s.ms[o].t1 == k+1 && s.ms[o].typ == gazetteer.Person && s.ms[o].t1-s.ms[o].t0 > 1
+}
+
+// bestWork reports whether token k names a category of works: "The
+// Aviator for best film", not "Jamie Foxx for best actor".
+func (s *state) bestWork(k int) bool {
+	return k < len(s.toks) && bestWorks[strings.ToLower(s.toks[k].Text)]
+}
+
+// namedAfterNoun reports whether the "the" at token k follows a comma
+// after a work or product noun: "its first handheld console, the PSP".
+func (s *state) namedAfterNoun(k int) bool {
+	if k < 2 || s.toks[k-1].Text != "," {
+		return false
+	}
+	w := s.toks[k-2].Text
+	return workBefore[w] || productAfter[w]
+}
+
+// strictSport reports whether the article has at least two words that
+// only sport uses ("striker", "goalkeeper", "rugby"); an award story's
+// "won", "win" and "final" do not count, as they do for sportStory.
+func (s *state) strictSport() bool {
+	n := 0
+	for _, t := range s.toks {
+		if strictSportWords[strings.ToLower(t.Text)] {
+			if n++; n >= 2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lastWord returns the last word of name.
+func lastWord(name string) string {
+	return name[strings.LastIndexByte(name, ' ')+1:]
+}
+
+// possessedWithin reports whether one of the two words from token k on,
+// written in lower case, is in set: "Franz Ferdinand's album", "Franz
+// Ferdinand's self-titled album".
+func (s *state) possessedWithin(k int, set map[string]bool) bool {
+	for n := 0; n < 2 && k+n < len(s.toks); n++ {
+		w := s.toks[k+n].Text
+		if set[w] {
+			return true
+		}
+		if !isWord(w) || isCap(w) {
+			return false
+		}
+	}
+	return false
+}
+
+// versionNumber reports whether t numbers a product's version: a digit
+// from 2 to 9 or a Roman numeral ("Halo 2", "PlayStation 3", "Rocky III").
+func versionNumber(t string) bool {
+	return len(t) == 1 && t[0] >= '2' && t[0] <= '9' || t == "II" || t == "III" || t == "IV"
+}
+
+// versioned reports whether m, outside a sports story, is followed by a
+// version number that no number word follows: a product or a sequel
+// ("Halo 2", "Half-Life 2 is"), not "Channel 4" (the number is part of
+// that name, see clean), "Arsenal 2 Chelsea 1" or "Nokia 3 million".
+func (s *state) versioned(m *mention) bool {
+	if m.t1 >= len(s.toks) || !versionNumber(s.toks[m.t1].Text) || s.strictSport() {
+		return false
+	}
+	if m.t1+1 < len(s.toks) {
+		w := s.toks[m.t1+1].Text
+		if numberWords[strings.ToLower(w)] || isWord(w) && !isCap(w) && w[0] >= '0' && w[0] <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// possessedProduct reports whether m, which the tagger did not call a
+// person, is owned by a company the knowledge base knows ("Sony's
+// PlayStation", "Microsoft's new Xbox"), or is a title of several words that
+// a person owns ("Clint Eastwood's Million Dollar Baby"): a product or a
+// work. Names opening with a first name ("Microsoft's Bill Gates") and
+// names ending in an organisation word ("Rupert Murdoch's News Corp")
+// are not.
+func (s *state) possessedProduct(m *mention) bool {
+	k := m.t0 - 1 // the possessive
+	if k >= 0 && s.toks[k].Text == "The" {
+		k-- // "Martin Scorsese's The Aviator"
+	}
+	if k < 1 || m.typ == gazetteer.Person || m.entry != nil {
+		return false
+	}
+	if k > 1 && !isCap(s.toks[k].Text) && isWord(s.toks[k].Text) {
+		k-- // "Sony's new PSP"
+	}
+	if p := s.toks[k].Text; p != "'s" && p != "’s" && p != "'" && p != "’" {
+		return false
+	}
+	o := s.owner[k-1]
+	if o < 0 || s.ms[o].text == "" || s.ms[o].t1 != k {
+		return false
+	}
+	owner := s.ms[o]
+	first, last := s.toks[m.t0].Text, s.toks[m.t1-1].Text
+	if s.r.tagger.FirstName(first) || orgWords[last] || orgSuffixes[last] || placeWords[last] {
+		return false
+	}
+	switch {
+	case owner.entry != nil && owner.entry.Type == gazetteer.Organization:
+		return true
+	case owner.typ == gazetteer.Person && owner.t1-owner.t0 > 1 && !s.strictSport():
+		// Not "Tommy Docherty's Manchester United".
+		return m.t1-m.t0 > 1
+	}
+	return false
 }
 
 // workExample reports whether the name at token k is an example after a

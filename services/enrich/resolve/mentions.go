@@ -74,6 +74,13 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 							s.owner[k] = -2
 						}
 					}
+					if t1-t0 > 1 && s.toks[t0].Text == "The" {
+						t0++
+					}
+					if s.misc == nil {
+						s.misc = make(map[string]int)
+					}
+					s.misc[s.span(t0, t1)]++
 					continue
 				}
 				var typ gazetteer.Type
@@ -164,6 +171,9 @@ func (s *state) clean(m *mention) bool {
 	if m.t0 >= m.t1 {
 		return false
 	}
+	if m.t1 < len(s.toks) && numberedWords[s.toks[m.t1-1].Text] && isNumber(s.toks[m.t1].Text) && s.owner[m.t1] < 0 {
+		m.t1++ // "Channel 4": the tagger left the number out
+	}
 	text := s.span(m.t0, m.t1)
 	text = strings.TrimSuffix(strings.TrimSuffix(text, "'s"), "’s")
 	m.text = strings.Join(strings.Fields(text), " ")
@@ -216,6 +226,8 @@ func (s *state) usable(m *mention) bool {
 		if s.toks[m.t0].initial && commonLower[strings.ToLower(w)] && strings.ToUpper(w) != w {
 			return false
 		}
+	} else if s.placeAndCommonWord(m) {
+		return false
 	} else {
 		// "Monday March" or "The Meanwhile": every word junk.
 		all := true
@@ -226,6 +238,33 @@ func (s *state) usable(m *mention) bool {
 			}
 		}
 		if all {
+			return false
+		}
+	}
+	return true
+}
+
+// isNumber reports whether t is one or two digits.
+func isNumber(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return false
+		}
+	}
+	return len(t) == 1 || len(t) == 2
+}
+
+// placeAndCommonWord reports whether m is a country or a place followed
+// by a common acronym, which the tagger takes for a name: "US TV" of "US
+// TV network Fox News", "UK GDP". "BBC TV" is a name (the BBC is no
+// place).
+func (s *state) placeAndCommonWord(m *mention) bool {
+	last := s.toks[m.t1-1].Text
+	if !junkWords[last] || strings.ToUpper(last) != last {
+		return false
+	}
+	for k := m.t0; k < m.t1-1; k++ {
+		if !hasPlace(s.r.g.Lookup(s.toks[k].Text)) {
 			return false
 		}
 	}

@@ -148,6 +148,7 @@ type state struct {
 	bySt  map[int]int     // byte start -> token index
 	lower map[string]bool // words written in lower case somewhere
 	sport int             // sportStory: 0 not computed, 1 yes, -1 no
+	misc  map[string]int  // names the tagger called MISC (a work, a product, an event), without a leading "The"
 	// track asks cluster to record each mention's entity id and type in
 	// ids and types.
 	track bool

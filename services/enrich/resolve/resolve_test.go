@@ -437,6 +437,62 @@ func TestRules(t *testing.T) {
 				"PER:Eric Schmidt": "local:person:eric-schmidt |"},
 		},
 		{
+			name:  "titles in award and film stories, and titles the tagger cut in two, are not shown",
+			title: "Awards", body: "The director award went to Clint Eastwood for Million Dollar Baby. Kate Winslet has two nods " +
+				"for her roles in Eternal Sunshine of the Spotless Mind and Finding Neverland. Million Dollar Baby leads. " +
+				"Spotless Mind fans cheered. There is a nomination for Martin Scorsese. Her performance in the Mike Leigh film was praised. " +
+				"Critics favour Sideways for best film. The Aviator, directed by Martin Scorsese, opened.",
+			english: true,
+			spans: []span{{"PER", "Clint Eastwood"}, {"ORG", "Million Dollar Baby"}, {"PER", "Kate Winslet"}, {"PER", "Eternal Sunshine"},
+				{"ORG", "Spotless Mind"}, {"ORG", "Finding Neverland"}, {"PER", "Martin Scorsese"}, {"PER", "Mike Leigh"}, {"ORG", "Sideways"},
+				{"LOC", "Aviator"}},
+			want: map[string]string{"PER:Clint Eastwood": "local:person:clint-eastwood |", "PER:Kate Winslet": "local:person:kate-winslet |",
+				"PER:Martin Scorsese": "local:person:martin-scorsese ||", "PER:Mike Leigh": "local:person:mike-leigh |"},
+			absent: []string{"ORG:Million Dollar Baby", "PER:Eternal Sunshine", "ORG:Spotless Mind", "ORG:Finding Neverland", "ORG:Sideways",
+				"LOC:Aviator"},
+		},
+		{
+			name:  "products: owned by a known company, with a version number, launched",
+			title: "Consoles", body: "Sony's PlayStation 2 sold well. Microsoft's new Xbox follows. Halo 2 is out. " +
+				"The launch of the Gizmo is near. Microsoft's Bill Gates spoke. Nokia sold 3 million phones.",
+			english: true,
+			spans: []span{{"ORG", "Sony"}, {"ORG", "PlayStation"}, {"ORG", "Microsoft"}, {"ORG", "Xbox"}, {"ORG", "Halo"}, {"ORG", "Gizmo"},
+				{"PER", "Bill Gates"}, {"ORG", "Nokia"}},
+			want: map[string]string{"ORG:Sony": "Q41187 |", "ORG:Microsoft": "Q2283 ||", "PER:Bill Gates": "local:person:bill-gates |",
+				"ORG:Nokia": "Q1418 |"},
+			absent: []string{"ORG:PlayStation", "ORG:Xbox", "ORG:Halo", "ORG:Gizmo"},
+		},
+		{
+			name:  "a numbered channel keeps its number; a country and a common acronym are no name",
+			title: "Ratings", body: "The show ran on Channel 4 last year. It aired on US TV network Fox News.",
+			english: true,
+			spans:   []span{{"ORG", "Channel"}, {"ORG", "US TV"}, {"ORG", "Fox News"}},
+			want:    map[string]string{"ORG:Channel 4": "local:org:channel-4 |"},
+			absent:  []string{"ORG:Channel", "ORG:US TV"},
+		},
+		{
+			name:  "persons whose first name the tagger does not know: role nouns and lists of persons",
+			title: "Premiere", body: "Hollywood actor Keanu Reeves arrived. Will Smith, Kevin Spacey and Jodie Marsh came. " +
+				"The author JK Rowling wrote. She won the best actress Oscar. Michael Howard and the Tories would lose, said Tony Blair.",
+			english: true,
+			spans: []span{{"ORG", "Keanu Reeves"}, {"PER", "Will Smith"}, {"PER", "Kevin Spacey"}, {"ORG", "Jodie Marsh"},
+				{"ORG", "JK Rowling"}, {"ORG", "Oscar"}, {"PER", "Michael Howard"}, {"ORG", "Tories"}, {"PER", "Tony Blair"}},
+			want: map[string]string{"PER:Keanu Reeves": "local:person:keanu-reeves |", "PER:Jodie Marsh": "local:person:jodie-marsh |",
+				"PER:JK Rowling": "local:person:jk-rowling |", "PER:Michael Howard": "local:person:michael-howard |"},
+			absent: []string{"ORG:Keanu Reeves", "ORG:Jodie Marsh", "ORG:JK Rowling", "PER:Oscar", "ORG:Michael Howard"},
+		},
+		{
+			name:  "an acronym the article does not define joins the one name it abbreviates",
+			title: "Rules", body: "The Securities and Exchange Commission acted. The SEC said so. " +
+				"The Football Association and the Food Agency met. The FA left.",
+			english: true,
+			spans: []span{{"ORG", "Securities and Exchange Commission"}, {"ORG", "SEC"}, {"ORG", "Football Association"},
+				{"ORG", "Food Agency"}, {"ORG", "FA"}},
+			want: map[string]string{"ORG:Securities and Exchange Commission": "local:org:securities-and-exchange-commission ||",
+				"ORG:FA": "local:org:fa |"},
+			absent: []string{"ORG:SEC"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,
@@ -458,6 +514,30 @@ func TestRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMiscVote: a name the tagger calls MISC at least as often as
+// anything else in the article (a work, a product, an event) is not
+// shown; one it calls an organisation more often is.
+func TestMiscVote(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		want bool
+	}{
+		{"Neverland was praised.", false},
+		{"Neverland was praised. Neverland opened.", true},
+	} {
+		d := NewDoc("Neverland wins", tt.body, 0, true)
+		sents := ner.Sentences(d.Text)
+		tags := tag(d.Text, sents, []span{{"ORG", "Neverland"}})
+		for i := range tags[0] {
+			tags[0][i].Type = "MISC" // the headline's
+		}
+		got := flatten(resolver(t).Resolve(d, sents, tags))
+		if _, ok := got["ORG:Neverland"]; ok != tt.want {
+			t.Errorf("%q: ORG:Neverland shown %v, want %v (all: %v)", tt.body, ok, tt.want, got)
+		}
 	}
 }
 

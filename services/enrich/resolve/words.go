@@ -32,6 +32,10 @@ var placeWords = set(`Museum Station Airport Centre Center Hall Tower Towers Bri
 Stadium Arena Palace Cathedral Mosque Temple Hospital Port Harbour Harbor Base Camp Prison Memorial
 Street Avenue Road Mountain Mountains River Lake Valley Island Islands Peninsula`)
 
+// numberedWords end names that go on with a number: "Channel 4", "BBC
+// Radio 5".
+var numberedWords = set(`Channel Radio`)
+
 // captionWords trail names in photo captions: "Belle Image".
 var captionWords = set(`Image Images Photo Photos Picture Video File Credit Published Updated Posted`)
 
@@ -142,8 +146,35 @@ scored score win won defeat draw semi-final final fixture kick-off penalty tries
 // orgAfter and orgAtBefore a company ("mobile firm Sony Ericsson",
 // "Electronic Arts spokesman", "analysts at Jupiter Research").
 var (
-	workBefore = set(`film films movie movies album albums single song songs show shows series sitcom soap drama documentary programme program game games novel book play musical opera biopic`)
-	workAfter  = set(`star stars co-star actor actress film films movie album soundtrack sequel author premiere screenplay trailer book books novel novels franchise`)
+	workBefore = set(`film films movie movies album albums single song songs show shows series sitcom soap drama documentary programme program game games novel book play musical opera biopic
+	comedy comedies thriller thrillers epic blockbuster cartoon animation romance remake`)
+	workAfter = set(`star stars co-star actor actress film films movie album soundtrack sequel author premiere screenplay trailer book books novel novels franchise dvd`)
+	// authoredWork follow an author's name as well as a title: "the Mike
+	// Leigh film", "the new Robbie Williams album".
+	authoredWork = set(`film movie album book novel`)
+	// workFor, workIn and workOf come before "for", "in" and "of" ahead
+	// of a title: "nominations for Eternal Sunshine of the Spotless
+	// Mind", "her role in Finding Neverland", "the series of Celebrity
+	// Big Brother".
+	workFor = set(`nomination nominations nominated nod nods award awards oscar oscars bafta baftas globe globes prize picture
+	actor actress director screenplay`)
+	workIn = set(`role roles starring starred cameo`)
+	workOf = set(`series episode episodes sequel remake version edition cast launch`)
+	// bestWorks are award categories of works: "The Aviator for best
+	// film".
+	bestWorks = set(`film picture movie documentary comedy drama musical album single song play show series game`)
+	// strictSportWords are used by sport alone.
+	strictSportWords = set(`league goalkeeper striker midfielder defender premiership rugby football soccer cricket squad
+	fixture kick-off penalty tries goals`)
+	// numberWords after a number make it a quantity, not a version:
+	// "Nokia 3 million".
+	numberWords = set(`million billion thousand hundred per percent years months weeks days times`)
+	// personBefore are role nouns written before a person's name, for
+	// persons whose first name the tagger does not know: "actor Keanu
+	// Reeves", "defender Kolo Toure", "author JK Rowling".
+	personBefore = set(`actor actress singer songwriter rapper author writer novelist playwright comedian presenter
+	film-maker filmmaker star defender striker midfielder goalkeeper winger captain coach boss chairman spokesman
+	spokeswoman founder`)
 	// productAfter mark a product, shown no more than a film: "Xbox
 	// console", "Nintendo DS handheld".
 	productAfter = set(`console consoles handheld handhelds`)
