@@ -41,6 +41,7 @@ import (
 	"math"
 	"slices"
 	"time"
+	"unique"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 )
@@ -322,10 +323,26 @@ func (v vec) dotSorted(o vec) float64 {
 	return s
 }
 
-type entityAgg struct {
-	ref      EntityRef
+// entityInfo is what a story document shows of an entity: an EntityRef
+// without its salience.
+type entityInfo struct {
+	id, name, country string
+	kind              byte
+	hasPoint          bool
+	lat, lon          float64
+}
+
+// storyEntity is an entity of a story, as its first member named it, and
+// its salience summed over the members. The entity is interned
+// (unique.Make): a person named by a thousand stories is held once, and
+// each story holds 16 bytes, where a map entry with its own copy of the
+// strings took about 150.
+type storyEntity struct {
+	info     unique.Handle[entityInfo]
 	salience float64
 }
+
+func (e storyEntity) id() string { return e.info.Value().id }
 
 // story is one story's state.
 type story struct {
@@ -340,15 +357,18 @@ type story struct {
 	// originals counts the members that moved the centroid, dated those
 	// of them with a published time.
 	originals, dated int
-	sources          map[string]int
-	langs            map[string]int
-	ents             map[string]*entityAgg
-	titles           centroid
-	bodies           centroid
-	postings         map[uint64]struct{}
-	revision         uint64
-	merged           string
-	closed           bool
+	// sources and langs are the distinct outlets and languages of the
+	// members, interned, in order of arrival.
+	sources, langs []unique.Handle[string]
+	// ents are sorted by entity id.
+	ents   []storyEntity
+	titles centroid
+	bodies centroid
+	// postings are the terms that post the story, sorted.
+	postings []uint64
+	revision uint64
+	merged   string
+	closed   bool
 }
 
 // State is the clustering state one replica holds: the active stories,
@@ -686,8 +706,6 @@ func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
 	if st == nil || st.closed {
 		st = &story{
 			id: target, created: seq<<16 | uint64(i), first: a.Time, last: a.Time,
-			sources: map[string]int{}, langs: map[string]int{}, ents: map[string]*entityAgg{},
-			postings: map[uint64]struct{}{},
 		}
 		s.touchID(target)
 		s.stories[target] = st
@@ -714,22 +732,21 @@ func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
 	st.count++
 	st.first, st.last = min(st.first, a.Time), max(st.last, a.Time)
 	if a.Source != "" {
-		st.sources[a.Source]++
+		st.sources = addName(st.sources, unique.Make(a.Source))
 	}
 	if a.Lang != "" {
-		st.langs[a.Lang]++
+		st.langs = addName(st.langs, unique.Make(a.Lang))
 	}
 	for _, e := range a.Entities {
 		if e.ID == "" {
 			continue
 		}
-		agg := st.ents[e.ID]
-		if agg == nil {
-			agg = &entityAgg{ref: e}
-			st.ents[e.ID] = agg
+		i, found := st.findEntity(e.ID)
+		if !found {
+			info := unique.Make(entityInfo{id: e.ID, name: e.Name, country: e.Country, kind: e.Kind, hasPoint: e.HasPoint, lat: e.Lat, lon: e.Lon})
+			st.ents = slices.Insert(st.ents, i, storyEntity{info: info})
 		}
-		s.touchAgg(agg)
-		agg.salience += e.Salience
+		st.ents[i].salience += e.Salience
 	}
 	st.revision = seq
 	s.touchDirty(st.id)
@@ -744,6 +761,29 @@ func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
 		s.expire()
 	}
 	return s.resolve(st.id), nil
+}
+
+// addName adds h to the set names unless it is there.
+func addName(names []unique.Handle[string], h unique.Handle[string]) []unique.Handle[string] {
+	if slices.Contains(names, h) {
+		return names
+	}
+	return append(names, h)
+}
+
+// findEntity is the index of the story's entity id, or where it goes.
+func (st *story) findEntity(id string) (int, bool) {
+	return slices.BinarySearchFunc(st.ents, id, func(e storyEntity, id string) int { return cmp.Compare(e.id(), id) })
+}
+
+// addPosting adds term t to the story's postings, unless it is there.
+func (st *story) addPosting(t uint64) bool {
+	i, found := slices.BinarySearch(st.postings, t)
+	if found {
+		return false
+	}
+	st.postings = slices.Insert(st.postings, i, t)
+	return true
 }
 
 // countDocument adds an original article's distinct terms to the
@@ -788,10 +828,9 @@ func (s *State) post(st *story, v vectors) {
 	body = body[:min(len(body), postedBodyTerms)]
 	for _, field := range []vec{v.title, body, v.ents} {
 		for _, x := range field {
-			if _, ok := st.postings[x.term]; ok || s.saturated[x.term] {
+			if s.saturated[x.term] || !st.addPosting(x.term) {
 				continue
 			}
-			st.postings[x.term] = struct{}{}
 			s.touchPosting(x.term)
 			list := append(s.postings[x.term], st)
 			if len(list) > s.p.MaxPosting {
@@ -803,10 +842,13 @@ func (s *State) post(st *story, v vectors) {
 			s.postings[x.term] = list
 		}
 	}
+	if cap(st.postings) > len(st.postings) {
+		st.postings = slices.Clone(st.postings) // growing by insertion left up to half of it spare
+	}
 }
 
 func (s *State) unpost(st *story) {
-	for t := range st.postings {
+	for _, t := range st.postings {
 		s.touchPosting(t)
 		list := s.postings[t]
 		if i := slices.Index(list, st); i >= 0 {
@@ -837,31 +879,26 @@ func (s *State) merge(seq uint64, m Merge) {
 	if from.repID != "" && (into.repID == "" || from.repTime < into.repTime) {
 		into.repID, into.repTime, into.title = from.repID, from.repTime, from.title
 	}
-	for k, n := range from.sources {
-		into.sources[k] += n
+	for _, h := range from.sources {
+		into.sources = addName(into.sources, h)
 	}
-	for k, n := range from.langs {
-		into.langs[k] += n
+	for _, h := range from.langs {
+		into.langs = addName(into.langs, h)
 	}
-	for id, e := range from.ents {
-		if agg := into.ents[id]; agg != nil {
-			s.touchAgg(agg)
-			agg.salience += e.salience
+	for _, e := range from.ents {
+		i, found := into.findEntity(e.id())
+		if found {
+			into.ents[i].salience += e.salience
 		} else {
-			into.ents[id] = e
+			into.ents = slices.Insert(into.ents, i, e)
 		}
 	}
-	terms := make([]uint64, 0, len(from.postings))
-	for t := range from.postings {
-		terms = append(terms, t)
-	}
-	slices.Sort(terms)
+	terms := from.postings
 	s.unpost(from)
 	for _, t := range terms {
-		if _, ok := into.postings[t]; ok || s.saturated[t] {
+		if s.saturated[t] || !into.addPosting(t) {
 			continue
 		}
-		into.postings[t] = struct{}{}
 		s.touchPosting(t)
 		s.postings[t] = append(s.postings[t], into)
 	}
@@ -981,24 +1018,17 @@ func (s *State) snapshot(st *story) schema.Story {
 		LastSeen:         time.UnixMilli(st.last).UTC(),
 		ArticleCount:     st.count,
 		OutletCount:      len(st.sources),
-		Sources:          sortedKeys(st.sources),
-		Languages:        sortedKeys(st.langs),
+		Sources:          sortedNames(st.sources),
+		Languages:        sortedNames(st.langs),
 		MergedInto:       st.merged,
 		Revision:         st.revision,
 	}
-	ents := make([]*entityAgg, 0, len(st.ents))
-	for _, e := range st.ents {
-		ents = append(ents, e)
-	}
-	slices.SortFunc(ents, func(a, b *entityAgg) int {
-		if a.salience != b.salience {
-			return cmp.Compare(b.salience, a.salience)
-		}
-		return cmp.Compare(a.ref.ID, b.ref.ID)
-	})
+	ents := slices.Clone(st.ents)
+	slices.SortStableFunc(ents, func(a, b storyEntity) int { return cmp.Compare(b.salience, a.salience) }) // ties stay in id order
 	for _, e := range ents {
-		ent := schema.Entity{Name: e.ref.Name, ID: e.ref.ID, Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
-		switch e.ref.Kind {
+		info := e.info.Value()
+		ent := schema.Entity{Name: info.name, ID: info.id, Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
+		switch info.kind {
 		case 'p':
 			if len(out.Persons) < maxStoryEntities {
 				out.Persons = append(out.Persons, ent)
@@ -1009,9 +1039,9 @@ func (s *State) snapshot(st *story) schema.Story {
 			}
 		case 'l':
 			if len(out.Places) < maxStoryEntities {
-				pl := schema.Place{Entity: ent, Country: e.ref.Country}
-				if e.ref.HasPoint {
-					pl.Location = &schema.GeoPoint{Lat: e.ref.Lat, Lon: e.ref.Lon}
+				pl := schema.Place{Entity: ent, Country: info.country}
+				if info.hasPoint {
+					pl.Location = &schema.GeoPoint{Lat: info.lat, Lon: info.lon}
 				}
 				out.Places = append(out.Places, pl)
 			}
@@ -1020,10 +1050,10 @@ func (s *State) snapshot(st *story) schema.Story {
 	return out
 }
 
-func sortedKeys(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+func sortedNames(names []unique.Handle[string]) []string {
+	out := make([]string, len(names))
+	for i, h := range names {
+		out[i] = h.Value()
 	}
 	slices.Sort(out)
 	return out

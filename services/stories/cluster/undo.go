@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"errors"
-	"maps"
 	"slices"
 )
 
@@ -17,11 +16,12 @@ import (
 // at Begin. Nothing is undone by arithmetic: centroid sums and pruning
 // lose information, so old values are copies.
 //
-// A story is copied whole the first time the batch changes it (its maps
-// cloned; centroid vectors are shared, because add, merge, prune and
-// close build new vectors and never write into one in place), and
-// written back into the same *story, so the posting lists that point to
-// it stay valid.
+// A story is copied whole the first time the batch changes it (its
+// entities and postings cloned, since they change in place; its outlets
+// and languages only grow by append, and centroid vectors are shared,
+// because add, merge, prune and close build new vectors and never write
+// into one in place), and written back into the same *story, so the
+// posting lists that point to it stay valid.
 
 // ErrBatch means Begin, Commit or Rollback was called out of turn.
 var ErrBatch = errors.New("tentative batch out of turn")
@@ -34,7 +34,6 @@ type journal struct {
 	arrivalsCopied     bool
 
 	stories   map[*story]story
-	aggs      map[*entityAgg]float64
 	ids       map[string]slot[*story]
 	postings  map[uint64]slot[[]*story]
 	saturated map[uint64]bool
@@ -60,7 +59,6 @@ func (s *State) Begin() error {
 		seq: s.seq, index: s.index, docs: s.docs, evicted: s.evicted, clock: s.clock,
 		arrivals:  s.arrivals,
 		stories:   map[*story]story{},
-		aggs:      map[*entityAgg]float64{},
 		ids:       map[string]slot[*story]{},
 		postings:  map[uint64]slot[[]*story]{},
 		saturated: map[uint64]bool{},
@@ -92,9 +90,6 @@ func (s *State) Rollback() error {
 	s.arrivals = j.arrivals
 	for st, old := range j.stories {
 		*st = old
-	}
-	for agg, old := range j.aggs {
-		agg.salience = old
 	}
 	restore(s.stories, j.ids)
 	restore(s.postings, j.postings)
@@ -145,20 +140,8 @@ func (s *State) touch(st *story) {
 		return
 	}
 	old := *st
-	old.sources, old.langs = maps.Clone(st.sources), maps.Clone(st.langs)
-	old.ents, old.postings = maps.Clone(st.ents), maps.Clone(st.postings)
+	old.ents, old.postings = slices.Clone(st.ents), slices.Clone(st.postings)
 	s.undo.stories[st] = old
-}
-
-// touchAgg is called before an entity tally changes (merged stories
-// share tallies, so they are restored by pointer).
-func (s *State) touchAgg(agg *entityAgg) {
-	if s.undo == nil {
-		return
-	}
-	if _, done := s.undo.aggs[agg]; !done {
-		s.undo.aggs[agg] = agg.salience
-	}
 }
 
 // touchID is called before s.stories[id] changes.
