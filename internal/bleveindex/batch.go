@@ -8,10 +8,10 @@ import "time"
 
 // gather returns the next batch from reqs, appended to batch: it waits
 // for a first request, then up to linger for more (a full batch returns
-// at once; a negative linger takes only what is already queued). ok is
-// false when stop was closed before any request came. linger reuses *t
-// across calls.
-func gather[R any](reqs <-chan R, stop <-chan struct{}, size int, linger time.Duration, t **time.Timer, batch []R) (_ []R, ok bool) {
+// at once; a negative linger takes only what is already queued), or until
+// hurry fires (nil: never). ok is false when stop was closed before any
+// request came. linger reuses *t across calls.
+func gather[R any](reqs <-chan R, stop, hurry <-chan struct{}, size int, linger time.Duration, t **time.Timer, batch []R) (_ []R, ok bool) {
 	select {
 	case r := <-reqs:
 		batch = append(batch, r)
@@ -42,6 +42,8 @@ func gather[R any](reqs <-chan R, stop <-chan struct{}, size int, linger time.Du
 			case r := <-reqs:
 				batch = append(batch, r)
 			case <-(*t).C:
+				break collect
+			case <-hurry:
 				break collect
 			case <-stop:
 				break collect

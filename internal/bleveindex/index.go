@@ -107,6 +107,8 @@ type Index struct {
 	lengths        fieldLengths
 
 	reqs chan *request
+	// hurry ends the linger of the batch being gathered (CommitNow).
+	hurry chan struct{}
 	// stop is closed by Close to end the writer; done is closed when it has.
 	stop      chan struct{}
 	done      chan struct{}
@@ -164,6 +166,7 @@ func OpenWith(dir string, log *zap.Logger, opts Options) (*Index, error) {
 		opts:    opts,
 		metrics: m,
 		reqs:    make(chan *request, opts.BatchSize),
+		hurry:   make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -290,6 +293,20 @@ func (ix *Index) IndexAll(ctx context.Context, docs []*schema.Document) error {
 	return errors.Join(errs...)
 }
 
+// CommitNow commits the batch being gathered without lingering for more,
+// or, when none is, the next one: for a caller that knows no more
+// documents are coming soon, such as a batch run whose other stages are
+// all idle. It does not wait for the commit.
+func (ix *Index) CommitNow() {
+	if ix.readOnly {
+		return
+	}
+	select {
+	case ix.hurry <- struct{}{}:
+	default: // already asked
+	}
+}
+
 // await returns the writer's answer to req.
 func (ix *Index) await(ctx context.Context, req *request) error {
 	select {
@@ -333,7 +350,7 @@ func (ix *Index) writer() {
 	var linger *time.Timer
 	for {
 		var ok bool
-		batch, ok = gather(ix.reqs, ix.stop, ix.opts.BatchSize, ix.opts.Linger, &linger, batch[:0])
+		batch, ok = gather(ix.reqs, ix.stop, ix.hurry, ix.opts.BatchSize, ix.opts.Linger, &linger, batch[:0])
 		if !ok {
 			drainQueued(ix.reqs, ix.opts.BatchSize, ix.commit)
 			return

@@ -377,3 +377,28 @@ func TestBM25StatsUseTrueLengths(t *testing.T) {
 	defer ro.Close()
 	check(ro, "reopened")
 }
+
+// CommitNow commits a batch that would otherwise wait out its linger: a
+// document sent to an index lingering an hour for more is committed and
+// answered. Without CommitNow, Index would wait the hour (the test's
+// deadline ends it first).
+func TestCommitNowEndsTheLinger(t *testing.T) {
+	ix, err := bleveindex.OpenWith(filepath.Join(t.TempDir(), "idx"), zaptest.NewLogger(t), bleveindex.Options{Linger: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- ix.Index(ctx, doc("a1", "Harbour reopens", "The harbour reopened on Monday.", t0)) }()
+	// Asked before or after the document reaches the writer, the batch
+	// holding it commits without lingering.
+	ix.CommitNow()
+	if err := <-done; err != nil {
+		t.Fatalf("Index after CommitNow: %v; want the document committed before the hour-long linger ends", err)
+	}
+	if n, err := ix.Count(); err != nil || n != 1 {
+		t.Errorf("Count = %d, %v; want 1", n, err)
+	}
+}

@@ -288,7 +288,7 @@ func (s *Stories) writer() {
 	var linger *time.Timer
 	for {
 		var ok bool
-		batch, ok = gather(s.reqs, s.stop, s.opts.BatchSize, s.opts.Linger, &linger, batch[:0])
+		batch, ok = gather(s.reqs, s.stop, nil, s.opts.BatchSize, s.opts.Linger, &linger, batch[:0])
 		if !ok {
 			drainQueued(s.reqs, s.opts.BatchSize, s.commit)
 			return

@@ -121,6 +121,24 @@ func idle(lags []Lag) bool {
 	return true
 }
 
+// onlySinkBusy reports whether the search index's stage has messages in
+// flight while every other stage has nothing pending or in flight.
+func onlySinkBusy(lags []Lag) bool {
+	busy := false
+	for _, l := range lags {
+		switch {
+		case l.Stage == stage.NameIndex:
+			busy = l.Pending == 0 && l.InFlight > 0
+			if !busy {
+				return false
+			}
+		case l.Stage != "" && (l.Pending != 0 || l.InFlight != 0):
+			return false
+		}
+	}
+	return busy
+}
+
 // WaitIdle returns once every stage has drained its input: each article
 // is then indexed or dead-lettered, and each story's last snapshot is in
 // the story index. It needs two idle readings in a row
@@ -159,6 +177,11 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 		}
 		if progress != nil {
 			progress(lags)
+		}
+		if onlySinkBusy(lags) {
+			// What the sink holds is all that is left: commit it without
+			// waiting out the batch's linger.
+			p.index.CommitNow()
 		}
 		if idle(lags) && prev != nil && idle(prev) && sameFloors(prev, lags) {
 			if p.opts.storyStage == nil || p.opts.storyStage.Flush() == 0 {
