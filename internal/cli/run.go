@@ -127,16 +127,24 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// cancelling them.
 	work, startedWork, abandon := stage.WorkContext(ctx)
 	defer abandon()
-	p, err := pipeline.Start(work, o.pipeline, log)
+	p, err := pipeline.Open(work, o.pipeline, log)
 	if err != nil {
 		return err
 	}
-	startedWork()
 	shutdown := func() error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.pipeline.Stage.ShutdownTimeout)
 		defer cancel()
 		return p.Shutdown(sctx)
 	}
+	// The inputs are read and published while the stages start: they wait
+	// in articles.raw, and ingest and dedupe start on them while enrich
+	// loads its models.
+	inputs, stopPublishing := publishInputs(ctx, p, o, stderr, log)
+	if err := p.StartStages(work); err != nil {
+		stopPublishing()
+		return errors.Join(err, shutdown())
+	}
+	startedWork()
 	if o.once {
 		// A batch run serves HTTP (metrics, health, the profiler with
 		// NEWSFLOW_PPROF) only when --http is given, e.g. to watch a long
@@ -147,7 +155,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				return errors.Join(err, shutdown())
 			}
 		}
-		report, err := runOnce(ctx, p, o, stderr, log)
+		report, err := runOnce(ctx, p, inputs, stderr)
 		var dead []DeadLetter
 		var indexed uint64
 		if err == nil {
@@ -173,12 +181,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return errors.Join(err, shutdown())
 	}
-	if len(o.inputs) > 0 {
-		sum, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.source, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
-		if err != nil {
-			log.Error("ingesting --input", zap.Error(err))
+	if inputs != nil {
+		in := <-inputs
+		if in.err != nil {
+			log.Error("ingesting --input", zap.Error(in.err))
 		}
-		fmt.Fprint(stderr, sum.String())
+		fmt.Fprint(stderr, in.summary.String())
 	}
 	log.Info("pipeline running; Ctrl-C to stop", zap.String("nats", p.URL()), zap.String("data", o.pipeline.DataDir))
 	<-ctx.Done()
@@ -232,9 +240,37 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 	return srv, nil
 }
 
-// runOnce ingests the inputs and waits until the pipeline is idle.
-func runOnce(ctx context.Context, p *pipeline.Pipeline, o *runOptions, stderr io.Writer, log *zap.Logger) (intake.Summary, error) {
-	report, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.source, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
+// published is the outcome of publishing --input.
+type published struct {
+	summary intake.Summary
+	err     error
+}
+
+// publishInputs publishes --input to articles.raw in the background, and
+// returns where its outcome arrives (nil without inputs) and a stop that
+// cancels it and waits for it to end.
+func publishInputs(ctx context.Context, p *pipeline.Pipeline, o *runOptions, stderr io.Writer, log *zap.Logger) (<-chan published, func()) {
+	if len(o.inputs) == 0 {
+		return nil, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan published, 1)
+	go func() {
+		defer cancel()
+		sum, err := publishPaths(ctx, p.Runtime().JetStream(), o.inputs, o.source, o.pipeline.Stage.Consumer.MaxBacklog, stderr, log)
+		done <- published{sum, err}
+	}()
+	return done, func() {
+		cancel()
+		<-done
+	}
+}
+
+// runOnce waits for the inputs to be published, then until the pipeline
+// is idle.
+func runOnce(ctx context.Context, p *pipeline.Pipeline, inputs <-chan published, stderr io.Writer) (intake.Summary, error) {
+	in := <-inputs
+	report, err := in.summary, in.err
 	if err != nil {
 		return report, err
 	}

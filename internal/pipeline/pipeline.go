@@ -91,8 +91,27 @@ type Pipeline struct {
 }
 
 // Start starts the embedded server (unless NATSURL is set), opens the
-// search index and starts the four stages.
-func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err error) {
+// search index and starts the stages: Open, then StartStages.
+func Start(ctx context.Context, opts Options, log *zap.Logger) (*Pipeline, error) {
+	p, err := Open(ctx, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.StartStages(ctx); err != nil {
+		p.abort()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Open starts the embedded server (unless NATSURL is set), provisions the
+// streams and opens the search and story indexes: everything but the
+// stages. Articles published to articles.raw once Open returns wait in
+// their stream until StartStages starts the stage that reads them, so a
+// batch run reads and publishes its input while enrich loads its models
+// (a second or more of one core) instead of after. Shutdown stops what
+// Open started, whether StartStages ran or not.
+func Open(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err error) {
 	p := &Pipeline{opts: opts, log: log, latency: newLatencies()}
 	// Every error return below is "return nil, err": stop what started.
 	defer func() {
@@ -162,9 +181,6 @@ func Start(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err
 	if p.stories, err = bleveindex.OpenStories(filepath.Join(opts.DataDir, StoryIndexDir), p.index, log.Named("stories")); err != nil {
 		return nil, err
 	}
-	if err := p.startStages(ctx); err != nil {
-		return nil, err
-	}
 	return p, nil
 }
 
@@ -214,7 +230,10 @@ func Services(o *Options) []stage.Service {
 	}
 }
 
-func (p *Pipeline) startStages(ctx context.Context) error {
+// StartStages starts the services and the two sinks, in pipeline order,
+// on the pipeline Open opened. On an error, what it started stops at
+// Shutdown.
+func (p *Pipeline) StartStages(ctx context.Context) error {
 	for _, svc := range Services(&p.opts) {
 		if err := svc.Start(ctx, p.rt); err != nil {
 			return fmt.Errorf("%s: %w", svc.Name, err)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
 )
 
@@ -75,5 +77,59 @@ func TestStartsOnASmallDisk(t *testing.T) {
 	// Dedupe's band index lives in the data directory, not in $TMPDIR.
 	if entries, err := os.ReadDir(filepath.Join(opts.DataDir, DedupeIndexDir)); err != nil || len(entries) == 0 {
 		t.Errorf("dedupe's band index in %s: %d files, %v; want its store there", DedupeIndexDir, len(entries), err)
+	}
+}
+
+// A batch run publishes its input between Open and StartStages, while
+// enrich loads its models: those articles wait in articles.raw, and every
+// one is indexed with a story once the stages start.
+func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	opts := DefaultOptions(t.TempDir())
+	opts.Listen = "127.0.0.1:0"
+	opts.MaxStore = 4 << 30
+	p, err := Open(ctx, opts, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	js := p.Runtime().JetStream()
+	raws := []schema.RawArticle{
+		{URL: "https://wire.example/a", Source: "Example Wire", PublishedAt: "2023-06-02T10:00:00Z",
+			Title: "Harbour in Genoa reopens after the storm", Text: "The port of Genoa reopened on Friday after a storm closed it for two days. Ships queued outside the harbour overnight."},
+		{URL: "https://wire.example/b", Source: "Example Wire", PublishedAt: "2023-06-02T11:00:00Z",
+			Title: "Parliament passes the budget", Text: "Parliament passed the budget after a night of votes. The opposition said it would appeal."},
+	}
+	for _, raw := range raws {
+		b, err := json.Marshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(ctx, stage.SubjectRaw, b); err != nil {
+			t.Fatalf("publish before the stages start: %v", err)
+		}
+	}
+	if n := len(p.Runtime().Consumers()); n != 0 {
+		t.Fatalf("%d stages running after Open; want none before StartStages", n)
+	}
+	if err := p.StartStages(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitIdle(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range raws {
+		doc, err := p.Index().Document(ctx, schema.DocumentID(raw.URL, raw.Title, ""))
+		if err != nil {
+			t.Fatalf("article %d published before the stages started: %v", i, err)
+		}
+		if doc.StoryID == "" {
+			t.Errorf("article %d indexed without a story", i)
+		}
 	}
 }
