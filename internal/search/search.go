@@ -334,10 +334,17 @@ func analyzable(p parsedQuery, a analysis.Analyzer) parsedQuery {
 // buildQuery is the query of the parsed text and the request's filters.
 func buildQuery(pq parsedQuery, req Request) query.Query {
 	b := bleve.NewBooleanQuery()
+	f := filters(req)
+	// The phrases read positions only in the documents the filters let
+	// through (see phraseQuery).
+	var within query.Query
+	if len(f) > 0 {
+		within = bleve.NewConjunctionQuery(f...)
+	}
 	for _, g := range pq.required {
 		alts := make([]query.Query, 0, len(g))
 		for _, t := range g {
-			alts = append(alts, termQuery(t, TitleBoost))
+			alts = append(alts, termQuery(t, TitleBoost, within))
 		}
 		if len(alts) == 1 {
 			b.AddMust(alts[0])
@@ -345,20 +352,15 @@ func buildQuery(pq parsedQuery, req Request) query.Query {
 			b.AddMust(bleve.NewDisjunctionQuery(alts...))
 		}
 	}
-	f := filters(req)
 	if w := pq.words(); len(w) > 1 {
 		// Words that appear together as typed rank above scattered ones.
 		text := strings.Join(w, " ")
-		tp := bleve.NewMatchPhraseQuery(text)
-		tp.SetField(bleveindex.FieldTitle)
-		tp.SetBoost(TitleBoost * PhraseBoost)
-		bp := bleve.NewMatchPhraseQuery(text)
-		bp.SetField(bleveindex.FieldBody)
-		bp.SetBoost(PhraseBoost)
-		b.AddShould(tp, bp)
+		b.AddShould(
+			phraseQuery{field: bleveindex.FieldTitle, text: text, boost: TitleBoost * PhraseBoost, within: within},
+			phraseQuery{field: bleveindex.FieldBody, text: text, boost: PhraseBoost, within: within})
 	}
 	for _, t := range pq.excluded {
-		b.AddMustNot(termQuery(t, 1))
+		b.AddMustNot(termQuery(t, 1, nil))
 	}
 	switch {
 	case len(pq.required) == 0 && len(f) > 0:
@@ -411,19 +413,19 @@ func (s unscoredSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInte
 }
 
 // termQuery matches a word (all of its analysed tokens, as "U.S." has
-// two) or a phrase in the title (boosted) or the body.
-func termQuery(t term, titleBoost float64) query.Query {
-	var title, body query.FieldableQuery
+// two) or a phrase in the title (boosted) or the body. A phrase reads
+// positions only in the documents within matches, when it is set.
+func termQuery(t term, titleBoost float64, within query.Query) query.Query {
 	if t.phrase {
-		title, body = bleve.NewMatchPhraseQuery(t.text), bleve.NewMatchPhraseQuery(t.text)
-	} else {
-		tm, bm := bleve.NewMatchQuery(t.text), bleve.NewMatchQuery(t.text)
-		tm.SetOperator(query.MatchQueryOperatorAnd)
-		bm.SetOperator(query.MatchQueryOperatorAnd)
-		title, body = tm, bm
+		return bleve.NewDisjunctionQuery(
+			phraseQuery{field: bleveindex.FieldTitle, text: t.text, boost: titleBoost, within: within},
+			phraseQuery{field: bleveindex.FieldBody, text: t.text, boost: 1, within: within})
 	}
+	title, body := bleve.NewMatchQuery(t.text), bleve.NewMatchQuery(t.text)
+	title.SetOperator(query.MatchQueryOperatorAnd)
+	body.SetOperator(query.MatchQueryOperatorAnd)
 	title.SetField(bleveindex.FieldTitle)
-	title.(query.BoostableQuery).SetBoost(titleBoost)
+	title.SetBoost(titleBoost)
 	body.SetField(bleveindex.FieldBody)
 	return bleve.NewDisjunctionQuery(title, body)
 }
@@ -468,9 +470,8 @@ func fieldTerm(field, value string) query.Query {
 }
 
 func entityFilter(v, idField, textField string) query.Query {
-	ph := bleve.NewMatchPhraseQuery(v)
-	ph.SetField(textField)
-	ph.Analyzer = standard.Name // as the name_text fields are indexed
+	// The name_text fields are indexed with the standard analyzer.
+	ph := phraseQuery{field: textField, text: v, analyzer: standard.Name, boost: 1}
 	return bleve.NewDisjunctionQuery(fieldTerm(idField, v), ph)
 }
 
