@@ -32,6 +32,9 @@ type collected struct {
 	// facets counts the values of each facetFields entry, by name.
 	facets map[string]map[string]int
 	days   map[string]int
+	// points counts the place positions, when the request asks for
+	// them.
+	points map[string]int
 	// ranked are the page's clusters (documents with
 	// IncludeDuplicates), best first, the From first ones included.
 	ranked []*ranked
@@ -51,6 +54,7 @@ type ranked struct {
 type segmentCounts struct {
 	facets [][]int32 // by facetFields entry
 	days   []int32
+	points []int32 // nil unless the request asks for points
 	// originals flags the clusters (cluster ordinals) that have a
 	// matching original.
 	originals []bool
@@ -115,6 +119,9 @@ func collect(ctx context.Context, m mapping.IndexMapping, reader index.IndexRead
 			counts.facets = append(counts.facets, make([]int32, len(f.values)))
 		}
 		counts.days = make([]int32, len(sc.day.values))
+		if req.Points > 0 {
+			counts.points = make([]int32, len(sc.points.values))
+		}
 		if c.findOrphans {
 			counts.originals = make([]bool, len(sc.cluster.values))
 			counts.copies = map[int][]uint64{}
@@ -155,7 +162,7 @@ func collect(ctx context.Context, m mapping.IndexMapping, reader index.IndexRead
 	if err := c.orphans(); err != nil {
 		return nil, err
 	}
-	c.out.facets, c.out.days = c.totals()
+	c.out.facets, c.out.days, c.out.points = c.totals()
 	c.out.ranked = make([]*ranked, len(c.top.items))
 	for i := len(c.top.items) - 1; i >= 0; i-- {
 		c.out.ranked[i] = heap.Pop(&c.top).(*ranked)
@@ -208,31 +215,36 @@ func (c *collector) count(seg int, doc uint64) {
 	if day := sc.day.first(doc); day >= 0 {
 		counts.days[day]++
 	}
+	if counts.points != nil {
+		for _, o := range sc.points.of(doc) {
+			counts.points[o]++
+		}
+	}
 }
 
-// totals adds up the segments' counts by value.
-func (c *collector) totals() (map[string]map[string]int, map[string]int) {
-	facets := make(map[string]map[string]int, len(facetFields))
-	days := map[string]int{}
-	for f, ff := range facetFields {
+// totals adds up the segments' counts by value: the facets by name,
+// the days and the points.
+func (c *collector) totals() (map[string]map[string]int, map[string]int, map[string]int) {
+	sum := func(values func(*segmentColumns) []string, counts func(*segmentCounts) []int32) map[string]int {
 		m := map[string]int{}
 		for i, sc := range c.cols.segments {
-			for o, n := range c.counts[i].facets[f] {
+			vs := values(sc)
+			for o, n := range counts(&c.counts[i]) {
 				if n > 0 {
-					m[sc.facets[f].values[o]] += int(n)
+					m[vs[o]] += int(n)
 				}
 			}
 		}
-		facets[ff.name] = m
+		return m
 	}
-	for i, sc := range c.cols.segments {
-		for o, n := range c.counts[i].days {
-			if n > 0 {
-				days[sc.day.values[o]] += int(n)
-			}
-		}
+	facets := make(map[string]map[string]int, len(facetFields))
+	for f, ff := range facetFields {
+		facets[ff.name] = sum(func(sc *segmentColumns) []string { return sc.facets[f].values },
+			func(n *segmentCounts) []int32 { return n.facets[f] })
 	}
-	return facets, days
+	days := sum(func(sc *segmentColumns) []string { return sc.day.values }, func(n *segmentCounts) []int32 { return n.days })
+	points := sum(func(sc *segmentColumns) []string { return sc.points.values }, func(n *segmentCounts) []int32 { return n.points })
+	return facets, days, points
 }
 
 // docNum is a scorch internal id as a number, for sorting and lookups.
@@ -463,22 +475,17 @@ func (s *run) collectWith(cache *columnCache, q query.Query, req Request, po pas
 	return collect(ctx, s.idx.Mapping(), reader, cols, q, req, po)
 }
 
-// topFacets lists each facet's FacetSize most frequent values, ties by
-// name.
-func topFacets(counts map[string]map[string]int) map[string][]Facet {
-	out := make(map[string][]Facet, len(counts))
-	for name, m := range counts {
-		list := make([]Facet, 0, len(m))
-		for v, n := range m {
-			list = append(list, Facet{Name: v, Count: n})
-		}
-		slices.SortFunc(list, func(a, b Facet) int {
-			if a.Count != b.Count {
-				return b.Count - a.Count
-			}
-			return strings.Compare(a.Name, b.Name)
-		})
-		out[name] = list[:min(len(list), FacetSize)]
+// top lists the n most frequent values of counts, ties by name.
+func top(counts map[string]int, n int) []Facet {
+	list := make([]Facet, 0, len(counts))
+	for v, c := range counts {
+		list = append(list, Facet{Name: v, Count: c})
 	}
-	return out
+	slices.SortFunc(list, func(a, b Facet) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return list[:min(len(list), n)]
 }

@@ -16,7 +16,8 @@ import (
 )
 
 // A search counts and ranks by a few fields of every match: the copy
-// flag, cluster_id, the day, the exact time and the five facet fields.
+// flag, cluster_id, the day, the exact time, the five facet fields and
+// the places' positions (for the map).
 // Reading them from doc values match by match decodes a compressed
 // chunk per field every 1,024 documents and turns every value into a
 // string to count it in a map, about half of a search's time. A scorch
@@ -69,6 +70,8 @@ type segmentColumns struct {
 	day     column
 	// facets are facetFields' columns, in that order.
 	facets []column
+	// points are the places' positions (bleveindex.FieldPlacePoint).
+	points column
 	// times are the exact timestamps (Unix nanoseconds), noTime when
 	// the document has none.
 	times []int64
@@ -97,6 +100,9 @@ func readColumns(seg segment.Segment) (*segmentColumns, error) {
 			return nil, err
 		}
 		sc.facets = append(sc.facets, c)
+	}
+	if sc.points, err = readColumn(seg, bleveindex.FieldPlacePoint, docs); err != nil {
+		return nil, err
 	}
 	for i := range sc.times {
 		sc.times[i] = noTime

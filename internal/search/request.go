@@ -51,6 +51,10 @@ type Request struct {
 	// From skips that many hits (clusters when collapsed), for paging:
 	// at most MaxFrom.
 	From int
+	// Points, when above 0, asks for Response.Points: that many of the
+	// most mentioned place positions, for a map. It is not a URL
+	// parameter.
+	Points int
 }
 
 // MaxFrom bounds Request.From.

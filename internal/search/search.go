@@ -125,6 +125,10 @@ type Response struct {
 	Facets map[string][]Facet `json:"facets"`
 	// Histogram counts the matches over time, like Total.
 	Histogram Histogram `json:"histogram"`
+	// Points are the positions of the places mentioned, most frequent
+	// first, Request.Points of them, counted like Total; each Name is a
+	// bleveindex.FieldPlacePoint value (see bleveindex.ParsePlacePoint).
+	Points []Facet `json:"points,omitempty"`
 }
 
 // Hit is one result: a cluster's representative (or, with
@@ -214,6 +218,9 @@ func runSearch(ctx context.Context, ix *bleveindex.Index, cache *columnCache, re
 	if req.Size < 0 || req.Size > MaxSize {
 		return nil, fmt.Errorf("%w: size %d: want 1 to %d", ErrBadRequest, req.Size, MaxSize)
 	}
+	if req.Points < 0 {
+		return nil, fmt.Errorf("%w: points %d: want 0 or more", ErrBadRequest, req.Points)
+	}
 	if req.From < 0 || req.From > MaxFrom {
 		return nil, fmt.Errorf("%w: from %d: want 0 to %d", ErrBadRequest, req.From, MaxFrom)
 	}
@@ -249,7 +256,13 @@ func runSearch(ctx context.Context, ix *bleveindex.Index, cache *columnCache, re
 	if err != nil {
 		return nil, err
 	}
-	resp := &Response{Total: found.total, Facets: topFacets(found.facets), Histogram: histogram(found.days, req.Since, req.Until)}
+	resp := &Response{Total: found.total, Histogram: histogram(found.days, req.Since, req.Until), Facets: map[string][]Facet{}}
+	for name, counts := range found.facets {
+		resp.Facets[name] = top(counts, FacetSize)
+	}
+	if req.Points > 0 {
+		resp.Points = top(found.points, req.Points)
+	}
 	order := make([]string, 0, len(found.ranked))
 	groups := make(map[string]*group, len(found.ranked))
 	for i, r := range found.ranked {

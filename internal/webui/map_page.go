@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/blevesearch/bleve/v2"
-
 	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/internal/search"
 )
@@ -48,36 +46,26 @@ func (s *Server) mapPage(r *http.Request) (view, error) {
 	return v, err
 }
 
-// places facets the positions of the places mentioned by the documents
-// matching req.
+// places counts the positions of the places mentioned by the articles
+// matching req, as the search page counts its facets (one per cluster
+// unless req includes duplicates), in the same pass over the columns
+// that search keeps. The map shows no hits and no ranking: one hit,
+// newest first, so that nothing is scored.
 func (s *Server) places(r *http.Request, req search.Request, q url.Values) ([]mapPlace, int, error) {
-	bq := search.BleveQuery(s.opts.Index, req)
-	if !req.IncludeDuplicates {
-		// Count articles as search does: a copy's places are its original's.
-		b := bleve.NewBooleanQuery()
-		b.AddMust(bq)
-		notCopy := bleve.NewTermQuery("true")
-		notCopy.SetField(bleveindex.FieldCopy)
-		b.AddMustNot(notCopy)
-		bq = b
-	}
-	sr := bleve.NewSearchRequestOptions(bq, 0, 0, false)
-	sr.AddFacet("points", bleve.NewFacetRequest(bleveindex.FieldPlacePoint, MapPlaces))
-	res, err := s.opts.Index.Bleve().SearchInContext(r.Context(), sr)
+	req.Points, req.Size, req.From, req.Sort = MapPlaces, 1, 0, search.SortNewest
+	resp, err := s.opts.Articles.Search(r.Context(), req)
 	if err != nil {
 		return nil, 0, fmt.Errorf("map places: %w", err)
 	}
 	var out []mapPlace
-	if fr, ok := res.Facets["points"]; ok && fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			p, err := bleveindex.ParsePlacePoint(t.Term)
-			if err != nil {
-				s.opts.Log.Sugar().Warnf("map: %v", err)
-				continue
-			}
-			out = append(out, mapPlace{Name: p.Name, ID: p.ID, Lat: p.Lat, Lon: p.Lon, Count: t.Count,
-				URL: "/?" + with(q, "place", p.Name)})
+	for _, f := range resp.Points {
+		p, err := bleveindex.ParsePlacePoint(f.Name)
+		if err != nil {
+			s.opts.Log.Sugar().Warnf("map: %v", err)
+			continue
 		}
+		out = append(out, mapPlace{Name: p.Name, ID: p.ID, Lat: p.Lat, Lon: p.Lon, Count: f.Count,
+			URL: "/?" + with(q, "place", p.Name)})
 	}
-	return out, int(res.Total), nil
+	return out, resp.Total, nil
 }

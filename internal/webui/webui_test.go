@@ -253,34 +253,59 @@ func TestStoryPage(t *testing.T) {
 	}
 }
 
-func TestMapPage(t *testing.T) {
-	_, srv := newServer(t, nil)
-	_, page := get(t, srv, "/map?q=lavrov")
+// mapPlace is a place of the map page's data.
+type mapPlace struct {
+	Name     string
+	Lat, Lon float64
+	Count    int
+	URL      string
+}
+
+// mapPlaces reads the places of a map page's data.
+func mapPlaces(t *testing.T, page string) map[string]mapPlace {
+	t.Helper()
 	m := regexp.MustCompile(`(?s)<script type="application/json" id="map-places">(.*?)</script>`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("no place data on the map page")
 	}
-	var places []struct {
-		Name     string
-		Lat, Lon float64
-		Count    int
-		URL      string
-	}
+	var places []mapPlace
 	if err := json.Unmarshal([]byte(m[1]), &places); err != nil {
 		t.Fatalf("place data %q: %v", m[1], err)
 	}
-	got := map[string]int{}
+	out := map[string]mapPlace{}
 	for _, p := range places {
-		got[p.Name] = p.Count
-		if p.Name == "Antalya" && (p.Lat != 36.9 || p.Lon != 30.7 || p.URL != "/?place=Antalya&q=lavrov") {
-			t.Errorf("Antalya = %+v", p)
-		}
+		out[p.Name] = p
+	}
+	return out
+}
+
+func counts(places map[string]mapPlace) string {
+	got := map[string]int{}
+	for name, p := range places {
+		got[name] = p.Count
+	}
+	return fmt.Sprint(got)
+}
+
+func TestMapPage(t *testing.T) {
+	_, srv := newServer(t, nil)
+	_, page := get(t, srv, "/map?q=lavrov")
+	places := mapPlaces(t, page)
+	if p := places["Antalya"]; p.Lat != 36.9 || p.Lon != 30.7 || p.URL != "/?place=Antalya&q=lavrov" {
+		t.Errorf("Antalya = %+v", p)
 	}
 	// The copy mentions Antalya too, but the map counts articles as
 	// search does: copies fold into their original.
-	if want := map[string]int{"Antalya": 1, "Turkey": 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if got, want := counts(places), fmt.Sprint(map[string]int{"Antalya": 1, "Turkey": 1}); got != want {
 		t.Errorf("places of 'lavrov' = %v, want %v", got, want)
 	}
+	// A copy whose original does not match counts, as on the search
+	// page (which shows it as the cluster's one hit).
+	_, page = get(t, srv, "/map?source=Aggregator")
+	if got, want := counts(mapPlaces(t, page)), fmt.Sprint(map[string]int{"Antalya": 1}); got != want {
+		t.Errorf("places of the aggregator's copy = %v, want %v", got, want)
+	}
+	mustContain(t, page, "1 matching article mentions 1 place with a position")
 	_, page = get(t, srv, "/map?q=lavrov&include_duplicates=true")
 	mustContain(t, page, `"name":"Antalya","id":"Q40249","lat":36.9,"lon":30.7,"count":2`)
 	mustContain(t, page, `<a href="/?include_duplicates=true&amp;place=Antalya&amp;q=lavrov">Antalya</a>`) // the list without script
