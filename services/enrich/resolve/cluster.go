@@ -575,14 +575,15 @@ func (s *state) cues(m *mention, c *cluster) {
 	// A person's name may stand where a title does: "a nomination for
 	// Martin Scorsese", "the Mike Leigh film"; a name opening with a
 	// first name needs a cue that only titles take ("Harry Potter
-	// films", "Vera Drake star Imelda Staunton", "the film Harry
-	// Potter").
+	// films", "Vera Drake star Imelda Staunton", "his role in Vera
+	// Drake", "the film Harry Potter"), and not "a role in Bernardo
+	// Bertolucci's film".
 	named := m.typ == gazetteer.Person && s.r.tagger.FirstName(s.toks[m.t0].Text)
 	c.named = c.named || named
 	lnext := strings.ToLower(next)
 	switch {
 	case workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) || next == "," && workAfterComma[next2] || productAfter[next] ||
-		the && workAfterThe[next] || s.workExample(m.t0) || !named && (prev == "for" && workFor[prev2] || prev == "in" && workIn[prev2] ||
+		the && workAfterThe[next] || s.workExample(m.t0) || prev == "in" && workIn[prev2] && !possessive[next] || !named && (prev == "for" && workFor[prev2] ||
 		prev == "of" && workOf[prev2]) || next == "directed" && next2 == "by" || s.versioned(m) || s.possessedProduct(m) ||
 		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
 		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1):

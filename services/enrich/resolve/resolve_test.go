@@ -441,15 +441,17 @@ func TestRules(t *testing.T) {
 			title: "Awards", body: "The director award went to Clint Eastwood for Million Dollar Baby. Kate Winslet has two nods " +
 				"for her roles in Eternal Sunshine of the Spotless Mind and Finding Neverland. Million Dollar Baby leads. " +
 				"Spotless Mind fans cheered. There is a nomination for Martin Scorsese. Her performance in the Mike Leigh film was praised. " +
-				"Critics favour Sideways for best film. The Aviator, directed by Martin Scorsese, opened.",
+				"Critics favour Sideways for best film. The Aviator, directed by Martin Scorsese, opened. " +
+				"Phil Davis was praised for his role in Vera Drake. She had a role in Bernardo Bertolucci's film.",
 			english: true,
 			spans: []span{{"PER", "Clint Eastwood"}, {"ORG", "Million Dollar Baby"}, {"PER", "Kate Winslet"}, {"PER", "Eternal Sunshine"},
 				{"ORG", "Spotless Mind"}, {"ORG", "Finding Neverland"}, {"PER", "Martin Scorsese"}, {"PER", "Mike Leigh"}, {"ORG", "Sideways"},
-				{"LOC", "Aviator"}},
+				{"LOC", "Aviator"}, {"PER", "Phil Davis"}, {"PER", "Vera Drake"}, {"PER", "Bernardo Bertolucci"}},
 			want: map[string]string{"PER:Clint Eastwood": "local:person:clint-eastwood |", "PER:Kate Winslet": "local:person:kate-winslet |",
-				"PER:Martin Scorsese": "local:person:martin-scorsese ||", "PER:Mike Leigh": "local:person:mike-leigh |"},
+				"PER:Martin Scorsese": "local:person:martin-scorsese ||", "PER:Mike Leigh": "local:person:mike-leigh |",
+				"PER:Bernardo Bertolucci": "local:person:bernardo-bertolucci |"},
 			absent: []string{"ORG:Million Dollar Baby", "PER:Eternal Sunshine", "ORG:Spotless Mind", "ORG:Finding Neverland", "ORG:Sideways",
-				"LOC:Aviator"},
+				"LOC:Aviator", "PER:Vera Drake"},
 		},
 		{
 			name:  "products: owned by a known company, with a version number, launched",

@@ -36,6 +36,9 @@ Street Avenue Road Mountain Mountains River Lake Valley Island Islands Peninsula
 // Radio 5".
 var numberedWords = set(`Channel Radio`)
 
+// possessive are the tokens of a possessive after a name.
+var possessive = set(`'s ’s ' ’`)
+
 // captionWords trail names in photo captions: "Belle Image".
 var captionWords = set(`Image Images Photo Photos Picture Video File Credit Published Updated Posted`)
 
@@ -159,7 +162,7 @@ var (
 	workFor = set(`nomination nominations nominated nod nods award awards oscar oscars bafta baftas globe globes prize picture
 	actor actress director screenplay`)
 	workIn = set(`role roles starring starred cameo`)
-	workOf = set(`series episode episodes sequel remake version edition cast launch`)
+	workOf = set(`series episode episodes sequel remake version edition cast launch demo`)
 	// bestWorks are award categories of works: "The Aviator for best
 	// film".
 	bestWorks = set(`film picture movie documentary comedy drama musical album single song play show series game`)
