@@ -265,11 +265,12 @@ func (s *state) cluster() schema.Entities {
 			switch {
 			case c.work && !c.personCue && !orgWords[lastWord(name)]:
 				continue // a film, a show, a book, a product: not shown
-			case c.miscVotes >= c.votes[c.typ] && !c.personCue && !c.orgCue && !c.band:
+			case c.miscVotes >= c.votes[c.typ] && !c.personCue && !c.orgCue && !c.band && !orgWords[lastWord(name)]:
 				// The tagger calls the name MISC (a work, a product, an
 				// event) at least as often as anything else in the
 				// article: the document's vote says it is none of the
-				// three types shown.
+				// three types shown. A name ending in an organisation
+				// word ("Deseret News", "Andy Warhol Foundation") is one.
 				continue
 			case c.personCue && c.typ == gazetteer.Organization && !c.orgCue && !c.band:
 				c.typ = gazetteer.Person
@@ -341,8 +342,9 @@ func (s *state) cluster() schema.Entities {
 // undefinedAcronyms joins an acronym that the article uses without
 // defining it to the one organisation of several words whose capitalised
 // words it abbreviates: "SEC" to "the Securities and Exchange
-// Commission", "LSE" to "London Stock Exchange". Two such names, or an
-// acronym and a name linked to different entries, stay apart.
+// Commission", "LSE" to "London Stock Exchange". Two such names stay
+// apart, and an acronym the knowledge base knows keeps its entry ("US"
+// beside "the University of Sheffield").
 func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 	var longs map[string][]int // initials -> mentions of organisations
 	for i, m := range s.ms {
@@ -372,9 +374,8 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 		for _, j := range cands[1:] {
 			one = one && find(j) == root
 		}
-		long := s.ms[cands[0]]
-		if !one || m.entry != nil && long.entry != nil && m.entry.ID != long.entry.ID {
-			continue
+		if !one || m.entry != nil {
+			continue // "US" is the United States, not the University of Sheffield
 		}
 		union(i, cands[0])
 	}

@@ -486,12 +486,12 @@ func TestRules(t *testing.T) {
 		{
 			name:  "an acronym the article does not define joins the one name it abbreviates",
 			title: "Rules", body: "The Securities and Exchange Commission acted. The SEC said so. " +
-				"The Football Association and the Food Agency met. The FA left.",
+				"The Football Association and the Food Agency met. The FA left. The University of Sheffield is in the UK, not the US.",
 			english: true,
 			spans: []span{{"ORG", "Securities and Exchange Commission"}, {"ORG", "SEC"}, {"ORG", "Football Association"},
-				{"ORG", "Food Agency"}, {"ORG", "FA"}},
+				{"ORG", "Food Agency"}, {"ORG", "FA"}, {"ORG", "University of Sheffield"}, {"LOC", "US"}},
 			want: map[string]string{"ORG:Securities and Exchange Commission": "local:org:securities-and-exchange-commission ||",
-				"ORG:FA": "local:org:fa |"},
+				"ORG:FA": "local:org:fa |", "ORG:University of Sheffield": "local:org:university-of-sheffield |", "LOC:United States": "Q30 | US"},
 			absent: []string{"ORG:SEC"},
 		},
 		{
@@ -521,24 +521,26 @@ func TestRules(t *testing.T) {
 
 // TestMiscVote: a name the tagger calls MISC at least as often as
 // anything else in the article (a work, a product, an event) is not
-// shown; one it calls an organisation more often is.
+// shown; one it calls an organisation more often is, and so is one
+// ending in an organisation word.
 func TestMiscVote(t *testing.T) {
 	for _, tt := range []struct {
-		body string
-		want bool
+		name, body string
+		want       bool
 	}{
-		{"Neverland was praised.", false},
-		{"Neverland was praised. Neverland opened.", true},
+		{"Neverland", "Neverland was praised.", false},
+		{"Neverland", "Neverland was praised. Neverland opened.", true},
+		{"Neverland Foundation", "The Neverland Foundation was praised.", true},
 	} {
-		d := NewDoc("Neverland wins", tt.body, 0, true)
+		d := NewDoc(tt.name+" wins", tt.body, 0, true)
 		sents := ner.Sentences(d.Text)
-		tags := tag(d.Text, sents, []span{{"ORG", "Neverland"}})
+		tags := tag(d.Text, sents, []span{{"ORG", tt.name}})
 		for i := range tags[0] {
 			tags[0][i].Type = "MISC" // the headline's
 		}
 		got := flatten(resolver(t).Resolve(d, sents, tags))
-		if _, ok := got["ORG:Neverland"]; ok != tt.want {
-			t.Errorf("%q: ORG:Neverland shown %v, want %v (all: %v)", tt.body, ok, tt.want, got)
+		if _, ok := got["ORG:"+tt.name]; ok != tt.want {
+			t.Errorf("%q: ORG:%s shown %v, want %v (all: %v)", tt.body, tt.name, ok, tt.want, got)
 		}
 	}
 }
