@@ -31,8 +31,8 @@ func (s *state) dateline() {
 		return
 	}
 	st, en := s.d.BodyStart+m[2], s.d.BodyStart+m[3]
-	t0, ok1 := s.bySt[st]
-	t1, ok2 := s.byEnd[en]
+	t0, ok1 := s.tokenStarting(st)
+	t1, ok2 := s.tokenEnding(en)
 	if !ok1 || !ok2 {
 		return
 	}
@@ -537,12 +537,12 @@ func (s *state) headWordNames() {
 func (s *state) gazetteerMentions() {
 	text := s.d.Text
 	for _, gm := range s.r.g.Find(text) {
-		t0, ok1 := s.bySt[gm.Start]
+		t0, ok1 := s.tokenStarting(gm.Start)
 		if !ok1 {
 			// An elided article glued to the name: "l'OTAN", "d’Odessa".
 			t0, ok1 = s.elided(gm.Start)
 		}
-		tl, ok2 := s.byEnd[gm.End]
+		tl, ok2 := s.tokenEnding(gm.End)
 		if !ok1 || !ok2 || tl < t0 {
 			continue
 		}

@@ -38,6 +38,8 @@
 package resolve
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -144,8 +146,6 @@ type state struct {
 	toks  []token
 	owner []int // token -> mention index, -1 free, -2 MISC
 	ms    []*mention
-	byEnd map[int]int     // byte end -> token index
-	bySt  map[int]int     // byte start -> token index
 	lower map[string]bool // words written in lower case somewhere
 	sport int             // sportStory: 0 not computed, 1 yes, -1 no
 	misc  map[string]int  // names the tagger called MISC (a work, a product, an event), without a leading "The"
@@ -222,8 +222,8 @@ func (r *Resolver) LinkSpans(d *Doc, sents [][]ner.Token, tags [][]ner.Span, spa
 	at := make([]int, len(spans))
 	for i, sp := range spans {
 		at[i] = -1
-		t0, ok0 := s.bySt[sp[0]]
-		t1, ok1 := s.byEnd[sp[1]]
+		t0, ok0 := s.tokenStarting(sp[0])
+		t1, ok1 := s.tokenEnding(sp[1])
 		if !ok0 || !ok1 || t1 < t0 || !s.free(t0, t1+1) {
 			continue
 		}
@@ -271,7 +271,7 @@ func (r *Resolver) newState(d *Doc, sents [][]ner.Token) *state {
 	for _, sent := range sents {
 		n += len(sent)
 	}
-	s := &state{r: r, d: d, byEnd: make(map[int]int, n), bySt: make(map[int]int, n), lower: make(map[string]bool)}
+	s := &state{r: r, d: d, toks: make([]token, 0, n), lower: make(map[string]bool)}
 	for _, sent := range sents {
 		first := true
 		for _, t := range sent {
@@ -286,8 +286,6 @@ func (r *Resolver) newState(d *Doc, sents [][]ner.Token) *state {
 			if r, _ := utf8.DecodeRuneInString(t.Text); unicode.IsLower(r) {
 				s.lower[t.Text] = true
 			}
-			s.bySt[t.Start] = len(s.toks)
-			s.byEnd[t.End] = len(s.toks)
 			s.toks = append(s.toks, tk)
 		}
 	}
@@ -299,6 +297,19 @@ func (r *Resolver) newState(d *Doc, sents [][]ner.Token) *state {
 		return nil
 	}
 	return s
+}
+
+// tokenStarting returns the index of the token that starts at byte off,
+// if one does. Sentences hold their tokens in text order, without
+// overlaps, so the tokens are sorted by start and by end alike.
+func (s *state) tokenStarting(off int) (int, bool) {
+	return slices.BinarySearchFunc(s.toks, off, func(t token, off int) int { return cmp.Compare(t.Start, off) })
+}
+
+// tokenEnding returns the index of the token that ends at byte off, if
+// one does.
+func (s *state) tokenEnding(off int) (int, bool) {
+	return slices.BinarySearchFunc(s.toks, off, func(t token, off int) int { return cmp.Compare(t.End, off) })
 }
 
 // run takes the steps of the model.
