@@ -142,7 +142,15 @@ func (d *Deduper) Collectors() []prometheus.Collector {
 		Name: "newsflow_dedupe_indexed_articles",
 		Help: "Articles in the window held by the local band index.",
 	}, func() float64 { return float64(d.ix.LocalSize()) })
-	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, indexed}
+	storeMemory := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "newsflow_dedupe_index_cache_bytes",
+		Help: "Block cache in use by the local band index's store (at most NEWSFLOW_DEDUPE_INDEX_CACHE_MIB), outside the Go heap.",
+	}, func() float64 { return float64(d.ix.StoreMemory().Cache) })
+	memTables := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "newsflow_dedupe_index_memtable_bytes",
+		Help: "Memtables allocated by the local band index's store, outside the Go heap.",
+	}, func() float64 { return float64(d.ix.StoreMemory().MemTables) })
+	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, indexed, storeMemory, memTables}
 }
 
 // KVStats returns the KV compare-and-set writes this Deduper attempted

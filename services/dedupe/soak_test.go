@@ -156,6 +156,7 @@ func TestSoak(t *testing.T) {
 	stopSampler := sampleRSS(pid, &mu, &peak)
 	cpu0 := procCPU(t, pid)
 	var lastCPU time.Duration
+	lastDriverCPU := ownCPU(t)
 	blockStart := start
 	gen := newArticleGen(11)
 	pending := 0
@@ -195,13 +196,16 @@ func TestSoak(t *testing.T) {
 			found, planted := countFound(flagged), plan.plantedUpTo(i)
 			rss, hwm, w := procStatusOf(pid, "VmRSS"), procStatusOf(pid, "VmHWM"), wrong
 			mu.Unlock()
-			cpu := procCPU(t, pid) - cpu0
+			cpu, driverCPU := procCPU(t, pid)-cpu0, ownCPU(t)
+			mem := metricValues(t, "http://"+addr+"/metrics", "go_memstats_heap_inuse_bytes",
+				"newsflow_dedupe_index_cache_bytes", "newsflow_dedupe_index_memtable_bytes")
 			slices.Sort(lat)
-			t.Logf("articles %7d  %6.0f s  %5.0f articles/s  dedupe cpu %4d µs/article  rss %4d MiB (peak %4d)  index on disk %5d MiB  latency p50 %5.1f ms p99 %5.1f ms  found %d/%d planted  originals flagged %d  load %s",
+			t.Logf("articles %7d  %6.0f s  %5.0f articles/s  dedupe cpu %4d µs/article (driver and NATS %4d)  rss %4d MiB (peak %4d; go heap %3.0f, store cache %3.0f, memtables %3.0f)  index on disk %5d MiB  latency p50 %5.1f ms p99 %5.1f ms  found %d/%d planted  originals flagged %d  load %s",
 				i+1, time.Since(start).Seconds(), float64(block)/time.Since(blockStart).Seconds(),
-				(cpu-lastCPU).Microseconds()/int64(block), rss>>10, hwm>>10, dirBytes(indexDir)>>20,
+				(cpu-lastCPU).Microseconds()/int64(block), (driverCPU-lastDriverCPU).Microseconds()/int64(block),
+				rss>>10, hwm>>10, mem[0]/(1<<20), mem[1]/(1<<20), mem[2]/(1<<20), dirBytes(indexDir)>>20,
 				ms(quantile(lat, 0.5)), ms(quantile(lat, 0.99)), found, planted, w, loadAverage())
-			lastCPU, blockStart = cpu, time.Now()
+			lastCPU, lastDriverCPU, blockStart = cpu, driverCPU, time.Now()
 		}
 	}
 	seconds := time.Since(start).Seconds()
@@ -557,6 +561,36 @@ func waitReady(t testing.TB, url string) {
 
 // serviceLatency reads the service's processing-time histogram and
 // returns the bucket bounds of its p50 and p99.
+// metricValues returns the values of unlabelled metrics names from url
+// (0 for one that is absent).
+func metricValues(t testing.TB, url string, names ...string) []float64 {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Errorf("metrics: %v", err)
+		return make([]float64, len(names))
+	}
+	defer resp.Body.Close()
+	vals := make([]float64, len(names))
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if i := slices.Index(names, name); ok && i >= 0 {
+			vals[i], _ = strconv.ParseFloat(value, 64)
+		}
+	}
+	return vals
+}
+
+// ownCPU returns the CPU time of this process: the soak's driver and its
+// embedded NATS server.
+func ownCPU(t testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func serviceLatency(t testing.TB, url string) string {
 	resp, err := http.Get(url)
 	if err != nil {

@@ -211,3 +211,16 @@ func (ix *Index) AddBands(ctx context.Context, id string, bands []uint64, sketch
 
 // LocalSize returns how many live articles the local index holds.
 func (ix *Index) LocalSize() int { return ix.local.size() }
+
+// StoreMemory is the memory the local index's store holds outside the Go
+// heap: its block cache and its memtables.
+type StoreMemory struct {
+	// Cache is the block cache in use (at most StoreOptions.CacheBytes).
+	Cache int64
+	// MemTables is the memtables allocated: the one being filled, any
+	// waiting for their flush, and those kept for an iterator or reuse.
+	MemTables int64
+}
+
+// StoreMemory returns the local index's store memory now.
+func (ix *Index) StoreMemory() StoreMemory { return ix.local.storeMemory() }

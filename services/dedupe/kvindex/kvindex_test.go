@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -836,4 +837,55 @@ func TestRecentTierAnswersAsTheStore(t *testing.T) {
 		t.Fatalf("reopened store applied #%d with %d articles; want #%d with %d", reopened.lastApplied(), reopened.size(), n, n)
 	}
 	check(reopened, n)
+}
+
+// TestAbsentKeysAreFilteredInTheLastLevel compacts a store to its last
+// level, where nearly all of a large window lives, and looks up articles
+// whose band keys and ids no stored article holds: the tables' Bloom
+// filters must answer without reading a data block. Pebble skips the last
+// level's filters unless an iterator asks for them, and then every band
+// key looked up read a data block per table its prefix fell in, so a
+// lookup's cost grew with the window.
+func TestAbsentKeysAreFilteredInTheLastLevel(t *testing.T) {
+	x := openTestLocal(t, time.Hour)
+	r := rand.New(rand.NewPCG(5, 6))
+	randomBands := func() []uint64 {
+		bands := make([]uint64, 48)
+		for b := range bands {
+			bands[b] = r.Uint64()
+		}
+		return bands
+	}
+	now := time.Now()
+	const n = 2000
+	stored := make([][]uint64, n+1)
+	for i := 1; i <= n; i++ {
+		stored[i] = randomBands()
+		mustApply(t, x, uint64(i), now, fmt.Sprint("a", i), stored[i], minhash.Sketch{Total: i})
+	}
+	if err := x.spillRecent(len(x.recent.arts), n); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.db.Compact(context.Background(), []byte{0}, []byte{0xff}, false); err != nil {
+		t.Fatal(err)
+	}
+	if m := x.db.Metrics(); m.Levels[6].TablesCount == 0 {
+		t.Fatalf("no table in L6 after a full compaction:\n%s", m)
+	}
+	const lookups = 20
+	hits := x.db.Metrics().Filter.Hits
+	for i := range lookups {
+		if cands, _ := mustCandidates(t, x, fmt.Sprint("new", i), randomBands(), 10); len(cands) != 0 {
+			t.Fatalf("an unrelated article has candidates %v", ids(cands))
+		}
+	}
+	// 48 band keys and the article's own id per lookup; a filter says
+	// "maybe" for about 1 % of absent keys.
+	if got, want := x.db.Metrics().Filter.Hits-hits, int64(lookups*49*9/10); got < want {
+		t.Errorf("%d lookups of absent keys were answered by %d Bloom filter checks; want at least %d (the others read a data block)", lookups, got, want)
+	}
+	// The filters skip nothing that is there.
+	if cands, _ := mustCandidates(t, x, "copy", stored[n/2], 10); len(cands) != 1 || cands[0].ID != fmt.Sprint("a", n/2) || cands[0].Shared != 48 {
+		t.Errorf("candidates of a stored article's bands: %v; want a%d sharing 48", ids(cands), n/2)
+	}
 }

@@ -377,15 +377,42 @@ func (x *localIndex) known(id string, gone map[uint64]bool) (bool, error) {
 	if live == 0 {
 		return false, nil
 	}
-	v, c, err := x.db.Get(idKey(id))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return false, nil
+	it, err := x.db.NewIter(&lookupOptions)
+	if err != nil {
+		return false, err
 	}
+	defer it.Close()
+	seq, ok, err := storedSeq(it, id)
 	if err != nil {
 		return false, fmt.Errorf("dedupe index store: read id %s: %w", id, err)
 	}
-	defer c.Close()
-	return !gone[binary.BigEndian.Uint64(v)], nil
+	return ok && !gone[seq], nil
+}
+
+// lookupOptions are the iterators' of lookups: most band keys and ids
+// looked up are held by no stored article, and a table's Bloom filter
+// says so without reading a data block. Pebble skips the filters of the
+// last level (L6) unless asked, and L6 holds nearly all of the window
+// once it is compacted, so without them every band key looked up read a
+// data block of each L6 table its prefix fell in: the lookup's cost grew
+// with the window.
+var lookupOptions = pebble.IterOptions{UseL6Filters: true}
+
+// storedSeq returns the sequence of id's live message in the store, if
+// any, through it (whose filters skip the tables without the id).
+func storedSeq(it *pebble.Iterator, id string) (uint64, bool, error) {
+	key := idKey(id)
+	if !it.SeekPrefixGE(key) || !bytes.Equal(it.Key(), key) {
+		return 0, false, it.Error()
+	}
+	v, err := it.ValueAndErr()
+	if err != nil {
+		return 0, false, err
+	}
+	if len(v) != 8 {
+		return 0, false, fmt.Errorf("%w: id value of %d bytes", ErrCorrupt, len(v))
+	}
+	return binary.BigEndian.Uint64(v), true, nil
 }
 
 // spillRecent writes the oldest n recent articles to the store in one
@@ -622,15 +649,14 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 // liveFrom up to stored, holding one of bands, newest first, until
 // steps[i] holders of band i have been visited (maxChain).
 func (x *localIndex) storedHolders(id string, bands []uint64, stored, liveFrom uint64, steps []int, shared map[uint64]int) error {
-	it, err := x.db.NewIter(nil)
+	it, err := x.db.NewIter(&lookupOptions)
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	var self uint64 // the sequence at which id's own bands are stored
-	if v, c, err := x.db.Get(idKey(id)); err == nil {
-		self = binary.BigEndian.Uint64(v)
-		c.Close()
+	self, _, err := storedSeq(it, id) // the sequence at which id's own bands are stored
+	if err != nil {
+		return err
 	}
 	for i, k := range bands {
 		prefix := bandKey(i, uint32(k), 0)[:bandPrefixLen]
@@ -746,4 +772,18 @@ func (x *localIndex) close() error {
 		err = errors.Join(err, os.RemoveAll(x.remove))
 	}
 	return err
+}
+
+// storeMemory returns the store's block cache and memtables in use.
+func (x *localIndex) storeMemory() StoreMemory {
+	x.use.RLock()
+	defer x.use.RUnlock()
+	x.mu.Lock()
+	closed := x.closed
+	x.mu.Unlock()
+	if closed {
+		return StoreMemory{}
+	}
+	m := x.db.Metrics()
+	return StoreMemory{Cache: m.BlockCache.Size, MemTables: int64(m.MemTable.Size + m.MemTable.ZombieSize)}
 }
