@@ -50,9 +50,11 @@ type Config struct {
 	// message it applied; "" is a temporary directory removed at exit, so
 	// every start replays the whole window from the band log.
 	IndexDir string
-	// IndexCacheMiB is the local index's block cache in MiB
-	// (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB); with its memtables it bounds the
-	// index's memory, whatever the window holds.
+	// IndexCacheMiB is the local index's memory in MiB
+	// (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB): Pebble's block cache, from which
+	// its two memtables (32 MiB) are reserved. Lookups need the tables'
+	// Bloom filters in it, about 60 bytes per article of the window (84
+	// MB at 1.4 million): the default fits that window.
 	IndexCacheMiB int
 	// MergeSubject is where merge updates are published: the stage's
 	// output subject.
@@ -64,6 +66,10 @@ type Config struct {
 // indexMemTableBytes is the local index's memtable size: at most two are
 // held, one being written and one being flushed.
 const indexMemTableBytes = 16 << 20
+
+// minIndexCacheMiB is the smallest cache that leaves the blocks 16 MiB
+// besides the two memtables reserved from it.
+const minIndexCacheMiB = 2*indexMemTableBytes>>20 + 16
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
@@ -77,7 +83,7 @@ func DefaultConfig() Config {
 		BandBucket:    "dedupe_bands",
 		RecordBucket:  "dedupe_records",
 		Parallel:      48,
-		IndexCacheMiB: 64,
+		IndexCacheMiB: 128,
 		MergeSubject:  stage.SubjectDeduped,
 		Params:        minhash.DefaultParams,
 	}
@@ -113,8 +119,8 @@ func (c Config) Validate() error {
 	if c.Parallel < 1 {
 		bad("NEWSFLOW_DEDUPE_KV_PARALLEL %d: want at least 1", c.Parallel)
 	}
-	if c.IndexCacheMiB < 1 {
-		bad("NEWSFLOW_DEDUPE_INDEX_CACHE_MIB %d: want at least 1, e.g. 64", c.IndexCacheMiB)
+	if c.IndexCacheMiB < minIndexCacheMiB {
+		bad("NEWSFLOW_DEDUPE_INDEX_CACHE_MIB %d: want at least %d (the memtables take %d), e.g. 128", c.IndexCacheMiB, minIndexCacheMiB, 2*indexMemTableBytes>>20)
 	}
 	if c.MergeSubject == "" {
 		bad("merge subject is empty")
@@ -140,5 +146,5 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Bool(&c.MemoryStorage, "dedupe-kv-memory", "NEWSFLOW_DEDUPE_KV_MEMORY", "keep the dedupe KV buckets in memory")
 	e.Int(&c.Parallel, "dedupe-kv-parallel", "NEWSFLOW_DEDUPE_KV_PARALLEL", "concurrent KV record reads per article")
 	e.String(&c.IndexDir, "dedupe-index-dir", "NEWSFLOW_DEDUPE_INDEX_DIR", "directory of the replica's local band index (empty: a temporary one, replayed from the band log at every start)")
-	e.Int(&c.IndexCacheMiB, "dedupe-index-cache-mib", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB", "block cache of the local band index, MiB")
+	e.Int(&c.IndexCacheMiB, "dedupe-index-cache-mib", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB", "memory of the local band index (block cache and memtables), MiB")
 }

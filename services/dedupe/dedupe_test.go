@@ -688,10 +688,11 @@ func TestConfig(t *testing.T) {
 		{"threshold out of range", map[string]string{"NEWSFLOW_DEDUPE_THRESHOLD": "1.5"}, true, nil},
 		{"even replicas", map[string]string{"NEWSFLOW_DEDUPE_KV_REPLICAS": "2"}, true, nil},
 		{"same bucket twice", map[string]string{"NEWSFLOW_DEDUPE_BAND_BUCKET": "x", "NEWSFLOW_DEDUPE_RECORD_BUCKET": "x"}, true, nil},
-		{"index dir", map[string]string{"NEWSFLOW_DEDUPE_INDEX_DIR": "/var/lib/dedupe", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "128"}, false,
-			func(c Config) bool { return c.IndexDir == "/var/lib/dedupe" && c.IndexCacheMiB == 128 }},
-		{"index defaults", nil, false, func(c Config) bool { return c.IndexDir == "" && c.IndexCacheMiB == 64 }},
+		{"index dir", map[string]string{"NEWSFLOW_DEDUPE_INDEX_DIR": "/var/lib/dedupe", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "96"}, false,
+			func(c Config) bool { return c.IndexDir == "/var/lib/dedupe" && c.IndexCacheMiB == 96 }},
+		{"index defaults", nil, false, func(c Config) bool { return c.IndexDir == "" && c.IndexCacheMiB == 128 }},
 		{"index cache zero", map[string]string{"NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "0"}, true, nil},
+		{"index cache within the memtables", map[string]string{"NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "32"}, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
