@@ -57,10 +57,10 @@ func TestFitImprovesOnItsStartAndIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	if after <= before {
-		t.Errorf("fit: mean BCubed F1 %.3f, no better than the start's %.3f", after, before)
+		t.Errorf("fit: objective %.3f, no better than the start's %.3f", after, before)
 	}
 	if after < 0.99 {
-		t.Errorf("fit: mean BCubed F1 %.3f on three clearly separate events, want 1 (%s)", after, FormatParams(p1))
+		t.Errorf("fit: objective %.3f on three clearly separate events, want 1 (%s)", after, FormatParams(p1))
 	}
 	p2, again, err := Fit(ctx, sets, start, opt)
 	if err != nil {
@@ -88,5 +88,23 @@ func TestFitAllHoldsEachFileOut(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// The objective must not buy recall with precision: a stream of one
+// story of four reports and three of two, clustered twice. Pure: the big
+// story whole, every pair split. Swallowed: the big story has absorbed
+// one pair (a reader finds two articles in the wrong story), the other
+// pairs are whole. BCubed F1 prefers the swallowed clustering (0.846
+// against 0.824); the objective must prefer the pure one.
+func TestObjectiveRefusesRecallBoughtWithAFalseMerge(t *testing.T) {
+	gold := []string{"big", "big", "big", "big", "p", "p", "q", "q", "r", "r"}
+	pure := Score([]string{"b", "b", "b", "b", "p1", "p2", "q1", "q2", "r1", "r2"}, gold)
+	swallowed := Score([]string{"b", "b", "b", "b", "b", "b", "q", "q", "r", "r"}, gold)
+	if swallowed.BCubedF1 <= pure.BCubedF1 {
+		t.Fatalf("fixture: BCubed F1 swallowed %.3f <= pure %.3f; the case is meant to fool BCubed", swallowed.BCubedF1, pure.BCubedF1)
+	}
+	if fitScore(swallowed) >= fitScore(pure) {
+		t.Errorf("objective: swallowed %.3f >= pure %.3f; the false merge must cost more than the recall it buys", fitScore(swallowed), fitScore(pure))
 	}
 }
