@@ -150,12 +150,14 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		// NEWSFLOW_PPROF) only when --http is given, e.g. to watch a long
 		// load run.
 		var srv *http.Server
+		stopWarming := func() {}
 		if flagSet(fs, "http") {
-			if srv, err = serveHTTP(p, o, log); err != nil {
+			if srv, stopWarming, err = serveHTTP(p, o, log); err != nil {
 				return errors.Join(err, shutdown())
 			}
 		}
 		report, err := runOnce(ctx, p, inputs, stderr)
+		stopWarming()
 		var dead []DeadLetter
 		var indexed uint64
 		if err == nil {
@@ -177,7 +179,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return printSummary(stdout, report, p, indexed, time.Since(started), o.pipeline.ExportPath, dead)
 	}
 
-	srv, err := serveHTTP(p, o, log)
+	srv, stopWarming, err := serveHTTP(p, o, log)
 	if err != nil {
 		return errors.Join(err, shutdown())
 	}
@@ -191,6 +193,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	log.Info("pipeline running; Ctrl-C to stop", zap.String("nats", p.URL()), zap.String("data", o.pipeline.DataDir))
 	<-ctx.Done()
 	log.Info("draining")
+	stopWarming()
 	err = shutdown()
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -204,24 +207,27 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 // serveHTTP serves intake (which the ingest service registered), search,
-// metrics and health for a long run.
-func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Server, error) {
+// metrics and health for a long run. Until stopWarming is called (before
+// the index closes), the searches' columns of new segments are read
+// every WarmEvery, ahead of the searches.
+func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (srv *http.Server, stopWarming func(), err error) {
 	if o.httpAddr == "" {
-		return nil, nil
+		return nil, func() {}, nil
 	}
 	rt := p.Runtime()
 	articles := search.ForIndex(p.Index())
 	search.MountAPI(rt.Handle, articles, p.Stories(), log)
 	ui, err := webui.New(webui.Options{Index: p.Index(), Articles: articles, Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ui.Mount(rt.Handle)
 	ln, err := net.Listen("tcp", o.httpAddr)
 	if err != nil {
-		return nil, fmt.Errorf("http listen %s: %w", o.httpAddr, err)
+		return nil, nil, fmt.Errorf("http listen %s: %w", o.httpAddr, err)
 	}
-	srv := stage.NewHTTPServer(rt.Handler())
+	stopWarming = articles.KeepWarm(WarmEvery, log.Named("search"))
+	srv = stage.NewHTTPServer(rt.Handler())
 	srv.RegisterOnShutdown(ui.Stop)
 	cert, key := o.pipeline.Stage.HTTPTLSCert, o.pipeline.Stage.HTTPTLSKey
 	go func() {
@@ -237,8 +243,12 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (*http.Serv
 	}()
 	log.Info("http", zap.String("web UI", "http://"+ln.Addr().String()+"/"),
 		zap.String("intake", "POST /v1/articles"), zap.String("search", "GET /v1/search?q="))
-	return srv, nil
+	return srv, stopWarming, nil
 }
+
+// WarmEvery is how often a long run's server looks for new segments of
+// the search index (commits, merges) to read ahead of the searches.
+const WarmEvery = time.Second
 
 // published is the outcome of publishing --input.
 type published struct {

@@ -69,6 +69,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 
 	articles := search.ForIndex(ix)
+	// The index is read-only and does not change: its columns are read
+	// once, at start, rather than by the first search.
+	defer articles.KeepWarm(0, log.Named("search"))()
 	opts := webui.Options{Index: ix, Articles: articles, Log: log.Named("webui")}
 	if st, err := os.Stat(filepath.Join(*data, "jetstream")); err == nil && st.IsDir() {
 		srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(*data, "jetstream"), Host: "127.0.0.1", Port: -1})

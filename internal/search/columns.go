@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/numeric"
@@ -235,6 +236,8 @@ type cachedColumns struct {
 	once sync.Once
 	cols *segmentColumns
 	err  error
+	// read is set once cols and err are.
+	read atomic.Bool
 }
 
 // snapshotColumns are the columns of one snapshot's segments, and where
@@ -243,6 +246,9 @@ type snapshotColumns struct {
 	offsets  []uint64
 	segments []*segmentColumns
 	cur      int
+	// read counts the segments whose columns this snapshot's call to
+	// columns read (the others were read before).
+	read int
 }
 
 // columns returns the columns of reader's segments, read now for the
@@ -281,7 +287,11 @@ func (cc *columnCache) columns(reader index.IndexReader) (*snapshotColumns, erro
 	}
 	cc.mu.Unlock()
 	for i, e := range entries {
-		e.once.Do(func() { e.cols, e.err = readColumns(segs[i].Segment()) })
+		e.once.Do(func() {
+			e.cols, e.err = readColumns(segs[i].Segment())
+			e.read.Store(true)
+			sc.read++
+		})
 		if e.err != nil {
 			return nil, e.err
 		}

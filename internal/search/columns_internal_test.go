@@ -24,7 +24,7 @@ func TestColumnCacheForgetsMergedSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	s := ForIndex(ix).(*bleveSearcher)
+	s := ForIndex(ix)
 	ctx := context.Background()
 	published := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range 4 {

@@ -183,15 +183,17 @@ type Searcher interface {
 
 // ForIndex returns a Searcher over ix. It keeps what searches read of
 // every segment of the index (see columns.go) for the searches that
-// follow, so a server keeps one Searcher per index.
-func ForIndex(ix *bleveindex.Index) Searcher { return &bleveSearcher{ix: ix} }
+// follow, so a server keeps one Searcher per index, and has it read
+// them before the first search with KeepWarm.
+func ForIndex(ix *bleveindex.Index) *IndexSearcher { return &IndexSearcher{ix: ix} }
 
-type bleveSearcher struct {
+// IndexSearcher is the Searcher of a Bleve index, from ForIndex.
+type IndexSearcher struct {
 	ix    *bleveindex.Index
 	cache columnCache
 }
 
-func (s *bleveSearcher) Search(ctx context.Context, req Request) (*Response, error) {
+func (s *IndexSearcher) Search(ctx context.Context, req Request) (*Response, error) {
 	return runSearch(ctx, s.ix, &s.cache, req)
 }
 
