@@ -2,7 +2,8 @@
 # Builds one newsflow service into a static binary on distroless, as
 # non-root. SERVICE names a Go module under services/ whose main package is
 # services/<SERVICE>/cmd/<SERVICE>; every service builds from this file. The
-# build context is the repository root (the modules replace ../../pkg/*):
+# build context is the repository root (the modules replace ../../pkg/* and
+# ../../third_party/*):
 #   docker build --build-arg SERVICE=dedupe -t newsflow/dedupe .
 ARG GO_VERSION=1.26
 
@@ -14,11 +15,14 @@ ENV GOWORK=off CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 # Module files first, so the download layer is cached until they change.
 COPY pkg/schema/go.* pkg/schema/
 COPY pkg/stage/go.* pkg/stage/
+# Our copy of go-dateparser, which ingest's go.mod replaces (third_party/README.md).
+COPY third_party/go-dateparser/go.* third_party/go-dateparser/
 COPY services/${SERVICE}/go.* services/${SERVICE}/
 RUN cd services/${SERVICE} && go mod download
 # Then the sources this module builds from.
 COPY pkg/schema/ pkg/schema/
 COPY pkg/stage/ pkg/stage/
+COPY third_party/go-dateparser/ third_party/go-dateparser/
 COPY services/${SERVICE}/ services/${SERVICE}/
 ARG TARGETOS TARGETARCH VERSION=dev
 RUN --mount=type=cache,target=/root/.cache/go-build \

@@ -3,6 +3,8 @@ module github.com/newsflow/newsflow
 go 1.26.0
 
 replace (
+	// Compiles its date patterns on first use: see third_party/README.md.
+	github.com/markusmobius/go-dateparser => ./third_party/go-dateparser
 	github.com/newsflow/newsflow/pkg/schema => ./pkg/schema
 	github.com/newsflow/newsflow/pkg/stage => ./pkg/stage
 	github.com/newsflow/newsflow/services/dedupe => ./services/dedupe

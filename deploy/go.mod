@@ -121,6 +121,8 @@ require (
 )
 
 replace (
+	// Compiles its date patterns on first use: see third_party/README.md.
+	github.com/markusmobius/go-dateparser => ../third_party/go-dateparser
 	github.com/newsflow/newsflow/pkg/schema => ../pkg/schema
 	github.com/newsflow/newsflow/pkg/stage => ../pkg/stage
 	github.com/newsflow/newsflow/services/dedupe => ../services/dedupe
