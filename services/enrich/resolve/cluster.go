@@ -178,6 +178,7 @@ func (s *state) cluster() schema.Entities {
 		}
 	}
 	s.undefinedAcronyms(find, union)
+	s.cutNames(find, union, linked)
 	clusters := make(map[int]*cluster)
 	var order []int
 	for i, m := range s.ms {
@@ -204,7 +205,9 @@ func (s *state) cluster() schema.Entities {
 		if m.attach >= 0 {
 			c.surnamed = true
 		}
-		s.cues(m, c)
+		if !m.cut {
+			s.cues(m, c)
+		}
 		if m.acronym < 0 || m.entry != nil {
 			c.names[m.text]++
 			if s.misc[m.text] > 0 && c.names[m.text] == 1 {
@@ -377,8 +380,96 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 		if !one || m.entry != nil {
 			continue // "US" is the United States, not the University of Sheffield
 		}
+		m.cut = true
 		union(i, cands[0])
 	}
+}
+
+// titleShaped reports whether m is a name of several words with "of"
+// inside that no organisation or place word opens or ends and nothing
+// knows: "Prisoner of Azkaban", "Goblet of Fire", but not "Bank of
+// England" or "Department for Education and Skills".
+func (s *state) titleShaped(m *mention) bool {
+	if m.t1-m.t0 < 3 || m.entry != nil {
+		return false
+	}
+	first, last := s.toks[m.t0].Text, s.toks[m.t1-1].Text
+	if orgWords[first] || orgWords[last] || placeWords[first] || placeWords[last] || orgSuffixes[last] {
+		return false
+	}
+	for k := m.t0 + 1; k < m.t1-1; k++ {
+		if s.toks[k].Text == "of" {
+			return true
+		}
+	}
+	return false
+}
+
+// cutNames joins a one-word organisation that nothing knows to the one
+// organisation of several words in the article that it ends ("United" to
+// "Manchester United") or begins before a place or an organisation word
+// ("Real" to "Real Madrid", "Conservative" to "Conservative Party").
+// Beside both Manchester United and Manchester City, "Manchester" stays
+// apart.
+func (s *state) cutNames(find func(int) int, union func(a, b int), linked map[string]string) {
+	var long map[string][]int // first or last word -> mentions of organisations
+	for i, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 < 2 || m.typ != gazetteer.Organization {
+			continue
+		}
+		if long == nil {
+			long = make(map[string][]int)
+		}
+		if strings.Contains(m.text, " and ") || strings.Contains(m.text, " or ") {
+			continue // "Qwest or Verizon": two names the tagger joined
+		}
+		first, last := s.toks[m.t0].Text, s.toks[m.t1-1].Text
+		long[last] = append(long[last], i)
+		// By its first word only when the rest is a city or ends in an
+		// organisation word: "Real Madrid", "Conservative Party", not
+		// "Nintendo DS" (Nintendo's product) nor "Diageo North America"
+		// (its branch).
+		if first != last && (s.city(s.span(m.t0+1, m.t1)) || orgWords[last]) {
+			long[first] = append(long[first], i)
+		}
+	}
+	if long == nil {
+		return
+	}
+	for i, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 != 1 || m.entry != nil || m.typ != gazetteer.Organization || m.acronym >= 0 || m.attach >= 0 {
+			continue
+		}
+		if _, ok := linked[translitKey(m.text)]; ok {
+			continue // "Lisbon", the city elsewhere in the article, is not the Lisbon Council
+		}
+		cands := long[m.text]
+		if len(cands) == 0 {
+			continue
+		}
+		root, one := find(cands[0]), true
+		for _, j := range cands[1:] {
+			one = one && find(j) == root
+		}
+		if one {
+			m.cut = true
+			union(i, cands[0])
+		}
+	}
+}
+
+// city reports whether name is a city the gazetteer knows and no common
+// word ("Capital").
+func (s *state) city(name string) bool {
+	if junkWords[name] || commonLower[strings.ToLower(name)] {
+		return false
+	}
+	for _, c := range s.r.g.Lookup(name) {
+		if c.Entry.Type == gazetteer.Place && !c.Alternate && c.Entry.Class <= gazetteer.Capital && c.Entry.Class != gazetteer.Region {
+			return true
+		}
+	}
+	return false
 }
 
 // initials returns the first letters of a name's capitalised words,
@@ -426,6 +517,14 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 				// "Eternal Sunshine of the Spotless Mind", "Harry Potter
 				// and the Prisoner of Azkaban": one title the tagger cut.
 				gap, title = gap[:1], true
+				// After a "person" and "and the", a tail shaped like a
+				// title makes it one: not "Tony Blair and the Labour
+				// Party", nor "the BPI and the British Association of
+				// Record Dealers".
+				if head, tail := s.ms[order[hi-1]], s.ms[order[hi]]; s.titleShaped(tail) && clusters[find(order[hi])].entry == nil &&
+					clusters[find(order[hi-1])].entry == nil && gap[0].Text == "and" && head.typ == gazetteer.Person {
+					clusters[find(order[hi])].work = true
+				}
 			}
 			if len(gap) != 1 {
 				break
@@ -683,16 +782,17 @@ func versionNumber(t string) bool {
 }
 
 // versioned reports whether m, outside a sports story, is followed by a
-// version number that no number word follows: a product or a sequel
-// ("Halo 2", "Half-Life 2 is"), not "Channel 4" (the number is part of
-// that name, see clean), "Arsenal 2 Chelsea 1" or "Nokia 3 million".
+// version number that no number word or name follows: a product or a
+// sequel ("Halo 2", "Half-Life 2 is"), not "Channel 4" (the number is
+// part of that name, see clean), "Arsenal 2 Chelsea 1", "Fathers 4
+// Justice" or "Nokia 3 million".
 func (s *state) versioned(m *mention) bool {
 	if m.t1 >= len(s.toks) || !versionNumber(s.toks[m.t1].Text) || s.strictSport() {
 		return false
 	}
 	if m.t1+1 < len(s.toks) {
 		w := s.toks[m.t1+1].Text
-		if numberWords[strings.ToLower(w)] || isWord(w) && !isCap(w) && w[0] >= '0' && w[0] <= '9' {
+		if numberWords[strings.ToLower(w)] || isWord(w) && !isCap(w) && w[0] >= '0' && w[0] <= '9' || isCap(w) && isWord(w) {
 			return false
 		}
 	}

@@ -138,6 +138,7 @@ type mention struct {
 	acronym  int  // for an acronym mention: index of its long form, else -1
 	attach   int  // for a surname: index of the full name's mention, else -1
 	given    bool // a span given to LinkSpans
+	cut      bool // joined to a longer name it abbreviates or cuts: its cues are not the longer name's
 }
 
 type state struct {

@@ -495,6 +495,27 @@ func TestRules(t *testing.T) {
 			absent: []string{"ORG:SEC"},
 		},
 		{
+			name:  "a one-word cut of an organisation joins it; a company does not join its product or branch, nor a city its council",
+			title: "Cup", body: "Real Madrid beat Valencia. Real scored twice, said a Nintendo spokesman. The Nintendo DS sold well. " +
+				"Nintendo Europe agreed. The Lisbon Council met in Lisbon. Lisbon officials said the Lisbon agenda failed.",
+			english: true,
+			spans: []span{{"ORG", "Real Madrid"}, {"ORG", "Valencia"}, {"ORG", "Real"}, {"ORG", "Nintendo DS"}, {"ORG", "Nintendo Europe"},
+				{"ORG", "Nintendo"}, {"ORG", "Lisbon Council"}, {"LOC", "Lisbon"}},
+			want: map[string]string{"ORG:Real Madrid": "local:org:real-madrid ||", "ORG:Nintendo": "local:org:nintendo |",
+				"ORG:Lisbon Council": "local:org:lisbon-council |"},
+			absent: []string{"ORG:Real"},
+		},
+		{
+			name:  "a person's name joined by 'and the' to a title is a title; common acronyms, the Budget and names with a number inside stay apart",
+			title: "Books", body: "Harry Potter and the Prisoner of Azkaban was the choice. ID cards and GPRS phones were in the Budget. " +
+				"Matt O'Connor of Fathers 4 Justice spoke.",
+			english: true,
+			spans: []span{{"PER", "Harry Potter"}, {"ORG", "Prisoner of Azkaban"}, {"ORG", "ID"}, {"ORG", "GPRS"}, {"ORG", "Budget"},
+				{"PER", "Matt O'Connor"}, {"ORG", "Fathers"}},
+			want:   map[string]string{"ORG:Fathers": "local:org:fathers |", "PER:Matt O'Connor": "local:person:matt-o-connor |"},
+			absent: []string{"PER:Harry Potter", "ORG:Prisoner of Azkaban", "ORG:ID", "ORG:GPRS", "ORG:Budget"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,

@@ -49,7 +49,7 @@ var connectors = set(`of the for and on in de du des la le von van der den al el
 // weekdays, months, discourse words, and ordinary words that begin
 // sentences or headlines.
 var junkWords = set(`Christmas Easter Ramadan Eid Thanksgiving Halloween Diwali Hanukkah Passover Lent
-DVD DVDs CD CDs PC PCs TV DJ DJs MP3 GPS SMS PDA PDAs R&B CEO GDP VAT HIV Aids AIDS Wi-Fi WiFi
+DVD DVDs CD CDs PC PCs TV DJ DJs MP3 GPS SMS PDA PDAs R&B CEO GDP VAT HIV Aids AIDS Wi-Fi WiFi ID GPRS GSM LCD WAP VoIP Budget
 Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Wed Thu Fri Sat Sun
 January February March April May June July August September October November December Jan Feb Mar Apr
 Jun Jul Aug Sep Sept Oct Nov Dec Meanwhile However But And Or So Yet Still Also Then Now Today Tonight
