@@ -335,6 +335,7 @@ func runPipeline(t *testing.T, n secureNATS) {
 	rtStories := open(stage.NameStories)
 	scfg := stories.DefaultConfig()
 	scfg.SnapshotInterval = 50 * time.Millisecond
+	scfg.StateInterval = time.Second // writes the state snapshot under the stories user's permissions
 	sto, err := stories.New(ctx, rtStories.JetStream(), scfg, rtStories.Logger())
 	if err != nil {
 		t.Fatalf("stories: %v", err)

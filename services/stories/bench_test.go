@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/zap"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -46,6 +47,7 @@ func BenchmarkProcess(b *testing.B) {
 	}{
 		{"60-words", func(n int) []*schema.Document { return corpusOf(n/5+1, 5, 60, 7) }},
 		{"600-words", func(n int) []*schema.Document { return corpusOf(n/5+1, 5, 600, 7) }},
+		{"newslike", func(n int) []*schema.Document { return newsLike(n/5+1, 5, 7) }},
 	}
 	if *benchDocs != "" {
 		docs, err := readDocs(*benchDocs)
@@ -60,13 +62,29 @@ func BenchmarkProcess(b *testing.B) {
 	for _, src := range sources {
 		for _, workers := range []int{1, stage.DefaultConfig().Consumer.Concurrency} {
 			b.Run(fmt.Sprintf("%s/workers=%d", src.name, workers), func(b *testing.B) {
-				benchmarkProcess(b, src.docs(max(b.N, 5)), workers)
+				benchmarkProcess(b, src.docs(max(b.N, 5)), workers, 0)
 			})
 		}
 	}
+	// A story log whose appends take a fixed round trip besides their
+	// work, as one replicated across hosts does.
+	b.Run(fmt.Sprintf("newslike-rtt2ms/workers=%d", stage.DefaultConfig().Consumer.Concurrency), func(b *testing.B) {
+		benchmarkProcess(b, newsLike(max(b.N, 5)/5+1, 5, 7), stage.DefaultConfig().Consumer.Concurrency, 2*time.Millisecond)
+	})
 }
 
-func benchmarkProcess(b *testing.B, docs []*schema.Document, workers int) {
+// slowLog adds a fixed round trip to every append.
+type slowLog struct {
+	eventLog
+	rtt time.Duration
+}
+
+func (l slowLog) append(ctx context.Context, last uint64, data []byte) (uint64, error) {
+	time.Sleep(l.rtt)
+	return l.eventLog.append(ctx, last, data)
+}
+
+func benchmarkProcess(b *testing.B, docs []*schema.Document, workers int, rtt time.Duration) {
 	srv := natstest.Server(b)
 	ctx := context.Background()
 	s, err := New(ctx, connectB(b, srv.ClientURL()), DefaultConfig(), zap.NewNop())
@@ -74,6 +92,9 @@ func benchmarkProcess(b *testing.B, docs []*schema.Document, workers int) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	if rtt > 0 {
+		s.events = slowLog{s.events, rtt}
+	}
 	lat := make([]time.Duration, b.N)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -222,10 +243,14 @@ func BenchmarkStateSize(b *testing.B) {
 }
 
 // BenchmarkReplay appends invented news-like reports (newsLike: 2,000
-// events, 5 reports each) to a story log through a replica, then times
-// what a restarted replica spends replaying that log before it takes
-// work (New), and reports articles replayed per second and per
-// CPU-second.
+// events, 5 reports each) to a story log through a replica, writes a
+// state snapshot, then times what a restarted replica spends before it
+// takes work (New): replaying the whole log (log: no snapshot in its
+// bucket), or loading the snapshot (snapshot). It reports articles
+// restored per second and per CPU-second, and the snapshot's size and
+// the wall time of writing it (encoding it under the state lock, then
+// compressing and storing it) and of the encoding alone, the time the
+// stage waits for it.
 func BenchmarkReplay(b *testing.B) {
 	srv := natstest.Server(b)
 	ctx := context.Background()
@@ -248,16 +273,42 @@ func BenchmarkReplay(b *testing.B) {
 		})
 	}
 	wg.Wait()
-	first.Close()
-	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
-	for range b.N {
-		s, err := New(ctx, js, DefaultConfig(), zap.NewNop())
-		if err != nil {
-			b.Fatal(err)
-		}
-		s.Close()
+	write := time.Now()
+	if wrote, err := first.saveState(ctx); err != nil || !wrote {
+		b.Fatalf("state snapshot: %v, %v", wrote, err)
 	}
-	b.ReportMetric(float64(len(docs)*b.N)/time.Since(start).Seconds(), "articles/s")
-	b.ReportMetric(float64(len(docs)*b.N)/(cpuTime()-cpu0).Seconds(), "articles/cpu-s")
+	took := time.Since(write)
+	size := testutil.ToFloat64(first.stateBytes)
+	first.mu.Lock()
+	encode := time.Now()
+	if _, err := first.state.EncodeState(); err != nil {
+		b.Fatal(err)
+	}
+	locked := time.Since(encode)
+	first.mu.Unlock()
+	first.Close()
+	for _, from := range []string{"log", "snapshot"} {
+		cfg := DefaultConfig()
+		if from == "log" {
+			cfg.StateBucket = "STORIES_STATE_EMPTY"
+		}
+		b.Run(from, func(b *testing.B) {
+			start, cpu0 := time.Now(), cpuTime()
+			for range b.N {
+				s, err := New(ctx, js, cfg, zap.NewNop())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if loaded := s.loaded > 0; loaded != (from == "snapshot") {
+					b.Fatalf("restart from the %s loaded a snapshot at #%d", from, s.loaded)
+				}
+				s.Close()
+			}
+			b.ReportMetric(float64(len(docs)*b.N)/time.Since(start).Seconds(), "articles/s")
+			b.ReportMetric(float64(len(docs)*b.N)/(cpuTime()-cpu0).Seconds(), "articles/cpu-s")
+			b.ReportMetric(size, "snapshot-B")
+			b.ReportMetric(float64(took.Milliseconds()), "snapshot-write-ms")
+			b.ReportMetric(float64(locked.Milliseconds()), "encode-locked-ms")
+		})
+	}
 }

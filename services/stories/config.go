@@ -42,6 +42,14 @@ type Config struct {
 	// commit: articles that arrive while an append is in flight go
 	// together in the next; NEWSFLOW_STORIES_MAX_BATCH).
 	MaxBatch int
+	// StateBucket names the JetStream object store of the state snapshot
+	// (NEWSFLOW_STORIES_STATE_BUCKET): a restarted replica loads it and
+	// replays only the story log after it.
+	StateBucket string
+	// StateInterval is how often a replica writes the state snapshot, if
+	// the stored one is older than its state (NEWSFLOW_STORIES_STATE_INTERVAL;
+	// 0: never, the snapshot is still loaded).
+	StateInterval time.Duration
 }
 
 // LogSubject is the subject of the story log.
@@ -57,6 +65,8 @@ func DefaultConfig() Config {
 		SnapshotInterval: time.Second,
 		MaxLag:           5 * time.Second,
 		MaxBatch:         64,
+		StateBucket:      "STORIES_STATE",
+		StateInterval:    10 * time.Minute,
 	}
 }
 
@@ -84,6 +94,12 @@ func (c Config) Validate() error {
 	if c.MaxLag < 10*time.Millisecond {
 		bad("NEWSFLOW_STORIES_MAX_LAG %s: want at least 10ms, e.g. 5s", c.MaxLag)
 	}
+	if c.StateBucket == "" {
+		bad("NEWSFLOW_STORIES_STATE_BUCKET is empty: want an object store name, e.g. STORIES_STATE")
+	}
+	if c.StateInterval != 0 && c.StateInterval < time.Second {
+		bad("NEWSFLOW_STORIES_STATE_INTERVAL %s: want 0 (never write) or at least 1s, e.g. 10m", c.StateInterval)
+	}
 	if c.MaxBatch < 1 || c.MaxBatch > 4096 {
 		bad("NEWSFLOW_STORIES_MAX_BATCH %d: want 1 to 4096, e.g. 64", c.MaxBatch)
 	}
@@ -104,4 +120,6 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Duration(&c.SnapshotInterval, "stories-snapshot-interval", "NEWSFLOW_STORIES_SNAPSHOT_INTERVAL", "least time between two snapshots of one story")
 	e.Duration(&c.MaxLag, "stories-max-lag", "NEWSFLOW_STORIES_MAX_LAG", "how long an article waits for the replica to catch up with the log")
 	e.Int(&c.MaxBatch, "stories-max-batch", "NEWSFLOW_STORIES_MAX_BATCH", "most articles decided per story log append (group commit)")
+	e.String(&c.StateBucket, "stories-state-bucket", "NEWSFLOW_STORIES_STATE_BUCKET", "object store of the state snapshot a restarted replica loads")
+	e.Duration(&c.StateInterval, "stories-state-interval", "NEWSFLOW_STORIES_STATE_INTERVAL", "how often the state snapshot is written (0: never)")
 }

@@ -22,11 +22,13 @@
 package stories
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -89,6 +91,21 @@ type Stories struct {
 	conflicts prometheus.Counter
 	batches   prometheus.Histogram
 	snapshots *prometheus.CounterVec
+
+	// The state snapshot: stateStore holds it; loaded is the sequence of
+	// the one loaded at start (0: none). stateMu guards saved (the newest
+	// sequence known stored), savedAt and refused (the stored one could
+	// not be used, so it is overwritten whatever its sequence).
+	stateStore   jetstream.ObjectStore
+	loaded       uint64
+	stateDone    chan struct{}
+	stateMu      sync.Mutex
+	saved        uint64
+	savedAt      time.Time
+	refused      bool
+	stateRefused prometheus.Counter
+	stateWrites  *prometheus.CounterVec
+	stateBytes   prometheus.Gauge
 }
 
 // waiting is an article in the queue, and then its result.
@@ -128,6 +145,18 @@ func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
 			Name: "newsflow_stories_snapshots_total",
 			Help: "Story snapshots published, by result (ok, error: retried at the next interval).",
 		}, []string{"result"}),
+		stateRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newsflow_stories_state_refused_total",
+			Help: "Stored state snapshots refused at start (corrupt, another format version or other parameters); the whole story log was replayed.",
+		}),
+		stateWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newsflow_stories_state_writes_total",
+			Help: "State snapshot attempts, by result (ok, current: the stored one was as recent, error).",
+		}, []string{"result"}),
+		stateBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "newsflow_stories_state_snapshot_bytes",
+			Help: "Size of the last state snapshot this replica wrote (gzipped).",
+		}),
 	}, nil
 }
 
@@ -170,7 +199,30 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	}
 	s.js = js
 	s.events = &streamLog{js: js}
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
+	err = stage.Provision(ctx, js, log, "object store "+cfg.StateBucket, func(ctx context.Context) (err error) {
+		s.stateStore, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+			Bucket:      cfg.StateBucket,
+			Description: "stories state snapshot: the clustering state at one story log sequence",
+			Storage:     jetstream.FileStorage,
+			Replicas:    cfg.Replicas,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("provision state store %s: %w", cfg.StateBucket, err)
+	}
+	logInfo, err := stream.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("story log info: %w", err)
+	}
+	if err := s.loadState(ctx, logInfo.State.LastSeq); err != nil {
+		return nil, err
+	}
+	start := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	if seq := s.state.Seq(); seq > 0 {
+		start = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: seq + 1}
+	}
+	cons, err := stream.OrderedConsumer(ctx, start)
 	if err != nil {
 		return nil, fmt.Errorf("story log consumer: %w", err)
 	}
@@ -190,10 +242,123 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		return nil, fmt.Errorf("replay story log: %w", err)
 	}
 	stories, articles, _, _ := s.Size()
-	log.Info("story log replayed", zap.Uint64("last_seq", info.State.LastSeq), zap.Int("active_stories", stories), zap.Int("articles", articles))
+	log.Info("story log replayed", zap.Uint64("from_seq", s.loaded+1), zap.Uint64("last_seq", info.State.LastSeq), zap.Int("active_stories", stories), zap.Int("articles", articles))
 	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	go s.publishLoop()
+	if cfg.StateInterval > 0 {
+		s.stateDone = make(chan struct{})
+		go s.stateLoop()
+	}
 	return s, nil
+}
+
+// stateObject is the state snapshot's name in the object store; its
+// metadata seqKey holds the log sequence it covers.
+const (
+	stateObject = "state"
+	seqKey      = "seq"
+)
+
+// loadState loads the stored state snapshot, if there is one that this
+// build can read and that the log (ending at last) can follow. A snapshot
+// that cannot be used is refused loudly, and the whole log is replayed.
+func (s *Stories) loadState(ctx context.Context, last uint64) error {
+	start := time.Now()
+	data, err := s.stateStore.GetBytes(ctx, stateObject)
+	if errors.Is(err, jetstream.ErrObjectNotFound) {
+		s.log.Info("no story state snapshot: replaying the whole story log", zap.String("bucket", s.cfg.StateBucket))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read state snapshot from %s: %w", s.cfg.StateBucket, err)
+	}
+	bg, err := cluster.ShippedBackground()
+	if err != nil {
+		return err
+	}
+	state, err := cluster.DecodeState(data, s.cfg.Params, bg)
+	if err == nil && state.Seq() > last {
+		err = fmt.Errorf("%w: it covers the story log up to #%d, but the log ends at #%d", cluster.ErrSnapshot, state.Seq(), last)
+	}
+	if err != nil {
+		s.stateRefused.Inc()
+		s.stateMu.Lock()
+		s.refused = true
+		s.stateMu.Unlock()
+		s.log.Error("story state snapshot refused: replaying the whole story log", zap.String("bucket", s.cfg.StateBucket), zap.Int("bytes", len(data)), zap.Error(err))
+		return nil
+	}
+	s.state, s.loaded = state, state.Seq()
+	s.stateMu.Lock()
+	s.saved, s.savedAt = state.Seq(), time.Now()
+	s.stateMu.Unlock()
+	s.log.Info("story state snapshot loaded", zap.Uint64("seq", state.Seq()), zap.Int("bytes", len(data)), zap.Duration("took", time.Since(start)))
+	return nil
+}
+
+// saveState writes the state snapshot unless the stored one is at least
+// as recent (another replica wrote it), and reports whether it wrote.
+func (s *Stories) saveState(ctx context.Context) (bool, error) {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	if info, err := s.stateStore.GetInfo(ctx, stateObject); err == nil {
+		if stored, _ := strconv.ParseUint(info.Metadata[seqKey], 10, 64); stored > s.saved && !s.refused {
+			s.saved, s.savedAt = stored, info.ModTime
+		}
+	} else if !errors.Is(err, jetstream.ErrObjectNotFound) {
+		return false, fmt.Errorf("state snapshot info: %w", err)
+	}
+	s.mu.Lock()
+	seq := s.state.Seq()
+	if seq <= s.saved {
+		s.mu.Unlock()
+		return false, nil
+	}
+	encoded, err := s.state.EncodeState()
+	s.mu.Unlock()
+	if err != nil {
+		return false, err
+	}
+	var buf bytes.Buffer
+	if err := cluster.CompressState(&buf, encoded); err != nil {
+		return false, err
+	}
+	size := buf.Len()
+	_, err = s.stateStore.Put(ctx, jetstream.ObjectMeta{
+		Name:     stateObject,
+		Metadata: map[string]string{seqKey: strconv.FormatUint(seq, 10)},
+	}, &buf)
+	if err != nil {
+		return false, fmt.Errorf("write state snapshot: %w", err)
+	}
+	s.saved, s.savedAt, s.refused = seq, time.Now(), false
+	s.stateBytes.Set(float64(size))
+	return true, nil
+}
+
+func (s *Stories) stateLoop() {
+	defer close(s.stateDone)
+	t := time.NewTicker(s.cfg.StateInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.StateInterval)
+			wrote, err := s.saveState(ctx)
+			cancel()
+			switch {
+			case err != nil:
+				s.stateWrites.WithLabelValues("error").Inc()
+				s.log.Warn("story state snapshot not written, retrying at the next interval", zap.Error(err))
+			case wrote:
+				s.stateWrites.WithLabelValues("ok").Inc()
+			default:
+				s.stateWrites.WithLabelValues("current").Inc()
+			}
+		}
+	}
 }
 
 // follow applies one story log message, unless this replica applied it
@@ -523,6 +688,9 @@ func (s *Stories) Close() {
 	if s.stop != nil {
 		close(s.stop)
 		<-s.done
+		if s.stateDone != nil {
+			<-s.stateDone
+		}
 		s.stop = nil
 	}
 }
@@ -539,7 +707,16 @@ func (s *Stories) Collectors() []prometheus.Collector {
 		return func() float64 { s.mu.Lock(); defer s.mu.Unlock(); return f() }
 	}
 	return []prometheus.Collector{
-		s.conflicts, s.batches, s.snapshots,
+		s.conflicts, s.batches, s.snapshots, s.stateRefused, s.stateWrites, s.stateBytes,
+		gauge("newsflow_stories_state_snapshot_age_seconds", "Age of the newest state snapshot this replica wrote, loaded or found stored; -1 before there is one.",
+			func() float64 {
+				s.stateMu.Lock()
+				defer s.stateMu.Unlock()
+				if s.savedAt.IsZero() {
+					return -1
+				}
+				return time.Since(s.savedAt).Seconds()
+			}),
 		gauge("newsflow_stories_active", "Stories still taking members (quiet for less than the horizon) on this replica.",
 			locked(func() float64 { n, _, _, _ := s.state.Size(); return float64(n) })),
 		gauge("newsflow_stories_articles_remembered", "Articles whose story this replica remembers (for copies and redeliveries).",

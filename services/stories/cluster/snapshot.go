@@ -1,0 +1,420 @@
+package cluster
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"unique"
+)
+
+// A state snapshot is the whole State at one log sequence, so a
+// restarted replica loads it and replays only the log after it. The
+// encoding is deterministic (every map written in key order), so two
+// equal states encode to the same bytes. It is gzipped: gzip's CRC-32
+// refuses a corrupt or truncated snapshot, and the header names the
+// format version and a fingerprint of the parameters and background
+// frequencies, which a state is only valid under.
+
+// ErrSnapshot means a state snapshot cannot be loaded: corrupt, of
+// another format version, or made with other parameters.
+var ErrSnapshot = errors.New("invalid story state snapshot")
+
+const (
+	snapshotMagic = "newsflow-stories-state"
+	// SnapshotVersion is the format version EncodeState writes and the
+	// only one DecodeState reads.
+	SnapshotVersion = 1
+)
+
+// fingerprint identifies the parameters and background frequencies.
+func (s *State) fingerprint() uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%+v", s.p)
+	if s.bg != nil {
+		fmt.Fprintf(h, "|%d|%d", s.bg.Docs, s.bg.Terms())
+	}
+	return h.Sum64()
+}
+
+// EncodeState encodes the state, uncompressed (fast: the caller holds
+// whatever lock guards the state meanwhile); CompressState makes the
+// snapshot of it that DecodeState reads.
+func (s *State) EncodeState() ([]byte, error) {
+	if s.undo != nil {
+		return nil, fmt.Errorf("%w: a tentative batch is open", ErrBatch)
+	}
+	var out bytes.Buffer
+	e := &encoder{w: bufio.NewWriterSize(&out, 64<<10)}
+	e.str(snapshotMagic)
+	e.uint(SnapshotVersion)
+	e.uint(s.fingerprint())
+	e.uint(s.seq)
+	e.int(int64(s.index))
+	e.int(s.clock)
+	e.uint(s.docs)
+	e.uint(s.evicted)
+
+	ids := slices.Sorted(maps.Keys(s.stories))
+	index := make(map[*story]uint64, len(ids))
+	for i, id := range ids {
+		index[s.stories[id]] = uint64(i)
+	}
+	e.uint(uint64(len(ids)))
+	for _, id := range ids {
+		st := s.stories[id]
+		e.str(st.id)
+		e.uint(st.created)
+		e.int(st.first)
+		e.int(st.last)
+		e.str(st.title)
+		e.str(st.repID)
+		e.int(st.repTime)
+		e.int(int64(st.count))
+		e.int(int64(st.originals))
+		e.int(int64(st.dated))
+		e.names(st.sources)
+		e.names(st.langs)
+		e.uint(uint64(len(st.ents)))
+		for _, x := range st.ents {
+			info := x.info.Value()
+			e.str(info.id)
+			e.str(info.name)
+			e.str(info.country)
+			e.uint(uint64(info.kind))
+			e.bool(info.hasPoint)
+			e.float(info.lat)
+			e.float(info.lon)
+			e.float(x.salience)
+		}
+		e.centroid(&st.titles)
+		e.centroid(&st.bodies)
+		e.terms(st.postings)
+		e.uint(st.revision)
+		e.str(st.merged)
+		e.bool(st.closed)
+	}
+	terms := slices.Sorted(maps.Keys(s.postings))
+	e.uint(uint64(len(terms)))
+	for _, t := range terms {
+		e.fixed(t)
+		list := s.postings[t]
+		e.uint(uint64(len(list)))
+		for _, st := range list {
+			i, ok := index[st]
+			if !ok {
+				return nil, fmt.Errorf("%w: posting %x names a story not in the state", ErrSnapshot, t)
+			}
+			e.uint(i)
+		}
+	}
+	e.terms(slices.Sorted(maps.Keys(s.saturated)))
+	terms = slices.Sorted(maps.Keys(s.df))
+	e.uint(uint64(len(terms)))
+	for _, t := range terms {
+		e.fixed(t)
+		e.uint(uint64(s.df[t]))
+	}
+	e.strings(s.articles)
+	e.uint(uint64(len(s.arrivals)))
+	for _, a := range s.arrivals {
+		e.str(a.id)
+		e.int(a.time)
+	}
+	e.strings(s.merged)
+	dirty := slices.Sorted(maps.Keys(s.dirty))
+	e.uint(uint64(len(dirty)))
+	for _, id := range dirty {
+		e.str(id)
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	if err := e.w.Flush(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// CompressState writes the snapshot of an encoded state to w, gzipped.
+func CompressState(w io.Writer, encoded []byte) error {
+	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := zw.Write(encoded); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// DecodeState reads a snapshot CompressState wrote, for parameters p and
+// background bg, which must be those the state was made with.
+func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
+	s, err := NewState(p, bg)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSnapshot, err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSnapshot, err)
+	}
+	d := &decoder{b: raw}
+	if m := d.str(); m != snapshotMagic {
+		return nil, fmt.Errorf("%w: not a story state snapshot", ErrSnapshot)
+	}
+	if v := d.uint(); v != SnapshotVersion {
+		return nil, fmt.Errorf("%w: format version %d, this build reads %d", ErrSnapshot, v, SnapshotVersion)
+	}
+	if f := d.uint(); d.err == nil && f != s.fingerprint() {
+		return nil, fmt.Errorf("%w: made with other clustering parameters or background frequencies", ErrSnapshot)
+	}
+	s.seq = d.uint()
+	s.index = int(d.int())
+	s.clock = d.int()
+	s.docs = d.uint()
+	s.evicted = d.uint()
+
+	stories := make([]*story, d.count())
+	for i := range stories {
+		st := &story{id: d.str(), created: d.uint(), first: d.int(), last: d.int(), title: d.str(), repID: d.str(), repTime: d.int()}
+		st.count, st.originals, st.dated = int(d.int()), int(d.int()), int(d.int())
+		st.sources, st.langs = d.names(), d.names()
+		if n := d.count(); n > 0 {
+			st.ents = make([]storyEntity, n)
+			for i := range st.ents {
+				info := entityInfo{id: d.str(), name: d.str(), country: d.str(), kind: byte(d.uint()), hasPoint: d.bool(), lat: d.float(), lon: d.float()}
+				st.ents[i] = storyEntity{info: unique.Make(info), salience: d.float()}
+			}
+		}
+		st.titles, st.bodies = d.centroid(), d.centroid()
+		st.postings = d.terms()
+		st.revision, st.merged, st.closed = d.uint(), d.str(), d.bool()
+		stories[i] = st
+		s.stories[st.id] = st
+	}
+	for range d.count() {
+		t := d.fixed()
+		list := make([]*story, d.count())
+		for i := range list {
+			j := d.uint()
+			if j >= uint64(len(stories)) {
+				d.fail("posting names story %d of %d", j, len(stories))
+				break
+			}
+			list[i] = stories[j]
+		}
+		s.postings[t] = list
+	}
+	for _, t := range d.terms() {
+		s.saturated[t] = true
+	}
+	for range d.count() {
+		t := d.fixed()
+		s.df[t] = uint32(d.uint())
+	}
+	s.articles = d.strings()
+	s.arrivals = make([]arrival, d.count())
+	for i := range s.arrivals {
+		s.arrivals[i] = arrival{d.str(), d.int()}
+	}
+	s.merged = d.strings()
+	for range d.count() {
+		s.dirty[d.str()] = struct{}{}
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.fail("%d bytes after the end", len(d.b))
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return s, nil
+}
+
+type encoder struct {
+	w   *bufio.Writer
+	buf [binary.MaxVarintLen64]byte
+	err error
+}
+
+func (e *encoder) write(b []byte) {
+	if e.err == nil {
+		_, e.err = e.w.Write(b)
+	}
+}
+
+func (e *encoder) uint(v uint64) { e.write(binary.AppendUvarint(e.buf[:0], v)) }
+func (e *encoder) int(v int64)   { e.write(binary.AppendVarint(e.buf[:0], v)) }
+func (e *encoder) fixed(v uint64) {
+	e.write(binary.LittleEndian.AppendUint64(e.buf[:0], v))
+}
+func (e *encoder) float(v float64) { e.fixed(math.Float64bits(v)) }
+func (e *encoder) bool(v bool) {
+	if v {
+		e.uint(1)
+	} else {
+		e.uint(0)
+	}
+}
+func (e *encoder) str(v string) {
+	e.uint(uint64(len(v)))
+	if e.err == nil {
+		_, e.err = e.w.WriteString(v)
+	}
+}
+
+func (e *encoder) terms(ts []uint64) {
+	e.uint(uint64(len(ts)))
+	for _, t := range ts {
+		e.fixed(t)
+	}
+}
+
+// names keeps their order (of arrival).
+func (e *encoder) names(hs []unique.Handle[string]) {
+	e.uint(uint64(len(hs)))
+	for _, h := range hs {
+		e.str(h.Value())
+	}
+}
+
+func (e *encoder) strings(m map[string]string) {
+	e.uint(uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		e.str(k)
+		e.str(m[k])
+	}
+}
+
+func (e *encoder) centroid(c *centroid) {
+	e.uint(uint64(len(c.w)))
+	for _, x := range c.w {
+		e.fixed(x.term)
+		e.float(x.w)
+	}
+	e.float(c.norm)
+}
+
+// decoder reads what encoder wrote; its first error sticks and every
+// later read returns zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: "+format, append([]any{ErrSnapshot}, args...)...)
+	}
+	d.b = nil
+}
+
+func (d *decoder) uint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("truncated")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) int() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("truncated")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) fixed() uint64 {
+	if len(d.b) < 8 {
+		d.fail("truncated")
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *decoder) float() float64 { return math.Float64frombits(d.fixed()) }
+func (d *decoder) bool() bool     { return d.uint() == 1 }
+
+// count reads a length, refusing one longer than the bytes left (each
+// item takes at least one byte).
+func (d *decoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail("count %d with %d bytes left", n, len(d.b))
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) str() string {
+	n := d.count()
+	v := string(d.b[:n])
+	d.b = d.b[n:]
+	return v
+}
+
+// terms reads a list of terms; an empty one is nil.
+func (d *decoder) terms() []uint64 {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = d.fixed()
+	}
+	return out
+}
+
+// names reads interned names; an empty list is nil.
+func (d *decoder) names() []unique.Handle[string] {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]unique.Handle[string], n)
+	for i := range out {
+		out[i] = unique.Make(d.str())
+	}
+	return out
+}
+
+func (d *decoder) strings() map[string]string {
+	n := d.count()
+	m := make(map[string]string, n)
+	for range n {
+		k := d.str()
+		m[k] = d.str()
+	}
+	return m
+}
+
+func (d *decoder) centroid() centroid {
+	var c centroid
+	if n := d.count(); n > 0 {
+		c.w = make(vec, n)
+		for i := range c.w {
+			c.w[i] = weighted{d.fixed(), d.float()}
+		}
+	}
+	c.norm = d.float()
+	return c
+}
