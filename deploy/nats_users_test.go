@@ -445,16 +445,30 @@ func runPipeline(t *testing.T, n secureNATS) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if got := permissionLogs(logs); len(got) > 0 {
-		t.Errorf("permission violations while the pipeline ran:\n%s", strings.Join(got, "\n"))
-	}
-
-	// The operator: status, dlq list and redrive, replay.
+	// The stories user writes its state snapshot (every second here).
 	admin, _ := n.connect(t, "admin")
 	ajs, err := jetstream.New(admin)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for {
+		store, err := ajs.ObjectStore(ctx, scfg.StateBucket)
+		if err == nil {
+			if _, err = store.GetInfo(ctx, "state"); err == nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no stories state snapshot in %s (%v); permission logs: %v", scfg.StateBucket, err, permissionLogs(logs))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if got := permissionLogs(logs); len(got) > 0 {
+		t.Errorf("permission violations while the pipeline ran:\n%s", strings.Join(got, "\n"))
+	}
+
+	// The operator: status, dlq list and redrive, replay.
 	dead, err := ajs.Stream(ctx, stage.StreamDead)
 	if err != nil {
 		t.Fatalf("admin: dead-letter stream: %v", err)
