@@ -279,7 +279,8 @@ func (s *state) cluster() schema.Entities {
 				c.typ = gazetteer.Person
 				id = "local:person:" + Slug(name)
 			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person,
-				c.listed && c.typ == gazetteer.Person && c.multi && !c.surnamed:
+				c.listed && c.typ == gazetteer.Person && c.multi && !c.surnamed,
+				c.orgCue && c.typ == gazetteer.Place && c.multi && orgSuffixes[lastWord(name)]:
 				c.typ = gazetteer.Organization
 				id = "local:org:" + Slug(name)
 			case c.typ == gazetteer.Organization && eventWords[lastWord(name)]:

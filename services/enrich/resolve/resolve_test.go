@@ -410,15 +410,16 @@ func TestRules(t *testing.T) {
 			title: "Phones", body: "Sony Ericsson will show the W800 phone. Albert Hill ran the shop. R Lamont (Glasgow) plays. " +
 				"Blockbuster films like Harry Potter sold well, as did movies such as Shrek. The Spider-Man series ended. " +
 				"The market grew, according to industry analysts Screen Digest and the journal Video Age. " +
-				"Jupiter Research expects more. Saint Bernard Software sells filters.",
+				"Jupiter Research expects more. Saint Bernard Software sells filters. Analysts at Ovum Research agree.",
 			english: true,
 			spans: []span{{"PER", "Sony Ericsson"}, {"PER", "Albert Hill"}, {"PER", "R Lamont"}, {"PER", "Harry Potter"}, {"PER", "Shrek"},
 				{"PER", "Spider-Man"}, {"PER", "Screen Digest"}, {"PER", "Video Age"}, {"PER", "Jupiter Research"},
-				{"PER", "Saint Bernard Software"}},
+				{"PER", "Saint Bernard Software"}, {"LOC", "Ovum Research"}},
 			want: map[string]string{"ORG:Sony Ericsson": "local:org:sony-ericsson |", "PER:Albert Hill": "local:person:albert-hill |",
 				"PER:R Lamont":      "local:person:r-lamont |",
-				"ORG:Screen Digest": "local:org:screen-digest |", "ORG:Video Age": "local:org:video-age |"},
-			absent: []string{"PER:Sony Ericsson", "PER:Harry Potter", "PER:Shrek", "PER:Spider-Man", "PER:Screen Digest", "PER:Video Age"},
+				"ORG:Screen Digest": "local:org:screen-digest |", "ORG:Video Age": "local:org:video-age |",
+				"ORG:Ovum Research": "local:org:ovum-research |"},
+			absent: []string{"LOC:Ovum Research", "PER:Sony Ericsson", "PER:Harry Potter", "PER:Shrek", "PER:Spider-Man", "PER:Screen Digest", "PER:Video Age"},
 		},
 		{
 			name:  "stars listed with a band stay persons",
