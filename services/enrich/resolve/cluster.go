@@ -744,15 +744,19 @@ func (s *state) namedAfterNoun(k int) bool {
 // only sport uses ("striker", "goalkeeper", "rugby"); an award story's
 // "won", "win" and "final" do not count, as they do for sportStory.
 func (s *state) strictSport() bool {
-	n := 0
-	for _, t := range s.toks {
-		if strictSportWords[strings.ToLower(t.Text)] {
-			if n++; n >= 2 {
-				return true
+	if s.strict == 0 {
+		s.strict = -1
+		n := 0
+		for _, t := range s.toks {
+			if strictSportWords[strings.ToLower(t.Text)] {
+				if n++; n >= 2 {
+					s.strict = 1
+					break
+				}
 			}
 		}
 	}
-	return false
+	return s.strict > 0
 }
 
 // lastWord returns the last word of name.
