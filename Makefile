@@ -64,12 +64,14 @@ eval:
 run:
 	$(GO) run ./cmd/newsflow run --once --input examples/articles
 
-## bench: the relay against nats.go and Watermill, every stage alone beside its peer, and
-## `newsflow run --once` end to end, in under 10 minutes on 2 cores. Tables in
-## bench/bench-results.md (for BENCHMARKS.md), raw numbers in bench/bench-results.json.
+## bench: the relay against nats.go and Watermill, every stage alone beside its peer,
+## `newsflow run --once` end to end, and the web UI's pages on 100,000 documents, in under 10
+## minutes on 2 cores (the first run also builds the pages' index, in BENCH_WEBUI_INDEX: minutes more).
+## Tables in bench/bench-results.md (for BENCHMARKS.md), raw numbers in bench/bench-results.json.
+BENCH_WEBUI_INDEX ?= $(HOME)/.cache/newsflow/bench-webui
 .PHONY: bench
 bench:
-	$(GO) run ./bench/cmd/benchrun -root . -commit "$$(git rev-parse --short HEAD)" \
+	$(GO) run ./bench/cmd/benchrun -root . -commit "$$(git rev-parse --short HEAD)" -webui-index $(BENCH_WEBUI_INDEX) \
 		-bbc $(SHARED)/bbc -variants $(SHARED)/syndication/variants.jsonl \
 		-pages $(SHARED)/extraction/scrapinghub-aeb/html -page-urls $(SHARED)/extraction/scrapinghub-aeb/ground-truth.json \
 		-markdown bench/bench-results.md -json bench/bench-results.json $(BENCHFLAGS)

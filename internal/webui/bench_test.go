@@ -24,7 +24,7 @@ var (
 // request to last byte, on searchbench's index of -bench-docs documents,
 // with the CPU time of the process (server and client) per page as
 // cpu-ms/op, after a first search that reads what searches keep of the
-// index (its time is logged); `make bench` runs it with benchrun -webui:
+// index (its time is logged); `make bench` runs it (benchrun's webui section):
 //
 //	go test -run '^$' -bench BenchmarkPages -benchtime 20x ./internal/webui -bench-index /tmp/nf-webui-bench
 func BenchmarkPages(b *testing.B) {

@@ -48,9 +48,11 @@ func main() {
 // config is benchrun's settings, from flags.
 type config struct {
 	relay, stages, e2e bool
-	// webui times the web UI's pages on webuiDocs documents.
-	webui     bool
-	webuiDocs int
+	// webui times the web UI's pages on webuiDocs documents, kept in
+	// webuiIndex ("" for a temporary folder).
+	webui      bool
+	webuiDocs  int
+	webuiIndex string
 
 	relayArticles, rounds, concurrency int
 	relayVariants                      []string
@@ -72,8 +74,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.relay, "relay", true, "measure the 4-hop relay (raw, runtime, watermill)")
 	fs.BoolVar(&c.stages, "stages", true, "measure each stage alone")
 	fs.BoolVar(&c.e2e, "e2e", true, "measure newsflow run --once end to end")
-	fs.BoolVar(&c.webui, "webui", false, "time the web UI's pages on a large index (internal/webui BenchmarkPages; building the index takes minutes)")
+	fs.BoolVar(&c.webui, "webui", true, "time the web UI's pages on a large index (internal/webui BenchmarkPages)")
 	fs.IntVar(&c.webuiDocs, "webui-docs", 100_000, "documents in the index -webui times the pages on")
+	fs.StringVar(&c.webuiIndex, "webui-index", "", "folder that keeps -webui's index between runs (the first run builds it: minutes); empty for a temporary one")
 	fs.IntVar(&c.relayArticles, "relay-articles", 20000, "articles per relay run")
 	fs.IntVar(&c.rounds, "rounds", 11, "interleaved rounds of each relay variant; the median counts")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "messages each relay hop handles at once")

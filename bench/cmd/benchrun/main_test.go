@@ -36,7 +36,7 @@ func TestRunTiny(t *testing.T) {
 	var out bytes.Buffer
 	err := run(context.Background(), []string{
 		"-relay-articles", "40", "-rounds", "1", "-concurrency", "4",
-		"-bbc", filepath.Join(dir, "bbc"), "-prose-articles", "2", "-e2e=false",
+		"-bbc", filepath.Join(dir, "bbc"), "-prose-articles", "2", "-e2e=false", "-webui=false",
 		"-markdown", md, "-json", js, "-commit", "test",
 	}, &out, io.Discard)
 	if err != nil {

@@ -145,7 +145,8 @@ func Open(tb testing.TB, dir string, docs int) *bleveindex.Index {
 	if dir == "" {
 		dir = tb.TempDir()
 	}
-	dir = filepath.Join(dir, fmt.Sprintf("docs-%d", docs))
+	// A kept index is rebuilt when the mapping changes.
+	dir = filepath.Join(dir, fmt.Sprintf("docs-%d-mapping-%s", docs, bleveindex.MappingVersion))
 	merged := filepath.Join(dir, "merged-by-benchmark")
 	if _, err := os.Stat(merged); err != nil {
 		_, statErr := os.Stat(dir)
