@@ -350,6 +350,16 @@ func (s *state) cluster() schema.Entities {
 // apart, and an acronym the knowledge base knows keeps its entry ("US"
 // beside "the University of Sheffield").
 func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
+	any := false
+	for _, m := range s.ms {
+		if m.text != "" && m.t1-m.t0 == 1 && m.entry == nil && m.acronym < 0 && isAcronym(m.text) {
+			any = true
+			break
+		}
+	}
+	if !any {
+		return
+	}
 	var longs map[string][]int // initials -> mentions of organisations
 	for i, m := range s.ms {
 		if m.text == "" || m.t1-m.t0 < 2 || m.typ != gazetteer.Organization {
@@ -413,9 +423,21 @@ func (s *state) titleShaped(m *mention) bool {
 // Beside both Manchester United and Manchester City, "Manchester" stays
 // apart.
 func (s *state) cutNames(find func(int) int, union func(a, b int), linked map[string]string) {
+	var short map[string]bool // one-word organisations that nothing knows
+	for _, m := range s.ms {
+		if m.text != "" && m.t1-m.t0 == 1 && m.entry == nil && m.typ == gazetteer.Organization {
+			if short == nil {
+				short = make(map[string]bool)
+			}
+			short[m.text] = true
+		}
+	}
+	if short == nil {
+		return
+	}
 	var long map[string][]int // first or last word -> mentions of organisations
 	for i, m := range s.ms {
-		if m.text == "" || m.t1-m.t0 < 2 || m.typ != gazetteer.Organization {
+		if m.text == "" || m.t1-m.t0 < 2 || m.typ != gazetteer.Organization || !short[s.toks[m.t0].Text] && !short[s.toks[m.t1-1].Text] {
 			continue
 		}
 		if long == nil {
@@ -430,7 +452,7 @@ func (s *state) cutNames(find func(int) int, union func(a, b int), linked map[st
 		// organisation word: "Real Madrid", "Conservative Party", not
 		// "Nintendo DS" (Nintendo's product) nor "Diageo North America"
 		// (its branch).
-		if first != last && (s.city(s.span(m.t0+1, m.t1)) || orgWords[last]) {
+		if first != last && short[first] && (orgWords[last] || s.city(s.span(m.t0+1, m.t1))) {
 			long[first] = append(long[first], i)
 		}
 	}
