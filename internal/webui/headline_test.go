@@ -44,4 +44,7 @@ func TestUndatedHitShowsWhenReceived(t *testing.T) {
 	_, page := get(t, srv, "/?q=harbour")
 	mustContain(t, page, `href="/articles/undated"`,
 		`<time datetime="`+t0.Add(90*time.Minute).Format(time.RFC3339)+`">`, "(received)")
+	// The article's own page says so too, rather than only "undated".
+	_, page = get(t, srv, "/articles/undated")
+	mustContain(t, page, `undated, received <time datetime="`+t0.Add(90*time.Minute).Format(time.RFC3339)+`">`)
 }
