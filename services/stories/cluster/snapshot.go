@@ -84,14 +84,13 @@ func (s *State) EncodeState() ([]byte, error) {
 		e.names(st.langs)
 		e.uint(uint64(len(st.ents)))
 		for _, x := range st.ents {
-			info := x.info.Value()
-			e.str(info.id)
-			e.str(info.name)
-			e.str(info.country)
-			e.uint(uint64(info.kind))
-			e.bool(info.hasPoint)
-			e.float(info.lat)
-			e.float(info.lon)
+			e.str(x.id)
+			e.str(x.name)
+			e.str(x.country)
+			e.uint(uint64(x.kind))
+			e.bool(x.hasPoint)
+			e.float(x.lat)
+			e.float(x.lon)
 			e.float(x.salience)
 		}
 		e.centroid(&st.titles)
@@ -194,8 +193,7 @@ func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 		if n := d.count(); n > 0 {
 			st.ents = make([]storyEntity, n)
 			for i := range st.ents {
-				info := entityInfo{id: d.str(), name: d.str(), country: d.str(), kind: byte(d.uint()), hasPoint: d.bool(), lat: d.float(), lon: d.float()}
-				st.ents[i] = storyEntity{info: unique.Make(info), salience: d.float()}
+				st.ents[i] = storyEntity{id: d.str(), name: d.str(), country: d.str(), kind: byte(d.uint()), hasPoint: d.bool(), lat: d.float(), lon: d.float(), salience: d.float()}
 			}
 		}
 		st.titles, st.bodies = d.centroid(), d.centroid()

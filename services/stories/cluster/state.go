@@ -323,26 +323,19 @@ func (v vec) dotSorted(o vec) float64 {
 	return s
 }
 
-// entityInfo is what a story document shows of an entity: an EntityRef
-// without its salience.
-type entityInfo struct {
+// storyEntity is an entity of a story, as its first member named it, and
+// its salience summed over the members: 80 bytes in the story's slice and
+// the member's strings, where a map entry and its tally took about 150.
+// (Interning entities with unique.Make held each once, 16 bytes a story,
+// but its table cost about 330 bytes an entity: more than it saved when
+// most entities are named by one story, as in make load.)
+type storyEntity struct {
 	id, name, country string
 	kind              byte
 	hasPoint          bool
 	lat, lon          float64
+	salience          float64
 }
-
-// storyEntity is an entity of a story, as its first member named it, and
-// its salience summed over the members. The entity is interned
-// (unique.Make): a person named by a thousand stories is held once, and
-// each story holds 16 bytes, where a map entry with its own copy of the
-// strings took about 150.
-type storyEntity struct {
-	info     unique.Handle[entityInfo]
-	salience float64
-}
-
-func (e storyEntity) id() string { return e.info.Value().id }
 
 // story is one story's state.
 type story struct {
@@ -743,8 +736,7 @@ func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
 		}
 		i, found := st.findEntity(e.ID)
 		if !found {
-			info := unique.Make(entityInfo{id: e.ID, name: e.Name, country: e.Country, kind: e.Kind, hasPoint: e.HasPoint, lat: e.Lat, lon: e.Lon})
-			st.ents = slices.Insert(st.ents, i, storyEntity{info: info})
+			st.ents = slices.Insert(st.ents, i, storyEntity{id: e.ID, name: e.Name, country: e.Country, kind: e.Kind, hasPoint: e.HasPoint, lat: e.Lat, lon: e.Lon})
 		}
 		st.ents[i].salience += e.Salience
 	}
@@ -773,7 +765,7 @@ func addName(names []unique.Handle[string], h unique.Handle[string]) []unique.Ha
 
 // findEntity is the index of the story's entity id, or where it goes.
 func (st *story) findEntity(id string) (int, bool) {
-	return slices.BinarySearchFunc(st.ents, id, func(e storyEntity, id string) int { return cmp.Compare(e.id(), id) })
+	return slices.BinarySearchFunc(st.ents, id, func(e storyEntity, id string) int { return cmp.Compare(e.id, id) })
 }
 
 // addPosting adds term t to the story's postings, unless it is there.
@@ -886,7 +878,7 @@ func (s *State) merge(seq uint64, m Merge) {
 		into.langs = addName(into.langs, h)
 	}
 	for _, e := range from.ents {
-		i, found := into.findEntity(e.id())
+		i, found := into.findEntity(e.id)
 		if found {
 			into.ents[i].salience += e.salience
 		} else {
@@ -1026,9 +1018,8 @@ func (s *State) snapshot(st *story) schema.Story {
 	ents := slices.Clone(st.ents)
 	slices.SortStableFunc(ents, func(a, b storyEntity) int { return cmp.Compare(b.salience, a.salience) }) // ties stay in id order
 	for _, e := range ents {
-		info := e.info.Value()
-		ent := schema.Entity{Name: info.name, ID: info.id, Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
-		switch info.kind {
+		ent := schema.Entity{Name: e.name, ID: e.id, Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
+		switch e.kind {
 		case 'p':
 			if len(out.Persons) < maxStoryEntities {
 				out.Persons = append(out.Persons, ent)
@@ -1039,9 +1030,9 @@ func (s *State) snapshot(st *story) schema.Story {
 			}
 		case 'l':
 			if len(out.Places) < maxStoryEntities {
-				pl := schema.Place{Entity: ent, Country: info.country}
-				if info.hasPoint {
-					pl.Location = &schema.GeoPoint{Lat: info.lat, Lon: info.lon}
+				pl := schema.Place{Entity: ent, Country: e.country}
+				if e.hasPoint {
+					pl.Location = &schema.GeoPoint{Lat: e.lat, Lon: e.lon}
 				}
 				out.Places = append(out.Places, pl)
 			}
