@@ -95,6 +95,7 @@ var settingValues = map[string]string{
 	"NEWSFLOW_STORIES_MAX_BATCH":         "17",
 	"NEWSFLOW_STORIES_STATE_BUCKET":      "STORIES_STATE_7",
 	"NEWSFLOW_STORIES_STATE_INTERVAL":    "17m",
+	"NEWSFLOW_STORIES_STATE_MAX_BYTES":   "77777777",
 	// indexer (services/indexer/README.md)
 	"NEWSFLOW_ES_URL":                  "http://es-7:9200",
 	"NEWSFLOW_ES_URLS":                 "http://es-7:9200,http://es-8:9200",

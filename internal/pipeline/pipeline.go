@@ -145,8 +145,9 @@ func Open(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err 
 	stageCfg.NATS.URL = p.url
 	if p.server != nil {
 		maxStore := p.server.JetStreamConfig().MaxStore
-		streams := len(stage.StreamConfigs(stageCfg.Streams)) + 1 // and the story log
+		streams := len(stage.StreamConfigs(stageCfg.Streams)) + 2 // and the story log and the stories' state store
 		p.opts.Stories.LogMaxBytes = fitStreamBytes(p.opts.Stories.LogMaxBytes, maxStore, streams)
+		p.opts.Stories.StateMaxBytes = fitStreamBytes(p.opts.Stories.StateMaxBytes, maxStore, streams)
 		if fit := fitStreamBytes(stageCfg.Streams.MaxBytes, maxStore, streams); fit != stageCfg.Streams.MaxBytes {
 			log.Info("stream size capped to fit the embedded JetStream's disk",
 				zap.Int64("max_bytes_per_stream", fit), zap.Int64("jetstream_max_store", maxStore))

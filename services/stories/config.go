@@ -50,6 +50,10 @@ type Config struct {
 	// the stored one is older than its state (NEWSFLOW_STORIES_STATE_INTERVAL;
 	// 0: never, the snapshot is still loaded).
 	StateInterval time.Duration
+	// StateMaxBytes caps the state snapshot's object store
+	// (NEWSFLOW_STORIES_STATE_MAX_BYTES); a write needs room for the old
+	// snapshot and the new one until the old one is dropped.
+	StateMaxBytes int64
 }
 
 // LogSubject is the subject of the story log.
@@ -67,6 +71,7 @@ func DefaultConfig() Config {
 		MaxBatch:         64,
 		StateBucket:      "STORIES_STATE",
 		StateInterval:    10 * time.Minute,
+		StateMaxBytes:    1 << 30,
 	}
 }
 
@@ -100,6 +105,9 @@ func (c Config) Validate() error {
 	if c.StateInterval != 0 && c.StateInterval < time.Second {
 		bad("NEWSFLOW_STORIES_STATE_INTERVAL %s: want 0 (never write) or at least 1s, e.g. 10m", c.StateInterval)
 	}
+	if c.StateMaxBytes < 1<<20 {
+		bad("NEWSFLOW_STORIES_STATE_MAX_BYTES %d: want at least 1 MiB, e.g. 1073741824", c.StateMaxBytes)
+	}
 	if c.MaxBatch < 1 || c.MaxBatch > 4096 {
 		bad("NEWSFLOW_STORIES_MAX_BATCH %d: want 1 to 4096, e.g. 64", c.MaxBatch)
 	}
@@ -122,4 +130,5 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Int(&c.MaxBatch, "stories-max-batch", "NEWSFLOW_STORIES_MAX_BATCH", "most articles decided per story log append (group commit)")
 	e.String(&c.StateBucket, "stories-state-bucket", "NEWSFLOW_STORIES_STATE_BUCKET", "object store of the state snapshot a restarted replica loads")
 	e.Duration(&c.StateInterval, "stories-state-interval", "NEWSFLOW_STORIES_STATE_INTERVAL", "how often the state snapshot is written (0: never)")
+	e.Int64(&c.StateMaxBytes, "stories-state-max-bytes", "NEWSFLOW_STORIES_STATE_MAX_BYTES", "size cap of the state snapshot's object store")
 }

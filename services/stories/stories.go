@@ -205,6 +205,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 			Description: "stories state snapshot: the clustering state at one story log sequence",
 			Storage:     jetstream.FileStorage,
 			Replicas:    cfg.Replicas,
+			MaxBytes:    cfg.StateMaxBytes,
 		})
 		return err
 	})
