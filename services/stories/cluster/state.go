@@ -127,7 +127,7 @@ const maxSize = 100
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		Model:     Model{Title: 5.6, Body: 15.4, Time: 6, InvSize: 2, Undated: 6, Bias: -11},
+		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Headline: 1, Bias: -11},
 		Threshold: 0.5, MergeThreshold: 0.996,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
