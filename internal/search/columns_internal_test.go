@@ -3,27 +3,20 @@ package search
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
-	"go.uber.org/zap/zaptest"
 
-	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 // TestColumnCacheForgetsMergedSegments: once the index's segments are
 // merged into one, a Searcher keeps the columns of that one only.
 func TestColumnCacheForgetsMergedSegments(t *testing.T) {
-	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := emptyIndex(t)
 	s := ForIndex(ix)
 	ctx := context.Background()
 	published := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -59,11 +52,7 @@ func TestColumnCacheForgetsMergedSegments(t *testing.T) {
 // Searcher while documents are indexed (run with -race); each sees a
 // consistent snapshot, and the last sees every document.
 func TestSearcherWhileIndexing(t *testing.T) {
-	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := emptyIndex(t)
 	s := ForIndex(ix)
 	ctx := context.Background()
 	published := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

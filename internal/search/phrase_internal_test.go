@@ -3,13 +3,11 @@ package search
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search/query"
-	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/internal/bleveindex"
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -108,11 +106,7 @@ func sameScores(t *testing.T, ix *bleveindex.Index, req Request) (raised int) {
 // filters, for words in a row, apart, reversed, across a stop word,
 // split between title and body, and hyphenated.
 func TestPhrasesScoreAsBleve(t *testing.T) {
-	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := emptyIndex(t)
 	moscow := schema.Place{Entity: schema.Entity{Name: "Moscow", ID: "Q649", Mentions: 1, Salience: 0.5}, Country: "RU"}
 	paris := schema.Place{Entity: schema.Entity{Name: "Paris", ID: "Q90", Mentions: 1, Salience: 0.5}, Country: "FR"}
 	putin := []schema.Entity{{Name: "Vladimir Putin", ID: "Q7747", Mentions: 1, Salience: 0.5}}

@@ -51,6 +51,18 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// emptyIndex opens a new index in a temporary folder, closed when the
+// test ends.
+func emptyIndex(t *testing.T) *bleveindex.Index {
+	t.Helper()
+	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
 func indexHarbourNews(t *testing.T, ix *bleveindex.Index, ids ...string) {
 	t.Helper()
 	published := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -67,11 +79,7 @@ func indexHarbourNews(t *testing.T, ix *bleveindex.Index, ids ...string) {
 // TestKeepWarmOnce: warming once (an index opened read-only) reads every
 // segment's columns before any search, so the first search reads none.
 func TestKeepWarmOnce(t *testing.T) {
-	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := emptyIndex(t)
 	indexHarbourNews(t, ix, "d1", "d2", "d3")
 	s := ForIndex(ix)
 	if n := unread(t, s); n == 0 {
@@ -91,11 +99,7 @@ func TestKeepWarmOnce(t *testing.T) {
 // what it read, and stop ends it (goleak, in TestMain, checks that
 // nothing is left running).
 func TestKeepWarmFollowsCommitsAndMerges(t *testing.T) {
-	ix, err := bleveindex.Open(filepath.Join(t.TempDir(), "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := emptyIndex(t)
 	s := ForIndex(ix)
 	core, logs := observer.New(zap.DebugLevel)
 	stop := s.KeepWarm(5*time.Millisecond, zap.New(core))
