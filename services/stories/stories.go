@@ -183,7 +183,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	err = stage.Provision(ctx, js, log, "stream "+cfg.LogStream, func(ctx context.Context) (err error) {
 		stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 			Name:        cfg.LogStream,
-			Description: "stories log: one message per article, its terms, entities and story, and the merges it caused",
+			Description: "stories log: one message per append (an article, or the batch decided together), with terms, entities, story and the merges caused",
 			Subjects:    []string{LogSubject},
 			Retention:   jetstream.LimitsPolicy,
 			Discard:     jetstream.DiscardOld,
