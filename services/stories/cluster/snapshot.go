@@ -3,6 +3,7 @@ package cluster
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -100,11 +101,16 @@ func (s *State) EncodeState() ([]byte, error) {
 		e.str(st.merged)
 		e.bool(st.closed)
 	}
-	terms := slices.Sorted(maps.Keys(s.postings))
+	terms := slices.AppendSeq(slices.Collect(maps.Keys(s.postings.one)), maps.Keys(s.postings.many))
+	slices.Sort(terms)
 	e.uint(uint64(len(terms)))
 	for _, t := range terms {
 		e.fixed(t)
-		list := s.postings[t]
+		entry := s.postings.get(t)
+		list := entry.many
+		if entry.one != nil {
+			list = []*story{entry.one}
+		}
 		e.uint(uint64(len(list)))
 		for _, st := range list {
 			i, ok := index[st]
@@ -115,11 +121,17 @@ func (s *State) EncodeState() ([]byte, error) {
 		}
 	}
 	e.terms(slices.Sorted(maps.Keys(s.saturated)))
-	terms = slices.Sorted(maps.Keys(s.df))
-	e.uint(uint64(len(terms)))
-	for _, t := range terms {
-		e.fixed(t)
-		e.uint(uint64(s.df[t]))
+	type termCount struct {
+		t uint64
+		n uint32
+	}
+	counts := make([]termCount, 0, s.df.len())
+	s.df.each(func(t uint64, n uint32) { counts = append(counts, termCount{t, n}) })
+	slices.SortFunc(counts, func(a, b termCount) int { return cmp.Compare(a.t, b.t) })
+	e.uint(uint64(len(counts)))
+	for _, c := range counts {
+		e.fixed(c.t)
+		e.uint(uint64(c.n))
 	}
 	e.strings(s.articles)
 	e.uint(uint64(len(s.arrivals)))
@@ -213,14 +225,22 @@ func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 			}
 			list[i] = stories[j]
 		}
-		s.postings[t] = list
+		if len(list) == 1 {
+			s.postings.one[t] = list[0]
+		} else if len(list) > 1 {
+			s.postings.many[t] = list
+		}
 	}
 	for _, t := range d.terms() {
 		s.saturated[t] = true
 	}
 	for range d.count() {
 		t := d.fixed()
-		s.df[t] = uint32(d.uint())
+		if n := uint32(d.uint()); n > 0 {
+			s.df.set(t, n)
+		} else {
+			d.fail("term %x counted in no document", t)
+		}
 	}
 	s.articles = d.strings()
 	s.arrivals = make([]arrival, d.count())

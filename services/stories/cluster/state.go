@@ -376,10 +376,10 @@ type State struct {
 	// clock is the latest article time applied (ms).
 	clock    int64
 	stories  map[string]*story
-	postings map[uint64][]*story
+	postings postingIndex
 	// saturated postings are no longer extended nor read.
 	saturated map[uint64]bool
-	df        map[uint64]uint32
+	df        dfTable
 	docs      uint64
 	articles  map[string]string // article id -> story id
 	arrivals  []arrival         // for expiring articles, in apply order
@@ -404,9 +404,8 @@ func NewState(p Params, bg *Background) (*State, error) {
 	return &State{
 		p: p, bg: bg,
 		stories:   map[string]*story{},
-		postings:  map[uint64][]*story{},
+		postings:  newPostingIndex(),
 		saturated: map[uint64]bool{},
-		df:        map[uint64]uint32{},
 		articles:  map[string]string{},
 		merged:    map[string]string{},
 		dirty:     map[string]struct{}{},
@@ -419,7 +418,7 @@ func (s *State) Seq() uint64 { return s.seq }
 // idf blends the background and stream document frequencies of a term.
 func (s *State) idf(t uint64) float64 {
 	n := float64(s.docs) + 1
-	df := float64(s.df[t])
+	df := float64(s.df.get(t))
 	if s.bg != nil {
 		n += s.p.BackgroundWeight * float64(s.bg.Docs)
 		df += s.p.BackgroundWeight * float64(s.bg.DF(t))
@@ -632,9 +631,7 @@ func (s *State) candidates(v vectors) []*story {
 		if s.saturated[k.term] {
 			continue
 		}
-		for _, st := range s.postings[k.term] {
-			hits[st] += k.w
-		}
+		s.postings.stories(k.term, func(st *story) { hits[st] += k.w })
 	}
 	out := make([]*story, 0, len(hits))
 	for st := range hits {
@@ -730,6 +727,7 @@ func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
 	if a.Lang != "" {
 		st.langs = addName(st.langs, unique.Make(a.Lang))
 	}
+	grown := false
 	for _, e := range a.Entities {
 		if e.ID == "" {
 			continue
@@ -737,8 +735,12 @@ func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
 		i, found := st.findEntity(e.ID)
 		if !found {
 			st.ents = slices.Insert(st.ents, i, storyEntity{id: e.ID, name: e.Name, country: e.Country, kind: e.Kind, hasPoint: e.HasPoint, lat: e.Lat, lon: e.Lon})
+			grown = true
 		}
 		st.ents[i].salience += e.Salience
+	}
+	if grown {
+		st.ents = slices.Clone(st.ents) // growing by insertion left up to half of it spare
 	}
 	st.revision = seq
 	s.touchDirty(st.id)
@@ -793,14 +795,18 @@ func (s *State) countDocument(a *Article) {
 	}
 	for t := range seen {
 		s.touchDF(t)
-		s.df[t]++
+		s.df.inc(t)
 	}
-	if len(s.df) > s.p.MaxTerms {
-		for t, n := range s.df {
+	if s.df.len() > s.p.MaxTerms {
+		var once []uint64
+		s.df.each(func(t uint64, n uint32) {
 			if n <= 1 {
-				s.touchDF(t)
-				delete(s.df, t)
+				once = append(once, t)
 			}
+		})
+		for _, t := range once {
+			s.touchDF(t)
+			s.df.set(t, 0)
 		}
 	}
 }
@@ -824,14 +830,11 @@ func (s *State) post(st *story, v vectors) {
 				continue
 			}
 			s.touchPosting(x.term)
-			list := append(s.postings[x.term], st)
-			if len(list) > s.p.MaxPosting {
+			if s.postings.add(x.term, st) > s.p.MaxPosting {
 				s.touchSaturated(x.term)
 				s.saturated[x.term] = true
-				delete(s.postings, x.term)
-				continue
+				s.postings.drop(x.term)
 			}
-			s.postings[x.term] = list
 		}
 	}
 	if cap(st.postings) > len(st.postings) {
@@ -842,15 +845,7 @@ func (s *State) post(st *story, v vectors) {
 func (s *State) unpost(st *story) {
 	for _, t := range st.postings {
 		s.touchPosting(t)
-		list := s.postings[t]
-		if i := slices.Index(list, st); i >= 0 {
-			list = slices.Delete(list, i, i+1)
-		}
-		if len(list) == 0 {
-			delete(s.postings, t)
-		} else {
-			s.postings[t] = list
-		}
+		s.postings.remove(t, st)
 	}
 	st.postings = nil
 }
@@ -877,13 +872,18 @@ func (s *State) merge(seq uint64, m Merge) {
 	for _, h := range from.langs {
 		into.langs = addName(into.langs, h)
 	}
+	grown := false
 	for _, e := range from.ents {
 		i, found := into.findEntity(e.id)
 		if found {
 			into.ents[i].salience += e.salience
 		} else {
 			into.ents = slices.Insert(into.ents, i, e)
+			grown = true
 		}
+	}
+	if grown {
+		into.ents = slices.Clone(into.ents)
 	}
 	terms := from.postings
 	s.unpost(from)
@@ -892,7 +892,7 @@ func (s *State) merge(seq uint64, m Merge) {
 			continue
 		}
 		s.touchPosting(t)
-		s.postings[t] = append(s.postings[t], into)
+		s.postings.add(t, into)
 	}
 	from.merged, from.closed = into.id, true
 	from.revision, into.revision = seq, seq
@@ -1058,7 +1058,7 @@ func (s *State) Size() (stories, articles, postings, terms int) {
 			stories++
 		}
 	}
-	return stories, len(s.articles), len(s.postings), len(s.df)
+	return stories, len(s.articles), s.postings.len(), s.df.len()
 }
 
 // Evicted counts the stories closed early to stay within MaxStories.

@@ -28,16 +28,16 @@ var ErrBatch = errors.New("tentative batch out of turn")
 
 type journal struct {
 	seq, docs, evicted uint64
-	index              int
+	index, dfSlots     int
 	clock              int64
 	arrivals           []arrival
 	arrivalsCopied     bool
 
 	stories   map[*story]story
 	ids       map[string]slot[*story]
-	postings  map[uint64]slot[[]*story]
+	postings  map[uint64]postingSlot
 	saturated map[uint64]bool
-	df        map[uint64]slot[uint32]
+	df        map[uint64]uint32 // 0: the term was not counted
 	articles  map[string]slot[string]
 	merged    map[string]slot[string]
 	dirty     map[string]bool
@@ -56,13 +56,13 @@ func (s *State) Begin() error {
 		return ErrBatch
 	}
 	s.undo = &journal{
-		seq: s.seq, index: s.index, docs: s.docs, evicted: s.evicted, clock: s.clock,
+		seq: s.seq, index: s.index, docs: s.docs, evicted: s.evicted, clock: s.clock, dfSlots: s.df.slots(),
 		arrivals:  s.arrivals,
 		stories:   map[*story]story{},
 		ids:       map[string]slot[*story]{},
-		postings:  map[uint64]slot[[]*story]{},
+		postings:  map[uint64]postingSlot{},
 		saturated: map[uint64]bool{},
-		df:        map[uint64]slot[uint32]{},
+		df:        map[uint64]uint32{},
 		articles:  map[string]slot[string]{},
 		merged:    map[string]slot[string]{},
 		dirty:     map[string]bool{},
@@ -92,7 +92,9 @@ func (s *State) Rollback() error {
 		*st = old
 	}
 	restore(s.stories, j.ids)
-	restore(s.postings, j.postings)
+	for t, old := range j.postings {
+		s.postings.set(t, old)
+	}
 	for t, was := range j.saturated {
 		if was {
 			s.saturated[t] = true
@@ -100,7 +102,12 @@ func (s *State) Rollback() error {
 			delete(s.saturated, t)
 		}
 	}
-	restore(s.df, j.df)
+	for t, old := range j.df {
+		s.df.set(t, old)
+	}
+	if s.df.slots() != j.dfSlots {
+		s.df.resize(j.dfSlots)
+	}
 	restore(s.articles, j.articles)
 	restore(s.merged, j.merged)
 	for id, was := range j.dirty {
@@ -151,15 +158,16 @@ func (s *State) touchID(id string) {
 	}
 }
 
-// touchPosting is called before the posting list of t changes; the list
-// is copied, because unpost deletes from it in place.
+// touchPosting is called before the postings of t change; a list is
+// copied, because unpost deletes from it in place.
 func (s *State) touchPosting(t uint64) {
 	if s.undo == nil {
 		return
 	}
 	if _, done := s.undo.postings[t]; !done {
-		list, ok := s.postings[t]
-		s.undo.postings[t] = slot[[]*story]{slices.Clone(list), ok}
+		old := s.postings.get(t)
+		old.many = slices.Clone(old.many)
+		s.undo.postings[t] = old
 	}
 }
 
@@ -173,8 +181,11 @@ func (s *State) touchSaturated(t uint64) {
 }
 
 func (s *State) touchDF(t uint64) {
-	if s.undo != nil {
-		remember(s.undo.df, s.df, t)
+	if s.undo == nil {
+		return
+	}
+	if _, done := s.undo.df[t]; !done {
+		s.undo.df[t] = s.df.get(t)
 	}
 }
 
