@@ -81,11 +81,13 @@ bench:
 ## soak: SOAK_ARTICLES (default 1,000,000) distinct articles through the dedupe service as its own process
 ## (14-day window, its band index on disk), one in 20 a planted copy, the BBC originals and their variants
 ## mixed in as real text; logs resident memory, CPU, latency and copies found per 5 %, and ends with
-## `articles=N seconds=S peak_rss_mib=M planted=P found=F`. About 20 minutes for a million on 2 quiet cores.
+## `articles=N seconds=S peak_rss_mib=M planted=P found=F`. The service is built as the images are
+## (CGO_ENABLED=0); SOAK_CGO=1 builds it with cgo.
 SOAK_ARTICLES ?= 1000000
+SOAK_CGO ?= 0
 soak:
 	@log=$$(mktemp) && rc=$$(mktemp) && \
-	{ cd services/dedupe && NEWSFLOW_DEDUPE_SOAK=$(SOAK_ARTICLES) \
+	{ cd services/dedupe && NEWSFLOW_DEDUPE_SOAK=$(SOAK_ARTICLES) NEWSFLOW_DEDUPE_SOAK_CGO=$(SOAK_CGO) \
 		NEWSFLOW_DEDUPE_SOAK_ORIGINALS=$(abspath $(SHARED))/bbc \
 		NEWSFLOW_DEDUPE_SOAK_VARIANTS=$(abspath $(SHARED))/syndication/variants.jsonl \
 		$(GO) test -run '^TestSoak$$' -v -count=1 -timeout 2h . 2>&1; echo $$? > $$rc; } | tee $$log; \

@@ -68,7 +68,16 @@ func TestSoak(t *testing.T) {
 	srv := natstest.Server(t)
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dedupe")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/dedupe").CombinedOutput(); err != nil {
+	// Built as the images are (Dockerfile: CGO_ENABLED=0), where Pebble's
+	// cache and memtables are Go allocations; NEWSFLOW_DEDUPE_SOAK_CGO=1
+	// builds with cgo, where they are C's (malloc_cgo.go).
+	cgo := envInt(t, "NEWSFLOW_DEDUPE_SOAK_CGO", 0)
+	if cgo != 0 && cgo != 1 {
+		t.Fatalf("NEWSFLOW_DEDUPE_SOAK_CGO=%d: 0 or 1", cgo)
+	}
+	build := exec.Command("go", "build", "-o", bin, "./cmd/dedupe")
+	build.Env = append(os.Environ(), fmt.Sprint("CGO_ENABLED=", cgo))
+	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build cmd/dedupe: %v\n%s", err, out)
 	}
 	addr := freeAddr(t)
@@ -87,6 +96,15 @@ func TestSoak(t *testing.T) {
 		// filled half the stream's size cap, or reached
 		// NEWSFLOW_MAX_BACKLOG (100,000): both are off.
 		"NEWSFLOW_STREAM_MAX_BYTES=-1", "NEWSFLOW_MAX_BACKLOG=0")
+	limit := os.Getenv("NEWSFLOW_MEMORY_LIMIT")
+	if limit == "" {
+		// The soft limit of deploy/k8s/base/dedupe.yaml: without cgo the
+		// cache is in the Go heap, which could otherwise grow to twice its
+		// live size between collections.
+		limit = soakMemoryLimit
+		environ = append(environ, "NEWSFLOW_MEMORY_LIMIT="+limit)
+	}
+	t.Logf("service built with CGO_ENABLED=%d, NEWSFLOW_MEMORY_LIMIT=%s", cgo, limit)
 	startService := func() *exec.Cmd {
 		cmd := exec.Command(bin)
 		cmd.Env = environ
@@ -248,6 +266,10 @@ func TestSoak(t *testing.T) {
 	}
 	fmt.Printf("articles=%d seconds=%.0f peak_rss_mib=%d planted=%d found=%d\n", n, seconds, p>>10, len(plan.planted), found)
 }
+
+// soakMemoryLimit is the service's soft memory limit in the soak unless
+// NEWSFLOW_MEMORY_LIMIT is set: deploy/k8s/base/dedupe.yaml's.
+const soakMemoryLimit = "256MiB"
 
 // cpuProfile writes the service's CPU profile from url to path.
 func cpuProfile(t testing.TB, url, path string) {

@@ -181,7 +181,8 @@ func (ix *Index) follow(ctx context.Context) error {
 // AddBands records that article id, of the given sketch, holds the given
 // band keys (bands[i] the key of band i, as minhash.BandKeys returns
 // them), and returns the other live articles holding one of them in the
-// same band, most bands shared first, then by id: at most limit of them,
+// same band, most bands shared first, then newest first (the latest in the
+// log): at most limit of them,
 // with their sketches, and how many there were in all. It appends one
 // message to the band log and answers from the local index once the
 // index has applied the log up to that message, so of two articles

@@ -221,9 +221,9 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	for _, c := range cands {
 		got = append(got, fmt.Sprint(c.ID, ":", c.Shared, ":", c.Sketch().Total))
 	}
-	want := []string{"mid:3:2", "new:3:3", "one:1:5"}
+	want := []string{"new:3:3", "mid:3:2", "one:1:5"}
 	if !reflect.DeepEqual(got, want) || total != 3 {
-		t.Errorf("candidates = %+v of %d, want %+v of 3 (most shared first, then by id; old expired)", got, total, want)
+		t.Errorf("candidates = %+v of %d, want %+v of 3 (most shared first, then newest first; old expired)", got, total, want)
 	}
 	if got := cands[2].Sketch().Hashes; !reflect.DeepEqual(got, []uint32{3, 9, 1 << 30}) {
 		t.Errorf("sketch of one = %v, want its hashes back", got)
@@ -240,14 +240,14 @@ func TestLocalIndexExpiresAndPrunes(t *testing.T) {
 	if got, _ := mustCandidates(t, x, "new", []uint64{1, 0, 3, 4}, 32); !reflect.DeepEqual(ids(got), map[string]int{"mid": 2, "one": 1}) {
 		t.Errorf("candidates of new = %v, want mid twice and one once (itself excluded)", ids(got))
 	}
-	// With a limit, ties at the limit are broken by id.
+	// With a limit, ties at the limit are broken newest first.
 	got = nil
 	cands, total = mustCandidates(t, x, "probe", []uint64{1, 2, 3, 4}, 1)
 	for _, c := range cands {
 		got = append(got, c.ID)
 	}
-	if !reflect.DeepEqual(got, []string{"mid"}) || total != 3 {
-		t.Errorf("first candidate = %v of %d, want [mid] of 3", got, total)
+	if !reflect.DeepEqual(got, []string{"new"}) || total != 3 {
+		t.Errorf("first candidate = %v of %d, want [new] of 3", got, total)
 	}
 	if err := x.wait(context.Background(), 6); err != nil {
 		t.Errorf("wait for an applied sequence: %v", err)
@@ -773,6 +773,47 @@ func TestCloseGivesUpAFlushThatFails(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("close of a store whose directory was removed did not return in 30s (stuck in the flush)")
+	}
+}
+
+// TestTiesAtTheLimitAreTheNewest: unrelated articles that share one band
+// key with a new one (a common phrase's shingle) grow with the window, and
+// all tie. The limit takes the newest of them, so a lookup reads the
+// articles (sketches) of those it returns only; breaking ties by id read
+// every tied article to sort them.
+func TestTiesAtTheLimitAreTheNewest(t *testing.T) {
+	x := openTestLocal(t, time.Hour)
+	now := time.Now()
+	const n, limit = 300, 4
+	for i := 1; i <= n; i++ {
+		// Every article holds key 7 in band 0; article 50 shares a second
+		// band with the probe.
+		bands := []uint64{7, uint64(1000 + i)}
+		if i == 50 {
+			bands[1] = 9
+		}
+		mustApply(t, x, uint64(i), now, fmt.Sprintf("a%03d", i), bands, minhash.Sketch{Total: i})
+		if i == n/2 { // half in the store, half in the recent tier
+			if err := x.spillRecent(len(x.recent.arts), uint64(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cands, total := mustCandidates(t, x, "probe", []uint64{7, 9}, limit)
+	var got []string
+	for _, c := range cands {
+		got = append(got, fmt.Sprint(c.ID, ":", c.Shared, ":", c.Sketch().Total))
+	}
+	want := []string{"a050:2:50", "a300:1:300", "a299:1:299", "a298:1:298"}
+	if !reflect.DeepEqual(got, want) || total != n {
+		t.Errorf("candidates = %v of %d; want %v of %d (most shared, then the newest)", got, total, want, n)
+	}
+	if err := x.spillRecent(len(x.recent.arts), n); err != nil {
+		t.Fatal(err)
+	}
+	cands, _ = mustCandidates(t, x, "probe", []uint64{7, 1001}, 2)
+	if got := []string{cands[0].ID, cands[1].ID}; !reflect.DeepEqual(got, []string{"a001", "a300"}) {
+		t.Errorf("candidates from the store = %v; want [a001 a300] (a001 shares 2 bands, then the newest)", got)
 	}
 }
 

@@ -2,13 +2,13 @@ package kvindex
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -246,7 +246,7 @@ func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, 
 func (x *localIndex) openStore(so StoreOptions, log *zap.Logger) (*pebble.DB, error) {
 	cache := pebble.NewCache(so.CacheBytes)
 	defer cache.Unref()
-	cmp := comparer
+	keyOrder := comparer
 	logger := pebbleLogger{log}
 	events := pebble.EventListener{BackgroundError: func(err error) {
 		logger.Errorf("background error: %s", err)
@@ -257,7 +257,7 @@ func (x *localIndex) openStore(so StoreOptions, log *zap.Logger) (*pebble.DB, er
 	}}
 	opts := &pebble.Options{
 		Cache:                       cache,
-		Comparer:                    &cmp,
+		Comparer:                    &keyOrder,
 		MemTableSize:                uint64(so.MemTableBytes),
 		MemTableStopWritesThreshold: 2,
 		Logger:                      logger,
@@ -559,9 +559,9 @@ func (x *localIndex) expire(b *pebble.Batch, liveFrom, applied uint64, now time.
 
 // candidates returns the live articles other than id holding, in the
 // same band, one of bands (followed newest first, at most maxChain per
-// band key, recent articles first), most bands shared first, then by id:
-// at most limit of them with their sketches, and how many there were in
-// all.
+// band key, recent articles first), most bands shared first, then newest
+// first: at most limit of them with their sketches, and how many there
+// were in all.
 func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candidate, int, error) {
 	x.use.RLock()
 	defer x.use.RUnlock()
@@ -599,22 +599,21 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 			return nil, 0, err
 		}
 	}
-	// Read the articles that can be among the first limit: every one
-	// sharing more bands than the limit-th, and all that share as many
-	// (ties are broken by id).
+	// The first limit by bands shared, ties newest first: only their
+	// articles are read. Breaking ties by id read every tied article,
+	// and unrelated articles sharing one band key (a common phrase's
+	// shingle) grow with the window.
 	seqs := make([]uint64, 0, len(shared))
 	for s := range shared {
 		seqs = append(seqs, s)
 	}
-	slices.SortFunc(seqs, func(a, b uint64) int { return shared[b] - shared[a] })
-	if len(seqs) > limit {
-		last := shared[seqs[limit-1]]
-		n := limit
-		for n < len(seqs) && shared[seqs[n]] == last {
-			n++
+	slices.SortFunc(seqs, func(a, b uint64) int {
+		if shared[a] != shared[b] {
+			return shared[b] - shared[a]
 		}
-		seqs = seqs[:n]
-	}
+		return cmp.Compare(b, a)
+	})
+	seqs = seqs[:min(len(seqs), limit)]
 	out := make([]Candidate, 0, len(seqs))
 	for _, s := range seqs {
 		if c, ok := recent[s]; ok {
@@ -632,15 +631,6 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 			return nil, 0, fmt.Errorf("dedupe index store: article #%d: %w", s, err)
 		}
 		out = append(out, Candidate{ID: a.id, Shared: shared[s], packed: a.sketch})
-	}
-	slices.SortFunc(out, func(a, b Candidate) int {
-		if a.Shared != b.Shared {
-			return b.Shared - a.Shared
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	if len(out) > limit {
-		out = out[:limit]
 	}
 	return out, len(shared), nil
 }
