@@ -2,6 +2,7 @@ package stories
 
 import (
 	"context"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -112,5 +113,91 @@ func TestCorruptSnapshotIsRefusedAndTheLogReplayed(t *testing.T) {
 	third := openQuiet(t, ctx, js)
 	if third.loaded != uint64(len(docs)) {
 		t.Errorf("after the rewrite a replica loaded #%d, want #%d", third.loaded, len(docs))
+	}
+}
+
+// hookedWriter runs first before the first bytes of the encoding reach
+// w: the encoder has started and not finished.
+type hookedWriter struct {
+	w     io.Writer
+	first func()
+}
+
+func (h *hookedWriter) Write(p []byte) (int, error) {
+	if h.first != nil {
+		h.first()
+		h.first = nil
+	}
+	return h.w.Write(p)
+}
+
+// While the state snapshot is being encoded the stage goes on: an
+// article is decided, appended and applied in the middle of the
+// encoding, and the snapshot is still the state at the sequence the
+// encoding started from (the article is not in it).
+func TestAssignCompletesWhileTheSnapshotIsEncoded(t *testing.T) {
+	srv := natstest.Server(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	js := connect(t, srv.ClientURL())
+	docs := corpus(4, 4, 9)
+	s := openQuiet(t, ctx, js)
+	for _, d := range docs[:15] {
+		process(t, ctx, s, d)
+	}
+	late := docs[15]
+	type result struct {
+		id  string
+		err error
+	}
+	assigned := make(chan result, 1)
+	completedDuring := false
+	s.encodingHook = func(w io.Writer) io.Writer {
+		return &hookedWriter{w: w, first: func() {
+			go func() {
+				id, err := s.Assign(ctx, cluster.FromDocument(late))
+				assigned <- result{id, err}
+			}()
+			// The deadline only ends a test that would otherwise hang:
+			// with the lock held over the encoding, the Assign waits for
+			// the encoding, which waits here.
+			select {
+			case r := <-assigned:
+				completedDuring = true
+				assigned <- r
+			case <-time.After(30 * time.Second):
+			}
+		}}
+	}
+	if wrote, err := s.saveState(ctx); err != nil || !wrote {
+		t.Fatalf("saveState = %v, %v; want written", wrote, err)
+	}
+	r := <-assigned
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if !completedDuring {
+		t.Fatal("an Assign did not complete while the snapshot was being encoded")
+	}
+	if got, ok := s.StoryOf(late.ID); !ok || got != r.id {
+		t.Errorf("the state has %s in %q (%v), Assign said %q", late.ID, got, ok, r.id)
+	}
+	data, err := s.stateStore.GetBytes(ctx, stateObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg, err := cluster.ShippedBackground()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := cluster.DecodeState(data, s.cfg.Params, bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Seq() != 15 {
+		t.Errorf("the snapshot covers #%d, want #15 (the state when the encoding started)", stored.Seq())
+	}
+	if id, ok := stored.StoryOf(late.ID); ok {
+		t.Errorf("the snapshot holds %s (in %s), decided after the encoding started", late.ID, id)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"sync"
@@ -106,6 +107,8 @@ type Stories struct {
 	stateRefused prometheus.Counter
 	stateWrites  *prometheus.CounterVec
 	stateBytes   prometheus.Gauge
+	// encodingHook, set by tests, wraps what the snapshot is encoded to.
+	encodingHook func(io.Writer) io.Writer
 }
 
 // waiting is an article in the queue, and then its result.
@@ -298,7 +301,9 @@ func (s *Stories) loadState(ctx context.Context, last uint64) error {
 }
 
 // saveState writes the state snapshot unless the stored one is at least
-// as recent (another replica wrote it), and reports whether it wrote.
+// as recent (another replica wrote it), and reports whether it wrote. It
+// holds the state lock only to copy the state (cluster.State.Copy): the
+// copy is encoded and stored while the stage goes on deciding.
 func (s *Stories) saveState(ctx context.Context) (bool, error) {
 	s.stateMu.Lock()
 	defer s.stateMu.Unlock()
@@ -315,14 +320,18 @@ func (s *Stories) saveState(ctx context.Context) (bool, error) {
 		s.mu.Unlock()
 		return false, nil
 	}
-	encoded, err := s.state.EncodeState()
+	view, err := s.state.Copy()
 	s.mu.Unlock()
 	if err != nil {
 		return false, err
 	}
 	var buf bytes.Buffer
-	if err := cluster.CompressState(&buf, encoded); err != nil {
-		return false, err
+	out := io.Writer(&buf)
+	if s.encodingHook != nil {
+		out = s.encodingHook(out)
+	}
+	if err := view.WriteSnapshot(out); err != nil {
+		return false, fmt.Errorf("encode state snapshot: %w", err)
 	}
 	size := buf.Len()
 	_, err = s.stateStore.Put(ctx, jetstream.ObjectMeta{
@@ -718,6 +727,8 @@ func (s *Stories) Collectors() []prometheus.Collector {
 				}
 				return time.Since(s.savedAt).Seconds()
 			}),
+		gauge("newsflow_stories_state_loaded_sequence", "Story log sequence of the state snapshot this replica loaded at start; it replayed the log after it (0: none loaded, the whole log replayed).",
+			func() float64 { return float64(s.loaded) }),
 		gauge("newsflow_stories_active", "Stories still taking members (quiet for less than the horizon) on this replica.",
 			locked(func() float64 { n, _, _, _ := s.state.Size(); return float64(n) })),
 		gauge("newsflow_stories_articles_remembered", "Articles whose story this replica remembers (for copies and redeliveries).",

@@ -21,8 +21,12 @@ import (
 // encoding is deterministic (every map written in key order), so two
 // equal states encode to the same bytes. It is gzipped: gzip's CRC-32
 // refuses a corrupt or truncated snapshot, and the header names the
-// format version and a fingerprint of the parameters and background
-// frequencies, which a state is only valid under.
+// format version and a fingerprint of what the state is only valid
+// under: the parameters, the background frequencies (every term and
+// count) and ModelVersion, how Apply computes.
+//
+// A replica encodes a Copy, taken under its lock, so the stage goes on
+// deciding while the copy is encoded and written.
 
 // ErrSnapshot means a state snapshot cannot be loaded: corrupt, of
 // another format version, or made with other parameters.
@@ -30,30 +34,88 @@ var ErrSnapshot = errors.New("invalid story state snapshot")
 
 const (
 	snapshotMagic = "newsflow-stories-state"
-	// SnapshotVersion is the format version EncodeState writes and the
-	// only one DecodeState reads.
+	// SnapshotVersion is the format version WriteSnapshot writes and the
+	// only one DecodeState reads: bump it when what State holds, or how
+	// it is encoded, changes.
 	SnapshotVersion = 1
+	// ModelVersion names how Apply computes a state from the log (the
+	// vectors, centroids, postings, expiry, merges): a state made by
+	// another model is refused, since applying the log's tail to it
+	// would not give what this model makes of the whole log. Bump it
+	// when Apply's behaviour changes; TestSnapshotDigestNamesTheModel
+	// fails until it is bumped.
+	ModelVersion = 1
 )
 
-// fingerprint identifies the parameters and background frequencies.
+// fingerprint identifies what a state is only valid under: the
+// parameters, the background frequencies and the model.
 func (s *State) fingerprint() uint64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%+v", s.p)
+	fmt.Fprintf(h, "%+v|model %d", s.p, ModelVersion)
 	if s.bg != nil {
-		fmt.Fprintf(h, "|%d|%d", s.bg.Docs, s.bg.Terms())
+		fmt.Fprintf(h, "|%d|%d|%x", s.bg.Docs, s.bg.Terms(), s.bg.digest())
 	}
 	return h.Sum64()
 }
 
-// EncodeState encodes the state, uncompressed (fast: the caller holds
-// whatever lock guards the state meanwhile); CompressState makes the
-// snapshot of it that DecodeState reads.
-func (s *State) EncodeState() ([]byte, error) {
+// Copy returns a copy of the state for WriteSnapshot that shares nothing
+// Apply changes in place, so it can be encoded while the state goes on
+// (the caller holds the state's lock only while copying). It copies the
+// stories (their entities and postings), the posting index, the
+// document-frequency table and the maps;
+// centroid vectors, outlets and languages are shared, since Apply only
+// replaces or appends to them.
+func (s *State) Copy() (*State, error) {
 	if s.undo != nil {
 		return nil, fmt.Errorf("%w: a tentative batch is open", ErrBatch)
 	}
-	var out bytes.Buffer
-	e := &encoder{w: bufio.NewWriterSize(&out, 64<<10)}
+	c := *s
+	c.stories = make(map[string]*story, len(s.stories))
+	copies := make(map[*story]*story, len(s.stories))
+	for id, st := range s.stories {
+		cp := *st
+		cp.ents, cp.postings = slices.Clone(st.ents), slices.Clone(st.postings)
+		c.stories[id], copies[st] = &cp, &cp
+	}
+	c.postings = postingIndex{one: make(map[uint64]*story, len(s.postings.one)), many: make(map[uint64][]*story, len(s.postings.many))}
+	for t, st := range s.postings.one {
+		c.postings.one[t] = copies[st]
+	}
+	for t, list := range s.postings.many {
+		out := make([]*story, len(list))
+		for i, st := range list {
+			out[i] = copies[st]
+		}
+		c.postings.many[t] = out
+	}
+	c.saturated = maps.Clone(s.saturated)
+	c.df = dfTable{terms: slices.Clone(s.df.terms), counts: slices.Clone(s.df.counts), n: s.df.n, shift: s.df.shift}
+	c.articles = maps.Clone(s.articles)
+	c.arrivals = slices.Clone(s.arrivals)
+	c.merged = maps.Clone(s.merged)
+	c.dirty = maps.Clone(s.dirty)
+	return &c, nil
+}
+
+// WriteSnapshot writes the state's snapshot, gzipped, to w; DecodeState
+// reads it. The state must not change meanwhile: a replica writes a Copy.
+func (s *State) WriteSnapshot(w io.Writer) error {
+	if s.undo != nil {
+		return fmt.Errorf("%w: a tentative batch is open", ErrBatch)
+	}
+	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if err := s.encode(zw); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// encode writes the state, uncompressed.
+func (s *State) encode(w io.Writer) error {
+	e := &encoder{w: bufio.NewWriterSize(w, 64<<10)}
 	e.str(snapshotMagic)
 	e.uint(SnapshotVersion)
 	e.uint(s.fingerprint())
@@ -115,7 +177,7 @@ func (s *State) EncodeState() ([]byte, error) {
 		for _, st := range list {
 			i, ok := index[st]
 			if !ok {
-				return nil, fmt.Errorf("%w: posting %x names a story not in the state", ErrSnapshot, t)
+				return fmt.Errorf("%w: posting %x names a story not in the state", ErrSnapshot, t)
 			}
 			e.uint(i)
 		}
@@ -146,27 +208,12 @@ func (s *State) EncodeState() ([]byte, error) {
 		e.str(id)
 	}
 	if e.err != nil {
-		return nil, e.err
+		return e.err
 	}
-	if err := e.w.Flush(); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
+	return e.w.Flush()
 }
 
-// CompressState writes the snapshot of an encoded state to w, gzipped.
-func CompressState(w io.Writer, encoded []byte) error {
-	zw, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
-	if err != nil {
-		return err
-	}
-	if _, err := zw.Write(encoded); err != nil {
-		return err
-	}
-	return zw.Close()
-}
-
-// DecodeState reads a snapshot CompressState wrote, for parameters p and
+// DecodeState reads a snapshot WriteSnapshot wrote, for parameters p and
 // background bg, which must be those the state was made with.
 func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 	s, err := NewState(p, bg)
@@ -189,7 +236,7 @@ func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 		return nil, fmt.Errorf("%w: format version %d, this build reads %d", ErrSnapshot, v, SnapshotVersion)
 	}
 	if f := d.uint(); d.err == nil && f != s.fingerprint() {
-		return nil, fmt.Errorf("%w: made with other clustering parameters or background frequencies", ErrSnapshot)
+		return nil, fmt.Errorf("%w: made with other clustering parameters, background frequencies or model (ModelVersion)", ErrSnapshot)
 	}
 	s.seq = d.uint()
 	s.index = int(d.int())
@@ -435,4 +482,17 @@ func (d *decoder) centroid() centroid {
 	}
 	c.norm = d.float()
 	return c
+}
+
+// digest hashes every background term and count, so a snapshot made with
+// other background frequencies of the same size is refused too.
+func (b *Background) digest() uint64 {
+	h := fnv.New64a()
+	var buf [12]byte
+	for i, t := range b.terms {
+		binary.LittleEndian.PutUint64(buf[:8], t)
+		binary.LittleEndian.PutUint32(buf[8:], b.dfs[i])
+		h.Write(buf[:])
+	}
+	return h.Sum64()
 }

@@ -2,11 +2,18 @@ package cluster
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 )
 
 // A state encoded and decoded is the same state: deeply equal, the same
@@ -91,22 +98,188 @@ func TestCorruptOrForeignSnapshotsAreRefused(t *testing.T) {
 			t.Errorf("%s: DecodeState error %v, want ErrSnapshot", name, err)
 		}
 	}
+	// Other background frequencies of the same size: one count differs.
+	bg := *s.bg
+	bg.dfs = slices.Clone(bg.dfs)
+	bg.dfs[len(bg.dfs)/2]++
+	if _, err := DecodeState(good, s.p, &bg); !errors.Is(err, ErrSnapshot) {
+		t.Errorf("other background counts: DecodeState error %v, want ErrSnapshot", err)
+	}
 	if err := s.Begin(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EncodeState(); err == nil {
-		t.Error("EncodeState inside a tentative batch = nil error")
+	if err := s.WriteSnapshot(io.Discard); !errors.Is(err, ErrBatch) {
+		t.Errorf("WriteSnapshot inside a tentative batch: %v, want ErrBatch", err)
 	}
+	if _, err := s.Copy(); !errors.Is(err, ErrBatch) {
+		t.Errorf("Copy inside a tentative batch: %v, want ErrBatch", err)
+	}
+}
+
+// A Copy is encoded while the state goes on: the copy's snapshot is the
+// state's at the time of the copy, whatever the state applies meanwhile
+// (joins, merges, expiry, evictions, saturated postings, a pruned
+// document-frequency table). Under -race, encoding the copy while the
+// state applies also shows that they share nothing written.
+func TestCopyIsUnchangedByTheStateGoingOn(t *testing.T) {
+	arts := stream(700, 6)
+	s := tightState(t)
+	for i, a := range arts[:250] {
+		if _, err := s.Apply(uint64(i+1), s.Decide(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := snapshotOf(t, s).Bytes()
+	c, err := s.Copy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, s) {
+		t.Fatal("the copy differs from the state")
+	}
+	evicted, merged := s.Evicted(), len(s.merged)
+	encoded := make(chan []byte)
+	go func() {
+		var buf bytes.Buffer
+		if err := c.WriteSnapshot(&buf); err != nil {
+			t.Error(err)
+		}
+		encoded <- buf.Bytes()
+	}()
+	for i, a := range arts[250:] {
+		ev := s.Decide(a)
+		if i == 3 {
+			// A merge of two stories the copy holds open.
+			live, other := s.resolve(s.articles["a240"]), s.resolve(s.articles["a249"])
+			if live != other {
+				ev.Merges = append(ev.Merges, Merge{From: other, Into: live})
+			}
+		}
+		if _, err := s.Apply(uint64(251+i), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Evicted() == evicted || len(s.merged) == merged {
+		t.Fatalf("the state should evict and merge after the copy: evicted %d -> %d, merged %d -> %d", evicted, s.Evicted(), merged, len(s.merged))
+	}
+	if got := <-encoded; !bytes.Equal(got, want) {
+		t.Error("the copy encoded while the state went on differs from the state's snapshot at the copy")
+	}
+	if got := snapshotOf(t, c).Bytes(); !bytes.Equal(got, want) {
+		t.Error("the copy, encoded after the state went on, differs from the state's snapshot at the copy")
+	}
+}
+
+// stateDigests holds, for every SnapshotVersion and ModelVersion that
+// has shipped, the digest of the encoded state that digestFixture
+// applies. When Apply's behaviour (or the encoding) changes, the digest
+// changes and TestSnapshotDigestNamesTheModel fails: bump ModelVersion
+// (SnapshotVersion for the encoding) and add a line, so that no replica
+// loads a snapshot its model did not make. Float sums are part of the
+// state: the digests are those of amd64.
+var stateDigests = map[[2]int]uint64{
+	{1, 1}: 0xa730f176cb6005ed,
+}
+
+func TestSnapshotDigestNamesTheModel(t *testing.T) {
+	s := digestFixture(t)
+	h := fnv.New64a()
+	if err := s.encode(h); err != nil {
+		t.Fatal(err)
+	}
+	got := h.Sum64()
+	want, ok := stateDigests[[2]int{SnapshotVersion, ModelVersion}]
+	switch {
+	case !ok:
+		t.Fatalf("no digest for SnapshotVersion %d, ModelVersion %d: add {%d, %d}: %#x to stateDigests",
+			SnapshotVersion, ModelVersion, SnapshotVersion, ModelVersion, got)
+	case got != want:
+		t.Fatalf("the state Apply makes of the fixture changed (digest %#x, want %#x): bump ModelVersion "+
+			"(SnapshotVersion if the encoding changed) and add {%d, %d}: %#x to stateDigests",
+			got, want, SnapshotVersion, ModelVersion+1, got)
+	}
+	for v, d := range stateDigests {
+		if v != [2]int{SnapshotVersion, ModelVersion} && d == got {
+			t.Errorf("versions %v have the current digest: a bump without a change", v)
+		}
+	}
+}
+
+// digestFixture applies a fixed log, built without Decide, text
+// analysis or the shipped parameters and background (those change
+// without Apply changing; the fingerprint covers the last two), that
+// opens, joins, copies, merges, expires, evicts, saturates postings and
+// overflows the document-frequency table.
+func digestFixture(t *testing.T) *State {
+	t.Helper()
+	p := Params{
+		Model:     Model{Title: 1, Body: 1, Bias: -1},
+		Threshold: 0.5, MergeThreshold: 0.9,
+		TimeScale: time.Hour, Horizon: 6 * time.Hour,
+		BackgroundWeight: 1,
+		MaxBodyTerms:     12, MaxCentroidTerms: 10,
+		CandidateTerms: 4, MaxPosting: 5, MaxCandidates: 8,
+		MaxStories: 12, MaxTerms: 200,
+	}
+	bg := &Background{Docs: 50}
+	for k := range 40 {
+		bg.terms = append(bg.terms, uint64(k)*7919+1)
+		bg.dfs = append(bg.dfs, uint32(k%9+1))
+	}
+	s, err := NewState(p, bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(18, 1))
+	terms := func(e, n int) []TermCount {
+		var out []TermCount
+		for k := range n {
+			term := uint64(r.IntN(40))*7919 + 1 // shared, some in the background
+			if k%3 != 0 {
+				term = uint64(e)<<20 | uint64(r.IntN(15)) // the event's own
+			}
+			out = append(out, TermCount{Term: term, Count: uint32(1 + r.IntN(3))})
+		}
+		slices.SortFunc(out, func(a, b TermCount) int { return cmp.Compare(a.Term, b.Term) })
+		return slices.CompactFunc(out, func(a, b TermCount) bool { return a.Term == b.Term })
+	}
+	opened := map[int]string{}
+	for i := range 600 {
+		e := r.IntN(i/8 + 1)
+		a := &Article{
+			ID: fmt.Sprintf("d%d", i), Source: fmt.Sprintf("s%d", r.IntN(4)), Lang: []string{"en", "de"}[r.IntN(2)],
+			Title: fmt.Sprintf("event %d", e), Time: t0.Add(time.Duration(i) * 4 * time.Minute).UnixMilli(), Undated: i%7 == 0,
+			Titles: terms(e, 5), Bodies: terms(e, 30),
+			Entities: []EntityRef{{ID: fmt.Sprintf("Q%d", e), Name: "n", Kind: 'p', Salience: 0.4}, {ID: fmt.Sprintf("L%d", e%3), Name: "l", Kind: 'l', Salience: 0.2, HasPoint: true, Lat: 1, Lon: 2}},
+		}
+		story, ok := opened[e]
+		if !ok || s.stories[s.resolve(story)] == nil {
+			story = StoryIDFor(a.ID)
+			opened[e] = story
+		}
+		ev := Event{Article: a, Story: story}
+		switch {
+		case i%11 == 5 && i > 0:
+			a.CopyOf = fmt.Sprintf("d%d", i-1) // a syndicated copy
+			ev.Story = s.resolve(s.articles[a.CopyOf])
+		case i%37 == 0 && len(opened) > 1:
+			other := opened[r.IntN(e+1)]
+			ev.Merges = []Merge{{From: other, Into: story}}
+		}
+		if _, err := s.Apply(uint64(i+1), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Evicted() == 0 || len(s.merged) == 0 || len(s.saturated) == 0 {
+		t.Fatalf("the fixture should evict, merge and saturate: %d evicted, %d merged, %d saturated", s.Evicted(), len(s.merged), len(s.saturated))
+	}
+	return s
 }
 
 func snapshotOf(t *testing.T, s *State) *bytes.Buffer {
 	t.Helper()
-	encoded, err := s.EncodeState()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
-	if err := CompressState(&buf, encoded); err != nil {
+	if err := s.WriteSnapshot(&buf); err != nil {
 		t.Fatal(err)
 	}
 	return &buf
