@@ -17,6 +17,7 @@ import (
 // surnames types one-word mentions that repeat a person's surname as
 // that person, and adds uses of the surname nothing claimed.
 func (s *state) surnames() {
+	s.personsBySurname()
 	last := make(map[string]int)       // folded surname -> person mention
 	firstNames := make(map[string]int) // folded first name -> person mention
 	for i, m := range s.ms {
@@ -101,6 +102,56 @@ func (s *state) surnames() {
 	}
 }
 
+// personsBySurname types as a person a name of several words that the
+// tagger typed organisation or place, when the article also writes its
+// last word alone as a person, after a title or typed person by the
+// tagger: "JP McManus" beside "Mr McManus", "Kolo Toure" beside "help
+// Toure rebuild", "Delta Goodrem" beside "Goodrem, known in Britain". These are
+// persons whose first name the tagger does not know. A name that something
+// knows, or that an organisation or place word ends or opens ("Stanley
+// Works", "Bank of Morgan"), keeps its type.
+func (s *state) personsBySurname() {
+	var votes map[string]int // folded one-word names: titled or typed person, or -1 once typed otherwise
+	for _, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 != 1 || m.src != srcTagger && !m.titled {
+			continue
+		}
+		if votes == nil {
+			votes = make(map[string]int)
+		}
+		k := gazetteer.Fold(m.text)
+		switch {
+		case votes[k] < 0:
+		case m.titled:
+			votes[k] += 2
+		case m.typ == gazetteer.Person && (m.entry == nil || m.entry.Type == gazetteer.Person):
+			votes[k]++
+		default:
+			votes[k] = -1 // "Rover" typed organisation somewhere: no proof
+		}
+	}
+	alone := func(w string) bool { return votes[gazetteer.Fold(w)] >= 2 }
+	for _, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 < 2 || m.typ == gazetteer.Person || m.entry != nil || m.src != srcTagger {
+			continue
+		}
+		first, last := s.toks[m.t0].Text, s.toks[m.t1-1].Text
+		if !alone(last) || orgWords[first] || placeWords[first] || orgWords[last] || orgSuffixes[last] ||
+			placeWords[last] || eventWords[last] || subBrandWords[last] {
+			continue
+		}
+		words := true
+		for k := m.t0; k < m.t1 && words; k++ {
+			t := s.toks[k].Text
+			words = isCap(t) && isWord(t) && !connectors[t]
+		}
+		if words {
+			m.typ = gazetteer.Person
+			m.bySurname = true
+		}
+	}
+}
+
 // key is the identity of a mention before clustering: its entry's id, or
 // its type and transliteration key.
 func (s *state) key(m *mention) string {
@@ -127,6 +178,7 @@ type cluster struct {
 	band      bool   // a cue says it is a band
 	orgCue    bool   // a cue says it is a company
 	surnamed  bool   // a mention gives its surname alone: a person
+	bySurname bool   // typed person by personsBySurname: a company cue does not undo it
 	personCue bool   // a role noun precedes a mention: "actor Keanu Reeves"
 	miscVotes int    // the tagger's MISC spans with one of the cluster's names
 	named     bool   // a mention typed person opens with a first name
@@ -205,6 +257,7 @@ func (s *state) cluster() schema.Entities {
 		if m.attach >= 0 {
 			c.surnamed = true
 		}
+		c.bySurname = c.bySurname || m.bySurname
 		if !m.cut {
 			s.cues(m, c)
 		}
@@ -278,13 +331,18 @@ func (s *state) cluster() schema.Entities {
 			case c.personCue && c.typ == gazetteer.Organization && !c.orgCue && !c.band:
 				c.typ = gazetteer.Person
 				id = "local:person:" + Slug(name)
-			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person,
+			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person && !c.bySurname,
 				c.listed && c.typ == gazetteer.Person && c.multi && !c.surnamed,
 				c.orgCue && c.typ == gazetteer.Place && c.multi && orgSuffixes[lastWord(name)]:
 				c.typ = gazetteer.Organization
 				id = "local:org:" + Slug(name)
-			case c.typ == gazetteer.Organization && eventWords[lastWord(name)]:
-				continue // an event or an award
+			case c.typ != gazetteer.Person && eventWords[lastWord(name)]:
+				continue // an event or an award, also as a place: "the Championship"
+			case c.typ == gazetteer.Place && !c.multi && brandShaped(name):
+				// No place the gazetteer lacks is written "JPMorgan" or
+				// "eBay": a capital inside a word marks a company.
+				c.typ = gazetteer.Organization
+				id = "local:org:" + Slug(name)
 			}
 		}
 		if c.typ == gazetteer.Person && c.entry == nil && !c.multi && !c.titled && !c.personCue {
@@ -549,6 +607,9 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 					clusters[find(order[hi])].work = true
 				}
 			}
+			if len(gap) == 2 && gap[0].Text == "," && (gap[1].Text == "and" || gap[1].Text == "or") {
+				gap = gap[1:] // "Lukaku, Carrasco, and Mertens"
+			}
 			if len(gap) != 1 {
 				break
 			}
@@ -701,7 +762,7 @@ func (s *state) cues(m *mention, c *cluster) {
 	// films", "Vera Drake star Imelda Staunton", "his role in Vera
 	// Drake", "the film Harry Potter"), and not "a role in Bernardo
 	// Bertolucci's film".
-	named := m.typ == gazetteer.Person && s.r.tagger.FirstName(s.toks[m.t0].Text)
+	named := m.typ == gazetteer.Person && (s.r.tagger.FirstName(s.toks[m.t0].Text) || m.attach >= 0) // "Gervais sitcom" after "Ricky Gervais"
 	c.named = c.named || named
 	lnext := strings.ToLower(next)
 	switch {
@@ -709,9 +770,11 @@ func (s *state) cues(m *mention, c *cluster) {
 		the && workAfterThe[next] || s.workExample(m.t0) || prev == "in" && workIn[prev2] && !possessive[next] || !named && (prev == "for" && workFor[prev2] ||
 		prev == "of" && workOf[prev2]) || next == "directed" && next2 == "by" || s.versioned(m) || s.possessedProduct(m) ||
 		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
-		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1):
+		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1) ||
+		next == "," && s.workApposition(after+1) || broadcastAfter[lnext] && !named && s.programmeShaped(m) || m.typ != gazetteer.Person && !named && (workRoleBefore[prev] || prev == "in" && s.playedIn(m.t0-1, the)):
 		c.work = true
-	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed):
+	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed) ||
+		s.pluralSubject(m):
 		c.band = true
 	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
 		next == "," && m.attach < 0 && orgBefore[s.appositiveHead(m.t1+1)] ||
@@ -744,6 +807,92 @@ func (s *state) personFor(m *mention, the bool) bool {
 	}
 	o := s.owner[k]
 	return o >= 0 && s.ms[o].text != "" && s.ms[o].t1 == k+1 && s.ms[o].typ == gazetteer.Person && s.ms[o].t1-s.ms[o].t0 > 1
+}
+
+// workApposition reports whether an apposition that starts with an
+// article at token k has a work noun among its first words, before any
+// preposition: "The Aviator, a film biography of Howard Hughes", "The Da
+// Vinci Code, an adaptation of", not "Jennifer Aniston, who was Rachel in
+// the show", "Wen Jiabao, targeted lending in a series of" nor "Philip
+// Rinaldi, a spokesman for the show".
+func (s *state) workApposition(k int) bool {
+	if k >= len(s.toks) {
+		return false
+	}
+	switch s.toks[k].Text {
+	case "a", "an", "the":
+	default:
+		return false
+	}
+	for n := 1; n < 5 && k+n < len(s.toks); n++ {
+		w := s.toks[k+n].Text
+		if workAppositive[w] {
+			// The noun heads the apposition when what follows it is no
+			// verb and no possessive: not "Directed by Antoine Fuqua, the
+			// film was", "Jeffrey Richards, the show's co-producer".
+			if k+n+1 >= len(s.toks) {
+				return true
+			}
+			next := s.toks[k+n+1].Text
+			return !isWord(next) && next != "'s" && next != "’s" || prepositions[next] || workAppositive[next] || workAfterComma[next]
+		}
+		if !isWord(w) || prepositions[w] {
+			return false
+		}
+	}
+	return false
+}
+
+// programmeShaped reports whether m may name a programme rather than a
+// broadcaster: several capitalised words, none an acronym, a number or an
+// organisation word, and nothing knows it ("Go Digital", "Crime Scene
+// Investigation", not "Channel 4", "BBC Three" nor "Paramount Pictures").
+func (s *state) programmeShaped(m *mention) bool {
+	if m.t1-m.t0 < 2 || m.entry != nil || m.t1 > m.t0+1 && versionNumber(s.toks[m.t1-1].Text) {
+		return false
+	}
+	for k := m.t0; k < m.t1; k++ {
+		w := s.toks[k].Text
+		if !isCap(w) || !isWord(w) || isAcronym(w) || orgWords[w] || orgSuffixes[w] || broadcasterWords[w] || numberedWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// pluralSubject reports whether m, a name of several words typed person
+// that opens a sentence, takes a plural verb: a band ("Franz Ferdinand
+// were"), not "Tony Blair and Gordon Brown were", "the cuts proposed by
+// Oliver Letwin were", "French President Jacques Chirac have" nor "The
+// Streets, aka rapper and songwriter, Mike Skinner have".
+func (s *state) pluralSubject(m *mention) bool {
+	if m.typ != gazetteer.Person || m.t1-m.t0 < 2 || m.titled || m.t1 >= len(s.toks) || !pluralVerbs[s.toks[m.t1].Text] {
+		return false
+	}
+	return s.toks[m.t0].initial && !s.toks[m.t0].headline
+}
+
+// playedIn reports whether the "in" at token k ends a part played, outside a
+// sports story: "playing a gutsy female boxer in Million Dollar Baby",
+// "plays a con man in Sideways". A form of "play" opens the part, at most
+// five words before, with no name or punctuation between.
+func (s *state) playedIn(k int, the bool) bool {
+	if the {
+		k-- // "playing Katharine Hepburn's sister in The Aviator"
+	}
+	if k < 0 || s.strictSport() {
+		return false // "played in the Champions League"
+	}
+	for n := 1; n <= 5 && k-n >= 0; n++ {
+		w := s.toks[k-n].Text
+		if playWords[w] {
+			return n > 1 // "playing in X" is a venue, "playing a boxer in X" a part
+		}
+		if !isWord(w) || isCap(w) || s.owner[k-n] >= 0 {
+			return false
+		}
+	}
+	return false
 }
 
 // bestWork reports whether token k names a category of works: "The
@@ -779,6 +928,25 @@ func (s *state) strictSport() bool {
 		}
 	}
 	return s.strict > 0
+}
+
+// brandShaped reports whether word has a capital letter after its second
+// letter that follows a lower-case or an upper-case letter, outside the
+// prefixes of surnames and place names ("McAllen", "MacLeod", "DeKalb",
+// "LaSalle", "O'Neill"): "JPMorgan", "eBay", "PlayStation", "YouTube".
+func brandShaped(word string) bool {
+	for _, p := range []string{"Mc", "Mac", "De", "Di", "Da", "Du", "La", "Le", "Van", "Von", "Fitz"} {
+		if strings.HasPrefix(word, p) {
+			return false
+		}
+	}
+	rs := []rune(word)
+	for i := 1; i < len(rs)-1; i++ {
+		if unicode.IsUpper(rs[i]) && unicode.IsLetter(rs[i-1]) && unicode.IsLower(rs[i+1]) && (i > 1 || unicode.IsLower(rs[0])) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastWord returns the last word of name.

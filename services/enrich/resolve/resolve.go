@@ -139,6 +139,9 @@ type mention struct {
 	attach   int  // for a surname: index of the full name's mention, else -1
 	given    bool // a span given to LinkSpans
 	cut      bool // joined to a longer name it abbreviates or cuts: its cues are not the longer name's
+	// bySurname: typed person because the article writes its last word
+	// alone as a person (personsBySurname)
+	bySurname bool
 }
 
 type state struct {

@@ -517,6 +517,59 @@ func TestRules(t *testing.T) {
 			absent: []string{"PER:Harry Potter", "ORG:Prisoner of Azkaban", "ORG:ID", "ORG:GPRS", "ORG:Budget"},
 		},
 		{
+			name:  "a name typed organisation is a person when the article writes its last word alone as a person",
+			title: "Deals", body: "Irishmen JP McManus bought shares. Mr McManus declined to comment. Kolo Toure headed wide. " +
+				"Wenger said Toure would recover, and Toure agreed. Brian McFadden and Delta Goodrem sang. Goodrem, known in Britain, won. " +
+				"As well as best female, Goodrem took home a prize. MG Rover cut jobs. Rover told reporters.",
+			english: true,
+			spans: []span{{"ORG", "JP McManus"}, {"PER", "Mr McManus"}, {"ORG", "Kolo Toure"}, {"PER", "Toure"}, {"PER", "Brian McFadden"},
+				{"ORG", "Delta Goodrem"}, {"PER", "Goodrem"}, {"ORG", "MG Rover"}, {"PER", "Rover"}},
+			want: map[string]string{"PER:JP McManus": "local:person:jp-mcmanus ||", "PER:Kolo Toure": "local:person:kolo-toure |||",
+				"PER:Delta Goodrem": "local:person:delta-goodrem |||"},
+			absent: []string{"ORG:JP McManus", "ORG:Kolo Toure", "ORG:Delta Goodrem", "PER:MG Rover"},
+		},
+		{
+			name:  "lists of persons with a comma before 'and'",
+			title: "Cup", body: "Belgium started with Romelu Lukaku, Yannick Carrasco, and Dries Mertens making early attempts.",
+			english: true,
+			spans:   []span{{"PER", "Romelu Lukaku"}, {"PER", "Yannick Carrasco"}, {"ORG", "Dries Mertens"}},
+			want:    map[string]string{"PER:Dries Mertens": "local:person:dries-mertens |"},
+			absent:  []string{"ORG:Dries Mertens"},
+		},
+		{
+			name:  "titles in an apposition, after a nominee, in a part played, before 'programme'",
+			title: "Awards", body: "The Aviator, a film biography of Howard Hughes, opened. Swank played a gutsy female boxer in Million Dollar Baby. " +
+				"Multiple Oscar nominee Hotel Rwanda did well. Matthew Herren told the BBC's Go Digital programme. " +
+				"It was a spin-off from the CSI: Crime Scene Investigation series.",
+			english: true,
+			spans: []span{{"LOC", "The Aviator"}, {"PER", "Howard Hughes"}, {"PER", "Swank"}, {"ORG", "Million Dollar Baby"}, {"ORG", "Hotel Rwanda"},
+				{"PER", "Matthew Herren"}, {"ORG", "BBC"}, {"PER", "Go Digital"}, {"ORG", "Crime Scene Investigation"}},
+			want:   map[string]string{"PER:Howard Hughes": "local:person:howard-hughes |", "PER:Matthew Herren": "local:person:matthew-herren |"},
+			absent: []string{"LOC:Aviator", "ORG:Million Dollar Baby", "ORG:Hotel Rwanda", "PER:Go Digital", "ORG:Crime Scene Investigation"},
+		},
+		{
+			name:  "no title: persons and companies in appositions, broadcasters before 'series', nominees typed person",
+			title: "Stage", body: "Philip Rinaldi, a spokesman for the show, said it sold out. Directed by Antoine Fuqua, the film was poorly received. " +
+				"Paramount Pictures, the studio behind the film, have revealed little. A Channel 4 series ran. Oscar nominee Alan Alda spoke. " +
+				"Ricky Gervais wrote it. The Gervais sitcom aired.",
+			english: true,
+			spans: []span{{"PER", "Philip Rinaldi"}, {"PER", "Antoine Fuqua"}, {"ORG", "Paramount Pictures"}, {"ORG", "Channel 4"}, {"PER", "Alan Alda"},
+				{"PER", "Ricky Gervais"}, {"PER", "Gervais"}},
+			want: map[string]string{"PER:Philip Rinaldi": "local:person:philip-rinaldi |", "PER:Antoine Fuqua": "local:person:antoine-fuqua |",
+				"ORG:Paramount Pictures": "local:org:paramount-pictures |", "ORG:Channel 4": "local:org:channel-4 |", "PER:Alan Alda": "local:person:alan-alda |",
+				"PER:Ricky Gervais": "local:person:ricky-gervais ||"},
+		},
+		{
+			name:  "a 'person' that opens a sentence with a plural verb is a band; brand-shaped and event 'places' are not places",
+			title: "Charts", body: "Franz Ferdinand were the big winners. The cuts proposed by Oliver Letwin were large. " +
+				"His previous adviser, JPMorgan, quit. The Championship side was sold.",
+			english: true,
+			spans:   []span{{"PER", "Franz Ferdinand"}, {"PER", "Oliver Letwin"}, {"LOC", "JPMorgan"}, {"LOC", "Championship"}},
+			want: map[string]string{"ORG:Franz Ferdinand": "local:org:franz-ferdinand |", "PER:Oliver Letwin": "local:person:oliver-letwin |",
+				"ORG:JPMorgan": "local:org:jpmorgan |"},
+			absent: []string{"PER:Franz Ferdinand", "LOC:JPMorgan", "LOC:Championship"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,

@@ -151,10 +151,35 @@ scored score win won defeat draw semi-final final fixture kick-off penalty tries
 var (
 	workBefore = set(`film films movie movies album albums single song songs show shows series sitcom soap drama documentary programme program game games novel book play musical opera biopic
 	comedy comedies thriller thrillers epic blockbuster cartoon animation romance remake`)
-	workAfter = set(`star stars co-star actor actress film films movie album soundtrack sequel author premiere screenplay trailer book books novel novels franchise dvd`)
+	workAfter = set(`star stars co-star actor actress film films movie album soundtrack sequel author premiere screenplay trailer book books novel novels franchise dvd
+	sitcom`)
+	// broadcastAfter follow a programme's name, and a broadcaster's too
+	// ("the Channel 4 series", "an MTV show"): they mark only names of
+	// several words with no number, acronym or organisation word ("the
+	// BBC's Go Digital programme", "the CSI: Crime Scene Investigation
+	// series").
+	broadcastAfter = set(`programme programmes series show`)
+	// broadcasterWords name channels, not programmes: "Sky News", "BBC
+	// Three".
+	broadcasterWords = set(`News Sport Sports Radio TV Television Channel Online One Two Three Four Five`)
 	// authoredWork follow an author's name as well as a title: "the Mike
 	// Leigh film", "the new Robbie Williams album".
-	authoredWork = set(`film movie album book novel`)
+	authoredWork = set(`film movie album book novel sitcom`)
+	// workAppositive head an apposition after a title: "The Aviator, a
+	// film biography of Howard Hughes", "The Da Vinci Code, an adaptation
+	// of the bestseller".
+	workAppositive = set(`film movie album single song show series sitcom drama documentary programme novel book play musical biopic
+	comedy thriller adaptation biography sequel prequel spin-off blockbuster`)
+	// workRoleBefore come before a title that the tagger did not call a
+	// person: "Oscar hopefuls The Aviator", "multiple Oscar nominee Million
+	// Dollar Baby" (a person nominee is typed person: "nominee Jamie Foxx").
+	workRoleBefore = set(`nominee nominees hopeful hopefuls contender contenders`)
+	// prepositions end the head of an apposition: "a spokesman for the
+	// show".
+	prepositions = set(`of for by from in on at with about to as behind under over into through between against among without within`)
+	// playWords open a part played: "playing a boxer in Million Dollar
+	// Baby".
+	playWords = set(`play plays playing played`)
 	// workFor, workIn and workOf come before "for", "in" and "of" ahead
 	// of a title: "nominations for Eternal Sunshine of the Spotless
 	// Mind", "her role in Finding Neverland", "the series of Celebrity
@@ -190,6 +215,9 @@ var (
 	// like Harry Potter", "movies such as Shrek", "games including Halo".
 	workListBefore = set(`like including`)
 	bandBefore     = set(`band bands duo`)
+	// pluralVerbs after a name typed person that opens a sentence make it
+	// a band: "Franz Ferdinand were".
+	pluralVerbs = set(`were are have 're 've`)
 
 	// bandAfter and bandPossessed: "Franz Ferdinand singer Alex
 	// Kapranos", "Franz Ferdinand's album".
