@@ -328,7 +328,9 @@ func (s *state) cluster() schema.Entities {
 				// three types shown. A name ending in an organisation
 				// word ("Deseret News", "Andy Warhol Foundation") is one.
 				continue
-			case c.personCue && c.typ == gazetteer.Organization && !c.orgCue && !c.band:
+			case c.personCue && c.typ == gazetteer.Organization && !c.orgCue:
+				// A role noun beats a band's possession: "rapper Eminem"
+				// and "Eminem's album".
 				c.typ = gazetteer.Person
 				id = "local:person:" + Slug(name)
 			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person && !c.bySurname,
@@ -593,6 +595,12 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 				break
 			}
 			gap := s.toks[s.ms[order[hi-1]].t1:s.ms[order[hi]].t0]
+			if n := len(gap); n >= 2 && gap[n-1].Text == "The" {
+				gap = gap[:n-1] // "Finding Neverland, The Motorcycle Diaries"
+			}
+			if n := len(gap); n >= 2 && n <= 4 && (gap[0].Text == "," || gap[0].Text == "and") && workBefore[gap[n-1].Text] {
+				gap = gap[:1] // "The Motorcycle Diaries and British film Vera Drake"
+			}
 			title := false
 			if len(gap) == 2 && (gap[0].Text == "of" || gap[0].Text == "and") && gap[1].Text == "the" {
 				// "Eternal Sunshine of the Spotless Mind", "Harry Potter
@@ -765,13 +773,19 @@ func (s *state) cues(m *mention, c *cluster) {
 	named := m.typ == gazetteer.Person && (s.r.tagger.FirstName(s.toks[m.t0].Text) || m.attach >= 0) // "Gervais sitcom" after "Ricky Gervais"
 	c.named = c.named || named
 	lnext := strings.ToLower(next)
+	// A nominee or a hopeful that the tagger did not call a person is a
+	// title when it has several words or "The" ("Oscar hopefuls The
+	// Aviator"); one word is as often a band ("Brit nominees such as
+	// Keane").
+	nominated := m.typ != gazetteer.Person && !named && (m.t1-m.t0 > 1 || the)
 	switch {
 	case workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) || next == "," && workAfterComma[next2] || productAfter[next] ||
-		the && workAfterThe[next] || s.workExample(m.t0) || prev == "in" && workIn[prev2] && !possessive[next] || !named && (prev == "for" && workFor[prev2] ||
+		the && workAfterThe[next] || s.workExample(m.t0, nominated) || prev == "in" && workIn[prev2] && !possessive[next] || !named && (prev == "for" && workFor[prev2] ||
 		prev == "of" && workOf[prev2]) || next == "directed" && next2 == "by" || s.versioned(m) || s.possessedProduct(m) ||
 		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
 		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1) ||
-		next == "," && s.workApposition(after+1) || broadcastAfter[lnext] && !named && s.programmeShaped(m) || m.typ != gazetteer.Person && !named && (workRoleBefore[prev] || prev == "in" && s.playedIn(m.t0-1, the)):
+		next == "," && s.workApposition(after+1) || broadcastAfter[lnext] && !named && s.programmeShaped(m) ||
+		!named && m.typ != gazetteer.Person && s.namedBestWork(after) || m.typ != gazetteer.Person && !named && s.programmeShaped(m) && s.broadcastContext(m) || nominated && workRoleBefore[prev] || m.typ != gazetteer.Person && !named && prev == "in" && s.playedIn(m.t0-1, the):
 		c.work = true
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed) ||
 		s.pluralSubject(m):
@@ -783,10 +797,11 @@ func (s *state) cues(m *mention, c *cluster) {
 		// A name that defines an acronym, "Electronic Arts (EA)", is a
 		// body more often than a person.
 		c.orgCue = true
-	case personBefore[prev] && !the && prev2 != "best":
+	case personBefore[prev] && !the && prev2 != "best" || s.whoFollows(m):
 		// Not "best actress Oscar".
 		// "actor Keanu Reeves", "defender Kolo Toure", "author JK
-		// Rowling": a role noun in lower case before a name.
+		// Rowling": a role noun in lower case before a name; "Keanu
+		// Reeves, who presented the award".
 		c.personCue = true
 	}
 }
@@ -853,8 +868,77 @@ func (s *state) programmeShaped(m *mention) bool {
 	}
 	for k := m.t0; k < m.t1; k++ {
 		w := s.toks[k].Text
-		if !isCap(w) || !isWord(w) || isAcronym(w) || orgWords[w] || orgSuffixes[w] || broadcasterWords[w] || numberedWords[w] {
+		if !isCap(w) || !isWord(w) || isAcronym(w) || orgWords[w] || orgSuffixes[w] || placeWords[w] || broadcasterWords[w] || numberedWords[w] {
 			return false
+		}
+	}
+	return true
+}
+
+// namedBestWork reports whether the words from token k on, in lower
+// case, name m the best of a category of works: "The Aviator has been
+// named best film", "Little Britain won best comedy", not "Jamie Foxx won
+// best actor".
+func (s *state) namedBestWork(k int) bool {
+	for n := 0; n < 4 && k+n+1 < len(s.toks); n++ {
+		w := s.toks[k+n].Text
+		if w == "best" {
+			return bestWorks[strings.ToLower(s.toks[k+n+1].Text)]
+		}
+		if !isWord(w) || isCap(w) {
+			return false
+		}
+	}
+	return false
+}
+
+// broadcastContext reports whether a word of television stands within
+// five words of m in its sentence, outside a sports story: "Celebrity
+// Big Brother attracted fewer viewers", "the latest contestant to be
+// evicted from Celebrity Big Brother".
+func (s *state) broadcastContext(m *mention) bool {
+	if s.strictSport() {
+		return false
+	}
+	for k := m.t0 - 1; k >= 0 && k >= m.t0-5 && !s.toks[k+1].initial; k-- {
+		if broadcastWords[strings.ToLower(s.toks[k].Text)] {
+			return true
+		}
+	}
+	for k := m.t1; k < len(s.toks) && k < m.t1+5; k++ {
+		if s.toks[k].initial {
+			break
+		}
+		if broadcastWords[strings.ToLower(s.toks[k].Text)] {
+			return true
+		}
+	}
+	return false
+}
+
+// whoFollows reports whether ", who" and no plural verb follow m, a name
+// of several words the tagger typed organisation, outside a sports story,
+// that no organisation word ends and whose first word is no place or
+// organisation the gazetteer knows: "Keanu Reeves, who presented the
+// award" (a person), not "The Thrills, who have" (a band), "Exeter City,
+// who" nor "Virgin Radio, who are".
+func (s *state) whoFollows(m *mention) bool {
+	if m.typ != gazetteer.Organization || m.t1-m.t0 < 2 || m.t1+1 >= len(s.toks) || s.toks[m.t1].Text != "," || s.toks[m.t1+1].Text != "who" {
+		return false
+	}
+	first, last := s.toks[m.t0].Text, s.toks[m.t1-1].Text
+	if orgWords[last] || orgSuffixes[last] || s.strictSport() ||
+		m.t1+2 < len(s.toks) && pluralVerbs[s.toks[m.t1+2].Text] {
+		return false // "Virgin Radio, who are"
+	}
+	for _, c := range s.r.g.Lookup(first) {
+		if c.Entry.Type != gazetteer.Person {
+			return false // "Exeter City, who"
+		}
+	}
+	for _, e := range s.r.g.Known(first) {
+		if e.Type != gazetteer.Person {
+			return false // "Virgin Radio, who"
 		}
 	}
 	return true
@@ -1035,20 +1119,30 @@ func (s *state) possessedProduct(m *mention) bool {
 }
 
 // workExample reports whether the name at token k is an example after a
-// plural work noun: "films like Harry Potter", "movies such as Shrek",
-// "games including Halo".
-func (s *state) workExample(k int) bool {
+// plural work noun, or with roles after a word for nominated titles:
+// "films like Harry Potter", "movies such as Shrek", "games including
+// Halo", "Oscar contenders, including The Aviator".
+func (s *state) workExample(k int, roles bool) bool {
 	word := func(i int) string {
 		if i < 0 {
 			return ""
 		}
 		return strings.ToLower(s.toks[i].Text)
 	}
+	if word(k-1) == "the" {
+		k-- // "contenders, including The Aviator"
+	}
+	noun := func(i int) bool {
+		if roles && word(i) == "," && workRoleBefore[word(i-1)] {
+			return true // "Other Oscar contenders, including"
+		}
+		return workBefore[word(i)] || roles && workRoleBefore[word(i)]
+	}
 	switch {
 	case workListBefore[word(k-1)]:
-		return workBefore[word(k-2)]
+		return noun(k - 2)
 	case word(k-1) == "as" && word(k-2) == "such":
-		return workBefore[word(k-3)]
+		return noun(k - 3)
 	}
 	return false
 }

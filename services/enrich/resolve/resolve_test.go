@@ -570,6 +570,27 @@ func TestRules(t *testing.T) {
 			absent: []string{"PER:Franz Ferdinand", "LOC:JPMorgan", "LOC:Championship"},
 		},
 		{
+			name:  "titles among contenders, named best film, in a list after 'The', near viewers; persons by ', who' and a role noun",
+			title: "Awards", body: "Other Oscar contenders, including The Aviator, did well. Sideways has been named best film. " +
+				"Finding Neverland, The Motorcycle Diaries and British film Vera Drake were praised. Celebrity Big Brother attracted fewer viewers. " +
+				"Keanu Reeves, who presented the award, smiled. Rapper Eminem is to play London. Eminem's album sold well.",
+			english: true,
+			spans: []span{{"ORG", "Aviator"}, {"ORG", "Sideways"}, {"ORG", "Finding Neverland"}, {"ORG", "Motorcycle Diaries"}, {"PER", "Vera Drake"},
+				{"ORG", "Celebrity Big Brother"}, {"ORG", "Keanu Reeves"}, {"ORG", "Eminem"}, {"LOC", "London"}},
+			want: map[string]string{"PER:Keanu Reeves": "local:person:keanu-reeves |", "PER:Eminem": "local:person:eminem ||"},
+			absent: []string{"ORG:Aviator", "ORG:Sideways", "ORG:Finding Neverland", "ORG:Motorcycle Diaries", "PER:Vera Drake",
+				"ORG:Celebrity Big Brother", "ORG:Keanu Reeves", "ORG:Eminem"},
+		},
+		{
+			name:  "no title: persons and bands among nominees, clubs and companies before ', who', companies after games",
+			title: "Music", body: "British hopefuls, including Kate Winslet, attended. Fellow Brit nominees such as Keane were there. " +
+				"Exeter City, who lost, were sold. Virgin Radio, who are positive, agreed. Sites which offer casual games, like AOL, grew.",
+			english: true,
+			spans:   []span{{"PER", "Kate Winslet"}, {"ORG", "Keane"}, {"ORG", "Exeter City"}, {"ORG", "Virgin Radio"}, {"ORG", "AOL"}},
+			want: map[string]string{"PER:Kate Winslet": "local:person:kate-winslet |", "ORG:Keane": "local:org:keane |",
+				"ORG:Exeter City": "local:org:exeter-city |", "ORG:Virgin Radio": "local:org:virgin-radio |"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,

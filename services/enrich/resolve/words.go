@@ -159,6 +159,9 @@ var (
 	// BBC's Go Digital programme", "the CSI: Crime Scene Investigation
 	// series").
 	broadcastAfter = set(`programme programmes series show`)
+	// broadcastWords near a programme's name: "Celebrity Big Brother
+	// attracted fewer viewers".
+	broadcastWords = set(`viewers ratings episode episodes contestant contestants housemates evicted eviction`)
 	// broadcasterWords name channels, not programmes: "Sky News", "BBC
 	// Three".
 	broadcasterWords = set(`News Sport Sports Radio TV Television Channel Online One Two Three Four Five`)
@@ -236,7 +239,7 @@ var (
 // Research", "Screen Digest").
 var orgSuffixes = set(`Software Research Digest Media Group Holdings Systems Networks Technologies Technology Labs Studios
 Pictures Records Entertainment Communications Telecom Electronics Motors Airlines Airways Pharmaceuticals Insurance
-Securities Investments Associates Consulting Solutions Interactive Magazine Journal Gazette Tribune`)
+Securities Investments Associates Consulting Solutions Interactive Magazine Journal Gazette Tribune Watch`)
 
 // eventWords end the name of an event, a competition or an award, which
 // is neither a person nor an organisation: "Academy Awards", "Consumer
