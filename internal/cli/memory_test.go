@@ -79,8 +79,9 @@ func TestFollowLiveHeapSetsTheLimit(t *testing.T) {
 }
 
 // newsflow run's default floor keeps the heap of a small run, which holds
-// about 80 MiB live once its models are loaded, from growing to twice
-// that, as the collector's default (GOGC=100) lets it.
+// about 60 MiB live once its models are loaded, within about 1.5 times
+// that, not twice it as the collector's default (GOGC=100) lets it (the
+// 128 MiB floor it had before let the quick start's heap double).
 func TestDefaultLimitKeepsASmallRunsHeapFromDoubling(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 62))
 	liveHeap := func() int64 {
@@ -91,10 +92,10 @@ func TestDefaultLimitKeepsASmallRunsHeapFromDoubling(t *testing.T) {
 	}
 	// This test binary's packages hold part of it already.
 	var live [][]byte
-	for liveHeap() < 80<<20 {
+	for liveHeap() < 60<<20 {
 		live = append(live, make([]byte, 4<<20))
 	}
-	want := 2 * liveHeap()
+	want := liveHeap() * 16 / 10
 	stop := followLiveHeap(defaultMemoryFloor, 10*time.Millisecond)
 	defer stop()
 	deadline := time.Now().Add(10 * time.Second)
@@ -106,7 +107,7 @@ func TestDefaultLimitKeepsASmallRunsHeapFromDoubling(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	if got >= want {
-		t.Errorf("default soft limit %d MiB with %d MiB live; want below twice the live heap", got>>20, want>>21)
+		t.Errorf("default soft limit %d MiB with %d MiB live; want below 1.6 times the live heap", got>>20, want*10/16>>20)
 	}
 	runtime.KeepAlive(live)
 }

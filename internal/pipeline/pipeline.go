@@ -204,10 +204,19 @@ func fitStreamBytes(maxBytes, maxStore int64, streams int) int64 {
 	return maxBytes
 }
 
+// EmbeddedMaxStories is the pipeline's bound on active stories
+// (NEWSFLOW_STORIES_MAX_STORIES; 50,000 for the stories service). At
+// about 6 KB a story of one, 10,000 stories hold about 60 MB where
+// 50,000 would take 300 MB of a laptop's memory; a stream that opens
+// more than 10,000 stories within the horizon (about 1,400 a day over a
+// week) closes its quietest stories early, as the service does beyond
+// its bound.
+const EmbeddedMaxStories = 10_000
+
 // DefaultOptions returns every service's defaults, the embedded server on
-// its usual port and dataDir.
+// its usual port and dataDir, and EmbeddedMaxStories.
 func DefaultOptions(dataDir string) Options {
-	return Options{
+	o := Options{
 		DataDir: dataDir,
 		Stage:   stage.DefaultConfig(),
 		Ingest:  ingest.DefaultConfig(),
@@ -216,6 +225,8 @@ func DefaultOptions(dataDir string) Options {
 		Enrich:  enrich.DefaultConfig(),
 		Stories: stories.DefaultConfig(),
 	}
+	o.Stories.Params.MaxStories = EmbeddedMaxStories
+	return o
 }
 
 // Services are the services the pipeline runs before its indexer, in
