@@ -101,3 +101,46 @@ func TestCentroidMemory(t *testing.T) {
 		t.Errorf("centroids hold %.1f bytes a term, want at most 20", perTerm)
 	}
 }
+
+// weight returns the centroid's weight of term t, 0 if it has none.
+func (c *centroid) weight(t uint64) float64 {
+	if i, ok := slices.BinarySearchFunc(c.w, t, func(x weighted, t uint64) int { return cmp.Compare(x.term, t) }); ok {
+		return c.w[i].w
+	}
+	return 0
+}
+
+// dot, which skips ahead through the centroid, gives bit for bit the sum
+// of v's weights times the centroid's weight of each term, looked up one
+// by one in v's order: for titles and bodies against small and large
+// centroids, and for a v out of order.
+func TestDotIsTheSumOfLookups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	term := func() uint64 { return uint64(rng.IntN(3000)) }
+	sortedVec := func(n int) vec {
+		seen := map[uint64]bool{}
+		var v vec
+		for range n {
+			if t := term(); !seen[t] {
+				seen[t] = true
+				v = append(v, weighted{t, rng.Float64()})
+			}
+		}
+		slices.SortFunc(v, func(a, b weighted) int { return cmp.Compare(a.term, b.term) })
+		return v
+	}
+	for round := range 2000 {
+		c := centroid{w: sortedVec([]int{0, 1, 10, 300, 700}[round%5])}
+		v := sortedVec([]int{0, 1, 10, 100, 150}[round/5%5])
+		if round%3 == 0 {
+			rng.Shuffle(len(v), func(i, j int) { v[i], v[j] = v[j], v[i] })
+		}
+		want := 0.0
+		for _, x := range v {
+			want += x.w * c.weight(x.term)
+		}
+		if got := c.dot(v); got != want {
+			t.Fatalf("round %d: dot of %d terms with a centroid of %d = %v, want %v", round, len(v), len(c.w), got, want)
+		}
+	}
+}
