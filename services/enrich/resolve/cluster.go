@@ -231,6 +231,8 @@ func (s *state) cluster() schema.Entities {
 	}
 	s.undefinedAcronyms(find, union)
 	s.cutNames(find, union, linked)
+	s.shortForms(find, union)
+	s.initialledNames(find, union)
 	clusters := make(map[int]*cluster)
 	var order []int
 	for i, m := range s.ms {
@@ -261,7 +263,9 @@ func (s *state) cluster() schema.Entities {
 		if !m.cut {
 			s.cues(m, c)
 		}
-		if m.acronym < 0 || m.entry != nil {
+		if (m.acronym < 0 || m.entry != nil) && !m.cut {
+			// An acronym or a short form ("Man Utd" of "Manchester
+			// United") does not name its entity.
 			c.names[m.text]++
 			if s.misc[m.text] > 0 && c.names[m.text] == 1 {
 				c.miscVotes += s.misc[m.text]
@@ -430,6 +434,12 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 				longs = make(map[string][]int)
 			}
 			longs[in] = append(longs[in], i)
+			// A country before the name is not in its acronym: "FTC" of
+			// "US Federal Trade Commission".
+			if first := s.toks[m.t0].Text; m.t1-m.t0 > 2 && (s.country(first) || s.r.g.Demonym(first) != nil) {
+				_, n := utf8.DecodeRuneInString(in)
+				longs[in[n:]] = append(longs[in[n:]], i)
+			}
 		}
 	}
 	if longs == nil {
@@ -453,6 +463,105 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 		}
 		m.cut = true
 		union(i, cands[0])
+	}
+}
+
+// shortForms joins an organisation that nothing knows, written short, to
+// the one organisation of the article whose words its words begin: "Fed"
+// to "Federal Reserve", "Lib Dems" to "Liberal Democrats". A short form
+// of one word must begin the long name's first word and have three
+// letters or more; two candidates ("Federal Reserve" and "Federal
+// Express") leave it apart.
+func (s *state) shortForms(find func(int) int, union func(a, b int)) {
+	for i, m := range s.ms {
+		if m.text == "" || m.entry != nil || m.typ != gazetteer.Organization || m.acronym >= 0 || m.attach >= 0 || m.cut {
+			continue
+		}
+		short := s.toks[m.t0:m.t1]
+		if len(short) == 1 && (utf8.RuneCountInString(short[0].Text) < 3 || isAcronym(short[0].Text) && strings.ToUpper(short[0].Text) == short[0].Text) {
+			continue // acronyms are undefinedAcronyms' work
+		}
+		root := -1
+		for j, l := range s.ms {
+			if j == i || l.text == "" || l.typ != gazetteer.Organization || l.t1-l.t0 < 2 || !s.begins(short, s.toks[l.t0:l.t1]) {
+				continue
+			}
+			if r := find(j); root >= 0 && r != root {
+				root = -2 // two candidates
+				break
+			} else {
+				root = r
+			}
+		}
+		if root >= 0 && find(i) != root {
+			m.cut = true
+			union(i, root)
+		}
+	}
+}
+
+// begins reports whether the words of short begin the words of long, one
+// for one, at least one of them shorter ("Lib Dems", "Liberal Democrats";
+// a plural "s" is not counted), or short is one word that begins long's
+// first word and is at most half as long ("Fed", "Federal Reserve").
+func (s *state) begins(short, long []token) bool {
+	if len(short) != len(long) && len(short) != 1 {
+		return false
+	}
+	if len(short) == 1 && len(short[0].Text)*2 > len(long[0].Text) {
+		return false // "Congress" is not short for "Congressional Budget Office"
+	}
+	shorter := false
+	for k, w := range short {
+		lw := long[k].Text
+		sw := w.Text
+		if !isCap(sw) || !isCap(lw) {
+			return false
+		}
+		if len(short) > 1 && len(sw) > 1 && strings.HasSuffix(sw, "s") && strings.HasSuffix(lw, "s") {
+			sw, lw = sw[:len(sw)-1], lw[:len(lw)-1]
+		}
+		if !strings.HasPrefix(lw, sw) || strings.ContainsAny(lw[len(sw):], "-'’.") {
+			return false // not "Manchester United" of "Manchester United-Arsenal"
+		}
+		shorter = shorter || len(sw) < len(lw)
+	}
+	return shorter
+}
+
+// initialledNames joins a person written with an initial to the one person
+// of the article with that surname and a first name starting with that
+// letter: "C Paterson" to "Chris Paterson", but beside "Chris Paterson"
+// and "Colin Paterson" it stays apart.
+func (s *state) initialledNames(find func(int) int, union func(a, b int)) {
+	for i, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Person || m.t1-m.t0 != 2 || m.entry != nil {
+			continue
+		}
+		in := strings.TrimSuffix(s.toks[m.t0].Text, ".")
+		if utf8.RuneCountInString(in) != 1 || !isCap(in) {
+			continue
+		}
+		surname := gazetteer.Fold(s.toks[m.t1-1].Text)
+		root := -1
+		for j, f := range s.ms {
+			if j == i || f.text == "" || f.typ != gazetteer.Person || f.t1-f.t0 != 2 || gazetteer.Fold(s.toks[f.t1-1].Text) != surname {
+				continue
+			}
+			first := s.toks[f.t0].Text
+			if utf8.RuneCountInString(first) < 2 || !strings.HasPrefix(first, in) {
+				continue
+			}
+			if r := find(j); root >= 0 && r != root {
+				root = -2
+				break
+			} else {
+				root = r
+			}
+		}
+		if root >= 0 && find(i) != root {
+			union(i, root)
+		}
 	}
 }
 
@@ -539,6 +648,17 @@ func (s *state) cutNames(find func(int) int, union func(a, b int), linked map[st
 			union(i, cands[0])
 		}
 	}
+}
+
+// country reports whether name is a country the gazetteer knows ("US",
+// "Britain").
+func (s *state) country(name string) bool {
+	for _, c := range s.r.g.Lookup(name) {
+		if c.Entry.Type == gazetteer.Place && c.Entry.Class == gazetteer.Country {
+			return true
+		}
+	}
+	return false
 }
 
 // city reports whether name is a city the gazetteer knows and no common
@@ -1285,6 +1405,9 @@ func better(a string, na int, b string, nb int) bool {
 	if wa != wb {
 		return wa > wb
 	}
+	if ia, ib := initialled(a), initialled(b); ia != ib {
+		return ib // "Chris Paterson" names "C Paterson" too
+	}
 	if na != nb {
 		return na > nb
 	}
@@ -1292,6 +1415,13 @@ func better(a string, na int, b string, nb int) bool {
 		return da
 	}
 	return a < b
+}
+
+// initialled reports whether name opens with an initial: "C Paterson",
+// "C. Paterson".
+func initialled(name string) bool {
+	first, _, _ := strings.Cut(name, " ")
+	return utf8.RuneCountInString(strings.TrimSuffix(first, ".")) == 1
 }
 
 func hasNonASCII(s string) bool {
