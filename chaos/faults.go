@@ -3,11 +3,15 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
@@ -155,26 +159,41 @@ func KillNine(ctx context.Context, e *Env, name string, o Options) Result {
 		wait()
 		return r
 	}
+	killedAt := killAndRestart(ctx, e, name, &r, func() {})
+	settleBatch(ctx, e, o, wait, start, &r)
+	r.note("killed after %d acks of %d; restarted 1s later", killedAt-base, o.Articles)
+	return r
+}
+
+// killAndRestart kills service name with SIGKILL, calls down while it is
+// down, starts it again a second later, and returns how many messages it
+// had acknowledged. Errors go to r.
+func killAndRestart(ctx context.Context, e *Env, name string, r *Result, down func()) uint64 {
 	if err := e.Kill9(name); err != nil {
 		r.Err = err
 	}
 	killedAt, _ := Progress(ctx, e.JS, name)
+	down()
 	time.Sleep(time.Second)
 	if err := e.Start(ctx, name); err != nil {
 		r.Err = err
 	}
+	return killedAt
+}
+
+// settleBatch waits until the batch wait publishes is published, then
+// until its articles are indexed or dead-lettered, and counts them in r.
+func settleBatch(ctx context.Context, e *Env, o Options, wait func() ([]string, error), start time.Time, r *Result) {
 	ids, err := wait()
 	if err != nil {
 		r.Err = err
-		return r
+		return
 	}
 	c, err := e.Ledger.Settle(ctx, ids, o.Settle)
 	r.Count, r.Took = c, time.Since(start)
 	if r.Err == nil {
 		r.Err = err
 	}
-	r.note("killed after %d acks of %d; restarted 1s later", killedAt-base, o.Articles)
-	return r
 }
 
 // ElasticRejects answers half the bulk items (by id) with 429 on their
@@ -558,4 +577,122 @@ func replicaNote(ctx context.Context, e *Env) string {
 	}
 	slices.Sort(parts)
 	return "replicas: " + strings.Join(parts, " ")
+}
+
+// StoriesStateBucket and StoriesStateInterval are the stories stage's
+// state snapshot settings in the single-server pipeline: a snapshot
+// every second, so that one is written in the middle of a batch.
+const (
+	StoriesStateBucket   = "STORIES_STATE"
+	StoriesStateInterval = time.Second
+)
+
+// KillAfterSnapshot kills the stories stage with SIGKILL once it has
+// written a state snapshot in the middle of a batch and appended to its
+// story log since, and starts it again a second later: the restarted
+// process loads the snapshot and replays only the log after it
+// (newsflow_stories_state_loaded_sequence says which snapshot it
+// loaded). It publishes at 50 articles/s, so the batch outlasts a few
+// snapshot intervals.
+func KillAfterSnapshot(ctx context.Context, e *Env, o Options) Result {
+	r := Result{Fault: "kill -9 stories after a state snapshot"}
+	start := time.Now()
+	name := stage.NameStories
+	store, err := e.JS.ObjectStore(ctx, StoriesStateBucket)
+	if err != nil {
+		r.Err = fmt.Errorf("state snapshot store: %w", err)
+		return r
+	}
+	before := snapshotSeq(ctx, store)
+	base, err := Progress(ctx, e.JS, name)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	wait := publishAsync(ctx, e, batch("snapshot-kill-"+name, o.Articles), 50)
+	snap, logSeq, err := waitSnapshotAndTail(ctx, e, store, before, o.Settle)
+	if err != nil {
+		r.Err = err
+		wait()
+		return r
+	}
+	killedAt := killAndRestart(ctx, e, name, &r, func() {
+		// stories alone appends to its log: it ends here until the restart
+		if info, err := e.JS.Stream(ctx, storyLogStream); err == nil {
+			logSeq = info.CachedInfo().State.LastSeq
+		}
+	})
+	loaded, err := metricValue(ctx, e.HTTP[name], "newsflow_stories_state_loaded_sequence")
+	switch {
+	case err != nil:
+		r.Err = err
+	case uint64(loaded) < snap || uint64(loaded) >= logSeq:
+		r.Err = fmt.Errorf("the restarted stories stage loaded the snapshot at #%d; want one from #%d, before the log's end #%d", uint64(loaded), snap, logSeq)
+	}
+	settleBatch(ctx, e, o, wait, start, &r)
+	r.note("snapshot at story log #%d written mid-batch; killed after %d acks of %d, the log at #%d; restarted 1s later, loaded the snapshot at #%d and replayed #%d-#%d",
+		snap, killedAt-base, o.Articles, logSeq, uint64(loaded), uint64(loaded)+1, logSeq)
+	return r
+}
+
+// storyLogStream is the stories stage's story log (its default name).
+const storyLogStream = "STORIES_LOG"
+
+// snapshotSeq is the story log sequence of the stored state snapshot (0:
+// none).
+func snapshotSeq(ctx context.Context, store jetstream.ObjectStore) uint64 {
+	info, err := store.GetInfo(ctx, "state")
+	if err != nil {
+		return 0
+	}
+	seq, _ := strconv.ParseUint(info.Metadata["seq"], 10, 64)
+	return seq
+}
+
+// waitSnapshotAndTail waits until a state snapshot newer than #before is
+// stored and the story log has grown past it; it returns the snapshot's
+// sequence and the log's.
+func waitSnapshotAndTail(ctx context.Context, e *Env, store jetstream.ObjectStore, before uint64, timeout time.Duration) (snap, last uint64, err error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		snap = snapshotSeq(ctx, store)
+		if snap > before {
+			if info, err := e.JS.Stream(ctx, storyLogStream); err == nil {
+				if last = info.CachedInfo().State.LastSeq; last > snap {
+					return snap, last, nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, 0, fmt.Errorf("no state snapshot after #%d with story log events after it within %s (stored: #%d)", before, timeout, snap)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// metricValue reads one unlabelled metric from a service's /metrics.
+func metricValue(ctx context.Context, addr, name string) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(body)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			return strconv.ParseFloat(v, 64)
+		}
+	}
+	return 0, fmt.Errorf("%s has no metric %s", addr, name)
 }

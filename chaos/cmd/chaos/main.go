@@ -240,7 +240,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 // single runs the faults that share one NATS server and one set of
 // service processes.
 func single(ctx context.Context, dir string, bins map[string]string, o chaos.Options, want func(string) bool, report func(...chaos.Result)) error {
-	e, err := chaos.NewEnv(ctx, dir, bins, chaos.EnvConfig{})
+	e, err := chaos.NewEnv(ctx, dir, bins, chaos.EnvConfig{Env: map[string][]string{
+		stage.NameStories: {
+			"NEWSFLOW_STORIES_STATE_BUCKET=" + chaos.StoriesStateBucket,
+			"NEWSFLOW_STORIES_STATE_INTERVAL=" + chaos.StoriesStateInterval.String(),
+		},
+	}})
 	if err != nil {
 		return err
 	}
@@ -254,6 +259,7 @@ func single(ctx context.Context, dir string, bins map[string]string, o chaos.Opt
 		for _, name := range chaos.Services {
 			report(chaos.KillNine(ctx, e, name, o))
 		}
+		report(chaos.KillAfterSnapshot(ctx, e, o))
 	}
 	if want("rolling") {
 		report(chaos.RollingRestart(ctx, e, o))
