@@ -1,10 +1,52 @@
 package bleveindex
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Both writers of this package (articles and stories) do group commit:
 // callers queue requests, one goroutine takes what has queued up, commits
 // it as one Bleve batch, and answers each caller.
+
+// pace is a writer's linger, which may change while the writer runs
+// (SetLinger), and the signal that ends the linger of the batch being
+// gathered (CommitNow).
+type pace struct {
+	base   time.Duration
+	linger atomic.Int64
+	hurry  chan struct{}
+}
+
+func newPace(linger time.Duration) *pace {
+	p := &pace{base: linger, hurry: make(chan struct{}, 1)}
+	p.linger.Store(int64(linger))
+	return p
+}
+
+// current is the linger of the next batch.
+func (p *pace) current() time.Duration { return time.Duration(p.linger.Load()) }
+
+// set makes d the linger of the batches gathered from now on (0: the
+// writer's option again). A shorter linger than before also ends the
+// linger of the batch being gathered: it has waited long enough.
+func (p *pace) set(d time.Duration) {
+	if d == 0 {
+		d = p.base
+	}
+	if old := time.Duration(p.linger.Swap(int64(d))); d < old {
+		p.commitNow()
+	}
+}
+
+// commitNow ends the linger of the batch being gathered or, when none is,
+// of the next one.
+func (p *pace) commitNow() {
+	select {
+	case p.hurry <- struct{}{}:
+	default: // already asked
+	}
+}
 
 // gather returns the next batch from reqs, appended to batch: it waits
 // for a first request, then up to linger for more (a full batch returns

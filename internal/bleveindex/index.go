@@ -107,8 +107,8 @@ type Index struct {
 	lengths        fieldLengths
 
 	reqs chan *request
-	// hurry ends the linger of the batch being gathered (CommitNow).
-	hurry chan struct{}
+	// pace is the writer's linger (SetLinger, CommitNow).
+	pace *pace
 	// stop is closed by Close to end the writer; done is closed when it has.
 	stop      chan struct{}
 	done      chan struct{}
@@ -166,7 +166,7 @@ func OpenWith(dir string, log *zap.Logger, opts Options) (*Index, error) {
 		opts:    opts,
 		metrics: m,
 		reqs:    make(chan *request, opts.BatchSize),
-		hurry:   make(chan struct{}, 1),
+		pace:    newPace(opts.Linger),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -301,10 +301,20 @@ func (ix *Index) CommitNow() {
 	if ix.readOnly {
 		return
 	}
-	select {
-	case ix.hurry <- struct{}{}:
-	default: // already asked
+	ix.pace.commitNow()
+}
+
+// SetLinger sets how long the first document of each later batch waits
+// for more, as Options.Linger does (negative: not at all; 0: Options.Linger
+// again). A caller that knows documents are coming faster than a linger
+// gathers them, such as a pipeline with a backlog, can trade latency for
+// fewer, bigger segments, which cost less to build and to merge. A
+// shorter linger than before also commits the batch being gathered.
+func (ix *Index) SetLinger(d time.Duration) {
+	if ix.readOnly {
+		return
 	}
+	ix.pace.set(d)
 }
 
 // await returns the writer's answer to req.
@@ -350,7 +360,7 @@ func (ix *Index) writer() {
 	var linger *time.Timer
 	for {
 		var ok bool
-		batch, ok = gather(ix.reqs, ix.stop, ix.hurry, ix.opts.BatchSize, ix.opts.Linger, &linger, batch[:0])
+		batch, ok = gather(ix.reqs, ix.stop, ix.pace.hurry, ix.opts.BatchSize, ix.pace.current(), &linger, batch[:0])
 		if !ok {
 			drainQueued(ix.reqs, ix.opts.BatchSize, ix.commit)
 			return

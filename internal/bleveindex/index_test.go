@@ -402,3 +402,29 @@ func TestCommitNowEndsTheLinger(t *testing.T) {
 		t.Errorf("Count = %d, %v; want 1", n, err)
 	}
 }
+
+func TestSetLingerTakesEffect(t *testing.T) {
+	ix, err := bleveindex.OpenWith(filepath.Join(t.TempDir(), "idx"), zaptest.NewLogger(t), bleveindex.Options{Linger: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ix.SetLinger(-1)
+	if err := ix.Index(ctx, doc("a1", "Harbour reopens", "The harbour reopened on Monday.", t0)); err != nil {
+		t.Fatalf("Index after SetLinger(-1): %v; want the document committed without the hour-long linger of the options", err)
+	}
+	ix.SetLinger(2 * time.Hour)
+	done := make(chan error, 1)
+	go func() { done <- ix.Index(ctx, doc("a2", "Ferry resumes", "The ferry resumed on Tuesday.", t0)) }()
+	// Shortened before or after the document reaches the writer, the
+	// batch holding it commits without lingering.
+	ix.SetLinger(-1)
+	if err := <-done; err != nil {
+		t.Fatalf("Index after the linger was shortened: %v; want it committed", err)
+	}
+	if n, err := ix.Count(); err != nil || n != 2 {
+		t.Errorf("Count = %d, %v; want 2", n, err)
+	}
+}

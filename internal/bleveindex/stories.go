@@ -51,6 +51,7 @@ type Stories struct {
 	readOnly bool
 
 	reqs chan *storyRequest
+	pace *pace
 	// stop is closed by Close to end the writer; done is closed when it has.
 	stop      chan struct{}
 	done      chan struct{}
@@ -116,7 +117,7 @@ func OpenStoriesWith(dir string, articles *Index, log *zap.Logger, opts StoryOpt
 	}
 	opts = opts.withDefaults()
 	s := &Stories{idx: idx, articles: articles, log: log, opts: opts, merged: map[string]string{},
-		reqs: make(chan *storyRequest, opts.BatchSize), stop: make(chan struct{}), done: make(chan struct{})}
+		reqs: make(chan *storyRequest, opts.BatchSize), pace: newPace(opts.Linger), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.loadMerged(); err != nil {
 		_ = idx.Close()
 		return nil, err
@@ -281,6 +282,17 @@ func (s *Stories) IndexStory(ctx context.Context, st *schema.Story) error {
 	}
 }
 
+// SetLinger sets how long the first snapshot of each later batch waits
+// for more, as Index.SetLinger does for articles. Within a batch only a
+// story's newest revision is written, so a longer linger also writes
+// fewer revisions of a story that keeps changing.
+func (s *Stories) SetLinger(d time.Duration) {
+	if s.readOnly {
+		return
+	}
+	s.pace.set(d)
+}
+
 // writer is the only goroutine that writes snapshots.
 func (s *Stories) writer() {
 	defer close(s.done)
@@ -288,7 +300,7 @@ func (s *Stories) writer() {
 	var linger *time.Timer
 	for {
 		var ok bool
-		batch, ok = gather(s.reqs, s.stop, nil, s.opts.BatchSize, s.opts.Linger, &linger, batch[:0])
+		batch, ok = gather(s.reqs, s.stop, s.pace.hurry, s.opts.BatchSize, s.pace.current(), &linger, batch[:0])
 		if !ok {
 			drainQueued(s.reqs, s.opts.BatchSize, s.commit)
 			return

@@ -234,3 +234,24 @@ func TestIndexStoryAfterClose(t *testing.T) {
 		t.Errorf("IndexStory after Close: %v, want ErrClosed", err)
 	}
 }
+
+func TestStoriesSetLingerTakesEffect(t *testing.T) {
+	dir := t.TempDir()
+	ix := open(t, filepath.Join(dir, "search"))
+	defer ix.Close()
+	st, err := bleveindex.OpenStoriesWith(filepath.Join(dir, "stories"), ix, zaptest.NewLogger(t), bleveindex.StoryOptions{Linger: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	st.SetLinger(-1)
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	if err := st.IndexStory(ctx, story("s1", 1, 1, 1, now)); err != nil {
+		t.Fatalf("IndexStory after SetLinger(-1): %v; want the snapshot committed without the hour-long linger of the options", err)
+	}
+	if got, err := st.Story(ctx, "s1"); err != nil || got.Revision != 1 {
+		t.Errorf("s1 = %+v, %v; want revision 1", got, err)
+	}
+}

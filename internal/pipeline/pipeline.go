@@ -263,10 +263,23 @@ func (p *Pipeline) StartStages(ctx context.Context) error {
 	}
 	// The story index commits in batches too: the stories stage publishes
 	// every story that changed within a second at once.
-	_, err := stage.StartWith(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
+	if _, err := stage.StartWith(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
 		Name: stage.NameStoryIndex, Input: stage.SubjectStories, Decode: schema.DecodeStory, Process: p.storySink,
-	}, sinkCfg)
-	return err
+	}, sinkCfg); err != nil {
+		return err
+	}
+	paceCtx, stopPacing := context.WithCancel(ctx)
+	paced := make(chan struct{})
+	go func() {
+		defer close(paced)
+		p.paceSinks(paceCtx)
+	}()
+	p.rt.OnShutdown(func(context.Context) error {
+		stopPacing()
+		<-paced
+		return nil
+	})
+	return nil
 }
 
 // storySink keeps the newest snapshot of every story in the story index.

@@ -41,3 +41,24 @@ func TestOnlySinkBusy(t *testing.T) {
 		}
 	}
 }
+
+func TestBehind(t *testing.T) {
+	lags := func(ls ...Lag) []Lag { return ls }
+	cases := []struct {
+		name string
+		lags []Lag
+		want bool
+	}{
+		{"enrich has a full batch pending", lags(Lag{Stage: stage.NameEnrich, Pending: 256}, Lag{Stage: stage.NameIndex}), true},
+		{"pending and in flight across stages add up", lags(Lag{Stage: stage.NameIngest, Pending: 100}, Lag{Stage: stage.NameDedupe, InFlight: 56}, Lag{Stage: stage.NameStories, Pending: 100}), true},
+		{"less than a batch upstream", lags(Lag{Stage: stage.NameEnrich, Pending: 200, InFlight: 55}), false},
+		{"the indexes' own backlog does not count", lags(Lag{Stage: stage.NameIndex, Pending: 1000, InFlight: 256}, Lag{Stage: stage.NameStoryIndex, Pending: 500}), false},
+		{"a stream no stage reads does not count", lags(Lag{Stream: "S_X", Pending: 5000}), false},
+		{"nothing anywhere", nil, false},
+	}
+	for _, c := range cases {
+		if got := behind(c.lags, 256); got != c.want {
+			t.Errorf("%s: behind = %v; want %v", c.name, got, c.want)
+		}
+	}
+}
