@@ -94,3 +94,50 @@ func BenchmarkIndex(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexStory measures story snapshots into the story index the
+// way newsflow run sends them: bursts of 64 at once (the stories stage
+// publishes every story changed within a second together), over 500
+// stories that each get new revisions, with a few entities each.
+func BenchmarkIndexStory(b *testing.B) {
+	dir := b.TempDir()
+	ix, err := bleveindex.Open(dir+"/search", zap.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	st, err := bleveindex.OpenStories(dir+"/stories", ix, zap.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	z := rand.NewZipf(r, 1.1, 1, uint64(len(benchWords)-1))
+	last := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	snaps := make([]*schema.Story, b.N)
+	for i := range snaps {
+		id := fmt.Sprintf("story-%d", r.IntN(500))
+		s := &schema.Story{SchemaVersion: schema.Version, ID: id, Revision: uint64(i + 1),
+			Title:     fmt.Sprintf("%s %s %s", benchWords[z.Uint64()], benchWords[z.Uint64()], benchWords[z.Uint64()]),
+			FirstSeen: last, LastSeen: last.Add(time.Duration(i) * time.Second), ArticleCount: 1 + r.IntN(20),
+			OutletCount: 1 + r.IntN(5), Sources: []string{"bbc", "reuters"}, Languages: []string{"en"}}
+		for range 3 {
+			s.Persons = append(s.Persons, schema.Entity{Name: benchWords[z.Uint64()], ID: "Q" + fmt.Sprint(r.IntN(1000)), Salience: r.Float64()})
+			s.Places = append(s.Places, schema.Place{Entity: schema.Entity{Name: benchWords[z.Uint64()], ID: "Q" + fmt.Sprint(r.IntN(1000))}})
+		}
+		snaps[i] = s
+	}
+	b.ResetTimer()
+	for from := 0; from < len(snaps); from += 64 {
+		var wg sync.WaitGroup
+		for _, s := range snaps[from:min(from+64, len(snaps))] {
+			wg.Go(func() {
+				if err := st.IndexStory(ctx, s); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+}

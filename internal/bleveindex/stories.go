@@ -22,10 +22,10 @@ import (
 // Fields of the story index.
 const (
 	storyFieldJSON     = "story"         // stored only: the whole schema.Story
-	storyFieldRevision = "revision"      // numeric, stored
-	storyFieldOutlets  = "outlet_count"  // numeric (sort, filter)
-	storyFieldArticles = "article_count" // numeric (sort)
-	storyFieldLastSeen = "last_seen"     // datetime (sort, filter)
+	storyFieldRevision = "revision"      // numeric, stored only: read, never searched
+	storyFieldOutlets  = "outlet_count"  // numeric (sort, filter), not stored
+	storyFieldArticles = "article_count" // numeric (sort), not stored
+	storyFieldLastSeen = "last_seen"     // datetime (sort, filter), not stored
 	storyFieldMerged   = "merged"        // keyword: "yes" once merged into another story
 )
 
@@ -145,21 +145,23 @@ func OpenStoriesReadOnly(dir string, timeout time.Duration, log *zap.Logger) (*S
 func storyMapping() mapping.IndexMapping {
 	im := bleve.NewIndexMapping()
 	doc := bleve.NewDocumentStaticMapping()
-	num := bleve.NewNumericFieldMapping()
-	num.Store = true
-	num.DocValues = true
-	date := bleve.NewDateTimeFieldMapping()
-	date.DocValues = true
-	kw := bleve.NewKeywordFieldMapping()
-	stored := bleve.NewTextFieldMapping()
-	stored.Index = false
-	stored.Store = true
-	doc.AddFieldMappingsAt(storyFieldJSON, stored)
-	doc.AddFieldMappingsAt(storyFieldRevision, num)
-	doc.AddFieldMappingsAt(storyFieldOutlets, num)
-	doc.AddFieldMappingsAt(storyFieldArticles, num)
-	doc.AddFieldMappingsAt(storyFieldLastSeen, date)
-	doc.AddFieldMappingsAt(storyFieldMerged, kw)
+	// Each field does only what List, revisions and loadMerged ask of it:
+	// numbers and dates are not stored (the story JSON is), the revision
+	// is not indexed (a numeric field indexes 16 prefix terms), nothing
+	// keeps term vectors, and there is no "_all" composite.
+	field := func(f *mapping.FieldMapping, index, store, docValues bool) *mapping.FieldMapping {
+		f.Index, f.Store, f.DocValues = index, store, docValues
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		return f
+	}
+	doc.AddFieldMappingsAt(storyFieldJSON, field(bleve.NewTextFieldMapping(), false, true, false))
+	doc.AddFieldMappingsAt(storyFieldRevision, field(bleve.NewNumericFieldMapping(), false, true, false))
+	doc.AddFieldMappingsAt(storyFieldOutlets, field(bleve.NewNumericFieldMapping(), true, false, true))
+	doc.AddFieldMappingsAt(storyFieldArticles, field(bleve.NewNumericFieldMapping(), true, false, true))
+	doc.AddFieldMappingsAt(storyFieldLastSeen, field(bleve.NewDateTimeFieldMapping(), true, false, true))
+	doc.AddFieldMappingsAt(storyFieldMerged, field(bleve.NewKeywordFieldMapping(), true, false, false))
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	im.DefaultMapping = doc
 	return im
 }
