@@ -378,18 +378,26 @@ func TestBM25StatsUseTrueLengths(t *testing.T) {
 	check(ro, "reopened")
 }
 
+// openLingering opens an index whose batches linger an hour for more
+// documents, and a context that ends long before that.
+func openLingering(t *testing.T) (*bleveindex.Index, context.Context) {
+	t.Helper()
+	ix, err := bleveindex.OpenWith(filepath.Join(t.TempDir(), "idx"), zaptest.NewLogger(t), bleveindex.Options{Linger: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ix, ctx
+}
+
 // CommitNow commits a batch that would otherwise wait out its linger: a
 // document sent to an index lingering an hour for more is committed and
 // answered. Without CommitNow, Index would wait the hour (the test's
 // deadline ends it first).
 func TestCommitNowEndsTheLinger(t *testing.T) {
-	ix, err := bleveindex.OpenWith(filepath.Join(t.TempDir(), "idx"), zaptest.NewLogger(t), bleveindex.Options{Linger: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ix, ctx := openLingering(t)
 	done := make(chan error, 1)
 	go func() { done <- ix.Index(ctx, doc("a1", "Harbour reopens", "The harbour reopened on Monday.", t0)) }()
 	// Asked before or after the document reaches the writer, the batch
@@ -403,14 +411,10 @@ func TestCommitNowEndsTheLinger(t *testing.T) {
 	}
 }
 
+// SetLinger replaces the linger of the options: shorter, a document is
+// committed at once, whether it was sent before or after.
 func TestSetLingerTakesEffect(t *testing.T) {
-	ix, err := bleveindex.OpenWith(filepath.Join(t.TempDir(), "idx"), zaptest.NewLogger(t), bleveindex.Options{Linger: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ix, ctx := openLingering(t)
 	ix.SetLinger(-1)
 	if err := ix.Index(ctx, doc("a1", "Harbour reopens", "The harbour reopened on Monday.", t0)); err != nil {
 		t.Fatalf("Index after SetLinger(-1): %v; want the document committed without the hour-long linger of the options", err)
