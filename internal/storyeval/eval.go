@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -32,6 +33,7 @@ import (
 	"github.com/newsflow/newsflow/services/enrich"
 	"github.com/newsflow/newsflow/services/ingest"
 	"github.com/newsflow/newsflow/services/stories"
+	"github.com/newsflow/newsflow/services/stories/cluster"
 )
 
 // ErrInput means an input file is missing or malformed.
@@ -184,6 +186,26 @@ type Prepared struct {
 	Gold    []string
 	IDs     []string
 	Seconds float64
+
+	// articles are cluster.FromDocument of Docs, computed once (the
+	// stemming is a quarter of a clustering run) and shared by every run
+	// on this stream: nothing in the stage writes to an Article.
+	articlesOnce sync.Once
+	articles     []*cluster.Article
+}
+
+// Articles returns what the stories stage's Process extracts from each
+// document (nil where cleanup rejected the item), computed on first use.
+func (p *Prepared) Articles() []*cluster.Article {
+	p.articlesOnce.Do(func() {
+		p.articles = make([]*cluster.Article, len(p.Docs))
+		for i, doc := range p.Docs {
+			if doc != nil {
+				p.articles[i] = cluster.FromDocument(doc)
+			}
+		}
+	})
+	return p.articles
 }
 
 // Prepare reads a file and runs cleanup and enrich on every item.
@@ -212,35 +234,51 @@ func Prepare(ctx context.Context, p *Pipeline, path string, seed uint64) (*Prepa
 		out.Gold = append(out.Gold, it.Story)
 		out.IDs = append(out.IDs, it.ID)
 	}
+	out.Articles() // the stage's extraction, timed with the rest of the preparation
 	out.Seconds = time.Since(start).Seconds()
 	return out, nil
 }
 
 // Cluster feeds the prepared documents to a fresh stories stage with
-// configuration cfg and scores its final stories.
+// configuration cfg and scores its final stories. The stage's Process is
+// Assign(cluster.FromDocument(doc)); Cluster calls Assign with the
+// articles FromDocument gave once (Prepared.Articles), so every run of a
+// fit decides as Process does without stemming the stream again
+// (TestClusterDecidesAsProcess).
 func Cluster(ctx context.Context, prep *Prepared, cfg stories.Config) (Scores, error) {
 	start := time.Now()
-	st, err := stories.NewOffline(cfg, zap.NewNop())
+	pred, rejected, err := assign(ctx, prep, cfg)
 	if err != nil {
 		return Scores{}, err
 	}
-	// Each article keeps the story Process gave it, re-pointed by the
-	// merges the snapshots announce, as the index does.
-	pred := make([]string, len(prep.Docs))
+	sc := Score(pred, prep.Gold)
+	sc.File = prep.File
+	sc.Articles, sc.Rejected = len(prep.Docs), rejected
+	sc.PrepareSeconds, sc.ClusterSeconds = prep.Seconds, time.Since(start).Seconds()
+	sc.ArticlesPerSecond = float64(len(prep.Docs)) / (sc.PrepareSeconds + sc.ClusterSeconds)
+	return sc, nil
+}
+
+// assign feeds the prepared articles to a fresh stage and returns each
+// one's final story: the story Assign gave it, re-pointed by the merges
+// the snapshots announce, as the index does. A rejected item is a story
+// of its own (in the pipeline: a dead letter).
+func assign(ctx context.Context, prep *Prepared, cfg stories.Config) (pred []string, rejected int, err error) {
+	st, err := stories.NewOffline(cfg, zap.NewNop())
+	if err != nil {
+		return nil, 0, err
+	}
+	pred = make([]string, len(prep.Docs))
 	mergedInto := map[string]string{}
-	rejected := 0
-	for i, doc := range prep.Docs {
-		if doc == nil {
+	for i, a := range prep.Articles() {
+		if a == nil {
 			rejected++
-			pred[i] = "rejected:" + prep.IDs[i] // in the pipeline: a dead letter
+			pred[i] = "rejected:" + prep.IDs[i]
 			continue
 		}
-		in := *doc // Process sets the story: the prepared document stays as it was, for the next run
-		out, err := st.Process(ctx, &in)
-		if err != nil {
-			return Scores{}, err
+		if pred[i], err = st.Assign(ctx, a); err != nil {
+			return nil, 0, err
 		}
-		pred[i] = out.StoryID
 		for _, snap := range st.TakeSnapshots() {
 			if snap.MergedInto != "" {
 				mergedInto[snap.ID] = snap.MergedInto
@@ -257,12 +295,7 @@ func Cluster(ctx context.Context, prep *Prepared, cfg stories.Config) (Scores, e
 		}
 		pred[i] = id
 	}
-	sc := Score(pred, prep.Gold)
-	sc.File = prep.File
-	sc.Articles, sc.Rejected = len(prep.Docs), rejected
-	sc.PrepareSeconds, sc.ClusterSeconds = prep.Seconds, time.Since(start).Seconds()
-	sc.ArticlesPerSecond = float64(len(prep.Docs)) / (sc.PrepareSeconds + sc.ClusterSeconds)
-	return sc, nil
+	return pred, rejected, nil
 }
 
 // Run evaluates one file with the stage's configuration cfg.

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/newsflow/newsflow/pkg/schema"
+	"github.com/newsflow/newsflow/services/stories"
 )
 
 // fitFixture is a small stream: three events, three reports each, in
@@ -106,5 +110,59 @@ func TestObjectiveRefusesRecallBoughtWithAFalseMerge(t *testing.T) {
 	}
 	if fitScore(swallowed) >= fitScore(pure) {
 		t.Errorf("objective: swallowed %.3f >= pure %.3f; the false merge must cost more than the recall it buys", fitScore(swallowed), fitScore(pure))
+	}
+}
+
+// Cluster gives the stage the articles FromDocument extracted once per
+// prepared document; it must decide exactly as the stage's Process on
+// the documents, run after run on the same stream (an Article shared by
+// the runs must come out of each unchanged).
+func TestClusterDecidesAsProcess(t *testing.T) {
+	ctx := context.Background()
+	prep := fitFixture("a")
+	copied := *prep.Docs[0]
+	copied.ID, copied.DuplicateOf = "a-copy", prep.Docs[0].ID
+	undated := *prep.Docs[4]
+	undated.ID, undated.PublishedAt = "a-undated", nil
+	prep.Docs = append(prep.Docs, &copied, nil, &undated)
+	prep.Gold = append(prep.Gold, "flood", "rejected", "strike")
+	prep.IDs = append(prep.IDs, "a-copy", "a-rejected", "a-undated")
+	cfg := stories.DefaultConfig()
+	cfg.Params.MergeThreshold = 0.6 // merges too, so that re-pointing is compared
+
+	st, err := stories.NewOffline(cfg, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(prep.Docs))
+	for i, doc := range prep.Docs {
+		if doc == nil {
+			want[i] = "rejected:" + prep.IDs[i]
+			continue
+		}
+		in := *doc
+		out, err := st.Process(ctx, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = out.StoryID
+		for _, snap := range st.TakeSnapshots() {
+			if snap.MergedInto != "" {
+				for j := range want[:i+1] {
+					if want[j] == snap.ID {
+						want[j] = snap.MergedInto
+					}
+				}
+			}
+		}
+	}
+	for run := range 2 {
+		got, rejected, err := assign(ctx, prep, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) || rejected != 1 {
+			t.Errorf("run %d: stories %v (%d rejected), Process gave %v (1 rejected)", run+1, got, rejected, want)
+		}
 	}
 }
