@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,17 +78,19 @@ const (
 	Country
 )
 
-// Entry is one known entity.
+// Entry is one known entity: 72 bytes (the small fields together after
+// the strings and floats; 96 with them between) for each of the 95,000
+// places and known entries.
 type Entry struct {
 	ID   string
 	Name string
-	Type Type
 	// Country is the ISO 3166-1 alpha-2 code of a place.
 	Country    string
 	Lat, Lon   float64
-	HasPoint   bool
+	Population int32
+	Type       Type
 	Class      Class
-	Population int
+	HasPoint   bool
 	// Curated is true for countries and the hand-written alias table:
 	// names chosen to be unambiguous in news text.
 	Curated bool
@@ -111,39 +114,34 @@ type Match struct {
 
 // Gazetteer is immutable after Load and safe for concurrent use.
 type Gazetteer struct {
-	entries   []Entry
-	surfaces  []string      // pattern index -> surface form
-	cands     [][]Candidate // pattern index -> candidates
-	bySurface map[string]int
-	byFold    map[string][]int // Fold(surface) -> pattern indices
+	entries  []Entry
+	surfaces []string      // pattern index -> surface form
+	cands    [][]Candidate // pattern index -> candidates
+	byFold   keyIndex      // Fold(surface) -> pattern indices
 	// bySkeleton indexes surfaces with non-ASCII letters by skeleton.
-	bySkeleton map[string][]int
+	bySkeleton keyIndex
 	byISO      map[string]*Entry
-	byID       map[string]*Entry
-	match      *matcher // over surfaces
+	// ids are the entries, then the known ones (numbered after them), in
+	// id order, for HasID: 4 bytes an entry, where a map by id took 38.
+	ids   []int32
+	match *matcher // over surfaces; Lookup walks it too
 	// known holds the knowledge base's organisations and people; byKnown
 	// indexes them by folded name and alias.
 	known   []Entry
-	byKnown map[string][]int32
+	byKnown keyIndex
 	// byDemonym maps a folded nationality adjective to its country.
 	byDemonym map[string]*Entry
 	// byLoose indexes surfaces with periods by their folded form without
 	// them ("george w bush" for "George W. Bush").
-	byLoose map[string][]int
+	byLoose keyIndex
 }
 
 // Load parses the embedded data and builds the trie. It takes about a
 // second; load once and share.
 func Load() (*Gazetteer, error) {
 	g := &Gazetteer{
-		bySurface:  make(map[string]int),
-		byFold:     make(map[string][]int),
-		bySkeleton: make(map[string][]int),
-		byISO:      make(map[string]*Entry),
-		byID:       make(map[string]*Entry),
-		byKnown:    make(map[string][]int32),
-		byDemonym:  make(map[string]*Entry),
-		byLoose:    make(map[string][]int),
+		byISO:     make(map[string]*Entry),
+		byDemonym: make(map[string]*Entry),
 	}
 	type pending struct {
 		surface string
@@ -170,7 +168,8 @@ func Load() (*Gazetteer, error) {
 	err = eachRow(zr, 8, func(c []string) error {
 		lat, err1 := strconv.ParseFloat(c[3], 64)
 		lon, err2 := strconv.ParseFloat(c[4], 64)
-		pop, err3 := strconv.Atoi(c[6])
+		pop64, err3 := strconv.ParseInt(c[6], 10, 32)
+		pop := int32(pop64)
 		if err := errors.Join(err1, err2, err3); err != nil {
 			return err
 		}
@@ -300,30 +299,35 @@ func Load() (*Gazetteer, error) {
 		return nil, err
 	}
 	for i := range g.entries {
-		e := &g.entries[i]
-		g.byID[e.ID] = e
-		if e.Class == Country {
+		if e := &g.entries[i]; e.Class == Country {
 			g.byISO[e.Country] = e
 		}
 	}
+	g.ids = make([]int32, len(g.entries)+len(g.known))
+	for i := range g.ids {
+		g.ids[i] = int32(i)
+	}
+	slices.SortFunc(g.ids, func(a, b int32) int { return strings.Compare(g.idOf(a), g.idOf(b)) })
+	bySurface := make(map[string]int) // while loading; then the trie
+	var byFold, byLoose, bySkeleton []keyed
 	for _, n := range names {
 		s := strings.TrimSpace(n.surface)
 		if s == "" {
 			continue
 		}
-		p, ok := g.bySurface[s]
+		p, ok := bySurface[s]
 		if !ok {
 			p = len(g.surfaces)
-			g.bySurface[s] = p
+			bySurface[s] = p
 			g.surfaces = append(g.surfaces, s)
 			g.cands = append(g.cands, nil)
 			f := Fold(s)
-			g.byFold[f] = append(g.byFold[f], p)
+			byFold = append(byFold, keyed{f, int32(p)})
 			if strings.Contains(s, ".") {
-				g.byLoose[loose(s)] = append(g.byLoose[loose(s)], p)
+				byLoose = append(byLoose, keyed{loose(s), int32(p)})
 			}
 			if sk := skeleton(s); sk != s {
-				g.bySkeleton[sk] = append(g.bySkeleton[sk], p)
+				bySkeleton = append(bySkeleton, keyed{sk, int32(p)})
 			}
 		}
 		e := &g.entries[n.entry]
@@ -343,6 +347,7 @@ func Load() (*Gazetteer, error) {
 	for _, cs := range g.cands {
 		sortCandidates(cs)
 	}
+	g.byFold, g.byLoose, g.bySkeleton = newKeyIndex(byFold), newKeyIndex(byLoose), newKeyIndex(bySkeleton)
 	g.match = newMatcher(g.surfaces)
 	return g, nil
 }
@@ -362,6 +367,7 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error
 	}
 	demonyms := make(map[string]string)
 	countries := make(map[string]*Entry)
+	var byKnown []keyed
 	err = eachRow(zr, 3, func(c []string) error {
 		switch c[0] {
 		case "P":
@@ -397,7 +403,7 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error
 			for _, n := range append([]string{c[2]}, strings.Split(c[3], "|")...) {
 				if f := Fold(n); f != "" && !seen[f] {
 					seen[f] = true
-					g.byKnown[f] = append(g.byKnown[f], i)
+					byKnown = append(byKnown, keyed{f, i})
 				}
 			}
 			return nil
@@ -407,6 +413,7 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error
 	if err != nil {
 		return fmt.Errorf("%w: kb: %v", ErrBadData, err)
 	}
+	g.byKnown = newKeyIndex(byKnown)
 	for i := range g.entries {
 		if e := &g.entries[i]; e.Class == Country {
 			countries[e.Country] = e
@@ -417,18 +424,13 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error
 			g.byDemonym[d] = e
 		}
 	}
-	for i := range g.known {
-		if _, ok := g.byID[g.known[i].ID]; !ok {
-			g.byID[g.known[i].ID] = &g.known[i]
-		}
-	}
 	return nil
 }
 
 // Known returns the knowledge base's organisations and people whose name
 // or alias folds to Fold(name), in the knowledge base's order.
 func (g *Gazetteer) Known(name string) []*Entry {
-	is := g.byKnown[Fold(name)]
+	is := g.byKnown.get(Fold(name))
 	if len(is) == 0 {
 		return nil
 	}
@@ -445,7 +447,18 @@ func (g *Gazetteer) Demonym(word string) *Entry { return g.byDemonym[Fold(word)]
 
 // HasID reports whether an entry, curated, GeoNames or in the knowledge
 // base, has this id.
-func (g *Gazetteer) HasID(id string) bool { return g.byID[id] != nil }
+func (g *Gazetteer) HasID(id string) bool {
+	_, found := slices.BinarySearchFunc(g.ids, id, func(i int32, id string) int { return strings.Compare(g.idOf(i), id) })
+	return found
+}
+
+// idOf is the id of entry i of ids' numbering.
+func (g *Gazetteer) idOf(i int32) string {
+	if int(i) < len(g.entries) {
+		return g.entries[i].ID
+	}
+	return g.known[int(i)-len(g.entries)].ID
+}
 
 // sortCandidates orders candidates by prominence: curated first, own
 // names before alternates, then class, then population.
@@ -505,7 +518,7 @@ func (g *Gazetteer) Find(text string) []Match {
 
 // Lookup returns the candidates of an exact surface form.
 func (g *Gazetteer) Lookup(surface string) []Candidate {
-	if p, ok := g.bySurface[surface]; ok {
+	if p, ok := g.match.exact(surface); ok {
 		return g.cands[p]
 	}
 	return nil
@@ -514,7 +527,7 @@ func (g *Gazetteer) Lookup(surface string) []Candidate {
 // LookupFold returns the candidates of every surface form whose Fold
 // equals Fold(name): case and diacritics ignored.
 func (g *Gazetteer) LookupFold(name string) []Candidate {
-	ps := g.byFold[Fold(name)]
+	ps := g.byFold.get(Fold(name))
 	if len(ps) == 1 {
 		return g.cands[ps[0]]
 	}
@@ -531,7 +544,7 @@ func (g *Gazetteer) LookupFold(name string) []Candidate {
 // Bush" finds "George W. Bush".
 func (g *Gazetteer) LookupLoose(name string) []Candidate {
 	var out []Candidate
-	for _, p := range g.byLoose[loose(name)] {
+	for _, p := range g.byLoose.get(loose(name)) {
 		out = append(out, g.cands[p]...)
 	}
 	sortCandidates(out)
@@ -555,7 +568,7 @@ func (g *Gazetteer) LookupWildcard(name string) []Candidate {
 		return nil
 	}
 	var out []Candidate
-	for _, p := range g.bySkeleton[skeleton(name)] {
+	for _, p := range g.bySkeleton.get(skeleton(name)) {
 		if WildcardEqual(name, g.surfaces[p]) {
 			out = append(out, g.cands[p]...)
 		}

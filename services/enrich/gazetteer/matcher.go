@@ -111,6 +111,21 @@ func (m *matcher) longest(text string, i int) (end, pattern int, ok bool) {
 	return end, pattern, ok
 }
 
+// exact returns the index of surface s, or ok false.
+func (m *matcher) exact(s string) (pattern int, ok bool) {
+	if s == "" {
+		return 0, false
+	}
+	n := m.root[s[0]]
+	for k := 1; k < len(s) && n != 0; k++ {
+		n = m.child(n, s[k])
+	}
+	if n == 0 || m.pattern[n] == 0 {
+		return 0, false
+	}
+	return int(m.pattern[n] - 1), true
+}
+
 // each calls f with the longest surface that starts at each byte of
 // text, left to right.
 func (m *matcher) each(text string, f func(start, end, pattern int)) {
