@@ -516,7 +516,8 @@ func (s *Stories) decideAndAppend(ctx context.Context, batch []*waiting) (int, e
 			counted struct{ opened, joined, merges uint64 }
 		)
 		for _, w := range batch {
-			ev := s.state.Decide(w.a)
+			p := s.state.Propose(w.a)
+			ev := p.Event
 			data, err := cluster.EncodeEvent(ev)
 			if err != nil {
 				w.err = stage.Permanent(err)
@@ -528,7 +529,7 @@ func (s *Stories) decideAndAppend(ctx context.Context, batch []*waiting) (int, e
 			}
 			taken++
 			_, known := s.state.StoryOf(w.a.ID)
-			w.id, err = s.state.ApplyAt(last+1, len(events), ev)
+			w.id, err = s.state.ApplyProposal(last+1, len(events), p)
 			if err != nil {
 				w.err = stage.Permanent(err)
 				continue

@@ -569,19 +569,31 @@ func StoryIDFor(articleID string) string { return "story-" + articleID }
 
 // Decide proposes the event for article a: the story it joins (an
 // existing one, or its own new story) and any merges that follow.
-func (s *State) Decide(a *Article) Event {
+func (s *State) Decide(a *Article) Event { return s.Propose(a).Event }
+
+// Proposal is an event Decide proposes, with the article's vectors it
+// computed on the way, which ApplyProposal reuses.
+type Proposal struct {
+	Event
+	v *vectors // nil when the article was not weighed (a redelivery, a copy)
+}
+
+// Propose is Decide for a replica that applies the event at once: the
+// Proposal keeps the article's vectors, so it is weighed once.
+func (s *State) Propose(a *Article) Proposal {
 	if id, ok := s.articles[a.ID]; ok {
 		// Seen before (a redelivery, a dedupe revision): same story.
-		return Event{Article: a, Story: s.resolve(id)}
+		return Proposal{Event: Event{Article: a, Story: s.resolve(id)}}
 	}
 	if a.CopyOf != "" {
 		if id, ok := s.articles[a.CopyOf]; ok {
 			if st := s.stories[s.resolve(id)]; st != nil && !st.closed {
-				return Event{Article: a, Story: st.id}
+				return Proposal{Event: Event{Article: a, Story: st.id}}
 			}
 		}
 	}
 	v := s.vectorize(a)
+	p := Proposal{v: &v}
 	cands := s.candidates(v)
 	var best *story
 	bestScore := 0.0
@@ -594,7 +606,8 @@ func (s *State) Decide(a *Article) Event {
 		}
 	}
 	if best == nil || bestScore < s.p.Threshold {
-		return Event{Article: a, Story: StoryIDFor(a.ID)}
+		p.Event = Event{Article: a, Story: StoryIDFor(a.ID)}
+		return p
 	}
 	ev := Event{Article: a, Story: best.id}
 	// Twins: other candidates close to this article may be the same story.
@@ -613,7 +626,8 @@ func (s *State) Decide(a *Article) Event {
 			}
 		}
 	}
-	return ev
+	p.Event = ev
+	return p
 }
 
 func older(a, b *story) bool {
@@ -689,7 +703,17 @@ func (s *State) Apply(seq uint64, ev Event) (string, error) { return s.ApplyAt(s
 // ApplyAt applies event i of the log message at seq; a message's events
 // are applied in order, and the first one (i = 0) of every 256th message
 // expires old stories and articles.
-func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
+func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) { return s.apply(seq, i, ev, nil) }
+
+// ApplyProposal is ApplyAt for a Proposal made on the state as it still
+// is (nothing applied, rolled back or skipped since): the article's
+// vectors are those ApplyAt would compute, so they are not computed again.
+func (s *State) ApplyProposal(seq uint64, i int, p Proposal) (string, error) {
+	return s.apply(seq, i, p.Event, p.v)
+}
+
+// apply is ApplyAt with the article's vectors, if they are known (v).
+func (s *State) apply(seq uint64, i int, ev Event, v *vectors) (string, error) {
 	if seq < s.seq || seq == s.seq && i <= s.index || i < 0 || i >= MaxBatch {
 		return "", fmt.Errorf("%w: position %d.%d after %d.%d", ErrEvent, seq, i, s.seq, s.index)
 	}
@@ -714,11 +738,14 @@ func (s *State) ApplyAt(seq uint64, i int, ev Event) (string, error) {
 	s.touch(st)
 	copyJoin := a.CopyOf != "" && st.count > 0
 	if !copyJoin {
-		v := s.vectorize(a)
+		if v == nil {
+			vs := s.vectorize(a)
+			v = &vs
+		}
 		s.countDocument(a)
 		st.titles.add(v.title, s.p.MaxCentroidTerms)
 		st.bodies.add(v.body, s.p.MaxCentroidTerms)
-		s.post(st, v)
+		s.post(st, *v)
 		st.originals++
 		if !a.Undated {
 			st.dated++

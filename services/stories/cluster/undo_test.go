@@ -160,3 +160,63 @@ func TestApplyAtKeepsTheOrder(t *testing.T) {
 		}
 	}
 }
+
+// A Proposal applied (the article weighed once) leaves the state that
+// Decide and ApplyAt leave (weighed twice), through joins, opens,
+// copies, redeliveries, merges, expiry and evictions, inside tentative
+// batches too.
+func TestProposalsApplyAsDecidedEvents(t *testing.T) {
+	arts := stream(600, 9)
+	a, b := tightState(t), tightState(t)
+	for i, art := range arts {
+		switch i % 50 {
+		case 7:
+			cp := *art
+			cp.ID, cp.CopyOf = art.ID+"-copy", arts[i-1].ID
+			art = &cp
+		case 13:
+			art = arts[i-5] // a redelivery
+		}
+		seq := uint64(i + 1)
+		batch := i%3 == 0
+		for _, s := range []*State{a, b} {
+			if batch {
+				if err := s.Begin(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		p := a.Propose(art)
+		ev := b.Decide(art)
+		if !reflect.DeepEqual(p.Event, ev) {
+			t.Fatalf("article %d: proposed %+v, decided %+v", i, p.Event, ev)
+		}
+		if i%37 == 0 && i > 0 {
+			// a merge the proposal did not make: applied alike
+			into, from := a.resolve(a.articles[arts[i-1].ID]), a.resolve(a.articles[arts[i-9].ID])
+			if into != from {
+				p.Merges = append(p.Merges, Merge{From: from, Into: into})
+				ev.Merges = append(ev.Merges, Merge{From: from, Into: into})
+			}
+		}
+		if _, err := a.ApplyProposal(seq, 0, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.ApplyAt(seq, 0, ev); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []*State{a, b} {
+			if batch {
+				if err := s.Commit(); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if a.Evicted() == 0 || len(a.merged) == 0 {
+		t.Fatalf("the stream should evict and merge: %d evicted, %d merged", a.Evicted(), len(a.merged))
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the state that applied proposals differs from the one that applied decided events")
+	}
+}
