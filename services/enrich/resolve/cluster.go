@@ -467,8 +467,9 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 }
 
 // shortForms joins an organisation that nothing knows, written short, to
-// the one organisation of the article whose words its words begin: "Fed"
-// to "Federal Reserve", "Lib Dems" to "Liberal Democrats". A short form
+// the one organisation of the article whose words its words begin, after
+// a country: "Fed" to "(US) Federal Reserve", "Lib Dems" to "Liberal
+// Democrats". A short form
 // of one word must begin the long name's first word and have three
 // letters or more; two candidates ("Federal Reserve" and "Federal
 // Express") leave it apart.
@@ -483,7 +484,14 @@ func (s *state) shortForms(find func(int) int, union func(a, b int)) {
 		}
 		root := -1
 		for j, l := range s.ms {
-			if j == i || l.text == "" || l.typ != gazetteer.Organization || l.t1-l.t0 < 2 || !s.begins(short, s.toks[l.t0:l.t1]) {
+			if j == i || l.text == "" || l.typ != gazetteer.Organization || l.t1-l.t0 < 2 {
+				continue
+			}
+			long := s.toks[l.t0:l.t1]
+			if first := long[0].Text; len(long) > 2 && (s.country(first) || s.r.g.Demonym(first) != nil) {
+				long = long[1:] // "Fed" of "US Federal Reserve"
+			}
+			if !s.begins(short, long) {
 				continue
 			}
 			if r := find(j); root >= 0 && r != root {
