@@ -31,6 +31,7 @@ func TestLookup(t *testing.T) {
 		// wikiDataId) where it has one, else keep their GeoNames id.
 		{"Kyiv", "Q517568", "UA"},
 		{"Kiev", "Q517568", "UA"},
+		{"Zaire", "Q974", "CD"}, // the country's name from 1971 to 1997
 		{"Paris", "geonames:2988507", "FR"},
 		{"Türkiye", "Q43", "TR"},
 		{"Turkey", "Q43", "TR"},
