@@ -474,6 +474,7 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 // letters or more; two candidates ("Federal Reserve" and "Federal
 // Express") leave it apart.
 func (s *state) shortForms(find func(int) int, union func(a, b int)) {
+	var longs [][]token // per mention: the words a short form may begin, after a country
 	for i, m := range s.ms {
 		if m.text == "" || m.entry != nil || m.typ != gazetteer.Organization || m.acronym >= 0 || m.attach >= 0 || m.cut {
 			continue
@@ -482,16 +483,21 @@ func (s *state) shortForms(find func(int) int, union func(a, b int)) {
 		if len(short) == 1 && (utf8.RuneCountInString(short[0].Text) < 3 || isAcronym(short[0].Text) && strings.ToUpper(short[0].Text) == short[0].Text) {
 			continue // acronyms are undefinedAcronyms' work
 		}
+		if longs == nil {
+			longs = make([][]token, len(s.ms))
+			for j, l := range s.ms {
+				if l.text == "" || l.typ != gazetteer.Organization || l.t1-l.t0 < 2 {
+					continue
+				}
+				longs[j] = s.toks[l.t0:l.t1]
+				if first := longs[j][0].Text; len(longs[j]) > 2 && (s.country(first) || s.r.g.Demonym(first) != nil) {
+					longs[j] = longs[j][1:] // "Fed" of "US Federal Reserve"
+				}
+			}
+		}
 		root := -1
-		for j, l := range s.ms {
-			if j == i || l.text == "" || l.typ != gazetteer.Organization || l.t1-l.t0 < 2 {
-				continue
-			}
-			long := s.toks[l.t0:l.t1]
-			if first := long[0].Text; len(long) > 2 && (s.country(first) || s.r.g.Demonym(first) != nil) {
-				long = long[1:] // "Fed" of "US Federal Reserve"
-			}
-			if !s.begins(short, long) {
+		for j, long := range longs {
+			if j == i || long == nil || !s.begins(short, long) {
 				continue
 			}
 			if r := find(j); root >= 0 && r != root {
@@ -1090,15 +1096,14 @@ func (s *state) pluralSubject(m *mention) bool {
 // five words before, with no name or punctuation between.
 func (s *state) playedIn(k int, the bool) bool {
 	if the {
-		k-- // "playing Katharine Hepburn's sister in The Aviator"
-	}
-	if k < 0 || s.strictSport() {
-		return false // "played in the Champions League"
+		k-- // "playing a pilot in The Aviator"
 	}
 	for n := 1; n <= 5 && k-n >= 0; n++ {
 		w := s.toks[k-n].Text
 		if playWords[w] {
-			return n > 1 // "playing in X" is a venue, "playing a boxer in X" a part
+			// "playing in X" is a venue, "playing a boxer in X" a part;
+			// "played in the Champions League" is sport.
+			return n > 1 && !s.strictSport()
 		}
 		if !isWord(w) || isCap(w) || s.owner[k-n] >= 0 {
 			return false
@@ -1131,7 +1136,7 @@ func (s *state) strictSport() bool {
 		s.strict = -1
 		n := 0
 		for _, t := range s.toks {
-			if strictSportWords[strings.ToLower(t.Text)] {
+			if inLower(strictSportWords, t.Text) {
 				if n++; n >= 2 {
 					s.strict = 1
 					break
@@ -1159,6 +1164,26 @@ func brandShaped(word string) bool {
 		}
 	}
 	return false
+}
+
+// inLower reports whether w, in lower case, is in set, without
+// allocating for ASCII words.
+func inLower(set map[string]bool, w string) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return set[strings.ToLower(w)]
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return set[strings.ToLower(w)]
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return set[string(buf[:len(w)])]
 }
 
 // lastWord returns the last word of name.
@@ -1314,7 +1339,7 @@ func (s *state) sportStory() bool {
 	if s.sport == 0 {
 		n := 0
 		for _, t := range s.toks {
-			if sportWords[strings.ToLower(t.Text)] {
+			if inLower(sportWords, t.Text) {
 				n++
 			}
 		}
