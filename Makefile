@@ -82,12 +82,14 @@ bench:
 ## (14-day window, its band index on disk), one in 20 a planted copy, the BBC originals and their variants
 ## mixed in as real text; logs resident memory, CPU, latency and copies found per 5 %, and ends with
 ## `articles=N seconds=S peak_rss_mib=M planted=P found=F`. The service is built as the images are
-## (CGO_ENABLED=0); SOAK_CGO=1 builds it with cgo.
+## (CGO_ENABLED=0); SOAK_CGO=1 builds it with cgo. SOAK_REPLICAS (default 1) replicas share the articles.
 SOAK_ARTICLES ?= 1000000
 SOAK_CGO ?= 0
+SOAK_REPLICAS ?= 1
 soak:
 	@log=$$(mktemp) && rc=$$(mktemp) && \
 	{ cd services/dedupe && NEWSFLOW_DEDUPE_SOAK=$(SOAK_ARTICLES) NEWSFLOW_DEDUPE_SOAK_CGO=$(SOAK_CGO) \
+		NEWSFLOW_DEDUPE_SOAK_REPLICAS=$(SOAK_REPLICAS) \
 		NEWSFLOW_DEDUPE_SOAK_ORIGINALS=$(abspath $(SHARED))/bbc \
 		NEWSFLOW_DEDUPE_SOAK_VARIANTS=$(abspath $(SHARED))/syndication/variants.jsonl \
 		$(GO) test -run '^TestSoak$$' -v -count=1 -timeout 2h . 2>&1; echo $$? > $$rc; } | tee $$log; \

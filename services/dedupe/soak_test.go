@@ -49,6 +49,12 @@ import (
 // the first 60 % of the run, their variants over the last 40 %, each
 // variant a planted copy. NEWSFLOW_DEDUPE_SOAK_INFLIGHT (default 32)
 // bounds the articles published and not yet answered;
+// NEWSFLOW_DEDUPE_SOAK_REPLICAS (default 1) runs that many replicas of the
+// service, each with its own index, sharing the articles (the log line
+// then gives each one's memory, "/" between them; the CPU is theirs
+// together, and the first is the one restarted at the end);
+// NEWSFLOW_DEDUPE_SOAK_CGO=1 builds the service with cgo (the images are
+// built without);
 // NEWSFLOW_DEDUPE_SOAK_CPUPROFILE=file writes a 20-second CPU profile of
 // the service from the middle of the run. The last line is
 //
@@ -62,6 +68,10 @@ func TestSoak(t *testing.T) {
 		t.Skip("soak measurement: set NEWSFLOW_DEDUPE_SOAK=1000000 to run it (make soak)")
 	}
 	inflight := envInt(t, "NEWSFLOW_DEDUPE_SOAK_INFLIGHT", 32)
+	replicas := envInt(t, "NEWSFLOW_DEDUPE_SOAK_REPLICAS", 1)
+	if replicas < 1 {
+		t.Fatalf("NEWSFLOW_DEDUPE_SOAK_REPLICAS=%d: at least 1", replicas)
+	}
 	real := loadSoakText(t, os.Getenv("NEWSFLOW_DEDUPE_SOAK_ORIGINALS"), os.Getenv("NEWSFLOW_DEDUPE_SOAK_VARIANTS"))
 	plan := planSoak(n, real)
 
@@ -80,16 +90,13 @@ func TestSoak(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build cmd/dedupe: %v\n%s", err, out)
 	}
-	addr := freeAddr(t)
-	indexDir := filepath.Join(dir, "index")
 	var environ []string // the soak's own variables are no setting of the service
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "NEWSFLOW_DEDUPE_SOAK") {
 			environ = append(environ, kv)
 		}
 	}
-	environ = append(environ, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_HTTP_ADDR="+addr,
-		"NEWSFLOW_DEDUPE_INDEX_DIR="+indexDir, "NEWSFLOW_LOG_LEVEL=warn", "NEWSFLOW_PPROF=true",
+	environ = append(environ, "NEWSFLOW_NATS_URL="+srv.ClientURL(), "NEWSFLOW_LOG_LEVEL=warn", "NEWSFLOW_PPROF=true",
 		// No stage reads articles.deduped here (the driver reads every
 		// output with a consumer of its own), so the service's
 		// backpressure would hold its output once the unread messages
@@ -104,23 +111,36 @@ func TestSoak(t *testing.T) {
 		limit = soakMemoryLimit
 		environ = append(environ, "NEWSFLOW_MEMORY_LIMIT="+limit)
 	}
-	t.Logf("service built with CGO_ENABLED=%d, NEWSFLOW_MEMORY_LIMIT=%s", cgo, limit)
-	startService := func() *exec.Cmd {
+	t.Logf("%d replicas built with CGO_ENABLED=%d, NEWSFLOW_MEMORY_LIMIT=%s", replicas, cgo, limit)
+	// Each replica has its HTTP port and index directory; all share the
+	// durable consumer, so they split the articles.
+	addrs, indexDirs := make([]string, replicas), make([]string, replicas)
+	for r := range replicas {
+		addrs[r], indexDirs[r] = freeAddr(t), filepath.Join(dir, fmt.Sprint("index", r))
+	}
+	startService := func(r int) *exec.Cmd {
 		cmd := exec.Command(bin)
-		cmd.Env = environ
+		cmd.Env = append(slices.Clip(environ), "NEWSFLOW_HTTP_ADDR="+addrs[r], "NEWSFLOW_DEDUPE_INDEX_DIR="+indexDirs[r])
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		return cmd
 	}
-	cmd := startService()
+	cmds, pids := make([]*exec.Cmd, replicas), make([]int, replicas)
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		for _, cmd := range cmds {
+			if cmd != nil {
+				cmd.Process.Signal(os.Interrupt)
+				cmd.Wait()
+			}
+		}
 	})
-	waitReady(t, "http://"+addr+"/readyz")
-	pid := cmd.Process.Pid
+	for r := range replicas {
+		cmds[r] = startService(r)
+		waitReady(t, "http://"+addrs[r]+"/readyz")
+		pids[r] = cmds[r].Process.Pid
+	}
 
 	nc, err := nats.Connect(srv.ClientURL())
 	if err != nil {
@@ -171,8 +191,8 @@ func TestSoak(t *testing.T) {
 	block := max(n/20, 1)
 	start := time.Now()
 	var peak int
-	stopSampler := sampleRSS(pid, &mu, &peak)
-	cpu0 := procCPU(t, pid)
+	stopSampler := sampleRSS(pids, &mu, &peak)
+	cpu0 := servicesCPU(t, pids)
 	var lastCPU time.Duration
 	lastDriverCPU := ownCPU(t)
 	blockStart := start
@@ -198,7 +218,7 @@ func TestSoak(t *testing.T) {
 		}
 		pending++
 		if path := os.Getenv("NEWSFLOW_DEDUPE_SOAK_CPUPROFILE"); path != "" && i+1 == n/2 {
-			go cpuProfile(t, "http://"+addr+"/debug/pprof/profile?seconds=20", path)
+			go cpuProfile(t, "http://"+addrs[0]+"/debug/pprof/profile?seconds=20", path)
 		}
 		if (i+1)%block == 0 || i+1 == n {
 			for ; pending > 0; pending-- {
@@ -212,16 +232,23 @@ func TestSoak(t *testing.T) {
 			lat := latencies
 			latencies = nil
 			found, planted := countFound(flagged), plan.plantedUpTo(i)
-			rss, hwm, w := procStatusOf(pid, "VmRSS"), procStatusOf(pid, "VmHWM"), wrong
+			w := wrong
 			mu.Unlock()
-			cpu, driverCPU := procCPU(t, pid)-cpu0, ownCPU(t)
-			mem := metricValues(t, "http://"+addr+"/metrics", "go_memstats_heap_inuse_bytes",
-				"newsflow_dedupe_index_cache_bytes", "newsflow_dedupe_index_memtable_bytes")
+			cpu, driverCPU := servicesCPU(t, pids)-cpu0, ownCPU(t)
+			// Per replica (separated by "/"): its resident memory and
+			// what is in it.
+			var rss []string
+			for r, pid := range pids {
+				mem := metricValues(t, "http://"+addrs[r]+"/metrics", "go_memstats_heap_inuse_bytes",
+					"newsflow_dedupe_index_cache_bytes", "newsflow_dedupe_index_memtable_bytes")
+				rss = append(rss, fmt.Sprintf("%4d MiB (peak %4d; go heap %3.0f, store cache %3.0f, memtables %3.0f)",
+					procStatusOf(pid, "VmRSS")>>10, procStatusOf(pid, "VmHWM")>>10, mem[0]/(1<<20), mem[1]/(1<<20), mem[2]/(1<<20)))
+			}
 			slices.Sort(lat)
-			t.Logf("articles %7d  %6.0f s  %5.0f articles/s  dedupe cpu %4d µs/article (driver and NATS %4d)  rss %4d MiB (peak %4d; go heap %3.0f, store cache %3.0f, memtables %3.0f)  index on disk %5d MiB  latency p50 %5.1f ms p99 %5.1f ms  found %d/%d planted  originals flagged %d  load %s",
+			t.Logf("articles %7d  %6.0f s  %5.0f articles/s  dedupe cpu %4d µs/article (driver and NATS %4d)  rss %s  index on disk %5d MiB  latency p50 %5.1f ms p99 %5.1f ms  found %d/%d planted  originals flagged %d  load %s",
 				i+1, time.Since(start).Seconds(), float64(block)/time.Since(blockStart).Seconds(),
 				(cpu-lastCPU).Microseconds()/int64(block), (driverCPU-lastDriverCPU).Microseconds()/int64(block),
-				rss>>10, hwm>>10, mem[0]/(1<<20), mem[1]/(1<<20), mem[2]/(1<<20), dirBytes(indexDir)>>20,
+				strings.Join(rss, " / "), dirBytes(indexDirs[0])>>20,
 				ms(quantile(lat, 0.5)), ms(quantile(lat, 0.99)), found, planted, w, loadAverage())
 			lastCPU, lastDriverCPU, blockStart = cpu, driverCPU, time.Now()
 		}
@@ -232,9 +259,14 @@ func TestSoak(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	mu.Lock()
 	found, w := countFound(flagged), wrong
-	p := max(peak, procStatusOf(pid, "VmHWM"))
+	p := peak
+	for _, pid := range pids {
+		p = max(p, procStatusOf(pid, "VmHWM"))
+	}
 	mu.Unlock()
-	t.Logf("service latency (newsflow_message_duration_seconds, bucket bounds): %s", serviceLatency(t, "http://"+addr+"/metrics"))
+	for r := range pids {
+		t.Logf("replica %d: service latency (newsflow_message_duration_seconds, bucket bounds): %s", r, serviceLatency(t, "http://"+addrs[r]+"/metrics"))
+	}
 	for _, k := range slices.Sorted(func(yield func(string) bool) {
 		for k := range plan.kinds {
 			if !yield(k) {
@@ -251,18 +283,18 @@ func TestSoak(t *testing.T) {
 		t.Logf("planted %-12s %6d found %6d", k, len(plan.kinds[k]), f)
 	}
 	t.Logf("generated originals flagged as copies: %d", w)
-	// Restarts on the same index directory, until /readyz answers (the
-	// band log applied up to where it was at start): after kill -9 the
-	// store resumes from its last flushed spill, after SIGTERM from the
-	// last message.
+	// Restarts of the first replica (the others go on) on the same index
+	// directory, until /readyz answers (the band log applied up to where
+	// it was at start): after kill -9 the store resumes from its last
+	// flushed spill, after SIGTERM from the last message.
 	for _, sig := range []os.Signal{syscall.SIGKILL, syscall.SIGTERM} {
-		cmd.Process.Signal(sig)
-		cmd.Wait()
+		cmds[0].Process.Signal(sig)
+		cmds[0].Wait()
 		at := time.Now()
-		cmd = startService()
-		waitReady(t, "http://"+addr+"/readyz")
+		cmds[0] = startService(0)
+		waitReady(t, "http://"+addrs[0]+"/readyz")
 		t.Logf("restart after %v with %d articles in the window (%d MiB index on disk): ready in %.1f s (load %s)",
-			sig, n, dirBytes(indexDir)>>20, time.Since(at).Seconds(), loadAverage())
+			sig, n, dirBytes(indexDirs[0])>>20, time.Since(at).Seconds(), loadAverage())
 	}
 	fmt.Printf("articles=%d seconds=%.0f peak_rss_mib=%d planted=%d found=%d\n", n, seconds, p>>10, len(plan.planted), found)
 }
@@ -472,9 +504,9 @@ func countFound(flagged map[string]bool) int {
 	return n
 }
 
-// sampleRSS records the process's peak resident memory (KiB) every
-// second, until the returned function is called.
-func sampleRSS(pid int, mu *sync.Mutex, peak *int) func() {
+// sampleRSS records the peak resident memory (KiB) of any of the
+// processes every second, until the returned function is called.
+func sampleRSS(pids []int, mu *sync.Mutex, peak *int) func() {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -487,10 +519,12 @@ func sampleRSS(pid int, mu *sync.Mutex, peak *int) func() {
 			case <-stop:
 				return
 			case <-tick.C:
-				rss := procStatusOf(pid, "VmRSS")
-				mu.Lock()
-				*peak = max(*peak, rss)
-				mu.Unlock()
+				for _, pid := range pids {
+					rss := procStatusOf(pid, "VmRSS")
+					mu.Lock()
+					*peak = max(*peak, rss)
+					mu.Unlock()
+				}
 			}
 		}
 	}()
@@ -510,6 +544,15 @@ func procStatusOf(pid int, field string) int {
 		}
 	}
 	return 0
+}
+
+// servicesCPU returns the CPU time of the processes pids together.
+func servicesCPU(t testing.TB, pids []int) time.Duration {
+	var cpu time.Duration
+	for _, pid := range pids {
+		cpu += procCPU(t, pid)
+	}
+	return cpu
 }
 
 // procCPU returns the user and system CPU time of process pid.
