@@ -919,7 +919,7 @@ func (s *state) cues(m *mention, c *cluster) {
 		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
 		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1) ||
 		next == "," && s.workApposition(after+1) || broadcastAfter[lnext] && !named && s.programmeShaped(m) ||
-		!named && m.typ != gazetteer.Person && s.namedBestWork(after) || m.typ != gazetteer.Person && !named && s.programmeShaped(m) && s.broadcastContext(m) || nominated && workRoleBefore[prev] || m.typ != gazetteer.Person && !named && prev == "in" && s.playedIn(m.t0-1, the):
+		!named && m.typ != gazetteer.Person && s.namedBestWork(after) || m.typ != gazetteer.Person && !named && s.programmeShaped(m) && s.broadcastContext(m) || nominated && workRoleBefore[prev] || m.t1-m.t0 > 1 && s.capitalArticle(m.t0-1) || m.typ != gazetteer.Person && !named && prev == "in" && s.playedIn(m.t0-1, the):
 		c.work = true
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed) ||
 		s.pluralSubject(m):
@@ -1007,6 +1007,19 @@ func (s *state) programmeShaped(m *mention) bool {
 		}
 	}
 	return true
+}
+
+// capitalArticle reports whether token k is "A" or "An" written with a
+// capital inside a sentence, which only a title does: "while A Very Long
+// Engagement won", "Jean-Pierre Jeunet's A Very Long Engagement", not "A
+// National Audit Office report" opening a sentence or a headline, nor an
+// initial after punctuation ("Italy: A Lo Cicero, F Ongaro").
+func (s *state) capitalArticle(k int) bool {
+	if k < 1 || s.toks[k].initial || s.toks[k].headline || !isWord(s.toks[k-1].Text) && !possessive[s.toks[k-1].Text] {
+		return false // "Italy: A Lo Cicero, F Ongaro": an initial in a line-up
+	}
+	t := s.toks[k].Text
+	return t == "A" || t == "An"
 }
 
 // namedBestWork reports whether the words from token k on, in lower

@@ -573,13 +573,17 @@ func TestRules(t *testing.T) {
 			name:  "titles among contenders, named best film, in a list after 'The', near viewers; persons by ', who' and a role noun",
 			title: "Awards", body: "Other Oscar contenders, including The Aviator, did well. Sideways has been named best film. " +
 				"Finding Neverland, The Motorcycle Diaries and British film Vera Drake were praised. Celebrity Big Brother attracted fewer viewers. " +
-				"Keanu Reeves, who presented the award, smiled. Rapper Eminem is to play London. Eminem's album sold well.",
+				"Keanu Reeves, who presented the award, smiled. Rapper Eminem is to play London. Eminem's album sold well. " +
+				"Jean-Pierre Jeunet's A Very Long Engagement won. A National Audit Office report followed. Italy: A Lo Cicero, F Ongaro.",
 			english: true,
 			spans: []span{{"ORG", "Aviator"}, {"ORG", "Sideways"}, {"ORG", "Finding Neverland"}, {"ORG", "Motorcycle Diaries"}, {"PER", "Vera Drake"},
-				{"ORG", "Celebrity Big Brother"}, {"ORG", "Keanu Reeves"}, {"ORG", "Eminem"}, {"LOC", "London"}},
-			want: map[string]string{"PER:Keanu Reeves": "local:person:keanu-reeves |", "PER:Eminem": "local:person:eminem ||"},
+				{"ORG", "Celebrity Big Brother"}, {"ORG", "Keanu Reeves"}, {"ORG", "Eminem"}, {"LOC", "London"},
+				{"PER", "Jean-Pierre Jeunet"}, {"ORG", "Very Long Engagement"}, {"ORG", "National Audit Office"},
+				{"PER", "Lo Cicero"}, {"PER", "F Ongaro"}},
+			want: map[string]string{"PER:Keanu Reeves": "local:person:keanu-reeves |", "PER:Eminem": "local:person:eminem ||",
+				"ORG:National Audit Office": "local:org:national-audit-office |", "PER:Lo Cicero": "local:person:lo-cicero |"},
 			absent: []string{"ORG:Aviator", "ORG:Sideways", "ORG:Finding Neverland", "ORG:Motorcycle Diaries", "PER:Vera Drake",
-				"ORG:Celebrity Big Brother", "ORG:Keanu Reeves", "ORG:Eminem"},
+				"ORG:Celebrity Big Brother", "ORG:Keanu Reeves", "ORG:Eminem", "ORG:Very Long Engagement"},
 		},
 		{
 			name:  "no title: persons and bands among nominees, clubs and companies before ', who', companies after games",
