@@ -323,8 +323,13 @@ func (s *state) cluster() schema.Entities {
 		}
 		if c.entry == nil && !c.titled {
 			switch {
-			case c.work && !c.personCue && !orgWords[lastWord(name)]:
-				continue // a film, a show, a book, a product: not shown
+			case c.work && !c.personCue && (!orgWords[lastWord(name)] || !c.multi):
+				// A film, a show, a book, a product: not shown. A name of
+				// several words ending in an organisation word is one
+				// ("the Deseret News series"); a bare organisation word
+				// is no organisation's name ("the US version of The
+				// Office").
+				continue
 			case c.miscVotes >= c.votes[c.typ] && !c.personCue && !c.orgCue && !c.band && !orgWords[lastWord(name)]:
 				// The tagger calls the name MISC (a work, a product, an
 				// event) at least as often as anything else in the

@@ -540,12 +540,13 @@ func TestRules(t *testing.T) {
 			name:  "titles in an apposition, after a nominee, in a part played, before 'programme'",
 			title: "Awards", body: "The Aviator, a film biography of Howard Hughes, opened. Swank played a gutsy female boxer in Million Dollar Baby. " +
 				"Multiple Oscar nominee Hotel Rwanda did well. Matthew Herren told the BBC's Go Digital programme. " +
-				"It was a spin-off from the CSI: Crime Scene Investigation series.",
+				"It was a spin-off from the CSI: Crime Scene Investigation series. NBC began showing the US version of The Office.",
 			english: true,
 			spans: []span{{"LOC", "The Aviator"}, {"PER", "Howard Hughes"}, {"PER", "Swank"}, {"ORG", "Million Dollar Baby"}, {"ORG", "Hotel Rwanda"},
-				{"PER", "Matthew Herren"}, {"ORG", "BBC"}, {"PER", "Go Digital"}, {"ORG", "Crime Scene Investigation"}},
+				{"PER", "Matthew Herren"}, {"ORG", "BBC"}, {"PER", "Go Digital"}, {"ORG", "Crime Scene Investigation"},
+				{"ORG", "NBC"}, {"ORG", "The Office"}},
 			want:   map[string]string{"PER:Howard Hughes": "local:person:howard-hughes |", "PER:Matthew Herren": "local:person:matthew-herren |"},
-			absent: []string{"LOC:Aviator", "ORG:Million Dollar Baby", "ORG:Hotel Rwanda", "PER:Go Digital", "ORG:Crime Scene Investigation"},
+			absent: []string{"LOC:Aviator", "ORG:Million Dollar Baby", "ORG:Hotel Rwanda", "PER:Go Digital", "ORG:Crime Scene Investigation", "ORG:Office"},
 		},
 		{
 			name:  "no title: persons and companies in appositions, broadcasters before 'series', nominees typed person",
