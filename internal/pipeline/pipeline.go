@@ -213,8 +213,17 @@ func fitStreamBytes(maxBytes, maxStore int64, streams int) int64 {
 // its bound.
 const EmbeddedMaxStories = 10_000
 
+// EmbeddedDedupeCacheMiB is the pipeline's dedupe index memory
+// (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB; 128 for the dedupe service): Pebble's
+// two 16 MiB memtables and 32 MiB of blocks, which hold the Bloom
+// filters of about 500,000 articles (60 bytes each). The 128 MiB a
+// replica sized for a 1.4-million-article window keeps would fill over a
+// long run with data blocks a laptop can leave to the page cache.
+const EmbeddedDedupeCacheMiB = 64
+
 // DefaultOptions returns every service's defaults, the embedded server on
-// its usual port and dataDir, and EmbeddedMaxStories.
+// its usual port and dataDir, EmbeddedMaxStories and
+// EmbeddedDedupeCacheMiB.
 func DefaultOptions(dataDir string) Options {
 	o := Options{
 		DataDir: dataDir,
@@ -226,6 +235,7 @@ func DefaultOptions(dataDir string) Options {
 		Stories: stories.DefaultConfig(),
 	}
 	o.Stories.Params.MaxStories = EmbeddedMaxStories
+	o.Dedupe.IndexCacheMiB = EmbeddedDedupeCacheMiB
 	return o
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/pkg/stage"
+	"github.com/newsflow/newsflow/services/dedupe"
 )
 
 func TestFitStreamBytes(t *testing.T) {
@@ -131,5 +132,21 @@ func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
 		if doc.StoryID == "" {
 			t.Errorf("article %d indexed without a story", i)
 		}
+	}
+}
+
+// TestEmbeddedBoundsAreValidSettings: the bounds newsflow run sets in
+// place of the services' defaults pass the services' own checks, so a
+// laptop's defaults never refuse to start.
+func TestEmbeddedBoundsAreValidSettings(t *testing.T) {
+	o := DefaultOptions(t.TempDir())
+	if err := o.Dedupe.Validate(); err != nil {
+		t.Fatalf("embedded dedupe settings: %v", err)
+	}
+	if err := o.Stories.Validate(); err != nil {
+		t.Fatalf("embedded stories settings: %v", err)
+	}
+	if got, service := o.Dedupe.IndexCacheMiB, dedupe.DefaultConfig().IndexCacheMiB; got >= service {
+		t.Errorf("newsflow run's dedupe index memory %d MiB, want less than the service's %d", got, service)
 	}
 }
