@@ -190,7 +190,9 @@ type FitReport struct {
 
 // FitAll runs the fit on every file (first: it gives the weights to
 // ship) and the leave-one-file-out folds, opt.Workers at a time, in that
-// order, and writes what each found to w, in the same order.
+// order, and writes what each found to w as soon as that fit ends (so a
+// stopped run keeps the fits it finished): the fitted parameters, and the
+// scores under them.
 func FitAll(ctx context.Context, w io.Writer, sets []FitSet, opt FitOptions) (FitReport, error) {
 	type job struct {
 		held  int // -1: the fit on every file
@@ -206,18 +208,58 @@ func FitAll(ctx context.Context, w io.Writer, sets []FitSet, opt FitOptions) (Fi
 		}
 	}
 	type result struct {
-		p     cluster.Params
-		train float64
-		err   error
+		p      cluster.Params
+		scores []Scores // every file's for the fit on every file, else the held-out file's
+		err    error
 	}
 	results := make([]result, len(jobs))
+	var mu sync.Mutex // serialises the writes to w
+	run := func(j job) result {
+		p, train, err := Fit(ctx, j.train, FitStart(), opt)
+		if err != nil {
+			return result{err: err}
+		}
+		score := func(set FitSet) (Scores, error) {
+			cfg := stories.DefaultConfig()
+			cfg.Params = p
+			return Cluster(ctx, set.Orders[0], cfg)
+		}
+		var b strings.Builder
+		r := result{p: p}
+		if j.held < 0 {
+			fmt.Fprintf(&b, "all files (objective %.4f): %s\n", train, FormatParams(p))
+			for _, set := range sets {
+				sc, err := score(set)
+				if err != nil {
+					return result{err: err}
+				}
+				r.scores = append(r.scores, sc)
+				fmt.Fprintf(&b, "  %s: bcubed P %.3f R %.3f F1 %.3f  pairwise P %.3f R %.3f F1 %.3f  stories %d/%d\n", set.File,
+					sc.BCubedP, sc.BCubedR, sc.BCubedF1, sc.PairP, sc.PairR, sc.PairF1, sc.Stories, sc.Gold)
+			}
+		} else {
+			held := sets[j.held]
+			sc, err := score(held)
+			if err != nil {
+				return result{err: err}
+			}
+			r.scores = []Scores{sc}
+			fmt.Fprintf(&b, "held out %s: fitted on the others (objective %.4f): %s\n", held.File, train, FormatParams(p))
+			fmt.Fprintf(&b, "  held-out bcubed P %.3f R %.3f F1 %.3f  pairwise P %.3f R %.3f F1 %.3f  stories %d/%d\n",
+				sc.BCubedP, sc.BCubedR, sc.BCubedF1, sc.PairP, sc.PairR, sc.PairF1, sc.Stories, sc.Gold)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		_, err = io.WriteString(w, b.String())
+		r.err = err
+		return r
+	}
 	next := make(chan int) // job indexes, in order
 	var wg sync.WaitGroup
 	for range max(opt.Workers, 1) {
 		wg.Go(func() {
 			for i := range next {
-				p, tr, err := Fit(ctx, jobs[i].train, FitStart(), opt)
-				results[i] = result{p, tr, err}
+				results[i] = run(jobs[i])
 			}
 		})
 	}
@@ -227,40 +269,17 @@ func FitAll(ctx context.Context, w io.Writer, sets []FitSet, opt FitOptions) (Fi
 	close(next)
 	wg.Wait()
 	var rep FitReport
-	score := func(set FitSet, p cluster.Params) (Scores, error) {
-		cfg := stories.DefaultConfig()
-		cfg.Params = p
-		return Cluster(ctx, set.Orders[0], cfg)
-	}
 	for i, j := range jobs {
 		r := results[i]
 		if r.err != nil {
 			return rep, r.err
 		}
 		if j.held < 0 {
-			rep.All = r.p
-			fmt.Fprintf(w, "all files (objective %.4f): %s\n", r.train, FormatParams(r.p))
-			for _, set := range sets {
-				sc, err := score(set, r.p)
-				if err != nil {
-					return rep, err
-				}
-				rep.AllScores = append(rep.AllScores, sc)
-				fmt.Fprintf(w, "  %s: bcubed P %.3f R %.3f F1 %.3f  pairwise P %.3f R %.3f F1 %.3f  stories %d/%d\n", set.File,
-					sc.BCubedP, sc.BCubedR, sc.BCubedF1, sc.PairP, sc.PairR, sc.PairF1, sc.Stories, sc.Gold)
-			}
+			rep.All, rep.AllScores = r.p, r.scores
 			continue
 		}
-		held := sets[j.held]
-		sc, err := score(held, r.p)
-		if err != nil {
-			return rep, err
-		}
-		rep.HeldOut = append(rep.HeldOut, sc)
+		rep.HeldOut = append(rep.HeldOut, r.scores[0])
 		rep.HeldOutParams = append(rep.HeldOutParams, r.p)
-		fmt.Fprintf(w, "held out %s: fitted on the others (objective %.4f): %s\n", held.File, r.train, FormatParams(r.p))
-		fmt.Fprintf(w, "  held-out bcubed P %.3f R %.3f F1 %.3f  pairwise P %.3f R %.3f F1 %.3f  stories %d/%d\n",
-			sc.BCubedP, sc.BCubedR, sc.BCubedF1, sc.PairP, sc.PairR, sc.PairF1, sc.Stories, sc.Gold)
 	}
 	return rep, nil
 }

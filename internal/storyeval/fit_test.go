@@ -3,6 +3,7 @@ package storyeval
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -92,6 +93,43 @@ func TestFitAllHoldsEachFileOut(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// cancellingWriter keeps what is written and cancels a context at the
+// first write.
+type cancellingWriter struct {
+	buf    bytes.Buffer
+	cancel context.CancelFunc
+}
+
+func (w *cancellingWriter) Write(b []byte) (int, error) {
+	w.cancel()
+	return w.buf.Write(b)
+}
+
+func (w *cancellingWriter) String() string { return w.buf.String() }
+
+// FitAll writes each fit's result as soon as that fit ends: a run stopped
+// after the first fit (the one on every file, which gives the weights to
+// ship) still leaves its weights and its scores on every file, and the
+// folds, which start after it, stop.
+func TestFitAllWritesEachFitWhenItEnds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sets := []FitSet{{File: "a", Orders: []*Prepared{fitFixture("a")}}, {File: "b", Orders: []*Prepared{fitFixture("b")}}}
+	out := &cancellingWriter{cancel: cancel}
+	_, err := FitAll(ctx, out, sets, FitOptions{Budget: 3, MinStep: 0.25, Workers: 1})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("FitAll stopped after its first fit: error %v, want context.Canceled (the folds ran before anything was written)", err)
+	}
+	for _, want := range []string{"all files (objective", "  a: bcubed P", "  b: bcubed P"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output of the stopped run lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "held out") {
+		t.Errorf("a fold finished after the run was stopped:\n%s", out.String())
 	}
 }
 
