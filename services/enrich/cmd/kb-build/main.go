@@ -535,11 +535,7 @@ func readDemonyms(dir string) ([]record, error) {
 	for _, r := range rows[1:] {
 		iso := r[col["iso2"]]
 		p, _ := strconv.Atoi(r[col["population"]])
-		for _, n := range strings.Split(r[col["nationality"]], ",") {
-			n = strings.TrimSpace(n)
-			if n == "" || strings.ContainsAny(n, "\t|") {
-				continue
-			}
+		for _, n := range adjectives(r[col["nationality"]]) {
 			if prev, ok := seen[n]; ok && (pop[prev] > p || pop[prev] == p && prev < iso) {
 				continue
 			}
@@ -554,6 +550,20 @@ func readDemonyms(dir string) ([]record, error) {
 		}
 	}
 	return out, nil
+}
+
+// adjectives splits a nationality field into adjectives: "Dutch,
+// Netherlandic", "Bosnian or Herzegovinian".
+func adjectives(field string) []string {
+	var out []string
+	for _, a := range strings.Split(field, ",") {
+		for _, n := range strings.Split(a, " or ") {
+			if n = strings.TrimSpace(n); n != "" && !strings.ContainsAny(n, "\t|") {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // readStates returns QID -> "country\tname" of dr5hn's states.csv.

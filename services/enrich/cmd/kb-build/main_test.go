@@ -44,6 +44,7 @@ func TestBuild(t *testing.T) {
 		"P\t1002\tQ900003\n", // through NSI's label "city in Testland"
 		"D\tTestish\tXT\n",   // the more populous country
 		"D\tBordurian\tXB\n",
+		"D\tSyldavian\tXB\n", // "Bordurian or Syldavian"
 		"ORG\tQ900001\tAcme Corporation\tAcme|Acme Widgets\tnsi\n",
 		"ORG\tQ900040\tTestland Labour Party\tTLP\tpartyfacts\n",
 		"PER\tQ900050\tJane Q. Roe\tJane Roe\tcongress-legislators\n",
