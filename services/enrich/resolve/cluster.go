@@ -972,7 +972,8 @@ func (s *state) cues(m *mention, c *cluster) {
 		// ("Abramovich's Chelsea") is left out of it.
 		c.namedWork = c.namedWork || workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) ||
 			next == "," && workAfterComma[next2] || next == "directed" && next2 == "by" || next == "," && s.workApposition(after+1) ||
-			next == "for" && next2 == "best" && s.bestWork(after+2) || !named && m.typ != gazetteer.Person && s.namedBestWork(after)
+			next == "for" && next2 == "best" && s.bestWork(after+2) || !named && m.typ != gazetteer.Person && s.namedBestWork(after) ||
+			broadcastAfter[lnext] && !named && s.programmeShaped(m)
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed) ||
 		s.pluralSubject(m):
 		c.band = true
@@ -1046,14 +1047,18 @@ func (s *state) workApposition(k int) bool {
 
 // programmeShaped reports whether m may name a programme rather than a
 // broadcaster: several capitalised words, none an acronym, a number or an
-// organisation word, and nothing knows it ("Go Digital", "Crime Scene
-// Investigation", not "Channel 4", "BBC Three" nor "Paramount Pictures").
+// organisation word, connectors only inside ("Top of the Pops"), and
+// nothing knows it ("Go Digital", "Crime Scene Investigation", not
+// "Channel 4", "BBC Three" nor "Paramount Pictures").
 func (s *state) programmeShaped(m *mention) bool {
 	if m.t1-m.t0 < 2 || m.entry != nil || m.t1 > m.t0+1 && versionNumber(s.toks[m.t1-1].Text) {
 		return false
 	}
 	for k := m.t0; k < m.t1; k++ {
 		w := s.toks[k].Text
+		if k > m.t0 && k < m.t1-1 && connectors[w] {
+			continue // "Top of the Pops"
+		}
 		if !isCap(w) || !isWord(w) || isAcronym(w) || orgWords[w] || orgSuffixes[w] || placeWords[w] || broadcasterWords[w] || numberedWords[w] {
 			return false
 		}

@@ -621,6 +621,18 @@ func TestRules(t *testing.T) {
 				"ORG:Scottish National Party": "Q10658 |", "ORG:UK Independence Party": "Q10647 |"},
 		},
 		{
+			name:  "an organisation cut after 'of the' takes the capitalised word before it",
+			title: "Charts", body: "He came to London for Top of the Pops last year. Members of the Bank of England met the head of the Bundesbank. " +
+				"Campaigners from Friends of the Earth protested. The President of the Bundesbank spoke. Guests were Top of the Pops presenter Fearne Cotton and ITV presenter Ant McPartlin.",
+			english: true,
+			spans: []span{{"ORG", "Pops"}, {"ORG", "Bank of England"}, {"ORG", "Bundesbank"}, {"ORG", "Earth"}, {"ORG", "ITV"},
+				{"PER", "Fearne Cotton"}, {"PER", "Ant McPartlin"}},
+			// "Top of the Pops presenter": a programme, not shown; "ITV
+			// presenter": a broadcaster.
+			want:   map[string]string{"ORG:Friends of the Earth": "local:org:friends-of-the-earth |", "ORG:ITV": "local:org:itv |"},
+			absent: []string{"ORG:Top of the Pops", "ORG:Pops", "ORG:Members of the Bank of England", "ORG:President of the Bundesbank", "ORG:Earth"},
+		},
+		{
 			name:  "gazetteer place inside a longer name needs the tagger",
 			title: "Gossip", body: "The hotel heiress was seen with Paris Hilton staff. Reporters from the New York Times came.",
 			english: true,
