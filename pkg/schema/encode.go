@@ -22,6 +22,11 @@ var ErrUnsupportedValue = errors.New("json: unsupported value")
 // goes through encoding/json. On error b's contents past its original
 // length are undefined.
 func (d *Document) AppendJSON(b []byte) ([]byte, error) {
+	if need := d.encodedSizeHint(); cap(b)-len(b) < need {
+		// One allocation of about the right size, rather than append's
+		// growth in steps of a quarter.
+		b = append(make([]byte, 0, len(b)+need), b...)
+	}
 	var err error
 	b = append(b, `{"schema_version":`...)
 	b = strconv.AppendInt(b, int64(d.SchemaVersion), 10)
@@ -112,6 +117,13 @@ func (d *Document) AppendJSON(b []byte) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
+}
+
+// encodedSizeHint is about the size of d's encoding: its text as it is,
+// and a bound on the rest's for an ordinary number of entities.
+func (d *Document) encodedSizeHint() int {
+	entities := len(d.Entities.Persons) + len(d.Entities.Organizations) + len(d.Entities.Places)
+	return len(d.Title) + len(d.Body) + len(d.URL) + 512 + 128*entities
 }
 
 func (c *Cleaning) appendJSON(b []byte) []byte {
