@@ -71,15 +71,10 @@ func (d *Document) AppendJSON(b []byte) ([]byte, error) {
 		b = appendString(b, d.ClusterID)
 	}
 	if s := d.Similarity; s != nil {
-		b = append(b, `,"similarity":{"containment":`...)
-		if b, err = appendFloat(b, s.Containment); err != nil {
+		b = append(b, `,"similarity":`...)
+		if b, err = appendFloatPair(b, "containment", s.Containment, "jaccard", s.Jaccard); err != nil {
 			return b, err
 		}
-		b = append(b, `,"jaccard":`...)
-		if b, err = appendFloat(b, s.Jaccard); err != nil {
-			return b, err
-		}
-		b = append(b, '}')
 	}
 	b = append(b, `,"entities":{`...)
 	first = true
@@ -171,15 +166,10 @@ func appendPlaces(b []byte, ps []Place) ([]byte, error) {
 			return b, err
 		}
 		if p.Location != nil {
-			b = append(b, `,"location":{"lat":`...)
-			if b, err = appendFloat(b, p.Location.Lat); err != nil {
+			b = append(b, `,"location":`...)
+			if b, err = appendFloatPair(b, "lat", p.Location.Lat, "lon", p.Location.Lon); err != nil {
 				return b, err
 			}
-			b = append(b, `,"lon":`...)
-			if b, err = appendFloat(b, p.Location.Lon); err != nil {
-				return b, err
-			}
-			b = append(b, '}')
 		}
 		if p.Country != "" {
 			b = append(b, `,"country":`...)
@@ -267,6 +257,22 @@ func appendFloat(b []byte, f float64) ([]byte, error) {
 		}
 	}
 	return b, nil
+}
+
+// appendFloatPair writes an object of two numbers: a Similarity, a
+// GeoPoint.
+func appendFloatPair(b []byte, k1 string, v1 float64, k2 string, v2 float64) ([]byte, error) {
+	first := true
+	b = appendKey(append(b, '{'), &first, k1)
+	b, err := appendFloat(b, v1)
+	if err != nil {
+		return b, err
+	}
+	b = appendKey(b, &first, k2)
+	if b, err = appendFloat(b, v2); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
 }
 
 // appendAny writes a free-form value with encoding/json, HTML escaping
