@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/newsflow/newsflow/pkg/stage"
 )
 
@@ -49,7 +51,8 @@ func behind(lags []Lag, batch int) bool {
 }
 
 // paceSinks sets the indexes' linger and the snapshot interval from the
-// backlog every paceEvery until ctx ends. A failed reading leaves the linger as it was.
+// backlog every paceEvery until ctx ends, and logs each change. A failed
+// reading leaves them as they were.
 func (p *Pipeline) paceSinks(ctx context.Context) {
 	t := time.NewTicker(paceEvery)
 	defer t.Stop()
@@ -66,6 +69,12 @@ func (p *Pipeline) paceSinks(ctx context.Context) {
 				p.stories.SetLinger(linger)
 				if p.opts.storyStage != nil {
 					p.opts.storyStage.SetSnapshotInterval(snapshots)
+				}
+				if now {
+					p.log.Info("pipeline behind: the indexes linger longer and story snapshots are published less often",
+						zap.Duration("linger", sinkBehindLinger), zap.Duration("snapshot_interval", behindSnapshotInterval))
+				} else {
+					p.log.Info("pipeline caught up: the indexes' linger and the snapshot interval are their own again")
 				}
 				was = now
 			}
