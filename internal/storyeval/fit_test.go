@@ -76,6 +76,32 @@ func TestFitImprovesOnItsStartAndIsDeterministic(t *testing.T) {
 	}
 }
 
+// The fit moves the undated weight with the time weight: every move of
+// the search keeps them equal, and moving the time weight moves the
+// undated one.
+func TestFitTiesTheUndatedWeightToTheTimeWeight(t *testing.T) {
+	start := FitStart()
+	if start.Model.Undated != start.Model.Time {
+		t.Fatalf("FitStart: undated %.4g, time %.4g; want equal", start.Model.Undated, start.Model.Time)
+	}
+	movesUndated := false
+	for _, c := range coordinates {
+		for _, dir := range []float64{1, -1} {
+			p := start
+			c.set(&p, c.get(p)+dir*c.step)
+			if p.Model.Undated != p.Model.Time {
+				t.Errorf("a move of %s: undated %.4g, time %.4g; want them tied", c.name, p.Model.Undated, p.Model.Time)
+			}
+			if p.Model.Undated != start.Model.Undated {
+				movesUndated = true
+			}
+		}
+	}
+	if !movesUndated {
+		t.Error("no move of the search changes the undated weight")
+	}
+}
+
 // FitAll holds each file out once and reports its scores under the
 // weights fitted on the others, then fits on every file.
 func TestFitAllHoldsEachFileOut(t *testing.T) {
