@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"sort"
@@ -87,10 +88,60 @@ func variant(t Text, kind int) Text {
 }
 
 // LoadMix is what WriteLoadInput wrote: how many articles, and how many
-// of them are copies of another (the corpus's syndication variants and the
-// syndicated rewrites it adds), which dedupe should flag.
+// of them are copies of another, which dedupe should flag: the corpus's
+// syndication variants, the syndicated rewrites it adds, and the
+// originals the corpus itself republishes (Republished of the Copies).
 type LoadMix struct {
 	Articles, Copies int
+	// Republished counts the originals that hold most of an earlier
+	// original's text (see republications), in every round.
+	Republished int
+}
+
+// republishedContainment is the share of the smaller text's word
+// 5-shingles two originals must share for the later one to count as a
+// copy: the BBC corpus's own re-publications (its syndication README
+// counts pairs at containment 0.8 or more as duplicates; its same-story
+// rewrites sharing quotes are below 0.5).
+const republishedContainment = 0.8
+
+// republications marks each text that shares at least
+// republishedContainment of the smaller one's word 5-shingles with an
+// earlier text: dedupe, seeing them in this order, flags it as a copy.
+func republications(texts []Text) []bool {
+	sets := make([]map[uint64]bool, len(texts))
+	holders := map[uint64][]int{}
+	out := make([]bool, len(texts))
+	for i, t := range texts {
+		sets[i] = wordShingles(t.Title + "\n" + t.Body)
+		shared := map[int]int{}
+		for s := range sets[i] {
+			for _, j := range holders[s] {
+				shared[j]++
+			}
+			holders[s] = append(holders[s], i)
+		}
+		for j, n := range shared {
+			if float64(n) >= republishedContainment*float64(min(len(sets[i]), len(sets[j]))) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// wordShingles hashes every run of five lower-cased words of s.
+func wordShingles(s string) map[uint64]bool {
+	var words []string
+	eachWord(s, func(w string) { words = append(words, strings.ToLower(w)) })
+	out := map[uint64]bool{}
+	for i := 0; i+5 <= len(words); i++ {
+		h := fnv.New64a()
+		h.Write([]byte(strings.Join(words[i:i+5], " ")))
+		out[h.Sum64()] = true
+	}
+	return out
 }
 
 // loadDay is the day the load's articles were published, spread evenly
@@ -111,7 +162,8 @@ const copyEvery = 8
 // rare words take a suffix of the round, so the vocabulary grows as a news
 // stream's does), which makes each round's articles distinct from every
 // other round's, while a variant stays a copy of its original within the
-// round. Every copyEvery-th article is followed by a syndicated rewrite of
+// round, and so does an original that republishes an earlier one
+// (republications). Every copyEvery-th article is followed by a syndicated rewrite of
 // it (variant). Every article has a unique URL, so a new id, and a
 // publication time of its own, the n spread over one day. It returns the
 // files and the mix.
@@ -119,6 +171,7 @@ func WriteLoadInput(c *Corpus, dir string, n, perFile int) ([]string, LoadMix, e
 	var mix LoadMix
 	pool := append(append([]Text{}, c.Originals...), c.Variants...)
 	words := newWordPermuter(pool)
+	republished := republications(c.Originals)
 	var files []string
 	var w *bufio.Writer
 	var f *os.File
@@ -165,8 +218,13 @@ func WriteLoadInput(c *Corpus, dir string, n, perFile int) ([]string, LoadMix, e
 		if err := write(t, fmt.Sprintf("https://load.example/r%d/%d", round, k), round); err != nil {
 			return nil, mix, err
 		}
-		if k >= len(c.Originals) {
+		switch {
+		case k >= len(c.Originals):
 			mix.Copies++ // a syndication variant of an original of this round
+		case republished[k]:
+			// The round's words are permuted alike, so it stays a copy.
+			mix.Copies++
+			mix.Republished++
 		}
 		if i%copyEvery == copyEvery-1 && mix.Articles < n {
 			if err := write(variant(t, i/copyEvery), fmt.Sprintf("https://load.example/r%d/%d/copy", round, k), round+1); err != nil {

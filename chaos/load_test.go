@@ -154,3 +154,40 @@ func TestLoadInputMixesDistinctArticlesAndCopies(t *testing.T) {
 		t.Errorf("mix says %d copies; the files hold %d rewrites and %d variants", mix.Copies, copies, variants)
 	}
 }
+
+// The corpus's own re-publications are copies too: an original that holds
+// most of an earlier original's text counts among the copies in every
+// round, and one that only quotes a few lines of it does not.
+func TestLoadInputCountsTheCorpusRepublications(t *testing.T) {
+	c := fixtureCorpus()
+	other := func(k, p int) string { return strings.Split(c.Originals[k].Body, "\n")[p] }
+	first := c.Originals[3]
+	paras := strings.Split(first.Body, "\n")
+	c.Originals = append(c.Originals,
+		// Republished under another headline, one line added.
+		Text{Title: "Another headline", Body: first.Body + "\nThe report was updated on Friday."},
+		// The same story rewritten: one paragraph of it quoted, the rest
+		// from two other articles, half of it from neither.
+		Text{Title: "A rewrite", Body: strings.Join([]string{paras[2], other(7, 0), other(7, 1), other(9, 2), other(9, 3)}, "\n")},
+	)
+	got := republications(c.Originals)
+	for i, r := range got {
+		if r != (i == len(c.Originals)-2) {
+			t.Errorf("original %d: republished %v", i, r)
+		}
+	}
+	n := 3 * (len(c.Originals) + len(c.Variants))
+	_, mix, err := WriteLoadInput(c, t.TempDir(), n, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, withoutMix := fixtureCorpus(), LoadMix{}
+	without.Originals = append(without.Originals, c.Originals[len(c.Originals)-1], Text{Title: "Distinct", Body: "A text of its own, nowhere else."})
+	if _, withoutMix, err = WriteLoadInput(without, t.TempDir(), n, 1000); err != nil {
+		t.Fatal(err)
+	}
+	// n covers two whole rounds and part of a third.
+	if mix.Republished < 2 || mix.Copies != withoutMix.Copies+mix.Republished || withoutMix.Republished != 0 {
+		t.Errorf("with the re-publication: %+v; without it: %+v; want it counted once a round among the copies", mix, withoutMix)
+	}
+}

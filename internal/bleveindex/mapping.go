@@ -32,7 +32,11 @@ import (
 // Version 5 adds what search filters, sorts, collapses and draws on:
 // timestamp (published, else ingested) and its day, story_id, the copy
 // flag, word_count and repairs, and doc values on language (a facet).
-const MappingVersion = "5"
+// Version 6 keeps doc values on timestamp alone (the export's sort):
+// search reads its facets, collapse key and days from the terms
+// (internal/search/columns.go), never from doc values; and published_at
+// is stored only (every filter and sort is on timestamp).
+const MappingVersion = "6"
 
 // Field names of the index, for queries, sorting and facets. Text fields
 // use the English analyzer; the others are exact keywords unless noted.
@@ -43,15 +47,15 @@ const (
 	FieldSourceName  = "source.name"     // keyword, stored, facet
 	FieldSourceLower = "source.name_lc"  // lowercased keyword, for filters
 	FieldDomain      = "source.domain"   // lowercased keyword, stored
-	FieldLanguage    = "language"        // keyword, stored
-	FieldClusterID   = "cluster_id"      // keyword, stored, doc values; collapse key
+	FieldLanguage    = "language"        // keyword, stored, facet
+	FieldClusterID   = "cluster_id"      // keyword, stored; collapse key
 	FieldDuplicateOf = "duplicate_of"    // stored only
-	FieldPublishedAt = "published_at"    // datetime, stored, sortable
+	FieldPublishedAt = "published_at"    // stored only, RFC 3339
 	FieldIngestedAt  = "ingested_at"     // stored only, RFC 3339 with nanoseconds; decides which version wins
 	FieldRevision    = "dedupe_revision" // stored only, decimal; then decides which version wins
 	FieldDocument    = "document"        // stored only: the schema.Document as JSON, without its body
-	FieldTimestamp   = "timestamp"       // datetime: published_at, else ingested_at; stored, sortable, date filters
-	FieldDay         = "day"             // keyword YYYY-MM-DD of timestamp (UTC), doc values: the date histogram
+	FieldTimestamp   = "timestamp"       // datetime: published_at, else ingested_at; stored, doc values (the export's sort), date filters
+	FieldDay         = "day"             // keyword YYYY-MM-DD of timestamp (UTC): the date histogram
 	FieldStoryID     = "story_id"        // keyword, stored, facet
 	FieldCopy        = "copy"            // keyword "true" on a syndicated copy (duplicate_of set), absent otherwise
 	FieldWordCount   = "word_count"      // stored only, decimal
@@ -67,7 +71,7 @@ const (
 	FieldPlaceText  = "entities.places.name_text" // standard analyzer, phrase-matchable
 	FieldPlaceID    = "entities.places.id"
 	FieldCountry    = "entities.places.country"
-	// FieldPlacePoint is a keyword with doc values, one per place with a
+	// FieldPlacePoint is a keyword, one per place with a
 	// location: "lat,lon|id|name" (see PlacePoint), so that a facet over
 	// it gives the places of a search with their positions in one pass.
 	FieldPlacePoint = "entities.places.point"
@@ -115,27 +119,24 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.DocValues = false
 		return f
 	}
+	// No doc values on keywords: search reads facets, the collapse key
+	// and days from each segment's terms and postings (its columns,
+	// internal/search/columns.go), and Bleve's own facets and sorts are
+	// not used on them. Doc values are a column per field that every
+	// segment builds and every merge rewrites, for nobody.
 	kw := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewKeywordFieldMapping()
 		f.Analyzer = keyword.Name
 		f.Store = store
 		f.IncludeInAll = false
 		f.IncludeTermVectors = false
-		f.DocValues = true
+		f.DocValues = false
 		return f
 	}
 	lower := func(name string) *mapping.FieldMapping {
 		f := kw(false)
 		f.Analyzer = lowerKeyword
-		f.DocValues = false
 		f.Name = name
-		return f
-	}
-	date := func(store bool) *mapping.FieldMapping {
-		f := bleve.NewDateTimeFieldMapping()
-		f.Store = store
-		f.IncludeInAll = false
-		f.DocValues = true
 		return f
 	}
 	stored := func() *mapping.FieldMapping {
@@ -151,19 +152,23 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt("title", text())
 	doc.AddFieldMappingsAt("body", text())
 	doc.AddFieldMappingsAt("url", stored())
-	// Doc values only where search sorts or facets: cluster_id (collapse),
-	// published_at and timestamp (sort), day (histogram), language,
-	// story, source and entity names (facets).
 	doc.AddFieldMappingsAt("language", kw(true))
 	doc.AddFieldMappingsAt("cluster_id", kw(true))
 	doc.AddFieldMappingsAt("duplicate_of", stored())
-	doc.AddFieldMappingsAt("published_at", date(true))
-	doc.AddFieldMappingsAt("timestamp", date(true))
+	// Read back, never searched: a datetime field would index 16 prefix
+	// terms of it and its doc values.
+	doc.AddFieldMappingsAt("published_at", stored())
+	// Date filters (its prefix terms), the exact times search reads (its
+	// terms of full precision), and the export's sort (Bleve's sort reads
+	// doc values).
+	timestamp := bleve.NewDateTimeFieldMapping()
+	timestamp.Store = true
+	timestamp.IncludeInAll = false
+	timestamp.DocValues = true
+	doc.AddFieldMappingsAt("timestamp", timestamp)
 	doc.AddFieldMappingsAt("day", kw(false))
 	doc.AddFieldMappingsAt("story_id", kw(true))
-	isCopy := kw(false)
-	isCopy.DocValues = false
-	doc.AddFieldMappingsAt("copy", isCopy)
+	doc.AddFieldMappingsAt("copy", kw(false))
 	doc.AddFieldMappingsAt("word_count", stored())
 	doc.AddFieldMappingsAt("repairs", stored())
 	// Not indexed: a datetime field indexes a dozen prefix terms, and
@@ -190,15 +195,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		nameText.IncludeInAll = false
 		nameText.DocValues = false
 		g.AddFieldMappingsAt("name", kw(true), nameText)
-		id := kw(false)
-		id.DocValues = false
-		g.AddFieldMappingsAt("id", id)
+		g.AddFieldMappingsAt("id", kw(false))
 		if group == "places" {
-			country := kw(false)
-			country.DocValues = false
-			g.AddFieldMappingsAt("country", country)
-			point := kw(false)
-			g.AddFieldMappingsAt("point", point)
+			g.AddFieldMappingsAt("country", kw(false))
+			g.AddFieldMappingsAt("point", kw(false))
 		}
 		entities.AddSubDocumentMapping(group, g)
 	}

@@ -64,16 +64,27 @@ func (r memoryReport) print(w io.Writer) {
 // 16-18 %).
 const defaultMemoryFloor = 64 << 20
 
+// maxHeadroom is the most the soft limit newsflow run keeps when no limit
+// is set lets the heap grow beyond what is live (see followLiveHeap). A
+// run's live heap grows with its stories, its search index's merges and
+// its streams' buffers (about 350 MiB after 100,000 articles), and half
+// as much again on top of that was the largest part of its resident
+// memory beyond the live data; above 256 MiB live the headroom stays at
+// this, so the collector runs as GOGC=maxHeadroom/live would make it
+// (37 at 350 MiB live) instead of 50.
+const maxHeadroom = 128 << 20
+
 // followLiveHeap is newsflow run's memory limit when neither
 // NEWSFLOW_MEMORY_LIMIT nor GOMEMLIMIT sets one. The collector's default
 // lets the heap grow to twice what is live, which is most of a run's
 // resident memory; a fixed limit instead would make the collector run
 // without pause once the live heap nears it (a long run's indexes grow).
-// So every interval it sets the soft limit to half as much again as the
-// live heap, and never below floor: the heap stays within 1.5 times what
-// is live (twice below floor/2), and the collector never works more than
-// GOGC=50 would make it. It runs until the returned stop is called, which
-// waits for it and puts back the limit it found.
+// So every interval it sets the soft limit to the live heap plus half as
+// much again, at most maxHeadroom more, and never below floor: the heap
+// stays within 1.5 times what is live (twice below floor/2), and the
+// collector never works more than GOGC=50 would make it below 256 MiB
+// live. It runs until the returned stop is called, which waits for it
+// and puts back the limit it found.
 func followLiveHeap(floor int64, every time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -101,7 +112,7 @@ func followLiveHeap(floor int64, every time.Duration) (stop func()) {
 }
 
 // headroomLimit is the soft limit for a live heap: half as much again, at
-// least floor.
+// most maxHeadroom more, at least floor.
 func headroomLimit(live, floor int64) int64 {
-	return max(floor, live+live/2)
+	return max(floor, live+min(live/2, maxHeadroom))
 }

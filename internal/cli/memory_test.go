@@ -15,8 +15,10 @@ func TestHeadroomLimit(t *testing.T) {
 		{0, 128 << 20, 128 << 20},
 		{80 << 20, 128 << 20, 128 << 20},
 		{100 << 20, 128 << 20, 150 << 20},
-		{300 << 20, 128 << 20, 450 << 20},
-		{1 << 30, 128 << 20, 3 << 29},
+		{256 << 20, 128 << 20, 384 << 20},
+		// Above 256 MiB live the headroom stays 128 MiB.
+		{352 << 20, 64 << 20, 480 << 20},
+		{1 << 30, 128 << 20, 1<<30 + 128<<20},
 	} {
 		if got := headroomLimit(tc.live, tc.floor); got != tc.want {
 			t.Errorf("headroomLimit(%d MiB, %d MiB) = %d MiB; want %d", tc.live>>20, tc.floor>>20, got>>20, tc.want>>20)

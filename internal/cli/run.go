@@ -33,6 +33,9 @@ type runOptions struct {
 	logLevel string
 	// cpuProfile, when set, receives a CPU profile of the whole run.
 	cpuProfile string
+	// memProfile, when set, receives the run's allocation profile (every
+	// sampled allocation since the start: go tool pprof -sample_index=alloc_space).
+	memProfile string
 }
 
 // runFlags registers run's flags and every setting it reads from the
@@ -59,6 +62,7 @@ func runFlags(fs *flag.FlagSet) (o *runOptions, validate func() error, unknown f
 	fs.StringVar(&o.source, "source", "", "source of the --input articles that name none (default: the name of the folder given, or holding the file given)")
 	fs.StringVar(&o.pipeline.ExportPath, "export", "", "write the final documents as JSON lines to this file")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write the run's allocation profile to this file at the end (go tool pprof -sample_index=alloc_space)")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (default warn with --once, else info)")
 	fs.IntVar(&o.pipeline.Stage.Consumer.Concurrency, "concurrency", o.pipeline.Stage.Consumer.Concurrency, "messages each stage processes at once")
 	// Each service's own settings, registered by the service itself.
@@ -103,7 +107,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer log.Sync()
 	if _, goSet := os.LookupEnv("GOMEMLIMIT"); o.pipeline.Stage.MemoryLimit == 0 && !goSet {
 		defer followLiveHeap(defaultMemoryFloor, time.Second)()
-		log.Info("memory limit follows the live heap: 1.5 times it, at least " + stage.ByteSize(defaultMemoryFloor).String() + " (NEWSFLOW_MEMORY_LIMIT sets a fixed one)")
+		log.Info("memory limit follows the live heap: 1.5 times it, at most " + stage.ByteSize(maxHeadroom).String() + " more, at least " + stage.ByteSize(defaultMemoryFloor).String() + " (NEWSFLOW_MEMORY_LIMIT sets a fixed one)")
 	} else {
 		stage.LogMemoryLimit(log, stage.ApplyMemoryLimit(o.pipeline.Stage.MemoryLimit))
 	}
@@ -120,6 +124,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		defer stop()
+	}
+	if o.memProfile != "" {
+		defer writeAllocProfile(o.memProfile, log)
 	}
 	started := time.Now()
 	// ctx is the stop signal; the stages work under a context of their
@@ -386,6 +393,21 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// writeAllocProfile writes every allocation sampled since the process
+// started (the "allocs" profile) to path.
+func writeAllocProfile(path string, log *zap.Logger) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		log.Error("memory profile", zap.String("path", path), zap.Error(err))
+	}
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {

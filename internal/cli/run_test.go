@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -28,12 +29,14 @@ func TestRunOnceOnExamples(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	dir := t.TempDir()
 	export := filepath.Join(dir, "out.jsonl")
+	allocs := filepath.Join(dir, "allocs.pprof")
 	var stdout, stderr bytes.Buffer
 	code := Main(context.Background(), []string{"run", "--once", "--input", "../../examples/articles",
-		"--data", filepath.Join(dir, "data"), "--export", export}, &stdout, &stderr)
+		"--data", filepath.Join(dir, "data"), "--export", export, "--memprofile", allocs}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
+	checkAllocProfile(t, allocs)
 	if got := debug.SetMemoryLimit(-1); got != 768<<20 {
 		t.Errorf("runtime memory limit = %d; want NEWSFLOW_MEMORY_LIMIT's 768MiB", got)
 	}
@@ -241,4 +244,26 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// checkAllocProfile fails unless path holds an allocation profile: pprof's
+// gzipped protocol buffer, naming the alloc_space sample type.
+func checkAllocProfile(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("--memprofile: %v", err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("--memprofile wrote no pprof profile: %v", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("--memprofile: %v", err)
+	}
+	if !bytes.Contains(b, []byte("alloc_space")) {
+		t.Errorf("--memprofile's profile (%d bytes) has no alloc_space samples", len(b))
+	}
 }

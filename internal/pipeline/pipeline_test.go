@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -87,18 +88,7 @@ func TestStartsOnASmallDisk(t *testing.T) {
 func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	opts := DefaultOptions(t.TempDir())
-	opts.Listen = "127.0.0.1:0"
-	opts.MaxStore = 4 << 30
-	p, err := Open(ctx, opts, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := p.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
+	p := openStopped(t, ctx, zaptest.NewLogger(t))
 	js := p.Runtime().JetStream()
 	raws := []schema.RawArticle{
 		{URL: "https://wire.example/a", Source: "Example Wire", PublishedAt: "2023-06-02T10:00:00Z",
@@ -133,6 +123,25 @@ func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
 			t.Errorf("article %d indexed without a story", i)
 		}
 	}
+}
+
+// openStopped opens a pipeline on a random port with its stages not yet
+// started, and shuts it down when the test ends.
+func openStopped(t *testing.T, ctx context.Context, log *zap.Logger) *Pipeline {
+	t.Helper()
+	opts := DefaultOptions(t.TempDir())
+	opts.Listen = "127.0.0.1:0"
+	opts.MaxStore = 4 << 30
+	p, err := Open(ctx, opts, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return p
 }
 
 // TestEmbeddedBoundsAreValidSettings: the bounds newsflow run sets in

@@ -1,7 +1,6 @@
 package stage
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -418,7 +417,7 @@ type published struct {
 	// buf holds the encoded output until it is confirmed: the client
 	// resends it if the stream had no responder yet, until the future
 	// ends, so it goes back to the pool only then (release).
-	buf *bytes.Buffer
+	buf *[]byte
 }
 
 // publishConfirmWait is how long a publish may wait for JetStream to say
@@ -445,7 +444,7 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 	var id string
 	switch o := any(out).(type) {
 	case *schema.Document:
-		pub.buf = encodeBuffers.Get().(*bytes.Buffer)
+		pub.buf = encodeBuffers.Get().(*[]byte)
 		var err error
 		if data, err = encode(pub.buf, o); err != nil {
 			pub.release()
@@ -559,26 +558,24 @@ func (h *handler[In, Out]) confirm(ctx context.Context, unconfirmed <-chan *publ
 }
 
 // encodeBuffers hold encoded outputs until JetStream has stored them.
-var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // putEncodeBuffer returns buf to the pool unless an unusually large
 // document grew it.
-func putEncodeBuffer(buf *bytes.Buffer) {
-	if buf.Cap() <= 1<<20 {
-		buf.Reset()
+func putEncodeBuffer(buf *[]byte) {
+	if cap(*buf) <= 1<<20 {
+		*buf = (*buf)[:0]
 		encodeBuffers.Put(buf)
 	}
 }
 
-// encode writes d as JSON into buf and returns the bytes. HTML characters
-// are not escaped: documents are read by JSON decoders, not browsers.
-func encode(buf *bytes.Buffer, d *schema.Document) ([]byte, error) {
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(d); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+// encode writes d as JSON into buf and returns the bytes: what
+// encoding/json writes with HTML escaping off (documents are read by JSON
+// decoders, not browsers), from schema's reflection-free encoder.
+func encode(buf *[]byte, d *schema.Document) ([]byte, error) {
+	b, err := d.AppendJSON((*buf)[:0])
+	*buf = b
+	return b, err
 }
 
 func (h *handler[In, Out]) deadLetter(ctx context.Context, msg jetstream.Msg, info Info, reason string) error {

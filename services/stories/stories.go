@@ -84,6 +84,8 @@ type Stories struct {
 	consume jetstream.ConsumeContext
 	stop    chan struct{}
 	done    chan struct{}
+	// interval takes SetSnapshotInterval's intervals to the publish loop.
+	interval chan time.Duration
 	// publishing serialises publishSnapshots (the loop and Flush);
 	// pending holds snapshots that failed to publish, retried next time.
 	publishing sync.Mutex
@@ -247,7 +249,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 	}
 	stories, articles, _, _ := s.Size()
 	log.Info("story log replayed", zap.Uint64("from_seq", s.loaded+1), zap.Uint64("last_seq", info.State.LastSeq), zap.Int("active_stories", stories), zap.Int("articles", articles))
-	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	s.stop, s.done, s.interval = make(chan struct{}), make(chan struct{}), make(chan time.Duration)
 	go s.publishLoop()
 	if cfg.StateInterval > 0 {
 		s.stateDone = make(chan struct{})
@@ -614,7 +616,8 @@ func (s *Stories) TakeSnapshots() []schema.Story {
 
 func (s *Stories) publishLoop() {
 	defer close(s.done)
-	t := time.NewTicker(s.cfg.SnapshotInterval)
+	every := s.cfg.SnapshotInterval
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -623,7 +626,31 @@ func (s *Stories) publishLoop() {
 			return
 		case <-t.C:
 			s.publishSnapshots()
+		case d := <-s.interval:
+			if d <= 0 {
+				d = s.cfg.SnapshotInterval
+			}
+			every = d
+			t.Reset(every)
 		}
+	}
+}
+
+// SetSnapshotInterval sets the interval between two publications of the
+// changed stories, instead of Config.SnapshotInterval (d <= 0 goes back to
+// it): the next publication is d from now. newsflow run lengthens it while
+// the pipeline is behind: a story that takes articles for the length of a
+// backlog is then snapshotted once per interval instead of once a second,
+// and every snapshot is a message to store, deliver, decode and index. A
+// stage without NATS (the evaluation's) publishes nothing, and this does
+// nothing.
+func (s *Stories) SetSnapshotInterval(d time.Duration) {
+	if s.interval == nil {
+		return
+	}
+	select {
+	case s.interval <- d:
+	case <-s.done:
 	}
 }
 

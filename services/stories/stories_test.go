@@ -245,16 +245,23 @@ func cloneDoc(d *schema.Document) *schema.Document {
 	return &c
 }
 
-func TestSnapshotsArePublishedWithRevisions(t *testing.T) {
-	srv := natstest.Server(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	js := connect(t, srv.ClientURL())
+// withStreams starts a server with the pipeline's streams, snapshots'
+// included, and connects to it.
+func withStreams(t *testing.T, ctx context.Context) jetstream.JetStream {
+	t.Helper()
+	js := connect(t, natstest.Server(t).ClientURL())
 	cfg := stage.DefaultConfig()
 	cfg.Streams.MaxBytes = 64 << 20
 	if err := stage.EnsureStreams(ctx, js, cfg.Streams); err != nil {
 		t.Fatal(err)
 	}
+	return js
+}
+
+func TestSnapshotsArePublishedWithRevisions(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js := withStreams(t, ctx)
 	scfg := DefaultConfig()
 	scfg.SnapshotInterval = 10 * time.Millisecond
 	s, err := New(ctx, js, scfg, zaptest.NewLogger(t))
@@ -302,6 +309,61 @@ func TestSnapshotsArePublishedWithRevisions(t *testing.T) {
 		b, _ := json.Marshal(newest)
 		t.Errorf("last snapshot of %s = %s, want 4 articles from 4 outlets, represented by %s", story, b, docs[0].ID)
 	}
+}
+
+// SetSnapshotInterval replaces the configured interval from the call on:
+// a longer one holds the changed stories back, a shorter one publishes
+// them sooner, and 0 goes back to the configuration's.
+func TestSetSnapshotIntervalTakesEffect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	js := withStreams(t, ctx)
+	stream, err := js.Stream(ctx, stage.StreamStories)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := func() uint64 {
+		t.Helper()
+		info, err := stream.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Msgs
+	}
+	scfg := DefaultConfig()
+	scfg.SnapshotInterval = time.Hour // no tick within the test
+	s, err := New(ctx, js, scfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	docs := corpus(2, 1, 5) // two stories of one article
+	process(t, ctx, s, docs[0])
+	s.SetSnapshotInterval(2 * time.Hour) // longer: nothing yet
+	if got := published(); got != 0 {
+		t.Fatalf("%d snapshots published after a longer interval; want 0", got)
+	}
+	s.SetSnapshotInterval(time.Millisecond) // shorter: within a millisecond
+	for published() == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("no snapshot published after a shorter interval")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	// Back to the configured hour: the loop has taken it when the call
+	// returns, and the story that changes next waits for a tick that does
+	// not come within the test.
+	s.SetSnapshotInterval(0)
+	process(t, ctx, s, docs[1])
+	if got := published(); got != 1 {
+		t.Fatalf("%d snapshots published back at the configured interval; want 1", got)
+	}
+	s.Close() // publishes what is left
+	if got := published(); got != 2 {
+		t.Fatalf("%d snapshots published after Close; want 2", got)
+	}
+	s.SetSnapshotInterval(time.Millisecond) // after Close: returns, does nothing
 }
 
 // The story log is created at start like every resource (stage.Provision):

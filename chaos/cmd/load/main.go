@@ -1,7 +1,7 @@
 // Command load runs a sustained load through newsflow run --once: at least
 // 100,000 articles made from the BBC corpus and its syndication variants
 // (chaos.WriteLoadInput: distinct articles, each round's words permuted,
-// and about 30 % copies), while it samples the process's RSS and thread
+// and about 35 % copies, the corpus's own re-publications among them), while it samples the process's RSS and thread
 // count from /proc and its goroutine count from its /metrics. It prints
 // the samples, the peak RSS, the mean RSS of the last quarter of the run
 // over the second's (rss_q4_vs_q2: the trend after warm-up), articles/s,
@@ -98,8 +98,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "input: %d articles in %d files: %d distinct, %d copies (the corpus's %d originals and %d variants, each round's words permuted)\n",
-		mix.Articles, len(files), mix.Articles-mix.Copies, mix.Copies, len(corpus.Originals), len(corpus.Variants))
+	fmt.Fprintf(out, "input: %d articles in %d files: %d distinct, %d copies, %d of them the corpus's own re-publications (the corpus's %d originals and %d variants, each round's words permuted)\n",
+		mix.Articles, len(files), mix.Articles-mix.Copies, mix.Copies, mix.Republished, len(corpus.Originals), len(corpus.Variants))
 
 	load0, _ := os.ReadFile("/proc/loadavg")
 	var stdout, stderr bytes.Buffer

@@ -3,9 +3,12 @@
 // callers, batches of up to 256, a 500 ms linger) and prints, per block of
 // documents, the throughput, the CPU time per document, Go heap, RSS,
 // goroutines, and scorch's segment, file and merge counters. It exists to
-// check that the cost per document stays flat as the index grows.
+// check that the cost per document stays flat as the index grows, and,
+// with -docs, to measure what the index costs on real documents (the
+// export of a `newsflow run --once`, in the order they were indexed).
 //
 //	go run ./bleveindex/bleveload -n 100000 -cpuprofile late.pprof -profile-from 80000
+//	go run ./bleveindex/bleveload -docs export.jsonl -callers 160 -queries 0
 package main
 
 import (
@@ -41,7 +44,10 @@ type config struct {
 	profileFrom              int
 	scorch                   string
 	queries                  int
-	searchProfile            string
+	// docs, when set, is a JSON lines file of schema.Document to index
+	// instead of the synthetic corpus; n is then its first n documents.
+	docs          string
+	searchProfile string
 }
 
 func main() {
@@ -60,7 +66,13 @@ func main() {
 	flag.StringVar(&cfg.searchProfile, "searchprofile", "", "write a CPU profile of the searches")
 	flag.IntVar(&cfg.queries, "queries", 200, "known-item searches (a sampled article's title as the query) to time after indexing")
 	flag.StringVar(&cfg.scorch, "scorch", "", `JSON object overriding scorch configuration entries, e.g. {"scorchMergePlanOptions":{"SegmentsPerMergeTask":10}}`)
+	flag.StringVar(&cfg.docs, "docs", "", "JSON lines of documents to index instead of the synthetic corpus (newsflow run --export writes them); -n then takes the first n, and defaults to all")
 	flag.Parse()
+	nSet := false
+	flag.Visit(func(f *flag.Flag) { nSet = nSet || f.Name == "n" })
+	if cfg.docs != "" && !nSet {
+		cfg.n = -1 // every document of the file
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -99,14 +111,17 @@ func run(ctx context.Context, cfg config, out io.Writer, log *zap.Logger) error 
 	}
 	defer ix.Close()
 
-	gen := newCorpus(cfg.seed)
+	next, err := source(&cfg)
+	if err != nil {
+		return err
+	}
 	docs := make(chan *schema.Document, 4*cfg.callers)
 	var sample []*schema.Document // read after the generator is done
 	every := max(1, cfg.n/max(1, cfg.queries))
 	go func() {
 		defer close(docs)
 		for i := range cfg.n {
-			d := gen.next(i)
+			d := next(i)
 			if cfg.queries > 0 && i%every == every/2 && len(sample) < cfg.queries {
 				sample = append(sample, d)
 			}
@@ -225,6 +240,40 @@ loop:
 	}
 	fmt.Fprintf(out, "closed in %s; peak RSS %d MiB\n", time.Since(closeStart).Round(time.Millisecond), procStatus("VmHWM")>>10)
 	return nil
+}
+
+// source returns the documents to index: the synthetic corpus, or the
+// documents of cfg.docs (all of them when cfg.n is negative), read before
+// indexing starts so that reading them is not in the CPU per document.
+// It sets cfg.n to the number of documents when they come from a file.
+func source(cfg *config) (func(int) *schema.Document, error) {
+	if cfg.docs == "" {
+		if cfg.n < 0 {
+			return nil, fmt.Errorf("-n %d: want at least 0", cfg.n)
+		}
+		return newCorpus(cfg.seed).next, nil
+	}
+	f, err := os.Open(cfg.docs)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var all []*schema.Document
+	dec := json.NewDecoder(f)
+	for cfg.n < 0 || len(all) < cfg.n {
+		d := new(schema.Document)
+		if err := dec.Decode(d); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s, document %d: %w", cfg.docs, len(all)+1, err)
+		}
+		all = append(all, d)
+	}
+	if cfg.n > len(all) {
+		return nil, fmt.Errorf("-n %d: %s holds %d documents", cfg.n, cfg.docs, len(all))
+	}
+	cfg.n = len(all)
+	return func(i int) *schema.Document { return all[i] }, nil
 }
 
 // line is one report row.

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,5 +66,47 @@ func TestRun(t *testing.T) {
 	}
 	if last := lines[len(lines)-4]; !strings.HasPrefix(last, "300\t") {
 		t.Errorf("last block line %q, want it to report 300 documents", last)
+	}
+}
+
+func TestDocsFromAFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "docs.jsonl")
+	var lines, ids []string
+	gen := newCorpus(3)
+	for i := range 3 {
+		d := gen.next(i)
+		js, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, ids = append(lines, string(js)), append(ids, d.ID)
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ n, want int }{{-1, 3}, {2, 2}, {3, 3}} {
+		cfg := config{docs: path, n: c.n}
+		next, err := source(&cfg)
+		if err != nil {
+			t.Fatalf("-n %d: %v", c.n, err)
+		}
+		if cfg.n != c.want {
+			t.Errorf("-n %d: %d documents, want %d", c.n, cfg.n, c.want)
+		}
+		if d := next(cfg.n - 1); d.ID != ids[cfg.n-1] {
+			t.Errorf("-n %d: last document %s, want the file's document %d", c.n, d.ID, cfg.n)
+		}
+	}
+	cfg := config{docs: path, n: 4}
+	if _, err := source(&cfg); err == nil || !strings.Contains(err.Error(), "holds 3 documents") {
+		t.Errorf("-n 4 of a file of 3: %v, want an error saying it holds 3", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	if err := os.WriteFile(bad, []byte(lines[0]+"\n{not json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg = config{docs: bad, n: -1}
+	if _, err := source(&cfg); err == nil || !strings.Contains(err.Error(), "document 2") {
+		t.Errorf("a bad second line: %v, want an error naming document 2", err)
 	}
 }

@@ -224,6 +224,7 @@ func Load() (*Gazetteer, error) {
 	}
 
 	// Regions: states, provinces, nations.
+	continental := make(map[string]int) // folded adjective -> entry of a continent
 	rf, err := dataFS.ReadFile("data/regions.tsv")
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: %w", err)
@@ -245,6 +246,17 @@ func Load() (*Gazetteer, error) {
 		i := add(Entry{ID: c[1], Name: name, Type: Place, Country: cc, Lat: lat, Lon: lon,
 			HasPoint: true, Class: Region, Curated: true})
 		names = append(names, pending{name, i, false})
+		if cc == "" {
+			// A continent's adjective by the English suffix: Africa ->
+			// African, Latin America -> Latin American, Europe ->
+			// European. A country's adjective of the same spelling wins.
+			switch {
+			case strings.HasSuffix(name, "a"):
+				continental[Fold(name+"n")] = i
+			case strings.HasSuffix(name, "e"):
+				continental[Fold(name+"an")] = i
+			}
+		}
 		if len(c) > 5 && c[5] != "" {
 			for _, a := range strings.Split(c[5], "|") {
 				names = append(names, pending{a, i, false})
@@ -292,11 +304,19 @@ func Load() (*Gazetteer, error) {
 		return nil, fmt.Errorf("%w: aliases: %v", ErrBadData, err)
 	}
 
-	addRegion := func(e Entry) {
-		names = append(names, pending{e.Name, add(e), false})
+	addRegion := func(e Entry, aliases []string) {
+		i := add(e)
+		for _, n := range append([]string{e.Name}, aliases...) {
+			names = append(names, pending{n, i, false})
+		}
 	}
 	if err := g.loadKB(placeIdx, addRegion); err != nil {
 		return nil, err
+	}
+	for d, i := range continental {
+		if g.byDemonym[d] == nil {
+			g.byDemonym[d] = &g.entries[i]
+		}
 	}
 	for i := range g.entries {
 		if e := &g.entries[i]; e.Class == Country {
@@ -354,9 +374,10 @@ func Load() (*Gazetteer, error) {
 
 // loadKB reads kb.tsv.gz: a GeoNames place the knowledge base knows takes
 // its QID as id; a subdivision (state, province, county) is added as a
-// region through addRegion, ranked like regions.tsv's but not curated;
+// region through addRegion with its aliases (GeoNames' English name where
+// it differs: "Chechnya"), ranked like regions.tsv's but not curated;
 // organisations and people go to the Known table.
-func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error {
+func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(e Entry, aliases []string)) error {
 	kf, err := dataFS.ReadFile("data/kb.tsv.gz")
 	if err != nil {
 		return fmt.Errorf("gazetteer: %w", err)
@@ -387,7 +408,11 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(Entry)) error
 			if err := errors.Join(err1, err2); err != nil {
 				return err
 			}
-			addRegion(Entry{ID: c[1], Name: c[2], Type: Place, Country: c[3], Lat: lat, Lon: lon, HasPoint: true, Class: Region})
+			var aliases []string
+			if len(c) > 6 && c[6] != "" {
+				aliases = strings.Split(c[6], "|")
+			}
+			addRegion(Entry{ID: c[1], Name: c[2], Type: Place, Country: c[3], Lat: lat, Lon: lon, HasPoint: true, Class: Region}, aliases)
 			return nil
 		case "ORG", "PER":
 			if len(c) < 5 {
@@ -442,7 +467,8 @@ func (g *Gazetteer) Known(name string) []*Entry {
 }
 
 // Demonym returns the country of a nationality adjective ("Iraqi",
-// "Dutch"), or nil.
+// "Dutch"), or the continent of a continent's ("European", "Latin
+// American"), or nil.
 func (g *Gazetteer) Demonym(word string) *Entry { return g.byDemonym[Fold(word)] }
 
 // HasID reports whether an entry, curated, GeoNames or in the knowledge

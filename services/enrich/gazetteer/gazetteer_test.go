@@ -49,6 +49,10 @@ func TestLookup(t *testing.T) {
 		{"Norfolk", "Q23109", "GB"},
 		// dr5hn's QID for Tobago is Trinidad's: a local id instead.
 		{"Tobago", "local:place:tobago", "TT"},
+		// GeoNames' English name of a subdivision that dr5hn names
+		// otherwise ("Chechen", "Michoacán de Ocampo").
+		{"Chechnya", "Q5187", "RU"},
+		{"Michoacán", "Q79861", "MX"},
 	}
 	for _, tt := range tests {
 		cs := g.Lookup(tt.surface)
@@ -61,6 +65,34 @@ func TestLookup(t *testing.T) {
 		}
 		if got := cs[0].Entry.Country; got != tt.wantCC {
 			t.Errorf("Lookup(%q)[0].Country = %q, want %q", tt.surface, got, tt.wantCC)
+		}
+	}
+}
+
+func TestDemonym(t *testing.T) {
+	g := load(t)
+	for _, tt := range []struct{ word, wantID string }{
+		{"Iraqi", "Q796"},
+		{"American", "Q30"}, // the country's adjective, not America's
+		// A continent's adjective by the English suffix.
+		{"European", "Q46"},
+		{"African", "Q15"},
+		{"Asian", "Q48"},
+		{"North American", "Q49"},
+		{"Latin American", "local:place:latin-america"},
+	} {
+		e := g.Demonym(tt.word)
+		if e == nil {
+			t.Errorf("Demonym(%q) = nil, want %s", tt.word, tt.wantID)
+			continue
+		}
+		if e.ID != tt.wantID {
+			t.Errorf("Demonym(%q) = %s, want %s", tt.word, e.ID, tt.wantID)
+		}
+	}
+	for _, w := range []string{"Europe", "Caribbeanan", "Balkan"} {
+		if e := g.Demonym(w); e != nil {
+			t.Errorf("Demonym(%q) = %s, want nil", w, e.ID)
 		}
 	}
 }

@@ -175,6 +175,7 @@ type cluster struct {
 	multi     bool   // some mention has more than one word
 	titled    bool   // a title preceded some mention
 	work      bool   // a cue says it is a film, show, book or game
+	namedWork bool   // a cue next to a mention says so ("the film X", "X, directed by")
 	band      bool   // a cue says it is a band
 	orgCue    bool   // a cue says it is a company
 	surnamed  bool   // a mention gives its surname alone: a person
@@ -310,6 +311,8 @@ func (s *state) cluster() schema.Entities {
 	}
 	s.placeContext(clusters)
 	var out schema.Entities
+	learned := make(map[string]streamCue) // this article's own cues, for the stream
+	defer s.r.stream.learn(learned)
 	kept := make(map[int]string) // cluster root -> id, when tracking
 	bodyLen := len(s.d.Text) - s.d.BodyStart
 	for _, root := range order {
@@ -320,6 +323,9 @@ func (s *state) cluster() schema.Entities {
 		name, id := s.identity(c)
 		if name == "" {
 			continue
+		}
+		if c.entry == nil {
+			s.streamCues(name, c, learned)
 		}
 		if c.entry == nil && !c.titled {
 			switch {
@@ -410,6 +416,41 @@ func (s *state) cluster() schema.Entities {
 	out.Organizations = merge(out.Organizations)
 	out.Places = mergePlaces(out.Places)
 	return out
+}
+
+// streamCues notes what the article's own cues say of a name (learned,
+// for the stream's memory) and, when they say nothing, takes the type
+// that earlier articles agree on: a work is not shown, a band typed
+// person is an organisation.
+func (s *state) streamCues(name string, c *cluster, learned map[string]streamCue) {
+	key := streamKey(name)
+	switch {
+	case c.titled || c.personCue:
+		learned[key] = cuePerson
+	case c.namedWork && !c.named:
+		// A name opening with a first name ("the Mike Leigh film") is
+		// as often the person's as the title's: not remembered.
+		if learned[key] != cuePerson {
+			learned[key] = cueWork
+		}
+	case c.band:
+		if learned[key] == cueNone {
+			learned[key] = cueBand
+		}
+	case c.work || c.orgCue || c.listed:
+		// The article has its own say.
+	default:
+		switch s.r.stream.recall(key) {
+		case cueWork:
+			// Not a place the gazetteer knows nor in a sports story:
+			// "Chelsea" of a film is still the club.
+			if !s.strictSport() && !hasPlace(s.r.g.Lookup(name)) {
+				c.work = true
+			}
+		case cueBand:
+			c.band = true
+		}
+	}
 }
 
 // undefinedAcronyms joins an acronym that the article uses without
@@ -926,6 +967,13 @@ func (s *state) cues(m *mention, c *cluster) {
 		next == "," && s.workApposition(after+1) || broadcastAfter[lnext] && !named && s.programmeShaped(m) ||
 		!named && m.typ != gazetteer.Person && s.namedBestWork(after) || m.typ != gazetteer.Person && !named && s.programmeShaped(m) && s.broadcastContext(m) || nominated && workRoleBefore[prev] || m.t1-m.t0 > 1 && s.capitalArticle(m.t0-1) || m.typ != gazetteer.Person && !named && prev == "in" && s.playedIn(m.t0-1, the):
 		c.work = true
+		// The cues next to the name itself, for the stream's memory; a
+		// cue spread from a list, a possession or a version number
+		// ("Abramovich's Chelsea") is left out of it.
+		c.namedWork = c.namedWork || workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) ||
+			next == "," && workAfterComma[next2] || next == "directed" && next2 == "by" || next == "," && s.workApposition(after+1) ||
+			next == "for" && next2 == "best" && s.bestWork(after+2) || !named && m.typ != gazetteer.Person && s.namedBestWork(after) ||
+			broadcastAfter[lnext] && !named && s.programmeShaped(m)
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed) ||
 		s.pluralSubject(m):
 		c.band = true
@@ -999,14 +1047,18 @@ func (s *state) workApposition(k int) bool {
 
 // programmeShaped reports whether m may name a programme rather than a
 // broadcaster: several capitalised words, none an acronym, a number or an
-// organisation word, and nothing knows it ("Go Digital", "Crime Scene
-// Investigation", not "Channel 4", "BBC Three" nor "Paramount Pictures").
+// organisation word, connectors only inside ("Top of the Pops"), and
+// nothing knows it ("Go Digital", "Crime Scene Investigation", not
+// "Channel 4", "BBC Three" nor "Paramount Pictures").
 func (s *state) programmeShaped(m *mention) bool {
 	if m.t1-m.t0 < 2 || m.entry != nil || m.t1 > m.t0+1 && versionNumber(s.toks[m.t1-1].Text) {
 		return false
 	}
 	for k := m.t0; k < m.t1; k++ {
 		w := s.toks[k].Text
+		if k > m.t0 && k < m.t1-1 && connectors[w] {
+			continue // "Top of the Pops"
+		}
 		if !isCap(w) || !isWord(w) || isAcronym(w) || orgWords[w] || orgSuffixes[w] || placeWords[w] || broadcasterWords[w] || numberedWords[w] {
 			return false
 		}

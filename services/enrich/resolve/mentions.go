@@ -108,6 +108,9 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 						}
 					}
 				}
+				if typ == gazetteer.Organization {
+					t0 = s.ofTheHead(t0, base)
+				}
 				m := &mention{t0: t0, t1: t1, typ: typ, src: srcTagger}
 				if s.clean(m) {
 					s.add(m)
@@ -116,6 +119,24 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 		}
 		base += len(sent)
 	}
+}
+
+// ofTheHead repairs an organisation the tagger cut after "of the": one
+// capitalised word inside a sentence that no span holds, opening its run
+// of capitals, before "of the" and the span belongs to the name ("for Top
+// of the Pops", "Friends of the Earth"; not "President of the
+// Bundesbank", nor a sentence's first word: "Members of the Bank of
+// England"). It returns the name's first token.
+func (s *state) ofTheHead(t0, sentStart int) int {
+	k := t0 - 3
+	if k <= sentStart || s.toks[t0-1].Text != "the" || s.toks[t0-2].Text != "of" || !s.free(k, t0) {
+		return t0
+	}
+	w := s.toks[k].Text
+	if lw := strings.ToLower(w); !isWord(w) || !isCap(w) || s.toks[k].initial || titleWords[w] || functionWords[lw] || leadingJunk[lw] || personBefore[lw] || isCap(s.toks[k-1].Text) {
+		return t0
+	}
+	return k
 }
 
 // clean strips titles, a leading article and possessives, sets m.text and

@@ -101,13 +101,14 @@ func cut(s string, n int) string {
 type Resolver struct {
 	g      *gazetteer.Gazetteer
 	tagger *ner.Tagger
+	stream *streamTypes // names typed by the cues of earlier articles
 }
 
 // New returns a Resolver over g. The tagger, which may be nil, tells
 // which words are first names (its lexicon): "Albert" is a supermarket
 // in the knowledge base, but "Albert Hill" is not one of its outlets.
 func New(g *gazetteer.Gazetteer, tagger *ner.Tagger) *Resolver {
-	return &Resolver{g: g, tagger: tagger}
+	return &Resolver{g: g, tagger: tagger, stream: newStreamTypes()}
 }
 
 type source uint8

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -380,7 +381,7 @@ func TestRules(t *testing.T) {
 			spans:   []span{{"PER", "Tony Blair"}, {"ORG", "Conservative"}, {"PER", "Michael Howard"}, {"ORG", "Liberal Democrat"}, {"PER", "Charles Kennedy"}},
 			want: map[string]string{"PER:Tony Blair": "Q9545 |", "PER:Michael Howard": "local:person:michael-howard ||",
 				"PER:Charles Kennedy": "local:person:charles-kennedy ||", "ORG:Conservative": "local:org:conservative ||",
-				"ORG:Liberal Democrats": "local:org:liberal-democrats ||"},
+				"ORG:Liberal Democrats": "Q9624 ||"},
 		},
 		{
 			name:  "an English county in a British story",
@@ -605,11 +606,31 @@ func TestRules(t *testing.T) {
 				{"ORG", "US Food and Drug Administration"}, {"ORG", "FDA"}, {"PER", "C Paterson"}, {"PER", "Chris Paterson"},
 				{"PER", "G Ross"}, {"PER", "Gavin Ross"}, {"PER", "Greg Ross"}, {"ORG", "Man United"}, {"ORG", "Manchester United"},
 				{"ORG", "Congress"}, {"ORG", "Congressional Budget Office"}},
-			want: map[string]string{"ORG:Federal Reserve": "Q53536 ||", "ORG:Liberal Democrats": "local:org:liberal-democrats ||",
+			want: map[string]string{"ORG:Federal Reserve": "Q53536 ||", "ORG:Liberal Democrats": "Q9624 ||",
 				"ORG:US Food and Drug Administration": "local:org:us-food-and-drug-administration ||", "PER:Chris Paterson": "local:person:chris-paterson ||",
 				"PER:G Ross": "local:person:g-ross |", "ORG:Manchester United": "local:org:manchester-united ||",
 				"ORG:Congress": "local:org:congress |"},
 			absent: []string{"ORG:Fed", "ORG:Lib Dems", "ORG:FDA", "PER:C Paterson", "ORG:Man United"},
+		},
+		{
+			name:  "a curated party takes the QID Party Facts gives it in its country",
+			title: "Vote", body: "The Conservative Party and Labour met. The SNP and UKIP did not.",
+			english: true,
+			spans:   []span{{"ORG", "Conservative Party"}, {"ORG", "Labour"}, {"ORG", "SNP"}, {"ORG", "UKIP"}},
+			want: map[string]string{"ORG:Conservative Party": "Q9626 |", "ORG:Labour Party": "Q9630 |",
+				"ORG:Scottish National Party": "Q10658 |", "ORG:UK Independence Party": "Q10647 |"},
+		},
+		{
+			name:  "an organisation cut after 'of the' takes the capitalised word before it",
+			title: "Charts", body: "He came to London for Top of the Pops last year. Members of the Bank of England met the head of the Bundesbank. " +
+				"Campaigners from Friends of the Earth protested. The President of the Bundesbank spoke. Guests were Top of the Pops presenter Fearne Cotton and ITV presenter Ant McPartlin.",
+			english: true,
+			spans: []span{{"ORG", "Pops"}, {"ORG", "Bank of England"}, {"ORG", "Bundesbank"}, {"ORG", "Earth"}, {"ORG", "ITV"},
+				{"PER", "Fearne Cotton"}, {"PER", "Ant McPartlin"}},
+			// "Top of the Pops presenter": a programme, not shown; "ITV
+			// presenter": a broadcaster.
+			want:   map[string]string{"ORG:Friends of the Earth": "local:org:friends-of-the-earth |", "ORG:ITV": "local:org:itv |"},
+			absent: []string{"ORG:Top of the Pops", "ORG:Pops", "ORG:Members of the Bank of England", "ORG:President of the Bundesbank", "ORG:Earth"},
 		},
 		{
 			name:  "gazetteer place inside a longer name needs the tagger",
@@ -731,4 +752,75 @@ func FuzzResolve(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestStreamTypes: a name that the cues of two earlier articles typed as
+// a band or a work keeps that type in a later article with no cue of its
+// own; one article is not enough, a person cue in any article vetoes it,
+// and a work's name that is a known place, or in a sports story, stays.
+func TestStreamTypes(t *testing.T) {
+	r := resolver(t)
+	resolve := func(body string, spans []span) map[string]string {
+		t.Helper()
+		d := NewDoc("News", body, 0, true)
+		sents := ner.Sentences(d.Text)
+		return flatten(r.Resolve(d, sents, tag(d.Text, sents, spans)))
+	}
+	later := "Tickets for the concert featuring Zorba Quillfeather sold out. Fans of Zorba Quillfeather queued."
+	laterSpans := []span{{"PER", "Zorba Quillfeather"}}
+	if got := resolve(later, laterSpans); got["PER:Zorba Quillfeather"] == "" {
+		t.Fatalf("before any cue: want a person Zorba Quillfeather, got %v", got)
+	}
+	resolve("The rock band Zorba Quillfeather played.", laterSpans)
+	if got := resolve(later, laterSpans); got["PER:Zorba Quillfeather"] == "" {
+		t.Errorf("after one article: want a person still, got %v", got)
+	}
+	resolve("Glasgow rock band Zorba Quillfeather toured.", laterSpans)
+	got := resolve(later, laterSpans)
+	if got["ORG:Zorba Quillfeather"] == "" || got["PER:Zorba Quillfeather"] != "" {
+		t.Errorf("after two articles: want the band an organisation, got %v", got)
+	}
+
+	// Works: "the film X" twice; a later article without a cue does not
+	// show it. A name that a person cue typed elsewhere stays.
+	for _, body := range []string{"The film Glimmering Orchard opened.", "Critics loved the film Glimmering Orchard."} {
+		resolve(body, []span{{"ORG", "Glimmering Orchard"}})
+	}
+	if got := resolve("Glimmering Orchard took $5m at the box office.", []span{{"ORG", "Glimmering Orchard"}}); got["ORG:Glimmering Orchard"] != "" {
+		t.Errorf("a remembered work is shown: %v", got)
+	}
+	for _, body := range []string{"The film Quentin Marlowe opened.", "Critics loved the film Quentin Marlowe.", "Actor Quentin Marlowe smiled."} {
+		resolve(body, []span{{"PER", "Quentin Marlowe"}})
+	}
+	if got := resolve("Quentin Marlowe arrived in Rome.", []span{{"PER", "Quentin Marlowe"}}); got["PER:Quentin Marlowe"] == "" {
+		t.Errorf("a name a role noun typed a person was dropped: %v", got)
+	}
+	// A work named like a known place is still the place.
+	for _, body := range []string{"The film Chelsea opened.", "Critics loved the film Chelsea."} {
+		resolve(body, []span{{"ORG", "Chelsea"}})
+	}
+	if got := resolve("Chelsea beat Arsenal 2-0 in the league; the striker scored twice and the keeper saved a penalty in the match.",
+		[]span{{"ORG", "Chelsea"}, {"ORG", "Arsenal"}}); got["ORG:Chelsea"] == "" {
+		t.Errorf("the club Chelsea was dropped as a remembered work: %v", got)
+	}
+}
+
+// TestStreamTypesBounded: past maxStreamNames names the oldest is
+// forgotten, and the memory stays that size.
+func TestStreamTypesBounded(t *testing.T) {
+	st := newStreamTypes()
+	st.learn(map[string]streamCue{"first": cueBand})
+	st.learn(map[string]streamCue{"first": cueBand})
+	if got := st.recall("first"); got != cueBand {
+		t.Fatalf("recall(first) = %v, want cueBand", got)
+	}
+	for i := 0; i < maxStreamNames; i++ {
+		st.learn(map[string]streamCue{"name" + strconv.Itoa(i): cueWork})
+	}
+	if got := st.recall("first"); got != cueNone {
+		t.Errorf("recall(first) after %d more names = %v, want forgotten", maxStreamNames, got)
+	}
+	if len(st.names) != maxStreamNames || len(st.order) != maxStreamNames {
+		t.Errorf("memory holds %d names (%d in order), want %d", len(st.names), len(st.order), maxStreamNames)
+	}
 }

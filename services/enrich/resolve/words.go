@@ -157,8 +157,8 @@ var (
 	// ("the Channel 4 series", "an MTV show"): they mark only names of
 	// several words with no number, acronym or organisation word ("the
 	// BBC's Go Digital programme", "the CSI: Crime Scene Investigation
-	// series").
-	broadcastAfter = set(`programme programmes series show`)
+	// series", "Top of the Pops presenter Fearne Cotton").
+	broadcastAfter = set(`programme programmes series show presenter presenters`)
 	// broadcastWords near a programme's name: "Celebrity Big Brother
 	// attracted fewer viewers".
 	broadcastWords = set(`viewers ratings episode episodes contestant contestants housemates evicted eviction`)

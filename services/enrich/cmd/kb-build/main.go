@@ -39,15 +39,18 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/newsflow/newsflow/services/enrich/gazetteer"
 )
 
 type config struct {
 	nsi, countryCoder, csc, partyfacts, legislators string
+	admin1                                          string
 	data, out                                       string
 	maxKm                                           float64
 }
@@ -59,6 +62,7 @@ func main() {
 	flag.StringVar(&cfg.csc, "csc", "", "checkout of dr5hn/countries-states-cities-database (csv/states.csv, contributions/cities/*.json)")
 	flag.StringVar(&cfg.partyfacts, "partyfacts", "", "checkout of hdigital/partyfactsdata (import/wikipedia/wikidata.csv)")
 	flag.StringVar(&cfg.legislators, "legislators", "", "legislators-current.yaml of unitedstates/congress-legislators")
+	flag.StringVar(&cfg.admin1, "geonames-admin1", "", "GeoNames admin1CodesASCII.txt (the English names of first-order subdivisions)")
 	flag.StringVar(&cfg.data, "data", "gazetteer/data", "the gazetteer's data folder (places.tsv.gz, countries.tsv, regions.tsv, aliases.tsv)")
 	flag.StringVar(&cfg.out, "out", "gazetteer/data/kb.tsv.gz", "output file")
 	flag.Float64Var(&cfg.maxKm, "max-km", 15, "largest distance between a city and the GeoNames place it is joined to")
@@ -85,6 +89,9 @@ func (r record) line() string {
 	case "D":
 		return "D\t" + r.key + "\t" + r.name
 	case "R":
+		if len(r.aliases) > 0 {
+			return "R\t" + r.qid + "\t" + r.name + "\t" + r.source + "\t" + strings.Join(r.aliases, "|")
+		}
 		return "R\t" + r.qid + "\t" + r.name + "\t" + r.source
 	}
 	return r.kind + "\t" + r.qid + "\t" + r.name + "\t" + strings.Join(r.aliases, "|") + "\t" + r.source
@@ -93,7 +100,7 @@ func (r record) line() string {
 func run(cfg config, report io.Writer) error {
 	var missing []string
 	for flagName, v := range map[string]string{"-nsi": cfg.nsi, "-country-coder": cfg.countryCoder,
-		"-csc": cfg.csc, "-partyfacts": cfg.partyfacts, "-legislators": cfg.legislators} {
+		"-csc": cfg.csc, "-partyfacts": cfg.partyfacts, "-legislators": cfg.legislators, "-geonames-admin1": cfg.admin1} {
 		if v == "" {
 			missing = append(missing, flagName)
 		}
@@ -151,12 +158,21 @@ func run(cfg config, report io.Writer) error {
 	if err := checkRegions(filepath.Join(cfg.data, "regions.tsv"), cc, states, report); err != nil {
 		return err
 	}
-	regions, err := readRegions(cfg.csc, filepath.Join(cfg.data, "regions.tsv"), cc, places)
+	admin1, err := readAdmin1(cfg.admin1)
+	if err != nil {
+		return err
+	}
+	regions, err := readRegions(cfg.csc, filepath.Join(cfg.data, "regions.tsv"), cc, places, admin1)
 	if err != nil {
 		return err
 	}
 	recs = append(recs, regions...)
-	fmt.Fprintf(report, "regions: %d subdivisions (ISO 3166-2) from states.csv with a QID, besides regions.tsv\n", len(regions))
+	named := 0
+	for _, r := range regions {
+		named += len(r.aliases)
+	}
+	fmt.Fprintf(report, "regions: %d subdivisions (ISO 3166-2) from states.csv with a QID, besides regions.tsv; %d with GeoNames' name as an alias\n",
+		len(regions), named)
 
 	// Nationality adjectives, for linking given spans ("Iraqi" is Iraq).
 	dem, err := readDemonyms(cfg.csc)
@@ -212,6 +228,7 @@ func run(cfg config, report io.Writer) error {
 	fmt.Fprintln(w, "# newsflow knowledge base, written by services/enrich/cmd/kb-build. Sources and licences: services/enrich/README.md")
 	fmt.Fprintln(w, "# P\tgeonameid\tQID")
 	fmt.Fprintln(w, "# D\tnationality adjective\tISO 3166-1 alpha-2")
+	fmt.Fprintln(w, "# R\tQID\tname\tcountry\tlat\tlon\taliases (|, may be absent)")
 	fmt.Fprintln(w, "# ORG|PER\tQID\tname\taliases (|)\tsource")
 	for _, r := range recs {
 		fmt.Fprintln(w, r.line())
@@ -518,11 +535,7 @@ func readDemonyms(dir string) ([]record, error) {
 	for _, r := range rows[1:] {
 		iso := r[col["iso2"]]
 		p, _ := strconv.Atoi(r[col["population"]])
-		for _, n := range strings.Split(r[col["nationality"]], ",") {
-			n = strings.TrimSpace(n)
-			if n == "" || strings.ContainsAny(n, "\t|") {
-				continue
-			}
+		for _, n := range adjectives(r[col["nationality"]]) {
 			if prev, ok := seen[n]; ok && (pop[prev] > p || pop[prev] == p && prev < iso) {
 				continue
 			}
@@ -537,6 +550,20 @@ func readDemonyms(dir string) ([]record, error) {
 		}
 	}
 	return out, nil
+}
+
+// adjectives splits a nationality field into adjectives: "Dutch,
+// Netherlandic", "Bosnian or Herzegovinian".
+func adjectives(field string) []string {
+	var out []string
+	for _, a := range strings.Split(field, ",") {
+		for _, n := range strings.Split(a, " or ") {
+			if n = strings.TrimSpace(n); n != "" && !strings.ContainsAny(n, "\t|") {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // readStates returns QID -> "country\tname" of dr5hn's states.csv.
@@ -607,7 +634,16 @@ func smallCountries(dir string) (map[string]bool, error) {
 // the state), and the city keeps its own QID. A smaller namesake abroad
 // stays a candidate below the region (Kent, Washington; Norfolk,
 // Virginia), which the article's countries can still choose.
-func readRegions(dir, regionsPath string, cc map[string]string, places []place) ([]record, error) {
+//
+// GeoNames' English name of the same subdivision (admin1: "country.code"
+// -> name, joined by dr5hn's FIPS code or ISO 3166-2 suffix) becomes an
+// alias when it differs from dr5hn's name but is spelt alike (letter
+// pairs, similarity of 0.6 or more: dr5hn's "Chechen" is GeoNames'
+// "Chechnya", "Michoacán de Ocampo" is "Michoacán"; a code that the two
+// sources give to different subdivisions, "Perak" and "Perlis", fails),
+// under the same tests as a name, and when no other subdivision has it as
+// a name or an alias ("Eastern Province" of four countries).
+func readRegions(dir, regionsPath string, cc map[string]string, places []place, admin1 map[string]string) ([]record, error) {
 	f, err := os.Open(filepath.Join(dir, "csv", "states.csv"))
 	if err != nil {
 		return nil, err
@@ -650,6 +686,7 @@ func readRegions(dir, regionsPath string, cc map[string]string, places []place) 
 	}
 	var out []record
 	seen := make(map[string]bool)
+	named := make(map[string]int) // folded names and aliases: how many subdivisions have each
 	for _, r := range rows[1:] {
 		q, cc2, name := r[col["wikiDataId"]], r[col["country_code"]], strings.TrimSpace(clean(r[col["name"]]))
 		lat, err1 := strconv.ParseFloat(r[col["latitude"]], 64)
@@ -659,8 +696,75 @@ func readRegions(dir, regionsPath string, cc map[string]string, places []place) 
 			continue
 		}
 		seen[q] = true
-		out = append(out, record{kind: "R", key: q, qid: q, name: name,
+		var aliases []string
+		for _, c := range []string{"fips_code", "iso2"} {
+			i, ok := col[c]
+			if !ok || r[i] == "" {
+				continue
+			}
+			a := strings.TrimSpace(clean(admin1[cc2+"."+r[i]]))
+			f := gazetteer.Fold(a)
+			if a == "" || f == gazetteer.Fold(name) || spelling(a, name) < 0.6 || cities[cc2+"\t"+f] || big[f] {
+				continue
+			}
+			aliases = mergeAliases(aliases, []string{a}, name)
+		}
+		for _, n := range append([]string{name}, aliases...) {
+			named[gazetteer.Fold(n)]++
+		}
+		out = append(out, record{kind: "R", key: q, qid: q, name: name, aliases: aliases,
 			source: cc2 + "\t" + strconv.FormatFloat(lat, 'f', 4, 64) + "\t" + strconv.FormatFloat(lon, 'f', 4, 64)})
+	}
+	for i := range out {
+		out[i].aliases = slices.DeleteFunc(out[i].aliases, func(a string) bool { return named[gazetteer.Fold(a)] > 1 })
+		if len(out[i].aliases) == 0 {
+			out[i].aliases = nil
+		}
+	}
+	return out, nil
+}
+
+// spelling is the Dice similarity of two names' letter pairs (folded,
+// letters only): 1 for the same letters, 0 for no pair in common.
+func spelling(a, b string) float64 {
+	pairs := func(s string) map[string]int {
+		var letters []rune
+		for _, r := range gazetteer.Fold(s) {
+			if unicode.IsLetter(r) {
+				letters = append(letters, r)
+			}
+		}
+		m := make(map[string]int)
+		for i := 1; i < len(letters); i++ {
+			m[string(letters[i-1:i+1])]++
+		}
+		return m
+	}
+	pa, pb := pairs(a), pairs(b)
+	n, common := 0, 0
+	for p, k := range pa {
+		n += k
+		common += min(k, pb[p])
+	}
+	for _, k := range pb {
+		n += k
+	}
+	if n == 0 {
+		return 0
+	}
+	return 2 * float64(common) / float64(n)
+}
+
+// readAdmin1 reads GeoNames' admin1CodesASCII.txt ("RU.12<TAB>Chechnya<TAB>
+// Chechnya<TAB>569665"): "country.code" -> name.
+func readAdmin1(path string) (map[string]string, error) {
+	rows, err := readTSV(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r[0]] = r[1]
 	}
 	return out, nil
 }

@@ -12,7 +12,7 @@ import (
 
 func testConfig(t *testing.T) config {
 	return config{nsi: "testdata/nsi", countryCoder: "testdata/cc", csc: "testdata/csc", partyfacts: "testdata/pf",
-		legislators: "testdata/legislators.yaml", data: "testdata/data", out: filepath.Join(t.TempDir(), "kb.tsv.gz"), maxKm: 15}
+		legislators: "testdata/legislators.yaml", admin1: "testdata/admin1CodesASCII.txt", data: "testdata/data", out: filepath.Join(t.TempDir(), "kb.tsv.gz"), maxKm: 15}
 }
 
 func build(t *testing.T, cfg config) ([]byte, string, string) {
@@ -44,10 +44,18 @@ func TestBuild(t *testing.T) {
 		"P\t1002\tQ900003\n", // through NSI's label "city in Testland"
 		"D\tTestish\tXT\n",   // the more populous country
 		"D\tBordurian\tXB\n",
+		"D\tSyldavian\tXB\n", // "Bordurian or Syldavian"
 		"ORG\tQ900001\tAcme Corporation\tAcme|Acme Widgets\tnsi\n",
 		"ORG\tQ900040\tTestland Labour Party\tTLP\tpartyfacts\n",
 		"PER\tQ900050\tJane Q. Roe\tJane Roe\tcongress-legislators\n",
 		"R\tQ900021\tSouth Testshire\tXT\t-1.5000\t2.2500\n", // a subdivision with a QID and a position
+		// GeoNames' name of the subdivision of the same code, spelt alike.
+		"R\tQ900024\tChechen\tXT\t3.0000\t3.0000\tChechnya\n",
+		// Another subdivision of the same code (Perlis for Perak), and a
+		// name two subdivisions would share, are no aliases.
+		"R\tQ900025\tPerak\tXT\t4.0000\t4.0000\n",
+		"R\tQ900026\tEastern\tXT\t5.0000\t5.0000\n",
+		"R\tQ900027\tEast Province\tXT\t6.0000\t6.0000\n",
 	} {
 		if !strings.Contains(kb, want) {
 			t.Errorf("knowledge base lacks %q:\n%s", want, kb)

@@ -25,7 +25,7 @@ const majorPopulation = 100000
 //	countries.tsv: iso qid name variants(|)
 //	aliases.tsv:   type id name aliases(|)
 //	regions.tsv:   country id name lat lon aliases(|)
-//	kb.tsv.gz:     ORG|PER qid name aliases(|) source; R qid name country lat lon;
+//	kb.tsv.gz:     ORG|PER qid name aliases(|) source; R qid name country lat lon [aliases(|)];
 //	               D adjective country (other rows are not names)
 //
 // Places below majorPopulation are left out if smallPlaces is false. On
