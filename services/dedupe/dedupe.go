@@ -150,7 +150,15 @@ func (d *Deduper) Collectors() []prometheus.Collector {
 		Name: "newsflow_dedupe_index_memtable_bytes",
 		Help: "Memtables allocated by the local band index's store, outside the Go heap.",
 	}, func() float64 { return float64(d.ix.StoreMemory().MemTables) })
-	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, indexed, storeMemory, memTables}
+	stalls := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "newsflow_dedupe_index_write_stalls_total",
+		Help: "Times the local band index's store held its writes back while flushes or compactions caught up.",
+	}, func() float64 { n, _ := d.ix.WriteStalls(); return float64(n) })
+	stalled := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "newsflow_dedupe_index_write_stall_seconds_total",
+		Help: "Time the local band index's store held its writes back (the log follower, and every lookup, waited).",
+	}, func() float64 { _, t := d.ix.WriteStalls(); return t.Seconds() })
+	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, indexed, storeMemory, memTables, stalls, stalled}
 }
 
 // KVStats returns the KV compare-and-set writes this Deduper attempted

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -804,15 +805,27 @@ func BenchmarkProcess(b *testing.B) {
 		}
 		docs[i] = newDoc(b, fmt.Sprint("bench/", i), sb.String())
 	}
+	took := make([]time.Duration, b.N)
 	cpu0 := cpuTime(b)
 	b.ResetTimer()
 	for i := range b.N {
+		start := time.Now()
 		if _, err := d.Process(withSeq(uint64(i+1)), docs[i]); err != nil {
 			b.Fatal(err)
 		}
+		took[i] = time.Since(start)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+	// Process's own latency, one article in flight, over the last half of
+	// the run (the larger windows).
+	last := slices.Clone(took[b.N/2:])
+	slices.Sort(last)
+	b.ReportMetric(float64(last[len(last)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(last[len(last)*99/100].Microseconds())/1000, "p99-ms")
+	stalls, stalled := d.ix.WriteStalls()
+	b.ReportMetric(float64(stalls), "write-stalls")
+	b.ReportMetric(stalled.Seconds(), "write-stall-s")
 	// CPU of this process, the embedded NATS server included: articles
 	// per CPU-second is the throughput per core at saturation.
 	b.ReportMetric(float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "articles/cpu-s")

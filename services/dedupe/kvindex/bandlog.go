@@ -225,3 +225,9 @@ type StoreMemory struct {
 
 // StoreMemory returns the local index's store memory now.
 func (ix *Index) StoreMemory() StoreMemory { return ix.local.storeMemory() }
+
+// WriteStalls returns how many times the local index's store held its
+// writes back (memtables full, or L0 too deep, while flushes and
+// compactions catch up) and for how long in all: the follower waits, and
+// every lookup waits for the follower.
+func (ix *Index) WriteStalls() (count int64, total time.Duration) { return ix.local.writeStalls() }

@@ -165,6 +165,19 @@ type localIndex struct {
 	// failed receives Pebble's background errors (a flush or compaction
 	// that failed and will be retried); one is kept until it is taken.
 	failed chan error
+	// stalls counts the store's write stalls (its memtables full, or L0
+	// too deep, while flushes and compactions catch up) and their time:
+	// the follower's spill waits, and every lookup waits for the follower.
+	stalls writeStalls
+}
+
+// writeStalls counts a store's write stalls and their time (an ongoing
+// one is counted at its end).
+type writeStalls struct {
+	mu    sync.Mutex
+	began time.Time
+	count int64
+	total time.Duration
 }
 
 // StoreOptions size a local index's memory.
@@ -254,6 +267,15 @@ func (x *localIndex) openStore(so StoreOptions, log *zap.Logger) (*pebble.DB, er
 		case x.failed <- err:
 		default:
 		}
+	}, WriteStallBegin: func(pebble.WriteStallBeginInfo) {
+		x.stalls.mu.Lock()
+		x.stalls.began = time.Now()
+		x.stalls.count++
+		x.stalls.mu.Unlock()
+	}, WriteStallEnd: func() {
+		x.stalls.mu.Lock()
+		x.stalls.total += time.Since(x.stalls.began)
+		x.stalls.mu.Unlock()
 	}}
 	opts := &pebble.Options{
 		Cache:                       cache,
@@ -580,6 +602,10 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 	// sweep, as in the store.
 	x.tier.RLock()
 	stored := x.stored
+	// An id in the recent tier is in no stored article up to stored (it
+	// was added as unknown, and leaves the tier only for the store, after
+	// stored): the store need not be asked for its own bands.
+	_, selfRecent := x.recent.byID[id]
 	for i, k := range bands {
 		x.recent.holders(i, uint32(k), func(a *recentArticle) bool {
 			if steps[i] >= maxChain {
@@ -595,7 +621,7 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 	}
 	x.tier.RUnlock()
 	if live > 0 {
-		if err := x.storedHolders(id, bands, stored, liveFrom, steps, shared); err != nil {
+		if err := x.storedHolders(id, !selfRecent, bands, stored, liveFrom, steps, shared); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -637,16 +663,19 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 
 // storedHolders adds to shared the stored articles other than id, from
 // liveFrom up to stored, holding one of bands, newest first, until
-// steps[i] holders of band i have been visited (maxChain).
-func (x *localIndex) storedHolders(id string, bands []uint64, stored, liveFrom uint64, steps []int, shared map[uint64]int) error {
+// steps[i] holders of band i have been visited (maxChain). With mayHold
+// false the store is known to hold no article of id up to stored.
+func (x *localIndex) storedHolders(id string, mayHold bool, bands []uint64, stored, liveFrom uint64, steps []int, shared map[uint64]int) error {
 	it, err := x.db.NewIter(&lookupOptions)
 	if err != nil {
 		return err
 	}
 	defer it.Close()
-	self, _, err := storedSeq(it, id) // the sequence at which id's own bands are stored
-	if err != nil {
-		return err
+	var self uint64 // the sequence at which id's own bands are stored
+	if mayHold {
+		if self, _, err = storedSeq(it, id); err != nil {
+			return err
+		}
 	}
 	for i, k := range bands {
 		prefix := bandKey(i, uint32(k), 0)[:bandPrefixLen]
@@ -776,4 +805,11 @@ func (x *localIndex) storeMemory() StoreMemory {
 	}
 	m := x.db.Metrics()
 	return StoreMemory{Cache: m.BlockCache.Size, MemTables: int64(m.MemTable.Size + m.MemTable.ZombieSize)}
+}
+
+// writeStalls returns the store's write stalls so far.
+func (x *localIndex) writeStalls() (count int64, total time.Duration) {
+	x.stalls.mu.Lock()
+	defer x.stalls.mu.Unlock()
+	return x.stalls.count, x.stalls.total
 }

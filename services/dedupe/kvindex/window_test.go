@@ -1,0 +1,88 @@
+package kvindex
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/newsflow/newsflow/services/dedupe/minhash"
+)
+
+// BenchmarkLocalIndex measures the local index alone, as the service
+// sizes it (a 128 MiB cache with two 16 MiB memtables), at a window of
+// b.N articles: each article is applied, then its candidates are looked
+// up, as the stage does once the follower has applied its message. It reports the CPU of the whole process
+// (Pebble's flushes and compactions included) per article over the
+// last tenth of the run, where the window is largest, so runs at two
+// sizes show how the cost grows with the window.
+//
+// Band keys are text-like: in each band, with probability 1/16 the key
+// is a common phrase's, drawn from a Zipf law over 2^17 keys, otherwise
+// it is unique. Another article then shares a band key with a given one
+// about 3 times per 1,000 articles of the window, as the BBC originals
+// do (services/dedupe/README.md, *State*).
+func BenchmarkLocalIndex(b *testing.B) {
+	x, err := openLocal(filepath.Join(b.TempDir(), "store"), "", "bench@1", 24*time.Hour,
+		StoreOptions{CacheBytes: 128 << 20, MemTableBytes: 16 << 20}, zap.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.close()
+	r := rand.New(rand.NewPCG(7, 8))
+	common := rand.NewZipf(r, 1.1, 1, 1<<17-1)
+	sketches := make([]minhash.Sketch, 64)
+	for i := range sketches {
+		hs := randomHashes(r, 384, math.MaxUint32)
+		sketches[i] = minhash.Sketch{Total: 384, Hashes: hs, Short: [][]uint32{hs[:6:6]}}
+	}
+	bands := make([]uint64, 48)
+	now := time.Now()
+	var cpu0 time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		if i == b.N-b.N/10 {
+			cpu0 = processCPU(b)
+		}
+		for band := range bands {
+			if r.IntN(16) == 0 {
+				bands[band] = common.Uint64()
+			} else {
+				bands[band] = r.Uint64()
+			}
+		}
+		id := fmt.Sprintf("%024x", i)
+		if err := x.apply(uint64(i+1), now, id, bands, sketches[i%len(sketches)]); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := x.candidates(id, bands, 32); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if n := b.N / 10; n > 0 {
+		b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(n), "cpu-us/article-last-tenth")
+	}
+	stalls, stalled := x.writeStalls()
+	b.ReportMetric(float64(stalls), "write-stalls")
+	b.ReportMetric(stalled.Seconds(), "write-stall-s")
+	m := x.db.Metrics()
+	total := m.Total()
+	b.ReportMetric(total.WriteAmp(), "write-amp")
+	b.ReportMetric(float64(m.ReadAmp()), "read-amp")
+	b.ReportMetric(float64(total.TableBytesCompacted)/float64(b.N), "compacted-bytes/article")
+}
+
+// processCPU returns the CPU time of this process so far.
+func processCPU(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
