@@ -2,7 +2,6 @@ package kvindex
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -629,17 +628,7 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 	// articles are read. Breaking ties by id read every tied article,
 	// and unrelated articles sharing one band key (a common phrase's
 	// shingle) grow with the window.
-	seqs := make([]uint64, 0, len(shared))
-	for s := range shared {
-		seqs = append(seqs, s)
-	}
-	slices.SortFunc(seqs, func(a, b uint64) int {
-		if shared[a] != shared[b] {
-			return shared[b] - shared[a]
-		}
-		return cmp.Compare(b, a)
-	})
-	seqs = seqs[:min(len(seqs), limit)]
+	seqs := topShared(shared, limit)
 	out := make([]Candidate, 0, len(seqs))
 	for _, s := range seqs {
 		if c, ok := recent[s]; ok {
@@ -659,6 +648,42 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 		out = append(out, Candidate{ID: a.id, Shared: shared[s], packed: a.sketch})
 	}
 	return out, len(shared), nil
+}
+
+// topShared returns the first limit sequences of shared by bands shared,
+// then newest first. It keeps only those in order: a large window holds
+// thousands of weak candidates (one band key shared), and sorting them
+// all cost more than the lookup itself.
+func topShared(shared map[uint64]int, limit int) []uint64 {
+	type holder struct {
+		seq    uint64
+		shared int
+	}
+	before := func(a, b holder) bool { // a ranks before b
+		return a.shared > b.shared || a.shared == b.shared && a.seq > b.seq
+	}
+	top := make([]holder, 0, min(len(shared), limit))
+	for s, n := range shared {
+		h := holder{s, n}
+		if len(top) == limit {
+			if limit == 0 || !before(h, top[limit-1]) {
+				continue
+			}
+			top = top[:limit-1]
+		}
+		i, _ := slices.BinarySearchFunc(top, h, func(a, b holder) int {
+			if before(a, b) {
+				return -1
+			}
+			return 1
+		})
+		top = slices.Insert(top, i, h)
+	}
+	seqs := make([]uint64, len(top))
+	for i, h := range top {
+		seqs[i] = h.seq
+	}
+	return seqs
 }
 
 // storedHolders adds to shared the stored articles other than id, from

@@ -1,10 +1,13 @@
 package kvindex
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -85,4 +88,30 @@ func processCPU(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestTopSharedRanksAsASort: the first limit holders, kept without
+// sorting them all, are those of a full sort by bands shared, then
+// newest first.
+func TestTopSharedRanksAsASort(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, 40, 3000} {
+		shared := map[uint64]int{}
+		for len(shared) < n {
+			shared[r.Uint64N(1<<20)] = 1 + r.IntN(3)*r.IntN(2) // mostly one band, some two or three
+		}
+		all := slices.Collect(maps.Keys(shared))
+		slices.SortFunc(all, func(a, b uint64) int {
+			if shared[a] != shared[b] {
+				return shared[b] - shared[a]
+			}
+			return cmp.Compare(b, a)
+		})
+		for _, limit := range []int{0, 1, 4, 32, n + 1} {
+			want := all[:min(limit, len(all))]
+			if got := topShared(shared, limit); !slices.Equal(got, want) {
+				t.Errorf("%d holders, limit %d: %v; want %v", n, limit, got, want)
+			}
+		}
+	}
 }
