@@ -159,8 +159,9 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	// terms of it and its doc values.
 	doc.AddFieldMappingsAt("published_at", stored())
 	// Date filters (its prefix terms), the exact times search reads (its
-	// terms of full precision), and the export's sort (Bleve's sort reads
-	// doc values).
+	// terms of full precision), and the export's sort: Bleve's sort reads
+	// doc values, and without them uninverts the field's terms in every
+	// segment it visits.
 	timestamp := bleve.NewDateTimeFieldMapping()
 	timestamp.Store = true
 	timestamp.IncludeInAll = false

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -406,6 +407,25 @@ func TestExport(t *testing.T) {
 	res, _ = get(t, srv, "/export.csv?size=0")
 	if res.StatusCode != http.StatusBadRequest {
 		t.Errorf("a bad parameter: status %d, want 400", res.StatusCode)
+	}
+}
+
+// A search without words scores every match alike, so the export lists
+// them newest first: Bleve's sort on timestamp, the one field of the
+// index with doc values.
+func TestExportListsNewestFirst(t *testing.T) {
+	_, srv := newServer(t, nil)
+	_, body := get(t, srv, "/export.jsonl?include_duplicates=true")
+	var ids []string
+	for _, line := range strings.Split(strings.TrimSpace(body), "\n") {
+		var d schema.Document
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		ids = append(ids, d.ID)
+	}
+	if want := []string{"untitled", "bank", "kyiv-talks-copy", "kyiv-talks"}; !slices.Equal(ids, want) {
+		t.Errorf("export without words = %v, want newest first %v", ids, want)
 	}
 }
 
