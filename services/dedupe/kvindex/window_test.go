@@ -20,16 +20,17 @@ import (
 // BenchmarkLocalIndex measures the local index alone, as the service
 // sizes it (a 128 MiB cache with two 16 MiB memtables), at a window of
 // b.N articles: each article is applied, then its candidates are looked
-// up, as the stage does once the follower has applied its message. It reports the CPU of the whole process
-// (Pebble's flushes and compactions included) per article over the
-// last tenth of the run, where the window is largest, so runs at two
-// sizes show how the cost grows with the window.
+// up, as the stage does once the follower has applied its message. It
+// reports the CPU of the whole process (Pebble's flushes and compactions
+// included) per article over the last tenth of the run, where the window
+// is largest, so runs at two sizes show how the cost grows with the
+// window.
 //
 // Band keys are text-like: in each band, with probability 1/16 the key
 // is a common phrase's, drawn from a Zipf law over 2^17 keys, otherwise
 // it is unique. Another article then shares a band key with a given one
-// about 3 times per 1,000 articles of the window, as the BBC originals
-// do (services/dedupe/README.md, *State*).
+// about 5 times per 1,000 articles of the window (from the law), near
+// the BBC originals' 3.6 (services/dedupe/README.md, *State*).
 func BenchmarkLocalIndex(b *testing.B) {
 	x, err := openLocal(filepath.Join(b.TempDir(), "store"), "", "bench@1", 24*time.Hour,
 		StoreOptions{CacheBytes: 128 << 20, MemTableBytes: 16 << 20}, zap.NewNop())
