@@ -80,7 +80,11 @@ const maxHeadroom = 128 << 20
 // resident memory; a fixed limit instead would make the collector run
 // without pause once the live heap nears it (a long run's indexes grow).
 // So every interval it sets the soft limit to the live heap plus half as
-// much again, at most maxHeadroom more, and never below floor: the heap
+// much again, at most maxHeadroom more, and never below floor, plus what
+// the runtime holds beside the heap's objects (goroutine stacks, its
+// metadata, fragmentation): the soft limit counts all of it, and a limit
+// of the heap's allowance alone left the heap's goal a few per cent above
+// what is live, so the collector ran almost without pause. The heap
 // stays within 1.5 times what is live (twice below floor/2), and the
 // collector never works more than GOGC=50 would make it below 256 MiB
 // live. It runs until the returned stop is called, which waits for it
@@ -93,10 +97,21 @@ func followLiveHeap(floor int64, every time.Duration) (stop func()) {
 		defer close(done)
 		t := time.NewTicker(every)
 		defer t.Stop()
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		s := []metrics.Sample{
+			{Name: "/gc/heap/live:bytes"},
+			{Name: "/memory/classes/total:bytes"},
+			{Name: "/memory/classes/heap/released:bytes"},
+			{Name: "/memory/classes/heap/objects:bytes"},
+			{Name: "/memory/classes/heap/unused:bytes"},
+			{Name: "/memory/classes/heap/free:bytes"},
+		}
 		for {
 			metrics.Read(s)
-			debug.SetMemoryLimit(headroomLimit(int64(s[0].Value.Uint64()), floor))
+			v := func(i int) int64 { return int64(s[i].Value.Uint64()) }
+			// total - released is what the limit counts; objects, unused
+			// and free are the heap's part of it.
+			besideHeap := v(1) - v(2) - v(3) - v(4) - v(5)
+			debug.SetMemoryLimit(headroomLimit(v(0), floor) + besideHeap)
 			select {
 			case <-ctx.Done():
 				return

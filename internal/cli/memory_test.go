@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -44,9 +45,9 @@ func TestMemoryLineRoundsTheLimitToMiB(t *testing.T) {
 	}
 }
 
-// With no limit set, the runtime's soft limit follows the live heap: 1.5
-// times it once that is above the floor, and the limit found before comes
-// back when it stops.
+// With no limit set, the runtime's soft limit follows the live heap: the
+// heap may grow to 1.5 times it once that is above the floor, and the
+// limit found before comes back when it stops.
 func TestFollowLiveHeapSetsTheLimit(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 62))
 	live := make([][]byte, 96)
@@ -56,22 +57,11 @@ func TestFollowLiveHeapSetsTheLimit(t *testing.T) {
 	// The test binary holds more than these 96 MiB (what earlier tests in
 	// the process left live), so the limit is checked against the live heap
 	// the runtime reports.
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	liveNow := int64(s[0].Value.Uint64())
+	liveNow := settledLiveHeap()
 	low, high := liveNow*14/10, liveNow*16/10
 	stop := followLiveHeap(32<<20, 10*time.Millisecond)
-	deadline := time.Now().Add(10 * time.Second)
-	var got int64
-	for time.Now().Before(deadline) {
-		if got = debug.SetMemoryLimit(-1); got >= low && got < 1<<40 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got < low || got > high {
-		t.Errorf("soft limit %d MiB with %d MiB live; want about 1.5 times it", got>>20, liveNow>>20)
+	if goal, limit := awaitHeapGoal(low); goal < low || goal > high {
+		t.Errorf("heap goal %d MiB with %d MiB live under a soft limit of %d MiB; want about 1.5 times the live heap", goal>>20, liveNow>>20, limit>>20)
 	}
 	stop()
 	if got := debug.SetMemoryLimit(-1); got != 1<<62 {
@@ -82,34 +72,99 @@ func TestFollowLiveHeapSetsTheLimit(t *testing.T) {
 
 // newsflow run's default floor keeps the heap of a small run, which holds
 // about 60 MiB live once its models are loaded, within about 1.5 times
-// that, not twice it as the collector's default (GOGC=100) lets it (the
+// that (the heap's goal, which the runtime's own memory beside the heap
+// does not count in), not twice it as the collector's default (GOGC=100) lets it (the
 // 128 MiB floor it had before let the quick start's heap double).
 func TestDefaultLimitKeepsASmallRunsHeapFromDoubling(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 62))
-	liveHeap := func() int64 {
-		runtime.GC()
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		metrics.Read(s)
-		return int64(s[0].Value.Uint64())
-	}
 	// This test binary's packages hold part of it already.
 	var live [][]byte
-	for liveHeap() < 60<<20 {
+	for settledLiveHeap() < 60<<20 {
 		live = append(live, make([]byte, 4<<20))
 	}
-	want := liveHeap() * 16 / 10
+	liveNow := settledLiveHeap()
 	stop := followLiveHeap(defaultMemoryFloor, 10*time.Millisecond)
 	defer stop()
-	deadline := time.Now().Add(10 * time.Second)
-	var got int64
-	for time.Now().Before(deadline) {
-		if got = debug.SetMemoryLimit(-1); got < 1<<40 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got >= want {
-		t.Errorf("default soft limit %d MiB with %d MiB live; want below 1.6 times the live heap", got>>20, want*10/16>>20)
+	if goal, limit := awaitHeapGoal(liveNow * 14 / 10); goal >= liveNow*16/10 {
+		t.Errorf("heap goal %d MiB with %d MiB live under the default soft limit %d MiB; want below 1.6 times the live heap",
+			goal>>20, liveNow>>20, limit>>20)
 	}
 	runtime.KeepAlive(live)
+}
+
+// The limit leaves the heap its headroom on top of what the runtime holds
+// beside it: here 64 MiB of goroutine stacks, which a limit of 1.5 times
+// the live heap alone would take out of the heap's goal, leaving the
+// collector to run without pause.
+func TestLimitLeavesTheHeapItsHeadroom(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 62))
+	live := make([][]byte, 96)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	release := make(chan struct{})
+	var deep, done sync.WaitGroup
+	for range 128 {
+		deep.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			deepStack(100, &deep, release)
+		}()
+	}
+	deep.Wait()
+	defer done.Wait()
+	defer close(release)
+	liveNow := settledLiveHeap()
+	s := []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}}
+	metrics.Read(s)
+	stacks := int64(s[0].Value.Uint64())
+	if stacks < 48<<20 {
+		t.Fatalf("goroutine stacks hold %d MiB; the test needs 48 MiB or more", stacks>>20)
+	}
+	stop := followLiveHeap(32<<20, 10*time.Millisecond)
+	defer stop()
+	if goal, limit := awaitHeapGoal(liveNow * 14 / 10); goal < liveNow*14/10 {
+		t.Errorf("heap goal %d MiB with %d MiB live and %d MiB of stacks, under a soft limit of %d MiB; want at least 1.4 times the live heap",
+			goal>>20, liveNow>>20, stacks>>20, limit>>20)
+	}
+	runtime.KeepAlive(live)
+}
+
+// deepStack grows its goroutine's stack by depth frames of 4 KiB, says
+// so to deep, then waits for release.
+func deepStack(depth int, deep *sync.WaitGroup, release <-chan struct{}) byte {
+	var frame [4096]byte
+	if depth == 0 {
+		deep.Done()
+		<-release
+		return frame[0]
+	}
+	frame[depth%len(frame)] = byte(depth)
+	return frame[(depth+1)%len(frame)] + deepStack(depth-1, deep, release)
+}
+
+// settledLiveHeap collects, returns the heap's free memory to the system
+// (what earlier tests freed would otherwise count against a soft limit
+// until the scavenger returns it) and reports the live heap.
+func settledLiveHeap() int64 {
+	debug.FreeOSMemory()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
+}
+
+// awaitHeapGoal waits, at most 10 s, for a soft limit to be set and the
+// collector's heap goal to reach want, and returns the last goal and
+// limit it saw.
+func awaitHeapGoal(want int64) (goal, limit int64) {
+	s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		limit = debug.SetMemoryLimit(-1)
+		metrics.Read(s)
+		goal = int64(s[0].Value.Uint64())
+		if limit < 1<<40 && goal >= want || time.Now().After(deadline) {
+			return goal, limit
+		}
+	}
 }
