@@ -81,8 +81,8 @@ const maxHeadroom = 128 << 20
 // without pause once the live heap nears it (a long run's indexes grow).
 // So every interval it sets the soft limit to the live heap plus half as
 // much again, at most maxHeadroom more, and never below floor, plus what
-// the runtime holds beside the heap's objects (goroutine stacks, its
-// metadata, fragmentation): the soft limit counts all of it, and a limit
+// the runtime holds beside the heap (goroutine stacks, its metadata, its
+// other memory): the soft limit counts all of it, and a limit
 // of the heap's allowance alone left the heap's goal a few per cent above
 // what is live, so the collector ran almost without pause. The heap
 // stays within 1.5 times what is live (twice below floor/2), and the
