@@ -272,7 +272,20 @@ func TestStoriesStage(t *testing.T) {
 		}
 		return true
 	})
-	waitFor(t, "both stories", func() bool { return len(s.Docs(esindex.DefaultStoryIndex)) == 2 })
+	// Every snapshot is written (or dead-lettered) before its ack, so once
+	// the story consumer holds nothing the story index is final, whatever
+	// order its concurrent workers wrote the two revisions of s1 in.
+	stories, err := p.js.Consumer(context.Background(), stage.StreamStories, indexer.StoriesStageName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every snapshot acknowledged", func() bool {
+		info, err := stories.Info(context.Background())
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+	})
+	if n := len(s.Docs(esindex.DefaultStoryIndex)); n != 2 {
+		t.Errorf("%d stories in %s, want 2 (s1 and s2)", n, esindex.DefaultStoryIndex)
+	}
 	if got, version := storedStory(t, s, "s1"); version != 2 || got.ArticleCount != 2 {
 		t.Errorf("s1 at version %d with %d articles, want revision 2 over the late revision 1", version, got.ArticleCount)
 	}
