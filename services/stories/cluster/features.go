@@ -23,6 +23,8 @@ type EntityRef struct {
 	Name     string  `json:"n"`
 	Kind     byte    `json:"k"` // 'p' person, 'o' organisation, 'l' place
 	Salience float64 `json:"s"`
+	// Mentions is how many times the article names it.
+	Mentions int     `json:"m,omitempty"`
 	Lat      float64 `json:"lat,omitempty"`
 	Lon      float64 `json:"lon,omitempty"`
 	HasPoint bool    `json:"pt,omitempty"`
@@ -75,7 +77,7 @@ func FromDocument(doc *schema.Document) *Article {
 	}
 	a.Bodies = countTerms(Terms(body, doc.Language))
 	add := func(kind byte, e schema.Entity) EntityRef {
-		return EntityRef{ID: e.ID, Name: e.Name, Kind: kind, Salience: e.Salience}
+		return EntityRef{ID: e.ID, Name: e.Name, Kind: kind, Salience: e.Salience, Mentions: e.Mentions}
 	}
 	for _, e := range doc.Entities.Persons {
 		a.Entities = append(a.Entities, add('p', e))

@@ -119,8 +119,8 @@ func TestStateHeapPerArticle(t *testing.T) {
 
 // A story document lists what its members say, however the state holds
 // it: the distinct outlets and languages of every member (merged stories'
-// too), and each entity's salience summed over the members, heaviest
-// first. Random joins, copies and merges, checked against plain maps.
+// too), and each entity's salience and mentions summed over the members,
+// heaviest first. Random joins, copies and merges, checked against plain maps.
 func TestSnapshotsListWhatTheMembersSay(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	s, err := NewState(DefaultParams(), nil)
@@ -142,7 +142,7 @@ func TestSnapshotsListWhatTheMembersSay(t *testing.T) {
 			k := r.IntN(12)
 			kind := []byte{'p', 'o', 'l'}[k%3]
 			a.Entities = append(a.Entities, EntityRef{ID: fmt.Sprintf("Q%d", k), Name: fmt.Sprintf("Entity %d", k), Kind: kind,
-				Salience: float64(1+r.IntN(8)) / 8, HasPoint: kind == 'l', Lat: float64(k), Lon: -float64(k), Country: "GB"})
+				Salience: float64(1+r.IntN(8)) / 8, Mentions: 1 + r.IntN(5), HasPoint: kind == 'l', Lat: float64(k), Lon: -float64(k), Country: "GB"})
 		}
 		ev := Event{Article: a, Story: StoryIDFor(a.ID)}
 		if len(live) > 0 && r.IntN(3) > 0 {
@@ -184,11 +184,13 @@ func TestSnapshotsListWhatTheMembersSay(t *testing.T) {
 		}
 		sources, langs := map[string]bool{}, map[string]bool{}
 		salience := map[string]float64{}
+		mentions := map[string]int{}
 		byID := map[string]EntityRef{}
 		for _, a := range ms {
 			sources[a.Source], langs[a.Lang] = true, true
 			for _, e := range a.Entities {
 				salience[e.ID] += e.Salience
+				mentions[e.ID] += e.Mentions
 				byID[e.ID] = e
 			}
 		}
@@ -207,7 +209,7 @@ func TestSnapshotsListWhatTheMembersSay(t *testing.T) {
 		var want schema.Story
 		for _, eid := range ids {
 			e := byID[eid]
-			ent := schema.Entity{Name: e.Name, ID: e.ID, Salience: min(math.Round(salience[eid]/float64(len(ms))*1000)/1000, 1)}
+			ent := schema.Entity{Name: e.Name, ID: e.ID, Mentions: mentions[eid], Salience: min(math.Round(salience[eid]/float64(len(ms))*1000)/1000, 1)}
 			switch e.Kind {
 			case 'p':
 				want.Persons = append(want.Persons, ent)

@@ -37,7 +37,7 @@ const (
 	// SnapshotVersion is the format version WriteSnapshot writes and the
 	// only one DecodeState reads: bump it when what State holds, or how
 	// it is encoded, changes.
-	SnapshotVersion = 1
+	SnapshotVersion = 2
 	// ModelVersion names how Apply computes a state from the log (the
 	// vectors, centroids, postings, expiry, merges): a state made by
 	// another model is refused, since applying the log's tail to it
@@ -155,6 +155,7 @@ func (s *State) encode(w io.Writer) error {
 			e.float(x.lat)
 			e.float(x.lon)
 			e.float(x.salience)
+			e.uint(uint64(x.mentions))
 		}
 		e.centroid(&st.titles)
 		e.centroid(&st.bodies)
@@ -252,7 +253,7 @@ func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 		if n := d.count(); n > 0 {
 			st.ents = make([]storyEntity, n)
 			for i := range st.ents {
-				st.ents[i] = storyEntity{id: d.str(), name: d.str(), country: d.str(), kind: byte(d.uint()), hasPoint: d.bool(), lat: d.float(), lon: d.float(), salience: d.float()}
+				st.ents[i] = storyEntity{id: d.str(), name: d.str(), country: d.str(), kind: byte(d.uint()), hasPoint: d.bool(), lat: d.float(), lon: d.float(), salience: d.float(), mentions: int32(d.uint())}
 			}
 		}
 		st.titles, st.bodies = d.centroid(), d.centroid()

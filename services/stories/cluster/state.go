@@ -344,6 +344,7 @@ type storyEntity struct {
 	id, name, country string
 	kind              byte
 	hasPoint          bool
+	mentions          int32 // summed over the members; beside kind and hasPoint it costs no byte
 	lat, lon          float64
 	salience          float64
 }
@@ -776,6 +777,7 @@ func (s *State) apply(seq uint64, i int, ev Event, v *vectors) (string, error) {
 			grown = true
 		}
 		st.ents[i].salience += e.Salience
+		st.ents[i].mentions += int32(e.Mentions)
 	}
 	if grown {
 		st.ents = slices.Clone(st.ents) // growing by insertion left up to half of it spare
@@ -915,6 +917,7 @@ func (s *State) merge(seq uint64, m Merge) {
 		i, found := into.findEntity(e.id)
 		if found {
 			into.ents[i].salience += e.salience
+			into.ents[i].mentions += e.mentions
 		} else {
 			into.ents = slices.Insert(into.ents, i, e)
 			grown = true
@@ -1056,7 +1059,7 @@ func (s *State) snapshot(st *story) schema.Story {
 	ents := slices.Clone(st.ents)
 	slices.SortStableFunc(ents, func(a, b storyEntity) int { return cmp.Compare(b.salience, a.salience) }) // ties stay in id order
 	for _, e := range ents {
-		ent := schema.Entity{Name: e.name, ID: e.id, Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
+		ent := schema.Entity{Name: e.name, ID: e.id, Mentions: int(e.mentions), Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
 		switch e.kind {
 		case 'p':
 			if len(out.Persons) < maxStoryEntities {
