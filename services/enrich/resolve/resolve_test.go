@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -822,5 +823,39 @@ func TestStreamTypesBounded(t *testing.T) {
 	}
 	if len(st.names) != maxStreamNames || len(st.order) != maxStreamNames {
 		t.Errorf("memory holds %d names (%d in order), want %d", len(st.names), len(st.order), maxStreamNames)
+	}
+}
+
+// TestReusedStateForgetsThePreviousDocument: the state a finished document
+// gives back keeps nothing of it for the next: each document resolves as
+// on a fresh Resolver, whatever came before (one document writes
+// "mariupol" in lower case, which would make the next one's Mariupol an
+// ordinary word if its lower-case words stayed).
+func TestReusedStateForgetsThePreviousDocument(t *testing.T) {
+	docs := []struct{ title, body string }{
+		{"Shipping", "The harbour of mariupol, as the locals write it in their lower-case signs, reopened after talks between Dmytro Kuleba and officials from Paris, Berlin and Warsaw on Monday."},
+		{"Talks", "Officials in Mariupol waited."},
+		{"Short", "Kuleba."},
+		{"Empty", ""},
+	}
+	resolve := func(r *Resolver, title, body string) map[string]string {
+		d := NewDoc(title, body, 0, true)
+		sents := ner.Sentences(d.Text)
+		return flatten(r.Resolve(d, sents, nil))
+	}
+	want := make([]map[string]string, len(docs))
+	for i, d := range docs {
+		want[i] = resolve(resolver(t), d.title, d.body)
+	}
+	if want[1]["LOC:Mariupol"] == "" {
+		t.Fatalf("on a fresh resolver the second document has no Mariupol: %v", want[1])
+	}
+	r := resolver(t)
+	for round := range 8 {
+		for i, d := range docs {
+			if got := resolve(r, d.title, d.body); !maps.Equal(got, want[i]) {
+				t.Errorf("round %d, %s: got %v, want %v (as on a fresh resolver)", round, d.title, got, want[i])
+			}
+		}
 	}
 }
