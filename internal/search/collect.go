@@ -116,14 +116,14 @@ func collect(ctx context.Context, m mapping.IndexMapping, reader index.IndexRead
 	for i, sc := range cols.segments {
 		counts := &c.counts[i]
 		for _, f := range sc.facets {
-			counts.facets = append(counts.facets, make([]int32, len(f.values)))
+			counts.facets = append(counts.facets, make([]int32, f.len()))
 		}
-		counts.days = make([]int32, len(sc.day.values))
+		counts.days = make([]int32, sc.day.len())
 		if req.Points > 0 {
-			counts.points = make([]int32, len(sc.points.values))
+			counts.points = make([]int32, sc.points.len())
 		}
 		if c.findOrphans {
-			counts.originals = make([]bool, len(sc.cluster.values))
+			counts.originals = make([]bool, sc.cluster.len())
 			counts.copies = map[int][]uint64{}
 		}
 	}
@@ -225,13 +225,13 @@ func (c *collector) count(seg int, doc uint64) {
 // totals adds up the segments' counts by value: the facets by name,
 // the days and the points.
 func (c *collector) totals() (map[string]map[string]int, map[string]int, map[string]int) {
-	sum := func(values func(*segmentColumns) []string, counts func(*segmentCounts) []int32) map[string]int {
+	sum := func(values func(*segmentColumns) *column, counts func(*segmentCounts) []int32) map[string]int {
 		m := map[string]int{}
 		for i, sc := range c.cols.segments {
 			vs := values(sc)
 			for o, n := range counts(&c.counts[i]) {
 				if n > 0 {
-					m[vs[o]] += int(n)
+					m[vs.value(o)] += int(n)
 				}
 			}
 		}
@@ -239,11 +239,11 @@ func (c *collector) totals() (map[string]map[string]int, map[string]int, map[str
 	}
 	facets := make(map[string]map[string]int, len(facetFields))
 	for f, ff := range facetFields {
-		facets[ff.name] = sum(func(sc *segmentColumns) []string { return sc.facets[f].values },
+		facets[ff.name] = sum(func(sc *segmentColumns) *column { return &sc.facets[f] },
 			func(n *segmentCounts) []int32 { return n.facets[f] })
 	}
-	days := sum(func(sc *segmentColumns) []string { return sc.day.values }, func(n *segmentCounts) []int32 { return n.days })
-	points := sum(func(sc *segmentColumns) []string { return sc.points.values }, func(n *segmentCounts) []int32 { return n.points })
+	days := sum(func(sc *segmentColumns) *column { return &sc.day }, func(n *segmentCounts) []int32 { return n.days })
+	points := sum(func(sc *segmentColumns) *column { return &sc.points }, func(n *segmentCounts) []int32 { return n.points })
 	return facets, days, points
 }
 
@@ -271,7 +271,7 @@ func (c *collector) orphans() error {
 	}
 	for seg, sc := range c.cols.segments {
 		for cluster, docs := range c.counts[seg].copies {
-			matched, err := c.originalMatches(sc.cluster.values[cluster])
+			matched, err := c.originalMatches(sc.cluster.value(cluster))
 			if err != nil {
 				return err
 			}
@@ -319,7 +319,7 @@ func (c *collector) rank(d *bsearch.DocumentMatch, sc *segmentColumns, doc uint6
 	var day string
 	if c.sortBy != SortRelevance {
 		if o := sc.day.first(doc); o >= 0 {
-			day = sc.day.values[o]
+			day = sc.day.value(o)
 		}
 	}
 	full := len(c.top.items) >= c.want
@@ -340,7 +340,7 @@ func (c *collector) rank(d *bsearch.DocumentMatch, sc *segmentColumns, doc uint6
 	}
 	r.cluster = id
 	if o := sc.cluster.first(doc); o >= 0 {
-		r.cluster = sc.cluster.values[o]
+		r.cluster = sc.cluster.value(o)
 	}
 	key := c.keyOf(&r)
 	if kept, ok := c.byCluster[key]; ok {

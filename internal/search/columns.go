@@ -27,27 +27,60 @@ import (
 // field the segment's distinct values, sorted, and for each document
 // the ordinals of its values. Counting a facet is then an increment in
 // a slice, and comparing days an integer comparison. A Searcher keeps
-// the columns of the segments of the index's current snapshot (about 40
-// bytes per document for this mapping) and drops those of segments
-// merged away.
+// the columns of the segments of the index's current snapshot and drops
+// those of segments merged away. They grow with the index, so they are
+// kept small: a single-valued field takes 4 bytes a document, a value
+// 4 bytes and its text (92 bytes a news document in all, with a third in
+// a cluster, TestColumnsBytesPerDocument).
 
-// column holds one field's values in one segment.
+// column holds one field's values in one segment: 4 bytes a document
+// for a field with at most one value per document (the cluster, the
+// day, the source, the language), 4 bytes a value and 4 a document for
+// the others, and the segment's distinct values back to back in one
+// string.
 type column struct {
-	// values are the field's distinct values in the segment, sorted.
-	values []string
+	// text holds the field's distinct values in the segment, sorted,
+	// back to back: value i is text[ends[i-1]:ends[i]].
+	text string
+	ends []uint32
 	// The values of document d are ords[starts[d]:starts[d+1]],
-	// ordinals into values.
+	// ordinals of values; starts is nil when no document has more than
+	// one value, and then ords[d] is d's value, noValue for none.
 	starts []uint32
 	ords   []uint32
 }
 
+// noValue is a single-valued column's ordinal of a document without a
+// value.
+const noValue = ^uint32(0)
+
+// len is the number of distinct values.
+func (c *column) len() int { return len(c.ends) }
+
+// value returns the value of ordinal o.
+func (c *column) value(o int) string {
+	begin := uint32(0)
+	if o > 0 {
+		begin = c.ends[o-1]
+	}
+	return c.text[begin:c.ends[o]]
+}
+
 // of returns the ordinals of doc's values.
-func (c *column) of(doc uint64) []uint32 { return c.ords[c.starts[doc]:c.starts[doc+1]] }
+func (c *column) of(doc uint64) []uint32 {
+	if c.starts == nil {
+		if c.ords[doc] == noValue {
+			return nil
+		}
+		return c.ords[doc : doc+1]
+	}
+	return c.ords[c.starts[doc]:c.starts[doc+1]]
+}
 
 // first returns the ordinal of doc's first value, -1 when it has none.
 func (c *column) first(doc uint64) int {
-	if s := c.starts[doc]; s < c.starts[doc+1] {
-		return int(c.ords[s])
+	if o := c.of(doc); len(o) > 0 {
+		return int(o[0])
 	}
 	return -1
 }
@@ -55,7 +88,8 @@ func (c *column) first(doc uint64) int {
 // lookup returns the ordinal of v, -1 when no document of the segment
 // has it.
 func (c *column) lookup(v string) int {
-	if i, ok := slices.BinarySearch(c.values, v); ok {
+	i := sort.Search(c.len(), func(o int) bool { return c.value(o) >= v })
+	if i < c.len() && c.value(i) == v {
 		return i
 	}
 	return -1
@@ -137,7 +171,8 @@ func readColumns(seg segment.Segment) (*segmentColumns, error) {
 
 // readColumn reads field's column of a segment of docs documents.
 func readColumn(seg segment.Segment, field string, docs uint64) (column, error) {
-	c := column{starts: make([]uint32, docs+1)}
+	var c column
+	counts := make([]uint32, docs+1) // counts[d+1]: d's values
 	dict, err := seg.Dictionary(field)
 	if err != nil {
 		return c, fmt.Errorf("dictionary of %s: %w", field, err)
@@ -145,7 +180,9 @@ func readColumn(seg segment.Segment, field string, docs uint64) (column, error) 
 	// The postings of every term, in term order, then per document.
 	var byTerm []uint32 // the documents of value i end at ends[i]
 	var ends []int
+	var text []byte
 	var ps postings
+	multi := false
 	it := dict.AutomatonIterator(everyTerm{}, nil, nil)
 	for {
 		e, err := it.Next()
@@ -157,13 +194,37 @@ func readColumn(seg segment.Segment, field string, docs uint64) (column, error) 
 		}
 		if err := ps.each(dict, field, []byte(e.Term), func(doc uint64) {
 			byTerm = append(byTerm, uint32(doc))
-			c.starts[doc+1]++
+			counts[doc+1]++
+			multi = multi || counts[doc+1] > 1
 		}); err != nil {
 			return c, err
 		}
-		c.values = append(c.values, e.Term)
+		text = append(text, e.Term...)
+		if len(text) >= 1<<32 {
+			return c, fmt.Errorf("values of %s: more than 4 GiB in one segment", field)
+		}
+		c.ends = append(c.ends, uint32(len(text)))
 		ends = append(ends, len(byTerm))
 	}
+	// Copies of their exact size: the columns stay as long as the
+	// segment, the spare capacity of an append would too.
+	c.text = string(text)
+	c.ends = slices.Clone(c.ends)
+	if !multi {
+		c.ords = make([]uint32, docs)
+		for d := range c.ords {
+			c.ords[d] = noValue
+		}
+		begin := 0
+		for ord, end := range ends {
+			for _, doc := range byTerm[begin:end] {
+				c.ords[doc] = uint32(ord)
+			}
+			begin = end
+		}
+		return c, nil
+	}
+	c.starts = counts
 	for d := range docs {
 		c.starts[d+1] += c.starts[d]
 	}
