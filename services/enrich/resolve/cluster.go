@@ -162,29 +162,30 @@ func (s *state) key(m *mention) string {
 }
 
 type cluster struct {
-	typ       gazetteer.Type
-	entry     *gazetteer.Entry
-	cands     []gazetteer.Candidate
-	names     map[string]int
-	mentions  int
-	first     int // byte offset of the first mention
-	headline  bool
-	lead      bool
-	dateline  bool
-	votes     [4]int // mentions per type
-	multi     bool   // some mention has more than one word
-	titled    bool   // a title preceded some mention
-	work      bool   // a cue says it is a film, show, book or game
-	namedWork bool   // a cue next to a mention says so ("the film X", "X, directed by")
-	band      bool   // a cue says it is a band
-	orgCue    bool   // a cue says it is a company
-	surnamed  bool   // a mention gives its surname alone: a person
-	bySurname bool   // typed person by personsBySurname: a company cue does not undo it
-	personCue bool   // a role noun precedes a mention: "actor Keanu Reeves"
-	miscVotes int    // the tagger's MISC spans with one of the cluster's names
-	named     bool   // a mention typed person opens with a first name
-	listed    bool   // coordinated with an organisation and no known person
-	ordinary  bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
+	typ        gazetteer.Type
+	entry      *gazetteer.Entry
+	cands      []gazetteer.Candidate
+	names      map[string]int
+	mentions   int
+	first      int // byte offset of the first mention
+	headline   bool
+	lead       bool
+	dateline   bool
+	votes      [4]int // mentions per type
+	multi      bool   // some mention has more than one word
+	titled     bool   // a title preceded some mention
+	work       bool   // a cue says it is a film, show, book or game
+	namedWork  bool   // a cue next to a mention says so ("the film X", "X, directed by")
+	band       bool   // a cue says it is a band
+	orgCue     bool   // a cue says it is a company
+	orgContext bool   // a cue in the words around a mention says so (not a word of the name)
+	surnamed   bool   // a mention gives its surname alone: a person
+	bySurname  bool   // typed person by personsBySurname: a company cue does not undo it
+	personCue  bool   // a role noun precedes a mention: "actor Keanu Reeves"
+	miscVotes  int    // the tagger's MISC spans with one of the cluster's names
+	named      bool   // a mention typed person opens with a first name
+	listed     bool   // coordinated with an organisation and no known person
+	ordinary   bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
 func (s *state) cluster() schema.Entities {
@@ -350,7 +351,10 @@ func (s *state) cluster() schema.Entities {
 				id = "local:person:" + Slug(name)
 			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person && !c.bySurname,
 				c.listed && c.typ == gazetteer.Person && c.multi && !c.surnamed,
-				c.orgCue && c.typ == gazetteer.Place && c.multi && orgSuffixes[lastWord(name)]:
+				c.orgCue && c.typ == gazetteer.Place && c.multi && orgSuffixes[lastWord(name)], c.orgContext && c.typ == gazetteer.Place:
+				// "principal consultant at Cisco", "analyst at Troika
+				// Dialog": a place the gazetteer does not know is a
+				// company where the words around it say so.
 				c.typ = gazetteer.Organization
 				id = "local:org:" + Slug(name)
 			case c.typ != gazetteer.Person && eventWords[lastWord(name)]:
@@ -975,15 +979,17 @@ func (s *state) cues(m *mention, c *cluster) {
 			next == "for" && next2 == "best" && s.bestWork(after+2) || !named && m.typ != gazetteer.Person && s.namedBestWork(after) ||
 			broadcastAfter[lnext] && !named && s.programmeShaped(m)
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed) ||
-		s.pluralSubject(m):
+		s.pluralSubject(m) || the && m.typ == gazetteer.Person && m.t1-m.t0 > 1 && pluralNoun(s.toks[m.t1-1].Text) && (!named || !isWord(next)):
+		// "as well as the Happy Mondays,": "the" and a plural make a
+		// group; a name opening with a first name only where no word
+		// follows it ("the Tony Adams era" is a person's).
 		c.band = true
-	case orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
-		next == "," && m.attach < 0 && orgBefore[s.appositiveHead(m.t1+1)] ||
-		(next == "'s" || next == "’s") && orgPossessed[next2] || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1) ||
+	case s.orgContext(m, prev, prev2, next, next2) || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1) ||
 		s.ventureOf(m) || m.t1-m.t0 > 1 && orgSuffixes[s.toks[m.t1-1].Text]:
 		// A name that defines an acronym, "Electronic Arts (EA)", is a
 		// body more often than a person.
 		c.orgCue = true
+		c.orgContext = c.orgContext || s.orgContext(m, prev, prev2, next, next2)
 	case personBefore[prev] && !the && prev2 != "best" || s.whoFollows(m):
 		// Not "best actress Oscar".
 		// "actor Keanu Reeves", "defender Kolo Toure", "author JK
@@ -991,6 +997,26 @@ func (s *state) cues(m *mention, c *cluster) {
 		// Reeves, who presented the award".
 		c.personCue = true
 	}
+}
+
+// orgContext reports whether the words around m, not m's own words, say
+// it is a company or a publication: "mobile firm X", "X shares", "analyst
+// at X", "the editor of X"; not "a conference in Cannes, several makers
+// of chips", where the apposition is a new clause.
+func (s *state) orgContext(m *mention, prev, prev2, next, next2 string) bool {
+	return orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
+		prev == "of" && orgOfBefore[prev2] || next == "," && m.attach < 0 && prev != "in" && orgBefore[s.appositiveHead(m.t1+1)] ||
+		(next == "'s" || next == "’s") && orgPossessed[next2]
+}
+
+// pluralNoun reports whether a capitalised word reads as a regular
+// plural ("Mondays", "Monkeys", "Boys"), not a word ending in -ss, -us or
+// -is.
+func pluralNoun(w string) bool {
+	if len(w) < 4 || !strings.HasSuffix(w, "s") {
+		return false
+	}
+	return !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is")
 }
 
 // personFor reports whether m, which the tagger did not call a person,

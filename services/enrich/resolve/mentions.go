@@ -97,6 +97,23 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 				if !s.free(t0, t1) {
 					continue
 				}
+				start, end := t0, t1
+				t0, t1 = s.unjoin(t0, t1)
+				if typ == gazetteer.Person && t1+1 < end {
+					// "Tierney (Jackson 79)": the substitute in brackets
+					// is a person too.
+					if m := (&mention{t0: t1 + 1, t1: end, typ: typ, src: srcTagger}); s.clean(m) {
+						s.add(m)
+					}
+				}
+				// What unjoin left out is no name to look up ("Order of
+				// the Phoenix was Amazon" names no city; "Sberbank
+				// (Savings Bank)" glosses the bank): held like MISC.
+				for k := start; k < end; k++ {
+					if (k < t0 || k >= t1) && s.owner[k] == -1 {
+						s.owner[k] = -2
+					}
+				}
 				if typ == gazetteer.Person {
 					// "Alexander and Catwoman": two people.
 					for k := t0 + 1; k < t1-1; k++ {
@@ -119,6 +136,29 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 		}
 		base += len(sent)
 	}
+}
+
+// joiningVerbs inside a span the tagger typed show that it ran two
+// phrases together: "Mr Nevzlin is Yukos' largest shareholder", "Order of
+// the Phoenix was Amazon's best-seller".
+var joiningVerbs = set(`is was are were has had said says told`)
+
+// unjoin narrows a tagger span that runs past its name: the span ends at
+// an opening bracket it does not close ("a Sberbank (Savings Bank)
+// account", "Jarosik (Gudjohnsen 70)"), and starts after the last
+// joining verb in lower case ("Mr Nevzlin is Yukos" is Yukos). The part
+// before the verb is left out: what the tagger typed is the name nearer
+// its end.
+func (s *state) unjoin(t0, t1 int) (int, int) {
+	for k := t0 + 1; k < t1; k++ {
+		switch w := s.toks[k].Text; {
+		case w == "(":
+			return t0, k
+		case joiningVerbs[w] && k+1 < t1:
+			t0 = k + 1
+		}
+	}
+	return t0, t1
 }
 
 // ofTheHead repairs an organisation the tagger cut after "of the": one
@@ -247,6 +287,9 @@ func (s *state) usable(m *mention) bool {
 		if s.toks[m.t0].initial && commonLower[strings.ToLower(w)] && strings.ToUpper(w) != w {
 			return false
 		}
+		if s.demonymNoun(w) {
+			return false
+		}
 	} else if s.placeAndCommonWord(m) {
 		return false
 	} else {
@@ -263,6 +306,22 @@ func (s *state) usable(m *mention) bool {
 		}
 	}
 	return true
+}
+
+// demonymSuffixes turn a nationality into an ordinary noun.
+var demonymSuffixes = []string{"man", "men", "woman", "women", "ness"}
+
+// demonymNoun reports whether w is a nationality with a noun's suffix,
+// which names no entity: "an unruly Irishman", "Britishness",
+// "Englishmen" (not "Scotsman", whose stem "Scots" is no nationality the
+// knowledge base holds).
+func (s *state) demonymNoun(w string) bool {
+	for _, suf := range demonymSuffixes {
+		if stem, ok := strings.CutSuffix(w, suf); ok && len(stem) > 2 && s.r.g.Demonym(stem) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // isNumber reports whether t is one or two digits.

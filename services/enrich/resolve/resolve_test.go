@@ -640,6 +640,52 @@ func TestRules(t *testing.T) {
 			spans:   nil,
 			absent:  []string{"LOC:Paris", "LOC:New York"},
 		},
+		{
+			name:  "a place the gazetteer lacks, with a company cue around it, is a company",
+			title: "Security", body: "Ann Vole, principal consultant at Quillbrook, said so. Mia Tarn, an analyst at Drevon Capital, agreed. " +
+				"Jo Pike, the editor of The Ledgerman, disagreed. At a conference in Velmora, several makers of chips met.",
+			english: true,
+			spans: []span{{"PER", "Ann Vole"}, {"PER", "Mia Tarn"}, {"PER", "Jo Pike"}, {"LOC", "Quillbrook"}, {"LOC", "Drevon Capital"},
+				{"LOC", "Ledgerman"}, {"LOC", "Velmora"}},
+			want: map[string]string{
+				"ORG:Quillbrook":     "local:org:quillbrook |",
+				"ORG:Drevon Capital": "local:org:drevon-capital |",
+				"ORG:Ledgerman":      "local:org:ledgerman |",
+				"LOC:Velmora":        "local:place:velmora | ", // an apposition after "in" is a new clause
+			},
+			absent: []string{"LOC:Quillbrook", "LOC:Drevon Capital", "LOC:Ledgerman"},
+		},
+		{
+			name:  "a tagger span run over a bracket or a joining verb",
+			title: "Shares", body: "The money left a Norbank (Savings Bank) account. Mr Ostrov is Telvona's largest shareholder. " +
+				"Ravenhill, Tierney (Jackson 79) and Coppinger played for Hereford.",
+			english: true,
+			spans:   []span{{"ORG", "Norbank (Savings Bank"}, {"ORG", "Mr Ostrov is Telvona"}, {"PER", "Tierney (Jackson"}},
+			want: map[string]string{
+				"ORG:Norbank": "local:org:norbank |",
+				"ORG:Telvona": "local:org:telvona |",
+			},
+			absent: []string{"ORG:Norbank (Savings Bank", "ORG:Savings Bank", "ORG:Mr Ostrov is Telvona", "PER:Tierney (Jackson", "LOC:Jackson"},
+		},
+		{
+			name:  "a nationality with a noun's suffix names no entity",
+			title: "Cast", body: "He will appear as an unruly Irishman. He said Britishness had long been a theme. The editor of The Scotsman agreed.",
+			english: true,
+			spans:   []span{{"ORG", "Irishman"}, {"ORG", "Britishness"}, {"LOC", "Scotsman"}},
+			want:    map[string]string{"ORG:Scotsman": "local:org:scotsman |"},
+			absent:  []string{"ORG:Irishman", "ORG:Britishness", "LOC:Scotsman"},
+		},
+		{
+			name:  "the and a plural make a group of a name with no first name",
+			title: "Film", body: "He worked with New Order, as well as the Velvet Mondays, on the film. Fans of the Tony Adams era came.",
+			english: true,
+			spans:   []span{{"ORG", "New Order"}, {"PER", "Velvet Mondays"}, {"PER", "Tony Adams"}},
+			want: map[string]string{
+				"ORG:Velvet Mondays": "local:org:velvet-mondays |",
+				"PER:Tony Adams":     "local:person:tony-adams |",
+			},
+			absent: []string{"PER:Velvet Mondays"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

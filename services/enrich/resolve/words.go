@@ -230,7 +230,11 @@ var (
 	// orgPossessed follow "'s" after a company: "Sony Ericsson's profits".
 	orgPossessed = set(`profit profits sales revenue revenues shares share products customers subscribers website stores staff shareholders`)
 	orgAfter     = set(`Inc Ltd Corp plc spokesman spokeswoman spokesperson shares boss bosses executive executives analyst analysts customers subscribers employees`)
-	orgAtBefore  = set(`analyst analysts researcher researchers spokesman spokeswoman executive executives boss engineers`)
+	orgAtBefore  = set(`analyst analysts researcher researchers spokesman spokeswoman executive executives boss engineers
+	consultant consultants economist economists strategist strategists`)
+	// orgOfBefore come before "of" and a publication or a company: "editor
+	// of The Scotsman", "the editor in chief of Microprocessor Report".
+	orgOfBefore = set(`editor editors chief founder founders`)
 )
 
 // orgSuffixes end the names of companies and publications and hardly
