@@ -46,6 +46,12 @@ func TestLookup(t *testing.T) {
 		// with the QID of Wikipedia's article (regions.tsv), not dr5hn's
 		// administrative-area item Q21694674.
 		{"Kent", "Q23298", "GB"},
+		// Counties whose dr5hn QID no source confirms keep a local id
+		// (regions.tsv), and Lisbon, whose joined QID is refused
+		// (refused-qids.tsv), its GeoNames id.
+		{"Leicestershire", "local:place:leicestershire", "GB"},
+		{"Derbyshire", "local:place:derbyshire", "GB"},
+		{"Lisbon", "geonames:2267057", "PT"},
 		{"Norfolk", "Q23109", "GB"},
 		// dr5hn's QID for Tobago is Trinidad's: a local id instead.
 		{"Tobago", "local:place:tobago", "TT"},

@@ -12,6 +12,9 @@
 //     with wikiDataId, joined to the GeoNames places by country, name and
 //     distance.
 //   - hdigital/partyfactsdata (MIT): political parties with QIDs.
+//
+// gazetteer/data/refused-qids.tsv lists QIDs a join gives a place that no
+// source confirms and that look wrong: the place keeps its GeoNames id.
 //   - unitedstates/congress-legislators (CC0): current members of Congress.
 //
 // Usage (from services/enrich; see README.md for how to obtain each source):
@@ -130,6 +133,18 @@ func run(cfg config, report io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(report, "places: %d more joined through name-suggestion-index's Wikidata labels (city, town or capital described in its country)\n", nsiPlaces)
+	refused, err := readTSV(filepath.Join(cfg.data, "refused-qids.tsv"))
+	if err != nil {
+		return err
+	}
+	for _, r := range refused {
+		for id, q := range placeQIDs {
+			if q == r[0] {
+				delete(placeQIDs, id)
+				fmt.Fprintf(report, "refused-qids.tsv: %s %s left without a QID (%s)\n", id, r[1], r[2])
+			}
+		}
+	}
 	for id, q := range placeQIDs {
 		recs = append(recs, record{kind: "P", key: id, qid: q})
 		known[q] = "LOC"

@@ -87,10 +87,40 @@ func TestBuild(t *testing.T) {
 	}
 }
 
+// TestRefusedQID: a QID listed in refused-qids.tsv is given to no place,
+// which keeps its GeoNames id, and the report says so.
+func TestRefusedQID(t *testing.T) {
+	cfg := testConfig(t)
+	dir := t.TempDir()
+	for _, f := range []string{"places.tsv.gz", "regions.tsv", "aliases.tsv", "countries.tsv"} {
+		b, err := os.ReadFile(filepath.Join("testdata/data", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "refused-qids.tsv"), []byte("Q900030\tOgden Town\tunconfirmed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.data = dir
+	_, kb, report := build(t, cfg)
+	if strings.Contains(kb, "\t1001\t") || strings.Contains(kb, "Q900030") {
+		t.Errorf("the refused QID is given:\n%s", kb)
+	}
+	if !strings.Contains(kb, "P\t1002\tQ900003\n") {
+		t.Errorf("a QID not refused is lost:\n%s", kb)
+	}
+	if want := "refused-qids.tsv: 1001 Ogden Town left without a QID (unconfirmed)"; !strings.Contains(report, want) {
+		t.Errorf("report lacks %q:\n%s", want, report)
+	}
+}
+
 func TestCountryDisagreementFails(t *testing.T) {
 	cfg := testConfig(t)
 	dir := t.TempDir()
-	for _, f := range []string{"places.tsv.gz", "regions.tsv", "aliases.tsv"} {
+	for _, f := range []string{"places.tsv.gz", "regions.tsv", "aliases.tsv", "refused-qids.tsv"} {
 		b, err := os.ReadFile(filepath.Join("testdata/data", f))
 		if err != nil {
 			t.Fatal(err)
