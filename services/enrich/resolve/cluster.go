@@ -351,12 +351,20 @@ func (s *state) cluster() schema.Entities {
 				id = "local:person:" + Slug(name)
 			case c.band && c.typ == gazetteer.Person, c.orgCue && c.typ == gazetteer.Person && !c.bySurname,
 				c.listed && c.typ == gazetteer.Person && c.multi && !c.surnamed,
-				c.orgCue && c.typ == gazetteer.Place && c.multi && orgSuffixes[lastWord(name)], c.orgContext && c.typ == gazetteer.Place:
+				c.orgCue && c.typ == gazetteer.Place && c.multi && orgSuffixes[lastWord(name)], c.orgContext && c.typ == gazetteer.Place && !placeWords[lastWord(name)]:
 				// "principal consultant at Cisco", "analyst at Troika
 				// Dialog": a place the gazetteer does not know is a
-				// company where the words around it say so.
+				// company where the words around it say so; a facility
+				// stays a place ("KSC employees" of the Kennedy Space
+				// Center).
 				c.typ = gazetteer.Organization
 				id = "local:org:" + Slug(name)
+			case c.typ == gazetteer.Organization && !c.orgCue && s.compassPlace(name):
+				// "from Eastern Europe", "the marginals are Aberdeen
+				// South, Dumfriesshire": a part of a known place, or a
+				// shire, is a place.
+				c.typ = gazetteer.Place
+				id = "local:place:" + Slug(name)
 			case c.typ != gazetteer.Person && eventWords[lastWord(name)]:
 				continue // an event or an award, also as a place: "the Championship"
 			case c.typ == gazetteer.Place && !c.multi && brandShaped(name):
@@ -1007,6 +1015,44 @@ func (s *state) orgContext(m *mention, prev, prev2, next, next2 string) bool {
 	return orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
 		prev == "of" && orgOfBefore[prev2] || next == "," && m.attach < 0 && prev != "in" && orgBefore[s.appositiveHead(m.t1+1)] ||
 		(next == "'s" || next == "’s") && orgPossessed[next2]
+}
+
+// compassWords open the name of part of a region ("Eastern Europe", "East
+// Midlands"); compassNouns close the name of part of a city ("Aberdeen
+// South", a constituency), not an airline's ("China Southern").
+var (
+	compassWords = set(`North South East West Northern Southern Eastern Western Central`)
+	compassNouns = set(`North South East West Central`)
+)
+
+// compassPlace reports whether name is part of a place the gazetteer
+// knows: a compass word and a region, country or continent ("Eastern
+// Europe"), a city of 100,000 people or more and a compass noun ("Dundee
+// East"; not "Kanye West"), or outside a sports story one word ending in
+// "shire" ("Dumfriesshire"; Yorkshire in a sports story is the county's
+// club).
+func (s *state) compassPlace(name string) bool {
+	first, rest, ok := strings.Cut(name, " ")
+	if !ok {
+		return strings.HasSuffix(name, "shire") && len(name) > len("shire")+2 && !s.sportStory()
+	}
+	if compassWords[first] {
+		for _, c := range s.r.g.Lookup(rest) {
+			if c.Entry.Type == gazetteer.Place && c.Entry.Class >= gazetteer.Region {
+				return true
+			}
+		}
+	}
+	head, last := name[:strings.LastIndexByte(name, ' ')], lastWord(name)
+	if !compassNouns[last] {
+		return false
+	}
+	for _, c := range s.r.g.Lookup(head) {
+		if c.Entry.Type == gazetteer.Place && !c.Alternate && c.Entry.Population >= 100000 {
+			return true
+		}
+	}
+	return false
 }
 
 // pluralNoun reports whether a capitalised word reads as a regular

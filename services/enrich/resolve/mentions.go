@@ -152,13 +152,23 @@ var joiningVerbs = set(`is was are were has had said says told`)
 func (s *state) unjoin(t0, t1 int) (int, int) {
 	for k := t0 + 1; k < t1; k++ {
 		switch w := s.toks[k].Text; {
-		case w == "(":
+		case w == "(" && !s.closes(k, t1):
 			return t0, k
 		case joiningVerbs[w] && k+1 < t1:
 			t0 = k + 1
 		}
 	}
 	return t0, t1
+}
+
+// closes reports whether a bracket opened at token k closes before t1.
+func (s *state) closes(k, t1 int) bool {
+	for ; k < t1; k++ {
+		if s.toks[k].Text == ")" {
+			return true
+		}
+	}
+	return false
 }
 
 // ofTheHead repairs an organisation the tagger cut after "of the": one

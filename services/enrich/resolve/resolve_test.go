@@ -643,15 +643,18 @@ func TestRules(t *testing.T) {
 		{
 			name:  "a place the gazetteer lacks, with a company cue around it, is a company",
 			title: "Security", body: "Ann Vole, principal consultant at Quillbrook, said so. Mia Tarn, an analyst at Drevon Capital, agreed. " +
-				"Jo Pike, the editor of The Ledgerman, disagreed. At a conference in Velmora, several makers of chips met.",
+				"Jo Pike, the editor of The Ledgerman, disagreed. At a conference in Velmora, several makers of chips met. " +
+				"Many Harwick Space Centre employees watched.",
 			english: true,
 			spans: []span{{"PER", "Ann Vole"}, {"PER", "Mia Tarn"}, {"PER", "Jo Pike"}, {"LOC", "Quillbrook"}, {"LOC", "Drevon Capital"},
-				{"LOC", "Ledgerman"}, {"LOC", "Velmora"}},
+				{"LOC", "Ledgerman"}, {"LOC", "Velmora"}, {"LOC", "Harwick Space Centre"}},
 			want: map[string]string{
 				"ORG:Quillbrook":     "local:org:quillbrook |",
 				"ORG:Drevon Capital": "local:org:drevon-capital |",
 				"ORG:Ledgerman":      "local:org:ledgerman |",
 				"LOC:Velmora":        "local:place:velmora | ", // an apposition after "in" is a new clause
+				// A facility stays a place whatever its staff.
+				"LOC:Harwick Space Centre": "local:place:harwick-space-centre | ",
 			},
 			absent: []string{"LOC:Quillbrook", "LOC:Drevon Capital", "LOC:Ledgerman"},
 		},
@@ -666,6 +669,22 @@ func TestRules(t *testing.T) {
 				"ORG:Telvona": "local:org:telvona |",
 			},
 			absent: []string{"ORG:Norbank (Savings Bank", "ORG:Savings Bank", "ORG:Mr Ostrov is Telvona", "PER:Tierney (Jackson", "LOC:Jackson"},
+		},
+		{
+			name:  "part of a known place, or a shire, typed as an organisation is a place",
+			title: "Seats", body: "Gangs from Eastern Europe sent the mail. The marginals are Aberdeen South, Dumfriesshire and Carlisle. " +
+				"She flew China Southern to see Kanye West.",
+			english: true,
+			spans: []span{{"ORG", "Eastern Europe"}, {"ORG", "Aberdeen South"}, {"ORG", "Dumfriesshire"}, {"LOC", "Carlisle"},
+				{"ORG", "China Southern"}, {"ORG", "Kanye West"}},
+			want: map[string]string{
+				"LOC:Eastern Europe": "local:place:eastern-europe | ",
+				"LOC:Aberdeen South": "local:place:aberdeen-south | ",
+				"LOC:Dumfriesshire":  "local:place:dumfriesshire | ",
+				"ORG:China Southern": "local:org:china-southern |", // an airline: "Southern" is no compass noun
+				"ORG:Kanye West":     "local:org:kanye-west |",     // Kanye is a town of 47,000
+			},
+			absent: []string{"ORG:Eastern Europe", "ORG:Aberdeen South", "ORG:Dumfriesshire"},
 		},
 		{
 			name:  "a nationality with a noun's suffix names no entity",
