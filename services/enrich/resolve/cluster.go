@@ -998,7 +998,7 @@ func (s *state) cues(m *mention, c *cluster) {
 		// body more often than a person.
 		c.orgCue = true
 		c.orgContext = c.orgContext || s.orgContext(m, prev, prev2, next, next2)
-	case personBefore[prev] && !the && prev2 != "best" || s.whoFollows(m):
+	case personBefore[prev] && !the && prev2 != "best" || s.personClause(m):
 		// Not "best actress Oscar".
 		// "actor Keanu Reeves", "defender Kolo Toure", "author JK
 		// Rowling": a role noun in lower case before a name; "Keanu
@@ -1192,14 +1192,18 @@ func (s *state) broadcastContext(m *mention) bool {
 	return false
 }
 
-// whoFollows reports whether ", who" and no plural verb follow m, a name
-// of several words the tagger typed organisation, outside a sports story,
-// that no organisation word ends and whose first word is no place or
-// organisation the gazetteer knows: "Keanu Reeves, who presented the
-// award" (a person), not "The Thrills, who have" (a band), "Exeter City,
-// who" nor "Virgin Radio, who are".
-func (s *state) whoFollows(m *mention) bool {
-	if m.typ != gazetteer.Organization || m.t1-m.t0 < 2 || m.t1+1 >= len(s.toks) || s.toks[m.t1].Text != "," || s.toks[m.t1+1].Text != "who" {
+// personClause reports whether a clause that only a person takes follows
+// m, a name of several words the tagger typed organisation, outside a
+// sports story, that no organisation word ends and whose first word is no
+// place or organisation the gazetteer knows: ", who" and no plural verb
+// ("Keanu Reeves, who presented the award"; not "The Thrills, who have",
+// a band, "Exeter City, who" nor "Virgin Radio, who are"), or an
+// apposition opening with "a" or "an" that names a person within seven
+// words ("Kiara Perkins, a second year art major", "Valeska Paris, an
+// Australian woman"; not "Velmora Labs, a maker of chips").
+func (s *state) personClause(m *mention) bool {
+	if m.typ != gazetteer.Organization || m.t1-m.t0 < 2 || m.t1+1 >= len(s.toks) || s.toks[m.t1].Text != "," ||
+		s.toks[m.t1+1].Text != "who" && !s.personAppositive(m.t1+1) {
 		return false
 	}
 	first, last := s.toks[m.t0].Text, s.toks[m.t1-1].Text
@@ -1218,6 +1222,31 @@ func (s *state) whoFollows(m *mention) bool {
 		}
 	}
 	return true
+}
+
+// personNouns head an apposition that describes a person.
+var personNouns = set(`woman women man men girl boy student major graduate mother father wife husband son daughter sister
+brother widow widower resident pensioner grandmother grandfather teenager veteran politician lawmaker councillor activist
+campaigner lawyer doctor nurse teacher professor scientist artist actor actress singer writer author`)
+
+// personAppositive reports whether the apposition at token k opens with
+// "a" or "an" and has a person noun among its next seven words, before
+// any punctuation or preposition: "a second year USI art major", "an
+// Australian woman".
+func (s *state) personAppositive(k int) bool {
+	if k >= len(s.toks) || s.toks[k].Text != "a" && s.toks[k].Text != "an" {
+		return false
+	}
+	for n := 1; n <= 7 && k+n < len(s.toks); n++ {
+		w := strings.ToLower(s.toks[k+n].Text)
+		if !isWord(w) || prepositions[w] {
+			return false
+		}
+		if personNouns[w] {
+			return true
+		}
+	}
+	return false
 }
 
 // pluralSubject reports whether m, a name of several words typed person

@@ -687,6 +687,19 @@ func TestRules(t *testing.T) {
 			absent: []string{"ORG:Eastern Europe", "ORG:Aberdeen South", "ORG:Dumfriesshire"},
 		},
 		{
+			name:  "an apposition that describes a person makes a person of a name typed organisation",
+			title: "Gallery", body: "Ottilie Quenby, a second year art major, admitted she liked it. Tessa Dorn, an Irish woman and former nurse, agreed. " +
+				"Velmora Labs, a maker of chips, declined.",
+			english: true,
+			spans:   []span{{"ORG", "Ottilie Quenby"}, {"ORG", "Tessa Dorn"}, {"ORG", "Velmora Labs"}},
+			want: map[string]string{
+				"PER:Ottilie Quenby": "local:person:ottilie-quenby |",
+				"PER:Tessa Dorn":     "local:person:tessa-dorn |",
+				"ORG:Velmora Labs":   "local:org:velmora-labs |",
+			},
+			absent: []string{"ORG:Ottilie Quenby", "ORG:Tessa Dorn"},
+		},
+		{
 			name:  "a nationality with a noun's suffix names no entity",
 			title: "Cast", body: "He will appear as an unruly Irishman. He said Britishness had long been a theme. The editor of The Scotsman agreed.",
 			english: true,
