@@ -87,24 +87,31 @@ func TestBuild(t *testing.T) {
 	}
 }
 
-// TestRefusedQID: a QID listed in refused-qids.tsv is given to no place,
-// which keeps its GeoNames id, and the report says so.
-func TestRefusedQID(t *testing.T) {
-	cfg := testConfig(t)
+// dataWith copies testdata/data to a temporary folder with file's content
+// replaced by content, and returns the folder.
+func dataWith(t *testing.T, file, content string) string {
+	t.Helper()
 	dir := t.TempDir()
-	for _, f := range []string{"places.tsv.gz", "regions.tsv", "aliases.tsv", "countries.tsv"} {
+	for _, f := range []string{"places.tsv.gz", "regions.tsv", "aliases.tsv", "countries.tsv", "refused-qids.tsv"} {
 		b, err := os.ReadFile(filepath.Join("testdata/data", f))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if f == file {
+			b = []byte(content)
 		}
 		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "refused-qids.tsv"), []byte("Q900030\tOgden Town\tunconfirmed\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg.data = dir
+	return dir
+}
+
+// TestRefusedQID: a QID listed in refused-qids.tsv is given to no place,
+// which keeps its GeoNames id, and the report says so.
+func TestRefusedQID(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.data = dataWith(t, "refused-qids.tsv", "Q900030\tOgden Town\tunconfirmed\n")
 	_, kb, report := build(t, cfg)
 	if strings.Contains(kb, "\t1001\t") || strings.Contains(kb, "Q900030") {
 		t.Errorf("the refused QID is given:\n%s", kb)
@@ -119,20 +126,7 @@ func TestRefusedQID(t *testing.T) {
 
 func TestCountryDisagreementFails(t *testing.T) {
 	cfg := testConfig(t)
-	dir := t.TempDir()
-	for _, f := range []string{"places.tsv.gz", "regions.tsv", "aliases.tsv", "refused-qids.tsv"} {
-		b, err := os.ReadFile(filepath.Join("testdata/data", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "countries.tsv"), []byte("XT\tQ1\tTestland\t\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg.data = dir
+	cfg.data = dataWith(t, "countries.tsv", "XT\tQ1\tTestland\t\n")
 	var report bytes.Buffer
 	if err := run(cfg, &report); err == nil {
 		t.Errorf("a country QID that country-coder contradicts passed:\n%s", report.String())
