@@ -74,21 +74,49 @@ const defaultMemoryFloor = 64 << 20
 // (37 at 350 MiB live) instead of 50.
 const maxHeadroom = 128 << 20
 
+// smallLiveHeap is the live heap below which newsflow run's heap may grow
+// by half what is live, and no more (see headroom). newsflow run holds
+// 45-60 MiB live once its models are loaded and the quick start's few
+// articles never take it higher; a run that holds more holds state that
+// grows with its input (stories, the search index's columns and
+// segments), and works long enough for the collector's pace to matter.
+const smallLiveHeap = 80 << 20
+
+// heapBudget is the heap within which a run past smallLiveHeap may grow
+// by as much as is live, as the collector's default (GOGC=100) lets it.
+// The benchmark corpus's heap peaked at 250-260 MiB with half its live
+// heap as headroom (1.5 times 150-190 MiB at its end), so its peak
+// resident set (the heap plus about 90 MiB of mapped binary, stacks and
+// runtime memory) stays about 350 MiB, under issue 17's 400.
+const heapBudget = 256 << 20
+
+// headroom is how far the soft limit lets the heap grow beyond a live
+// heap: half of it while it is small; then as much as is live while the
+// heap stays within heapBudget, at least half of it beyond; never more
+// than maxHeadroom.
+func headroom(live int64) int64 {
+	h := live / 2
+	if live >= smallLiveHeap {
+		h = max(h, min(live, heapBudget-live))
+	}
+	return min(h, maxHeadroom)
+}
+
 // followLiveHeap is newsflow run's memory limit when neither
 // NEWSFLOW_MEMORY_LIMIT nor GOMEMLIMIT sets one. The collector's default
 // lets the heap grow to twice what is live, which is most of a run's
 // resident memory; a fixed limit instead would make the collector run
 // without pause once the live heap nears it (a long run's indexes grow).
-// So every interval it sets the soft limit to the live heap plus half as
-// much again, at most maxHeadroom more, and never below floor, plus what
-// the runtime holds beside the heap (goroutine stacks, its metadata, its
-// other memory): the soft limit counts all of it, and a limit
-// of the heap's allowance alone left the heap's goal a few per cent above
-// what is live, so the collector ran almost without pause. The heap
-// stays within 1.5 times what is live (twice below floor/2), and the
-// collector never works more than GOGC=50 would make it below 256 MiB
-// live. It runs until the returned stop is called, which waits for it
-// and puts back the limit it found.
+// So every interval it sets the soft limit to the live heap and its
+// headroom (see headroom), never below floor, plus what the runtime holds
+// beside the heap (goroutine stacks, its metadata, its other memory): the
+// soft limit counts all of it, and a limit of the heap's allowance alone
+// left the heap's goal a few per cent above what is live, so the
+// collector ran almost without pause. The heap stays within 1.5 times
+// what is live, or within heapBudget when that is more (twice it below
+// floor/2), and the collector never works more than GOGC=50 would make
+// it below 256 MiB live. It runs until the returned stop is called, which
+// waits for it and puts back the limit it found.
 func followLiveHeap(floor int64, every time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -126,8 +154,8 @@ func followLiveHeap(floor int64, every time.Duration) (stop func()) {
 	}
 }
 
-// headroomLimit is the soft limit for a live heap: half as much again, at
-// most maxHeadroom more, at least floor.
+// headroomLimit is the soft limit for a live heap: the live heap and its
+// headroom, at least floor.
 func headroomLimit(live, floor int64) int64 {
-	return max(floor, live+min(live/2, maxHeadroom))
+	return max(floor, live+headroom(live))
 }
