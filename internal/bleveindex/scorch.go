@@ -27,14 +27,21 @@ import "maps"
 // against 3.1-3.3, and ended in 16 segments against 11 (README.md).
 const floorSegmentDocs = 100
 
-// MaxSegmentSize caps the documents of a merged segment. Scorch's default
-// (5 million) lets a large index merge ten segments of 100,000 documents
-// or more into one: gigabytes read through memory maps, rewritten, and
-// held twice on disk until the merge ends. At 200,000 documents (~2 GB
-// with this mapping) a merge stays bounded however large the index grows,
-// and past that size the index grows by whole segments. It has no effect
-// on an index of 200,000 documents or fewer, so it is not measured here.
-const maxSegmentDocs = 200_000
+// MaxSegmentSize caps the documents of a merged segment: the planner
+// merges only segments under half of it, into one under it. A merge reads
+// its segments whole through their memory maps (stored fields, postings,
+// doc values: about 7 KB a news document with this mapping), and those
+// pages count in the process's resident memory until the merged-away
+// segments are closed. At scorch's default (5 million), and at the
+// 200,000 this package kept until session 10, the merge that folds ten
+// segments of about 10,000 documents into one came once an index neared
+// 100,000 documents and read about 700 MB at once: make load's 100,000
+// articles peaked at 922 MiB against 830 sampled, and bleveload alone at
+// 620 MiB against about 200 between merges. At 10,000 a merge reads at
+// most about 70 MB; a large index keeps segments of 5,000-10,000
+// documents (ten to twenty at 100,000) instead of one, which the searches
+// visit in turn (README.md, Memory).
+const maxSegmentDocs = 10_000
 
 // scorchConfig is the scorch configuration of an index: the settings
 // above, then the entries of override.
