@@ -30,17 +30,17 @@ const floorSegmentDocs = 100
 // MaxSegmentSize caps the documents of a merged segment: the planner
 // merges only segments under half of it, into one under it. A merge reads
 // its segments whole through their memory maps (stored fields, postings,
-// doc values: about 7 KB a news document with this mapping), and those
-// pages count in the process's resident memory until the merged-away
-// segments are closed. At scorch's default (5 million), and at the
-// 200,000 this package kept until session 10, the merge that folds ten
-// segments of about 10,000 documents into one came once an index neared
-// 100,000 documents and read about 700 MB at once: make load's 100,000
-// articles peaked at 922 MiB against 830 sampled, and bleveload alone at
-// 620 MiB against about 200 between merges. At 10,000 a merge reads at
-// most about 70 MB; a large index keeps segments of 5,000-10,000
-// documents (ten to twenty at 100,000) instead of one, which the searches
-// visit in turn (README.md, Memory).
+// doc values: 7-11 KB a news document with this mapping), and those pages
+// count in the process's resident memory until the merged-away segments
+// are closed. At the 200,000 this package kept until session 10 (scorch's
+// default is 5 million), ten segments of thousands of documents were
+// folded into one as the index grew: bleveload's 50,000 documents peaked
+// at 583 MiB while indexing, 383 MiB at 10,000, with RSS between merges
+// at 215-306 MiB in both (README.md, item 6); make load's 100,000
+// articles peaked at 922 MiB VmHWM where samples every 2 s saw at most
+// 830. At 10,000 a merge reads at most about 100 MB; a large index keeps
+// segments of 5,000-10,000 documents (ten to twenty at 100,000) instead
+// of a few large ones, which the searches visit in turn.
 const maxSegmentDocs = 10_000
 
 // scorchConfig is the scorch configuration of an index: the settings
