@@ -235,6 +235,7 @@ func (s *state) cluster() schema.Entities {
 	s.cutNames(find, union, linked)
 	s.shortForms(find, union)
 	s.initialledNames(find, union)
+	s.knownAs(union)
 	clusters := make(map[int]*cluster)
 	var order []int
 	for i, m := range s.ms {
@@ -599,6 +600,48 @@ func (s *state) begins(short, long []token) bool {
 		shorter = shorter || len(sw) < len(lw)
 	}
 	return shorter
+}
+
+// knownAs joins a name to the name of the same type that ", also known
+// as", "known as" or "aka" introduces right after it: "Mahmoud Abbas, also
+// known as Abu Mazen" is one person. Two names the knowledge base links to
+// different ids stay apart.
+func (s *state) knownAs(union func(a, b int)) {
+	for i, m := range s.ms {
+		if m.text == "" {
+			continue
+		}
+		k := m.t1
+		if k < len(s.toks) && s.toks[k].Text == "," {
+			k++
+		}
+		if k < len(s.toks) && s.toks[k].Text == "also" {
+			k++
+		}
+		switch {
+		case k+1 < len(s.toks) && s.toks[k].Text == "known" && s.toks[k+1].Text == "as":
+			k += 2
+		case k < len(s.toks) && (s.toks[k].Text == "aka" || s.toks[k].Text == "a.k.a."):
+			k++
+		default:
+			continue
+		}
+		if k >= len(s.toks) || s.owner[k] < 0 {
+			continue
+		}
+		o := s.owner[k]
+		n := s.ms[o]
+		if n.t0 != k || n.text == "" || n.typ != m.typ || m.entry != nil && n.entry != nil && m.entry.ID != n.entry.ID {
+			continue
+		}
+		union(o, i)
+		// The other name does not name the entity, wherever it stands.
+		for j := range s.ms {
+			if s.ms[j].text == n.text {
+				s.ms[j].cut = true
+			}
+		}
+	}
 }
 
 // initialledNames joins a person written with an initial to the one person

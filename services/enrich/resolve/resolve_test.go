@@ -700,6 +700,19 @@ func TestRules(t *testing.T) {
 			absent: []string{"ORG:Ottilie Quenby", "ORG:Tessa Dorn"},
 		},
 		{
+			name:  "a name introduced by also known as is the same entity",
+			title: "Talks", body: "Talks aim to help Tomas Arvell, also known as Abu Kestrel, who leads the council. " +
+				"Abu Kestrel spoke. Mira Senn met Jon Vale, known as the Fixer.",
+			english: true,
+			spans:   []span{{"PER", "Tomas Arvell"}, {"PER", "Abu Kestrel"}, {"PER", "Mira Senn"}, {"PER", "Jon Vale"}},
+			want: map[string]string{
+				"PER:Tomas Arvell": "local:person:tomas-arvell |||",
+				"PER:Mira Senn":    "local:person:mira-senn |",
+				"PER:Jon Vale":     "local:person:jon-vale |",
+			},
+			absent: []string{"PER:Abu Kestrel"},
+		},
+		{
 			name:  "a nationality with a noun's suffix names no entity",
 			title: "Cast", body: "He will appear as an unruly Irishman. He said Britishness had long been a theme. The editor of The Scotsman agreed.",
 			english: true,
