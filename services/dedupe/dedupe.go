@@ -158,7 +158,16 @@ func (d *Deduper) Collectors() []prometheus.Collector {
 		Name: "newsflow_dedupe_index_write_stall_seconds_total",
 		Help: "Time the local band index's store held its writes back (the log follower, and every lookup, waited).",
 	}, func() float64 { _, t := d.ix.WriteStalls(); return t.Seconds() })
-	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, indexed, storeMemory, memTables, stalls, stalled}
+	sketchReads := func(source string, n func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "newsflow_dedupe_index_sketch_reads_total",
+			Help:        "Candidates' sketches read from outside the local band index's recent tier: source=warm from the newest spilled articles' sketches held in memory, source=store from the store.",
+			ConstLabels: prometheus.Labels{"source": source},
+		}, n)
+	}
+	warmReads := sketchReads("warm", func() float64 { n, _ := d.ix.SketchReads(); return float64(n) })
+	storeReads := sketchReads("store", func() float64 { _, n := d.ix.SketchReads(); return float64(n) })
+	return []prometheus.Collector{d.articles, d.merges, d.candidates, conflicts, writes, indexed, storeMemory, memTables, stalls, stalled, warmReads, storeReads}
 }
 
 // KVStats returns the KV compare-and-set writes this Deduper attempted

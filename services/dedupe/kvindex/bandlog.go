@@ -231,3 +231,10 @@ func (ix *Index) StoreMemory() StoreMemory { return ix.local.storeMemory() }
 // compactions catch up) and for how long in all: the follower waits, and
 // every lookup waits for the follower.
 func (ix *Index) WriteStalls() (count int64, total time.Duration) { return ix.local.writeStalls() }
+
+// SketchReads returns how many candidates' sketches outside the recent
+// tier were read from the warm sketches held in memory (warm.go) and
+// how many from the store.
+func (ix *Index) SketchReads() (warm, store int64) {
+	return ix.local.warm.hits.Load(), ix.local.warm.misses.Load()
+}

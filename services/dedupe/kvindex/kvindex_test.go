@@ -821,8 +821,10 @@ func TestTiesAtTheLimitAreTheNewest(t *testing.T) {
 // keeps 8 to 16 articles in memory, spilling the rest to its store, and
 // to one that keeps them all in memory gives the same candidates, in the
 // same order with the same shared bands, for every article: none is lost
-// or counted twice across the tiers, whenever it was spilled. It holds
-// again after a restart, which follows the log from the store.
+// or counted twice across the tiers, whenever it was spilled, and the
+// sketches read from the warm sketches (the 32 articles last spilled)
+// are the store's. It holds again after a restart, which follows the log
+// from the store.
 func TestRecentTierAnswersAsTheStore(t *testing.T) {
 	const n = 300
 	spilling := openTestLocal(t, time.Hour)
@@ -868,6 +870,9 @@ func TestRecentTierAnswersAsTheStore(t *testing.T) {
 	}
 	if len(spilling.recent.arts) > 16 || spilling.size() != n || inMemory.size() != n {
 		t.Fatalf("spilling index holds %d recent articles of %d, in-memory one %d; want at most 16 of %d", len(spilling.recent.arts), spilling.size(), inMemory.size(), n)
+	}
+	if warm, store := spilling.warm.hits.Load(), spilling.warm.misses.Load(); warm == 0 || store == 0 || len(spilling.warm.arts) != 32 {
+		t.Fatalf("spilling index read %d sketches from its %d warm articles and %d from its store; want both paths, 32 warm", warm, len(spilling.warm.arts), store)
 	}
 	dir := spilling.path
 	if err := spilling.close(); err != nil {

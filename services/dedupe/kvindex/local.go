@@ -154,6 +154,7 @@ type localIndex struct {
 	// them, lookups to read them.
 	tier     sync.RWMutex
 	recent   recentTier
+	warm     warmSketches
 	stored   uint64 // the last message the store holds (the rest is recent)
 	mu       sync.Mutex
 	applied  uint64 // stream sequence of the last message applied
@@ -205,7 +206,7 @@ func openLocal(path, remove, stream string, ttl time.Duration, so StoreOptions, 
 	if spill <= 0 {
 		spill = DefaultRecentArticles
 	}
-	x := &localIndex{ttl: ttl, path: path, remove: remove, spill: spill, recent: newRecentTier(),
+	x := &localIndex{ttl: ttl, path: path, remove: remove, spill: spill, recent: newRecentTier(), warm: warmSketches{max: warmPerSpill * spill},
 		changed: make(chan struct{}), failed: make(chan error, 1)}
 	db, err := x.openStore(so, log)
 	if err != nil {
@@ -471,6 +472,7 @@ func (x *localIndex) spillRecent(n int, upTo uint64) error {
 		return fmt.Errorf("dedupe index store: spill %d articles up to #%d: %w", n, stored, err)
 	}
 	x.tier.Lock()
+	x.warm.add(x.recent.arts[:n])
 	x.recent.dropFront(n)
 	x.stored = stored
 	x.tier.Unlock()
@@ -629,13 +631,24 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 	// and unrelated articles sharing one band key (a common phrase's
 	// shingle) grow with the window.
 	seqs := topShared(shared, limit)
-	out := make([]Candidate, 0, len(seqs))
-	for _, s := range seqs {
+	out := make([]Candidate, len(seqs))
+	var cold []int // candidates whose sketch is only in the store
+	warm := 0
+	x.tier.RLock()
+	for i, s := range seqs {
 		if c, ok := recent[s]; ok {
-			c.Shared = shared[s]
-			out = append(out, c)
-			continue
+			out[i] = c
+		} else if a, ok := x.warm.get(s); ok {
+			out[i] = Candidate{ID: a.id, packed: a.sketch}
+			warm++
+		} else {
+			cold = append(cold, i)
 		}
+	}
+	x.tier.RUnlock()
+	x.warm.read(warm, len(cold))
+	for _, i := range cold {
+		s := seqs[i]
 		v, c, err := x.db.Get(articleKey(s))
 		if err != nil {
 			return nil, 0, fmt.Errorf("dedupe index store: article #%d: %w", s, err)
@@ -645,7 +658,10 @@ func (x *localIndex) candidates(id string, bands []uint64, limit int) ([]Candida
 		if err != nil {
 			return nil, 0, fmt.Errorf("dedupe index store: article #%d: %w", s, err)
 		}
-		out = append(out, Candidate{ID: a.id, Shared: shared[s], packed: a.sketch})
+		out[i] = Candidate{ID: a.id, packed: a.sketch}
+	}
+	for i, s := range seqs {
+		out[i].Shared = shared[s]
 	}
 	return out, len(shared), nil
 }

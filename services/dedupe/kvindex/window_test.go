@@ -72,6 +72,9 @@ func BenchmarkLocalIndex(b *testing.B) {
 	if n := b.N / 10; n > 0 {
 		b.ReportMetric(float64((processCPU(b)-cpu0).Microseconds())/float64(n), "cpu-us/article-last-tenth")
 	}
+	if hits, misses := x.warm.hits.Load(), x.warm.misses.Load(); hits+misses > 0 {
+		b.ReportMetric(float64(hits)/float64(hits+misses), "warm-sketch-hits/read")
+	}
 	stalls, stalled := x.writeStalls()
 	b.ReportMetric(float64(stalls), "write-stalls")
 	b.ReportMetric(stalled.Seconds(), "write-stall-s")
