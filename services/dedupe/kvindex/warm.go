@@ -1,6 +1,7 @@
 package kvindex
 
 import (
+	"cmp"
 	"slices"
 	"sync/atomic"
 )
@@ -46,15 +47,7 @@ func (w *warmSketches) add(spilled []recentArticle) {
 
 // get returns the article at seq, if held.
 func (w *warmSketches) get(seq uint64) (warmArticle, bool) {
-	i, ok := slices.BinarySearchFunc(w.arts, seq, func(a warmArticle, s uint64) int {
-		switch {
-		case a.seq < s:
-			return -1
-		case a.seq > s:
-			return 1
-		}
-		return 0
-	})
+	i, ok := slices.BinarySearchFunc(w.arts, seq, func(a warmArticle, s uint64) int { return cmp.Compare(a.seq, s) })
 	if !ok {
 		return warmArticle{}, false
 	}

@@ -1035,12 +1035,12 @@ func (s *state) cues(m *mention, c *cluster) {
 		// group; a name opening with a first name only where no word
 		// follows it ("the Tony Adams era" is a person's).
 		c.band = true
-	case s.orgContext(m, prev, prev2, next, next2) || m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1) ||
-		s.ventureOf(m) || m.t1-m.t0 > 1 && orgSuffixes[s.toks[m.t1-1].Text]:
+	case s.orgContext(m, prev, prev2, next, next2):
+		c.orgCue, c.orgContext = true, true
+	case m.t1-m.t0 > 1 && s.definesAcronym(m.t0, m.t1) || s.ventureOf(m) || m.t1-m.t0 > 1 && orgSuffixes[s.toks[m.t1-1].Text]:
 		// A name that defines an acronym, "Electronic Arts (EA)", is a
 		// body more often than a person.
 		c.orgCue = true
-		c.orgContext = c.orgContext || s.orgContext(m, prev, prev2, next, next2)
 	case personBefore[prev] && !the && prev2 != "best" || s.personClause(m):
 		// Not "best actress Oscar".
 		// "actor Keanu Reeves", "defender Kolo Toure", "author JK

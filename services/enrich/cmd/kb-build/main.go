@@ -12,10 +12,10 @@
 //     with wikiDataId, joined to the GeoNames places by country, name and
 //     distance.
 //   - hdigital/partyfactsdata (MIT): political parties with QIDs.
+//   - unitedstates/congress-legislators (CC0): current members of Congress.
 //
 // gazetteer/data/refused-qids.tsv lists QIDs a join gives a place that no
 // source confirms and that look wrong: the place keeps its GeoNames id.
-//   - unitedstates/congress-legislators (CC0): current members of Congress.
 //
 // Usage (from services/enrich; see README.md for how to obtain each source):
 //
