@@ -110,7 +110,7 @@ func TestFixtures(t *testing.T) {
 				// Dateline and body.
 				{"Antalya", "LOC", "Q6487", 2, "TR"},
 				// Kiev / Kyiv.
-				{"Kyiv", "LOC", "Q517568", 2, "UA"},
+				{"Kyiv", "LOC", "Q1899", 2, "UA"},
 				// "Ukraine's": possessive stripped.
 				{"Ukraine", "LOC", "Q212", 1, "UA"},
 				{"Mariupol", "LOC", "Q37133", 1, "UA"},

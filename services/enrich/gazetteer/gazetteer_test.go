@@ -28,9 +28,13 @@ func TestLookup(t *testing.T) {
 		wantCC  string
 	}{
 		// GeoNames places take the knowledge base's QID (dr5hn's
-		// wikiDataId) where it has one, else keep their GeoNames id.
-		{"Kyiv", "Q517568", "UA"},
-		{"Kiev", "Q517568", "UA"},
+		// wikiDataId) where it has one, else keep their GeoNames id. A
+		// states.csv row that is a city outranks a city row whose QID dr5hn
+		// also gives another city (Kyiv's row has the village Kvasy's
+		// Q517568), and gives one where the city files have none (Moscow).
+		{"Kyiv", "Q1899", "UA"},
+		{"Kiev", "Q1899", "UA"},
+		{"Moscow", "Q649", "RU"},
 		{"Zaire", "Q974", "CD"}, // the country's name from 1971 to 1997
 		{"Paris", "geonames:2988507", "FR"},
 		{"Türkiye", "Q43", "TR"},

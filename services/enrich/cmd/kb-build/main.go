@@ -10,7 +10,9 @@
 //     regions.tsv.
 //   - dr5hn/countries-states-cities-database (ODbL-1.0): cities and states
 //     with wikiDataId, joined to the GeoNames places by country, name and
-//     distance.
+//     distance; a states.csv row that is a city (Moscow, Kyiv) gives its
+//     QID where the city rows give none or a QID they share with another
+//     name.
 //   - hdigital/partyfactsdata (MIT): political parties with QIDs.
 //   - unitedstates/congress-legislators (CC0): current members of Congress.
 //
@@ -120,18 +122,22 @@ func run(cfg config, report io.Writer) error {
 	var recs []record
 
 	// Places: dr5hn cities joined to GeoNames.
-	placeQIDs, stats, err := joinCities(cfg.csc, places, cfg.maxKm, report)
+	placeQIDs, shared, stats, err := joinCities(cfg.csc, places, cfg.maxKm, report)
 	if err != nil {
+		return err
+	}
+	wikidata, err := readNSIWikidata(cfg.nsi)
+	if err != nil {
+		return err
+	}
+	if err := joinCityStates(cfg.csc, places, cfg.maxKm, placeQIDs, shared, wikidata, report); err != nil {
 		return err
 	}
 	countryNames, err := readCountryNames(filepath.Join(cfg.data, "countries.tsv"))
 	if err != nil {
 		return err
 	}
-	nsiPlaces, err := joinNSIPlaces(cfg.nsi, places, countryNames, placeQIDs)
-	if err != nil {
-		return err
-	}
+	nsiPlaces := joinNSIPlaces(wikidata, places, countryNames, placeQIDs)
 	fmt.Fprintf(report, "places: %d more joined through name-suggestion-index's Wikidata labels (city, town or capital described in its country)\n", nsiPlaces)
 	refused, err := readTSV(filepath.Join(cfg.data, "refused-qids.tsv"))
 	if err != nil {
@@ -198,7 +204,7 @@ func run(cfg config, report io.Writer) error {
 	fmt.Fprintf(report, "demonyms: %d from countries.csv\n", len(dem))
 
 	// Organisations and people.
-	nsi, err := readNSI(cfg.nsi, known)
+	nsi, err := readNSI(cfg.nsi, wikidata, known)
 	if err != nil {
 		return err
 	}
@@ -328,22 +334,27 @@ type city struct {
 
 // joinCities gives each GeoNames place the QID of the nearest dr5hn city
 // of the same country whose name (folded) is the place's name or one of its
-// alternate names, within maxKm.
-func joinCities(dir string, places []place, maxKm float64, report io.Writer) (map[string]string, joinStats, error) {
+// alternate names, within maxKm. It also returns the QIDs that dr5hn gives
+// to cities of different names: a sign that the rows are not the item's own
+// (dr5hn gives Kyiv the QID of the village Kvasy, and the villages around a
+// city their city's).
+func joinCities(dir string, places []place, maxKm float64, report io.Writer) (map[string]string, map[string]bool, joinStats, error) {
 	var st joinStats
 	files, err := filepath.Glob(filepath.Join(dir, "contributions", "cities", "*.json"))
 	if err != nil {
-		return nil, st, err
+		return nil, nil, st, err
 	}
 	if len(files) == 0 {
-		return nil, st, fmt.Errorf("-csc %s: no contributions/cities/*.json", dir)
+		return nil, nil, st, fmt.Errorf("-csc %s: no contributions/cities/*.json", dir)
 	}
 	sort.Strings(files)
 	byName := make(map[string][]city) // country + "\t" + folded name
+	nameOf := make(map[string]string) // QID -> the folded name of a city that has it
+	shared := make(map[string]bool)
 	for _, path := range files {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, st, err
+			return nil, nil, st, err
 		}
 		var rows []struct {
 			Name     string `json:"name"`
@@ -373,6 +384,10 @@ func joinCities(dir string, places []place, maxKm float64, report io.Writer) (ma
 			c := city{qid: r.WikiData, lat: lat, lon: lon}
 			k := r.Country + "\t" + gazetteer.Fold(r.Name)
 			byName[k] = append(byName[k], c)
+			if n, ok := nameOf[r.WikiData]; ok && n != k {
+				shared[r.WikiData] = true
+			}
+			nameOf[r.WikiData] = k
 		}
 	}
 	// Places come most populous first: a QID that two places would take
@@ -393,7 +408,98 @@ func joinCities(dir string, places []place, maxKm float64, report io.Writer) (ma
 			taken[best] = true
 		}
 	}
-	return out, st, nil
+	return out, shared, st, nil
+}
+
+// cityStateTypes are the types of dr5hn's states.csv rows that are a city
+// (Kyiv, Moscow, Riga, Budapest), not a province or a metropolitan area
+// named after one ("metropolitan city" is Italy's provinces: Rome's is not
+// Rome).
+var cityStateTypes = map[string]bool{
+	"city": true, "capital city": true, "autonomous city": true, "federal city": true, "state city": true,
+	"city with county rights": true, "capital district": true, "city municipality": true, "special city": true,
+	"special self-governing city": true,
+}
+
+// joinCityStates gives the QID of a states.csv row that is a city (see
+// cityStateTypes) to the most populous GeoNames place of its country with
+// its name within maxKm, where the cities' join gave that place no QID
+// (dr5hn's city files for Russia are missing here: Moscow) or a QID that
+// dr5hn also gives a city of another name (shared: Kyiv's row carries the
+// QID of a village). A place that held the QID under another name loses it
+// (dr5hn gives Jambi City Jakarta's). The row's QID is not taken where
+// name-suggestion-index's Wikidata label for it names something else
+// (London's row is the City of London), and a place whose own QID is
+// dr5hn's alone keeps it; both are reported.
+func joinCityStates(dir string, places []place, maxKm float64, out map[string]string, shared map[string]bool,
+	wikidata map[string]nsiLabel, report io.Writer) error {
+	rows, col, err := readCSV(filepath.Join(dir, "csv", "states.csv"))
+	if err != nil {
+		return err
+	}
+	if _, ok := col["type"]; !ok {
+		return errors.New("states.csv: no type column")
+	}
+	holder := make(map[string]string) // QID -> place id
+	for id, q := range out {
+		holder[q] = id
+	}
+	for _, r := range rows[1:] {
+		q, name := r[col["wikiDataId"]], r[col["name"]]
+		if !cityStateTypes[r[col["type"]]] || !isQID(q) {
+			continue
+		}
+		lat, err1 := strconv.ParseFloat(r[col["latitude"]], 64)
+		lon, err2 := strconv.ParseFloat(r[col["longitude"]], 64)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		var p *place
+		for i := range places { // most populous first
+			c := &places[i]
+			if c.country == r[col["country_code"]] && hasName(*c, name) && km(c.lat, c.lon, lat, lon) <= maxKm {
+				p = c
+				break
+			}
+		}
+		if p == nil || out[p.id] == q {
+			continue
+		}
+		if w, ok := wikidata[q]; ok && gazetteer.Fold(w.Label) != gazetteer.Fold(name) {
+			fmt.Fprintf(report, "states.csv: %s %s keeps %q: the row's %s is %q\n", p.id, p.name, out[p.id], q, w.Label)
+			continue
+		}
+		if old, ok := out[p.id]; ok && !shared[old] {
+			fmt.Fprintf(report, "states.csv: %s %s keeps %s, dr5hn's city row alone gives it; the row says %s\n", p.id, p.name, old, q)
+			continue
+		}
+		if id, ok := holder[q]; ok {
+			delete(out, id)
+			fmt.Fprintf(report, "states.csv: %s loses %s to %s %s\n", id, q, p.id, p.name)
+		}
+		if old, ok := out[p.id]; ok {
+			delete(holder, old)
+		}
+		fmt.Fprintf(report, "states.csv: %s %s takes %s (%s)\n", p.id, p.name, q, r[col["type"]])
+		out[p.id] = q
+		holder[q] = p.id
+	}
+	return nil
+}
+
+// hasName says whether name (folded) is the place's name or one of its
+// alternate names.
+func hasName(p place, name string) bool {
+	f := gazetteer.Fold(name)
+	if gazetteer.Fold(p.name) == f {
+		return true
+	}
+	for _, a := range p.alts {
+		if gazetteer.Fold(a) == f {
+			return true
+		}
+	}
+	return false
 }
 
 func readCountryNames(path string) (map[string][]string, error) {
@@ -420,20 +526,7 @@ var cityDescription = regexp.MustCompile(`\b(city|capital|town|municipality|comm
 // name and the description must name the place's country ("city in Texas,
 // United States"). When several places qualify, the most populous wins
 // only if it is the one GeoNames lists first (it is sorted by population).
-func joinNSIPlaces(dir string, places []place, countryNames map[string][]string, out map[string]string) (int, error) {
-	wb, err := os.ReadFile(filepath.Join(dir, "dist", "wikidata", "wikidata.json"))
-	if err != nil {
-		return 0, err
-	}
-	var wd struct {
-		Wikidata map[string]struct {
-			Label       string `json:"label"`
-			Description string `json:"description"`
-		} `json:"wikidata"`
-	}
-	if err := json.Unmarshal(wb, &wd); err != nil {
-		return 0, fmt.Errorf("wikidata.json: %w", err)
-	}
+func joinNSIPlaces(wikidata map[string]nsiLabel, places []place, countryNames map[string][]string, out map[string]string) int {
 	byName := make(map[string][]int)
 	for i, p := range places {
 		byName[gazetteer.Fold(p.name)] = append(byName[gazetteer.Fold(p.name)], i)
@@ -442,14 +535,14 @@ func joinNSIPlaces(dir string, places []place, countryNames map[string][]string,
 	for _, q := range out {
 		used[q] = true
 	}
-	qids := make([]string, 0, len(wd.Wikidata))
-	for q := range wd.Wikidata {
+	qids := make([]string, 0, len(wikidata))
+	for q := range wikidata {
 		qids = append(qids, q)
 	}
 	sort.Strings(qids)
 	n := 0
 	for _, q := range qids {
-		w := wd.Wikidata[q]
+		w := wikidata[q]
 		d := w.Description
 		if used[q] || !isQID(q) || !cityDescription.MatchString(strings.ToLower(d)) {
 			continue
@@ -473,7 +566,51 @@ func joinNSIPlaces(dir string, places []place, countryNames map[string][]string,
 			break // the most populous place of that name in the country
 		}
 	}
-	return n, nil
+	return n
+}
+
+// readCSV reads a CSV file with a header row and returns its rows (the
+// header first) and each column's index by name.
+func readCSV(path string) ([][]string, map[string]int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	if len(rows) == 0 {
+		return nil, nil, fmt.Errorf("%s: empty", filepath.Base(path))
+	}
+	col := make(map[string]int)
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	return rows, col, nil
+}
+
+// nsiLabel is name-suggestion-index's English Wikidata label and
+// description of an item.
+type nsiLabel struct {
+	Label       string `json:"label"`
+	Description string `json:"description"`
+}
+
+// readNSIWikidata reads name-suggestion-index's dist/wikidata/wikidata.json.
+func readNSIWikidata(dir string) (map[string]nsiLabel, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "dist", "wikidata", "wikidata.json"))
+	if err != nil {
+		return nil, err
+	}
+	var wd struct {
+		Wikidata map[string]nsiLabel `json:"wikidata"`
+	}
+	if err := json.Unmarshal(b, &wd); err != nil {
+		return nil, fmt.Errorf("wikidata.json: %w", err)
+	}
+	return wd.Wikidata, nil
 }
 
 func km(lat1, lon1, lat2, lon2 float64) float64 {
@@ -527,21 +664,9 @@ func readCountryCoder(dir string) (map[string]string, error) {
 // readDemonyms reads the nationality column of dr5hn's countries.csv
 // ("Dutch, Netherlandic").
 func readDemonyms(dir string) ([]record, error) {
-	f, err := os.Open(filepath.Join(dir, "csv", "countries.csv"))
+	rows, col, err := readCSV(filepath.Join(dir, "csv", "countries.csv"))
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("countries.csv: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, errors.New("countries.csv: empty")
-	}
-	col := make(map[string]int)
-	for i, h := range rows[0] {
-		col[h] = i
 	}
 	// An adjective of several countries ("Chinese": China, Hong Kong,
 	// Macau, Taiwan) goes to the most populous.
@@ -583,21 +708,9 @@ func adjectives(field string) []string {
 
 // readStates returns QID -> "country\tname" of dr5hn's states.csv.
 func readStates(dir string) (map[string]string, error) {
-	f, err := os.Open(filepath.Join(dir, "csv", "states.csv"))
+	rows, col, err := readCSV(filepath.Join(dir, "csv", "states.csv"))
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("states.csv: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, errors.New("states.csv: empty")
-	}
-	col := make(map[string]int)
-	for i, h := range rows[0] {
-		col[h] = i
 	}
 	out := make(map[string]string)
 	for _, r := range rows[1:] {
@@ -613,21 +726,9 @@ func readStates(dir string) (map[string]string, error) {
 // the districts of Anguilla) are local names that would outrank a city
 // of the same name elsewhere (Southampton, West End).
 func smallCountries(dir string) (map[string]bool, error) {
-	f, err := os.Open(filepath.Join(dir, "csv", "countries.csv"))
+	rows, col, err := readCSV(filepath.Join(dir, "csv", "countries.csv"))
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("countries.csv: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, errors.New("countries.csv: empty")
-	}
-	col := make(map[string]int)
-	for i, h := range rows[0] {
-		col[h] = i
 	}
 	out := make(map[string]bool)
 	for _, r := range rows[1:] {
@@ -659,21 +760,9 @@ func smallCountries(dir string) (map[string]bool, error) {
 // under the same tests as a name, and when no other subdivision has it as
 // a name or an alias ("Eastern Province" of four countries).
 func readRegions(dir, regionsPath string, cc map[string]string, places []place, admin1 map[string]string) ([]record, error) {
-	f, err := os.Open(filepath.Join(dir, "csv", "states.csv"))
+	rows, col, err := readCSV(filepath.Join(dir, "csv", "states.csv"))
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("states.csv: %w", err)
-	}
-	if len(rows) == 0 {
-		return nil, errors.New("states.csv: empty")
-	}
-	col := make(map[string]int)
-	for i, h := range rows[0] {
-		col[h] = i
 	}
 	hand, err := readTSV(regionsPath)
 	if err != nil {
@@ -887,20 +976,7 @@ var placeDescription = []string{"country", "city", "town", "village", "capital",
 // readNSI returns one organisation per QID that name-suggestion-index uses
 // as brand, operator or network, named by its Wikidata label, with the
 // item's display names as aliases. QIDs known as places are left out.
-func readNSI(dir string, known map[string]string) ([]record, error) {
-	wb, err := os.ReadFile(filepath.Join(dir, "dist", "wikidata", "wikidata.json"))
-	if err != nil {
-		return nil, err
-	}
-	var wd struct {
-		Wikidata map[string]struct {
-			Label       string `json:"label"`
-			Description string `json:"description"`
-		} `json:"wikidata"`
-	}
-	if err := json.Unmarshal(wb, &wd); err != nil {
-		return nil, fmt.Errorf("wikidata.json: %w", err)
-	}
+func readNSI(dir string, wikidata map[string]nsiLabel, known map[string]string) ([]record, error) {
 	nb, err := os.ReadFile(filepath.Join(dir, "dist", "json", "nsi.json"))
 	if err != nil {
 		return nil, err
@@ -937,7 +1013,7 @@ func readNSI(dir string, known map[string]string) ([]record, error) {
 		}
 	}
 	var out []record
-	for q, w := range wd.Wikidata {
+	for q, w := range wikidata {
 		if _, isPlace := known[q]; isPlace || w.Label == "" || !isQID(q) {
 			continue
 		}
@@ -967,14 +1043,9 @@ func readNSI(dir string, known map[string]string) ([]record, error) {
 func clean(s string) string { return strings.NewReplacer("\t", " ", "|", " ", "\n", " ").Replace(s) }
 
 func readPartyFacts(dir string) ([]record, error) {
-	f, err := os.Open(filepath.Join(dir, "import", "wikipedia", "wikidata.csv"))
+	rows, _, err := readCSV(filepath.Join(dir, "import", "wikipedia", "wikidata.csv"))
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("partyfacts wikidata.csv: %w", err)
+		return nil, fmt.Errorf("partyfacts: %w", err)
 	}
 	var out []record
 	seen := make(map[string]bool)

@@ -139,3 +139,96 @@ func TestMissingFlags(t *testing.T) {
 		t.Errorf("err = %v, want the missing flags named", err)
 	}
 }
+
+// TestCityStates: a states.csv row that is a city gives its QID to the
+// place of its name where dr5hn's city rows give none, or give a QID they
+// also give a city of another name; not where NSI's label of the row's QID
+// names something else, nor where the place's own QID is dr5hn's alone, nor
+// from a row that is a province named after a city.
+func TestCityStates(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.csc = t.TempDir()
+	for _, f := range []string{"csv/countries.csv", "contributions/cities/XT.json", "contributions/cities/XX.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata/csc", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "contributions/cities/XT.json" {
+			b = append(bytes.TrimSuffix(bytes.TrimSpace(b), []byte("]")), []byte(`,
+ {"name": "Kyivtown", "country_code": "XT", "latitude": "30.0", "longitude": "30.0", "wikiDataId": "Q900060"},
+ {"name": "Villagey", "country_code": "XT", "latitude": "30.5", "longitude": "30.5", "wikiDataId": "Q900060"},
+ {"name": "Bigcity", "country_code": "XT", "latitude": "32.0", "longitude": "32.0", "wikiDataId": "Q900062"},
+ {"name": "Bigcity Borough", "country_code": "XT", "latitude": "40.0", "longitude": "40.0", "wikiDataId": "Q900062"},
+ {"name": "Steady", "country_code": "XT", "latitude": "33.0", "longitude": "33.0", "wikiDataId": "Q900064"},
+ {"name": "Jambi", "country_code": "XT", "latitude": "35.0", "longitude": "35.0", "wikiDataId": "Q900067"}]`)...)
+		}
+		writeFile(t, filepath.Join(cfg.csc, f), string(b))
+	}
+	writeFile(t, filepath.Join(cfg.csc, "csv/states.csv"), `id,name,country_code,fips_code,iso2,latitude,longitude,wikiDataId,type
+1,Kyivtown,XT,01,KY,30.0,30.0,Q900061,city
+2,Bigcity,XT,02,BC,32.0,32.0,Q900063,city
+3,Steady,XT,03,SD,33.0,33.0,Q900065,capital city
+4,Moskow,XT,04,MO,34.0,34.0,Q900066,autonomous city
+5,Jakart,XT,05,JA,36.0,36.0,Q900067,capital district
+6,Romey,XT,06,RO,37.0,37.0,Q900069,metropolitan city
+`)
+	cfg.nsi = t.TempDir()
+	writeFile(t, filepath.Join(cfg.nsi, "dist/json/nsi.json"), mustRead(t, "testdata/nsi/dist/json/nsi.json"))
+	writeFile(t, filepath.Join(cfg.nsi, "dist/wikidata/wikidata.json"),
+		`{"wikidata": {"Q900063": {"label": "City of Bigcity", "description": "business district of Bigcity"}}}`)
+	var places bytes.Buffer
+	zw := gzip.NewWriter(&places)
+	io.WriteString(zw, "# test\n"+
+		"1004\tKyivtown\tXT\t30.0\t30.0\tPPLC\t900000\t\n"+
+		"1006\tBigcity\tXT\t32.0\t32.0\tPPLA\t800000\t\n"+
+		"1007\tSteady\tXT\t33.0\t33.0\tPPLA\t700000\t\n"+
+		"1008\tMoskow\tXT\t34.0\t34.0\tPPLA\t600000\tMoskva\n"+
+		"1009\tJambi\tXT\t35.0\t35.0\tPPLA\t500000\t\n"+
+		"1010\tJakart\tXT\t36.0\t36.0\tPPLA\t400000\t\n"+
+		"1011\tRomey\tXT\t37.0\t37.0\tPPLA\t300000\t\n"+
+		"1005\tVillagey\tXT\t30.5\t30.5\tPPL\t1000\t\n")
+	zw.Close()
+	cfg.data = dataWith(t, "places.tsv.gz", places.String())
+	_, kb, report := build(t, cfg)
+	for _, want := range []string{
+		"P\t1004\tQ900061\n", // the city row's QID is also Villagey's
+		"P\t1006\tQ900062\n", // the row's QID is the City of Bigcity
+		"P\t1007\tQ900064\n", // dr5hn's city row alone gives Steady its QID
+		"P\t1008\tQ900066\n", // no city row
+		"P\t1010\tQ900067\n", // Jambi's row carried Jakart's QID
+	} {
+		if !strings.Contains(kb, want) {
+			t.Errorf("knowledge base lacks %q:\n%s", want, kb)
+		}
+	}
+	for _, unwanted := range []string{"\t1009\t", "\t1011\t", "Q900063", "Q900065", "Q900069"} {
+		if strings.Contains(kb, unwanted) {
+			t.Errorf("knowledge base has %q:\n%s", unwanted, kb)
+		}
+	}
+	for _, want := range []string{"1009 loses Q900067 to 1010 Jakart", `the row's Q900063 is "City of Bigcity"`,
+		"1007 Steady keeps Q900064"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
