@@ -224,7 +224,7 @@ func Load() (*Gazetteer, error) {
 	}
 
 	// Regions: states, provinces, nations.
-	continental := make(map[string]int) // folded adjective -> entry of a continent
+	adjectives := make(map[string]int) // folded adjective -> entry of a continent or nation
 	rf, err := dataFS.ReadFile("data/regions.tsv")
 	if err != nil {
 		return nil, fmt.Errorf("gazetteer: %w", err)
@@ -246,20 +246,17 @@ func Load() (*Gazetteer, error) {
 		i := add(Entry{ID: c[1], Name: name, Type: Place, Country: cc, Lat: lat, Lon: lon,
 			HasPoint: true, Class: Region, Curated: true})
 		names = append(names, pending{name, i, false})
-		if cc == "" {
-			// A continent's adjective by the English suffix: Africa ->
-			// African, Latin America -> Latin American, Europe ->
-			// European. A country's adjective of the same spelling wins.
-			switch {
-			case strings.HasSuffix(name, "a"):
-				continental[Fold(name+"n")] = i
-			case strings.HasSuffix(name, "e"):
-				continental[Fold(name+"an")] = i
-			}
-		}
 		if len(c) > 5 && c[5] != "" {
 			for _, a := range strings.Split(c[5], "|") {
 				names = append(names, pending{a, i, false})
+			}
+		}
+		// The nationality words of a continent or a nation that is no
+		// country ("European", "Welsh"); a country's adjective of the
+		// same spelling wins.
+		if len(c) > 6 && c[6] != "" {
+			for _, a := range strings.Split(c[6], "|") {
+				adjectives[Fold(a)] = i
 			}
 		}
 		return nil
@@ -313,7 +310,7 @@ func Load() (*Gazetteer, error) {
 	if err := g.loadKB(placeIdx, addRegion); err != nil {
 		return nil, err
 	}
-	for d, i := range continental {
+	for d, i := range adjectives {
 		if g.byDemonym[d] == nil {
 			g.byDemonym[d] = &g.entries[i]
 		}
@@ -467,8 +464,9 @@ func (g *Gazetteer) Known(name string) []*Entry {
 }
 
 // Demonym returns the country of a nationality adjective ("Iraqi",
-// "Dutch"), or the continent of a continent's ("European", "Latin
-// American"), or nil.
+// "Dutch"), the continent of a continent's ("European", "Latin
+// American"), the nation of a nation's that is no country ("Welsh",
+// "Scottish"), or nil.
 func (g *Gazetteer) Demonym(word string) *Entry { return g.byDemonym[Fold(word)] }
 
 // HasID reports whether an entry, curated, GeoNames or in the knowledge

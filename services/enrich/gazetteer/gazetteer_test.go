@@ -84,8 +84,13 @@ func TestDemonym(t *testing.T) {
 	for _, tt := range []struct{ word, wantID string }{
 		{"Iraqi", "Q796"},
 		{"American", "Q30"}, // the country's adjective, not America's
-		// A continent's adjective by the English suffix.
+		// A continent's or a nation's adjective (regions.tsv).
 		{"European", "Q46"},
+		{"Welsh", "Q25"},
+		{"English", "Q21"},
+		{"Scottish", "Q22"},
+		{"Northern Irish", "Q26"},
+		{"Balkan", "local:place:balkans"},
 		{"African", "Q15"},
 		{"Asian", "Q48"},
 		{"North American", "Q49"},
@@ -100,7 +105,7 @@ func TestDemonym(t *testing.T) {
 			t.Errorf("Demonym(%q) = %s, want %s", tt.word, e.ID, tt.wantID)
 		}
 	}
-	for _, w := range []string{"Europe", "Caribbeanan", "Balkan"} {
+	for _, w := range []string{"Europe", "Caribbeanan", "Scots", "Englishman"} {
 		if e := g.Demonym(w); e != nil {
 			t.Errorf("Demonym(%q) = %s, want nil", w, e.ID)
 		}
