@@ -185,7 +185,11 @@ type cluster struct {
 	miscVotes  int    // the tagger's MISC spans with one of the cluster's names
 	named      bool   // a mention typed person opens with a first name
 	listed     bool   // coordinated with an organisation and no known person
-	ordinary   bool   // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
+	titles     titleKind
+	peer       string // "Lord" or "Lady" before a mention of one word: part of a peer's name
+	full       string // the full name earlier articles gave this short form (streamNames)
+	fullID     string
+	ordinary   bool // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
 }
 
 func (s *state) cluster() schema.Entities {
@@ -258,7 +262,11 @@ func (s *state) cluster() schema.Entities {
 		if m.titled {
 			c.votes[gazetteer.Person] += 2
 			c.titled = true
+			if w := strings.TrimSuffix(s.toks[m.t0-1].Text, "."); peerTitles[w] && m.t1-m.t0 == 1 && c.peer == "" {
+				c.peer = w
+			}
 		}
+		c.titles |= s.titleKind(m)
 		if m.attach >= 0 {
 			c.surnamed = true
 		}
@@ -315,12 +323,18 @@ func (s *state) cluster() schema.Entities {
 	var out schema.Entities
 	learned := make(map[string]streamCue) // this article's own cues, for the stream
 	defer s.r.stream.learn(learned)
+	shorts := s.shortFormsByCluster(find)
+	var forms []shortForm // this article's short forms of longer names, for the stream
+	defer func() { s.r.names.learn(forms) }()
 	kept := make(map[int]string) // cluster root -> id, when tracking
 	bodyLen := len(s.d.Text) - s.d.BodyStart
 	for _, root := range order {
 		c := clusters[root]
 		if c.entry == nil && !c.multi && c.ordinary {
 			continue // "Director", "Leaving", "UNLESS"
+		}
+		if c.entry == nil && !c.multi && len(c.names) == 1 && c.typ != gazetteer.Place {
+			s.recallFullName(c)
 		}
 		name, id := s.identity(c)
 		if name == "" {
@@ -368,6 +382,8 @@ func (s *state) cluster() schema.Entities {
 				id = "local:place:" + Slug(name)
 			case c.typ != gazetteer.Person && eventWords[lastWord(name)]:
 				continue // an event or an award, also as a place: "the Championship"
+			case c.typ == gazetteer.Organization && !c.multi && s.awardsPlural(name):
+				continue // "at the Baftas" beside "the Bafta film awards": the awards, not the academy
 			case c.typ == gazetteer.Place && !c.multi && brandShaped(name):
 				// No place the gazetteer lacks is written "JPMorgan" or
 				// "eBay": a capital inside a word marks a company.
@@ -375,7 +391,7 @@ func (s *state) cluster() schema.Entities {
 				id = "local:org:" + Slug(name)
 			}
 		}
-		if c.typ == gazetteer.Person && c.entry == nil && !c.multi && !c.titled && !c.personCue {
+		if c.typ == gazetteer.Person && c.entry == nil && !c.multi && !c.titled && !c.personCue && c.full == "" {
 			// News introduces a person by full name. A one-word "person"
 			// that no mention gives in full, no title precedes and nothing
 			// knows is a club, a product or an award ("Chelsea", "Oscar",
@@ -390,6 +406,18 @@ func (s *state) cluster() schema.Entities {
 		pos := 0.0
 		if c.first >= s.d.BodyStart && bodyLen > 0 {
 			pos = float64(c.first-s.d.BodyStart) / float64(bodyLen)
+		}
+		if c.full == "" && (c.typ == gazetteer.Person || c.typ == gazetteer.Organization) && strings.Contains(name, " ") {
+			for _, k := range shorts[root] {
+				if !shortOf(k.text, name, c.typ) {
+					continue
+				}
+				for _, kind := range titleKinds {
+					if k.titles&kind != 0 && (kind != untitled || c.typ != gazetteer.Person) {
+						forms = append(forms, shortForm{key: streamNameKey(k.text, c.typ, kind), name: name, id: id, entry: c.entry})
+					}
+				}
+			}
 		}
 		e := schema.Entity{Name: name, ID: id, Mentions: c.mentions,
 			Salience: Salience(c.headline, c.lead, pos, c.mentions)}
@@ -703,7 +731,9 @@ func (s *state) titleShaped(m *mention) bool {
 // cutNames joins a one-word organisation that nothing knows to the one
 // organisation of several words in the article that it ends ("United" to
 // "Manchester United") or begins before a place or an organisation word
-// ("Real" to "Real Madrid", "Conservative" to "Conservative Party").
+// ("Real" to "Real Madrid", "Conservative" to "Conservative Party", also
+// where the article calls the party "the Tories", a name the knowledge
+// base gives the Conservative Party).
 // Beside both Manchester United and Manchester City, "Manchester" stays
 // apart.
 func (s *state) cutNames(find func(int) int, union func(a, b int), linked map[string]string) {
@@ -721,22 +751,39 @@ func (s *state) cutNames(find func(int) int, union func(a, b int), linked map[st
 	}
 	var long map[string][]int // first or last word -> mentions of organisations
 	for i, m := range s.ms {
-		if m.text == "" || m.t1-m.t0 < 2 || m.typ != gazetteer.Organization || !short[s.toks[m.t0].Text] && !short[s.toks[m.t1-1].Text] {
+		if m.text == "" || m.typ != gazetteer.Organization {
+			continue
+		}
+		var first, last string
+		known := false // named by the knowledge base, not by the mention's words
+		switch {
+		case m.t1-m.t0 >= 2:
+			first, last = s.toks[m.t0].Text, s.toks[m.t1-1].Text
+		case m.entry != nil && m.entry.Type == gazetteer.Organization && strings.Contains(m.entry.Name, " "):
+			// A name the knowledge base knows by another: "the Tories",
+			// the Conservative Party.
+			first, _, _ = strings.Cut(m.entry.Name, " ")
+			last, known = lastWord(m.entry.Name), true
+		default:
+			continue
+		}
+		if !short[first] && !short[last] {
 			continue
 		}
 		if long == nil {
 			long = make(map[string][]int)
 		}
-		if strings.Contains(m.text, " and ") || strings.Contains(m.text, " or ") {
+		if (strings.Contains(m.text, " and ") || strings.Contains(m.text, " or ")) && !s.nationsJoined(m) {
 			continue // "Qwest or Verizon": two names the tagger joined
 		}
-		first, last := s.toks[m.t0].Text, s.toks[m.t1-1].Text
-		long[last] = append(long[last], i)
+		if !known {
+			long[last] = append(long[last], i)
+		}
 		// By its first word only when the rest is a city or ends in an
 		// organisation word: "Real Madrid", "Conservative Party", not
 		// "Nintendo DS" (Nintendo's product) nor "Diageo North America"
 		// (its branch).
-		if first != last && short[first] && (orgWords[last] || s.city(s.span(m.t0+1, m.t1))) {
+		if first != last && short[first] && (orgWords[last] || m.t1-m.t0 >= 2 && s.city(s.span(m.t0+1, m.t1))) {
 			long[first] = append(long[first], i)
 		}
 	}
@@ -1020,7 +1067,8 @@ func (s *state) cues(m *mention, c *cluster) {
 		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
 		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1) ||
 		next == "," && s.workApposition(after+1) || broadcastAfter[lnext] && !named && s.programmeShaped(m) ||
-		!named && m.typ != gazetteer.Person && s.namedBestWork(after) || m.typ != gazetteer.Person && !named && s.programmeShaped(m) && s.broadcastContext(m) || nominated && workRoleBefore[prev] || m.t1-m.t0 > 1 && s.capitalArticle(m.t0-1) || m.typ != gazetteer.Person && !named && prev == "in" && s.playedIn(m.t0-1, the):
+		!named && m.typ != gazetteer.Person && s.namedBestWork(after) || m.typ != gazetteer.Person && !named && s.programmeShaped(m) && s.broadcastContext(m) || nominated && workRoleBefore[prev] || m.t1-m.t0 > 1 && s.capitalArticle(m.t0-1) || m.typ != gazetteer.Person && !named && prev == "in" && s.playedIn(m.t0-1, the) ||
+		!named && m.typ != gazetteer.Person && (next == "by" && s.toks[m.t0].initial && s.personAt(after+1) || prev == "than" && !the && s.titleWordAt(m.t0-2)):
 		c.work = true
 		// The cues next to the name itself, for the stream's memory; a
 		// cue spread from a list, a possession or a version number
@@ -1028,7 +1076,7 @@ func (s *state) cues(m *mention, c *cluster) {
 		c.namedWork = c.namedWork || workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) ||
 			next == "," && workAfterComma[next2] || next == "directed" && next2 == "by" || next == "," && s.workApposition(after+1) ||
 			next == "for" && next2 == "best" && s.bestWork(after+2) || !named && m.typ != gazetteer.Person && s.namedBestWork(after) ||
-			broadcastAfter[lnext] && !named && s.programmeShaped(m)
+			broadcastAfter[lnext] && !named && s.programmeShaped(m) || !named && m.typ != gazetteer.Person && next == "by" && s.toks[m.t0].initial && s.personAt(after+1)
 	case bandBefore[prev] || bandAfter[strings.ToLower(next)] || (next == "'s" || next == "’s") && s.possessedWithin(after+1, bandPossessed) ||
 		s.pluralSubject(m) || the && m.typ == gazetteer.Person && m.t1-m.t0 > 1 && pluralNoun(s.toks[m.t1-1].Text) && (!named || !isWord(next)):
 		// "as well as the Happy Mondays,": "the" and a plural make a
@@ -1628,6 +1676,9 @@ func (s *state) identity(c *cluster) (string, string) {
 	if c.entry != nil {
 		return c.entry.Name, c.entry.ID
 	}
+	if c.full != "" {
+		return c.full, c.fullID
+	}
 	// The longest name, then the most frequent, then one with diacritics.
 	var name string
 	n := 0
@@ -1638,6 +1689,9 @@ func (s *state) identity(c *cluster) (string, string) {
 	}
 	if name == "" {
 		return "", ""
+	}
+	if c.peer != "" && c.typ == gazetteer.Person && !c.multi {
+		name = c.peer + " " + name // "Lord Falconer": a peer is known by the title
 	}
 	kind := map[gazetteer.Type]string{gazetteer.Person: "person", gazetteer.Organization: "org", gazetteer.Place: "place"}[c.typ]
 	slug := Slug(name)
@@ -1736,4 +1790,148 @@ func translitKey(s string) string {
 		words = append(words, w)
 	}
 	return strings.Join(words, " ")
+}
+
+// titleKind is the kind of title written before m.
+func (s *state) titleKind(m *mention) titleKind {
+	if !m.titled || m.t0 == 0 {
+		return untitled
+	}
+	w := strings.TrimSuffix(s.toks[m.t0-1].Text, ".")
+	switch {
+	case maleTitles[w]:
+		return maleTitle
+	case femaleTitles[w]:
+		return femaleTitle
+	}
+	return otherTitle
+}
+
+// namedShort is a mention of one word in a cluster, with the kinds of
+// title written before it.
+type namedShort struct {
+	text   string
+	titles titleKind
+}
+
+// shortFormsByCluster returns, per cluster root, the mentions of one word
+// that are short forms of a longer name (for streamNames): not acronyms,
+// which mean different bodies in different fields ("FA", "ABC").
+func (s *state) shortFormsByCluster(find func(int) int) map[int][]namedShort {
+	var out map[int][]namedShort
+	for i, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 != 1 || m.acronym >= 0 || isAcronym(m.text) && strings.ToUpper(m.text) == m.text {
+			continue
+		}
+		if out == nil {
+			out = make(map[int][]namedShort)
+		}
+		root := find(i)
+		k := s.titleKind(m)
+		found := false
+		for n := range out[root] {
+			if f := &out[root][n]; f.text == m.text {
+				f.titles |= k
+				found = true
+			}
+		}
+		if !found {
+			out[root] = append(out[root], namedShort{m.text, k})
+		}
+	}
+	return out
+}
+
+// shortOf reports whether short is a short form of the entity's name
+// that streamNames may remember: a person's surname ("Blair" of "Tony
+// Blair", "Kilroy" of "Robert Kilroy-Silk"), or a word of an
+// organisation's name or the start of one ("Commons", "Fed" of "Federal
+// Reserve").
+func shortOf(short, name string, t gazetteer.Type) bool {
+	f := gazetteer.Fold(short)
+	words := strings.Fields(name)
+	if t == gazetteer.Person {
+		last := gazetteer.Fold(words[len(words)-1])
+		a, _, _ := strings.Cut(last, "-")
+		return f == last || f == a
+	}
+	for _, w := range words {
+		if strings.HasPrefix(gazetteer.Fold(w), f) {
+			return true
+		}
+	}
+	return false
+}
+
+// recallFullName gives a cluster of one short name the full name that
+// earlier articles agree on for it (streamNames), keeping its type.
+func (s *state) recallFullName(c *cluster) {
+	var short string
+	for k := range c.names {
+		short = k
+	}
+	v := s.r.names.recall(short, c.typ, c.titles)
+	if v == nil {
+		return
+	}
+	if v.entry != nil {
+		if v.entry.Type == c.typ {
+			c.entry = v.entry
+		}
+		return
+	}
+	c.full, c.fullID = v.name, v.id
+}
+
+// personAt reports whether a person's name of two words or more starts at
+// token k: "Angels by Robbie Williams is the song", a work and its
+// author. Only a name that opens a sentence is read so: "the takeover of
+// Manchester United by Malcolm Glazer" is no work.
+func (s *state) personAt(k int) bool {
+	if k >= len(s.toks) || s.owner[k] < 0 {
+		return false
+	}
+	p := s.ms[s.owner[k]]
+	return p.text != "" && p.t0 == k && p.t1-p.t0 > 1 && p.typ == gazetteer.Person
+}
+
+// titleWordAt reports whether token k is a capitalised word inside a
+// sentence, the word before "than" in a title the tagger cut: "A Little
+// Lower than Angels" ("than" joins no name of a person, body or place).
+func (s *state) titleWordAt(k int) bool {
+	return k >= 0 && isCap(s.toks[k].Text) && !s.toks[k].initial
+}
+
+// nationsJoined reports whether m opens with two nationality words joined
+// by "and", one name: "British and Irish Lions" (nationsAnd).
+func (s *state) nationsJoined(m *mention) bool {
+	return m.t1-m.t0 > 3 && s.toks[m.t0+1].Text == "and" && s.r.g.Demonym(s.toks[m.t0].Text) != nil && s.r.g.Demonym(s.toks[m.t0+2].Text) != nil
+}
+
+// awardsPlural reports whether name is the plural of a word that the
+// article writes before a word for an award, with at most one lower-case
+// word between that is no function word: "the Baftas" beside "the Bafta
+// film awards" or "a Bafta win", "the Grammys" beside "a Grammy
+// nomination"; not "the Stones" beside "voted Stone the winner". Such a plural names
+// the awards, an event.
+func (s *state) awardsPlural(name string) bool {
+	one, ok := strings.CutSuffix(name, "s")
+	if !ok || one == "" {
+		return false
+	}
+	for k, t := range s.toks {
+		if t.Text != one {
+			continue
+		}
+		for j := k + 1; j < len(s.toks) && j <= k+2; j++ {
+			w := s.toks[j].Text
+			if awardNouns[strings.ToLower(w)] && (w == strings.ToLower(w) || eventWords[w]) {
+				return true
+			}
+			if w != strings.ToLower(w) || functionWords[w] {
+				break // "voted Stone the winner": Joss Stone, not the Stones' award
+			}
+		}
+	}
+	return false
 }

@@ -126,7 +126,7 @@ func (s *state) taggerMentions(sents [][]ner.Token, tags [][]ner.Span) {
 					}
 				}
 				if typ == gazetteer.Organization {
-					t0 = s.ofTheHead(t0, base)
+					t0 = s.nationsAnd(s.ofTheHead(t0, base), base)
 				}
 				m := &mention{t0: t0, t1: t1, typ: typ, src: srcTagger}
 				if s.clean(m) {
@@ -184,6 +184,19 @@ func (s *state) ofTheHead(t0, sentStart int) int {
 	}
 	w := s.toks[k].Text
 	if lw := strings.ToLower(w); !isWord(w) || !isCap(w) || s.toks[k].initial || titleWords[w] || functionWords[lw] || leadingJunk[lw] || personBefore[lw] || isCap(s.toks[k-1].Text) {
+		return t0
+	}
+	return k
+}
+
+// nationsAnd repairs an organisation the tagger cut after "and" between
+// two nationality words: "the British and Irish Lions" is one name, not
+// "Irish Lions" (the tagger calls "British" MISC or nothing). It returns
+// the name's first token.
+func (s *state) nationsAnd(t0, sentStart int) int {
+	k := t0 - 2
+	if k < sentStart || s.toks[t0-1].Text != "and" || s.owner[k] >= 0 || s.owner[t0-1] >= 0 ||
+		s.r.g.Demonym(s.toks[t0].Text) == nil || s.r.g.Demonym(s.toks[k].Text) == nil {
 		return t0
 	}
 	return k

@@ -103,6 +103,7 @@ type Resolver struct {
 	g      *gazetteer.Gazetteer
 	tagger *ner.Tagger
 	stream *streamTypes // names typed by the cues of earlier articles
+	names  *streamNames // full names earlier articles gave short forms
 	// states holds the *state of finished documents, whose tokens, owners
 	// and lower-case words the next document reuses (about 36 KB an
 	// article allocated anew otherwise).
@@ -113,7 +114,7 @@ type Resolver struct {
 // which words are first names (its lexicon): "Albert" is a supermarket
 // in the knowledge base, but "Albert Hill" is not one of its outlets.
 func New(g *gazetteer.Gazetteer, tagger *ner.Tagger) *Resolver {
-	return &Resolver{g: g, tagger: tagger, stream: newStreamTypes()}
+	return &Resolver{g: g, tagger: tagger, stream: newStreamTypes(), names: newStreamNames()}
 }
 
 type source uint8

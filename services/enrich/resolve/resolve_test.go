@@ -139,10 +139,70 @@ func TestRules(t *testing.T) {
 			spans:   []span{{"PER", "Patricia Hewitt"}, {"ORG", "Ms Hewitt"}, {"ORG", "Tory Treasurer Lord Ashcroft"}, {"ORG", "Labour MP Jo Smith"}},
 			want: map[string]string{
 				"PER:Patricia Hewitt": "local:person:patricia-hewitt ||",
-				"PER:Ashcroft":        "local:person:ashcroft |",
+				"PER:Lord Ashcroft":   "local:person:lord-ashcroft |", // a peer keeps "Lord" without a first name
 				"PER:Jo Smith":        "local:person:jo-smith |",
 			},
-			absent: []string{"ORG:Ms Hewitt", "ORG:Tory Treasurer Lord Ashcroft", "ORG:Labour MP Jo Smith"},
+			absent: []string{"ORG:Ms Hewitt", "ORG:Tory Treasurer Lord Ashcroft", "ORG:Labour MP Jo Smith", "PER:Ashcroft"},
+		},
+		{
+			name:  "a peer named in full keeps the full name",
+			title: "Lords", body: "Lord Quillby said no. Henry Quillby was a judge before Lord Quillby joined the Lords.",
+			english: true,
+			spans:   []span{{"PER", "Lord Quillby"}, {"PER", "Henry Quillby"}},
+			want:    map[string]string{"PER:Henry Quillby": "local:person:henry-quillby |||"},
+			absent:  []string{"PER:Lord Quillby", "PER:Quillby"},
+		},
+		{
+			name:  "a work and its author open a sentence",
+			title: "Seraphs 'favourite funeral song'", body: "Seraphs by Oren Vashti is the song Britons would most like played at their funeral, a survey has suggested. While the melancholy hit topped the UK poll, Europeans favoured another anthem.",
+			english: true,
+			spans:   []span{{"ORG", "Seraphs"}, {"PER", "Oren Vashti"}},
+			want:    map[string]string{"PER:Oren Vashti": "local:person:oren-vashti |"},
+			absent:  []string{"ORG:Seraphs"},
+		},
+		{
+			name:  "two nationality words joined by and open one name",
+			title: "Tour", body: "The British and Irish Lions will tour New Zealand in the summer. The Lions coach spoke.",
+			english: true,
+			spans:   []span{{"MISC", "British"}, {"ORG", "Irish Lions"}, {"ORG", "The Lions"}},
+			want:    map[string]string{"ORG:British and Irish Lions": "local:org:british-and-irish-lions ||"},
+			absent:  []string{"ORG:Irish Lions", "ORG:Lions"},
+		},
+		{
+			name:  "a party's first word joins the party the article names by another name",
+			title: "Vote", body: "Conservative leader Ann Hale spoke in Leeds. The Tories lost the vote.",
+			english: true,
+			spans:   []span{{"ORG", "Conservative"}, {"ORG", "Tories"}, {"PER", "Ann Hale"}},
+			want:    map[string]string{"ORG:Conservative Party": "Q9626 ||"},
+			absent:  []string{"ORG:Conservative"},
+		},
+		{
+			name:  "the plural of an award's name is the awards",
+			title: "Prizes", body: "She attended the 2005 Quorra film awards in London. It is the first time I have come to the Quorras, she said.",
+			english: true,
+			spans:   []span{{"ORG", "Quorras"}, {"MISC", "Quorra"}},
+			absent:  []string{"ORG:Quorras"},
+		},
+		{
+			name:  "a plural club name is no award without an award word",
+			title: "Match", body: "The Quorras beat Leeds in the league. Fans voted Quorra the winner, and the Quorras won the cup.",
+			english: true,
+			spans:   []span{{"ORG", "Quorras"}},
+			want:    map[string]string{"ORG:Quorras": "local:org:quorras ||"},
+		},
+		{
+			name:  "a club taken over by a person is no work",
+			title: "Bid", body: "The takeover of Silver Rovers by Oren Vashti was agreed. Silver Rovers fans protested.",
+			english: true,
+			spans:   []span{{"ORG", "Silver Rovers"}, {"PER", "Oren Vashti"}},
+			want:    map[string]string{"ORG:Silver Rovers": "local:org:silver-rovers ||"},
+		},
+		{
+			name:  "a title the tagger cut after than",
+			title: "Prize", body: "She won in 1987 with A Little Lower than Seraphs and later with a novel.",
+			english: true,
+			spans:   []span{{"ORG", "Seraphs"}},
+			absent:  []string{"ORG:Seraphs"},
 		},
 		{
 			name:  "lost letters resolve against the article",
@@ -948,5 +1008,90 @@ func TestReusedStateForgetsThePreviousDocument(t *testing.T) {
 				t.Errorf("round %d, %s: got %v, want %v (as on a fresh resolver)", round, d.title, got, want[i])
 			}
 		}
+	}
+}
+
+// TestStreamNames: a short form that two earlier articles gave one full
+// name takes it in a later article that writes only the short form; one
+// article is not enough, a second full name makes it ambiguous, a title
+// of the other sex or a form never written untitled does not take it.
+func TestStreamNames(t *testing.T) {
+	r := resolver(t)
+	resolve := func(body string, spans []span) map[string]string {
+		t.Helper()
+		d := NewDoc("News", body, 0, true)
+		sents := ner.Sentences(d.Text)
+		return flatten(r.Resolve(d, sents, tag(d.Text, sents, spans)))
+	}
+	titled := []span{{"PER", "Dorian Quellmark"}, {"PER", "Mr Quellmark"}}
+	later := "Mr Quellmark said the plan would work. Mr Quellmark left."
+	if got := resolve(later, titled); got["PER:Quellmark"] == "" {
+		t.Fatalf("before any article: want a person Quellmark, got %v", got)
+	}
+	resolve("Dorian Quellmark spoke. Mr Quellmark said more.", titled)
+	if got := resolve(later, titled); got["PER:Quellmark"] == "" {
+		t.Errorf("after one article: want Quellmark still, got %v", got)
+	}
+	resolve("Minister Dorian Quellmark arrived. Mr Quellmark smiled.", titled)
+	if got := resolve(later, titled); got["PER:Dorian Quellmark"] != "local:person:dorian-quellmark ||" || got["PER:Quellmark"] != "" {
+		t.Errorf("after two articles: want Dorian Quellmark, got %v", got)
+	}
+	if got := resolve("Mrs Quellmark said the plan would work.", []span{{"PER", "Mrs Quellmark"}}); got["PER:Dorian Quellmark"] != "" || got["PER:Quellmark"] == "" {
+		t.Errorf("Mrs Quellmark took the name of Mr Quellmark: %v", got)
+	}
+	if got := resolve("Coach Quellmark scored twice in the second half. Quellmark left.", []span{{"PER", "Quellmark"}}); got["PER:Dorian Quellmark"] != "" {
+		t.Errorf("an untitled Quellmark took the name only titled ones had: %v", got)
+	}
+	// Another person's untitled short form does not make "Mr Quellmark"
+	// ambiguous; another "Mr Quellmark" does.
+	for range 2 {
+		resolve("Rosa Quellmark won the race. Quellmark said she was happy.", []span{{"PER", "Rosa Quellmark"}, {"PER", "Quellmark"}})
+	}
+	if got := resolve(later, titled); got["PER:Dorian Quellmark"] == "" {
+		t.Errorf("Mr Quellmark lost his name to an untitled Quellmark: %v", got)
+	}
+	// A name alone may be someone known by one name: it takes nothing.
+	if got := resolve("Coach Quellmark scored twice in the second half. Quellmark left.", []span{{"PER", "Quellmark"}}); got["PER:Rosa Quellmark"] != "" {
+		t.Errorf("a name alone took a full name: %v", got)
+	}
+	resolve("Ivo Quellmark spoke. Mr Quellmark said more.", []span{{"PER", "Ivo Quellmark"}, {"PER", "Mr Quellmark"}})
+	if got := resolve(later, titled); got["PER:Quellmark"] == "" {
+		t.Errorf("an ambiguous Mr Quellmark took a full name: %v", got)
+	}
+
+	// Organisations: "the Wardens" beside "the House of Wardens".
+	org := []span{{"ORG", "House of Wardens"}, {"ORG", "Wardens"}}
+	for range 2 {
+		resolve("The House of Wardens met. The Wardens voted.", org)
+	}
+	if got := resolve("The Wardens voted again.", org); got["ORG:House of Wardens"] != "local:org:house-of-wardens |" {
+		t.Errorf("want the Wardens named House of Wardens, got %v", got)
+	}
+	// A second full name makes the short form ambiguous for good.
+	other := []span{{"ORG", "Bank of Wardens"}, {"ORG", "Wardens"}}
+	resolve("The Bank of Wardens met. The Wardens voted.", other)
+	if got := resolve("The Wardens voted again.", org); got["ORG:Wardens"] == "" || got["ORG:House of Wardens"] != "" {
+		t.Errorf("an ambiguous short form took a full name: %v", got)
+	}
+}
+
+// TestStreamNamesBounded: past maxStreamNames short forms the oldest is
+// forgotten, and the memory stays that size.
+func TestStreamNamesBounded(t *testing.T) {
+	sn := newStreamNames()
+	first := shortForm{key: streamNameKey("First", gazetteer.Organization, untitled), name: "First Bank", id: "local:org:first-bank"}
+	sn.learn([]shortForm{first})
+	sn.learn([]shortForm{first})
+	if got := sn.recall("First", gazetteer.Organization, untitled); got == nil || got.name != "First Bank" {
+		t.Fatalf("recall(First) = %v, want First Bank", got)
+	}
+	for i := 0; i < maxStreamNames; i++ {
+		sn.learn([]shortForm{{key: "name" + strconv.Itoa(i), name: "x", id: "x"}})
+	}
+	if got := sn.recall("First", gazetteer.Organization, untitled); got != nil {
+		t.Errorf("recall(First) after %d more short forms = %v, want forgotten", maxStreamNames, got)
+	}
+	if len(sn.names) != maxStreamNames || len(sn.order) != maxStreamNames {
+		t.Errorf("memory holds %d short forms (%d in order), want %d", len(sn.names), len(sn.order), maxStreamNames)
 	}
 }

@@ -106,3 +106,124 @@ func (st *streamTypes) recall(name string) streamCue {
 
 // streamKey is the memory's key for an entity's name.
 func streamKey(name string) string { return gazetteer.Fold(name) }
+
+// streamNames remembers, across the articles one Resolver has seen, the
+// full name that an article gave a name of one word: "Mr Blair" beside
+// "Tony Blair", "the Commons" beside "the House of Commons",
+// "Conservative leader" beside "the Conservative Party". A later article
+// that writes only the short form takes the full name (and its id) when
+// two articles or more have given that one full name and none another.
+// A short form is remembered with the kind of title written before it,
+// so "Mr Blair" (Tony Blair) and "Mrs Blair" (Cherie Blair) are two
+// short forms: one that two people share ("Mr Brown" of Gordon Brown and
+// of Nick Brown) is left alone, the others are not. A person's name
+// written alone is not remembered: it may be someone known by one name
+// ("Raul or Ronaldo" of Real Madrid, not the Cristiano Ronaldo of other
+// articles).
+//
+// Per process and bounded like streamTypes: past maxStreamNames short
+// forms the oldest is forgotten.
+type streamNames struct {
+	mu    sync.Mutex
+	names map[string]*fullName
+	order []string // short forms in the order first seen, for forgetting
+	next  int      // index in order of the oldest once order is full
+}
+
+// fullName is what earlier articles gave a short form: the full name,
+// its id and knowledge-base entry (nil for a local id), how many
+// articles gave it, and whether another full name was given too.
+type fullName struct {
+	name      string
+	id        string
+	entry     *gazetteer.Entry
+	articles  int
+	ambiguous bool
+}
+
+// titleKind is a set of the kinds of title a short form was written
+// with: none ("Blair"), a man's ("Mr Blair", "Lord Falconer"), a woman's
+// ("Mrs Blair"), or another ("Minister Blair").
+type titleKind uint8
+
+const (
+	untitled titleKind = 1 << iota
+	maleTitle
+	femaleTitle
+	otherTitle
+)
+
+// titleKinds are the kinds one by one.
+var titleKinds = [...]titleKind{untitled, maleTitle, femaleTitle, otherTitle}
+
+// shortForm is one article's short form of an entity with a longer name.
+type shortForm struct {
+	key   string // streamNameKey of the short form
+	name  string // the entity's full name
+	id    string
+	entry *gazetteer.Entry
+}
+
+func newStreamNames() *streamNames {
+	return &streamNames{names: make(map[string]*fullName)}
+}
+
+// streamNameKey is the memory's key for a short form of type t written
+// with a title of kind k.
+func streamNameKey(short string, t gazetteer.Type, k titleKind) string {
+	return string([]byte{'0' + byte(t), '0' + byte(k)}) + gazetteer.Fold(short)
+}
+
+// learn records the short forms of one article.
+func (sn *streamNames) learn(forms []shortForm) {
+	if len(forms) == 0 {
+		return
+	}
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	for _, f := range forms {
+		v := sn.names[f.key]
+		if v == nil {
+			v = &fullName{name: f.name, id: f.id, entry: f.entry}
+			if len(sn.order) < maxStreamNames {
+				sn.order = append(sn.order, f.key)
+			} else {
+				delete(sn.names, sn.order[sn.next])
+				sn.order[sn.next] = f.key
+				sn.next = (sn.next + 1) % maxStreamNames
+			}
+			sn.names[f.key] = v
+		}
+		if v.id != f.id {
+			v.ambiguous = true
+		}
+		v.articles++
+	}
+}
+
+// recall returns the full name earlier articles agree on for a short form
+// of type t written with the kinds of title titles, or nil. Each kind
+// written must agree; a man's or a woman's title must have been seen
+// ("Mrs Blair" takes nothing from "Mr Blair").
+func (sn *streamNames) recall(short string, t gazetteer.Type, titles titleKind) *fullName {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	var found *fullName
+	for _, k := range titleKinds {
+		if titles&k == 0 || t == gazetteer.Person && k == untitled {
+			continue
+		}
+		v := sn.names[streamNameKey(short, t, k)]
+		if v == nil || v.ambiguous || v.articles < streamQuorum {
+			if k == maleTitle || k == femaleTitle {
+				return nil
+			}
+			continue
+		}
+		if found != nil && found.id != v.id {
+			return nil
+		}
+		found = v
+	}
+	return found
+}

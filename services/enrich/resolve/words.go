@@ -250,3 +250,16 @@ Securities Investments Associates Consulting Solutions Interactive Magazine Jour
 // Electronics Show", "Six Nations", "General Election". They apply only to
 // names the gazetteer does not know ("United Nations" is curated).
 var eventWords = set(`Awards Award Show Festival Championship Championships Cup Games Olympics Prize Trophy Tournament Expo Fair Marathon Election Elections Globe Globes Nations`)
+
+// maleTitles and femaleTitles tell whose name a title opens: "Mrs Blair"
+// is not Tony Blair. peerTitles stay in a peer's name when the article
+// gives no first name: "Lord Falconer".
+var (
+	maleTitles   = set(`Mr Sir Lord King Prince Herr Monsieur Senor Señor Congressman Chairman Spokesman Father Sheikh Emir`)
+	femaleTitles = set(`Mrs Ms Miss Dame Lady Queen Princess Madame Mme Frau Congresswoman Chairwoman Spokeswoman`)
+	peerTitles   = set(`Lord Lady`)
+)
+
+// awardNouns follow an award's name: "a Bafta win", "the Grammy
+// nominations" (awardsPlural).
+var awardNouns = set(`award awards win winner winners nomination nominations nominee nominees ceremony`)
