@@ -55,8 +55,14 @@ import (
 // together, and the first is the one restarted at the end);
 // NEWSFLOW_DEDUPE_SOAK_CGO=1 builds the service with cgo (the images are
 // built without);
-// NEWSFLOW_DEDUPE_SOAK_CPUPROFILE=file writes a 20-second CPU profile of
-// the service from the middle of the run. The last line is
+// NEWSFLOW_DEDUPE_SOAK_CPUPROFILE=file writes 20-second CPU profiles of
+// the service to file-start, from a tenth of the run, and file-end, from
+// nine tenths (what grows with the window is their difference, per
+// article). After the run,
+// NEWSFLOW_DEDUPE_SOAK_PACED (default 1,000; 0: none) more distinct
+// articles are sent one at a time, each once the previous is answered,
+// for the latency of one article at the full window (those of the run
+// are its queue of inflight). The last line is
 //
 //	articles=N seconds=S peak_rss_mib=M planted=P found=F
 //
@@ -217,8 +223,13 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("publish article %d: %v", i, err)
 		}
 		pending++
-		if path := os.Getenv("NEWSFLOW_DEDUPE_SOAK_CPUPROFILE"); path != "" && i+1 == n/2 {
-			go cpuProfile(t, "http://"+addrs[0]+"/debug/pprof/profile?seconds=20", path)
+		if path := os.Getenv("NEWSFLOW_DEDUPE_SOAK_CPUPROFILE"); path != "" {
+			switch i + 1 {
+			case n / 10:
+				go cpuProfile(t, "http://"+addrs[0]+"/debug/pprof/profile?seconds=20", path+"-start")
+			case n - n/10:
+				go cpuProfile(t, "http://"+addrs[0]+"/debug/pprof/profile?seconds=20", path+"-end")
+			}
 		}
 		if (i+1)%block == 0 || i+1 == n {
 			for ; pending > 0; pending-- {
@@ -254,6 +265,38 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	seconds := time.Since(start).Seconds()
+	// Latency with one article in flight, the window full. Above, the
+	// driver keeps inflight articles unanswered, so each waits behind
+	// the others: the latency it logs is that queue (inflight over the
+	// rate, by Little's law), not one article's time through the service.
+	paced := envInt(t, "NEWSFLOW_DEDUPE_SOAK_PACED", 1000)
+	for k := range paced {
+		doc := gen.original(fmt.Sprint("paced/", k))
+		data, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		sent[doc.ID] = time.Now()
+		mu.Unlock()
+		if _, err := js.Publish(ctx, stage.SubjectCleaned, data); err != nil {
+			t.Fatalf("publish paced article %d: %v", k, err)
+		}
+		select {
+		case <-done:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("no output for 2 minutes after paced article %d", k)
+		}
+	}
+	if paced > 0 {
+		mu.Lock()
+		lat := latencies
+		latencies = nil
+		mu.Unlock()
+		slices.Sort(lat)
+		t.Logf("one in flight after %d articles: %d more, publish to output p50 %.1f ms p99 %.1f ms max %.1f ms (load %s)",
+			n, len(lat), ms(quantile(lat, 0.5)), ms(quantile(lat, 0.99)), ms(lat[len(lat)-1]), loadAverage())
+	}
 	stopSampler()
 	// Merges may still re-publish a decision: give the service a moment.
 	time.Sleep(2 * time.Second)
