@@ -92,6 +92,7 @@ func BenchmarkLocalIndex(b *testing.B) {
 	b.ReportMetric(total.WriteAmp(), "write-amp")
 	b.ReportMetric(float64(m.ReadAmp()), "read-amp")
 	b.ReportMetric(float64(total.TableBytesCompacted)/float64(b.N), "compacted-bytes/article")
+	b.ReportMetric(float64(total.BlobBytesCompacted)/float64(b.N), "blob-compacted-bytes/article")
 }
 
 // processCPU returns the CPU time of this process so far.
