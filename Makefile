@@ -80,7 +80,8 @@ bench:
 
 ## soak: SOAK_ARTICLES (default 1,000,000) distinct articles through the dedupe service as its own process
 ## (14-day window, its band index on disk), one in 20 a planted copy, the BBC originals and their variants
-## mixed in as real text; logs resident memory, CPU, latency and copies found per 5 %, and ends with
+## mixed in as real text; logs resident memory, CPU, latency (of its 32 in flight) and copies found per 5 %,
+## then the latency of 1,000 more articles sent one at a time at the full window, and ends with
 ## `articles=N seconds=S peak_rss_mib=M planted=P found=F`. The service is built as the images are
 ## (CGO_ENABLED=0); SOAK_CGO=1 builds it with cgo. SOAK_REPLICAS (default 1) replicas share the articles.
 SOAK_ARTICLES ?= 1000000
