@@ -1820,7 +1820,7 @@ type namedShort struct {
 func (s *state) shortFormsByCluster(find func(int) int) map[int][]namedShort {
 	var out map[int][]namedShort
 	for i, m := range s.ms {
-		if m.text == "" || m.t1-m.t0 != 1 || m.acronym >= 0 || isAcronym(m.text) && strings.ToUpper(m.text) == m.text {
+		if m.text == "" || m.t1-m.t0 != 1 || m.acronym >= 0 || isAcronym(m.text) && strings.ToUpper(m.text) == m.text || !s.standsAlone(m) {
 			continue
 		}
 		if out == nil {
@@ -1840,6 +1840,33 @@ func (s *state) shortFormsByCluster(find func(int) int) map[int][]namedShort {
 		}
 	}
 	return out
+}
+
+// standsAlone reports whether a mention of one word is written apart
+// from the words of a longer name, as a short form is ("Mr Blair", "the
+// Commons", "Conservative leader"), not a word the tagger cut from a name
+// written in full ("Queen of the Sky", "Twentieth Century Fox",
+// "Fathers 4 Justice").
+func (s *state) standsAlone(m *mention) bool {
+	if m.t1 < len(s.toks) && (isCap(s.toks[m.t1].Text) && !s.toks[m.t1].initial || s.toks[m.t1].Text[0] >= '0' && s.toks[m.t1].Text[0] <= '9') {
+		return false
+	}
+	j := m.t0 - 1
+	if j < 0 || m.titled {
+		return true
+	}
+	if strings.EqualFold(s.toks[j].Text, "the") {
+		j--
+	}
+	switch {
+	case j < 0:
+		return true
+	case connectors[s.toks[j].Text] || s.toks[j].Text == "and" || s.toks[j].Text == "&":
+		return j == 0 || !isCap(s.toks[j-1].Text)
+	case j == m.t0-1:
+		return !isCap(s.toks[j].Text)
+	}
+	return true
 }
 
 // shortOf reports whether short is a short form of the entity's name

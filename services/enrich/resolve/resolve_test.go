@@ -1067,6 +1067,20 @@ func TestStreamNames(t *testing.T) {
 	if got := resolve("The Wardens voted again.", org); got["ORG:House of Wardens"] != "local:org:house-of-wardens |" {
 		t.Errorf("want the Wardens named House of Wardens, got %v", got)
 	}
+	// A word the tagger cut from a name written in full is no short form:
+	// "Queen of the Lanterns" twice does not name a later "Lanterns".
+	for range 3 {
+		d := NewDoc("News", "Queen of the Lanterns grew fast. Then Queen of the Lanterns closed.", 0, true)
+		sents := ner.Sentences(d.Text)
+		tags := tag(d.Text, sents, []span{{"ORG", "Queen of the Lanterns"}})
+		tags[len(tags)-1] = tag(d.Text, sents, []span{{"PER", "Queen"}, {"ORG", "Lanterns"}})[len(tags)-1]
+		if got := flatten(r.Resolve(d, sents, tags)); got["ORG:Queen of the Lanterns"] == "" || got["ORG:Lanterns"] != "" {
+			t.Fatalf("want the cut Lanterns joined to Queen of the Lanterns, got %v", got)
+		}
+	}
+	if got := resolve("Lanterns shares rose in London.", []span{{"ORG", "Lanterns"}}); got["ORG:Queen of the Lanterns"] != "" {
+		t.Errorf("a word cut from a full name took that name: %v", got)
+	}
 	// A second full name makes the short form ambiguous for good.
 	other := []span{{"ORG", "Bank of Wardens"}, {"ORG", "Wardens"}}
 	resolve("The Bank of Wardens met. The Wardens voted.", other)
