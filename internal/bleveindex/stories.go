@@ -295,6 +295,16 @@ func (s *Stories) SetLinger(d time.Duration) {
 	s.pace.set(d)
 }
 
+// CommitNow commits the batch of snapshots being gathered without
+// lingering for more, or, when none is, the next one, as Index.CommitNow
+// does for articles. It does not wait for the commit.
+func (s *Stories) CommitNow() {
+	if s.readOnly {
+		return
+	}
+	s.pace.commitNow()
+}
+
 // writer is the only goroutine that writes snapshots.
 func (s *Stories) writer() {
 	defer close(s.done)

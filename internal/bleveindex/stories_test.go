@@ -255,3 +255,32 @@ func TestStoriesSetLingerTakesEffect(t *testing.T) {
 		t.Errorf("s1 = %+v, %v; want revision 1", got, err)
 	}
 }
+
+// CommitNow commits a snapshot that would otherwise wait out its linger:
+// sent to a story index lingering an hour for more, it is committed and
+// answered. Without CommitNow, IndexStory would wait the hour (the test's
+// deadline ends it first).
+func TestStoriesCommitNowEndsTheLinger(t *testing.T) {
+	dir := t.TempDir()
+	ix := open(t, filepath.Join(dir, "search"))
+	defer ix.Close()
+	st, err := bleveindex.OpenStoriesWith(filepath.Join(dir, "stories"), ix, zaptest.NewLogger(t), bleveindex.StoryOptions{Linger: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	done := make(chan error, 1)
+	go func() { done <- st.IndexStory(ctx, story("s1", 1, 1, 1, now)) }()
+	// Asked before or after the snapshot reaches the writer, the batch
+	// holding it commits without lingering.
+	st.CommitNow()
+	if err := <-done; err != nil {
+		t.Fatalf("IndexStory after CommitNow: %v; want the snapshot committed before the hour-long linger ends", err)
+	}
+	if got, err := st.Story(ctx, "s1"); err != nil || got.Revision != 1 {
+		t.Errorf("s1 = %+v, %v; want revision 1", got, err)
+	}
+}

@@ -121,22 +121,25 @@ func idle(lags []Lag) bool {
 	return true
 }
 
-// onlySinkBusy reports whether the search index's stage has messages in
-// flight while every other stage has nothing pending or in flight.
-func onlySinkBusy(lags []Lag) bool {
-	busy := false
+// lastInSinks reports, for each of the two indexes (the search index and
+// the story index), whether it holds the last messages of the run: it has
+// messages in flight and none pending, while every stage before the
+// indexes has nothing pending or in flight, so nothing more is coming
+// that a linger could add to its batch. (The story index writes articles
+// only to re-point them, straight into the search index, never through
+// its stage: one index being busy does not hold the other's batch back.)
+func lastInSinks(lags []Lag) (index, stories bool) {
 	for _, l := range lags {
 		switch {
 		case l.Stage == stage.NameIndex:
-			busy = l.Pending == 0 && l.InFlight > 0
-			if !busy {
-				return false
-			}
+			index = l.Pending == 0 && l.InFlight > 0
+		case l.Stage == stage.NameStoryIndex:
+			stories = l.Pending == 0 && l.InFlight > 0
 		case l.Stage != "" && (l.Pending != 0 || l.InFlight != 0):
-			return false
+			return false, false
 		}
 	}
-	return busy
+	return index, stories
 }
 
 // WaitIdle returns once every stage has drained its input: each article
@@ -178,16 +181,25 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 		if progress != nil {
 			progress(lags)
 		}
-		if onlySinkBusy(lags) {
-			// What the sink holds is all that is left: commit it without
-			// waiting out the batch's linger.
+		// What an index holds is all that is left for it: commit it
+		// without waiting out the batch's linger.
+		index, stories := lastInSinks(lags)
+		if index {
 			p.index.CommitNow()
 		}
-		if idle(lags) && prev != nil && idle(prev) && sameFloors(prev, lags) {
-			if p.opts.storyStage == nil || p.opts.storyStage.Flush() == 0 {
-				return nil
-			}
-			lags = nil // the story snapshots just published are work again
+		if stories {
+			p.stories.CommitNow()
+		}
+		switch {
+		case !idle(lags):
+		case p.opts.storyStage != nil && p.opts.storyStage.Flush() > 0:
+			// The stories changed since the last publication go out at
+			// the first idle reading, not after a second one: the
+			// snapshots just published are work again, and the two
+			// idle readings start over once they are indexed.
+			lags = nil
+		case prev != nil && idle(prev) && sameFloors(prev, lags):
+			return nil
 		}
 		prev = lags
 		select {

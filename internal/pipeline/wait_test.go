@@ -6,10 +6,10 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage"
 )
 
-func TestOnlySinkBusy(t *testing.T) {
+func TestLastInSinks(t *testing.T) {
 	idle := func(name string) Lag { return Lag{Stage: name, Stream: "S_" + name} }
-	upstream := []Lag{idle(stage.NameIngest), idle(stage.NameDedupe), idle(stage.NameEnrich), idle(stage.NameStories), idle(stage.NameStoryIndex)}
-	with := func(sink Lag, changed ...Lag) []Lag {
+	upstream := []Lag{idle(stage.NameIngest), idle(stage.NameDedupe), idle(stage.NameEnrich), idle(stage.NameStories)}
+	with := func(index, stories Lag, changed ...Lag) []Lag {
 		lags := append([]Lag{}, upstream...)
 		for _, c := range changed {
 			for i := range lags {
@@ -18,26 +18,31 @@ func TestOnlySinkBusy(t *testing.T) {
 				}
 			}
 		}
-		return append(lags, sink)
+		return append(lags, index, stories)
 	}
 	holding := Lag{Stage: stage.NameIndex, InFlight: 7}
+	snapshots := Lag{Stage: stage.NameStoryIndex, InFlight: 2}
 	cases := []struct {
-		name string
-		lags []Lag
-		want bool
+		name                string
+		lags                []Lag
+		index, storiesIndex bool
 	}{
-		{"the sink holds the last documents", with(holding), true},
-		{"a stream no stage of this process reads has messages", append(with(holding), Lag{Stream: "S_X", Pending: 3}), true},
-		{"the sink is idle too", with(idle(stage.NameIndex)), false},
-		{"the sink has undelivered messages", with(Lag{Stage: stage.NameIndex, InFlight: 7, Pending: 1}), false},
-		{"enrich still has messages in flight", with(holding, Lag{Stage: stage.NameEnrich, InFlight: 1}), false},
-		{"ingest still has pending messages", with(holding, Lag{Stage: stage.NameIngest, Pending: 1}), false},
-		{"the story index is still busy", with(holding, Lag{Stage: stage.NameStoryIndex, InFlight: 2}), false},
-		{"no sink in this process", upstream, false},
+		{"the search index holds the last documents", with(holding, idle(stage.NameStoryIndex)), true, false},
+		{"the story index holds the last snapshots", with(idle(stage.NameIndex), snapshots), false, true},
+		{"both hold their last messages", with(holding, snapshots), true, true},
+		{"a stream no stage of this process reads has messages", append(with(holding, snapshots), Lag{Stream: "S_X", Pending: 3}), true, true},
+		{"both indexes are idle too", with(idle(stage.NameIndex), idle(stage.NameStoryIndex)), false, false},
+		{"the search index has undelivered messages", with(Lag{Stage: stage.NameIndex, InFlight: 7, Pending: 1}, snapshots), false, true},
+		{"the story index has undelivered snapshots", with(holding, Lag{Stage: stage.NameStoryIndex, InFlight: 2, Pending: 1}), true, false},
+		{"enrich still has messages in flight", with(holding, snapshots, Lag{Stage: stage.NameEnrich, InFlight: 1}), false, false},
+		{"ingest still has pending messages", with(holding, snapshots, Lag{Stage: stage.NameIngest, Pending: 1}), false, false},
+		{"the stories stage still has pending messages", with(holding, snapshots, Lag{Stage: stage.NameStories, Pending: 1}), false, false},
+		{"no index in this process", upstream, false, false},
 	}
 	for _, c := range cases {
-		if got := onlySinkBusy(c.lags); got != c.want {
-			t.Errorf("%s: onlySinkBusy = %v; want %v", c.name, got, c.want)
+		index, stories := lastInSinks(c.lags)
+		if index != c.index || stories != c.storiesIndex {
+			t.Errorf("%s: lastInSinks = %v, %v; want %v, %v", c.name, index, stories, c.index, c.storiesIndex)
 		}
 	}
 }
