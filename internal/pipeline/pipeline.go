@@ -205,13 +205,16 @@ func fitStreamBytes(maxBytes, maxStore int64, streams int) int64 {
 }
 
 // EmbeddedMaxStories is the pipeline's bound on active stories
-// (NEWSFLOW_STORIES_MAX_STORIES; 50,000 for the stories service). At
-// about 6 KB a story of one, 10,000 stories hold about 60 MB where
-// 50,000 would take 300 MB of a laptop's memory; a stream that opens
-// more than 10,000 stories within the horizon (about 1,400 a day over a
+// (NEWSFLOW_STORIES_MAX_STORIES; 50,000 for the stories service). A
+// story costs 6.4 KB alone and 9-10 KB with the several articles of a
+// busy stream (make load), so 5,000 stories hold about 45 MB where
+// 10,000 held about 90, the largest part of a long run's live heap, and
+// 50,000 would take 300-450 MB of a laptop's memory. A stream that opens
+// more than 5,000 stories within the horizon (about 700 a day over a
 // week) closes its quietest stories early, as the service does beyond
-// its bound.
-const EmbeddedMaxStories = 10_000
+// its bound; the quick start and the benchmark corpus (2,722 articles)
+// never reach it.
+const EmbeddedMaxStories = 5_000
 
 // EmbeddedDedupeCacheMiB is the pipeline's dedupe index memory
 // (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB; 128 for the dedupe service): Pebble's
