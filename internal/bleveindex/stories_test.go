@@ -235,15 +235,26 @@ func TestIndexStoryAfterClose(t *testing.T) {
 	}
 }
 
-func TestStoriesSetLingerTakesEffect(t *testing.T) {
+// openLingeringStories opens a story index whose batches linger an hour
+// for more snapshots: longer than any test waits.
+func openLingeringStories(t *testing.T) *bleveindex.Stories {
+	t.Helper()
 	dir := t.TempDir()
 	ix := open(t, filepath.Join(dir, "search"))
-	defer ix.Close()
 	st, err := bleveindex.OpenStoriesWith(filepath.Join(dir, "stories"), ix, zaptest.NewLogger(t), bleveindex.StoryOptions{Linger: time.Hour})
 	if err != nil {
+		ix.Close()
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() {
+		st.Close()
+		ix.Close()
+	})
+	return st
+}
+
+func TestStoriesSetLingerTakesEffect(t *testing.T) {
+	st := openLingeringStories(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	st.SetLinger(-1)
@@ -261,14 +272,7 @@ func TestStoriesSetLingerTakesEffect(t *testing.T) {
 // answered. Without CommitNow, IndexStory would wait the hour (the test's
 // deadline ends it first).
 func TestStoriesCommitNowEndsTheLinger(t *testing.T) {
-	dir := t.TempDir()
-	ix := open(t, filepath.Join(dir, "search"))
-	defer ix.Close()
-	st, err := bleveindex.OpenStoriesWith(filepath.Join(dir, "stories"), ix, zaptest.NewLogger(t), bleveindex.StoryOptions{Linger: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openLingeringStories(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
