@@ -972,8 +972,8 @@ func TestStreamTypesBounded(t *testing.T) {
 	if got := st.recall("first"); got != cueNone {
 		t.Errorf("recall(first) after %d more names = %v, want forgotten", maxStreamNames, got)
 	}
-	if len(st.names) != maxStreamNames || len(st.order) != maxStreamNames {
-		t.Errorf("memory holds %d names (%d in order), want %d", len(st.names), len(st.order), maxStreamNames)
+	if len(st.names.m) != maxStreamNames || len(st.names.order) != maxStreamNames {
+		t.Errorf("memory holds %d names (%d in order), want %d", len(st.names.m), len(st.names.order), maxStreamNames)
 	}
 }
 
@@ -1105,7 +1105,7 @@ func TestStreamNamesBounded(t *testing.T) {
 	if got := sn.recall("First", gazetteer.Organization, untitled); got != nil {
 		t.Errorf("recall(First) after %d more short forms = %v, want forgotten", maxStreamNames, got)
 	}
-	if len(sn.names) != maxStreamNames || len(sn.order) != maxStreamNames {
-		t.Errorf("memory holds %d short forms (%d in order), want %d", len(sn.names), len(sn.order), maxStreamNames)
+	if len(sn.names.m) != maxStreamNames || len(sn.names.order) != maxStreamNames {
+		t.Errorf("memory holds %d short forms (%d in order), want %d", len(sn.names.m), len(sn.names.order), maxStreamNames)
 	}
 }

@@ -18,9 +18,31 @@ import (
 // sees) and bounded: past maxStreamNames names the oldest is forgotten.
 type streamTypes struct {
 	mu    sync.Mutex
-	names map[string]*streamVotes
-	order []string // names in the order first seen, for forgetting
-	next  int      // index in order of the oldest name once order is full
+	names fifoMemory[*streamVotes]
+}
+
+// fifoMemory is a map of at most maxStreamNames keys: past that, adding a
+// key forgets the oldest.
+type fifoMemory[V any] struct {
+	m     map[string]V
+	order []string // keys in the order first seen, for forgetting
+	next  int      // index in order of the oldest key once order is full
+}
+
+// add adds a key that is not in the memory, forgetting the oldest when
+// the memory is full.
+func (f *fifoMemory[V]) add(key string, v V) {
+	if f.m == nil {
+		f.m = make(map[string]V)
+	}
+	if len(f.order) < maxStreamNames {
+		f.order = append(f.order, key)
+	} else {
+		delete(f.m, f.order[f.next])
+		f.order[f.next] = key
+		f.next = (f.next + 1) % maxStreamNames
+	}
+	f.m[key] = v
 }
 
 // streamVotes counts the articles whose own cues typed a name.
@@ -46,9 +68,7 @@ const (
 	cuePerson
 )
 
-func newStreamTypes() *streamTypes {
-	return &streamTypes{names: make(map[string]*streamVotes)}
-}
+func newStreamTypes() *streamTypes { return &streamTypes{} }
 
 // learn records the cues of one article: name (folded) -> cue.
 func (st *streamTypes) learn(cues map[string]streamCue) {
@@ -58,10 +78,10 @@ func (st *streamTypes) learn(cues map[string]streamCue) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for name, cue := range cues {
-		v := st.names[name]
+		v := st.names.m[name]
 		if v == nil {
 			v = &streamVotes{}
-			st.remember(name, v)
+			st.names.add(name, v)
 		}
 		switch cue {
 		case cueWork:
@@ -74,25 +94,13 @@ func (st *streamTypes) learn(cues map[string]streamCue) {
 	}
 }
 
-// remember adds a name, forgetting the oldest when the memory is full.
-func (st *streamTypes) remember(name string, v *streamVotes) {
-	if len(st.order) < maxStreamNames {
-		st.order = append(st.order, name)
-	} else {
-		delete(st.names, st.order[st.next])
-		st.order[st.next] = name
-		st.next = (st.next + 1) % maxStreamNames
-	}
-	st.names[name] = v
-}
-
 // recall returns the type earlier articles agree on for a name (folded):
 // cueWork, cueBand, or cueNone when fewer than streamQuorum articles
 // typed it or any article typed it a person.
 func (st *streamTypes) recall(name string) streamCue {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	v := st.names[name]
+	v := st.names.m[name]
 	switch {
 	case v == nil || v.person > 0:
 		return cueNone
@@ -125,9 +133,7 @@ func streamKey(name string) string { return gazetteer.Fold(name) }
 // forms the oldest is forgotten.
 type streamNames struct {
 	mu    sync.Mutex
-	names map[string]*fullName
-	order []string // short forms in the order first seen, for forgetting
-	next  int      // index in order of the oldest once order is full
+	names fifoMemory[*fullName]
 }
 
 // fullName is what earlier articles gave a short form: the full name,
@@ -164,9 +170,7 @@ type shortForm struct {
 	entry *gazetteer.Entry
 }
 
-func newStreamNames() *streamNames {
-	return &streamNames{names: make(map[string]*fullName)}
-}
+func newStreamNames() *streamNames { return &streamNames{} }
 
 // streamNameKey is the memory's key for a short form of type t written
 // with a title of kind k.
@@ -182,17 +186,10 @@ func (sn *streamNames) learn(forms []shortForm) {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
 	for _, f := range forms {
-		v := sn.names[f.key]
+		v := sn.names.m[f.key]
 		if v == nil {
 			v = &fullName{name: f.name, id: f.id, entry: f.entry}
-			if len(sn.order) < maxStreamNames {
-				sn.order = append(sn.order, f.key)
-			} else {
-				delete(sn.names, sn.order[sn.next])
-				sn.order[sn.next] = f.key
-				sn.next = (sn.next + 1) % maxStreamNames
-			}
-			sn.names[f.key] = v
+			sn.names.add(f.key, v)
 		}
 		if v.id != f.id {
 			v.ambiguous = true
@@ -213,7 +210,7 @@ func (sn *streamNames) recall(short string, t gazetteer.Type, titles titleKind) 
 		if titles&k == 0 || t == gazetteer.Person && k == untitled {
 			continue
 		}
-		v := sn.names[streamNameKey(short, t, k)]
+		v := sn.names.m[streamNameKey(short, t, k)]
 		if v == nil || v.ambiguous || v.articles < streamQuorum {
 			if k == maleTitle || k == femaleTitle {
 				return nil
