@@ -113,7 +113,7 @@ func (s *state) surnames() {
 func (s *state) personsBySurname() {
 	var votes map[string]int // folded one-word names: titled or typed person, or -1 once typed otherwise
 	for _, m := range s.ms {
-		if m.text == "" || m.t1-m.t0 != 1 || m.src != srcTagger && !m.titled {
+		if m.text == "" || m.t1-m.t0 != 1 || m.src != srcTagger && !m.titled && !m.lineup {
 			continue
 		}
 		if votes == nil {
@@ -122,7 +122,7 @@ func (s *state) personsBySurname() {
 		k := gazetteer.Fold(m.text)
 		switch {
 		case votes[k] < 0:
-		case m.titled:
+		case m.titled || m.lineup:
 			votes[k] += 2
 		case m.typ == gazetteer.Person && (m.entry == nil || m.entry.Type == gazetteer.Person):
 			votes[k]++
@@ -271,6 +271,7 @@ func (s *state) cluster() schema.Entities {
 			c.surnamed = true
 		}
 		c.bySurname = c.bySurname || m.bySurname
+		c.personCue = c.personCue || m.lineup // a team sheet lists players
 		if !m.cut {
 			s.cues(m, c)
 		}

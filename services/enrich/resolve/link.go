@@ -18,8 +18,8 @@ func (s *state) link() {
 		}
 	}
 	for _, m := range s.ms {
-		if m.text == "" {
-			continue
+		if m.text == "" || m.lineup {
+			continue // a player's surname is no place nor company to look up
 		}
 		if strings.Contains(m.text, "?") {
 			if s.repairLost(m, names); m.text == "" {

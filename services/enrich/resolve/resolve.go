@@ -149,6 +149,7 @@ type mention struct {
 	// bySurname: typed person because the article writes its last word
 	// alone as a person (personsBySurname)
 	bySurname bool
+	lineup    bool // a player of a team sheet (lineups): a person, looked up nowhere
 }
 
 type state struct {
@@ -353,6 +354,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.taggerMentions(sents, tags)
 	}
 	if d.English {
+		s.lineups()
 		s.acronyms()
 		s.titledPersons()
 		s.headWordNames()

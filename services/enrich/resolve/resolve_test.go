@@ -791,6 +791,29 @@ func TestRules(t *testing.T) {
 			},
 			absent: []string{"PER:Velvet Mondays"},
 		},
+		{
+			name:  "a team sheet lists players",
+			title: "Dunmore v Garton (Fri)",
+			body: "Dunmore have signed Ed Kallis from the Borders on loan.\n\n" +
+				"Dunmore: Quillan; Farrow, Bell, Tarrant, Oakes; Pryor, Hale; Rusk, Vine, Garth; Murphy, Palmer (capt), Morgan. " +
+				"Replacements: Kallis, Rock.\n\n" +
+				"Pool A: France, Ireland, Scotland, Italy, Wales, England; Spain.\n\n" +
+				"Guests included Amber, Bristow, Calloway, Denton, Elms, Frome.",
+			english: true,
+			spans: []span{{"PER", "Ed Kallis"}, {"LOC", "Bell"}, {"PER", "Hale; Rusk"}, {"LOC", "Palmer"}, {"ORG", "Rock"},
+				{"ORG", "Kallis"}, {"LOC", "France"}, {"ORG", "Calloway"}},
+			want: map[string]string{
+				"PER:Ed Kallis": "local:person:ed-kallis ||",
+				"PER:Bell":      "local:person:bell |",
+				"PER:Hale":      "local:person:hale |",
+				"PER:Rusk":      "local:person:rusk |",
+				"PER:Palmer":    "local:person:palmer |",
+				"PER:Rock":      "local:person:rock |",
+				"LOC:France":    "Q142 | FR",
+				"ORG:Calloway":  "local:org:calloway |",
+			},
+			absent: []string{"LOC:Bell", "PER:Hale; Rusk", "LOC:Palmer", "ORG:Rock", "ORG:Kallis", "PER:Kallis", "PER:France", "PER:Calloway"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
