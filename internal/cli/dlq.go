@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -96,6 +97,10 @@ func readDeadLetters(ctx context.Context, js jetstream.JetStream, stageName stri
 	return out, batch.Error()
 }
 
+// deadLetterStages are the consumers that dead-letter, each to
+// articles.dead.<name>.
+var deadLetterStages = []string{stage.NameIngest, stage.NameDedupe, stage.NameEnrich, stage.NameStories, stage.NameIndex, stage.NameStoryIndex}
+
 func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "list" && args[0] != "redrive") {
 		fmt.Fprintln(stderr, "usage: newsflow dlq list|redrive [--stage S] [--limit N] [--json] [--nats URL]")
@@ -108,7 +113,7 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	cfg := stage.DefaultConfig().NATS
 	e := &stage.EnvFlags{FlagSet: fs}
 	natsFlags(e, &cfg)
-	stageName := fs.String("stage", "", "only this stage's dead letters (ingest, dedupe, enrich, indexer)")
+	stageName := fs.String("stage", "", "only this stage's dead letters ("+strings.Join(deadLetterStages, ", ")+")")
 	limit := fs.Int("limit", 100, "at most this many dead letters")
 	asJSON := false
 	if action == "list" {
@@ -122,6 +127,9 @@ func dlqCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *limit < 1 {
 		return fmt.Errorf("--limit %d: must be at least 1", *limit)
+	}
+	if *stageName != "" && !slices.Contains(deadLetterStages, *stageName) {
+		return fmt.Errorf("--stage %q: no stage of that name dead-letters; one of %s", *stageName, strings.Join(deadLetterStages, ", "))
 	}
 	js, closeConn, err := dial(ctx, cfg)
 	if err != nil {

@@ -81,6 +81,15 @@ func TestDeadLettersListRedriveAndStatus(t *testing.T) {
 	if len(letters) != 1 || letters[0].Stage != stage.NameEnrich || letters[0].Reason != "gazetteer missing" || !bytes.Equal(letters[0].Data, data) {
 		t.Errorf("dlq list --json = %+v; want the enrich letter with its reason and payload", letters)
 	}
+	if list := run("dlq", "list", "--stage", "stories"); !strings.Contains(list, "no dead letters") {
+		t.Errorf("dlq list --stage stories = %q; want none (the letter is enrich's)", list)
+	}
+	// A stage that does not exist is an error, never an empty list.
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), []string{"dlq", "list", "--stage", "enrichment", "--nats", srv.ClientURL()}, &stdout, &stderr); code == 0 ||
+		!strings.Contains(stderr.String(), `--stage "enrichment"`) || !strings.Contains(stderr.String(), "storyindex") {
+		t.Errorf("dlq list --stage enrichment: exit %d, stdout %q, stderr %q; want an error naming the stages", code, stdout.String(), stderr.String())
+	}
 	status := run("status", "--interval", "10ms")
 	if !strings.Contains(status, "dead-lettered") || !hasRow(status, "enrich", "1") {
 		t.Errorf("status = %q; want enrich with 1 dead letter", status)

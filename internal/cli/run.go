@@ -333,7 +333,7 @@ func printDeadReasons(w io.Writer, dead []DeadLetter) {
 		g.n++
 	}
 	sort.SliceStable(order, func(i, j int) bool { return order[i].n > order[j].n })
-	fmt.Fprintf(w, "\ndead letters (%d; 'newsflow dlq list' shows each):\n", len(dead))
+	fmt.Fprintf(w, "\ndead letters (%d; kept under the data directory: 'newsflow dlq list' shows each while 'newsflow run' is up):\n", len(dead))
 	for i, g := range order {
 		if i == 10 {
 			fmt.Fprintf(w, "  … %d more reasons\n", len(order)-10)
