@@ -213,6 +213,7 @@ func cleanupNotes(doc *schema.Document) []string {
 	count(c.BoilerplateLines, "one boilerplate line removed", "%d boilerplate lines removed")
 	count(c.Banners, "one notice removed", "%d notices removed")
 	count(c.ControlChars, "one control or odd space character removed", "%d control or odd space characters removed")
+	count(c.BinaryBytes, "one byte of binary data cut", "%d bytes of binary data cut")
 	if c.TitleFromBody {
 		out = append(out, "title taken from the first line")
 	}

@@ -130,6 +130,7 @@ func (c *Cleaning) appendJSON(b []byte) []byte {
 	b = appendIntField(b, &first, "boilerplate_lines", c.BoilerplateLines)
 	b = appendIntField(b, &first, "banners", c.Banners)
 	b = appendIntField(b, &first, "control_chars", c.ControlChars)
+	b = appendIntField(b, &first, "binary_bytes", c.BinaryBytes)
 	b = appendTrueField(b, &first, "from_html", c.FromHTML)
 	b = appendTrueField(b, &first, "title_from_body", c.TitleFromBody)
 	b = appendTrueField(b, &first, "date_from_body", c.DateFromBody)

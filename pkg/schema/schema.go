@@ -105,6 +105,9 @@ type Cleaning struct {
 	// ControlChars counts control, zero-width and odd space characters
 	// removed or normalised.
 	ControlChars int `json:"control_chars,omitempty"`
+	// BinaryBytes counts bytes of binary data (a compressed stream or an
+	// image read as text) cut from the text.
+	BinaryBytes int `json:"binary_bytes,omitempty"`
 	// FromHTML is true when the body was extracted from an HTML page.
 	FromHTML bool `json:"from_html,omitempty"`
 	// TitleFromBody is true when the title was taken from the first line.

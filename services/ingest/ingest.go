@@ -73,7 +73,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		now: time.Now,
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsflow_ingest_cleaning_actions_total",
-			Help: "Cleaning actions applied, by kind (escape_layers, mojibake_repairs, lost_letters, boilerplate_lines, banners, control_chars, from_html, title_from_body, date_from_body, truncated).",
+			Help: "Cleaning actions applied, by kind (escape_layers, mojibake_repairs, lost_letters, boilerplate_lines, banners, control_chars, binary_bytes, from_html, title_from_body, date_from_body, truncated).",
 		}, []string{"action"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newsflow_ingest_rejected_total",
@@ -145,6 +145,13 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 			published = &t
 		}
 	}
+	// A block of binary data beside good text (a scraper that read a
+	// compressed response as text) is cut; text that is binary but for a
+	// few words is refused.
+	text, binaryBytes := clean.CutBinary(text)
+	if binaryBytes > 0 && schema.CountWords(text) < max(i.cfg.MinWords, minWordsBesideBinary) {
+		return nil, i.reject("binary", fmt.Errorf("%w: %d bytes of binary data, %d words of text beside them", ErrBinary, binaryBytes, schema.CountWords(text)))
+	}
 	if looksBinary(text) || looksBinary(raw.HTML) || looksBinary(title) {
 		return nil, i.reject("binary", fmt.Errorf("%w: control or replacement characters in more than 1 of %d characters", ErrBinary, binaryShare))
 	}
@@ -195,6 +202,7 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 			ErrEmpty, words, len(text), res.Cleaning.BoilerplateLines, res.Cleaning.Banners))
 	}
 	res.Cleaning.FromHTML = fromHTML
+	res.Cleaning.BinaryBytes = binaryBytes
 	if published == nil {
 		published = res.PublishedAt
 	} else {
@@ -285,11 +293,16 @@ func (i *Ingester) count(c schema.Cleaning) {
 	add("boilerplate_lines", c.BoilerplateLines)
 	add("banners", c.Banners)
 	add("control_chars", c.ControlChars)
+	add("binary_bytes", c.BinaryBytes)
 	add("from_html", b(c.FromHTML))
 	add("title_from_body", b(c.TitleFromBody))
 	add("date_from_body", b(c.DateFromBody))
 	add("truncated", b(c.Truncated))
 }
+
+// minWordsBesideBinary is the fewest words of text that make an article of
+// a text that also held binary data.
+const minWordsBesideBinary = 10
 
 // binaryShare is 1/x: more control or replacement characters than one in
 // binaryShare marks binary data.

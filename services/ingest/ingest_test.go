@@ -166,6 +166,43 @@ func TestProcessRejects(t *testing.T) {
 	}
 }
 
+// A scraper that read a compressed response as text appends a block of
+// binary data to a good article: the block is cut and counted, the article
+// kept; a text that is nothing but binary is refused.
+func TestProcessCutsBinaryBesideText(t *testing.T) {
+	ctx := context.Background()
+	cfg := DefaultConfig()
+	cfg.LearnBoilerplate = false
+	i := newIngester(t, ctx, nil, cfg)
+	article := "The council met on Tuesday and agreed a new budget for the city's libraries after a long debate.\n\n" +
+		"Three branches will open on Sundays from March, the council's leader said."
+	var junk strings.Builder
+	for n := range 600 { // bytes a gzip stream might hold, read as text
+		c := byte(n*131 + n*n*7)
+		if c >= 0x80 || c < 0x20 && c != '\n' {
+			junk.WriteRune('\ufffd')
+		} else {
+			junk.WriteByte(c)
+		}
+	}
+	if share := strings.Count(junk.String(), "\ufffd") * 20; share <= 600 {
+		t.Fatalf("fixture: only %d of 600 junk bytes are odd", share/20)
+	}
+	doc, err := i.Process(ctx, &schema.RawArticle{URL: "https://example.org/a", Title: "Libraries open on Sundays", Text: article + "\n\n" + junk.String()})
+	if err != nil {
+		t.Fatalf("article with a binary tail refused: %v", err)
+	}
+	if strings.ContainsRune(doc.Body, '\ufffd') || !strings.Contains(doc.Body, "council's leader said.") {
+		t.Errorf("body = %q; want the article without the binary block", doc.Body)
+	}
+	if doc.Cleaning.BinaryBytes < len(junk.String())-8 {
+		t.Errorf("cleaning.binary_bytes = %d; want about %d", doc.Cleaning.BinaryBytes, len(junk.String()))
+	}
+	if _, err := i.Process(ctx, &schema.RawArticle{Text: junk.String() + " a few words"}); !errors.Is(err, ErrBinary) {
+		t.Errorf("binary with a few words: err = %v, want ErrBinary", err)
+	}
+}
+
 func TestProcessLearnsSourceBoilerplate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
