@@ -182,6 +182,8 @@ type cluster struct {
 	surnamed   bool   // a mention gives its surname alone: a person
 	bySurname  bool   // typed person by personsBySurname: a company cue does not undo it
 	personCue  bool   // a role noun precedes a mention: "actor Keanu Reeves"
+	venue      bool   // a cue says it is a ground or a stadium: "the Paseo de Anoeta stadium", "moved to the Bernabeu"
+	afterThe   int    // mentions written after "the" (or "The" opening a sentence)
 	miscVotes  int    // the tagger's MISC spans with one of the cluster's names
 	named      bool   // a mention typed person opens with a first name
 	listed     bool   // coordinated with an organisation and no known person
@@ -271,6 +273,9 @@ func (s *state) cluster() schema.Entities {
 			c.surnamed = true
 		}
 		c.bySurname = c.bySurname || m.bySurname
+		if m.t0 > 0 && (s.toks[m.t0-1].Text == "the" || s.toks[m.t0-1].Text == "The" && s.toks[m.t0-1].initial) {
+			c.afterThe++ // "the Magpies", "The Magpies said"
+		}
 		c.personCue = c.personCue || m.lineup // a team sheet lists players
 		if !m.cut {
 			s.cues(m, c)
@@ -360,6 +365,15 @@ func (s *state) cluster() schema.Entities {
 				// three types shown. A name ending in an organisation
 				// word ("Deseret News", "Andy Warhol Foundation") is one.
 				continue
+			case !c.multi && c.full == "" && c.afterThe == c.mentions && s.nickname(name):
+				// "the Magpies", "the Teessiders": a club's nickname
+				// that nothing joins to the club is not shown beside it.
+				continue
+			case c.venue && c.typ != gazetteer.Place:
+				// "the Paseo de Anoeta stadium", "moved to the
+				// Bernabeu": a ground is a place.
+				c.typ = gazetteer.Place
+				id = "local:place:" + Slug(name)
 			case c.personCue && c.typ == gazetteer.Organization && !c.orgCue:
 				// A role noun beats a band's possession: "rapper Eminem"
 				// and "Eminem's album".
@@ -1061,6 +1075,10 @@ func (s *state) cues(m *mention, c *cluster) {
 	// Aviator"); one word is as often a band ("Brit nominees such as
 	// Keane").
 	nominated := m.typ != gazetteer.Person && !named && (m.t1-m.t0 > 1 || the)
+	if venueAfter[lnext] || the && s.toks[m.t0-1].Text == "the" && m.t1-m.t0 == 1 && venueBefore[prev] && s.strictSport() && s.groundShaped(m, lnext) {
+		// Not "according to The Independent": a title's "The" is part of it.
+		c.venue = true
+	}
 	switch {
 	case workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) || next == "," && workAfterComma[next2] || productAfter[next] ||
 		the && workAfterThe[next] || s.workExample(m.t0, nominated) || prev == "in" && workIn[prev2] && !possessive[next] || !named && (prev == "for" && workFor[prev2] ||
@@ -1556,7 +1574,10 @@ func (s *state) workExample(k int, roles bool) bool {
 	}
 	switch {
 	case workListBefore[word(k-1)]:
-		return noun(k - 2)
+		// "films like Harry Potter", "25 films, including Jungle Fever",
+		// "other hits including Street Life"
+		listed := func(i int) bool { return noun(i) || exampleWorks[word(i)] }
+		return listed(k-2) || word(k-1) == "including" && word(k-2) == "," && listed(k-3) // not "casual games, like AOL"
 	case word(k-1) == "as" && word(k-2) == "such":
 		return noun(k - 3)
 	}
@@ -1962,4 +1983,32 @@ func (s *state) awardsPlural(name string) bool {
 		}
 	}
 	return false
+}
+
+// nickname reports whether a one-word name written only after "the" in a
+// sports story (strictSport) is a club's or a side's nickname: a plural that no
+// knowledge names ("the Magpies", "the Teessiders", "the Tykes"); not an
+// acronym, nor a word the article writes as a name of several words.
+func (s *state) nickname(name string) bool {
+	if !s.strictSport() || len(name) < 4 || !strings.HasSuffix(name, "s") || strings.HasSuffix(name, "ss") ||
+		strings.ToUpper(name) == name || s.r.g.Lookup(name) != nil || len(s.r.g.Known(name)) > 0 {
+		return false
+	}
+	return true
+}
+
+// groundShaped reports whether m, one word after "at/to/from the" in a
+// sports story (strictSport), stands as a ground does ("moved to the Bernabeu from
+// Liverpool", "at the Riverside."): no plural (a nickname), no acronym
+// ("the FA"), nothing the gazetteer knows, and no noun after it that it
+// qualifies ("the Balco scandal", "the Carling Cup").
+func (s *state) groundShaped(m *mention, lnext string) bool {
+	name := m.text
+	if strings.HasSuffix(name, "s") || strings.ToUpper(name) == name || m.entry != nil || eventWords[name] {
+		return false
+	}
+	if lnext == "and" || lnext == "or" || possessive[lnext] {
+		return false // "prior to the Arsenal and Manchester United game"
+	}
+	return lnext == "" || !isWord(lnext) || functionWords[lnext] || prepositions[lnext] || lnext == "last" || lnext == "this" || lnext == "next"
 }

@@ -814,6 +814,37 @@ func TestRules(t *testing.T) {
 			},
 			absent: []string{"LOC:Bell", "PER:Hale; Rusk", "LOC:Palmer", "ORG:Rock", "ORG:Kallis", "PER:Kallis", "PER:France", "PER:Calloway"},
 		},
+		{
+			name:  "a club's nickname after the is not shown in a sports story",
+			title: "Dunmore win", body: "Dunmore striker Ed Kallis scored twice as the Quillers won the league match. " +
+				"The goalkeeper kept the Quillers in it. Kallis joined the Farrows last year. The Farrows said the Farrows would appeal.",
+			english: true,
+			spans:   []span{{"ORG", "Dunmore"}, {"PER", "Ed Kallis"}, {"ORG", "Quillers"}, {"LOC", "Farrows"}, {"PER", "Kallis"}},
+			want:    map[string]string{"PER:Ed Kallis": "local:person:ed-kallis ||"},
+			absent:  []string{"ORG:Quillers", "LOC:Farrows"},
+		},
+		{
+			name:  "a ground is a place",
+			title: "Owen", body: "The striker, who moved to the Quillabeu from Dunmore last summer, has scored in the league. " +
+				"The tie moves to the Paseo de Quilla stadium. The goalkeeper spoke to the Quillabeu board and to the Farrow and Dunmore clubs.",
+			english: true,
+			spans:   []span{{"ORG", "Quillabeu"}, {"ORG", "Paseo de Quilla"}, {"ORG", "Farrow"}, {"ORG", "Dunmore"}},
+			want: map[string]string{
+				"LOC:Quillabeu":       "local:place:quillabeu || ",
+				"LOC:Paseo de Quilla": "local:place:paseo-de-quilla | ",
+				"ORG:Farrow":          "local:org:farrow |",
+			},
+			absent: []string{"ORG:Quillabeu", "ORG:Paseo de Quilla", "LOC:Farrow"},
+		},
+		{
+			name:  "films, including X lists works",
+			title: "Director", body: "He has made more than 25 films, including Quiet Fever and Summer of Tam. " +
+				"Their other hits including Street Lamp made the charts. Portal sites offer casual games, like Quillo and Dunmore Media.",
+			english: true,
+			spans:   []span{{"PER", "Quiet Fever"}, {"ORG", "Summer of Tam"}, {"ORG", "Street Lamp"}, {"ORG", "Quillo"}, {"ORG", "Dunmore Media"}},
+			want:    map[string]string{"ORG:Quillo": "local:org:quillo |", "ORG:Dunmore Media": "local:org:dunmore-media |"},
+			absent:  []string{"PER:Quiet Fever", "ORG:Summer of Tam", "ORG:Street Lamp"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

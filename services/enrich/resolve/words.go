@@ -217,7 +217,15 @@ var (
 	// workListBefore introduce examples after a plural work noun: "films
 	// like Harry Potter", "movies such as Shrek", "games including Halo".
 	workListBefore = set(`like including`)
-	bandBefore     = set(`band bands duo`)
+	// exampleWorks are plural nouns of works that only introduce
+	// examples: "other hits including Street Life".
+	exampleWorks = set(`hits singles tracks titles classics`)
+	// venueAfter follow a ground's name ("the Paseo de Anoeta stadium");
+	// venueBefore come before "the" and a ground in a sports story
+	// ("moved to the Bernabeu", "at the Riverside").
+	venueAfter  = set(`stadium ground`)
+	venueBefore = set(`at to from`)
+	bandBefore  = set(`band bands duo`)
 	// pluralVerbs after a name typed person that opens a sentence make it
 	// a band: "Franz Ferdinand were".
 	pluralVerbs = set(`were are have 're 've`)
