@@ -135,7 +135,7 @@ func TestFixtures(t *testing.T) {
 				{"London", "LOC", "Q84", 1, "GB"},
 				{"Andrew Bailey", "PER", "local:person:andrew-bailey", 2, ""},
 				{"Bank of England", "ORG", "local:org:bank-of-england", 1, ""},
-				{"Manchester", "LOC", "Q21525592", 1, "GB"},
+				{"Manchester", "LOC", "geonames:2643123", 1, "GB"}, // dr5hn's Q21525592 is the borough's: refused
 				{"Birmingham", "LOC", "Q2256", 1, "GB"},
 			},
 			absent: []string{"Governor Andrew Bailey", "Bailey", "Thursday"},

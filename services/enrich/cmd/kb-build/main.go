@@ -137,8 +137,8 @@ func run(cfg config, report io.Writer) error {
 	if err != nil {
 		return err
 	}
-	nsiPlaces := joinNSIPlaces(wikidata, places, countryNames, placeQIDs)
-	fmt.Fprintf(report, "places: %d more joined through name-suggestion-index's Wikidata labels (city, town or capital described in its country)\n", nsiPlaces)
+	nsiPlaces, nsiAmbiguous := joinNSIPlaces(wikidata, places, countryNames, placeQIDs)
+	fmt.Fprintf(report, "places: %d more joined through name-suggestion-index's Wikidata labels (city, town or capital described in its country); %d labels left out, their name being several places' of that country\n", nsiPlaces, nsiAmbiguous)
 	refused, err := readTSV(filepath.Join(cfg.data, "refused-qids.tsv"))
 	if err != nil {
 		return err
@@ -286,6 +286,7 @@ type place struct {
 	lat, lon   float64
 	population int
 	alts       []string
+	capital    bool // GeoNames feature code PPLC or PPLA: a country's or a first-order subdivision's seat
 }
 
 func readPlaces(path string) ([]place, error) {
@@ -316,7 +317,7 @@ func readPlaces(path string) ([]place, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		pop, _ := strconv.Atoi(c[6])
-		p := place{id: c[0], name: c[1], country: c[2], lat: lat, lon: lon, population: pop}
+		p := place{id: c[0], name: c[1], country: c[2], lat: lat, lon: lon, population: pop, capital: c[5] == "PPLC" || c[5] == "PPLA"}
 		if c[7] != "" {
 			p.alts = strings.Split(c[7], "|")
 		}
@@ -524,9 +525,17 @@ var cityDescription = regexp.MustCompile(`\b(city|capital|town|municipality|comm
 // without one, from name-suggestion-index's Wikidata labels of cities
 // (which operate transit and other things): the label must be the place's
 // name and the description must name the place's country ("city in Texas,
-// United States"). When several places qualify, the most populous wins
-// only if it is the one GeoNames lists first (it is sorted by population).
-func joinNSIPlaces(wikidata map[string]nsiLabel, places []place, countryNames map[string][]string, out map[string]string) int {
+// United States"). A name that several GeoNames places of that country
+// have gives nothing (ambiguous, counted): the description names the
+// state or county ("city in Indiana", "town in Hartford County,
+// Connecticut"), which a place here does not carry, and the most
+// populous namesake took the QIDs of smaller ones in another state
+// (Richmond, Virginia had Richmond, Indiana's; Manchester, New Hampshire
+// Manchester, Connecticut's; Des Moines, Iowa the Washington city's).
+// Except for a capital: a description naming a capital ("capital city
+// of the U.S. state of Texas") goes to the most populous namesake when
+// GeoNames makes it a seat (PPLA or PPLC: Austin, Madison, Salem).
+func joinNSIPlaces(wikidata map[string]nsiLabel, places []place, countryNames map[string][]string, out map[string]string) (joined, ambiguous int) {
 	byName := make(map[string][]int)
 	for i, p := range places {
 		byName[gazetteer.Fold(p.name)] = append(byName[gazetteer.Fold(p.name)], i)
@@ -540,7 +549,6 @@ func joinNSIPlaces(wikidata map[string]nsiLabel, places []place, countryNames ma
 		qids = append(qids, q)
 	}
 	sort.Strings(qids)
-	n := 0
 	for _, q := range qids {
 		w := wikidata[q]
 		d := w.Description
@@ -558,15 +566,25 @@ func joinNSIPlaces(wikidata map[string]nsiLabel, places []place, countryNames ma
 			if !in {
 				continue
 			}
+			namesakes := 0
+			for _, j := range byName[gazetteer.Fold(w.Label)] {
+				if places[j].country == p.country {
+					namesakes++
+				}
+			}
+			if namesakes > 1 && (!p.capital || !strings.Contains(strings.ToLower(d), "capital")) {
+				ambiguous++
+				break
+			}
 			if _, has := out[p.id]; !has {
 				out[p.id] = q
 				used[q] = true
-				n++
+				joined++
 			}
-			break // the most populous place of that name in the country
+			break
 		}
 	}
-	return n
+	return joined, ambiguous
 }
 
 // readCSV reads a CSV file with a header row and returns its rows (the

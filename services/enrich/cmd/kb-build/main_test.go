@@ -42,6 +42,7 @@ func TestBuild(t *testing.T) {
 	for _, want := range []string{
 		"P\t1001\tQ900030\n", // nearest of the two Ogden Towns
 		"P\t1002\tQ900003\n", // through NSI's label "city in Testland"
+		"P\t1006\tQ900006\n", // a capital of two Capitolas, described as one
 		"D\tTestish\tXT\n",   // the more populous country
 		"D\tBordurian\tXB\n",
 		"D\tSyldavian\tXB\n", // "Bordurian or Syldavian"
@@ -68,13 +69,15 @@ func TestBuild(t *testing.T) {
 		"R\tQ900020", // regions.tsv has it
 		"R\tQ900022", // a GeoNames place of its country has its name
 		"R\tQ900023", // no position
+		"\t1004\t",   // NSI's Richfield: two GeoNames places of Testland have the name
+		"\t1005\t",
 	} {
 		if strings.Contains(kb, unwanted) {
 			t.Errorf("knowledge base has %q:\n%s", unwanted, kb)
 		}
 	}
 	for _, want := range []string{"countries.tsv: 2 QIDs agree", "regions.tsv: 1 QIDs confirmed",
-		"PER Q900099 Nobody Known: no source confirms it", "aliases.tsv: 1 of 2 QIDs confirmed", "skip testdata/csc/contributions/cities/XX.json"} {
+		"PER Q900099 Nobody Known: no source confirms it", "aliases.tsv: 1 of 2 QIDs confirmed", "1 labels left out, their name being several places' of that country", "skip testdata/csc/contributions/cities/XX.json"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
