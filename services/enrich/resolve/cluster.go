@@ -260,7 +260,9 @@ func (s *state) cluster() schema.Entities {
 			c.typ = m.entry.Type
 			c.cands = m.cands
 		}
-		c.votes[m.typ]++
+		if !m.echo {
+			c.votes[m.typ]++
+		}
 		if m.titled {
 			c.votes[gazetteer.Person] += 2
 			c.titled = true

@@ -150,6 +150,10 @@ type mention struct {
 	// alone as a person (personsBySurname)
 	bySurname bool
 	lineup    bool // a player of a team sheet (lineups): a person, looked up nowhere
+	// echo: a free occurrence of a name the tagger found elsewhere in the
+	// article (repeats); it lends its cues and counts as a mention, but
+	// casts no type vote
+	echo bool
 }
 
 type state struct {
@@ -361,6 +365,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 	}
 	s.gazetteerMentions()
 	if d.English {
+		s.repeats()
 		s.lostLetterMentions()
 	}
 	s.link()

@@ -1163,3 +1163,26 @@ func TestStreamNamesBounded(t *testing.T) {
 		t.Errorf("memory holds %d short forms (%d in order), want %d", len(sn.names.m), len(sn.names.order), maxStreamNames)
 	}
 }
+
+// TestRepeats: an occurrence of a name that the tagger missed in one
+// sentence but found in another is a mention too, and the cue next to it
+// ("superstar rapper Quazz") counts; one inside a longer capitalised name
+// ("Quazz Records") is not.
+func TestRepeats(t *testing.T) {
+	d := NewDoc("Producer", "He produced songs for artists such as Quazz and Mira Senn. "+
+		"This drew the attention of superstar rapper Quazz, who signed him. The Quazz Records label grew.", 0, true)
+	sents := ner.Sentences(d.Text)
+	tags := tag(d.Text, sents, []span{{"ORG", "Quazz"}, {"PER", "Mira Senn"}})
+	for si := range tags {
+		if si != 1 { // the tagger found the names in the body's first sentence only
+			tags[si] = nil
+		}
+	}
+	got := flatten(resolver(t).Resolve(d, sents, tags))
+	if want := "local:person:quazz ||"; got["PER:Quazz"] != want {
+		t.Errorf("PER:Quazz = %q, want %q (all: %v)", got["PER:Quazz"], want, got)
+	}
+	if _, ok := got["ORG:Quazz"]; ok {
+		t.Errorf("unwanted ORG:Quazz (all: %v)", got)
+	}
+}
