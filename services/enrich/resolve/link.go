@@ -255,7 +255,7 @@ func (s *state) choose(m *mention) *gazetteer.Entry {
 		}
 		return nil
 	case gazetteer.Place:
-		if c := byType[gazetteer.Place]; c != nil {
+		if c := byType[gazetteer.Place]; c != nil && !(c.Alternate && s.d.English && s.namesFacility(m)) {
 			return c.Entry
 		}
 		if c := byType[gazetteer.Organization]; c != nil && c.Entry.Curated {
@@ -286,4 +286,20 @@ func (s *state) locative(m *mention) bool {
 		}
 	}
 	return false
+}
+
+// facilityWords end the name of a building or a body besides placeWords
+// and orgWords: "White House".
+var facilityWords = set(`House`)
+
+// namesFacility reports whether m is a name of several words ending in a
+// building, feature or organisation word. A GeoNames alternate of that
+// shape in English text names the building, not the city it translates
+// ("White House" is an alternate of Casablanca, Dar el Beida).
+func (s *state) namesFacility(m *mention) bool {
+	if m.t1-m.t0 < 2 {
+		return false
+	}
+	last := s.toks[m.t1-1].Text
+	return facilityWords[last] || placeWords[last] || orgWords[last]
 }
