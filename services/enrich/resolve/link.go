@@ -288,18 +288,19 @@ func (s *state) locative(m *mention) bool {
 	return false
 }
 
-// facilityWords end the name of a building or a body besides placeWords
-// and orgWords: "White House".
-var facilityWords = set(`House`)
+// facilityWords end the name of a building, a body or a state besides
+// orgWords: "White House", "Michigan Legislature", "New York State".
+var facilityWords = set(`House Legislature Capitol State`)
 
 // namesFacility reports whether m is a name of several words ending in a
-// building, feature or organisation word. A GeoNames alternate of that
-// shape in English text names the building, not the city it translates
-// ("White House" is an alternate of Casablanca, Dar el Beida).
+// building or organisation word. A GeoNames alternate of that shape in
+// English text names the building, not the city it translates ("White
+// House" is an alternate of Casablanca, Dar el Beida); a feature's
+// alternate still links ("Salt Lake" of Salt Lake City).
 func (s *state) namesFacility(m *mention) bool {
 	if m.t1-m.t0 < 2 {
 		return false
 	}
 	last := s.toks[m.t1-1].Text
-	return facilityWords[last] || placeWords[last] || orgWords[last]
+	return facilityWords[last] || orgWords[last]
 }
