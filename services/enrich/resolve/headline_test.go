@@ -26,6 +26,47 @@ func TestUSStyleNews(t *testing.T) {
 			spans: []span{{"LOC", "Bombay"}},
 			want:  map[string]string{"LOC:Mumbai": "geonames:1275339 || IN"},
 		},
+		{
+			name:  "a headline word capitalised onto a surname the body gives in full",
+			title: "Analysis: Tougher Quillby rebounds in second debate", body: "President Henry Quillby spoke at the second debate. Quillby was sharper than before.",
+			spans:  []span{{"PER", "Tougher Quillby"}, {"PER", "Henry Quillby"}, {"PER", "Quillby"}},
+			want:   map[string]string{"PER:Henry Quillby": "local:person:henry-quillby |||"},
+			absent: []string{"PER:Tougher Quillby"},
+		},
+		{
+			name:  "a title-case headline's verb after a surname",
+			title: "Victorious Quillby Heads Back To Base", body: "Henry Quillby arrived in Leeds on Wednesday.",
+			spans:  []span{{"PER", "Quillby Heads"}, {"PER", "Henry Quillby"}},
+			want:   map[string]string{"PER:Henry Quillby": "local:person:henry-quillby ||"},
+			absent: []string{"PER:Quillby Heads"},
+		},
+		{
+			name:  "a headline word before a place the body gives",
+			title: "Battered Quorra waits for aid", body: "Aid reached the people of Quorra on Tuesday.",
+			spans:  []span{{"PER", "Battered Quorra"}, {"LOC", "Quorra"}},
+			want:   map[string]string{"LOC:Quorra": "local:place:quorra || "},
+			absent: []string{"PER:Battered Quorra"},
+		},
+		{
+			name:  "a first name, a word the body capitalises inside a sentence, or a relative keep the name",
+			title: "Kwasi Quillby and Milton Keynes Quillby talk", body: "Henry Quillby met Kwasi Quillby in Milton Keynes. Later, Quillby spoke.",
+			spans: []span{{"PER", "Kwasi Quillby"}, {"PER", "Henry Quillby"}, {"PER", "Milton Keynes Quillby"}},
+			want:  map[string]string{"PER:Kwasi Quillby": "local:person:kwasi-quillby ||"},
+		},
+		{
+			name:  "a preposition opening a sentence is no part of a name",
+			title: "Visit", body: "The emir arrived in Gaza. Across Gaza, Hamas put up bunting.",
+			spans:  []span{{"PER", "Across Gaza"}, {"LOC", "Gaza"}, {"ORG", "Hamas"}},
+			want:   map[string]string{"LOC:Gaza": "Q47492 || PS"},
+			absent: []string{"PER:Across Gaza"},
+		},
+		{
+			name:  "named storms are events",
+			title: "Storm hits coast", body: "Hurricane Quorra hit the coast of Florida. Quorra killed ten people, the National Hurricane Center said. Tropical Storm Grace followed, and Storm Gustav.",
+			spans:  []span{{"PER", "Hurricane Quorra"}, {"LOC", "Quorra"}, {"ORG", "National Hurricane Center"}, {"ORG", "Tropical Storm Grace"}, {"PER", "Storm Gustav"}, {"LOC", "Florida"}},
+			want:   map[string]string{"LOC:National Hurricane Center": "local:place:national-hurricane-center | "},
+			absent: []string{"PER:Hurricane Quorra", "LOC:Quorra", "ORG:Tropical Storm Grace", "PER:Storm Gustav", "PER:Quorra", "LOC:Hurricane Quorra"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

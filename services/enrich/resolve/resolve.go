@@ -368,6 +368,10 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.repeats()
 		s.lostLetterMentions()
 	}
+	if d.English {
+		s.headlineFragments()
+		s.namedStorms()
+	}
 	s.link()
 	s.surnames()
 	return s.cluster()

@@ -124,10 +124,12 @@ var foreignCommon = set(`essen halle hof ende mode bad wald weil lauf mark berge
 moers witten celle gotha dessau mayo sol leon aire este lugo ocean porto mar salto`)
 
 // leadingJunk words open a tagger span but not a name: "All Alfa Romeo",
-// "Meanwhile NATO", "Former President Obama".
+// "Meanwhile NATO", "Former President Obama", prepositions that open a
+// sentence ("Across Gaza, Hamas ...", "Given AstraZeneca is ...").
 var leadingJunk = set(`all some many both former only even every each several most more no not also
 then now today yesterday meanwhile however but and or so a an this that these those our their his her
-its my your late ex neither either nor`)
+its my your late ex neither either nor across given amid despite during following without within
+unlike among against`)
 
 // subBrandWords follow an organisation's name in the name of one of its
 // outlets or departments, which is the same body: "BBC News", "BBC Radio

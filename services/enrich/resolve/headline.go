@@ -1,0 +1,165 @@
+package resolve
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newsflow/newsflow/services/enrich/gazetteer"
+)
+
+// headlineFragments trims a word that a title-case headline capitalised
+// onto a name the article gives elsewhere (issue 14, session 12):
+// "Tougher Obama" of "Analysis: Tougher Obama rebounds in second debate"
+// and "Obama Heads" of "Victorious Obama Heads Back To White House" are
+// Barack Obama, whom the body names in full. Such a capital is no
+// evidence of a name: the first or the last word of a mention in the
+// headline is trimmed when
+//   - the word trimmed is no first name the tagger knows, no title and
+//     no organisation, place or building word ("Michigan Legislature"),
+//     and the article
+//     never capitalises it at a position that does not capitalise every
+//     word, nor writes the whole mention there;
+//   - the word trimmed has three letters or more and is no acronym (not
+//     an initial: "G Ross" of a team sheet);
+//   - what remains is a name the article gives elsewhere: the text of
+//     another mention that is a place ("Gaza" for "Ravaged Gaza"), or an
+//     organisation where the mention is no person, or the surname of
+//     another person named in full with another first word (Barack Obama
+//     for "Tougher Obama").
+//
+// Only the headline: in the body, a relative opening a sentence ("Journi
+// Johnson" beside "Turhan Johnson") looks the same. A person whose first
+// name nothing knows, named in the headline before the body names them by
+// surname ("Kwasi Kwarteng" ... "Kwarteng"), keeps the full name: nobody
+// else has that surname in full.
+func (s *state) headlineFragments() {
+	for i, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 < 2 || m.titled || m.given || m.lineup || !s.toks[m.t1-1].headline {
+			continue
+		}
+		if s.writtenInside(m.t0, m.t1) {
+			continue
+		}
+		if s.fragmentWord(m.t0) {
+			if typ, ok := s.givenElsewhere(i, m.t0+1, m.t1); ok {
+				s.trim(m, m.t0+1, m.t1, typ)
+				continue
+			}
+		}
+		if s.fragmentWord(m.t1 - 1) {
+			if typ, ok := s.givenElsewhere(i, m.t0, m.t1-1); ok {
+				s.trim(m, m.t0, m.t1-1, typ)
+			}
+		}
+	}
+}
+
+// fragmentWord reports whether token k may be a capitalised ordinary
+// word: no first name the tagger knows, and never capitalised at a
+// position that does not capitalise every word.
+func (s *state) fragmentWord(k int) bool {
+	w := s.toks[k].Text
+	if !isWord(w) || orgWords[w] || placeWords[w] || facilityWords[w] || utf8.RuneCountInString(w) < 3 || strings.ToUpper(w) == w || s.r.tagger != nil && s.r.tagger.FirstName(w) || personTitles[strings.TrimSuffix(w, ".")] {
+		return false
+	}
+	for j := range s.toks {
+		if j != k && !s.toks[j].initial && s.toks[j].Text == w {
+			return false
+		}
+	}
+	return true
+}
+
+// writtenInside reports whether the article writes the words of tokens
+// [t0, t1) at a position that does not capitalise every word.
+func (s *state) writtenInside(t0, t1 int) bool {
+	n := t1 - t0
+	for j := 0; j+n <= len(s.toks); j++ {
+		if j == t0 || s.toks[j].initial {
+			continue
+		}
+		same := true
+		for k := 0; k < n && same; k++ {
+			same = s.toks[j+k].Text == s.toks[t0+k].Text
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+// givenElsewhere reports whether the words of tokens [t0, t1) are a name
+// another mention than ms[i] gives, and its type.
+func (s *state) givenElsewhere(i, t0, t1 int) (gazetteer.Type, bool) {
+	rest := s.span(t0, t1)
+	for j, o := range s.ms {
+		if j == i || o.text == "" {
+			continue
+		}
+		if o.text == rest && (o.typ == gazetteer.Place || o.typ == gazetteer.Organization && s.ms[i].typ != gazetteer.Person) {
+			return o.typ, true
+		}
+		if o.typ != gazetteer.Person || t1-t0 != 1 {
+			continue
+		}
+		f := strings.Fields(o.text)
+		if len(f) >= 2 && f[len(f)-1] == rest && f[0] != s.toks[s.ms[i].t0].Text {
+			return gazetteer.Person, true
+		}
+	}
+	return 0, false
+}
+
+// trim narrows m to tokens [t0, t1) with type typ and frees the rest.
+func (s *state) trim(m *mention, t0, t1 int, typ gazetteer.Type) {
+	for k := m.t0; k < m.t1; k++ {
+		if k < t0 || k >= t1 {
+			s.owner[k] = -1
+		}
+	}
+	m.t0, m.t1, m.typ, m.cands, m.entry = t0, t1, typ, nil, nil
+	m.text = s.span(t0, t1)
+}
+
+// stormWords name a storm before its name: "Hurricane Sandy", "Tropical
+// Storm Grace", "Typhoon Haiyan".
+var stormWords = set(`Hurricane Storm Typhoon Cyclone`)
+
+// namedStorms drops named storms, which are events, not persons, places
+// or organisations (issue 14, session 12): a mention opening with a storm
+// word and a name ("Hurricane Sandy", "Tropical Storm Grace", not the
+// "National Hurricane Center"), and the storm's name alone where the
+// article names the storm ("Sandy" after "Hurricane Sandy"; not the town
+// of Sandy elsewhere).
+func (s *state) namedStorms() {
+	var storms map[string]bool
+	for k := 0; k+1 < len(s.toks); k++ {
+		next := s.toks[k+1].Text
+		if stormWords[s.toks[k].Text] && isCap(next) && isWord(next) && !stormWords[next] && !orgWords[next] && !placeWords[next] && !facilityWords[next] {
+			if storms == nil {
+				storms = make(map[string]bool)
+			}
+			storms[s.toks[k+1].Text] = true
+		}
+	}
+	if storms == nil {
+		return
+	}
+	for _, m := range s.ms {
+		if m.text == "" {
+			continue
+		}
+		if m.t1-m.t0 == 1 && storms[m.text] {
+			m.text = ""
+			continue
+		}
+		k := m.t0
+		if s.toks[k].Text == "Tropical" {
+			k++
+		}
+		if k+1 < m.t1 && stormWords[s.toks[k].Text] && storms[s.toks[k+1].Text] {
+			m.text = ""
+		}
+	}
+}
