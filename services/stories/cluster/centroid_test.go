@@ -144,3 +144,27 @@ func TestDotIsTheSumOfLookups(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectBestKeepsTheBestInOrder: the candidates' quickselect
+// finds the same stories, in the same order, as sorting every hit and
+// keeping the first k, ties in weight included (to the older story).
+func TestSelectBestKeepsTheBestInOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 3000 {
+		n := rng.IntN(300)
+		hs := make([]hit, n)
+		for i := range hs {
+			// few distinct weights, so that many tie
+			hs[i] = hit{st: &story{created: uint64(rng.Int64())}, w: float64(rng.IntN(1 + round%20))}
+		}
+		want := slices.Clone(hs)
+		slices.SortFunc(want, compareHits)
+		k := min(n, []int{1, 2, 10, 64, 500}[round%5])
+		selectBest(hs, k)
+		got := hs[:k]
+		slices.SortFunc(got, compareHits)
+		if !slices.Equal(got, want[:k]) {
+			t.Fatalf("round %d: the best %d of %d hits differ from the first %d sorted", round, k, n, k)
+		}
+	}
+}

@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 	"unique"
 
@@ -198,14 +199,19 @@ type centroid struct {
 }
 
 // dot is the centroid's dot product with v. Both are sorted by term, so
-// each of v's terms is looked up after the previous one's place: probing
-// 1, 2, 4, ... terms ahead, then a binary search within the last step
-// (a title's ten terms against a body centroid's hundreds skip far, a
-// body's hundred take a step or two each). Terms the centroid lacks add
-// nothing, so the sum is, bit for bit, the sum over v in its order of
+// the common terms are found in one pass: a walk of both in step when
+// the centroid has fewer than mergeRatio times v's terms (a body's
+// hundred against a story's hundreds), else each of v's terms looked up
+// after the previous one's place, probing 1, 2, 4, ... terms ahead and
+// then searching within the last step (a title's ten terms against a body
+// centroid's hundreds skip far). Terms the centroid lacks add nothing,
+// so either way the sum is, bit for bit, the sum over v in its order of
 // x.w times the centroid's weight. A v out of order (a malformed log
 // event) restarts the search from the centroid's first term.
 func (c *centroid) dot(v vec) float64 {
+	if len(c.w) < mergeRatio*len(v) {
+		return c.walk(v)
+	}
 	s, w := 0.0, c.w
 	var prev uint64
 	for _, x := range v {
@@ -218,11 +224,45 @@ func (c *centroid) dot(v vec) float64 {
 			w = w[step:]
 			step *= 2
 		}
-		i, found := slices.BinarySearchFunc(w[:min(step+1, len(w))], x.term, func(y weighted, t uint64) int { return cmp.Compare(y.term, t) })
-		if found {
-			s += x.w * w[i].w
+		// the first of w[:step+1] not below x.term
+		lo, hi := 0, min(step+1, len(w))
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if w[m].term < x.term {
+				lo = m + 1
+			} else {
+				hi = m
+			}
 		}
-		w = w[i:]
+		if lo < len(w) && w[lo].term == x.term {
+			s += x.w * w[lo].w
+		}
+		w = w[lo:]
+	}
+	return s
+}
+
+// mergeRatio is the length ratio below which dot walks the centroid and
+// v in step rather than looking v's terms up: a walk costs a step per
+// term of either, a lookup a few probes per term of v.
+const mergeRatio = 12
+
+// walk is dot by walking c.w and v in step.
+func (c *centroid) walk(v vec) float64 {
+	s, w := 0.0, c.w
+	j := 0
+	var prev uint64
+	for _, x := range v {
+		if x.term < prev {
+			j = 0
+		}
+		prev = x.term
+		for j < len(w) && w[j].term < x.term {
+			j++
+		}
+		if j < len(w) && w[j].term == x.term {
+			s += x.w * w[j].w
+		}
 	}
 	return s
 }
@@ -595,10 +635,13 @@ func (s *State) Propose(a *Article) Proposal {
 	}
 	v := s.vectorize(a)
 	p := Proposal{v: &v}
-	cands := s.candidates(v)
+	sc := scratchPool.Get().(*candidateScratch)
+	defer scratchPool.Put(sc)
+	cands := s.candidates(v, sc)
 	var best *story
 	bestScore := 0.0
-	scores := make([]float64, len(cands))
+	scores := append(sc.scores[:0], make([]float64, len(cands))...)
+	sc.scores = scores
 	for i, st := range cands {
 		sc := s.p.Model.prob(s.articleFeatures(v, a, st))
 		scores[i] = sc
@@ -639,10 +682,12 @@ func older(a, b *story) bool {
 }
 
 // candidates are the active stories sharing the most of an article's
-// heaviest terms and its entities.
-func (s *State) candidates(v vectors) []*story {
-	keys := make(vec, 0, len(v.title)+len(v.body)+len(v.ents))
-	keys = append(keys, v.title...)
+// heaviest terms and its entities, best first, at most MaxCandidates of
+// them: the stories with the highest sum of the weights of the looked-up
+// terms that post them, ties to the older story. They are in sc, which
+// holds them until sc goes back to the pool.
+func (s *State) candidates(v vectors, sc *candidateScratch) []*story {
+	keys := append(sc.keys[:0], v.title...)
 	keys = append(keys, v.body...)
 	slices.SortFunc(keys, func(a, b weighted) int {
 		if a.w != b.w {
@@ -652,25 +697,94 @@ func (s *State) candidates(v vectors) []*story {
 	})
 	keys = keys[:min(len(keys), s.p.CandidateTerms)]
 	keys = append(keys, v.ents...)
-	hits := map[*story]float64{}
+	sc.keys = keys
+	hits := sc.hits[:0]
 	for _, k := range keys {
 		if s.saturated[k.term] {
 			continue
 		}
-		s.postings.stories(k.term, func(st *story) { hits[st] += k.w })
+		s.postings.stories(k.term, func(st *story) {
+			i, ok := sc.index[st]
+			if !ok {
+				i = len(hits)
+				sc.index[st] = i
+				hits = append(hits, hit{st: st})
+			}
+			hits[i].w += k.w
+		})
 	}
-	out := make([]*story, 0, len(hits))
-	for st := range hits {
-		out = append(out, st)
+	clear(sc.index)
+	sc.hits = hits
+	best := min(len(hits), s.p.MaxCandidates)
+	selectBest(hits, best)
+	hits = hits[:best]
+	slices.SortFunc(hits, compareHits)
+	out := sc.out[:0]
+	for _, h := range hits {
+		out = append(out, h.st)
 	}
-	slices.SortFunc(out, func(a, b *story) int {
-		if hits[a] != hits[b] {
-			return cmp.Compare(hits[b], hits[a])
-		}
-		return cmp.Compare(a.created, b.created)
-	})
-	return out[:min(len(out), s.p.MaxCandidates)]
+	sc.out = out
+	return out
 }
+
+// hit is a candidate story and the weight of the article's looked-up
+// terms that post it.
+type hit struct {
+	st *story
+	w  float64
+}
+
+// compareHits orders candidates best first: the higher weight, then the
+// older story (created is unique, so the order is total).
+func compareHits(a, b hit) int {
+	if a.w != b.w {
+		return cmp.Compare(b.w, a.w)
+	}
+	return cmp.Compare(a.st.created, b.st.created)
+}
+
+// selectBest moves the k best hits (by compareHits) to the front of hs,
+// in no particular order, partitioning around one hit at a time
+// (quickselect): a common term's postings can name thousands of stories,
+// of which only the best MaxCandidates are scored, so sorting them all
+// is not needed.
+func selectBest(hs []hit, k int) {
+	lo, hi := 0, len(hs)
+	for hi-lo > 1 && k > lo && k < hi {
+		m := lo + (hi-lo)/2
+		hs[m], hs[hi-1] = hs[hi-1], hs[m]
+		pivot, i := hs[hi-1], lo
+		for j := lo; j < hi-1; j++ {
+			if compareHits(hs[j], pivot) < 0 {
+				hs[i], hs[j] = hs[j], hs[i]
+				i++
+			}
+		}
+		hs[i], hs[hi-1] = hs[hi-1], hs[i]
+		// hs[lo:i] are better than the pivot, now at i, hs[i+1:hi] worse
+		switch {
+		case k < i:
+			hi = i
+		case k > i+1:
+			lo = i + 1
+		default:
+			return
+		}
+	}
+}
+
+// candidateScratch is what finding one article's candidates uses and
+// throws away; Propose takes one from scratchPool, so a stage deciding
+// article after article does not allocate them each time.
+type candidateScratch struct {
+	keys   vec
+	index  map[*story]int // story -> its place in hits, cleared after use
+	hits   []hit
+	out    []*story
+	scores []float64
+}
+
+var scratchPool = sync.Pool{New: func() any { return &candidateScratch{index: map[*story]int{}} }}
 
 func (s *State) resolve(id string) string {
 	for range 64 {
