@@ -35,10 +35,14 @@ func openQuiet(t *testing.T, ctx context.Context, js jetstream.JetStream) *Stori
 
 // enqueue puts docs in s's queue, as concurrent Assign calls waiting for
 // an append do.
-func enqueue(s *Stories, docs []*schema.Document) []*waiting {
+func enqueue(t *testing.T, s *Stories, docs []*schema.Document) []*waiting {
 	var ws []*waiting
 	for _, d := range docs {
-		ws = append(ws, &waiting{a: cluster.FromDocument(d), done: make(chan struct{})})
+		w, err := newWaiting(cluster.FromDocument(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws = append(ws, w)
 	}
 	s.queueMu.Lock()
 	s.queue = append(s.queue, ws...)
@@ -88,7 +92,7 @@ func TestWaitingArticlesAreAppendedAsOneMessage(t *testing.T) {
 	js := connect(t, srv.ClientURL())
 	leader, follower := openQuiet(t, ctx, js), openQuiet(t, ctx, js)
 	docs := corpus(3, 4, 5)
-	ws := enqueue(leader, docs)
+	ws := enqueue(t, leader, docs)
 	leader.commit(ctx)
 	for i, w := range ws {
 		select {
@@ -168,7 +172,7 @@ func TestConflictMidBatchIsRolledBack(t *testing.T) {
 		}
 		process(t, ctx, r2, docs[8])
 	}}
-	ws := enqueue(r1, docs[9:])
+	ws := enqueue(t, r1, docs[9:])
 	r1.commit(ctx)
 	for _, w := range ws {
 		if w.err != nil {

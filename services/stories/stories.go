@@ -115,10 +115,23 @@ type Stories struct {
 
 // waiting is an article in the queue, and then its result.
 type waiting struct {
-	a    *cluster.Article
-	done chan struct{} // closed when id and err are set
-	id   string
-	err  error
+	a *cluster.Article
+	// article is a, encoded for the log (cluster.EncodeArticle), before
+	// the article waits: under the lock only its decision is encoded.
+	article []byte
+	done    chan struct{} // closed when id and err are set
+	id      string
+	err     error
+}
+
+// newWaiting encodes a for the log and makes its place in the queue; an
+// article that cannot be encoded fails permanently.
+func newWaiting(a *cluster.Article) (*waiting, error) {
+	article, err := cluster.EncodeArticle(a)
+	if err != nil {
+		return nil, stage.Permanent(err)
+	}
+	return &waiting{a: a, article: article, done: make(chan struct{})}, nil
 }
 
 func newStories(cfg Config, log *zap.Logger) (*Stories, error) {
@@ -441,7 +454,10 @@ func (s *Stories) Process(ctx context.Context, doc *schema.Document) (*schema.Do
 // it, and returns the story's id. Concurrent calls are appended together
 // (group commit): one of them appends for all that are waiting.
 func (s *Stories) Assign(ctx context.Context, a *cluster.Article) (string, error) {
-	w := &waiting{a: a, done: make(chan struct{})}
+	w, err := newWaiting(a)
+	if err != nil {
+		return "", err
+	}
 	s.queueMu.Lock()
 	s.queue = append(s.queue, w)
 	s.queueMu.Unlock()
@@ -520,7 +536,7 @@ func (s *Stories) decideAndAppend(ctx context.Context, batch []*waiting) (int, e
 		for _, w := range batch {
 			p := s.state.Propose(w.a)
 			ev := p.Event
-			data, err := cluster.EncodeEvent(ev)
+			data, err := cluster.EncodeEventOf(w.article, ev.Story, ev.Merges)
 			if err != nil {
 				w.err = stage.Permanent(err)
 				taken++

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -262,6 +263,49 @@ func TestEventRoundTrip(t *testing.T) {
 		if _, err := DecodeEvents([]byte(bad)); err == nil {
 			t.Errorf("DecodeEvents(%s) = nil error", bad)
 		}
+	}
+}
+
+// TestEventEncodedFromItsArticle: an event made of its article encoded
+// beforehand (EncodeArticle, as the stage does before it waits for the
+// lock) and its decision (EncodeEventOf) is, byte for byte, the event
+// encoded whole, with the strings JSON escapes and with and without
+// merges.
+func TestEventEncodedFromItsArticle(t *testing.T) {
+	s := newState(t)
+	d := doc("q<0>", quake[0].source, "Quake \"hits\" <Ferrandina> & more\u2028", quake[0].body, t0)
+	d.Entities.Places = []schema.Place{{Entity: schema.Entity{Name: "Ferrandina", ID: "Q52076", Mentions: 2, Salience: 0.8}, Location: &schema.GeoPoint{Lat: 40.5, Lon: 16.45}, Country: "IT"}}
+	a := FromDocument(d)
+	for _, ev := range []Event{
+		s.Decide(a),
+		{Article: a, Story: "story-<q&0>", Merges: []Merge{{From: "a\"", Into: "b>"}, {From: "c", Into: "d"}}},
+		{Article: &Article{ID: "q1", Time: 7}, Story: "s", Merges: []Merge{}},
+	} {
+		whole, err := json.Marshal(struct {
+			Article wireArticle `json:"article"`
+			Story   string      `json:"story"`
+			Merges  []Merge     `json:"merges,omitempty"`
+		}{wireArticle{articleFields: (*articleFields)(ev.Article), Titles: packTerms(ev.Article.Titles), Bodies: packTerms(ev.Article.Bodies)}, ev.Story, ev.Merges})
+		if err != nil {
+			t.Fatal(err)
+		}
+		article, err := EncodeArticle(ev.Article)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := EncodeEventOf(article, ev.Story, ev.Merges)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, whole) {
+			t.Errorf("event from its encoded article:\n got %s\nwant %s", got, whole)
+		}
+		if viaEvent, err := EncodeEvent(ev); err != nil || !bytes.Equal(viaEvent, whole) {
+			t.Errorf("EncodeEvent = %s, %v; want %s", viaEvent, err, whole)
+		}
+	}
+	if _, err := EncodeArticle(nil); err == nil {
+		t.Error("EncodeArticle(nil) gave no error")
 	}
 }
 

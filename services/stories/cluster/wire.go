@@ -23,19 +23,47 @@ type articleFields Article
 // EncodeEvent encodes an event for the log, as a message of its own or
 // as a member of a batch (see EncodeBatch).
 func EncodeEvent(ev Event) ([]byte, error) {
-	type wireEvent struct {
-		Article wireArticle `json:"article"`
-		Story   string      `json:"story"`
-		Merges  []Merge     `json:"merges,omitempty"`
+	article, err := EncodeArticle(ev.Article)
+	if err != nil {
+		return nil, err
 	}
-	if ev.Article == nil {
+	return EncodeEventOf(article, ev.Story, ev.Merges)
+}
+
+// EncodeArticle encodes an article as the log's events hold it. The stage
+// encodes each article this way before it waits for the state's lock, and
+// under the lock only adds the decision (EncodeEventOf).
+func EncodeArticle(a *Article) ([]byte, error) {
+	if a == nil {
 		return nil, fmt.Errorf("%w: no article", ErrEvent)
 	}
-	return json.Marshal(wireEvent{
-		Article: wireArticle{articleFields: (*articleFields)(ev.Article), Titles: packTerms(ev.Article.Titles), Bodies: packTerms(ev.Article.Bodies)},
-		Story:   ev.Story,
-		Merges:  ev.Merges,
-	})
+	return json.Marshal(wireArticle{articleFields: (*articleFields)(a), Titles: packTerms(a.Titles), Bodies: packTerms(a.Bodies)})
+}
+
+// EncodeEventOf is EncodeEvent for the event that puts the article
+// EncodeArticle encoded in story, with merges: the same bytes, the
+// article's encoded once.
+func EncodeEventOf(article []byte, story string, merges []Merge) ([]byte, error) {
+	st, err := json.Marshal(story)
+	if err != nil {
+		return nil, err
+	}
+	var ms []byte
+	if len(merges) > 0 {
+		if ms, err = json.Marshal(merges); err != nil {
+			return nil, err
+		}
+	}
+	b := make([]byte, 0, len(`{"article":,"story":,"merges":}`)+len(article)+len(st)+len(ms))
+	b = append(b, `{"article":`...)
+	b = append(b, article...)
+	b = append(b, `,"story":`...)
+	b = append(b, st...)
+	if len(ms) > 0 {
+		b = append(b, `,"merges":`...)
+		b = append(b, ms...)
+	}
+	return append(b, '}'), nil
 }
 
 // EncodeBatch makes one log message of events encoded by EncodeEvent, in
