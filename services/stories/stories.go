@@ -677,7 +677,13 @@ func (s *Stories) SetSnapshotInterval(d time.Duration) {
 func (s *Stories) publishSnapshots() int {
 	s.publishing.Lock()
 	defer s.publishing.Unlock()
-	for _, st := range s.TakeSnapshots() {
+	// The lock is held only to copy the changed stories: the snapshots
+	// are made from the copies while the stage goes on deciding.
+	s.mu.Lock()
+	changed := s.state.TakeChanged()
+	s.mu.Unlock()
+	for i := range changed {
+		st := changed[i].Snapshot()
 		s.pending[st.ID] = st
 	}
 	if len(s.pending) == 0 {

@@ -2,8 +2,11 @@ package cluster
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -162,7 +165,12 @@ func TestCopyJoinsItsCanonicalsStoryWithoutMovingIt(t *testing.T) {
 	if st.bodies.norm != norm || len(st.bodies.w) != terms || s.docs != docs {
 		t.Errorf("the copy moved the story: norm %v -> %v, terms %d -> %d, docs %d -> %d", norm, st.bodies.norm, terms, len(st.bodies.w), docs, s.docs)
 	}
-	snap := s.snapshot(st)
+	var snap schema.Story
+	for _, sn := range s.TakeDirty() {
+		if sn.ID == first {
+			snap = sn
+		}
+	}
 	if snap.ArticleCount != 2 || snap.OutletCount != 2 || snap.RepresentativeID != "q0" {
 		t.Errorf("story = %d articles, %d outlets, representative %s; want 2, 2, q0", snap.ArticleCount, snap.OutletCount, snap.RepresentativeID)
 	}
@@ -333,5 +341,43 @@ func TestBackgroundRoundTrip(t *testing.T) {
 	}
 	if shipped.Docs < 500 || shipped.DF(TermHash("polic")) == 0 {
 		t.Errorf("shipped background: %d docs, df(polic) %d; want a real corpus", shipped.Docs, shipped.DF(TermHash("polic")))
+	}
+}
+
+// TestChangedIsTheStoryWhenTaken: the copies TakeChanged returns make the
+// snapshots of the stories as they were when taken, while the state goes
+// on (the stage makes them after releasing its lock): later members do
+// not show in them, neither their outlets nor the salience they add to
+// the entities the story already has.
+func TestChangedIsTheStoryWhenTaken(t *testing.T) {
+	quakeDoc := func(i int) *schema.Document {
+		d := doc(fmt.Sprintf("q%d", i), quake[i].source, quake[i].title, quake[i].body, t0.Add(time.Duration(i)*time.Hour))
+		d.Entities.Persons = []schema.Entity{{Name: "Marta Bellocchio", ID: "Q1", Salience: 0.1 * float64(i+1)}}
+		d.Entities.Places = []schema.Place{{Entity: schema.Entity{Name: "Ferrandina", ID: "Q52076", Salience: 0.5}, Location: &schema.GeoPoint{Lat: 40.5, Lon: 16.45}, Country: "IT"}}
+		if i > 1 {
+			d.Entities.Organizations = []schema.Entity{{Name: "Civil Protection", ID: "Q2", Salience: 0.9}}
+		}
+		return d
+	}
+	before, after := newState(t), newState(t)
+	for i := range 2 {
+		assign(t, before, FromDocument(quakeDoc(i)))
+		assign(t, after, FromDocument(quakeDoc(i)))
+	}
+	want := before.TakeDirty()
+	changed := after.TakeChanged()
+	for i := 2; i < len(quake); i++ {
+		assign(t, after, FromDocument(quakeDoc(i)))
+	}
+	var got []schema.Story
+	for i := range changed {
+		got = append(got, changed[i].Snapshot())
+	}
+	slices.SortFunc(got, func(a, b schema.Story) int { return cmp.Compare(a.ID, b.ID) })
+	if len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("snapshots of the copies taken before more members came:\n got %+v\nwant %+v", got, want)
+	}
+	if now := after.TakeDirty(); len(now) == 0 || now[0].ArticleCount != len(quake) || len(now[0].Organizations) != 1 {
+		t.Errorf("after the copies, the state's snapshots = %+v; want one story of %d articles, with an organisation", now, len(quake))
 	}
 }

@@ -1131,20 +1131,42 @@ func (s *State) StoryOf(articleID string) (string, bool) {
 }
 
 // TakeDirty returns the snapshots of the stories changed since the last
-// call, and forgets that they changed.
+// call, in id order, and forgets that they changed.
 func (s *State) TakeDirty() []schema.Story {
-	ids := make([]string, 0, len(s.dirty))
-	for id := range s.dirty {
-		ids = append(ids, id)
+	changed := s.TakeChanged()
+	out := make([]schema.Story, len(changed))
+	for i := range changed {
+		out[i] = changed[i].Snapshot()
 	}
-	slices.Sort(ids)
-	out := make([]schema.Story, 0, len(ids))
-	for _, id := range ids {
-		if st := s.stories[id]; st != nil {
-			out = append(out, s.snapshot(st))
-			if st.closed {
-				delete(s.stories, id)
-			}
+	slices.SortFunc(out, func(a, b schema.Story) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Changed is a copy of a changed story, as TakeChanged took it: what its
+// snapshot is made of, sharing nothing the state changes in place.
+type Changed struct {
+	st story
+}
+
+// TakeChanged returns copies of the stories changed since the last call,
+// in no particular order, and forgets that they changed. It copies only
+// what a snapshot shows (scalars, outlets, languages and entities), so
+// a stage holds its lock for the copies and makes the snapshots
+// (Changed.Snapshot) after releasing it.
+func (s *State) TakeChanged() []Changed {
+	out := make([]Changed, 0, len(s.dirty))
+	for id := range s.dirty {
+		st := s.stories[id]
+		if st == nil {
+			continue
+		}
+		out = append(out, Changed{story{
+			id: st.id, title: st.title, repID: st.repID, merged: st.merged,
+			first: st.first, last: st.last, count: st.count, revision: st.revision,
+			sources: slices.Clone(st.sources), langs: slices.Clone(st.langs), ents: slices.Clone(st.ents),
+		}})
+		if st.closed {
+			delete(s.stories, id)
 		}
 	}
 	clear(s.dirty)
@@ -1155,7 +1177,10 @@ func (s *State) TakeDirty() []schema.Story {
 // document lists.
 const maxStoryEntities = 10
 
-func (s *State) snapshot(st *story) schema.Story {
+// Snapshot is the story's document, as it was when TakeChanged copied it
+// (it sorts the copy's entities, which no one else holds).
+func (c *Changed) Snapshot() schema.Story {
+	st := &c.st
 	out := schema.Story{
 		SchemaVersion:    schema.Version,
 		ID:               st.id,
@@ -1170,9 +1195,8 @@ func (s *State) snapshot(st *story) schema.Story {
 		MergedInto:       st.merged,
 		Revision:         st.revision,
 	}
-	ents := slices.Clone(st.ents)
-	slices.SortStableFunc(ents, func(a, b storyEntity) int { return cmp.Compare(b.salience, a.salience) }) // ties stay in id order
-	for _, e := range ents {
+	slices.SortStableFunc(st.ents, func(a, b storyEntity) int { return cmp.Compare(b.salience, a.salience) }) // ties stay in id order
+	for _, e := range st.ents {
 		ent := schema.Entity{Name: e.name, ID: e.id, Mentions: int(e.mentions), Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
 		switch e.kind {
 		case 'p':
