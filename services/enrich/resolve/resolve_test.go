@@ -845,6 +845,14 @@ func TestRules(t *testing.T) {
 			want:    map[string]string{"ORG:Quillo": "local:org:quillo |", "ORG:Dunmore Media": "local:org:dunmore-media |"},
 			absent:  []string{"PER:Quiet Fever", "ORG:Summer of Tam", "ORG:Street Lamp"},
 		},
+		{
+			name:  "the Fed alone is the Federal Reserve",
+			title: "Rates", body: "The Fed raised rates again on Tuesday, traders said.",
+			english: true,
+			spans:   []span{{"ORG", "Fed"}},
+			want:    map[string]string{"ORG:Federal Reserve": "Q53536 |"},
+			absent:  []string{"ORG:Fed"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
