@@ -163,3 +163,75 @@ func (s *state) namedStorms() {
 		}
 	}
 }
+
+// apStates are the AP style's abbreviations of the US states, which US
+// datelines and party labels write after a city or a party letter
+// ("MIAMI, Fla.", "Sen. Joe Manchin, D-W.Va.", "(R-Ky.)").
+var apStates = map[string]string{
+	"Ala": "Alabama", "Ariz": "Arizona", "Ark": "Arkansas", "Calif": "California", "Colo": "Colorado",
+	"Conn": "Connecticut", "Del": "Delaware", "Fla": "Florida", "Ga": "Georgia", "Ill": "Illinois",
+	"Ind": "Indiana", "Kan": "Kansas", "Kans": "Kansas", "Ky": "Kentucky", "La": "Louisiana", "Md": "Maryland",
+	"Mass": "Massachusetts", "Mich": "Michigan", "Minn": "Minnesota", "Miss": "Mississippi",
+	"Mo": "Missouri", "Mont": "Montana", "Neb": "Nebraska", "Nev": "Nevada", "N.H": "New Hampshire",
+	"N.J": "New Jersey", "N.M": "New Mexico", "N.Y": "New York State", "N.C": "North Carolina",
+	"N.D": "North Dakota", "Okla": "Oklahoma", "Ore": "Oregon", "Pa": "Pennsylvania",
+	"R.I": "Rhode Island", "S.C": "South Carolina", "S.D": "South Dakota", "Tenn": "Tennessee",
+	"Vt": "Vermont", "Va": "Virginia", "Wash": "Washington State", "W.Va": "West Virginia", "Wis": "Wisconsin",
+	"Wyo": "Wyoming",
+}
+
+// stateAbbreviations gives a US state's abbreviation its state (issue 14,
+// session 12): a mention of one or two tokens that apStates lists, after
+// a comma, a party letter and hyphen or an opening bracket, and followed
+// by a full stop, a comma, a bracket or nothing ("Tampa, Fla.", "D-W.Va.",
+// "R-Ind.", "(R-Ky.)", "(N.C.)"; not "Mo Farah" nor "a Mass in Rome").
+// "Fla" and "Florida" were two places, the first with no id. New York and
+// Washington take the names that are not their cities'.
+func (s *state) stateAbbreviations() {
+	for _, m := range s.ms {
+		if m.text == "" || m.t1-m.t0 > 2 || m.t0 == 0 {
+			continue
+		}
+		w, party := strings.TrimSuffix(m.text, "."), false
+		if len(w) > 2 && w[1] == '-' && strings.ContainsRune("DRI", rune(w[0])) {
+			w, party = w[2:], true // "R-Ind" in one token
+		}
+		name, ok := apStates[w]
+		if !ok {
+			continue
+		}
+		before := m.t0 - 1
+		if w == "Va" && before >= 1 {
+			// "W.Va." in two or three tokens: "W." "Va", "W" "." "Va",
+			// or "D-W" "." "Va".
+			switch p, pp := s.toks[before].Text, s.toks[before-1].Text; {
+			case p == "W.":
+				name, before = "West Virginia", before-1
+			case p == "." && pp == "W":
+				name, before = "West Virginia", before-2
+			case p == "." && len(pp) == 3 && strings.HasSuffix(pp, "-W"):
+				name, party = "West Virginia", true
+			}
+			if before < 0 {
+				continue
+			}
+		}
+		switch s.toks[before].Text {
+		case ",", "-", "–", "(":
+		default:
+			if !party {
+				continue
+			}
+		}
+		if m.t1 < len(s.toks) {
+			switch s.toks[m.t1].Text {
+			case ".", ",", ")", ";", "—", "–":
+			default:
+				if !strings.HasSuffix(s.toks[m.t0].Text, ".") {
+					continue
+				}
+			}
+		}
+		m.text, m.typ, m.cands, m.entry = name, gazetteer.Place, nil, nil
+	}
+}

@@ -67,6 +67,20 @@ func TestUSStyleNews(t *testing.T) {
 			want:   map[string]string{"LOC:National Hurricane Center": "local:place:national-hurricane-center | "},
 			absent: []string{"PER:Hurricane Quorra", "LOC:Quorra", "ORG:Tropical Storm Grace", "PER:Storm Gustav", "PER:Quorra", "LOC:Hurricane Quorra"},
 		},
+		{
+			name:  "AP abbreviations of US states after a city, a party letter or a bracket",
+			title: "Vote", body: "Officials in Tampa, Fla., said Sen. Henry Quillby, D-W.Va., and Rep. Ann Hale (R-Ky.) met in Seattle, Wash. on Monday. Mo Farah ran.",
+			spans:  []span{{"LOC", "Tampa"}, {"LOC", "Fla"}, {"PER", "Henry Quillby"}, {"LOC", "Va"}, {"PER", "Ann Hale"}, {"LOC", "R-Ky"}, {"LOC", "Seattle"}, {"LOC", "Wash"}, {"PER", "Mo Farah"}},
+			want:   map[string]string{"LOC:Florida": "Q812 | US", "LOC:West Virginia": "local:place:west-virginia | US", "LOC:Kentucky": "local:place:kentucky | US", "LOC:Washington State": "local:place:washington-state | US"},
+			absent: []string{"LOC:Fla", "LOC:Va", "LOC:R-Ky", "LOC:Wash", "LOC:Washington", "LOC:Missouri"},
+		},
+		{
+			name:  "Sens. is a title",
+			title: "Bill", body: "The bill came from Sens. Cory Booker and Tim Scott.",
+			spans:  []span{{"LOC", "Sens"}, {"PER", "Cory Booker"}, {"PER", "Tim Scott"}},
+			want:   map[string]string{"PER:Tim Scott": "Q561315 |"},
+			absent: []string{"LOC:Sens", "ORG:Sens"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

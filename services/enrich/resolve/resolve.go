@@ -371,6 +371,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 	if d.English {
 		s.headlineFragments()
 		s.namedStorms()
+		s.stateAbbreviations()
 	}
 	s.link()
 	s.surnames()

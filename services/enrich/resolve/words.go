@@ -8,7 +8,7 @@ import "strings"
 var titleWords = set(`Mr Mrs Ms Miss Mx Dr Prof Professor Sir Dame Lord Lady President Vice
 Prime Deputy Foreign Defence Defense Interior Finance Health Economy Economic Justice Trade Energy
 Education Culture Agriculture Minister Ministers Secretary Secretary-General General Gen Lt Col Colonel
-Major Maj Captain Capt Sgt Sergeant Admiral Adm Cmdr Commander Senator Sen Rep Representative
+Major Maj Captain Capt Sgt Sergeant Admiral Adm Cmdr Commander Senator Sen Sens Rep Reps Representative
 Congressman Congresswoman Governor Gov Mayor Judge Chancellor Ambassador Envoy Spokesman
 Spokeswoman Spokesperson Commissioner Chairman Chairwoman Chair Chief Executive Director King Queen
 Prince Princess Crown Emperor Premier Archbishop Bishop Rev Reverend Father Sheikh Emir Ayatollah
@@ -114,7 +114,7 @@ var trailingTitles = set(`MP MPs MEP MEPs MSP AM QC KC Jr Sr`)
 
 // personTitles start a "Title Name" pattern: a person follows.
 var personTitles = set(`Mr Mrs Ms Miss Dr Prof Professor Sir Dame Lord Lady President Minister Secretary
-Secretary-General Chancellor Senator Sen Rep Governor Gov Mayor Judge Ambassador Envoy Spokesman
+Secretary-General Chancellor Senator Sen Sens Rep Reps Governor Gov Mayor Judge Ambassador Envoy Spokesman
 Spokeswoman Spokesperson Gen General Col Colonel Lt Capt Captain Sgt Admiral King Queen Prince Princess
 Pope Premier Sheikh Emir Ayatollah Archbishop Bishop Rev Reverend Commissioner Chairman Chairwoman MP MEP`)
 
@@ -129,7 +129,7 @@ moers witten celle gotha dessau mayo sol leon aire este lugo ocean porto mar sal
 var leadingJunk = set(`all some many both former only even every each several most more no not also
 then now today yesterday meanwhile however but and or so a an this that these those our their his her
 its my your late ex neither either nor across given amid despite during following without within
-unlike among against`)
+unlike among against earlier later`)
 
 // subBrandWords follow an organisation's name in the name of one of its
 // outlets or departments, which is the same body: "BBC News", "BBC Radio
