@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/newsflow/newsflow/services/enrich/gazetteer"
@@ -36,6 +37,7 @@ func (s *state) lineups() {
 		label  bool // after a role label
 	}
 	var sheets []sheet
+	var buf [16]lineupItem // most lists are no sheet: kept off the heap until one is
 	for i := 0; i < len(s.toks); i++ {
 		// A sheet follows a colon ("Leeds: Balshaw; Rees") or opens a
 		// sentence where the team's name is left out.
@@ -48,13 +50,14 @@ func (s *state) lineups() {
 		if start >= len(s.toks) || !isCap(s.toks[start].Text) {
 			continue
 		}
-		items, semi, bracket, end := s.lineupAt(start)
+		items, semi, bracket, end := s.lineupAt(start, buf[:0])
 		if len(items) == 0 {
 			continue
 		}
-		sh := sheet{items: items, label: label}
+		sh := sheet{label: label}
 		sh.strong = len(items) >= 6 && (semi || bracket || len(items) >= 11)
 		if sh.strong || sh.label {
+			sh.items = slices.Clone(items)
 			sheets = append(sheets, sh)
 			i = end - 1
 		}
@@ -107,9 +110,9 @@ func (s *state) lineups() {
 // four capitalised words (a lower-case particle inside: "van Persie"),
 // each with an optional bracket ("(capt)", a substitute "(Ronaldo 33)",
 // itself a name of the list) and goal minutes ("Rooney 68"), separated
-// by commas or semicolons. It returns the names, whether a semicolon or
-// a bracket was seen, and the token after the list.
-func (s *state) lineupAt(k int) (items []lineupItem, semi, bracket bool, end int) {
+// by commas or semicolons. It returns the names (appended to items),
+// whether a semicolon or a bracket was seen, and the token after the list.
+func (s *state) lineupAt(k int, items []lineupItem) (_ []lineupItem, semi, bracket bool, end int) {
 	name := func(k int) int { // the token after a name starting at k, or k
 		n := k
 		for n < len(s.toks) && n-k < 4 {

@@ -782,20 +782,7 @@ func (s *state) definesAcronym(t0, t1 int) bool {
 // Jay-Z"), and the cues next to the missed occurrence then count for the
 // name. An echo casts no type vote of its own.
 func (s *state) repeats() {
-	var byFirst map[string][]int // first word -> the tagger's mentions
-	for i, m := range s.ms {
-		if m.text == "" || m.src != srcTagger || m.lineup || m.t1-m.t0 > 4 {
-			continue
-		}
-		if byFirst == nil {
-			byFirst = make(map[string][]int)
-		}
-		w := s.toks[m.t0].Text
-		byFirst[w] = append(byFirst[w], i)
-	}
-	if byFirst == nil {
-		return
-	}
+	n := len(s.ms) // the tagger's and the other steps' mentions; echoes come after
 	for k := 0; k < len(s.toks); k++ {
 		if s.owner[k] != -1 || !isCap(s.toks[k].Text) {
 			continue
@@ -803,19 +790,19 @@ func (s *state) repeats() {
 		if k > 0 && isCap(s.toks[k-1].Text) && isWord(s.toks[k-1].Text) && !s.toks[k-1].initial {
 			continue // inside a longer name
 		}
-		for _, i := range byFirst[s.toks[k].Text] {
-			m := s.ms[i]
-			n := m.t1 - m.t0
-			if k+n > len(s.toks) || !s.free(k, k+n) || s.span(k, k+n) != s.span(m.t0, m.t1) {
+		for _, m := range s.ms[:n] {
+			w := m.t1 - m.t0
+			if m.text == "" || m.src != srcTagger || m.lineup || w > 4 || s.toks[m.t0].Text != s.toks[k].Text ||
+				k+w > len(s.toks) || !s.free(k, k+w) || s.span(k, k+w) != s.span(m.t0, m.t1) {
 				continue
 			}
-			if e := k + n; e < len(s.toks) && isCap(s.toks[e].Text) && isWord(s.toks[e].Text) {
+			if e := k + w; e < len(s.toks) && isCap(s.toks[e].Text) && isWord(s.toks[e].Text) {
 				continue
 			}
-			echo := &mention{t0: k, t1: k + n, typ: m.typ, src: srcPattern, echo: true}
-			if s.clean(echo) && echo.t0 == k && echo.t1 == k+n {
+			echo := &mention{t0: k, t1: k + w, typ: m.typ, src: srcPattern, echo: true}
+			if s.clean(echo) && echo.t0 == k && echo.t1 == k+w {
 				s.add(echo)
-				k += n - 1
+				k += w - 1
 				break
 			}
 		}
