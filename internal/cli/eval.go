@@ -163,7 +163,7 @@ func (l *pathList) Set(v string) error { *l = append(*l, v); return nil }
 func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval stories", stderr)
 	var files pathList
-	fs.Var(&files, "data", "JSON lines of {id, story, source, title, text, published_at}; repeat for several files")
+	fs.Var(&files, "data", "JSON lines of {id, story, source, title, text, published_at[, url]} (an id that is an http(s) URL is the url); repeat for several files")
 	seed := fs.Uint64("seed", 1, "seed of the order of ties and undated articles")
 	fit := fs.Bool("fit", false, "fit the model's weights and merge threshold (leave one file out, then on every file) instead of scoring the shipped ones")
 	fitSeeds := fs.String("fit-seeds", "", "with --fit: the feeding orders every fit averages over, e.g. 1,2 (default: --seed)")

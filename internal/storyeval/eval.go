@@ -1,9 +1,11 @@
 // Package storyeval measures the stories stage on labelled streams:
-// JSON lines {id, story, source, title, text, published_at}, where story
+// JSON lines {id, story, source, title, text, published_at[, url]}, where story
 // is the gold label. Articles are fed in published_at order (ties and
 // missing dates in a seeded random order, first; an undated article takes
 // the time of the article before it, the first ones the file's earliest
-// date) through the code the pipeline runs:
+// date; an id that is an absolute http(s) URL, as in the Wikinews set, is
+// the article's URL, or an optional "url" field gives it) through the code
+// the pipeline runs:
 // ingest's cleanup, enrich's entities, then the stories stage's Process
 // on an in-memory log. Scores are BCubed precision, recall and F1 (the
 // headline), pairwise precision, recall and F1 over co-clustered pairs,
@@ -47,6 +49,21 @@ type Item struct {
 	Title       string  `json:"title"`
 	Text        string  `json:"text"`
 	PublishedAt *string `json:"published_at"`
+	// URL is the article's address (optional); without it, an id that is
+	// an absolute http(s) URL is taken for it.
+	URL string `json:"url,omitempty"`
+}
+
+// url is the item's address: its url field, else its id when that is an
+// absolute http(s) URL, else "".
+func (it Item) url() string {
+	if it.URL != "" {
+		return it.URL
+	}
+	if schema.CanonicalURL(it.ID) != "" {
+		return it.ID
+	}
+	return ""
 }
 
 // Scores are one file's results.
@@ -137,7 +154,7 @@ func NewPipeline(ctx context.Context) (*Pipeline, error) {
 // Document runs cleanup and enrich on an item; clock is the time an
 // undated item takes. A nil document means cleanup rejected the item.
 func (p *Pipeline) Document(ctx context.Context, it Item, clock time.Time) (*schema.Document, error) {
-	raw := &schema.RawArticle{Title: it.Title, Text: it.Text}
+	raw := &schema.RawArticle{URL: it.url(), Title: it.Title, Text: it.Text}
 	if it.Source != nil {
 		raw.Source = *it.Source
 	}

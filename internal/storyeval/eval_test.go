@@ -42,3 +42,19 @@ func TestUndatedItemsStartAtTheEarliestDate(t *testing.T) {
 		t.Errorf("start clock of an undated file %s, want %s", got, epoch)
 	}
 }
+
+func TestAnIDThatIsAURLIsTheArticlesURL(t *testing.T) {
+	for _, tc := range []struct {
+		it   Item
+		want string
+	}{
+		{Item{ID: "http://www.bbc.co.uk/news/uk-england-20618520"}, "http://www.bbc.co.uk/news/uk-england-20618520"},
+		{Item{ID: "10_1ecb"}, ""},
+		{Item{ID: "5607-center", URL: "https://example.com/2021/05/06/a"}, "https://example.com/2021/05/06/a"},
+		{Item{ID: "ftp://example.com/2021/05/06/a"}, ""},
+	} {
+		if got := tc.it.url(); got != tc.want {
+			t.Errorf("url of %+v = %q, want %q", tc.it, got, tc.want)
+		}
+	}
+}

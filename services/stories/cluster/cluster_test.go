@@ -244,7 +244,7 @@ func TestEventRoundTrip(t *testing.T) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", *back.Article, *ev.Article)
 	}
 	// A batch: the events in order; a batch of one is the event itself.
-	other, err := EncodeEvent(Event{Article: &Article{ID: "q1", Time: 7}, Story: "story-q0", Merges: []Merge{{From: "a", Into: "b"}}})
+	other, err := EncodeEvent(Event{Article: &Article{ID: "q1", Time: 7, Undated: true, URLDay: 86_400_000}, Story: "story-q0", Merges: []Merge{{From: "a", Into: "b"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestEventRoundTrip(t *testing.T) {
 	if err != nil || len(evs) != 3 {
 		t.Fatalf("DecodeEvents(batch of 3) = %d events, %v", len(evs), err)
 	}
-	if evs[0].Article.ID != "q0" || evs[1].Article.ID != "q1" || evs[1].Story != "story-q0" || fmt.Sprint(evs[1].Merges) != "[{a b}]" || evs[2].Article.ID != "q0" {
+	if evs[0].Article.ID != "q0" || evs[1].Article.ID != "q1" || evs[1].Story != "story-q0" || !evs[1].Article.Undated || evs[1].Article.URLDay != 86_400_000 || fmt.Sprint(evs[1].Merges) != "[{a b}]" || evs[2].Article.ID != "q0" {
 		t.Errorf("batch decoded out of order or lossy: %+v %+v %+v", evs[0], evs[1], evs[2])
 	}
 	// A message written before batches existed (the log keeps them).

@@ -3,7 +3,10 @@ package cluster
 import (
 	"encoding/binary"
 	"errors"
+	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +47,12 @@ type Article struct {
 	// published time, so Time says when it was fetched, not when it was
 	// written.
 	Undated bool `json:"nd,omitempty"`
+	// URLDay is, for an undated article, the day its URL states
+	// (.../2014/07/21/..., .../2012/nov/01/..., .../2014-03-16/...) as
+	// the Unix ms of that day's 00:00 UTC; 0 when the article has a
+	// published time or its URL states no day. It dates the article for
+	// the time term (Model), not for the stream's clock.
+	URLDay int64 `json:"ud,omitempty"`
 	// CopyOf is the canonical's id when the article is a syndicated copy.
 	CopyOf   string      `json:"copy_of,omitempty"`
 	Titles   []TermCount `json:"-"`
@@ -65,6 +74,11 @@ func FromDocument(doc *schema.Document) *Article {
 	}
 	t, published := articleTime(doc)
 	a.Time, a.Undated = t.UnixMilli(), !published
+	if !published {
+		if day, ok := URLDay(doc.URL); ok {
+			a.URLDay = day.UnixMilli()
+		}
+	}
 	a.Titles = countTerms(Terms(doc.Title, doc.Language))
 	body := doc.Body
 	if doc.Cleaning.TitleFromBody {
@@ -115,6 +129,44 @@ func articleTime(doc *schema.Document) (t time.Time, published bool) {
 		return *p, true
 	}
 	return doc.IngestedAt, false
+}
+
+// urlDayPattern is a day in a URL's path: year, month (a number or the
+// month's name) and day, each between separators: /2014/07/21/,
+// /2012/nov/01/, /2014-03-16/, _2012-09-21_.
+var urlDayPattern = regexp.MustCompile(`(?:^|[/_.-])((?:19|20)\d\d)[/-](0?[1-9]|1[0-2]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[/-](0?[1-9]|[12]\d|3[01])(?:$|[/_.-])`)
+
+var monthNames = map[string]time.Month{
+	"jan": time.January, "feb": time.February, "mar": time.March, "apr": time.April, "may": time.May, "jun": time.June,
+	"jul": time.July, "aug": time.August, "sep": time.September, "oct": time.October, "nov": time.November, "dec": time.December,
+}
+
+// URLDay is the day an article's URL states in its path (the first
+// year/month/day in it, 00:00 UTC), as many outlets write it. It is not
+// a day when the URL is not absolute or the date is not a calendar date.
+// (It is not checked against the fetch time: the URL was written when
+// the article was, and a replayed archive is fetched years later.)
+func URLDay(rawURL string) (time.Time, bool) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return time.Time{}, false
+	}
+	m := urlDayPattern.FindStringSubmatch(strings.ToLower(u.EscapedPath()))
+	if m == nil {
+		return time.Time{}, false
+	}
+	year, _ := strconv.Atoi(m[1])
+	month, ok := monthNames[m[2]]
+	if !ok {
+		n, _ := strconv.Atoi(m[2])
+		month = time.Month(n)
+	}
+	day, _ := strconv.Atoi(m[3])
+	t := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	if t.Day() != day {
+		return time.Time{}, false // 31 June
+	}
+	return t, true
 }
 
 func countTerms(terms []string) []TermCount {

@@ -37,14 +37,14 @@ const (
 	// SnapshotVersion is the format version WriteSnapshot writes and the
 	// only one DecodeState reads: bump it when what State holds, or how
 	// it is encoded, changes.
-	SnapshotVersion = 2
+	SnapshotVersion = 3
 	// ModelVersion names how Apply computes a state from the log (the
 	// vectors, centroids, postings, expiry, merges): a state made by
 	// another model is refused, since applying the log's tail to it
 	// would not give what this model makes of the whole log. Bump it
 	// when Apply's behaviour changes; TestSnapshotDigestNamesTheModel
 	// fails until it is bumped.
-	ModelVersion = 1
+	ModelVersion = 2
 )
 
 // fingerprint identifies what a state is only valid under: the
@@ -143,6 +143,9 @@ func (s *State) encode(w io.Writer) error {
 		e.int(int64(st.count))
 		e.int(int64(st.originals))
 		e.int(int64(st.dated))
+		e.int(int64(st.known))
+		e.int(st.knownFirst)
+		e.int(st.knownLast)
 		e.names(st.sources)
 		e.names(st.langs)
 		e.uint(uint64(len(st.ents)))
@@ -249,6 +252,7 @@ func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 	for i := range stories {
 		st := &story{id: d.str(), created: d.uint(), first: d.int(), last: d.int(), title: d.str(), repID: d.str(), repTime: d.int()}
 		st.count, st.originals, st.dated = int(d.int()), int(d.int()), int(d.int())
+		st.known, st.knownFirst, st.knownLast = int(d.int()), d.int(), d.int()
 		st.sources, st.langs = d.names(), d.names()
 		if n := d.count(); n > 0 {
 			st.ents = make([]storyEntity, n)

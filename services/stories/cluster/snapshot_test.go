@@ -180,6 +180,7 @@ func TestCopyIsUnchangedByTheStateGoingOn(t *testing.T) {
 var stateDigests = map[[2]int]uint64{
 	{1, 1}: 0xa730f176cb6005ed,
 	{2, 1}: 0xf7671821312a1797, // entity mentions summed over the members
+	{3, 2}: 0x143e5fbf3629b160, // the days the members were written (published, else their URL's day)
 }
 
 func TestSnapshotDigestNamesTheModel(t *testing.T) {
@@ -252,6 +253,9 @@ func digestFixture(t *testing.T) *State {
 			Title: fmt.Sprintf("event %d", e), Time: t0.Add(time.Duration(i) * 4 * time.Minute).UnixMilli(), Undated: i%7 == 0,
 			Titles: terms(e, 5), Bodies: terms(e, 30),
 			Entities: []EntityRef{{ID: fmt.Sprintf("Q%d", e), Name: "n", Kind: 'p', Salience: 0.4, Mentions: 1 + e%4}, {ID: fmt.Sprintf("L%d", e%3), Name: "l", Kind: 'l', Salience: 0.2, HasPoint: true, Lat: 1, Lon: 2}},
+		}
+		if i%14 == 0 {
+			a.URLDay = t0.Add(time.Duration(i/50) * 24 * time.Hour).Truncate(24 * time.Hour).UnixMilli() // an undated report's URL day
 		}
 		story, ok := opened[e]
 		if !ok || s.stories[s.resolve(story)] == nil {

@@ -88,14 +88,18 @@ type Params struct {
 //     story's title (body) centroid. An article without a body takes its
 //     title against the story's bodies for Body; one without a title
 //     takes its Body cosine for Title.
-//   - Time: exp(-gap/TimeScale), the gap being the time from the story's
-//     first to last article to the article's time (published, else
-//     fetched); 0 when the pair is undated.
+//   - Time: exp(-gap/TimeScale). When the article says when it was
+//     written (its published time, else the day its URL states: an
+//     undated report at .../2014/07/17/... was not written in 2012) and
+//     so does a member of the story, the gap is between that time (or
+//     day) and the span of the members' such times and days. Otherwise it
+//     is the time from the story's first to last article to the article's
+//     time (published, else fetched); 0 when the pair is undated.
 //   - Undated: 1 when neither the article nor any member of the story
-//     has a published time, else 0. Such a pair's gap is only the gap
-//     between fetches: its weight stands for what the unknown gap is
-//     worth. (A pair with one side dated keeps the time term on the
-//     fetch time of the other.)
+//     has a published time, and they are not both dated by URL days;
+//     else 0. Such a pair's gap is only the gap between fetches: its
+//     weight stands for what the unknown gap is worth. (A pair with one
+//     side dated keeps the time term on the fetch time of the other.)
 //   - Headline: 1 when the article has no body (a headline feed), else
 //     0. A title alone says less, so the model may ask it for more.
 //   - InvSize: 1/min(story size, 100). A positive weight makes the join
@@ -400,8 +404,11 @@ type story struct {
 	repTime int64
 	count   int
 	// originals counts the members that moved the centroid, dated those
-	// of them with a published time.
-	originals, dated int
+	// of them with a published time. known counts the members (copies
+	// too, as first and last do) with a published time or a URL day, and
+	// knownFirst and knownLast (ms) span those times and days.
+	originals, dated, known int
+	knownFirst, knownLast   int64
 	// sources and langs are the distinct outlets and languages of the
 	// members, interned, in order of arrival.
 	sources, langs []unique.Handle[string]
@@ -555,7 +562,9 @@ func (s *State) articleFeatures(v vectors, a *Article, st *story) features {
 		title:   st.titles.cos(v.title),
 		invSize: 1 / float64(min(max(st.originals, 1), maxSize)),
 	}
-	if a.Undated && st.dated == 0 {
+	if lo, hi, ok := a.knownSpan(); ok && st.known > 0 {
+		f.time = s.fade(gapBetween(lo, hi, st.knownFirst, st.knownLast))
+	} else if a.Undated && st.dated == 0 {
 		f.undated = 1
 	} else {
 		f.time = s.fade(spanGap(a.Time, a.Time, st))
@@ -575,14 +584,35 @@ func (s *State) articleFeatures(v vectors, a *Article, st *story) features {
 // spanGap is the time between the span [first, last] and a story's span
 // (0 when they overlap).
 func spanGap(first, last int64, st *story) int64 {
+	return gapBetween(first, last, st.first, st.last)
+}
+
+// gapBetween is the time between the spans [first, last] and [from, to]
+// (0 when they overlap).
+func gapBetween(first, last, from, to int64) int64 {
 	switch {
-	case last < st.first:
-		return st.first - last
-	case first > st.last:
-		return first - st.last
+	case last < from:
+		return from - last
+	case first > to:
+		return first - to
 	}
 	return 0
 }
+
+// knownSpan is when an article was written, as far as it says: its
+// published time, else the day its URL states (ok false: neither).
+func (a *Article) knownSpan() (lo, hi int64, ok bool) {
+	switch {
+	case !a.Undated:
+		return a.Time, a.Time, true
+	case a.URLDay != 0:
+		return a.URLDay, a.URLDay + day - 1, true
+	}
+	return 0, 0, false
+}
+
+// day is a URL day's length in ms.
+const day = 24 * 60 * 60 * 1000
 
 // fade is the time feature of a gap.
 func (s *State) fade(gap int64) float64 {
@@ -597,9 +627,12 @@ func (s *State) storyFeatures(a, b *story) features {
 		body:    cosCentroids(&a.bodies, &b.bodies),
 		invSize: 1 / float64(min(max(a.originals, b.originals, 1), maxSize)),
 	}
-	if a.dated == 0 && b.dated == 0 {
+	switch {
+	case a.known > 0 && b.known > 0:
+		f.time = s.fade(gapBetween(a.knownFirst, a.knownLast, b.knownFirst, b.knownLast))
+	case a.dated == 0 && b.dated == 0:
 		f.undated = 1
-	} else {
+	default:
 		f.time = s.fade(spanGap(a.first, a.last, b))
 	}
 	return f
@@ -874,6 +907,13 @@ func (s *State) apply(seq uint64, i int, ev Event, v *vectors) (string, error) {
 	}
 	st.count++
 	st.first, st.last = min(st.first, a.Time), max(st.last, a.Time)
+	if lo, hi, ok := a.knownSpan(); ok {
+		if st.known == 0 {
+			st.knownFirst, st.knownLast = lo, hi
+		}
+		st.known++
+		st.knownFirst, st.knownLast = min(st.knownFirst, lo), max(st.knownLast, hi)
+	}
 	if a.Source != "" {
 		st.sources = addName(st.sources, unique.Make(a.Source))
 	}
@@ -1016,6 +1056,13 @@ func (s *State) merge(seq uint64, m Merge) {
 	into.count += from.count
 	into.originals += from.originals
 	into.dated += from.dated
+	if from.known > 0 {
+		if into.known == 0 {
+			into.knownFirst, into.knownLast = from.knownFirst, from.knownLast
+		}
+		into.known += from.known
+		into.knownFirst, into.knownLast = min(into.knownFirst, from.knownFirst), max(into.knownLast, from.knownLast)
+	}
 	into.first, into.last = min(into.first, from.first), max(into.last, from.last)
 	if from.repID != "" && (into.repID == "" || from.repTime < into.repTime) {
 		into.repID, into.repTime, into.title = from.repID, from.repTime, from.title
