@@ -20,6 +20,7 @@ func (s *state) surnames() {
 	s.personsBySurname()
 	last := make(map[string]int)       // folded surname -> person mention
 	firstNames := make(map[string]int) // folded first name -> person mention
+	earliest := make(map[string]int)   // folded surname -> first person mention with it
 	for i, m := range s.ms {
 		if m.text == "" || m.typ != gazetteer.Person {
 			continue
@@ -37,6 +38,9 @@ func (s *state) surnames() {
 			keys = append(keys, a) // "Kilroy" for Robert Kilroy-Silk
 		}
 		for _, k := range keys {
+			if _, ok := earliest[k]; !ok {
+				earliest[k] = i
+			}
 			if j, ok := last[k]; ok && (j < 0 || s.key(s.ms[j]) != s.key(m)) {
 				last[k] = -1 // two people share it: ambiguous
 				continue
@@ -75,6 +79,18 @@ func (s *state) surnames() {
 			last[k] = v
 		}
 	}
+	// shared counts the one-word mentions of a surname two persons of the
+	// article share: typed person, minus typed otherwise.
+	shared := make(map[string]int)
+	for _, m := range s.ms {
+		if k := gazetteer.Fold(m.text); m.text != "" && m.t1-m.t0 == 1 && last[k] < 0 {
+			if m.typ == gazetteer.Person {
+				shared[k]++
+			} else {
+				shared[k]--
+			}
+		}
+	}
 	for _, m := range s.ms {
 		if m.text == "" || m.t1-m.t0 != 1 || (m.entry != nil && m.entry.Type == gazetteer.Person) {
 			continue
@@ -89,6 +105,17 @@ func (s *state) surnames() {
 			m.typ = gazetteer.Person
 			m.entry = s.ms[j].entry
 			m.attach = j
+		} else if k := gazetteer.Fold(m.text); ok && shared[k] > 0 && (m.entry == nil || m.entry.Type == gazetteer.Place) {
+			// Two persons of the article share the surname ("Donald
+			// Sterling" and his wife "Rochelle Sterling") and the tagger
+			// types it alone a person more often than not: every mention of
+			// it alone is a person, not the town of Sterling ("at
+			// Sterling's office"); the one the headline names in full, else
+			// a person of its own.
+			m.typ, m.entry = gazetteer.Person, nil
+			if j := earliest[k]; s.ms[j].t0 < len(s.toks) && s.toks[s.ms[j].t0].headline {
+				m.entry, m.attach = s.ms[j].entry, j
+			}
 		}
 	}
 	for i := range s.toks {

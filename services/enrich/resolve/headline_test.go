@@ -81,6 +81,13 @@ func TestUSStyleNews(t *testing.T) {
 			want:   map[string]string{"PER:Tim Scott": "Q561315 |"},
 			absent: []string{"LOC:Sens", "ORG:Sens"},
 		},
+		{
+			name:  "a surname two persons share, typed person, is the person the headline names, not a town",
+			title: "Henry Sterling banned for life", body: "The league banned Sterling on Tuesday. Fans booed Sterling on Wednesday. Sterling, 80, must sell the team. His wife Ann Sterling is suing. A message left at Sterling's office was not returned.",
+			spans:  []span{{"PER", "Henry Sterling"}, {"PER", "Ann Sterling"}, {"LOC", "Sterling's"}, {"PER", "Sterling"}},
+			want:   map[string]string{"PER:Henry Sterling": "local:person:henry-sterling ||||", "PER:Ann Sterling": "local:person:ann-sterling |"},
+			absent: []string{"LOC:Sterling", "PER:Sterling"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
