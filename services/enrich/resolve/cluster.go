@@ -4,6 +4,7 @@
 package resolve
 
 import (
+	"bytes"
 	"math"
 	"sort"
 	"strings"
@@ -1815,32 +1816,48 @@ func Slug(name string) string {
 var translit = strings.NewReplacer("kh", "h", "ph", "f", "w", "v", "j", "y", "yy", "y", "iy", "y", "ij", "y")
 
 // translitKey folds spelling variants of transliterated names together:
-// Zelenskiy, Zelenskyy, Zelenski and Zelensky; Sergei and Sergey.
+// Zelenskiy, Zelenskyy, Zelenski and Zelensky; Sergei and Sergey. It
+// writes every word into one buffer: only the folding and the result
+// allocate, and a word without any of translit's patterns skips it.
 func translitKey(s string) string {
 	f := gazetteer.Fold(s)
-	var words []string
-	for _, w := range strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		w = translit.Replace(w)
-		var b strings.Builder
+	buf := make([]byte, 0, len(f)+len(f)/4)
+	words := 0
+	for w := range strings.FieldsFuncSeq(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if hasTranslit(w) {
+			w = translit.Replace(w)
+		}
+		if words > 0 {
+			buf = append(buf, ' ')
+		}
+		words++
+		start := len(buf)
+		// Runs of one letter count once.
 		var prev rune
 		for _, r := range w {
 			if r != prev {
-				b.WriteRune(r)
+				buf = utf8.AppendRune(buf, r)
 			}
 			prev = r
 		}
-		w = b.String()
+		word := buf[start:]
 		switch {
-		case strings.HasSuffix(w, "ei"):
-			w = w[:len(w)-2] + "ey"
-		case strings.HasSuffix(w, "iy"):
-			w = w[:len(w)-2] + "y"
-		case strings.HasSuffix(w, "i") && len(w) > 3:
-			w = w[:len(w)-1] + "y"
+		case bytes.HasSuffix(word, []byte("ei")):
+			buf = append(buf[:len(buf)-2], "ey"...)
+		case bytes.HasSuffix(word, []byte("iy")):
+			buf = append(buf[:len(buf)-2], 'y')
+		case bytes.HasSuffix(word, []byte("i")) && len(word) > 3:
+			buf[len(buf)-1] = 'y'
 		}
-		words = append(words, w)
 	}
-	return strings.Join(words, " ")
+	return string(buf)
+}
+
+// hasTranslit reports whether w holds one of translit's patterns, so
+// that translit.Replace would change it.
+func hasTranslit(w string) bool {
+	return strings.ContainsAny(w, "wj") || strings.Contains(w, "kh") || strings.Contains(w, "ph") ||
+		strings.Contains(w, "yy") || strings.Contains(w, "iy")
 }
 
 // titleKind is the kind of title written before m.
