@@ -145,10 +145,12 @@ func TestDotIsTheSumOfLookups(t *testing.T) {
 	}
 }
 
-// TestSelectBestKeepsTheBestInOrder: the candidates' quickselect
-// finds the same stories, in the same order, as sorting every hit and
-// keeping the first k, ties in weight included (to the older story).
-func TestSelectBestKeepsTheBestInOrder(t *testing.T) {
+// TestSelectFirstKeepsTheFirstInOrder: the quickselect that keeps the
+// best candidates finds the same stories, in the same order once sorted,
+// as sorting every hit and keeping the first k, ties in weight included
+// (to the older story); and the one that keeps an article's heaviest
+// terms the same terms, duplicates included.
+func TestSelectFirstKeepsTheFirstInOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for round := range 3000 {
 		n := rng.IntN(300)
@@ -160,11 +162,24 @@ func TestSelectBestKeepsTheBestInOrder(t *testing.T) {
 		want := slices.Clone(hs)
 		slices.SortFunc(want, compareHits)
 		k := min(n, []int{1, 2, 10, 64, 500}[round%5])
-		selectBest(hs, k)
+		selectFirst(hs, k, compareHits)
 		got := hs[:k]
 		slices.SortFunc(got, compareHits)
 		if !slices.Equal(got, want[:k]) {
 			t.Fatalf("round %d: the best %d of %d hits differ from the first %d sorted", round, k, n, k)
+		}
+		// terms: few distinct weights and terms, so that whole entries repeat
+		v := make(vec, n)
+		for i := range v {
+			v[i] = weighted{uint64(rng.IntN(1 + round%50)), float64(rng.IntN(1 + round%7))}
+		}
+		wantV := slices.Clone(v)
+		slices.SortFunc(wantV, heavierFirst)
+		selectFirst(v, k, heavierFirst)
+		gotV := v[:k]
+		slices.SortFunc(gotV, heavierFirst)
+		if !slices.Equal(gotV, wantV[:k]) {
+			t.Fatalf("round %d: the heaviest %d of %d terms differ from the first %d sorted", round, k, n, k)
 		}
 	}
 }

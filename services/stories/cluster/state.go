@@ -498,12 +498,7 @@ func (s *State) weigh(tcs []TermCount, limit int) vec {
 		}
 	}
 	if limit > 0 && len(v) > limit {
-		slices.SortFunc(v, func(a, b weighted) int {
-			if a.w != b.w {
-				return cmp.Compare(b.w, a.w)
-			}
-			return cmp.Compare(a.term, b.term)
-		})
+		selectFirst(v, limit, heavierFirst)
 		v = v[:limit]
 		slices.SortFunc(v, func(a, b weighted) int { return cmp.Compare(a.term, b.term) })
 	}
@@ -722,13 +717,10 @@ func older(a, b *story) bool {
 func (s *State) candidates(v vectors, sc *candidateScratch) []*story {
 	keys := append(sc.keys[:0], v.title...)
 	keys = append(keys, v.body...)
-	slices.SortFunc(keys, func(a, b weighted) int {
-		if a.w != b.w {
-			return cmp.Compare(b.w, a.w)
-		}
-		return cmp.Compare(a.term, b.term)
-	})
-	keys = keys[:min(len(keys), s.p.CandidateTerms)]
+	n := min(len(keys), s.p.CandidateTerms)
+	selectFirst(keys, n, heavierFirst)
+	keys = keys[:n]
+	slices.SortFunc(keys, heavierFirst)
 	keys = append(keys, v.ents...)
 	sc.keys = keys
 	hits := sc.hits[:0]
@@ -749,7 +741,7 @@ func (s *State) candidates(v vectors, sc *candidateScratch) []*story {
 	clear(sc.index)
 	sc.hits = hits
 	best := min(len(hits), s.p.MaxCandidates)
-	selectBest(hits, best)
+	selectFirst(hits, best, compareHits)
 	hits = hits[:best]
 	slices.SortFunc(hits, compareHits)
 	out := sc.out[:0]
@@ -776,25 +768,36 @@ func compareHits(a, b hit) int {
 	return cmp.Compare(a.st.created, b.st.created)
 }
 
-// selectBest moves the k best hits (by compareHits) to the front of hs,
-// in no particular order, partitioning around one hit at a time
-// (quickselect): a common term's postings can name thousands of stories,
-// of which only the best MaxCandidates are scored, so sorting them all
-// is not needed.
-func selectBest(hs []hit, k int) {
-	lo, hi := 0, len(hs)
+// heavierFirst orders weighted terms by weight, heaviest first, then by
+// term.
+func heavierFirst(a, b weighted) int {
+	if a.w != b.w {
+		return cmp.Compare(b.w, a.w)
+	}
+	return cmp.Compare(a.term, b.term)
+}
+
+// selectFirst moves the k first of xs by compare to the front of xs, in
+// no particular order, partitioning around one element at a time
+// (quickselect): an article's body has hundreds of terms of which the
+// heaviest hundred count, and a common term's postings can name thousands
+// of stories of which the best MaxCandidates are scored, so sorting them
+// all is not needed. Where compare orders every two elements that differ
+// (it ties only equal ones), the k first are the first k of xs sorted.
+func selectFirst[T any](xs []T, k int, compare func(a, b T) int) {
+	lo, hi := 0, len(xs)
 	for hi-lo > 1 && k > lo && k < hi {
 		m := lo + (hi-lo)/2
-		hs[m], hs[hi-1] = hs[hi-1], hs[m]
-		pivot, i := hs[hi-1], lo
+		xs[m], xs[hi-1] = xs[hi-1], xs[m]
+		pivot, i := xs[hi-1], lo
 		for j := lo; j < hi-1; j++ {
-			if compareHits(hs[j], pivot) < 0 {
-				hs[i], hs[j] = hs[j], hs[i]
+			if compare(xs[j], pivot) < 0 {
+				xs[i], xs[j] = xs[j], xs[i]
 				i++
 			}
 		}
-		hs[i], hs[hi-1] = hs[hi-1], hs[i]
-		// hs[lo:i] are better than the pivot, now at i, hs[i+1:hi] worse
+		xs[i], xs[hi-1] = xs[hi-1], xs[i]
+		// xs[lo:i] come before the pivot, now at i, xs[i+1:hi] after it
 		switch {
 		case k < i:
 			hi = i
