@@ -21,7 +21,6 @@ func (s *state) surnames() {
 	s.personsBySurname()
 	last := make(map[string]int)       // folded surname -> person mention
 	firstNames := make(map[string]int) // folded first name -> person mention
-	earliest := make(map[string]int)   // folded surname -> first person mention with it
 	for i, m := range s.ms {
 		if m.text == "" || m.typ != gazetteer.Person {
 			continue
@@ -39,9 +38,6 @@ func (s *state) surnames() {
 			keys = append(keys, a) // "Kilroy" for Robert Kilroy-Silk
 		}
 		for _, k := range keys {
-			if _, ok := earliest[k]; !ok {
-				earliest[k] = i
-			}
 			if j, ok := last[k]; ok && (j < 0 || s.key(s.ms[j]) != s.key(m)) {
 				last[k] = -1 // two people share it: ambiguous
 				continue
@@ -82,8 +78,17 @@ func (s *state) surnames() {
 	}
 	// shared counts the one-word mentions of a surname two persons of the
 	// article share: typed person, minus typed otherwise.
-	shared := make(map[string]int)
+	var shared map[string]int
+	for _, j := range last {
+		if j < 0 {
+			shared = make(map[string]int)
+			break
+		}
+	}
 	for _, m := range s.ms {
+		if shared == nil {
+			break
+		}
 		if k := gazetteer.Fold(m.text); m.text != "" && m.t1-m.t0 == 1 && last[k] < 0 {
 			if m.typ == gazetteer.Person {
 				shared[k]++
@@ -114,7 +119,7 @@ func (s *state) surnames() {
 			// Sterling's office"); the one the headline names in full, else
 			// a person of its own.
 			m.typ, m.entry = gazetteer.Person, nil
-			if j := earliest[k]; s.ms[j].t0 < len(s.toks) && s.toks[s.ms[j].t0].headline {
+			if j := s.firstNamedInFull(k); j >= 0 && s.toks[s.ms[j].t0].headline {
 				m.entry, m.attach = s.ms[j].entry, j
 			}
 		}
@@ -2057,4 +2062,22 @@ func (s *state) groundShaped(m *mention, lnext string) bool {
 		return false // "prior to the Arsenal and Manchester United game"
 	}
 	return lnext == "" || !isWord(lnext) || functionWords[lnext] || prepositions[lnext] || lnext == "last" || lnext == "this" || lnext == "next"
+}
+
+// firstNamedInFull returns the first mention of a person of several words
+// whose folded surname is k, or -1.
+func (s *state) firstNamedInFull(k string) int {
+	for i, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Person || m.t1-m.t0 < 2 {
+			continue
+		}
+		name := m.text
+		if m.entry != nil {
+			name = m.entry.Name
+		}
+		if f := strings.Fields(name); len(f) >= 2 && gazetteer.Fold(f[len(f)-1]) == k {
+			return i
+		}
+	}
+	return -1
 }
