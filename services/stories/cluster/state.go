@@ -133,7 +133,7 @@ const maxSize = 100
 func DefaultParams() Params {
 	return Params{
 		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Headline: 1, Bias: -11},
-		Threshold: 0.5, MergeThreshold: 0.996,
+		Threshold: 0.5, MergeThreshold: 0.998525,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
 		MaxBodyTerms:     100, MaxCentroidTerms: 300,
