@@ -235,3 +235,21 @@ func (s *state) stateAbbreviations() {
 		m.text, m.typ, m.cands, m.entry = name, gazetteer.Place, nil, nil
 	}
 }
+
+// countyWords end the name of a US county or parish.
+var countyWords = set(`County Parish`)
+
+// countyPersons makes a place of a "person" of several words ending in
+// `County` or `Parish` ("Harris County", "Miami-Dade County"; issue 14,
+// session 12), outside a sports story, where "Derby County" is a club.
+func (s *state) countyPersons() {
+	for _, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Person || m.titled || m.t1-m.t0 < 2 || !countyWords[s.toks[m.t1-1].Text] {
+			continue
+		}
+		if s.sportStory() {
+			return
+		}
+		m.typ, m.cands, m.entry = gazetteer.Place, nil, nil
+	}
+}

@@ -88,6 +88,19 @@ func TestUSStyleNews(t *testing.T) {
 			want:   map[string]string{"PER:Henry Sterling": "local:person:henry-sterling ||||", "PER:Ann Sterling": "local:person:ann-sterling |"},
 			absent: []string{"LOC:Sterling", "PER:Sterling"},
 		},
+		{
+			name:  "a county typed as a person is a place outside sport",
+			title: "Flood", body: "Officials in Harris County said the water rose. Harris County will reopen schools.",
+			spans:  []span{{"PER", "Harris County"}},
+			want:   map[string]string{"LOC:Harris County": "local:place:harris-county || "},
+			absent: []string{"PER:Harris County"},
+		},
+		{
+			name:  "a county's club in a sports story stays no place",
+			title: "Derby County 2-1 Leeds", body: "Derby County beat Leeds in the league match. The striker scored a goal in the second half, and the goalkeeper saved a penalty.",
+			spans:  []span{{"PER", "Derby County"}, {"ORG", "Leeds"}},
+			absent: []string{"LOC:Derby County"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
