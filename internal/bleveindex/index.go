@@ -109,6 +109,8 @@ type Index struct {
 	reqs chan *request
 	// pace is the writer's linger (SetLinger, CommitNow).
 	pace *pace
+	// mapped drops the segments' mapped pages after commits (mapped.go).
+	mapped mappedPages
 	// stop is closed by Close to end the writer; done is closed when it has.
 	stop      chan struct{}
 	done      chan struct{}
@@ -366,6 +368,7 @@ func (ix *Index) writer() {
 			return
 		}
 		ix.commit(batch)
+		ix.mapped.release(ix.idx, time.Now())
 	}
 }
 

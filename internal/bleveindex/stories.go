@@ -52,6 +52,8 @@ type Stories struct {
 
 	reqs chan *storyRequest
 	pace *pace
+	// mapped drops the segments' mapped pages after commits (mapped.go).
+	mapped mappedPages
 	// stop is closed by Close to end the writer; done is closed when it has.
 	stop      chan struct{}
 	done      chan struct{}
@@ -318,6 +320,7 @@ func (s *Stories) writer() {
 			return
 		}
 		s.commit(batch)
+		s.mapped.release(s.idx, time.Now())
 	}
 }
 
