@@ -217,6 +217,7 @@ type cluster struct {
 	personCue  bool   // a role noun precedes a mention: "actor Keanu Reeves"
 	venue      bool   // a cue says it is a ground or a stadium: "the Paseo de Anoeta stadium", "moved to the Bernabeu"
 	afterThe   int    // mentions written after "the" (or "The" opening a sentence)
+	club       bool   // a sport's role noun follows a town's name in a sports story: "Newcastle prop Ed Kalman"
 	miscVotes  int    // the tagger's MISC spans with one of the cluster's names
 	named      bool   // a mention typed person opens with a first name
 	listed     bool   // coordinated with an organisation and no known person
@@ -376,6 +377,13 @@ func (s *state) cluster() schema.Entities {
 		}
 		if c.entry == nil && !c.multi && len(c.names) == 1 && c.typ != gazetteer.Place {
 			s.recallFullName(c)
+		}
+		if c.club && (c.entry != nil && c.entry.Type == gazetteer.Place || c.entry == nil && c.typ == gazetteer.Place) {
+			// "Newcastle prop Ed Kalman", "Leicester coach": in a sports
+			// story a town whose name a player's or a coach's role follows
+			// is its club (CoNLL's convention), not the town.
+			c.entry, c.cands, c.typ = nil, nil, gazetteer.Organization
+			c.votes[gazetteer.Organization] += c.mentions
 		}
 		name, id := s.identity(c)
 		if name == "" {
@@ -1110,6 +1118,10 @@ func (s *state) cues(m *mention, c *cluster) {
 	// Aviator"); one word is as often a band ("Brit nominees such as
 	// Keane").
 	nominated := m.typ != gazetteer.Person && !named && (m.t1-m.t0 > 1 || the)
+	if m.entry != nil && m.entry.Type == gazetteer.Place && m.entry.Class != gazetteer.Country && m.entry.Class != gazetteer.Region &&
+		(clubRoleAfter[lnext] || possessive[next] && clubRoleAfter[next2]) && s.strictSport() {
+		c.club = true
+	}
 	if venueAfter[lnext] || the && s.toks[m.t0-1].Text == "the" && m.t1-m.t0 == 1 && venueBefore[prev] && s.strictSport() && s.groundShaped(m, lnext) {
 		// Not "according to The Independent": a title's "The" is part of it.
 		c.venue = true

@@ -29,7 +29,8 @@ type lineupItem struct{ t0, t1 int }
 // lists after a role label (`Replacements`, `Subs`, `Booked`) are team
 // sheets too. A name the gazetteer knows as a country or a knowledge
 // base organisation is no player, and a list with more than one such
-// name is no team sheet ("Pool A: France, Ireland, Scotland").
+// name is no team sheet ("Pool A: France, Ireland, Scotland"). An
+// article with a sheet is a sports story (strictSport).
 func (s *state) lineups() {
 	type sheet struct {
 		items  []lineupItem
@@ -69,6 +70,7 @@ func (s *state) lineups() {
 	if !strong {
 		return
 	}
+	s.strict = 1 // a side's sheet makes a sports story
 	for _, sh := range sheets {
 		known := 0
 		for _, it := range sh.items {

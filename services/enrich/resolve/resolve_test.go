@@ -794,14 +794,14 @@ func TestRules(t *testing.T) {
 		{
 			name:  "a team sheet lists players",
 			title: "Dunmore v Garton (Fri)",
-			body: "Dunmore have signed Ed Kallis from the Borders on loan.\n\n" +
+			body: "Dunmore have signed Gloucester prop Ed Kallis from the Borders on loan.\n\n" +
 				"Dunmore: Quillan; Farrow, Bell, Tarrant, Oakes; Pryor, Hale; Rusk, Vine, Garth; Murphy, Palmer (capt), Morgan. " +
 				"Replacements: Kallis, Rock.\n\n" +
 				"Pool A: France, Ireland, Scotland, Italy, Wales, England; Spain.\n\n" +
 				"Guests included Amber, Bristow, Calloway, Denton, Elms, Frome.",
 			english: true,
 			spans: []span{{"PER", "Ed Kallis"}, {"LOC", "Bell"}, {"PER", "Hale; Rusk"}, {"LOC", "Palmer"}, {"ORG", "Rock"},
-				{"ORG", "Kallis"}, {"LOC", "France"}, {"ORG", "Calloway"}},
+				{"ORG", "Kallis"}, {"LOC", "France"}, {"ORG", "Calloway"}, {"LOC", "Gloucester"}, {"LOC", "Borders"}},
 			want: map[string]string{
 				"PER:Ed Kallis": "local:person:ed-kallis ||",
 				"PER:Bell":      "local:person:bell |",
@@ -811,8 +811,11 @@ func TestRules(t *testing.T) {
 				"PER:Rock":      "local:person:rock |",
 				"LOC:France":    "Q142 | FR",
 				"ORG:Calloway":  "local:org:calloway |",
+				// A side's sheet makes a sports story: a town before a
+				// player's role is its club, "the Borders" a nickname.
+				"ORG:Gloucester": "local:org:gloucester |",
 			},
-			absent: []string{"LOC:Bell", "PER:Hale; Rusk", "LOC:Palmer", "ORG:Rock", "ORG:Kallis", "PER:Kallis", "PER:France", "PER:Calloway"},
+			absent: []string{"LOC:Gloucester", "LOC:Borders", "LOC:Bell", "PER:Hale; Rusk", "LOC:Palmer", "ORG:Rock", "ORG:Kallis", "PER:Kallis", "PER:France", "PER:Calloway"},
 		},
 		{
 			name:  "a club's nickname after the is not shown in a sports story",
@@ -852,6 +855,14 @@ func TestRules(t *testing.T) {
 			spans:   []span{{"ORG", "Fed"}},
 			want:    map[string]string{"ORG:Federal Reserve": "Q53536 |"},
 			absent:  []string{"ORG:Fed"},
+		},
+		{
+			name:  "a town before a player's role in a sports story is its club",
+			title: "Rugby", body: "The striker scored in the league match. Gloucester prop Ed Kallis and England captain Tom Quill joined the squad.",
+			english: true,
+			spans:   []span{{"LOC", "Gloucester"}, {"PER", "Ed Kallis"}, {"LOC", "England"}, {"PER", "Tom Quill"}},
+			want:    map[string]string{"ORG:Gloucester": "local:org:gloucester |", "LOC:England": "Q21 | GB"},
+			absent:  []string{"LOC:Gloucester"},
 		},
 	}
 	for _, tt := range tests {

@@ -225,7 +225,11 @@ var (
 	// venueAfter follow a ground's name ("the Paseo de Anoeta stadium");
 	// venueBefore come before "the" and a ground in a sports story
 	// ("moved to the Bernabeu", "at the Riverside").
-	venueAfter  = set(`stadium ground`)
+	venueAfter = set(`stadium ground`)
+	// clubRoleAfter follow a club's name, not a town's, in a sports story:
+	// "Newcastle prop Ed Kalman", "Leicester coach".
+	clubRoleAfter = set(`prop striker defender midfielder winger captain coach boss manager hooker fly-half scrum-half
+	flanker full-back goalkeeper keeper skipper player players fans supporters`)
 	venueBefore = set(`at to from`)
 	bandBefore  = set(`band bands duo`)
 	// pluralVerbs after a name typed person that opens a sentence make it
