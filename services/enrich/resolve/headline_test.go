@@ -101,6 +101,13 @@ func TestUSStyleNews(t *testing.T) {
 			spans:  []span{{"PER", "Derby County"}, {"ORG", "Leeds"}},
 			absent: []string{"LOC:Derby County"},
 		},
+		{
+			name:  "a brotherhood is an organisation",
+			title: "Protest", body: "Members of the Quorran Brotherhood marched on Friday, and Quorran Brotherhood leaders spoke.",
+			spans:  []span{{"PER", "Quorran Brotherhood"}},
+			want:   map[string]string{"ORG:Quorran Brotherhood": "local:org:quorran-brotherhood ||"},
+			absent: []string{"PER:Quorran Brotherhood"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

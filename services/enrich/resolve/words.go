@@ -22,7 +22,7 @@ var orgWords = set(`Ministry Department University College Council Party Agency 
 Commission Organisation Organization Association Institute Corporation Company Inc Ltd Plc LLC Corp
 Group Union Court Parliament Assembly Police Army Navy Force Forces Foundation Federation Fund
 Service Services Office Authority Board Club Network Airlines Airways Times Post News Press Agency
-Regiment Brigade Battalion Guard Church Society League Alliance Coalition Front Movement Congress
+Regiment Brigade Battalion Guard Church Society League Alliance Coalition Front Movement Congress Brotherhood
 Senate Cabinet Government Tribunal Bureau School Trust Authority Star Sun Herald Mail Journal
 Gazette Guardian Telegraph Tribune Chronicle Observer Inquirer Courier Express Reuters`)
 
