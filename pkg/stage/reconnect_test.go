@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -48,6 +49,9 @@ func TestStageSurvivesServerRestart(t *testing.T) {
 	js := rt.JetStream()
 	publishDoc(t, js, stage.SubjectEnriched, doc("before", "x"))
 	expect(t, sunk, "before")
+	// The sink acks after Process returns: wait until the server has the
+	// ack, or the restart redelivers "before" (at least once, as it should).
+	waitAcked(t, js, stage.StreamEnriched, "indexer", 1)
 
 	srv.Shutdown()
 	srv.WaitForShutdown()
@@ -67,6 +71,27 @@ func TestStageSurvivesServerRestart(t *testing.T) {
 	}
 	publishDoc(t, js, stage.SubjectEnriched, doc("after", "x"))
 	expect(t, sunk, "after")
+}
+
+// waitAcked waits until the durable consumer's ack floor reaches seq.
+func waitAcked(t *testing.T, js jetstream.JetStream, stream, consumer string, seq uint64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		c, err := js.Consumer(ctx, stream, consumer)
+		if err == nil {
+			info, err := c.Info(ctx)
+			if err == nil && info.AckFloor.Stream >= seq {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("consumer %s never acked stream sequence %d", consumer, seq)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 func expect(t *testing.T, ch <-chan string, want string) {
