@@ -98,7 +98,7 @@ func CutBinary(text string) (string, int) {
 		if end < len(chars) {
 			to = chars[end].at
 		}
-		from, to = widenToLines(text, from, to)
+		from, to = widenBack(text, from), widenForward(text, to)
 		if n := len(cuts); n > 0 && (from <= cuts[n-1].to || shortGap(text[cuts[n-1].to:from])) {
 			cuts[n-1].to = max(cuts[n-1].to, to)
 		} else {
@@ -123,11 +123,11 @@ func CutBinary(text string) (string, int) {
 	return b.String(), cut
 }
 
-// widenToLines widens the cut [from, to) over the whitespace around it, the
-// words next to it that hold an odd character, and the lines of at most
-// junkLine characters next to it: the edges of a run are less dense than
-// its middle, and can hold a line break and a letter or two.
-func widenToLines(text string, from, to int) (int, int) {
+// widenForward moves a cut's end over the whitespace after it, the words
+// after it that hold an odd character, and the lines of at most junkLine
+// characters after it: the edges of a run are less dense than its middle,
+// and can hold a line break and a letter or two.
+func widenForward(text string, to int) int {
 	const space = " \t\r\n"
 	for {
 		to += len(text[to:]) - len(strings.TrimLeft(text[to:], space))
@@ -141,18 +141,18 @@ func widenToLines(text string, from, to int) (int, int) {
 		}
 		switch {
 		case to == len(text):
-			return widenBack(text, from), to
+			return to
 		case strings.IndexFunc(text[to:to+word], oddForBinary) >= 0:
 			to += word
 		case utf8.RuneCountInString(strings.TrimSpace(text[to:to+line])) <= junkLine:
 			to += line
 		default:
-			return widenBack(text, from), to
+			return to
 		}
 	}
 }
 
-// widenBack is widenToLines' other half, from the cut's start backwards.
+// widenBack is widenForward's mirror, from a cut's start backwards.
 func widenBack(text string, from int) int {
 	const space = " \t\r\n"
 	for {
