@@ -112,16 +112,7 @@ func TestUSStyleNews(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := run(t, tt.title, tt.body, true, tt.spans)
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
-				}
-			}
-			for _, k := range tt.absent {
-				if _, ok := got[k]; ok {
-					t.Errorf("unwanted %s (all: %v)", k, got)
-				}
-			}
+			checkEntities(t, got, tt.want, tt.absent)
 		})
 	}
 }

@@ -54,6 +54,22 @@ func tag(text string, sents [][]ner.Token, spans []span) [][]ner.Span {
 	return out
 }
 
+// checkEntities fails t for each entity of want that run gave another
+// value (or none) and each entity of absent that run gave at all.
+func checkEntities(t *testing.T, got, want map[string]string, absent []string) {
+	t.Helper()
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+	for _, k := range absent {
+		if _, ok := got[k]; ok {
+			t.Errorf("unwanted %s (all: %v)", k, got)
+		}
+	}
+}
+
 func run(t *testing.T, title, body string, english bool, spans []span) map[string]string {
 	t.Helper()
 	d := NewDoc(title, body, 0, english)
@@ -868,16 +884,7 @@ func TestRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := run(t, tt.title, tt.body, tt.english, tt.spans)
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("%s = %q, want %q (all: %v)", k, got[k], v, got)
-				}
-			}
-			for _, k := range tt.absent {
-				if _, ok := got[k]; ok {
-					t.Errorf("unwanted %s (all: %v)", k, got)
-				}
-			}
+			checkEntities(t, got, tt.want, tt.absent)
 		})
 	}
 }
