@@ -224,7 +224,7 @@ func serveHTTP(p *pipeline.Pipeline, o *runOptions, log *zap.Logger) (srv *http.
 	rt := p.Runtime()
 	articles := search.ForIndex(p.Index())
 	search.MountAPI(rt.Handle, articles, p.Stories(), log)
-	ui, err := webui.New(webui.Options{Index: p.Index(), Articles: articles, Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
+	ui, err := webui.New(webui.Options{Index: p.Index(), Articles: articles, Stories: p.Stories(), Pipeline: jetStreamPipeline{rt.JetStream()}, Log: log.Named("webui")})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -60,8 +60,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	switch {
 	case errors.Is(err, bleveindex.ErrNotFound):
 		// A data folder written before stories existed: GET /v1/stories
-		// answers 404 and says why.
-		fmt.Fprintf(stderr, "newsflow serve: no story index under %s; GET %s answers 404\n", *data, search.StoriesPath)
+		// answers 404 and says why, and so does the web UI's story list.
+		fmt.Fprintf(stderr, "newsflow serve: no story index under %s; GET %s answers 404 and /stories lists none\n", *data, search.StoriesPath)
 	case err != nil:
 		return err
 	default:
@@ -72,7 +72,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// The index is read-only and does not change: its columns are read
 	// once, at start, rather than by the first search.
 	defer articles.KeepWarm(0, log.Named("search"))()
-	opts := webui.Options{Index: ix, Articles: articles, Log: log.Named("webui")}
+	opts := webui.Options{Index: ix, Articles: articles, Stories: stories, Log: log.Named("webui")}
 	if st, err := os.Stat(filepath.Join(*data, "jetstream")); err == nil && st.IsDir() {
 		srv, err := embedded.Start(embedded.Options{StoreDir: filepath.Join(*data, "jetstream"), Host: "127.0.0.1", Port: -1})
 		if err != nil {

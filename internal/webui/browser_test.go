@@ -333,6 +333,35 @@ func TestBrowser(t *testing.T) {
 		audit("story page")
 	}
 
+	// The stories, biggest first, from the navigation: the list leads to a
+	// story. Story snapshots trail their articles by a second or two, so
+	// an empty list is read again for a while.
+	var listedStories int
+	run("open the stories", chromedp.Click(`nav a[href="/stories"]`), chromedp.WaitVisible(`#stories-heading`))
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		run("count the stories", chromedp.Evaluate(`document.querySelectorAll("ol.stories li").length`, &listedStories))
+		if listedStories > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+		run("read the stories again", chromedp.Reload(), chromedp.WaitVisible(`#stories-heading`))
+	}
+	if listedStories == 0 {
+		t.Error("the story list is empty")
+	} else {
+		shot("stories")
+		audit("stories page")
+		var title, heading string
+		run("open the biggest story",
+			chromedp.Text(`ol.stories li h2 a`, &title),
+			chromedp.Click(`ol.stories li h2 a`),
+			chromedp.WaitVisible(`ol.timeline`),
+			chromedp.Text(`h1`, &heading))
+		if !strings.Contains(location(), "/stories/") || heading != title {
+			t.Errorf("from the list's %q, the story page %s is headed %q", title, location(), heading)
+		}
+	}
+
 	// The map draws its countries and the places of the search.
 	var countries, points int
 	run("open the map",

@@ -1,8 +1,9 @@
 // Package webui is the analyst's web UI that `newsflow run` and
 // `newsflow serve` answer on their HTTP address: search with a histogram
 // over time, facets and filter chips; an article with its entities, its
-// cleanup record and its copies; a story; a map of the places of a
-// search; the pipeline's backlog, live; and an export of a search.
+// cleanup record and its copies; the stories, biggest first; a story; a
+// map of the places of a search; the pipeline's backlog, live; and an
+// export of a search.
 //
 // Pages are rendered on the server with html/template, so search and
 // reading work without JavaScript; state lives in the URL, so every view
@@ -58,7 +59,13 @@ type Options struct {
 	// Pipeline reports the stages' backlog for the pipeline page; nil
 	// when no pipeline can be read (the page says so).
 	Pipeline Pipeline
-	Log      *zap.Logger
+	// Stories is the story index: the story list reads it, and a story
+	// page takes the story's title and representative report from it and
+	// follows its merges. Nil when the data folder has none (written
+	// before stories existed): the list says so, and a story page is
+	// drawn from its articles alone.
+	Stories *bleveindex.Stories
+	Log     *zap.Logger
 }
 
 // Server serves the pages. Mount adds its routes to a mux.
@@ -104,7 +111,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webui templates: %w", err)
 	}
-	for _, name := range []string{"search", "article", "story", "map", "pipeline", "error"} {
+	for _, name := range []string{"search", "article", "stories", "story", "map", "pipeline", "error"} {
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("webui template %s: %w", name, err)
@@ -119,6 +126,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Mount(handle func(pattern string, h http.Handler)) {
 	handle("GET /{$}", s.page(s.searchPage))
 	handle("GET /articles/{id}", s.page(s.articlePage))
+	handle("GET /stories", s.page(s.storiesPage))
 	handle("GET /stories/{id}", s.page(s.storyPage))
 	handle("GET /map", s.page(s.mapPage))
 	handle("GET /pipeline", s.page(s.pipelinePage))
@@ -150,6 +158,9 @@ type view struct {
 	Data  any
 	// Status is the HTTP status, 200 when zero.
 	Status int
+	// Redirect, when set, sends the browser there (301) instead of a page:
+	// a merged story's page moves to the story it was merged into.
+	Redirect string
 }
 
 // page adapts a page handler: it sets the security headers, renders the
@@ -164,6 +175,10 @@ func (s *Server) page(h func(r *http.Request) (view, error)) http.Handler {
 				return // the client left
 			}
 			v = s.errorView(r, err)
+		}
+		if v.Redirect != "" {
+			http.Redirect(w, r, v.Redirect, http.StatusMovedPermanently)
+			return
 		}
 		var buf bytes.Buffer
 		if err := s.pages[v.Page].ExecuteTemplate(&buf, "layout.html", v); err != nil {

@@ -437,7 +437,7 @@ var assetRefs = regexp.MustCompile(`(?:src|href|data-world)="(/static/[^"]+)"`)
 func TestPagesLoadOnlyFromHereAndWeighLittle(t *testing.T) {
 	_, srv := newServer(t, &fixedPipeline{readings: [][]pipeline.Lag{{{Stage: "ingest"}}}})
 	const budget = 250 << 10
-	for _, path := range []string{"/?q=lavrov", "/articles/kyiv-talks", "/stories/story-talks", "/map?q=", "/pipeline"} {
+	for _, path := range []string{"/?q=lavrov", "/articles/kyiv-talks", "/stories", "/stories/story-talks", "/map?q=", "/pipeline"} {
 		page := fetchGzip(t, srv.URL+path)
 		html := gunzip(t, page)
 		if m := regexp.MustCompile(`(?:src|srcset|data-world)="(?:https?:)?//`).FindString(html); m != "" {
