@@ -240,6 +240,7 @@ func (r *Resolver) LinkSpans(d *Doc, sents [][]ner.Token, tags [][]ner.Span, spa
 		base += len(sent)
 	}
 	at := make([]int, len(spans))
+	toks := make([][2]int, len(spans)) // each given span's tokens
 	for i, sp := range spans {
 		at[i] = -1
 		t0, ok0 := s.tokenStarting(sp[0])
@@ -247,6 +248,7 @@ func (r *Resolver) LinkSpans(d *Doc, sents [][]ner.Token, tags [][]ner.Span, spa
 		if !ok0 || !ok1 || t1 < t0 || !s.free(t0, t1+1) {
 			continue
 		}
+		toks[i] = [2]int{t0, t1 + 1}
 		m := &mention{t0: t0, t1: t1 + 1, src: srcTagger, given: true}
 		for k := t0; k <= t1; k++ {
 			if typed[k] != 0 {
@@ -264,8 +266,10 @@ func (r *Resolver) LinkSpans(d *Doc, sents [][]ner.Token, tags [][]ner.Span, spa
 		}
 	}
 	s.run(sents, tags)
-	// A curated gazetteer name may have replaced the span's mention with
-	// its own on the same tokens: read the id by tokens.
+	// A curated gazetteer name, or an acronym's definition ("Kurdistan
+	// Democratic Party (KDP)" makes every KDP its acronym), may have
+	// replaced the span's mention with its own on the same tokens: read
+	// the id by the span's tokens.
 	bySpan := make(map[[2]int]string)
 	for k, m := range s.ms {
 		if s.ids[k] != "" {
@@ -277,7 +281,7 @@ func (r *Resolver) LinkSpans(d *Doc, sents [][]ner.Token, tags [][]ner.Span, spa
 			continue
 		}
 		ids[i] = s.ids[k]
-		if id, ok := bySpan[[2]int{s.ms[k].t0, s.ms[k].t1}]; ok && ids[i] == "" {
+		if id, ok := bySpan[toks[i]]; ok && ids[i] == "" {
 			ids[i] = id
 		}
 	}
