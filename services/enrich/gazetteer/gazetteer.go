@@ -84,7 +84,9 @@ const (
 type Entry struct {
 	ID   string
 	Name string
-	// Country is the ISO 3166-1 alpha-2 code of a place.
+	// Country is the ISO 3166-1 alpha-2 code of a place, or of a
+	// political party's country (a knowledge-base organisation from
+	// Party Facts; see Party).
 	Country    string
 	Lat, Lon   float64
 	Population int32
@@ -129,6 +131,10 @@ type Gazetteer struct {
 	// indexes them by folded name and alias.
 	known   []Entry
 	byKnown keyIndex
+	// byInitials indexes the parties among known by the initials of
+	// their names' capitalised words ("KDP" for Kurdistan Democratic
+	// Party, "NLD" for National League for Democracy).
+	byInitials keyIndex
 	// byDemonym maps a folded nationality adjective to its country.
 	byDemonym map[string]*Entry
 	// byLoose indexes surfaces with periods by their folded form without
@@ -385,7 +391,7 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(e Entry, alia
 	}
 	demonyms := make(map[string]string)
 	countries := make(map[string]*Entry)
-	var byKnown []keyed
+	var byKnown, byInitials []keyed
 	err = eachRow(zr, 3, func(c []string) error {
 		switch c[0] {
 		case "P":
@@ -420,7 +426,14 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(e Entry, alia
 				t = Person
 			}
 			i := int32(len(g.known))
-			g.known = append(g.known, Entry{ID: c[1], Name: c[2], Type: t})
+			e := Entry{ID: c[1], Name: c[2], Type: t}
+			if len(c) > 5 && t == Organization {
+				e.Country = c[5] // a party's country
+				if ini := initials(c[2]); len(ini) >= 2 {
+					byInitials = append(byInitials, keyed{ini, i})
+				}
+			}
+			g.known = append(g.known, e)
 			seen := map[string]bool{}
 			for _, n := range append([]string{c[2]}, strings.Split(c[3], "|")...) {
 				if f := Fold(n); f != "" && !seen[f] {
@@ -436,6 +449,7 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(e Entry, alia
 		return fmt.Errorf("%w: kb: %v", ErrBadData, err)
 	}
 	g.byKnown = newKeyIndex(byKnown)
+	g.byInitials = newKeyIndex(byInitials)
 	for i := range g.entries {
 		if e := &g.entries[i]; e.Class == Country {
 			countries[e.Country] = e
@@ -461,6 +475,42 @@ func (g *Gazetteer) Known(name string) []*Entry {
 		out[k] = &g.known[i]
 	}
 	return out
+}
+
+// Party reports whether e is a political party of the knowledge base,
+// which carries its country.
+func Party(e *Entry) bool { return e.Type == Organization && e.Country != "" && !e.Curated }
+
+// PartiesByInitials returns the knowledge base's parties whose name's
+// capitalised words have the initials acronym ("KDP"), in the knowledge
+// base's order.
+func (g *Gazetteer) PartiesByInitials(acronym string) []*Entry {
+	is := g.byInitials.get(acronym)
+	if len(is) == 0 {
+		return nil
+	}
+	out := make([]*Entry, len(is))
+	for k, i := range is {
+		out[k] = &g.known[i]
+	}
+	return out
+}
+
+// initials returns the first letters of name's capitalised words
+// ("Kurdistan Democratic Party" KDP, "National League for Democracy"
+// NLD), or "" when a word starts with no letter.
+func initials(name string) string {
+	var b strings.Builder
+	for _, w := range strings.Fields(name) {
+		r, _ := utf8.DecodeRuneInString(w)
+		if !unicode.IsLetter(r) {
+			return ""
+		}
+		if unicode.IsUpper(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Demonym returns the country of a nationality adjective ("Iraqi",

@@ -233,3 +233,35 @@ func BenchmarkFind(b *testing.B) {
 		g.Find(text)
 	}
 }
+
+// TestParties checks that the knowledge base's parties carry their
+// country and are found by their initials.
+func TestParties(t *testing.T) {
+	g := load(t)
+	var party *Entry
+	for _, e := range g.Known("Meeting Point") {
+		if e.ID == "Q10904250" {
+			party = e
+		}
+	}
+	if party == nil || !Party(party) || party.Country != "HK" {
+		t.Errorf("Meeting Point: %+v, want the Hong Kong party Q10904250", party)
+	}
+	for _, e := range g.Known("Shell") {
+		if Party(e) {
+			t.Errorf("Shell: %+v is no party", e)
+		}
+	}
+	found := false
+	for _, e := range g.PartiesByInitials("KDP") {
+		found = found || e.ID == "Q781221" && e.Country == "IQ"
+	}
+	if !found {
+		t.Errorf("KDP: %v, want the Kurdistan Democratic Party Q781221 of IQ", g.PartiesByInitials("KDP"))
+	}
+	for name, want := range map[string]string{"Kurdistan Democratic Party": "KDP", "National League for Democracy": "NLD", "Party of 1 Voice": ""} {
+		if got := initials(name); got != want {
+			t.Errorf("initials(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -17,6 +17,7 @@ func (s *state) link() {
 			names = append(names, m.text)
 		}
 	}
+	var parties []*mention // names that may be parties: linked once the article's countries are known
 	for _, m := range s.ms {
 		if m.text == "" || m.lineup {
 			continue // a player's surname is no place nor company to look up
@@ -55,6 +56,10 @@ func (s *state) link() {
 		m.entry = s.choose(m)
 		if m.entry == nil && m.typ != gazetteer.Place {
 			m.entry = s.known(m)
+			if m.entry == nil && s.mayBeParty(m) {
+				parties = append(parties, m)
+				continue
+			}
 		}
 		if m.entry == nil && m.given {
 			// A given span that is a nationality ("Iraqi", "Israelis")
@@ -77,6 +82,7 @@ func (s *state) link() {
 			m.text = "" // nothing says what it is
 		}
 	}
+	s.linkParties(parties)
 }
 
 // besideCountry picks the candidate in the country or region named right
@@ -155,6 +161,9 @@ func (s *state) known(m *mention) *gazetteer.Entry {
 		return nil
 	}
 	for _, e := range s.r.g.Known(m.text) {
+		if gazetteer.Party(e) {
+			continue // linkParties, by the article's countries
+		}
 		switch e.Type {
 		case gazetteer.Organization:
 			if org == nil || org.ID != e.ID {

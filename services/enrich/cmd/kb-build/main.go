@@ -85,6 +85,10 @@ type record struct {
 	name    string
 	aliases []string
 	source  string
+	// country is a party's country (ORG records from Party Facts): the
+	// ISO 3166-1 alpha-2 code, or Party Facts' own code where ISO has
+	// none (DDR, SML), which no article's country matches.
+	country string
 }
 
 func (r record) line() string {
@@ -99,7 +103,11 @@ func (r record) line() string {
 		}
 		return "R\t" + r.qid + "\t" + r.name + "\t" + r.source
 	}
-	return r.kind + "\t" + r.qid + "\t" + r.name + "\t" + strings.Join(r.aliases, "|") + "\t" + r.source
+	line := r.kind + "\t" + r.qid + "\t" + r.name + "\t" + strings.Join(r.aliases, "|") + "\t" + r.source
+	if r.country != "" {
+		line += "\t" + r.country
+	}
+	return line
 }
 
 func run(cfg config, report io.Writer) error {
@@ -208,7 +216,11 @@ func run(cfg config, report io.Writer) error {
 	if err != nil {
 		return err
 	}
-	parties, err := readPartyFacts(cfg.partyfacts)
+	iso2, err := alpha2ByAlpha3(cfg.csc)
+	if err != nil {
+		return err
+	}
+	parties, err := readPartyFacts(cfg.partyfacts, iso2)
 	if err != nil {
 		return err
 	}
@@ -1060,7 +1072,30 @@ func readNSI(dir string, wikidata map[string]nsiLabel, known map[string]string) 
 
 func clean(s string) string { return strings.NewReplacer("\t", " ", "|", " ", "\n", " ").Replace(s) }
 
-func readPartyFacts(dir string) ([]record, error) {
+// alpha2ByAlpha3 maps dr5hn's countries.csv iso3 codes to iso2, for
+// Party Facts' countries.
+func alpha2ByAlpha3(dir string) (map[string]string, error) {
+	rows, col, err := readCSV(filepath.Join(dir, "csv", "countries.csv"))
+	if err != nil {
+		return nil, err
+	}
+	i3, ok3 := col["iso3"]
+	i2, ok2 := col["iso2"]
+	if !ok3 || !ok2 {
+		return nil, fmt.Errorf("countries.csv: no iso3 or iso2 column")
+	}
+	out := make(map[string]string)
+	for _, r := range rows[1:] {
+		if r[i3] != "" && r[i2] != "" {
+			out[r[i3]] = r[i2]
+		}
+	}
+	return out, nil
+}
+
+// readPartyFacts reads Party Facts' parties with a QID, with their
+// country (iso2 of its alpha-3 code, else the code as it is).
+func readPartyFacts(dir string, iso2 map[string]string) ([]record, error) {
 	rows, _, err := readCSV(filepath.Join(dir, "import", "wikipedia", "wikidata.csv"))
 	if err != nil {
 		return nil, fmt.Errorf("partyfacts: %w", err)
@@ -1078,7 +1113,11 @@ func readPartyFacts(dir string) ([]record, error) {
 				aliases = append(aliases, a)
 			}
 		}
-		out = append(out, record{kind: "ORG", key: r[2], qid: r[2], name: clean(r[3]), aliases: aliases, source: "partyfacts"})
+		country := iso2[r[0]]
+		if country == "" {
+			country = clean(strings.TrimSpace(r[0]))
+		}
+		out = append(out, record{kind: "ORG", key: r[2], qid: r[2], name: clean(r[3]), aliases: aliases, source: "partyfacts", country: country})
 	}
 	return out, nil
 }

@@ -47,7 +47,8 @@ func TestBuild(t *testing.T) {
 		"D\tBordurian\tXB\n",
 		"D\tSyldavian\tXB\n", // "Bordurian or Syldavian"
 		"ORG\tQ900001\tAcme Corporation\tAcme|Acme Widgets\tnsi\n",
-		"ORG\tQ900040\tTestland Labour Party\tTLP\tpartyfacts\n",
+		"ORG\tQ900040\tTestland Labour Party\tTLP\tpartyfacts\tXT\n", // Party Facts' XTL is countries.csv's XT
+		"ORG\tQ900041\tOld Testland Party\t\tpartyfacts\tDDR\n",      // a code without ISO's alpha-2 stays as it is
 		"PER\tQ900050\tJane Q. Roe\tJane Roe\tcongress-legislators\n",
 		"R\tQ900021\tSouth Testshire\tXT\t-1.5000\t2.2500\n", // a subdivision with a QID and a position
 		// GeoNames' name of the subdivision of the same code, spelt alike.

@@ -1,0 +1,71 @@
+package resolve
+
+import "testing"
+
+// TestParties covers the parties of the knowledge base (Party Facts),
+// which link by the article's countries (issue 14, session 13).
+func TestParties(t *testing.T) {
+	tests := []struct {
+		name        string
+		title, body string
+		spans       []span
+		want        map[string]string // subset that must be present
+		absent      []string
+	}{
+		{
+			name:  "a party's name in a story of another country is no party",
+			title: "Charity", body: "Meeting Point opened an office in Luanda on Monday. Meeting Point helps children.",
+			spans: []span{{"ORG", "Meeting Point"}, {"LOC", "Luanda"}},
+			want:  map[string]string{"ORG:Meeting Point": "local:org:meeting-point ||"},
+		},
+		{
+			name:  "a party's name in a story of its country",
+			title: "Vote", body: "Meeting Point won two seats in Hong Kong on Sunday.",
+			spans: []span{{"ORG", "Meeting Point"}, {"LOC", "Hong Kong"}},
+			want:  map[string]string{"ORG:Meeting Point": "Q10904250 |"},
+		},
+		{
+			name:  "an acronym is the initials of a party of the article's country",
+			title: "Fighting", body: "Iraqi troops joined KDP fighters near Arbil on Saturday, the rebel group said. The KDP denied it.",
+			spans: []span{{"ORG", "KDP"}, {"LOC", "Arbil"}},
+			want:  map[string]string{"ORG:Kurdistan Democratic Party": "Q781221 ||"},
+		},
+		{
+			name:  "a party's alias in a story of its country, named by a nationality",
+			title: "Arrests", body: "Burmese police detained NLD members before the party congress.",
+			spans: []span{{"ORG", "NLD"}},
+			want:  map[string]string{"ORG:National League for Democracy": "Q849603 |"},
+		},
+		{
+			name:  "a party's acronym without its country is no party",
+			title: "Fighting", body: "KDP fighters clashed near the border on Saturday, the rebel group said.",
+			spans:  []span{{"ORG", "KDP"}},
+			want:   map[string]string{"ORG:KDP": "local:org:kdp |"},
+			absent: []string{"ORG:Kurdistan Democratic Party"},
+		},
+		{
+			name:  "an acronym the article defines is its long form's",
+			title: "Statement", body: "Iraq's minister spoke to the Iraqi News Agency (INA) on Saturday. INA said more later.",
+			spans:  []span{{"ORG", "Iraqi News Agency"}, {"ORG", "INA"}, {"LOC", "Iraq"}},
+			want:   map[string]string{"ORG:Iraqi News Agency": "local:org:iraqi-news-agency |||"},
+			absent: []string{"ORG:Iraqi National Accord"},
+		},
+		{
+			name:  "two capitals are no party's acronym",
+			title: "Gold", body: "The sports minister watched the GB side beat Spain in Madrid. GB won three golds.",
+			spans:  []span{{"ORG", "GB"}, {"LOC", "Spain"}, {"LOC", "Madrid"}},
+			absent: []string{"ORG:Geroa Bai"},
+		},
+		{
+			name:  "an acronym in a story of no politics is no party",
+			title: "Consoles", body: "Sony's PSP went on sale in Greece on Friday. Shops in Athens sold out of the PSP.",
+			spans:  []span{{"ORG", "PSP"}, {"LOC", "Greece"}, {"LOC", "Athens"}},
+			absent: []string{"ORG:Popular Social Party"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntities(t, run(t, tc.title, tc.body, true, tc.spans), tc.want, tc.absent)
+		})
+	}
+}
