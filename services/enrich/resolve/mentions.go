@@ -618,6 +618,10 @@ func (s *state) headWordNames() {
 				typ = gazetteer.Organization
 			case placeWords[last] || placeWords[first] && connectors[s.toks[st+1].Text]:
 				typ = gazetteer.Place
+			default:
+				// "Elementary School in Newtown": the run went on over a
+				// connector; the name ends at its head word.
+				j, typ = s.headBeforeConnector(st, j)
 			}
 			if typ != 0 {
 				m := &mention{t0: st, t1: j, typ: typ, src: srcPattern}

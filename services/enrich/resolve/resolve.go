@@ -377,6 +377,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.namedStorms()
 		s.stateAbbreviations()
 		s.countyPersons()
+		s.genericNames()
 	}
 	s.link()
 	s.surnames()

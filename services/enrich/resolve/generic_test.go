@@ -1,0 +1,57 @@
+package resolve
+
+import "testing"
+
+// TestGenericNames covers genericNames and headBeforeConnector (issue 14,
+// session 13): a generic head ("High School", "News", "Avenue") takes
+// the name before it, or is dropped.
+func TestGenericNames(t *testing.T) {
+	tests := []struct {
+		name        string
+		title, body string
+		spans       []span
+		want        map[string]string
+		absent      []string
+	}{
+		{
+			name:  "a place the tagger typed before a school's head",
+			title: "Shooting", body: "Jacob Stahl, a sophomore at Quorra High School, died on Monday.",
+			spans:  []span{{"PER", "Jacob Stahl"}, {"LOC", "Quorra"}, {"ORG", "High School"}},
+			want:   map[string]string{"ORG:Quorra High School": "local:org:quorra-high-school |"},
+			absent: []string{"ORG:High School", "LOC:Quorra"},
+		},
+		{
+			name:  "a station's call sign and channel number before News",
+			title: "Shooting", body: "The neighbour told KQRR 6 News she had seen nothing. The poll for Channel 4 News was taken last week.",
+			spans:  []span{{"ORG", "KQRR"}, {"ORG", "News"}, {"ORG", "News"}},
+			want:   map[string]string{"ORG:KQRR 6 News": "local:org:kqrr-6-news |", "ORG:Channel 4 News": "local:org:channel-4-news |"},
+			absent: []string{"ORG:News", "ORG:KQRR"},
+		},
+		{
+			name:  "an ordinal street, and a bare number or nothing before the head",
+			title: "Shooting", body: "He lived on 58th Avenue in the town. Police told 4 News the boy was shot. The director of the Police Department spoke.",
+			spans:  []span{{"ORG", "Avenue"}, {"ORG", "News"}, {"ORG", "Police Department"}},
+			want:   map[string]string{"LOC:58th Avenue": "local:place:58th-avenue | "},
+			absent: []string{"ORG:Avenue", "ORG:News", "ORG:4 News", "ORG:Police Department"},
+		},
+		{
+			name:  "a person's name before a school is the school's, and the run stops at the connector",
+			title: "Vigil", body: "A gunman attacked Quorra Hook Elementary School in Newtown on Friday. Parents gathered at Quorra Hook Elementary School later.",
+			spans:  []span{{"PER", "Quorra Hook"}, {"PER", "Quorra Hook"}},
+			want:   map[string]string{"ORG:Quorra Hook Elementary School": "local:org:quorra-hook-elementary-school ||"},
+			absent: []string{"PER:Quorra Hook", "ORG:Elementary School"},
+		},
+		{
+			name:  "a body that is no generic head keeps its name alone",
+			title: "Vote", body: "The Senate passed the bill. The Congress will vote on Friday.",
+			spans: []span{{"ORG", "Senate"}, {"ORG", "Congress"}},
+			want:  map[string]string{"ORG:Senate": "local:org:senate |"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := run(t, tt.title, tt.body, true, tt.spans)
+			checkEntities(t, got, tt.want, tt.absent)
+		})
+	}
+}
