@@ -378,6 +378,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.stateAbbreviations()
 		s.countyPersons()
 		s.genericNames()
+		s.diseaseNames()
 	}
 	s.link()
 	s.surnames()
