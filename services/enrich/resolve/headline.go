@@ -239,12 +239,17 @@ func (s *state) stateAbbreviations() {
 // countyWords end the name of a US county or parish.
 var countyWords = set(`County Parish`)
 
-// countyPersons makes a place of a "person" of several words ending in
-// `County` or `Parish` ("Harris County", "Miami-Dade County"; issue 14,
-// session 12), outside a sports story, where "Derby County" is a club.
-func (s *state) countyPersons() {
+// countyNames makes a place of a person or an organisation of several
+// words ending in `County` or `Parish` ("Harris County", "Miami-Dade
+// County"; issue 14, session 12 for persons): outside a sports story,
+// where "Derby County" is a club. Since session 13 organisations too: the
+// tagger typed "Cook County" of "the Cook County medical examiner's
+// office" and "in Marion County" an organisation in 202 rows of Wikinews,
+// AllSides and GVC (31 were places); the county's bodies have names of
+// their own ("Cook County Board").
+func (s *state) countyNames() {
 	for _, m := range s.ms {
-		if m.text == "" || m.typ != gazetteer.Person || m.titled || m.t1-m.t0 < 2 || !countyWords[s.toks[m.t1-1].Text] {
+		if m.text == "" || m.typ != gazetteer.Person && m.typ != gazetteer.Organization || m.titled || m.t1-m.t0 < 2 || !countyWords[s.toks[m.t1-1].Text] {
 			continue
 		}
 		if s.sportStory() {

@@ -96,6 +96,13 @@ func TestUSStyleNews(t *testing.T) {
 			absent: []string{"PER:Harris County"},
 		},
 		{
+			name:  "a county typed as an organisation is a place outside sport",
+			title: "Shooting", body: "The boy died, according to the Quorra County medical examiner's office. Deputies in Quorra County are searching.",
+			spans:  []span{{"ORG", "Quorra County"}},
+			want:   map[string]string{"LOC:Quorra County": "local:place:quorra-county || "},
+			absent: []string{"ORG:Quorra County"},
+		},
+		{
 			name:  "a county's club in a sports story stays no place",
 			title: "Derby County 2-1 Leeds", body: "Derby County beat Leeds in the league match. The striker scored a goal in the second half, and the goalkeeper saved a penalty.",
 			spans:  []span{{"PER", "Derby County"}, {"ORG", "Leeds"}},
