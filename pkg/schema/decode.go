@@ -31,9 +31,17 @@ var ErrInvalid = errors.New("invalid article")
 
 // DecodeRaw parses and validates a scraper's article. Every error wraps one
 // of the sentinel errors above, so callers can classify it with errors.Is.
+//
+// A member that is not a field of the article (a scraper's own "id", say)
+// is kept in Metadata under its name rather than dropped; one that
+// Metadata names as well is refused, as a field given twice is.
 func DecodeRaw(data []byte) (*RawArticle, error) {
-	var a RawArticle
-	if err := decodeObject(data, &a); err != nil {
+	var in rawWithOthers
+	if err := decodeObject(data, &in); err != nil {
+		return nil, err
+	}
+	a := in.RawArticle
+	if err := keepOthers(&a, in.Others); err != nil {
 		return nil, err
 	}
 	if a.SchemaVersion == 0 {
@@ -43,6 +51,35 @@ func DecodeRaw(data []byte) (*RawArticle, error) {
 		return nil, err
 	}
 	return &a, nil
+}
+
+// rawWithOthers is a RawArticle and the members that are none of its
+// fields.
+type rawWithOthers struct {
+	RawArticle
+	Others map[string]jsontext.Value `json:",embed"`
+}
+
+// keepOthers moves the members that are not article fields into
+// a.Metadata, decoded as Metadata's own values are.
+func keepOthers(a *RawArticle, others map[string]jsontext.Value) error {
+	if len(others) == 0 {
+		return nil
+	}
+	if a.Metadata == nil {
+		a.Metadata = make(map[string]any, len(others))
+	}
+	for name, raw := range others {
+		if _, ok := a.Metadata[name]; ok {
+			return fmt.Errorf("%w: field %q is given both as an article field and in metadata", ErrInvalidJSON, name)
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v, decodeOptions); err != nil {
+			return decodeError(err)
+		}
+		a.Metadata[name] = v
+	}
+	return nil
 }
 
 // DecodeDocument parses and validates a document between stages.

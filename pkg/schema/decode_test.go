@@ -70,3 +70,25 @@ func agree[T any](t *testing.T, data []byte, got, want *T) {
 		t.Fatalf("decodeObject and encoding/json read %q differently:\n got %+v\nwant %+v", data, *got, *want)
 	}
 }
+
+// A member that is no field of the article is kept in metadata, not
+// dropped; one that metadata also names is refused.
+func TestDecodeRawKeepsOtherMembersInMetadata(t *testing.T) {
+	a, err := DecodeRaw([]byte(`{"id": "wire/123", "Text": "x", "kind": {"copy": [1, "two"]}, "score": 2.5,
+		"metadata": {"feed": "world"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"feed": "world", "id": "wire/123", "kind": map[string]any{"copy": []any{1.0, "two"}}, "score": 2.5}
+	if a.Text != "x" || !reflect.DeepEqual(a.Metadata, want) {
+		t.Errorf("text %q, metadata %#v; want x and %#v", a.Text, a.Metadata, want)
+	}
+	a, err = DecodeRaw([]byte(`{"text": "x", "source": "Wire"}`))
+	if err != nil || a.Metadata != nil {
+		t.Errorf("an article of fields only: metadata %#v, err %v", a, err)
+	}
+	_, err = DecodeRaw([]byte(`{"text": "x", "id": "a", "metadata": {"id": "b"}}`))
+	if !errors.Is(err, ErrInvalidJSON) || !strings.Contains(err.Error(), `"id"`) {
+		t.Errorf("id at the top and in metadata: %v, want ErrInvalidJSON naming id", err)
+	}
+}
