@@ -1118,8 +1118,7 @@ func (s *state) cues(m *mention, c *cluster) {
 	// Aviator"); one word is as often a band ("Brit nominees such as
 	// Keane").
 	nominated := m.typ != gazetteer.Person && !named && (m.t1-m.t0 > 1 || the)
-	if m.entry != nil && m.entry.Type == gazetteer.Place && m.entry.Class != gazetteer.Country && m.entry.Class != gazetteer.Region &&
-		(clubRoleAfter[lnext] || possessive[next] && clubRoleAfter[next2]) && s.strictSport() {
+	if s.sideOfPlace(m, prev, prev2, lnext, next, next2) {
 		c.club = true
 	}
 	if venueAfter[lnext] || the && s.toks[m.t0-1].Text == "the" && m.t1-m.t0 == 1 && venueBefore[prev] && s.strictSport() && s.groundShaped(m, lnext) {

@@ -229,7 +229,7 @@ var (
 	// clubRoleAfter follow a club's name, not a town's, in a sports story:
 	// "Newcastle prop Ed Kalman", "Leicester coach".
 	clubRoleAfter = set(`prop striker defender midfielder winger captain coach boss manager hooker fly-half scrum-half
-	flanker full-back goalkeeper keeper skipper player players fans supporters`)
+	flanker full-back goalkeeper keeper skipper player players fans supporters lock wing forward centre`)
 	venueBefore = set(`at to from`)
 	bandBefore  = set(`band bands duo`)
 	// pluralVerbs after a name typed person that opens a sentence make it
