@@ -191,13 +191,19 @@ func Evaluate(d Doc, out schema.Entities, g *gazetteer.Gazetteer) Score {
 			continue
 		}
 		var hit, anyHit *outEntity
-		gold := ""
+		gold, title := "", ""
 		if ge.Identity != "" {
+			title = titleName(ge.Identity)
 			gold = kbID(g, ge.Identity, typeOf[ge.Type])
 		}
 		for i := range outs {
 			o := &outs[i]
-			if (gold == "" || o.ID != gold) && !matchesAny(o.Name, ge.Mentions) && !linksAny(g, o.ID, ge.Mentions) {
+			// An entity the article names by an acronym is shown by the
+			// knowledge base's name ("DAB" is the Democratic Alliance for
+			// the Betterment and Progress of Hong Kong): the gold's
+			// Wikipedia title names it too.
+			if (gold == "" || o.ID != gold) && !matchesAny(o.Name, ge.Mentions) && !linksAny(g, o.ID, ge.Mentions) &&
+				(title == "" || !exactAny(o.Name, []string{title})) {
 				continue
 			}
 			supported[i] = true
@@ -253,8 +259,34 @@ func Evaluate(d Doc, out schema.Entities, g *gazetteer.Gazetteer) Score {
 	return s
 }
 
-// kbID is the gazetteer id a Wikipedia title names, or "".
+// titleName is the name of a Wikipedia title: "Democratic Party (Hong
+// Kong)" for "Democratic_Party_%28Hong_Kong%29".
+func titleName(title string) string {
+	name, err := url.PathUnescape(title)
+	if err != nil {
+		name = title
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
+
+// kbID is the gazetteer id a Wikipedia title names, or "". A person or
+// an organisation the gazetteer does not have is looked up in the
+// knowledge base by the title's name, qualifier and all ("Democratic
+// Party (Hong Kong)" is no name there), when one entry of the type has it.
 func kbID(g *gazetteer.Gazetteer, title string, t gazetteer.Type) string {
+	if t != gazetteer.Place {
+		var id string
+		n := 0
+		for _, e := range g.Known(titleName(title)) {
+			if e.Type == t && e.ID != id {
+				id = e.ID
+				n++
+			}
+		}
+		if n == 1 && g.Lookup(titleName(title)) == nil {
+			return id
+		}
+	}
 	name, err := url.PathUnescape(title)
 	if err != nil {
 		name = title

@@ -111,3 +111,24 @@ func TestGUMNews(t *testing.T) {
 	}
 	t.Log("\n" + buf.String())
 }
+
+// TestEvaluateKnowledgeBaseName checks that an organisation the article
+// names by an acronym and the enricher shows by the knowledge base's name
+// is found through the gold's Wikipedia title, and that its gold id comes
+// from the knowledge base.
+func TestEvaluateKnowledgeBaseName(t *testing.T) {
+	g, err := gazetteer.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Doc{ID: "kb", Entities: []*Entity{{Type: "organization", Identity: "Kurdistan_Democratic_Party", Mentions: []string{"KDP 's"}, Proper: true}}}
+	out := schema.Entities{Organizations: []schema.Entity{{Name: "Kurdistan Democratic Party", ID: "Q781221", Mentions: 1}}}
+	s := Evaluate(d, out, g)
+	if s.Found != 1 || s.KBFound != 1 || s.KBCorrect != 1 {
+		t.Errorf("found %d, inKB %d/%d, want 1, 1/1", s.Found, s.KBCorrect, s.KBFound)
+	}
+	out.Organizations[0].ID = "local:org:kurdistan-democratic-party"
+	if s := Evaluate(d, out, g); s.KBCorrect != 0 || s.NILCorrect != 0 {
+		t.Errorf("a local id for a party the knowledge base has counted as right: %+v", s)
+	}
+}
