@@ -109,6 +109,13 @@ func TestUSStyleNews(t *testing.T) {
 			absent: []string{"LOC:Derby County"},
 		},
 		{
+			name:  "an Arab broadcaster is no person named Al",
+			title: "Strike", body: "The spokesman confirmed to Al Jazeera that the commander was targeted. Al Jazeera's correspondent, reporting from Gaza, saw the smoke. Al Gore spoke later.",
+			spans:  []span{{"PER", "Al Jazeera"}, {"PER", "Al Gore"}, {"LOC", "Gaza"}},
+			want:   map[string]string{"ORG:Al Jazeera": "local:org:al-jazeera ||"},
+			absent: []string{"PER:Al Jazeera"},
+		},
+		{
 			name:  "a brotherhood is an organisation",
 			title: "Protest", body: "Members of the Quorran Brotherhood marched on Friday, and Quorran Brotherhood leaders spoke.",
 			spans:  []span{{"PER", "Quorran Brotherhood"}},
