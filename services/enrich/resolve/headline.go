@@ -236,6 +236,66 @@ func (s *state) stateAbbreviations() {
 	}
 }
 
+// stateCues after a name make it the state's, not its city's: "New York
+// state", "New York Gov. Kathy Hochul", "the New York attorney general".
+var stateCues = set(`state Gov Gov. Governor governor Legislature legislature Assembly`)
+
+// statesOverCities gives a state whose city has its name the mentions
+// that name the state (issue 14, session 13): "New York" linked New York
+// City even in "New York state", "upstate New York", "New York Gov.
+// Andrew Cuomo" and "the governor of New York". A place mention X, where
+// the gazetteer knows a region "X State" (New York, Washington), becomes
+// that region (also typed an organisation) when a stateCue follows it, "attorney general" follows it,
+// "upstate" precedes it, or "of" after "governor" or "state" precedes it.
+// In an article that then never writes "X City", X elsewhere, a place or
+// an organisation (a title-case headline's "New York May Use National
+// Guard"), is the state too.
+func (s *state) statesOverCities() {
+	var states map[string]string // X -> "X State"
+	for _, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Place && m.typ != gazetteer.Organization || m.t1 >= len(s.toks) {
+			continue
+		}
+		next, prev, prev2 := s.toks[m.t1].Text, "", ""
+		if m.t0 > 0 {
+			prev = s.toks[m.t0-1].Text
+		}
+		if m.t0 > 1 {
+			prev2 = strings.ToLower(s.toks[m.t0-2].Text)
+		}
+		cue := stateCues[next] || prev == "upstate" || prev == "Upstate" ||
+			prev == "of" && (prev2 == "governor" || prev2 == "state") ||
+			m.t1+1 < len(s.toks) && strings.EqualFold(next, "attorney") && strings.EqualFold(s.toks[m.t1+1].Text, "general")
+		if !cue {
+			continue
+		}
+		name := m.text + " State"
+		for _, c := range s.r.g.Lookup(name) {
+			if c.Entry.Type == gazetteer.Place && c.Entry.Class == gazetteer.Region {
+				if states == nil {
+					states = make(map[string]string)
+				}
+				states[m.text] = name
+				m.text, m.typ, m.cands, m.entry = name, gazetteer.Place, nil, nil
+				break
+			}
+		}
+	}
+	if states == nil {
+		return
+	}
+	for x := range states {
+		if strings.Contains(s.d.Text, x+" City") {
+			delete(states, x) // "New York City" is written: X alone may be the city
+		}
+	}
+	for _, m := range s.ms {
+		if name, ok := states[m.text]; ok && (m.typ == gazetteer.Place || m.typ == gazetteer.Organization) {
+			m.text, m.typ, m.cands, m.entry = name, gazetteer.Place, nil, nil
+		}
+	}
+}
+
 // countyWords end the name of a US county or parish.
 var countyWords = set(`County Parish`)
 

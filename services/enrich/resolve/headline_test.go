@@ -89,6 +89,19 @@ func TestUSStyleNews(t *testing.T) {
 			absent: []string{"LOC:Sterling", "PER:Sterling"},
 		},
 		{
+			name:  "New York the state, not the city, where the text says state, and elsewhere in that article",
+			title: "New York May Use National Guard", body: "The storm hit upstate New York on Monday, said the governor of New York. Schools in New York state will close.",
+			spans:  []span{{"LOC", "New York"}},
+			want:   map[string]string{"LOC:New York State": "local:place:new-york-state |||| US"},
+			absent: []string{"LOC:New York City", "ORG:New York"},
+		},
+		{
+			name:  "a state cue leaves the city alone where the article writes the city",
+			title: "Storm", body: "The storm hit upstate New York on Monday. In New York City the subway closed, and New York reopened on Friday.",
+			spans: []span{{"LOC", "New York"}, {"LOC", "New York City"}},
+			want:  map[string]string{"LOC:New York State": "local:place:new-york-state | US", "LOC:New York City": "Q60 || US"},
+		},
+		{
 			name:  "a county typed as a person is a place outside sport",
 			title: "Flood", body: "Officials in Harris County said the water rose. Harris County will reopen schools.",
 			spans:  []span{{"PER", "Harris County"}},

@@ -376,6 +376,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.headlineFragments()
 		s.namedStorms()
 		s.stateAbbreviations()
+		s.statesOverCities()
 		s.countyNames()
 		s.genericNames()
 		s.diseaseNames()
