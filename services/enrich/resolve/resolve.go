@@ -380,6 +380,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.countyNames()
 		s.genericNames()
 		s.diseaseNames()
+		s.furniture()
 	}
 	s.link()
 	s.surnames()
