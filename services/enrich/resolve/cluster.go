@@ -1059,16 +1059,19 @@ func (s *state) appositiveHead(k int) string {
 	return ""
 }
 
-// modifier reports whether m qualifies a name that follows it, at once
-// or after up to three role words: "Liberal Democrat Charles Kennedy",
-// "Liberal Democrat leader Charles Kennedy", "European Commission
-// President Manuel Barroso".
+// modifier reports whether m qualifies a name that follows it, at once,
+// after a possessive or after up to three role words: "Liberal Democrat
+// Charles Kennedy", "Liberal Democrat leader Charles Kennedy", "European
+// Commission President Manuel Barroso", "DAB's Horace Cheung".
 func (s *state) modifier(m *mention) bool {
 	for k, n := m.t1, 0; k < len(s.toks) && n <= 3; k, n = k+1, n+1 {
 		if s.owner[k] >= 0 {
 			return true
 		}
 		t := s.toks[k].Text
+		if k == m.t1 && possessive[t] {
+			continue // "DAB's Horace Cheung"
+		}
 		if !isWord(t) || isCap(t) && !titleWords[strings.TrimSuffix(t, ".")] || functionWords[t] {
 			return false // "Kevin Spacey and Jodie Marsh": a list
 		}

@@ -1,6 +1,10 @@
 package resolve
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/newsflow/newsflow/services/enrich/ner"
+)
 
 // TestParties covers the parties of the knowledge base (Party Facts),
 // which link by the article's countries (issue 14, session 13).
@@ -68,4 +72,19 @@ func TestParties(t *testing.T) {
 			checkEntities(t, run(t, tc.title, tc.body, true, tc.spans), tc.want, tc.absent)
 		})
 	}
+}
+
+// TestPartyMember checks, with the tagger's own spans, that a name
+// between two parties' possessives is a person: "FTU's Kwok Wai-keung and
+// DAB's Horace Cheung" is no list of organisations (GUM's Hong Kong
+// election).
+func TestPartyMember(t *testing.T) {
+	r := resolver(t)
+	d := NewDoc("Election", "The Hong Kong election was on Sunday. Other pro-Beijing elected were FTU's Kwok Wai-keung and DAB's Horace Cheung.", 0, true)
+	sents := ner.Sentences(d.Text)
+	got := flatten(r.Resolve(d, sents, tagger.TagDocument(sents)))
+	checkEntities(t, got, map[string]string{
+		"PER:Kwok Wai-keung":                       "local:person:kwok-wai-keung |",
+		"ORG:Hong Kong Federation of Trade Unions": "Q23062 |",
+	}, []string{"ORG:Kwok Wai-keung"})
 }
