@@ -157,3 +157,36 @@ func (s *state) headBeforeConnector(st, j int) (int, gazetteer.Type) {
 	}
 	return j, 0
 }
+
+// droppedHeads may be left off the end of a body's name: "Houston Police"
+// is the Houston Police Department, "Riverdale High" Riverdale High
+// School.
+var droppedHeads = set(`Department School`)
+
+// shortGenericNames joins a name to the one longer name of the article
+// that it is with a Department or a School left off (issue 14, session
+// 13): "Houston Police" and "the Houston Police Department", "Harvard Law"
+// and "Harvard Law School" were two organisations of one article (about
+// 20 articles of GVC). The short mention takes the long one's name and
+// type; with two longer names to choose from it stays as it is.
+func (s *state) shortGenericNames() {
+	for _, m := range s.ms {
+		if m.text == "" || m.typ != gazetteer.Organization || m.t1-m.t0 < 2 {
+			continue
+		}
+		var long *mention
+		for _, l := range s.ms {
+			if l.text == "" || l.text == m.text || l.t1-l.t0 != m.t1-m.t0+1 || !droppedHeads[s.toks[l.t1-1].Text] || !strings.HasPrefix(l.text, m.text+" ") {
+				continue
+			}
+			if long != nil && long.text != l.text {
+				long = nil
+				break
+			}
+			long = l
+		}
+		if long != nil {
+			m.text, m.typ, m.cands, m.entry = long.text, long.typ, nil, nil
+		}
+	}
+}

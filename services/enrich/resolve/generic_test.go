@@ -42,6 +42,13 @@ func TestGenericNames(t *testing.T) {
 			absent: []string{"PER:Quorra Hook", "ORG:Elementary School"},
 		},
 		{
+			name:  "a department or a school left off: one body",
+			title: "Shooting", body: "The Quorra Police Department said the boy was shot. Quorra Police are searching for the gunman, who studied at Quillby Law School. Quillby Law said nothing.",
+			spans:  []span{{"ORG", "Quorra Police Department"}, {"ORG", "Quorra Police"}, {"ORG", "Quillby Law School"}, {"ORG", "Quillby Law"}},
+			want:   map[string]string{"ORG:Quorra Police Department": "local:org:quorra-police-department ||", "ORG:Quillby Law School": "local:org:quillby-law-school ||"},
+			absent: []string{"ORG:Quorra Police", "ORG:Quillby Law"},
+		},
+		{
 			name:  "a body that is no generic head keeps its name alone",
 			title: "Vote", body: "The Senate passed the bill. The Congress will vote on Friday.",
 			spans: []span{{"ORG", "Senate"}, {"ORG", "Congress"}},

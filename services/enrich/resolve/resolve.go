@@ -379,6 +379,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.statesOverCities()
 		s.countyNames()
 		s.genericNames()
+		s.shortGenericNames()
 		s.diseaseNames()
 		s.furniture()
 	}
