@@ -3,7 +3,7 @@
 // predicted span so that two builds can be compared tag for tag.
 //
 //	cd services/enrich
-//	go run ./cmd/nerbench -texts .../shared/data/bbc [-conll .../valid.txt] [-enrich] [-spans FILE]
+//	go run ./cmd/nerbench -texts .../shared/data/bbc [-conll .../valid.txt] [-enrich] [-docs FILE.jsonl] [-spans FILE]
 //
 // -texts DIR reads every .txt file under DIR (line 1 the headline, then
 // the body, as in the BBC corpus). Rates are per CPU second of the process
@@ -12,6 +12,17 @@
 // ner'). -spans FILE writes one line per sentence of the CoNLL file and of
 // the texts with the spans found (and with -enrich each article's
 // entities); run two builds and cmp the files.
+//
+// -docs FILE enriches documents given as JSON lines (schema.Document:
+// title, body and language are read, anything else is ignored), one after
+// another in file order, as Enricher.Process does, and with -spans writes
+// each one's id and entities as one line. With the documents enrich is
+// measured on in make bench (bench/cmd/storydocs writes them; their
+// entities are ignored and recomputed), two builds' files prove the same
+// output on that corpus:
+//
+//	go run ./bench/cmd/storydocs -o /tmp/docs.jsonl ../shared/data/bbc ../shared/data/syndication/variants.jsonl
+//	cd services/enrich && go run ./cmd/nerbench -docs /tmp/docs.jsonl -spans /tmp/entities.txt
 package main
 
 import (
@@ -32,25 +43,27 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/services/enrich"
 	"github.com/newsflow/newsflow/services/enrich/ner"
 	"github.com/newsflow/newsflow/services/enrich/nereval"
 )
 
 type config struct {
-	texts, conll, spans, cpuProfile string
-	enrich                          bool
-	limit                           int
+	texts, conll, docs, spans, cpuProfile string
+	enrich                                bool
+	limit                                 int
 }
 
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.texts, "texts", "", "directory of .txt articles (line 1 the headline) to tag")
 	flag.StringVar(&cfg.conll, "conll", "", "CoNLL-2003 file to score and tag")
+	flag.StringVar(&cfg.docs, "docs", "", "JSON lines of documents (title, body, language) to enrich one after another")
 	flag.StringVar(&cfg.spans, "spans", "", "write every predicted span to this file")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the tagging (or, with -enrich, of the enrich stage) to this file")
 	flag.BoolVar(&cfg.enrich, "enrich", false, "also run the whole enrich stage on the texts")
-	flag.IntVar(&cfg.limit, "n", 0, "use only the first n texts (0: all)")
+	flag.IntVar(&cfg.limit, "n", 0, "use only the first n texts and documents (0: all)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -70,8 +83,8 @@ func cpuTime() time.Duration {
 }
 
 func run(ctx context.Context, cfg config, out io.Writer) error {
-	if cfg.texts == "" && cfg.conll == "" {
-		return errors.New("give -texts DIR or -conll FILE")
+	if cfg.texts == "" && cfg.conll == "" && cfg.docs == "" {
+		return errors.New("give -texts DIR, -conll FILE or -docs FILE")
 	}
 	spans := io.Discard
 	if cfg.spans != "" {
@@ -96,9 +109,74 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 	}
 	if cfg.texts != "" {
-		return texts(ctx, tg, cfg, out, spans)
+		if err := texts(ctx, tg, cfg, out, spans); err != nil {
+			return err
+		}
+	}
+	if cfg.docs != "" {
+		return enrichDocs(ctx, cfg, out, spans)
 	}
 	return nil
+}
+
+// enrichDocs enriches the documents of the JSON-lines file cfg.docs in
+// file order and writes each one's id and entities to spans.
+func enrichDocs(ctx context.Context, cfg config, out, spans io.Writer) error {
+	docs, err := readDocs(cfg.docs, cfg.limit)
+	if err != nil {
+		return err
+	}
+	e, err := enrich.New(enrich.DefaultConfig(), nil)
+	if err != nil {
+		return err
+	}
+	stopProfile, err := startProfile(cfg.cpuProfile, true)
+	if err != nil {
+		return err
+	}
+	w0, c0 := time.Now(), cpuTime()
+	for _, d := range docs {
+		d, err := e.Process(ctx, d)
+		if err != nil {
+			return err
+		}
+		ents, err := json.Marshal(d.Entities)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(spans, "doc %s %s\n", d.ID, ents)
+	}
+	cpu, wall := cpuTime()-c0, time.Since(w0)
+	stopProfile()
+	fmt.Fprintf(out, "enriched %d documents of %s: %v CPU, %v wall: %.0f articles/cpu-s\n",
+		len(docs), cfg.docs, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), float64(len(docs))/cpu.Seconds())
+	return nil
+}
+
+// readDocs reads the first limit (0: all) documents of a JSON-lines file
+// with their entities cleared.
+func readDocs(path string, limit int) ([]*schema.Document, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var docs []*schema.Document
+	dec := json.NewDecoder(bufio.NewReader(f))
+	for limit <= 0 || len(docs) < limit {
+		var d schema.Document
+		if err := dec.Decode(&d); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", path, len(docs)+1, err)
+		}
+		d.Entities = schema.Entities{}
+		docs = append(docs, &d)
+	}
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("%s: no documents", path)
+	}
+	return docs, nil
 }
 
 // conll scores the tagger on a CoNLL file and writes its spans.
