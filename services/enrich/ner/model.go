@@ -118,12 +118,14 @@ type scratch struct {
 	emit   []float32
 	score  []float32
 	back   []int8
-	part   []int32          // stage-2 sums of each token's sentence features
-	slots  []int32          // feature table slots of a token's features
-	touch  int16            // keeps the loads that start fetching rows
-	words  *keyTable[int32] // lower-cased word -> attr.id
-	casing [][3]uint16      // per word id: lower, capitalised, all caps
-	hist   [][nTags]uint16  // per word id: first-stage tags
+	part   []int32            // stage-2 sums of each token's sentence features
+	slots  []int32            // feature table slots of a token's features
+	touch  int16              // keeps the loads that start fetching rows
+	words  *keyTable[int32]   // lower-cased word -> attr.id
+	forms  *wordCache         // sums of the features single words give, by word form; kept across documents
+	sums   [][2 * nTags]int32 // per token of a sentence: the sums of the forms' features
+	casing [][3]uint16        // per word id: lower, capitalised, all caps
+	hist   [][nTags]uint16    // per word id: first-stage tags
 }
 
 func newScratch() *scratch { return &scratch{} }
@@ -226,8 +228,31 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 	useClusters := t.clusters != nil
 	p := &t.stages[0]
 	s.emit = grow(s.emit, n*nTags)
+	if s.forms == nil {
+		s.forms = newWordCache(wordCacheSize)
+	}
+	// The sums of the features single words give: each word's own, and
+	// those it gives its neighbours within two places.
+	s.sums = counts(s.sums, n)
+	sums := s.sums
 	for i := range at {
-		s.keys = sentenceKeys(s.keys[:0], at, i, capsLine, useClusters)
+		f := t.form(s, &at[i], useClusters)
+		addSums(&sums[i], &f.own)
+		if i >= 2 {
+			addSums(&sums[i-2], &f.near[nearP2])
+		}
+		if i >= 1 {
+			addSums(&sums[i-1], &f.near[nearP1])
+		}
+		if i+1 < n {
+			addSums(&sums[i+1], &f.near[nearM1])
+		}
+		if i+2 < n {
+			addSums(&sums[i+2], &f.near[nearM2])
+		}
+	}
+	for i := range at {
+		s.keys = contextKeys(s.keys[:0], at, i, capsLine)
 		// Find every feature of the token first, then add their weights:
 		// the lookups are independent, so their cache misses overlap,
 		// and touching both ends of each row starts loading it.
@@ -241,7 +266,8 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 			}
 		}
 		s.touch ^= touch
-		var acc1, acc2 [nTags]int32
+		acc1 := *(*[nTags]int32)(sums[i][:nTags])
+		acc2 := *(*[nTags]int32)(sums[i][nTags:])
 		for _, j := range s.slots {
 			addBoth(&acc1, &acc2, &t.rows[j].w)
 		}

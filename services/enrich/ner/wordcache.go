@@ -1,0 +1,238 @@
+package ner
+
+import "math/bits"
+
+// Most of a token's 25-40 sentence features depend on one word alone:
+// its own word, lower-cased form, shape, prefixes, suffixes and clusters
+// (and the bias), and the word, lower-cased form, shape and cluster of
+// each neighbour within two places. A document repeats most of its words,
+// and news text repeats them across documents, so the tagger keeps, per
+// word form, the weight sums of the features it gives the token it is
+// (own) and the tokens two before, one before, one after and two after it
+// (near), and looks up only the remaining features of a token
+// (contextKeys) when its words are in the cache. The sums are integers,
+// so adding them in another order gives exactly the same emission scores
+// and tags.
+
+// wordCacheSize is the number of word forms a scratch keeps (a power of
+// two): 2,048 entries of 792 bytes, 1.55 MiB per scratch, that is per
+// TagDocument call running at once.
+const wordCacheSize = 1 << 11
+
+// The near sums of a word form, by where it stands from the token that
+// reads them: that token's neighbour two before (nearM2), one before
+// (nearM1), one after (nearP1) or two after (nearP2).
+const (
+	nearM2 = iota
+	nearM1
+	nearP1
+	nearP2
+	nNear
+)
+
+// wordEntry holds the summed weights, both stages side by side, of the
+// features one word form gives a token: itself (own) and its neighbours
+// (near). A form is identified by every value those features' keys are
+// made of, so a hit gives exactly the sums its keys would (the clusters
+// are a function of lower).
+type wordEntry struct {
+	word, lower, shape uint64
+	pre, suf           [maxAffixLen]uint64
+	nrunes             int
+	full               bool
+	own                [2 * nTags]int32
+	near               [nNear][2 * nTags]int32
+}
+
+// wordCache is a direct-mapped cache of wordEntry by word form: a form
+// replaces the one in its slot.
+type wordCache struct {
+	entries []wordEntry
+	shift   uint
+	// hits and misses count lookups, for tests and measurements.
+	hits, misses int
+}
+
+// newWordCache makes a cache of size entries, a power of two.
+func newWordCache(size int) *wordCache {
+	return &wordCache{entries: make([]wordEntry, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
+}
+
+// entry returns the slot of a's word form and whether it holds that form.
+// On a miss the slot is the caller's to fill.
+func (c *wordCache) entry(a *attr) (*wordEntry, bool) {
+	e := &c.entries[(a.word*0x9E3779B97F4A7C15)>>c.shift]
+	if e.full && e.word == a.word && e.lower == a.lower && e.shape == a.shape && e.nrunes == a.nrunes &&
+		e.pre == a.pre && e.suf == a.suf {
+		c.hits++
+		return e, true
+	}
+	c.misses++
+	return e, false
+}
+
+// form returns the cache entry of a's word form, computing its sums on a
+// miss.
+func (t *Tagger) form(s *scratch, a *attr, useClusters bool) *wordEntry {
+	e, hit := s.forms.entry(a)
+	if hit {
+		return e
+	}
+	e.word, e.lower, e.shape, e.nrunes, e.pre, e.suf = a.word, a.lower, a.shape, a.nrunes, a.pre, a.suf
+	e.full = true
+	// All keys are looked up before any weights are added, so the
+	// lookups' cache misses overlap.
+	var end [1 + nNear]int
+	s.keys = ownKeys(s.keys[:0], a, useClusters)
+	end[0] = len(s.keys)
+	for g := range nNear {
+		s.keys = nearKeys(s.keys, a, g, useClusters)
+		end[1+g] = len(s.keys)
+	}
+	s.slots = s.slots[:0]
+	for _, k := range s.keys {
+		j := int32(-1)
+		if p := t.feats.find(k); p != nil {
+			j = *p
+		}
+		s.slots = append(s.slots, j)
+	}
+	sumRows(&e.own, t.rows, s.slots[:end[0]])
+	for g := range nNear {
+		sumRows(&e.near[g], t.rows, s.slots[end[g]:end[g+1]])
+	}
+	return e
+}
+
+// sumRows sets sum to the weights of the rows given, -1 standing for a
+// feature the model does not have.
+func sumRows(sum *[2 * nTags]int32, rows []featRow, slots []int32) {
+	var a1, a2 [nTags]int32
+	for _, j := range slots {
+		if j >= 0 {
+			addBoth(&a1, &a2, &rows[j].w)
+		}
+	}
+	*(*[nTags]int32)(sum[:nTags]) = a1
+	*(*[nTags]int32)(sum[nTags:]) = a2
+}
+
+// addSums adds b to a.
+func addSums(a, b *[2 * nTags]int32) {
+	for j := range a {
+		a[j] += b[j]
+	}
+}
+
+// ownKeys appends the keys of the features token a gives itself alone.
+func ownKeys(keys []uint64, a *attr, useClusters bool) []uint64 {
+	keys = append(keys,
+		mix(tBias, 0, 0, 0),
+		mix(tWord, a.word, 0, 0),
+		mix(tLower, a.lower, 0, 0),
+		mix(tShape, a.shape, 0, 0),
+	)
+	for k := 0; k < maxAffixLen && k < a.nrunes; k++ {
+		keys = append(keys, mix(tPrefix, uint64(k), a.pre[k], 0), mix(tSuffix, uint64(k), a.suf[k], 0))
+	}
+	if useClusters {
+		for k := range a.cluster {
+			keys = append(keys, mix(tCluster, uint64(k), a.cluster[k], 0))
+		}
+	}
+	return keys
+}
+
+// nearKeys appends the keys of the features token a gives the token whose
+// neighbour it is at place g (nearM2 ... nearP2).
+func nearKeys(keys []uint64, a *attr, g int, useClusters bool) []uint64 {
+	switch g {
+	case nearM2:
+		keys = append(keys, mix(tLowerM2, a.lower, 0, 0))
+	case nearM1:
+		keys = append(keys, mix(tLowerM1, a.lower, 0, 0), mix(tShapeM1, a.shape, 0, 0), mix(tWordM1, a.word, 0, 0))
+		if useClusters {
+			keys = append(keys, mix(tClusterM1, a.cluster[1], 0, 0))
+		}
+	case nearP1:
+		keys = append(keys, mix(tLowerP1, a.lower, 0, 0), mix(tShapeP1, a.shape, 0, 0), mix(tWordP1, a.word, 0, 0))
+		if useClusters {
+			keys = append(keys, mix(tClusterP1, a.cluster[1], 0, 0))
+		}
+	case nearP2:
+		keys = append(keys, mix(tLowerP2, a.lower, 0, 0))
+	}
+	return keys
+}
+
+// contextKeys appends the keys of token i's features that no single word
+// gives it (its position, its line, the document, pairs of words) and
+// those of a neighbour beyond the sentence's ends (padding): with the own
+// keys of token i and the near keys of its neighbours, the keys of
+// sentenceKeys.
+func contextKeys(keys []uint64, at []attr, i int, capsLine bool) []uint64 {
+	a := &at[i]
+	var lm1, lp1, sm1, sp1, cm1, cp1 uint64 = padBefore, padAfter, padBefore, padAfter, padBefore, padAfter
+	var gm1, gp1 uint64
+	var dm1, dp1 uint64 = padBefore, padAfter
+	if i > 0 {
+		p := &at[i-1]
+		lm1, sm1, cm1, gm1, dm1 = p.lower, p.shape, p.cshape, p.gaz, uint64(p.docCase)
+	}
+	if i+1 < len(at) {
+		n := &at[i+1]
+		lp1, sp1, cp1, gp1, dp1 = n.lower, n.shape, n.cshape, n.gaz, uint64(n.docCase)
+	}
+	initial := uint64(0)
+	if i == 0 {
+		initial = 1
+	}
+	caps := uint64(0)
+	if capsLine {
+		caps = 1
+	}
+	if i == 0 {
+		keys = append(keys, mix(tLowerM1, padBefore, 0, 0), mix(tShapeM1, padBefore, 0, 0), mix(tWordM1, padBefore, 0, 0))
+	}
+	if i < 2 {
+		keys = append(keys, mix(tLowerM2, padBefore, 0, 0))
+	}
+	if i+1 == len(at) {
+		keys = append(keys, mix(tLowerP1, padAfter, 0, 0), mix(tShapeP1, padAfter, 0, 0), mix(tWordP1, padAfter, 0, 0))
+	}
+	if i+2 >= len(at) {
+		keys = append(keys, mix(tLowerP2, padAfter, 0, 0))
+	}
+	keys = append(keys,
+		mix(tBigramM1, lm1, a.lower, 0),
+		mix(tBigramP1, a.lower, lp1, 0),
+		mix(tShape3, sm1, a.shape, sp1),
+		mix(tShapeBiM1, sm1, a.shape, 0),
+		mix(tShapeBiP1, a.shape, sp1, 0),
+		mix(tCShapeInit, a.cshape, initial, caps),
+		mix(tDocCase, uint64(a.docCase), a.cshape, initial|caps<<1),
+		mix(tFlags, uint64(a.flags), initial, caps),
+		mix(tLowerCShapeP1, a.lower, cp1, 0),
+		mix(tLowerCShapeM1, a.lower, cm1, 0),
+		mix(tDocCaseM1P1, dm1, uint64(a.docCase), dp1),
+	)
+	if capsLine {
+		keys = append(keys, mix(tCapsLine, a.lower, 0, 0))
+	}
+	if i == 0 {
+		keys = append(keys, mix(tInitLower, a.lower, 0, 0))
+	}
+	if a.gaz != 0 {
+		for m := a.gaz; m != 0; m &= m - 1 {
+			keys = append(keys, mix(tGaz, uint64(bits.TrailingZeros64(m)), 0, 0))
+		}
+		keys = append(keys, mix(tGazCap, a.gaz, uint64(a.flags&(fInitUpper|fAllUpper)), initial|caps<<1))
+	}
+	if gm1 != 0 {
+		keys = append(keys, mix(tGazM1, gm1, 0, 0))
+	}
+	if gp1 != 0 {
+		keys = append(keys, mix(tGazP1, gp1, 0, 0))
+	}
+	return keys
+}
