@@ -60,10 +60,20 @@ func (s *state) parties(m *mention, ctx map[string]bool) []*gazetteer.Entry {
 	return out
 }
 
+// euParties is Party Facts' code for the European Parliament's groups
+// (kb-build keeps a code without an ISO alpha-2 as it is), and euQID the
+// European Union's id (aliases.tsv): the groups' country is the Union,
+// in view when the article names it or the European Parliament.
+const (
+	euParties = "EUN"
+	euQID     = "Q458"
+)
+
 // linkParties links each of ms to the one party of its name (or acronym)
 // in the countries of the article: those of its countries, regions,
 // capitals and dateline, of its cities whose name no other country
-// shares, and of its nationality adjectives ("Iraqi"). Two parties of one
+// shares, and of its nationality adjectives ("Iraqi"); the European
+// Parliament's groups where it names the European Union. Two parties of one
 // name in those countries, or none, leave it unlinked; a mention nothing
 // else types is then dropped, as link drops it.
 func (s *state) linkParties(ms []*mention) {
@@ -73,6 +83,9 @@ func (s *state) linkParties(ms []*mention) {
 	ctx := make(map[string]bool)
 	for _, m := range s.ms {
 		e := m.entry
+		if m.text != "" && (e != nil && e.ID == euQID || m.text == "European Parliament") {
+			ctx[euParties] = true
+		}
 		if m.text == "" || e == nil || e.Type != gazetteer.Place || e.Country == "" {
 			continue
 		}

@@ -55,6 +55,18 @@ func TestParties(t *testing.T) {
 			absent: []string{"ORG:Iraqi National Accord"},
 		},
 		{
+			name:  "a European Parliament group in a story of the European Union",
+			title: "Budget", body: "The European People's Party attacked the EU's finance ministers on Tuesday.",
+			spans: []span{{"ORG", "European People's Party"}, {"ORG", "EU"}},
+			want:  map[string]string{"ORG:European People's Party": "Q208242 |", "ORG:European Union": "Q458 |"},
+		},
+		{
+			name:  "a European Parliament group without the European Union is no party",
+			title: "Budget", body: "The European People's Party met in Lisbon on Tuesday.",
+			spans: []span{{"ORG", "European People's Party"}, {"LOC", "Lisbon"}},
+			want:  map[string]string{"ORG:European People's Party": "local:org:european-people-s-party |"},
+		},
+		{
 			name:  "two capitals are no party's acronym",
 			title: "Gold", body: "The sports minister watched the GB side beat Spain in Madrid. GB won three golds.",
 			spans:  []span{{"ORG", "GB"}, {"LOC", "Spain"}, {"LOC", "Madrid"}},
