@@ -66,6 +66,76 @@ func (s *state) genericNames() {
 			m.typ = gazetteer.Place
 		}
 	}
+	s.schoolLocalities()
+}
+
+// schoolHeads end a school's name, which is most often its locality's:
+// "Sandy Hook Elementary School".
+var schoolHeads = set(`School Academy`)
+
+// schoolLocalities makes a place of a "person" of several words that a
+// school's name of the article opens, wherever the article writes it
+// alone: "a mother of a first-grade girl at Sandy Hook" beside "Sandy
+// Hook Elementary School" or "Sandy Hook Elementary" (issue 14, session
+// 13). Not where a title stands before it, nor where the article writes
+// its last word alone as a name: a school named after a person ("Martin
+// Luther King Jr. High School" beside "King") leaves the person.
+func (s *state) schoolLocalities() {
+	var localities map[string]bool
+	for _, p := range s.ms {
+		if p.text == "" || p.typ != gazetteer.Person || p.titled || p.t1-p.t0 < 2 {
+			continue
+		}
+		for _, l := range s.ms {
+			if l.text == "" || l.typ == gazetteer.Person || !strings.HasPrefix(l.text, p.text+" ") || !s.schoolTail(strings.Fields(l.text[len(p.text)+1:])) {
+				continue
+			}
+			if localities == nil {
+				localities = make(map[string]bool)
+			}
+			localities[p.text] = true
+		}
+	}
+	if localities == nil {
+		return
+	}
+	for _, m := range s.ms {
+		if m.text == "" {
+			continue
+		}
+		if m.titled && localities[m.text] {
+			delete(localities, m.text)
+		}
+		if m.t1-m.t0 == 1 {
+			for name := range localities {
+				if strings.HasSuffix(name, " "+m.text) {
+					delete(localities, name)
+				}
+			}
+		}
+	}
+	for _, m := range s.ms {
+		if m.text != "" && m.typ == gazetteer.Person && localities[m.text] {
+			m.typ, m.cands, m.entry = gazetteer.Place, nil, nil
+		}
+	}
+}
+
+// schoolTail reports whether words end a school's name after its
+// locality: "Elementary School", "High", "Academy".
+func (s *state) schoolTail(words []string) bool {
+	school := false
+	for i, w := range words {
+		switch {
+		case schoolHeads[w] && i == len(words)-1:
+			school = true
+		case w == "Elementary" || w == "High" || w == "Middle" || w == "Primary":
+			school = school || i == len(words)-1
+		default:
+			return false
+		}
+	}
+	return school
 }
 
 // nameBefore returns the first token of the name that a generic head at

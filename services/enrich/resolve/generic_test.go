@@ -42,6 +42,20 @@ func TestGenericNames(t *testing.T) {
 			absent: []string{"PER:Quorra Hook", "ORG:Elementary School"},
 		},
 		{
+			name:  "a school's locality written alone is a place, not a person",
+			title: "Vigil", body: "A gunman attacked Quorra Hook Elementary School on Friday. Aimee Seaver, the mother of a girl at Quorra Hook, wept.",
+			spans:  []span{{"PER", "Quorra Hook"}, {"PER", "Aimee Seaver"}},
+			want:   map[string]string{"LOC:Quorra Hook": "local:place:quorra-hook | ", "ORG:Quorra Hook Elementary School": "local:org:quorra-hook-elementary-school |"},
+			absent: []string{"PER:Quorra Hook"},
+		},
+		{
+			name:  "a school named after a person leaves the person",
+			title: "School", body: "Pupils of Henry Quillby High School marched on Friday. Henry Quillby, the civil rights leader, was born here. Quillby died in 1968.",
+			spans:  []span{{"PER", "Henry Quillby"}, {"PER", "Quillby"}},
+			want:   map[string]string{"PER:Henry Quillby": "local:person:henry-quillby |||"},
+			absent: []string{"LOC:Henry Quillby"},
+		},
+		{
 			name:  "a department or a school left off: one body",
 			title: "Shooting", body: "The Quorra Police Department said the boy was shot. Quorra Police are searching for the gunman, who studied at Quillby Law School. Quillby Law said nothing.",
 			spans:  []span{{"ORG", "Quorra Police Department"}, {"ORG", "Quorra Police"}, {"ORG", "Quillby Law School"}, {"ORG", "Quillby Law"}},
