@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -168,6 +169,7 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fit := fs.Bool("fit", false, "fit the model's weights and merge threshold (leave one file out, then on every file) instead of scoring the shipped ones")
 	fitSeeds := fs.String("fit-seeds", "", "with --fit: the feeding orders every fit averages over, e.g. 1,2 (default: --seed)")
 	budget := fs.Int("fit-budget", storyeval.DefaultFitOptions().Budget, "with --fit: the most evaluations per fit")
+	tolerance := fs.Float64("fit-tolerance", storyeval.DefaultFitOptions().Tolerance, "with --fit: the most a move may lower any training file's BCubed F1 below its figure under the shipped weights")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -177,8 +179,8 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !*fit && (set["fit-seeds"] || set["fit-budget"]) {
-		fmt.Fprintln(stderr, "newsflow eval stories: --fit-seeds and --fit-budget need --fit")
+	if !*fit && (set["fit-seeds"] || set["fit-budget"] || set["fit-tolerance"]) {
+		fmt.Fprintln(stderr, "newsflow eval stories: --fit-seeds, --fit-budget and --fit-tolerance need --fit")
 		return ErrUsage
 	}
 	p, err := storyeval.NewPipeline(ctx)
@@ -197,7 +199,13 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			fmt.Fprintf(stderr, "newsflow eval stories: --fit-budget %d: want at least 1, e.g. 60\n", *budget)
 			return ErrUsage
 		}
-		return fitStories(ctx, p, files, seeds, *budget, stdout)
+		if !(*tolerance >= 0) || math.IsInf(*tolerance, 0) {
+			fmt.Fprintf(stderr, "newsflow eval stories: --fit-tolerance %v: want a number of at least 0, e.g. 0.001\n", *tolerance)
+			return ErrUsage
+		}
+		opt := storyeval.DefaultFitOptions()
+		opt.Budget, opt.Tolerance = *budget, *tolerance
+		return fitStories(ctx, p, files, seeds, opt, stdout)
 	}
 	var last storyeval.Scores
 	for _, f := range files {
@@ -226,7 +234,7 @@ func parseSeeds(s string) ([]uint64, error) {
 // fitStories prepares every file in every order once, then runs
 // storyeval.FitAll and prints what it found against the shipped
 // parameters.
-func fitStories(ctx context.Context, p *storyeval.Pipeline, files []string, seeds []uint64, budget int, stdout io.Writer) error {
+func fitStories(ctx context.Context, p *storyeval.Pipeline, files []string, seeds []uint64, opt storyeval.FitOptions, stdout io.Writer) error {
 	var sets []storyeval.FitSet
 	for _, f := range files {
 		set := storyeval.FitSet{File: filepath.Base(f)}
@@ -239,8 +247,6 @@ func fitStories(ctx context.Context, p *storyeval.Pipeline, files []string, seed
 		}
 		sets = append(sets, set)
 	}
-	opt := storyeval.DefaultFitOptions()
-	opt.Budget = budget
 	rep, err := storyeval.FitAll(ctx, stdout, sets, opt)
 	if err != nil {
 		return err

@@ -166,6 +166,9 @@ func TestEvalStoriesFitOptions(t *testing.T) {
 		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit-budget", "5"}, "need --fit"},
 		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit", "--fit-seeds", "1,x"}, "e.g. 1,2"},
 		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit", "--fit-budget", "0"}, "at least 1"},
+		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit-tolerance", "0.01"}, "need --fit"},
+		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit", "--fit-tolerance", "-0.01"}, "at least 0"},
+		{[]string{"eval", "stories", "--data", "x.jsonl", "--fit", "--fit-tolerance", "NaN"}, "at least 0"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := Main(context.Background(), tc.args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {

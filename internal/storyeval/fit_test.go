@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/newsflow/newsflow/pkg/schema"
 	"github.com/newsflow/newsflow/services/stories"
+	"github.com/newsflow/newsflow/services/stories/cluster"
 )
 
 // fitFixture is a small stream: three events, three reports each, in
@@ -50,9 +52,9 @@ func fitFixture(file string) *Prepared {
 func TestFitImprovesOnItsStartAndIsDeterministic(t *testing.T) {
 	ctx := context.Background()
 	sets := []FitSet{{File: "a", Orders: []*Prepared{fitFixture("a")}}}
-	start := FitStart()
+	start := cluster.DefaultParams()
 	start.Model.Bias = -24 // far too strict: reports of one event stay apart
-	before, err := objective(ctx, sets, start)
+	before, _, err := objective(ctx, sets, start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +78,59 @@ func TestFitImprovesOnItsStartAndIsDeterministic(t *testing.T) {
 	}
 }
 
+// alone relabels fitFixture so that every report is a story of its own:
+// the same texts, so a move that groups fitFixture's reports costs alone
+// its precision.
+func alone(file string) *Prepared {
+	prep := fitFixture(file)
+	for i := range prep.Gold {
+		prep.Gold[i] = fmt.Sprintf("report-%d", i)
+	}
+	return prep
+}
+
+// The guard: from a start that keeps every report apart, the fit on
+// fitFixture and alone (whose reports are each a story of their own)
+// may not buy fitFixture's gain with alone's loss. Unguarded, the
+// same search lowers alone's BCubed F1 (so the fixture tests the guard);
+// guarded with tolerance 0.05, alone ends no lower than 0.05 under its
+// start.
+func TestFitRefusesAMoveThatCostsOneFile(t *testing.T) {
+	ctx := context.Background()
+	sets := []FitSet{{File: "grouped", Orders: []*Prepared{fitFixture("g")}}, {File: "alone", Orders: []*Prepared{alone("a")}}}
+	start := cluster.DefaultParams()
+	start.Model.Bias = -24
+	_, atStart, err := objective(ctx, sets, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fitted := func(tolerance float64) []float64 {
+		p, _, err := Fit(ctx, sets, start, FitOptions{Budget: 30, MinStep: 0.25, Workers: 1, Tolerance: tolerance})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, perSet, err := objective(ctx, sets, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return perSet
+	}
+	if free := fitted(math.Inf(1)); free[1] >= atStart[1]-0.05 {
+		t.Fatalf("fixture: unguarded, alone's BCubed F1 %.3f from %.3f at the start; want a loss of more than 0.05 (grouped %.3f from %.3f)", free[1], atStart[1], free[0], atStart[0])
+	}
+	guarded := fitted(0.05)
+	if guarded[1] < atStart[1]-0.05 {
+		t.Errorf("guarded: alone's BCubed F1 %.3f, more than 0.05 under its start %.3f", guarded[1], atStart[1])
+	}
+}
+
 // The fit moves the undated weight with the time weight: every move of
 // the search keeps them equal, and moving the time weight moves the
 // undated one.
 func TestFitTiesTheUndatedWeightToTheTimeWeight(t *testing.T) {
-	start := FitStart()
+	start := cluster.DefaultParams()
 	if start.Model.Undated != start.Model.Time {
-		t.Fatalf("FitStart: undated %.4g, time %.4g; want equal", start.Model.Undated, start.Model.Time)
+		t.Fatalf("the shipped weights: undated %.4g, time %.4g; want equal", start.Model.Undated, start.Model.Time)
 	}
 	movesUndated := false
 	for _, c := range coordinates {
