@@ -6,7 +6,9 @@
 // date; an id that is an absolute http(s) URL, as in the Wikinews set, is
 // the article's URL, or an optional "url" field gives it) through the code
 // the pipeline runs:
-// ingest's cleanup, enrich's entities, then the stories stage's Process
+// ingest's cleanup (a date it finds at the head of an undated item's text
+// is the document's published_at, as the stage sees it in the pipeline;
+// the feeding order stays the file's), enrich's entities, then the stories stage's Process
 // on an in-memory log. Scores are BCubed precision, recall and F1 (the
 // headline), pairwise precision, recall and F1 over co-clustered pairs,
 // the predicted and gold story counts, and the predicted stories that mix
@@ -165,10 +167,7 @@ func (p *Pipeline) Document(ctx context.Context, it Item, clock time.Time) (*sch
 	if err != nil {
 		return nil, nil //nolint:nilerr // a rejected article is counted, not fatal
 	}
-	doc.IngestedAt = clock
-	if raw.PublishedAt == "" {
-		doc.PublishedAt = nil // the body's dates are not the feed's
-	}
+	doc.IngestedAt = clock // the stream's time; a date cleanup finds in the body stays published_at, as in the pipeline
 	return p.enrich.Process(ctx, doc)
 }
 

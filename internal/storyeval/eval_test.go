@@ -1,8 +1,10 @@
 package storyeval
 
 import (
+	"context"
 	"math"
 	"testing"
+	"time"
 )
 
 func TestScoreCountsMergesAndSplits(t *testing.T) {
@@ -55,6 +57,36 @@ func TestAnIDThatIsAURLIsTheArticlesURL(t *testing.T) {
 	} {
 		if got := tc.it.url(); got != tc.want {
 			t.Errorf("url of %+v = %q, want %q", tc.it, got, tc.want)
+		}
+	}
+}
+
+// The stage sees the dates the pipeline gives it: an item without
+// published_at whose text opens with a date (cleanup takes it) is fed
+// with that date, as the pipeline feeds it; an item's own date wins over
+// its body's. The clock is the stream's either way.
+func TestTheStageSeesTheDateCleanupFindsInTheBody(t *testing.T) {
+	ctx := context.Background()
+	p, err := NewPipeline(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC)
+	text := "Published: 10 March 2022\n\nFirefighters in Pisa evacuated two hundred residents overnight after the river Arno burst its banks and flooded the streets near the leaning tower, the city's mayor said on Thursday morning."
+	own := "2022-03-11"
+	for _, tc := range []struct {
+		published *string
+		want      string
+	}{{nil, "2022-03-10"}, {&own, "2022-03-11"}} {
+		doc, err := p.Document(ctx, Item{ID: "pisa", Title: "Arno floods Pisa", Text: text, PublishedAt: tc.published}, clock)
+		if err != nil || doc == nil {
+			t.Fatalf("published_at %v: document %v, error %v", tc.published, doc, err)
+		}
+		if doc.PublishedAt == nil || doc.PublishedAt.Format(time.DateOnly) != tc.want {
+			t.Errorf("published_at %v: the stage is fed published_at %v, want %s", tc.published, doc.PublishedAt, tc.want)
+		}
+		if !doc.IngestedAt.Equal(clock) {
+			t.Errorf("published_at %v: ingested at %v, want the stream's clock %v", tc.published, doc.IngestedAt, clock)
 		}
 	}
 }
