@@ -232,6 +232,9 @@ func TestEventRoundTrip(t *testing.T) {
 	d := doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)
 	d.Entities.Places = []schema.Place{{Entity: schema.Entity{Name: "Ferrandina", ID: "Q52076", Mentions: 2, Salience: 0.8}, Location: &schema.GeoPoint{Lat: 40.5, Lon: 16.45}, Country: "IT"}}
 	ev := s.Decide(FromDocument(d))
+	if len(ev.Article.Numbers) == 0 {
+		t.Fatal("fixture: the report states 6.1, but the article has no numbers")
+	}
 	data, err := EncodeEvent(ev)
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +296,7 @@ func TestEventEncodedFromItsArticle(t *testing.T) {
 			Article wireArticle `json:"article"`
 			Story   string      `json:"story"`
 			Merges  []Merge     `json:"merges,omitempty"`
-		}{wireArticle{articleFields: (*articleFields)(ev.Article), Titles: packTerms(ev.Article.Titles), Bodies: packTerms(ev.Article.Bodies)}, ev.Story, ev.Merges})
+		}{wireArticle{articleFields: (*articleFields)(ev.Article), Titles: packTerms(ev.Article.Titles), Bodies: packTerms(ev.Article.Bodies), Numbers: packTerms(ev.Article.Numbers)}, ev.Story, ev.Merges})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"net/url"
@@ -54,9 +55,12 @@ type Article struct {
 	// the time term (Model), not for the stream's clock.
 	URLDay int64 `json:"ud,omitempty"`
 	// CopyOf is the canonical's id when the article is a syndicated copy.
-	CopyOf   string      `json:"copy_of,omitempty"`
-	Titles   []TermCount `json:"-"`
-	Bodies   []TermCount `json:"-"`
+	CopyOf string      `json:"copy_of,omitempty"`
+	Titles []TermCount `json:"-"`
+	Bodies []TermCount `json:"-"`
+	// Numbers are the numbers the title and body state (NumberHash),
+	// with how often, at most maxNumbers of them.
+	Numbers  []TermCount `json:"-"`
 	Entities []EntityRef `json:"ents,omitempty"`
 }
 
@@ -90,6 +94,7 @@ func FromDocument(doc *schema.Document) *Article {
 		}
 	}
 	a.Bodies = countTerms(Terms(body, doc.Language))
+	a.Numbers = countNumbers(Numbers(doc.Title), Numbers(body))
 	add := func(kind byte, e schema.Entity) EntityRef {
 		return EntityRef{ID: e.ID, Name: e.Name, Kind: kind, Salience: e.Salience, Mentions: e.Mentions}
 	}
@@ -186,6 +191,27 @@ func countTerms(terms []string) []TermCount {
 		}
 		out = append(out, TermCount{Term: h, Count: 1})
 	}
+	return out
+}
+
+// countNumbers counts the numbers of a title and a body, keeping the
+// first maxNumbers distinct ones (the title's first).
+func countNumbers(title, body []string) []TermCount {
+	counts := map[uint64]uint32{}
+	for _, n := range slices.Concat(title, body) {
+		h := NumberHash(n)
+		if _, ok := counts[h]; ok || len(counts) < maxNumbers {
+			counts[h]++
+		}
+	}
+	if len(counts) == 0 {
+		return nil
+	}
+	out := make([]TermCount, 0, len(counts))
+	for h, c := range counts {
+		out = append(out, TermCount{Term: h, Count: c})
+	}
+	slices.SortFunc(out, func(a, b TermCount) int { return cmp.Compare(a.Term, b.Term) })
 	return out
 }
 

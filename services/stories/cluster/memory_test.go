@@ -19,7 +19,8 @@ import (
 // inventedReports are reports of events as the stage decodes them: every
 // string its own allocation (as decoding a document makes it), a 10-term
 // title and a 100-term body, three in four terms the event's own and the
-// rest drawn from 5,000 common ones, and 12 entities: 2 persons of the event
+// rest drawn from 5,000 common ones, 6 numbers (4 the event's own, 2 of
+// 200 common ones), and 12 entities: 2 persons of the event
 // and 10 of 1,000 shared places and organisations. Each event is
 // reported by reports outlets of 50, an hour apart; events 2 minutes
 // apart, so all within the horizon.
@@ -57,6 +58,16 @@ func inventedReports(events, reports int) []*Article {
 				a.Entities = append(a.Entities, EntityRef{ID: fmt.Sprintf("Q%d", g), Name: fmt.Sprintf("Place %d", g), Kind: 'l', Salience: 0.125,
 					HasPoint: true, Lat: float64(g % 90), Lon: float64(g % 180), Country: strings.Clone("GB")})
 			}
+			nums := make([]TermCount, 0, 6)
+			for k := range 6 {
+				n := fmt.Sprintf("%d.%d", e, k) // the event's own
+				if k >= 4 {
+					n = fmt.Sprint(10 + r.IntN(200)) // common ones
+				}
+				nums = append(nums, TermCount{Term: NumberHash(n), Count: 1})
+			}
+			slices.SortFunc(nums, func(a, b TermCount) int { return cmp.Compare(a.Term, b.Term) })
+			a.Numbers = slices.CompactFunc(nums, func(a, b TermCount) bool { return a.Term == b.Term })
 			out = append(out, a)
 		}
 	}

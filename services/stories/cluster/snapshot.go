@@ -37,14 +37,14 @@ const (
 	// SnapshotVersion is the format version WriteSnapshot writes and the
 	// only one DecodeState reads: bump it when what State holds, or how
 	// it is encoded, changes.
-	SnapshotVersion = 3
+	SnapshotVersion = 4
 	// ModelVersion names how Apply computes a state from the log (the
 	// vectors, centroids, postings, expiry, merges): a state made by
 	// another model is refused, since applying the log's tail to it
 	// would not give what this model makes of the whole log. Bump it
 	// when Apply's behaviour changes; TestSnapshotDigestNamesTheModel
 	// fails until it is bumped.
-	ModelVersion = 2
+	ModelVersion = 3
 )
 
 // fingerprint identifies what a state is only valid under: the
@@ -162,6 +162,7 @@ func (s *State) encode(w io.Writer) error {
 		}
 		e.centroid(&st.titles)
 		e.centroid(&st.bodies)
+		e.centroid(&st.numbers)
 		e.terms(st.postings)
 		e.uint(st.revision)
 		e.str(st.merged)
@@ -260,7 +261,7 @@ func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 				st.ents[i] = storyEntity{id: d.str(), name: d.str(), country: d.str(), kind: byte(d.uint()), hasPoint: d.bool(), lat: d.float(), lon: d.float(), salience: d.float(), mentions: int32(d.uint())}
 			}
 		}
-		st.titles, st.bodies = d.centroid(), d.centroid()
+		st.titles, st.bodies, st.numbers = d.centroid(), d.centroid(), d.centroid()
 		st.postings = d.terms()
 		st.revision, st.merged, st.closed = d.uint(), d.str(), d.bool()
 		stories[i] = st

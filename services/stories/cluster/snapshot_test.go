@@ -181,6 +181,7 @@ var stateDigests = map[[2]int]uint64{
 	{1, 1}: 0xa730f176cb6005ed,
 	{2, 1}: 0xf7671821312a1797, // entity mentions summed over the members
 	{3, 2}: 0x143e5fbf3629b160, // the days the members were written (published, else their URL's day)
+	{4, 3}: 0x1abf80ee790283e4, // the rare numbers the members state
 }
 
 func TestSnapshotDigestNamesTheModel(t *testing.T) {
@@ -251,7 +252,7 @@ func digestFixture(t *testing.T) *State {
 		a := &Article{
 			ID: fmt.Sprintf("d%d", i), Source: fmt.Sprintf("s%d", r.IntN(4)), Lang: []string{"en", "de"}[r.IntN(2)],
 			Title: fmt.Sprintf("event %d", e), Time: t0.Add(time.Duration(i) * 4 * time.Minute).UnixMilli(), Undated: i%7 == 0,
-			Titles: terms(e, 5), Bodies: terms(e, 30),
+			Titles: terms(e, 5), Bodies: terms(e, 30), Numbers: []TermCount{{Term: NumberHash(fmt.Sprint(10 + e%50)), Count: 1}},
 			Entities: []EntityRef{{ID: fmt.Sprintf("Q%d", e), Name: "n", Kind: 'p', Salience: 0.4, Mentions: 1 + e%4}, {ID: fmt.Sprintf("L%d", e%3), Name: "l", Kind: 'l', Salience: 0.2, HasPoint: true, Lat: 1, Lon: 2}},
 		}
 		if i%14 == 0 {

@@ -74,6 +74,11 @@ type Params struct {
 	CandidateTerms, MaxPosting, MaxCandidates int
 	// MaxStories bounds the active stories; the quietest leave first.
 	MaxStories int
+	// NumberMinIDF is the least stream IDF, ln((docs+1)/(df+1)), of a
+	// number that counts in the Numbers feature: only numbers rarer
+	// than one document in exp(NumberMinIDF) are evidence (a year, a
+	// "10" or a "100" that many reports state is not).
+	NumberMinIDF float64
 	// MaxTerms bounds the stream's document-frequency table: when it is
 	// full, terms seen in one document only are dropped.
 	MaxTerms int
@@ -100,6 +105,13 @@ type Params struct {
 //     else 0. Such a pair's gap is only the gap between fetches: its
 //     weight stands for what the unknown gap is worth. (A pair with one
 //     side dated keeps the time term on the fetch time of the other.)
+//   - Numbers: cosine of the rare numbers the article states (decimals
+//     and thousands whole, no lone digit, none inside a word; weighted
+//     by their IDF in the stream, those below NumberMinIDF left out)
+//     with the story's number centroid; 0 when either states none.
+//     Reports of two events of one kind (two earthquakes, two
+//     shootings) share words but rarely their magnitudes, tolls, ages
+//     and sums.
 //   - Headline: 1 when the article has no body (a headline feed), else
 //     0. A title alone says less, so the model may ask it for more.
 //   - InvSize: 1/min(story size, 100). A positive weight makes the join
@@ -111,17 +123,17 @@ type Params struct {
 // against centroid, with the larger story's size; the pair is undated
 // when neither story has a dated member.
 type Model struct {
-	Title, Body, Time, InvSize, Undated, Headline, Bias float64
+	Title, Body, Time, InvSize, Undated, Headline, Numbers, Bias float64
 }
 
 // features are one article-story (or story-story) pair's model inputs.
 type features struct {
-	title, body, time, invSize, undated, headline float64
+	title, body, time, invSize, undated, headline, numbers float64
 }
 
 // prob is the model's probability for features f.
 func (m Model) prob(f features) float64 {
-	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Headline*f.headline
+	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Headline*f.headline + m.Numbers*f.numbers
 	return 1 / (1 + math.Exp(-z))
 }
 
@@ -132,13 +144,14 @@ const maxSize = 100
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Headline: 1, Bias: -11},
+		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Headline: 1, Numbers: 2, Bias: -11},
 		Threshold: 0.5, MergeThreshold: 0.998525,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
 		MaxBodyTerms:     100, MaxCentroidTerms: 300,
 		CandidateTerms: 12, MaxPosting: 2000, MaxCandidates: 64,
 		MaxStories: 50000, MaxTerms: 2 << 20,
+		NumberMinIDF: math.Log(50),
 	}
 }
 
@@ -148,7 +161,7 @@ var ErrParams = errors.New("invalid story clustering parameters")
 // Validate checks every parameter.
 func (p Params) Validate() error {
 	m := p.Model
-	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Bias} {
+	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Numbers, m.Bias, p.NumberMinIDF} {
 		if math.IsNaN(w) || math.IsInf(w, 0) {
 			return fmt.Errorf("%w: model weight %v is not a number", ErrParams, w)
 		}
@@ -416,6 +429,9 @@ type story struct {
 	ents   []storyEntity
 	titles centroid
 	bodies centroid
+	// numbers is the sum of the members' number vectors (at most
+	// maxStoryNumbers terms once pruned).
+	numbers centroid
 	// postings are the terms that post the story, sorted.
 	postings []uint64
 	revision uint64
@@ -537,16 +553,39 @@ func (s *State) entityVec(ents []EntityRef) vec {
 	return normalize(v)
 }
 
-// vectors are an article's three weighted fields.
+// vectors are an article's four weighted fields.
 type vectors struct {
-	title, body, ents vec
+	title, body, ents, numbers vec
+}
+
+// maxStoryNumbers is how many numbers a story keeps (pruned at twice
+// as many).
+const maxStoryNumbers = 64
+
+// weighNumbers turns an article's numbers into a unit vector weighted
+// by their IDF in the stream (the background counts words, not
+// numbers), leaving out those below NumberMinIDF.
+func (s *State) weighNumbers(tcs []TermCount) vec {
+	if len(tcs) == 0 {
+		return nil
+	}
+	v := make(vec, 0, len(tcs))
+	n := float64(s.docs) + 1
+	for _, tc := range tcs {
+		idf := math.Log(n / (float64(s.df.get(tc.Term)) + 1))
+		if idf > 0 && idf >= s.p.NumberMinIDF {
+			v = append(v, weighted{tc.Term, (1 + math.Log(float64(tc.Count))) * idf})
+		}
+	}
+	return normalize(v)
 }
 
 func (s *State) vectorize(a *Article) vectors {
 	return vectors{
-		title: s.weigh(a.Titles, 0),
-		body:  s.weigh(a.Bodies, s.p.MaxBodyTerms),
-		ents:  s.entityVec(a.Entities),
+		title:   s.weigh(a.Titles, 0),
+		body:    s.weigh(a.Bodies, s.p.MaxBodyTerms),
+		ents:    s.entityVec(a.Entities),
+		numbers: s.weighNumbers(a.Numbers),
 	}
 }
 
@@ -573,6 +612,7 @@ func (s *State) articleFeatures(v vectors, a *Article, st *story) features {
 	if len(v.title) == 0 {
 		f.title = f.body
 	}
+	f.numbers = st.numbers.cos(v.numbers)
 	return f
 }
 
@@ -621,6 +661,7 @@ func (s *State) storyFeatures(a, b *story) features {
 		title:   cosCentroids(&a.titles, &b.titles),
 		body:    cosCentroids(&a.bodies, &b.bodies),
 		invSize: 1 / float64(min(max(a.originals, b.originals, 1), maxSize)),
+		numbers: cosCentroids(&a.numbers, &b.numbers),
 	}
 	switch {
 	case a.known > 0 && b.known > 0:
@@ -896,6 +937,7 @@ func (s *State) apply(seq uint64, i int, ev Event, v *vectors) (string, error) {
 		s.countDocument(a)
 		st.titles.add(v.title, s.p.MaxCentroidTerms)
 		st.bodies.add(v.body, s.p.MaxCentroidTerms)
+		st.numbers.add(v.numbers, maxStoryNumbers)
 		s.post(st, *v)
 		st.originals++
 		if !a.Undated {
@@ -981,8 +1023,8 @@ func (st *story) addPosting(t uint64) bool {
 // stream's document frequencies.
 func (s *State) countDocument(a *Article) {
 	s.docs++
-	seen := make(map[uint64]struct{}, len(a.Titles)+len(a.Bodies)+len(a.Entities))
-	for _, tcs := range [][]TermCount{a.Titles, a.Bodies} {
+	seen := make(map[uint64]struct{}, len(a.Titles)+len(a.Bodies)+len(a.Numbers)+len(a.Entities))
+	for _, tcs := range [][]TermCount{a.Titles, a.Bodies, a.Numbers} {
 		for _, tc := range tcs {
 			seen[tc.Term] = struct{}{}
 		}
@@ -1056,6 +1098,7 @@ func (s *State) merge(seq uint64, m Merge) {
 	s.touch(into)
 	into.titles.merge(&from.titles, s.p.MaxCentroidTerms)
 	into.bodies.merge(&from.bodies, s.p.MaxCentroidTerms)
+	into.numbers.merge(&from.numbers, maxStoryNumbers)
 	into.count += from.count
 	into.originals += from.originals
 	into.dated += from.dated
@@ -1163,7 +1206,7 @@ func (s *State) close(st *story) {
 	s.touch(st)
 	s.unpost(st)
 	st.closed = true
-	st.titles, st.bodies = centroid{}, centroid{}
+	st.titles, st.bodies, st.numbers = centroid{}, centroid{}, centroid{}
 	if _, dirty := s.dirty[st.id]; !dirty {
 		s.touchID(st.id)
 		delete(s.stories, st.id)

@@ -199,3 +199,73 @@ questa ad tra fra sul sulla`,
 	}
 	return out
 }()
+
+// maxNumbers bounds the distinct numbers an article keeps (its title's
+// first, then its body's in order).
+const maxNumbers = 32
+
+// NumberHash is the key of a number an article states, distinct from
+// every word's and entity's.
+func NumberHash(n string) uint64 { return TermHash("\x00n:" + n) }
+
+// Numbers returns the numbers text states, in order: a run of digits
+// with its decimal part (6.1) and thousands groups (4,000 -> 4000) kept
+// whole. A number inside a word (G20, 9mm, 2nd; a hyphen ends a word, so
+// covid-19 states 19) and a lone digit (5 people) are left out: the first
+// names things, the second is too common to tell events apart.
+func Numbers(text string) []string {
+	var out []string
+	i := 0
+	for i < len(text) {
+		c := text[i]
+		if c < '0' || c > '9' {
+			i++
+			continue
+		}
+		start := i
+		var b []byte
+		for i < len(text) {
+			c := text[i]
+			switch {
+			case c >= '0' && c <= '9':
+				b = append(b, c)
+				i++
+				continue
+			case c == ',' && isDigits(text[i+1:min(i+4, len(text))], 3) && (i+4 == len(text) || !isDigit(text[i+4])):
+				i++ // a thousands separator: 4,000
+				continue
+			case c == '.' && i+1 < len(text) && isDigit(text[i+1]) && !strings.Contains(string(b), "."):
+				b = append(b, '.')
+				i++
+				continue
+			}
+			break
+		}
+		// inside a word: a letter right before or after the number
+		if before, _ := utf8.DecodeLastRuneInString(text[:start]); start > 0 && unicode.IsLetter(before) {
+			continue
+		}
+		if after, _ := utf8.DecodeRuneInString(text[i:]); i < len(text) && unicode.IsLetter(after) {
+			continue
+		}
+		if len(b) < 2 {
+			continue
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -16,6 +16,8 @@ type wireArticle struct {
 	*articleFields
 	Titles []byte `json:"tt,omitempty"`
 	Bodies []byte `json:"bt,omitempty"`
+	// Numbers: an older replica's events have none.
+	Numbers []byte `json:"nt,omitempty"`
 }
 
 type articleFields Article
@@ -37,7 +39,7 @@ func EncodeArticle(a *Article) ([]byte, error) {
 	if a == nil {
 		return nil, fmt.Errorf("%w: no article", ErrEvent)
 	}
-	return json.Marshal(wireArticle{articleFields: (*articleFields)(a), Titles: packTerms(a.Titles), Bodies: packTerms(a.Bodies)})
+	return json.Marshal(wireArticle{articleFields: (*articleFields)(a), Titles: packTerms(a.Titles), Bodies: packTerms(a.Bodies), Numbers: packTerms(a.Numbers)})
 }
 
 // EncodeEventOf is EncodeEvent for the event that puts the article
@@ -92,8 +94,9 @@ func BatchSize(events, n int) int {
 type wireEventIn struct {
 	Article *struct {
 		articleFields
-		Titles []byte `json:"tt"`
-		Bodies []byte `json:"bt"`
+		Titles  []byte `json:"tt"`
+		Bodies  []byte `json:"bt"`
+		Numbers []byte `json:"nt"`
 	} `json:"article"`
 	Story  string  `json:"story"`
 	Merges []Merge `json:"merges"`
@@ -143,6 +146,9 @@ func (w *wireEventIn) event() (Event, error) {
 	}
 	if a.Bodies, err = unpackTerms(w.Article.Bodies); err != nil {
 		return Event{}, fmt.Errorf("%w: body terms: %w", ErrEvent, err)
+	}
+	if a.Numbers, err = unpackTerms(w.Article.Numbers); err != nil {
+		return Event{}, fmt.Errorf("%w: numbers: %w", ErrEvent, err)
 	}
 	return Event{Article: &a, Story: w.Story, Merges: w.Merges}, nil
 }
