@@ -144,6 +144,10 @@ func Open(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err 
 	stageCfg := opts.Stage
 	stageCfg.NATS.URL = p.url
 	if p.server != nil {
+		// The stages reach the embedded server through in-memory pipes,
+		// not loopback TCP; other processes (newsflow status, a service
+		// beside newsflow run) still connect to its port.
+		stageCfg.NATS.InProcess = p.server
 		maxStore := p.server.JetStreamConfig().MaxStore
 		streams := len(stage.StreamConfigs(stageCfg.Streams)) + 2 // and the story log and the stories' state store
 		p.opts.Stories.LogMaxBytes = fitStreamBytes(p.opts.Stories.LogMaxBytes, maxStore, streams)

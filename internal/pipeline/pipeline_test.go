@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -122,6 +125,41 @@ func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
 		if doc.StoryID == "" {
 			t.Errorf("article %d indexed without a story", i)
 		}
+	}
+	checkStagesInProcess(t, p)
+}
+
+// checkStagesInProcess: every connection of the stages to the embedded
+// server is an in-memory pipe (no client port), while the server's port
+// still takes other clients over TCP.
+func checkStagesInProcess(t *testing.T, p *Pipeline) {
+	t.Helper()
+	other, err := nats.Connect(p.URL(), nats.Name("outside"))
+	if err != nil {
+		t.Fatalf("a client outside the process connects to %s: %v", p.URL(), err)
+	}
+	defer other.Close()
+	cz, err := p.server.Connz(&server.ConnzOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stages, outside := 0, 0
+	for _, c := range cz.Conns {
+		switch {
+		case c.Name == "outside":
+			outside++
+			if c.Port == 0 {
+				t.Errorf("the outside client has no TCP port: %+v", c)
+			}
+		case strings.HasPrefix(c.Name, "newsflow"):
+			stages++
+			if c.Port != 0 {
+				t.Errorf("connection %s is TCP from %s:%d; want in process", c.Name, c.IP, c.Port)
+			}
+		}
+	}
+	if stages < 5 || outside != 1 {
+		t.Errorf("%d stage connections and %d outside; want one per stage at least (5) and 1", stages, outside)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 )
 
@@ -53,6 +54,13 @@ type NATSConfig struct {
 	CACert      string
 	Cert        string
 	Key         string
+	// InProcess, when set, is a NATS server in this process (newsflow
+	// run's embedded one): Connect opens each connection to it through an
+	// in-memory pipe (nats.InProcessServer) instead of dialling URL, so
+	// messages between the stages and the server skip the loopback TCP
+	// stack and its system calls. It is no setting (no flag or variable):
+	// only code that starts the server can hand it over.
+	InProcess nats.InProcessConnProvider
 }
 
 // StreamsConfig shapes every pipeline stream.

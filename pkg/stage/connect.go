@@ -41,6 +41,9 @@ func Connect(cfg NATSConfig, name string, log *zap.Logger) (*nats.Conn, error) {
 			log.Warn("nats async error", zap.String("subject", subject), zap.Error(err))
 		}),
 	}
+	if cfg.InProcess != nil {
+		opts = append(opts, nats.InProcessServer(cfg.InProcess))
+	}
 	if cfg.User != "" {
 		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
 	}
