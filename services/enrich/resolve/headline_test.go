@@ -129,6 +129,13 @@ func TestUSStyleNews(t *testing.T) {
 			absent: []string{"PER:Al Jazeera"},
 		},
 		{
+			name:  "a US agency's acronym and name are one entity",
+			title: "Masks", body: "The Centers for Disease Control and Prevention changed its guidance on Tuesday. The CDC said vaccinated people should mask indoors, and the DOJ agreed.",
+			spans:  []span{{"ORG", "Centers for Disease Control and Prevention"}, {"ORG", "CDC"}, {"ORG", "DOJ"}},
+			want:   map[string]string{"ORG:Centers for Disease Control and Prevention": "local:org:centers-for-disease-control-and-prevention ||", "ORG:Justice Department": "local:org:justice-department |"},
+			absent: []string{"ORG:CDC", "ORG:DOJ"},
+		},
+		{
 			name:  "a brotherhood is an organisation",
 			title: "Protest", body: "Members of the Quorran Brotherhood marched on Friday, and Quorran Brotherhood leaders spoke.",
 			spans:  []span{{"PER", "Quorran Brotherhood"}},
