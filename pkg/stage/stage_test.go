@@ -959,15 +959,21 @@ func TestShutdownFinishesHTTPRequestsBeforeDrainingNATS(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- rt.Serve(ctx) }()
-	var resp *http.Response
+	// Wait until Serve has opened the services' routes: /healthz answers
+	// from Listen on, and until Serve a service route answers 503
+	// ("starting"), so an upload sent on /healthz alone could be refused
+	// without reaching its handler (CI at load, 7 Dec 04:33 UTC, hung
+	// here). GET on the POST-only route answers 405 once it is open.
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		resp, err = http.Get("http://" + addr + "/healthz")
+		resp, err := http.Get("http://" + addr + "/upload")
 		if err == nil {
 			resp.Body.Close()
-			break
+			if resp.StatusCode == http.StatusMethodNotAllowed {
+				break
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal(err)
+			t.Fatalf("the upload route did not open: %v, %v", resp, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -979,7 +985,13 @@ func TestShutdownFinishesHTTPRequestsBeforeDrainingNATS(t *testing.T) {
 		}
 		answered <- resp
 	}()
-	<-arrived
+	select {
+	case <-arrived:
+	case resp := <-answered:
+		stop()
+		<-served
+		t.Fatalf("the upload was answered %v without reaching its handler", resp)
+	}
 	stop() // SIGTERM
 	// Give a drain that comes first the time to close the connection.
 	for deadline := time.Now().Add(500 * time.Millisecond); !nc.IsClosed() && time.Now().Before(deadline); {
