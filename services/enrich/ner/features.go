@@ -284,6 +284,39 @@ const (
 	tGazPhrase // phrase hashes of the gazetteer, not a feature
 )
 
+// lineAndGazetteerKeys appends the keys of token i's caps-line, first-word
+// and gazetteer features and those of its neighbours' gazetteer masks gm1
+// and gp1 (0 for none), which sentenceKeys and contextKeys share.
+func lineAndGazetteerKeys(keys []uint64, a *attr, i int, capsLine bool, gm1, gp1 uint64) []uint64 {
+	initial := uint64(0)
+	if i == 0 {
+		initial = 1
+	}
+	caps := uint64(0)
+	if capsLine {
+		caps = 1
+	}
+	if capsLine {
+		keys = append(keys, mix(tCapsLine, a.lower, 0, 0))
+	}
+	if i == 0 {
+		keys = append(keys, mix(tInitLower, a.lower, 0, 0))
+	}
+	if a.gaz != 0 {
+		for m := a.gaz; m != 0; m &= m - 1 {
+			keys = append(keys, mix(tGaz, uint64(bits.TrailingZeros64(m)), 0, 0))
+		}
+		keys = append(keys, mix(tGazCap, a.gaz, uint64(a.flags&(fInitUpper|fAllUpper)), initial|caps<<1))
+	}
+	if gm1 != 0 {
+		keys = append(keys, mix(tGazM1, gm1, 0, 0))
+	}
+	if gp1 != 0 {
+		keys = append(keys, mix(tGazP1, gp1, 0, 0))
+	}
+	return keys
+}
+
 // sentenceKeys appends the feature keys of token i to keys.
 // capsLine reports whether the whole sentence is written in capitals.
 func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bool) []uint64 {
@@ -341,24 +374,7 @@ func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bo
 	for k := 0; k < maxAffixLen && k < a.nrunes; k++ {
 		keys = append(keys, mix(tPrefix, uint64(k), a.pre[k], 0), mix(tSuffix, uint64(k), a.suf[k], 0))
 	}
-	if capsLine {
-		keys = append(keys, mix(tCapsLine, a.lower, 0, 0))
-	}
-	if i == 0 {
-		keys = append(keys, mix(tInitLower, a.lower, 0, 0))
-	}
-	if a.gaz != 0 {
-		for m := a.gaz; m != 0; m &= m - 1 {
-			keys = append(keys, mix(tGaz, uint64(bits.TrailingZeros64(m)), 0, 0))
-		}
-		keys = append(keys, mix(tGazCap, a.gaz, uint64(a.flags&(fInitUpper|fAllUpper)), initial|caps<<1))
-	}
-	if gm1 != 0 {
-		keys = append(keys, mix(tGazM1, gm1, 0, 0))
-	}
-	if gp1 != 0 {
-		keys = append(keys, mix(tGazP1, gp1, 0, 0))
-	}
+	keys = lineAndGazetteerKeys(keys, a, i, capsLine, gm1, gp1)
 	if useClusters {
 		for k := range a.cluster {
 			keys = append(keys, mix(tCluster, uint64(k), a.cluster[k], 0))

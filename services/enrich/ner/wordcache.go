@@ -216,23 +216,6 @@ func contextKeys(keys []uint64, at []attr, i int, capsLine bool) []uint64 {
 		mix(tLowerCShapeM1, a.lower, cm1, 0),
 		mix(tDocCaseM1P1, dm1, uint64(a.docCase), dp1),
 	)
-	if capsLine {
-		keys = append(keys, mix(tCapsLine, a.lower, 0, 0))
-	}
-	if i == 0 {
-		keys = append(keys, mix(tInitLower, a.lower, 0, 0))
-	}
-	if a.gaz != 0 {
-		for m := a.gaz; m != 0; m &= m - 1 {
-			keys = append(keys, mix(tGaz, uint64(bits.TrailingZeros64(m)), 0, 0))
-		}
-		keys = append(keys, mix(tGazCap, a.gaz, uint64(a.flags&(fInitUpper|fAllUpper)), initial|caps<<1))
-	}
-	if gm1 != 0 {
-		keys = append(keys, mix(tGazM1, gm1, 0, 0))
-	}
-	if gp1 != 0 {
-		keys = append(keys, mix(tGazP1, gp1, 0, 0))
-	}
+	keys = lineAndGazetteerKeys(keys, a, i, capsLine, gm1, gp1)
 	return keys
 }
