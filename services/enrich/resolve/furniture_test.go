@@ -5,13 +5,7 @@ import "testing"
 // TestFurniture covers furniture (issue 14, session 13): the words of the
 // web page around an article are no part of a name.
 func TestFurniture(t *testing.T) {
-	tests := []struct {
-		name        string
-		title, body string
-		spans       []span
-		want        map[string]string
-		absent      []string
-	}{
+	checkCases(t, []entityCase{
 		{
 			name:  "an advertisement label and a copyright line before a name",
 			title: "Death", body: "Media requires JavaScript to play. Advertisement Quorrazone singer Henry Quillby has died. Copyright Quorra Press",
@@ -25,11 +19,5 @@ func TestFurniture(t *testing.T) {
 			spans:  []span{{"ORG", "Caption Close"}, {"ORG", "All Rights Reserved"}, {"ORG", "Buy Photo Police vehicles"}},
 			absent: []string{"ORG:Caption Close", "ORG:All Rights Reserved", "ORG:Rights Reserved", "ORG:Buy Photo Police vehicles", "ORG:Police vehicles", "ORG:Police"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := run(t, tt.title, tt.body, true, tt.spans)
-			checkEntities(t, got, tt.want, tt.absent)
-		})
-	}
+	})
 }

@@ -6,13 +6,7 @@ import "testing"
 // session 13): a generic head ("High School", "News", "Avenue") takes
 // the name before it, or is dropped.
 func TestGenericNames(t *testing.T) {
-	tests := []struct {
-		name        string
-		title, body string
-		spans       []span
-		want        map[string]string
-		absent      []string
-	}{
+	checkCases(t, []entityCase{
 		{
 			name:  "a place the tagger typed before a school's head",
 			title: "Shooting", body: "Jacob Stahl, a sophomore at Quorra High School, died on Monday.",
@@ -68,11 +62,5 @@ func TestGenericNames(t *testing.T) {
 			spans: []span{{"ORG", "Senate"}, {"ORG", "Congress"}},
 			want:  map[string]string{"ORG:Senate": "local:org:senate |"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := run(t, tt.title, tt.body, true, tt.spans)
-			checkEntities(t, got, tt.want, tt.absent)
-		})
-	}
+	})
 }

@@ -6,13 +6,7 @@ import "testing"
 // 12): title-case headlines, headline labels, named storms and place
 // alternates that are English phrases.
 func TestUSStyleNews(t *testing.T) {
-	tests := []struct {
-		name        string
-		title, body string
-		spans       []span
-		want        map[string]string // subset that must be present
-		absent      []string
-	}{
+	checkCases(t, []entityCase{
 		{
 			name:  "a place's English alternate that names a building is not the place",
 			title: "Doses", body: "The White House announced the plan on Monday. Officials at the White House said more.",
@@ -142,11 +136,5 @@ func TestUSStyleNews(t *testing.T) {
 			want:   map[string]string{"ORG:Quorran Brotherhood": "local:org:quorran-brotherhood ||"},
 			absent: []string{"PER:Quorran Brotherhood"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := run(t, tt.title, tt.body, true, tt.spans)
-			checkEntities(t, got, tt.want, tt.absent)
-		})
-	}
+	})
 }

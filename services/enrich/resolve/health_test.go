@@ -5,13 +5,7 @@ import "testing"
 // TestDiseaseNames covers diseaseNames (issue 14, session 13): diseases
 // and the virus's variants are no organisations or places.
 func TestDiseaseNames(t *testing.T) {
-	tests := []struct {
-		name        string
-		title, body string
-		spans       []span
-		want        map[string]string
-		absent      []string
-	}{
+	checkCases(t, []entityCase{
 		{
 			name:  "a disease alone, or ending a company's name",
 			title: "Vaccines", body: "Quorrax asks the agency to approve its COVID vaccine for children. The Quorrax COVID-19 shot is given twice. New COVID cases fell.",
@@ -38,11 +32,5 @@ func TestDiseaseNames(t *testing.T) {
 			spans: []span{{"LOC", "Delta"}, {"LOC", "Delta"}},
 			want:  map[string]string{"LOC:Delta": "Q503910 || NG"},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := run(t, tt.title, tt.body, true, tt.spans)
-			checkEntities(t, got, tt.want, tt.absent)
-		})
-	}
+	})
 }

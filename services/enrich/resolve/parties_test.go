@@ -9,13 +9,7 @@ import (
 // TestParties covers the parties of the knowledge base (Party Facts),
 // which link by the article's countries (issue 14, session 13).
 func TestParties(t *testing.T) {
-	tests := []struct {
-		name        string
-		title, body string
-		spans       []span
-		want        map[string]string // subset that must be present
-		absent      []string
-	}{
+	checkCases(t, []entityCase{
 		{
 			name:  "a party's name in a story of another country is no party",
 			title: "Charity", body: "Meeting Point opened an office in Luanda on Monday. Meeting Point helps children.",
@@ -78,12 +72,7 @@ func TestParties(t *testing.T) {
 			spans:  []span{{"ORG", "PSP"}, {"LOC", "Greece"}, {"LOC", "Athens"}},
 			absent: []string{"ORG:Popular Social Party"},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			checkEntities(t, run(t, tc.title, tc.body, true, tc.spans), tc.want, tc.absent)
-		})
-	}
+	})
 }
 
 // TestPartyMember checks, with the tagger's own spans, that a name

@@ -70,6 +70,27 @@ func checkEntities(t *testing.T, got, want map[string]string, absent []string) {
 	}
 }
 
+// entityCase is one English article of a rules table: the tagger's spans,
+// the entities wanted (a subset of the output) and those that must be
+// absent.
+type entityCase struct {
+	name        string
+	title, body string
+	spans       []span
+	want        map[string]string // subset that must be present
+	absent      []string
+}
+
+// checkCases runs each case and checks its entities.
+func checkCases(t *testing.T, cases []entityCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			checkEntities(t, run(t, tc.title, tc.body, true, tc.spans), tc.want, tc.absent)
+		})
+	}
+}
+
 func run(t *testing.T, title, body string, english bool, spans []span) map[string]string {
 	t.Helper()
 	d := NewDoc(title, body, 0, english)

@@ -6,13 +6,7 @@ import "testing"
 // story (issue 14, session 13): provinces of the knowledge base and
 // towns, by the words around them.
 func TestSides(t *testing.T) {
-	tests := []struct {
-		name        string
-		title, body string
-		spans       []span
-		want        map[string]string // subset that must be present
-		absent      []string
-	}{
+	checkCases(t, []entityCase{
 		{
 			name:  "a province followed by a plural verb is its side",
 			title: "Rugby", body: "The fly-half kicked two tries in the league match. Ulster were beaten at home.",
@@ -54,10 +48,5 @@ func TestSides(t *testing.T) {
 			want:   map[string]string{"LOC:Munster": "Q131438 | IE"},
 			absent: []string{"ORG:Munster"},
 		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			checkEntities(t, run(t, tc.title, tc.body, true, tc.spans), tc.want, tc.absent)
-		})
-	}
+	})
 }
