@@ -284,18 +284,24 @@ const (
 	tGazPhrase // phrase hashes of the gazetteer, not a feature
 )
 
+// positionBits are token i's position features as key parts: initial is 1
+// for a sentence's first token, caps 1 when the whole sentence is in
+// capitals.
+func positionBits(i int, capsLine bool) (initial, caps uint64) {
+	if i == 0 {
+		initial = 1
+	}
+	if capsLine {
+		caps = 1
+	}
+	return initial, caps
+}
+
 // lineAndGazetteerKeys appends the keys of token i's caps-line, first-word
 // and gazetteer features and those of its neighbours' gazetteer masks gm1
 // and gp1 (0 for none), which sentenceKeys and contextKeys share.
 func lineAndGazetteerKeys(keys []uint64, a *attr, i int, capsLine bool, gm1, gp1 uint64) []uint64 {
-	initial := uint64(0)
-	if i == 0 {
-		initial = 1
-	}
-	caps := uint64(0)
-	if capsLine {
-		caps = 1
-	}
+	initial, caps := positionBits(i, capsLine)
 	if capsLine {
 		keys = append(keys, mix(tCapsLine, a.lower, 0, 0))
 	}
@@ -338,14 +344,7 @@ func sentenceKeys(keys []uint64, at []attr, i int, capsLine bool, useClusters bo
 	if i+2 < len(at) {
 		lp2 = at[i+2].lower
 	}
-	initial := uint64(0)
-	if i == 0 {
-		initial = 1
-	}
-	caps := uint64(0)
-	if capsLine {
-		caps = 1
-	}
+	initial, caps := positionBits(i, capsLine)
 	keys = append(keys,
 		mix(tBias, 0, 0, 0),
 		mix(tWord, a.word, 0, 0),

@@ -183,14 +183,7 @@ func contextKeys(keys []uint64, at []attr, i int, capsLine bool) []uint64 {
 		n := &at[i+1]
 		lp1, sp1, cp1, gp1, dp1 = n.lower, n.shape, n.cshape, n.gaz, uint64(n.docCase)
 	}
-	initial := uint64(0)
-	if i == 0 {
-		initial = 1
-	}
-	caps := uint64(0)
-	if capsLine {
-		caps = 1
-	}
+	initial, caps := positionBits(i, capsLine)
 	if i == 0 {
 		keys = append(keys, mix(tLowerM1, padBefore, 0, 0), mix(tShapeM1, padBefore, 0, 0), mix(tWordM1, padBefore, 0, 0))
 	}
