@@ -374,6 +374,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 	}
 	if d.English {
 		s.headlineFragments()
+		s.titleCaseLines()
 		s.namedStorms()
 		s.stateAbbreviations()
 		s.statesOverCities()
