@@ -217,6 +217,9 @@ func cleanupNotes(doc *schema.Document) []string {
 	if c.TitleFromBody {
 		out = append(out, "title taken from the first line")
 	}
+	if c.TitleSiteName {
+		out = append(out, "the outlet's name cut from the title")
+	}
 	if c.DateFromBody {
 		out = append(out, "date taken from the text")
 	}

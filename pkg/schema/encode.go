@@ -133,6 +133,7 @@ func (c *Cleaning) appendJSON(b []byte) []byte {
 	b = appendIntField(b, &first, "binary_bytes", c.BinaryBytes)
 	b = appendTrueField(b, &first, "from_html", c.FromHTML)
 	b = appendTrueField(b, &first, "title_from_body", c.TitleFromBody)
+	b = appendTrueField(b, &first, "title_site_name", c.TitleSiteName)
 	b = appendTrueField(b, &first, "date_from_body", c.DateFromBody)
 	b = appendTrueField(b, &first, "truncated", c.Truncated)
 	return append(b, '}')

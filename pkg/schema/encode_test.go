@@ -77,7 +77,7 @@ func randomDocument(r *rand.Rand) *Document {
 		DedupeRevision: uint64(r.IntN(3)) * r.Uint64(),
 		Cleaning: Cleaning{
 			EscapeLayers: r.IntN(3), MojibakeRepairs: r.IntN(3) - 1, LostLetters: r.IntN(2), BoilerplateLines: r.IntN(9),
-			Banners: r.IntN(2), ControlChars: r.IntN(2), BinaryBytes: r.IntN(2), FromHTML: r.IntN(2) == 0, TitleFromBody: r.IntN(2) == 0,
+			Banners: r.IntN(2), ControlChars: r.IntN(2), BinaryBytes: r.IntN(2), FromHTML: r.IntN(2) == 0, TitleFromBody: r.IntN(2) == 0, TitleSiteName: r.IntN(2) == 0,
 			DateFromBody: r.IntN(2) == 0, Truncated: r.IntN(2) == 0,
 		},
 	}

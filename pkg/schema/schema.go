@@ -112,6 +112,9 @@ type Cleaning struct {
 	FromHTML bool `json:"from_html,omitempty"`
 	// TitleFromBody is true when the title was taken from the first line.
 	TitleFromBody bool `json:"title_from_body,omitempty"`
+	// TitleSiteName is true when the outlet's name was cut from the
+	// start or the end of the title ("… - WFSB 3 Connecticut").
+	TitleSiteName bool `json:"title_site_name,omitempty"`
 	// DateFromBody is true when published_at was taken from the text.
 	DateFromBody bool `json:"date_from_body,omitempty"`
 	// Truncated is true when the body was cut to the size limit.

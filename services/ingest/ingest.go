@@ -191,7 +191,7 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 	}
 
 	domain := schema.Domain(raw.URL)
-	opts := clean.Options{Title: title, MaxBytes: i.cfg.MaxTextBytes}
+	opts := clean.Options{Title: title, MaxBytes: i.cfg.MaxTextBytes, SiteKeys: clean.SiteKeys(sourceName, domain)}
 	if i.learner != nil && domain != "" {
 		opts.Boilerplate = i.learner.For(domain)
 	}
@@ -244,14 +244,14 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 // its title and stories clusters it by its title. Without a title it is
 // rejected with ErrNoInput.
 func (i *Ingester) headline(raw *schema.RawArticle, title, sourceName, language string, published *time.Time) (*schema.Document, error) {
-	title = clean.CleanTitle(title)
+	domain := schema.Domain(raw.URL)
+	title, siteName := clean.TrimSiteName(clean.CleanTitle(title), clean.SiteKeys(sourceName, domain))
 	if title == "" {
 		return nil, i.reject("no_input", ErrNoInput)
 	}
 	if language == "" {
 		language, _ = lang.Detect(title, i.cfg.LanguageMinConfidence)
 	}
-	domain := schema.Domain(raw.URL)
 	doc := &schema.Document{
 		SchemaVersion: schema.Version,
 		ID:            schema.DocumentID(raw.URL, title, ""),
@@ -261,6 +261,7 @@ func (i *Ingester) headline(raw *schema.RawArticle, title, sourceName, language 
 		PublishedAt:   published,
 		IngestedAt:    i.now().UTC(),
 		Language:      language,
+		Cleaning:      schema.Cleaning{TitleSiteName: siteName},
 		Metadata:      raw.Metadata,
 	}
 	if err := doc.Validate(); err != nil {
@@ -296,6 +297,7 @@ func (i *Ingester) count(c schema.Cleaning) {
 	add("binary_bytes", c.BinaryBytes)
 	add("from_html", b(c.FromHTML))
 	add("title_from_body", b(c.TitleFromBody))
+	add("title_site_name", b(c.TitleSiteName))
 	add("date_from_body", b(c.DateFromBody))
 	add("truncated", b(c.Truncated))
 }

@@ -110,6 +110,21 @@ func TestProcess(t *testing.T) {
 		}
 	})
 
+	t.Run("the outlet's name in the title", func(t *testing.T) {
+		for _, raw := range []*schema.RawArticle{
+			{Source: "wdnr.example", Title: "Bridge closed after flood | WDNR 7 Dunmere", Text: "The old bridge in Dunmere was closed on Monday after engineers found cracks in two of its arches."},
+			{URL: "https://www.wdnr.example/2023/bridge", Title: "Bridge closed after flood - WDNR 7 Dunmere"},
+		} {
+			doc, err := i.Process(ctx, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if doc.Title != "Bridge closed after flood" || !doc.Cleaning.TitleSiteName {
+				t.Errorf("title %q, title_site_name %v; want the headline without the outlet", doc.Title, doc.Cleaning.TitleSiteName)
+			}
+		}
+	})
+
 	t.Run("html instead of text", func(t *testing.T) {
 		page := `<html><head><title>Bridge closed after flood</title></head><body><article><h1>Bridge closed after flood</h1>` +
 			`<p>The old bridge in Dunmere was closed on Monday after engineers found cracks in two of its arches.</p>` +

@@ -29,6 +29,9 @@ type Options struct {
 	Boilerplate LineSet
 	// MaxBytes caps the input; 0 means DefaultMaxBytes.
 	MaxBytes int
+	// SiteKeys name the article's outlet (SiteKeys of its source and
+	// domain): a part of the title naming it is cut (TrimSiteName).
+	SiteKeys []string
 }
 
 // Result is a cleaned article.
@@ -58,7 +61,7 @@ func Clean(text string, opts Options) Result {
 	// A step can expose work for an earlier one (joining lines can put a
 	// space after a stray "Ã"), so clean again until the body settles.
 	for i := 0; i < 3; i++ {
-		again := cleanOnce(res.Body, Options{Title: res.Title, Boilerplate: opts.Boilerplate, MaxBytes: opts.MaxBytes})
+		again := cleanOnce(res.Body, Options{Title: res.Title, Boilerplate: opts.Boilerplate, MaxBytes: opts.MaxBytes, SiteKeys: opts.SiteKeys})
 		if again.Body == res.Body {
 			break
 		}
@@ -80,7 +83,13 @@ func merge(c *schema.Cleaning, later schema.Cleaning) {
 	c.Banners += later.Banners
 	c.ControlChars += later.ControlChars
 	c.DateFromBody = c.DateFromBody || later.DateFromBody
+	c.TitleSiteName = c.TitleSiteName || later.TitleSiteName
 	c.Truncated = c.Truncated || later.Truncated
+}
+
+// repeatsTitle reports whether a paragraph is the headline again.
+func repeatsTitle(para, title string) bool {
+	return sameText(para, title) || sameText(CleanTitle(para), title)
 }
 
 func cleanOnce(text string, opts Options) Result {
@@ -120,7 +129,8 @@ func cleanOnce(text string, opts Options) Result {
 
 	res.Title = CleanTitle(opts.Title)
 	if res.Title != "" {
-		if len(paras) > 0 && (sameText(paras[0], res.Title) || sameText(CleanTitle(paras[0]), res.Title)) {
+		headline, _ := TrimSiteName(res.Title, opts.SiteKeys)
+		if len(paras) > 0 && (repeatsTitle(paras[0], res.Title) || repeatsTitle(paras[0], headline)) {
 			paras = paras[1:]
 		}
 	} else if len(paras) >= 2 && looksLikeHeadline(paras[0], paras[1]) {
@@ -128,6 +138,7 @@ func cleanOnce(text string, opts Options) Result {
 		paras = paras[1:]
 		c.TitleFromBody = true
 	}
+	res.Title, c.TitleSiteName = TrimSiteName(res.Title, opts.SiteKeys)
 	paras = stripLead(paras, &res)
 	if res.PublishedAt != nil {
 		c.DateFromBody = true

@@ -56,7 +56,10 @@
 //     capitalised, one sentence, no full stop, followed by a longer
 //     paragraph) becomes Title (TitleFromBody); a lede ends in a full
 //     stop and is never taken. Dates and banners after the headline are
-//     stripped as in step 5.
+//     stripped as in step 5. Then the outlet's name is cut from the
+//     start or the end of the title (TrimSiteName, TitleSiteName): a
+//     capitalised part beyond a separator that names Options.SiteKeys or
+//     holds two words of outlets' names ("News, Weather, Sports").
 //  9. Lost letters (LostLetters): '?' between a letter and a lower-case
 //     letter outside URLs ("Çavu?o?lu") is counted, not changed: the
 //     letter cannot be recovered from the text alone, and enrich uses the
