@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -356,10 +357,10 @@ func truncateReason(s string, n int) string {
 func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, indexed uint64, elapsed time.Duration, export string, dead []DeadLetter) error {
 	fmt.Fprintf(w, "\nintake: %s", report)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\nstage\tin\tout\tduplicates\tretried\tdead-lettered\tbusy\t")
+	fmt.Fprintln(tw, "\nstage\tin\tout\tduplicates\tretried\tdead-lettered\tin flight\t")
 	for _, c := range p.Runtime().Consumers() {
 		s := c.Stats()
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", c.Name(), s.In, s.Out, s.Duplicates, s.Retried, s.Dead, s.Busy.Round(time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\t\n", c.Name(), s.In, s.Out, s.Duplicates, s.Retried, s.Dead, inFlight(s.Busy, elapsed))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -378,6 +379,17 @@ func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, inde
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// inFlight is how many messages a stage was handling at once on average
+// over the run: the time its workers spent on messages, summed, over the
+// run's wall time. The indexer's counts documents waiting in a bulk
+// batch too, so it is far above its workers.
+func inFlight(busy, elapsed time.Duration) string {
+	if elapsed <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(busy.Seconds()/elapsed.Seconds(), 'f', 1, 64)
 }
 
 func startCPUProfile(path string) (stop func(), err error) {

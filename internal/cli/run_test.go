@@ -267,3 +267,18 @@ func checkAllocProfile(t *testing.T, path string) {
 		t.Errorf("--memprofile's profile (%d bytes) has no alloc_space samples", len(b))
 	}
 }
+
+func TestInFlightIsTheMeanHandledAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		busy, elapsed time.Duration
+		want          string
+	}{
+		{90 * time.Second, 45 * time.Second, "2.0"},
+		{250 * time.Millisecond, time.Second, "0.2"},
+		{time.Second, 0, "-"},
+	} {
+		if got := inFlight(tc.busy, tc.elapsed); got != tc.want {
+			t.Errorf("inFlight(%s, %s) = %q, want %q", tc.busy, tc.elapsed, got, tc.want)
+		}
+	}
+}

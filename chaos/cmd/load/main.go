@@ -218,7 +218,7 @@ loop:
 }
 
 // dedupeRow reads the duplicates column of the dedupe row of newsflow
-// run's summary: "dedupe  in  out  duplicates  retried  dead-lettered  busy".
+// run's summary: "dedupe  in  out  duplicates  retried  dead-lettered  in flight".
 var dedupeRow = regexp.MustCompile(`(?m)^\s*dedupe\s+\d+\s+\d+\s+(\d+)\s`)
 
 func mean(s []sample, f func(sample) float64) float64 {
