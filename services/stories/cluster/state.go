@@ -1271,7 +1271,8 @@ func (s *State) TakeChanged() []Changed {
 const maxStoryEntities = 10
 
 // Snapshot is the story's document, as it was when TakeChanged copied it
-// (it sorts the copy's entities, which no one else holds).
+// (it joins and sorts the copy's entities, which no one else holds: see
+// oneNamePerEntity).
 func (c *Changed) Snapshot() schema.Story {
 	st := &c.st
 	out := schema.Story{
@@ -1288,6 +1289,7 @@ func (c *Changed) Snapshot() schema.Story {
 		MergedInto:       st.merged,
 		Revision:         st.revision,
 	}
+	st.ents = oneNamePerEntity(st.ents)
 	slices.SortStableFunc(st.ents, func(a, b storyEntity) int { return cmp.Compare(b.salience, a.salience) }) // ties stay in id order
 	for _, e := range st.ents {
 		ent := schema.Entity{Name: e.name, ID: e.id, Mentions: int(e.mentions), Salience: min(math.Round(e.salience/float64(st.count)*1000)/1000, 1)}
