@@ -14,6 +14,10 @@ import (
 //     an organisation in one) is one entity, of the type that carries the
 //     knowledge base's id, else of the type with the larger salience.
 //     Two different knowledge-base ids under one name stay apart.
+//   - spellings of one person's name (Mohamed Morsi, Mohammed Morsi and
+//     Mohamed Mursi, but not Ahmed Hassan and Ahmed Hussein: spellingKey)
+//     are one person, of the knowledge base's id, else of the most
+//     salient spelling.
 //   - a one-word person or organisation without a knowledge-base id
 //     that is the last word of exactly one person of the story ("Romney",
 //     "Savile", the "II" of John Paul II) is that person, as a surname
@@ -40,9 +44,11 @@ func oneNamePerEntity(ents []storyEntity) []storyEntity {
 		k := nameKey(ents[i].name)
 		byName[k] = append(byName[k], i)
 	}
-	for _, group := range byName {
+	// joinGroup makes a group of names of one entity one entity, unless
+	// two of them have knowledge-base ids (then they are known apart).
+	joinGroup := func(group []int) {
 		if len(group) < 2 || knownIDs(ents, group) > 1 {
-			continue
+			return
 		}
 		keep := group[0]
 		for _, i := range group[1:] {
@@ -55,6 +61,23 @@ func oneNamePerEntity(ents []storyEntity) []storyEntity {
 				join(i, keep)
 			}
 		}
+	}
+	for _, group := range byName {
+		joinGroup(group)
+	}
+
+	// Spellings of one person's name (transliterations: Mohamed Morsi,
+	// Mohammed Morsi, Mohamed Mursi) share a spellingKey.
+	bySpelling := make(map[string][]int)
+	for i := range ents {
+		if into[i] == i && ents[i].kind == 'p' {
+			if k := spellingKey(ents[i].name); k != "" {
+				bySpelling[k] = append(bySpelling[k], i)
+			}
+		}
+	}
+	for _, group := range bySpelling {
+		joinGroup(group)
 	}
 
 	bySurname := make(map[string]int) // last word of a person's name -> the person, -1 when two share it
@@ -118,6 +141,42 @@ func knownIDs(ents []storyEntity, group []int) int {
 		}
 	}
 	return n
+}
+
+// spellingKey is what the spellings of one person's name that news
+// outlets transliterate differently have in common: the nameKey with
+// doubled letters single ("Mohammed" is "Mohamed") and each vowel of the
+// surname after its first letter a wildcard ("Mursi" is "Morsi", but
+// "Hussein" is not "Hassan"). Only names of two or more words whose
+// surname has four letters or more have one; first names keep their
+// vowels, since "Brian" and "Bruno" are two people.
+func spellingKey(name string) string {
+	words := strings.Fields(nameKey(name))
+	if len(words) < 2 || len([]rune(words[len(words)-1])) < 4 {
+		return ""
+	}
+	for i, w := range words {
+		words[i] = singleLetters(w, i == len(words)-1)
+	}
+	return strings.Join(words, " ")
+}
+
+// singleLetters writes doubled letters once and, with anyVowel, each
+// vowel after the first letter as '*'.
+func singleLetters(w string, anyVowel bool) string {
+	var b strings.Builder
+	var last rune
+	for i, r := range w {
+		if r == last {
+			continue
+		}
+		last = r
+		if i > 0 && anyVowel && strings.ContainsRune("aeiouy", r) {
+			r = '*'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // nameKey is a name's letters and digits in lower case, words apart:

@@ -11,7 +11,8 @@ import (
 // TestStoryNamesEachEntityOnce: the reports of one story name its
 // entities as enrich read each article. The story's document lists each
 // entity once: a name under two types takes the type with the knowledge
-// base's id (else the more salient), a surname alone or a regnal number
+// base's id (else the more salient), spellings of one person's name are
+// that person, a surname alone or a regnal number
 // joins the one person of the story it ends, and salience adds up; two
 // knowledge-base ids under one name, and a place, stay apart.
 func TestStoryNamesEachEntityOnce(t *testing.T) {
@@ -33,6 +34,21 @@ func TestStoryNamesEachEntityOnce(t *testing.T) {
 				schema.Entity{Name: "Paolo Rossi", ID: "Q20", Salience: 0.1},
 			)
 			d.Entities.Places = append(d.Entities.Places, schema.Place{Entity: schema.Entity{Name: "Rossi", ID: "local:place:rossi", Salience: 0.1}})
+			d.Entities.Persons = append(d.Entities.Persons,
+				schema.Entity{Name: "Mohamed Mursi", ID: "local:person:mohamed-mursi", Salience: 0.05},
+				schema.Entity{Name: "Ahmed Hussein", ID: "local:person:ahmed-hussein", Salience: 0.05},
+				schema.Entity{Name: "Bruno Kelly", ID: "local:person:bruno-kelly", Salience: 0.05},
+			)
+		}
+		if i == 1 {
+			d.Entities.Persons = append(d.Entities.Persons,
+				schema.Entity{Name: "Mohammed Morsi", ID: "local:person:mohammed-morsi", Salience: 0.05},
+				schema.Entity{Name: "Ahmed Hassan", ID: "local:person:ahmed-hassan", Salience: 0.05},
+				schema.Entity{Name: "Brian Kelly", ID: "local:person:brian-kelly", Salience: 0.05},
+			)
+		}
+		if i == 2 {
+			d.Entities.Persons = append(d.Entities.Persons, schema.Entity{Name: "Mohamed Morsi", ID: "Q3", Salience: 0.1})
 		}
 		assign(t, s, FromDocument(d))
 	}
@@ -55,6 +71,19 @@ func TestStoryNamesEachEntityOnce(t *testing.T) {
 	}
 	if p, ok := persons["John Paul II"]; !ok || p.Salience != round3((0.2*n+0.1)/n) {
 		t.Errorf("John Paul II = %+v; want the 'II' joined to him", p)
+	}
+	if p, ok := persons["Mohamed Morsi"]; !ok || p.ID != "Q3" || p.Salience != round3(0.2/n) {
+		t.Errorf("Mohamed Morsi = %+v; want Q3 with the salience of Mohammed Morsi and Mohamed Mursi", p)
+	}
+	for _, two := range []string{"Ahmed Hassan", "Ahmed Hussein", "Brian Kelly", "Bruno Kelly"} {
+		if _, ok := persons[two]; !ok {
+			t.Errorf("person %q not listed; want names that differ by more than their spelling kept apart", two)
+		}
+	}
+	for _, gone := range []string{"Mohamed Mursi", "Mohammed Morsi"} {
+		if _, ok := persons[gone]; ok {
+			t.Errorf("person %q listed; want it joined to Mohamed Morsi", gone)
+		}
 	}
 	for _, gone := range []string{"Marta Bellocchio", "Bellocchio", "II"} {
 		if _, ok := orgs[gone]; ok {
