@@ -208,6 +208,8 @@ type cluster struct {
 	multi      bool   // some mention has more than one word
 	titled     bool   // a title preceded some mention
 	work       bool   // a cue says it is a film, show, book or game
+	product    bool   // a cue next to a mention says it is a product or a technology ("the DS console", "Cabir virus")
+	agent      bool   // a mention speaks or owns: "Apple said", "Apple's"
 	namedWork  bool   // a cue next to a mention says so ("the film X", "X, directed by")
 	band       bool   // a cue says it is a band
 	orgCue     bool   // a cue says it is a company
@@ -345,6 +347,7 @@ func (s *state) cluster() schema.Entities {
 		}
 	}
 	s.coordinated(clusters, find)
+	s.productsByName(clusters, find)
 	for _, c := range clusters {
 		if c.entry != nil {
 			c.typ = c.entry.Type
@@ -1128,8 +1131,10 @@ func (s *state) cues(m *mention, c *cluster) {
 		// Not "according to The Independent": a title's "The" is part of it.
 		c.venue = true
 	}
+	c.product = c.product || productAfter[next] || s.technologyNamed(m, after, named) || s.calledProduct(m)
+	c.agent = c.agent || agentAfter[next]
 	switch {
-	case workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) || next == "," && workAfterComma[next2] || productAfter[next] ||
+	case workBefore[prev] || workAfter[lnext] && (!named || !authoredWork[lnext]) || next == "," && workAfterComma[next2] ||
 		the && workAfterThe[next] || s.workExample(m.t0, nominated) || prev == "in" && workIn[prev2] && !possessive[next] || !named && (prev == "for" && workFor[prev2] ||
 		prev == "of" && workOf[prev2]) || next == "directed" && next2 == "by" || s.versioned(m) || s.possessedProduct(m) ||
 		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
