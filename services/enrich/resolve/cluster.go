@@ -1124,7 +1124,7 @@ func (s *state) cues(m *mention, c *cluster) {
 	// Aviator"); one word is as often a band ("Brit nominees such as
 	// Keane").
 	nominated := m.typ != gazetteer.Person && !named && (m.t1-m.t0 > 1 || the)
-	if s.sideOfPlace(m, prev, prev2, lnext, next, next2) {
+	if s.sideOfPlace(m, prev, prev2, lnext, next, next2) || s.clubNamed(m) {
 		c.club = true
 	}
 	if venueAfter[lnext] || the && s.toks[m.t0-1].Text == "the" && m.t1-m.t0 == 1 && venueBefore[prev] && s.strictSport() && s.groundShaped(m, lnext) {
