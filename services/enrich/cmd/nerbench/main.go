@@ -37,6 +37,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -51,6 +52,7 @@ import (
 
 type config struct {
 	texts, conll, docs, spans, cpuProfile string
+	memProfile                            string
 	enrich                                bool
 	limit                                 int
 }
@@ -62,9 +64,13 @@ func main() {
 	flag.StringVar(&cfg.docs, "docs", "", "JSON lines of documents (title, body, language) to enrich one after another")
 	flag.StringVar(&cfg.spans, "spans", "", "write every predicted span to this file")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the tagging (or, with -enrich, of the enrich stage) to this file")
+	flag.StringVar(&cfg.memProfile, "memprofile", "", "with -docs, write an allocation profile of the documents' enrichment (not of loading) to this file")
 	flag.BoolVar(&cfg.enrich, "enrich", false, "also run the whole enrich stage on the texts")
 	flag.IntVar(&cfg.limit, "n", 0, "use only the first n texts and documents (0: all)")
 	flag.Parse()
+	if cfg.memProfile != "" {
+		runtime.MemProfileRate = 0 // enrichDocs turns it on for the documents
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, cfg, os.Stdout); err != nil {
@@ -134,6 +140,10 @@ func enrichDocs(ctx context.Context, cfg config, out, spans io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cfg.memProfile != "" {
+		// Sampled from here on only: loading's allocations stay out.
+		runtime.MemProfileRate = 4096
+	}
 	w0, c0 := time.Now(), cpuTime()
 	for _, d := range docs {
 		d, err := e.Process(ctx, d)
@@ -148,6 +158,11 @@ func enrichDocs(ctx context.Context, cfg config, out, spans io.Writer) error {
 	}
 	cpu, wall := cpuTime()-c0, time.Since(w0)
 	stopProfile()
+	if cfg.memProfile != "" {
+		if err := writeAllocs(cfg.memProfile); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(out, "enriched %d documents of %s: %v CPU, %v wall: %.0f articles/cpu-s\n",
 		len(docs), cfg.docs, cpu.Round(time.Millisecond), wall.Round(time.Millisecond), float64(len(docs))/cpu.Seconds())
 	return nil
@@ -293,6 +308,19 @@ func texts(ctx context.Context, tg *ner.Tagger, cfg config, out, spans io.Writer
 	fmt.Fprintf(out, "enriched %d articles: %v CPU, %v wall: %.0f articles/cpu-s\n",
 		len(arts), cpu.Round(time.Millisecond), wall.Round(time.Millisecond), float64(len(arts))/cpu.Seconds())
 	return nil
+}
+
+// writeAllocs writes the allocation profile to path.
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // startProfile starts a CPU profile into path if on, and returns its stop.
