@@ -315,7 +315,7 @@ func refDocAttrs(t *Tagger, doc [][]string) [][]attr {
 	for _, sent := range doc {
 		n += len(sent)
 	}
-	out := t.sentenceAttrs(make([]attr, n), doc)
+	out := t.sentenceAttrs(make([][]attr, len(doc)), make([]attr, n), doc)
 	clear(casing)
 	title := titleHeadlines && len(doc) > 1 && isTitleLine(doc[0])
 	refFillDocCase(out, casing, title)

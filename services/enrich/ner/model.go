@@ -112,20 +112,25 @@ type Tagger struct {
 
 // scratch is the per-call working memory of a tagger.
 type scratch struct {
-	attrs  []attr
-	keys   []uint64
-	off    []int32
-	emit   []float32
-	score  []float32
-	back   []int8
-	part   []int32            // stage-2 sums of each token's sentence features
-	slots  []int32            // feature table slots of a token's features
-	touch  int16              // keeps the loads that start fetching rows
-	words  *keyTable[int32]   // lower-cased word -> attr.id
-	forms  *wordCache         // sums of the features single words give, by word form; kept across documents
-	sums   [][2 * nTags]int32 // per token of a sentence: the sums of the forms' features
-	casing [][3]uint16        // per word id: lower, capitalised, all caps
-	hist   [][nTags]uint16    // per word id: first-stage tags
+	attrs    []attr
+	keys     []uint64
+	off      []int32
+	emit     []float32
+	score    []float32
+	back     []int8
+	part     []int32            // stage-2 sums of each token's sentence features
+	slots    []int32            // feature table slots of a token's features
+	touch    int16              // keeps the loads that start fetching rows
+	words    *keyTable[int32]   // lower-cased word -> attr.id
+	forms    *wordCache         // sums of the features single words give, by word form; kept across documents
+	sums     [][2 * nTags]int32 // per token of a sentence: the sums of the forms' features
+	casing   [][3]uint16        // per word id: lower, capitalised, all caps
+	hist     [][nTags]uint16    // per word id: first-stage tags
+	text     []string           // a document's words
+	lines    [][]string         // text by sentence
+	tags     []int              // a document's tags
+	sents    [][]attr           // attrs by sentence
+	tagLines [][]int            // tags by sentence
 }
 
 func newScratch() *scratch { return &scratch{} }
@@ -181,21 +186,33 @@ func (t *Tagger) Tag(sentence []Token) []Span {
 func (t *Tagger) TagDocument(doc [][]Token) [][]Span {
 	s := t.getScratch()
 	defer t.pool.Put(s)
-	words := make([][]string, len(doc))
 	n := 0
+	for _, sent := range doc {
+		n += len(sent)
+	}
+	// The words, sentences and tags live in the scratch; the words are
+	// cleared before it goes back to the pool, so that it does not keep
+	// the document's text.
+	s.text = grow(s.text, n)
+	defer clear(s.text)
+	s.lines = grow(s.lines, len(doc))
+	words := s.lines
+	off := 0
 	for i, sent := range doc {
-		ws := make([]string, len(sent))
+		ws := s.text[off : off+len(sent) : off+len(sent)]
 		for j := range sent {
 			ws[j] = sent[j].Text
 		}
 		words[i] = ws
-		n += len(sent)
+		off += len(sent)
 	}
 	attrs := t.docAttrs(s, words)
-	tags := make([][]int, len(doc))
-	all := make([]int, n)
+	s.tagLines = grow(s.tagLines, len(doc))
+	tags := s.tagLines
+	s.tags = counts(s.tags, n)
+	all := s.tags
 	s.part = grow(s.part, n*nTags)
-	off := 0
+	off = 0
 	for i, at := range attrs {
 		tags[i] = all[off : off+len(at) : off+len(at)]
 		t.decodeFirst(s, at, s.part[off*nTags:(off+len(at))*nTags], tags[i])
@@ -436,10 +453,10 @@ func fillHist(doc [][]attr, tags [][]int, hist [][nTags]uint16) [][nTags]uint16 
 }
 
 // sentenceAttrs computes each word's own attributes (t may be nil: no
-// lexicon or gazetteer) into all, one slice of it per sentence of doc;
-// all holds exactly the document's words.
-func (t *Tagger) sentenceAttrs(all []attr, doc [][]string) [][]attr {
-	out := make([][]attr, len(doc))
+// lexicon or gazetteer) into all, and sets out[i] to the slice of it of
+// sentence i of doc; all holds exactly the document's words, out has
+// len(doc) elements.
+func (t *Tagger) sentenceAttrs(out [][]attr, all []attr, doc [][]string) [][]attr {
 	off := 0
 	for i, sent := range doc {
 		at := all[off : off+len(sent) : off+len(sent)]
@@ -469,7 +486,8 @@ func (t *Tagger) docAttrs(s *scratch, doc [][]string) [][]attr {
 		s.attrs = make([]attr, n)
 	}
 	all := s.attrs[:n]
-	out := t.sentenceAttrs(all, doc)
+	s.sents = grow(s.sents, len(doc))
+	out := t.sentenceAttrs(s.sents, all, doc)
 	nw := s.wordIDs(all, true)
 	s.casing = counts(s.casing, nw)
 	title := titleHeadlines && len(doc) > 1 && isTitleLine(doc[0])

@@ -597,7 +597,7 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 		if m.text == "" || m.t1-m.t0 != 1 || m.acronym >= 0 || !isAcronym(m.text) || strings.ToUpper(m.text) != m.text {
 			continue
 		}
-		cands := longs[strings.NewReplacer("&", "", "-", "").Replace(m.text)]
+		cands := longs[acronymLetters.Replace(m.text)]
 		if len(cands) == 0 {
 			continue
 		}
@@ -613,6 +613,11 @@ func (s *state) undefinedAcronyms(find func(int) int, union func(a, b int)) {
 		union(i, cands[0])
 	}
 }
+
+// acronymLetters drops the signs an acronym may have between its letters
+// ("AT&T", "G-8"). A Replacer is safe for concurrent use, and building one
+// per call was a tenth of the bytes enrich allocated.
+var acronymLetters = strings.NewReplacer("&", "", "-", "")
 
 // shortForms joins an organisation that nothing knows, written short, to
 // the one organisation of the article whose words its words begin, after
