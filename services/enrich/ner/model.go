@@ -106,8 +106,10 @@ type Tagger struct {
 	clusters *keyTable[[3]uint64]
 	// gaz maps the hash of a lower-cased phrase to a bit per LexClass;
 	// proper prefixes of phrases map to 0.
-	gaz  *keyTable[uint64]
-	pool sync.Pool
+	gaz *keyTable[uint64]
+	// second has the rows of most second-stage features (decodeSecond).
+	second *secondRows
+	pool   sync.Pool
 }
 
 // scratch is the per-call working memory of a tagger.
@@ -362,7 +364,9 @@ func addSecond(a *[nTags]int32, w *[2 * nTags]int16) {
 }
 
 // decodeSecond tags a sentence with the second stage, given the sums of
-// the sentence features that decodeFirst left in part.
+// the sentence features that decodeFirst left in part. The features of
+// stage2Keys whose parts are tags come from t.second's arrays; only the
+// majority-and-shape feature is looked up.
 func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 	n := len(at)
 	if n == 0 {
@@ -371,11 +375,11 @@ func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 	p := &t.stages[1]
 	s.emit = grow(s.emit, n*nTags)
 	for i := range at {
-		s.keys = stage2Keys(s.keys[:0], at, i)
+		s.slots = t.secondSlots(s.slots[:0], at, i)
 		acc := *(*[nTags]int32)(part[i*nTags:])
-		for _, k := range s.keys {
-			if j := t.feats.find(k); j != nil {
-				addSecond(&acc, &t.rows[*j].w)
+		for _, j := range s.slots {
+			if j >= 0 {
+				addSecond(&acc, &t.rows[j].w)
 			}
 		}
 		e := (*[nTags]float32)(s.emit[i*nTags:])
@@ -386,6 +390,69 @@ func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 	s.score = grow(s.score, n*nTags)
 	s.back = grow(s.back, n*nTags)
 	p.viterbi(s.emit, s.score, s.back, tags)
+}
+
+// secondSlots appends the rows (-1: none) of token i's stage2Keys.
+func (t *Tagger) secondSlots(slots []int32, at []attr, i int) []int32 {
+	d, a := t.second, &at[i]
+	before, after := nTags, nTags
+	if i > 0 {
+		before = int(at[i-1].s1)
+	}
+	if i+1 < len(at) {
+		after = int(at[i+1].s1)
+	}
+	slots = append(slots, d.stage1[a.s1], d.stage1Ctx[before][a.s1][after], d.histMaj[a.histMaj][a.s1])
+	for m := a.histMask; m != 0; m &= m - 1 {
+		slots = append(slots, d.hist[bits.TrailingZeros32(m)])
+	}
+	j := int32(-1)
+	if p := t.feats.find(mix(tHistMajShape, uint64(a.histMaj), a.cshape, 0)); p != nil {
+		j = *p
+	}
+	return append(slots, j)
+}
+
+// secondRows are the rows (-1: none) of the second-stage features of
+// stage2Keys whose key parts are tags, a tag count or the majority type,
+// by those parts, so that decodeSecond indexes them instead of hashing
+// and looking up four or five keys a token; nTags stands for the padding
+// beyond a sentence's ends. About 23 KB.
+type secondRows struct {
+	stage1    [nTags]int32
+	stage1Ctx [nTags + 1][nTags][nTags + 1]int32
+	histMaj   [histNone + 1][nTags]int32
+	hist      [nTags]int32
+}
+
+// newSecondRows fills secondRows from the feature table.
+func newSecondRows(feats *keyTable[int32]) *secondRows {
+	row := func(k uint64) int32 {
+		if j := feats.find(k); j != nil {
+			return *j
+		}
+		return -1
+	}
+	part := func(tag int, pad uint64) uint64 {
+		if tag == nTags {
+			return pad
+		}
+		return uint64(tag)
+	}
+	d := &secondRows{}
+	for s1 := range nTags {
+		d.stage1[s1] = row(mix(tStage1, uint64(s1), 0, 0))
+		d.hist[s1] = row(mix(tHist, uint64(s1), 0, 0))
+		for b := range nTags + 1 {
+			for a := range nTags + 1 {
+				d.stage1Ctx[b][s1][a] = row(mix(tStage1Ctx, part(b, padBefore), uint64(s1), part(a, padAfter)))
+			}
+		}
+		for m := range histNone + 1 {
+			d.histMaj[m][s1] = row(mix(tHistMaj, uint64(m), uint64(s1), 0))
+		}
+	}
+	return d
 }
 
 // setHist records in a the tags its word had elsewhere in the document,
