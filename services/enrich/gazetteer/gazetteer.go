@@ -582,11 +582,16 @@ func (g *Gazetteer) Len() int { return len(g.entries) }
 // when it starts later.
 func (g *Gazetteer) Find(text string) []Match {
 	var out []Match
-	g.match.each(text, func(s, e, p int) {
-		if boundaryBefore(text, s) && boundaryAfter(text, e) {
+	for s := range len(text) {
+		// Only a word's start can begin a match: the trie is not walked
+		// from inside words.
+		if !boundaryBefore(text, s) {
+			continue
+		}
+		if e, p, ok := g.match.longest(text, s); ok && boundaryAfter(text, e) {
 			out = append(out, Match{Start: s, End: e, Candidates: g.cands[p]})
 		}
-	})
+	}
 	return out
 }
 

@@ -13,8 +13,9 @@ import (
 // It is a byte trie in breadth-first order held in three flat arrays, a
 // node per distinct prefix of the surfaces: about nine bytes a node, 4 MiB
 // for the 68,000 surfaces, where a pointer automaton with failure links
-// took 33 MiB. Without failure links a match is tried from every byte of
-// the text, but almost every try ends at the first or second byte.
+// took 33 MiB. Without failure links a match is tried from every place it
+// may start (Gazetteer.Find: every word's start), but almost every try
+// ends at the first or second byte.
 type matcher struct {
 	// root is the child of the root for each byte, 0 for none (the root,
 	// node 0, is nobody's child).
@@ -124,14 +125,4 @@ func (m *matcher) exact(s string) (pattern int, ok bool) {
 		return 0, false
 	}
 	return int(m.pattern[n] - 1), true
-}
-
-// each calls f with the longest surface that starts at each byte of
-// text, left to right.
-func (m *matcher) each(text string, f func(start, end, pattern int)) {
-	for i := range len(text) {
-		if end, p, ok := m.longest(text, i); ok {
-			f(i, end, p)
-		}
-	}
 }

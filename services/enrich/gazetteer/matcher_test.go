@@ -46,7 +46,7 @@ func TestMatcherFindsTheLongestSurfaceAtEachByte(t *testing.T) {
 		for range 20 {
 			text := word(200)
 			var got, want []found
-			m.each(text, func(s, e, p int) { got = append(got, found{s, e, p}) })
+			eachMatch(m, text, func(s, e, p int) { got = append(got, found{s, e, p}) })
 			for i := range len(text) {
 				if e, p, ok := longestAt(surfaces, text, i); ok {
 					want = append(want, found{i, e, p})
@@ -64,7 +64,7 @@ func TestMatcherMultiByteAndEdges(t *testing.T) {
 	m := newMatcher(surfaces)
 	text := "Київ, New York, Zürich, Y"
 	var got []string
-	m.each(text, func(s, e, p int) {
+	eachMatch(m, text, func(s, e, p int) {
 		if text[s:e] != surfaces[p] {
 			t.Errorf("match %d-%d is %q, reported as surface %q", s, e, text[s:e], surfaces[p])
 		}
@@ -74,7 +74,7 @@ func TestMatcherMultiByteAndEdges(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("matches %q, want %q", got, want)
 	}
-	newMatcher(nil).each(text, func(s, e, p int) { t.Errorf("an empty matcher matched %q", text[s:e]) })
+	eachMatch(newMatcher(nil), text, func(s, e, p int) { t.Errorf("an empty matcher matched %q", text[s:e]) })
 }
 
 // TestLoadedGazetteerHeap holds the gazetteer's heap to what its tables
@@ -101,5 +101,15 @@ func TestLoadedGazetteerHeap(t *testing.T) {
 	}
 	if nodes := len(g.match.label); nodes > 400_000 {
 		t.Errorf("the trie has %d nodes, want at most 400,000 (one per distinct prefix of the 68,000 surfaces)", nodes)
+	}
+}
+
+// eachMatch calls f with the longest surface that starts at each byte of
+// text, left to right.
+func eachMatch(m *matcher, text string, f func(start, end, pattern int)) {
+	for i := range len(text) {
+		if end, p, ok := m.longest(text, i); ok {
+			f(i, end, p)
+		}
 	}
 }
