@@ -222,15 +222,25 @@ const EmbeddedMaxStories = 5_000
 
 // EmbeddedDedupeCacheMiB is the pipeline's dedupe index memory
 // (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB; 128 for the dedupe service): Pebble's
-// two 16 MiB memtables and 32 MiB of blocks, which hold the Bloom
-// filters of about 500,000 articles (60 bytes each). The 128 MiB a
-// replica sized for a 1.4-million-article window keeps would fill over a
-// long run with data blocks a laptop can leave to the page cache.
-const EmbeddedDedupeCacheMiB = 64
+// two memtables of EmbeddedDedupeMemTableMiB and 32 MiB of blocks, which
+// hold the Bloom filters of about 500,000 articles (60 bytes each). The
+// 128 MiB a replica sized for a 1.4-million-article window keeps would
+// fill over a long run with data blocks a laptop can leave to the page
+// cache. It is C memory the Go soft limit does not count, and a long run
+// fills all of it (63 MiB of 64 late in session 13's make load).
+const EmbeddedDedupeCacheMiB = 2*EmbeddedDedupeMemTableMiB + 32
+
+// EmbeddedDedupeMemTableMiB is the pipeline's dedupe memtable size
+// (NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB; 16 for the dedupe service). Both
+// memtables are full from about 17,000 articles on (session 13's make
+// load); 8 MiB ones take 16 MiB less for the same blocks, for twice as many flushes of half the
+// size (write amplification 3.69 at 16 MiB, 3.70-3.79 at 8 over a
+// 30,000-article window in BenchmarkLocalIndex, CPU within noise).
+const EmbeddedDedupeMemTableMiB = 8
 
 // DefaultOptions returns every service's defaults, the embedded server on
 // its usual port and dataDir, EmbeddedMaxStories and
-// EmbeddedDedupeCacheMiB.
+// EmbeddedDedupeCacheMiB with EmbeddedDedupeMemTableMiB.
 func DefaultOptions(dataDir string) Options {
 	o := Options{
 		DataDir: dataDir,
@@ -243,6 +253,7 @@ func DefaultOptions(dataDir string) Options {
 	}
 	o.Stories.Params.MaxStories = EmbeddedMaxStories
 	o.Dedupe.IndexCacheMiB = EmbeddedDedupeCacheMiB
+	o.Dedupe.IndexMemTableMiB = EmbeddedDedupeMemTableMiB
 	return o
 }
 

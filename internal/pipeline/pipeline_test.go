@@ -196,4 +196,7 @@ func TestEmbeddedBoundsAreValidSettings(t *testing.T) {
 	if got, service := o.Dedupe.IndexCacheMiB, dedupe.DefaultConfig().IndexCacheMiB; got >= service {
 		t.Errorf("newsflow run's dedupe index memory %d MiB, want less than the service's %d", got, service)
 	}
+	if got, service := o.Dedupe.IndexMemTableMiB, dedupe.DefaultConfig().IndexMemTableMiB; got >= service {
+		t.Errorf("newsflow run's dedupe memtables %d MiB, want less than the service's %d", got, service)
+	}
 }

@@ -52,10 +52,15 @@ type Config struct {
 	IndexDir string
 	// IndexCacheMiB is the local index's memory in MiB
 	// (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB): Pebble's block cache, from which
-	// its two memtables (32 MiB) are reserved. Lookups need the tables'
-	// Bloom filters in it, about 60 bytes per article of the window (84
-	// MB at 1.4 million): the default fits that window.
+	// its two memtables (2 x IndexMemTableMiB) are reserved. Lookups need
+	// the tables' Bloom filters in it, about 60 bytes per article of the
+	// window (84 MB at 1.4 million): the default fits that window.
 	IndexCacheMiB int
+	// IndexMemTableMiB is the size of one of the local index's memtables
+	// in MiB (NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB): at most two are held,
+	// one being written and one being flushed, both reserved from
+	// IndexCacheMiB. Smaller ones flush more often into smaller tables.
+	IndexMemTableMiB int
 	// MergeSubject is where merge updates are published: the stage's
 	// output subject.
 	MergeSubject string
@@ -63,29 +68,26 @@ type Config struct {
 	Params minhash.Params
 }
 
-// indexMemTableBytes is the local index's memtable size: at most two are
-// held, one being written and one being flushed.
-const indexMemTableBytes = 16 << 20
-
-// minIndexCacheMiB is the smallest cache that leaves the blocks 16 MiB
-// besides the two memtables reserved from it.
-const minIndexCacheMiB = 2*indexMemTableBytes>>20 + 16
+// minIndexBlocksMiB is the least of the cache Validate lets the blocks
+// keep besides the two memtables reserved from it.
+const minIndexBlocksMiB = 16
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		Window:        14 * 24 * time.Hour,
-		Threshold:     0.7,
-		Replicas:      1,
-		MaxCandidates: 32,
-		MinShingles:   10,
-		MinShared:     5,
-		BandBucket:    "dedupe_bands",
-		RecordBucket:  "dedupe_records",
-		Parallel:      48,
-		IndexCacheMiB: 128,
-		MergeSubject:  stage.SubjectDeduped,
-		Params:        minhash.DefaultParams,
+		Window:           14 * 24 * time.Hour,
+		Threshold:        0.7,
+		Replicas:         1,
+		MaxCandidates:    32,
+		MinShingles:      10,
+		MinShared:        5,
+		BandBucket:       "dedupe_bands",
+		RecordBucket:     "dedupe_records",
+		Parallel:         48,
+		IndexCacheMiB:    128,
+		IndexMemTableMiB: 16,
+		MergeSubject:     stage.SubjectDeduped,
+		Params:           minhash.DefaultParams,
 	}
 }
 
@@ -119,8 +121,10 @@ func (c Config) Validate() error {
 	if c.Parallel < 1 {
 		bad("NEWSFLOW_DEDUPE_KV_PARALLEL %d: want at least 1", c.Parallel)
 	}
-	if c.IndexCacheMiB < minIndexCacheMiB {
-		bad("NEWSFLOW_DEDUPE_INDEX_CACHE_MIB %d: want at least %d (the memtables take %d), e.g. 128", c.IndexCacheMiB, minIndexCacheMiB, 2*indexMemTableBytes>>20)
+	if c.IndexMemTableMiB < 1 {
+		bad("NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB %d: want at least 1, e.g. 16", c.IndexMemTableMiB)
+	} else if least := 2*c.IndexMemTableMiB + minIndexBlocksMiB; c.IndexCacheMiB < least {
+		bad("NEWSFLOW_DEDUPE_INDEX_CACHE_MIB %d: want at least %d (the two %d MiB memtables of NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB take %d), e.g. 128", c.IndexCacheMiB, least, c.IndexMemTableMiB, 2*c.IndexMemTableMiB)
 	}
 	if c.MergeSubject == "" {
 		bad("merge subject is empty")
@@ -147,4 +151,5 @@ func (c *Config) Flags(e *stage.EnvFlags) {
 	e.Int(&c.Parallel, "dedupe-kv-parallel", "NEWSFLOW_DEDUPE_KV_PARALLEL", "concurrent KV record reads per article")
 	e.String(&c.IndexDir, "dedupe-index-dir", "NEWSFLOW_DEDUPE_INDEX_DIR", "directory of the replica's local band index (empty: a temporary one, replayed from the band log at every start)")
 	e.Int(&c.IndexCacheMiB, "dedupe-index-cache-mib", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB", "memory of the local band index (block cache and memtables), MiB")
+	e.Int(&c.IndexMemTableMiB, "dedupe-index-memtable-mib", "NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB", "size of each of the local band index's two memtables, reserved from its cache, MiB")
 }

@@ -99,7 +99,7 @@ func New(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Logge
 		Memory:       cfg.MemoryStorage,
 		MaxAttempts:  100,
 		Dir:          cfg.IndexDir,
-		Store:        kvindex.StoreOptions{CacheBytes: int64(cfg.IndexCacheMiB) << 20, MemTableBytes: indexMemTableBytes},
+		Store:        kvindex.StoreOptions{CacheBytes: int64(cfg.IndexCacheMiB) << 20, MemTableBytes: int64(cfg.IndexMemTableMiB) << 20},
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("open dedupe index: %w", err)

@@ -691,9 +691,13 @@ func TestConfig(t *testing.T) {
 		{"same bucket twice", map[string]string{"NEWSFLOW_DEDUPE_BAND_BUCKET": "x", "NEWSFLOW_DEDUPE_RECORD_BUCKET": "x"}, true, nil},
 		{"index dir", map[string]string{"NEWSFLOW_DEDUPE_INDEX_DIR": "/var/lib/dedupe", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "96"}, false,
 			func(c Config) bool { return c.IndexDir == "/var/lib/dedupe" && c.IndexCacheMiB == 96 }},
-		{"index defaults", nil, false, func(c Config) bool { return c.IndexDir == "" && c.IndexCacheMiB == 128 }},
+		{"index defaults", nil, false, func(c Config) bool { return c.IndexDir == "" && c.IndexCacheMiB == 128 && c.IndexMemTableMiB == 16 }},
 		{"index cache zero", map[string]string{"NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "0"}, true, nil},
 		{"index cache within the memtables", map[string]string{"NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "32"}, true, nil},
+		{"smaller memtables", map[string]string{"NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB": "8", "NEWSFLOW_DEDUPE_INDEX_CACHE_MIB": "32"}, false,
+			func(c Config) bool { return c.IndexMemTableMiB == 8 && c.IndexCacheMiB == 32 }},
+		{"memtable zero", map[string]string{"NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB": "0"}, true, nil},
+		{"memtables beyond the cache", map[string]string{"NEWSFLOW_DEDUPE_INDEX_MEMTABLE_MIB": "64"}, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
