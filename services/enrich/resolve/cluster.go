@@ -277,6 +277,7 @@ func (s *state) cluster() schema.Entities {
 	s.cutNames(find, union, linked)
 	s.shortForms(find, union)
 	s.initialledNames(find, union)
+	s.hypocorisms(union)
 	s.knownAs(union)
 	clusters := make(map[int]*cluster)
 	var order []int
