@@ -375,6 +375,8 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 	if d.English {
 		s.headlineFragments()
 		s.titleCaseLines()
+		s.usBodies()
+		s.teamNames()
 		s.namedStorms()
 		s.stateAbbreviations()
 		s.statesOverCities()

@@ -1,0 +1,33 @@
+package resolve
+
+import "testing"
+
+// TestUSBodies covers usBodies and teamNames (issue 14, session 14).
+func TestUSBodies(t *testing.T) {
+	checkCases(t, []entityCase{
+		{
+			name:   "a federal body's name after U.S. or US",
+			title:  "Vaccine review",
+			body:   "The U.S. Quorra Safety Administration approved the shot. Lawmakers in the US Congress asked why.",
+			spans:  []span{{"ORG", "U.S. Quorra Safety Administration"}, {"ORG", "US Congress"}},
+			want:   map[string]string{"ORG:Quorra Safety Administration": "local:org:quorra-safety-administration |", "ORG:Congress": "local:org:congress |"},
+			absent: []string{"ORG:U.S. Quorra Safety Administration", "ORG:US Congress"},
+		},
+		{
+			name:  "a district court, an attorney's office, a magazine and the Capitol Police keep the prefix",
+			title: "Charges",
+			body:  "The U.S. District Court in Quorra heard the case brought by the U.S. Attorney's Office. U.S. News & World Report and the U.S. Capitol Police reported it.",
+			spans: []span{{"ORG", "U.S. District Court"}, {"ORG", "U.S. Attorney's Office"}, {"ORG", "U.S. News & World Report"}, {"ORG", "U.S. Capitol Police"}},
+			want: map[string]string{"ORG:U.S. District Court": "local:org:u-s-district-court |", "ORG:U.S. Attorney's Office": "local:org:u-s-attorney-s-office |",
+				"ORG:U.S. Capitol Police": "local:org:u-s-capitol-police |"},
+		},
+		{
+			name:   "Team and a name is an organisation",
+			title:  "Campaign",
+			body:   "Team Quillby said the campaign would go on. Team Quorra disagreed.",
+			spans:  []span{{"PER", "Team Quillby"}, {"LOC", "Team Quorra"}},
+			want:   map[string]string{"ORG:Team Quillby": "local:org:team-quillby |", "ORG:Team Quorra": "local:org:team-quorra |"},
+			absent: []string{"PER:Team Quillby", "LOC:Team Quorra"},
+		},
+	})
+}
