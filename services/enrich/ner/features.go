@@ -62,6 +62,7 @@ const (
 	fNoLetter
 	fHasLower
 	fMixedCaps // an upper-case letter after the first rune, with lower-case letters
+	flagsEnd   // not a flag: every set of flags is below it
 )
 
 // Document casing classes: how a word is written elsewhere in the document

@@ -107,7 +107,9 @@ type Tagger struct {
 	// gaz maps the hash of a lower-cased phrase to a bit per LexClass;
 	// proper prefixes of phrases map to 0.
 	gaz *keyTable[uint64]
-	// second has the rows of most second-stage features (decodeSecond).
+	// first and second have the rows of the features whose key parts
+	// take few values (decodeFirst, decodeSecond).
+	first  *firstRows
 	second *secondRows
 	pool   sync.Pool
 }
@@ -275,7 +277,7 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 		// Find every feature of the token first, then add their weights:
 		// the lookups are independent, so their cache misses overlap,
 		// and touching both ends of each row starts loading it.
-		s.slots = s.slots[:0]
+		s.slots = t.firstSlots(s.slots[:0], at, i, capsLine)
 		touch := int16(0)
 		for _, k := range s.keys {
 			if j := t.feats.find(k); j != nil {
@@ -288,7 +290,9 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 		acc1 := *(*[nTags]int32)(sums[i][:nTags])
 		acc2 := *(*[nTags]int32)(sums[i][nTags:])
 		for _, j := range s.slots {
-			addBoth(&acc1, &acc2, &t.rows[j].w)
+			if j >= 0 {
+				addBoth(&acc1, &acc2, &t.rows[j].w)
+			}
 		}
 		e := (*[nTags]float32)(s.emit[i*nTags:])
 		for j := range e {

@@ -167,6 +167,7 @@ func (t *Tagger) setStages(stages []stageRows) error {
 		}
 	}
 	t.feats = feats
+	t.first = newFirstRows(feats)
 	t.second = newSecondRows(feats)
 	return nil
 }

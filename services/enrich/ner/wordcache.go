@@ -10,7 +10,8 @@ import "math/bits"
 // word form, the weight sums of the features it gives the token it is
 // (own) and the tokens two before, one before, one after and two after it
 // (near), and looks up only the remaining features of a token
-// (contextKeys) when its words are in the cache. The sums are integers,
+// (contextKeys; those of indexedKeys are read from arrays) when its words
+// are in the cache. The sums are integers,
 // so adding them in another order gives exactly the same emission scores
 // and tags.
 
@@ -174,14 +175,13 @@ func contextKeys(keys []uint64, at []attr, i int, capsLine bool) []uint64 {
 	a := &at[i]
 	var lm1, lp1, sm1, sp1, cm1, cp1 uint64 = padBefore, padAfter, padBefore, padAfter, padBefore, padAfter
 	var gm1, gp1 uint64
-	var dm1, dp1 uint64 = padBefore, padAfter
 	if i > 0 {
 		p := &at[i-1]
-		lm1, sm1, cm1, gm1, dm1 = p.lower, p.shape, p.cshape, p.gaz, uint64(p.docCase)
+		lm1, sm1, cm1, gm1 = p.lower, p.shape, p.cshape, p.gaz
 	}
 	if i+1 < len(at) {
 		n := &at[i+1]
-		lp1, sp1, cp1, gp1, dp1 = n.lower, n.shape, n.cshape, n.gaz, uint64(n.docCase)
+		lp1, sp1, cp1, gp1 = n.lower, n.shape, n.cshape, n.gaz
 	}
 	initial, caps := positionBits(i, capsLine)
 	if i == 0 {
@@ -204,11 +204,81 @@ func contextKeys(keys []uint64, at []attr, i int, capsLine bool) []uint64 {
 		mix(tShapeBiP1, a.shape, sp1, 0),
 		mix(tCShapeInit, a.cshape, initial, caps),
 		mix(tDocCase, uint64(a.docCase), a.cshape, initial|caps<<1),
-		mix(tFlags, uint64(a.flags), initial, caps),
 		mix(tLowerCShapeP1, a.lower, cp1, 0),
 		mix(tLowerCShapeM1, a.lower, cm1, 0),
-		mix(tDocCaseM1P1, dm1, uint64(a.docCase), dp1),
 	)
 	keys = lineAndGazetteerKeys(keys, a, i, capsLine, gm1, gp1)
 	return keys
+}
+
+// indexedKeys appends the keys of token i's features whose rows
+// firstSlots takes from t.first's arrays: its flags with its position,
+// and the document casing of it and its neighbours. With contextKeys,
+// the rest of sentenceKeys.
+func indexedKeys(keys []uint64, at []attr, i int, capsLine bool) []uint64 {
+	a := &at[i]
+	var dm1, dp1 uint64 = padBefore, padAfter
+	if i > 0 {
+		dm1 = uint64(at[i-1].docCase)
+	}
+	if i+1 < len(at) {
+		dp1 = uint64(at[i+1].docCase)
+	}
+	initial, caps := positionBits(i, capsLine)
+	return append(keys, mix(tFlags, uint64(a.flags), initial, caps), mix(tDocCaseM1P1, dm1, uint64(a.docCase), dp1))
+}
+
+// firstSlots appends the rows (-1: none) of token i's indexedKeys.
+func (t *Tagger) firstSlots(slots []int32, at []attr, i int, capsLine bool) []int32 {
+	d, a := t.first, &at[i]
+	before, after := nCaseClass, nCaseClass
+	if i > 0 {
+		before = int(at[i-1].docCase)
+	}
+	if i+1 < len(at) {
+		after = int(at[i+1].docCase)
+	}
+	initial, caps := positionBits(i, capsLine)
+	return append(slots, d.flags[a.flags][initial][caps], d.docCase[before][a.docCase][after])
+}
+
+// firstRows are the rows (-1: none) of the first-stage features of
+// indexedKeys, by their parts, so that decodeFirst indexes them instead
+// of hashing and looking up two keys a token; nCaseClass stands for the
+// padding beyond a sentence's ends. About 9 KB.
+type firstRows struct {
+	flags   [flagsEnd][2][2]int32
+	docCase [nCaseClass + 1][nCaseClass][nCaseClass + 1]int32
+}
+
+// newFirstRows fills firstRows from the feature table.
+func newFirstRows(feats *keyTable[int32]) *firstRows {
+	row := func(k uint64) int32 {
+		if j := feats.find(k); j != nil {
+			return *j
+		}
+		return -1
+	}
+	part := func(c int, pad uint64) uint64 {
+		if c == nCaseClass {
+			return pad
+		}
+		return uint64(c)
+	}
+	d := &firstRows{}
+	for f := range flagsEnd {
+		for initial := range uint64(2) {
+			for caps := range uint64(2) {
+				d.flags[f][initial][caps] = row(mix(tFlags, uint64(f), initial, caps))
+			}
+		}
+	}
+	for c := range nCaseClass {
+		for b := range nCaseClass + 1 {
+			for a := range nCaseClass + 1 {
+				d.docCase[b][c][a] = row(mix(tDocCaseM1P1, part(b, padBefore), uint64(c), part(a, padAfter)))
+			}
+		}
+	}
+	return d
 }

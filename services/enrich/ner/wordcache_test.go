@@ -59,8 +59,8 @@ func firstSentenceAttrs(tb testing.TB, tg *Tagger, texts []string) [][]attr {
 }
 
 // TestKeysSplitLikeSentenceKeys checks that a token's own keys, the near
-// keys of its neighbours and its context keys are, together, exactly the
-// keys of sentenceKeys, with and without clusters.
+// keys of its neighbours, its context keys and its indexed keys are,
+// together, exactly the keys of sentenceKeys, with and without clusters.
 func TestKeysSplitLikeSentenceKeys(t *testing.T) {
 	tg, err := Load()
 	if err != nil {
@@ -81,6 +81,7 @@ func TestKeysSplitLikeSentenceKeys(t *testing.T) {
 					}
 				}
 				got = contextKeys(got, at, i, capsLine)
+				got = indexedKeys(got, at, i, capsLine)
 				slices.Sort(got)
 				slices.Sort(want)
 				if !slices.Equal(got, want) {
