@@ -40,37 +40,45 @@ var nicknames = sync.OnceValue(func() map[string]bool {
 // and "Mark" with one surname join nothing). The knowledge base holds no
 // two persons that one surname and such a pair of first names would join.
 func (s *state) hypocorisms(union func(a, b int)) {
-	var bySurname map[string][]int
 	for i, m := range s.ms {
-		if m.text == "" || m.typ != gazetteer.Person || m.t1-m.t0 < 2 || !isCap(s.toks[m.t0].Text) {
+		if !s.namedInFull(m) {
 			continue
 		}
-		if bySurname == nil {
-			bySurname = make(map[string][]int)
-		}
-		k := gazetteer.Fold(s.toks[m.t1-1].Text)
-		bySurname[k] = append(bySurname[k], i)
-	}
-	for _, is := range bySurname {
-		var first [2]string
-		n := 0
-		for _, i := range is {
-			f := strings.ToLower(s.toks[s.ms[i].t0].Text)
-			if n > 0 && first[0] == f || n > 1 && first[1] == f {
+		surname := s.toks[m.t1-1].Text
+		first := [2]string{s.toks[m.t0].Text}
+		n, earlier := 1, false
+		for j, o := range s.ms {
+			if j == i || !s.namedInFull(o) || s.toks[o.t1-1].Text != surname {
+				continue
+			}
+			if j < i {
+				earlier = true // the surname's first person did the work
+				break
+			}
+			f := s.toks[o.t0].Text
+			if f == first[0] || n == 2 && f == first[1] {
 				continue
 			}
 			if n == 2 {
 				n = 3 // a third first name: the surname is no one person's
 				break
 			}
-			first[n] = f
+			first[1] = f
 			n++
 		}
-		if n != 2 || !nicknames()[first[0]+"|"+first[1]] {
+		if earlier || n != 2 || !nicknames()[strings.ToLower(first[0])+"|"+strings.ToLower(first[1])] {
 			continue
 		}
-		for _, i := range is[1:] {
-			union(i, is[0])
+		for j, o := range s.ms {
+			if j != i && s.namedInFull(o) && s.toks[o.t1-1].Text == surname {
+				union(j, i)
+			}
 		}
 	}
+}
+
+// namedInFull reports whether m is a person of a capitalised first name
+// and a surname at least.
+func (s *state) namedInFull(m *mention) bool {
+	return m.text != "" && m.typ == gazetteer.Person && m.t1-m.t0 >= 2 && isCap(s.toks[m.t0].Text)
 }

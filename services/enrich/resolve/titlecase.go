@@ -107,7 +107,7 @@ func (s *state) nameEvidence(k int, m *mention, named []bool, evidence map[strin
 	if j < m.t0 {
 		return false
 	}
-	if s.givenName(s.toks[j].Text) && !s.lower[strings.ToLower(w)] && !junkWords[w] && (j == 0 || !s.givenName(s.toks[j-1].Text) && !saints[s.toks[j-1].Text]) {
+	if s.givenName(s.toks[j].Text) && !s.writtenLower(w) && !junkWords[w] && (j == 0 || !s.givenName(s.toks[j-1].Text) && !saints[s.toks[j-1].Text]) {
 		return true // the surname after a first name: "Marc Headley"; not "Jim Gray Plot", "St. Paul Shooting"
 	}
 	if orgWords[w] || placeWords[w] || facilityWords[w] {
@@ -119,7 +119,20 @@ func (s *state) nameEvidence(k int, m *mention, named []bool, evidence map[strin
 // givenName reports whether w is a first name the tagger knows that the
 // article never writes in lower case ("Marc"; not "Will" beside "will").
 func (s *state) givenName(w string) bool {
-	return s.r.tagger != nil && !modals[w] && !junkWords[w] && s.r.tagger.FirstName(w) && !s.lower[strings.ToLower(w)]
+	return s.r.tagger != nil && !modals[w] && !junkWords[w] && s.r.tagger.FirstName(w) && !s.writtenLower(w)
+}
+
+// writtenLower reports whether the article writes w with a lower-case
+// first letter ("trip" for "Trip"), without allocating.
+func (s *state) writtenLower(w string) bool {
+	r, n := utf8.DecodeRuneInString(w)
+	if n == 0 || n > 4 || len(w) > 64 || !unicode.IsUpper(r) {
+		return false
+	}
+	var buf [64]byte
+	k := utf8.EncodeRune(buf[:], unicode.ToLower(r))
+	k += copy(buf[k:], w[n:])
+	return s.lower[string(buf[:k])]
 }
 
 // modals are first names that are also verbs a headline capitalises
@@ -251,7 +264,7 @@ func (s *state) titleCaseLine(a, b int) bool {
 		long++
 		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
 			capital++
-			if s.lower[strings.ToLower(w)] {
+			if s.writtenLower(w) {
 				lowerElsewhere++
 			}
 		}
