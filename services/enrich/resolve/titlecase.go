@@ -245,15 +245,18 @@ func (s *state) titleCaseLineTokens() []bool {
 
 // titleCaseLine reports whether tokens [a, b), one line, are a title-case
 // line: at least three words of four letters or more, nine in ten of them
-// capitalised, some lower case; and, in the body, at least two of the
+// capitalised at their first letter ("17-Year" is), some lower case; and, in the body, at least two of the
 // capitalised ones, and three in ten, written in lower case elsewhere.
 func (s *state) titleCaseLine(a, b int) bool {
 	long, capital, lowerElsewhere, lower := 0, 0, 0, false
 	for k := a; k < b; k++ {
 		w := s.toks[k].Text
-		n := 0
+		n, initial := 0, rune(0)
 		for _, r := range w {
 			if unicode.IsLetter(r) {
+				if n == 0 {
+					initial = r // "Year" of "17-Year"
+				}
 				n++
 				lower = lower || unicode.IsLower(r)
 			}
@@ -262,7 +265,7 @@ func (s *state) titleCaseLine(a, b int) bool {
 			continue
 		}
 		long++
-		if r, _ := utf8.DecodeRuneInString(w); unicode.IsUpper(r) {
+		if unicode.IsUpper(initial) {
 			capital++
 			if s.writtenLower(w) {
 				lowerElsewhere++

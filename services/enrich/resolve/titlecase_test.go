@@ -39,6 +39,13 @@ func TestTitleCaseLines(t *testing.T) {
 			absent: []string{"ORG:Quillby Signs Order Banning Mandates"},
 		},
 		{
+			name:   "a word opening with a number is capitalised at its first letter",
+			title:  "EU, US Unveil 5-Year Truce In 17-Year Aircraft Trade Spat",
+			body:   "The European Union and the United States agreed a truce in the aircraft trade dispute.",
+			spans:  []span{{"ORG", "Aircraft Trade Spat"}},
+			absent: []string{"ORG:Aircraft Trade Spat"},
+		},
+		{
 			name:  "a sentence-case headline keeps its capitals' evidence",
 			title: "Quorra Bank fined over loans",
 			body:  "The regulator fined the lender on Monday.",
