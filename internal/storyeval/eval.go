@@ -3,10 +3,10 @@
 // is the gold label. Articles are fed in published_at order (ties and
 // missing dates in a seeded random order, first; an undated article takes
 // the time of the article before it, the first ones the file's earliest
-// date; an id that is an absolute http(s) URL, as in the Wikinews set, is
-// the article's URL, or an optional "url" field gives it) through the code
-// the pipeline runs:
-// ingest's cleanup (a date it finds at the head of an undated item's text
+// date) through the code the pipeline runs: the intake's decoding
+// (schema.DecodeRaw: an id that is an absolute http(s) URL, as in the
+// Wikinews set, is the article's URL, as the pipeline takes it; an
+// optional "url" field gives it otherwise), ingest's cleanup (a date it finds at the head of an undated item's text
 // is the document's published_at, as the stage sees it in the pipeline;
 // the feeding order stays the file's), enrich's entities, then the stories stage's Process
 // on an in-memory log. Scores are BCubed precision, recall and F1 (the
@@ -52,20 +52,8 @@ type Item struct {
 	Text        string  `json:"text"`
 	PublishedAt *string `json:"published_at"`
 	// URL is the article's address (optional); without it, an id that is
-	// an absolute http(s) URL is taken for it.
+	// an absolute http(s) URL is taken for it, as the intake takes it.
 	URL string `json:"url,omitempty"`
-}
-
-// url is the item's address: its url field, else its id when that is an
-// absolute http(s) URL, else "".
-func (it Item) url() string {
-	if it.URL != "" {
-		return it.URL
-	}
-	if schema.CanonicalURL(it.ID) != "" {
-		return it.ID
-	}
-	return ""
 }
 
 // Scores are one file's results.
@@ -153,15 +141,20 @@ func NewPipeline(ctx context.Context) (*Pipeline, error) {
 	return &Pipeline{ingest: ing, enrich: enr}, nil
 }
 
-// Document runs cleanup and enrich on an item; clock is the time an
-// undated item takes. A nil document means cleanup rejected the item.
+// Document runs the intake's decoding, cleanup and enrich on an item;
+// clock is the time an undated item takes. The item is decoded as the
+// intake decodes an uploaded line (schema.DecodeRaw of its JSON), so the
+// stage sees what the pipeline would make of the same line: the id is
+// metadata, and the URL when it is one. A nil document means the intake
+// or cleanup rejected the item.
 func (p *Pipeline) Document(ctx context.Context, it Item, clock time.Time) (*schema.Document, error) {
-	raw := &schema.RawArticle{URL: it.url(), Title: it.Title, Text: it.Text}
-	if it.Source != nil {
-		raw.Source = *it.Source
+	line, err := json.Marshal(it)
+	if err != nil {
+		return nil, err
 	}
-	if it.PublishedAt != nil {
-		raw.PublishedAt = *it.PublishedAt
+	raw, err := schema.DecodeRaw(line)
+	if err != nil {
+		return nil, nil //nolint:nilerr // refused by the intake: counted, not fatal
 	}
 	doc, err := p.ingest.Process(ctx, raw)
 	if err != nil {

@@ -2,9 +2,12 @@ package storyeval
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"testing"
 	"time"
+
+	"github.com/newsflow/newsflow/pkg/schema"
 )
 
 func TestScoreCountsMergesAndSplits(t *testing.T) {
@@ -45,18 +48,43 @@ func TestUndatedItemsStartAtTheEarliestDate(t *testing.T) {
 	}
 }
 
-func TestAnIDThatIsAURLIsTheArticlesURL(t *testing.T) {
+// The eval decodes an item as the intake decodes the same line: an id
+// that is an absolute http(s) URL is the document's URL (its URL days
+// date it for the stage), a url field wins, and any other id gives no URL.
+func TestTheEvalTakesTheURLAsTheIntakeDoes(t *testing.T) {
+	ctx := context.Background()
+	p, err := NewPipeline(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Firefighters in Pisa evacuated two hundred residents overnight after the river Arno burst its banks and flooded the streets near the leaning tower, the city's mayor said on Thursday morning."
 	for _, tc := range []struct {
 		it   Item
 		want string
 	}{
-		{Item{ID: "http://www.bbc.co.uk/news/uk-england-20618520"}, "http://www.bbc.co.uk/news/uk-england-20618520"},
+		{Item{ID: "http://www.example.com/news/2014/07/13/pisa-floods"}, "http://www.example.com/news/2014/07/13/pisa-floods"},
 		{Item{ID: "10_1ecb"}, ""},
 		{Item{ID: "5607-center", URL: "https://example.com/2021/05/06/a"}, "https://example.com/2021/05/06/a"},
 		{Item{ID: "ftp://example.com/2021/05/06/a"}, ""},
 	} {
-		if got := tc.it.url(); got != tc.want {
-			t.Errorf("url of %+v = %q, want %q", tc.it, got, tc.want)
+		tc.it.Title, tc.it.Text = "Arno floods Pisa", text
+		doc, err := p.Document(ctx, tc.it, time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil || doc == nil {
+			t.Fatalf("%s: document %v, error %v", tc.it.ID, doc, err)
+		}
+		if doc.URL != tc.want {
+			t.Errorf("%s: the stage is fed url %q, want %q", tc.it.ID, doc.URL, tc.want)
+		}
+		line, err := json.Marshal(tc.it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := schema.DecodeRaw(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw.URL != doc.URL {
+			t.Errorf("%s: the intake reads url %q, the eval feeds %q", tc.it.ID, raw.URL, doc.URL)
 		}
 	}
 }

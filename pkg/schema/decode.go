@@ -34,7 +34,9 @@ var ErrInvalid = errors.New("invalid article")
 //
 // A member that is not a field of the article (a scraper's own "id", say)
 // is kept in Metadata under its name rather than dropped; one that
-// Metadata names as well is refused, as a field given twice is.
+// Metadata names as well is refused, as a field given twice is. An "id"
+// that is an absolute http(s) URL is also the article's URL when the
+// article gives none (urlFromID).
 func DecodeRaw(data []byte) (*RawArticle, error) {
 	var in rawWithOthers
 	if err := decodeObject(data, &in); err != nil {
@@ -44,6 +46,7 @@ func DecodeRaw(data []byte) (*RawArticle, error) {
 	if err := keepOthers(&a, in.Others); err != nil {
 		return nil, err
 	}
+	urlFromID(&a)
 	if a.SchemaVersion == 0 {
 		a.SchemaVersion = Version
 	}
@@ -80,6 +83,20 @@ func keepOthers(a *RawArticle, others map[string]jsontext.Value) error {
 		a.Metadata[name] = v
 	}
 	return nil
+}
+
+// urlFromID makes a scraper's "id" member the article's URL when it is an
+// absolute http(s) URL and the article has no url: scrapers and data sets
+// that name an article by its address (the stories evaluation's Wikinews
+// file, GDELT's DocumentIdentifier) then get what a url gives, the stable
+// id, the source domain, and the day the address states (the stories
+// stage's URL days). Any other id stays metadata only.
+func urlFromID(a *RawArticle) {
+	id, ok := a.Metadata["id"].(string)
+	if a.URL != "" || !ok || CanonicalURL(id) == "" {
+		return
+	}
+	a.URL = strings.TrimSpace(id)
 }
 
 // DecodeDocument parses and validates a document between stages.

@@ -71,6 +71,32 @@ func agree[T any](t *testing.T, data []byte, got, want *T) {
 	}
 }
 
+// An id that is an absolute http(s) URL is the article's URL when the
+// article gives none; it stays in metadata, and any other id is metadata
+// only.
+func TestDecodeRawTakesAnIDThatIsAURLForTheURL(t *testing.T) {
+	for _, tc := range []struct{ in, url string }{
+		{`{"id": "http://www.bbc.co.uk/news/uk-england-20618520", "text": "x"}`, "http://www.bbc.co.uk/news/uk-england-20618520"},
+		{`{"id": " https://example.com/2021/05/06/a ", "text": "x"}`, "https://example.com/2021/05/06/a"},
+		{`{"id": "https://example.com/a", "url": "https://example.org/b", "text": "x"}`, "https://example.org/b"},
+		{`{"id": "10_1ecb", "text": "x"}`, ""},
+		{`{"id": "ftp://example.com/2021/05/06/a", "text": "x"}`, ""},
+		{`{"id": 17, "text": "x"}`, ""},
+		{`{"text": "x", "metadata": {"id": "https://example.com/a"}}`, "https://example.com/a"},
+	} {
+		a, err := DecodeRaw([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if a.URL != tc.url {
+			t.Errorf("%s: url %q, want %q", tc.in, a.URL, tc.url)
+		}
+		if _, ok := a.Metadata["id"]; !ok {
+			t.Errorf("%s: the id left metadata: %#v", tc.in, a.Metadata)
+		}
+	}
+}
+
 // A member that is no field of the article is kept in metadata, not
 // dropped; one that metadata also names is refused.
 func TestDecodeRawKeepsOtherMembersInMetadata(t *testing.T) {
