@@ -132,23 +132,46 @@ func TestHeadlinesWithoutBodiesCluster(t *testing.T) {
 
 // Headline feeds as ingest passes them on: a title and an empty body.
 // Two outlets' headlines of one event share a story, and a headline joins
-// the story of a full report of its event.
+// the story of a full report of its event: with the shipped weights, and
+// with the headline weight at the fit's floor (MinHeadline), so no fitted
+// weight can lose this.
 func TestHeadlinesWithEmptyBodiesCluster(t *testing.T) {
-	s := newState(t)
-	a := assign(t, s, FromDocument(doc("ha", "wire.example", "Strong earthquake hits Ferrandina in southern Italy", "", t0)))
-	b := assign(t, s, FromDocument(doc("hb", "daily.example", "Earthquake in southern Italy: Ferrandina hit by strong quake", "", t0.Add(30*time.Minute))))
-	if a != b {
-		t.Errorf("two headlines of one event in %s and %s; want one story", a, b)
+	weights := []float64{MinHeadline}
+	if shipped := DefaultParams().Model.Headline; shipped != MinHeadline {
+		weights = append(weights, shipped)
 	}
-	other := assign(t, s, FromDocument(doc("hc", "daily.example", "Parliament passes the budget after a night of votes", "", t0.Add(time.Hour))))
-	if other == a {
-		t.Errorf("a headline of another event joined the quake story %s", a)
-	}
+	for _, headline := range weights {
+		t.Run(fmt.Sprintf("headline=%g", headline), func(t *testing.T) {
+			newState := func() *State {
+				p := DefaultParams()
+				p.Model.Headline = headline
+				bg, err := ShippedBackground()
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := NewState(p, bg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			s := newState()
+			a := assign(t, s, FromDocument(doc("ha", "wire.example", "Strong earthquake hits Ferrandina in southern Italy", "", t0)))
+			b := assign(t, s, FromDocument(doc("hb", "daily.example", "Earthquake in southern Italy: Ferrandina hit by strong quake", "", t0.Add(30*time.Minute))))
+			if a != b {
+				t.Errorf("two headlines of one event in %s and %s; want one story", a, b)
+			}
+			other := assign(t, s, FromDocument(doc("hc", "daily.example", "Parliament passes the budget after a night of votes", "", t0.Add(time.Hour))))
+			if other == a {
+				t.Errorf("a headline of another event joined the quake story %s", a)
+			}
 
-	s = newState(t)
-	first := assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
-	if got := assign(t, s, FromDocument(doc("hd", "wire.example", "Strong quake hits Ferrandina in southern Italy", "", t0.Add(time.Hour)))); got != first {
-		t.Errorf("headline in %s; want the full report's story %s", got, first)
+			s = newState()
+			first := assign(t, s, FromDocument(doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)))
+			if got := assign(t, s, FromDocument(doc("hd", "wire.example", "Strong quake hits Ferrandina in southern Italy", "", t0.Add(time.Hour)))); got != first {
+				t.Errorf("headline in %s; want the full report's story %s", got, first)
+			}
+		})
 	}
 }
 
