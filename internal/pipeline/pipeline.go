@@ -88,6 +88,9 @@ type Pipeline struct {
 	url     string
 	// latency samples the time from ingest to searchable.
 	latency *latencies
+	// input is the work dedupe, enrich and stories hold, which ingest
+	// waits on (inputBacklog); nil with NEWSFLOW_MAX_BACKLOG=0.
+	input *stage.Backlog
 }
 
 // Start starts the embedded server (unless NATSURL is set), opens the
@@ -164,6 +167,12 @@ func Open(ctx context.Context, opts Options, log *zap.Logger) (_ *Pipeline, err 
 	}
 	if err := p.rt.Register(stage.BuildInfo(opts.Version)); err != nil {
 		return nil, err
+	}
+	// NEWSFLOW_MAX_BACKLOG=0, which turns backpressure off, turns the
+	// hold off too.
+	if stageCfg.Consumer.MaxBacklog > 0 {
+		p.input = stage.NewStagesBacklog(p.rt.JetStream(), inputBacklog, stage.SubjectCleaned, stage.SubjectDeduped, stage.SubjectEnriched)
+		p.rt.HoldInput(stage.NameIngest, p.input)
 	}
 	// Runs after every stage has drained: no more Index calls can come.
 	p.rt.OnShutdown(func(context.Context) error { return p.closeSinks() })
@@ -297,13 +306,20 @@ func (p *Pipeline) StartStages(ctx context.Context) error {
 		return err
 	}
 	paceCtx, stopPacing := context.WithCancel(ctx)
-	paced := make(chan struct{})
+	paced := make(chan struct{}, 2)
 	go func() {
-		defer close(paced)
+		defer func() { paced <- struct{}{} }()
 		p.paceSinks(paceCtx)
+	}()
+	go func() {
+		defer func() { paced <- struct{}{} }()
+		if p.input != nil {
+			p.input.Follow(paceCtx)
+		}
 	}()
 	p.rt.OnShutdown(func(context.Context) error {
 		stopPacing()
+		<-paced
 		<-paced
 		return nil
 	})
@@ -318,6 +334,22 @@ func (p *Pipeline) storySink(ctx context.Context, st *schema.Story) (*schema.Doc
 	}
 	return nil, err
 }
+
+// The stages after ingest and before the indexes (dedupe, enrich,
+// stories) hold at most inputBacklog unfinished messages, added up:
+// ingest waits before each article while they hold more
+// (stage.Runtime.HoldInput), so the rest of the input waits in
+// articles.raw, not yet ingested, and articles enter ingest at about the
+// pace the slowest stage finishes them. An article's time from ingest to
+// searchable is then the pipeline's work, not a wait in front of enrich
+// behind the rest of a batch run's input, and the stages still have a
+// full batch of work waiting. While enrich loads its models, ingest and
+// dedupe take only that much ahead.
+//
+// inputBacklog is a full batch of the search index (sinkConcurrency):
+// enough to keep every stage busy between two readings of the backlog
+// (every 250 ms), about a second of a quiet two-core run's work.
+const inputBacklog = sinkConcurrency
 
 // sinkConcurrency is how many documents the in-process sink holds at once,
 // and sinkLinger how long the first of a search-index batch waits for more.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -41,25 +43,37 @@ func ConsumerFor(subject string) string {
 // below the stream's size is what guarantees no unread message is dropped:
 // the backlog is full at limit messages, or earlier when those messages,
 // at the stream's average message size, would fill half of its MaxBytes.
-// JetStream is asked at most once per refresh interval.
+// A Backlog from NewStagesBacklog adds up several stages' unfinished
+// messages (and leaves the byte caps to each stage's own). JetStream is asked at most once per refresh interval.
 type Backlog struct {
-	js       jetstream.JetStream
-	stream   string
-	consumer string
-	limit    uint64
-	every    time.Duration
+	js jetstream.JetStream
+	// watched are the streams and their stages' durable consumers.
+	watched []watchedStage
+	// name names the stages in errors: "ingest", or "ingest+dedupe".
+	name  string
+	limit uint64
+	every time.Duration
+	// following is set while Follow refreshes the reading.
+	following atomic.Bool
 
 	// mu guards the reading below; JetStream is asked without holding
 	// it, so publishers (Sent, Check) never wait for another's refresh.
 	mu      sync.Mutex
 	pending uint64
 	// bytesLimit is how many unfinished messages fit in half the stream
-	// at its average message size; 0 when the stream has no byte cap.
+	// at its average message size; 0 when the stream has no byte cap, and
+	// for several stages (query).
 	bytesLimit uint64
 	readAt     time.Time
 	// refreshing is closed when the caller asking JetStream has its
 	// answer; nil when nobody is asking.
 	refreshing chan struct{}
+}
+
+// watchedStage is one stream and the durable consumer of the stage that
+// reads it.
+type watchedStage struct {
+	stream, consumer string
 }
 
 // backlogRefresh is how stale a backlog reading may be.
@@ -68,7 +82,24 @@ const backlogRefresh = 250 * time.Millisecond
 // NewBacklog watches the backlog of the stage reading subject, against
 // limit messages. A zero limit never reports a full backlog.
 func NewBacklog(js jetstream.JetStream, subject string, limit uint64) *Backlog {
-	return &Backlog{js: js, stream: StreamFor(subject), consumer: ConsumerFor(subject), limit: limit, every: backlogRefresh}
+	return NewStagesBacklog(js, limit, subject)
+}
+
+// NewStagesBacklog watches the unfinished messages of the stages reading
+// subjects, added up, against limit messages: how much work a chain of
+// stages holds between its first input and its last output. A zero limit
+// never reports a full backlog.
+func NewStagesBacklog(js jetstream.JetStream, limit uint64, subjects ...string) *Backlog {
+	b := &Backlog{js: js, every: backlogRefresh}
+	names := make([]string, 0, len(subjects))
+	for _, subject := range subjects {
+		w := watchedStage{stream: StreamFor(subject), consumer: ConsumerFor(subject)}
+		b.watched = append(b.watched, w)
+		names = append(names, w.consumer)
+	}
+	b.name = strings.Join(names, "+")
+	b.limit = limit
+	return b
 }
 
 // Check returns ErrBacklogFull (wrapped, with the numbers) when the
@@ -77,17 +108,42 @@ func (b *Backlog) Check(ctx context.Context) error {
 	if b == nil || b.limit == 0 {
 		return nil
 	}
+	limit := b.limit
 	n, bytesLimit, err := b.read(ctx)
 	if err != nil {
 		return err
 	}
-	if n >= b.limit {
-		return fmt.Errorf("%w: %s has %d unfinished messages (limit %d)", ErrBacklogFull, b.consumer, n, b.limit)
+	if n >= limit {
+		return fmt.Errorf("%w: %s has %d unfinished messages (limit %d)", ErrBacklogFull, b.name, n, limit)
 	}
 	if bytesLimit > 0 && n >= bytesLimit {
-		return fmt.Errorf("%w: %s has %d unfinished messages, half of what %s holds at its size cap", ErrBacklogFull, b.consumer, n, b.stream)
+		return fmt.Errorf("%w: %s has %d unfinished messages, half of what %s holds at its size cap", ErrBacklogFull, b.name, n, b.watched[0].stream)
 	}
 	return nil
+}
+
+// Follow reads the backlog every refresh interval until ctx ends, and
+// Check and Wait meanwhile use its latest reading (with what Sent counted
+// since) instead of asking JetStream themselves, which would stall their
+// caller for a round trip per stage watched. Before Follow's first
+// reading they ask as usual.
+func (b *Backlog) Follow(ctx context.Context) {
+	b.following.Store(true)
+	defer b.following.Store(false)
+	t := time.NewTicker(b.every)
+	defer t.Stop()
+	for {
+		if n, bytesLimit, err := b.query(ctx); err == nil { // else the last reading stays
+			b.mu.Lock()
+			b.pending, b.bytesLimit, b.readAt = n, bytesLimit, time.Now()
+			b.mu.Unlock()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Sent counts a message just published to the subject, so that the
@@ -124,7 +180,7 @@ func (b *Backlog) Wait(ctx context.Context) error {
 func (b *Backlog) read(ctx context.Context) (uint64, uint64, error) {
 	b.mu.Lock()
 	for {
-		if time.Since(b.readAt) < b.every || b.refreshing != nil && !b.readAt.IsZero() {
+		if time.Since(b.readAt) < b.every || (b.refreshing != nil || b.following.Load()) && !b.readAt.IsZero() {
 			n, bytesLimit := b.pending, b.bytesLimit
 			b.mu.Unlock()
 			return n, bytesLimit, nil
@@ -137,7 +193,7 @@ func (b *Backlog) read(ctx context.Context) (uint64, uint64, error) {
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return 0, 0, fmt.Errorf("backlog of %s: %w", b.consumer, ctx.Err())
+			return 0, 0, fmt.Errorf("backlog of %s: %w", b.name, ctx.Err())
 		}
 		b.mu.Lock()
 	}
@@ -155,15 +211,49 @@ func (b *Backlog) read(ctx context.Context) (uint64, uint64, error) {
 	b.mu.Unlock()
 	close(done)
 	if err != nil {
-		return 0, 0, fmt.Errorf("backlog of %s: %w", b.consumer, err)
+		return 0, 0, fmt.Errorf("backlog of %s: %w", b.name, err)
 	}
 	return n, bytesLimit, nil
 }
 
+// query returns the unfinished messages of the stage watched and how
+// many messages of its stream's average size fill half the stream's byte
+// cap; of several stages, it adds up their unfinished messages and asks
+// only their consumers (a request each instead of two): the byte cap is
+// each stage's own backlog's to watch.
+func (b *Backlog) query(ctx context.Context) (pending, bytesLimit uint64, err error) {
+	if len(b.watched) == 1 {
+		return b.watched[0].query(ctx, b.js)
+	}
+	for _, w := range b.watched {
+		n, err := w.unfinished(ctx, b.js)
+		if err != nil {
+			return 0, 0, err
+		}
+		pending += n
+	}
+	return pending, 0, nil
+}
+
+// unfinished reads the consumer's unfinished messages, or before it
+// exists its stream's messages.
+func (w watchedStage) unfinished(ctx context.Context, js jetstream.JetStream) (uint64, error) {
+	cons, err := js.Consumer(ctx, w.stream, w.consumer) // fetches the consumer's info
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		n, _, err := w.query(ctx, js)
+		return n, err
+	}
+	if err != nil {
+		return 0, err
+	}
+	ci := cons.CachedInfo()
+	return ci.NumPending + uint64(ci.NumAckPending), nil
+}
+
 // query reads the consumer's unfinished messages and, from the stream,
 // how many messages of its average size fit in half its byte cap.
-func (b *Backlog) query(ctx context.Context) (pending, bytesLimit uint64, err error) {
-	st, err := b.js.Stream(ctx, b.stream) // fetches the stream's info
+func (w watchedStage) query(ctx context.Context, js jetstream.JetStream) (pending, bytesLimit uint64, err error) {
+	st, err := js.Stream(ctx, w.stream) // fetches the stream's info
 	if err != nil {
 		return 0, 0, err
 	}
@@ -172,7 +262,7 @@ func (b *Backlog) query(ctx context.Context) (pending, bytesLimit uint64, err er
 		avg := max(info.State.Bytes/info.State.Msgs, 1)
 		bytesLimit = max(uint64(capBytes)/2/avg, 1)
 	}
-	cons, err := st.Consumer(ctx, b.consumer)
+	cons, err := st.Consumer(ctx, w.consumer)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return info.State.Msgs, bytesLimit, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,4 +165,99 @@ func TestBacklogRefreshDoesNotBlockPublishers(t *testing.T) {
 	if err := <-refreshed; err == nil {
 		t.Error("Check with no server answered nil; want the refresh's error")
 	}
+}
+
+// A stage held on the work of the stages after it (Runtime.HoldInput)
+// processes nothing more while they hold the limit: its input waits
+// unprocessed in its own stream. When they catch up, every message is
+// processed once.
+func TestHoldInputKeepsTheInputUnprocessedWhileTheStagesAfterAreFull(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.Consumer.Concurrency = 1
+	// Messages the client holds for the held worker are not redelivered
+	// within the test: each must be processed once.
+	e.cfg.Consumer.AckWait = 30 * time.Second
+	rt := e.runtime()
+	ctx := context.Background()
+	js := e.js()
+	// The next stage's durable consumer exists but nobody runs it yet.
+	next, err := js.CreateOrUpdateConsumer(ctx, stage.StreamDeduped, stage.ConsumerConfigFor(stage.NameEnrich, stage.SubjectDeduped, e.cfg.Consumer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const limit = 3
+	rt.HoldInput(stage.NameDedupe, stage.NewStagesBacklog(js, limit, stage.SubjectDeduped))
+	var processed atomic.Int64
+	if _, err := stage.Start(ctx, rt, passthrough(stage.NameDedupe, stage.SubjectCleaned, stage.SubjectDeduped,
+		func(_ context.Context, d *schema.Document) (*schema.Document, error) {
+			processed.Add(1)
+			return d, nil
+		})); err != nil {
+		t.Fatal(err)
+	}
+	const n = 10
+	for i := range n {
+		publishDoc(t, js, stage.SubjectCleaned, doc(fmt.Sprintf("h%02d", i), "x"))
+	}
+	waitFor(t, func() bool { return processed.Load() >= limit }, func() string { return "nothing processed" })
+	time.Sleep(600 * time.Millisecond) // two backlog refreshes: it must not go on
+	if got := processed.Load(); got != limit {
+		t.Fatalf("processed %d of %d with the next stage stalled; want %d (the limit), the rest held unprocessed", got, n, limit)
+	}
+	seen := map[string]int{}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(seen) < n && time.Now().Before(deadline) {
+		batch, err := next.Fetch(n, jetstream.FetchMaxWait(200*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			d, err := schema.DecodeDocument(m.Data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen[d.ID]++
+			if err := m.Ack(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(seen) != n {
+		t.Fatalf("next stage got %d of %d articles", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("%s delivered %d times", id, c)
+		}
+	}
+	if got := processed.Load(); got != n {
+		t.Errorf("processed %d times; want %d", got, n)
+	}
+}
+
+// A backlog of several stages adds up their unfinished messages (here
+// whole streams, before their consumers exist), and once Follow reads it,
+// Check sees new messages without asking JetStream itself.
+func TestStagesBacklogAddsUpTheStagesAndFollowKeepsItsReading(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	js := rt.JetStream()
+	for i := range 2 {
+		publishDoc(t, js, stage.SubjectDeduped, doc(fmt.Sprintf("d%d", i), "x"))
+		publishDoc(t, js, stage.SubjectEnriched, doc(fmt.Sprintf("e%d", i), "x"))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := stage.NewStagesBacklog(js, 4, stage.SubjectDeduped, stage.SubjectEnriched).Check(ctx); !errors.Is(err, stage.ErrBacklogFull) {
+		t.Errorf("Check = %v; want ErrBacklogFull: 2 + 2 unread messages, limit 4", err)
+	}
+	b := stage.NewStagesBacklog(js, 5, stage.SubjectDeduped, stage.SubjectEnriched)
+	if err := b.Check(ctx); err != nil {
+		t.Fatalf("Check = %v; want room: 4 unread messages, limit 5", err)
+	}
+	go b.Follow(ctx)
+	publishDoc(t, js, stage.SubjectEnriched, doc("e2", "x"))
+	waitFor(t, func() bool { return errors.Is(b.Check(ctx), stage.ErrBacklogFull) }, func() string {
+		return "Check never saw the fifth message: Follow did not refresh the reading"
+	})
 }

@@ -169,6 +169,8 @@ type handler[In any, Out Output] struct {
 	metrics *metrics
 	// backlog is the next stage's, which publishing waits on.
 	backlog *Backlog
+	// hold, when set, is waited on before processing (Runtime.HoldInput).
+	hold *Backlog
 	// unconfirmed is the Consumer's.
 	unconfirmed chan<- *published
 	// outage limits the warnings of retries for an unavailable
@@ -182,6 +184,12 @@ type handler[In any, Out Output] struct {
 // every replica, and processes messages until Drain. ctx is the parent of
 // every Process call; cancel it only to abandon in-flight work.
 func Consume[In any, Out Output](ctx context.Context, js jetstream.JetStream, st Stage[In, Out], cfg ConsumerConfig, reg prometheus.Registerer, log *zap.Logger) (*Consumer, error) {
+	return consume(ctx, js, st, cfg, nil, reg, log)
+}
+
+// consume is Consume, with hold (nil for none) waited on before each
+// message is processed (Runtime.HoldInput).
+func consume[In any, Out Output](ctx context.Context, js jetstream.JetStream, st Stage[In, Out], cfg ConsumerConfig, hold *Backlog, reg prometheus.Registerer, log *zap.Logger) (*Consumer, error) {
 	if st.Name == "" || st.Input == "" || st.Decode == nil || st.Process == nil {
 		return nil, errors.New("stage: Name, Input, Decode and Process are required")
 	}
@@ -197,7 +205,7 @@ func Consume[In any, Out Output](ctx context.Context, js jetstream.JetStream, st
 	if err != nil {
 		return nil, fmt.Errorf("stage %s consumer: %w", st.Name, err)
 	}
-	h := &handler[In, Out]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m, outage: NewLogLimiter(outageLogInterval)}
+	h := &handler[In, Out]{st: st, js: js, cfg: cfg, log: log.With(zap.String("stage", st.Name)), metrics: m, outage: NewLogLimiter(outageLogInterval), hold: hold}
 	if st.Output != "" {
 		h.backlog = NewBacklog(js, st.Output, cfg.MaxBacklog)
 	}
@@ -263,6 +271,13 @@ func ConsumerConfigFor(name, subject string, cfg ConsumerConfig) jetstream.Consu
 }
 
 func (h *handler[In, Out]) handle(ctx context.Context, msg jetstream.Msg) {
+	// The wait on a hold (Runtime.HoldInput) is not the message's
+	// handling: it counts in no metric. A hold that cannot be read does
+	// not stop the stage; one abandoned with ctx leaves the message to
+	// JetStream, which redelivers it after the ack wait.
+	if err := h.hold.Wait(ctx); err != nil && ctx.Err() != nil {
+		return
+	}
 	start := time.Now()
 	h.metrics.in.Add(1)
 	h.metrics.inFlight.Inc()
@@ -485,6 +500,7 @@ func (h *handler[In, Out]) publish(ctx context.Context, msg jetstream.Msg, out O
 		return nil, fmt.Errorf("publish to %s: %w", h.st.Output, err)
 	}
 	h.backlog.Sent()
+	h.hold.Sent()
 	pub.stored = stored
 	pub.deadline = time.Now().Add(h.cfg.confirmWait())
 	return pub, nil

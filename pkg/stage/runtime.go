@@ -46,8 +46,10 @@ type Runtime struct {
 
 	mu        sync.Mutex
 	consumers []*Consumer
-	closers   []func(context.Context) error
-	checks    []func() error
+	// holds are the backlogs that stages started later wait on (HoldInput).
+	holds   map[string]*Backlog
+	closers []func(context.Context) error
+	checks  []func() error
 	// extra are connections opened with JetStreamFor, drained last.
 	extra []*nats.Conn
 }
@@ -222,7 +224,10 @@ func StartWith[In any, Out Output](ctx context.Context, rt *Runtime, st Stage[In
 	if err != nil {
 		return nil, err
 	}
-	c, err := Consume(ctx, js, st, cc, rt.registry, rt.log)
+	rt.mu.Lock()
+	hold := rt.holds[st.Name]
+	rt.mu.Unlock()
+	c, err := consume(ctx, js, st, cc, hold, rt.registry, rt.log)
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +236,23 @@ func StartWith[In any, Out Output](ctx context.Context, rt *Runtime, st Stage[In
 	rt.mu.Unlock()
 	rt.ready.Store(true)
 	return c, nil
+}
+
+// HoldInput makes the stage named name, when this runtime starts it, wait
+// before processing each message while b is full: its input then waits
+// unprocessed in its stream, not its output in the next stage's. A
+// process that runs a whole chain of stages holds its first one on the
+// work the others hold, so that an article enters the chain at about the
+// pace its slowest stage finishes them. Each output the stage publishes
+// counts toward b until b's next reading, as b's limit expects when the
+// stage's output is one of the subjects b watches.
+func (rt *Runtime) HoldInput(name string, b *Backlog) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.holds == nil {
+		rt.holds = map[string]*Backlog{}
+	}
+	rt.holds[name] = b
 }
 
 // ReadyCheck adds a condition to /readyz, such as "Elasticsearch answers".
