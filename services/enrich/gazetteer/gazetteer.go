@@ -732,12 +732,22 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '?'
 }
 
+// boundaryBefore reports whether no word rune ends at text[i]. Find asks
+// it at every byte, so an ASCII byte before i is judged without decoding.
 func boundaryBefore(text string, i int) bool {
 	if i == 0 {
 		return true
 	}
+	if c := text[i-1]; c < utf8.RuneSelf {
+		return !isASCIIWordByte(c)
+	}
 	r, _ := utf8.DecodeLastRuneInString(text[:i])
 	return !isWordRune(r)
+}
+
+// isASCIIWordByte is isWordRune for an ASCII byte.
+func isASCIIWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '?'
 }
 
 func boundaryAfter(text string, i int) bool {

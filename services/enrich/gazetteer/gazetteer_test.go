@@ -3,6 +3,7 @@ package gazetteer
 import (
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 var (
@@ -262,6 +263,16 @@ func TestParties(t *testing.T) {
 	for name, want := range map[string]string{"Kurdistan Democratic Party": "KDP", "National League for Democracy": "NLD", "Party of 1 Voice": ""} {
 		if got := initials(name); got != want {
 			t.Errorf("initials(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestASCIIWordByteLikeIsWordRune checks boundaryBefore's ASCII shortcut
+// against isWordRune for every ASCII byte.
+func TestASCIIWordByteLikeIsWordRune(t *testing.T) {
+	for c := range byte(utf8.RuneSelf) {
+		if got, want := isASCIIWordByte(c), isWordRune(rune(c)); got != want {
+			t.Errorf("byte %q: isASCIIWordByte %v, isWordRune %v", c, got, want)
 		}
 	}
 }
