@@ -22,6 +22,14 @@ func TestUSBodies(t *testing.T) {
 				"ORG:U.S. Capitol Police": "local:org:u-s-capitol-police |"},
 		},
 		{
+			name:   "the GOP is the Republican Party (a curated row with Party Facts' QID)",
+			title:  "Vote",
+			body:   "The GOP blocked the bill. Leaders of the G.O.P. said the Republican Party would not move.",
+			spans:  []span{{"ORG", "GOP"}, {"ORG", "G.O.P."}, {"ORG", "Republican Party"}},
+			want:   map[string]string{"ORG:Republican Party": "Q29468 |||"},
+			absent: []string{"ORG:GOP", "ORG:G.O.P."},
+		},
+		{
 			name:   "Team and a name is an organisation",
 			title:  "Campaign",
 			body:   "Team Quillby said the campaign would go on. Team Quorra disagreed.",
