@@ -228,6 +228,7 @@ type cluster struct {
 	full       string // the full name earlier articles gave this short form (streamNames)
 	fullID     string
 	ordinary   bool // every mention is a word the article also writes in lower case, or an -ly/-ing word opening a sentence
+	runsOn     bool // a capitalised word no mention holds follows a mention inside a sentence: "Real" of "Real Sociedad's"
 }
 
 func (s *state) cluster() schema.Entities {
@@ -334,6 +335,7 @@ func (s *state) cluster() schema.Entities {
 		if !s.ordinaryWord(m) {
 			c.ordinary = false
 		}
+		c.runsOn = c.runsOn || s.runsOnFree(m)
 		st := s.toks[m.t0].Start
 		if st < c.first {
 			c.first = st
@@ -379,7 +381,9 @@ func (s *state) cluster() schema.Entities {
 		if c.entry == nil && !c.multi && c.ordinary {
 			continue // "Director", "Leaving", "UNLESS"
 		}
-		if c.entry == nil && !c.multi && len(c.names) == 1 && c.typ != gazetteer.Place {
+		if c.entry == nil && !c.multi && len(c.names) == 1 && c.typ != gazetteer.Place && !c.runsOn {
+			// Not a short form the tagger cut from a longer name written
+			// in full ("Real" of "Real Sociedad's" is not Real Madrid).
 			s.recallFullName(c)
 		}
 		if c.club && (c.entry != nil && c.entry.Type == gazetteer.Place || c.entry == nil && c.typ == gazetteer.Place) {
@@ -1945,6 +1949,19 @@ func (s *state) shortFormsByCluster(find func(int) int) map[int][]namedShort {
 // Commons", "Conservative leader"), not a word the tagger cut from a name
 // written in full ("Queen of the Sky", "Twentieth Century Fox",
 // "Fathers 4 Justice").
+// runsOnFree reports whether a capitalised word that no mention holds
+// follows m inside a sentence: the tagger cut m from a longer name
+// ("Real" of "Real Sociedad's Paseo de Anoeta stadium"), which the
+// stream's memory must not name after another long form (issue 14,
+// session 14).
+func (s *state) runsOnFree(m *mention) bool {
+	if m.t1 >= len(s.toks) || s.owner[m.t1] >= 0 {
+		return false
+	}
+	t := s.toks[m.t1]
+	return isWord(t.Text) && isCap(t.Text) && !t.initial
+}
+
 func (s *state) standsAlone(m *mention) bool {
 	if m.t1 < len(s.toks) && (isCap(s.toks[m.t1].Text) && !s.toks[m.t1].initial || s.toks[m.t1].Text[0] >= '0' && s.toks[m.t1].Text[0] <= '9') {
 		return false

@@ -1182,6 +1182,18 @@ func TestStreamNames(t *testing.T) {
 	if got := resolve("Lanterns shares rose in London.", []span{{"ORG", "Lanterns"}}); got["ORG:Queen of the Lanterns"] != "" {
 		t.Errorf("a word cut from a full name took that name: %v", got)
 	}
+	// A short form cut from another long name written in full takes
+	// nothing: "Real" of "Real Sociedad's" is not Real Madrid.
+	club := []span{{"ORG", "Real Madrid"}, {"ORG", "Real"}}
+	for range 2 {
+		resolve("Real Madrid won the cup. Real scored twice.", club)
+	}
+	if got := resolve("Real scored twice again.", []span{{"ORG", "Real"}}); got["ORG:Real Madrid"] == "" {
+		t.Errorf("want Real named Real Madrid, got %v", got)
+	}
+	if got := resolve("The game moved to Real Sociedad's stadium. Real's ground is bigger.", []span{{"ORG", "Real"}}); got["ORG:Real Madrid"] != "" {
+		t.Errorf("the Real of Real Sociedad took the name Real Madrid: %v", got)
+	}
 	// A second full name makes the short form ambiguous for good.
 	other := []span{{"ORG", "Bank of Wardens"}, {"ORG", "Wardens"}}
 	resolve("The Bank of Wardens met. The Wardens voted.", other)
