@@ -22,7 +22,7 @@ func (s *state) surnames() {
 	last := make(map[string]int)       // folded surname -> person mention
 	firstNames := make(map[string]int) // folded first name -> person mention
 	for i, m := range s.ms {
-		if m.text == "" || m.typ != gazetteer.Person {
+		if m.text == "" || m.typ != gazetteer.Person || m.entry == nil && s.particlesOnly(m) {
 			continue
 		}
 		name := m.text
@@ -98,6 +98,12 @@ func (s *state) surnames() {
 		}
 	}
 	for _, m := range s.ms {
+		if m.text != "" && m.entry == nil {
+			if j := s.particleSurname(m, last); j >= 0 {
+				m.typ, m.entry, m.attach = gazetteer.Person, s.ms[j].entry, j
+				continue
+			}
+		}
 		if m.text == "" || m.t1-m.t0 != 1 || (m.entry != nil && m.entry.Type == gazetteer.Person) {
 			continue
 		}
