@@ -53,7 +53,7 @@ func (s *state) technologyNamed(m *mention, after int, named bool) bool {
 	if named || after >= len(s.toks) {
 		return false
 	}
-	if m.t0 > 1 && (s.toks[m.t0-1].Text == "for" || s.toks[m.t0-1].Text == "at") && orgAtBefore[s.toks[m.t0-2].Text] {
+	if s.spokesmanFor(m) {
 		return false // "spokesman for St Bernard software"
 	}
 	k := after
@@ -99,7 +99,9 @@ func (s *state) calledProduct(m *mention) bool {
 //
 // Then it extends a product to the names that hold it: a capitalised
 // word before a product noun ("the DS console", "8 million DS consoles",
-// "the Cabir virus") or after one ("its handheld console, the DS"),
+// "Internet Protocol TV technology", with technologyNamed's guards: not
+// "RNID technology director", not "spokesman for St Bernard software")
+// or after one ("its handheld console, the DS"),
 // which the tagger need not have found, makes a name of several words
 // that ends in it ("Nintendo DS", "Rayman DS") or runs on into it ("Mario
 // Kart" before "DS") that product or a title for it, not shown. Not a
@@ -122,7 +124,8 @@ func (s *state) productsByName(clusters map[int]*cluster, find func(int) int) {
 		if k+1 < len(s.toks) {
 			next = s.toks[k+1].Text
 		}
-		if productAfter[next] || technologyAfter[next] && next != "operating" || k > 0 && s.toks[k-1].Text == "the" && s.namedAfterNoun(k-1) {
+		tech := technologyAfter[next] && next != "operating" && (k+2 >= len(s.toks) || !technologyRoleAfter[strings.ToLower(s.toks[k+2].Text)])
+		if productAfter[next] || tech || k > 0 && s.toks[k-1].Text == "the" && s.namedAfterNoun(k-1) {
 			if products == nil {
 				products = make(map[string]bool)
 			}
@@ -145,9 +148,18 @@ func (s *state) productsByName(clusters map[int]*cluster, find func(int) int) {
 		if !ends && !runsOn {
 			continue
 		}
+		if s.spokesmanFor(m) {
+			continue // "spokesman for St Bernard software"
+		}
 		if !runsOn && m.typ == gazetteer.Person && s.r.tagger.FirstName(s.toks[m.t0].Text) {
 			continue // a person's name runs into no product's: "Mario Kart DS"
 		}
 		c.work = true
 	}
+}
+
+// spokesmanFor reports whether m follows "for" or "at" after a company's
+// role: "spokesman for St Bernard software", "analyst at X".
+func (s *state) spokesmanFor(m *mention) bool {
+	return m.t0 > 1 && (s.toks[m.t0-1].Text == "for" || s.toks[m.t0-1].Text == "at") && orgAtBefore[s.toks[m.t0-2].Text]
 }

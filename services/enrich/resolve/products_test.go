@@ -34,9 +34,9 @@ func TestProducts(t *testing.T) {
 		},
 		{
 			name:  "a company's spokesman and a technology director: a body",
-			title: "Phones", body: "Gary Stowell, spokesman for Bernix software, spoke. Services are costly, said Rindo technology director Guido Gybels.",
-			spans: []span{{"PER", "Gary Stowell"}, {"ORG", "Bernix"}, {"ORG", "Rindo"}, {"PER", "Guido Gybels"}},
-			want:  map[string]string{"ORG:Bernix": "local:org:bernix |", "ORG:Rindo": "local:org:rindo |"},
+			title: "Phones", body: "Gary Stowell, spokesman for St Bernix software, spoke. Services are costly, said Deaf Rindo technology director Guido Gybels.",
+			spans: []span{{"PER", "Gary Stowell"}, {"ORG", "St Bernix"}, {"ORG", "Deaf Rindo"}, {"PER", "Guido Gybels"}},
+			want:  map[string]string{"ORG:St Bernix": "local:org:st-bernix |", "ORG:Deaf Rindo": "local:org:deaf-rindo |"},
 		},
 		{
 			name:  "a tool called a name",
@@ -56,6 +56,12 @@ func TestProducts(t *testing.T) {
 			spans:  []span{{"ORG", "Quintendo"}, {"ORG", "Quintendo"}, {"ORG", "Quintendo"}, {"ORG", "Ubisoft"}, {"ORG", "Rayman QS"}, {"PER", "Mario Kart"}, {"ORG", "Quintendo QS"}},
 			want:   map[string]string{"ORG:Quintendo": "local:org:quintendo ||||", "ORG:Ubisoft": "local:org:ubisoft |"},
 			absent: []string{"ORG:Rayman QS", "PER:Mario Kart", "ORG:Quintendo QS"},
+		},
+		{
+			name:  "a name ending in a technology's name",
+			title: "TV", body: "Broadband firms back Quix technology. Sales of Home Quix boxes rose.",
+			spans:  []span{{"ORG", "Home Quix"}},
+			absent: []string{"ORG:Home Quix"},
 		},
 		{
 			name:  "a product does not take its maker along a list",
