@@ -46,6 +46,29 @@ func TestBacklogHoldsPublishingUntilTheNextStageCatchesUp(t *testing.T) {
 		t.Fatalf("published %d of %d with the next stage stalled; want it held near the limit of 3", got, n)
 	}
 	// The next stage catches up; the held messages follow.
+	takeEachOnce(t, next, n)
+}
+
+func TestBacklogCountsAStreamWithoutItsConsumer(t *testing.T) {
+	e := newEnv(t)
+	rt := e.runtime()
+	js := rt.JetStream()
+	for i := range 3 {
+		publishDoc(t, js, stage.SubjectEnriched, doc(fmt.Sprintf("e%d", i), "x"))
+	}
+	b := stage.NewBacklog(js, stage.SubjectEnriched, 2)
+	if err := b.Check(context.Background()); !errors.Is(err, stage.ErrBacklogFull) {
+		t.Errorf("Check = %v; want ErrBacklogFull: 3 unread messages and no indexer consumer yet", err)
+	}
+	if err := stage.NewBacklog(js, stage.SubjectEnriched, 0).Check(context.Background()); err != nil {
+		t.Errorf("a zero limit reported %v", err)
+	}
+}
+
+// takeEachOnce runs the next stage's consumer until it has taken n
+// articles, and fails unless it took each of them exactly once.
+func takeEachOnce(t *testing.T, next jetstream.Consumer, n int) {
+	t.Helper()
 	seen := map[string]int{}
 	deadline := time.Now().Add(20 * time.Second)
 	for len(seen) < n && time.Now().Before(deadline) {
@@ -71,22 +94,6 @@ func TestBacklogHoldsPublishingUntilTheNextStageCatchesUp(t *testing.T) {
 		if c != 1 {
 			t.Errorf("%s delivered %d times", id, c)
 		}
-	}
-}
-
-func TestBacklogCountsAStreamWithoutItsConsumer(t *testing.T) {
-	e := newEnv(t)
-	rt := e.runtime()
-	js := rt.JetStream()
-	for i := range 3 {
-		publishDoc(t, js, stage.SubjectEnriched, doc(fmt.Sprintf("e%d", i), "x"))
-	}
-	b := stage.NewBacklog(js, stage.SubjectEnriched, 2)
-	if err := b.Check(context.Background()); !errors.Is(err, stage.ErrBacklogFull) {
-		t.Errorf("Check = %v; want ErrBacklogFull: 3 unread messages and no indexer consumer yet", err)
-	}
-	if err := stage.NewBacklog(js, stage.SubjectEnriched, 0).Check(context.Background()); err != nil {
-		t.Errorf("a zero limit reported %v", err)
 	}
 }
 
@@ -204,32 +211,7 @@ func TestHoldInputKeepsTheInputUnprocessedWhileTheStagesAfterAreFull(t *testing.
 	if got := processed.Load(); got != limit {
 		t.Fatalf("processed %d of %d with the next stage stalled; want %d (the limit), the rest held unprocessed", got, n, limit)
 	}
-	seen := map[string]int{}
-	deadline := time.Now().Add(20 * time.Second)
-	for len(seen) < n && time.Now().Before(deadline) {
-		batch, err := next.Fetch(n, jetstream.FetchMaxWait(200*time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for m := range batch.Messages() {
-			d, err := schema.DecodeDocument(m.Data())
-			if err != nil {
-				t.Fatal(err)
-			}
-			seen[d.ID]++
-			if err := m.Ack(); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if len(seen) != n {
-		t.Fatalf("next stage got %d of %d articles", len(seen), n)
-	}
-	for id, c := range seen {
-		if c != 1 {
-			t.Errorf("%s delivered %d times", id, c)
-		}
-	}
+	takeEachOnce(t, next, n)
 	if got := processed.Load(); got != n {
 		t.Errorf("processed %d times; want %d", got, n)
 	}
