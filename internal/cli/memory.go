@@ -107,9 +107,8 @@ func headroom(live int64) int64 {
 // lets the heap grow to twice what is live, which is most of a run's
 // resident memory; a fixed limit instead would make the collector run
 // without pause once the live heap nears it (a long run's indexes grow).
-// So every interval it sets the soft limit to the live heap, averaged
-// over its last liveHeapReadings readings, and its headroom (see
-// headroom), never below floor, plus what the runtime holds
+// So every interval it sets the soft limit to the live heap and its
+// headroom (see headroom), never below floor, plus what the runtime holds
 // beside the heap (goroutine stacks, its metadata, its other memory): the
 // soft limit counts all of it, and a limit of the heap's allowance alone
 // left the heap's goal a few per cent above what is live, so the
@@ -134,14 +133,13 @@ func followLiveHeap(floor int64, every time.Duration) (stop func()) {
 			{Name: "/memory/classes/heap/unused:bytes"},
 			{Name: "/memory/classes/heap/free:bytes"},
 		}
-		var live liveHeapAverage
 		for {
 			metrics.Read(s)
 			v := func(i int) int64 { return int64(s[i].Value.Uint64()) }
 			// total - released is what the limit counts; objects, unused
 			// and free are the heap's part of it.
 			besideHeap := v(1) - v(2) - v(3) - v(4) - v(5)
-			debug.SetMemoryLimit(headroomLimit(live.add(v(0)), floor) + besideHeap)
+			debug.SetMemoryLimit(headroomLimit(v(0), floor) + besideHeap)
 			select {
 			case <-ctx.Done():
 				return
@@ -154,39 +152,6 @@ func followLiveHeap(floor int64, every time.Duration) (stop func()) {
 		<-done
 		debug.SetMemoryLimit(before)
 	}
-}
-
-// liveHeapReadings is how many readings of the live heap (one a second in
-// newsflow run) the soft limit follows the average of. The live heap
-// measured at the end of a collection swings with what is in flight (the
-// search index's batches, the streams' buffers): over 30 s at 6,000
-// articles of make load it read between about 190 and 250 MiB, and a
-// limit set from each reading went from 329 to 419 MiB and back, the heap
-// filling each high one. Following the average leaves the heap the same
-// room on average but not the highest readings' headroom on top of their
-// peaks; a live heap that grows for good is followed within this many
-// readings.
-const liveHeapReadings = 30
-
-// liveHeapAverage is the average of the last liveHeapReadings live heap
-// readings.
-type liveHeapAverage struct {
-	readings [liveHeapReadings]int64
-	n, next  int
-	sum      int64
-}
-
-// add records a reading and returns the average of the readings kept.
-func (a *liveHeapAverage) add(live int64) int64 {
-	if a.n == len(a.readings) {
-		a.sum -= a.readings[a.next]
-	} else {
-		a.n++
-	}
-	a.readings[a.next] = live
-	a.sum += live
-	a.next = (a.next + 1) % len(a.readings)
-	return a.sum / int64(a.n)
 }
 
 // headroomLimit is the soft limit for a live heap: the live heap and its

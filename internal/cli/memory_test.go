@@ -192,26 +192,3 @@ func awaitHeapGoal(want int64) (goal, limit int64) {
 		}
 	}
 }
-
-// The limit follows the average of the last liveHeapReadings readings: a
-// reading far above the others moves it by its share only, and once the
-// window has moved on the old readings count no more.
-func TestLiveHeapAverage(t *testing.T) {
-	var a liveHeapAverage
-	if got := a.add(100); got != 100 {
-		t.Fatalf("first reading 100: average %d; want 100", got)
-	}
-	for range liveHeapReadings - 2 {
-		a.add(100)
-	}
-	if got := a.add(100 + 30*liveHeapReadings); got != 130 {
-		t.Errorf("one reading %d above %d others of 100: average %d; want 130", 30*liveHeapReadings, liveHeapReadings-1, got)
-	}
-	var got int64
-	for range liveHeapReadings {
-		got = a.add(200)
-	}
-	if got != 200 {
-		t.Errorf("after %d readings of 200: average %d; want 200 (the older readings dropped)", liveHeapReadings, got)
-	}
-}
