@@ -26,11 +26,7 @@ func TestBacklogHoldsPublishingUntilTheNextStageCatchesUp(t *testing.T) {
 	rt := e.runtime()
 	ctx := context.Background()
 	js := e.js()
-	// The next stage's durable consumer exists but nobody runs it yet.
-	next, err := js.CreateOrUpdateConsumer(ctx, stage.StreamDeduped, stage.ConsumerConfigFor(stage.NameEnrich, stage.SubjectDeduped, e.cfg.Consumer))
-	if err != nil {
-		t.Fatal(err)
-	}
+	next := idleNextStage(t, e)
 	if _, err := stage.Start(ctx, rt, passthrough(stage.NameDedupe, stage.SubjectCleaned, stage.SubjectDeduped,
 		func(_ context.Context, d *schema.Document) (*schema.Document, error) { return d, nil })); err != nil {
 		t.Fatal(err)
@@ -63,6 +59,17 @@ func TestBacklogCountsAStreamWithoutItsConsumer(t *testing.T) {
 	if err := stage.NewBacklog(js, stage.SubjectEnriched, 0).Check(context.Background()); err != nil {
 		t.Errorf("a zero limit reported %v", err)
 	}
+}
+
+// idleNextStage creates the durable consumer of the stage after dedupe
+// (enrich), which nobody runs yet.
+func idleNextStage(t *testing.T, e *env) jetstream.Consumer {
+	t.Helper()
+	next, err := e.js().CreateOrUpdateConsumer(context.Background(), stage.StreamDeduped, stage.ConsumerConfigFor(stage.NameEnrich, stage.SubjectDeduped, e.cfg.Consumer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return next
 }
 
 // takeEachOnce runs the next stage's consumer until it has taken n
@@ -187,11 +194,7 @@ func TestHoldInputKeepsTheInputUnprocessedWhileTheStagesAfterAreFull(t *testing.
 	rt := e.runtime()
 	ctx := context.Background()
 	js := e.js()
-	// The next stage's durable consumer exists but nobody runs it yet.
-	next, err := js.CreateOrUpdateConsumer(ctx, stage.StreamDeduped, stage.ConsumerConfigFor(stage.NameEnrich, stage.SubjectDeduped, e.cfg.Consumer))
-	if err != nil {
-		t.Fatal(err)
-	}
+	next := idleNextStage(t, e)
 	const limit = 3
 	rt.HoldInput(stage.NameDedupe, stage.NewStagesBacklog(js, limit, stage.SubjectDeduped))
 	var processed atomic.Int64

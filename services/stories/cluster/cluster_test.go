@@ -47,11 +47,17 @@ func doc(id, source, title, body string, at time.Time) *schema.Document {
 
 func newState(t *testing.T) *State {
 	t.Helper()
+	return newStateWith(t, DefaultParams())
+}
+
+// newStateWith is a state with parameters p and the shipped background.
+func newStateWith(t *testing.T, p Params) *State {
+	t.Helper()
 	bg, err := ShippedBackground()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewState(DefaultParams(), bg)
+	s, err := NewState(p, bg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,15 +151,7 @@ func TestHeadlinesWithEmptyBodiesCluster(t *testing.T) {
 			newState := func() *State {
 				p := DefaultParams()
 				p.Model.Headline = headline
-				bg, err := ShippedBackground()
-				if err != nil {
-					t.Fatal(err)
-				}
-				s, err := NewState(p, bg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
+				return newStateWith(t, p)
 			}
 			s := newState()
 			a := assign(t, s, FromDocument(doc("ha", "wire.example", "Strong earthquake hits Ferrandina in southern Italy", "", t0)))

@@ -45,15 +45,7 @@ func tightState(t *testing.T) *State {
 	p := DefaultParams()
 	p.Horizon = 6 * time.Hour
 	p.MaxPosting, p.MaxTerms, p.MaxStories, p.MaxCentroidTerms = 4, 300, 15, 20
-	bg, err := ShippedBackground()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewState(p, bg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return newStateWith(t, p)
 }
 
 // A batch decided and applied tentatively, then rolled back (another
