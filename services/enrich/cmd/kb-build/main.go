@@ -1108,8 +1108,8 @@ func readPartyFacts(dir string, iso2 map[string]string) ([]record, error) {
 		}
 		seen[r[2]] = true
 		var aliases []string
-		for _, a := range []string{r[4], r[5]} {
-			if a = clean(strings.TrimSpace(a)); a != "" && a != r[3] && len(a) > 1 {
+		for _, a := range append(shortNames(r[4]), r[5]) {
+			if a = clean(strings.TrimSpace(a)); a != "" && a != r[3] && len(a) > 1 && !slices.Contains(aliases, a) {
 				aliases = append(aliases, a)
 			}
 		}
@@ -1120,6 +1120,52 @@ func readPartyFacts(dir string, iso2 map[string]string) ([]record, error) {
 		out = append(out, record{kind: "ORG", key: r[2], qid: r[2], name: clean(r[3]), aliases: aliases, source: "partyfacts", country: country})
 	}
 	return out, nil
+}
+
+// shortNames reads Party Facts' name_short field. Its Wikipedia import
+// wrote every run of spaces and brackets as "/": "CPI(M) or CPIM or CPM"
+// is "CPI/M/or/CPIM/or/CPM", "GOP (Grand Old Party)" is
+// "GOP/Grand/Old/Party", which match no text. Parts "or" separate
+// alternatives, and an acronym followed by the words it abbreviates gives
+// both; a field with neither is kept as it is, since a slash may be the
+// name's own ("CDU/CSU", "Greens/EFA").
+func shortNames(field string) []string {
+	parts := strings.Split(strings.TrimSpace(field), "/")
+	var alts [][]string
+	start := 0
+	for i, p := range parts {
+		if p == "or" {
+			alts = append(alts, parts[start:i])
+			start = i + 1
+		}
+	}
+	alts = append(alts, parts[start:])
+	if len(alts) == 1 && !abbreviates(parts[0], parts[1:]) {
+		return []string{field}
+	}
+	var out []string
+	for _, a := range alts {
+		if abbreviates(a[0], a[1:]) {
+			out = append(out, a[0], strings.Join(a[1:], " "))
+		} else {
+			out = append(out, strings.Join(a, "/"))
+		}
+	}
+	return out
+}
+
+// abbreviates reports whether acronym, in capitals, is the initials of
+// two or more words: "GOP" of Grand, Old and Party.
+func abbreviates(acronym string, words []string) bool {
+	if len(words) < 2 || len(words) != len(acronym) || strings.ToUpper(acronym) != acronym {
+		return false
+	}
+	for i, w := range words {
+		if w == "" || !strings.EqualFold(w[:1], acronym[i:i+1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // readLegislators reads the wikidata id and names of each legislator from

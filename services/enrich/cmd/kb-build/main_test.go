@@ -49,6 +49,12 @@ func TestBuild(t *testing.T) {
 		"ORG\tQ900001\tAcme Corporation\tAcme|Acme Widgets\tnsi\n",
 		"ORG\tQ900040\tTestland Labour Party\tTLP\tpartyfacts\tXT\n", // Party Facts' XTL is countries.csv's XT
 		"ORG\tQ900041\tOld Testland Party\t\tpartyfacts\tDDR\n",      // a code without ISO's alpha-2 stays as it is
+		// Party Facts' short names with the slashes of its import: an
+		// acronym and the words it abbreviates, alternatives joined by
+		// "or", and a slash of the name's own.
+		"ORG\tQ900042\tRepublican Party of Testland\tGOP|Grand Old Party\tpartyfacts\tXT\n",
+		"ORG\tQ900043\tCommunist Party of Testland (Marxist)\tCPT/M|CPTM|CPM\tpartyfacts\tXT\n",
+		"ORG\tQ900044\tUnion of Testland and Left\tUT/L\tpartyfacts\tXT\n",
 		"PER\tQ900050\tJane Q. Roe\tJane Roe\tcongress-legislators\n",
 		"R\tQ900021\tSouth Testshire\tXT\t-1.5000\t2.2500\n", // a subdivision with a QID and a position
 		// GeoNames' name of the subdivision of the same code, spelt alike.
