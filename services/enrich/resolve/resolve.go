@@ -385,6 +385,7 @@ func (s *state) run(sents [][]ner.Token, tags [][]ner.Span) schema.Entities {
 		s.shortGenericNames()
 		s.diseaseNames()
 		s.furniture()
+		s.credits()
 	}
 	s.link()
 	s.surnames()
