@@ -65,7 +65,7 @@ func TestUSStyleNews(t *testing.T) {
 			name:  "AP abbreviations of US states after a city, a party letter or a bracket",
 			title: "Vote", body: "Officials in Tampa, Fla., said Sen. Henry Quillby, D-W.Va., and Rep. Ann Hale (R-Ky.) met in Seattle, Wash. on Monday. Mo Farah ran.",
 			spans:  []span{{"LOC", "Tampa"}, {"LOC", "Fla"}, {"PER", "Henry Quillby"}, {"LOC", "Va"}, {"PER", "Ann Hale"}, {"LOC", "R-Ky"}, {"LOC", "Seattle"}, {"LOC", "Wash"}, {"PER", "Mo Farah"}},
-			want:   map[string]string{"LOC:Florida": "Q812 | US", "LOC:West Virginia": "local:place:west-virginia | US", "LOC:Kentucky": "local:place:kentucky | US", "LOC:Washington State": "local:place:washington-state | US"},
+			want:   map[string]string{"LOC:Florida": "Q812 | US", "LOC:West Virginia": "Q1371 | US", "LOC:Kentucky": "Q1603 | US", "LOC:Washington State": "Q1223 | US"},
 			absent: []string{"LOC:Fla", "LOC:Va", "LOC:R-Ky", "LOC:Wash", "LOC:Washington", "LOC:Missouri"},
 		},
 		{
@@ -86,14 +86,14 @@ func TestUSStyleNews(t *testing.T) {
 			name:  "New York the state, not the city, where the text says state, and elsewhere in that article",
 			title: "New York May Use National Guard", body: "The storm hit upstate New York on Monday, said the governor of New York. Schools in New York state will close.",
 			spans:  []span{{"LOC", "New York"}},
-			want:   map[string]string{"LOC:New York State": "local:place:new-york-state |||| US"},
+			want:   map[string]string{"LOC:New York State": "Q1384 |||| US"},
 			absent: []string{"LOC:New York City", "ORG:New York"},
 		},
 		{
 			name:  "a state cue leaves the city alone where the article writes the city",
 			title: "Storm", body: "The storm hit upstate New York on Monday. In New York City the subway closed, and New York reopened on Friday.",
 			spans: []span{{"LOC", "New York"}, {"LOC", "New York City"}},
-			want:  map[string]string{"LOC:New York State": "local:place:new-york-state | US", "LOC:New York City": "Q60 || US"},
+			want:  map[string]string{"LOC:New York State": "Q1384 | US", "LOC:New York City": "Q60 || US"},
 		},
 		{
 			name:  "a county typed as a person is a place outside sport",

@@ -494,7 +494,7 @@ func TestRules(t *testing.T) {
 			title: "Navy", body: "The ship returned to Norfolk, Virginia, in the United States on Monday.",
 			english: true,
 			spans:   []span{{"LOC", "Norfolk"}, {"LOC", "Virginia"}, {"LOC", "United States"}},
-			want:    map[string]string{"LOC:Norfolk": "geonames:4776222 | US", "LOC:Virginia": "local:place:virginia | US", "LOC:United States": "Q30 | US"},
+			want:    map[string]string{"LOC:Norfolk": "geonames:4776222 | US", "LOC:Virginia": "Q1370 | US", "LOC:United States": "Q30 | US"},
 		},
 		{
 			name:  "an apposition headed by a company noun",
