@@ -57,6 +57,13 @@ func TestLookup(t *testing.T) {
 		{"Leicestershire", "local:place:leicestershire", "GB"},
 		{"Derbyshire", "local:place:derbyshire", "GB"},
 		{"Lisbon", "geonames:2267057", "PT"},
+		// "Gaza" in the news is the Strip (regions.tsv's alias), one
+		// entity with "Gaza Strip"; "Gaza City" is the city.
+		{"Gaza", "Q39760", "PS"},
+		{"Gaza Strip", "Q39760", "PS"},
+		{"Gaza City", "Q47492", "PS"},
+		// A region of regions.tsv takes the QID states.csv gives it.
+		{"Ohio", "Q1397", "US"},
 		{"Norfolk", "Q23109", "GB"},
 		// dr5hn's QID for Tobago is Trinidad's: a local id instead.
 		{"Tobago", "local:place:tobago", "TT"},

@@ -51,7 +51,7 @@ func TestUSStyleNews(t *testing.T) {
 			name:  "a preposition opening a sentence is no part of a name",
 			title: "Visit", body: "The emir arrived in Gaza. Across Gaza, Hamas put up bunting.",
 			spans:  []span{{"PER", "Across Gaza"}, {"LOC", "Gaza"}, {"ORG", "Hamas"}},
-			want:   map[string]string{"LOC:Gaza": "Q47492 || PS"},
+			want:   map[string]string{"LOC:Gaza Strip": "Q39760 || PS"},
 			absent: []string{"PER:Across Gaza"},
 		},
 		{
