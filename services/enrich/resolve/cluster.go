@@ -859,8 +859,8 @@ func (s *state) cutNames(find func(int) int, union func(a, b int), linked map[st
 		// By its first word only when the rest is a city or ends in an
 		// organisation word: "Real Madrid", "Conservative Party", not
 		// "Nintendo DS" (Nintendo's product) nor "Diageo North America"
-		// (its branch).
-		if first != last && short[first] && (orgWords[last] || m.t1-m.t0 >= 2 && s.city(s.span(m.t0+1, m.t1))) {
+		// (its branch), nor a force named after what it guards (guarded).
+		if first != last && short[first] && (orgWords[last] && !s.guarded(m, first) || m.t1-m.t0 >= 2 && s.city(s.span(m.t0+1, m.t1))) {
 			long[first] = append(long[first], i)
 		}
 	}
@@ -908,6 +908,46 @@ func (s *state) city(name string) bool {
 	}
 	for _, c := range s.r.g.Lookup(name) {
 		if c.Entry.Type == gazetteer.Place && !c.Alternate && c.Entry.Class <= gazetteer.Capital && c.Entry.Class != gazetteer.Region {
+			return true
+		}
+	}
+	return false
+}
+
+// guarded reports whether m names a force (or a body of one) after what
+// it guards, which the article writes as a thing with "the": "the U.S.
+// Capitol" and the Capitol Police, the Capitol Police Board. Written so,
+// the first word alone is the thing, not the force; a town the force
+// serves is a place the gazetteer knows ("the Columbus officer") or is
+// written without "the" ("Jefferson Police", "in Jefferson"): the tagger's
+// organisation for the force.
+func (s *state) guarded(m *mention, first string) bool {
+	force := false
+	for k := m.t0 + 1; k < m.t1; k++ {
+		force = force || forceWords[s.toks[k].Text]
+	}
+	if !force || s.place(first) {
+		return false
+	}
+	for k, t := range s.toks {
+		if t.Text != first || k == 0 || k+1 < len(s.toks) && isCap(s.toks[k+1].Text) {
+			continue // "the Detroit Police Department": the force's own name
+		}
+		j := k - 1
+		if j > 0 && s.country(s.toks[j].Text) {
+			j-- // "the U.S. Capitol"
+		}
+		if strings.EqualFold(s.toks[j].Text, "the") {
+			return true
+		}
+	}
+	return false
+}
+
+// place reports whether the gazetteer knows a place named name.
+func (s *state) place(name string) bool {
+	for _, c := range s.r.g.Lookup(name) {
+		if c.Entry.Type == gazetteer.Place {
 			return true
 		}
 	}

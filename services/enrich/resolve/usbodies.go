@@ -16,11 +16,9 @@ var usPrefixes = []string{"U.S. ", "US ", "United States "}
 var federalHeads = set(`Administration Agency Department Service Bureau Commission Command Police Patrol
 Guard Corps Centers Representatives Survey Institute Protection`)
 
-// federalNames are federal bodies of one word that the articles name
-// without the prefix more often than with it. Not the Capitol: the stream
-// of articles has learnt "Capitol" as the short form of "Capitol Police"
-// (streamNames), so "U.S. Capitol" cut would become the police.
-var federalNames = set(`Congress Senate`)
+// federalNames are federal bodies and buildings of one word that the
+// articles name without the prefix more often than with it.
+var federalNames = set(`Congress Senate Capitol`)
 
 // usBodies drops "U.S." and its variants before the name of a US federal
 // body, so that one body has one name (issue 14, session 14): "U.S. Food
@@ -30,9 +28,9 @@ var federalNames = set(`Congress Senate`)
 // "Congress" (134), "US Senate" beside "Senate".
 // An organisation's or a place's name is cut where what follows the
 // prefix is one of federalNames, or is a name of two words or more that
-// holds a federalHeads word and does not open with "Capitol" ("U.S.
-// Capitol Police": "Capitol Police" would take the article's "Capitol" as
-// its short form, cutNames); not when the gazetteer knows the whole name.
+// holds a federalHeads word ("U.S. Capitol Police"; since session 15 the
+// Capitol Police no longer takes the article's "Capitol" as its short
+// form, guarded); not when the gazetteer knows the whole name.
 // Courts, offices and committees keep the prefix: "U.S. District Court"
 // is one of many district courts, "U.S. Attorney's Office" one of many
 // attorneys' offices.
@@ -69,7 +67,7 @@ func (s *state) federalBody(name string) bool {
 		return true
 	}
 	words := strings.Fields(name)
-	if len(words) < 2 || words[0] == "Capitol" {
+	if len(words) < 2 {
 		return false
 	}
 	for _, w := range words {

@@ -26,6 +26,10 @@ Regiment Brigade Battalion Guard Church Society League Alliance Coalition Front 
 Senate Cabinet Government Tribunal Bureau School Trust Authority Star Sun Herald Mail Journal
 Gazette Guardian Telegraph Tribune Chronicle Observer Inquirer Courier Express Reuters`)
 
+// forceWords end the name of a force, which takes the name of its beat
+// or of what it guards (cutNames).
+var forceWords = set(`Police Guard Patrol`)
+
 // placeWords end the name of a facility or a feature, which the map
 // shows as a place: "Kennedy Space Center", "Museum of Flight".
 var placeWords = set(`Museum Station Airport Centre Center Hall Tower Towers Bridge Square Park
