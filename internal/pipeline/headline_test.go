@@ -53,7 +53,7 @@ func TestHeadlinesWithoutBodiesAreIndexedInStories(t *testing.T) {
 
 	stories := make([]string, 3)
 	for i, raw := range raws[:3] {
-		id := schema.DocumentID(raw.URL, raw.Title, "")
+		id := schema.DocumentID(raw.Source, raw.URL, raw.Title, "")
 		doc, err := p.Index().Document(ctx, id)
 		if err != nil {
 			t.Fatalf("headline %d: %v", i, err)

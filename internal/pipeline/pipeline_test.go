@@ -118,7 +118,7 @@ func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, raw := range raws {
-		doc, err := p.Index().Document(ctx, schema.DocumentID(raw.URL, raw.Title, ""))
+		doc, err := p.Index().Document(ctx, schema.DocumentID(raw.Source, raw.URL, raw.Title, ""))
 		if err != nil {
 			t.Fatalf("article %d published before the stages started: %v", i, err)
 		}
@@ -127,6 +127,51 @@ func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
 		}
 	}
 	checkStagesInProcess(t, p)
+}
+
+// The same text from two outlets, sent without URLs, is two articles: both
+// are indexed and dedupe marks the later one a copy. (Ids over the text
+// alone made the second the first's re-send, and JetStream dropped it.)
+func TestSameTextFromTwoOutletsIsIndexedTwice(t *testing.T) {
+	ctx, p, _ := startEmbedded(t, 4*time.Minute)
+	js := p.Runtime().JetStream()
+	text := strings.Repeat("The port of Genoa reopened on Friday after a storm closed it for two days, and ships that had queued "+
+		"outside the harbour overnight began to unload their containers at first light. ", 4)
+	raws := []schema.RawArticle{
+		{Source: "Example Wire", PublishedAt: "2023-06-02T10:00:00Z", Title: "Genoa harbour reopens after the storm", Text: text},
+		{Source: "Example Daily", PublishedAt: "2023-06-02T12:00:00Z", Title: "Genoa harbour reopens after the storm", Text: text},
+	}
+	for i, raw := range raws {
+		b, err := json.Marshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(ctx, stage.SubjectRaw, b); err != nil {
+			t.Fatalf("publish %d: %v", i, err)
+		}
+		if err := p.WaitIdle(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := make([]string, len(raws))
+	for i, raw := range raws {
+		ids[i] = schema.DocumentID(raw.Source, "", raw.Title, raw.Text)
+	}
+	if ids[0] == ids[1] {
+		t.Fatalf("both outlets' articles have the id %s", ids[0])
+	}
+	first, err := p.Index().Document(ctx, ids[0])
+	if err != nil {
+		t.Fatalf("the first outlet's article: %v", err)
+	}
+	second, err := p.Index().Document(ctx, ids[1])
+	if err != nil {
+		t.Fatalf("the second outlet's article: %v", err)
+	}
+	if first.DuplicateOf != "" || second.DuplicateOf != first.ID || second.Source.Name != "Example Daily" {
+		t.Errorf("indexed %s (copy of %q) and %s from %q (copy of %q); want the second, from Example Daily, a copy of the first",
+			first.ID, first.DuplicateOf, second.ID, second.Source.Name, second.DuplicateOf)
+	}
 }
 
 // checkStagesInProcess: every connection of the stages to the embedded

@@ -18,13 +18,15 @@ const MaxIDBytes = 127
 const idBytes = 12
 
 // DocumentID returns the stable id of an article: from its canonical URL
-// when it has one, else from its normalised title and body. The same
-// article sent twice gets the same id.
-func DocumentID(rawURL, title, body string) string {
+// when it has one, else from its source's name with its normalised title
+// and body. The same article sent twice gets the same id; the same text
+// from two outlets gets two ids, so neither is lost and dedupe marks the
+// later one a copy.
+func DocumentID(source, rawURL, title, body string) string {
 	if c := CanonicalURL(rawURL); c != "" {
 		return hashID("url\x00" + c)
 	}
-	return hashID("text\x00" + normalizeText(title) + "\x00" + normalizeText(body))
+	return hashID("text\x00" + normalizeText(source) + "\x00" + normalizeText(title) + "\x00" + normalizeText(body))
 }
 
 func hashID(s string) string {

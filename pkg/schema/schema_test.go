@@ -113,19 +113,21 @@ func TestDocumentID(t *testing.T) {
 		{"https://example.com/a?b=2&a=1", "https://EXAMPLE.com/a?a=1&b=2&fbclid=zz"},
 	}
 	for _, p := range same {
-		if a, b := DocumentID(p[0], "", "x"), DocumentID(p[1], "", "y"); a != b {
+		if a, b := DocumentID("Example", p[0], "", "x"), DocumentID("Other", p[1], "", "y"); a != b {
 			t.Errorf("DocumentID(%q) = %s, DocumentID(%q) = %s; want equal", p[0], a, p[1], b)
 		}
 	}
-	if a, b := DocumentID("https://example.com/1", "", ""), DocumentID("https://example.com/2", "", ""); a == b {
+	if a, b := DocumentID("", "https://example.com/1", "", ""), DocumentID("", "https://example.com/2", "", ""); a == b {
 		t.Error("different URLs share an id")
 	}
-	// Without a URL the id follows the normalised content.
-	a := DocumentID("", "Title", "Body  text,\n\nmore.")
-	b := DocumentID("", "title", "body text more")
-	c := DocumentID("", "title", "other body")
-	if a != b || a == c {
-		t.Errorf("content ids: %s %s %s; want first two equal, third different", a, b, c)
+	// Without a URL the id follows the outlet and the normalised content:
+	// the same text from another outlet is another article.
+	a := DocumentID("Example News", "", "Title", "Body  text,\n\nmore.")
+	b := DocumentID("example news", "", "title", "body text more")
+	c := DocumentID("Example News", "", "title", "other body")
+	d := DocumentID("Other Wire", "", "title", "body text more")
+	if a != b || a == c || a == d {
+		t.Errorf("content ids: %s %s %s %s; want the first two equal, the others different", a, b, c, d)
 	}
 	if len(a) != 2*idBytes {
 		t.Errorf("len(id) = %d; want %d", len(a), 2*idBytes)

@@ -405,7 +405,7 @@ func TestBadInputIsDeadLetteredAndStageContinues(t *testing.T) {
 		Name: "ingest", Input: stage.SubjectRaw, Output: stage.SubjectCleaned,
 		Decode: schema.DecodeRaw,
 		Process: func(_ context.Context, a *schema.RawArticle) (*schema.Document, error) {
-			return doc(schema.DocumentID(a.URL, a.Title, a.Text), a.Text), nil
+			return doc(schema.DocumentID(a.Source, a.URL, a.Title, a.Text), a.Text), nil
 		},
 	})
 	if err != nil {

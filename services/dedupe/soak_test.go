@@ -530,7 +530,7 @@ func (g *articleGen) original(name string) *schema.Document {
 	body = strings.TrimSpace(body)
 	return &schema.Document{
 		SchemaVersion: schema.Version,
-		ID:            schema.DocumentID("https://example.org/"+name, "", ""),
+		ID:            schema.DocumentID("", "https://example.org/"+name, "", ""),
 		Title:         title, Body: body,
 		IngestedAt: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC),
 		WordCount:  schema.CountWords(body),

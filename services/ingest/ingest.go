@@ -213,7 +213,7 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 	}
 	doc := &schema.Document{
 		SchemaVersion: schema.Version,
-		ID:            schema.DocumentID(raw.URL, res.Title, res.Body),
+		ID:            schema.DocumentID(sourceName, raw.URL, res.Title, res.Body),
 		URL:           raw.URL,
 		Source:        schema.Source{Name: sourceName, Domain: domain},
 		Title:         res.Title,
@@ -232,7 +232,7 @@ func (i *Ingester) Process(ctx context.Context, raw *schema.RawArticle) (*schema
 	if i.learner != nil && domain != "" {
 		// Articles are counted by content, not by URL: the same story
 		// re-sent under new addresses must not teach its own paragraphs.
-		i.learner.ObserveAsync(domain, schema.DocumentID("", res.Title, res.Body), res.LearnKeys)
+		i.learner.ObserveAsync(domain, schema.DocumentID("", "", res.Title, res.Body), res.LearnKeys)
 	}
 	return doc, nil
 }
@@ -254,7 +254,7 @@ func (i *Ingester) headline(raw *schema.RawArticle, title, sourceName, language 
 	}
 	doc := &schema.Document{
 		SchemaVersion: schema.Version,
-		ID:            schema.DocumentID(raw.URL, title, ""),
+		ID:            schema.DocumentID(sourceName, raw.URL, title, ""),
 		URL:           raw.URL,
 		Source:        schema.Source{Name: sourceName, Domain: domain},
 		Title:         title,

@@ -56,7 +56,7 @@ func TestProcess(t *testing.T) {
 		if doc.Source != (schema.Source{Name: "Dunmere Gazette", Domain: "dunmere-gazette.example"}) {
 			t.Errorf("source = %+v", doc.Source)
 		}
-		if doc.ID != schema.DocumentID(raw.URL, "", wantBody) || doc.WordCount != schema.CountWords(wantBody) {
+		if doc.ID != schema.DocumentID(raw.Source, raw.URL, "", wantBody) || doc.WordCount != schema.CountWords(wantBody) {
 			t.Errorf("id %s, words %d", doc.ID, doc.WordCount)
 		}
 		if doc.Language != "en" || doc.SchemaVersion != schema.Version || doc.IngestedAt.IsZero() {
@@ -99,7 +99,7 @@ func TestProcess(t *testing.T) {
 		if doc.Title != wantTitle || doc.Body != "" || doc.WordCount != 0 {
 			t.Errorf("title %q, body %q, words %d; want the cleaned title and no body", doc.Title, doc.Body, doc.WordCount)
 		}
-		if doc.ID != schema.DocumentID(raw.URL, wantTitle, "") || doc.Source != (schema.Source{Name: "Example Wire", Domain: "wire.example"}) {
+		if doc.ID != schema.DocumentID(raw.Source, raw.URL, wantTitle, "") || doc.Source != (schema.Source{Name: "Example Wire", Domain: "wire.example"}) {
 			t.Errorf("id %s, source %+v", doc.ID, doc.Source)
 		}
 		if doc.PublishedAt == nil || !doc.PublishedAt.Equal(time.Date(2023, 6, 2, 10, 0, 0, 0, time.UTC)) || doc.Language != "en" {

@@ -348,7 +348,7 @@ func TestPublishPathsWaitsWhileFull(t *testing.T) {
 		t.Errorf("summary = %+v after %d retries, want 2 accepted after 1 retry", sum, retries)
 	}
 	ids := storedIDs(t, st)
-	if want := schema.DocumentID("https://example.org/w/2", "", ""); len(ids) != 1 || ids[0] != want {
+	if want := schema.DocumentID("", "https://example.org/w/2", "", ""); len(ids) != 1 || ids[0] != want {
 		t.Errorf("stored %v, want [%s]", ids, want)
 	}
 

@@ -113,7 +113,7 @@ func TestHTTPSingleAccepted(t *testing.T) {
 	if w.Code != http.StatusAccepted {
 		t.Fatalf("status = %d, want 202: %s", w.Code, w.Body)
 	}
-	wantID := schema.DocumentID("https://example.org/a/1", "", "")
+	wantID := schema.DocumentID("", "https://example.org/a/1", "", "")
 	if len(resp.Results) != 1 || resp.Results[0].ID != wantID || resp.Results[0].Line != 1 {
 		t.Errorf("results = %+v, want line 1 with id %s", resp.Results, wantID)
 	}

@@ -103,7 +103,7 @@ func ArticleID(a *schema.RawArticle) string {
 	if strings.TrimSpace(body) == "" {
 		body = a.HTML
 	}
-	return schema.DocumentID(a.URL, a.Title, body)
+	return schema.DocumentID(a.Source, a.URL, a.Title, body)
 }
 
 // Publish stores one article and returns its id, and whether JetStream
