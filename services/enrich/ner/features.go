@@ -146,6 +146,120 @@ func computeAttr(a *attr, w string) { computeAttrCase(a, w, false) }
 
 // computeAttrCase fills a from word w, upper-cased first if upper is set.
 func computeAttrCase(a *attr, w string, upper bool) {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			computeAttrRunes(a, w, upper)
+			return
+		}
+	}
+	computeAttrASCII(a, w, upper)
+}
+
+// The ASCII bytes after normRune, in upper case, and their lower-cased
+// forms and runeClass, for computeAttrASCII.
+var asciiNorm, asciiUpper, asciiLower, asciiClass = func() (norm, up, low, class [utf8.RuneSelf]byte) {
+	for b := range rune(utf8.RuneSelf) {
+		r := normRune(b)
+		norm[b], up[b], low[b], class[b] = byte(r), byte(unicode.ToUpper(r)), byte(unicode.ToLower(r)), byte(runeClass(r))
+	}
+	return norm, up, low, class
+}()
+
+// computeAttrASCII is computeAttrRunes for a word of ASCII bytes only
+// (most words of English news), with the rune functions read from tables:
+// the same hashes, flags and counts (TestComputeAttrASCIILikeRunes).
+func computeAttrASCII(a *attr, w string, upper bool) {
+	*a = attr{}
+	word := uint64(fnvOffset)
+	lower := uint64(fnvOffset)
+	shape := uint64(fnvOffset)
+	cshape := uint64(fnvOffset)
+	prev := -1
+	run := 0
+	letters, uppers, digits := 0, 0, 0
+	hasLower := false
+	upperAfterFirst := false
+	for n := 0; n < len(w); n++ {
+		r := asciiNorm[w[n]]
+		if upper {
+			r = asciiUpper[r]
+		}
+		word = (word ^ uint64(r)) * fnvPrime
+		lower = (lower ^ uint64(asciiLower[r])) * fnvPrime
+		if n < maxAffixLen {
+			a.pre[n] = lower
+		}
+		c := asciiClass[r]
+		if int(c) == prev {
+			run++
+		} else {
+			run = 1
+			cshape = (cshape ^ uint64(c)) * fnvPrime
+		}
+		if run <= 4 {
+			shape = (shape ^ uint64(c)) * fnvPrime
+		}
+		prev = int(c)
+		switch c {
+		case 'X':
+			letters++
+			uppers++
+			if n > 0 {
+				upperAfterFirst = true
+			}
+		case 'x':
+			letters++
+			hasLower = true
+		case 'd':
+			digits++
+		case '-':
+			a.flags |= fHasHyphen
+		case '.':
+			a.flags |= fHasPeriod
+		}
+		if n == 0 && c == 'X' {
+			a.flags |= fInitUpper
+		}
+	}
+	n := len(w)
+	a.word, a.lower, a.shape, a.cshape, a.nrunes = word, lower, shape, cshape, n
+	// Suffixes: hash the last k bytes, lower-cased.
+	for k := 0; k < maxAffixLen && k < n; k++ {
+		h := uint64(fnvOffset)
+		for _, b := range []byte(w[n-1-k:]) {
+			h = (h ^ uint64(asciiLower[asciiNorm[b]])) * fnvPrime
+		}
+		a.suf[k] = h
+	}
+	a.flags |= wordFlags(n, letters, uppers, digits, hasLower, upperAfterFirst)
+}
+
+// wordFlags returns the flags of a word of n runes from its counts.
+func wordFlags(n, letters, uppers, digits int, hasLower, upperAfterFirst bool) uint16 {
+	var f uint16
+	if uppers > 0 && uppers == letters {
+		f |= fAllUpper
+	}
+	if digits > 0 {
+		f |= fHasDigit
+		if digits == n {
+			f |= fAllDigit
+		}
+	}
+	if letters == 0 {
+		f |= fNoLetter
+	}
+	if hasLower {
+		f |= fHasLower
+		if upperAfterFirst {
+			f |= fMixedCaps
+		}
+	}
+	return f
+}
+
+// computeAttrRunes is computeAttrCase for any word.
+func computeAttrRunes(a *attr, w string, upper bool) {
 	*a = attr{}
 	word := uint64(fnvOffset)
 	lower := uint64(fnvOffset)
@@ -220,24 +334,7 @@ func computeAttrCase(a *attr, w string, upper bool) {
 		}
 		a.suf[k] = h
 	}
-	if uppers > 0 && uppers == letters {
-		a.flags |= fAllUpper
-	}
-	if digits > 0 {
-		a.flags |= fHasDigit
-		if digits == n {
-			a.flags |= fAllDigit
-		}
-	}
-	if letters == 0 {
-		a.flags |= fNoLetter
-	}
-	if hasLower {
-		a.flags |= fHasLower
-		if upperAfterFirst {
-			a.flags |= fMixedCaps
-		}
-	}
+	a.flags |= wordFlags(n, letters, uppers, digits, hasLower, upperAfterFirst)
 }
 
 // Feature templates. The numbers are part of the weights file format:

@@ -1,9 +1,11 @@
 package ner
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func texts(toks []Token) []string {
@@ -163,5 +165,41 @@ func TestTagDocumentTitleHeadline(t *testing.T) {
 	}
 	if !slices.Contains(got, "LOC:Russia") {
 		t.Errorf("headline spans %q, want LOC:Russia among them", got)
+	}
+}
+
+// computeAttrASCII gives what computeAttrRunes gives for every word of
+// ASCII bytes: here every byte alone and in pairs, and random words of up
+// to 12 bytes, in both casings.
+func TestComputeAttrASCIILikeRunes(t *testing.T) {
+	var words []string
+	for b := range utf8.RuneSelf {
+		words = append(words, string(rune(b)))
+		for c := range utf8.RuneSelf {
+			words = append(words, string([]byte{byte(b), byte(c)}))
+		}
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	const letters = "aAzZ09-.`'_,&/ xyQ"
+	for range 20000 {
+		w := make([]byte, 1+r.IntN(12))
+		for i := range w {
+			if r.IntN(4) == 0 {
+				w[i] = byte(r.IntN(utf8.RuneSelf))
+			} else {
+				w[i] = letters[r.IntN(len(letters))]
+			}
+		}
+		words = append(words, string(w))
+	}
+	for _, w := range words {
+		for _, upper := range []bool{false, true} {
+			var got, want attr
+			computeAttrASCII(&got, w, upper)
+			computeAttrRunes(&want, w, upper)
+			if got != want {
+				t.Fatalf("%q (upper %v): %+v, want %+v", w, upper, got, want)
+			}
+		}
 	}
 }
