@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -394,5 +395,49 @@ func refFillDocCase(doc [][]attr, casing map[uint64][3]uint16, skipFirst bool) {
 			}
 			at[j].docCase = cls
 		}
+	}
+}
+
+// The specialised Viterbi, with its short cut where one closed tag leads
+// every starter tag (soleLead), finds the scores, back pointers and tags
+// of the textbook one over the allowed transitions, on random emissions
+// of both stages' size, spread from near ties (sums of a few weights) to
+// one tag far ahead.
+func TestViterbiLikeTextbook(t *testing.T) {
+	tg, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	short := 0
+	for _, p := range tg.stages {
+		for round := range 3000 {
+			n := 1 + r.IntN(40)
+			spread := []float32{0.01, 1, 30}[round%3]
+			emit := make([]float32, n*nTags)
+			for i := range emit {
+				// A few distinct values make exact ties likely.
+				emit[i] = float32(r.IntN(7)-3) * spread * p.scale * 100
+			}
+			score, back, tags := make([]float32, n*nTags), make([]int8, n*nTags), make([]int, n)
+			wscore, wback, wtags := make([]float32, n*nTags), make([]int8, n*nTags), make([]int, n)
+			p.viterbi(emit, score, back, tags)
+			viterbi(emit, p.trans, p.end, wscore, wback, wtags)
+			if !slices.Equal(tags, wtags) || !slices.Equal(score, wscore) || !slices.Equal(back[nTags:], wback[nTags:]) {
+				t.Fatalf("round %d: tags %v, want %v", round, tags, wtags)
+			}
+			for i := 1; i < n; i++ {
+				var pc [nClosed]float32
+				for k, c := range closedTags {
+					pc[k] = score[(i-1)*nTags+c]
+				}
+				if _, ok := p.lat.soleLead(&pc); ok {
+					short++
+				}
+			}
+		}
+	}
+	if short == 0 {
+		t.Error("no position took the short cut")
 	}
 }

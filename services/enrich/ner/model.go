@@ -817,6 +817,15 @@ type lattice struct {
 	// cont[x][q][r] is the score of I-x (q 0) or L-x (q 1) after B-x
 	// (r 0) or I-x (r 1).
 	cont [nTypes][2][2]float32
+	// lead[k][j] is how far closed tag j's score may fall below closed
+	// tag k's and still give some starter tag a better score through j:
+	// the largest, over starters s, of open[s][j] - open[s][k]. A
+	// position whose other closed tags all fall further below the best
+	// closed tag k leads every starter tag from k.
+	lead [nClosed][nClosed]float32
+	// maxOpen is the largest absolute score in open, for the rounding
+	// margin of that test.
+	maxOpen float32
 }
 
 func newLattice(trans []float32) *lattice {
@@ -833,7 +842,47 @@ func newLattice(trans []float32) *lattice {
 			}
 		}
 	}
+	for k := range nClosed {
+		for j := range nClosed {
+			l.lead[k][j] = l.open[0][j] - l.open[0][k]
+			for s := range nClosed {
+				l.lead[k][j] = max(l.lead[k][j], l.open[s][j]-l.open[s][k])
+				l.maxOpen = max(l.maxOpen, abs32(l.open[s][j]))
+			}
+		}
+	}
 	return &l
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// soleLead returns the closed tag k whose score leads every starter tag
+// at a position with closed-tag scores pc, ok false if there is none:
+// every other closed tag j is so far below it that pc[j] + open[s][j] <
+// pc[k] + open[s][k] for every starter s, by a margin (2^-16 of the
+// scores' size) far above the rounding of those float sums. Then
+// bestOpen(pc, &open[s]) is (pc[k] + open[s][k], closedTags[k]) without
+// comparing the other closed tags.
+func (l *lattice) soleLead(pc *[nClosed]float32) (int, bool) {
+	k := 0
+	for j := 1; j < nClosed; j++ {
+		if pc[j] > pc[k] {
+			k = j
+		}
+	}
+	top := pc[k]
+	bar := top - (abs32(top)+l.maxOpen)*(1.0/(1<<16))
+	for j := range nClosed {
+		if j != k && pc[j] >= bar-l.lead[k][j] {
+			return 0, false
+		}
+	}
+	return k, true
 }
 
 // viterbi is the package viterbi for the fixed shape of the allowed
@@ -859,10 +908,18 @@ func (p *params) viterbi(emit, score []float32, back []int8, tags []int) {
 		for k, t := range closedTags {
 			pc[k] = prev[t]
 		}
-		for s, c := range starterTags {
-			best, arg := bestOpen(&pc, &l.open[s])
-			cur[c] = best + em[c]
-			bk[c] = int8(arg)
+		if k, ok := l.soleLead(&pc); ok {
+			from := pc[k]
+			for s, c := range starterTags {
+				cur[c] = from + l.open[s][k] + em[c]
+				bk[c] = int8(closedTags[k])
+			}
+		} else {
+			for s, c := range starterTags {
+				best, arg := bestOpen(&pc, &l.open[s])
+				cur[c] = best + em[c]
+				bk[c] = int8(arg)
+			}
 		}
 		for x := 0; x < nTypes; x++ {
 			b, in := 1+4*x, 2+4*x
