@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"sync"
 	"unicode"
@@ -826,6 +827,9 @@ type lattice struct {
 	// maxOpen is the largest absolute score in open, for the rounding
 	// margin of that test.
 	maxOpen float32
+	// fromClosed[k][s] is open[s][k]: the starter tags' scores after
+	// closed tag k.
+	fromClosed [nClosed][nClosed]float32
 }
 
 func newLattice(trans []float32) *lattice {
@@ -844,12 +848,14 @@ func newLattice(trans []float32) *lattice {
 	}
 	for k := range nClosed {
 		for j := range nClosed {
+			l.fromClosed[k][j] = l.open[j][k]
 			l.lead[k][j] = l.open[0][j] - l.open[0][k]
 			for s := range nClosed {
 				l.lead[k][j] = max(l.lead[k][j], l.open[s][j]-l.open[s][k])
 				l.maxOpen = max(l.maxOpen, abs32(l.open[s][j]))
 			}
 		}
+		l.lead[k][k] = float32(math.Inf(-1))
 	}
 	return &l
 }
@@ -877,10 +883,11 @@ func (l *lattice) soleLead(pc *[nClosed]float32) (int, bool) {
 	}
 	top := pc[k]
 	bar := top - (abs32(top)+l.maxOpen)*(1.0/(1<<16))
-	for j := range nClosed {
-		if j != k && pc[j] >= bar-l.lead[k][j] {
-			return 0, false
-		}
+	// lead[k][k] is -Inf: k never fails its own test.
+	d := &l.lead[k]
+	if pc[0] >= bar-d[0] || pc[1] >= bar-d[1] || pc[2] >= bar-d[2] || pc[3] >= bar-d[3] || pc[4] >= bar-d[4] ||
+		pc[5] >= bar-d[5] || pc[6] >= bar-d[6] || pc[7] >= bar-d[7] || pc[8] >= bar-d[8] {
+		return 0, false
 	}
 	return k, true
 }
@@ -904,16 +911,15 @@ func (p *params) viterbi(emit, score []float32, back []int8, tags []int) {
 		cur := (*[nTags]float32)(score[i*nTags:])
 		em := (*[nTags]float32)(emit[i*nTags:])
 		bk := (*[nTags]int8)(back[i*nTags:])
-		var pc [nClosed]float32
-		for k, t := range closedTags {
-			pc[k] = prev[t]
-		}
+		// The closed tags' scores, in closedTags' order.
+		pc := [nClosed]float32{prev[0], prev[3], prev[4], prev[7], prev[8], prev[11], prev[12], prev[15], prev[16]}
 		if k, ok := l.soleLead(&pc); ok {
-			from := pc[k]
-			for s, c := range starterTags {
-				cur[c] = from + l.open[s][k] + em[c]
-				bk[c] = int8(closedTags[k])
-			}
+			// Every starter tag in starterTags' order, from closed tag k.
+			from, o, b := pc[k], &l.fromClosed[k], int8(closedTags[k])
+			cur[0], cur[1], cur[4] = from+o[0]+em[0], from+o[1]+em[1], from+o[2]+em[4]
+			cur[5], cur[8], cur[9] = from+o[3]+em[5], from+o[4]+em[8], from+o[5]+em[9]
+			cur[12], cur[13], cur[16] = from+o[6]+em[12], from+o[7]+em[13], from+o[8]+em[16]
+			bk[0], bk[1], bk[4], bk[5], bk[8], bk[9], bk[12], bk[13], bk[16] = b, b, b, b, b, b, b, b, b
 		} else {
 			for s, c := range starterTags {
 				best, arg := bestOpen(&pc, &l.open[s])
@@ -921,20 +927,29 @@ func (p *params) viterbi(emit, score []float32, back []int8, tags []int) {
 				bk[c] = int8(arg)
 			}
 		}
-		for x := 0; x < nTypes; x++ {
+		// I-x and L-x from B-x (b) and I-x (in), the first on a tie, 0
+		// if neither is above negInf.
+		for x := range nTypes {
 			b, in := 1+4*x, 2+4*x
-			for q := 0; q < 2; q++ {
-				c := in + q
-				best, arg := negInf, 0
-				if v := prev[b] + l.cont[x][q][0]; v > best {
-					best, arg = v, b
-				}
-				if v := prev[in] + l.cont[x][q][1]; v > best {
-					best, arg = v, in
-				}
-				cur[c] = best + em[c]
-				bk[c] = int8(arg)
+			fromB, fromI, cont := prev[b], prev[in], &l.cont[x]
+			best, arg := negInf, 0
+			if v := fromB + cont[0][0]; v > best {
+				best, arg = v, b
 			}
+			if v := fromI + cont[0][1]; v > best {
+				best, arg = v, in
+			}
+			cur[in] = best + em[in]
+			bk[in] = int8(arg)
+			best, arg = negInf, 0
+			if v := fromB + cont[1][0]; v > best {
+				best, arg = v, b
+			}
+			if v := fromI + cont[1][1]; v > best {
+				best, arg = v, in
+			}
+			cur[in+1] = best + em[in+1]
+			bk[in+1] = int8(arg)
 		}
 	}
 	last := score[(n-1)*nTags : n*nTags]
