@@ -441,3 +441,38 @@ func TestViterbiLikeTextbook(t *testing.T) {
 		t.Error("no position took the short cut")
 	}
 }
+
+// denseFirst orders rows as a stable sort by decreasing count of non-zero
+// weights does.
+func TestDenseFirstLikeStableSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	rows := make([]featRow, 5000)
+	for i := range rows {
+		for j := range rows[i].w {
+			if r.IntN(3) == 0 {
+				rows[i].w[j] = int16(r.IntN(5) - 2)
+			}
+		}
+	}
+	rows[0].w = [2 * nTags]int16{}
+	for j := range rows[1].w {
+		rows[1].w[j] = 1
+	}
+	nonZero := func(i int32) int {
+		n := 0
+		for _, v := range rows[i].w {
+			if v != 0 {
+				n++
+			}
+		}
+		return n
+	}
+	want := make([]int32, len(rows))
+	for i := range want {
+		want[i] = int32(i)
+	}
+	slices.SortStableFunc(want, func(a, b int32) int { return nonZero(b) - nonZero(a) })
+	if got := denseFirst(rows); !slices.Equal(got, want) {
+		t.Errorf("denseFirst differs from the stable sort: first rows %v, want %v", got[:10], want[:10])
+	}
+}

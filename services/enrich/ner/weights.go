@@ -179,18 +179,31 @@ func (t *Tagger) setStages(stages []stageRows) error {
 // in this order they share cache lines and pages instead of being spread
 // over the whole table in key order. Over the BBC corpus the first 5,000
 // of the 79,363 rows take 75 % of the lookups that hit.
+//
+// A row has at most 2*nTags non-zero weights, so the order is a counting
+// sort: two passes over the counts instead of a stable sort's O(n log n)
+// moves.
 func denseFirst(rows []featRow) []int32 {
 	nonZero := make([]uint8, len(rows))
-	order := make([]int32, len(rows))
+	// at[c] is where the rows with c non-zero weights begin in order.
+	var at [2*nTags + 2]int32
 	for i := range rows {
-		order[i] = int32(i)
 		for _, v := range rows[i].w {
 			if v != 0 {
 				nonZero[i]++
 			}
 		}
+		at[2*nTags-int(nonZero[i])+1]++
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return int(nonZero[b]) - int(nonZero[a]) })
+	for c := 1; c < len(at); c++ {
+		at[c] += at[c-1]
+	}
+	order := make([]int32, len(rows))
+	for i, c := range nonZero {
+		k := 2*nTags - int(c)
+		order[at[k]] = int32(i)
+		at[k]++
+	}
 	return order
 }
 
