@@ -21,7 +21,6 @@ package gazetteer
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"embed"
 	"errors"
 	"fmt"
@@ -33,6 +32,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	// klauspost's inflate takes about a third fewer instructions than
+	// the standard library's.
+	"github.com/klauspost/compress/gzip"
 	"golang.org/x/text/unicode/norm"
 )
 

@@ -10,6 +10,11 @@ import (
 	"io"
 	"math"
 	"slices"
+
+	// Reading only: klauspost's inflate takes about a third fewer
+	// instructions than the standard library's. Save keeps the standard
+	// writer, so that retraining writes the same bytes.
+	kgzip "github.com/klauspost/compress/gzip"
 )
 
 // The weights file is gzip-compressed:
@@ -323,7 +328,7 @@ func (r *byteReader) f32() float32 {
 // readWeights reads a weights file into a tagger without feature weights
 // (clusters and gazetteer only) and the rows of its stages.
 func readWeights(in io.Reader, sizeHint int) (*Tagger, []stageRows, error) {
-	zr, err := gzip.NewReader(in)
+	zr, err := kgzip.NewReader(in)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrBadWeights, err)
 	}
