@@ -39,12 +39,28 @@ func newMatcher(surfaces []string) *matcher {
 	}
 	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(surfaces[a], surfaces[b]) })
 
+	// The trie has a node per distinct prefix: the root, and for each
+	// surface in sorted order the bytes beyond its common prefix with the
+	// one before. The arrays are made that size at once.
+	nodes := 1
+	for k, i := range order {
+		lcp := 0
+		if k > 0 {
+			prev, s := surfaces[order[k-1]], surfaces[i]
+			for lcp < len(prev) && lcp < len(s) && prev[lcp] == s[lcp] {
+				lcp++
+			}
+		}
+		nodes += len(surfaces[i]) - lcp
+	}
+
 	// A node stands for the sorted surfaces order[lo:hi], which share its
 	// prefix of length depth; nodes are numbered in the order they are
 	// queued, so each node's children are numbered consecutively.
 	type span struct{ lo, hi, depth int32 }
-	queue := []span{{0, int32(len(order)), 0}}
-	m := &matcher{label: []byte{0}, pattern: []int32{0}}
+	queue := make([]span, 1, nodes)
+	queue[0] = span{0, int32(len(order)), 0}
+	m := &matcher{label: make([]byte, 1, nodes), first: make([]int32, 0, nodes+1), pattern: make([]int32, 1, nodes)}
 	for n := 0; n < len(queue); n++ {
 		s := queue[n]
 		m.first = append(m.first, int32(len(queue)))
@@ -66,10 +82,6 @@ func newMatcher(surfaces []string) *matcher {
 		}
 	}
 	m.first = append(m.first, int32(len(queue)))
-	// Appending left up to twice the room needed; keep only what is used.
-	m.label = slices.Clone(m.label)
-	m.first = slices.Clone(m.first)
-	m.pattern = slices.Clone(m.pattern)
 	for c := m.first[0]; c < m.first[1]; c++ {
 		m.root[m.label[c]] = c
 	}

@@ -43,6 +43,10 @@ func TestMatcherFindsTheLongestSurfaceAtEachByte(t *testing.T) {
 			}
 		}
 		m := newMatcher(surfaces)
+		// The node count newMatcher sizes its arrays by is exact.
+		if len(m.label) != cap(m.label) || len(m.first) != cap(m.first) || len(m.pattern) != cap(m.pattern) {
+			t.Fatalf("round %d: %d nodes in arrays of %d, %d and %d", round, len(m.label), cap(m.label), cap(m.first), cap(m.pattern))
+		}
 		for range 20 {
 			text := word(200)
 			var got, want []found
