@@ -436,12 +436,17 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(e Entry, alia
 				}
 			}
 			g.known = append(g.known, e)
-			seen := map[string]bool{}
-			for _, n := range append([]string{c[2]}, strings.Split(c[3], "|")...) {
-				if f := Fold(n); f != "" && !seen[f] {
-					seen[f] = true
+			// The name and each alias once: a row has few, so the keys it
+			// added are searched rather than kept in a map of its own.
+			row := len(byKnown)
+			addName := func(n string) {
+				if f := Fold(n); f != "" && !slices.ContainsFunc(byKnown[row:], func(k keyed) bool { return k.key == f }) {
 					byKnown = append(byKnown, keyed{f, i})
 				}
+			}
+			addName(c[2])
+			for n := range strings.SplitSeq(c[3], "|") {
+				addName(n)
 			}
 			return nil
 		}
