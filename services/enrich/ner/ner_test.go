@@ -203,3 +203,12 @@ func TestComputeAttrASCIILikeRunes(t *testing.T) {
 		}
 	}
 }
+
+// isASCIIWordByte is isWordRune for every ASCII byte.
+func TestASCIIWordByteLikeIsWordRune(t *testing.T) {
+	for c := range byte(utf8.RuneSelf) {
+		if got, want := isASCIIWordByte(c), isWordRune(rune(c)); got != want {
+			t.Errorf("isASCIIWordByte(%q) = %v, isWordRune %v", c, got, want)
+		}
+	}
+}

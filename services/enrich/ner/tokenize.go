@@ -49,6 +49,12 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
 
+// isASCIIWordByte reports whether c is an ASCII letter or digit: for an
+// ASCII byte, isWordRune.
+func isASCIIWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
 func isApostrophe(r rune) bool { return r == '\'' || r == '’' }
 
 // Tokenize splits text into words and punctuation marks, close to the
@@ -96,6 +102,12 @@ func scanWord(text string, i int) int {
 	j := i
 	prev := rune(0)
 	for j < len(text) {
+		// An ASCII letter or digit, most of a word, without decoding.
+		if c := text[j]; isASCIIWordByte(c) {
+			prev = rune(c)
+			j++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[j:])
 		if isWordRune(r) {
 			prev = r
