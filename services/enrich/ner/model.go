@@ -295,10 +295,7 @@ func (t *Tagger) decodeFirst(s *scratch, at []attr, part []int32, tags []int) {
 				addBoth(&acc1, &acc2, &t.rows[j].w)
 			}
 		}
-		e := (*[nTags]float32)(s.emit[i*nTags:])
-		for j := range e {
-			e[j] = float32(acc1[j]) * p.scale
-		}
+		scaleSums((*[nTags]float32)(s.emit[i*nTags:]), &acc1, p.scale)
 		*(*[nTags]int32)(part[i*nTags:]) = acc2
 	}
 	s.score = grow(s.score, n*nTags)
@@ -347,6 +344,27 @@ func addBoth(a1, a2 *[nTags]int32, w *[2 * nTags]int16) {
 	a2[16] += int32(w[33])
 }
 
+// scaleSums sets the emission scores e of summed weights acc.
+func scaleSums(e *[nTags]float32, acc *[nTags]int32, scale float32) {
+	e[0] = float32(acc[0]) * scale
+	e[1] = float32(acc[1]) * scale
+	e[2] = float32(acc[2]) * scale
+	e[3] = float32(acc[3]) * scale
+	e[4] = float32(acc[4]) * scale
+	e[5] = float32(acc[5]) * scale
+	e[6] = float32(acc[6]) * scale
+	e[7] = float32(acc[7]) * scale
+	e[8] = float32(acc[8]) * scale
+	e[9] = float32(acc[9]) * scale
+	e[10] = float32(acc[10]) * scale
+	e[11] = float32(acc[11]) * scale
+	e[12] = float32(acc[12]) * scale
+	e[13] = float32(acc[13]) * scale
+	e[14] = float32(acc[14]) * scale
+	e[15] = float32(acc[15]) * scale
+	e[16] = float32(acc[16]) * scale
+}
+
 // addSecond adds a feature's second-stage weights to a.
 func addSecond(a *[nTags]int32, w *[2 * nTags]int16) {
 	a[0] += int32(w[17])
@@ -387,10 +405,7 @@ func (t *Tagger) decodeSecond(s *scratch, at []attr, part []int32, tags []int) {
 				addSecond(&acc, &t.rows[j].w)
 			}
 		}
-		e := (*[nTags]float32)(s.emit[i*nTags:])
-		for j := range e {
-			e[j] = float32(acc[j]) * p.scale
-		}
+		scaleSums((*[nTags]float32)(s.emit[i*nTags:]), &acc, p.scale)
 	}
 	s.score = grow(s.score, n*nTags)
 	s.back = grow(s.back, n*nTags)
