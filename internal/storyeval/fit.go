@@ -70,6 +70,7 @@ var coordinates = []coordinate{
 	{"inv_size", func(p cluster.Params) float64 { return p.Model.InvSize }, func(p *cluster.Params, x float64) { p.Model.InvSize = x }, 1, 0},
 	{"headline", func(p cluster.Params) float64 { return p.Model.Headline }, func(p *cluster.Params, x float64) { p.Model.Headline = x }, 2, cluster.MinHeadline},
 	{"numbers", func(p cluster.Params) float64 { return p.Model.Numbers }, func(p *cluster.Params, x float64) { p.Model.Numbers = x }, 2, 0},
+	{"weekdays", func(p cluster.Params) float64 { return p.Model.Weekdays }, func(p *cluster.Params, x float64) { p.Model.Weekdays = x }, 1, math.Inf(-1)},
 	{"bias", func(p cluster.Params) float64 { return p.Model.Bias }, func(p *cluster.Params, x float64) { p.Model.Bias = x }, 1, math.Inf(-1)},
 	{"merge_logit", mergeLogit, setMergeLogit, 1, 0},
 }
@@ -323,7 +324,7 @@ func FitAll(ctx context.Context, w io.Writer, sets []FitSet, opt FitOptions) (Fi
 func FormatParams(p cluster.Params) string {
 	var b strings.Builder
 	m := p.Model
-	fmt.Fprintf(&b, "Model{Title: %.4g, Body: %.4g, Time: %.4g, InvSize: %.4g, Undated: %.4g, Headline: %.4g, Numbers: %.4g, Bias: %.4g}, Threshold: %.4g, MergeThreshold: %.6g, NumberMinIDF: %.4g",
-		m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Numbers, m.Bias, p.Threshold, p.MergeThreshold, p.NumberMinIDF)
+	fmt.Fprintf(&b, "Model{Title: %.4g, Body: %.4g, Time: %.4g, InvSize: %.4g, Undated: %.4g, Headline: %.4g, Numbers: %.4g, Weekdays: %.4g, Bias: %.4g}, Threshold: %.4g, MergeThreshold: %.6g, NumberMinIDF: %.4g",
+		m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Numbers, m.Weekdays, m.Bias, p.Threshold, p.MergeThreshold, p.NumberMinIDF)
 	return b.String()
 }

@@ -253,8 +253,8 @@ func TestEventRoundTrip(t *testing.T) {
 	d := doc("q0", quake[0].source, quake[0].title, quake[0].body, t0)
 	d.Entities.Places = []schema.Place{{Entity: schema.Entity{Name: "Ferrandina", ID: "Q52076", Mentions: 2, Salience: 0.8}, Location: &schema.GeoPoint{Lat: 40.5, Lon: 16.45}, Country: "IT"}}
 	ev := s.Decide(FromDocument(d))
-	if len(ev.Article.Numbers) == 0 {
-		t.Fatal("fixture: the report states 6.1, but the article has no numbers")
+	if len(ev.Article.Numbers) == 0 || ev.Article.Weekdays != 1<<time.Tuesday {
+		t.Fatalf("fixture: the report states 6.1 and names Tuesday, but the article has numbers %v, weekdays %07b", ev.Article.Numbers, ev.Article.Weekdays)
 	}
 	data, err := EncodeEvent(ev)
 	if err != nil {

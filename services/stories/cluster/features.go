@@ -60,7 +60,10 @@ type Article struct {
 	Bodies []TermCount `json:"-"`
 	// Numbers are the numbers the title and body state (NumberHash),
 	// with how often, at most maxNumbers of them.
-	Numbers  []TermCount `json:"-"`
+	Numbers []TermCount `json:"-"`
+	// Weekdays are the weekdays the title and body name (Weekdays: bit
+	// 0 Sunday to bit 6 Saturday); an older replica's events have none.
+	Weekdays uint8       `json:"wd,omitempty"`
 	Entities []EntityRef `json:"ents,omitempty"`
 }
 
@@ -95,6 +98,7 @@ func FromDocument(doc *schema.Document) *Article {
 	}
 	a.Bodies = countTerms(Terms(body, doc.Language))
 	a.Numbers = countNumbers(Numbers(doc.Title), Numbers(body))
+	a.Weekdays = Weekdays(doc.Title) | Weekdays(body)
 	add := func(kind byte, e schema.Entity) EntityRef {
 		return EntityRef{ID: e.ID, Name: e.Name, Kind: kind, Salience: e.Salience, Mentions: e.Mentions}
 	}

@@ -37,14 +37,14 @@ const (
 	// SnapshotVersion is the format version WriteSnapshot writes and the
 	// only one DecodeState reads: bump it when what State holds, or how
 	// it is encoded, changes.
-	SnapshotVersion = 4
+	SnapshotVersion = 5
 	// ModelVersion names how Apply computes a state from the log (the
 	// vectors, centroids, postings, expiry, merges): a state made by
 	// another model is refused, since applying the log's tail to it
 	// would not give what this model makes of the whole log. Bump it
 	// when Apply's behaviour changes; TestSnapshotDigestNamesTheModel
 	// fails until it is bumped.
-	ModelVersion = 3
+	ModelVersion = 4
 )
 
 // fingerprint identifies what a state is only valid under: the
@@ -163,6 +163,7 @@ func (s *State) encode(w io.Writer) error {
 		e.centroid(&st.titles)
 		e.centroid(&st.bodies)
 		e.centroid(&st.numbers)
+		e.uint(uint64(st.weekdays))
 		e.terms(st.postings)
 		e.uint(st.revision)
 		e.str(st.merged)
@@ -262,6 +263,7 @@ func DecodeState(data []byte, p Params, bg *Background) (*State, error) {
 			}
 		}
 		st.titles, st.bodies, st.numbers = d.centroid(), d.centroid(), d.centroid()
+		st.weekdays = uint8(d.uint())
 		st.postings = d.terms()
 		st.revision, st.merged, st.closed = d.uint(), d.str(), d.bool()
 		stories[i] = st

@@ -182,6 +182,7 @@ var stateDigests = map[[2]int]uint64{
 	{2, 1}: 0xf7671821312a1797, // entity mentions summed over the members
 	{3, 2}: 0x143e5fbf3629b160, // the days the members were written (published, else their URL's day)
 	{4, 3}: 0x1abf80ee790283e4, // the rare numbers the members state
+	{5, 4}: 0xe5e11f3ce98b471a, // the weekdays the members name
 }
 
 func TestSnapshotDigestNamesTheModel(t *testing.T) {
@@ -257,6 +258,9 @@ func digestFixture(t *testing.T) *State {
 		}
 		if i%14 == 0 {
 			a.URLDay = t0.Add(time.Duration(i/50) * 24 * time.Hour).Truncate(24 * time.Hour).UnixMilli() // an undated report's URL day
+		}
+		if i%5 == 0 {
+			a.Weekdays = 1 << (e % 7) // a weekday the report names
 		}
 		story, ok := opened[e]
 		if !ok || s.stories[s.resolve(story)] == nil {

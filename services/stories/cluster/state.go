@@ -112,6 +112,14 @@ type Params struct {
 //     Reports of two events of one kind (two earthquakes, two
 //     shootings) share words but rarely their magnitudes, tolls, ages
 //     and sums.
+//   - Weekdays: 1 when the article names weekdays (Weekdays: "on
+//     Sunday"), so does a member of the story, and no weekday the
+//     article names is one a member names; else 0. It is scaled by how
+//     close in time the pair is: the time term, or 1 for an undated pair
+//     (reports of one event written days apart, a trial after a
+//     shooting, name other days). Reports of one event name the day it
+//     happened; two events of one kind (two earthquakes, two arrests)
+//     mostly happened on other days. Its weight is negative.
 //   - Headline: 1 when the article has no body (a headline feed), else
 //     0. A title alone says less, so the model may ask it for more.
 //   - InvSize: 1/min(story size, 100). A positive weight makes the join
@@ -123,17 +131,17 @@ type Params struct {
 // against centroid, with the larger story's size; the pair is undated
 // when neither story has a dated member.
 type Model struct {
-	Title, Body, Time, InvSize, Undated, Headline, Numbers, Bias float64
+	Title, Body, Time, InvSize, Undated, Headline, Numbers, Weekdays, Bias float64
 }
 
 // features are one article-story (or story-story) pair's model inputs.
 type features struct {
-	title, body, time, invSize, undated, headline, numbers float64
+	title, body, time, invSize, undated, headline, numbers, weekdays float64
 }
 
 // prob is the model's probability for features f.
 func (m Model) prob(f features) float64 {
-	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Headline*f.headline + m.Numbers*f.numbers
+	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Headline*f.headline + m.Numbers*f.numbers + m.Weekdays*f.weekdays
 	return 1 / (1 + math.Exp(-z))
 }
 
@@ -151,7 +159,7 @@ const MinHeadline = -1.0
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Headline: -1, Numbers: 2, Bias: -11},
+		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Headline: -1, Numbers: 3, Weekdays: -1.5, Bias: -11},
 		Threshold: 0.5, MergeThreshold: 0.998525,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
@@ -168,7 +176,7 @@ var ErrParams = errors.New("invalid story clustering parameters")
 // Validate checks every parameter.
 func (p Params) Validate() error {
 	m := p.Model
-	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Numbers, m.Bias, p.NumberMinIDF} {
+	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Numbers, m.Weekdays, m.Bias, p.NumberMinIDF} {
 		if math.IsNaN(w) || math.IsInf(w, 0) {
 			return fmt.Errorf("%w: model weight %v is not a number", ErrParams, w)
 		}
@@ -439,6 +447,8 @@ type story struct {
 	// numbers is the sum of the members' number vectors (at most
 	// maxStoryNumbers terms once pruned).
 	numbers centroid
+	// weekdays are the weekdays its members name (Article.Weekdays).
+	weekdays uint8
 	// postings are the terms that post the story, sorted.
 	postings []uint64
 	revision uint64
@@ -620,7 +630,16 @@ func (s *State) articleFeatures(v vectors, a *Article, st *story) features {
 		f.title = f.body
 	}
 	f.numbers = st.numbers.cos(v.numbers)
+	f.weekdays = otherWeekdays(a.Weekdays, st.weekdays) * max(f.time, f.undated)
 	return f
+}
+
+// otherWeekdays is 1 when both sets of weekdays are known and share none.
+func otherWeekdays(a, b uint8) float64 {
+	if a == 0 || b == 0 || a&b != 0 {
+		return 0
+	}
+	return 1
 }
 
 // spanGap is the time between the span [first, last] and a story's span
@@ -678,6 +697,7 @@ func (s *State) storyFeatures(a, b *story) features {
 	default:
 		f.time = s.fade(spanGap(a.first, a.last, b))
 	}
+	f.weekdays = otherWeekdays(a.weekdays, b.weekdays) * max(f.time, f.undated)
 	return f
 }
 
@@ -945,6 +965,7 @@ func (s *State) apply(seq uint64, i int, ev Event, v *vectors) (string, error) {
 		st.titles.add(v.title, s.p.MaxCentroidTerms)
 		st.bodies.add(v.body, s.p.MaxCentroidTerms)
 		st.numbers.add(v.numbers, maxStoryNumbers)
+		st.weekdays |= a.Weekdays
 		s.post(st, *v)
 		st.originals++
 		if !a.Undated {
@@ -1106,6 +1127,7 @@ func (s *State) merge(seq uint64, m Merge) {
 	into.titles.merge(&from.titles, s.p.MaxCentroidTerms)
 	into.bodies.merge(&from.bodies, s.p.MaxCentroidTerms)
 	into.numbers.merge(&from.numbers, maxStoryNumbers)
+	into.weekdays |= from.weekdays
 	into.count += from.count
 	into.originals += from.originals
 	into.dated += from.dated

@@ -269,3 +269,47 @@ func isDigits(s string, n int) bool {
 	}
 	return true
 }
+
+// weekdayStems are the English weekday names without their "day", in the
+// order of time.Weekday (Sunday first): a name's bit in Weekdays is 1
+// shifted by its index.
+var weekdayStems = [7]string{"sun", "mon", "tues", "wednes", "thurs", "fri", "satur"}
+
+// Weekdays is the set of weekdays an English text names, as bits (bit 0
+// Sunday to bit 6 Saturday, as time.Weekday): "Monday", "monday",
+// "MONDAY" and "Monday's" name Monday; "Mondays" (a habit, not a day) and
+// a name inside a longer word do not.
+func Weekdays(text string) uint8 {
+	return weekdaysEndingIn(text, "day") | weekdaysEndingIn(text, "DAY")
+}
+
+// weekdaysEndingIn is Weekdays for the names written with this "day".
+func weekdaysEndingIn(text, day string) uint8 {
+	var set uint8
+	for i := 0; ; {
+		k := strings.Index(text[i:], day)
+		if k < 0 {
+			return set
+		}
+		end := i + k // where "day" starts
+		i = end + len(day)
+		if i < len(text) && isASCIILetter(text[i]) {
+			continue
+		}
+		start := end
+		for start > 0 && isASCIILetter(text[start-1]) {
+			start--
+		}
+		if before, _ := utf8.DecodeLastRuneInString(text[:start]); start > 0 && unicode.IsLetter(before) {
+			continue // inside a word of another script: "lúmonday"
+		}
+		for d, stem := range weekdayStems {
+			if strings.EqualFold(text[start:end], stem) {
+				set |= 1 << d
+				break
+			}
+		}
+	}
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }

@@ -32,6 +32,9 @@ func stream(n int, seed uint64) []*Article {
 		a := FromDocument(d)
 		a.Entities = append(a.Entities, EntityRef{ID: fmt.Sprintf("Q%d", e), Name: "someone", Kind: 'p', Salience: 0.5},
 			EntityRef{ID: fmt.Sprintf("Qplace%d", r.IntN(3)), Name: "somewhere", Kind: 'l', Salience: 0.2})
+		if i%3 == 0 {
+			a.Weekdays = 1 << (e % 7) // the day the event happened, named by some reports
+		}
 		out = append(out, a)
 	}
 	return out
