@@ -19,10 +19,11 @@ import (
 // that person, and adds uses of the surname nothing claimed.
 func (s *state) surnames() {
 	s.personsBySurname()
+	s.fullerNames()
 	last := make(map[string]int)       // folded surname -> person mention
 	firstNames := make(map[string]int) // folded first name -> person mention
 	for i, m := range s.ms {
-		if m.text == "" || m.typ != gazetteer.Person || m.entry == nil && s.particlesOnly(m) {
+		if m.text == "" || m.typ != gazetteer.Person || m.entry == nil && s.particlesOnly(m) || m.attach >= 0 {
 			continue
 		}
 		name := m.text
@@ -139,6 +140,73 @@ func (s *state) surnames() {
 			s.ms[k].attach = j
 		}
 	}
+}
+
+// fullerNames joins a person's name of two words or more to the one
+// longer name of a person in the article that ends with the same words
+// (issue 14, session 15): "Faisal Kamran" is Mohammad Faisal Kamran,
+// "Duncan Smith" Iain Duncan Smith, "Suu Kyi" Aung San Suu Kyi, "El
+// Guerrouj" Hicham El Guerrouj. Both names ended in the same surname, so
+// the surname alone joined neither. The longer name's first words must
+// be one or two that are no title, abbreviation or word the article
+// writes in lower case ("VP Kamala Harris", "If Joss Stone": words the
+// tagger ran on to) and no person the article names alone ("Devon Lofton
+// Brian Cassella" runs two names together).
+func (s *state) fullerNames() {
+	for i, m := range s.ms {
+		n := m.t1 - m.t0
+		if m.text == "" || m.typ != gazetteer.Person || n < 2 || m.entry != nil || s.particlesOnly(m) {
+			continue
+		}
+		words := strings.Fields(m.text)
+		if len(words) != n {
+			continue
+		}
+		longer := -1
+		for j, l := range s.ms {
+			if j == i || l.text == "" || l.typ != gazetteer.Person || l.attach >= 0 || !s.endsWith(l, words) {
+				continue
+			}
+			if longer >= 0 && s.key(s.ms[longer]) != s.key(l) {
+				longer = -2 // two people
+				break
+			}
+			if longer == -1 {
+				longer = j
+			}
+		}
+		if longer >= 0 {
+			m.entry, m.attach = s.ms[longer].entry, longer
+		}
+	}
+}
+
+// endsWith reports whether the name of l is one or two words and then
+// words (folded), the first words no title, abbreviation, word written in
+// lower case or person's name of the article.
+func (s *state) endsWith(l *mention, words []string) bool {
+	full := strings.Fields(l.text)
+	extra := len(full) - len(words)
+	if extra < 1 || extra > 2 {
+		return false
+	}
+	for k, w := range words {
+		if gazetteer.Fold(full[extra+k]) != gazetteer.Fold(w) {
+			return false
+		}
+	}
+	for _, w := range full[:extra] {
+		if t := strings.TrimSuffix(w, "."); titleWords[t] || personTitles[t] || s.lower[strings.ToLower(t)] || len(t) > 1 && len(t) <= 3 && strings.ToUpper(t) == t {
+			return false
+		}
+	}
+	head := strings.Join(full[:extra], " ")
+	for _, o := range s.ms {
+		if o.text == head && o.typ == gazetteer.Person {
+			return false
+		}
+	}
+	return true
 }
 
 // personsBySurname types as a person a name of several words that the
