@@ -3,7 +3,11 @@
 
 package resolve
 
-import "github.com/newsflow/newsflow/services/enrich/gazetteer"
+import (
+	"strings"
+
+	"github.com/newsflow/newsflow/services/enrich/gazetteer"
+)
 
 // sideOfPlace reports whether m, a place, names its side in a sports
 // story (strictSport): a town, or a province of the knowledge base
@@ -25,8 +29,39 @@ func (s *state) sideOfPlace(m *mention, prev, prev2, lnext, next, next2 string) 
 	if !town {
 		cue = cue || pluralVerbs[next] || sideBefore[prev] || prev == "with" && fixtureWords[prev2]
 	}
-	return cue && s.strictSport() || !sideNouns[lnext] && !nounAfter(next) && s.transferred(m, prev) && s.sportStory()
+	return (cue || town && s.fixtureLine(m)) && s.strictSport() || !sideNouns[lnext] && !nounAfter(next) && s.transferred(m, prev) && s.sportStory()
 }
+
+// fixtureLine reports whether m stands in a line of fixtures (issue 14,
+// session 15): a line with "v" that holds nothing but names and the
+// words and signs between sides ("Cardiff or Blackburn v Colchester",
+// "Swindon/Notts Co v Middlesbrough"), as a cup draw or a list of
+// fixtures prints it. A town there is its club; a country stays the
+// country (its national side, as elsewhere).
+func (s *state) fixtureLine(m *mention) bool {
+	first, last := m.t0, m.t1-1
+	for first > 0 && !strings.Contains(s.d.Text[s.toks[first-1].End:s.toks[first].Start], "\n") {
+		first--
+	}
+	for last+1 < len(s.toks) && !strings.Contains(s.d.Text[s.toks[last].End:s.toks[last+1].Start], "\n") {
+		last++
+	}
+	v := false
+	for k := first; k <= last; k++ {
+		switch w := s.toks[k].Text; {
+		case w == "v" || w == "vs" || w == "v." || w == "vs.":
+			v = true
+		case fixtureJoins[w] || isCap(w) || w == "." && k > first && isCap(s.toks[k-1].Text):
+		default:
+			return false
+		}
+	}
+	return v
+}
+
+// fixtureJoins stand between the sides of a fixtures line besides "v":
+// "Cardiff or Blackburn", "Swindon/Notts Co", "France v Israel;".
+var fixtureJoins = set(`or / ; & , of`)
 
 // nounAfter reports whether next, the word after a name, is a lower-case
 // word that is no function word: the name modifies it ("joins Edinburgh

@@ -8,6 +8,13 @@ import "testing"
 func TestSides(t *testing.T) {
 	checkCases(t, []entityCase{
 		{
+			name:  "towns in a line of fixtures are their clubs, a country its country, and a town in a sentence with v stays",
+			title: "Cup draw", body: "The league's fourth-round draw was made on Monday.\n\nCardiff or Blackburn v Colchester\n\nQuorrabridge/Notts Co v Bolton\n\nFrance v Israel; Cyprus v Faroe Islands.\n\nThe penalty was given in Leeds v the holders.",
+			spans:  []span{{"LOC", "Cardiff"}, {"LOC", "Blackburn"}, {"LOC", "Colchester"}, {"LOC", "Bolton"}, {"LOC", "France"}, {"LOC", "Israel"}, {"LOC", "Leeds"}},
+			want:   map[string]string{"ORG:Cardiff": "local:org:cardiff |", "ORG:Blackburn": "local:org:blackburn |", "ORG:Colchester": "local:org:colchester |", "ORG:Bolton": "local:org:bolton |", "LOC:France": "Q142 | FR", "LOC:Israel": "Q801 | IL"},
+			absent: []string{"LOC:Cardiff", "LOC:Blackburn", "LOC:Colchester", "ORG:Leeds"},
+		},
+		{
 			name:  "a province followed by a plural verb is its side",
 			title: "Rugby", body: "The fly-half kicked two tries in the league match. Ulster were beaten at home.",
 			spans:  []span{{"LOC", "Ulster"}},
