@@ -708,10 +708,18 @@ var acronymLetters = strings.NewReplacer("&", "", "-", "")
 func (s *state) shortForms(find func(int) int, union func(a, b int)) {
 	var longs [][]token // per mention: the words a short form may begin, after a country
 	for i, m := range s.ms {
-		if m.text == "" || m.entry != nil || m.typ != gazetteer.Organization || m.acronym >= 0 || m.attach >= 0 || m.cut {
+		if m.text == "" || m.entry != nil || m.acronym >= 0 || m.attach >= 0 || m.cut {
 			continue
 		}
 		short := s.toks[m.t0:m.t1]
+		// A name typed otherwise is a short form only when its words are
+		// those of the long name or short abbreviations of them: "Man
+		// Utd" (a person, a place or a club, as the words around it say)
+		// is Manchester United.
+		abbreviated := m.typ != gazetteer.Organization
+		if abbreviated && (len(short) < 2 || m.typ == gazetteer.Place && m.entry != nil) {
+			continue
+		}
 		if len(short) == 1 && (utf8.RuneCountInString(short[0].Text) < 3 || isAcronym(short[0].Text) && strings.ToUpper(short[0].Text) == short[0].Text) {
 			continue // acronyms are undefinedAcronyms' work
 		}
@@ -729,7 +737,7 @@ func (s *state) shortForms(find func(int) int, union func(a, b int)) {
 		}
 		root := -1
 		for j, long := range longs {
-			if j == i || long == nil || !s.begins(short, long) {
+			if j == i || long == nil || !(s.begins(short, long) && !abbreviated || abbreviations(short, long)) {
 				continue
 			}
 			if r := find(j); root >= 0 && r != root {
@@ -739,11 +747,51 @@ func (s *state) shortForms(find func(int) int, union func(a, b int)) {
 				root = r
 			}
 		}
-		if root >= 0 && find(i) != root {
-			m.cut = true
+		if root < 0 {
+			continue
+		}
+		// Every mention of the short form is cut, also those a mention
+		// of the same words joined already: the long name names the
+		// entity ("Manchester United", not the more frequent "Man Utd").
+		m.cut = true
+		if abbreviated {
+			m.typ = gazetteer.Organization
+		}
+		if find(i) != root {
 			union(i, root)
 		}
 	}
+}
+
+// abbreviations reports whether short is two words or more, each the
+// word of long or a short abbreviation of it, of five letters at most,
+// whose letters the long word has in order, and one at least is: "Man
+// Utd" of Manchester United ("Man" of Manchester, "Utd" of United).
+func abbreviations(short, long []token) bool {
+	if len(short) < 2 || len(short) != len(long) {
+		return false
+	}
+	shorter := false
+	for k, w := range short {
+		sw, lw := w.Text, long[k].Text
+		if sw == lw {
+			continue
+		}
+		shorter = true
+		if len(sw) > 5 || len(sw) >= len(lw) || sw[0] != lw[0] || !isCap(sw) {
+			return false
+		}
+		j := 1
+		for i := 1; i < len(lw) && j < len(sw); i++ {
+			if lw[i] == sw[j] {
+				j++
+			}
+		}
+		if j < len(sw) {
+			return false
+		}
+	}
+	return shorter
 }
 
 // begins reports whether the words of short begin the words of long, one
