@@ -476,6 +476,11 @@ func (s *state) cluster() schema.Entities {
 		}
 		if c.entry == nil && !c.titled {
 			switch {
+			case c.typ == gazetteer.Person && c.multi && lastWord(name) == "Show":
+				// "The Andrew Marr Show", "the Howard Stern Show": a
+				// programme named after its host is no person (issue 14,
+				// session 15); the host's own name stays.
+				continue
 			case c.work && !c.personCue && (!orgWords[lastWord(name)] || !c.multi):
 				// A film, a show, a book, a product: not shown. A name of
 				// several words ending in an organisation word is one

@@ -28,3 +28,17 @@ func TestFullerNames(t *testing.T) {
 		},
 	})
 }
+
+// TestHostedShows covers a programme named after its host (issue 14,
+// session 15): "the Andrew Marr Show" is no person; the host is.
+func TestHostedShows(t *testing.T) {
+	checkCases(t, []entityCase{
+		{
+			name:  "a show named after its host",
+			title: "Interview", body: "Speaking on the Andrew Quorr Show, the minister said no. Andrew Quorr asked again.",
+			spans:  []span{{"PER", "Andrew Quorr Show"}, {"PER", "Andrew Quorr"}},
+			want:   map[string]string{"PER:Andrew Quorr": "local:person:andrew-quorr |"},
+			absent: []string{"PER:Andrew Quorr Show", "ORG:Andrew Quorr Show", "LOC:Andrew Quorr Show"},
+		},
+	})
+}
