@@ -158,13 +158,19 @@ func (s *state) fullerNames() {
 		if m.text == "" || m.typ != gazetteer.Person || n < 2 || m.entry != nil || s.particlesOnly(m) {
 			continue
 		}
-		words := strings.Fields(m.text)
-		if len(words) != n {
-			continue
-		}
+		var words []string
 		longer := -1
 		for j, l := range s.ms {
-			if j == i || l.text == "" || l.typ != gazetteer.Person || l.attach >= 0 || !s.endsWith(l, words) {
+			if j == i || l.text == "" || l.typ != gazetteer.Person || l.attach >= 0 || l.t1-l.t0 <= n ||
+				!strings.EqualFold(s.toks[l.t1-1].Text, s.toks[m.t1-1].Text) {
+				continue
+			}
+			if words == nil {
+				if words = strings.Fields(m.text); len(words) != n {
+					break
+				}
+			}
+			if !s.endsWith(l, words) {
 				continue
 			}
 			if longer >= 0 && s.key(s.ms[longer]) != s.key(l) {

@@ -157,15 +157,16 @@ type mention struct {
 }
 
 type state struct {
-	r      *Resolver
-	d      *Doc
-	toks   []token
-	owner  []int // token -> mention index, -1 free, -2 MISC
-	ms     []*mention
-	lower  map[string]bool // words written in lower case somewhere
-	sport  int             // sportStory: 0 not computed, 1 yes, -1 no
-	strict int             // strictSport, as sport
-	misc   map[string]int  // names the tagger called MISC (a work, a product, an event), without a leading "The"
+	r        *Resolver
+	d        *Doc
+	toks     []token
+	owner    []int // token -> mention index, -1 free, -2 MISC
+	ms       []*mention
+	lower    map[string]bool // words written in lower case somewhere
+	sport    int             // sportStory: 0 not computed, 1 yes, -1 no
+	strict   int             // strictSport, as sport
+	fixtures int             // hasV, as sport
+	misc     map[string]int  // names the tagger called MISC (a work, a product, an event), without a leading "The"
 	// track asks cluster to record each mention's entity id and type in
 	// ids and types.
 	track bool

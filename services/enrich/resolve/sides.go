@@ -39,6 +39,9 @@ func (s *state) sideOfPlace(m *mention, prev, prev2, lnext, next, next2 string) 
 // fixtures prints it. A town there is its club; a country stays the
 // country (its national side, as elsewhere).
 func (s *state) fixtureLine(m *mention) bool {
+	if !s.hasV() {
+		return false
+	}
 	first, last := m.t0, m.t1-1
 	for first > 0 && !strings.Contains(s.d.Text[s.toks[first-1].End:s.toks[first].Start], "\n") {
 		first--
@@ -57,6 +60,21 @@ func (s *state) fixtureLine(m *mention) bool {
 		}
 	}
 	return v
+}
+
+// hasV reports whether the article writes "v" or "vs" anywhere (once
+// for the article: most have no fixture).
+func (s *state) hasV() bool {
+	if s.fixtures == 0 {
+		s.fixtures = -1
+		for _, t := range s.toks {
+			if t.Text == "v" || t.Text == "vs" || t.Text == "v." || t.Text == "vs." {
+				s.fixtures = 1
+				break
+			}
+		}
+	}
+	return s.fixtures > 0
 }
 
 // fixtureJoins stand between the sides of a fixtures line besides "v":
