@@ -44,7 +44,9 @@ const maxReasonBytes = 1024
 
 // Consumer is one stage consuming its input in this process.
 type Consumer struct {
-	name    string
+	name string
+	// order is the stage's place in the pipeline (inputOrder).
+	order   int
 	cc      jetstream.ConsumeContext
 	work    chan jetstream.Msg
 	workers sync.WaitGroup

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,7 +45,9 @@ type Runtime struct {
 	// was given its connection (OpenConn), and then everything shares it.
 	dial func(name string) (*nats.Conn, error)
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// consumers are the stages this process runs, in pipeline order
+	// (inputOrder), and in start order where that does not decide.
 	consumers []*Consumer
 	// holds are the backlogs that stages started later wait on (HoldInput).
 	holds   map[string]*Backlog
@@ -204,7 +207,11 @@ func (rt *Runtime) OnShutdown(fn func(context.Context) error) {
 	rt.closers = append(rt.closers, fn)
 }
 
-// Consumers returns the stages this process runs, in start order.
+// Consumers returns the stages this process runs, in pipeline order:
+// by the position of their input among the pipeline's subjects
+// (ingest, dedupe, enrich, stories, indexer, storyindex), whatever order
+// they started in, then stages of other subjects in start order.
+// Shutdown drains them in this order.
 func (rt *Runtime) Consumers() []*Consumer {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -231,11 +238,29 @@ func StartWith[In any, Out Output](ctx context.Context, rt *Runtime, st Stage[In
 	if err != nil {
 		return nil, err
 	}
+	c.order = inputOrder(st.Input)
 	rt.mu.Lock()
-	rt.consumers = append(rt.consumers, c)
+	at := len(rt.consumers)
+	for at > 0 && rt.consumers[at-1].order > c.order {
+		at--
+	}
+	rt.consumers = slices.Insert(rt.consumers, at, c)
 	rt.mu.Unlock()
 	rt.ready.Store(true)
 	return c, nil
+}
+
+// pipelineSubjects are the stage inputs in the order articles and story
+// snapshots flow through them.
+var pipelineSubjects = []string{SubjectRaw, SubjectCleaned, SubjectDeduped, SubjectEnriched, SubjectStoried, SubjectStories}
+
+// inputOrder is the position of subject among pipelineSubjects; any other
+// subject comes after them all.
+func inputOrder(subject string) int {
+	if i := slices.Index(pipelineSubjects, subject); i >= 0 {
+		return i
+	}
+	return len(pipelineSubjects)
 }
 
 // HoldInput makes the stage named name, when this runtime starts it, wait
