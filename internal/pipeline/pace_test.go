@@ -25,7 +25,7 @@ func TestPacerSwitchesWhenBehind(t *testing.T) {
 	p := openStopped(t, ctx, zap.New(core))
 	js := p.Runtime().JetStream()
 	// Twice a batch: the stages cannot bring it under one batch before
-	// the pacer's first reading, since enrich starts last.
+	// the pacer's first reading, since enrich is ready last (its models).
 	var acks []jetstream.PubAckFuture
 	for i := range 2 * sinkConcurrency {
 		b, err := json.Marshal(schema.RawArticle{URL: fmt.Sprintf("https://wire.example/%d", i), Source: "Example Wire",

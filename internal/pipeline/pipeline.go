@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -279,15 +280,12 @@ func Services(o *Options) []stage.Service {
 	}
 }
 
-// StartStages starts the services and the two sinks, in pipeline order,
-// on the pipeline Open opened. On an error, what it started stops at
-// Shutdown.
+// StartStages starts the services and the two sinks on the pipeline Open
+// opened, all at once: enrich takes about a second to load its models,
+// and the stages after it are ready when it is instead of starting then
+// (the runtime keeps them in pipeline order). On an error, what it
+// started stops at Shutdown.
 func (p *Pipeline) StartStages(ctx context.Context) error {
-	for _, svc := range Services(&p.opts) {
-		if err := svc.Start(ctx, p.rt); err != nil {
-			return fmt.Errorf("%s: %w", svc.Name, err)
-		}
-	}
 	// The search index commits in batches and answers each caller after
 	// its batch is on disk, so the sink holds many messages at once: big
 	// batches mean few segments for Bleve to merge.
@@ -295,14 +293,35 @@ func (p *Pipeline) StartStages(ctx context.Context) error {
 	sinkCfg.Concurrency = max(sinkCfg.Concurrency, sinkConcurrency)
 	sinkCfg.Batch = max(sinkCfg.Batch, sinkConcurrency)
 	sinkCfg.MaxAckPending = max(sinkCfg.MaxAckPending, 2*sinkConcurrency)
-	if _, err := stage.StartWith(ctx, p.rt, p.stories.Stage(p.indexed), sinkCfg); err != nil {
-		return err
+	starts := []func() error{
+		func() error {
+			_, err := stage.StartWith(ctx, p.rt, p.stories.Stage(p.indexed), sinkCfg)
+			return err
+		},
+		// The story index commits in batches too: the stories stage
+		// publishes every story that changed within a second at once.
+		func() error {
+			_, err := stage.StartWith(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
+				Name: stage.NameStoryIndex, Input: stage.SubjectStories, Decode: schema.DecodeStory, Process: p.storySink,
+			}, sinkCfg)
+			return err
+		},
 	}
-	// The story index commits in batches too: the stories stage publishes
-	// every story that changed within a second at once.
-	if _, err := stage.StartWith(ctx, p.rt, stage.Stage[*schema.Story, *schema.Document]{
-		Name: stage.NameStoryIndex, Input: stage.SubjectStories, Decode: schema.DecodeStory, Process: p.storySink,
-	}, sinkCfg); err != nil {
+	for _, svc := range Services(&p.opts) {
+		starts = append(starts, func() error {
+			if err := svc.Start(ctx, p.rt); err != nil {
+				return fmt.Errorf("%s: %w", svc.Name, err)
+			}
+			return nil
+		})
+	}
+	errs := make([]error, len(starts))
+	var wg sync.WaitGroup
+	for i, start := range starts {
+		wg.Go(func() { errs[i] = start() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	paceCtx, stopPacing := context.WithCancel(ctx)
