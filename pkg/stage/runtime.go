@@ -200,7 +200,9 @@ func (rt *Runtime) Handle(pattern string, h http.Handler) { rt.mux.Handle(patter
 func (rt *Runtime) Handler() http.Handler { return rt.mux }
 
 // OnShutdown registers fn to run after every stage has drained and before
-// the NATS connection closes: flush writers and close indexes here.
+// the NATS connection closes: flush writers and close indexes here. The
+// functions registered run at the same time, each on its own goroutine,
+// so the slowest one, not their sum, is what shutdown waits for.
 func (rt *Runtime) OnShutdown(fn func(context.Context) error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -403,8 +405,8 @@ func (rt *Runtime) stopHTTP(ctx context.Context) error {
 }
 
 // Shutdown stops fetching on every stage, drains in-flight messages in
-// pipeline order, runs the shutdown hooks, and drains the NATS
-// connection. Serve stops the HTTP server before it calls Shutdown, so an
+// pipeline order (Consumers), runs the shutdown hooks, all at once, and
+// drains the NATS connections, all at once. Serve stops the HTTP server before it calls Shutdown, so an
 // upload in flight is published before NATS goes away.
 func (rt *Runtime) Shutdown(ctx context.Context) error {
 	rt.ready.Store(false)
@@ -418,20 +420,14 @@ func (rt *Runtime) Shutdown(ctx context.Context) error {
 	closers := rt.closers
 	rt.closers = nil
 	rt.mu.Unlock()
-	for _, fn := range closers {
-		if err := fn(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	errs = append(errs, concurrently(closers, func(fn func(context.Context) error) error { return fn(ctx) })...)
 	rt.mu.Lock()
 	conns := append(rt.extra, rt.conn)
 	rt.extra = nil
 	rt.mu.Unlock()
-	for _, nc := range conns {
-		if err := drainConn(ctx, nc); err != nil {
-			errs = append(errs, err)
-		}
-	}
+	// Each connection's drain waits for the server to confirm it (a round
+	// trip and a flush each): together they take one, not one per stage.
+	errs = append(errs, concurrently(conns, func(nc *nats.Conn) error { return drainConn(ctx, nc) })...)
 	if ctx.Err() != nil && len(errs) > 0 {
 		return rt.deadlinePassed(errs)
 	}
@@ -466,6 +462,25 @@ func (rt *Runtime) deadlinePassed(errs []error) error {
 		err = fmt.Errorf("%w; also: %s", err, strings.Join(other, "; "))
 	}
 	return err
+}
+
+// concurrently calls fn on every item at once, each on a goroutine of
+// its own, and returns the errors, in the items' order, once every call
+// has returned.
+func concurrently[T any](items []T, fn func(T) error) []error {
+	results := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, item := range items {
+		wg.Go(func() { results[i] = fn(item) })
+	}
+	wg.Wait()
+	var errs []error
+	for _, err := range results {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 func drainConn(ctx context.Context, nc *nats.Conn) error {
