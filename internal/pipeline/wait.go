@@ -124,22 +124,39 @@ func idle(lags []Lag) bool {
 // lastInSinks reports, for each of the two indexes (the search index and
 // the story index), whether it holds the last messages of the run: it has
 // messages in flight and none pending, while every stage before the
-// indexes has nothing pending or in flight, so nothing more is coming
-// that a linger could add to its batch. (The story index writes articles
-// only to re-point them, straight into the search index, never through
-// its stage: one index being busy does not hold the other's batch back.)
+// indexes has nothing pending or in flight (beforeIndexesIdle), so
+// nothing more is coming that a linger could add to its batch. (The story
+// index writes articles only to re-point them, straight into the search
+// index, never through its stage: one index being busy does not hold the
+// other's batch back.)
 func lastInSinks(lags []Lag) (index, stories bool) {
+	if !beforeIndexesIdle(lags) {
+		return false, false
+	}
 	for _, l := range lags {
-		switch {
-		case l.Stage == stage.NameIndex:
+		switch l.Stage {
+		case stage.NameIndex:
 			index = l.Pending == 0 && l.InFlight > 0
-		case l.Stage == stage.NameStoryIndex:
+		case stage.NameStoryIndex:
 			stories = l.Pending == 0 && l.InFlight > 0
-		case l.Stage != "" && (l.Pending != 0 || l.InFlight != 0):
-			return false, false
 		}
 	}
 	return index, stories
+}
+
+// beforeIndexesIdle reports whether every stage of this process but the
+// two indexes has nothing pending or in flight. Lags reads the stages in
+// pipeline order, and a stage acknowledges a message only once its output
+// is stored, so a stage read idle has handed everything to the next one,
+// which is read after it: once the input is published, no stage before
+// the indexes gets more work, and no story changes any more.
+func beforeIndexesIdle(lags []Lag) bool {
+	for _, l := range lags {
+		if l.Stage != "" && l.Stage != stage.NameIndex && l.Stage != stage.NameStoryIndex && (l.Pending != 0 || l.InFlight != 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // WaitIdle returns once every stage has drained its input: each article
@@ -148,9 +165,15 @@ func lastInSinks(lags []Lag) (index, stories bool) {
 // with nothing acknowledged in between, so work handed from one stage to
 // the next between two consumer reads is not missed. progress, if not
 // nil, is called with each reading.
+//
+// The backlog is read every idleReadEvery, and every tailReadEvery once
+// only the indexes have work left (the last batches, the last story
+// snapshots): then each reading that comes sooner commits an index's last
+// batch sooner and sees the pipeline idle sooner, and the run's tail is
+// the work left, not the wait for the next reading.
 func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 	js := p.rt.JetStream()
-	t := time.NewTicker(100 * time.Millisecond)
+	t := time.NewTimer(idleReadEvery)
 	defer t.Stop()
 	var prev []Lag
 	var failingSince time.Time
@@ -171,6 +194,7 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 			failingSince = time.Time{}
 		}
 		if err != nil {
+			t.Reset(idleReadEvery)
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
@@ -182,26 +206,36 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 			progress(lags)
 		}
 		// What an index holds is all that is left for it: commit it
-		// without waiting out the batch's linger.
+		// without waiting out the batch's linger. A story batch that
+		// merges stories re-points their articles through the search
+		// index's writer: that write is among the last ones too.
 		index, stories := lastInSinks(lags)
-		if index {
+		if index || stories {
 			p.index.CommitNow()
 		}
 		if stories {
 			p.stories.CommitNow()
 		}
+		tail := beforeIndexesIdle(lags)
 		switch {
-		case !idle(lags):
+		case !tail:
 		case p.opts.storyStage != nil && p.opts.storyStage.Flush() > 0:
-			// The stories changed since the last publication go out at
-			// the first idle reading, not after a second one: the
-			// snapshots just published are work again, and the two
-			// idle readings start over once they are indexed.
+			// The stories changed since the last publication go out
+			// as soon as no story can change any more: the story
+			// index takes them while the search index commits its
+			// last batch. The snapshots just published are work
+			// again, and the two idle readings start over once they
+			// are indexed.
 			lags = nil
-		case prev != nil && idle(prev) && sameFloors(prev, lags):
+		case idle(lags) && prev != nil && idle(prev) && sameFloors(prev, lags):
 			return nil
 		}
 		prev = lags
+		if tail {
+			t.Reset(tailReadEvery)
+		} else {
+			t.Reset(idleReadEvery)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -209,6 +243,14 @@ func (p *Pipeline) WaitIdle(ctx context.Context, progress func([]Lag)) error {
 		}
 	}
 }
+
+// idleReadEvery is how often WaitIdle reads the backlog while stages
+// before the indexes have work, and tailReadEvery how often once only the
+// indexes have (a reading is a dozen JetStream requests).
+const (
+	idleReadEvery = 100 * time.Millisecond
+	tailReadEvery = 20 * time.Millisecond
+)
 
 // maxLagOutage is how long WaitIdle keeps retrying JetStream before it
 // gives up on the wait.

@@ -67,3 +67,23 @@ func TestBehind(t *testing.T) {
 		}
 	}
 }
+
+func TestBeforeIndexesIdle(t *testing.T) {
+	lags := func(ls ...Lag) []Lag { return ls }
+	cases := []struct {
+		name string
+		lags []Lag
+		want bool
+	}{
+		{"only the indexes have work", lags(Lag{Stage: stage.NameIngest}, Lag{Stage: stage.NameStories}, Lag{Stage: stage.NameIndex, Pending: 3, InFlight: 200}, Lag{Stage: stage.NameStoryIndex, Pending: 5}), true},
+		{"the stories stage has a message in flight", lags(Lag{Stage: stage.NameStories, InFlight: 1}, Lag{Stage: stage.NameIndex}), false},
+		{"ingest has a pending message", lags(Lag{Stage: stage.NameIngest, Pending: 1}), false},
+		{"a stream no stage of this process reads has messages", lags(Lag{Stream: "S_X", Pending: 5}, Lag{Stage: stage.NameIndex, InFlight: 1}), true},
+		{"nothing anywhere", nil, true},
+	}
+	for _, c := range cases {
+		if got := beforeIndexesIdle(c.lags); got != c.want {
+			t.Errorf("%s: beforeIndexesIdle = %v; want %v", c.name, got, c.want)
+		}
+	}
+}
