@@ -60,13 +60,22 @@ type Stories struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	// repoint orders re-pointing against article writes: IndexArticle
-	// holds it for reading from resolving an id until the article is
-	// committed, a merge for writing while it records the merge, so an
-	// article either sees the merge or is committed before the re-point
-	// searches for the merged story's articles.
-	repoint sync.RWMutex
+	// repoint orders re-pointing against article writes. IndexArticle
+	// resolves an article's story id and counts the article as written
+	// in the current epoch until it is committed; a merge records
+	// itself, opens a new epoch and waits (written) until no article of
+	// an earlier epoch is still being written. An article thus either
+	// sees the merge or is committed before the re-point searches for
+	// the merged story's articles, and the articles that come while a
+	// merge waits see it and go on into the batch being gathered,
+	// instead of waiting behind the merge for the next one.
+	repoint sync.Mutex
+	written sync.Cond // on repoint
 	merged  map[string]string
+	epoch   uint64
+	// writing counts, per epoch, the articles resolved then and not yet
+	// committed.
+	writing map[uint64]int
 }
 
 // StoryOptions tune the story writer. The zero value gives the defaults.
@@ -118,8 +127,9 @@ func OpenStoriesWith(dir string, articles *Index, log *zap.Logger, opts StoryOpt
 		return nil, openError(dir, err)
 	}
 	opts = opts.withDefaults()
-	s := &Stories{idx: idx, articles: articles, log: log, opts: opts, merged: map[string]string{},
+	s := &Stories{idx: idx, articles: articles, log: log, opts: opts, merged: map[string]string{}, writing: map[uint64]int{},
 		reqs: make(chan *storyRequest, opts.BatchSize), pace: newPace(opts.Linger), stop: make(chan struct{}), done: make(chan struct{})}
+	s.written.L = &s.repoint
 	if err := s.loadMerged(); err != nil {
 		_ = idx.Close()
 		return nil, err
@@ -141,7 +151,9 @@ func OpenStoriesReadOnly(dir string, timeout time.Duration, log *zap.Logger) (*S
 	}
 	done := make(chan struct{})
 	close(done)
-	return &Stories{idx: idx, log: log, readOnly: true, merged: map[string]string{}, done: done}, nil
+	s := &Stories{idx: idx, log: log, readOnly: true, merged: map[string]string{}, done: done}
+	s.written.L = &s.repoint
+	return s, nil
 }
 
 func storyMapping() mapping.IndexMapping {
@@ -205,8 +217,8 @@ func decodeStored(f map[string]any) (*schema.Story, error) {
 
 // Resolve returns the story that id ended in, following merges.
 func (s *Stories) Resolve(id string) string {
-	s.repoint.RLock()
-	defer s.repoint.RUnlock()
+	s.repoint.Lock()
+	defer s.repoint.Unlock()
 	return s.resolveLocked(id)
 }
 
@@ -224,12 +236,51 @@ func (s *Stories) resolveLocked(id string) string {
 // IndexArticle indexes doc in the article index with its story id
 // resolved through the merges seen so far.
 func (s *Stories) IndexArticle(ctx context.Context, doc *schema.Document) error {
-	s.repoint.RLock()
-	defer s.repoint.RUnlock()
+	s.repoint.Lock()
 	if doc != nil && doc.StoryID != "" {
 		doc.StoryID = s.resolveLocked(doc.StoryID)
 	}
+	epoch := s.epoch
+	s.writing[epoch]++
+	s.repoint.Unlock()
+	defer s.articleWritten(epoch)
 	return s.articles.Index(ctx, doc)
+}
+
+// articleWritten counts an article of epoch as no longer being written.
+func (s *Stories) articleWritten(epoch uint64) {
+	s.repoint.Lock()
+	defer s.repoint.Unlock()
+	if s.writing[epoch]--; s.writing[epoch] == 0 {
+		delete(s.writing, epoch)
+		s.written.Broadcast()
+	}
+}
+
+// recordMerges makes IndexArticle resolve the merged stories to their
+// survivors from now on, and returns once every article that resolved
+// its story before is committed (or given up by its caller).
+func (s *Stories) recordMerges(merges []*schema.Story) {
+	s.repoint.Lock()
+	defer s.repoint.Unlock()
+	for _, st := range merges {
+		s.merged[st.ID] = st.MergedInto
+	}
+	s.epoch++
+	for s.writingBefore(s.epoch) {
+		s.written.Wait()
+	}
+}
+
+// writingBefore reports whether an article resolved before epoch is
+// still being written.
+func (s *Stories) writingBefore(epoch uint64) bool {
+	for e := range s.writing {
+		if e < epoch {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrInvalidStory means a snapshot cannot be indexed at all.
@@ -379,11 +430,7 @@ func (s *Stories) write(newest map[string]*storyRequest) error {
 	if len(merges) == 0 {
 		return nil
 	}
-	s.repoint.Lock()
-	for _, st := range merges {
-		s.merged[st.ID] = st.MergedInto
-	}
-	s.repoint.Unlock()
+	s.recordMerges(merges)
 	return s.repointArticles(ctx, merges)
 }
 
