@@ -192,7 +192,9 @@ func consoleLogger(w io.Writer, level string) (*zap.Logger, error) {
 	if f, ok := w.(*os.File); !ok || !isTerminal(f) {
 		enc.EncodeLevel = zapcore.CapitalLevelEncoder
 	}
-	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(w), lvl)
+	// The stages log from many goroutines (a connection's handlers each
+	// from its own): one write at a time, whatever w is.
+	core := zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), lvl)
 	return zap.New(core), nil
 }
 
