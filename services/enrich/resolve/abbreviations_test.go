@@ -23,3 +23,24 @@ func TestAbbreviatedNames(t *testing.T) {
 		},
 	})
 }
+
+// TestLocalBodies covers localBodies (issue 14, session 15): a local force
+// or office written without its place is the one the article names in
+// full.
+func TestLocalBodies(t *testing.T) {
+	checkCases(t, []entityCase{
+		{
+			name:  "a sheriff's office named in full once, then without its county",
+			title: "Shooting", body: "The Quorra County Sheriff’s Office said a boy was shot. The Sheriff's Office said later that he was 12.",
+			spans:  []span{{"ORG", "Quorra County Sheriff’s Office"}, {"ORG", "Sheriff's Office"}},
+			want:   map[string]string{"ORG:Quorra County Sheriff’s Office": "local:org:quorra-county-sheriff-s-office ||"},
+			absent: []string{"ORG:Sheriff's Office"},
+		},
+		{
+			name:  "two offices in full leave the short name apart",
+			title: "Shooting", body: "The Quorra County Sheriff's Office and the Quill County Sheriff's Office searched. The Sheriff's Office said nothing.",
+			spans: []span{{"ORG", "Quorra County Sheriff's Office"}, {"ORG", "Quill County Sheriff's Office"}, {"ORG", "Sheriff's Office"}},
+			want:  map[string]string{"ORG:Quorra County Sheriff's Office": "local:org:quorra-county-sheriff-s-office |", "ORG:Sheriff's Office": "local:org:sheriff-s-office |"},
+		},
+	})
+}

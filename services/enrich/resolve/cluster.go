@@ -357,6 +357,7 @@ func (s *state) cluster() schema.Entities {
 	s.undefinedAcronyms(find, union)
 	s.cutNames(find, union, linked)
 	s.shortForms(find, union)
+	s.localBodies(find, union)
 	s.initialledNames(find, union)
 	s.hypocorisms(union)
 	s.knownAs(union)
@@ -773,6 +774,54 @@ func (s *state) shortForms(find func(int) int, union func(a, b int)) {
 		}
 	}
 }
+
+// localBodyWords open the name of a local force or office that an
+// article names in full once and then without its place: "the Sheriff's
+// Office" of "the St. Johns County Sheriff's Office", "Police Department",
+// "Fire Department", "District Attorney's Office".
+var localBodyWords = set(`Sheriff Police Fire District`)
+
+// localBodies joins such a name, written without its place, to the one
+// longer organisation of the article that ends with its words (issue 14,
+// session 15): the two were one body under two names.
+func (s *state) localBodies(find func(int) int, union func(a, b int)) {
+	for i, m := range s.ms {
+		n := m.t1 - m.t0
+		if m.text == "" || m.typ != gazetteer.Organization || m.entry != nil || n < 2 || !localBodyWords[s.toks[m.t0].Text] {
+			continue
+		}
+		root := -1
+		for j, l := range s.ms {
+			if j == i || l.text == "" || l.typ != gazetteer.Organization || l.t1-l.t0 <= n || !s.sameWords(l.t1-n, m.t0, n) {
+				continue
+			}
+			if r := find(j); root >= 0 && r != root {
+				root = -2
+				break
+			} else {
+				root = r
+			}
+		}
+		if root >= 0 && find(i) != root {
+			m.cut = true
+			union(i, root)
+		}
+	}
+}
+
+// sameWords reports whether the n tokens from a and from b are the same
+// words, apostrophes aside ("Sheriff’s", "Sheriff's").
+func (s *state) sameWords(a, b, n int) bool {
+	for k := 0; k < n; k++ {
+		x, y := s.toks[a+k].Text, s.toks[b+k].Text
+		if x != y && apostrophes.Replace(x) != apostrophes.Replace(y) {
+			return false
+		}
+	}
+	return true
+}
+
+var apostrophes = strings.NewReplacer("’", "'")
 
 // abbreviations reports whether short is two words or more, each the
 // word of long or a short abbreviation of it, of five letters at most,
