@@ -5,7 +5,8 @@
 // count from /proc and its goroutine count from its /metrics. It prints
 // the samples, the peak RSS, the mean RSS of the last quarter of the run
 // over the second's (rss_q4_vs_q2: the trend after warm-up), articles/s,
-// the copies planted and those dedupe flagged, and the pipeline's own
+// the copies planted, those dedupe flagged when it decided (found) and
+// those it flagged later by a merge (merged), and the pipeline's own
 // summary.
 // With -profile-dir it also keeps a CPU profile of the whole run and a
 // heap profile every -heap-every, for go tool pprof.
@@ -141,6 +142,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	var samples []sample
+	// merged is the last reading of dedupe's published merges: dedupe
+	// finishes before the sinks, so the last reading is its final count.
+	merged := -1
 	lastHeap := time.Now()
 	fmt.Fprintf(out, "\n%8s %10s %10s %8s %10s %9s %7s\n", "t", "RSS", "anon", "threads", "goroutines", "indexed", "/s")
 	t := time.NewTicker(cfg.every)
@@ -154,10 +158,13 @@ loop:
 		case <-t.C:
 			rss, err1 := chaos.RSS(cmd.Process.Pid)
 			th, err2 := chaos.Threads(cmd.Process.Pid)
-			g, err3 := goroutines(ctx, httpAddr)
+			m, err3 := scrape(ctx, httpAddr)
 			anon, err4 := chaos.AnonRSS(cmd.Process.Pid)
+			if err3 == nil {
+				merged = m.merged
+			}
 			if err1 == nil && err2 == nil && err3 == nil && err4 == nil {
-				s := sample{time.Since(start), rss, anon, th, g}
+				s := sample{time.Since(start), rss, anon, th, m.goroutines}
 				samples = append(samples, s)
 				if len(samples)%15 == 1 {
 					pctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -205,15 +212,18 @@ loop:
 		g2, g4 := mean(samples[n/4:n/2], gor), mean(samples[3*n/4:], gor)
 		fmt.Fprintf(out, "goroutines mean, 2nd quarter %.0f, last quarter %.0f (%+.0f%%)\n", g2, g4, 100*(g4-g2)/g2)
 	}
-	found := "n/a"
+	found, mergedText := "n/a", "n/a"
 	if m := dedupeRow.FindStringSubmatch(stdout.String()); m != nil {
 		found = m[1]
 	}
-	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f %s peak_anon_rss_mib=%.0f peak_threads=%d peak_goroutines=%d planted=%d found=%s\n",
+	if merged >= 0 {
+		mergedText = strconv.Itoa(merged)
+	}
+	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f %s peak_anon_rss_mib=%.0f peak_threads=%d peak_goroutines=%d planted=%d found=%s merged=%s\n",
 		mix.Articles, elapsed.Seconds(), float64(mix.Articles)/elapsed.Seconds(), float64(peak.rss)/(1<<20), trend,
 		float64(peakOf(samples, func(x sample) int { return int(x.anon >> 20) })),
 		peakOf(samples, func(x sample) int { return x.threads }), peakOf(samples, func(x sample) int { return x.goroutines }),
-		mix.Copies, found)
+		mix.Copies, found, mergedText)
 	return nil
 }
 
@@ -237,21 +247,57 @@ func peakOf(s []sample, f func(sample) int) int {
 	return m
 }
 
-// goroutines reads go_goroutines from the run's /metrics.
-func goroutines(ctx context.Context, addr string) (int, error) {
-	n := -1
+// runMetrics is what the load reads from the run's /metrics: its
+// goroutines, and the articles dedupe let pass as originals and later
+// moved into an earlier cluster and published again, flagged
+// (newsflow_dedupe_merges_total{result="published"}). The summary's
+// duplicates count only the copies flagged when dedupe decided: a copy
+// that dedupe handles while its original is still being handled is
+// flagged by the original's merge instead, so found+merged is what the
+// search index ends with (a merge that moves a copy already flagged into
+// an earlier cluster counts too, a few in a thousand).
+type runMetrics struct{ goroutines, merged int }
+
+// scrape reads runMetrics from the run's /metrics.
+func scrape(ctx context.Context, addr string) (runMetrics, error) {
+	var m runMetrics
 	err := get(ctx, "http://"+addr+"/metrics", time.Second, func(body io.Reader) error {
-		sc := bufio.NewScanner(body)
-		for sc.Scan() {
-			if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
-				var err error
-				n, err = strconv.Atoi(strings.TrimSpace(v))
-				return err
-			}
-		}
-		return fmt.Errorf("no go_goroutines in %s/metrics", addr)
+		var err error
+		m, err = parseMetrics(body)
+		return err
 	})
-	return n, err
+	return m, err
+}
+
+// parseMetrics reads runMetrics from a Prometheus text exposition; the
+// merges counter is absent, so 0, until dedupe merges first.
+func parseMetrics(r io.Reader) (runMetrics, error) {
+	m := runMetrics{goroutines: -1}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		var p *int
+		switch {
+		case strings.HasPrefix(line, "go_goroutines "):
+			p = &m.goroutines
+		case strings.HasPrefix(line, `newsflow_dedupe_merges_total{result="published"} `):
+			p = &m.merged
+		default:
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[strings.LastIndexByte(line, ' '):]), 64)
+		if err != nil {
+			return m, fmt.Errorf("%q: %w", line, err)
+		}
+		*p = int(v)
+	}
+	if err := sc.Err(); err != nil {
+		return m, err
+	}
+	if m.goroutines < 0 {
+		return m, errors.New("no go_goroutines in /metrics")
+	}
+	return m, nil
 }
 
 // fetch saves url's body to path.
