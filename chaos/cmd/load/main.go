@@ -219,11 +219,11 @@ loop:
 	if merged >= 0 {
 		mergedText = strconv.Itoa(merged)
 	}
-	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f %s peak_anon_rss_mib=%.0f peak_threads=%d peak_goroutines=%d planted=%d found=%s merged=%s\n",
+	fmt.Fprintf(out, "articles=%d seconds=%.0f articles_per_s=%.0f peak_rss_mib=%.0f %s peak_anon_rss_mib=%.0f peak_threads=%d peak_goroutines=%d planted=%d found=%s merged=%s peak_rss_at_s=%.0f\n",
 		mix.Articles, elapsed.Seconds(), float64(mix.Articles)/elapsed.Seconds(), float64(peak.rss)/(1<<20), trend,
 		float64(peakOf(samples, func(x sample) int { return int(x.anon >> 20) })),
 		peakOf(samples, func(x sample) int { return x.threads }), peakOf(samples, func(x sample) int { return x.goroutines }),
-		mix.Copies, found, mergedText)
+		mix.Copies, found, mergedText, peak.at.Seconds())
 	return nil
 }
 
