@@ -79,6 +79,13 @@ type watchedStage struct {
 // backlogRefresh is how stale a backlog reading may be.
 const backlogRefresh = 250 * time.Millisecond
 
+// chainBacklogRefresh is how stale the reading of a chain of stages'
+// backlog may be (NewStagesBacklog of several subjects: newsflow run holds
+// its ingest on it). The chain works off its limit in well under a
+// second, and a reading 250 ms old held the first stage back while the
+// others ran out of work.
+const chainBacklogRefresh = 50 * time.Millisecond
+
 // NewBacklog watches the backlog of the stage reading subject, against
 // limit messages. A zero limit never reports a full backlog.
 func NewBacklog(js jetstream.JetStream, subject string, limit uint64) *Backlog {
@@ -90,7 +97,11 @@ func NewBacklog(js jetstream.JetStream, subject string, limit uint64) *Backlog {
 // stages holds between its first input and its last output. A zero limit
 // never reports a full backlog.
 func NewStagesBacklog(js jetstream.JetStream, limit uint64, subjects ...string) *Backlog {
-	b := &Backlog{js: js, every: backlogRefresh}
+	every := backlogRefresh
+	if len(subjects) > 1 {
+		every = chainBacklogRefresh
+	}
+	b := &Backlog{js: js, every: every}
 	names := make([]string, 0, len(subjects))
 	for _, subject := range subjects {
 		w := watchedStage{stream: StreamFor(subject), consumer: ConsumerFor(subject)}
