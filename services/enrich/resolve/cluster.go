@@ -747,18 +747,10 @@ func (s *state) shortForms(find func(int) int, union func(a, b int)) {
 				}
 			}
 		}
-		root := -1
-		for j, long := range longs {
-			if j == i || long == nil || !(s.begins(short, long) && !abbreviated || abbreviations(short, long)) {
-				continue
-			}
-			if r := find(j); root >= 0 && r != root {
-				root = -2 // two candidates
-				break
-			} else {
-				root = r
-			}
-		}
+		root := soleRoot(len(longs), find, func(j int) bool {
+			long := longs[j]
+			return j != i && long != nil && (s.begins(short, long) && !abbreviated || abbreviations(short, long))
+		})
 		if root < 0 {
 			continue
 		}
@@ -790,18 +782,10 @@ func (s *state) localBodies(find func(int) int, union func(a, b int)) {
 		if m.text == "" || m.typ != gazetteer.Organization || m.entry != nil || n < 2 || !localBodyWords[s.toks[m.t0].Text] {
 			continue
 		}
-		root := -1
-		for j, l := range s.ms {
-			if j == i || l.text == "" || l.typ != gazetteer.Organization || l.t1-l.t0 <= n || !s.sameWords(l.t1-n, m.t0, n) {
-				continue
-			}
-			if r := find(j); root >= 0 && r != root {
-				root = -2
-				break
-			} else {
-				root = r
-			}
-		}
+		root := soleRoot(len(s.ms), find, func(j int) bool {
+			l := s.ms[j]
+			return j != i && l.text != "" && l.typ == gazetteer.Organization && l.t1-l.t0 > n && s.sameWords(l.t1-n, m.t0, n)
+		})
 		if root >= 0 && find(i) != root {
 			m.cut = true
 			union(i, root)
@@ -939,22 +923,14 @@ func (s *state) initialledNames(find func(int) int, union func(a, b int)) {
 			continue
 		}
 		surname := gazetteer.Fold(s.toks[m.t1-1].Text)
-		root := -1
-		for j, f := range s.ms {
+		root := soleRoot(len(s.ms), find, func(j int) bool {
+			f := s.ms[j]
 			if j == i || f.text == "" || f.typ != gazetteer.Person || f.t1-f.t0 != 2 || gazetteer.Fold(s.toks[f.t1-1].Text) != surname {
-				continue
+				return false
 			}
 			first := s.toks[f.t0].Text
-			if utf8.RuneCountInString(first) < 2 || !strings.HasPrefix(first, in) {
-				continue
-			}
-			if r := find(j); root >= 0 && r != root {
-				root = -2
-				break
-			} else {
-				root = r
-			}
-		}
+			return utf8.RuneCountInString(first) >= 2 && strings.HasPrefix(first, in)
+		})
 		if root >= 0 && find(i) != root {
 			union(i, root)
 		}
@@ -2344,4 +2320,22 @@ func (s *state) firstNamedInFull(k string) int {
 		}
 	}
 	return -1
+}
+
+// soleRoot returns the cluster root (find) of the mentions 0..n-1 that
+// match, when they all have one; -1 when none match or two roots do (the
+// short name is ambiguous and joins nothing).
+func soleRoot(n int, find func(int) int, match func(j int) bool) int {
+	root := -1
+	for j := range n {
+		if !match(j) {
+			continue
+		}
+		if r := find(j); root >= 0 && r != root {
+			return -1
+		} else {
+			root = r
+		}
+	}
+	return root
 }
