@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -38,14 +37,8 @@ func TestHeadlinesWithoutBodiesAreIndexedInStories(t *testing.T) {
 			Title: "Parliament passes the budget after a night of votes"},
 		{URL: "https://wire.example/2023/06/02/nothing", Source: "Example Wire", Title: "  "},
 	}
-	for i, raw := range raws {
-		b, err := json.Marshal(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := js.Publish(ctx, stage.SubjectRaw, b); err != nil {
-			t.Fatalf("publish %d: %v", i, err)
-		}
+	for _, raw := range raws {
+		publishRaw(ctx, t, js, raw)
 	}
 	if err := p.WaitIdle(ctx, nil); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -100,13 +101,7 @@ func TestArticlesPublishedBeforeTheStagesStartAreIndexed(t *testing.T) {
 			Title: "Parliament passes the budget", Text: "Parliament passed the budget after a night of votes. The opposition said it would appeal."},
 	}
 	for _, raw := range raws {
-		b, err := json.Marshal(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := js.Publish(ctx, stage.SubjectRaw, b); err != nil {
-			t.Fatalf("publish before the stages start: %v", err)
-		}
+		publishRaw(ctx, t, js, raw)
 	}
 	if n := len(p.Runtime().Consumers()); n != 0 {
 		t.Fatalf("%d stages running after Open; want none before StartStages", n)
@@ -141,14 +136,8 @@ func TestSameTextFromTwoOutletsIsIndexedTwice(t *testing.T) {
 		{Source: "Example Wire", PublishedAt: "2023-06-02T10:00:00Z", Title: "Genoa harbour reopens after the storm", Text: text},
 		{Source: "Example Daily", PublishedAt: "2023-06-02T12:00:00Z", Title: "Genoa harbour reopens after the storm", Text: text},
 	}
-	for i, raw := range raws {
-		b, err := json.Marshal(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := js.Publish(ctx, stage.SubjectRaw, b); err != nil {
-			t.Fatalf("publish %d: %v", i, err)
-		}
+	for _, raw := range raws {
+		publishRaw(ctx, t, js, raw)
 		if err := p.WaitIdle(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -171,6 +160,18 @@ func TestSameTextFromTwoOutletsIsIndexedTwice(t *testing.T) {
 	if first.DuplicateOf != "" || second.DuplicateOf != first.ID || second.Source.Name != "Example Daily" {
 		t.Errorf("indexed %s (copy of %q) and %s from %q (copy of %q); want the second, from Example Daily, a copy of the first",
 			first.ID, first.DuplicateOf, second.ID, second.Source.Name, second.DuplicateOf)
+	}
+}
+
+// publishRaw publishes a raw article to the pipeline's input subject.
+func publishRaw(ctx context.Context, t *testing.T, js jetstream.JetStream, raw schema.RawArticle) {
+	t.Helper()
+	b, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, stage.SubjectRaw, b); err != nil {
+		t.Fatalf("publish %q: %v", raw.Title, err)
 	}
 }
 
