@@ -297,7 +297,7 @@ func runOnce(ctx context.Context, p *pipeline.Pipeline, inputs <-chan published,
 		var done uint64
 		for _, c := range p.Runtime().Consumers() {
 			s := c.Stats()
-			done += s.Dead
+			done += s.Dead + s.AlreadyStored // both go no further
 			if c.Name() == stage.NameIndex {
 				done += s.Out
 			}
@@ -364,6 +364,11 @@ func printSummary(w io.Writer, report intake.Summary, p *pipeline.Pipeline, inde
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, c := range p.Runtime().Consumers() {
+		if n := c.Stats().AlreadyStored; n > 0 {
+			fmt.Fprintf(w, "%s: %d made a document already stored under its id (the same article as an earlier one), not stored again\n", c.Name(), n)
+		}
 	}
 	printDeadReasons(w, dead)
 	// The indexer row counts messages, revisions (dedupe merges) included;

@@ -549,9 +549,10 @@ func (h *handler[In, Out]) confirm(ctx context.Context, unconfirmed <-chan *publ
 	defer timer.Stop()
 	for pub := range unconfirmed {
 		var err error
+		var ack *jetstream.PubAck
 		timer.Reset(time.Until(pub.deadline))
 		select {
-		case <-pub.stored.Ok():
+		case ack = <-pub.stored.Ok():
 		case err = <-pub.stored.Err():
 		case <-timer.C:
 			err = fmt.Errorf("JetStream did not confirm storing it within %s", h.cfg.confirmWait())
@@ -567,9 +568,19 @@ func (h *handler[In, Out]) confirm(ctx context.Context, unconfirmed <-chan *publ
 			h.finish(ctx, pub.msg, pub.info, pub.start, result, reason, false)
 			continue
 		}
-		h.metrics.out.Add(1)
-		if pub.duplicate {
-			h.metrics.duplicates.Add(1)
+		if ack.Duplicate && pub.info.Delivered <= 1 {
+			// Not a retry of our own publish: another input made this
+			// output, so this one adds nothing downstream. Say so.
+			h.metrics.alreadyStored.Add(1)
+			h.metrics.stored.Inc()
+			h.log.Warn("output already stored under the same message id: the same document as an earlier input's, not stored again",
+				articleRef(pub.msg.Data()), zap.Uint64("stream_seq", pub.info.Sequence),
+				zap.String("msg_id", pub.stored.Msg().Header.Get(jetstream.MsgIDHeader)))
+		} else {
+			h.metrics.out.Add(1)
+			if pub.duplicate {
+				h.metrics.duplicates.Add(1)
+			}
 		}
 		h.finish(ctx, pub.msg, pub.info, pub.start, ResultOK, "", false)
 	}

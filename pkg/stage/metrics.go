@@ -24,14 +24,16 @@ const (
 //	newsflow_messages_total{stage,result}        messages by outcome (ok, retry, dead)
 //	newsflow_message_duration_seconds{stage}     delivery-to-ack time
 //	newsflow_messages_in_flight{stage}           messages being processed now
+//	newsflow_outputs_already_stored_total{stage} first deliveries whose output JetStream already held
 type metrics struct {
 	// results are messages' series by result, looked up once.
 	results  map[string]prometheus.Counter
 	duration prometheus.Observer
 	inFlight prometheus.Gauge
+	stored   prometheus.Counter // newsflow_outputs_already_stored_total
 
-	in, out, duplicates, retried, dead atomic.Uint64
-	busy                               atomic.Int64 // nanoseconds
+	in, out, duplicates, retried, dead, alreadyStored atomic.Uint64
+	busy                                              atomic.Int64 // nanoseconds
 	// held is newsflow_messages_in_flight's value, for the shutdown's
 	// count of unfinished messages.
 	held atomic.Int64
@@ -60,10 +62,18 @@ func newMetrics(reg prometheus.Registerer, stage string) (*metrics, error) {
 	if err != nil {
 		return nil, err
 	}
+	stored, err := registerOrReuse(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "newsflow_outputs_already_stored_total",
+		Help: "Messages delivered for the first time whose output JetStream already held under the same message id (another input made the same document), so it was not stored again.",
+	}, []string{"stage"}))
+	if err != nil {
+		return nil, err
+	}
 	m := &metrics{
 		results:  map[string]prometheus.Counter{},
 		duration: duration.WithLabelValues(stage),
 		inFlight: inFlight.WithLabelValues(stage),
+		stored:   stored.WithLabelValues(stage),
 	}
 	for _, r := range []string{ResultOK, ResultRetry, ResultDead} {
 		m.results[r] = messages.WithLabelValues(stage, r) // exposes zeros too
@@ -101,6 +111,11 @@ type Stats struct {
 	In uint64
 	// Out counts documents published downstream (or stored, for a sink).
 	Out uint64
+	// AlreadyStored counts messages, delivered for the first time, whose
+	// output JetStream already held under the same message id: another
+	// input made the same document (ingest's cleanup can make one of two
+	// raw articles), so nothing new went downstream. Not in Out.
+	AlreadyStored uint64
 	// Duplicates counts outputs flagged as a copy of another article.
 	Duplicates uint64
 	// Retried counts naks with delay.
@@ -113,11 +128,12 @@ type Stats struct {
 
 func (m *metrics) stats() Stats {
 	return Stats{
-		In:         m.in.Load(),
-		Out:        m.out.Load(),
-		Duplicates: m.duplicates.Load(),
-		Retried:    m.retried.Load(),
-		Dead:       m.dead.Load(),
-		Busy:       time.Duration(m.busy.Load()),
+		In:            m.in.Load(),
+		Out:           m.out.Load(),
+		AlreadyStored: m.alreadyStored.Load(),
+		Duplicates:    m.duplicates.Load(),
+		Retried:       m.retried.Load(),
+		Dead:          m.dead.Load(),
+		Busy:          time.Duration(m.busy.Load()),
 	}
 }
