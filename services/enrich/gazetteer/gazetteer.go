@@ -319,6 +319,7 @@ func Load() (*Gazetteer, error) {
 	if err := g.loadKB(placeIdx, addRegion); err != nil {
 		return nil, err
 	}
+	g.confirmCurated()
 	for d, i := range adjectives {
 		if g.byDemonym[d] == nil {
 			g.byDemonym[d] = &g.entries[i]
@@ -469,6 +470,34 @@ func (g *Gazetteer) loadKB(placeIdx map[string]int, addRegion func(e Entry, alia
 		}
 	}
 	return nil
+}
+
+// confirmCurated gives a curated person or organisation with a local id
+// the QID of the one knowledge-base entry of its type whose own name (not
+// an alias) is its canonical name: aliases.tsv's Rosneft takes NSI's
+// Q1141123. A name that aliases only, or that labels several entries, keeps
+// the local id.
+func (g *Gazetteer) confirmCurated() {
+	for i := range g.entries {
+		e := &g.entries[i]
+		if !e.Curated || e.Type == Place || !strings.HasPrefix(e.ID, "local:") {
+			continue
+		}
+		id := ""
+		for _, k := range g.Known(e.Name) {
+			if k.Type != e.Type || k.Name != e.Name || k.ID == id {
+				continue
+			}
+			if id != "" {
+				id = ""
+				break
+			}
+			id = k.ID
+		}
+		if id != "" {
+			e.ID = id
+		}
+	}
 }
 
 // Known returns the knowledge base's organisations and people whose name

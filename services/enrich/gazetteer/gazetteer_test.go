@@ -283,3 +283,19 @@ func TestASCIIWordByteLikeIsWordRune(t *testing.T) {
 		}
 	}
 }
+
+// A curated organisation with a local id takes the QID of the one
+// knowledge-base organisation named exactly so (not by an alias).
+func TestCuratedTakesKnownLabel(t *testing.T) {
+	g := load(t)
+	for name, want := range map[string]string{
+		"Rosneft":              "Q1141123", // NSI's label; aliases.tsv had local:org:rosneft
+		"World Food Programme": "Q204344",
+		"Centers for Disease Control and Prevention": "local:org:centers-for-disease-control-and-prevention", // "CDC" is only an alias of another item
+	} {
+		cs := g.Lookup(name)
+		if len(cs) == 0 || cs[0].Entry.ID != want {
+			t.Errorf("Lookup(%q) = %v, want id %s", name, cs, want)
+		}
+	}
+}
