@@ -4,6 +4,8 @@
 package resolve
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/newsflow/newsflow/services/enrich/gazetteer"
@@ -147,50 +149,151 @@ func (s *state) repairLost(m *mention, names []string) {
 // knowledge base, and checks the tagger's type with it: a multi-word name
 // the tagger calls a person but the knowledge base knows only as an
 // organisation ("Deutsche Bank") is an organisation. A name links only
-// when it has more than one word and names one entity of the type.
+// when it names one entity of the type; an entity named so by its own
+// name beats those that have the name as an alias (NSI's "Vodafone
+// Ukraine" has the alias "Vodafone"). A name of one word links only as
+// knownWord allows.
 func (s *state) known(m *mention) *gazetteer.Entry {
 	if m.text == "" || m.titled {
 		return nil
 	}
-	var org, per *gazetteer.Entry
-	nOrg, nPer := 0, 0
 	if m.t1-m.t0 == 1 {
-		// One word is too little to name a brand: "Real" of Real Madrid
-		// is not the supermarket Real, "Blacks" of the All Blacks not the
-		// retailer. One-word names link through the curated tables only.
-		return nil
+		return s.knownWord(m)
 	}
+	var all, label knownCount
+	f := ""
 	for _, e := range s.r.g.Known(m.text) {
 		if gazetteer.Party(e) {
 			continue // linkParties, by the article's countries
 		}
-		switch e.Type {
-		case gazetteer.Organization:
-			if org == nil || org.ID != e.ID {
-				nOrg++
-			}
-			org = e
-		case gazetteer.Person:
-			if per == nil || per.ID != e.ID {
-				nPer++
-			}
-			per = e
+		all.add(e)
+		if f == "" {
+			f = gazetteer.Fold(m.text)
+		}
+		if gazetteer.Fold(e.Name) == f {
+			label.add(e)
 		}
 	}
-	switch {
-	case m.typ == gazetteer.Person && nPer == 1:
-		return per
-	case m.typ == gazetteer.Person && nPer == 0 && nOrg == 1:
-		return org
-	case m.typ == gazetteer.Organization && nOrg == 1:
-		return org
-	case m.typ == 0 && nOrg+nPer == 1:
-		if org != nil {
-			return org
+	switch m.typ {
+	case gazetteer.Person:
+		if label.nPer == 1 {
+			return label.per
 		}
-		return per
+		if all.nPer == 1 {
+			return all.per
+		}
+		if all.nPer == 0 && label.nOrg == 1 {
+			return label.org
+		}
+		if all.nPer == 0 && all.nOrg == 1 {
+			return all.org
+		}
+	case gazetteer.Organization:
+		if label.nOrg == 1 {
+			return label.org
+		}
+		if all.nOrg == 1 {
+			return all.org
+		}
+	case 0:
+		if e := label.one(); e != nil {
+			return e
+		}
+		if e := all.one(); e != nil {
+			return e
+		}
 	}
 	return s.subBrand(m)
+}
+
+// knownCount counts the distinct organisations and people of the
+// knowledge base a name may mean, keeping the last of each.
+type knownCount struct {
+	org, per   *gazetteer.Entry
+	nOrg, nPer int
+}
+
+func (k *knownCount) add(e *gazetteer.Entry) {
+	switch e.Type {
+	case gazetteer.Organization:
+		if k.org == nil || k.org.ID != e.ID {
+			k.nOrg++
+		}
+		k.org = e
+	case gazetteer.Person:
+		if k.per == nil || k.per.ID != e.ID {
+			k.nPer++
+		}
+		k.per = e
+	}
+}
+
+// one returns the entity when the name means exactly one.
+func (k *knownCount) one() *gazetteer.Entry {
+	switch {
+	case k.nOrg == 1 && k.nPer == 0:
+		return k.org
+	case k.nPer == 1 && k.nOrg == 0:
+		return k.per
+	}
+	return nil
+}
+
+// knownWord links a name of one word that the article types as an
+// organisation to the one organisation of the knowledge base whose own
+// name it is, letter for letter ("Rosneft", "Vodafone", "Siemens"), when
+// that organisation is an item of Wikidata's first years (earlyItem: NSI
+// also names a Japanese pharmacy "Kraft" and a Vietnamese bank
+// "Eximbank") and nothing makes the word mean something else: no award
+// noun follows it ("Mobo nominations", "an Oscar ceremony"), it is no common English
+// word (commonWord: "Real" of Real Madrid is not the supermarket Real,
+// nor "Oasis" the band a brand), no acronym (`PSP` the console, `FA`),
+// no first name, no name the gazetteer knows (a place: "Roma",
+// "Halifax"), the story is no sports story (a carmaker's name is its
+// team), and every mention of the word stands apart from a longer name
+// ("Blacks" of the All Blacks, "Mobo Awards", "Vodafone Ukraine").
+func (s *state) knownWord(m *mention) *gazetteer.Entry {
+	w := m.text
+	if m.typ != gazetteer.Organization || len(m.cands) > 0 || strings.ToUpper(w) == w || commonWord(w) ||
+		s.r.tagger.FirstName(w) {
+		return nil
+	}
+	var org *gazetteer.Entry
+	for _, e := range s.r.g.Known(w) {
+		if e.Name != w || gazetteer.Party(e) {
+			continue
+		}
+		if e.Type != gazetteer.Organization || org != nil && org.ID != e.ID {
+			return nil
+		}
+		org = e
+	}
+	if org == nil || !earlyItem(org.ID) || s.sportStory() {
+		return nil
+	}
+	for _, o := range s.ms {
+		if o.text == "" {
+			continue
+		}
+		if o.text == w && (!s.standsAlone(o) || o.t1 < len(s.toks) && awardNouns[strings.ToLower(s.toks[o.t1].Text)]) {
+			return nil
+		}
+		if o.t1-o.t0 > 1 && slices.Contains(strings.Fields(o.text), w) {
+			return nil
+		}
+	}
+	return org
+}
+
+// earlyItem reports whether a QID is below Q10000000: an item Wikidata
+// made by 2013, when it took in the Wikipedias' articles, so one that has
+// an article in some Wikipedia (Vodafone Q122141, Rosneft Q1141123,
+// Travelodge Q7836087), where the later items NSI adds name many local
+// brands (Energis Q109230450 is a German energy supplier, not the British
+// telecoms company of news).
+func earlyItem(id string) bool {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "Q"))
+	return err == nil && strings.HasPrefix(id, "Q") && n < 10_000_000
 }
 
 // subBrand links an organisation's outlet or department to the
