@@ -481,12 +481,20 @@ func (s *state) cluster() schema.Entities {
 		if c.entry == nil {
 			s.streamCues(name, c, learned)
 		}
+		if c.work && !c.personCue && !c.titled && brandLink(c) && !orgWords[lastWord(name)] {
+			// "films including Raging Bull": a title, not the brand of
+			// that name the knowledge base links (issue 14, session 16).
+			continue
+		}
 		if c.entry == nil && !c.titled {
 			switch {
 			case c.typ == gazetteer.Person && c.multi && lastWord(name) == "Show":
 				// "The Andrew Marr Show", "the Howard Stern Show": a
 				// programme named after its host is no person (issue 14,
 				// session 15); the host's own name stays.
+				continue
+			case c.typ == gazetteer.Person && greeting(name):
+				// "Merry Christmas" (issue 14, session 16).
 				continue
 			case c.work && !c.personCue && (!orgWords[lastWord(name)] || !c.multi):
 				// A film, a show, a book, a product: not shown. A name of
@@ -1185,7 +1193,7 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 		work, orgs, known, persons, unknown, guessed := false, 0, 0, 0, 0, 0
 		for _, i := range order[lo:hi] {
 			c := clusters[find(i)]
-			work = work || c.work && c.entry == nil
+			work = work || c.work && (c.entry == nil || brandLink(c))
 			switch {
 			case s.modifier(s.ms[i]):
 				// "Liberal Democrat leader Charles Kennedy": the party
@@ -1210,7 +1218,7 @@ func (s *state) coordinated(clusters map[int]*cluster, find func(int) int) {
 				// Taylor's The American Boy and Robbie Williams'
 				// autobiography"); in a title ("Harry Potter and the
 				// Prisoner of Azkaban") a first name does not count.
-				if c := clusters[find(i)]; c.entry == nil && !c.titled && (!c.named || !plain) {
+				if c := clusters[find(i)]; (c.entry == nil || brandLink(c)) && !c.titled && (!c.named || !plain) {
 					c.work = true
 				}
 			}
@@ -1290,6 +1298,21 @@ func (s *state) modifier(m *mention) bool {
 	return false
 }
 
+// greeting reports whether name is a wish for a holiday ("Merry
+// Christmas", "Happy Easter"), not a person's name ("Johnnie Christmas").
+func greeting(name string) bool {
+	first, last, ok := strings.Cut(name, " ")
+	return ok && greetingWords[first] && holidays[last]
+}
+
+// brandLink reports whether c is a name of several words that the
+// knowledge base alone links, as an organisation (most are brands of
+// name-suggestion-index): a work's title may be such a name ("Raging
+// Bull"), and a cue that types the name as a work wins.
+func brandLink(c *cluster) bool {
+	return c.multi && c.entry != nil && !c.entry.Curated && c.entry.Type == gazetteer.Organization && !gazetteer.Party(c.entry)
+}
+
 // cues reads the words around m for what its cluster names.
 func (s *state) cues(m *mention, c *cluster) {
 	var prev, prev2, next, next2 string
@@ -1346,7 +1369,7 @@ func (s *state) cues(m *mention, c *cluster) {
 		the && workAfterThe[next] || s.workExample(m.t0, nominated) || prev == "in" && workIn[prev2] && !possessive[next] || !named && (prev == "for" && workFor[prev2] ||
 		prev == "of" && workOf[prev2]) || next == "directed" && next2 == "by" || s.versioned(m) || s.possessedProduct(m) ||
 		(prev == "for" || prev == "in" && (m.typ == gazetteer.Organization || the)) && s.personFor(m, the) || next == "for" && next2 == "best" && s.bestWork(after+2) ||
-		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1) ||
+		after > m.t1 && workBefore[strings.ToLower(next)] || the && s.namedAfterNoun(m.t0-1) || malware[lnext] ||
 		next == "," && s.workApposition(after+1) || broadcastAfter[lnext] && !named && s.programmeShaped(m) ||
 		!named && m.typ != gazetteer.Person && s.namedBestWork(after) || m.typ != gazetteer.Person && !named && s.programmeShaped(m) && s.broadcastContext(m) || nominated && workRoleBefore[prev] || m.t1-m.t0 > 1 && s.capitalArticle(m.t0-1) || m.typ != gazetteer.Person && !named && prev == "in" && s.playedIn(m.t0-1, the) ||
 		!named && m.typ != gazetteer.Person && (next == "by" && s.toks[m.t0].initial && s.personAt(after+1) || prev == "than" && !the && s.titleWordAt(m.t0-2)):
@@ -1834,14 +1857,16 @@ func (s *state) workExample(k int, roles bool) bool {
 		}
 		return workBefore[word(i)] || roles && workRoleBefore[word(i)]
 	}
+	listed := func(i int) bool { return noun(i) || exampleWorks[word(i)] || malware[word(i)] }
 	switch {
 	case workListBefore[word(k-1)]:
 		// "films like Harry Potter", "25 films, including Jungle Fever",
 		// "other hits including Street Life"
-		listed := func(i int) bool { return noun(i) || exampleWorks[word(i)] }
 		return listed(k-2) || word(k-1) == "including" && word(k-2) == "," && listed(k-3) // not "casual games, like AOL"
 	case word(k-1) == "as" && word(k-2) == "such":
-		return noun(k - 3)
+		// "classics such as Lunar Lander", "titles, such as Colin McRae
+		// Rally", "viruses, such as Netsky"
+		return listed(k-3) || word(k-3) == "," && listed(k-4)
 	}
 	return false
 }

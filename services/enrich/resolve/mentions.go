@@ -5,6 +5,7 @@ package resolve
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -237,7 +238,7 @@ func (s *state) clean(m *mention) bool {
 			m.t0++
 			continue
 		}
-		if connectors[w] {
+		if connectors[w] || m.t1-m.t0 > 1 && participleCompound(w) {
 			m.t0++
 			continue
 		}
@@ -276,6 +277,20 @@ func (s *state) leadingJunkAt(k int) bool {
 		return false
 	}
 	return determiners[lw] || !isCap(w) || s.toks[k].initial || k > 0 && opensQuote[s.toks[k-1].Text]
+}
+
+// participleSuffixes end a compound adjective: "Rosneft-owned Yugansk",
+// "Kremlin-backed Rosneft", "London-based Email Systems".
+var participleSuffixes = []string{"-owned", "-backed", "-based", "-led", "-controlled", "-run", "-funded", "-born", "-listed", "-registered"}
+
+// participleCompound reports whether w is a compound adjective that opens
+// no name: the name follows it.
+func participleCompound(w string) bool {
+	i := strings.LastIndexByte(w, '-')
+	if i <= 0 {
+		return false
+	}
+	return slices.Contains(participleSuffixes, strings.ToLower(w[i:]))
 }
 
 // determiners open a work's title more often than a body's name ("My

@@ -224,8 +224,14 @@ var (
 	// like Harry Potter", "movies such as Shrek", "games including Halo".
 	workListBefore = set(`like including`)
 	// exampleWorks are plural nouns of works that only introduce
-	// examples: "other hits including Street Life".
+	// examples: "other hits including Street Life", "classics such as
+	// Lunar Lander".
 	exampleWorks = set(`hits singles tracks titles classics`)
+	// malware name programs, which are not shown as works are not: "the
+	// Zafi virus", "viruses such as Gaobot", "the Netsky and Sasser virus
+	// families" (not a place the gazetteer knows, which no work cue hides:
+	// "the Wuhan virus").
+	malware = set(`virus viruses worm worms trojan trojans mailer mailers`)
 	// venueAfter follow a ground's name ("the Paseo de Anoeta stadium");
 	// venueBefore come before "the" and a ground in a sports story
 	// ("moved to the Bernabeu", "at the Riverside").
@@ -262,6 +268,14 @@ var (
 var orgSuffixes = set(`Software Research Digest Media Group Holdings Systems Networks Technologies Technology Labs Studios
 Pictures Records Entertainment Communications Telecom Electronics Motors Airlines Airways Pharmaceuticals Insurance
 Securities Investments Associates Consulting Solutions Interactive Magazine Journal Gazette Tribune Watch`)
+
+// greetingWords and holidays make a greeting: "Merry Christmas", "Happy
+// Easter" (Merry and Happy are first names too: "Johnnie Christmas" is a
+// person).
+var (
+	greetingWords = set(`Merry Happy Joyous Blessed`)
+	holidays      = set(`Christmas Easter Ramadan Eid Thanksgiving Halloween Diwali Hanukkah Passover Hogmanay`)
+)
 
 // eventWords end the name of an event, a competition or an award, which
 // is neither a person nor an organisation: "Academy Awards", "Consumer
