@@ -1408,6 +1408,7 @@ func (s *state) cues(m *mention, c *cluster) {
 // of chips", where the apposition is a new clause.
 func (s *state) orgContext(m *mention, prev, prev2, next, next2 string) bool {
 	return orgBefore[prev] || orgAfter[next] || orgAfter[strings.ToLower(next)] || (prev == "at" || prev == "from") && orgAtBefore[prev2] ||
+		prev2 == "at" && orgAtBefore[prev] && m.typ != gazetteer.Person || // "a research director at analyst Gartner"
 		prev == "of" && orgOfBefore[prev2] || next == "," && m.attach < 0 && prev != "in" && orgBefore[s.appositiveHead(m.t1+1)] ||
 		(next == "'s" || next == "’s") && orgPossessed[next2]
 }

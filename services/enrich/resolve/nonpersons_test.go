@@ -27,6 +27,13 @@ func TestNotEntities(t *testing.T) {
 			absent: []string{"ORG:Zafi", "LOC:Gaobot", "ORG:Santy"},
 		},
 		{
+			name:  "a place nothing knows after at and an analyst's noun is a company",
+			title: "Music", body: "Mike McGuire, a research director at analyst Gartner, told the BBC that sales rose.",
+			spans:  []span{{"PER", "Mike McGuire"}, {"LOC", "Gartner"}, {"ORG", "BBC"}},
+			want:   map[string]string{"ORG:Gartner": "local:org:gartner |"},
+			absent: []string{"LOC:Gartner"},
+		},
+		{
 			name:  "a greeting is no person",
 			title: "Virus", body: `The subject line says "Merry Christmas" in 15 languages. Artist Johnnie Christmas drew the cover.`,
 			spans:  []span{{"PER", "Merry Christmas"}, {"PER", "Johnnie Christmas"}},
