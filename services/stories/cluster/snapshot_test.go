@@ -183,6 +183,7 @@ var stateDigests = map[[2]int]uint64{
 	{3, 2}: 0x143e5fbf3629b160, // the days the members were written (published, else their URL's day)
 	{4, 3}: 0x1abf80ee790283e4, // the rare numbers the members state
 	{5, 4}: 0xe5e11f3ce98b471a, // the weekdays the members name
+	{5, 5}: 0xccde6b465e4f9937, // the parameters name the Outlet weight (the fingerprint; Apply unchanged)
 }
 
 func TestSnapshotDigestNamesTheModel(t *testing.T) {

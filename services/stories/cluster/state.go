@@ -105,6 +105,17 @@ type Params struct {
 //     else 0. Such a pair's gap is only the gap between fetches: its
 //     weight stands for what the unknown gap is worth. (A pair with one
 //     side dated keeps the time term on the fetch time of the other.)
+//   - Outlet: for an undated pair (Undated 1) whose article's outlet
+//     already reported in the story, the square of the share of the
+//     story's reports that repeat an outlet, (1 - outlets/reports)² (0
+//     for a story of one report: two reports of one outlet still pair;
+//     outletRepeats); else 0. Its weight is negative. A pair with no
+//     time evidence takes the undated weight as if written together,
+//     and an archive of one outlet's undated reports (a corpus ingested
+//     at one moment) grew topics, many events of one kind, into one
+//     story; a story is reports of one event across outlets, so one
+//     that keeps taking one outlet's undated reports asks each for
+//     closer text. Dated pairs leave it to the time term.
 //   - Numbers: cosine of the rare numbers the article states (decimals
 //     and thousands whole, no lone digit, none inside a word; weighted
 //     by their IDF in the stream, those below NumberMinIDF left out)
@@ -129,19 +140,20 @@ type Params struct {
 //
 // For two stories (the merge pass) the features are the same, centroid
 // against centroid, with the larger story's size; the pair is undated
-// when neither story has a dated member.
+// when neither story has a dated member, and its Outlet counts the
+// outlets the two share once.
 type Model struct {
-	Title, Body, Time, InvSize, Undated, Headline, Numbers, Weekdays, Bias float64
+	Title, Body, Time, InvSize, Undated, Outlet, Headline, Numbers, Weekdays, Bias float64
 }
 
 // features are one article-story (or story-story) pair's model inputs.
 type features struct {
-	title, body, time, invSize, undated, headline, numbers, weekdays float64
+	title, body, time, invSize, undated, outlet, headline, numbers, weekdays float64
 }
 
 // prob is the model's probability for features f.
 func (m Model) prob(f features) float64 {
-	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Headline*f.headline + m.Numbers*f.numbers + m.Weekdays*f.weekdays
+	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Outlet*f.outlet + m.Headline*f.headline + m.Numbers*f.numbers + m.Weekdays*f.weekdays
 	return 1 / (1 + math.Exp(-z))
 }
 
@@ -159,7 +171,7 @@ const MinHeadline = -1.0
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Headline: -1, Numbers: 3, Weekdays: -1.5, Bias: -11},
+		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Outlet: -10, Headline: -1, Numbers: 3, Weekdays: -1.5, Bias: -11},
 		Threshold: 0.5, MergeThreshold: 0.998525,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
@@ -176,7 +188,7 @@ var ErrParams = errors.New("invalid story clustering parameters")
 // Validate checks every parameter.
 func (p Params) Validate() error {
 	m := p.Model
-	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Headline, m.Numbers, m.Weekdays, m.Bias, p.NumberMinIDF} {
+	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Outlet, m.Headline, m.Numbers, m.Weekdays, m.Bias, p.NumberMinIDF} {
 		if math.IsNaN(w) || math.IsInf(w, 0) {
 			return fmt.Errorf("%w: model weight %v is not a number", ErrParams, w)
 		}
@@ -617,6 +629,9 @@ func (s *State) articleFeatures(v vectors, a *Article, st *story) features {
 		f.time = s.fade(gapBetween(lo, hi, st.knownFirst, st.knownLast))
 	} else if a.Undated && st.dated == 0 {
 		f.undated = 1
+		if a.Source != "" && slices.Contains(st.sources, unique.Make(a.Source)) {
+			f.outlet = outletRepeats(len(st.sources), st.originals)
+		}
 	} else {
 		f.time = s.fade(spanGap(a.Time, a.Time, st))
 	}
@@ -694,11 +709,41 @@ func (s *State) storyFeatures(a, b *story) features {
 		f.time = s.fade(gapBetween(a.knownFirst, a.knownLast, b.knownFirst, b.knownLast))
 	case a.dated == 0 && b.dated == 0:
 		f.undated = 1
+		if shared := sharedNames(a.sources, b.sources); shared > 0 {
+			outlets := len(a.sources) + len(b.sources) - shared
+			f.outlet = outletRepeats(outlets, a.originals+b.originals)
+		}
 	default:
 		f.time = s.fade(spanGap(a.first, a.last, b))
 	}
 	f.weekdays = otherWeekdays(a.weekdays, b.weekdays) * max(f.time, f.undated)
 	return f
+}
+
+// sharedNames counts the names two sets share.
+func sharedNames(a, b []unique.Handle[string]) int {
+	n := 0
+	for _, h := range a {
+		if slices.Contains(b, h) {
+			n++
+		}
+	}
+	return n
+}
+
+// outletRepeats is the Outlet feature of a story of originals reports
+// by outlets distinct outlets: the square of the share of its reports
+// that repeat an outlet (0 for a story of one report, or of as many
+// outlets as reports; 0.25 for two reports of one outlet, near 1 for
+// many). Squared, a story of several outlets that one of them reported
+// twice asks little more; a story of one outlet's reports asks more
+// with every report.
+func outletRepeats(outlets, originals int) float64 {
+	if originals <= outlets {
+		return 0
+	}
+	r := 1 - float64(outlets)/float64(originals)
+	return r * r
 }
 
 // StoryIDFor is the id of the story an article opens.
