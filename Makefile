@@ -59,6 +59,7 @@ eval:
 	$(GO) run ./cmd/newsflow eval gum --dir $(SHARED)/ner/gum-news
 	$(GO) run ./cmd/newsflow eval linking --data $(SHARED)/linking/aida-conll-dev.jsonl
 	$(GO) run ./cmd/newsflow eval stories --data $(SHARED)/stories/ecbplus.jsonl --data $(SHARED)/stories/gvc.jsonl --data $(SHARED)/stories/wikinews.jsonl --data $(SHARED)/stories/allsides.jsonl
+	$(GO) run ./cmd/newsflow eval stories --drop-dates --data $(SHARED)/stories/gvc.jsonl --data $(SHARED)/stories/wikinews.jsonl --data $(SHARED)/stories/allsides.jsonl
 
 ## run: the quick-start pipeline over the example articles.
 run:

@@ -44,7 +44,7 @@ func evalCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fmt.Fprintln(stderr, "  ner --conll FILE                         CoNLL-2003 exact-span micro F1")
 		fmt.Fprintln(stderr, "  gum --dir DIR                            document-level entity recall, linking and salience on GUM news")
 		fmt.Fprintln(stderr, "  linking --data FILE.jsonl                Wikidata linking: accuracy on gold mentions, in-KB accuracy, coverage, end-to-end F1")
-		fmt.Fprintln(stderr, "  stories --data FILE.jsonl [--data ...] [--seed N] [--fit [--fit-seeds 1,2] [--fit-budget N]]  story clustering BCubed and pairwise P/R/F1 per file, or the fit of its model")
+		fmt.Fprintln(stderr, "  stories --data FILE.jsonl [--data ...] [--seed N] [--drop-dates] [--fit [--fit-seeds 1,2] [--fit-budget N]]  story clustering BCubed and pairwise P/R/F1 per file, or the fit of its model")
 		return ErrUsage
 	}
 	return evals[args[0]](ctx, args[1:], stdout, stderr)
@@ -166,6 +166,7 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var files pathList
 	fs.Var(&files, "data", "JSON lines of {id, story, source, title, text, published_at[, url]} (an id that is an http(s) URL is the url); repeat for several files")
 	seed := fs.Uint64("seed", 1, "seed of the order of ties and undated articles")
+	dropDates := fs.Bool("drop-dates", false, "feed every article without its published_at, in a seeded random order, as an undated archive ingested at once")
 	fit := fs.Bool("fit", false, "fit the model's weights and merge threshold (leave one file out, then on every file) instead of scoring the shipped ones")
 	fitSeeds := fs.String("fit-seeds", "", "with --fit: the feeding orders every fit averages over, e.g. 1,2 (default: --seed)")
 	budget := fs.Int("fit-budget", storyeval.DefaultFitOptions().Budget, "with --fit: the most evaluations per fit")
@@ -187,6 +188,7 @@ func evalStories(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	p.DropDates = *dropDates
 	if *fit {
 		seeds := []uint64{*seed}
 		if set["fit-seeds"] {

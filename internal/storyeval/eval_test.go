@@ -3,7 +3,11 @@ package storyeval
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,5 +120,64 @@ func TestTheStageSeesTheDateCleanupFindsInTheBody(t *testing.T) {
 		if !doc.IngestedAt.Equal(clock) {
 			t.Errorf("published_at %v: ingested at %v, want the stream's clock %v", tc.published, doc.IngestedAt, clock)
 		}
+	}
+}
+
+// With DropDates a dated set reaches the stage as an undated archive
+// ingested at one moment: no article has a published time, and they
+// come in the seeded order of undated items, not by date.
+func TestDropDatesFeedsTheSetUndated(t *testing.T) {
+	ctx := context.Background()
+	text := "Firefighters in Pisa evacuated two hundred residents overnight after the river Arno burst its banks and flooded the streets near the leaning tower, the city's mayor said."
+	path := filepath.Join(t.TempDir(), "set.jsonl")
+	var lines []byte
+	for i, day := range []string{"2014-07-13", "2012-11-15", "2014-07-14", "2013-01-02", "2012-11-16", "2014-07-15"} {
+		it := Item{ID: fmt.Sprintf("a%d", i), Story: "s", Title: "Arno floods Pisa", Text: text, PublishedAt: &day}
+		line, err := json.Marshal(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(append(lines, line...), '\n')
+	}
+	if err := os.WriteFile(path, lines, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPipeline(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dated, err := Prepare(ctx, p, path, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := dated.Articles()[0]; a.Undated || dated.IDs[0] != "a1" {
+		t.Fatalf("without DropDates the first article is %s, undated %v; want a1 (the earliest), dated", dated.IDs[0], a.Undated)
+	}
+	p.DropDates = true
+	prep, err := Prepare(ctx, p, path, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range prep.Articles() {
+		if prep.Docs[i].PublishedAt != nil || !a.Undated {
+			t.Errorf("%s: published_at %v, undated %v; want none, undated", prep.IDs[i], prep.Docs[i].PublishedAt, a.Undated)
+		}
+	}
+	read, err := Read(path, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range read {
+		read[i].PublishedAt = nil
+	}
+	var want []string
+	for _, it := range Order(read, 3) {
+		want = append(want, it.ID)
+	}
+	if !slices.Equal(prep.IDs, want) || slices.Equal(prep.IDs, dated.IDs) {
+		t.Errorf("order %v, want the seeded order of undated items %v, not the dates' %v", prep.IDs, want, dated.IDs)
+	}
+	if prep.File != "set.jsonl (dates dropped)" {
+		t.Errorf("file %q, want it named as measured without dates", prep.File)
 	}
 }
