@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -90,6 +91,62 @@ func TestFollowLiveHeapSetsTheLimit(t *testing.T) {
 	stop()
 	if got := debug.SetMemoryLimit(-1); got != 1<<62 {
 		t.Errorf("soft limit %d after stop; want the one before back", got)
+	}
+	runtime.KeepAlive(live)
+}
+
+// Past smallLiveHeap the limit follows the live heap as each collection
+// finds it, not a second later: the ticker here never fires after the
+// first reading, so only the collection can raise the heap's goal to about
+// twice the 100 MiB now live.
+func TestLimitFollowsACollectionPastASmallHeap(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 62))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	if settledLiveHeap() > 40<<20 {
+		t.Skip("the test binary holds more than 40 MiB live")
+	}
+	stop := followLiveHeap(32<<20, time.Hour)
+	defer stop()
+	var live [][]byte
+	for settledLiveHeap() < 100<<20 {
+		live = append(live, make([]byte, 4<<20))
+	}
+	liveNow := settledLiveHeap()
+	if goal, limit := awaitHeapGoal(liveNow * 185 / 100); goal < liveNow*185/100 {
+		t.Errorf("heap goal %d MiB with %d MiB live under a soft limit of %d MiB; want about twice the live heap, set after the collection", goal>>20, liveNow>>20, limit>>20)
+	}
+	runtime.KeepAlive(live)
+}
+
+// Below smallLiveHeap a collection does not end the wait for the next
+// reading (a small run keeps to the ticker); past it, it does.
+func TestAwaitReadingTakesCollectionsPastASmallHeap(t *testing.T) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	ctx, cancel := context.WithCancel(context.Background())
+	collected := make(chan struct{}, 1)
+	if settledLiveHeap() >= smallLiveHeap {
+		t.Skip("the test binary holds more than smallLiveHeap live")
+	}
+	collected <- struct{}{}
+	go func() {
+		// The collection is taken (the channel drained) before ctx ends.
+		for len(collected) > 0 {
+			runtime.Gosched()
+		}
+		cancel()
+	}()
+	if awaitReading(ctx, nil, collected, s) {
+		t.Errorf("a collection with %d MiB live ended the wait; want the tick awaited below %d MiB", settledLiveHeap()>>20, smallLiveHeap>>20)
+	}
+	var live [][]byte
+	for settledLiveHeap() < smallLiveHeap {
+		live = append(live, make([]byte, 4<<20))
+	}
+	collected <- struct{}{}
+	late, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	if !awaitReading(late, nil, collected, s) {
+		t.Errorf("a collection with %d MiB live did not end the wait", settledLiveHeap()>>20)
 	}
 	runtime.KeepAlive(live)
 }
