@@ -119,9 +119,12 @@ type Match struct {
 // Gazetteer is immutable after Load and safe for concurrent use.
 type Gazetteer struct {
 	entries  []Entry
-	surfaces []string      // pattern index -> surface form
-	cands    [][]Candidate // pattern index -> candidates
-	byFold   keyIndex      // Fold(surface) -> pattern indices
+	surfaces strtab // pattern index -> surface form
+	// cands holds the candidates of every pattern, pattern by pattern;
+	// those of pattern p end at candEnd[p] (see candidates).
+	cands   []Candidate
+	candEnd []int32
+	byFold  keyIndex // Fold(surface) -> pattern indices
 	// bySkeleton indexes surfaces with non-ASCII letters by skeleton.
 	bySkeleton keyIndex
 	byISO      map[string]*Entry
@@ -337,6 +340,9 @@ func Load() (*Gazetteer, error) {
 	slices.SortFunc(g.ids, func(a, b int32) int { return strings.Compare(g.idOf(a), g.idOf(b)) })
 	bySurface := make(map[string]int) // while loading; then the trie
 	var byFold, byLoose, bySkeleton []keyed
+	// The surfaces and their candidates while loading; then packed.
+	var surfaces []string
+	var cands [][]Candidate
 	for _, n := range names {
 		s := strings.TrimSpace(n.surface)
 		if s == "" {
@@ -344,10 +350,10 @@ func Load() (*Gazetteer, error) {
 		}
 		p, ok := bySurface[s]
 		if !ok {
-			p = len(g.surfaces)
+			p = len(surfaces)
 			bySurface[s] = p
-			g.surfaces = append(g.surfaces, s)
-			g.cands = append(g.cands, nil)
+			surfaces = append(surfaces, s)
+			cands = append(cands, nil)
 			f := Fold(s)
 			byFold = append(byFold, keyed{f, int32(p)})
 			if strings.Contains(s, ".") {
@@ -359,24 +365,45 @@ func Load() (*Gazetteer, error) {
 		}
 		e := &g.entries[n.entry]
 		dup := false
-		for k, c := range g.cands[p] {
+		for k, c := range cands[p] {
 			if c.Entry == e {
 				dup = true
 				if !n.alt {
-					g.cands[p][k].Alternate = false
+					cands[p][k].Alternate = false
 				}
 			}
 		}
 		if !dup {
-			g.cands[p] = append(g.cands[p], Candidate{Entry: e, Alternate: n.alt && !e.Curated})
+			cands[p] = append(cands[p], Candidate{Entry: e, Alternate: n.alt && !e.Curated})
 		}
 	}
-	for _, cs := range g.cands {
+	total := 0
+	for _, cs := range cands {
+		total += len(cs)
+	}
+	g.cands, g.candEnd = make([]Candidate, 0, total), make([]int32, len(cands))
+	for p, cs := range cands {
 		sortCandidates(cs)
+		g.cands = append(g.cands, cs...)
+		g.candEnd[p] = int32(len(g.cands))
 	}
 	g.byFold, g.byLoose, g.bySkeleton = newKeyIndex(byFold), newKeyIndex(byLoose), newKeyIndex(bySkeleton)
-	g.match = newMatcher(g.surfaces)
+	g.match = newMatcher(surfaces)
+	g.surfaces = newStrtab(surfaces)
+	packEntries(g.entries)
+	packEntries(g.known)
 	return g, nil
+}
+
+// candidates returns the candidates of pattern p (not to be changed: the
+// slice's capacity ends with them).
+func (g *Gazetteer) candidates(p int) []Candidate {
+	start := int32(0)
+	if p > 0 {
+		start = g.candEnd[p-1]
+	}
+	end := g.candEnd[p]
+	return g.cands[start:end:end]
 }
 
 // loadKB reads kb.tsv.gz: a GeoNames place the knowledge base knows takes
@@ -626,7 +653,7 @@ func (g *Gazetteer) Find(text string) []Match {
 			continue
 		}
 		if e, p, ok := g.match.longest(text, s); ok && boundaryAfter(text, e) {
-			out = append(out, Match{Start: s, End: e, Candidates: g.cands[p]})
+			out = append(out, Match{Start: s, End: e, Candidates: g.candidates(p)})
 		}
 	}
 	return out
@@ -635,7 +662,7 @@ func (g *Gazetteer) Find(text string) []Match {
 // Lookup returns the candidates of an exact surface form.
 func (g *Gazetteer) Lookup(surface string) []Candidate {
 	if p, ok := g.match.exact(surface); ok {
-		return g.cands[p]
+		return g.candidates(p)
 	}
 	return nil
 }
@@ -645,11 +672,11 @@ func (g *Gazetteer) Lookup(surface string) []Candidate {
 func (g *Gazetteer) LookupFold(name string) []Candidate {
 	ps := g.byFold.get(Fold(name))
 	if len(ps) == 1 {
-		return g.cands[ps[0]]
+		return g.candidates(int(ps[0]))
 	}
 	var out []Candidate
 	for _, p := range ps {
-		out = append(out, g.cands[p]...)
+		out = append(out, g.candidates(int(p))...)
 	}
 	sortCandidates(out)
 	return out
@@ -661,7 +688,7 @@ func (g *Gazetteer) LookupFold(name string) []Candidate {
 func (g *Gazetteer) LookupLoose(name string) []Candidate {
 	var out []Candidate
 	for _, p := range g.byLoose.get(loose(name)) {
-		out = append(out, g.cands[p]...)
+		out = append(out, g.candidates(int(p))...)
 	}
 	sortCandidates(out)
 	return out
@@ -685,8 +712,8 @@ func (g *Gazetteer) LookupWildcard(name string) []Candidate {
 	}
 	var out []Candidate
 	for _, p := range g.bySkeleton.get(skeleton(name)) {
-		if WildcardEqual(name, g.surfaces[p]) {
-			out = append(out, g.cands[p]...)
+		if WildcardEqual(name, g.surfaces.at(int(p))) {
+			out = append(out, g.candidates(int(p))...)
 		}
 	}
 	sortCandidates(out)

@@ -3,17 +3,19 @@ package gazetteer
 import (
 	"hash/maphash"
 	"math/bits"
-	"slices"
 )
 
 // keyIndex maps a key (a folded name) to entry or surface numbers, in
-// flat arrays, the keys in the order they were first added: about 24 bytes a key and 4 a number, where a
-// map of slices took about 60 bytes a key and 8 a number. A key is found
+// flat arrays, the keys in the order they were first added and kept end
+// to end in one string (strtab: no object of its own per key for the
+// collector to visit): about 8 bytes a key beside its text and 4 a
+// number, where a map of slices took about 60 bytes a key and 8 a number,
+// and a []string 16 and an object per key. A key is found
 // through a hash table of positions in keys (8 to 16 bytes a key), one
 // or two probes and one string comparison, where a binary search over
 // sorted keys compared about 18 strings, each a cache miss.
 type keyIndex struct {
-	keys []string
+	keys strtab
 	// start[k] is where the numbers of keys[k] begin in nums; they end
 	// where the next key's begin.
 	start []int32
@@ -46,21 +48,22 @@ func newKeyIndex(pairs []keyed) keyIndex {
 	// pairs each key has.
 	keyOf := make([]int32, len(pairs))
 	var count []int32
+	var keys []string // x.keys while building
 	x.slots = make([]int32, 1<<bits.Len(uint(2*len(pairs))))
 	x.mask = uint64(len(x.slots) - 1)
 	for i, p := range pairs {
-		k := x.find(p.key)
+		k := x.findIn(keys, p.key)
 		if k < 0 {
-			k = len(x.keys)
-			x.keys = append(x.keys, p.key)
+			k = len(keys)
+			keys = append(keys, p.key)
 			count = append(count, 0)
 			x.insert(p.key, k)
 		}
 		keyOf[i] = int32(k)
 		count[k]++
 	}
-	x.keys = slices.Clip(x.keys)
-	x.start = make([]int32, len(x.keys))
+	x.keys = newStrtab(keys)
+	x.start = make([]int32, len(keys))
 	next := int32(0)
 	for k, c := range count {
 		x.start[k] = next
@@ -75,10 +78,10 @@ func newKeyIndex(pairs []keyed) keyIndex {
 		count[k]++
 	}
 	// The table was sized for every pair; size it for the keys.
-	if size := 1 << bits.Len(uint(2*len(x.keys))); size < len(x.slots) {
+	if size := 1 << bits.Len(uint(2*len(keys))); size < len(x.slots) {
 		x.slots = make([]int32, size)
 		x.mask = uint64(size - 1)
-		for k, key := range x.keys {
+		for k, key := range keys {
 			x.insert(key, k)
 		}
 	}
@@ -97,7 +100,17 @@ func (x *keyIndex) insert(key string, k int) {
 // find returns the position of key in keys, or -1.
 func (x *keyIndex) find(key string) int {
 	for i := maphash.String(x.seed, key) & x.mask; x.slots[i] != 0; i = (i + 1) & x.mask {
-		if p := int(x.slots[i]) - 1; x.keys[p] == key {
+		if p := int(x.slots[i]) - 1; x.keys.at(p) == key {
+			return p
+		}
+	}
+	return -1
+}
+
+// findIn is find while the index is built, its keys so far in keys.
+func (x *keyIndex) findIn(keys []string, key string) int {
+	for i := maphash.String(x.seed, key) & x.mask; x.slots[i] != 0; i = (i + 1) & x.mask {
+		if p := int(x.slots[i]) - 1; keys[p] == key {
 			return p
 		}
 	}

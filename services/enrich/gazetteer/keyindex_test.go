@@ -43,17 +43,19 @@ func TestLookupsAnswerLikeMaps(t *testing.T) {
 	g := load(t)
 	bySurface := map[string]int{}
 	byFold := map[string][]int{}
-	for p, s := range g.surfaces {
+	for p := range g.surfaces.len() {
+		s := g.surfaces.at(p)
 		bySurface[s] = p
 		byFold[Fold(s)] = append(byFold[Fold(s)], p)
 	}
-	for p, s := range g.surfaces {
-		if got := g.Lookup(s); len(got) == 0 || &got[0] != &g.cands[p][0] {
+	for p := range g.surfaces.len() {
+		s := g.surfaces.at(p)
+		if got := g.Lookup(s); len(got) == 0 || &got[0] != &g.candidates(p)[0] {
 			t.Fatalf("Lookup(%q) does not give surface %d's candidates", s, p)
 		}
 		if q, ok := bySurface[s[:len(s)-1]]; !ok && g.Lookup(s[:len(s)-1]) != nil {
 			t.Fatalf("Lookup(%q), a prefix of %q only, found candidates", s[:len(s)-1], s)
-		} else if ok && len(g.Lookup(s[:len(s)-1])) != len(g.cands[q]) {
+		} else if ok && len(g.Lookup(s[:len(s)-1])) != len(g.candidates(q)) {
 			t.Fatalf("Lookup(%q) differs from its surface's candidates", s[:len(s)-1])
 		}
 	}
@@ -64,7 +66,7 @@ func TestLookupsAnswerLikeMaps(t *testing.T) {
 	for f, ps := range byFold {
 		var want []Candidate
 		for _, p := range ps {
-			want = append(want, g.cands[p]...)
+			want = append(want, g.candidates(p)...)
 		}
 		if len(ps) > 1 {
 			sortCandidates(want)
