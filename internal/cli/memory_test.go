@@ -46,6 +46,39 @@ func TestHeadroomLimit(t *testing.T) {
 	}
 }
 
+// newsflow run's soft limit, the runtime's memory beside the heap counted
+// in, stays within memoryBudget unless the live heap and an eighth of it
+// need more; below the budget it is the live heap, its headroom and that
+// memory, as before (the benchmark corpus, the quick start).
+func TestSoftLimitKeepsToTheBudget(t *testing.T) {
+	for _, tc := range []struct{ live, beside, want int64 }{
+		// Below the budget: headroomLimit and beside.
+		{60 << 20, 20 << 20, 110 << 20},
+		{190 << 20, 30 << 20, 315 << 20},
+		{270 << 20, 30 << 20, 428 << 20},
+		// Past it: the budget, while the live heap leaves an eighth of
+		// itself below it.
+		{300 << 20, 30 << 20, memoryBudget},
+		{340 << 20, 40 << 20, memoryBudget},
+		// Then the live heap, an eighth of it and beside.
+		{380 << 20, 40 << 20, 380<<20 + 380<<20/8 + 40<<20},
+		{1 << 30, 40 << 20, 1<<30 + 1<<27 + 40<<20},
+	} {
+		if got := softLimit(tc.live, tc.beside, defaultMemoryFloor); got != tc.want {
+			t.Errorf("softLimit(%d MiB live, %d MiB beside) = %d MiB; want %d", tc.live>>20, tc.beside>>20, got>>20, tc.want>>20)
+		}
+	}
+	for live := int64(0); live <= 1<<30; live += 1 << 19 {
+		got := softLimit(live, 32<<20, defaultMemoryFloor)
+		if got > max(memoryBudget, live+live/8+32<<20) {
+			t.Fatalf("softLimit(%d KiB live) = %d KiB; want within the budget or the live heap and an eighth", live>>10, got>>10)
+		}
+		if got < min(headroomLimit(live, defaultMemoryFloor), live+live/8)+32<<20 {
+			t.Fatalf("softLimit(%d KiB live) = %d KiB; want at least an eighth of the live heap as headroom", live>>10, got>>10)
+		}
+	}
+}
+
 func TestMemoryLineRoundsTheLimitToMiB(t *testing.T) {
 	for _, tc := range []struct {
 		limit int64

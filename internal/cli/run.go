@@ -108,7 +108,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer log.Sync()
 	if _, goSet := os.LookupEnv("GOMEMLIMIT"); o.pipeline.Stage.MemoryLimit == 0 && !goSet {
 		defer followLiveHeap(defaultMemoryFloor, time.Second)()
-		log.Info("memory limit follows the live heap: 1.5 times it below " + stage.ByteSize(smallLiveHeap).String() + ", then twice it while within " + stage.ByteSize(heapBudget).String() + ", at most " + stage.ByteSize(maxHeadroom).String() + " more, at least " + stage.ByteSize(defaultMemoryFloor).String() + ", plus the runtime's memory beside the heap (NEWSFLOW_MEMORY_LIMIT sets a fixed one)")
+		log.Info("memory limit follows the live heap: 1.5 times it below " + stage.ByteSize(smallLiveHeap).String() + ", then twice it while within " + stage.ByteSize(heapBudget).String() + ", at most " + stage.ByteSize(maxHeadroom).String() + " more, at least " + stage.ByteSize(defaultMemoryFloor).String() + ", plus the runtime's memory beside the heap, " + stage.ByteSize(memoryBudget).String() + " in all unless the live heap and an eighth of it need more (NEWSFLOW_MEMORY_LIMIT sets a fixed one)")
 	} else {
 		stage.LogMemoryLimit(log, stage.ApplyMemoryLimit(o.pipeline.Stage.MemoryLimit))
 	}
