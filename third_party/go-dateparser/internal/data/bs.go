@@ -8,7 +8,7 @@ var (
 	bs_Locale LocaleData
 )
 
-func init() {
+func init_bs() {
 	bs_Locale = merge(nil, LocaleData{
 		Name:      "bs",
 		DateOrder: "DMY.",

@@ -6,7 +6,7 @@ var (
 	dje_Locale LocaleData
 )
 
-func init() {
+func init_dje() {
 	dje_Locale = merge(nil, LocaleData{
 		Name:      "dje",
 		DateOrder: "DMY",

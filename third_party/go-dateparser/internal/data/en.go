@@ -111,7 +111,7 @@ var (
 	en_ZW_Locale  LocaleData
 )
 
-func init() {
+func init_en() {
 	en_Locale = merge(nil, LocaleData{
 		Name:                  "en",
 		DateOrder:             "MDY",

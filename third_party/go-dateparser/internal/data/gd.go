@@ -8,7 +8,7 @@ var (
 	gd_Locale LocaleData
 )
 
-func init() {
+func init_gd() {
 	gd_Locale = merge(nil, LocaleData{
 		Name:      "gd",
 		DateOrder: "DMY",

@@ -8,7 +8,7 @@ var (
 	hi_Locale LocaleData
 )
 
-func init() {
+func init_hi() {
 	hi_Locale = merge(nil, LocaleData{
 		Name:                  "hi",
 		DateOrder:             "DMY",

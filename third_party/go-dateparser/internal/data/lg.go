@@ -6,7 +6,7 @@ var (
 	lg_Locale LocaleData
 )
 
-func init() {
+func init_lg() {
 	lg_Locale = merge(nil, LocaleData{
 		Name:      "lg",
 		DateOrder: "DMY",

@@ -14,7 +14,7 @@ var (
 	nl_SX_Locale LocaleData
 )
 
-func init() {
+func init_nl() {
 	nl_Locale = merge(nil, LocaleData{
 		Name:                  "nl",
 		DateOrder:             "DMY",

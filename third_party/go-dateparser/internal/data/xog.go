@@ -6,7 +6,7 @@ var (
 	xog_Locale LocaleData
 )
 
-func init() {
+func init_xog() {
 	xog_Locale = merge(nil, LocaleData{
 		Name:      "xog",
 		DateOrder: "DMY",
