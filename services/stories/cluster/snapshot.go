@@ -44,8 +44,9 @@ const (
 	// would not give what this model makes of the whole log. Bump it
 	// when Apply's behaviour changes; TestSnapshotDigestNamesTheModel
 	// fails until it is bumped (also when the fingerprint's parameters
-	// gain a field: 5 names the Outlet weight, Apply unchanged).
-	ModelVersion = 5
+	// gain a field: 5 names the Outlet weight, 6 the Crowd weight, Apply
+	// unchanged).
+	ModelVersion = 6
 )
 
 // fingerprint identifies what a state is only valid under: the

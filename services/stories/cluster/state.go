@@ -137,24 +137,59 @@ type Params struct {
 //     size-aware: a story of one report takes a slightly less similar
 //     article than a story whose centroid is the consensus of many, whose
 //     cosines run higher.
+//   - Crowd: for an undated pair (Undated 1), how crowded the article's
+//     topic is: ln(n/crowdFree) when n, the number of the article's
+//     candidates that are undated pairs the model gives a logit of at
+//     least crowdLogit without this term, exceeds crowdFree; else 0
+//     (crowding). It is the same for every undated candidate of the
+//     article and is not bounded by 1 (at most ln(MaxCandidates/3)).
+//     Its weight is negative. A pair with no time evidence cannot tell
+//     one event from another of its topic; a topic of one or two events
+//     (two earthquakes) leaves few stories close to its
+//     reports, a topic of many events (a year of a country's politics,
+//     a section's economy reports) many, and there the article is asked
+//     for closer text. Dated pairs leave it to the time term.
 //
 // For two stories (the merge pass) the features are the same, centroid
 // against centroid, with the larger story's size; the pair is undated
 // when neither story has a dated member, and its Outlet counts the
-// outlets the two share once.
+// outlets the two share once; Crowd is 0.
 type Model struct {
-	Title, Body, Time, InvSize, Undated, Outlet, Headline, Numbers, Weekdays, Bias float64
+	Title, Body, Time, InvSize, Undated, Outlet, Crowd, Headline, Numbers, Weekdays, Bias float64
 }
 
 // features are one article-story (or story-story) pair's model inputs.
 type features struct {
-	title, body, time, invSize, undated, outlet, headline, numbers, weekdays float64
+	title, body, time, invSize, undated, outlet, crowd, headline, numbers, weekdays float64
+}
+
+// logit is the model's log-odds for features f.
+func (m Model) logit(f features) float64 {
+	return m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Outlet*f.outlet + m.Crowd*f.crowd + m.Headline*f.headline + m.Numbers*f.numbers + m.Weekdays*f.weekdays
 }
 
 // prob is the model's probability for features f.
 func (m Model) prob(f features) float64 {
-	z := m.Bias + m.Title*f.title + m.Body*f.body + m.Time*f.time + m.InvSize*f.invSize + m.Undated*f.undated + m.Outlet*f.outlet + m.Headline*f.headline + m.Numbers*f.numbers + m.Weekdays*f.weekdays
-	return 1 / (1 + math.Exp(-z))
+	return 1 / (1 + math.Exp(-m.logit(f)))
+}
+
+// crowdLogit is the least logit (p 0.12) at which an undated candidate
+// counts as close to the article for the Crowd feature, and crowdFree
+// how many close candidates a topic may have before the article is
+// asked for closer text.
+const (
+	crowdLogit = -2
+	crowdFree  = 3
+)
+
+// crowding is the Crowd feature of an undated pair when near of the
+// article's candidates are undated pairs at a logit of at least
+// crowdLogit: ln(near/crowdFree), 0 up to crowdFree.
+func crowding(near int) float64 {
+	if near <= crowdFree {
+		return 0
+	}
+	return math.Log(float64(near) / crowdFree)
 }
 
 // maxSize caps the story size in the InvSize feature.
@@ -171,7 +206,7 @@ const MinHeadline = -1.0
 // sets (see the service README), and the memory bounds.
 func DefaultParams() Params {
 	return Params{
-		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Outlet: -10, Headline: -1, Numbers: 3, Weekdays: -1.5, Bias: -11},
+		Model:     Model{Title: 4.1, Body: 15.4, Time: 6, InvSize: 2.5, Undated: 6, Outlet: -10, Crowd: -1.25, Headline: -1, Numbers: 3, Weekdays: -1.5, Bias: -11},
 		Threshold: 0.5, MergeThreshold: 0.998525,
 		TimeScale: 72 * time.Hour, Horizon: 7 * 24 * time.Hour,
 		BackgroundWeight: 1,
@@ -188,7 +223,7 @@ var ErrParams = errors.New("invalid story clustering parameters")
 // Validate checks every parameter.
 func (p Params) Validate() error {
 	m := p.Model
-	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Outlet, m.Headline, m.Numbers, m.Weekdays, m.Bias, p.NumberMinIDF} {
+	for _, w := range []float64{m.Title, m.Body, m.Time, m.InvSize, m.Undated, m.Outlet, m.Crowd, m.Headline, m.Numbers, m.Weekdays, m.Bias, p.NumberMinIDF} {
 		if math.IsNaN(w) || math.IsInf(w, 0) {
 			return fmt.Errorf("%w: model weight %v is not a number", ErrParams, w)
 		}
@@ -783,8 +818,20 @@ func (s *State) Propose(a *Article) Proposal {
 	bestScore := 0.0
 	scores := append(sc.scores[:0], make([]float64, len(cands))...)
 	sc.scores = scores
+	feats := append(sc.feats[:0], make([]features, len(cands))...)
+	sc.feats = feats
+	near := 0 // undated candidates close to the article (Crowd)
 	for i, st := range cands {
-		sc := s.p.Model.prob(s.articleFeatures(v, a, st))
+		feats[i] = s.articleFeatures(v, a, st)
+		if feats[i].undated == 1 && s.p.Model.logit(feats[i]) >= crowdLogit {
+			near++
+		}
+	}
+	crowd := crowding(near)
+	for i, st := range cands {
+		f := feats[i]
+		f.crowd = crowd * f.undated
+		sc := s.p.Model.prob(f)
 		scores[i] = sc
 		if sc > bestScore || sc == bestScore && best != nil && st.created < best.created {
 			best, bestScore = st, sc
@@ -931,6 +978,7 @@ type candidateScratch struct {
 	hits   []hit
 	out    []*story
 	scores []float64
+	feats  []features
 }
 
 var scratchPool = sync.Pool{New: func() any { return &candidateScratch{index: map[*story]int{}} }}
