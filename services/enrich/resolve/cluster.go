@@ -2168,11 +2168,6 @@ func (s *state) shortFormsByCluster(find func(int) int) map[int][]namedShort {
 	return out
 }
 
-// standsAlone reports whether a mention of one word is written apart
-// from the words of a longer name, as a short form is ("Mr Blair", "the
-// Commons", "Conservative leader"), not a word the tagger cut from a name
-// written in full ("Queen of the Sky", "Twentieth Century Fox",
-// "Fathers 4 Justice").
 // runsOnFree reports whether a capitalised word that no mention holds
 // follows m inside a sentence: the tagger cut m from a longer name
 // ("Real" of "Real Sociedad's Paseo de Anoeta stadium"), which the
@@ -2186,6 +2181,11 @@ func (s *state) runsOnFree(m *mention) bool {
 	return isWord(t.Text) && isCap(t.Text) && !t.initial
 }
 
+// standsAlone reports whether a mention of one word is written apart
+// from the words of a longer name, as a short form is ("Mr Blair", "the
+// Commons", "Conservative leader"), not a word the tagger cut from a name
+// written in full ("Queen of the Sky", "Twentieth Century Fox",
+// "Fathers 4 Justice").
 func (s *state) standsAlone(m *mention) bool {
 	if m.t1 < len(s.toks) && (isCap(s.toks[m.t1].Text) && !s.toks[m.t1].initial || s.toks[m.t1].Text[0] >= '0' && s.toks[m.t1].Text[0] <= '9') {
 		return false
