@@ -12,8 +12,17 @@ import (
 // releaseMappedEvery is how often an index's writer drops the pages of
 // its segment files from the process's memory map (see mappedPages).
 // Between two releases the pages that commits, merges, searches and the
-// writer's version reads touch stay resident.
-const releaseMappedEvery = 10 * time.Second
+// writer's version reads touch stay resident. The largest reader is a
+// merge: zap reads its input segments whole (stored fields, postings,
+// doc values), so three 16 MB inputs are 16 MiB resident each when it
+// ends, and make load saw four to six such segments resident at once
+// between two releases 10 s apart. A release costs a snapshot and one
+// madvise per segment, and a page dropped is mapped again from the page
+// cache when read, so the writer releases after every commit at most
+// once a second: over 30,000 articles of make load's mix the article
+// segments' resident pages averaged 11 MiB instead of 19 (chaos/README.md,
+// session 16).
+const releaseMappedEvery = time.Second
 
 // mappedPages drops, at most every releaseMappedEvery, the pages of an
 // index's segment files from the process's resident set. Scorch reads its

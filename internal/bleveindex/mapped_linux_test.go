@@ -47,6 +47,49 @@ func residentKB(t *testing.T, dir string) int {
 	return kb
 }
 
+// A merge reads its input segments whole through their maps (4-6
+// segments of 15 MB resident at once in make load); the pages stay until
+// the next release. So a writer committing once a second releases after
+// each commit: a second after a release, the pages read since are
+// dropped again.
+func TestReleaseFollowsCommitsASecondApart(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(filepath.Join(dir, "search"), zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	docs := make([]*schema.Document, 500)
+	for i := range docs {
+		docs[i] = &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("doc-%04d", i), URL: fmt.Sprintf("https://example.org/%d", i),
+			Source: schema.Source{Name: "Example", Domain: "example.org"}, Title: fmt.Sprintf("title %d", i),
+			Body: strings.Repeat(fmt.Sprintf("word%d other%d ", i, i*7), 300), IngestedAt: time.Date(2026, 3, 1, 12, 0, 0, i, time.UTC), Language: "en"}
+	}
+	if err := ix.IndexAll(t.Context(), docs); err != nil {
+		t.Fatal(err)
+	}
+	readAll := func() {
+		sr := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), len(docs), 0, false)
+		sr.Fields = []string{"*"}
+		if _, err := ix.Bleve().Search(sr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var m mappedPages
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		readAll()
+		touched := residentKB(t, dir)
+		m.release(ix.idx, at.Add(time.Duration(i)*time.Second))
+		if left := residentKB(t, dir); touched < 512 || left > touched/10 {
+			t.Fatalf("release %d, %s after the first: %d KiB resident after reading, %d after; want at most a tenth", i, time.Duration(i)*time.Second, touched, left)
+		}
+	}
+}
+
 // TestReleaseMappedDropsSegmentPages reads every stored field of an index
 // (which maps its segments' pages into the process), then releases them:
 // the segments' resident memory falls, and the documents read the same
