@@ -230,6 +230,24 @@ func fitStreamBytes(maxBytes, maxStore int64, streams int) int64 {
 // never reach it.
 const EmbeddedMaxStories = 5_000
 
+// EmbeddedMaxTerms is the pipeline's bound on the stories stage's
+// document-frequency table (cluster.Params.MaxTerms; 2,097,152 for the
+// stories service): when a document leaves it with more terms, the terms
+// seen in one document only are dropped. The table is open addressing
+// at 12 bytes a slot, at most 7 slots in 8 used, and doubles its arrays
+// past that: 2^20 slots (12 MiB) hold 917,504 terms, the next size takes
+// 24 MiB, and 36 for the moment of the copy. make load's 100,000
+// articles reach about 917,000 terms (7-13 new ones an article), so the
+// service's bound let the table double right where the run's memory
+// peaks. 786,432 (three quarters of 2^20) keeps it in 2^20 slots with
+// room for 131,072 new terms between two prunings, far more than one
+// article brings. A term seen once among hundreds of thousands of
+// articles weighs almost nothing in the stream's IDF, and a dropped term
+// that comes back counts as new (it is rarer by one document than it
+// was). The evaluation sets (under 10,000 articles each) never reach
+// either bound.
+const EmbeddedMaxTerms = 3 << 18
+
 // EmbeddedDedupeCacheMiB is the pipeline's dedupe index memory
 // (NEWSFLOW_DEDUPE_INDEX_CACHE_MIB; 128 for the dedupe service): Pebble's
 // two memtables of EmbeddedDedupeMemTableMiB and 16 MiB of blocks, the
@@ -256,7 +274,7 @@ const EmbeddedDedupeCacheMiB = 2*EmbeddedDedupeMemTableMiB + 16
 const EmbeddedDedupeMemTableMiB = 8
 
 // DefaultOptions returns every service's defaults, the embedded server on
-// its usual port and dataDir, EmbeddedMaxStories and
+// its usual port and dataDir, EmbeddedMaxStories, EmbeddedMaxTerms and
 // EmbeddedDedupeCacheMiB with EmbeddedDedupeMemTableMiB.
 func DefaultOptions(dataDir string) Options {
 	o := Options{
@@ -269,6 +287,7 @@ func DefaultOptions(dataDir string) Options {
 		Stories: stories.DefaultConfig(),
 	}
 	o.Stories.Params.MaxStories = EmbeddedMaxStories
+	o.Stories.Params.MaxTerms = EmbeddedMaxTerms
 	o.Dedupe.IndexCacheMiB = EmbeddedDedupeCacheMiB
 	o.Dedupe.IndexMemTableMiB = EmbeddedDedupeMemTableMiB
 	return o
