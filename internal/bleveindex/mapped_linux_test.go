@@ -47,12 +47,11 @@ func residentKB(t *testing.T, dir string) int {
 	return kb
 }
 
-// A merge reads its input segments whole through their maps (4-6
-// segments of 15 MB resident at once in make load); the pages stay until
-// the next release. So a writer committing once a second releases after
-// each commit: a second after a release, the pages read since are
-// dropped again.
-func TestReleaseFollowsCommitsASecondApart(t *testing.T) {
+// openInTempDir opens an index under a new temporary directory (its real
+// path, as /proc/self/smaps names the mapped files) and closes it when
+// the test ends.
+func openInTempDir(t *testing.T) (*Index, string) {
+	t.Helper()
 	dir, err := filepath.EvalSymlinks(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +60,17 @@ func TestReleaseFollowsCommitsASecondApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ix.Close()
+	t.Cleanup(func() { ix.Close() })
+	return ix, dir
+}
+
+// A merge reads its input segments whole through their maps (4-6
+// segments of 15 MB resident at once in make load); the pages stay until
+// the next release. So a writer committing once a second releases after
+// each commit: a second after a release, the pages read since are
+// dropped again.
+func TestReleaseFollowsCommitsASecondApart(t *testing.T) {
+	ix, dir := openInTempDir(t)
 	docs := make([]*schema.Document, 500)
 	for i := range docs {
 		docs[i] = &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("doc-%04d", i), URL: fmt.Sprintf("https://example.org/%d", i),
@@ -95,15 +104,7 @@ func TestReleaseFollowsCommitsASecondApart(t *testing.T) {
 // the segments' resident memory falls, and the documents read the same
 // afterwards.
 func TestReleaseMappedDropsSegmentPages(t *testing.T) {
-	dir, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix, err := Open(filepath.Join(dir, "search"), zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix, dir := openInTempDir(t)
 	const n = 1000
 	docs := make([]*schema.Document, n)
 	words := strings.Fields("minister government election party police court people market bank shares prices company football club match season")
