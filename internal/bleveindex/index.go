@@ -109,8 +109,9 @@ type Index struct {
 	reqs chan *request
 	// pace is the writer's linger (SetLinger, CommitNow).
 	pace *pace
-	// mapped drops the segments' mapped pages after commits (mapped.go).
-	mapped mappedPages
+	// mapped drops the segments' mapped pages (mapped.go); nil when
+	// read-only.
+	mapped *mappedPages
 	// stop is closed by Close to end the writer; done is closed when it has.
 	stop      chan struct{}
 	done      chan struct{}
@@ -177,6 +178,7 @@ func OpenWith(dir string, log *zap.Logger, opts Options) (*Index, error) {
 		_ = idx.Close()
 		return nil, err
 	}
+	ix.mapped = releaseMappedPages(idx)
 	go ix.writer()
 	return ix, nil
 }
@@ -346,6 +348,7 @@ func (ix *Index) Close() error {
 		if !ix.readOnly {
 			close(ix.stop)
 			<-ix.done
+			ix.mapped.Stop()
 			if err = ix.idx.SetInternal([]byte(internalLengthsKey), ix.lengths.encode()); err != nil {
 				err = fmt.Errorf("write field lengths: %w", err)
 			}
@@ -368,7 +371,6 @@ func (ix *Index) writer() {
 			return
 		}
 		ix.commit(batch)
-		ix.mapped.release(ix.idx, time.Now())
 	}
 }
 

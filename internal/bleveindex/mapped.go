@@ -1,6 +1,7 @@
 package bleveindex
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -9,44 +10,103 @@ import (
 	zapv16 "github.com/blevesearch/zapx/v16"
 )
 
-// releaseMappedEvery is how often an index's writer drops the pages of
+// releaseMappedEvery is how often an index's releaser drops the pages of
 // its segment files from the process's memory map (see mappedPages).
 // Between two releases the pages that commits, merges, searches and the
-// writer's version reads touch stay resident. The largest reader is a
-// merge: zap reads its input segments whole (stored fields, postings,
-// doc values), so three 16 MB inputs are 16 MiB resident each when it
-// ends, and make load saw four to six such segments resident at once
-// between two releases 10 s apart. A release costs a snapshot and one
-// madvise per segment, and a page dropped is mapped again from the page
-// cache when read, so the writer releases after every commit at most
-// once a second: over 30,000 articles of make load's mix the article
-// segments' resident pages averaged 11 MiB instead of 19 (chaos/README.md,
+// writer's version reads touch stay resident. A release costs a snapshot
+// and one madvise per segment, and a page dropped is mapped again from
+// the page cache when read: over 30,000 articles of make load's mix,
+// releases a second apart after commits held the article segments'
+// resident pages at 11 MiB on average instead of 19 at 10 s (chaos/README.md,
 // session 16).
 const releaseMappedEvery = time.Second
 
-// mappedPages drops, at most every releaseMappedEvery, the pages of an
-// index's segment files from the process's resident set. Scorch reads its
-// segments through memory maps: a page that a merge, a version check, a
-// search or the search columns' reading touched stays mapped, so it
-// counts in the process's resident memory, until its segment is closed.
-// In a long run the merged segments stay open, and their touched pages
-// grew the resident set by about 20 MiB per 10,000 articles in make load
-// (66 MiB at 40,000 articles, 122 MiB at 70,000). The kernel drops them
-// only under memory pressure. Dropped pages stay in the page
-// cache: the next read maps them again without reading the disk.
-type mappedPages struct {
-	last time.Time
+// releaseWhileMergingEvery is how often the releaser drops the pages
+// while a merge runs. Zap reads a merge's input segments whole (stored
+// fields, postings, doc values) and they stay open until the merged
+// segment replaces them: a merge of ten segments near the
+// 10,000-document cap (scorch.go) reads about 100 MB, and make load's
+// article segments held 35-37 MiB resident at their peaks with releases
+// only after commits a second apart (session 16). Dropped every 250 ms
+// while merging, four inputs of 15-16 MB still held 7-10 MiB each at
+// once (31 MiB; 50,000 articles, session 17): the merger reads them
+// side by side, field by field, faster than from disk.
+const releaseWhileMergingEvery = 100 * time.Millisecond
+
+// releaseDue reports whether the releaser drops the pages now, since the
+// time since its last release and whether a merge is running.
+func releaseDue(since time.Duration, merging bool) bool {
+	if merging {
+		return since >= releaseWhileMergingEvery
+	}
+	return since >= releaseMappedEvery
 }
 
-// release drops the mapped pages of idx's segments when
-// releaseMappedEvery has passed since the last time. It is called by the
-// index's writer goroutine after a commit.
-func (m *mappedPages) release(idx bleve.Index, now time.Time) {
-	if now.Sub(m.last) < releaseMappedEvery {
-		return
+// mappedPages drops the pages of an index's segment files from the
+// process's resident set, every releaseMappedEvery and every
+// releaseWhileMergingEvery while a merge runs, in its own goroutine from
+// the index's opening until its closing. Scorch reads its segments
+// through memory maps: a page that a merge, a version check, a search or
+// the search columns' reading touched stays mapped, so it counts in the
+// process's resident memory, until its segment is closed. In a long run
+// the merged segments stay open, and their touched pages grew the
+// resident set by about 20 MiB per 10,000 articles in make load (66 MiB
+// at 40,000 articles, 122 MiB at 70,000). The kernel drops them only
+// under memory pressure. Dropped pages stay in the page cache: the next
+// read maps them again without reading the disk.
+type mappedPages struct {
+	stop chan struct{}
+	done chan struct{}
+}
+
+// releaseMappedPages starts dropping idx's mapped pages until Stop.
+func releaseMappedPages(idx bleve.Index) *mappedPages {
+	m := &mappedPages{stop: make(chan struct{}), done: make(chan struct{})}
+	go m.run(idx)
+	return m
+}
+
+func (m *mappedPages) run(idx bleve.Index) {
+	defer close(m.done)
+	tick := time.NewTicker(releaseWhileMergingEvery)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case now := <-tick.C:
+			if releaseDue(now.Sub(last), merging(idx)) {
+				last = now
+				_, _ = releaseMapped(idx)
+			}
+		}
 	}
-	m.last = now
-	_, _ = releaseMapped(idx)
+}
+
+// Stop ends the releases and waits until the last one is done, so idx
+// can be closed.
+func (m *mappedPages) Stop() {
+	close(m.stop)
+	<-m.done
+}
+
+// merging reports whether idx's merger is reading segments into a new
+// one (scorch counts a zap merge's beginning and end).
+func merging(idx bleve.Index) bool {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return false
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return false
+	}
+	st, ok := s.Stats().(*scorch.Stats)
+	if !ok {
+		return false
+	}
+	return atomic.LoadUint64(&st.TotFileMergeZapEnd) < atomic.LoadUint64(&st.TotFileMergeZapBeg)
 }
 
 // releaseMapped drops the resident pages of the memory-mapped segment

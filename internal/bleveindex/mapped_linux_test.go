@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newsflow/newsflow/pkg/schema"
@@ -64,12 +66,10 @@ func openInTempDir(t *testing.T) (*Index, string) {
 	return ix, dir
 }
 
-// A merge reads its input segments whole through their maps (4-6
-// segments of 15 MB resident at once in make load); the pages stay until
-// the next release. So a writer committing once a second releases after
-// each commit: a second after a release, the pages read since are
-// dropped again.
-func TestReleaseFollowsCommitsASecondApart(t *testing.T) {
+// Pages read while the index takes no commit (a search, a merge, the end
+// of a run) are released too: each index's releaser drops them within a
+// second or so, with no write to trigger it.
+func TestPagesReadWithoutACommitAreReleased(t *testing.T) {
 	ix, dir := openInTempDir(t)
 	docs := make([]*schema.Document, 500)
 	for i := range docs {
@@ -80,22 +80,61 @@ func TestReleaseFollowsCommitsASecondApart(t *testing.T) {
 	if err := ix.IndexAll(t.Context(), docs); err != nil {
 		t.Fatal(err)
 	}
-	readAll := func() {
+	for i := range 3 {
 		sr := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), len(docs), 0, false)
 		sr.Fields = []string{"*"}
 		if _, err := ix.Bleve().Search(sr); err != nil {
 			t.Fatal(err)
 		}
-	}
-	var m mappedPages
-	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	for i := range 3 {
-		readAll()
 		touched := residentKB(t, dir)
-		m.release(ix.idx, at.Add(time.Duration(i)*time.Second))
-		if left := residentKB(t, dir); touched < 512 || left > touched/10 {
-			t.Fatalf("release %d, %s after the first: %d KiB resident after reading, %d after; want at most a tenth", i, time.Duration(i)*time.Second, touched, left)
+		if touched < 512 {
+			t.Fatalf("read %d: %d KiB resident after reading every document; want at least 512 to release", i, touched)
 		}
+		left := touched
+		for deadline := time.Now().Add(10 * releaseMappedEvery); left > touched/10 && time.Now().Before(deadline); {
+			time.Sleep(releaseWhileMergingEvery / 5)
+			left = residentKB(t, dir)
+		}
+		if left > touched/10 {
+			t.Fatalf("read %d: %d KiB resident after reading, still %d after %s with no commit; want at most a tenth", i, touched, left, 10*releaseMappedEvery)
+		}
+	}
+}
+
+// While a merge reads its inputs the releaser drops pages ten times as
+// often as otherwise.
+func TestReleasesComeFasterWhileAMergeRuns(t *testing.T) {
+	for _, c := range []struct {
+		since   time.Duration
+		merging bool
+		want    bool
+	}{
+		{releaseWhileMergingEvery, true, true},
+		{releaseWhileMergingEvery, false, false},
+		{releaseWhileMergingEvery - time.Millisecond, true, false},
+		{releaseMappedEvery, false, true},
+		{releaseMappedEvery - time.Millisecond, false, false},
+	} {
+		if got := releaseDue(c.since, c.merging); got != c.want {
+			t.Errorf("releaseDue(%s, merging %t) = %t, want %t", c.since, c.merging, got, c.want)
+		}
+	}
+	ix, _ := openInTempDir(t)
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := adv.(*scorch.Scorch).Stats().(*scorch.Stats)
+	if merging(ix.idx) {
+		t.Fatal("an empty index is merging")
+	}
+	atomic.AddUint64(&st.TotFileMergeZapBeg, 1)
+	if !merging(ix.idx) {
+		t.Fatal("a merge has begun and not ended, and merging says none runs")
+	}
+	atomic.AddUint64(&st.TotFileMergeZapEnd, 1)
+	if merging(ix.idx) {
+		t.Fatal("the merge has ended, and merging says one runs")
 	}
 }
 

@@ -52,8 +52,9 @@ type Stories struct {
 
 	reqs chan *storyRequest
 	pace *pace
-	// mapped drops the segments' mapped pages after commits (mapped.go).
-	mapped mappedPages
+	// mapped drops the segments' mapped pages (mapped.go); nil when
+	// read-only.
+	mapped *mappedPages
 	// stop is closed by Close to end the writer; done is closed when it has.
 	stop      chan struct{}
 	done      chan struct{}
@@ -134,6 +135,7 @@ func OpenStoriesWith(dir string, articles *Index, log *zap.Logger, opts StoryOpt
 		_ = idx.Close()
 		return nil, err
 	}
+	s.mapped = releaseMappedPages(idx)
 	go s.writer()
 	return s, nil
 }
@@ -371,7 +373,6 @@ func (s *Stories) writer() {
 			return
 		}
 		s.commit(batch)
-		s.mapped.release(s.idx, time.Now())
 	}
 }
 
@@ -577,6 +578,7 @@ func (s *Stories) Close() error {
 		if !s.readOnly {
 			close(s.stop)
 			<-s.done
+			s.mapped.Stop()
 		}
 		s.closeErr = s.idx.Close()
 	})
