@@ -233,7 +233,8 @@ const EmbeddedMaxStories = 5_000
 // EmbeddedMaxTerms is the pipeline's bound on the stories stage's
 // document-frequency table (cluster.Params.MaxTerms; 2,097,152 for the
 // stories service): when a document leaves it with more terms, the terms
-// seen in one document only are dropped. The table is open addressing
+// seen in one document only are dropped, and rarer ones while that leaves
+// more than three quarters of it (cluster's pruneDF). The table is open addressing
 // at 12 bytes a slot, at most 7 slots in 8 used, and doubles its arrays
 // past that: 2^20 slots (12 MiB) hold 917,504 terms, the next size takes
 // 24 MiB, and 36 for the moment of the copy. make load's 100,000

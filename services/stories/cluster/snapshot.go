@@ -45,8 +45,9 @@ const (
 	// when Apply's behaviour changes; TestSnapshotDigestNamesTheModel
 	// fails until it is bumped (also when the fingerprint's parameters
 	// gain a field: 5 names the Outlet weight, 6 the Crowd weight, Apply
-	// unchanged).
-	ModelVersion = 6
+	// unchanged; 7 prunes a full document-frequency table to three
+	// quarters of its bound).
+	ModelVersion = 7
 )
 
 // fingerprint identifies what a state is only valid under: the

@@ -185,6 +185,7 @@ var stateDigests = map[[2]int]uint64{
 	{5, 4}: 0xe5e11f3ce98b471a, // the weekdays the members name
 	{5, 5}: 0xccde6b465e4f9937, // the parameters name the Outlet weight (the fingerprint; Apply unchanged)
 	{5, 6}: 0x54685d1758e5d13c, // the parameters name the Crowd weight (the fingerprint; Apply unchanged)
+	{5, 7}: 0x4906197c8425eb1,  // a full document-frequency table drops its rarest terms to three quarters of its bound
 }
 
 func TestSnapshotDigestNamesTheModel(t *testing.T) {

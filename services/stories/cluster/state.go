@@ -80,7 +80,7 @@ type Params struct {
 	// "10" or a "100" that many reports state is not).
 	NumberMinIDF float64
 	// MaxTerms bounds the stream's document-frequency table: when it is
-	// full, terms seen in one document only are dropped.
+	// full, its rarest terms are dropped (pruneDF).
 	MaxTerms int
 }
 
@@ -1158,18 +1158,43 @@ func (s *State) countDocument(a *Article) {
 		s.df.inc(t)
 	}
 	if s.df.len() > s.p.MaxTerms {
-		var once []uint64
-		s.df.each(func(t uint64, n uint32) {
-			if n <= 1 {
-				once = append(once, t)
-			}
-		})
-		for _, t := range once {
-			s.touchDF(t)
-			s.df.set(t, 0)
-		}
+		s.pruneDF()
 	}
 }
+
+// pruneDF drops the stream's rarest terms once its document-frequency
+// table holds more than MaxTerms: those seen in one document, and, while
+// that leaves more than three quarters of MaxTerms, those seen in two,
+// three and so on. Each pruning scans the whole table, so it must leave
+// room for many documents before the next: dropping only the terms seen
+// once left a long stream, whose terms seen twice or more outgrow the
+// bound (the table is never aged), just under it, and every document
+// after that scanned the table again (2^20 slots in newsflow run). A
+// stream whose terms seen once make up a quarter of the table drops
+// only those, as before.
+func (s *State) pruneDF() {
+	var seen [pruneCounts + 1]int // terms by count, the last for pruneCounts or more
+	s.df.each(func(_ uint64, n uint32) { seen[min(n, pruneCounts)]++ })
+	left, most := s.df.len(), uint32(0)
+	for most < pruneCounts && (most == 0 || left > s.p.MaxTerms/4*3) {
+		most++
+		left -= seen[most]
+	}
+	var drop []uint64
+	s.df.each(func(t uint64, n uint32) {
+		if n <= most {
+			drop = append(drop, t)
+		}
+	})
+	for _, t := range drop {
+		s.touchDF(t)
+		s.df.set(t, 0)
+	}
+}
+
+// pruneCounts is the highest document count pruneDF drops a term at: a
+// table whose terms are nearly all seen this often is not pruned further.
+const pruneCounts = 64
 
 // postedBodyTerms is how many of a member's heaviest body terms post its
 // story (all of its title terms and entities do).
