@@ -101,14 +101,16 @@ func (p Params) Bands() int { return p.Hashes / p.Rows }
 // from the start and the end.
 func Tokens(text string, minLineTokens, edgeLineTokens int) []string {
 	var out []string
-	for _, l := range keptLines(text, minLineTokens, edgeLineTokens) {
+	for _, l := range keptLines(text, minLineTokens, edgeLineTokens, func(b []byte) string { return string(b) }) {
 		out = append(out, l...)
 	}
 	return out
 }
 
-func keptLines(text string, minLineTokens, edgeLineTokens int) [][]string {
-	lines := lineTokens(text, minLineTokens)
+// keptLines is Tokens line by line, each token made by token from its
+// normalised bytes (which token must not keep).
+func keptLines[T any](text string, minLineTokens, edgeLineTokens int, token func([]byte) T) [][]T {
+	lines := lineTokens(text, minLineTokens, token)
 	for len(lines) > 0 && len(lines[0]) < edgeLineTokens {
 		lines = lines[1:]
 	}
@@ -118,11 +120,12 @@ func keptLines(text string, minLineTokens, edgeLineTokens int) [][]string {
 	return lines
 }
 
-// lineTokens returns the tokens of each line with at least min of them.
-func lineTokens(text string, min int) [][]string {
+// lineTokens returns the tokens of each line with at least min of them,
+// each made by token from its normalised bytes.
+func lineTokens[T any](text string, min int, token func([]byte) T) [][]T {
 	unicodeMode := mostlyNonASCII(text)
-	var out [][]string
-	var line []string
+	var out [][]T
+	var line []T
 	flush := func() {
 		if len(line) >= min && len(line) > 0 {
 			out = append(out, line)
@@ -132,7 +135,7 @@ func lineTokens(text string, min int) [][]string {
 	var word []byte
 	endWord := func() {
 		if len(word) > 0 {
-			line = append(line, string(word))
+			line = append(line, token(word))
 			word = word[:0]
 		}
 	}
@@ -153,7 +156,8 @@ func lineTokens(text string, min int) [][]string {
 			endWord() // the shared class of non-ASCII characters and '?'
 		case unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
 			endWord()
-			line = append(line, string(r))
+			word = utf8.AppendRune(word, r)
+			endWord()
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
 			word = utf8.AppendRune(word, unicode.ToLower(r))
 		default:
@@ -197,12 +201,16 @@ func Shingles(text string, p Params) []uint32 { return Analyze(text, p).Shingles
 
 // Analyze returns the fingerprint of text under p.
 func Analyze(text string, p Params) Fingerprint {
-	lines := keptLines(text, p.MinLineTokens, p.EdgeLineTokens)
-	var th []uint64
-	var lineOf []int
+	lines := keptLines(text, p.MinLineTokens, p.EdgeLineTokens, fnv64)
+	n := 0
+	for _, l := range lines {
+		n += len(l)
+	}
+	th := make([]uint64, 0, n)
+	lineOf := make([]int, 0, n)
 	for i, l := range lines {
-		for _, t := range l {
-			th = append(th, fnv64(t))
+		th = append(th, l...)
+		for range l {
 			lineOf = append(lineOf, i)
 		}
 	}
@@ -251,7 +259,8 @@ func Analyze(text string, p Params) Fingerprint {
 	return f
 }
 
-func fnv64(s string) uint64 {
+// fnv64 is a token's hash (FNV-1a of its bytes).
+func fnv64(s []byte) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])

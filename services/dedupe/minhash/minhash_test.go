@@ -255,3 +255,57 @@ func FuzzShingles(f *testing.F) {
 		}
 	})
 }
+
+// Analyze hashes the very tokens Tokens returns: its shingles are those
+// of Tokens' strings, in Latin, Cyrillic and Han text alike.
+func TestAnalyzeShinglesTheTokens(t *testing.T) {
+	p := DefaultParams
+	texts := []string{
+		fixture(t, "original.txt"),
+		"Москва заявила об этом в понедельник, сообщили в министерстве иностранных дел России.\nЭто второе заявление за неделю.",
+		"東京都は月曜日に発表した。新しい計画は来年から始まる予定です。",
+		"Çavuşoğlu paid £30m for the club's new stadium, the minister said on Tuesday.",
+	}
+	for _, text := range texts {
+		toks := Tokens(text, p.MinLineTokens, p.EdgeLineTokens)
+		var want []uint32
+		for i := 0; i+p.Shingle <= len(toks); i++ {
+			h := uint64(0x9e3779b97f4a7c15)
+			for _, tok := range toks[i : i+p.Shingle] {
+				h = mix64(h ^ fnv64([]byte(tok)))
+			}
+			want = append(want, uint32(h>>32))
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		if len(want) == 0 {
+			t.Fatalf("%.20q: no shingles to compare", text)
+		}
+		if got := Analyze(text, p).Shingles; !slices.Equal(got, want) {
+			t.Errorf("%.20q: Analyze gives %d shingles, Tokens' strings %d, or different ones", text, len(got), len(want))
+		}
+	}
+}
+
+// BenchmarkAnalyze fingerprints the fixtures' texts, as dedupe does each
+// article's body.
+func BenchmarkAnalyze(b *testing.B) {
+	entries, err := os.ReadDir(filepath.Join("..", "testdata"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".txt") {
+			texts = append(texts, fixture(b, e.Name()))
+		}
+	}
+	if len(texts) == 0 {
+		b.Fatal("no .txt fixtures")
+	}
+	p := DefaultParams
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		Analyze(texts[i%len(texts)], p)
+	}
+}
