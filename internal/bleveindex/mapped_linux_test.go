@@ -90,14 +90,8 @@ func TestPagesReadWithoutACommitAreReleased(t *testing.T) {
 		if touched < 512 {
 			t.Fatalf("read %d: %d KiB resident after reading every document; want at least 512 to release", i, touched)
 		}
-		left := touched
-		for deadline := time.Now().Add(10 * releaseMappedEvery); left > touched/10 && time.Now().Before(deadline); {
-			time.Sleep(releaseWhileMergingEvery / 5)
-			left = residentKB(t, dir)
-		}
-		if left > touched/10 {
-			t.Fatalf("read %d: %d KiB resident after reading, still %d after %s with no commit; want at most a tenth", i, touched, left, 10*releaseMappedEvery)
-		}
+		waitUntil(t, func() bool { return residentKB(t, dir) <= touched/10 },
+			fmt.Sprintf("read %d: the %d KiB resident after reading to fall to a tenth with no commit", i, touched))
 	}
 }
 
