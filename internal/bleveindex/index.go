@@ -394,6 +394,9 @@ func (ix *Index) commit(reqs []*request) {
 	var failed []*request
 	var indexed []*request
 	current, verr := ix.indexedVersions(winners)
+	// The version reads touched every segment; Batch analyses the
+	// documents for a while before scorch reads the segments again.
+	ix.mapped.Committed()
 	for id, r := range winners {
 		if verr != nil {
 			r.result <- verr
@@ -425,6 +428,7 @@ func (ix *Index) commit(reqs []*request) {
 		if err == nil {
 			ix.lengths.add(indexed)
 		}
+		ix.mapped.Committed()
 	}
 	ix.metrics.observeBatch(time.Since(start), len(reqs))
 	if err != nil {

@@ -22,6 +22,13 @@ import (
 // process's mappings of the files under dir.
 func residentKB(t *testing.T, dir string) int {
 	t.Helper()
+	return residentKBOf(t, func(path string) bool { return strings.HasPrefix(path, dir+string(filepath.Separator)) })
+}
+
+// residentKBOf sums the resident memory of the process's mappings of the
+// files whose path is mapped.
+func residentKBOf(t *testing.T, mapped func(path string) bool) int {
+	t.Helper()
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
 		t.Skipf("no /proc/self/smaps: %v", err)
@@ -34,7 +41,7 @@ func residentKB(t *testing.T, dir string) int {
 		fields := strings.Fields(line)
 		switch {
 		case len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":"):
-			inDir = len(fields) >= 6 && strings.HasPrefix(fields[5], dir+string(filepath.Separator))
+			inDir = len(fields) >= 6 && mapped(fields[5])
 		case inDir && len(fields) >= 2 && fields[0] == "Rss:":
 			n, err := strconv.Atoi(fields[1])
 			if err != nil {
@@ -93,6 +100,57 @@ func TestPagesReadWithoutACommitAreReleased(t *testing.T) {
 		waitUntil(t, func() bool { return residentKB(t, dir) <= touched/10 },
 			fmt.Sprintf("read %d: the %d KiB resident after reading to fall to a tenth with no commit", i, touched))
 	}
+}
+
+// A commit reads every segment (the writer's version reads, and scorch's
+// lookups of the ids it replaces): the pages it read are dropped when it
+// is done, not at the releaser's next tick.
+func TestPagesACommitReadAreReleasedWithIt(t *testing.T) {
+	ix, dir := openInTempDir(t)
+	docs := make([]*schema.Document, 600)
+	for i := range docs {
+		docs[i] = &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("doc-%04d", i), URL: fmt.Sprintf("https://example.org/%d", i),
+			Source: schema.Source{Name: "Example", Domain: "example.org"}, Title: fmt.Sprintf("title %d", i),
+			Body: strings.Repeat(fmt.Sprintf("word%d other%d ", i, i*7), 300), IngestedAt: time.Date(2026, 3, 1, 12, 0, 0, i, time.UTC), Language: "en"}
+	}
+	if err := ix.IndexAll(t.Context(), docs); err != nil {
+		t.Fatal(err)
+	}
+	// The segments on disk once the batch is persisted and its pages
+	// released; the segments later commits persist are left out.
+	var segments map[string]bool
+	waitUntil(t, func() bool {
+		segments = zapFiles(t, dir)
+		return len(segments) > 0 && residentKBOf(t, func(p string) bool { return segments[p] }) == 0
+	}, "the first batch on disk, its pages released")
+	for i := range 3 {
+		newer := make([]*schema.Document, 0, 100)
+		for _, d := range docs[i*200 : i*200+100] {
+			c := *d
+			c.IngestedAt = c.IngestedAt.Add(time.Hour)
+			newer = append(newer, &c)
+		}
+		if err := ix.IndexAll(t.Context(), newer); err != nil {
+			t.Fatal(err)
+		}
+		if kb := residentKBOf(t, func(p string) bool { return segments[p] }); kb > 0 {
+			t.Fatalf("commit %d: %d KiB of the segments it read still resident once it is done", i, kb)
+		}
+	}
+}
+
+// zapFiles returns the paths of the segment files under dir.
+func zapFiles(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "search", "store", "*.zap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{}
+	for _, p := range paths {
+		files[p] = true
+	}
+	return files
 }
 
 // While a merge reads its inputs the releaser drops pages ten times as

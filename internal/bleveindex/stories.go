@@ -424,7 +424,9 @@ func (s *Stories) write(newest map[string]*storyRequest) error {
 		}
 	}
 	if b.Size() > 0 {
-		if err := s.idx.Batch(b); err != nil {
+		err := s.idx.Batch(b)
+		s.mapped.Committed()
+		if err != nil {
 			return fmt.Errorf("commit story batch of %d: %w", b.Size(), err)
 		}
 	}
