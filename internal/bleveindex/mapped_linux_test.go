@@ -56,6 +56,18 @@ func residentKBOf(t *testing.T, mapped func(path string) bool) int {
 	return kb
 }
 
+// longDocuments returns n documents of about 5 KB of text each, doc-0000
+// on.
+func longDocuments(n int) []*schema.Document {
+	docs := make([]*schema.Document, n)
+	for i := range docs {
+		docs[i] = &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("doc-%04d", i), URL: fmt.Sprintf("https://example.org/%d", i),
+			Source: schema.Source{Name: "Example", Domain: "example.org"}, Title: fmt.Sprintf("title %d", i),
+			Body: strings.Repeat(fmt.Sprintf("word%d other%d ", i, i*7), 300), IngestedAt: time.Date(2026, 3, 1, 12, 0, 0, i, time.UTC), Language: "en"}
+	}
+	return docs
+}
+
 // openInTempDir opens an index under a new temporary directory (its real
 // path, as /proc/self/smaps names the mapped files) and closes it when
 // the test ends.
@@ -78,12 +90,7 @@ func openInTempDir(t *testing.T) (*Index, string) {
 // second or so, with no write to trigger it.
 func TestPagesReadWithoutACommitAreReleased(t *testing.T) {
 	ix, dir := openInTempDir(t)
-	docs := make([]*schema.Document, 500)
-	for i := range docs {
-		docs[i] = &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("doc-%04d", i), URL: fmt.Sprintf("https://example.org/%d", i),
-			Source: schema.Source{Name: "Example", Domain: "example.org"}, Title: fmt.Sprintf("title %d", i),
-			Body: strings.Repeat(fmt.Sprintf("word%d other%d ", i, i*7), 300), IngestedAt: time.Date(2026, 3, 1, 12, 0, 0, i, time.UTC), Language: "en"}
-	}
+	docs := longDocuments(500)
 	if err := ix.IndexAll(t.Context(), docs); err != nil {
 		t.Fatal(err)
 	}
@@ -107,12 +114,7 @@ func TestPagesReadWithoutACommitAreReleased(t *testing.T) {
 // is done, not at the releaser's next tick.
 func TestPagesACommitReadAreReleasedWithIt(t *testing.T) {
 	ix, dir := openInTempDir(t)
-	docs := make([]*schema.Document, 600)
-	for i := range docs {
-		docs[i] = &schema.Document{SchemaVersion: schema.Version, ID: fmt.Sprintf("doc-%04d", i), URL: fmt.Sprintf("https://example.org/%d", i),
-			Source: schema.Source{Name: "Example", Domain: "example.org"}, Title: fmt.Sprintf("title %d", i),
-			Body: strings.Repeat(fmt.Sprintf("word%d other%d ", i, i*7), 300), IngestedAt: time.Date(2026, 3, 1, 12, 0, 0, i, time.UTC), Language: "en"}
-	}
+	docs := longDocuments(600)
 	if err := ix.IndexAll(t.Context(), docs); err != nil {
 		t.Fatal(err)
 	}
